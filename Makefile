@@ -1,0 +1,49 @@
+# Meridian: everything runs from a fresh clone with Python 3.11 and these targets.
+#   make test                 unit tests, pyright, ruff
+#   make plan ENV=prod        offline plan of every stack of an environment (no credentials)
+#   make check-policies PLAN=build/plan/prod-us-east-1.json
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+ENV ?= dev
+PLAN ?=
+
+.PHONY: venv test unit lint plan plan-all check-policies bench capabilities capabilities-check clean
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+test: venv unit lint
+
+unit: venv
+	$(PY) -m pytest -n 2 tests
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pyright
+
+plan: venv
+	$(PY) -m meridian_ops.plan --env $(ENV)
+
+check-policies: venv
+	@test -n "$(PLAN)" || { echo "usage: make check-policies PLAN=build/plan/<stack>.json"; exit 2; }
+	$(PY) -m meridian_ops.check_policies $(PLAN)
+
+bench: venv
+	$(PY) -m meridian_ops.bench
+
+capabilities: venv
+	$(PY) -m meridian_ops.capabilities generate
+
+capabilities-check: venv
+	$(PY) -m meridian_ops.capabilities check
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,1 @@
+"""Meridian's reusable ComponentResources. Components read no config and know nothing of stacks."""

@@ -1,0 +1,108 @@
+"""Ipam: the environment's address plan, enforced by Amazon VPC IPAM.
+
+One IPAM operating in every region of the environment; a top-level pool holding the environment's
+supernet; one regional pool per region (locale = region) provisioned with exactly that region's
+VPC CIDR. A regional stack allocates its VPC from its pool, so AWS itself refuses a VPC that would
+overlap another region's.
+
+Example::
+
+    ipam = Ipam("ipam", IpamArgs(names=Names("prod"), home_region="us-east-1",
+                                 supernet="10.128.0.0/10",
+                                 region_cidrs={"us-east-1": "10.128.0.0/16"}))
+    ipam.pool_ids["us-east-1"]
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.naming import Names
+
+
+@dataclass(frozen=True)
+class IpamArgs:
+    names: Names
+    home_region: str
+    supernet: str
+    region_cidrs: Mapping[str, str]
+    tier: str = "advanced"
+
+    def __post_init__(self) -> None:
+        supernet = ipaddress.IPv4Network(self.supernet)
+        if self.home_region not in self.region_cidrs:
+            raise ValueError("the home region must be one of the operating regions")
+        nets = {r: ipaddress.IPv4Network(c) for r, c in self.region_cidrs.items()}
+        for region, net in nets.items():
+            if not net.subnet_of(supernet):
+                raise ValueError(f"{region} CIDR {net} is outside the supernet {supernet}")
+        regions = sorted(nets)
+        for i, a in enumerate(regions):
+            for b in regions[i + 1 :]:
+                if nets[a].overlaps(nets[b]):
+                    raise ValueError(f"{a} {nets[a]} overlaps {b} {nets[b]}")
+        if self.tier not in ("free", "advanced"):
+            raise ValueError("tier must be 'free' or 'advanced'")
+
+
+class Ipam(pulumi.ComponentResource):
+    pool_ids: dict[str, pulumi.Output[str]]
+    """Regional pool id per region, ready for allocation (its CIDR is provisioned)."""
+
+    def __init__(
+        self, name: str, args: IpamArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:network:Ipam", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        ipam = aws.ec2.VpcIpam(
+            f"{name}",
+            description=f"Meridian {args.names.environment} address plan",
+            tier=args.tier,
+            cascade=False,
+            operating_regions=[{"region_name": r} for r in sorted(args.region_cidrs)],
+            tags={"Name": args.names.display("ipam")},
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+        top = aws.ec2.VpcIpamPool(
+            f"{name}-environment",
+            address_family="ipv4",
+            ipam_scope_id=ipam.private_default_scope_id,
+            description=f"Meridian {args.names.environment}: {args.supernet}",
+            tags={"Name": args.names.display("ipam", "environment")},
+            opts=child,
+        )
+        top_cidr = aws.ec2.VpcIpamPoolCidr(
+            f"{name}-environment-cidr", ipam_pool_id=top.id, cidr=args.supernet, opts=child
+        )
+        self.pool_ids = {}
+        for region, cidr in sorted(args.region_cidrs.items()):
+            prefix = ipaddress.IPv4Network(cidr).prefixlen
+            pool = aws.ec2.VpcIpamPool(
+                f"{name}-{region}",
+                address_family="ipv4",
+                ipam_scope_id=ipam.private_default_scope_id,
+                source_ipam_pool_id=top.id,
+                locale=region,
+                description=f"Meridian {args.names.environment} {region}: {cidr}",
+                allocation_default_netmask_length=prefix,
+                allocation_min_netmask_length=prefix,
+                allocation_max_netmask_length=prefix,
+                auto_import=False,
+                tags={"Name": args.names.display("ipam", region)},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[top_cidr]),
+            )
+            provisioned = aws.ec2.VpcIpamPoolCidr(
+                f"{name}-{region}-cidr", ipam_pool_id=pool.id, cidr=cidr, opts=child
+            )
+            # Hand out the pool id only once its CIDR is provisioned, so a VPC never allocates
+            # from an empty pool.
+            self.pool_ids[region] = pulumi.Output.all(pool.id, provisioned.id).apply(
+                lambda ids: ids[0]
+            )
+        self.ipam_id = ipam.id
+        self.register_outputs({"ipamId": ipam.id, "poolIds": self.pool_ids})

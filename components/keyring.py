@@ -1,0 +1,225 @@
+"""KeyRing: one customer-managed KMS key per data class in a region, each usable only through the
+AWS services that store that class of data.
+
+Example::
+
+    ring = KeyRing("keys", KeyRingArgs(names=Names("prod", "us-east-1"), region="us-east-1",
+                                         account_id="123456789012"),
+                   opts=pulumi.ResourceOptions(provider=aws_us_east_1))
+    bucket_key_arn = ring.arn(KeyClass.STORAGE)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.naming import Names
+
+
+class KeyClass(StrEnum):
+    """The data classes Meridian encrypts under separate keys."""
+
+    LOGS = "logs"
+    STORAGE = "storage"
+    DATABASES = "databases"
+    STREAMING = "streaming"
+    COMPUTE = "compute"
+    SECRETS = "secrets"
+    BACKUPS = "backups"
+
+
+SERVICE_SCOPES: Mapping[KeyClass, tuple[str, ...]] = {
+    KeyClass.LOGS: ("logs", "s3"),
+    KeyClass.STORAGE: ("s3",),
+    KeyClass.DATABASES: ("rds", "cassandra", "dynamodb", "elasticache"),
+    KeyClass.STREAMING: ("kafka", "sns", "sqs"),
+    KeyClass.COMPUTE: ("ec2", "eks", "ecr"),
+    KeyClass.SECRETS: ("secretsmanager", "ssm"),
+    KeyClass.BACKUPS: ("backup",),
+}
+"""The AWS services (kms:ViaService prefixes) that may use each key on the account's behalf."""
+
+KEY_ADMIN_ACTIONS: tuple[str, ...] = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+)
+KEY_USE_ACTIONS: tuple[str, ...] = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+)
+KEY_GRANT_ACTIONS: tuple[str, ...] = ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
+
+
+@dataclass(frozen=True)
+class KeyRingArgs:
+    names: Names
+    region: str
+    account_id: str
+    partition: str = "aws"
+    deletion_window_days: int = 30
+    key_classes: Sequence[KeyClass] = field(default_factory=lambda: tuple(KeyClass))
+    protect: bool = True
+    """Keys are protected: deleting one makes every object encrypted under it unreadable."""
+
+    def __post_init__(self) -> None:
+        if not 7 <= self.deletion_window_days <= 30:
+            raise ValueError("deletion_window_days must be between 7 and 30")
+        if not self.key_classes:
+            raise ValueError("a KeyRing needs at least one key class")
+
+
+def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
+    """The key policy: administration by the account, use only through the class's services."""
+    root = f"arn:{args.partition}:iam::{args.account_id}:root"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "KeyAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": list(KEY_ADMIN_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "UseThroughScopedServices",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": [*KEY_USE_ACTIONS, *KEY_GRANT_ACTIONS],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "kms:CallerAccount": args.account_id,
+                    "kms:ViaService": [
+                        f"{service}.{args.region}.amazonaws.com"
+                        for service in SERVICE_SCOPES[key_class]
+                    ],
+                }
+            },
+        },
+    ]
+    if key_class is KeyClass.LOGS:
+        statements += [
+            {
+                "Sid": "CloudWatchLogsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
+                "Action": list(KEY_USE_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{args.partition}:logs:{args.region}:{args.account_id}:log-group:*"
+                        )
+                    }
+                },
+            },
+            {
+                "Sid": "LogDeliveryOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": args.account_id},
+                    "ArnLike": {
+                        "aws:SourceArn": (
+                            f"arn:{args.partition}:logs:{args.region}:{args.account_id}:*"
+                        )
+                    },
+                },
+            },
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+class KeyRing(pulumi.ComponentResource):
+    """Customer-managed, rotating KMS keys per data class for one region."""
+
+    keys: dict[KeyClass, aws.kms.Key]
+
+    def __init__(
+        self, name: str, args: KeyRingArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:security:KeyRing", name, None, opts)
+        self.keys = {}
+        self.args = args
+        for key_class in args.key_classes:
+            key = aws.kms.Key(
+                f"{name}-{key_class.value}",
+                description=(
+                    f"Meridian {args.names.environment} {args.region}: {key_class.value} "
+                    f"(usable via {', '.join(SERVICE_SCOPES[key_class])})"
+                ),
+                key_usage="ENCRYPT_DECRYPT",
+                customer_master_key_spec="SYMMETRIC_DEFAULT",
+                enable_key_rotation=True,
+                rotation_period_in_days=365,
+                deletion_window_in_days=args.deletion_window_days,
+                bypass_policy_lockout_safety_check=False,
+                policy=json.dumps(key_policy(args, key_class)),
+                tags={"Name": args.names.display("kms", key_class.value)},
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            aws.kms.Alias(
+                f"{name}-{key_class.value}-alias",
+                name=args.names.kms_alias(key_class.value),
+                target_key_id=key.key_id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.keys[key_class] = key
+        self.key_arns: pulumi.Output[dict[str, str]] = pulumi.Output.all(
+            **{k.value: v.arn for k, v in self.keys.items()}
+        )
+        self.register_outputs({"keyArns": self.key_arns})
+
+    def arn(self, key_class: KeyClass) -> pulumi.Output[str]:
+        """The ARN of the key for `key_class`."""
+        if key_class not in self.keys:
+            raise KeyError(f"this KeyRing has no {key_class.value} key")
+        return self.keys[key_class].arn
+
+    def grant_use(
+        self, key_class: KeyClass, grantee_arn: pulumi.Input[str], name: str
+    ) -> aws.kms.Grant:
+        """Let one IAM principal encrypt and decrypt with a key, through a KMS grant.
+
+        Use it for principals that call KMS directly (e.g. a service-linked role), instead of
+        widening the key policy.
+        """
+        return aws.kms.Grant(
+            name,
+            key_id=self.keys[key_class].key_id,
+            grantee_principal=grantee_arn,
+            operations=[
+                "Encrypt",
+                "Decrypt",
+                "ReEncryptFrom",
+                "ReEncryptTo",
+                "GenerateDataKey",
+                "GenerateDataKeyWithoutPlaintext",
+                "DescribeKey",
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )

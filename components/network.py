@@ -1,0 +1,356 @@
+"""Network: a three-tier VPC over 3-4 availability zones.
+
+- public subnets: NAT gateways and internet-facing load balancers only;
+- private subnets: workloads (EKS nodes and pods), egress through the NAT gateway of their own AZ;
+- data subnets: databases, brokers and caches; no route out of the VPC and a network ACL that
+  admits only traffic from inside the VPC.
+
+AWS APIs are reached privately: gateway endpoints for S3 and DynamoDB, interface endpoints for the
+services the platform calls. The default security group is emptied; flow logs for all traffic go
+to an encrypted log archive.
+
+Example::
+
+    net = Network("network", NetworkArgs(
+        names=names, cidr=ipaddress.IPv4Network("10.128.0.0/16"),
+        availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
+        flow_log_destination_arn=archive.bucket_arn))
+    net.private_subnet_ids  # for EKS node groups
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import pulumi
+import pulumi_aws as aws
+
+from components.naming import Names
+
+MIN_AZS = 3
+MAX_AZS = 4
+
+DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
+    "ecr.api",
+    "ecr.dkr",
+    "sts",
+    "kms",
+    "logs",
+    "monitoring",
+    "ec2",
+    "elasticloadbalancing",
+    "autoscaling",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "secretsmanager",
+    "eks",
+    "eks-auth",
+    "sqs",
+    "sns",
+)
+"""Interface endpoints every region gets: image pulls, IAM roles for service accounts, KMS, logs
+and metrics, node bootstrap and Session Manager, secrets, EKS, queues."""
+
+
+class Tier(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    DATA = "data"
+
+
+@dataclass(frozen=True)
+class SubnetPlan:
+    tier: Tier
+    az_index: int
+    cidr: ipaddress.IPv4Network
+
+
+def plan_subnets(cidr: ipaddress.IPv4Network, az_count: int) -> list[SubnetPlan]:
+    """Lay out the tiers inside the VPC CIDR.
+
+    The VPC splits into eighths: eighths 0-3 hold one private subnet per AZ (half the VPC, for
+    pods), eighth 4 is cut into quarters for the data subnets, eighth 5 into eighths for the
+    public subnets, eighths 6-7 stay free for later tiers. For a /16: private /19, data /21,
+    public /22.
+    """
+    if not MIN_AZS <= az_count <= MAX_AZS:
+        raise ValueError(f"az_count must be {MIN_AZS}-{MAX_AZS}, got {az_count}")
+    if not 16 <= cidr.prefixlen <= 20:
+        raise ValueError(f"the VPC CIDR must be a /16 to /20, got {cidr}")
+    eighths = list(cidr.subnets(prefixlen_diff=3))
+    data_blocks = list(eighths[4].subnets(prefixlen_diff=2))
+    public_blocks = list(eighths[5].subnets(prefixlen_diff=3))
+    plan: list[SubnetPlan] = []
+    for i in range(az_count):
+        plan.append(SubnetPlan(Tier.PUBLIC, i, public_blocks[i]))
+        plan.append(SubnetPlan(Tier.PRIVATE, i, eighths[i]))
+        plan.append(SubnetPlan(Tier.DATA, i, data_blocks[i]))
+    return plan
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    names: Names
+    cidr: ipaddress.IPv4Network
+    availability_zones: Sequence[str]
+    flow_log_destination_arn: pulumi.Input[str]
+    ipam_pool_id: pulumi.Input[str] | None = None
+    """Allocate the VPC CIDR from this IPAM pool (the environment's plan); None for a bare VPC."""
+    interface_endpoints: Sequence[str] = field(default_factory=lambda: DEFAULT_INTERFACE_ENDPOINTS)
+    flow_log_aggregation_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        if not MIN_AZS <= len(self.availability_zones) <= MAX_AZS:
+            raise ValueError(
+                f"a Network needs {MIN_AZS}-{MAX_AZS} availability zones, "
+                f"got {len(self.availability_zones)}"
+            )
+        if len(set(self.availability_zones)) != len(self.availability_zones):
+            raise ValueError("availability zones must be distinct")
+        if not self.cidr.is_private:
+            raise ValueError(f"the VPC CIDR {self.cidr} is not a private range")
+        if self.flow_log_aggregation_seconds not in (60, 600):
+            raise ValueError("flow_log_aggregation_seconds must be 60 or 600")
+
+
+class Network(pulumi.ComponentResource):
+    vpc: aws.ec2.Vpc
+    public_subnet_ids: list[pulumi.Output[str]]
+    private_subnet_ids: list[pulumi.Output[str]]
+    data_subnet_ids: list[pulumi.Output[str]]
+    nat_public_ips: list[pulumi.Output[str]]
+    endpoint_security_group_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:network:Network", name, None, opts)
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
+        region = names.region or ""
+        cidr = str(args.cidr)
+
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=cidr,
+            ipv4_ipam_pool_id=args.ipam_pool_id,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            instance_tenancy="default",
+            tags={"Name": names.display("vpc")},
+            opts=child,
+        )
+        vpc_id = self.vpc.id
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg-locked",
+            vpc_id=vpc_id,
+            ingress=[],
+            egress=[],
+            tags={"Name": names.display("default-sg-unused")},
+            opts=child,
+        )
+        igw = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=vpc_id, tags={"Name": names.display("igw")}, opts=child
+        )
+
+        plan = plan_subnets(args.cidr, len(args.availability_zones))
+        subnets: dict[tuple[Tier, int], aws.ec2.Subnet] = {}
+        for item in plan:
+            az = args.availability_zones[item.az_index]
+            subnets[(item.tier, item.az_index)] = aws.ec2.Subnet(
+                f"{name}-{item.tier.value}-{item.az_index}",
+                vpc_id=vpc_id,
+                cidr_block=str(item.cidr),
+                availability_zone=az,
+                map_public_ip_on_launch=False,
+                tags={
+                    "Name": names.display(item.tier.value, az),
+                    "meridian:tier": item.tier.value,
+                    **_subnet_role_tags(item.tier),
+                },
+                opts=child,
+            )
+        az_indexes = range(len(args.availability_zones))
+
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt", vpc_id=vpc_id, tags={"Name": names.display("public")}, opts=child
+        )
+        aws.ec2.Route(
+            f"{name}-public-default",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=child,
+        )
+        private_rts: list[aws.ec2.RouteTable] = []
+        self.nat_public_ips = []
+        for i in az_indexes:
+            az = args.availability_zones[i]
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{i}-rta",
+                subnet_id=subnets[(Tier.PUBLIC, i)].id,
+                route_table_id=public_rt.id,
+                opts=child,
+            )
+            eip = aws.ec2.Eip(
+                f"{name}-nat-{i}-eip",
+                domain="vpc",
+                tags={"Name": names.display("nat", az)},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+            )
+            nat = aws.ec2.NatGateway(
+                f"{name}-nat-{i}",
+                allocation_id=eip.id,
+                subnet_id=subnets[(Tier.PUBLIC, i)].id,
+                connectivity_type="public",
+                tags={"Name": names.display("nat", az)},
+                opts=child,
+            )
+            self.nat_public_ips.append(eip.public_ip)
+            rt = aws.ec2.RouteTable(
+                f"{name}-private-{i}-rt",
+                vpc_id=vpc_id,
+                tags={"Name": names.display("private", az)},
+                opts=child,
+            )
+            aws.ec2.Route(
+                f"{name}-private-{i}-default",
+                route_table_id=rt.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat.id,
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{i}-rta",
+                subnet_id=subnets[(Tier.PRIVATE, i)].id,
+                route_table_id=rt.id,
+                opts=child,
+            )
+            private_rts.append(rt)
+
+        data_rt = aws.ec2.RouteTable(
+            f"{name}-data-rt", vpc_id=vpc_id, tags={"Name": names.display("data")}, opts=child
+        )
+        for i in az_indexes:
+            aws.ec2.RouteTableAssociation(
+                f"{name}-data-{i}-rta",
+                subnet_id=subnets[(Tier.DATA, i)].id,
+                route_table_id=data_rt.id,
+                opts=child,
+            )
+        aws.ec2.NetworkAcl(
+            f"{name}-data-nacl",
+            vpc_id=vpc_id,
+            subnet_ids=[subnets[(Tier.DATA, i)].id for i in az_indexes],
+            ingress=[
+                {
+                    "rule_no": 100,
+                    "action": "allow",
+                    "protocol": "-1",
+                    "cidr_block": cidr,
+                    "from_port": 0,
+                    "to_port": 0,
+                }
+            ],
+            egress=[
+                {
+                    "rule_no": 100,
+                    "action": "allow",
+                    "protocol": "-1",
+                    "cidr_block": cidr,
+                    "from_port": 0,
+                    "to_port": 0,
+                }
+            ],
+            tags={"Name": names.display("data-only-from-vpc")},
+            opts=child,
+        )
+
+        route_table_ids = [rt.id for rt in private_rts] + [data_rt.id]
+        for service in ("s3", "dynamodb"):
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service}-gateway",
+                vpc_id=vpc_id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=route_table_ids,
+                tags={"Name": names.display("endpoint", service)},
+                opts=child,
+            )
+
+        endpoint_sg = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            vpc_id=vpc_id,
+            description="HTTPS from inside the VPC to AWS interface endpoints",
+            ingress=[
+                {
+                    "description": "HTTPS from the VPC",
+                    "protocol": "tcp",
+                    "from_port": 443,
+                    "to_port": 443,
+                    "cidr_blocks": [cidr],
+                }
+            ],
+            egress=[],
+            revoke_rules_on_delete=True,
+            tags={"Name": names.display("endpoints")},
+            opts=child,
+        )
+        self.endpoint_security_group_id = endpoint_sg.id
+        private_ids = [subnets[(Tier.PRIVATE, i)].id for i in az_indexes]
+        for service in args.interface_endpoints:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}-endpoint",
+                vpc_id=vpc_id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=private_ids,
+                security_group_ids=[endpoint_sg.id],
+                tags={"Name": names.display("endpoint", service)},
+                opts=child,
+            )
+
+        aws.ec2.FlowLog(
+            f"{name}-flow-logs",
+            vpc_id=vpc_id,
+            traffic_type="ALL",
+            log_destination_type="s3",
+            log_destination=args.flow_log_destination_arn,
+            max_aggregation_interval=args.flow_log_aggregation_seconds,
+            destination_options={
+                "file_format": "parquet",
+                "hive_compatible_partitions": True,
+                "per_hour_partition": True,
+            },
+            tags={"Name": names.display("flow-logs")},
+            opts=child,
+        )
+
+        self.public_subnet_ids = [subnets[(Tier.PUBLIC, i)].id for i in az_indexes]
+        self.private_subnet_ids = private_ids
+        self.data_subnet_ids = [subnets[(Tier.DATA, i)].id for i in az_indexes]
+        self.register_outputs(
+            {
+                "vpcId": vpc_id,
+                "vpcCidr": cidr,
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+                "dataSubnetIds": self.data_subnet_ids,
+                "natPublicIps": self.nat_public_ips,
+                "endpointSecurityGroupId": self.endpoint_security_group_id,
+            }
+        )
+
+
+def _subnet_role_tags(tier: Tier) -> dict[str, str]:
+    """Tags the AWS Load Balancer Controller reads to place load balancers."""
+    if tier is Tier.PUBLIC:
+        return {"kubernetes.io/role/elb": "1"}
+    if tier is Tier.PRIVATE:
+        return {"kubernetes.io/role/internal-elb": "1"}
+    return {}

@@ -1,0 +1,610 @@
+"""Mocks that behave like AWS, shared by the tests and the offline plan.
+
+- Real availability-zone names and ids per region (moto's EC2 region data), one account id, ids and
+  ARNs in AWS formats, and the computed outputs later layers read (EKS endpoint, OIDC issuer,
+  cluster CA, load balancer DNS names, IPAM scopes, NAT addresses).
+- AWS-side validation where it catches real mistakes, by moto: VPC and subnet CIDRs (range,
+  conflicts), subnet availability zones, security group rules, IAM policy and trust documents,
+  bucket names. A rejected request fails the plan with AWS's error code and the resource's name.
+- Preview mode behaves like `pulumi preview` of a new stack: ids and computed outputs are unknown,
+  invokes (caller identity, availability zones) still answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+from pulumi.runtime.rpc import UNKNOWN
+
+# moto's EC2 backends otherwise load ~2,000 AMIs per region; the plan never reads them.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+DEPLOYER_ROLE = "MeridianDeployer"
+
+
+class AwsRejectedError(Exception):
+    """AWS (as emulated by moto) would reject this request."""
+
+
+@dataclass
+class ProviderRegistry:
+    """Explicit providers of the running stack: provider reference -> provider inputs."""
+
+    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def region_of(self, provider_ref: str | None, inputs: Mapping[str, Any]) -> str | None:
+        explicit = inputs.get("region")
+        if isinstance(explicit, str) and explicit:
+            return explicit
+        if not provider_ref:
+            return None
+        config = self.providers.get(provider_ref)
+        region = config.get("region") if config else None
+        return region if isinstance(region, str) else None
+
+
+def _hex(seed: str, length: int) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:length]
+
+
+def _public_ip(seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).digest()
+    return str(ipaddress.IPv4Address(bytes([3, digest[0] | 1, digest[1], max(digest[2], 1)])))
+
+
+@dataclass
+class _Ctx:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    region: str
+    account: str
+    seed: str
+
+    def hex(self, length: int = 17) -> str:
+        return _hex(self.seed, length)
+
+    def arn(self, service: str, resource: str, region: str | None = None) -> str:
+        where = self.region if region is None else region
+        return f"arn:{PARTITION}:{service}:{where}:{self.account}:{resource}"
+
+
+_EC2_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/networkAcl:NetworkAcl": "acl",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:ec2/vpcIpam:VpcIpam": "ipam",
+    "aws:ec2/vpcIpamPool:VpcIpamPool": "ipam-pool",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/instance:Instance": "i",
+    "aws:ebs/volume:Volume": "vol",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+
+
+def _ec2_id(ctx: _Ctx) -> str:
+    return f"{_EC2_PREFIXES[ctx.type]}-{ctx.hex()}"
+
+
+def _outputs_vpc(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {
+        "arn": ctx.arn("ec2", f"vpc/{rid}"),
+        "ownerId": ctx.account,
+        "defaultSecurityGroupId": f"sg-{_hex(rid + 'sg', 17)}",
+        "defaultNetworkAclId": f"acl-{_hex(rid + 'acl', 17)}",
+        "defaultRouteTableId": f"rtb-{_hex(rid + 'rtb', 17)}",
+        "mainRouteTableId": f"rtb-{_hex(rid + 'rtb', 17)}",
+        "dhcpOptionsId": f"dopt-{_hex(rid + 'dopt', 17)}",
+    }
+
+
+def _outputs_subnet(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    az = str(ctx.inputs.get("availabilityZone", ""))
+    return {
+        "arn": ctx.arn("ec2", f"subnet/{rid}"),
+        "ownerId": ctx.account,
+        "availabilityZoneId": zone_ids(ctx.region).get(az, ""),
+    }
+
+
+def _outputs_eip(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    ip = _public_ip(ctx.seed)
+    return {
+        "allocationId": rid,
+        "publicIp": ip,
+        "publicDns": f"ec2-{ip.replace('.', '-')}.{ctx.region}.compute.amazonaws.com",
+        "arn": ctx.arn("ec2", f"elastic-ip/{rid}"),
+    }
+
+
+def _outputs_nat(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {
+        "publicIp": _public_ip(str(ctx.inputs.get("allocationId", ctx.seed))),
+        "privateIp": "10.255.0.10",
+        "networkInterfaceId": f"eni-{ctx.hex()}",
+    }
+
+
+def _outputs_sg(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {"arn": ctx.arn("ec2", f"security-group/{rid}"), "ownerId": ctx.account}
+
+
+def _outputs_endpoint(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    service = str(ctx.inputs.get("serviceName", "")).rsplit(".", 1)[-1]
+    out: dict[str, Any] = {
+        "arn": ctx.arn("ec2", f"vpc-endpoint/{rid}"),
+        "ownerId": ctx.account,
+        "state": "available",
+    }
+    if ctx.inputs.get("vpcEndpointType") == "Gateway":
+        out["prefixListId"] = f"pl-{ctx.hex(8)}"
+    else:
+        out["dnsEntries"] = [
+            {
+                "dnsName": f"{rid}-{ctx.hex(8)}.{service}.{ctx.region}.vpce.amazonaws.com",
+                "hostedZoneId": "Z7HUB22UULQXV",
+            }
+        ]
+        out["networkInterfaceIds"] = [f"eni-{_hex(ctx.seed + str(i), 17)}" for i in range(3)]
+    return out
+
+
+def _outputs_ipam(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {
+        "arn": f"arn:{PARTITION}:ec2::{ctx.account}:ipam/{rid}",
+        "privateDefaultScopeId": f"ipam-scope-{_hex(rid + 'private', 17)}",
+        "publicDefaultScopeId": f"ipam-scope-{_hex(rid + 'public', 17)}",
+        "defaultResourceDiscoveryId": f"ipam-res-disco-{_hex(rid, 17)}",
+        "scopeCount": 2,
+    }
+
+
+def _outputs_ipam_pool(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {
+        "arn": f"arn:{PARTITION}:ec2::{ctx.account}:ipam-pool/{rid}",
+        "ipamScopeType": "private",
+        "poolDepth": 2 if ctx.inputs.get("sourceIpamPoolId") else 1,
+        "state": "create-complete",
+    }
+
+
+def _outputs_kms_key(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {"arn": ctx.arn("kms", f"key/{rid}"), "keyId": rid}
+
+
+def _outputs_kms_alias(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {
+        "arn": ctx.arn("kms", str(ctx.inputs.get("name", rid))),
+        "targetKeyArn": ctx.arn("kms", f"key/{ctx.inputs.get('targetKeyId', '')}"),
+    }
+
+
+def _outputs_bucket(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {
+        "arn": f"arn:{PARTITION}:s3:::{rid}",
+        "bucketDomainName": f"{rid}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{rid}.s3.{ctx.region}.amazonaws.com",
+        "hostedZoneId": "Z3AQBSTGFYJSTF",
+        "region": ctx.region,
+    }
+
+
+def _outputs_iam_role(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    path = str(ctx.inputs.get("path", "/"))
+    return {
+        "arn": f"arn:{PARTITION}:iam::{ctx.account}:role{path}{rid}",
+        "uniqueId": "AROA" + ctx.hex(17).upper(),
+        "createDate": "2026-01-01T00:00:00Z",
+    }
+
+
+def _outputs_iam_policy(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    path = str(ctx.inputs.get("path", "/"))
+    name = str(ctx.inputs.get("name", rid))
+    return {
+        "arn": f"arn:{PARTITION}:iam::{ctx.account}:policy{path}{name}",
+        "policyId": "ANPA" + ctx.hex(17).upper(),
+    }
+
+
+def _outputs_eks_cluster(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    oidc = ctx.hex(32).upper()
+    ca = base64.b64encode(f"-----BEGIN CERTIFICATE-----{ctx.hex(40)}".encode()).decode()
+    return {
+        "arn": ctx.arn("eks", f"cluster/{rid}"),
+        "endpoint": f"https://{oidc}.gr7.{ctx.region}.eks.amazonaws.com",
+        "identities": [
+            {"oidcs": [{"issuer": f"https://oidc.eks.{ctx.region}.amazonaws.com/id/{oidc}"}]}
+        ],
+        "certificateAuthority": {"data": ca},
+        "clusterId": f"{ctx.hex(8)}-{ctx.hex(4)}-{ctx.hex(4)}",
+        "platformVersion": "eks.1",
+        "status": "ACTIVE",
+    }
+
+
+def _outputs_lb(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    kind = "net" if ctx.inputs.get("loadBalancerType") == "network" else "app"
+    name = str(ctx.inputs.get("name", rid))[:32]
+    suffix = f"{kind}/{name}/{ctx.hex(16)}"
+    internal = ctx.inputs.get("internal") is True
+    return {
+        "arn": ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
+        "arnSuffix": suffix,
+        "dnsName": f"{'internal-' if internal else ''}{name}-{ctx.hex(10)}.{ctx.region}"
+        ".elb.amazonaws.com",
+        "zoneId": "Z35SXDOTRQ7X7K",
+    }
+
+
+_OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
+    "aws:ec2/vpc:Vpc": _outputs_vpc,
+    "aws:ec2/subnet:Subnet": _outputs_subnet,
+    "aws:ec2/eip:Eip": _outputs_eip,
+    "aws:ec2/natGateway:NatGateway": _outputs_nat,
+    "aws:ec2/securityGroup:SecurityGroup": _outputs_sg,
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _outputs_sg,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _outputs_endpoint,
+    "aws:ec2/vpcIpam:VpcIpam": _outputs_ipam,
+    "aws:ec2/vpcIpamPool:VpcIpamPool": _outputs_ipam_pool,
+    "aws:kms/key:Key": _outputs_kms_key,
+    "aws:kms/alias:Alias": _outputs_kms_alias,
+    "aws:s3/bucket:Bucket": _outputs_bucket,
+    "aws:iam/role:Role": _outputs_iam_role,
+    "aws:iam/policy:Policy": _outputs_iam_policy,
+    "aws:eks/cluster:Cluster": _outputs_eks_cluster,
+    "aws:lb/loadBalancer:LoadBalancer": _outputs_lb,
+}
+
+
+def _resource_id(ctx: _Ctx) -> str:
+    if ctx.type in _EC2_PREFIXES:
+        return _ec2_id(ctx)
+    if ctx.type == "aws:kms/key:Key":
+        h = ctx.hex(32)
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+    if ctx.type == "aws:ec2/vpcIpamPoolCidr:VpcIpamPoolCidr":
+        return f"{ctx.inputs.get('cidr', '')}_{ctx.inputs.get('ipamPoolId', '')}"
+    for key in ("bucket", "name"):
+        value = ctx.inputs.get(key)
+        if (
+            isinstance(value, str)
+            and value
+            and ctx.type
+            in (
+                "aws:s3/bucket:Bucket",
+                "aws:kms/alias:Alias",
+                "aws:iam/role:Role",
+                "aws:eks/cluster:Cluster",
+            )
+        ):
+            return value
+    return f"{ctx.name}-{ctx.hex(8)}"
+
+
+# --- AWS-side validation (moto) ------------------------------------------------------------
+
+
+class MotoValidator:
+    """Sends the requests AWS would see to moto's models and turns rejections into errors."""
+
+    def __init__(self, account_id: str) -> None:
+        self.account_id = account_id
+        self._moto_ids: dict[str, str] = {}  # our VPC id -> moto's VPC id
+
+    def _ec2(self, region: str) -> Any:
+        from moto.ec2.models import ec2_backends
+
+        return ec2_backends[self.account_id][region]
+
+    def check(self, ctx: _Ctx, rid: str) -> None:
+        check = getattr(self, "_check_" + ctx.type.rsplit(":", 1)[-1], None)
+        if check is None:
+            return
+        try:
+            check(ctx, rid)
+        except AwsRejectedError:
+            raise
+        except Exception as exc:  # moto raises its own AWS error types
+            code = getattr(exc, "error_type", type(exc).__name__)
+            raise AwsRejectedError(f"AWS rejects {ctx.type} '{ctx.name}': {code}: {exc}") from None
+
+    def _check_Vpc(self, ctx: _Ctx, rid: str) -> None:
+        cidr = ctx.inputs.get("cidrBlock")
+        if isinstance(cidr, str):
+            vpc = self._ec2(ctx.region).create_vpc(cidr_block=cidr)
+            self._moto_ids[rid] = vpc.id
+
+    def _check_Subnet(self, ctx: _Ctx, rid: str) -> None:
+        az = ctx.inputs.get("availabilityZone")
+        if isinstance(az, str) and az not in zone_ids(ctx.region):
+            raise AwsRejectedError(
+                f"AWS rejects {ctx.type} '{ctx.name}': InvalidParameterValue: availability zone "
+                f"{az} is not in {ctx.region} (zones: {', '.join(zone_ids(ctx.region))})"
+            )
+        vpc = self._moto_ids.get(str(ctx.inputs.get("vpcId")))
+        cidr = ctx.inputs.get("cidrBlock")
+        if vpc and isinstance(cidr, str):
+            self._ec2(ctx.region).create_subnet(vpc_id=vpc, cidr_block=cidr, availability_zone=az)
+
+    def _check_SecurityGroup(self, ctx: _Ctx, rid: str) -> None:
+        backend = self._ec2(ctx.region)
+        vpc = self._moto_ids.get(str(ctx.inputs.get("vpcId")))
+        description = str(ctx.inputs.get("description") or "Managed by Pulumi")
+        group = backend.create_security_group(
+            name=str(ctx.inputs.get("name") or rid), description=description, vpc_id=vpc
+        )
+        for rule in ctx.inputs.get("ingress") or []:
+            _check_rule_ports(ctx, rule)
+            backend.authorize_security_group_ingress(
+                group_name_or_id=group.id,
+                ip_protocol=str(rule.get("protocol")),
+                from_port=str(int(rule.get("fromPort", 0))),
+                to_port=str(int(rule.get("toPort", 0))),
+                ip_ranges=[{"CidrIp": c} for c in rule.get("cidrBlocks") or []],
+                vpc_id=vpc,
+            )
+
+    def _check_Policy(self, ctx: _Ctx, rid: str) -> None:
+        self._iam_document(ctx, "policy")
+
+    def _check_RolePolicy(self, ctx: _Ctx, rid: str) -> None:
+        self._iam_document(ctx, "policy")
+
+    def _check_Role(self, ctx: _Ctx, rid: str) -> None:
+        from moto.iam.policy_validation import IAMTrustPolicyDocumentValidator
+
+        document = ctx.inputs.get("assumeRolePolicy")
+        if isinstance(document, str) and document != UNKNOWN:
+            IAMTrustPolicyDocumentValidator(document).validate()
+
+    def _iam_document(self, ctx: _Ctx, key: str) -> None:
+        from moto.iam.policy_validation import IAMPolicyDocumentValidator
+
+        document = ctx.inputs.get(key)
+        if isinstance(document, str) and document != UNKNOWN:
+            IAMPolicyDocumentValidator(document).validate()
+
+    def _check_Key(self, ctx: _Ctx, rid: str) -> None:
+        _check_resource_policy(ctx, "policy")
+
+    def _check_BucketPolicy(self, ctx: _Ctx, rid: str) -> None:
+        _check_resource_policy(ctx, "policy")
+
+    def _check_Bucket(self, ctx: _Ctx, rid: str) -> None:
+        from moto.s3.models import s3_backends
+
+        name = ctx.inputs.get("bucket")
+        if not isinstance(name, str):
+            return
+        if not _BUCKET_NAME_RE.match(name) or ".." in name:
+            raise AwsRejectedError(
+                f"AWS rejects {ctx.type} '{ctx.name}': InvalidBucketName: {name!r} must be 3-63 "
+                "lowercase letters, digits, dots and hyphens, starting and ending with a letter "
+                "or digit"
+            )
+        s3_backends[self.account_id][PARTITION].create_bucket(name, ctx.region)
+
+    @staticmethod
+    def reset() -> None:
+        """Forget every emulated AWS object (call once per environment plan)."""
+        from moto.ec2.models import ec2_backends
+        from moto.s3.models import s3_backends
+
+        ec2_backends.reset()
+        s3_backends.reset()
+
+
+_BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+_PROTOCOLS = {"tcp", "udp", "icmp", "icmpv6", "-1", "all"}
+
+
+def _check_rule_ports(ctx: _Ctx, rule: Mapping[str, Any]) -> None:
+    """What the EC2 API checks that moto does not: protocol names and TCP/UDP port ranges."""
+    protocol = str(rule.get("protocol", "")).lower()
+    if protocol not in _PROTOCOLS and not (protocol.isdigit() and 0 <= int(protocol) <= 255):
+        raise AwsRejectedError(
+            f"AWS rejects {ctx.type} '{ctx.name}': InvalidParameterValue: invalid protocol "
+            f"{protocol!r} (use tcp, udp, icmp, icmpv6, -1 or a number 0-255)"
+        )
+    if protocol in ("tcp", "udp", "6", "17"):
+        low, high = int(rule.get("fromPort", 0)), int(rule.get("toPort", 0))
+        if not (0 <= low <= high <= 65535):
+            raise AwsRejectedError(
+                f"AWS rejects {ctx.type} '{ctx.name}': InvalidParameterValue: invalid "
+                f"{protocol.upper()} port range {low}-{high}"
+            )
+
+
+def _check_resource_policy(ctx: _Ctx, key: str) -> None:
+    """Resource policies (key and bucket policies): JSON, a version, and well-formed statements."""
+    document = ctx.inputs.get(key)
+    if not isinstance(document, str) or document == UNKNOWN:
+        return
+    try:
+        parsed = json.loads(document)
+    except json.JSONDecodeError as exc:
+        raise AwsRejectedError(
+            f"AWS rejects {ctx.type} '{ctx.name}': MalformedPolicyDocument: {exc}"
+        ) from None
+    statements = parsed.get("Statement")
+    if parsed.get("Version") != "2012-10-17" or not isinstance(statements, list) or not statements:
+        raise AwsRejectedError(
+            f"AWS rejects {ctx.type} '{ctx.name}': MalformedPolicyDocument: needs Version "
+            "2012-10-17 and a non-empty Statement list"
+        )
+    for st in statements:
+        missing = [k for k in ("Effect", "Principal", "Action", "Resource") if k not in st]
+        if missing or st.get("Effect") not in ("Allow", "Deny"):
+            raise AwsRejectedError(
+                f"AWS rejects {ctx.type} '{ctx.name}': MalformedPolicyDocument: statement "
+                f"{st.get('Sid', '?')} lacks {', '.join(missing) or 'a valid Effect'}"
+            )
+
+
+_ZONES: dict[str, dict[str, str]] = {}
+
+
+def zone_ids(region: str) -> dict[str, str]:
+    """AZ name -> AZ id for a region, from moto's EC2 region data (real names and ids)."""
+    if region not in _ZONES:
+        from moto.ec2.models.availability_zones_and_regions import (
+            RegionsAndZonesBackend,
+        )
+
+        zones = RegionsAndZonesBackend.zones.get(region, [])
+        _ZONES[region] = {
+            z.name: z.zone_id
+            for z in zones
+            if getattr(z, "zone_type", "availability-zone") == "availability-zone"
+        }
+    return _ZONES[region]
+
+
+# --- the Mocks -----------------------------------------------------------------------------
+
+
+class AwsMocks(Mocks):
+    """Pulumi mocks answering like AWS for one stack run."""
+
+    def __init__(
+        self,
+        *,
+        stack: str,
+        preview: bool,
+        upstream: Mapping[str, Mapping[str, Any]] | None = None,
+        providers: ProviderRegistry | None = None,
+        account_id: str = ACCOUNT_ID,
+        validate: bool = True,
+    ) -> None:
+        self.stack = stack
+        self.preview = preview
+        self.upstream = dict(upstream or {})
+        self.providers = providers or ProviderRegistry()
+        self.account_id = account_id
+        self.validator = MotoValidator(account_id) if validate and not preview else None
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":
+            return self._stack_reference(args)
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-{_hex(self.stack + args.name, 8)}", dict(args.inputs)
+        region = self.providers.region_of(args.provider, args.inputs) or ""
+        ctx = _Ctx(
+            type=args.typ,
+            name=args.name,
+            inputs=dict(args.inputs),
+            region=region,
+            account=self.account_id,
+            seed=f"{self.stack}/{args.typ}/{args.name}",
+        )
+        if not args.custom:
+            return "", dict(args.inputs)
+        rid = _resource_id(ctx)
+        make_outputs = _OUTPUTS.get(args.typ)
+        computed = make_outputs(ctx, rid) if make_outputs else {}
+        if "arn" not in computed and args.typ.startswith("aws:"):
+            service = args.typ.split(":")[1].split("/")[0]
+            computed["arn"] = ctx.arn(service, f"{args.typ.rsplit(':', 1)[-1].lower()}/{rid}")
+        if args.typ.startswith("aws:") and "tags" in ctx.inputs:
+            computed.setdefault("tagsAll", ctx.inputs["tags"])
+        if self.validator is not None:
+            self.validator.check(ctx, rid)
+        state = dict(args.inputs)
+        if self.preview:
+            for key in computed:
+                if key not in state:
+                    state[key] = UNKNOWN
+            return "", state
+        for key, value in computed.items():
+            state.setdefault(key, value)
+        return rid, state
+
+    def _stack_reference(self, args: MockResourceArgs) -> tuple[str, dict[Any, Any]]:
+        full = str(args.inputs.get("name") or args.resource_id or args.name)
+        short = full.rsplit("/", 1)[-1]
+        outputs = self.upstream.get(short, {})
+        return full, {"name": full, "outputs": dict(outputs), "secretOutputNames": []}
+
+    # The SDK's MockMonitor iterates the failures: answer an empty list, never None.
+    def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]]]:
+        region = self.providers.region_of(args.provider, args.args) or ""
+        token = args.token
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": self.account_id,
+                "arn": f"arn:{PARTITION}:sts::{self.account_id}:assumed-role/"
+                f"{DEPLOYER_ROLE}/pulumi",
+                "id": self.account_id,
+                "userId": "AROA" + _hex(self.account_id, 17).upper() + ":pulumi",
+            }, []
+        if token == "aws:index/getPartition:getPartition":
+            return {
+                "partition": PARTITION,
+                "dnsSuffix": "amazonaws.com",
+                "id": PARTITION,
+            }, []
+        if token == "aws:index/getRegion:getRegion":
+            return {
+                "name": region,
+                "region": region,
+                "id": region,
+                "endpoint": f"ec2.{region}.amazonaws.com",
+                "description": region,
+            }, []
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            zones = zone_ids(region)
+            names = sorted(zones)
+            return {
+                "id": region,
+                "names": names,
+                "zoneIds": [zones[n] for n in names],
+                "groupNames": [region] * len(names),
+            }, []
+        raise NotImplementedError(
+            f"the AWS mock has no answer for invoke {token}; add one to meridian_ops/aws_mocks.py"
+        )
+
+
+def check_no_default_provider(resource_type: str, custom: bool, provider: str) -> None:
+    """The stack files set pulumi:disable-default-providers; the engine refuses such resources."""
+    if custom and not provider and not resource_type.startswith("pulumi:"):
+        package = resource_type.split(":")[0]
+        raise AwsRejectedError(
+            f"Default provider for '{package}' disabled (pulumi:disable-default-providers): "
+            f"{resource_type} must be given its region's explicit provider"
+        )
+
+
+__all__ = [
+    "ACCOUNT_ID",
+    "AwsMocks",
+    "AwsRejectedError",
+    "ProviderRegistry",
+    "pulumi",
+    "zone_ids",
+]

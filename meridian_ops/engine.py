@@ -1,0 +1,281 @@
+"""Run one stack of the real Pulumi program under the mock engine; record what the engine gets.
+
+`RecordingMonitor` sits where the Pulumi engine's resource monitor sits. It sees every
+registration request the SDK sends (type, name, parent, protect, dependencies, property
+dependencies, provider, ignore changes, inputs), applies the stack transforms the program
+registered exactly as the engine does (through the SDK's transform callback, with the same
+protobuf messages), records the result, and lets `AwsMocks` answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from inspect import isawaitable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi import ResourceOptions, ResourceTransformArgs, ResourceTransformResult
+from pulumi.runtime import rpc
+from pulumi.runtime._callbacks import _CallbackServicer
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.settings import configure, set_root_resource
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from meridian_ops.aws_mocks import AwsMocks, ProviderRegistry, check_no_default_provider
+
+PROJECT = "meridian"
+ORGANIZATION = "organization"
+
+
+def _plain(value: Any) -> Any:
+    """Struct numbers are doubles; show whole numbers as integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def struct_to_json(struct: Any) -> dict[str, Any]:
+    """A protobuf Struct in the engine's wire format: unknowns and secrets keep their sentinels."""
+    return _plain(json_format.MessageToDict(struct, preserving_proto_field_name=True))
+
+
+@dataclass
+class Step:
+    op: str
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    parent: str
+    provider: str
+    protect: bool = False
+    retain_on_delete: bool = False
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    ignore_changes: list[str] = field(default_factory=list)
+
+    def to_preview_json(self) -> dict[str, Any]:
+        return {
+            "op": self.op,
+            "urn": self.urn,
+            "provider": self.provider,
+            "newState": {
+                "urn": self.urn,
+                "type": self.type,
+                "custom": self.custom,
+                "id": self.id,
+                "inputs": self.inputs,
+                "outputs": self.outputs,
+                "parent": self.parent,
+                "protect": self.protect,
+                "retainOnDelete": self.retain_on_delete,
+                "dependencies": self.dependencies,
+                "propertyDependencies": self.property_dependencies,
+                "ignoreChanges": self.ignore_changes,
+                "provider": self.provider,
+            },
+        }
+
+
+@dataclass
+class StackRun:
+    stack: str
+    preview: bool
+    steps: list[Step]
+    outputs: dict[str, Any]
+    diagnostics: list[dict[str, str]]
+    seconds: float = 0.0
+
+
+class _DiagnosticsHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[dict[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append({"severity": record.levelname.lower(), "message": record.getMessage()})
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(
+        self, mocks: AwsMocks, providers: ProviderRegistry, *, default_providers_disabled: bool
+    ) -> None:
+        super().__init__(mocks)
+        self.providers = providers
+        self.default_providers_disabled = default_providers_disabled
+        self.steps: list[Step] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self.stack_urn = ""
+
+    # The engine runs every stack transform on every registration, in registration order, and
+    # sends the program's callback the properties as a protobuf Struct. This does what the
+    # program's callback server does with them (pulumi.runtime._callbacks): deserialize, call the
+    # transform, serialize the result back into the request.
+    def _apply_stack_transforms(self, request: Any) -> None:
+        for transform in self._stack_transforms:
+            args = ResourceTransformArgs(
+                custom=request.custom,
+                type_=request.type,
+                name=request.name,
+                props=rpc.deserialize_properties(request.object),
+                opts=ResourceOptions(parent=None),
+            )
+            result = transform(args)
+            if result is None:
+                continue
+            if isawaitable(result):
+                result = _sync_await(result)
+            assert isinstance(result, ResourceTransformResult)
+            request.object.CopyFrom(_sync_await(rpc.serialize_properties(result.props, {})))
+
+    def RegisterResource(self, request: Any) -> Any:
+        if request.type == "pulumi:pulumi:Stack":
+            response = super().RegisterResource(request)
+            self.stack_urn = response.urn
+            self.steps.append(
+                Step("create", response.urn, request.type, request.name, False, "", {}, {}, "", "")
+            )
+            return response
+        if self.default_providers_disabled:
+            check_no_default_provider(request.type, request.custom, request.provider)
+        self._apply_stack_transforms(request)
+        response = super().RegisterResource(request)
+        inputs = struct_to_json(request.object)
+        if request.type.startswith("pulumi:providers:"):
+            self.providers.providers[f"{response.urn}::{response.id}"] = inputs
+        self.steps.append(
+            Step(
+                op="create",
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                id=response.id,
+                inputs=inputs,
+                outputs=struct_to_json(response.object),
+                parent=request.parent,
+                provider=request.provider,
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                dependencies=list(request.dependencies),
+                property_dependencies={
+                    k: list(v.urns) for k, v in request.propertyDependencies.items()
+                },
+                ignore_changes=list(request.ignoreChanges),
+            )
+        )
+        return response
+
+    def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)
+        self.steps.append(
+            Step(
+                op="read",
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=True,
+                id=request.id,
+                inputs=struct_to_json(request.properties),
+                outputs=struct_to_json(response.properties),
+                parent=request.parent,
+                provider=request.provider,
+                dependencies=list(request.dependencies),
+            )
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        if request.urn == self.stack_urn:
+            self.stack_outputs = struct_to_json(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+def _ignore_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    if "never retrieved" not in str(context.get("message", "")):
+        loop.default_exception_handler(context)
+
+
+def encode_config(values: Mapping[str, Any]) -> dict[str, str]:
+    """Config as the Pulumi CLI hands it to a program: strings, structured values as JSON."""
+    import json
+
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+
+
+def run_stack(
+    stack: str,
+    config: Mapping[str, Any],
+    program: Callable[[], None],
+    *,
+    preview: bool,
+    upstream: Mapping[str, Mapping[str, Any]] | None = None,
+    validate: bool = True,
+    steps: list[Step] | None = None,
+) -> StackRun:
+    """Run `program` as stack `stack` with `config` under the mock engine; return what it
+    registered. Pass `steps` to observe the registrations of a run that fails."""
+    import time
+
+    started = time.perf_counter()
+    providers = ProviderRegistry()
+    mocks = AwsMocks(
+        stack=stack, preview=preview, upstream=upstream, providers=providers, validate=validate
+    )
+    disabled = config.get("pulumi:disable-default-providers")
+    monitor = RecordingMonitor(mocks, providers, default_providers_disabled=bool(disabled))
+    if steps is not None:
+        monitor.steps = steps  # the caller sees what was registered even if the run fails
+    handler = _DiagnosticsHandler()
+    logger = logging.getLogger(f"meridian.plan.{stack}")
+    logger.propagate = False
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+
+    loop = asyncio.new_event_loop()
+    # A failed registration fails every Output that waits on it; the failure is raised once from
+    # run_until_complete, the copies left in unawaited futures are not news.
+    loop.set_exception_handler(_ignore_unretrieved)
+    asyncio.set_event_loop(loop)
+    try:
+        set_root_resource(None)  # type: ignore[arg-type]
+        set_all_config(encode_config(config), [])
+        features = set(monitor.GetDeploymentInfo(None).supportedFeatures)
+        configure(
+            pulumi_mocks.MockSettings(
+                monitor=monitor,
+                monitor_features=features,
+                engine=pulumi_mocks.MockEngine(logger),
+                project=PROJECT,
+                stack=stack,
+                dry_run=preview,
+                organization=ORGANIZATION,
+                callbacks=None,
+            )
+        )
+        loop.run_until_complete(run_in_stack(program))
+    finally:
+        loop.run_until_complete(_CallbackServicer.shutdown())
+        loop.close()
+        asyncio.set_event_loop(None)
+        set_root_resource(None)  # type: ignore[arg-type]
+    return StackRun(
+        stack=stack,
+        preview=preview,
+        steps=monitor.steps,
+        outputs=monitor.stack_outputs,
+        diagnostics=handler.records,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,66 @@
+"""The catalog of Meridian policies: every policy module of the pack, in a stable order.
+
+``all_policies()`` is what ``policies/__main__.py`` serves, what the offline evaluator
+(``meridian_ops/policy_eval.py``) runs and what ``meridian_ops/gen_policy_docs.py`` documents.
+A policy module exports ``POLICIES: list[pulumi_policy.Policy]``; add new modules to MODULES.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, Policy
+
+from . import data_safety, encryption, tagging, zero_trust
+
+PACK_NAME = "meridian-guardrails"
+
+# Keyword arguments of the PolicyPack (shared with the offline evaluator so both build the
+# analyzer identically). Policies set their own default level; the pack level applies only to a
+# policy that does not.
+PACK_OPTIONS: dict[str, Any] = {
+    "enforcement_level": EnforcementLevel.ADVISORY,
+    "description": "Meridian guardrails: tagging, zero trust, encryption and data safety for the "
+    "Meridian AWS reference platform.",
+    "display_name": "Meridian guardrails",
+    "provider": "aws",
+    "tags": ["aws", "kubernetes", "istio", "meridian"],
+}
+
+# (concern, module) in documentation order. The concern is the module's short name.
+MODULES: tuple[tuple[str, ModuleType], ...] = (
+    ("tagging", tagging),
+    ("zero-trust", zero_trust),
+    ("encryption", encryption),
+    ("data-safety", data_safety),
+)
+
+
+def policies_by_concern() -> list[tuple[str, list[Policy]]]:
+    """``[(concern, policies)]`` for every policy module, in catalog order."""
+    return [(concern, list(module.POLICIES)) for concern, module in MODULES]
+
+
+def all_policies() -> list[Policy]:
+    """Every policy of the pack. Raises ValueError on duplicate policy names."""
+    result: list[Policy] = []
+    seen: dict[str, str] = {}
+    for concern, policies in policies_by_concern():
+        for policy in policies:
+            if policy.name in seen:
+                raise ValueError(
+                    f"policy name {policy.name!r} is defined twice ({seen[policy.name]} and "
+                    f"{concern})"
+                )
+            seen[policy.name] = concern
+            result.append(policy)
+    return result
+
+
+def concern_of(policy_name: str) -> str:
+    """The concern (module) a policy belongs to."""
+    for concern, policies in policies_by_concern():
+        if any(p.name == policy_name for p in policies):
+            return concern
+    raise KeyError(policy_name)

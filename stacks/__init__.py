@@ -1,0 +1,1 @@
+"""Stack compositions: each role (global, regional, edge) composes components from config."""

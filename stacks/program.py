@@ -1,0 +1,33 @@
+"""The Pulumi program: read the stack's role from its name, validate config, compose the role."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.tagging import required_tags_transform
+from stacks import edge_stack, global_stack, regional_stack
+from stacks.config_source import ConfigSource, PulumiConfigSource
+from stacks.identity import Role, parse_stack_name
+from stacks.settings import MeridianSettings, load_settings
+
+COMPOSITIONS = {
+    Role.GLOBAL: global_stack.run,
+    Role.REGIONAL: regional_stack.run,
+    Role.EDGE: edge_stack.run,
+}
+
+
+def settings_for(stack: str, source: ConfigSource) -> MeridianSettings:
+    """Validated settings of a stack; raises ConfigError before anything is registered."""
+    identity = parse_stack_name(stack)
+    own = source.stack_config()
+    manifest = (
+        own if identity.role is Role.GLOBAL else source.environment_config(identity.environment)
+    )
+    return load_settings(identity, own, manifest)
+
+
+def main(source: ConfigSource | None = None) -> None:
+    settings = settings_for(pulumi.get_stack(), source or PulumiConfigSource())
+    pulumi.runtime.register_resource_transform(required_tags_transform(settings.tags()))
+    COMPOSITIONS[settings.identity.role](settings)

@@ -1,0 +1,48 @@
+"""Cross-stack reads, all through here: the global stack's outputs for regional stacks, every
+regional stack's outputs for the edge stack. Under the mock engine the same `StackReference`
+resolves to the outputs of the stacks the offline plan ran before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from stacks.identity import Role, stack_name
+
+
+class UpstreamStack:
+    """The outputs of another stack of this project."""
+
+    def __init__(self, environment: str, role: Role, region: str | None = None) -> None:
+        self.name = stack_name(environment, role, region)
+        organization = pulumi.get_organization() or "organization"
+        self._ref = pulumi.StackReference(f"{organization}/{pulumi.get_project()}/{self.name}")
+
+    def require(self, key: str) -> pulumi.Output[Any]:
+        """An output the upstream stack must have exported; fails the run with the fix if not."""
+        stack = self.name
+
+        def check(value: Any) -> Any:
+            if value is None:
+                raise pulumi.RunError(
+                    f"stack {stack} has no output '{key}'. Fix: run `pulumi up --stack {stack}` "
+                    "first (stacks deploy in the order global, regions, edge)."
+                )
+            return value
+
+        return self._ref.get_output(key).apply(check)
+
+    def require_item(self, key: str, item: str) -> pulumi.Output[Any]:
+        """One entry of a mapping output, e.g. the IPAM pool of one region."""
+        stack = self.name
+
+        def pick(mapping: Any) -> Any:
+            if not isinstance(mapping, dict) or item not in mapping:
+                raise pulumi.RunError(
+                    f"stack {stack} output '{key}' has no entry for '{item}'. Fix: add it to the "
+                    f"environment manifest and run `pulumi up --stack {stack}` first."
+                )
+            return mapping[item]
+
+        return self.require(key).apply(pick)

@@ -1,0 +1,97 @@
+"""Generated artifacts and configuration of the pack stay in sync with their sources."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from meridian_ops import gen_policy_docs, gen_taggable_types
+from meridian_ops.policy_eval import (
+    PolicyEvalError,
+    load_policy_config,
+    make_servicer,
+    reconcile_config,
+)
+from policies.catalog import all_policies
+from tests.policies.conftest import all_cases
+from tests.policies.harness import case_plan, evaluate
+
+REPO = Path(__file__).resolve().parents[2]
+PACK = REPO / "policies"
+
+
+def test_taggable_types_match_the_pinned_provider() -> None:
+    assert gen_taggable_types.OUTPUT.read_text(encoding="utf-8") == gen_taggable_types.render(
+        gen_taggable_types.build()
+    ), "policies/data/aws_taggable_types.json is stale: python -m meridian_ops.gen_taggable_types"
+    data = json.loads(gen_taggable_types.OUTPUT.read_text(encoding="utf-8"))
+    types = set(data["types"])
+    assert {"aws:ec2/vpc:Vpc", "aws:s3/bucket:Bucket", "aws:rds/cluster:Cluster"} <= types
+    assert "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock" not in types
+    assert data["resourceTypeCount"] > len(types) > 500
+
+
+def test_readme_table_matches_the_catalog() -> None:
+    current = gen_policy_docs.README.read_text(encoding="utf-8")
+    assert current == gen_policy_docs.render_readme(current), (
+        "policies/README.md is stale: python -m meridian_ops.gen_policy_docs"
+    )
+    for policy in all_policies():
+        assert f"| `{policy.name}` |" in current
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_config_files_are_valid_for_the_pack(env: str) -> None:
+    info = make_servicer().GetAnalyzerInfo(None, None)
+    reconciled = reconcile_config(info, load_policy_config(env))
+    assert set(reconciled) == {p.name for p in all_policies()}
+    if env == "prod":
+        assert {level for level, _ in reconciled.values()} == {"mandatory"}
+    else:
+        assert "advisory" in {level for level, _ in reconciled.values()}
+    edge = reconciled["sg-no-public-ingress"][1]
+    assert edge["edgePorts"] == [443] and "173.245.48.0/20" in edge["allowedCidrs"]
+
+
+def test_invalid_config_is_rejected() -> None:
+    info = make_servicer().GetAnalyzerInfo(None, None)
+    with pytest.raises(PolicyEvalError, match="no-such-policy: no such policy"):
+        reconcile_config(info, {"no-such-policy": "mandatory"})
+    with pytest.raises(PolicyEvalError, match="edgePorts\\[0\\] must be of type integer"):
+        reconcile_config(info, {"sg-no-public-ingress": {"edgePorts": ["https"]}})
+    with pytest.raises(PolicyEvalError, match="invalid enforcement level 'blocking'"):
+        reconcile_config(info, {"required-tags": "blocking"})
+
+
+def test_prefilter_gives_the_same_verdicts_as_the_full_pack() -> None:
+    for case in all_cases():
+        plan = case_plan(case)
+        assert evaluate(plan) == evaluate(plan, prefilter=False), case.case_id()
+
+
+def test_pack_imports_nothing_from_meridian_or_pulumi_aws() -> None:
+    forbidden = ("components", "stacks", "meridian_ops", "pulumi_aws", "pulumi_kubernetes")
+    for path in PACK.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
+
+
+def test_pack_metadata() -> None:
+    yaml_text = (PACK / "PulumiPolicy.yaml").read_text(encoding="utf-8")
+    assert "name: python" in yaml_text and "virtualenv: venv" in yaml_text
+    assert "\nversion: " in yaml_text
+    requirements = (PACK / "requirements.txt").read_text(encoding="utf-8")
+    pins = [line for line in requirements.splitlines() if line and not line.startswith("#")]
+    assert "pulumi==3.272.0" in pins and "pulumi-policy==1.21.0" in pins
+    assert all("==" in line for line in pins)
+    assert not any(line.startswith("pulumi-aws") for line in pins)

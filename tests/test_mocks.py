@@ -1,0 +1,217 @@
+"""The mock layer answers like AWS and rejects what AWS would reject."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+from pulumi.runtime.rpc import UNKNOWN
+
+from meridian_ops.aws_mocks import MotoValidator, zone_ids
+from meridian_ops.engine import run_stack
+from stacks import capabilities
+
+CONFIG: dict[str, Any] = {"pulumi:disable-default-providers": ["*"]}
+
+
+def run(program: Any, preview: bool = False) -> Any:
+    MotoValidator.reset()
+    return run_stack("dev-us-east-1", CONFIG, program, preview=preview)
+
+
+def provider() -> aws.Provider:
+    return aws.Provider("aws-us-east-1", region="us-east-1")
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-central-1", "ap-south-1", "af-south-1"])
+def test_real_az_names_and_ids(region: str) -> None:
+    """The mock's zones (moto's EC2 data) are the zones AWS publishes for the region (SSM data)."""
+    zones = zone_ids(region)
+    assert all(name.startswith(region) and len(name) == len(region) + 1 for name in zones)
+    assert set(zones.values()) == set(capabilities.az_ids(region))
+
+
+def test_overlapping_subnets_are_rejected() -> None:
+    def program() -> None:
+        p = provider()
+        vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=p))
+        for i in range(2):
+            aws.ec2.Subnet(
+                f"s{i}",
+                vpc_id=vpc.id,
+                cidr_block="10.0.0.0/24",
+                availability_zone="us-east-1a",
+                opts=pulumi.ResourceOptions(provider=p),
+            )
+
+    with pytest.raises(Exception, match=r"InvalidSubnet\.Conflict"):
+        run(program)
+
+
+def test_subnet_outside_its_vpc_is_rejected() -> None:
+    def program() -> None:
+        p = provider()
+        vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=p))
+        aws.ec2.Subnet(
+            "s",
+            vpc_id=vpc.id,
+            cidr_block="10.1.0.0/24",
+            availability_zone="us-east-1a",
+            opts=pulumi.ResourceOptions(provider=p),
+        )
+
+    with pytest.raises(Exception, match=r"InvalidSubnet\.Range"):
+        run(program)
+
+
+def test_availability_zone_of_another_region_is_rejected() -> None:
+    def program() -> None:
+        p = provider()
+        vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=p))
+        aws.ec2.Subnet(
+            "s",
+            vpc_id=vpc.id,
+            cidr_block="10.0.0.0/24",
+            availability_zone="eu-west-1a",
+            opts=pulumi.ResourceOptions(provider=p),
+        )
+
+    with pytest.raises(Exception, match="eu-west-1a is not in us-east-1"):
+        run(program)
+
+
+def test_malformed_iam_policy_is_rejected() -> None:
+    def program() -> None:
+        aws.iam.Policy(
+            "p",
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resourc": "*"}],
+                }
+            ),
+            opts=pulumi.ResourceOptions(provider=provider()),
+        )
+
+    with pytest.raises(Exception, match="MalformedPolicyDocument"):
+        run(program)
+
+
+def test_security_group_rule_with_bad_ports_is_rejected() -> None:
+    def program() -> None:
+        p = provider()
+        vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=p))
+        aws.ec2.SecurityGroup(
+            "sg",
+            vpc_id=vpc.id,
+            description="x",
+            ingress=[
+                {"protocol": "tcp", "from_port": 443, "to_port": 80, "cidr_blocks": ["10.0.0.0/16"]}
+            ],
+            opts=pulumi.ResourceOptions(provider=p),
+        )
+
+    with pytest.raises(Exception, match="invalid TCP port range 443-80"):
+        run(program)
+
+
+def test_security_group_rule_with_bad_cidr_is_rejected_by_moto() -> None:
+    def program() -> None:
+        p = provider()
+        vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=p))
+        aws.ec2.SecurityGroup(
+            "sg",
+            vpc_id=vpc.id,
+            description="x",
+            ingress=[
+                {
+                    "protocol": "tcp",
+                    "from_port": 443,
+                    "to_port": 443,
+                    "cidr_blocks": ["10.0.0.0/33"],
+                }
+            ],
+            opts=pulumi.ResourceOptions(provider=p),
+        )
+
+    with pytest.raises(Exception, match="InvalidParameterValue: invalid CIDR"):
+        run(program)
+
+
+def test_invalid_bucket_name_is_rejected() -> None:
+    def program() -> None:
+        aws.s3.Bucket("b", bucket="Meridian_Logs", opts=pulumi.ResourceOptions(provider=provider()))
+
+    with pytest.raises(Exception, match="InvalidBucketName"):
+        run(program)
+
+
+def test_default_provider_is_refused_like_the_engine_does() -> None:
+    def program() -> None:
+        aws.s3.Bucket("b", bucket="meridian-ok-bucket")
+
+    with pytest.raises(Exception, match="disable-default-providers"):
+        run(program)
+
+
+def test_valid_graph_passes_and_gets_aws_shaped_outputs() -> None:
+    def program() -> None:
+        p = provider()
+        vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=p))
+        aws.ec2.Subnet(
+            "s",
+            vpc_id=vpc.id,
+            cidr_block="10.0.0.0/24",
+            availability_zone="us-east-1a",
+            opts=pulumi.ResourceOptions(provider=p),
+        )
+        key = aws.kms.Key("k", opts=pulumi.ResourceOptions(provider=p))
+        lb = aws.lb.LoadBalancer(
+            "lb",
+            name="edge",
+            load_balancer_type="application",
+            opts=pulumi.ResourceOptions(provider=p),
+        )
+        cluster = aws.eks.Cluster(
+            "c",
+            name="meridian",
+            role_arn="arn:aws:iam::123456789012:role/x",
+            vpc_config={"subnet_ids": ["subnet-1"]},
+            opts=pulumi.ResourceOptions(provider=p),
+        )
+        pulumi.export("vpc", vpc.id)
+        pulumi.export("key", key.arn)
+        pulumi.export("lb", lb.dns_name)
+        pulumi.export("issuer", cluster.identities[0].oidcs[0].issuer)
+        pulumi.export("endpoint", cluster.endpoint)
+        pulumi.export("ca", cluster.certificate_authority.data)
+
+    out = run(program).outputs
+    assert out["vpc"].startswith("vpc-") and len(out["vpc"]) == 21
+    assert out["key"].startswith("arn:aws:kms:us-east-1:123456789012:key/")
+    assert out["lb"].endswith(".us-east-1.elb.amazonaws.com")
+    assert out["issuer"].startswith("https://oidc.eks.us-east-1.amazonaws.com/id/")
+    assert out["endpoint"].endswith(".gr7.us-east-1.eks.amazonaws.com")
+    assert out["ca"]
+
+
+def test_preview_outputs_are_unknown() -> None:
+    def program() -> None:
+        vpc = aws.ec2.Vpc(
+            "v", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=provider())
+        )
+        pulumi.export("vpc", vpc.id)
+
+    assert run(program, preview=True).outputs["vpc"] == UNKNOWN
+    assert run(program, preview=False).outputs["vpc"].startswith("vpc-")
+
+
+def test_unanswered_invoke_fails_loudly() -> None:
+    def program() -> None:
+        aws.ec2.get_vpc(default=True, opts=pulumi.InvokeOptions(provider=provider()))
+
+    with pytest.raises(Exception, match="no answer for invoke"):
+        run(program)
