@@ -6,10 +6,11 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+POLICY_VENV := policies/venv
 ENV ?= dev
 PLAN ?=
 
-.PHONY: venv test unit lint plan plan-all check-policies bench capabilities capabilities-check clean
+.PHONY: venv policy-venv test unit lint plan plan-all check-policies bench capabilities capabilities-check clean
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -19,10 +20,18 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
+# The policy pack's own virtualenv, as `pulumi preview --policy-pack policies` creates it.
+$(POLICY_VENV)/.installed: policies/requirements.txt
+	$(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r policies/requirements.txt
+	touch $@
+
+policy-venv: $(POLICY_VENV)/.installed
+
 test: venv unit lint
 
-unit: venv
-	$(PY) -m pytest -n 2 tests
+unit: venv policy-venv
+	MERIDIAN_POLICY_PYTHON=$(CURDIR)/$(POLICY_VENV)/bin/python $(PY) -m pytest -n 2 tests
 
 lint: venv
 	$(VENV)/bin/ruff check .

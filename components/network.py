@@ -242,30 +242,21 @@ class Network(pulumi.ComponentResource):
                 route_table_id=data_rt.id,
                 opts=child,
             )
+        # stateless: the same single rule each way, everything else is denied
+        vpc_only: aws.ec2.NetworkAclIngressArgsDict = {
+            "rule_no": 100,
+            "action": "allow",
+            "protocol": "-1",
+            "cidr_block": cidr,
+            "from_port": 0,
+            "to_port": 0,
+        }
         aws.ec2.NetworkAcl(
             f"{name}-data-nacl",
             vpc_id=vpc_id,
             subnet_ids=[subnets[(Tier.DATA, i)].id for i in az_indexes],
-            ingress=[
-                {
-                    "rule_no": 100,
-                    "action": "allow",
-                    "protocol": "-1",
-                    "cidr_block": cidr,
-                    "from_port": 0,
-                    "to_port": 0,
-                }
-            ],
-            egress=[
-                {
-                    "rule_no": 100,
-                    "action": "allow",
-                    "protocol": "-1",
-                    "cidr_block": cidr,
-                    "from_port": 0,
-                    "to_port": 0,
-                }
-            ],
+            ingress=[vpc_only],
+            egress=[aws.ec2.NetworkAclEgressArgsDict(**vpc_only)],
             tags={"Name": names.display("data-only-from-vpc")},
             opts=child,
         )

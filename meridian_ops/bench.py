@@ -33,8 +33,17 @@ def count_resources(plans: dict[str, dict]) -> int:
 def time_command(env: str, out: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "meridian_ops.plan", "--env", env, "--out", str(out),
-         "--no-policies", "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "meridian_ops.plan",
+            "--env",
+            env,
+            "--out",
+            str(out),
+            "--no-policies",
+            "--quiet",
+        ],
         cwd=PROJECT_DIR,
         check=True,
         capture_output=True,
@@ -47,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--envs", nargs="+", default=["dev", "prod"])
     args = parser.parse_args(argv)
-    print(f"{'env':6} {'stacks':>6} {'resources':>9} {'command s':>10} {'plan s':>8} "
-          f"{'res/s':>8} {'policies s':>10}")
+    print(
+        f"{'env':6} {'stacks':>6} {'resources':>9} {'command s':>10} {'plan s':>8} "
+        f"{'res/s':>8} {'policies s':>10}"
+    )
     for env in args.envs:
         out = Path(tempfile.mkdtemp(prefix=f"meridian-bench-{env}-"))
         command = time_command(env, out)
@@ -73,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{env:6} {len(plans):6d} {resources:9d} {command:10.2f} {best:8.2f} "
             f"{resources / best:8.0f} {policy_seconds:10.2f}"
-            + (f"   (plan runs: {', '.join(f'{r:.2f}' for r in runs)}; "
-               f"median {statistics.median(runs):.2f})")
+            + (
+                f"   (plan runs: {', '.join(f'{r:.2f}' for r in runs)}; "
+                f"median {statistics.median(runs):.2f})"
+            )
         )
     return 0
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from inspect import isawaitable
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from inspect import isawaitable
 from typing import Any
 
 from google.protobuf import json_format
-from pulumi.runtime import mocks as pulumi_mocks
 from pulumi import ResourceOptions, ResourceTransformArgs, ResourceTransformResult
+from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime._callbacks import _CallbackServicer
 from pulumi.runtime.config import set_all_config

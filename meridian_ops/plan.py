@@ -246,7 +246,13 @@ def cli_for_project(project_dir: Path, argv: list[str] | None = None) -> int:
     )
     if args.no_policies:
         return 0
-    mandatory, report = evaluate_policies(plans)
+    from meridian_ops.policy_eval import PolicyEvalError
+
+    try:
+        mandatory, report = evaluate_policies(plans)
+    except PolicyEvalError as exc:
+        print(f"error: the policy pack could not evaluate the plan: {exc}", file=sys.stderr)
+        return 1
     if report:
         print(report)
     if mandatory:

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from components.network import MAX_AZS, MIN_AZS
 from stacks import capabilities
 from stacks.cidr_plan import (
     REGION_SLOTS,
@@ -35,8 +36,6 @@ from stacks.identity import ENVIRONMENTS, Role, StackIdentity
 
 NAMESPACE = "meridian"
 DATA_CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
-MAX_AZS = 4
-MIN_AZS = 3
 
 REGIONAL_SERVICES: tuple[str, ...] = (
     "eks",

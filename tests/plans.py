@@ -8,6 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from meridian_ops.plan import plan_environment
+from stacks.config_source import PROJECT_DIR, read_stack_file
+
+PROD_REGIONS: tuple[str, ...] = tuple(
+    read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml")["meridian:regions"]
+)
+"""The regions of the shipped prod environment."""
 
 
 @functools.cache

@@ -14,20 +14,7 @@ from moto import mock_aws
 
 from meridian_ops import capabilities as gen
 from stacks import capabilities as caps
-
-# The ten regions the shipped prod environment deploys to.
-PROD_REGIONS = (
-    "us-east-1",
-    "us-west-2",
-    "eu-west-1",
-    "eu-central-1",
-    "ap-southeast-1",
-    "ap-northeast-1",
-    "ap-south-1",
-    "me-south-1",
-    "sa-east-1",
-    "af-south-1",
-)
+from tests.plans import PROD_REGIONS
 
 # What moto 5.2.5's snapshot says is missing in the prod regions. Prod config must opt out of
 # exactly these; if a moto upgrade changes them, this test is the reminder to revisit prod.

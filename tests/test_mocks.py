@@ -34,53 +34,42 @@ def test_real_az_names_and_ids(region: str) -> None:
     assert set(zones.values()) == set(capabilities.az_ids(region))
 
 
-def test_overlapping_subnets_are_rejected() -> None:
+def subnets_program(*subnets: tuple[str, str]) -> Any:
+    """A VPC 10.0.0.0/16 in us-east-1 with subnets given as (cidr, availability zone)."""
+
     def program() -> None:
         p = provider()
         vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=p))
-        for i in range(2):
+        for i, (cidr, az) in enumerate(subnets):
             aws.ec2.Subnet(
                 f"s{i}",
                 vpc_id=vpc.id,
-                cidr_block="10.0.0.0/24",
-                availability_zone="us-east-1a",
+                cidr_block=cidr,
+                availability_zone=az,
                 opts=pulumi.ResourceOptions(provider=p),
             )
 
+    return program
+
+
+def test_overlapping_subnets_are_rejected() -> None:
+    program = subnets_program(("10.0.0.0/24", "us-east-1a"), ("10.0.0.0/24", "us-east-1b"))
     with pytest.raises(Exception, match=r"InvalidSubnet\.Conflict"):
         run(program)
 
 
 def test_subnet_outside_its_vpc_is_rejected() -> None:
-    def program() -> None:
-        p = provider()
-        vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=p))
-        aws.ec2.Subnet(
-            "s",
-            vpc_id=vpc.id,
-            cidr_block="10.1.0.0/24",
-            availability_zone="us-east-1a",
-            opts=pulumi.ResourceOptions(provider=p),
-        )
-
     with pytest.raises(Exception, match=r"InvalidSubnet\.Range"):
-        run(program)
+        run(subnets_program(("10.1.0.0/24", "us-east-1a")))
 
 
 def test_availability_zone_of_another_region_is_rejected() -> None:
-    def program() -> None:
-        p = provider()
-        vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=p))
-        aws.ec2.Subnet(
-            "s",
-            vpc_id=vpc.id,
-            cidr_block="10.0.0.0/24",
-            availability_zone="eu-west-1a",
-            opts=pulumi.ResourceOptions(provider=p),
-        )
-
     with pytest.raises(Exception, match="eu-west-1a is not in us-east-1"):
-        run(program)
+        run(subnets_program(("10.0.0.0/24", "eu-west-1a")))
+
+
+def test_distinct_subnets_are_accepted() -> None:
+    run(subnets_program(("10.0.0.0/24", "us-east-1a"), ("10.0.1.0/24", "us-east-1b")))
 
 
 def test_malformed_iam_policy_is_rejected() -> None:

@@ -3,11 +3,16 @@ summary and diagram."""
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from meridian_ops import plan as plan_module
 from meridian_ops.diagram import references_of
 from meridian_ops.plan import stacks_of, summarize
 from tests.conftest import ROOT
@@ -122,3 +127,38 @@ def test_readme_diagram_is_the_current_prod_plan() -> None:
     assert committed == render_svg("prod", planned("prod")), (
         "docs/prod-plan.svg is stale: run `make plan ENV=prod && cp build/plan/prod.svg docs/`"
     )
+
+
+def _tamper(plans: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Someone dropped a required tag and turned off key rotation in dev-us-east-1."""
+    plans = copy.deepcopy(plans)
+    for step in plans["dev-us-east-1"]["steps"]:
+        state = step["newState"]
+        if state["type"] == "aws:ec2/vpc:Vpc":
+            del state["inputs"]["tags"]["owner"]
+        if state["type"] == "aws:kms/key:Key":
+            state["inputs"]["enableKeyRotation"] = False
+    return plans
+
+
+@pytest.mark.parametrize("tampered", [False, True])
+def test_a_mandatory_violation_fails_the_plan(
+    tampered: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any
+) -> None:
+    real = plan_module.plan_environment
+
+    def plan_environment(*args: Any, **kwargs: Any) -> dict[str, dict[str, Any]]:
+        plans = real(*args, **kwargs)
+        return _tamper(plans) if tampered else plans
+
+    monkeypatch.setattr(plan_module, "plan_environment", plan_environment)
+    code = plan_module.main(["--env", "dev", "--out", str(tmp_path), "--quiet"])
+    out, err = capsys.readouterr()
+    if not tampered:
+        assert code == 0, err
+        assert "no mandatory violations" in out
+        return
+    assert code == 1
+    assert "mandatory policy violation" in err
+    assert "required-tags" in out and "network-vpc" in out and "Fix:" in out
+    assert "kms-key-rotation" in out

@@ -12,20 +12,8 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components.tagging import REQUIRED_TAG_KEYS, is_taggable
 from meridian_ops.aws_mocks import zone_ids
-from tests.plans import by_urn, name_of, planned, states
+from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states
 
-PROD_REGIONS = [
-    "us-east-1",
-    "us-west-2",
-    "eu-west-1",
-    "eu-central-1",
-    "ap-southeast-1",
-    "ap-northeast-1",
-    "ap-south-1",
-    "me-south-1",
-    "sa-east-1",
-    "af-south-1",
-]
 MODES = [False, True]
 
 

@@ -37,6 +37,9 @@ from tests.policies.conftest import all_cases
 from tests.policies.harness import case_plan
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
+# The interpreter of the pack's own virtualenv (`make test` builds policies/venv from
+# policies/requirements.txt, as `pulumi preview --policy-pack` does); this one otherwise.
+POLICY_PYTHON = os.environ.get("MERIDIAN_POLICY_PYTHON", sys.executable)
 
 
 class _Engine(engine_pb2_grpc.EngineServicer):
@@ -78,7 +81,7 @@ def served() -> Iterator[tuple[Any, _Engine]]:
     server.start()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PULUMI_CONFIG")}
     process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", "."],
+        [POLICY_PYTHON, "-u", "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", "."],
         cwd=PACK_DIR,
         env=env,
         stdout=subprocess.PIPE,
