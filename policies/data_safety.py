@@ -4,7 +4,7 @@ These policies make sure stateful data survives mistakes: deletion protection, b
 point-in-time recovery, final snapshots, S3 versioning and replication, cross-region backup
 copies, Kafka durability settings and the ``protect`` resource option.
 
-Unknown values are handled as in :mod:`policies.encryption`: resource policies read through the
+Unknown values are handled as in :mod:`policies.support`: resource policies read through the
 SDK proxy (an unknown value skips the policy for that resource during preview, it is never
 caught here), stack policies unwrap the props and treat unknown values as "cannot tell yet".
 """
@@ -29,43 +29,31 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .encryption import (
+from .s3_matching import BUCKET_TYPES, check_bucket_coverage, exempt_bucket_filter
+from .support import (
     UNKNOWN,
     Finding,
-    ValidateFn,
     Verdict,
     arn_region,
     as_list,
     cfg_bool,
     cfg_number,
     cfg_strings,
-    check_bucket_coverage,
+    dig,
     dispatching_policy,
-    exempt_bucket_filter,
-    get,
     is_unknown,
     merge_findings,
     number,
     pget,
     plain,
     provider_region,
+    requires_true,
     short_type,
 )
 
 # --------------------------------------------------------------------------------------------
 # Deletion protection
 # --------------------------------------------------------------------------------------------
-
-
-def _requires_true(prop: str, fix: str) -> ValidateFn:
-    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if get(args.props, prop) is not True:
-            report(
-                f"{short_type(args.resource_type)} '{args.name}': {prop} is not true. {fix}",
-                None,
-            )
-
-    return validate
 
 
 _DB_DELETION_FIX: Final = (
@@ -81,16 +69,16 @@ database_deletion_protection = dispatching_policy(
         "setting; keyspaces are covered by stateful-resources-protected.)"
     ),
     validators={
-        "aws:rds/cluster:Cluster": _requires_true(
+        "aws:rds/cluster:Cluster": requires_true(
             "deletionProtection", _DB_DELETION_FIX.format(prop="deletionProtection")
         ),
-        "aws:rds/instance:Instance": _requires_true(
+        "aws:rds/instance:Instance": requires_true(
             "deletionProtection", _DB_DELETION_FIX.format(prop="deletionProtection")
         ),
-        "aws:rds/globalCluster:GlobalCluster": _requires_true(
+        "aws:rds/globalCluster:GlobalCluster": requires_true(
             "deletionProtection", _DB_DELETION_FIX.format(prop="deletionProtection")
         ),
-        "aws:dynamodb/table:Table": _requires_true(
+        "aws:dynamodb/table:Table": requires_true(
             "deletionProtectionEnabled",
             _DB_DELETION_FIX.format(prop="deletionProtectionEnabled"),
         ),
@@ -108,7 +96,7 @@ lb_deletion_protection = dispatching_policy(
         "(and its DNS name) is not lost by an accidental delete. Meant for prod."
     ),
     validators={
-        t: _requires_true(
+        t: requires_true(
             "enableDeletionProtection",
             "Fix: set enableDeletionProtection = true on production load balancers.",
         )
@@ -130,10 +118,10 @@ lb_deletion_protection = dispatching_policy(
 
 def _rds_backup_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
-    if get(props, "replicateSourceDb"):
+    if dig(props, "replicateSourceDb"):
         return  # read replicas do not need their own automated backups
     minimum = cfg_number(args.get_config(), "minimumDays", 7)
-    days = number(get(props, "backupRetentionPeriod"))
+    days = number(dig(props, "backupRetentionPeriod"))
     if days is None or days < minimum:
         shown = "unset (AWS default: 1 day)" if days is None else f"{days:g} days"
         report(
@@ -175,11 +163,11 @@ rds_backup_retention = dispatching_policy(
 def _elasticache_snapshot_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
     if args.resource_type == "aws:elasticache/cluster:Cluster" and (
-        get(props, "replicationGroupId") or get(props, "engine") == "memcached"
+        dig(props, "replicationGroupId") or dig(props, "engine") == "memcached"
     ):
         return  # members inherit the group's setting; memcached has no snapshots
     minimum = cfg_number(args.get_config(), "minimumDays", 1)
-    days = number(get(props, "snapshotRetentionLimit"))
+    days = number(dig(props, "snapshotRetentionLimit"))
     if days is None or days < minimum:
         shown = "unset (0: no automatic snapshots)" if days is None else f"{days:g}"
         report(
@@ -220,7 +208,7 @@ elasticache_snapshot_retention = dispatching_policy(
 
 
 def _dynamodb_pitr(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if get(args.props, "pointInTimeRecovery", "enabled") is not True:
+    if dig(args.props, "pointInTimeRecovery", "enabled") is not True:
         report(
             f"dynamodb.Table '{args.name}': pointInTimeRecovery.enabled is not true, the table "
             "cannot be restored to a point in time. Fix: set pointInTimeRecovery = {enabled: "
@@ -242,7 +230,7 @@ dynamodb_point_in_time_recovery = dispatching_policy(
 
 
 def _keyspaces_pitr(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    status = get(args.props, "pointInTimeRecovery", "status")
+    status = dig(args.props, "pointInTimeRecovery", "status")
     if status != "ENABLED":
         report(
             f"keyspaces.Table '{args.name}': pointInTimeRecovery.status is "
@@ -273,16 +261,16 @@ keyspaces_point_in_time_recovery = dispatching_policy(
 def _rds_final_snapshot(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
     kind = short_type(args.resource_type)
-    if get(props, "replicateSourceDb"):
+    if dig(props, "replicateSourceDb"):
         return  # RDS cannot take a final snapshot of a read replica
-    if get(props, "skipFinalSnapshot") is True:
+    if dig(props, "skipFinalSnapshot") is True:
         report(
             f"{kind} '{args.name}': skipFinalSnapshot is true, deleting it discards the data. "
             "Fix: set skipFinalSnapshot = false and finalSnapshotIdentifier = a unique name.",
             None,
         )
         return
-    if not get(props, "finalSnapshotIdentifier"):
+    if not dig(props, "finalSnapshotIdentifier"):
         report(
             f"{kind} '{args.name}': finalSnapshotIdentifier is not set, so a delete either "
             "fails or (with skipFinalSnapshot) loses the data. Fix: set "
@@ -310,10 +298,10 @@ rds_final_snapshot = dispatching_policy(
 def _elasticache_final_snapshot(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
     if args.resource_type == "aws:elasticache/cluster:Cluster" and (
-        get(props, "replicationGroupId") or get(props, "engine") == "memcached"
+        dig(props, "replicationGroupId") or dig(props, "engine") == "memcached"
     ):
         return
-    if not get(props, "finalSnapshotIdentifier"):
+    if not dig(props, "finalSnapshotIdentifier"):
         report(
             f"{short_type(args.resource_type)} '{args.name}': finalSnapshotIdentifier is not "
             "set, deleting it discards the cached data set. Fix: set finalSnapshotIdentifier = "
@@ -461,10 +449,7 @@ def _validate_s3_replication(args: StackValidationArgs, report: ReportViolation)
 
     bucket_regions: dict[str, Any] = {}
     for resource in args.resources:
-        if resource.resource_type in (
-            "aws:s3/bucket:Bucket",
-            "aws:s3/bucketV2:BucketV2",
-        ):
+        if resource.resource_type in BUCKET_TYPES:
             name = pget(plain(resource.props), "bucket")
             if isinstance(name, str) and not is_unknown(name):
                 bucket_regions[name] = provider_region(resource)
@@ -870,7 +855,7 @@ def _kafka_problems(
 
 def _msk_configuration(args: ResourceValidationArgs, report: ReportViolation) -> None:
     rf_min, isr_min = _durability_settings(args.get_config())
-    text = get(args.props, "serverProperties")
+    text = dig(args.props, "serverProperties")
     settings = parse_server_properties(text if isinstance(text, str) else "")
     problems = _kafka_problems(settings, rf_min, isr_min, require_all=True)
     if problems:
@@ -884,7 +869,7 @@ def _msk_configuration(args: ResourceValidationArgs, report: ReportViolation) ->
 
 def _msk_cluster(args: ResourceValidationArgs, report: ReportViolation) -> None:
     rf_min, isr_min = _durability_settings(args.get_config())
-    brokers = number(get(args.props, "numberOfBrokerNodes"))
+    brokers = number(dig(args.props, "numberOfBrokerNodes"))
     if brokers is not None and brokers < rf_min:
         report(
             f"msk.Cluster '{args.name}': numberOfBrokerNodes is {brokers:g}, a replication factor "
@@ -892,7 +877,7 @@ def _msk_cluster(args: ResourceValidationArgs, report: ReportViolation) -> None:
             "brokers spread over three AZs.",
             None,
         )
-    if get(args.props, "configurationInfo") is None:
+    if dig(args.props, "configurationInfo") is None:
         report(
             f"msk.Cluster '{args.name}': configurationInfo is not set, the cluster runs the MSK "
             "default configuration, which does not pin the platform's durability settings. Fix: "
@@ -906,10 +891,10 @@ def _msk_cluster(args: ResourceValidationArgs, report: ReportViolation) -> None:
 def _msk_topic(args: ResourceValidationArgs, report: ReportViolation) -> None:
     rf_min, isr_min = _durability_settings(args.get_config())
     problems: list[str] = []
-    rf = number(get(args.props, "replicationFactor"))
+    rf = number(dig(args.props, "replicationFactor"))
     if rf is not None and rf < rf_min:
         problems.append(f"replicationFactor is {rf:g} (required: >= {rf_min:g})")
-    configs = get(args.props, "configs")
+    configs = dig(args.props, "configs")
     if isinstance(configs, str) and configs.strip():
         try:
             parsed = json.loads(configs)
@@ -963,7 +948,7 @@ rds_copy_tags_to_snapshot = dispatching_policy(
         "so snapshots keep owner/data-classification tags for retention and access control."
     ),
     validators={
-        t: _requires_true(
+        t: requires_true(
             "copyTagsToSnapshot",
             "Fix: set copyTagsToSnapshot = true so snapshots carry the data-classification tags.",
         )
@@ -977,7 +962,7 @@ rds_copy_tags_to_snapshot = dispatching_policy(
 
 def _secret_recovery_window(args: ResourceValidationArgs, report: ReportViolation) -> None:
     minimum = cfg_number(args.get_config(), "minimumDays", 7)
-    days = number(get(args.props, "recoveryWindowInDays"))
+    days = number(dig(args.props, "recoveryWindowInDays"))
     if days is not None and days < minimum:
         report(
             f"secretsmanager.Secret '{args.name}': recoveryWindowInDays is {days:g}"

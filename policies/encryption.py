@@ -13,473 +13,52 @@ outputs of a KMS key created in the same update, so a definite violation is stil
 an unknown key ARN ends the check.
 
 Stack policies see every resource at once; one unknown value must not silence the policy for the
-whole stack, so they unwrap the proxy with :func:`plain` and treat unknown values explicitly as
-"cannot tell yet" (never as a violation).
+whole stack, so they unwrap the proxy with :func:`policies.support.plain` and treat unknown values
+explicitly as "cannot tell yet" (never as a violation).
 
-The helpers at the top (``plain``, ``is_unknown``, ``pget``, ``kms_key_problem``,
-``BucketCoverage`` ...) are shared with ``policies.data_safety``. The pack imports only
-``pulumi_policy``; nothing from pulumi_aws or Meridian's components.
+Shared helpers live in ``policies.support`` (property readers, config readers, KMS key checks)
+and ``policies.s3_matching`` (S3 bucket <-> configuration-resource matching). The pack imports
+only ``pulumi_policy``; nothing from pulumi_aws or Meridian's components.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyConfigSchema,
-    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import serialize_properties
-from pulumi_policy.proxy import (
-    UNKNOWN_ARCHIVE_VALUE,
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_ASSET_VALUE,
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
-    UNKNOWN_OBJECT_VALUE,
-    UNKNOWN_STRING_VALUE,
+
+from .s3_matching import check_bucket_coverage, exempt_bucket_filter
+from .support import (
+    Finding,
+    as_list,
+    cfg_bool,
+    cfg_number,
+    cfg_strings,
+    dig,
+    dispatching_policy,
+    is_unknown,
+    kms_key_problem,
+    merge_findings,
+    number,
+    pget,
+    requires_cmk,
+    short_type,
+    truthy,
 )
 
-# --------------------------------------------------------------------------------------------
-# Shared helpers
-# --------------------------------------------------------------------------------------------
-
-_UNKNOWN_SENTINELS: Final = frozenset(
-    {
-        UNKNOWN_STRING_VALUE,
-        UNKNOWN_BOOLEAN_VALUE,
-        UNKNOWN_NUMBER_VALUE,
-        UNKNOWN_ARRAY_VALUE,
-        UNKNOWN_OBJECT_VALUE,
-        UNKNOWN_ASSET_VALUE,
-        UNKNOWN_ARCHIVE_VALUE,
-    }
-)
-
-
-class _Unknown:
-    """Marker returned by :func:`pget` for a value that is unknown during preview."""
-
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-
-UNKNOWN: Final = _Unknown()
-
-Verdict = Literal["ok", "bad", "unknown"]
-"""Outcome of a tri-state check in a stack policy: compliant, violating, or cannot tell yet."""
-
-ValidateFn = Callable[[ResourceValidationArgs, ReportViolation], None]
-
-
-def is_unknown(value: object) -> bool:
-    """True for an engine unknown sentinel (raw value) or the :data:`UNKNOWN` marker."""
-    return isinstance(value, _Unknown) or (isinstance(value, str) and value in _UNKNOWN_SENTINELS)
-
-
-def plain(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Unwrap pulumi_policy's unknown-checking proxy into plain dicts/lists.
-
-    Unknown values stay as their raw sentinel strings (see :func:`is_unknown`). Only stack policies
-    use this: a resource policy reads through the proxy so that the engine skips it on unknowns.
-    """
-    return dict(serialize_properties(props))
-
-
-def pget(value: Any, *path: str) -> Any:
-    """Walk ``path`` through plain nested mappings.
-
-    Returns :data:`UNKNOWN` when any step is unknown, ``None`` when a step is missing. A
-    single-element list on the way (a ``maxItems: 1`` block) is stepped into transparently.
-    """
-    cur: Any = value
-    for key in path:
-        if is_unknown(cur):
-            return UNKNOWN
-        if isinstance(cur, list):
-            items: list[Any] = cur  # pyright: ignore[reportUnknownVariableType]
-            cur = items[0] if items else None
-            if is_unknown(cur):
-                return UNKNOWN
-        if not isinstance(cur, Mapping):
-            return None
-        cur = cur.get(key)  # pyright: ignore[reportUnknownMemberType]
-    return UNKNOWN if is_unknown(cur) else cur
-
-
-def as_list(value: Any) -> list[Any]:
-    """A plain list for a list value, ``[value]`` for a single object, ``[]`` for ``None``."""
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)) or (
-        isinstance(value, Sequence) and not isinstance(value, (str, bytes))
-    ):
-        return list(value)  # pyright: ignore[reportUnknownArgumentType]
-    return [value]
-
-
-def get(props: Mapping[str, Any], *path: str) -> Any:
-    """Walk ``path`` through the (proxied) props of a resource policy.
-
-    Reading an unknown value raises ``UnknownValueError`` from the proxy, which the analyzer turns
-    into "skipped during preview"; this function never catches it. A single-element list on the
-    way is stepped into; a missing step yields ``None``.
-    """
-    cur: Any = props
-    for key in path:
-        if isinstance(cur, Sequence) and not isinstance(cur, (str, bytes)):
-            seq: Sequence[Any] = cur  # pyright: ignore[reportUnknownVariableType]
-            cur = seq[0] if len(seq) > 0 else None
-        if not isinstance(cur, Mapping):
-            return None
-        cur = cur.get(key)  # pyright: ignore[reportUnknownMemberType]
-    return cur
-
-
-def items(value: Any) -> list[Any]:
-    """The elements of a (proxied) list property; ``[]`` when unset. Reads each element."""
-    if value is None:
-        return []
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        seq: Sequence[Any] = value  # pyright: ignore[reportUnknownVariableType]
-        return [seq[i] for i in range(len(seq))]
-    return [value]
-
-
-def truthy(value: Any) -> bool:
-    """``True`` for boolean true and for the string ``"true"`` (launch templates use strings)."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def number(value: Any) -> float | None:
-    """A numeric property as float (the engine sends numbers as floats), else ``None``."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def cfg_number(config: Mapping[str, Any], key: str, default: float) -> float:
-    value = number(config.get(key))
-    return default if value is None else value
-
-
-def cfg_bool(config: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = config.get(key)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return default
-
-
-def cfg_strings(config: Mapping[str, Any], key: str, default: Sequence[str]) -> list[str]:
-    value = config.get(key)
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        return [str(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
-    if isinstance(value, str) and value:
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return list(default)
-
-
-_AWS_MANAGED_ALIAS: Final = re.compile(r"(^|:)alias/aws/")
-
-
-def kms_key_problem(value: Any) -> str | None:
-    """Why ``value`` is not a customer-managed KMS key reference, or ``None`` if it is one.
-
-    Accepts a key ARN, key id, alias ARN or alias name; rejects empty values and the AWS-managed
-    aliases (``alias/aws/s3``, ``alias/aws/rds`` ...). Call only with a known value.
-    """
-    if value is None or value == "":
-        return "is not set"
-    if not isinstance(value, str):
-        return "is not a KMS key ARN, key id or alias"
-    if _AWS_MANAGED_ALIAS.search(value):
-        return f"is the AWS-managed key '{value}', not a customer-managed key"
-    return None
-
-
-def short_type(resource_type: str) -> str:
-    """``aws:rds/cluster:Cluster`` -> ``rds.Cluster`` for messages."""
-    parts = resource_type.split(":")
-    if len(parts) != 3:
-        return resource_type
-    module = parts[1].split("/")[0]
-    return f"{module}.{parts[2]}"
-
-
-def dispatching_policy(
-    name: str,
-    description: str,
-    validators: Mapping[str, ValidateFn],
-    *,
-    severity: Severity,
-    enforcement_level: EnforcementLevel,
-    config_schema: PolicyConfigSchema | None = None,
-    remediation_steps: str | None = None,
-    tags: list[str] | None = None,
-) -> ResourceValidationPolicy:
-    """A resource policy that runs the validator registered for the resource's type token."""
-
-    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        fn = validators.get(args.resource_type)
-        if fn is not None:
-            fn(args, report)
-
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=enforcement_level,
-        config_schema=config_schema,
-        severity=severity,
-        remediation_steps=remediation_steps,
-        tags=tags,
-    )
-
-
-def provider_region(resource: PolicyResource) -> Any:
-    """Region of a stack resource: its own ``region`` input (pulumi-aws 7), its provider's
-    ``region``, or the region field of its ``arn`` output. :data:`UNKNOWN` / ``None`` if not
-    determinable."""
-    props = plain(resource.props)
-    own = pget(props, "region")
-    if isinstance(own, str) and own:
-        return own
-    if is_unknown(own):
-        return UNKNOWN
-    if resource.provider is not None:
-        region = pget(plain(resource.provider.props), "region")
-        if isinstance(region, str) and region:
-            return region
-        if is_unknown(region):
-            return UNKNOWN
-    return arn_region(pget(props, "arn"))
-
-
-def arn_region(arn: Any) -> Any:
-    """The region field of an ARN; :data:`UNKNOWN` if unknown, ``None`` if not an ARN."""
-    if is_unknown(arn):
-        return UNKNOWN
-    if isinstance(arn, str) and arn.startswith("arn:"):
-        parts = arn.split(":")
-        if len(parts) > 3 and parts[3]:
-            return parts[3]
-    return None
-
-
-# --------------------------------------------------------------------------------------------
-# S3 bucket <-> configuration-resource matching (shared with data_safety)
-# --------------------------------------------------------------------------------------------
-
-BUCKET_TYPES: Final = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 SSE_CONFIG_TYPES: Final = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 )
-
-Finding = tuple[Verdict, list[str]]
-"""A verdict and, for ``bad``, the problems found (each naming the property)."""
-
-
-def merge_findings(findings: Iterable[Finding]) -> Finding:
-    """``bad`` if any is bad, else ``unknown`` if any is unknown, else ``ok``."""
-    problems: list[str] = []
-    unknown = False
-    for verdict, found in findings:
-        if verdict == "bad":
-            problems.extend(found)
-        elif verdict == "unknown":
-            unknown = True
-    if problems:
-        return "bad", problems
-    return ("unknown", []) if unknown else ("ok", [])
-
-
-def _bucket_name_of(reference: Any) -> Any:
-    """Bucket name from a config resource's ``bucket`` input (a name or an S3 ARN)."""
-    if isinstance(reference, str) and reference.startswith("arn:aws") and ":::" in reference:
-        return reference.split(":::", 1)[1]
-    return reference
-
-
-@dataclass
-class BucketCoverage:
-    """Which S3 buckets of a stack are covered by which configuration resources.
-
-    A configuration resource (``BucketVersioning``, ``BucketServerSideEncryptionConfiguration``
-    ...) is matched to its bucket by, in order: the URNs its ``bucket`` input depends on
-    (``propertyDependencies``, works when the bucket name is still unknown), the ``bucket`` value
-    when known (bucket name or S3 ARN), its parent when the parent is a bucket, or its only
-    bucket dependency. A configuration that matches nothing while some value is unknown is
-    *unresolved*: buckets without a match are then not reported (it may be theirs).
-    """
-
-    buckets: list[PolicyResource]
-    bucket_props: dict[str, dict[str, Any]]
-    configs: list[tuple[PolicyResource, dict[str, Any]]]
-    covered: dict[str, list[PolicyResource]] = field(
-        default_factory=dict[str, list[PolicyResource]]
-    )
-    matches: dict[str, list[PolicyResource] | None] = field(
-        default_factory=dict[str, "list[PolicyResource] | None"]
-    )
-    unresolved: bool = False
-
-    @classmethod
-    def build(
-        cls, resources: Sequence[PolicyResource], config_types: Sequence[str]
-    ) -> BucketCoverage:
-        buckets = [r for r in resources if r.resource_type in BUCKET_TYPES]
-        coverage = cls(
-            buckets=buckets,
-            bucket_props={b.urn: plain(b.props) for b in buckets},
-            configs=[(r, plain(r.props)) for r in resources if r.resource_type in config_types],
-        )
-        for cfg, props in coverage.configs:
-            matched = coverage._match(cfg, props)
-            coverage.matches[cfg.urn] = matched
-            if matched is None:
-                coverage.unresolved = True
-                continue
-            for bucket in matched:
-                coverage.covered.setdefault(bucket.urn, []).append(cfg)
-        return coverage
-
-    def _names(self, bucket: PolicyResource) -> tuple[set[str], bool]:
-        """Known names of a bucket (``bucket`` input, ``arn`` output) and whether some name is
-        still undetermined (unknown or absent, e.g. an auto-named bucket in preview)."""
-        props = self.bucket_props[bucket.urn]
-        names: set[str] = set()
-        undetermined = False
-        for value in (pget(props, "bucket"), _bucket_name_of(pget(props, "arn"))):
-            if isinstance(value, str) and value and not is_unknown(value):
-                names.add(value)
-            else:
-                undetermined = True
-        return names, undetermined and not names
-
-    def _match(self, cfg: PolicyResource, props: dict[str, Any]) -> list[PolicyResource] | None:
-        """The buckets a configuration resource belongs to; ``None`` if undeterminable."""
-        deps = [
-            d for d in cfg.property_dependencies.get("bucket", []) if d.urn in self.bucket_props
-        ]
-        if deps:
-            return deps
-        reference = _bucket_name_of(pget(props, "bucket"))
-        unnamed = False
-        if isinstance(reference, str) and reference and not is_unknown(reference):
-            by_name: list[PolicyResource] = []
-            for bucket in self.buckets:
-                names, undetermined = self._names(bucket)
-                unnamed = unnamed or undetermined
-                if reference in names:
-                    by_name.append(bucket)
-            if by_name:
-                return by_name
-        parent = cfg.parent
-        if parent is not None and parent.urn in self.bucket_props:
-            return [parent]
-        bucket_deps = [d for d in cfg.dependencies if d.urn in self.bucket_props]
-        if len(bucket_deps) == 1:
-            return bucket_deps
-        if is_unknown(reference) or unnamed:
-            return None  # may belong to a bucket whose name is not known yet
-        return []  # a bucket outside this stack
-
-    def configs_for(self, bucket: PolicyResource) -> list[tuple[PolicyResource, dict[str, Any]]]:
-        urns = {c.urn for c in self.covered.get(bucket.urn, [])}
-        return [(c, p) for c, p in self.configs if c.urn in urns]
-
-
-def check_bucket_coverage(
-    args: StackValidationArgs,
-    report: ReportViolation,
-    *,
-    config_types: Sequence[str],
-    evaluate_config: Callable[[PolicyResource, dict[str, Any]], Finding],
-    config_message: Callable[[PolicyResource, list[str]], str],
-    missing_message: Callable[[PolicyResource], str],
-    evaluate_inline: Callable[[dict[str, Any]], Finding] | None = None,
-    applies_to: Callable[[PolicyResource, dict[str, Any]], Verdict] | None = None,
-) -> None:
-    """Shared body of the "every bucket has a compliant <X> configuration" stack policies.
-
-    * a bucket is in scope when ``applies_to`` (default: every bucket) says ``ok``;
-    * a configuration resource whose content is definitely non-compliant is reported on itself
-      when it belongs to an in-scope bucket (or, without ``applies_to``, to no known bucket);
-    * an in-scope bucket with no compliant matched configuration and no compliant inline block
-      is reported on the bucket, unless something relevant is unknown.
-    """
-    coverage = BucketCoverage.build(args.resources, config_types)
-    in_scope = {
-        b.urn: applies_to is None or applies_to(b, coverage.bucket_props[b.urn]) == "ok"
-        for b in coverage.buckets
-    }
-    config_verdicts: dict[str, Verdict] = {}
-    for cfg, props in coverage.configs:
-        verdict, problems = evaluate_config(cfg, props)
-        config_verdicts[cfg.urn] = verdict
-        matched = coverage.matches.get(cfg.urn)
-        relevant = any(in_scope[b.urn] for b in matched) if matched else applies_to is None
-        if verdict == "bad" and relevant:
-            report(config_message(cfg, problems), cfg.urn)
-
-    for bucket in coverage.buckets:
-        props = coverage.bucket_props[bucket.urn]
-        if not in_scope[bucket.urn]:
-            continue
-        verdicts = [config_verdicts[c.urn] for c, _ in coverage.configs_for(bucket)]
-        if "ok" in verdicts or "unknown" in verdicts:
-            continue
-        if verdicts:
-            continue  # its configuration is non-compliant and already reported on that resource
-        if evaluate_inline is not None:
-            inline_verdict, _ = evaluate_inline(props)
-            if inline_verdict in ("ok", "unknown"):
-                continue
-        if coverage.unresolved:
-            continue
-        report(missing_message(bucket), bucket.urn)
-
-
-def exempt_bucket_filter(
-    patterns: Sequence[str],
-) -> Callable[[PolicyResource, dict[str, Any]], Verdict] | None:
-    """An ``applies_to`` that leaves out buckets whose logical name or bucket name fully matches
-    one of ``patterns`` (regular expressions); ``None`` when there are no patterns. A bucket whose
-    name is unknown is matched on its logical name only."""
-    if not patterns:
-        return None
-    compiled = [re.compile(p) for p in patterns]
-
-    def applies(resource: PolicyResource, props: dict[str, Any]) -> Verdict:
-        names = [resource.name]
-        name = pget(props, "bucket")
-        if isinstance(name, str) and not is_unknown(name):
-            names.append(name)
-        exempt = any(c.fullmatch(n) for c in compiled for n in names)
-        return "bad" if exempt else "ok"
-
-    return applies
 
 
 # --------------------------------------------------------------------------------------------
@@ -610,7 +189,7 @@ s3_bucket_sse_kms_cmk = StackValidationPolicy(
 def _rds_storage(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
     kind = short_type(args.resource_type)
-    if get(props, "storageEncrypted") is not True:
+    if dig(props, "storageEncrypted") is not True:
         report(
             f"{kind} '{args.name}': storageEncrypted is not true, so the database storage, "
             "backups and snapshots are unencrypted. Fix: set storageEncrypted = true and "
@@ -619,7 +198,7 @@ def _rds_storage(args: ResourceValidationArgs, report: ReportViolation) -> None:
             None,
         )
         return
-    problem = kms_key_problem(get(props, "kmsKeyId"))
+    problem = kms_key_problem(dig(props, "kmsKeyId"))
     if problem:
         report(
             f"{kind} '{args.name}': kmsKeyId {problem}; storage would use the AWS-managed "
@@ -631,9 +210,9 @@ def _rds_storage(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 def _rds_global_storage(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
-    if get(props, "sourceDbClusterIdentifier"):
+    if dig(props, "sourceDbClusterIdentifier"):
         return  # encryption is inherited from the source cluster, checked on that cluster
-    if get(props, "storageEncrypted") is not True:
+    if dig(props, "storageEncrypted") is not True:
         report(
             f"rds.GlobalCluster '{args.name}': storageEncrypted is not true. Fix: set "
             "storageEncrypted = true (every member cluster then needs its own regional CMK in "
@@ -663,9 +242,9 @@ rds_storage_encrypted_cmk = dispatching_policy(
 
 def _rds_performance_insights(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
-    if get(props, "performanceInsightsEnabled") is not True:
+    if dig(props, "performanceInsightsEnabled") is not True:
         return
-    problem = kms_key_problem(get(props, "performanceInsightsKmsKeyId"))
+    problem = kms_key_problem(dig(props, "performanceInsightsKmsKeyId"))
     if problem:
         report(
             f"{short_type(args.resource_type)} '{args.name}': Performance Insights is enabled but "
@@ -699,7 +278,7 @@ rds_performance_insights_cmk = dispatching_policy(
 
 
 def _eks_secrets(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    config = get(args.props, "encryptionConfig")
+    config = dig(args.props, "encryptionConfig")
     if config is None:
         report(
             f"eks.Cluster '{args.name}': encryptionConfig is not set, so Kubernetes Secrets are "
@@ -708,14 +287,14 @@ def _eks_secrets(args: ResourceValidationArgs, report: ReportViolation) -> None:
             None,
         )
         return
-    resources = [str(r) for r in items(get(config, "resources"))]
+    resources = [str(r) for r in as_list(dig(config, "resources"))]
     if "secrets" not in resources:
         report(
             f"eks.Cluster '{args.name}': encryptionConfig.resources is {resources}, it must "
             "include 'secrets'. Fix: set encryptionConfig.resources = ['secrets'].",
             None,
         )
-    problem = kms_key_problem(get(config, "provider", "keyArn"))
+    problem = kms_key_problem(dig(config, "provider", "keyArn"))
     if problem:
         report(
             f"eks.Cluster '{args.name}': encryptionConfig.provider.keyArn {problem}. Fix: set it "
@@ -745,8 +324,8 @@ eks_secrets_envelope_encryption = dispatching_policy(
 
 def _msk_encryption(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
-    in_transit = get(props, "encryptionInfo", "encryptionInTransit")
-    client_broker = get(in_transit, "clientBroker")
+    in_transit = dig(props, "encryptionInfo", "encryptionInTransit")
+    client_broker = dig(in_transit, "clientBroker")
     if client_broker is not None and client_broker != "TLS":
         report(
             f"msk.Cluster '{args.name}': encryptionInfo.encryptionInTransit.clientBroker is "
@@ -754,14 +333,14 @@ def _msk_encryption(args: ResourceValidationArgs, report: ReportViolation) -> No
             "= 'TLS'.",
             None,
         )
-    in_cluster = get(in_transit, "inCluster")
+    in_cluster = dig(in_transit, "inCluster")
     if in_cluster is not None and in_cluster is not True:
         report(
             f"msk.Cluster '{args.name}': encryptionInfo.encryptionInTransit.inCluster is false, "
             "so broker-to-broker traffic is plaintext. Fix: set inCluster = true.",
             None,
         )
-    problem = kms_key_problem(get(props, "encryptionInfo", "encryptionAtRestKmsKeyArn"))
+    problem = kms_key_problem(dig(props, "encryptionInfo", "encryptionAtRestKmsKeyArn"))
     if problem:
         report(
             f"msk.Cluster '{args.name}': encryptionInfo.encryptionAtRestKmsKeyArn {problem}; "
@@ -792,8 +371,8 @@ msk_encryption = dispatching_policy(
 
 
 def _keyspaces_table(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    spec = get(args.props, "encryptionSpecification")
-    spec_type = get(spec, "type")
+    spec = dig(args.props, "encryptionSpecification")
+    spec_type = dig(spec, "type")
     if spec_type != "CUSTOMER_MANAGED_KMS_KEY":
         report(
             f"keyspaces.Table '{args.name}': encryptionSpecification.type is "
@@ -802,7 +381,7 @@ def _keyspaces_table(args: ResourceValidationArgs, report: ReportViolation) -> N
             None,
         )
         return
-    problem = kms_key_problem(get(spec, "kmsKeyIdentifier"))
+    problem = kms_key_problem(dig(spec, "kmsKeyIdentifier"))
     if problem:
         report(
             f"keyspaces.Table '{args.name}': encryptionSpecification.kmsKeyIdentifier {problem}. "
@@ -831,20 +410,20 @@ keyspaces_table_cmk = dispatching_policy(
 
 def _elasticache_replication_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
-    if get(props, "atRestEncryptionEnabled") is not True:
+    if dig(props, "atRestEncryptionEnabled") is not True:
         report(
             f"elasticache.ReplicationGroup '{args.name}': atRestEncryptionEnabled is not true. "
             "Fix: set atRestEncryptionEnabled = true with kmsKeyId = a customer-managed KMS key "
             "(replaces the group).",
             None,
         )
-    if get(props, "transitEncryptionEnabled") is not True:
+    if dig(props, "transitEncryptionEnabled") is not True:
         report(
             f"elasticache.ReplicationGroup '{args.name}': transitEncryptionEnabled is not true, "
             "clients can connect without TLS. Fix: set transitEncryptionEnabled = true.",
             None,
         )
-    mode = get(props, "transitEncryptionMode")
+    mode = dig(props, "transitEncryptionMode")
     if mode is not None and mode != "required":
         report(
             f"elasticache.ReplicationGroup '{args.name}': transitEncryptionMode is '{mode}', "
@@ -852,7 +431,7 @@ def _elasticache_replication_group(args: ResourceValidationArgs, report: ReportV
             "'required' once clients use TLS.",
             None,
         )
-    problem = kms_key_problem(get(props, "kmsKeyId"))
+    problem = kms_key_problem(dig(props, "kmsKeyId"))
     if problem:
         report(
             f"elasticache.ReplicationGroup '{args.name}': kmsKeyId {problem}. Fix: set kmsKeyId "
@@ -862,7 +441,7 @@ def _elasticache_replication_group(args: ResourceValidationArgs, report: ReportV
 
 
 def _elasticache_serverless(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    problem = kms_key_problem(get(args.props, "kmsKeyId"))
+    problem = kms_key_problem(dig(args.props, "kmsKeyId"))
     if problem:
         report(
             f"elasticache.ServerlessCache '{args.name}': kmsKeyId {problem}; data would be "
@@ -874,9 +453,9 @@ def _elasticache_serverless(args: ResourceValidationArgs, report: ReportViolatio
 
 def _elasticache_cluster(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
-    if get(props, "replicationGroupId"):
+    if dig(props, "replicationGroupId"):
         return  # a member of a replication group: encryption is set on the group
-    engine = get(props, "engine")
+    engine = dig(props, "engine")
     if engine == "memcached":
         report(
             f"elasticache.Cluster '{args.name}': engine 'memcached' has no at-rest encryption "
@@ -920,8 +499,8 @@ elasticache_encryption = dispatching_policy(
 
 
 def _dynamodb_sse(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    sse = get(args.props, "serverSideEncryption")
-    if get(sse, "enabled") is not True:
+    sse = dig(args.props, "serverSideEncryption")
+    if dig(sse, "enabled") is not True:
         report(
             f"dynamodb.Table '{args.name}': serverSideEncryption.enabled is not true, the table "
             "uses an AWS-owned key. Fix: set serverSideEncryption = {enabled: true, kmsKeyArn: "
@@ -929,7 +508,7 @@ def _dynamodb_sse(args: ResourceValidationArgs, report: ReportViolation) -> None
             None,
         )
         return
-    problem = kms_key_problem(get(sse, "kmsKeyArn"))
+    problem = kms_key_problem(dig(sse, "kmsKeyArn"))
     if problem:
         report(
             f"dynamodb.Table '{args.name}': serverSideEncryption.kmsKeyArn {problem}; without it "
@@ -959,13 +538,13 @@ dynamodb_sse_cmk = dispatching_policy(
 
 def _ebs_volume(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
-    if get(props, "encrypted") is not True:
+    if dig(props, "encrypted") is not True:
         report(
             f"ebs.Volume '{args.name}': encrypted is not true. Fix: set encrypted = true and "
             "kmsKeyId = the ARN of a customer-managed KMS key (replaces the volume).",
             None,
         )
-    problem = kms_key_problem(get(props, "kmsKeyId"))
+    problem = kms_key_problem(dig(props, "kmsKeyId"))
     if problem:
         report(
             f"ebs.Volume '{args.name}': kmsKeyId {problem}; the volume would use the "
@@ -976,24 +555,24 @@ def _ebs_volume(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 def _block_device_problems(label: str, ebs: Any) -> list[str]:
     problems: list[str] = []
-    if not truthy(get(ebs, "encrypted")):
+    if not truthy(dig(ebs, "encrypted")):
         problems.append(f"{label}.encrypted is not true")
-    problem = kms_key_problem(get(ebs, "kmsKeyId"))
+    problem = kms_key_problem(dig(ebs, "kmsKeyId"))
     if problem:
         problems.append(f"{label}.kmsKeyId {problem}")
     return problems
 
 
 def _launch_template(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    for index, mapping in enumerate(items(get(args.props, "blockDeviceMappings"))):
-        if get(mapping, "noDevice") or get(mapping, "virtualName"):
+    for index, mapping in enumerate(as_list(dig(args.props, "blockDeviceMappings"))):
+        if dig(mapping, "noDevice") or dig(mapping, "virtualName"):
             continue  # suppressed device or instance store
-        ebs = get(mapping, "ebs")
+        ebs = dig(mapping, "ebs")
         if ebs is None:
             continue
         problems = _block_device_problems(f"blockDeviceMappings[{index}].ebs", ebs)
         if problems:
-            device = get(mapping, "deviceName") or f"#{index}"
+            device = dig(mapping, "deviceName") or f"#{index}"
             report(
                 f"ec2.LaunchTemplate '{args.name}' device {device}: {'; '.join(problems)}. Fix: "
                 "set ebs.encrypted = 'true' and ebs.kmsKeyId = the ARN of a customer-managed KMS "
@@ -1004,10 +583,10 @@ def _launch_template(args: ResourceValidationArgs, report: ReportViolation) -> N
 
 def _ec2_instance(args: ResourceValidationArgs, report: ReportViolation) -> None:
     devices: list[tuple[str, Any]] = []
-    root = get(args.props, "rootBlockDevice")
+    root = dig(args.props, "rootBlockDevice")
     if root is not None:
         devices.append(("rootBlockDevice", root))
-    for index, device in enumerate(items(get(args.props, "ebsBlockDevices"))):
+    for index, device in enumerate(as_list(dig(args.props, "ebsBlockDevices"))):
         devices.append((f"ebsBlockDevices[{index}]", device))
     for label, device in devices:
         problems = _block_device_problems(label, device)
@@ -1020,7 +599,7 @@ def _ec2_instance(args: ResourceValidationArgs, report: ReportViolation) -> None
 
 
 def _encryption_by_default(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if get(args.props, "enabled") is False:
+    if dig(args.props, "enabled") is False:
         report(
             f"ebs.EncryptionByDefault '{args.name}': enabled is false, new EBS volumes in this "
             "region would be unencrypted. Fix: set enabled = true (the default).",
@@ -1052,24 +631,11 @@ ebs_encryption_cmk = dispatching_policy(
 # --------------------------------------------------------------------------------------------
 
 
-def _requires_cmk(kind: str, prop: str, consequence: str) -> ValidateFn:
-    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        problem = kms_key_problem(get(args.props, prop))
-        if problem:
-            report(
-                f"{kind} '{args.name}': {prop} {problem}; {consequence}. Fix: set {prop} to the "
-                "ARN of a customer-managed KMS key whose key policy allows this service.",
-                None,
-            )
-
-    return validate
-
-
 cloudwatch_log_group_cmk = dispatching_policy(
     name="cloudwatch-log-group-cmk",
     description="CloudWatch log groups are encrypted with a customer-managed KMS key (kmsKeyId).",
     validators={
-        "aws:cloudwatch/logGroup:LogGroup": _requires_cmk(
+        "aws:cloudwatch/logGroup:LogGroup": requires_cmk(
             "cloudwatch.LogGroup",
             "kmsKeyId",
             "log events are encrypted with a service key only",
@@ -1088,7 +654,7 @@ sns_topic_cmk = dispatching_policy(
         "(kmsMasterKeyId, not alias/aws/sns)."
     ),
     validators={
-        "aws:sns/topic:Topic": _requires_cmk(
+        "aws:sns/topic:Topic": requires_cmk(
             "sns.Topic", "kmsMasterKeyId", "messages are stored without CMK encryption"
         )
     },
@@ -1099,7 +665,7 @@ sns_topic_cmk = dispatching_policy(
 
 
 def _sqs_queue(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    problem = kms_key_problem(get(args.props, "kmsMasterKeyId"))
+    problem = kms_key_problem(dig(args.props, "kmsMasterKeyId"))
     if problem:
         managed = " (sqsManagedSseEnabled alone uses an SQS-owned key)"
         report(
@@ -1129,7 +695,7 @@ backup_vault_cmk = dispatching_policy(
         "AWS Backup vaults encrypt recovery points with a customer-managed KMS key (kmsKeyArn)."
     ),
     validators={
-        "aws:backup/vault:Vault": _requires_cmk(
+        "aws:backup/vault:Vault": requires_cmk(
             "backup.Vault",
             "kmsKeyArn",
             "recovery points would use the AWS-managed aws/backup key",
@@ -1148,7 +714,7 @@ secretsmanager_secret_cmk = dispatching_policy(
         "alias/aws/secretsmanager)."
     ),
     validators={
-        "aws:secretsmanager/secret:Secret": _requires_cmk(
+        "aws:secretsmanager/secret:Secret": requires_cmk(
             "secretsmanager.Secret",
             "kmsKeyId",
             "the secret would use the AWS-managed aws/secretsmanager key, which cannot be shared "
@@ -1168,13 +734,13 @@ secretsmanager_secret_cmk = dispatching_policy(
 
 def _kms_rotation(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
-    spec = get(props, "customerMasterKeySpec") or "SYMMETRIC_DEFAULT"
-    usage = get(props, "keyUsage") or "ENCRYPT_DECRYPT"
+    spec = dig(props, "customerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+    usage = dig(props, "keyUsage") or "ENCRYPT_DECRYPT"
     if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
         return  # rotation is only supported for symmetric encryption keys
-    if get(props, "customKeyStoreId") or get(props, "xksKeyId"):
+    if dig(props, "customKeyStoreId") or dig(props, "xksKeyId"):
         return  # keys in custom key stores cannot rotate automatically
-    if get(props, "enableKeyRotation") is not True:
+    if dig(props, "enableKeyRotation") is not True:
         report(
             f"kms.Key '{args.name}': enableKeyRotation is not true for a symmetric encryption "
             "key. Fix: set enableKeyRotation = true (optionally rotationPeriodInDays).",
@@ -1197,7 +763,7 @@ kms_key_rotation = dispatching_policy(
 
 def _kms_deletion_window(args: ResourceValidationArgs, report: ReportViolation) -> None:
     minimum = cfg_number(args.get_config(), "minimumDays", 7)
-    days = number(get(args.props, "deletionWindowInDays"))
+    days = number(dig(args.props, "deletionWindowInDays"))
     if days is not None and days < minimum:
         report(
             f"kms.Key '{args.name}': deletionWindowInDays is {days:g}, below the required "
@@ -1262,12 +828,12 @@ def _cloudfront(args: ResourceValidationArgs, report: ReportViolation) -> None:
     name = args.name
 
     behaviors: list[tuple[str, Any]] = [
-        ("defaultCacheBehavior", get(props, "defaultCacheBehavior"))
+        ("defaultCacheBehavior", dig(props, "defaultCacheBehavior"))
     ]
-    for index, behavior in enumerate(items(get(props, "orderedCacheBehaviors"))):
+    for index, behavior in enumerate(as_list(dig(props, "orderedCacheBehaviors"))):
         behaviors.append((f"orderedCacheBehaviors[{index}]", behavior))
     for label, behavior in behaviors:
-        policy = get(behavior, "viewerProtocolPolicy")
+        policy = dig(behavior, "viewerProtocolPolicy")
         if behavior is not None and policy not in _HTTPS_VIEWER_POLICIES:
             report(
                 f"cloudfront.Distribution '{name}': {label}.viewerProtocolPolicy is '{policy}', "
@@ -1276,11 +842,11 @@ def _cloudfront(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 None,
             )
 
-    for index, origin in enumerate(items(get(props, "origins"))):
-        custom = get(origin, "customOriginConfig")
+    for index, origin in enumerate(as_list(dig(props, "origins"))):
+        custom = dig(origin, "customOriginConfig")
         if custom is None:
             continue  # S3 (OAC/OAI) and VPC origins are reached over HTTPS
-        origin_policy = get(custom, "originProtocolPolicy")
+        origin_policy = dig(custom, "originProtocolPolicy")
         if origin_policy != "https-only":
             report(
                 f"cloudfront.Distribution '{name}': origins[{index}].customOriginConfig."
@@ -1288,7 +854,7 @@ def _cloudfront(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 "'https-only' so CloudFront never talks to the origin over HTTP.",
                 None,
             )
-        weak = [str(p) for p in items(get(custom, "originSslProtocols"))]
+        weak = [str(p) for p in as_list(dig(custom, "originSslProtocols"))]
         weak = [p for p in weak if p in _WEAK_ORIGIN_PROTOCOLS]
         if weak:
             report(
@@ -1297,8 +863,8 @@ def _cloudfront(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 None,
             )
 
-    certificate = get(props, "viewerCertificate")
-    if get(certificate, "cloudfrontDefaultCertificate") is True:
+    certificate = dig(props, "viewerCertificate")
+    if dig(certificate, "cloudfrontDefaultCertificate") is True:
         if not allow_default_cert:
             report(
                 f"cloudfront.Distribution '{name}': viewerCertificate.cloudfrontDefaultCertificate "
@@ -1308,7 +874,7 @@ def _cloudfront(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 None,
             )
         return
-    version = get(certificate, "minimumProtocolVersion")
+    version = dig(certificate, "minimumProtocolVersion")
     if _protocol_rank(version) < _protocol_rank(minimum):
         report(
             f"cloudfront.Distribution '{name}': viewerCertificate.minimumProtocolVersion is "
@@ -1356,10 +922,10 @@ cloudfront_tls = dispatching_policy(
 
 def _cloudflare_zone_setting(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
-    setting = get(props, "settingId")
+    setting = dig(props, "settingId")
     if setting not in ("min_tls_version", "ssl", "always_use_https"):
         return
-    value = get(props, "value")
+    value = dig(props, "value")
     config = args.get_config()
     if setting == "min_tls_version":
         minimum = str(config.get("minimumTlsVersion") or "1.2")
@@ -1435,11 +1001,11 @@ _PASSTHROUGH_PROTOCOLS: Final = ("TCP", "UDP", "TCP_UDP", "GENEVE")
 def _lb_listener(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
     config = args.get_config()
-    protocol = get(props, "protocol")
+    protocol = dig(props, "protocol")
     name = args.name
     if protocol in ("HTTPS", "TLS"):
         allowed = cfg_strings(config, "allowedSslPolicies", DEFAULT_ALLOWED_SSL_POLICIES)
-        policy = get(props, "sslPolicy")
+        policy = dig(props, "sslPolicy")
         if policy not in allowed:
             report(
                 f"lb.Listener '{name}': {protocol} listener sslPolicy is "
@@ -1458,9 +1024,9 @@ def _lb_listener(args: ResourceValidationArgs, report: ReportViolation) -> None:
             )
         return
     # HTTP (or unset, which defaults to HTTP on an ALB): only an HTTPS redirect is allowed.
-    actions = items(get(props, "defaultActions"))
+    actions = as_list(dig(props, "defaultActions"))
     redirect_only = bool(actions) and all(
-        get(a, "type") == "redirect" and get(a, "redirect", "protocol") == "HTTPS" for a in actions
+        dig(a, "type") == "redirect" and dig(a, "redirect", "protocol") == "HTTPS" for a in actions
     )
     if not redirect_only:
         report(

@@ -2,60 +2,140 @@
 
 Stable API (other policy modules import these; do not rename):
 
-- ``REQUIRED_TAGS``: the six tag keys every taggable AWS resource carries.
-- ``get(value, *path, default=None)``: read a nested property (dict keys / list indexes).
+Reading properties (resource policies read through the SDK proxy):
+
+- ``get(value, *path, default=None, blocks=False)``: read a nested property (dict keys / list
+  indexes); with ``blocks=True`` a list met before a key is stepped into through its first
+  element (a ``maxItems: 1`` block).
+- ``dig(value, *path)``: ``get(value, *path, blocks=True)``.
 - ``as_list(value)``: a property as a list (``None`` -> ``[]``, scalar -> ``[scalar]``).
-- ``as_bool(value)``, ``as_int(value)``: tolerant scalar conversions (engine numbers are floats,
-  some AWS booleans are strings such as ``"true"``).
+- ``as_bool(value)``, ``as_int(value)``, ``number(value)``, ``truthy(value)``: tolerant scalar
+  conversions (engine numbers are floats, some AWS booleans are strings such as ``"true"``).
 - ``to_plain(value)``: deep copy of a property into plain ``dict``/``list`` values.
+
+Unknown values in stack policies (plain values, see below):
+
+- ``plain(props)``, ``is_unknown(value)``, ``UNKNOWN``, ``pget(value, *path)``.
+- ``Verdict``, ``Finding``, ``merge_findings(findings)``: tri-state results.
+- ``UnknownCollector``: keep checking known values when some are unknown during preview.
+- ``UnknownValueError``: re-exported from the SDK.
+
+Policy config:
+
 - ``config(args, key, default)``: a policy config property with a fallback.
-- ``label(resource_type, name)``: ``"aws:s3/bucket:Bucket 'logs'"`` for messages.
+- ``cfg_value`` / ``cfg_number`` / ``cfg_bool`` / ``cfg_strings(cfg, key, default)``: the same
+  (typed) from a config mapping.
+
+Building policies:
+
+- ``make_policy(kind, ...)``: a resource or stack validation policy (mandatory by default).
+- ``dispatching_policy``: a resource policy running the validator registered for the type token.
+- ``requires_true(prop, fix)``, ``requires_cmk(kind, prop, consequence)``: validator factories;
+  ``kms_key_problem(value)``: why a value is not a customer-managed KMS key reference.
+- ``label(resource_type, name)``: ``"aws:s3/bucket:Bucket 'logs'"``; ``short_type(type)``:
+  ``"rds.Cluster"`` for messages.
+
+Domain helpers:
+
+- ``REQUIRED_TAGS``: the six tag keys every taggable AWS resource carries.
 - ``provider_default_tags(provider)``: an AWS provider's ``defaultTags.tags``.
 - ``effective_tags(props, provider)``: resource ``tags`` merged over the AWS provider's
   ``defaultTags`` (what AWS will actually apply).
 - ``parse_policy_document(value)`` / ``policy_statements(value)``: IAM-style JSON documents.
 - ``taggable_types()``: AWS type tokens whose resources accept ``tags``
   (``policies/data/aws_taggable_types.json``, generated from the pinned pulumi-aws).
-- ``UnknownCollector``: keep checking known values when some are unknown during preview.
-- ``UnknownValueError``: re-exported from the SDK.
+- ``provider_region(resource)`` / ``arn_region(arn)``: the region of a stack resource.
+- ``parse_cidr(value)``, ``is_world_cidr(cidr)``, ``is_public_cidr(cidr)``,
+  ``cidr_in_allowlist(cidr, allowed)``.
 
 Unknown values: during ``pulumi preview`` some inputs are not known yet. The SDK wraps properties
 in a proxy that raises ``UnknownValueError`` when a policy *reads* an unknown value; the SDK turns
-that into an advisory "can't run policy during preview" note instead of a violation. These helpers
-never swallow that exception (``UnknownCollector`` defers it and re-raises it at the end), so a
-policy built on them never reports a violation for a value that is merely unknown.
+that into an advisory "can't run policy during preview" note instead of a violation. The reading
+helpers never swallow that exception (``UnknownCollector`` defers it and re-raises it at the end),
+so a policy built on them never reports a violation for a value that is merely unknown.
+
+Stack policies see every resource at once; one unknown value must not silence the policy for the
+whole stack, so they unwrap the proxy with :func:`plain` and treat unknown values explicitly as
+"cannot tell yet" (never as a violation).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Literal, Protocol, TypeVar
 
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.deserialize import serialize_properties
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
 
 __all__ = [
     "REQUIRED_TAGS",
+    "UNKNOWN",
+    "Finding",
     "UnknownCollector",
     "UnknownValueError",
+    "ValidateFn",
+    "Verdict",
+    "arn_region",
     "as_bool",
     "as_int",
     "as_list",
+    "cfg_bool",
+    "cfg_number",
+    "cfg_strings",
+    "cfg_value",
+    "cidr_in_allowlist",
     "config",
+    "dig",
+    "dispatching_policy",
     "effective_tags",
     "get",
     "is_public_cidr",
+    "is_unknown",
     "is_world_cidr",
+    "kms_key_problem",
     "label",
+    "make_policy",
+    "merge_findings",
+    "number",
+    "parse_cidr",
     "parse_policy_document",
+    "pget",
+    "plain",
     "policy_statements",
     "provider_default_tags",
+    "provider_region",
+    "requires_cmk",
+    "requires_true",
+    "short_type",
     "taggable_types",
     "to_plain",
+    "truthy",
 ]
 
 REQUIRED_TAGS: tuple[str, ...] = (
@@ -77,15 +157,88 @@ class _HasConfig(Protocol):
     def get_config(self) -> Mapping[str, Any]: ...
 
 
-def get(value: Any, *path: str | int, default: Any = None) -> Any:
-    """Return ``value[path[0]][path[1]]...`` or ``default`` when a step is absent or ``None``.
+# --------------------------------------------------------------------------------------------
+# Unknown values in plain (unwrapped) properties
+# --------------------------------------------------------------------------------------------
 
-    Raises ``UnknownValueError`` if a value on the path is unknown during preview.
+_UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        UNKNOWN_STRING_VALUE,
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_ARCHIVE_VALUE,
+    }
+)
+
+
+class _Unknown:
+    """Marker returned by :func:`pget` for a value that is unknown during preview."""
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN: Final = _Unknown()
+
+Verdict = Literal["ok", "bad", "unknown"]
+"""Outcome of a tri-state check in a stack policy: compliant, violating, or cannot tell yet."""
+
+Finding = tuple[Verdict, list[str]]
+"""A verdict and, for ``bad``, the problems found (each naming the property)."""
+
+
+def is_unknown(value: object) -> bool:
+    """True for an engine unknown sentinel (raw value) or the :data:`UNKNOWN` marker."""
+    return isinstance(value, _Unknown) or (isinstance(value, str) and value in _UNKNOWN_SENTINELS)
+
+
+def plain(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Unwrap pulumi_policy's unknown-checking proxy into plain dicts/lists.
+
+    Unknown values stay as their raw sentinel strings (see :func:`is_unknown`). Only stack policies
+    use this: a resource policy reads through the proxy so that the engine skips it on unknowns.
+    """
+    return dict(serialize_properties(props))
+
+
+def merge_findings(findings: Iterable[Finding]) -> Finding:
+    """``bad`` if any is bad, else ``unknown`` if any is unknown, else ``ok``."""
+    problems: list[str] = []
+    unknown = False
+    for verdict, found in findings:
+        if verdict == "bad":
+            problems.extend(found)
+        elif verdict == "unknown":
+            unknown = True
+    if problems:
+        return "bad", problems
+    return ("unknown", []) if unknown else ("ok", [])
+
+
+# --------------------------------------------------------------------------------------------
+# Reading nested properties
+# --------------------------------------------------------------------------------------------
+
+
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def _walk(value: Any, path: Sequence[str | int], *, blocks: bool, unknowns: bool) -> Any:
+    """The value at ``path``; ``_MISSING`` when a step is absent or ``None``.
+
+    ``blocks``: a list met before a key is stepped into through its first element.
+    ``unknowns``: return :data:`UNKNOWN` as soon as an unknown sentinel is met (plain values).
     """
     current = value
     for step in path:
+        if unknowns and is_unknown(current):
+            return UNKNOWN
         if current is None:
-            return default
+            return _MISSING
         if isinstance(step, int):
             if (
                 isinstance(current, Sequence)
@@ -94,14 +247,20 @@ def get(value: Any, *path: str | int, default: Any = None) -> Any:
             ):
                 current = current[step]
                 continue
-            return default
+            return _MISSING
+        if blocks and _is_sequence(current):
+            seq: Sequence[Any] = current
+            current = seq[0] if len(seq) > 0 else None
+            if unknowns and is_unknown(current):
+                return UNKNOWN
         if not isinstance(current, Mapping):
-            return default
-        found = _lookup(current, step)
-        if found is _MISSING:
-            return default
-        current = found
-    return default if current is None else current
+            return _MISSING
+        current = _lookup(current, step)  # pyright: ignore[reportUnknownArgumentType]
+        if current is _MISSING:
+            return _MISSING
+    if unknowns and is_unknown(current):
+        return UNKNOWN
+    return current
 
 
 def _lookup(mapping: Mapping[str, Any], key: str) -> Any:
@@ -111,6 +270,38 @@ def _lookup(mapping: Mapping[str, Any], key: str) -> Any:
         return _MISSING
 
 
+def get(value: Any, *path: str | int, default: Any = None, blocks: bool = False) -> Any:
+    """Return ``value[path[0]][path[1]]...`` or ``default`` when a step is absent or ``None``.
+
+    With ``blocks=True`` a list met before a key step is stepped into through its first element
+    (a ``maxItems: 1`` block such as ``encryptionConfig``); an empty list counts as absent.
+
+    Raises ``UnknownValueError`` if a value on the path is unknown during preview.
+    """
+    found = _walk(value, path, blocks=blocks, unknowns=False)
+    return default if found is _MISSING or found is None else found
+
+
+def dig(value: Any, *path: str) -> Any:
+    """``get(value, *path, blocks=True)``: walk the (proxied) props of a resource policy.
+
+    Reading an unknown value raises ``UnknownValueError`` from the proxy, which the analyzer turns
+    into "skipped during preview"; this function never catches it. A list on the way is stepped
+    into through its first element; a missing step yields ``None``.
+    """
+    return get(value, *path, blocks=True)
+
+
+def pget(value: Any, *path: str) -> Any:
+    """Walk ``path`` through plain nested mappings (see :func:`plain`).
+
+    Returns :data:`UNKNOWN` when any step is unknown, ``None`` when a step is missing. A
+    single-element list on the way (a ``maxItems: 1`` block) is stepped into transparently.
+    """
+    found = _walk(value, path, blocks=True, unknowns=True)
+    return None if found is _MISSING else found
+
+
 def as_list(value: Any) -> list[Any]:
     """A property as a list: ``None`` -> ``[]``, a string or mapping -> ``[value]``."""
     if value is None:
@@ -118,7 +309,8 @@ def as_list(value: Any) -> list[Any]:
     if isinstance(value, (str, Mapping)):
         return [value]
     if isinstance(value, Sequence):
-        return [value[i] for i in range(len(value))]
+        seq: Sequence[Any] = value  # pyright: ignore[reportUnknownVariableType]
+        return [seq[i] for i in range(len(seq))]
     return [value]
 
 
@@ -133,6 +325,11 @@ def as_bool(value: Any, default: bool = False) -> bool:
         if lowered in ("false", "0", "no"):
             return False
     return default
+
+
+def truthy(value: Any) -> bool:
+    """``True`` for boolean true and for the string ``"true"`` (launch templates use strings)."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def as_int(value: Any, default: int | None = None) -> int | None:
@@ -151,6 +348,20 @@ def as_int(value: Any, default: int | None = None) -> int | None:
     return default
 
 
+def number(value: Any) -> float | None:
+    """A numeric property as float (the engine sends numbers as floats), else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
 def to_plain(value: Any) -> Any:
     """Deep-copy a (proxied) property into plain dicts and lists.
 
@@ -165,17 +376,175 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-def config(args: _HasConfig, key: str, default: Any) -> Any:
-    """The policy config property ``key`` (from ``--policy-pack-config``) or ``default``."""
-    cfg = args.get_config()
+# --------------------------------------------------------------------------------------------
+# Policy config
+# --------------------------------------------------------------------------------------------
+
+
+def cfg_value(cfg: Mapping[str, Any], key: str, default: Any) -> Any:
+    """The config property ``key`` of ``cfg`` or ``default`` when it is absent or null."""
     if key in cfg and cfg[key] is not None:
         return cfg[key]
     return default
 
 
+def config(args: _HasConfig, key: str, default: Any) -> Any:
+    """The policy config property ``key`` (from ``--policy-pack-config``) or ``default``."""
+    return cfg_value(args.get_config(), key, default)
+
+
+def cfg_number(cfg: Mapping[str, Any], key: str, default: float) -> float:
+    value = number(cfg_value(cfg, key, None))
+    return default if value is None else value
+
+
+def cfg_bool(cfg: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = cfg_value(cfg, key, default)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return default
+
+
+def cfg_strings(cfg: Mapping[str, Any], key: str, default: Sequence[str]) -> list[str]:
+    value = cfg_value(cfg, key, None)
+    if _is_sequence(value):
+        return [str(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, str) and value:
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(default)
+
+
+# --------------------------------------------------------------------------------------------
+# Building policies and messages
+# --------------------------------------------------------------------------------------------
+
+ValidateFn = Callable[[ResourceValidationArgs, ReportViolation], None]
+StackValidateFn = Callable[[StackValidationArgs, ReportViolation], None]
+
+_P = TypeVar("_P", ResourceValidationPolicy, StackValidationPolicy)
+
+
+def make_policy(
+    kind: type[_P],
+    name: str,
+    description: str,
+    validate: ValidateFn | StackValidateFn,
+    severity: Severity,
+    config_schema: PolicyConfigSchema | None = None,
+    enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    *,
+    tags: Sequence[str] | None = None,
+    remediation_steps: str | None = None,
+) -> _P:
+    """A ``kind`` (resource or stack) validation policy, mandatory unless told otherwise."""
+    return kind(
+        name=name,
+        description=description,
+        validate=validate,  # pyright: ignore[reportArgumentType]
+        enforcement_level=enforcement_level,
+        config_schema=config_schema,
+        severity=severity,
+        remediation_steps=remediation_steps,
+        tags=None if tags is None else list(tags),
+    )
+
+
+def dispatching_policy(
+    name: str,
+    description: str,
+    validators: Mapping[str, ValidateFn],
+    *,
+    severity: Severity,
+    enforcement_level: EnforcementLevel,
+    config_schema: PolicyConfigSchema | None = None,
+    remediation_steps: str | None = None,
+    tags: list[str] | None = None,
+) -> ResourceValidationPolicy:
+    """A resource policy that runs the validator registered for the resource's type token."""
+
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        fn = validators.get(args.resource_type)
+        if fn is not None:
+            fn(args, report)
+
+    return make_policy(
+        ResourceValidationPolicy,
+        name,
+        description,
+        validate,
+        severity,
+        config_schema,
+        enforcement_level,
+        tags=tags,
+        remediation_steps=remediation_steps,
+    )
+
+
 def label(resource_type: str, name: str) -> str:
     """Human label for messages: ``aws:s3/bucket:Bucket 'logs'``."""
     return f"{resource_type} '{name}'"
+
+
+def short_type(resource_type: str) -> str:
+    """``aws:rds/cluster:Cluster`` -> ``rds.Cluster`` for messages."""
+    parts = resource_type.split(":")
+    if len(parts) != 3:
+        return resource_type
+    module = parts[1].split("/")[0]
+    return f"{module}.{parts[2]}"
+
+
+def requires_true(prop: str, fix: str) -> ValidateFn:
+    """A validator reporting a resource whose ``prop`` is not ``true``; ``fix`` ends the message."""
+
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if dig(args.props, prop) is not True:
+            report(
+                f"{short_type(args.resource_type)} '{args.name}': {prop} is not true. {fix}",
+                None,
+            )
+
+    return validate
+
+
+_AWS_MANAGED_ALIAS: Final = re.compile(r"(^|:)alias/aws/")
+
+
+def kms_key_problem(value: Any) -> str | None:
+    """Why ``value`` is not a customer-managed KMS key reference, or ``None`` if it is one.
+
+    Accepts a key ARN, key id, alias ARN or alias name; rejects empty values and the AWS-managed
+    aliases (``alias/aws/s3``, ``alias/aws/rds`` ...). Call only with a known value.
+    """
+    if value is None or value == "":
+        return "is not set"
+    if not isinstance(value, str):
+        return "is not a KMS key ARN, key id or alias"
+    if _AWS_MANAGED_ALIAS.search(value):
+        return f"is the AWS-managed key '{value}', not a customer-managed key"
+    return None
+
+
+def requires_cmk(kind: str, prop: str, consequence: str) -> ValidateFn:
+    """A validator reporting a ``kind`` resource whose ``prop`` is not a customer-managed key."""
+
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        problem = kms_key_problem(dig(args.props, prop))
+        if problem:
+            report(
+                f"{kind} '{args.name}': {prop} {problem}; {consequence}. Fix: set {prop} to the "
+                "ARN of a customer-managed KMS key whose key policy allows this service.",
+                None,
+            )
+
+    return validate
+
+
+# --------------------------------------------------------------------------------------------
+# Tags, policy documents, regions
+# --------------------------------------------------------------------------------------------
 
 
 def provider_default_tags(provider: Any) -> dict[str, Any]:
@@ -225,8 +594,8 @@ def parse_policy_document(value: Any) -> dict[str, Any] | None:
             return None
         return parsed if isinstance(parsed, dict) else None
     if isinstance(value, Mapping):
-        plain = to_plain(value)
-        return plain if isinstance(plain, dict) else None
+        plain_doc = to_plain(value)
+        return plain_doc if isinstance(plain_doc, dict) else None
     return None
 
 
@@ -251,28 +620,84 @@ def taggable_types() -> frozenset[str]:
     return frozenset(data["types"])
 
 
+def provider_region(resource: PolicyResource) -> Any:
+    """Region of a stack resource: its own ``region`` input (pulumi-aws 7), its provider's
+    ``region``, or the region field of its ``arn`` output. :data:`UNKNOWN` / ``None`` if not
+    determinable."""
+    props = plain(resource.props)
+    own = pget(props, "region")
+    if isinstance(own, str) and own:
+        return own
+    if is_unknown(own):
+        return UNKNOWN
+    if resource.provider is not None:
+        region = pget(plain(resource.provider.props), "region")
+        if isinstance(region, str) and region:
+            return region
+        if is_unknown(region):
+            return UNKNOWN
+    return arn_region(pget(props, "arn"))
+
+
+def arn_region(arn: Any) -> Any:
+    """The region field of an ARN; :data:`UNKNOWN` if unknown, ``None`` if not an ARN."""
+    if is_unknown(arn):
+        return UNKNOWN
+    if isinstance(arn, str) and arn.startswith("arn:"):
+        parts = arn.split(":")
+        if len(parts) > 3 and parts[3]:
+            return parts[3]
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# CIDR ranges
+# --------------------------------------------------------------------------------------------
+
+
+def parse_cidr(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """A CIDR string as a network (host bits allowed); ``None`` if not a parseable string."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None
+
+
 def is_world_cidr(cidr: Any) -> bool:
     """True for ``0.0.0.0/0`` and ``::/0`` (and equivalent spellings)."""
-    if not isinstance(cidr, str):
-        return False
-    try:
-        network = ipaddress.ip_network(cidr.strip(), strict=False)
-    except ValueError:
-        return False
-    return network.prefixlen == 0
+    network = parse_cidr(cidr)
+    return network is not None and network.prefixlen == 0
 
 
 def is_public_cidr(cidr: Any) -> bool:
     """True when a CIDR reaches globally routable (internet) addresses."""
-    if not isinstance(cidr, str):
-        return False
-    try:
-        network = ipaddress.ip_network(cidr.strip(), strict=False)
-    except ValueError:
+    network = parse_cidr(cidr)
+    if network is None:
         return False
     if network.prefixlen == 0:
         return True
     return network.network_address.is_global or network.broadcast_address.is_global
+
+
+def cidr_in_allowlist(cidr: Any, allowed: Iterable[str]) -> bool:
+    """True when ``cidr`` lies inside one of the ``allowed`` CIDRs (unparseable entries skipped)."""
+    network = parse_cidr(cidr)
+    if network is None:
+        return False
+    for entry in allowed:
+        allowed_net = parse_cidr(entry)
+        if allowed_net is None:
+            continue
+        if network.version == allowed_net.version and network.subnet_of(allowed_net):  # type: ignore[arg-type]
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Deferring unknown values in resource policies
+# --------------------------------------------------------------------------------------------
 
 
 class UnknownCollector:

@@ -8,11 +8,11 @@ during preview are never reported (the SDK turns the unknown read into an adviso
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
     Policy,
     PolicyConfigSchema,
     ReportViolation,
@@ -26,11 +26,14 @@ from .support import (
     config,
     get,
     label,
+    make_policy,
     provider_default_tags,
     taggable_types,
 )
 
 CONCERN = "tagging"
+
+_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
 
 MAX_TAG_KEY_LENGTH = 128
 MAX_TAG_VALUE_LENGTH = 256
@@ -104,16 +107,12 @@ def _allowed_values_policy(tag: str, name: str, description: str) -> ResourceVal
                 None,
             )
 
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
-        severity=Severity.MEDIUM,
-        tags=[CONCERN],
-        config_schema=PolicyConfigSchema(
-            properties={"allowedValues": {**_STRING_LIST, "default": default}}
-        ),
+    return _resource_policy(
+        name,
+        description,
+        validate,
+        Severity.MEDIUM,
+        PolicyConfigSchema(properties={"allowedValues": {**_STRING_LIST, "default": default}}),
     )
 
 
@@ -129,13 +128,8 @@ def _non_empty_policy(tag: str, name: str) -> ResourceValidationPolicy:
                 None,
             )
 
-    return ResourceValidationPolicy(
-        name=name,
-        description=f"The `{tag}` tag must not be empty or blank.",
-        validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
-        severity=Severity.MEDIUM,
-        tags=[CONCERN],
+    return _resource_policy(
+        name, f"The `{tag}` tag must not be empty or blank.", validate, Severity.MEDIUM
     )
 
 
@@ -199,24 +193,6 @@ def _environment_matches(args: ResourceValidationArgs, report: ReportViolation) 
             f"environment={expected!r}.",
             None,
         )
-
-
-def _resource_policy(
-    name: str,
-    description: str,
-    validate: Callable[[ResourceValidationArgs, ReportViolation], None],
-    severity: Severity,
-    config_schema: PolicyConfigSchema | None = None,
-) -> ResourceValidationPolicy:
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
-        severity=severity,
-        tags=[CONCERN],
-        config_schema=config_schema,
-    )
 
 
 POLICIES: list[Policy] = [

@@ -13,8 +13,8 @@ to its bucket, or an Istio policy to its namespace.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from pulumi_policy import (
@@ -35,15 +35,20 @@ from .support import (
     as_bool,
     as_int,
     as_list,
+    cidr_in_allowlist,
     config,
     get,
     is_public_cidr,
     is_world_cidr,
     label,
+    make_policy,
     policy_statements,
 )
 
 CONCERN = "zero-trust"
+
+_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
+_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
 
 # --------------------------------------------------------------------------------------------
 # Resource type tokens (pulumi-aws 7, pulumi-kubernetes 4)
@@ -159,44 +164,6 @@ def _where(resource_type: str, name: str) -> str:
     return label(resource_type, name)
 
 
-def _resource_policy(
-    name: str,
-    description: str,
-    validate: Callable[[ResourceValidationArgs, ReportViolation], None],
-    severity: Severity,
-    config_schema: PolicyConfigSchema | None = None,
-    enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
-) -> ResourceValidationPolicy:
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=enforcement_level,
-        severity=severity,
-        tags=[CONCERN],
-        config_schema=config_schema,
-    )
-
-
-def _stack_policy(
-    name: str,
-    description: str,
-    validate: Callable[[StackValidationArgs, ReportViolation], None],
-    severity: Severity,
-    config_schema: PolicyConfigSchema | None = None,
-    enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
-) -> StackValidationPolicy:
-    return StackValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=enforcement_level,
-        severity=severity,
-        tags=[CONCERN],
-        config_schema=config_schema,
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # Ingress (security groups)
 # --------------------------------------------------------------------------------------------
@@ -254,21 +221,6 @@ def _edge_config(args: ResourceValidationArgs | StackValidationArgs) -> dict[str
     }
 
 
-def _in_allowlist(cidr: str, allowed: list[str]) -> bool:
-    try:
-        network = ipaddress.ip_network(cidr.strip(), strict=False)
-    except ValueError:
-        return False
-    for entry in allowed:
-        try:
-            allowed_net = ipaddress.ip_network(entry.strip(), strict=False)
-        except ValueError:
-            continue
-        if network.version == allowed_net.version and network.subnet_of(allowed_net):  # type: ignore[arg-type]
-            return True
-    return False
-
-
 def _ingress_problems(rule: _Ingress, edge: bool, cfg: Mapping[str, Any]) -> list[str]:
     """Why an ingress permission is not zero-trust (empty list when it is fine)."""
     edge_ok = edge and rule.within(cfg["edgePorts"])
@@ -280,7 +232,7 @@ def _ingress_problems(rule: _Ingress, edge: bool, cfg: Mapping[str, Any]) -> lis
             continue
         if is_world_cidr(cidr):
             problems.append(f"allows {rule.ports()} from {cidr} (the whole internet)")
-        elif not _in_allowlist(cidr, cfg["allowedCidrs"]):
+        elif not cidr_in_allowlist(cidr, cfg["allowedCidrs"]):
             problems.append(
                 f"allows {rule.ports()} from public range {cidr}, which is not in the "
                 "allowedCidrs allowlist"
