@@ -754,14 +754,6 @@ def _validate_address_plan(
     return problems
 
 
-def describe_schema() -> list[tuple[str, str]]:
-    """(key, description) for every setting, for the README."""
-    rows: list[tuple[str, str]] = []
-    for name, field in EnvironmentManifest.model_fields.items():
-        rows.append((f"{NAMESPACE}:{field.alias or name}", field.description or ""))
-    return rows
-
-
 __all__ = [
     "DATA_CLASSIFICATIONS",
     "ENVIRONMENTS",
