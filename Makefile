@@ -10,7 +10,7 @@ POLICY_VENV := policies/venv
 ENV ?= dev
 PLAN ?=
 
-.PHONY: venv policy-venv test unit lint plan plan-all check-policies bench capabilities capabilities-check clean
+.PHONY: venv policy-venv test unit lint plan check-policies bench capabilities capabilities-check clean
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
