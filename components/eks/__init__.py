@@ -1,0 +1,1 @@
+"""The per-region Kubernetes platform: EKS cluster, node pools, add-ons and workload identity."""
