@@ -3,7 +3,11 @@
 - public subnets: NAT gateways and internet-facing load balancers only;
 - private subnets: workloads (EKS nodes and pods), egress through the NAT gateway of their own AZ;
 - data subnets: databases, brokers and caches; no route out of the VPC and a network ACL that
-  admits only traffic from inside the VPC.
+  admits only traffic from inside the VPC;
+- pod subnets (optional, with `pod_cidr`): a secondary VPC CIDR from the shared address space
+  (100.64.0.0/10), allocated from its own IPAM pool, one subnet per AZ for the VPC CNI's custom
+  networking, egress through the NAT gateway of their own AZ. The endpoints' security group and
+  the data tier's network ACL admit the pod CIDR like the VPC's own.
 
 AWS APIs are reached privately: gateway endpoints for S3 and DynamoDB, interface endpoints for the
 services the platform calls. The default security group is emptied; flow logs for all traffic go
@@ -92,6 +96,17 @@ def plan_subnets(cidr: ipaddress.IPv4Network, az_count: int) -> list[SubnetPlan]
     return plan
 
 
+def plan_pod_subnets(pod_cidr: ipaddress.IPv4Network, az_count: int) -> list[ipaddress.IPv4Network]:
+    """One pod subnet per AZ: the pod CIDR splits into quarters (a /16 gives /18s), whatever the
+    AZ count, so a fourth AZ can be added later without moving the first three."""
+    if not MIN_AZS <= az_count <= MAX_AZS:
+        raise ValueError(f"az_count must be {MIN_AZS}-{MAX_AZS}, got {az_count}")
+    if not 16 <= pod_cidr.prefixlen <= 20:
+        raise ValueError(f"the pod CIDR must be a /16 to /20, got {pod_cidr}")
+    quarters = list(pod_cidr.subnets(prefixlen_diff=2))
+    return quarters[:az_count]
+
+
 @dataclass(frozen=True)
 class NetworkArgs:
     names: Names
@@ -102,6 +117,10 @@ class NetworkArgs:
     """Allocate the VPC CIDR from this IPAM pool (the environment's plan); None for a bare VPC."""
     interface_endpoints: Sequence[str] = field(default_factory=lambda: DEFAULT_INTERFACE_ENDPOINTS)
     flow_log_aggregation_seconds: int = 60
+    pod_cidr: ipaddress.IPv4Network | None = None
+    """A secondary CIDR for pods (inside 100.64.0.0/10); None for no pod subnets."""
+    pod_ipam_pool_id: pulumi.Input[str] | None = None
+    """Allocate the pod CIDR from this IPAM pool (the environment's pod plan)."""
 
     def __post_init__(self) -> None:
         if not MIN_AZS <= len(self.availability_zones) <= MAX_AZS:
@@ -115,6 +134,13 @@ class NetworkArgs:
             raise ValueError(f"the VPC CIDR {self.cidr} is not a private range")
         if self.flow_log_aggregation_seconds not in (60, 600):
             raise ValueError("flow_log_aggregation_seconds must be 60 or 600")
+        if self.pod_cidr is not None and (
+            self.pod_cidr.overlaps(self.cidr)
+            or not self.pod_cidr.subnet_of(ipaddress.IPv4Network("100.64.0.0/10"))
+        ):
+            raise ValueError(
+                f"the pod CIDR {self.pod_cidr} must lie in 100.64.0.0/10, apart from the VPC CIDR"
+            )
 
 
 class Network(pulumi.ComponentResource):
@@ -122,6 +148,9 @@ class Network(pulumi.ComponentResource):
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
     data_subnet_ids: list[pulumi.Output[str]]
+    pod_subnet_ids: list[pulumi.Output[str]]
+    """One per AZ, in the order of `availability_zones` (empty without `pod_cidr`)."""
+    pod_subnet_cidrs: list[str]
     nat_public_ips: list[pulumi.Output[str]]
     endpoint_security_group_id: pulumi.Output[str]
 
@@ -133,6 +162,8 @@ class Network(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         region = names.region or ""
         cidr = str(args.cidr)
+        # Every address range inside the VPC: the primary CIDR and, with pods, the pod CIDR.
+        internal_cidrs = [cidr] + ([str(args.pod_cidr)] if args.pod_cidr is not None else [])
 
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -232,6 +263,39 @@ class Network(pulumi.ComponentResource):
             )
             private_rts.append(rt)
 
+        # Pods: the secondary CIDR from its IPAM pool, then one subnet per AZ routed like the
+        # private subnet of that AZ (through its NAT gateway).
+        self.pod_subnet_ids = []
+        self.pod_subnet_cidrs = []
+        if args.pod_cidr is not None:
+            association = aws.ec2.VpcIpv4CidrBlockAssociation(
+                f"{name}-pod-cidr",
+                vpc_id=vpc_id,
+                cidr_block=str(args.pod_cidr),
+                ipv4_ipam_pool_id=args.pod_ipam_pool_id,
+                opts=child,
+            )
+            pod_blocks = plan_pod_subnets(args.pod_cidr, len(args.availability_zones))
+            for i, block in enumerate(pod_blocks):
+                az = args.availability_zones[i]
+                pod_subnet = aws.ec2.Subnet(
+                    f"{name}-pod-{i}",
+                    vpc_id=association.vpc_id,
+                    cidr_block=str(block),
+                    availability_zone=az,
+                    map_public_ip_on_launch=False,
+                    tags={"Name": names.display("pod", az), "meridian:tier": "pod"},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[association]),
+                )
+                aws.ec2.RouteTableAssociation(
+                    f"{name}-pod-{i}-rta",
+                    subnet_id=pod_subnet.id,
+                    route_table_id=private_rts[i].id,
+                    opts=child,
+                )
+                self.pod_subnet_ids.append(pod_subnet.id)
+                self.pod_subnet_cidrs.append(str(block))
+
         data_rt = aws.ec2.RouteTable(
             f"{name}-data-rt", vpc_id=vpc_id, tags={"Name": names.display("data")}, opts=child
         )
@@ -242,21 +306,24 @@ class Network(pulumi.ComponentResource):
                 route_table_id=data_rt.id,
                 opts=child,
             )
-        # stateless: the same single rule each way, everything else is denied
-        vpc_only: aws.ec2.NetworkAclIngressArgsDict = {
-            "rule_no": 100,
-            "action": "allow",
-            "protocol": "-1",
-            "cidr_block": cidr,
-            "from_port": 0,
-            "to_port": 0,
-        }
+        # stateless: the same rules each way (one per internal range), everything else is denied
+        vpc_only: list[aws.ec2.NetworkAclIngressArgsDict] = [
+            {
+                "rule_no": 100 + 10 * i,
+                "action": "allow",
+                "protocol": "-1",
+                "cidr_block": block,
+                "from_port": 0,
+                "to_port": 0,
+            }
+            for i, block in enumerate(internal_cidrs)
+        ]
         aws.ec2.NetworkAcl(
             f"{name}-data-nacl",
             vpc_id=vpc_id,
             subnet_ids=[subnets[(Tier.DATA, i)].id for i in az_indexes],
-            ingress=[vpc_only],
-            egress=[aws.ec2.NetworkAclEgressArgsDict(**vpc_only)],
+            ingress=vpc_only,
+            egress=[aws.ec2.NetworkAclEgressArgsDict(**rule) for rule in vpc_only],
             tags={"Name": names.display("data-only-from-vpc")},
             opts=child,
         )
@@ -283,7 +350,7 @@ class Network(pulumi.ComponentResource):
                     "protocol": "tcp",
                     "from_port": 443,
                     "to_port": 443,
-                    "cidr_blocks": [cidr],
+                    "cidr_blocks": internal_cidrs,
                 }
             ],
             egress=[],
@@ -332,6 +399,7 @@ class Network(pulumi.ComponentResource):
                 "publicSubnetIds": self.public_subnet_ids,
                 "privateSubnetIds": self.private_subnet_ids,
                 "dataSubnetIds": self.data_subnet_ids,
+                "podSubnetIds": self.pod_subnet_ids,
                 "natPublicIps": self.nat_public_ips,
                 "endpointSecurityGroupId": self.endpoint_security_group_id,
             }

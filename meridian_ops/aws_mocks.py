@@ -26,6 +26,8 @@ import pulumi
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.rpc import UNKNOWN
 
+from meridian_ops.edge_mocks import EDGE_OUTPUTS, edge_resource_id  # EDGE: Cloudflare, CDN, DNS
+
 # moto's EC2 backends otherwise load ~2,000 AMIs per region; the plan never reads them.
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
@@ -101,6 +103,7 @@ _EC2_PREFIXES = {
     "aws:ebs/volume:Volume": "vol",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation": "vpc-cidr-assoc",
 }
 
 
@@ -242,6 +245,49 @@ def _outputs_eks_cluster(ctx: _Ctx, rid: str) -> dict[str, Any]:
         "clusterId": f"{ctx.hex(8)}-{ctx.hex(4)}-{ctx.hex(4)}",
         "platformVersion": "eks.1",
         "status": "ACTIVE",
+        # merged into the vpcConfig input, as EKS reports it
+        "vpcConfig": {
+            "clusterSecurityGroupId": f"sg-{_hex(rid + 'cluster-sg', 17)}",
+            "vpcId": f"vpc-{_hex(rid + 'vpc', 17)}",
+        },
+    }
+
+
+# --- EKS and its neighbours (K8S-CORE) ------------------------------------------------------
+
+
+def _outputs_oidc_provider(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    url = str(ctx.inputs.get("url", "")).removeprefix("https://")
+    return {"arn": f"arn:{PARTITION}:iam::{ctx.account}:oidc-provider/{url}"}
+
+
+def _outputs_log_group(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    name = str(ctx.inputs.get("name", rid))
+    return {"arn": ctx.arn("logs", f"log-group:{name}")}
+
+
+def _outputs_eks_addon(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    cluster = ctx.inputs.get("clusterName", "")
+    addon = ctx.inputs.get("addonName", "")
+    return {
+        "arn": ctx.arn("eks", f"addon/{cluster}/{addon}/{ctx.hex(8)}-{ctx.hex(4)}"),
+        "createdAt": "2026-01-01T00:00:00Z",
+        "modifiedAt": "2026-01-01T00:00:00Z",
+    }
+
+
+def _outputs_access_entry(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    cluster = ctx.inputs.get("clusterName", "")
+    arn = ctx.arn("eks", f"access-entry/{cluster}/role/{ctx.account}/{ctx.hex(12)}")
+    return {"accessEntryArn": arn, "arn": arn, "userName": str(ctx.inputs.get("principalArn"))}
+
+
+def _outputs_pod_identity_association(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    cluster = ctx.inputs.get("clusterName", "")
+    association = f"a-{ctx.hex(17)}"
+    return {
+        "associationArn": ctx.arn("eks", f"podidentityassociation/{cluster}/{association}"),
+        "associationId": association,
     }
 
 
@@ -257,6 +303,122 @@ def _outputs_lb(ctx: _Ctx, rid: str) -> dict[str, Any]:
         ".elb.amazonaws.com",
         "zoneId": "Z35SXDOTRQ7X7K",
     }
+
+
+# --- Kubernetes (MESH): Helm release status, and the gateway Service the LB controller fronts --
+
+
+def _outputs_helm_release(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    """What the Helm provider reports once a release is deployed."""
+    return {
+        "status": {
+            "name": ctx.inputs.get("name", rid),
+            "namespace": ctx.inputs.get("namespace", "default"),
+            "chart": ctx.inputs.get("chart", ""),
+            "version": ctx.inputs.get("version", ""),
+            "appVersion": ctx.inputs.get("version", ""),
+            "revision": 1,
+            "status": "deployed",
+        }
+    }
+
+
+def _read_kubernetes_service(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    """A LoadBalancer Service read back after the AWS Load Balancer Controller made its NLB:
+    the hostname in the controller's format, k8s-<namespace>-<name>-<hash>.elb.<region>..."""
+    namespace, _, name = rid.partition("/")
+    short = [re.sub(r"[^A-Za-z0-9]", "", part)[:8] for part in (namespace, name)]
+    lb = f"k8s-{short[0]}-{short[1]}-{ctx.hex(10)}"
+    hostname = f"{lb}-{_hex(ctx.seed + '/dns', 16)}.elb.{ctx.region}.amazonaws.com"
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"type": "LoadBalancer"},
+        "status": {"loadBalancer": {"ingress": [{"hostname": hostname}]}},
+    }
+
+
+# --- Streaming and the lakehouse (STREAMING): MSK, SQS, SNS, Glue, Firehose ARNs and endpoints --
+
+
+def _kafka_uuid(ctx: _Ctx) -> str:
+    h = ctx.hex(32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}-3"
+
+
+def _outputs_msk_cluster(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    """ARN cluster/<name>/<uuid>, IAM bootstrap brokers on 9098 (and 14001 for multi-VPC)."""
+    name = str(ctx.inputs.get("clusterName", rid))
+    brokers = int(ctx.inputs.get("numberOfBrokerNodes", 3) or 3)
+    hosts = [
+        f"b-{i}.{name[:40]}.{ctx.hex(6)}.c{1 + i % 3}.kafka.{ctx.region}.amazonaws.com"
+        for i in range(1, min(brokers, 3) + 1)
+    ]
+    return {
+        "arn": ctx.arn("kafka", f"cluster/{name}/{_kafka_uuid(ctx)}"),
+        "bootstrapBrokersSaslIam": ",".join(f"{h}:9098" for h in hosts),
+        "bootstrapBrokersVpcConnectivitySaslIam": ",".join(f"{h}:14001" for h in hosts),
+        "clusterUuid": _kafka_uuid(ctx),
+        "currentVersion": "K" + ctx.hex(13).upper(),
+        "zookeeperConnectString": "",
+    }
+
+
+def _outputs_msk_configuration(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    name = str(ctx.inputs.get("name", rid))
+    return {
+        "arn": ctx.arn("kafka", f"configuration/{name}/{_kafka_uuid(ctx)}"),
+        "latestRevision": 1,
+    }
+
+
+def _outputs_msk_replicator(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    name = str(ctx.inputs.get("replicatorName", rid))
+    return {"arn": ctx.arn("kafka", f"replicator/{name}/{_kafka_uuid(ctx)}")}
+
+
+def _outputs_msk_topic(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    cluster = str(ctx.inputs.get("clusterArn", ""))
+    return {"arn": cluster.replace(":cluster/", ":topic/", 1) + f"/{ctx.inputs.get('name', rid)}"}
+
+
+def _outputs_sqs_queue(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    name = str(ctx.inputs.get("name", rid))
+    return {
+        "arn": ctx.arn("sqs", name),
+        "url": f"https://sqs.{ctx.region}.amazonaws.com/{ctx.account}/{name}",
+    }
+
+
+def _outputs_sns_topic(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {"arn": ctx.arn("sns", str(ctx.inputs.get("name", rid))), "owner": ctx.account}
+
+
+def _outputs_glue_registry(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {"arn": ctx.arn("glue", f"registry/{ctx.inputs.get('registryName', rid)}")}
+
+
+def _outputs_firehose(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {"arn": ctx.arn("firehose", f"deliverystream/{ctx.inputs.get('name', rid)}")}
+
+
+STREAMING_OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
+    "aws:msk/cluster:Cluster": _outputs_msk_cluster,
+    "aws:msk/configuration:Configuration": _outputs_msk_configuration,
+    "aws:msk/replicator:Replicator": _outputs_msk_replicator,
+    "aws:msk/topic:Topic": _outputs_msk_topic,
+    "aws:sqs/queue:Queue": _outputs_sqs_queue,
+    "aws:sns/topic:Topic": _outputs_sns_topic,
+    "aws:glue/registry:Registry": _outputs_glue_registry,
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": _outputs_firehose,
+}
+
+
+_READS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
+    "kubernetes:core/v1:Service": _read_kubernetes_service,
+}
+"""Answers for `Resource.get` reads, by type: the object as the cluster would return it."""
 
 
 _OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
@@ -275,11 +437,22 @@ _OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
     "aws:iam/role:Role": _outputs_iam_role,
     "aws:iam/policy:Policy": _outputs_iam_policy,
     "aws:eks/cluster:Cluster": _outputs_eks_cluster,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _outputs_oidc_provider,
+    "aws:cloudwatch/logGroup:LogGroup": _outputs_log_group,
+    "aws:eks/addon:Addon": _outputs_eks_addon,
+    "aws:eks/accessEntry:AccessEntry": _outputs_access_entry,
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": _outputs_pod_identity_association,
     "aws:lb/loadBalancer:LoadBalancer": _outputs_lb,
+    "kubernetes:helm.sh/v3:Release": _outputs_helm_release,
+    **EDGE_OUTPUTS,  # EDGE: CloudFront, WAFv2, Route 53, ACM (meridian_ops/edge_mocks.py)
+    **STREAMING_OUTPUTS,  # STREAMING: MSK, SQS, SNS, Glue registry, Firehose
 }
 
 
 def _resource_id(ctx: _Ctx) -> str:
+    edge_id = edge_resource_id(ctx)  # EDGE: Cloudflare and the AWS edge's id formats
+    if edge_id is not None:
+        return edge_id
     if ctx.type in _EC2_PREFIXES:
         return _ec2_id(ctx)
     if ctx.type == "aws:kms/key:Key":
@@ -336,6 +509,12 @@ class MotoValidator:
         if isinstance(cidr, str):
             vpc = self._ec2(ctx.region).create_vpc(cidr_block=cidr)
             self._moto_ids[rid] = vpc.id
+
+    def _check_VpcIpv4CidrBlockAssociation(self, ctx: _Ctx, rid: str) -> None:
+        vpc = self._moto_ids.get(str(ctx.inputs.get("vpcId")))
+        cidr = ctx.inputs.get("cidrBlock")
+        if vpc and isinstance(cidr, str):
+            self._ec2(ctx.region).associate_vpc_cidr_block(vpc, cidr, False)
 
     def _check_Subnet(self, ctx: _Ctx, rid: str) -> None:
         az = ctx.inputs.get("availabilityZone")
@@ -522,6 +701,12 @@ class AwsMocks(Mocks):
             account=self.account_id,
             seed=f"{self.stack}/{args.typ}/{args.name}",
         )
+        read = _READS.get(args.typ) if args.resource_id else None
+        if read is not None:  # Resource.get: the object as it exists (MESH)
+            if self.preview or args.resource_id == UNKNOWN:
+                return "", {**dict(args.inputs), "status": UNKNOWN}
+            ctx.region = ctx.region or self.stack.split("-", 1)[-1]
+            return str(args.resource_id), read(ctx, str(args.resource_id))
         if not args.custom:
             return "", dict(args.inputs)
         rid = _resource_id(ctx)
@@ -536,12 +721,18 @@ class AwsMocks(Mocks):
             self.validator.check(ctx, rid)
         state = dict(args.inputs)
         if self.preview:
-            for key in computed:
+            for key, value in computed.items():
                 if key not in state:
                     state[key] = UNKNOWN
+                elif isinstance(value, dict) and isinstance(state[key], dict):
+                    # computed fields of an input block (e.g. an EKS cluster's vpcConfig)
+                    state[key] = {**dict.fromkeys(value, UNKNOWN), **state[key]}
             return "", state
         for key, value in computed.items():
-            state.setdefault(key, value)
+            if isinstance(value, dict) and isinstance(state.get(key), dict):
+                state[key] = {**value, **state[key]}
+            else:
+                state.setdefault(key, value)
         return rid, state
 
     def _stack_reference(self, args: MockResourceArgs) -> tuple[str, dict[Any, Any]]:
@@ -575,6 +766,21 @@ class AwsMocks(Mocks):
                 "id": region,
                 "endpoint": f"ec2.{region}.amazonaws.com",
                 "description": region,
+            }, []
+        if token == "aws:iam/getSessionContext:getSessionContext":
+            # an assumed-role session ARN -> the role it is a session of
+            arn = str(args.args.get("arn", ""))
+            match = re.match(r"^arn:([^:]+):sts::(\d{12}):assumed-role/([^/]+)/(.+)$", arn)
+            if not match:
+                return {"arn": arn, "issuerArn": arn, "id": arn}, []
+            partition, account, role, session = match.groups()
+            return {
+                "arn": arn,
+                "id": arn,
+                "issuerArn": f"arn:{partition}:iam::{account}:role/{role}",
+                "issuerId": "AROA" + _hex(account + role, 17).upper(),
+                "issuerName": role,
+                "sessionName": session,
             }, []
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             zones = zone_ids(region)

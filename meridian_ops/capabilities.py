@@ -95,6 +95,9 @@ SERVICE_CODE_NOTES: dict[str, str] = {
     ),
 }
 
+# The GPU pools' preference lists (stacks/node_pool_settings.py) are judged against these: every
+# type a shipped preference list names must be tracked. Inference: g6e (L40S) > g6 (L4) > g5 (A10G)
+# > g4dn (T4); training: p5en (H200) > p5 (H100) > p4de (A100 80 GB) > p4d (A100 40 GB).
 GPU_INSTANCE_TYPES: tuple[str, ...] = (
     "g5.xlarge",
     "g5.2xlarge",
@@ -102,8 +105,16 @@ GPU_INSTANCE_TYPES: tuple[str, ...] = (
     "g6.xlarge",
     "g6.2xlarge",
     "g6.12xlarge",
+    "g6e.xlarge",
+    "g6e.2xlarge",
+    "g6e.12xlarge",
+    "g4dn.xlarge",
+    "g4dn.2xlarge",
+    "g4dn.12xlarge",
     "p4d.24xlarge",
+    "p4de.24xlarge",
     "p5.48xlarge",
+    "p5en.48xlarge",
 )
 SYSTEM_INSTANCE_TYPES: tuple[str, ...] = (
     "m7i.large",
@@ -114,6 +125,10 @@ SYSTEM_INSTANCE_TYPES: tuple[str, ...] = (
     "m6i.2xlarge",
     "r7g.large",
     "c7i.xlarge",
+    # Graviton families of the Karpenter `general` pool (one representative size per family).
+    "m7g.xlarge",
+    "c7g.xlarge",
+    "r7g.xlarge",
 )
 
 # EC2 errors that mean "this account cannot look at this region" (opt-in region not enabled,

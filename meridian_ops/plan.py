@@ -11,24 +11,36 @@ violation. No credentials, no network.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import multiprocessing
+import os
+import pickle
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from pulumi.runtime.rpc import UNKNOWN
+
 from meridian_ops.aws_mocks import AwsRejectedError, MotoValidator
-from meridian_ops.diagram import render_svg
 from meridian_ops.engine import PROJECT, StackRun, run_stack
-from stacks.config_source import PROJECT_DIR, PulumiConfigSource, read_stack_file
-from stacks.errors import ConfigError, ConfigProblem
-from stacks.identity import ENVIRONMENTS, Role, parse_stack_name
+from meridian_ops.report import is_counted
+from meridian_ops.waves import Wave, plan_waves, undeclared_reads
+from stacks.config_gate import gate_environment
+from stacks.config_source import PROJECT_DIR, PulumiConfigSource, masked
+from stacks.errors import ConfigError
+from stacks.identity import ENVIRONMENTS, Role
 from stacks.program import main as program_main
-from stacks.settings import load_settings
+
+if TYPE_CHECKING:
+    from meridian_ops.policy_eval import Violation
+
+BUCKET_TYPES = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 
 
 @dataclass(frozen=True)
@@ -40,76 +52,17 @@ class PlannedStack:
 
 
 def stacks_of(environment: str, project_dir: Path = PROJECT_DIR) -> list[PlannedStack]:
-    """The environment's stacks in deployment order: global, regions (manifest order), edge."""
-    files = {
-        p.name[len("Pulumi.") : -len(".yaml")]: p
-        for p in project_dir.glob(f"Pulumi.{environment}-*.yaml")
-    }
-    if f"{environment}-global" not in files:
-        raise ConfigError(
-            f"{environment}-*",
-            [
-                ConfigProblem(
-                    f"Pulumi.{environment}-global.yaml",
-                    "<missing>",
-                    f"environment {environment} has no manifest",
-                    f"create it (pulumi stack init {environment}-global) with meridian:owner, "
-                    "meridian:costCenter and meridian:regions",
-                )
-            ],
-        )
-    global_config = read_stack_file(files[f"{environment}-global"])
-    identity = parse_stack_name(f"{environment}-global")
-    manifest = load_settings(identity, global_config, global_config).manifest
-    problems: list[ConfigProblem] = []
-    planned = [PlannedStack(f"{environment}-global", Role.GLOBAL, None, global_config)]
-    for region in manifest.regions:
-        name = f"{environment}-{region}"
-        if name not in files:
-            problems.append(
-                ConfigProblem(
-                    "meridian:regions",
-                    region,
-                    f"is listed in Pulumi.{environment}-global.yaml but Pulumi.{name}.yaml "
-                    "is missing",
-                    f"create the stack: pulumi stack init {name} (and commit its file)",
-                )
-            )
-            continue
-        planned.append(PlannedStack(name, Role.REGIONAL, region, read_stack_file(files[name])))
-    for name in sorted(files):
-        ident = parse_stack_name(name)
-        if ident.role is Role.REGIONAL and ident.region not in manifest.regions:
-            problems.append(
-                ConfigProblem(
-                    f"Pulumi.{name}.yaml",
-                    name,
-                    f"is a regional stack for {ident.region}, which meridian:regions does not list",
-                    f"add {ident.region} to meridian:regions in Pulumi.{environment}-global.yaml "
-                    "or remove the stack file",
-                )
-            )
-    if f"{environment}-edge" in files:
-        planned.append(
-            PlannedStack(
-                f"{environment}-edge",
-                Role.EDGE,
-                None,
-                read_stack_file(files[f"{environment}-edge"]),
-            )
-        )
-    else:
-        problems.append(
-            ConfigProblem(
-                f"Pulumi.{environment}-edge.yaml",
-                "<missing>",
-                "every environment has an edge stack",
-                f"create it: pulumi stack init {environment}-edge",
-            )
-        )
-    if problems:
-        raise ConfigError(f"{environment}-*", problems)
-    return planned
+    """The environment's stacks in deployment order: global, regions (manifest order), edge.
+
+    The config gate (stacks/config_gate.py) judges every stack file first and raises one
+    ConfigError listing every problem of every file, before anything is planned or written."""
+    checked = gate_environment(environment, project_dir)
+    # The offline plan cannot decrypt a secret: the program gets the placeholder, so neither the
+    # ciphertext nor a value derived from it reaches a plan file.
+    return [
+        PlannedStack(s.name, s.identity.role, s.identity.region, masked(s.config))
+        for s in checked.stacks
+    ]
 
 
 def to_preview_json(planned: PlannedStack, run: StackRun, environment: str) -> dict[str, Any]:
@@ -122,23 +75,24 @@ def to_preview_json(planned: PlannedStack, run: StackRun, environment: str) -> d
         "role": planned.role.value,
         "region": planned.region,
         "preview": run.preview,
-        "config": planned.config,
+        "config": masked(planned.config),  # a secret shows as [secret], as in pulumi preview
         "steps": steps,
         "changeSummary": dict(summary),
         "outputs": run.outputs,
+        "stackReads": run.stack_reads,
         "diagnostics": run.diagnostics,
         "duration": round(run.seconds, 3),
     }
 
 
 def summarize(plan: dict[str, Any]) -> str:
-    """Resources by component and by type, as text."""
+    """Resources by component and by type, as text (`--detail`)."""
     steps = plan["steps"]
     by_urn = {s["urn"]: s["newState"] for s in steps}
     components: Counter[str] = Counter()
     types: Counter[str] = Counter()
     for state in by_urn.values():
-        if not state["custom"] or state["type"].startswith("pulumi:"):
+        if not is_counted(state):
             continue
         types[state["type"]] += 1
         top = state
@@ -155,110 +109,374 @@ def summarize(plan: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --- planning an environment: waves, worker processes -------------------------------------
+
+
+def default_jobs() -> int:
+    """The processors this process may run on (os.process_cpu_count() from Python 3.13)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class EnvironmentRun:
+    """What planning an environment produced."""
+
+    plans: dict[str, dict[str, Any]]  # stack -> plan document, in deployment order
+    waves: list[Wave]
+    violations: dict[str, list[Violation]] | None  # None: the policy pack did not run
+    policies_enabled: int | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Task:
+    item: PlannedStack
+    environment: str
+    upstream: dict[str, dict[str, Any]]
+    preview: bool
+    project_dir: Path
+    out_dir: Path
+    policies: bool
+
+
+@dataclass
+class _Result:
+    name: str
+    document: dict[str, Any] | None = None
+    outputs: dict[str, Any] | None = None  # the stack's outputs once deployed (up mode)
+    violations: list[Violation] | None = None
+    error: BaseException | None = None
+
+
+def _plan_stack(task: _Task) -> _Result:
+    """Plan one stack (and its preview), write its plan file."""
+    item = task.item
+    source = PulumiConfigSource(task.project_dir)
+
+    def program() -> None:
+        program_main(source)
+
+    run = run_stack(item.name, item.config, program, preview=False, upstream=task.upstream)
+    outputs = run.outputs
+    if task.preview:
+        # what `pulumi preview` shows once the stacks before it are deployed
+        upstream = {**task.upstream, item.name: outputs}
+        run = run_stack(
+            item.name, item.config, program, preview=True, upstream=upstream, validate=False
+        )
+    document = to_preview_json(item, run, task.environment)
+    (task.out_dir / f"{item.name}.json").write_text(json.dumps(document, indent=1, sort_keys=True))
+    return _Result(item.name, document, outputs)
+
+
+def _stack_job(task: _Task) -> _Result:
+    """A worker process's job: plan the stack, evaluate the policy pack on it. Errors travel back
+    as values (an exception that does not pickle as itself becomes a RuntimeError)."""
+    try:
+        result = _plan_stack(task)
+        if task.policies and result.document is not None:
+            from meridian_ops.policy_eval import evaluate_plan
+
+            result.violations = evaluate_plan(result.document)
+        return result
+    except Exception as exc:
+        try:
+            error: BaseException = pickle.loads(pickle.dumps(exc))
+        except Exception:
+            error = RuntimeError(f"{type(exc).__name__}: {exc}")
+        return _Result(task.item.name, error=error)
+
+
+def _fork_pool(processes: int) -> Any:
+    """Worker processes forked from this one: they start with every module this process has
+    imported and the state it has built (moto's region data, the lazily loaded pulumi_aws
+    modules), so a worker starts planning at once. Forking is safe here: run_stack joins the
+    SDK's executor threads before it returns, so this process runs a single thread."""
+    gc.collect()
+    gc.freeze()  # the inherited heap stays shared: the workers' collector leaves it alone
+    try:
+        return multiprocessing.get_context("fork").Pool(processes=processes)
+    finally:
+        gc.unfreeze()
+
+
+def check_global_names(plans: dict[str, dict[str, Any]]) -> None:
+    """Names AWS keeps unique across regions, checked across the whole environment: S3 bucket
+    names (one namespace per partition). Stacks planned in different worker processes each see
+    only their own emulated S3, so the environment-wide check runs here, on the plans."""
+    owners: dict[str, str] = {}
+    for name, plan in plans.items():
+        for step in plan["steps"]:
+            state = step["newState"]
+            if state["type"] not in BUCKET_TYPES:
+                continue
+            bucket = state["inputs"].get("bucket")
+            if not isinstance(bucket, str) or bucket == UNKNOWN:
+                continue
+            if bucket in owners and owners[bucket] != name:
+                raise AwsRejectedError(
+                    f"AWS rejects {state['type']} '{state['urn'].rsplit('::', 1)[-1]}' of stack "
+                    f"{name}: BucketAlreadyExists: bucket name {bucket!r} is already used by "
+                    f"stack {owners[bucket]}; bucket names are unique across every region"
+                )
+            owners[bucket] = name
+
+
+def run_environment(
+    environment: str,
+    *,
+    out_dir: Path,
+    preview: bool = False,
+    project_dir: Path = PROJECT_DIR,
+    jobs: int | None = None,
+    policies: bool = False,
+) -> EnvironmentRun:
+    """Plan every stack of `environment`, wave by wave (meridian_ops/waves.py): a wave of one
+    stack in this process, a wave of several in up to `jobs` forked worker processes (default:
+    the processors available). With `policies`, the policy pack evaluates every plan, in the
+    worker that planned it or here while the workers run. Results do not depend on `jobs`."""
+    started = time.perf_counter()
+    planned = stacks_of(environment, project_dir)
+    MotoValidator.reset()
+    waves = plan_waves(planned)
+    jobs = max(1, jobs if jobs is not None else default_jobs())
+    by_name = {p.name: p for p in planned}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    deployed: dict[str, dict[str, Any]] = {}
+    results: dict[str, _Result] = {}
+    unevaluated: list[str] = []  # planned in this process, policies not yet evaluated
+    pool: Any = None
+
+    def evaluate_here() -> None:
+        if not policies:
+            return
+        from meridian_ops.policy_eval import evaluate_plan
+
+        for name in unevaluated:
+            document = results[name].document
+            assert document is not None
+            results[name].violations = evaluate_plan(document)
+        unevaluated.clear()
+
+    try:
+        for wave in waves:
+            tasks = [
+                _Task(
+                    by_name[name],
+                    environment,
+                    dict(deployed),
+                    preview,
+                    project_dir,
+                    out_dir,
+                    policies,
+                )
+                for name in wave.stacks
+            ]
+            if len(tasks) > 1 and jobs > 1:
+                if pool is None:
+                    widest = max(len(w.stacks) for w in waves)
+                    pool = _fork_pool(min(jobs, widest))
+                pending = [pool.apply_async(_stack_job, (task,)) for task in tasks]
+                evaluate_here()  # this process's own stacks, while the workers plan
+                done = [p.get() for p in pending]
+                for result in done:  # the first failure in deployment order
+                    if result.error is not None:
+                        raise result.error
+            else:
+                done = [_plan_stack(task) for task in tasks]
+                unevaluated += [task.item.name for task in tasks]
+            for result in done:
+                assert result.outputs is not None
+                deployed[result.name] = result.outputs
+                results[result.name] = result
+        evaluate_here()
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    plans = {p.name: results[p.name].document for p in planned}
+    documents = {name: doc for name, doc in plans.items() if doc is not None}
+    check_global_names(documents)
+    undeclared = undeclared_reads(planned, documents)
+    if undeclared:
+        raise pulumi.RunError("stack references outside the deploy waves:\n  " + "\n  ".join(undeclared))
+    violations = (
+        {name: results[name].violations or [] for name in documents} if policies else None
+    )
+    return EnvironmentRun(
+        plans=documents,
+        waves=waves,
+        violations=violations,
+        policies_enabled=enabled_policies(environment) if policies else None,
+        seconds=time.perf_counter() - started,
+    )
+
+
 def plan_environment(
     environment: str,
     *,
     out_dir: Path,
     preview: bool = False,
     project_dir: Path = PROJECT_DIR,
+    jobs: int | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Plan every stack of `environment`; returns the plan documents by stack name."""
-    MotoValidator.reset()
-    planned = stacks_of(environment, project_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    deployed: dict[str, dict[str, Any]] = {}
-    plans: dict[str, dict[str, Any]] = {}
-    source = PulumiConfigSource(project_dir)
+    return run_environment(
+        environment, out_dir=out_dir, preview=preview, project_dir=project_dir, jobs=jobs
+    ).plans
 
-    def program() -> None:
-        program_main(source)
 
-    for item in planned:
-        run = run_stack(item.name, item.config, program, preview=False, upstream=deployed)
-        deployed[item.name] = run.outputs
-        if preview:
-            # what `pulumi preview` shows once the stacks before it are deployed
-            run = run_stack(
-                item.name, item.config, program, preview=True, upstream=deployed, validate=False
-            )
-        document = to_preview_json(item, run, environment)
-        (out_dir / f"{item.name}.json").write_text(json.dumps(document, indent=1, sort_keys=True))
-        plans[item.name] = document
-    (out_dir / f"{environment}.svg").write_text(render_svg(environment, plans))
-    return plans
+def enabled_policies(environment: str) -> int:
+    """How many policies of the pack run for the environment (its pack config's levels)."""
+    from meridian_ops.policy_eval import (
+        load_policy_config,
+        make_servicer,
+        reconcile_config,
+    )
+
+    info = make_servicer().GetAnalyzerInfo(None, None)
+    levels = reconcile_config(info, load_policy_config(environment))
+    return sum(1 for level, _ in levels.values() if level != "disabled")
 
 
 def evaluate_policies(plans: dict[str, dict[str, Any]]) -> tuple[int, str]:
     """(mandatory violation count, report) from the policy pack run on every plan."""
-    from meridian_ops.policy_eval import evaluate_plan, format_violations
+    from meridian_ops.policy_eval import evaluate_plan
+
+    return policy_outcome({name: evaluate_plan(plan) for name, plan in plans.items()})
+
+
+def policy_outcome(violations: dict[str, list[Violation]]) -> tuple[int, str]:
+    """(mandatory violation count, the violations as text)."""
+    from meridian_ops.policy_eval import format_violations
 
     mandatory = 0
     reports: list[str] = []
-    for name, plan in plans.items():
-        violations = evaluate_plan(plan)
-        mandatory += sum(1 for v in violations if v.level == "mandatory")
-        if violations:
-            reports.append(f"-- policy violations in {name}:\n{format_violations(violations)}")
+    for name, found in violations.items():
+        mandatory += sum(1 for v in found if v.level == "mandatory" and not v.unknown)
+        if found:
+            reports.append(f"-- policy violations in {name}:\n{format_violations(found)}")
     return mandatory, "\n".join(reports)
+
+
+# --- the command ---------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     return cli_for_project(PROJECT_DIR, argv)
 
 
-def cli_for_project(project_dir: Path, argv: list[str] | None = None) -> int:
-    """The plan command for the stack files in `project_dir`."""
-    parser = argparse.ArgumentParser(prog="make plan", description="Offline plan of an environment")
-    parser.add_argument("--env", default="dev", choices=ENVIRONMENTS)
-    parser.add_argument("--out", type=Path, default=project_dir / "build" / "plan")
+def _parser(project_dir: Path) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="make plan",
+        description=(
+            "Offline plan of every stack of an environment under Pulumi's mock engine: writes "
+            "OUT/<stack>.json (pulumi preview --json shape), OUT/<env>.json (the environment "
+            "summary), OUT/<env>.html and OUT/<env>.svg (the architecture page), prints one "
+            "table for the environment and runs the policy pack. Exit 0 ok, 1 a mandatory "
+            "policy violation or a failed plan, 2 invalid config."
+        ),
+        epilog=(
+            "make targets: make plan ENV=prod [PREVIEW=1] [JOBS=n] [ARGS='--detail']; "
+            "python -m meridian_ops.plan takes the same flags."
+        ),
+    )
+    parser.add_argument("--env", default="dev", choices=ENVIRONMENTS, help="default: dev")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=project_dir / "build" / "plan",
+        help="output directory (default: build/plan)",
+    )
     parser.add_argument(
         "--preview",
         action="store_true",
         help="record each stack as `pulumi preview` shows it (computed values unknown)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"worker processes for the stacks of a wave (default: the processors, here "
+        f"{default_jobs()}); 1 plans everything in this process; results do not depend on it",
+    )
     parser.add_argument("--no-policies", action="store_true", help="skip the policy pack")
-    parser.add_argument("--quiet", action="store_true", help="only the totals")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
+    parser.add_argument(
+        "--detail",
+        action="store_true",
+        help="also print every stack's resources by component and by type",
+    )
+    parser.add_argument("--quiet", action="store_true", help="only the totals, no table")
+    return parser
+
+
+def cli_for_project(project_dir: Path, argv: list[str] | None = None) -> int:
+    """The plan command for the stack files in `project_dir`."""
+    args = _parser(project_dir).parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    from meridian_ops.policy_eval import PolicyEvalError
+
     try:
-        plans = plan_environment(
-            args.env, out_dir=args.out, preview=args.preview, project_dir=project_dir
+        run = run_environment(
+            args.env,
+            out_dir=args.out,
+            preview=args.preview,
+            project_dir=project_dir,
+            jobs=args.jobs,
+            policies=not args.no_policies,
         )
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (pulumi.RunError, AwsRejectedError) as exc:
-        print(f"error: the plan of {args.env} failed: {exc}", file=sys.stderr)
-        return 1
-    elapsed = time.perf_counter() - started
-    total = 0
-    for plan in plans.values():
-        total += sum(
-            1
-            for s in plan["steps"]
-            if s["newState"]["custom"] and not s["newState"]["type"].startswith("pulumi:")
-        )
-        if not args.quiet:
-            print(summarize(plan))
-    print(
-        f"planned {len(plans)} stacks of {args.env}: {total} resources in {elapsed:.2f}s "
-        f"-> {args.out}/ (diagram {args.out}/{args.env}.svg)"
-    )
-    if args.no_policies:
-        return 0
-    from meridian_ops.policy_eval import PolicyEvalError
-
-    try:
-        mandatory, report = evaluate_policies(plans)
     except PolicyEvalError as exc:
         print(f"error: the policy pack could not evaluate the plan: {exc}", file=sys.stderr)
         return 1
-    if report:
-        print(report)
+    except (pulumi.RunError, AwsRejectedError) as exc:
+        print(f"error: the plan of {args.env} failed: {exc}", file=sys.stderr)
+        return 1
+    return _report(args, run)
+
+
+def _report(args: argparse.Namespace, run: EnvironmentRun) -> int:
+    from meridian_ops.architecture_page import write_page
+    from meridian_ops.report import build_report, format_table, policy_line, summary
+
+    plans = run.plans
+    report = build_report(
+        args.env,
+        plans,
+        waves=[w.stacks for w in run.waves],
+        violations=run.violations,
+        policies_enabled=run.policies_enabled,
+        seconds=run.seconds,
+    )
+    (args.out / f"{args.env}.json").write_text(json.dumps(summary(report), indent=1) + "\n")
+    page = write_page(report, plans, args.out)
+    if args.detail:
+        for plan in plans.values():
+            print(summarize(plan))
+    if not args.quiet:
+        print(format_table(report))
+    print(
+        f"planned {len(plans)} stacks of {args.env}: {report.resources} resources in "
+        f"{run.seconds:.2f}s -> {args.out}/ (summary {args.env}.json, "
+        + (f"architecture {page.name})" if page else "no architecture page: d2 not found)")
+    )
+    print(policy_line(report))
+    if run.violations is None:
+        return 0
+    mandatory, text = policy_outcome(run.violations)
+    if text:
+        print(text)
     if mandatory:
         print(f"error: {mandatory} mandatory policy violation(s)", file=sys.stderr)
         return 1
-    print("policy pack: no mandatory violations")
     return 0
 
 

@@ -34,6 +34,10 @@ Building policies:
   ``kms_key_problem(value)``: why a value is not a customer-managed KMS key reference.
 - ``label(resource_type, name)``: ``"aws:s3/bucket:Bucket 'logs'"``; ``short_type(type)``:
   ``"rds.Cluster"`` for messages.
+- ``linked_urns(resource, prop)``: URNs a stack resource references through ``prop`` or its
+  dependencies (how a rule is tied to its group, a policy to its namespace).
+- ``is_empty(value)``: ``None``, ``""``, ``[]`` and mappings of empty values (``{}``,
+  ``{matchLabels: {}}``), the "select everything" / "no rules" shapes of Kubernetes specs.
 
 Domain helpers:
 
@@ -115,11 +119,13 @@ __all__ = [
     "dispatching_policy",
     "effective_tags",
     "get",
+    "is_empty",
     "is_public_cidr",
     "is_unknown",
     "is_world_cidr",
     "kms_key_problem",
     "label",
+    "linked_urns",
     "make_policy",
     "merge_findings",
     "number",
@@ -485,6 +491,29 @@ def dispatching_policy(
 def label(resource_type: str, name: str) -> str:
     """Human label for messages: ``aws:s3/bucket:Bucket 'logs'``."""
     return f"{resource_type} '{name}'"
+
+
+def linked_urns(resource: PolicyResource, prop: str) -> list[str]:
+    """URNs ``resource`` references through the input ``prop`` or its dependencies."""
+    return [d.urn for d in resource.property_dependencies.get(prop, [])] + [
+        d.urn for d in resource.dependencies
+    ]
+
+
+def is_empty(value: Any) -> bool:
+    """None, "", [] and mappings whose values are all empty (``{}``, ``{matchLabels: {}}``).
+
+    Raises ``UnknownValueError`` if a value it has to look at is unknown during preview."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value == ""
+    if isinstance(value, Mapping):
+        mapping: Mapping[str, Any] = value  # pyright: ignore[reportUnknownVariableType]
+        return all(is_empty(mapping[k]) for k in mapping)
+    if _is_sequence(value):
+        return len(value) == 0  # pyright: ignore[reportUnknownArgumentType]
+    return False
 
 
 def short_type(resource_type: str) -> str:

@@ -73,3 +73,28 @@ def region_slot(environment: str, region: str) -> ipaddress.IPv4Network:
 def default_vpc_cidr(environment: str, region: str, prefix_length: int) -> ipaddress.IPv4Network:
     """The first block of the requested size in the region's slot."""
     return next(region_slot(environment, region).subnets(new_prefix=prefix_length))
+
+
+# --- Pod addresses (K8S-CORE) -------------------------------------------------------------------
+
+POD_SUPERNET = ipaddress.IPv4Network("100.64.0.0/10")
+"""RFC 6598 shared address space: pods live here, on a secondary CIDR of each regional VPC."""
+POD_REGION_PREFIX = 16
+"""Every region's pods get one /16 (65,536 addresses; 64 slots fit the /10, REGION_SLOTS has 34)."""
+
+
+def pod_cidr(region: str) -> ipaddress.IPv4Network:
+    """The pod block of a region: slot `REGION_SLOTS[region]` of 100.64.0.0/10.
+
+    The same in every environment, on purpose. Pod addresses never leave their VPC: the VPC CNI
+    translates pod traffic bound outside the VPC to the node's primary (10/8) address, so two
+    environments (separate accounts, separate IPAMs, never routed to each other) can reuse the
+    space, while regions of one environment never overlap, so cross-region routing between VPCs
+    stays possible. Reuse keeps every region a full /16; giving each environment its own share
+    would shrink each region to a /18.
+    """
+    slot = REGION_SLOTS[region]
+    size = 2 ** (32 - POD_REGION_PREFIX)
+    return ipaddress.IPv4Network(
+        (int(POD_SUPERNET.network_address) + slot * size, POD_REGION_PREFIX)
+    )

@@ -1,13 +1,83 @@
-"""The edge stack: reads every regional stack. Now it publishes the origin table of the
-environment (per-region VPC and egress addresses) that the CDN/WAF/GeoDNS layer builds on."""
+"""The edge stack: reads every regional stack, publishes the origin table of the environment
+(per-region VPC and egress addresses) and builds the edge in front of the regions' ingress:
+Cloudflare (`meridian:edge.provider: cloudflare`, the default) or AWS-native (`aws`).
+
+Each region's origin is the ingress NLB hostname its stack exports (`ingressHostname`). Draining a
+region (`meridian:edge.drainedRegions`) is a config change: its pool is disabled / its latency
+record removed, nothing else moves.
+"""
 
 from __future__ import annotations
 
-import pulumi
+from importlib import metadata
 
+import pulumi
+import pulumi_cloudflare as cloudflare
+
+from components.edge import (
+    AwsEdge,
+    AwsEdgeArgs,
+    CloudflareEdge,
+    CloudflareEdgeArgs,
+    RegionOrigin,
+)
+from components.edge.routes import rate_limited
+from components.naming import Names
+from stacks.edge_settings import TOKEN_KEY, EdgeSettings, edge_routes
 from stacks.identity import Role
+from stacks.providers import aws_provider
 from stacks.references import UpstreamStack
 from stacks.settings import MeridianSettings
+
+CLOUDFLARE_PROVIDER_MAJOR = 6
+"""The pulumi-cloudflare major version the edge is written for (requirements.txt pins 6.23.1).
+A new major renames resources and upgrades state in ways that replace rulesets, pools and load
+balancers: moving to it is a reviewed migration, never a side effect of `pip install`."""
+
+REPLACEMENT_SENSITIVE_TYPES: tuple[str, ...] = (
+    "cloudflare:index/loadBalancer:LoadBalancer",
+    "cloudflare:index/loadBalancerPool:LoadBalancerPool",
+    "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor",
+    "cloudflare:index/ruleset:Ruleset",
+    "cloudflare:index/dnsRecord:DnsRecord",
+    "cloudflare:index/zoneSetting:ZoneSetting",
+    "aws:cloudfront/distribution:Distribution",
+    "aws:wafv2/webAcl:WebAcl",
+    "aws:route53/zone:Zone",
+    "aws:route53/record:Record",
+    "aws:acm/certificate:Certificate",
+)
+"""Edge resources whose replacement is an outage (traffic unprotected, unrouted or unresolvable
+between delete and create): a plan that replaces one must show it as a warning."""
+
+
+def cloudflare_provider_version() -> str:
+    """The installed pulumi-cloudflare, refused unless it is the major the edge is written for."""
+    version = metadata.version("pulumi-cloudflare")
+    major = int(version.split(".", 1)[0])
+    if major != CLOUDFLARE_PROVIDER_MAJOR:
+        raise pulumi.RunError(
+            f"pulumi-cloudflare {version} is installed, but the edge is written for major "
+            f"{CLOUDFLARE_PROVIDER_MAJOR}: a major upgrade renames resources and replaces "
+            "rulesets, pools and load balancers. Fix: reinstall the pinned version "
+            "(pip install -r requirements.txt), or migrate deliberately (upgrade guide, `pulumi "
+            "preview` showing no replacement) and raise CLOUDFLARE_PROVIDER_MAJOR in "
+            "stacks/edge_stack.py."
+        )
+    return version
+
+
+def cloudflare_provider() -> cloudflare.Provider:
+    """The explicit Cloudflare provider: token from the secret `cloudflare:apiToken`, else the
+    provider reads CLOUDFLARE_API_TOKEN from the environment (plain-text tokens never pass the
+    settings check)."""
+    namespace, key = TOKEN_KEY.split(":")
+    token = pulumi.Config(namespace).get_secret(key)
+    return cloudflare.Provider(
+        "cloudflare",
+        api_token=token,
+        opts=pulumi.ResourceOptions(version=cloudflare_provider_version()),
+    )
 
 
 def run(settings: MeridianSettings) -> None:
@@ -21,6 +91,7 @@ def run(settings: MeridianSettings) -> None:
             region: {
                 "vpcId": ref.require("vpcId"),
                 "egressIps": ref.require("natPublicIps"),
+                "ingressHostname": ref.require("ingressHostname"),
             }
             for region, ref in regions.items()
         },
@@ -31,3 +102,77 @@ def run(settings: MeridianSettings) -> None:
             lambda lists: sorted(ip for ips in lists for ip in ips)
         ),
     )
+
+    edge = settings.edge
+    if edge is None:  # load_settings always sets it for the edge role
+        raise pulumi.RunError(f"stack {settings.identity.name} has no edge settings")
+    origins = [RegionOrigin(r, ref.require("ingressHostname")) for r, ref in regions.items()]
+    build_edge(settings, edge, origins)
+
+
+def build_edge(
+    settings: MeridianSettings, edge: EdgeSettings, origins: list[RegionOrigin]
+) -> CloudflareEdge | AwsEdge:
+    """The edge component the settings choose, with its explicit provider, and its exports."""
+    names = Names(settings.environment)
+    routes = edge_routes(edge)
+    drained = frozenset(edge.drained_regions)
+    component: CloudflareEdge | AwsEdge
+    if edge.provider == "cloudflare":
+        assert edge.cloudflare is not None  # load_edge_settings requires it
+        component = CloudflareEdge(
+            "edge",
+            CloudflareEdgeArgs(
+                names=names,
+                account_id=edge.cloudflare.account_id,
+                zone_id=edge.cloudflare.zone_id,
+                zone=edge.zone,
+                hostnames=edge.public_hostnames,
+                origins=origins,
+                primary_region=settings.primary_region,
+                routes=routes,
+                drained=drained,
+                steering=edge.steering,
+            ),
+            opts=pulumi.ResourceOptions(provider=cloudflare_provider()),
+        )
+        provider_versions = {"cloudflare": cloudflare_provider_version()}
+    else:
+        # CloudFront's certificates and web ACLs, Shield and Route 53 are global: us-east-1.
+        component = AwsEdge(
+            "edge",
+            AwsEdgeArgs(
+                names=names,
+                zone=edge.zone,
+                hostnames=edge.public_hostnames,
+                origins=origins,
+                primary_region=settings.primary_region,
+                routes=routes,
+                drained=drained,
+                shield_advanced=edge.shield_advanced,
+            ),
+            opts=pulumi.ResourceOptions(provider=aws_provider("us-east-1", settings)),
+        )
+        provider_versions = {"aws": metadata.version("pulumi-aws")}
+        pulumi.export("nameServers", component.name_servers)
+        pulumi.export("distributionDomain", component.distribution_domain)
+
+    pulumi.export("edgeProvider", edge.provider)
+    pulumi.export("publicHostnames", component.hostnames)
+    pulumi.export("regionsInRotation", component.regions_in_rotation)
+    pulumi.export("drainedRegions", sorted(drained))
+    pulumi.export(
+        "rateLimits",
+        {r.id: r.rate_limit_per_minute for r in rate_limited(list(routes))},
+    )
+    # What a reviewer's plan report needs to flag an edge replacement (docs: meridian_ops/plan):
+    # the pinned provider versions and the resource types whose replacement is an outage.
+    pulumi.export(
+        "edgeReplacementGuard",
+        {
+            "providerVersions": provider_versions,
+            "cloudflareProviderMajor": CLOUDFLARE_PROVIDER_MAJOR,
+            "sensitiveTypes": list(REPLACEMENT_SENSITIVE_TYPES),
+        },
+    )
+    return component

@@ -1,7 +1,7 @@
 """The global stack of an environment: what exists once per environment.
 
-Now: the IPAM address plan in the primary region. It exports the environment contract the regional
-and edge stacks read: regions, primary region, VPC CIDRs and IPAM pools.
+Now: the IPAM address plan (VPC and pod pools) in the primary region. It exports the environment
+contract the regional and edge stacks read: regions, primary region, VPC CIDRs and IPAM pools.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pulumi
 
 from components.ipam import Ipam, IpamArgs
 from components.naming import Names
-from stacks.cidr_plan import environment_supernet
+from stacks.cidr_plan import POD_SUPERNET, environment_supernet, pod_cidr
 from stacks.providers import aws_provider
 from stacks.settings import MeridianSettings
 
@@ -20,6 +20,7 @@ def run(settings: MeridianSettings) -> None:
     primary = settings.primary_region
     provider = aws_provider(primary, settings)
     cidrs = {region: str(plan.vpc_cidr) for region, plan in settings.regions.items()}
+    pod_cidrs = {region: str(pod_cidr(region)) for region in settings.regions}  # K8S-CORE
     ipam = Ipam(
         "ipam",
         IpamArgs(
@@ -27,6 +28,8 @@ def run(settings: MeridianSettings) -> None:
             home_region=primary,
             supernet=str(environment_supernet(env)),
             region_cidrs=cidrs,
+            pod_supernet=str(POD_SUPERNET),
+            pod_cidrs=pod_cidrs,
         ),
         opts=pulumi.ResourceOptions(provider=provider),
     )
@@ -36,4 +39,6 @@ def run(settings: MeridianSettings) -> None:
     pulumi.export("vpcCidrs", cidrs)
     pulumi.export("ipamId", ipam.ipam_id)
     pulumi.export("ipamPoolIds", ipam.pool_ids)
+    pulumi.export("podCidrs", pod_cidrs)
+    pulumi.export("podIpamPoolIds", ipam.pod_pool_ids)
     pulumi.export("tags", settings.tags())

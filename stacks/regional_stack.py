@@ -5,15 +5,37 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.eks.addons import POST_NODE_ADDONS, ClusterAddons, ClusterAddonsArgs
+from components.eks.cluster import PRE_NODE_ADDONS, EksCluster, EksClusterArgs
+from components.eks.node_pools import NodePools, NodePoolsArgs
+from components.eks.pod_network import pod_ip_capacity
 from components.keyring import KeyClass, KeyRing, KeyRingArgs
+from components.lakehouse import Lakehouse, LakehouseArgs, LakeLifecycleArgs
 from components.log_archive import LogArchive, LogArchiveArgs
+from components.mesh import ServiceMesh, ServiceMeshArgs
 from components.naming import Names
 from components.network import DEFAULT_INTERFACE_ENDPOINTS, Network, NetworkArgs
+from components.streaming import KafkaCluster, KafkaClusterArgs, TopicSpec
+from components.tenancy import Tenancy, TenancyArgs
+from components.tenancy.services import aws_services_reached
 from stacks import capabilities
+from stacks.cidr_plan import pod_cidr
+from stacks.edge_ranges import EDGE_RANGES
 from stacks.identity import Role
+from stacks.node_pools_plan import general_pool, gpu_inference_pool, gpu_training_pool, system_pool
 from stacks.providers import aws_provider
 from stacks.references import UpstreamStack
 from stacks.settings import MeridianSettings
+from stacks.streaming_links import kafka_link_to_primary
+from stacks.streaming_settings import broker_count, lake_peer, replication_pairs, topic_table
+from stacks.versions import (
+    EKS_AMI_RELEASE,
+    HELM_CHARTS,
+    KAFKA_VERSION,
+    KUBERNETES_VERSION,
+    eks_addon_version,
+    eks_ami_release_version,
+)
 
 ENDPOINT_SERVICES = {"aps-workspaces": "managed-prometheus"}
 """Interface endpoints that exist only where the service does (capability table name)."""
@@ -58,6 +80,8 @@ def run(settings: MeridianSettings) -> None:
 
     environment = UpstreamStack(env, Role.GLOBAL)
     pool_id = environment.require_item("ipamPoolIds", region)
+    pod_pool_id = environment.require_item("podIpamPoolIds", region)
+    pods = pod_cidr(region)
 
     keys = KeyRing(
         "keys",
@@ -96,6 +120,8 @@ def run(settings: MeridianSettings) -> None:
             ipam_pool_id=pool_id,
             interface_endpoints=interface_endpoints(region, plan.opt_outs),
             flow_log_aggregation_seconds=plan.settings.network.flow_log_aggregation_seconds,
+            pod_cidr=pods,
+            pod_ipam_pool_id=pod_pool_id,
         ),
         opts=in_region,
     )
@@ -113,6 +139,180 @@ def run(settings: MeridianSettings) -> None:
         opts=in_region,
     )
 
+    # --- Kubernetes (issue 9) -------------------------------------------------------------------
+    kube = plan.settings.kubernetes
+    deployer = aws.iam.get_session_context(arn=caller.arn, opts=invoke)  # the role, not the session
+    cluster = EksCluster(  # K8S-CORE
+        "eks",
+        EksClusterArgs(
+            names=names,
+            region=region,
+            partition=partition,
+            version=KUBERNETES_VERSION,
+            addon_versions={a: eks_addon_version(a) for a in PRE_NODE_ADDONS},
+            vpc_id=network.vpc.id,
+            internal_cidrs=[str(plan.vpc_cidr), str(pods)],
+            node_subnet_ids=network.private_subnet_ids,
+            pod_subnet_ids=network.pod_subnet_ids,
+            availability_zones=azs,
+            secrets_key_arn=keys.arn(KeyClass.COMPUTE),
+            logs_key_arn=keys.arn(KeyClass.LOGS),
+            log_retention_days=kube.control_plane_log_retention_days,
+            deployer_arn=deployer.issuer_arn,
+            admin_role_arns=kube.admin_role_arns,
+            endpoint_public_access_cidrs=kube.endpoint_public_access_cidrs,
+            warm_prefix_target=kube.warm_prefix_target,
+        ),
+        opts=in_region,
+    )
+    zone_ids = dict(zip(zones.names, zones.zone_ids, strict=True))
+    nodes = NodePools(  # K8S-NODES: node role, system node group, Karpenter pools, GPU plugin
+        "nodes",
+        NodePoolsArgs(
+            names=names,
+            cluster=cluster,
+            keys=keys,
+            region=region,
+            account_id=account_id,
+            partition=partition,
+            ami_release_version=eks_ami_release_version(KUBERNETES_VERSION),
+            ami_alias=f"al2023@{EKS_AMI_RELEASE}",
+            karpenter_chart=HELM_CHARTS["karpenter"],
+            device_plugin_chart=HELM_CHARTS["nvidia-device-plugin"],
+            system=system_pool(plan),
+            general=general_pool(plan),
+            gpu_inference=gpu_inference_pool(plan),
+            gpu_training=gpu_training_pool(plan, azs, zone_ids),
+            tags=settings.tags(),
+        ),
+        opts=in_region,
+    )
+    addons = ClusterAddons(  # K8S-CORE (MESH waits for addons.ready)
+        "addons",
+        ClusterAddonsArgs(
+            cluster=cluster,
+            after=[nodes.system_pool],
+            names=names,
+            partition=partition,
+            region=region,
+            versions={a: eks_addon_version(a) for a in POST_NODE_ADDONS},
+            volume_key_arn=keys.arn(KeyClass.COMPUTE),
+        ),
+        opts=in_region,
+    )
+    # MESH: Istio and the ingress NLB, then the 12 tenant namespaces and traffic policies.
+    mesh = ServiceMesh(
+        "mesh",
+        ServiceMeshArgs(
+            names=names,
+            region=region,
+            cluster=cluster,
+            vpc_id=network.vpc.id,
+            public_subnet_ids=pulumi.Output.all(*network.public_subnet_ids),
+            backend_cidrs=[str(plan.vpc_cidr), str(pods)],
+            edge_ipv4=EDGE_RANGES.ipv4,
+            edge_ipv6=EDGE_RANGES.ipv6,
+            aws_services=aws_services_reached(),
+            charts=HELM_CHARTS,
+            after=addons.ready,
+        ),
+        opts=in_region,
+    )
+    Tenancy(
+        "tenants",
+        TenancyArgs(
+            names=names,
+            region=region,
+            cluster=cluster,
+            keys=keys,
+            account_id=account_id,
+            partition=partition,
+            vpc_cidr=str(plan.vpc_cidr),
+            kubernetes_version=KUBERNETES_VERSION,
+            after=mesh.ready,
+        ),
+        opts=in_region,
+    )
+
+    # --- Event streaming and the lakehouse (issue 11, STREAMING) ---------------------------------
+    stream = plan.settings.streaming
+    kafka_size = plan.settings.sizing.kafka
+    topics = topic_table()
+    kafka = KafkaCluster(
+        "kafka",
+        KafkaClusterArgs(
+            names=names,
+            kafka_version=KAFKA_VERSION,
+            instance_type=kafka_size.instance_type,
+            broker_count=broker_count(kafka_size.brokers_per_az, len(azs)),
+            volume_gb=kafka_size.volume_gb,
+            vpc_id=network.vpc.id,
+            subnet_ids=pulumi.Output.all(*network.data_subnet_ids),
+            availability_zone_count=len(azs),
+            client_security_group_ids=[cluster.node_security_group_id],
+            kms_key_arn=keys.arn(KeyClass.STREAMING),
+            logs_kms_key_arn=keys.arn(KeyClass.LOGS),
+            account_id=account_id,
+            region=region,
+            partition=partition,
+            topics=[
+                TopicSpec(t.name, t.partitions, t.replication_factor, t.tiered, t.schema)
+                for t in topics
+            ],
+            tiered_storage=stream.tiered_storage,
+            hot_retention_hours=stream.hot_retention_hours,
+            total_retention_days=stream.total_retention_days,
+            max_volume_gb=stream.max_volume_gb,
+            storage_target_utilization=stream.storage_target_utilization,
+            log_retention_days=stream.broker_log_retention_days,
+            schema_compatibility=stream.schema_compatibility,
+            dlq_max_receives=stream.dlq_max_receives,
+        ),
+        opts=in_region,
+    )
+    lake_settings = plan.settings.lakehouse
+    life = lake_settings.lifecycle
+    lake = Lakehouse(
+        "lakehouse",
+        LakehouseArgs(
+            names=names,
+            account_id=account_id,
+            region=region,
+            partition=partition,
+            storage_key_arn=keys.arn(KeyClass.STORAGE),
+            logs_key_arn=keys.arn(KeyClass.LOGS),
+            kafka_cluster_arn=kafka.arn,
+            bronze_topics=[t.name for t in topics if t.bronze],
+            gold_readers=lake_settings.gold_readers,
+            lake_admins=lake_settings.lake_admins,
+            lifecycle=LakeLifecycleArgs(
+                life.ia_days, life.glacier_days, life.bronze_expire_days, life.noncurrent_days
+            ),
+            compliance_retention_years=lake_settings.compliance_retention_years,
+            object_lock_mode=lake_settings.object_lock_mode,
+            replica_region=lake_peer(
+                settings.manifest.regions, settings.manifest.replication, region
+            ),
+            replication_time_control=lake_settings.replication_time_control,
+            key_deletion_window_days=plan.settings.keys.deletion_window_days,
+        ),
+        opts=in_region,
+    )
+    pair = replication_pairs(settings.manifest.regions, settings.manifest.replication).get(region)
+    if pair is not None:  # this region's Kafka link to the primary (stacks/streaming_links.py)
+        kafka_link_to_primary(
+            pair,
+            names=names,
+            environment=env,
+            account_id=account_id,
+            partition=partition,
+            kafka_arn=kafka.arn,
+            kafka_subnet_ids=kafka.subnet_ids,
+            kafka_security_group_id=kafka.security_group.id,
+            topics=[t.name for t in topics],
+            opts=in_region,
+        )
+
     pulumi.export("region", region)
     pulumi.export("accountId", account_id)
     pulumi.export("availabilityZones", azs)
@@ -127,3 +327,23 @@ def run(settings: MeridianSettings) -> None:
     pulumi.export("logArchiveBucketArn", archive.bucket_arn)
     pulumi.export("sizing", plan.settings.sizing.model_dump(by_alias=True))
     pulumi.export("gpuEnabled", plan.gpu_enabled)
+    pulumi.export("ingressHostname", mesh.ingress_hostname)  # MESH: the edge's origin
+    # K8S-NODES
+    pulumi.export("nodePools", nodes.summary)
+    pulumi.export("gpuInstanceTypes", nodes.gpu_instance_types)
+    # K8S-CORE
+    pulumi.export("clusterName", cluster.name)
+    pulumi.export("clusterEndpoint", cluster.endpoint)
+    pulumi.export("podCidr", str(pods))
+    pulumi.export("podIpCapacity", pod_ip_capacity(network.pod_subnet_cidrs))
+    pulumi.export("clusterAddons", sorted([*cluster.addons, *addons.addons]))
+    # STREAMING: what the paired regions' stacks read (stacks/streaming_links.py)
+    pulumi.export("kafkaClusterArn", kafka.arn)
+    pulumi.export("kafkaBootstrapBrokersIam", kafka.bootstrap_brokers_iam)
+    pulumi.export("kafkaSubnetIds", kafka.subnet_ids)
+    pulumi.export("kafkaSecurityGroupId", kafka.security_group.id)
+    pulumi.export("kafkaTopics", [t.name for t in topics])
+    pulumi.export("lakeBucketArns", lake.bucket_arns)
+    pulumi.export("lakeReplicaRegion", lake.args.replica_region)
+    pulumi.export("athenaWorkgroup", lake.workgroup.name)
+    pulumi.export("replicationPeer", pair.primary if pair else None)

@@ -5,65 +5,88 @@ Where settings live:
   `owner`, `costCenter`, `dataClassification`, `regions`, `awsAccountId`, `vpcCidrs`,
   `serviceOptOuts`, and environment-wide values for the regional settings below.
 - A regional stack file (`Pulumi.<env>-<region>.yaml`) may override the regional settings
-  (`network`, `keys`, `retention`, `sizing`) for its own region, nothing else.
-- The edge stack file takes no `meridian:*` keys yet.
+  (`network`, `keys`, `retention`, `sizing`, and each layer's key) for its own region, nothing else.
+- The edge stack file (`Pulumi.<env>-edge.yaml`) takes one key, `edge` (stacks/edge_settings.py).
 
 `load_settings` merges defaults, manifest and stack file, validates everything (types, regions,
 address plan, availability zones, sizes, service availability) and raises one `ConfigError` that
-lists every problem, before any resource is registered.
+lists every problem, before any resource is registered. `stacks/config_gate.py` runs it for every
+stack of an environment before the plan starts.
+
+Where the code lives: the models and `load_settings` here; the strict base model, shared
+constants and the defaults merge in `stacks/config_types.py`; the checks beyond types (regions,
+partitions, AZs, instance types, address plan) in `stacks/config_checks.py`; pydantic's errors as
+problems (expected types, "did you mean", "quote it") in `stacks/config_problems.py`; keys outside
+`meridian:` (`aws:region`, plain-text secrets) in `stacks/config_foreign.py`; how stack files and
+engine values are read in `stacks/config_source.py`.
+
+Adding a layer's settings (pattern):
+1. In its own module `stacks/<layer>_settings.py`, a model deriving from
+   `stacks.config_types.MeridianModel` (strict, extra="forbid", frozen, camelCase aliases) and its
+   per-environment defaults, e.g. `KUBERNETES_DEFAULTS = {"dev": {...}, "staging": {...},
+   "prod": {...}}` (camelCase keys, as in a stack file). It must not import this module.
+2. Here, one field on `RegionalSettings` (a regional key, overridable per region):
+   `kubernetes: KubernetesSettings = Field(alias="kubernetes")`, in the layers block below.
+3. Here, one line in the layers block of the defaults:
+   `ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "kubernetes",
+   KUBERNETES_DEFAULTS)`.
+Bad values then get the same messages as every other key (key, value, expected type, fix), and a
+layer's extra checks return `ConfigProblem`s from a function the layer owns.
 """
 
 from __future__ import annotations
 
-import copy
-import difflib
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from components.network import MAX_AZS, MIN_AZS
 from stacks import capabilities
-from stacks.cidr_plan import (
-    REGION_SLOTS,
-    default_vpc_cidr,
-    environment_supernet,
+from stacks.cidr_plan import REGION_SLOTS
+from stacks.config_checks import (
+    validate_address_plan,
+    validate_manifest,
+    validate_region,
+    vpc_cidr,
 )
+from stacks.config_foreign import foreign_key_problems
+from stacks.config_problems import did_you_mean, pydantic_problems
+from stacks.config_types import (
+    DATA_CLASSIFICATIONS,
+    NAMESPACE,
+    OPTIONAL_CAPABILITIES,
+    REGIONAL_SERVICES,
+    MeridianModel,
+    deep_merge,
+    with_layer_defaults,
+)
+from stacks.edge_settings import EdgeSettings, load_edge_settings  # EDGE: the edge stack
 from stacks.errors import ConfigError, ConfigProblem
 from stacks.identity import ENVIRONMENTS, Role, StackIdentity
-
-NAMESPACE = "meridian"
-DATA_CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
-
-REGIONAL_SERVICES: tuple[str, ...] = (
-    "eks",
-    "aurora-postgresql",
-    "msk",
-    "keyspaces",
-    "elasticache",
-    "s3",
-    "kms",
-    "managed-prometheus",
-    "cloudwatch-logs",
-    "ecr",
-    "secretsmanager",
-    "backup",
-    "sts",
-    "ssm",
-    "dynamodb",
+from stacks.kubernetes_settings import (  # EKS clusters (K8S-CORE)
+    KUBERNETES_DEFAULTS,
+    KubernetesSettings,
+    validate_kubernetes,
 )
-"""Services every region of the platform runs (names from stacks/region_capabilities.json)."""
+from stacks.node_pool_settings import (
+    NODE_POOL_DEFAULTS,
+    GeneralPoolSizing,
+    GpuPoolSizing,
+    TrainingPoolSizing,
+)
+from stacks.streaming_settings import (  # streaming and lakehouse (STREAMING)
+    LAKEHOUSE_DEFAULTS,
+    REPLICATION_DEFAULTS,
+    STREAMING_DEFAULTS,
+    LakehouseSettings,
+    ReplicationSettings,
+    StreamingSettings,
+    validate_replication,
+    validate_streaming,
+)
 
-OPTIONAL_CAPABILITIES: tuple[str, ...] = ("gpu-nodes",)
-"""Capabilities that are not AWS services but can be opted out of per region."""
-
-_TAG_VALUE_RE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
+_Model = MeridianModel  # the name earlier modules used
 
 
 class NetworkSettings(_Model):
@@ -118,7 +141,10 @@ class CacheSizing(_Model):
 
 class Sizing(_Model):
     system_nodes: NodePoolSizing = Field(alias="systemNodes")
-    gpu_nodes: NodePoolSizing = Field(alias="gpuNodes")
+    # -- node pools beyond `system` (K8S-NODES): stacks/node_pool_settings.py --
+    gpu_nodes: GpuPoolSizing = Field(alias="gpuNodes")
+    gpu_training_nodes: TrainingPoolSizing = Field(alias="gpuTrainingNodes")
+    general_nodes: GeneralPoolSizing = Field(alias="generalNodes")
     kafka: KafkaSizing
     aurora: AuroraSizing
     cache: CacheSizing
@@ -131,6 +157,10 @@ class RegionalSettings(_Model):
     keys: KeySettings
     retention: RetentionSettings
     sizing: Sizing
+    # -- layers: one field per layer's settings (see the module docstring) --
+    streaming: StreamingSettings  # STREAMING: stacks/streaming_settings.py
+    kubernetes: KubernetesSettings  # K8S-CORE: stacks/kubernetes_settings.py
+    lakehouse: LakehouseSettings  # STREAMING: stacks/streaming_settings.py
 
 
 class EnvironmentManifest(RegionalSettings):
@@ -145,6 +175,8 @@ class EnvironmentManifest(RegionalSettings):
     aws_account_id: str | None = Field(alias="awsAccountId", default=None, pattern=r"^\d{12}$")
     vpc_cidrs: dict[str, str] = Field(alias="vpcCidrs", default_factory=dict)
     service_opt_outs: dict[str, list[str]] = Field(alias="serviceOptOuts", default_factory=dict)
+    # STREAMING: replication pairs are environment-wide (stacks/streaming_settings.py)
+    replication: ReplicationSettings
 
 
 ENVIRONMENT_KEYS = frozenset(
@@ -175,8 +207,9 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
                 "minSize": 3,
                 "maxSize": 6,
             },
-            "gpuNodes": {"instanceTypes": ["g5.xlarge"], "minSize": 0, "maxSize": 2},
-            "kafka": {"brokersPerAz": 1, "instanceType": "kafka.t3.small", "volumeGb": 100},
+            **NODE_POOL_DEFAULTS["dev"],  # gpuNodes, gpuTrainingNodes, generalNodes
+            # kafka.t3 has neither tiered storage nor multi-VPC connectivity (streaming_settings)
+            "kafka": {"brokersPerAz": 1, "instanceType": "kafka.m7g.large", "volumeGb": 100},
             "aurora": {"instanceClass": "db.t4g.medium", "readers": 1},
             "cache": {"nodeType": "cache.t4g.small", "shards": 1, "replicasPerShard": 1},
         },
@@ -192,7 +225,7 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
                 "minSize": 3,
                 "maxSize": 12,
             },
-            "gpuNodes": {"instanceTypes": ["g5.2xlarge"], "minSize": 1, "maxSize": 8},
+            **NODE_POOL_DEFAULTS["staging"],  # gpuNodes, gpuTrainingNodes, generalNodes
             "kafka": {"brokersPerAz": 1, "instanceType": "kafka.m7g.large", "volumeGb": 500},
             "aurora": {"instanceClass": "db.r7g.large", "readers": 1},
             "cache": {"nodeType": "cache.r7g.large", "shards": 2, "replicasPerShard": 1},
@@ -211,13 +244,21 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
                 "minSize": 6,
                 "maxSize": 60,
             },
-            "gpuNodes": {"instanceTypes": ["g5.12xlarge"], "minSize": 8, "maxSize": 40},
+            **NODE_POOL_DEFAULTS["prod"],  # gpuNodes, gpuTrainingNodes, generalNodes
             "kafka": {"brokersPerAz": 3, "instanceType": "kafka.m7g.4xlarge", "volumeGb": 4000},
             "aurora": {"instanceClass": "db.r7g.4xlarge", "readers": 3},
             "cache": {"nodeType": "cache.r7g.xlarge", "shards": 3, "replicasPerShard": 2},
         },
     },
 }
+
+# -- layers: one `ENVIRONMENT_DEFAULTS = with_layer_defaults(...)` line per layer --
+ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "streaming", STREAMING_DEFAULTS)
+ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "kubernetes", KUBERNETES_DEFAULTS)
+ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "lakehouse", LAKEHOUSE_DEFAULTS)
+ENVIRONMENT_DEFAULTS = with_layer_defaults(
+    ENVIRONMENT_DEFAULTS, "replication", REPLICATION_DEFAULTS
+)
 
 
 @dataclass(frozen=True)
@@ -241,6 +282,8 @@ class MeridianSettings:
     identity: StackIdentity
     manifest: EnvironmentManifest
     regions: dict[str, RegionPlan]
+    edge: EdgeSettings | None = None
+    """EDGE: the edge stack's `meridian:edge` (stacks/edge_settings.py); None in other stacks."""
 
     @property
     def environment(self) -> str:
@@ -269,16 +312,6 @@ class MeridianSettings:
         }
 
 
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)  # type: ignore[arg-type]
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
 def _strip_namespace(
     raw: dict[str, Any], stack: str, where: str
 ) -> tuple[dict[str, Any], list[ConfigProblem]]:
@@ -295,50 +328,12 @@ def _strip_namespace(
                     value="<secret>",
                     problem=f"is stored as a secret in {where}; Meridian settings are not secrets",
                     fix=f"set it in plain text: pulumi config set {key} <value> --stack {stack}",
+                    file=where,
                 )
             )
             continue
         values[name] = value
     return values, problems
-
-
-def _did_you_mean(name: str, candidates: list[str] | frozenset[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(candidates), n=1)
-    return f" (did you mean {NAMESPACE}:{close[0]}?)" if close else ""
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    path = f"{NAMESPACE}:"
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += part if i == 0 else f".{part}"
-    return path
-
-
-def _pydantic_problems(
-    exc: ValidationError, stack: str, source_of: dict[str, str], known: frozenset[str]
-) -> list[ConfigProblem]:
-    problems: list[ConfigProblem] = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        key = _key_path(loc)
-        where = source_of.get(str(loc[0]) if loc else "", f"Pulumi.{stack}.yaml")
-        kind = err["type"]
-        if kind == "missing":
-            problem, fix = "is required", f"set it in {where}: pulumi config set {key} <value>"
-        elif kind == "extra_forbidden":
-            top = str(loc[0]) if loc else ""
-            hint = _did_you_mean(top, known) if len(loc) == 1 else ""
-            problem = f"is not a Meridian setting{hint}"
-            fix = f"remove it from {where} or correct the spelling"
-        else:
-            problem = err["msg"][0].lower() + err["msg"][1:]
-            fix = f"change it in {where} (pulumi config set --path {key} <value>)"
-        value = "<unset>" if kind == "missing" else err.get("input")
-        problems.append(ConfigProblem(key=key, value=value, problem=problem, fix=fix))
-    return problems
 
 
 def load_settings(
@@ -358,6 +353,13 @@ def load_settings(
     own, problems = _strip_namespace(stack_config, stack, own_file)
     env_values, env_problems = _strip_namespace(environment_config, stack, manifest_file)
     problems += env_problems if identity.role is not Role.GLOBAL else []
+    problems += [
+        p
+        for p in foreign_key_problems(identity, stack_config)
+        # EDGE: the edge settings report a plain-text Cloudflare token with its own fix
+        if not (identity.role is Role.EDGE and p.key == "cloudflare:apiToken")
+    ]
+    edge_value: Any = None  # EDGE: `meridian:edge`, checked once the manifest is valid
 
     known_keys = ENVIRONMENT_KEYS | REGIONAL_KEYS
     if identity.role is Role.REGIONAL:
@@ -370,6 +372,7 @@ def load_settings(
                         problem=f"is environment-wide and cannot be set in {own_file}",
                         fix=f"move it to {manifest_file} (pulumi config set {NAMESPACE}:{key} ... "
                         f"--stack {env}-global)",
+                        file=own_file,
                     )
                 )
             elif key not in REGIONAL_KEYS:
@@ -377,8 +380,10 @@ def load_settings(
                     ConfigProblem(
                         key=f"{NAMESPACE}:{key}",
                         value=own[key],
-                        problem=f"is not a Meridian setting{_did_you_mean(key, known_keys)}",
+                        problem="is not a Meridian setting"
+                        + did_you_mean(key, REGIONAL_KEYS, f"{NAMESPACE}:"),
                         fix=f"remove it from {own_file} or correct the spelling",
+                        file=own_file,
                     )
                 )
         network_override = own.get("network")
@@ -390,377 +395,158 @@ def load_settings(
                     problem=f"sizes the environment's address plan and cannot be set in {own_file}",
                     fix=f"set {NAMESPACE}:vpcCidrs.{identity.region} in {manifest_file} to give "
                     "this region a block of another size",
+                    file=own_file,
                 )
             )
         own = {k: v for k, v in own.items() if k in REGIONAL_KEYS}
     elif identity.role is Role.EDGE:
+        edge_value = own.pop("edge", None)  # EDGE: the one key the edge stack reads
         for key in sorted(own):
             problems.append(
                 ConfigProblem(
                     key=f"{NAMESPACE}:{key}",
                     value=own[key],
-                    problem=f"is not read by the edge stack{_did_you_mean(key, known_keys)}",
-                    fix=f"remove it from {own_file}; environment settings belong in "
-                    f"{manifest_file}",
+                    # a key of the manifest is named as such; anything else may be a misspelling
+                    # of the edge stack's own key (never of itself)
+                    problem="is not read by the edge stack"
+                    + ("" if key in known_keys else did_you_mean(key, {"edge"}, f"{NAMESPACE}:")),
+                    fix=f"remove it from {own_file}"
+                    + (f"; it belongs in {manifest_file}" if key in known_keys else ""),
+                    file=own_file,
                 )
             )
         own = {}
-    if problems:
-        raise ConfigError(stack, problems)
+    # Problems so far are in the stack's own file; keep going so that one message lists the
+    # manifest's problems too (manifest first: the others may follow from it).
+    files = [manifest_file, own_file]
 
     manifest_values = own if identity.role is Role.GLOBAL else env_values
     source_of = {k: manifest_file for k in known_keys}
-    merged_env = _deep_merge(ENVIRONMENT_DEFAULTS[env], manifest_values)
+    defaults = ENVIRONMENT_DEFAULTS[env]
+    merged_env = deep_merge(defaults, manifest_values)
     try:
         manifest = EnvironmentManifest.model_validate(merged_env)
     except ValidationError as exc:
-        raise ConfigError(stack, _pydantic_problems(exc, stack, source_of, known_keys)) from None
+        problems += pydantic_problems(exc, EnvironmentManifest, defaults, source_of, manifest_file)
+        problems += _manifest_problems_despite(exc, merged_env, defaults, identity)
+        if identity.role is Role.REGIONAL:
+            problems += _override_type_problems(own, defaults, own_file)
+        raise _config_error(stack, problems, files) from None
 
-    problems = _validate_manifest(manifest, identity)
-    if problems:
-        raise ConfigError(stack, problems)
+    problems += validate_manifest(manifest, identity)
+    problems += validate_replication(manifest.regions, manifest.replication, manifest_file)
 
+    # The regions are judged even when the manifest has problems, so that one message lists a
+    # stack file's own mistakes with them; a name that is not a usable region is skipped.
     regions: dict[str, RegionPlan] = {}
     env_regional = {k: v for k, v in merged_env.items() if k in REGIONAL_KEYS}
-    for region in manifest.regions:
+    for region in dict.fromkeys(manifest.regions):
+        if not capabilities.region_exists(region) or region not in REGION_SLOTS:
+            continue
+        found = len(problems)
         values = env_regional
         source = {k: manifest_file for k in REGIONAL_KEYS}
         if identity.role is Role.REGIONAL and region == identity.region:
-            values = _deep_merge(env_regional, own)
+            values = deep_merge(env_regional, own)
             source = {k: (own_file if k in own else manifest_file) for k in REGIONAL_KEYS}
         try:
             regional = RegionalSettings.model_validate(values)
         except ValidationError as exc:
-            problems += _pydantic_problems(exc, stack, source, known_keys)
+            problems += pydantic_problems(exc, RegionalSettings, defaults, source, own_file)
             continue
         # Instance types and AZ counts can be overridden in a region's own stack file, so only
         # that region's stack can judge them; every stack checks what the manifest decides.
         own_region = identity.role is Role.REGIONAL and region == identity.region
-        problems += _validate_region(manifest, region, regional, source, env, own_region)
+        problems += validate_region(manifest, region, regional, source, env, own_region)
+        problems += validate_streaming(region, regional, source)  # STREAMING
+        problems += validate_kubernetes(regional.kubernetes, env, source["kubernetes"])  # K8S-CORE
+        # each problem in the file its key came from, whichever check found it
+        problems[found:] = [
+            p.in_file(source.get(_top_key(p.key), own_file)) for p in problems[found:]
+        ]
         if not problems:
             regions[region] = RegionPlan(
                 region=region,
-                vpc_cidr=_vpc_cidr(manifest, env, region, regional),
+                vpc_cidr=vpc_cidr(manifest, env, region, regional),
                 settings=regional,
                 opt_outs=frozenset(manifest.service_opt_outs.get(region, [])),
             )
     if problems:
-        raise ConfigError(stack, _dedupe(problems))
-    problems = _validate_address_plan(manifest, env, regions)
+        raise _config_error(stack, problems, files, manifest_file)
+    problems = validate_address_plan(manifest, env, regions)
     if problems:
-        raise ConfigError(stack, problems)
-    return MeridianSettings(identity=identity, manifest=manifest, regions=regions)
+        raise _config_error(stack, problems, files, manifest_file)
+    # -- EDGE: the edge stack's own settings, judged against the environment's regions --
+    edge: EdgeSettings | None = None
+    if identity.role is Role.EDGE:
+        edge, problems = load_edge_settings(identity, edge_value, stack_config, manifest.regions)
+        if problems:
+            raise _config_error(stack, problems, files, own_file)
+    return MeridianSettings(identity=identity, manifest=manifest, regions=regions, edge=edge)
 
 
-def _dedupe(problems: list[ConfigProblem]) -> list[ConfigProblem]:
-    seen: set[str] = set()
-    unique: list[ConfigProblem] = []
-    for p in problems:
-        text = p.render()
-        if text not in seen:
-            seen.add(text)
-            unique.append(p)
-    return unique
-
-
-def _validate_manifest(
-    manifest: EnvironmentManifest, identity: StackIdentity
+def _manifest_problems_despite(
+    exc: ValidationError, merged_env: dict[str, Any], defaults: dict[str, Any], ident: StackIdentity
 ) -> list[ConfigProblem]:
-    env = identity.environment
-    manifest_file = f"Pulumi.{env}-global.yaml"
-    problems: list[ConfigProblem] = []
-    for key, value in (("owner", manifest.owner), ("costCenter", manifest.cost_center)):
-        if not _TAG_VALUE_RE.match(value):
-            problems.append(
-                ConfigProblem(
-                    key=f"{NAMESPACE}:{key}",
-                    value=value,
-                    problem="is not a valid AWS tag value",
-                    fix="use letters, digits, spaces and _ . : / = + - @ only",
-                )
-            )
-    seen: set[str] = set()
-    for i, region in enumerate(manifest.regions):
-        key = f"{NAMESPACE}:regions[{i}]"
-        if region in seen:
-            problems.append(
-                ConfigProblem(
-                    key, region, "is listed twice", f"remove the duplicate from {manifest_file}"
-                )
-            )
-            continue
-        seen.add(region)
-        if not capabilities.region_exists(region):
-            near = capabilities.nearest_known_region(region)
-            hint = f" (did you mean {near}?)" if near else ""
-            problems.append(
-                ConfigProblem(
-                    key,
-                    region,
-                    f"is not an AWS region{hint}",
-                    f"use a region code from stacks/region_capabilities.json in {manifest_file}",
-                )
-            )
-        elif region not in REGION_SLOTS:
-            problems.append(
-                ConfigProblem(
-                    key,
-                    region,
-                    "has no address slot in Meridian's CIDR plan",
-                    "append it to REGION_SLOTS in stacks/cidr_plan.py with the next free number",
-                )
-            )
-    if identity.role is Role.REGIONAL and identity.region not in manifest.regions:
-        problems.append(
-            ConfigProblem(
-                f"{NAMESPACE}:regions",
-                manifest.regions,
-                f"does not include {identity.region}, the region of stack {identity.name}",
-                f"add {identity.region} to {NAMESPACE}:regions in {manifest_file}, then "
-                f"`pulumi up` the {env}-global stack before this one",
-            )
-        )
-    for region in manifest.vpc_cidrs:
-        if region not in manifest.regions:
-            problems.append(
-                ConfigProblem(
-                    f"{NAMESPACE}:vpcCidrs.{region}",
-                    manifest.vpc_cidrs[region],
-                    f"names {region}, which is not in {NAMESPACE}:regions",
-                    f"remove it or add {region} to {NAMESPACE}:regions",
-                )
-            )
-    valid_opt_outs = sorted(set(capabilities.services()) | set(OPTIONAL_CAPABILITIES))
-    for region, services in manifest.service_opt_outs.items():
-        if region not in manifest.regions:
-            problems.append(
-                ConfigProblem(
-                    f"{NAMESPACE}:serviceOptOuts.{region}",
-                    services,
-                    f"names {region}, which is not in {NAMESPACE}:regions",
-                    f"remove it or add {region} to {NAMESPACE}:regions",
-                )
-            )
-        for j, service in enumerate(services):
-            if service not in valid_opt_outs:
-                close = difflib.get_close_matches(service, valid_opt_outs, n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                problems.append(
-                    ConfigProblem(
-                        f"{NAMESPACE}:serviceOptOuts.{region}[{j}]",
-                        service,
-                        f"is not a service Meridian knows{hint}",
-                        f"use one of: {', '.join(valid_opt_outs)}",
-                    )
-                )
-    return problems
+    """The manifest's other problems (a region of another partition, an unknown opt-out...),
+    judged with the keys that failed their types set back to defaults; none if that fails."""
+    bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+    placeholders = {"owner": "unknown", "costCenter": "unknown", "regions": [ident.region or ""]}
+    repaired = {k: v for k, v in merged_env.items() if k not in bad}
+    for key, value in {**defaults, **placeholders}.items():
+        if key in bad or key not in repaired:
+            repaired[key] = value
+    try:
+        manifest = EnvironmentManifest.model_validate(repaired)
+    except ValidationError:
+        return []
+    if "regions" in bad:
+        return []  # the regions are judged once they read as a list of names
+    manifest_file = f"Pulumi.{ident.environment}-global.yaml"
+    found = validate_manifest(manifest, ident)
+    return [p.in_file(manifest_file) for p in found if _top_key(p.key) not in bad]
 
 
-def _validate_region(
-    manifest: EnvironmentManifest,
-    region: str,
-    regional: RegionalSettings,
-    source: dict[str, str],
-    env: str,
-    own_region: bool,
+def _override_type_problems(
+    own: dict[str, Any], defaults: dict[str, Any], own_file: str
 ) -> list[ConfigProblem]:
-    problems: list[ConfigProblem] = []
-    opt_outs = set(manifest.service_opt_outs.get(region, []))
-    manifest_file = f"Pulumi.{env}-global.yaml"
-
-    net = regional.network
-    if net.az_count < MIN_AZS:
-        problems.append(
-            ConfigProblem(
-                f"{NAMESPACE}:network.azCount",
-                net.az_count,
-                f"is below {MIN_AZS}: Meridian spreads every tier over at least {MIN_AZS} "
-                "availability zones so that losing one keeps quorum (Kafka min ISR 2, Aurora, EKS)",
-                f"set it to {MIN_AZS} or {MAX_AZS} in {source['network']}",
-            )
-        )
-    elif net.az_count > MAX_AZS:
-        problems.append(
-            ConfigProblem(
-                f"{NAMESPACE}:network.azCount",
-                net.az_count,
-                f"is above {MAX_AZS}, the most the subnet plan lays out",
-                f"set it to {MIN_AZS} or {MAX_AZS} in {source['network']}",
-            )
-        )
-    elif own_region and capabilities.az_count(region) < net.az_count:
-        problems.append(
-            ConfigProblem(
-                f"{NAMESPACE}:network.azCount",
-                net.az_count,
-                f"is more than the {capabilities.az_count(region)} availability zones {region} has",
-                f"lower it in {source['network']} or choose another region",
-            )
-        )
-
-    for tier_name in ("logs", "backups"):
-        tier: RetentionTier = getattr(regional.retention, tier_name)
-        if not tier.hot_days <= tier.warm_days <= tier.cold_days:
-            problems.append(
-                ConfigProblem(
-                    f"{NAMESPACE}:retention.{tier_name}",
-                    tier.model_dump(by_alias=True),
-                    "has its tiers out of order: hotDays <= warmDays <= coldDays must hold",
-                    f"raise the later tier or lower the earlier one in {source['retention']}",
-                )
-            )
-
-    sizing = regional.sizing
-    if own_region and net.az_count <= MAX_AZS:
-        usable = [
-            t
-            for t in sizing.system_nodes.instance_types
-            if t in capabilities.instance_types()
-            and capabilities.instance_type_az_count(region, t) >= net.az_count
-        ]
-        if not usable:
-            problems.append(
-                ConfigProblem(
-                    f"{NAMESPACE}:network.azCount",
-                    net.az_count,
-                    f"exceeds the availability zones of {region} where any system node type "
-                    f"({', '.join(sizing.system_nodes.instance_types)}) is offered",
-                    f"lower azCount to 3 in {source['network']}",
-                )
-            )
-    pools = (("systemNodes", sizing.system_nodes), ("gpuNodes", sizing.gpu_nodes))
-    for pool_name, pool in pools:
-        key = f"{NAMESPACE}:sizing.{pool_name}"
-        if pool.min_size > pool.max_size:
-            problems.append(
-                ConfigProblem(
-                    key,
-                    {"minSize": pool.min_size, "maxSize": pool.max_size},
-                    "has minSize greater than maxSize",
-                    f"make minSize <= maxSize in {source['sizing']}",
-                )
-            )
-        if not own_region or (pool_name == "gpuNodes" and "gpu-nodes" in opt_outs):
-            continue
-        untracked = [t for t in pool.instance_types if t not in capabilities.instance_types()]
-        if untracked:
-            problems.append(
-                ConfigProblem(
-                    f"{key}.instanceTypes",
-                    pool.instance_types,
-                    f"lists {', '.join(untracked)}, which the capability table does not track",
-                    "use a tracked type (stacks/region_capabilities.json) or add it to "
-                    "meridian_ops/capabilities.py and run `make capabilities`",
-                )
-            )
-            continue
-        missing = [
-            t for t in pool.instance_types if not capabilities.instance_type_offered(region, t)
-        ]
-        if missing:
-            offered = [t for t in pool.instance_types if t not in missing]
-            extra = (
-                f"; or opt out with {NAMESPACE}:serviceOptOuts.{region}: [gpu-nodes] in "
-                f"{manifest_file}"
-                if pool_name == "gpuNodes"
-                else ""
-            )
-            problems.append(
-                ConfigProblem(
-                    f"{key}.instanceTypes",
-                    pool.instance_types,
-                    f"lists {', '.join(missing)}, not offered in {region}",
-                    f"override instanceTypes for {region} in Pulumi.{env}-{region}.yaml"
-                    + (f" (offered here: {', '.join(offered)})" if offered else "")
-                    + extra,
-                )
-            )
-
-    for service in REGIONAL_SERVICES:
-        if service in opt_outs or capabilities.offers(region, service):
-            continue
-        problems.append(
-            ConfigProblem(
-                f"{NAMESPACE}:regions",
-                region,
-                f"does not offer {service} according to AWS's published region table",
-                f"choose another region, or opt out explicitly with "
-                f"{NAMESPACE}:serviceOptOuts.{region}: [{service}] in {manifest_file}",
-            )
-        )
-    return problems
+    """Type errors of a regional file's own overrides, judged on the defaults alone (for when
+    the manifest is broken and the region cannot be judged whole)."""
+    regional_defaults = {k: v for k, v in defaults.items() if k in REGIONAL_KEYS}
+    try:
+        RegionalSettings.model_validate(deep_merge(regional_defaults, own))
+    except ValidationError as exc:
+        source = {k: own_file for k in own}
+        found = pydantic_problems(exc, RegionalSettings, defaults, source, own_file)
+        return [p for p in found if p.file == own_file and _top_key(p.key) in own]
+    return []
 
 
-def _vpc_cidr(
-    manifest: EnvironmentManifest, env: str, region: str, regional: RegionalSettings
-) -> ipaddress.IPv4Network:
-    override = manifest.vpc_cidrs.get(region)
-    if override is not None:
-        try:
-            return ipaddress.IPv4Network(override, strict=False)
-        except ValueError:
-            pass  # reported by _validate_address_plan
-    return default_vpc_cidr(env, region, regional.network.vpc_prefix_length)
+def _top_key(key: str) -> str:
+    return key.removeprefix(f"{NAMESPACE}:").split(".", 1)[0].split("[", 1)[0]
 
 
-def _validate_address_plan(
-    manifest: EnvironmentManifest, env: str, regions: dict[str, RegionPlan]
-) -> list[ConfigProblem]:
-    problems: list[ConfigProblem] = []
-    supernet = environment_supernet(env)
-    for region, text in manifest.vpc_cidrs.items():
-        key = f"{NAMESPACE}:vpcCidrs.{region}"
-        try:
-            net = ipaddress.IPv4Network(text, strict=True)
-        except ValueError as exc:
-            problems.append(
-                ConfigProblem(
-                    key,
-                    text,
-                    f"is not a valid IPv4 CIDR block ({exc})",
-                    "write it as a network address with prefix, e.g. 10.128.0.0/16",
-                )
-            )
-            continue
-        if not 16 <= net.prefixlen <= 20:
-            problems.append(
-                ConfigProblem(key, text, "must be a /16 to /20", "pick a block of that size")
-            )
-        if not net.subnet_of(supernet):
-            problems.append(
-                ConfigProblem(
-                    key,
-                    text,
-                    f"lies outside {supernet}, the {env} environment's address space",
-                    f"pick a free block inside {supernet} (other environments own the rest "
-                    "of 10/8)",
-                )
-            )
-    names = sorted(regions)
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            if regions[a].vpc_cidr.overlaps(regions[b].vpc_cidr):
-                culprit = b if b in manifest.vpc_cidrs else a
-                other = a if culprit == b else b
-                problems.append(
-                    ConfigProblem(
-                        f"{NAMESPACE}:vpcCidrs.{culprit}",
-                        str(regions[culprit].vpc_cidr),
-                        f"overlaps {regions[other].vpc_cidr}, the VPC of {other}",
-                        "remove the override to use the region's own slot, or pick a block that "
-                        "overlaps no other region",
-                    )
-                )
-    return problems
+def _config_error(
+    stack: str, problems: list[ConfigProblem], files: list[str], fallback_file: str = ""
+) -> ConfigError:
+    """The error for `problems` grouped by file, the manifest first; a problem no check
+    attributed is in `fallback_file`."""
+    attributed = [p.in_file(fallback_file) for p in problems]
+    return ConfigError(stack, attributed, file_order=files)
 
 
 __all__ = [
     "DATA_CLASSIFICATIONS",
     "ENVIRONMENTS",
     "ENVIRONMENT_DEFAULTS",
+    "NAMESPACE",
+    "OPTIONAL_CAPABILITIES",
+    "REGIONAL_SERVICES",
     "EnvironmentManifest",
+    "MeridianModel",
     "MeridianSettings",
     "RegionPlan",
     "RegionalSettings",
     "load_settings",
+    "with_layer_defaults",
 ]

@@ -21,3 +21,146 @@ class HelmChart:
 
 HELM_CHARTS: dict[str, HelmChart] = {}
 """Charts by Meridian's name for them (e.g. "istio-base"); each layer adds its own entries."""
+
+
+# --- Kubernetes and the EKS managed add-ons (K8S-CORE) -----------------------------------------
+
+KUBERNETES_VERSION = "1.35"
+"""The EKS Kubernetes version every cluster runs. 1.35 is in EKS standard support through late
+2026 and into 2027 (1.34's standard support ends in December 2026). Bump it one minor version at a
+time, together with its row in `EKS_ADDONS`, before standard support ends."""
+
+EKS_ADDONS: dict[str, dict[str, str]] = {
+    # Versions published for Kubernetes 1.35 (`aws eks describe-addon-versions
+    # --kubernetes-version 1.35`), as pinned by awslabs/cdk-eks-blueprints (lib/addons/*/index.ts,
+    # July 2026) and listed in the EKS user guide's add-on version tables.
+    "1.35": {
+        "vpc-cni": "v1.21.1-eksbuild.1",
+        "kube-proxy": "v1.35.0-eksbuild.2",
+        "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
+        "coredns": "v1.13.2-eksbuild.3",
+        "aws-ebs-csi-driver": "v1.57.1-eksbuild.1",
+    },
+}
+"""EKS managed add-on versions keyed by Kubernetes version, then add-on name."""
+
+
+def eks_addon_version(addon: str, kubernetes_version: str = KUBERNETES_VERSION) -> str:
+    """The pinned version of one EKS managed add-on for a Kubernetes version."""
+    try:
+        return EKS_ADDONS[kubernetes_version][addon]
+    except KeyError:
+        raise KeyError(
+            f"no pinned version of EKS add-on {addon!r} for Kubernetes {kubernetes_version}; "
+            "add it to EKS_ADDONS in stacks/versions.py"
+        ) from None
+
+
+# --- Node pools: node AMIs, Karpenter, NVIDIA device plugin (K8S-NODES) --------------------------
+
+EKS_AMI_RELEASE = "v20260714"
+"""The EKS-optimized Amazon Linux 2023 AMI release every node runs (awslabs/amazon-eks-ami
+CHANGELOG.md, "AMI Release v20260714"). Managed node groups pin it as `release_version` (with
+`ami_type` naming the variant: standard or NVIDIA); Karpenter's EC2NodeClasses pin it as the
+alias `al2023@v20260714`, which resolves the same release's standard or NVIDIA image per
+instance type. Bump it here and both move together."""
+
+EKS_AMI_RELEASE_VERSIONS: dict[str, str] = {
+    # The "Release version" column of the v20260714 release notes, per Kubernetes version.
+    "1.36": "1.36.2-20260714",
+    "1.35": "1.35.6-20260714",
+    "1.34": "1.34.9-20260714",
+    "1.33": "1.33.13-20260714",
+}
+"""Managed node group `release_version` of `EKS_AMI_RELEASE`, keyed by Kubernetes version."""
+
+
+def eks_ami_release_version(kubernetes_version: str = KUBERNETES_VERSION) -> str:
+    """The pinned EKS AMI release version (e.g. 1.35.6-20260714) for a Kubernetes version."""
+    try:
+        return EKS_AMI_RELEASE_VERSIONS[kubernetes_version]
+    except KeyError:
+        raise KeyError(
+            f"no pinned EKS AMI release for Kubernetes {kubernetes_version}; add the release "
+            f"notes' version to EKS_AMI_RELEASE_VERSIONS in stacks/versions.py"
+        ) from None
+
+
+HELM_CHARTS["karpenter"] = HelmChart(
+    # aws/karpenter-provider-aws tag v1.14.1, charts/karpenter/Chart.yaml (version 1.14.1); its
+    # compatibility matrix (hack/docs/compatibilitymatrix_gen/compatibility.yaml) covers
+    # Kubernetes 1.26-1.36. CRDs karpenter.sh/v1 NodePool, karpenter.k8s.aws/v1 EC2NodeClass.
+    chart="karpenter",
+    version="1.14.1",
+    repository="oci://public.ecr.aws/karpenter",
+)
+HELM_CHARTS["nvidia-device-plugin"] = HelmChart(
+    # NVIDIA/k8s-device-plugin tag v0.20.0, deployments/helm/nvidia-device-plugin/Chart.yaml.
+    chart="nvidia-device-plugin",
+    version="0.20.0",
+    repository="https://nvidia.github.io/k8s-device-plugin",
+)
+
+
+# --- Service mesh and ingress (MESH) ------------------------------------------------------------
+
+ISTIO_VERSION = "1.29.2"
+"""One Istio version for the official charts (base, cni, istiod, gateway), released April 2026.
+The CNI chart moves traffic redirection out of the pods, so tenants can enforce Pod Security
+`restricted` (no NET_ADMIN init container).
+The CRD schemas the tests validate Istio objects against are Istio 1.29.2's
+`manifests/charts/base/files/crd-all.gen.yaml`, as compiled by the npm package
+`@kubernetes-models/istio@3.0.1` (pinned in tests/crd/package.json): bump them together."""
+
+for _istio_chart in ("base", "cni", "istiod", "gateway"):
+    HELM_CHARTS[f"istio-{_istio_chart}"] = HelmChart(
+        chart=_istio_chart,
+        version=ISTIO_VERSION,
+        repository="https://istio-release.storage.googleapis.com/charts",
+    )
+
+HELM_CHARTS["aws-load-balancer-controller"] = HelmChart(
+    # kubernetes-sigs/aws-load-balancer-controller tag v3.4.2,
+    # helm/aws-load-balancer-controller/Chart.yaml (version 3.4.2, appVersion v3.4.2), published in
+    # aws/eks-charts release v0.0.240. Its IAM policy (docs/install/iam_policy.json at the same
+    # tag) is components/mesh/aws_load_balancer_controller_policy.json.
+    chart="aws-load-balancer-controller",
+    version="3.4.2",
+    repository="https://aws.github.io/eks-charts",
+)
+
+
+# --- Managed engines: MSK (STREAMING) ------------------------------------------------------------
+
+KAFKA_VERSION = "4.1.x.kraft"
+"""The Apache Kafka version of every MSK cluster, in KRaft mode (no ZooKeeper; MSK's version
+string for KRaft is `<version>.kraft`, MSK developer guide "KRaft mode"). 4.1.x is the newest line
+MSK runs on Standard brokers with tiered storage (aws-cdk `@aws-cdk/aws-msk-alpha` KafkaVersion
+`V4_1_X_KRAFT`, `tieredStorage: true`; 4.2.x is Express-only); 3.9.x, the last 3.x line, is past
+the community's 12-month support. The MSK topic API (`aws.msk.Topic`) needs 3.6.0 or later.
+Bumping it creates a new MSK configuration (its name carries the version) before the old one is
+deleted; see components/streaming/kafka.py."""
+
+MSK_REPLICATOR_REGIONS: frozenset[str] = frozenset(
+    {
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-north-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-south-1",
+        "sa-east-1",
+    }
+)
+"""Regions where MSK Replicator runs (MSK developer guide, "What is Amazon MSK Replicator?"). A
+replication pair with a region outside this set keeps its S3 replication but has no Kafka
+replicator."""

@@ -23,6 +23,17 @@ MANIFEST: dict[str, Any] = {
     "meridian:costCenter": "CC-4100",
     "meridian:regions": ["us-east-1", "eu-west-1", "ap-northeast-1"],
 }
+EDGE: dict[str, Any] = {
+    "meridian:edge": {
+        "zone": "meridian.example.com",
+        "cloudflare": {
+            "accountId": "4f7e2a9c1b3d5e6f8a0b2c4d6e8f0a1b",
+            "zoneId": "9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a49",
+        },
+    }
+}
+NO_REPLICATION = {"activeActive": [], "drPeers": {}}
+"""For manifests without eu-west-1, the prod default's active-active partner."""
 
 
 def settings(
@@ -60,7 +71,7 @@ def test_valid_config_loads_for_every_role() -> None:
     regional = settings("prod-eu-west-1")
     assert regional.region.region == "eu-west-1"
     assert str(regional.region.vpc_cidr) == "10.130.0.0/16"
-    assert settings("prod-edge").manifest.regions[-1] == "ap-northeast-1"
+    assert settings("prod-edge", own=EDGE).manifest.regions[-1] == "ap-northeast-1"
 
 
 def test_unknown_key_is_named_with_a_suggestion() -> None:
@@ -126,7 +137,7 @@ def test_retention_tiers_out_of_order() -> None:
 
 
 def test_service_the_region_does_not_offer() -> None:
-    manifest = with_manifest(regions=["us-east-1", "ap-southeast-3"])
+    manifest = with_manifest(regions=["us-east-1", "ap-southeast-3"], replication=NO_REPLICATION)
     err = error_of("prod-global", manifest=manifest)
     assert_names(err, "meridian:regions", "ap-southeast-3", "serviceOptOuts.ap-southeast-3")
     assert "does not offer keyspaces" in str(err)
@@ -134,7 +145,9 @@ def test_service_the_region_does_not_offer() -> None:
 
 def test_explicit_opt_out_accepts_the_region() -> None:
     manifest = with_manifest(
-        regions=["us-east-1", "ap-southeast-3"], serviceOptOuts={"ap-southeast-3": ["keyspaces"]}
+        regions=["us-east-1", "ap-southeast-3"],
+        serviceOptOuts={"ap-southeast-3": ["keyspaces"]},
+        replication=NO_REPLICATION,
     )
     assert settings("prod-global", manifest=manifest).regions["ap-southeast-3"].opt_outs == {
         "keyspaces"
@@ -142,14 +155,19 @@ def test_explicit_opt_out_accepts_the_region() -> None:
 
 
 def test_instance_type_not_offered_in_the_region() -> None:
-    err = error_of("prod-me-south-1", manifest=with_manifest(regions=["us-east-1", "me-south-1"]))
+    manifest = with_manifest(regions=["us-east-1", "me-south-1"], replication=NO_REPLICATION)
+    err = error_of("prod-me-south-1", manifest=manifest)
     assert_names(err, "meridian:sizing.systemNodes.instanceTypes", "m7i.2xlarge", "override")
     assert "offered here: m6i.2xlarge" in str(err)
 
 
 def test_gpu_types_missing_suggest_the_opt_out() -> None:
-    err = error_of("prod-af-south-1", manifest=with_manifest(regions=["us-east-1", "af-south-1"]))
-    assert_names(err, "meridian:sizing.gpuNodes.instanceTypes", "g5.12xlarge", "gpu-nodes")
+    manifest = with_manifest(regions=["us-east-1", "af-south-1"], replication=NO_REPLICATION)
+    err = error_of("prod-af-south-1", manifest=manifest)
+    # the inference pool falls back to a type af-south-1 offers; no training type is offered
+    assert_names(
+        err, "meridian:sizing.gpuTrainingNodes.instanceTypes", "p5.48xlarge", "gpu-training"
+    )
 
 
 def test_environment_key_in_a_regional_file() -> None:

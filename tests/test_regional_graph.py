@@ -15,6 +15,8 @@ from meridian_ops.aws_mocks import zone_ids
 from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states
 
 MODES = [False, True]
+CROSS_REGION_LINKS = ("meridian:streaming:KafkaReplication", "meridian:data:LakeReplica")
+"""Components whose children may sit in the primary region (STREAMING: replication pairs)."""
 
 
 def regional(env: str, region: str, preview: bool) -> dict[str, Any]:
@@ -41,7 +43,13 @@ def test_every_regional_resource_uses_its_regions_explicit_provider(region: str)
         for state in custom:
             assert state["provider"], f"{name_of(state)} has no explicit provider"
             assert provider_region(plan, state["provider"]) == region, name_of(state)
-            assert "region" not in state["inputs"] or state["inputs"]["region"] == region
+            where = state["inputs"].get("region", region)
+            # STREAMING: the MSK replicator into the primary (stacks/streaming_links.py) and the
+            # lake's replica in the paired region (components/lakehouse/replication.py) are owned
+            # by this stack but live there; nothing else may name another region.
+            cross = by_urn(plan)[state["parent"]]["type"] in CROSS_REGION_LINKS
+            peers = (PROD_REGIONS[0], plan["outputs"].get("lakeReplicaRegion"))
+            assert where == region or (cross and where in peers), name_of(state)
 
 
 @pytest.mark.parametrize("region", PROD_REGIONS)

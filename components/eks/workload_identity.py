@@ -85,13 +85,16 @@ class WorkloadIdentityArgs:
     managed_policy_arns: Sequence[str] = ()
     """AWS-managed policies, only where AWS publishes the least-privilege policy for an add-on
     (e.g. AmazonEBSCSIDriverPolicy); everything else is granted statement by statement."""
+    associate: bool = True
+    """False when an EKS managed add-on binds the role to its service account itself (the add-on's
+    `pod_identity_associations`): EKS allows one association per service account."""
 
 
 class WorkloadIdentity(pulumi.ComponentResource):
     """The IAM role of one Kubernetes service account, bound through a Pod Identity association."""
 
     role: aws.iam.Role
-    association: aws.eks.PodIdentityAssociation
+    association: aws.eks.PodIdentityAssociation | None
 
     def __init__(
         self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None
@@ -116,14 +119,16 @@ class WorkloadIdentity(pulumi.ComponentResource):
                 policy_arn=policy_arn,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        self.association = aws.eks.PodIdentityAssociation(
-            f"{name}-association",
-            cluster_name=args.cluster_name,
-            namespace=args.namespace,
-            service_account=args.service_account,
-            role_arn=self.role.arn,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.association = None
+        if args.associate:
+            self.association = aws.eks.PodIdentityAssociation(
+                f"{name}-association",
+                cluster_name=args.cluster_name,
+                namespace=args.namespace,
+                service_account=args.service_account,
+                role_arn=self.role.arn,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.register_outputs({"roleArn": self.role.arn})
 
     def grant(self, what: str, statements: Sequence[dict[str, Any]]) -> aws.iam.RolePolicy:

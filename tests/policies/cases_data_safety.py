@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.policies.cases_common import UNKNOWN, PolicyCase
-from tests.policies.cases_encryption import (
+from tests.policies.cases_encryption_data import (
     AURORA_CLUSTER,
     KEY_ARN,
     MSK_CLUSTER,

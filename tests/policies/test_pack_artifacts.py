@@ -20,6 +20,11 @@ from tests.policies.conftest import all_cases
 from tests.policies.harness import case_plan, evaluate
 
 REPO = Path(__file__).resolve().parents[2]
+PROD_ADVICE = {
+    "imds-hop-limit-one",
+    "istio-peer-auth-port-exception",
+    "namespace-pod-security-restricted",
+}
 PACK = REPO / "policies"
 
 
@@ -49,7 +54,12 @@ def test_config_files_are_valid_for_the_pack(env: str) -> None:
     reconciled = reconcile_config(info, load_policy_config(env))
     assert set(reconciled) == {p.name for p in all_policies()}
     if env == "prod":
-        assert {level for level, _ in reconciled.values()} == {"mandatory"}
+        # Everything blocks in prod except the advice policies, whose findings can be
+        # legitimate documented exceptions (a hop limit of 2, a port-level mTLS exception, a
+        # baseline namespace) and which therefore only warn.
+        advisory = {name for name, (level, _) in reconciled.items() if level != "mandatory"}
+        assert advisory == PROD_ADVICE
+        assert all(reconciled[name][0] == "advisory" for name in PROD_ADVICE)
     else:
         assert "advisory" in {level for level, _ in reconciled.values()}
     edge = reconciled["sg-no-public-ingress"][1]
@@ -74,7 +84,7 @@ def test_prefilter_gives_the_same_verdicts_as_the_full_pack() -> None:
 
 def test_pack_imports_nothing_from_meridian_or_pulumi_aws() -> None:
     forbidden = ("components", "stacks", "meridian_ops", "pulumi_aws", "pulumi_kubernetes")
-    for path in PACK.glob("*.py"):
+    for path in PACK.glob("*.py"):  # the pack's modules are flat (no subpackages)
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names: list[str] = []

@@ -1,4 +1,4 @@
-"""Table cases for ``policies/encryption.py``.
+"""Table cases for ``policies/encryption_data.py`` (and the shared encryption fixtures).
 
 Props are the engine's camelCase inputs as pulumi-aws 7 / pulumi-cloudflare 6 send them (see the
 ``_internal_init`` of each SDK resource and its ``pulumi.input_type`` classes); ``UNKNOWN`` marks
@@ -394,41 +394,6 @@ CASES: list[PolicyCase] = [
         False,
         note="performance-insights-off",
     ),
-    # --- eks-secrets-envelope-encryption -------------------------------------------------------
-    PolicyCase(
-        "eks-secrets-envelope-encryption",
-        "aws:eks/cluster:Cluster",
-        {
-            "name": "meridian-prod-use1",
-            "roleArn": "arn:aws:iam::123456789012:role/meridian-eks",
-            "version": "1.31",
-            "vpcConfig": {"subnetIds": ["subnet-0a", "subnet-0b"], "endpointPublicAccess": False},
-            "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": KEY_ARN}},
-        },
-        False,
-    ),
-    PolicyCase(
-        "eks-secrets-envelope-encryption",
-        "aws:eks/cluster:Cluster",
-        {
-            "name": "meridian-prod-use1",
-            "roleArn": "arn:aws:iam::123456789012:role/meridian-eks",
-            "vpcConfig": {"subnetIds": ["subnet-0a", "subnet-0b"]},
-        },
-        True,
-        note="no-encryption-config",
-    ),
-    PolicyCase(
-        "eks-secrets-envelope-encryption",
-        "aws:eks/cluster:Cluster",
-        {
-            "roleArn": "arn:aws:iam::123456789012:role/meridian-eks",
-            "vpcConfig": {"subnetIds": ["subnet-0a", "subnet-0b"]},
-            "encryptionConfig": {"resources": [], "provider": {"keyArn": KEY_ARN}},
-        },
-        True,
-        note="secrets-not-listed",
-    ),
     # --- msk-encryption ------------------------------------------------------------------------
     PolicyCase("msk-encryption", "aws:msk/cluster:Cluster", MSK_CLUSTER, False),
     PolicyCase(
@@ -626,297 +591,99 @@ CASES: list[PolicyCase] = [
         False,
         note="encryption-by-default-on",
     ),
-    # --- cloudwatch-log-group-cmk --------------------------------------------------------------
+]
+
+# --- EBS on Karpenter nodes and declared root volumes (issue 9) ------------------------------
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+INSTANCE = "aws:ec2/instance:Instance"
+NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+ROOT_XVDA: dict[str, Any] = {
+    "deviceName": "/dev/xvda",
+    "ebs": {"volumeSize": 100, "volumeType": "gp3", "encrypted": "true", "kmsKeyId": KEY_ARN},
+}
+DATA_XVDB: dict[str, Any] = {
+    "deviceName": "/dev/xvdb",
+    "ebs": {"volumeSize": 200, "volumeType": "gp3", "encrypted": "true", "kmsKeyId": KEY_ARN},
+}
+
+
+def _node_class(*mappings: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "role": "meridian-node",
+        "amiSelectorTerms": [{"alias": "al2023@latest"}],
+    }
+    if mappings:
+        spec["blockDeviceMappings"] = list(mappings)
+    return {
+        "apiVersion": "karpenter.k8s.aws/v1",
+        "kind": "EC2NodeClass",
+        "metadata": {"name": "general"},
+        "spec": spec,
+    }
+
+
+NODE_CLASS_ROOT: dict[str, Any] = {
+    "deviceName": "/dev/xvda",
+    "rootVolume": True,
+    "ebs": {"volumeSize": "100Gi", "volumeType": "gp3", "encrypted": True, "kmsKeyID": KEY_ARN},
+}
+
+CASES += [
     PolicyCase(
-        "cloudwatch-log-group-cmk",
-        "aws:cloudwatch/logGroup:LogGroup",
-        {"name": "/aws/eks/meridian/cluster", "retentionInDays": 365, "kmsKeyId": KEY_ARN},
-        False,
+        "ebs-encryption-cmk", NODE_CLASS, _node_class(NODE_CLASS_ROOT), False, note="node-class"
     ),
     PolicyCase(
-        "cloudwatch-log-group-cmk",
-        "aws:cloudwatch/logGroup:LogGroup",
-        {"name": "/aws/eks/meridian/cluster", "retentionInDays": 365},
+        "ebs-encryption-cmk",
+        NODE_CLASS,
+        _node_class({**NODE_CLASS_ROOT, "ebs": {"volumeSize": "100Gi", "encrypted": True}}),
         True,
+        note="node-class-aws-managed-key",
     ),
-    # --- sns-topic-cmk / sqs-queue-cmk ---------------------------------------------------------
     PolicyCase(
-        "sns-topic-cmk",
-        "aws:sns/topic:Topic",
-        {"name": "meridian-alerts", "kmsMasterKeyId": KEY_ARN},
+        "root-volume-declared",
+        LAUNCH_TEMPLATE,
+        {"imageId": "ami-1", "blockDeviceMappings": [ROOT_XVDA]},
         False,
+        note="template-root",
     ),
     PolicyCase(
-        "sns-topic-cmk",
-        "aws:sns/topic:Topic",
-        {"name": "meridian-alerts", "kmsMasterKeyId": "alias/aws/sns"},
+        "root-volume-declared",
+        LAUNCH_TEMPLATE,
+        {"imageId": "ami-1"},
         True,
-        note="aws-managed-key",
+        note="template-no-mappings",
     ),
     PolicyCase(
-        "sqs-queue-cmk",
-        "aws:sqs/queue:Queue",
-        {"name": "meridian-jobs", "kmsMasterKeyId": KEY_ARN, "kmsDataKeyReusePeriodSeconds": 300},
-        False,
-    ),
-    PolicyCase(
-        "sqs-queue-cmk",
-        "aws:sqs/queue:Queue",
-        {"name": "meridian-jobs", "sqsManagedSseEnabled": True},
+        "root-volume-declared",
+        LAUNCH_TEMPLATE,
+        {"imageId": "ami-1", "blockDeviceMappings": [DATA_XVDB]},
         True,
-        note="sqs-managed-sse-only",
-    ),
-    # --- backup-vault-cmk / secretsmanager-secret-cmk ------------------------------------------
-    PolicyCase(
-        "backup-vault-cmk",
-        "aws:backup/vault:Vault",
-        {"name": "meridian-prod", "kmsKeyArn": KEY_ARN},
-        False,
-    ),
-    PolicyCase("backup-vault-cmk", "aws:backup/vault:Vault", {"name": "meridian-prod"}, True),
-    PolicyCase(
-        "secretsmanager-secret-cmk",
-        "aws:secretsmanager/secret:Secret",
-        {"name": "meridian/db/app", "kmsKeyId": MRK_ARN, "recoveryWindowInDays": 30},
-        False,
+        note="template-only-data-volume",
     ),
     PolicyCase(
-        "secretsmanager-secret-cmk",
-        "aws:secretsmanager/secret:Secret",
-        {"name": "meridian/db/app"},
+        "root-volume-declared",
+        LAUNCH_TEMPLATE,
+        {"imageId": "ami-1", "blockDeviceMappings": [{"deviceName": "/dev/xvda", "noDevice": ""}]},
         True,
+        note="root-mapping-without-ebs",
     ),
-    # --- kms-key-rotation / kms-key-deletion-window --------------------------------------------
     PolicyCase(
-        "kms-key-rotation",
-        "aws:kms/key:Key",
-        {"description": "meridian data", "enableKeyRotation": True, "deletionWindowInDays": 30},
+        "root-volume-declared",
+        INSTANCE,
+        {"ami": "ami-1", "rootBlockDevice": {"encrypted": True, "kmsKeyId": KEY_ARN}},
         False,
+        note="instance-root",
     ),
+    PolicyCase("root-volume-declared", INSTANCE, {"ami": "ami-1"}, True, note="instance-none"),
     PolicyCase(
-        "kms-key-rotation",
-        "aws:kms/key:Key",
-        {"description": "meridian data", "deletionWindowInDays": 30},
-        True,
-        note="rotation-off",
-    ),
-    PolicyCase(
-        "kms-key-rotation",
-        "aws:kms/key:Key",
-        {
-            "description": "meridian signing",
-            "customerMasterKeySpec": "ECC_NIST_P256",
-            "keyUsage": "SIGN_VERIFY",
-        },
+        "root-volume-declared",
+        INSTANCE,
+        {"ami": "ami-1", "launchTemplate": {"id": "lt-1", "version": "$Latest"}},
         False,
-        note="asymmetric-key-cannot-rotate",
+        note="instance-from-template",
     ),
     PolicyCase(
-        "kms-key-deletion-window",
-        "aws:kms/key:Key",
-        {"description": "meridian data", "enableKeyRotation": True, "deletionWindowInDays": 30},
-        False,
+        "root-volume-declared", NODE_CLASS, _node_class(NODE_CLASS_ROOT), False, note="node-class"
     ),
-    PolicyCase(
-        "kms-key-deletion-window",
-        "aws:kms/key:Key",
-        {"description": "meridian data", "enableKeyRotation": True},
-        False,
-        note="default-30-days",
-    ),
-    PolicyCase(
-        "kms-key-deletion-window",
-        "aws:kms/key:Key",
-        {"description": "meridian data", "enableKeyRotation": True, "deletionWindowInDays": 5},
-        True,
-    ),
-    # --- cloudfront-tls ------------------------------------------------------------------------
-    PolicyCase("cloudfront-tls", "aws:cloudfront/distribution:Distribution", DISTRIBUTION, False),
-    PolicyCase(
-        "cloudfront-tls",
-        "aws:cloudfront/distribution:Distribution",
-        _distribution(
-            viewerCertificate={
-                "acmCertificateArn": CERT_ARN,
-                "sslSupportMethod": "sni-only",
-                "minimumProtocolVersion": "TLSv1.2_2025",
-            }
-        ),
-        False,
-        note="newer-tls-policy",
-    ),
-    PolicyCase(
-        "cloudfront-tls",
-        "aws:cloudfront/distribution:Distribution",
-        _distribution(viewerCertificate={"cloudfrontDefaultCertificate": True}),
-        True,
-        note="default-certificate",
-    ),
-    PolicyCase(
-        "cloudfront-tls",
-        "aws:cloudfront/distribution:Distribution",
-        _distribution(
-            viewerCertificate={
-                "acmCertificateArn": CERT_ARN,
-                "sslSupportMethod": "sni-only",
-                "minimumProtocolVersion": "TLSv1.2_2019",
-            }
-        ),
-        True,
-        note="old-tls-policy",
-    ),
-    PolicyCase(
-        "cloudfront-tls",
-        "aws:cloudfront/distribution:Distribution",
-        _distribution(
-            defaultCacheBehavior=dict(
-                DISTRIBUTION["defaultCacheBehavior"], viewerProtocolPolicy="allow-all"
-            )
-        ),
-        True,
-        note="viewer-http-allowed",
-    ),
-    PolicyCase(
-        "cloudfront-tls",
-        "aws:cloudfront/distribution:Distribution",
-        _distribution(
-            origins=[
-                {
-                    "originId": "alb",
-                    "domainName": "edge-123.us-east-1.elb.amazonaws.com",
-                    "customOriginConfig": {
-                        "httpPort": 80,
-                        "httpsPort": 443,
-                        "originProtocolPolicy": "http-only",
-                        "originSslProtocols": ["TLSv1.2"],
-                    },
-                }
-            ]
-        ),
-        True,
-        note="origin-http",
-    ),
-    # --- cloudflare-zone-tls -------------------------------------------------------------------
-    PolicyCase(
-        "cloudflare-zone-tls",
-        "cloudflare:index/zoneSetting:ZoneSetting",
-        {
-            "zoneId": "023e105f4ecef8ad9ca31a8372d0c353",
-            "settingId": "min_tls_version",
-            "value": "1.2",
-        },
-        False,
-    ),
-    PolicyCase(
-        "cloudflare-zone-tls",
-        "cloudflare:index/zoneSetting:ZoneSetting",
-        {
-            "zoneId": "023e105f4ecef8ad9ca31a8372d0c353",
-            "settingId": "min_tls_version",
-            "value": "1.0",
-        },
-        True,
-        note="tls-1.0",
-    ),
-    PolicyCase(
-        "cloudflare-zone-tls",
-        "cloudflare:index/zoneSetting:ZoneSetting",
-        {"zoneId": "023e105f4ecef8ad9ca31a8372d0c353", "settingId": "ssl", "value": "strict"},
-        False,
-        note="ssl-strict",
-    ),
-    PolicyCase(
-        "cloudflare-zone-tls",
-        "cloudflare:index/zoneSetting:ZoneSetting",
-        {"zoneId": "023e105f4ecef8ad9ca31a8372d0c353", "settingId": "ssl", "value": "flexible"},
-        True,
-        note="ssl-flexible",
-    ),
-    PolicyCase(
-        "cloudflare-zone-tls",
-        "cloudflare:index/zoneSetting:ZoneSetting",
-        {
-            "zoneId": "023e105f4ecef8ad9ca31a8372d0c353",
-            "settingId": "always_use_https",
-            "value": "off",
-        },
-        True,
-        note="always-use-https-off",
-    ),
-    PolicyCase(
-        "cloudflare-zone-tls",
-        "cloudflare:index/zoneSetting:ZoneSetting",
-        {"zoneId": "023e105f4ecef8ad9ca31a8372d0c353", "settingId": "always_online", "value": "on"},
-        False,
-        note="unrelated-setting",
-    ),
-    # --- lb-listener-tls -----------------------------------------------------------------------
-    PolicyCase(
-        "lb-listener-tls",
-        "aws:lb/listener:Listener",
-        {
-            "loadBalancerArn": LB_ARN,
-            "port": 443,
-            "protocol": "HTTPS",
-            "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-            "certificateArn": CERT_ARN,
-            "defaultActions": [{"type": "forward", "targetGroupArn": TG_ARN}],
-        },
-        False,
-    ),
-    PolicyCase(
-        "lb-listener-tls",
-        "aws:lb/listener:Listener",
-        {
-            "loadBalancerArn": LB_ARN,
-            "port": 443,
-            "protocol": "HTTPS",
-            "sslPolicy": "ELBSecurityPolicy-2016-08",
-            "certificateArn": CERT_ARN,
-            "defaultActions": [{"type": "forward", "targetGroupArn": TG_ARN}],
-        },
-        True,
-        note="legacy-ssl-policy",
-    ),
-    PolicyCase(
-        "lb-listener-tls",
-        "aws:lb/listener:Listener",
-        {
-            "loadBalancerArn": LB_ARN,
-            "port": 80,
-            "protocol": "HTTP",
-            "defaultActions": [
-                {
-                    "type": "redirect",
-                    "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"},
-                }
-            ],
-        },
-        False,
-        note="http-redirect",
-    ),
-    PolicyCase(
-        "lb-listener-tls",
-        "aws:lb/listener:Listener",
-        {
-            "loadBalancerArn": LB_ARN,
-            "port": 80,
-            "protocol": "HTTP",
-            "defaultActions": [{"type": "forward", "targetGroupArn": TG_ARN}],
-        },
-        True,
-        note="http-forward",
-    ),
-    PolicyCase(
-        "lb-listener-tls",
-        "aws:lb/listener:Listener",
-        {
-            "loadBalancerArn": LB_ARN,
-            "port": 443,
-            "protocol": "TCP",
-            "defaultActions": [{"type": "forward", "targetGroupArn": TG_ARN}],
-        },
-        False,
-        note="nlb-tcp-passthrough-to-istio",
-    ),
+    PolicyCase("root-volume-declared", NODE_CLASS, _node_class(), True, note="node-class-default"),
 ]

@@ -1,9 +1,11 @@
-"""Encryption policies of the Meridian CrossGuard pack (issue 3, part 2).
+"""Encryption policies, data at rest: stores and volumes encrypted with a customer-managed KMS key.
 
-Every policy here checks that data is encrypted at rest with a customer-managed KMS key (CMK) or
-in transit with a modern TLS configuration. Resource policies read the engine's camelCase input
-names (``storageEncrypted``, ``kmsKeyId``, ...) exactly as pulumi-aws 7 / pulumi-cloudflare 6
-send them.
+S3 (SSE-KMS with Bucket Keys, a stack policy matching buckets to their configuration resources),
+RDS/Aurora and Performance Insights, MSK (at rest and in transit), Keyspaces, ElastiCache, DynamoDB
+and EBS (volumes and the block devices of instances, launch templates and Karpenter node classes,
+whose root volume must be declared to be known encrypted). The other encryption modules:
+``encryption_services`` (single-key services and KMS keys) and ``encryption_transit`` (TLS).
+
 
 Unknown values (preview): resource policies read properties through pulumi_policy's proxy, which
 raises ``UnknownValueError`` for a value that is unknown during preview; the analyzer then skips
@@ -11,14 +13,6 @@ the policy for that resource with an advisory diagnostic. This module never catc
 Checks whose inputs are usually known (booleans, enums) are read before key ARNs, which are often
 outputs of a KMS key created in the same update, so a definite violation is still reported before
 an unknown key ARN ends the check.
-
-Stack policies see every resource at once; one unknown value must not silence the policy for the
-whole stack, so they unwrap the proxy with :func:`policies.support.plain` and treat unknown values
-explicitly as "cannot tell yet" (never as a violation).
-
-Shared helpers live in ``policies.support`` (property readers, config readers, KMS key checks)
-and ``policies.s3_matching`` (S3 bucket <-> configuration-resource matching). The pack imports
-only ``pulumi_policy``; nothing from pulumi_aws or Meridian's components.
 """
 
 from __future__ import annotations
@@ -41,20 +35,21 @@ from .support import (
     Finding,
     as_list,
     cfg_bool,
-    cfg_number,
     cfg_strings,
     dig,
     dispatching_policy,
     is_unknown,
     kms_key_problem,
     merge_findings,
-    number,
     pget,
-    requires_cmk,
     short_type,
     truthy,
 )
 
+EC2_NODE_CLASS_TYPES: Final = (
+    "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+    "kubernetes:karpenter.k8s.aws/v1beta1:EC2NodeClass",
+)
 SSE_CONFIG_TYPES: Final = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
@@ -269,51 +264,6 @@ rds_performance_insights_cmk = dispatching_policy(
     severity=Severity.MEDIUM,
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["encryption", "rds"],
-)
-
-
-# --------------------------------------------------------------------------------------------
-# EKS
-# --------------------------------------------------------------------------------------------
-
-
-def _eks_secrets(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    config = dig(args.props, "encryptionConfig")
-    if config is None:
-        report(
-            f"eks.Cluster '{args.name}': encryptionConfig is not set, so Kubernetes Secrets are "
-            "not envelope-encrypted with a KMS key. Fix: set encryptionConfig = {resources: "
-            "['secrets'], provider: {keyArn: <customer-managed KMS key ARN>}}.",
-            None,
-        )
-        return
-    resources = [str(r) for r in as_list(dig(config, "resources"))]
-    if "secrets" not in resources:
-        report(
-            f"eks.Cluster '{args.name}': encryptionConfig.resources is {resources}, it must "
-            "include 'secrets'. Fix: set encryptionConfig.resources = ['secrets'].",
-            None,
-        )
-    problem = kms_key_problem(dig(config, "provider", "keyArn"))
-    if problem:
-        report(
-            f"eks.Cluster '{args.name}': encryptionConfig.provider.keyArn {problem}. Fix: set it "
-            "to the ARN of a symmetric customer-managed KMS key in the cluster's region.",
-            None,
-        )
-
-
-eks_secrets_envelope_encryption = dispatching_policy(
-    name="eks-secrets-envelope-encryption",
-    description=(
-        "Every EKS cluster envelope-encrypts Kubernetes Secrets with a customer-managed KMS key "
-        "(encryptionConfig.resources contains 'secrets' and encryptionConfig.provider.keyArn is "
-        "set)."
-    ),
-    validators={"aws:eks/cluster:Cluster": _eks_secrets},
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "eks"],
 )
 
 
@@ -607,11 +557,32 @@ def _encryption_by_default(args: ResourceValidationArgs, report: ReportViolation
         )
 
 
+def _node_class(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    mappings = as_list(dig(args.props, "spec", "blockDeviceMappings"))
+    for index, mapping in enumerate(mappings):
+        ebs = dig(mapping, "ebs")
+        problems: list[str] = []
+        if dig(ebs, "encrypted") is not True:
+            problems.append(f"spec.blockDeviceMappings[{index}].ebs.encrypted is not true")
+        problem = kms_key_problem(dig(ebs, "kmsKeyID"))
+        if problem:
+            problems.append(f"spec.blockDeviceMappings[{index}].ebs.kmsKeyID {problem}")
+        if problems:
+            device = dig(mapping, "deviceName") or f"#{index}"
+            report(
+                f"karpenter.EC2NodeClass '{args.name}' device {device}: {'; '.join(problems)}. "
+                "Fix: set ebs.encrypted = true and ebs.kmsKeyID = the ARN of a customer-managed "
+                "KMS key (the node role needs kms:CreateGrant on it).",
+                None,
+            )
+
+
 ebs_encryption_cmk = dispatching_policy(
     name="ebs-encryption-cmk",
     description=(
         "EBS storage is encrypted with a customer-managed KMS key: ebs.Volume and the EBS block "
-        "devices of ec2.LaunchTemplate / ec2.Instance set encrypted = true and kmsKeyId; "
+        "devices of ec2.LaunchTemplate / ec2.Instance (and karpenter EC2NodeClass) set "
+        "encrypted = true and kmsKeyId; "
         "ebs.EncryptionByDefault, when declared, is enabled."
     ),
     validators={
@@ -619,6 +590,7 @@ ebs_encryption_cmk = dispatching_policy(
         "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
         "aws:ec2/instance:Instance": _ec2_instance,
         "aws:ebs/encryptionByDefault:EncryptionByDefault": _encryption_by_default,
+        **dict.fromkeys(EC2_NODE_CLASS_TYPES, _node_class),
     },
     severity=Severity.HIGH,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -626,442 +598,85 @@ ebs_encryption_cmk = dispatching_policy(
 )
 
 
-# --------------------------------------------------------------------------------------------
-# Single-key services: CloudWatch Logs, SNS, SQS, Backup, Secrets Manager
-# --------------------------------------------------------------------------------------------
-
-
-cloudwatch_log_group_cmk = dispatching_policy(
-    name="cloudwatch-log-group-cmk",
-    description="CloudWatch log groups are encrypted with a customer-managed KMS key (kmsKeyId).",
-    validators={
-        "aws:cloudwatch/logGroup:LogGroup": requires_cmk(
-            "cloudwatch.LogGroup",
-            "kmsKeyId",
-            "log events are encrypted with a service key only",
-        )
-    },
-    severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["encryption", "logging"],
+# The root device of the AMIs Meridian's nodes use (Amazon Linux, Bottlerocket: /dev/xvda;
+# Ubuntu and other Debian-family AMIs: /dev/sda1). Config: rootDeviceNames.
+DEFAULT_ROOT_DEVICE_NAMES: Final = ("/dev/xvda", "/dev/sda1")
+_ROOT_FIX: Final = (
+    "Without it the root volume comes from the AMI's snapshot with the account default "
+    "encryption (if any), so nothing in the plan shows it is encrypted with the right key."
 )
 
 
-sns_topic_cmk = dispatching_policy(
-    name="sns-topic-cmk",
-    description=(
-        "SNS topics use server-side encryption with a customer-managed KMS key "
-        "(kmsMasterKeyId, not alias/aws/sns)."
-    ),
-    validators={
-        "aws:sns/topic:Topic": requires_cmk(
-            "sns.Topic", "kmsMasterKeyId", "messages are stored without CMK encryption"
-        )
-    },
-    severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["encryption", "messaging"],
-)
+def _declares_root(mapping: Any, root_names: list[str], node_class: bool) -> bool:
+    if dig(mapping, "noDevice") or dig(mapping, "virtualName") or dig(mapping, "ebs") is None:
+        return False
+    if node_class and dig(mapping, "rootVolume") is True:
+        return True
+    return dig(mapping, "deviceName") in root_names
 
 
-def _sqs_queue(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    problem = kms_key_problem(dig(args.props, "kmsMasterKeyId"))
-    if problem:
-        managed = " (sqsManagedSseEnabled alone uses an SQS-owned key)"
+def _root_volume_declared(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    root_names = cfg_strings(args.get_config(), "rootDeviceNames", DEFAULT_ROOT_DEVICE_NAMES)
+    kind = short_type(args.resource_type)
+    if args.resource_type == "aws:ec2/instance:Instance":
+        if dig(args.props, "rootBlockDevice") is not None:
+            return
+        if dig(args.props, "launchTemplate") is not None:
+            return  # the launch template declares the root volume (checked on the template)
         report(
-            f"sqs.Queue '{args.name}': kmsMasterKeyId {problem}{managed}. Fix: set "
-            "kmsMasterKeyId to the ARN of a customer-managed KMS key (SSE-KMS) and drop "
-            "sqsManagedSseEnabled.",
+            f"{kind} '{args.name}' does not declare rootBlockDevice. {_ROOT_FIX} Fix: set "
+            "rootBlockDevice {encrypted: true, kmsKeyId: <customer-managed key ARN>, "
+            "volumeType: 'gp3', volumeSize}.",
             None,
         )
+        return
+    node_class = args.resource_type in EC2_NODE_CLASS_TYPES
+    path = "spec.blockDeviceMappings" if node_class else "blockDeviceMappings"
+    mappings = as_list(
+        dig(args.props, "spec", "blockDeviceMappings")
+        if node_class
+        else dig(args.props, "blockDeviceMappings")
+    )
+    if any(_declares_root(m, root_names, node_class) for m in mappings):
+        return
+    key = "kmsKeyID" if node_class else "kmsKeyId"
+    encrypted = "true" if node_class else "'true'"
+    root = "rootVolume: true" if node_class else f"deviceName: '{root_names[0]}'"
+    report(
+        f"{kind} '{args.name}' does not declare its root volume ({path} has no EBS entry for "
+        f"{' or '.join(root_names)}{' or with rootVolume: true' if node_class else ''}). "
+        f"{_ROOT_FIX} Fix: add {{{root}, ebs: {{encrypted: {encrypted}, {key}: "
+        "<customer-managed key ARN>, volumeType: 'gp3', volumeSize}} to it.",
+        None,
+    )
 
 
-sqs_queue_cmk = dispatching_policy(
-    name="sqs-queue-cmk",
+root_volume_declared = dispatching_policy(
+    name="root-volume-declared",
     description=(
-        "SQS queues use SSE-KMS with a customer-managed key (kmsMasterKeyId); SQS-managed SSE "
-        "(sqsManagedSseEnabled) alone is not enough."
-    ),
-    validators={"aws:sqs/queue:Queue": _sqs_queue},
-    severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["encryption", "messaging"],
-)
-
-
-backup_vault_cmk = dispatching_policy(
-    name="backup-vault-cmk",
-    description=(
-        "AWS Backup vaults encrypt recovery points with a customer-managed KMS key (kmsKeyArn)."
-    ),
-    validators={
-        "aws:backup/vault:Vault": requires_cmk(
-            "backup.Vault",
-            "kmsKeyArn",
-            "recovery points would use the AWS-managed aws/backup key",
-        )
-    },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "backup"],
-)
-
-
-secretsmanager_secret_cmk = dispatching_policy(
-    name="secretsmanager-secret-cmk",
-    description=(
-        "Secrets Manager secrets are encrypted with a customer-managed KMS key (kmsKeyId, not "
-        "alias/aws/secretsmanager)."
+        "EC2 instances, launch templates and Karpenter EC2NodeClasses declare their root EBS "
+        "volume (rootBlockDevice; a block device mapping for the AMI's root device, config "
+        "rootDeviceNames; rootVolume: true), so ebs-encryption-cmk can prove it is encrypted "
+        "with a customer-managed key. An undeclared root volume is not known to be encrypted."
     ),
     validators={
-        "aws:secretsmanager/secret:Secret": requires_cmk(
-            "secretsmanager.Secret",
-            "kmsKeyId",
-            "the secret would use the AWS-managed aws/secretsmanager key, which cannot be shared "
-            "across accounts or audited separately",
-        )
+        "aws:ec2/launchTemplate:LaunchTemplate": _root_volume_declared,
+        "aws:ec2/instance:Instance": _root_volume_declared,
+        **dict.fromkeys(EC2_NODE_CLASS_TYPES, _root_volume_declared),
     },
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "secrets"],
-)
-
-
-# --------------------------------------------------------------------------------------------
-# KMS keys
-# --------------------------------------------------------------------------------------------
-
-
-def _kms_rotation(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = args.props
-    spec = dig(props, "customerMasterKeySpec") or "SYMMETRIC_DEFAULT"
-    usage = dig(props, "keyUsage") or "ENCRYPT_DECRYPT"
-    if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
-        return  # rotation is only supported for symmetric encryption keys
-    if dig(props, "customKeyStoreId") or dig(props, "xksKeyId"):
-        return  # keys in custom key stores cannot rotate automatically
-    if dig(props, "enableKeyRotation") is not True:
-        report(
-            f"kms.Key '{args.name}': enableKeyRotation is not true for a symmetric encryption "
-            "key. Fix: set enableKeyRotation = true (optionally rotationPeriodInDays).",
-            None,
-        )
-
-
-kms_key_rotation = dispatching_policy(
-    name="kms-key-rotation",
-    description=(
-        "Symmetric customer-managed KMS keys have automatic rotation enabled "
-        "(enableKeyRotation = true)."
-    ),
-    validators={"aws:kms/key:Key": _kms_rotation},
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "kms"],
-)
-
-
-def _kms_deletion_window(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    minimum = cfg_number(args.get_config(), "minimumDays", 7)
-    days = number(dig(args.props, "deletionWindowInDays"))
-    if days is not None and days < minimum:
-        report(
-            f"kms.Key '{args.name}': deletionWindowInDays is {days:g}, below the required "
-            f"{minimum:g} days to recover from an accidental key deletion. Fix: set "
-            f"deletionWindowInDays >= {minimum:g} (AWS default and recommended: 30).",
-            None,
-        )
-
-
-kms_key_deletion_window = dispatching_policy(
-    name="kms-key-deletion-window",
-    description=(
-        "KMS keys keep a deletion waiting period of at least N days (deletionWindowInDays, "
-        "default N = 7; unset means the AWS default of 30)."
-    ),
-    validators={"aws:kms/key:Key": _kms_deletion_window},
-    severity=Severity.MEDIUM,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
-            "minimumDays": {
-                "type": "integer",
-                "minimum": 7,
-                "maximum": 30,
-                "default": 7,
-                "description": "Minimum deletionWindowInDays.",
+            "rootDeviceNames": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": list(DEFAULT_ROOT_DEVICE_NAMES),
+                "description": "Device names that are the root device of the AMIs in use.",
             }
         }
     ),
-    tags=["encryption", "kms"],
-)
-
-
-# --------------------------------------------------------------------------------------------
-# CloudFront
-# --------------------------------------------------------------------------------------------
-
-CLOUDFRONT_PROTOCOL_ORDER: Final = (
-    "SSLv3",
-    "TLSv1",
-    "TLSv1_2016",
-    "TLSv1.1_2016",
-    "TLSv1.2_2018",
-    "TLSv1.2_2019",
-    "TLSv1.2_2021",
-    "TLSv1.2_2025",
-    "TLSv1.3_2025",
-)
-_HTTPS_VIEWER_POLICIES: Final = ("redirect-to-https", "https-only")
-_WEAK_ORIGIN_PROTOCOLS: Final = ("SSLv3", "TLSv1", "TLSv1.1")
-
-
-def _protocol_rank(version: Any) -> int:
-    return CLOUDFRONT_PROTOCOL_ORDER.index(version) if version in CLOUDFRONT_PROTOCOL_ORDER else -1
-
-
-def _cloudfront(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = args.props
-    config = args.get_config()
-    minimum = str(config.get("minimumProtocolVersion") or "TLSv1.2_2021")
-    allow_default_cert = cfg_bool(config, "allowDefaultCertificate", False)
-    name = args.name
-
-    behaviors: list[tuple[str, Any]] = [
-        ("defaultCacheBehavior", dig(props, "defaultCacheBehavior"))
-    ]
-    for index, behavior in enumerate(as_list(dig(props, "orderedCacheBehaviors"))):
-        behaviors.append((f"orderedCacheBehaviors[{index}]", behavior))
-    for label, behavior in behaviors:
-        policy = dig(behavior, "viewerProtocolPolicy")
-        if behavior is not None and policy not in _HTTPS_VIEWER_POLICIES:
-            report(
-                f"cloudfront.Distribution '{name}': {label}.viewerProtocolPolicy is '{policy}', "
-                "viewers can use plain HTTP. Fix: set viewerProtocolPolicy = 'redirect-to-https' "
-                "(or 'https-only').",
-                None,
-            )
-
-    for index, origin in enumerate(as_list(dig(props, "origins"))):
-        custom = dig(origin, "customOriginConfig")
-        if custom is None:
-            continue  # S3 (OAC/OAI) and VPC origins are reached over HTTPS
-        origin_policy = dig(custom, "originProtocolPolicy")
-        if origin_policy != "https-only":
-            report(
-                f"cloudfront.Distribution '{name}': origins[{index}].customOriginConfig."
-                f"originProtocolPolicy is '{origin_policy}'. Fix: set originProtocolPolicy = "
-                "'https-only' so CloudFront never talks to the origin over HTTP.",
-                None,
-            )
-        weak = [str(p) for p in as_list(dig(custom, "originSslProtocols"))]
-        weak = [p for p in weak if p in _WEAK_ORIGIN_PROTOCOLS]
-        if weak:
-            report(
-                f"cloudfront.Distribution '{name}': origins[{index}].customOriginConfig."
-                f"originSslProtocols allows {weak}. Fix: set originSslProtocols = ['TLSv1.2'].",
-                None,
-            )
-
-    certificate = dig(props, "viewerCertificate")
-    if dig(certificate, "cloudfrontDefaultCertificate") is True:
-        if not allow_default_cert:
-            report(
-                f"cloudfront.Distribution '{name}': viewerCertificate.cloudfrontDefaultCertificate "
-                "is true; the *.cloudfront.net certificate accepts TLSv1 and cannot enforce a "
-                "minimum protocol version. Fix: use an ACM certificate (acmCertificateArn, "
-                f"sslSupportMethod 'sni-only') with minimumProtocolVersion >= '{minimum}'.",
-                None,
-            )
-        return
-    version = dig(certificate, "minimumProtocolVersion")
-    if _protocol_rank(version) < _protocol_rank(minimum):
-        report(
-            f"cloudfront.Distribution '{name}': viewerCertificate.minimumProtocolVersion is "
-            f"'{version}', older than '{minimum}'. Fix: set minimumProtocolVersion = '{minimum}' "
-            "or newer.",
-            None,
-        )
-
-
-cloudfront_tls = dispatching_policy(
-    name="cloudfront-tls",
-    description=(
-        "CloudFront distributions use HTTPS end to end: viewerCertificate.minimumProtocolVersion "
-        ">= TLSv1.2_2021 with a custom certificate (the default *.cloudfront.net certificate only "
-        "where allowDefaultCertificate is configured), every cache behavior redirects to or "
-        "requires HTTPS, and custom origins are reached with originProtocolPolicy 'https-only' "
-        "over TLSv1.2."
-    ),
-    validators={"aws:cloudfront/distribution:Distribution": _cloudfront},
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "minimumProtocolVersion": {
-                "type": "string",
-                "enum": list(CLOUDFRONT_PROTOCOL_ORDER[4:]),
-                "default": "TLSv1.2_2021",
-                "description": "Oldest acceptable viewerCertificate.minimumProtocolVersion.",
-            },
-            "allowDefaultCertificate": {
-                "type": "boolean",
-                "default": False,
-                "description": "Allow the default *.cloudfront.net certificate (dev only).",
-            },
-        }
-    ),
-    tags=["encryption", "edge"],
-)
-
-
-# --------------------------------------------------------------------------------------------
-# Cloudflare zone TLS settings
-# --------------------------------------------------------------------------------------------
-
-
-def _cloudflare_zone_setting(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = args.props
-    setting = dig(props, "settingId")
-    if setting not in ("min_tls_version", "ssl", "always_use_https"):
-        return
-    value = dig(props, "value")
-    config = args.get_config()
-    if setting == "min_tls_version":
-        minimum = str(config.get("minimumTlsVersion") or "1.2")
-        current = number(value)
-        if current is None or current < (number(minimum) or 1.2):
-            report(
-                f"cloudflare.ZoneSetting '{args.name}': min_tls_version value is '{value}'. Fix: "
-                f"set value = '{minimum}' (or '1.3').",
-                None,
-            )
-    elif setting == "ssl":
-        allowed = cfg_strings(config, "allowedSslModes", ["strict"])
-        if value not in allowed:
-            report(
-                f"cloudflare.ZoneSetting '{args.name}': ssl value is '{value}', so Cloudflare "
-                "talks to the origin without (validated) TLS. Fix: set value = 'strict' (Full "
-                "(strict)) with a trusted origin certificate.",
-                None,
-            )
-    elif value != "on":
-        report(
-            f"cloudflare.ZoneSetting '{args.name}': always_use_https value is '{value}'. Fix: "
-            "set value = 'on' so HTTP requests are redirected to HTTPS.",
-            None,
-        )
-
-
-cloudflare_zone_tls = dispatching_policy(
-    name="cloudflare-zone-tls",
-    description=(
-        "Cloudflare zone TLS settings (cloudflare.ZoneSetting) are strict: min_tls_version >= "
-        "1.2, ssl = 'strict' (Full (strict)) and always_use_https = 'on'."
-    ),
-    validators={"cloudflare:index/zoneSetting:ZoneSetting": _cloudflare_zone_setting},
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "minimumTlsVersion": {
-                "type": "string",
-                "enum": ["1.2", "1.3"],
-                "default": "1.2",
-            },
-            "allowedSslModes": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": ["strict"],
-            },
-        }
-    ),
-    tags=["encryption", "edge"],
-)
-
-
-# --------------------------------------------------------------------------------------------
-# Load balancer listeners
-# --------------------------------------------------------------------------------------------
-
-DEFAULT_ALLOWED_SSL_POLICIES: Final = (
-    "ELBSecurityPolicy-TLS13-1-2-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-    "ELBSecurityPolicy-TLS13-1-3-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
-)
-_PASSTHROUGH_PROTOCOLS: Final = ("TCP", "UDP", "TCP_UDP", "GENEVE")
-
-
-def _lb_listener(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = args.props
-    config = args.get_config()
-    protocol = dig(props, "protocol")
-    name = args.name
-    if protocol in ("HTTPS", "TLS"):
-        allowed = cfg_strings(config, "allowedSslPolicies", DEFAULT_ALLOWED_SSL_POLICIES)
-        policy = dig(props, "sslPolicy")
-        if policy not in allowed:
-            report(
-                f"lb.Listener '{name}': {protocol} listener sslPolicy is "
-                f"{repr(policy) if policy else 'not set (AWS default ELBSecurityPolicy-2016-08)'}, "
-                "not a TLS 1.2+/1.3 policy. Fix: set sslPolicy = "
-                "'ELBSecurityPolicy-TLS13-1-2-2021-06' (or a stricter TLS13 policy).",
-                None,
-            )
-        return
-    if protocol in _PASSTHROUGH_PROTOCOLS:
-        if not cfg_bool(config, "allowTcpPassthrough", True):
-            report(
-                f"lb.Listener '{name}': protocol '{protocol}' does not terminate TLS. Fix: use "
-                "protocol 'TLS' with a certificateArn and a TLS13 sslPolicy.",
-                None,
-            )
-        return
-    # HTTP (or unset, which defaults to HTTP on an ALB): only an HTTPS redirect is allowed.
-    actions = as_list(dig(props, "defaultActions"))
-    redirect_only = bool(actions) and all(
-        dig(a, "type") == "redirect" and dig(a, "redirect", "protocol") == "HTTPS" for a in actions
-    )
-    if not redirect_only:
-        report(
-            f"lb.Listener '{name}': plaintext {protocol or 'HTTP'} listener serves traffic. Fix: "
-            "make every defaultActions entry type 'redirect' with redirect.protocol = 'HTTPS' "
-            "and statusCode 'HTTP_301', and serve content on an HTTPS listener.",
-            None,
-        )
-
-
-lb_listener_tls = dispatching_policy(
-    name="lb-listener-tls",
-    description=(
-        "ALB/NLB listeners terminate TLS with a modern policy (HTTPS/TLS listeners use "
-        "ELBSecurityPolicy-TLS13-1-2-2021-06 or stricter) and HTTP listeners only redirect to "
-        "HTTPS. TCP/UDP pass-through (TLS terminated by the Istio gateway) is allowed unless "
-        "allowTcpPassthrough is false."
-    ),
-    validators={
-        "aws:lb/listener:Listener": _lb_listener,
-        "aws:alb/listener:Listener": _lb_listener,
-    },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "allowedSslPolicies": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": list(DEFAULT_ALLOWED_SSL_POLICIES),
-            },
-            "allowTcpPassthrough": {"type": "boolean", "default": True},
-        }
-    ),
-    tags=["encryption", "network"],
+    tags=["encryption", "ebs"],
 )
 
 
@@ -1069,20 +684,10 @@ POLICIES: list[Policy] = [
     s3_bucket_sse_kms_cmk,
     rds_storage_encrypted_cmk,
     rds_performance_insights_cmk,
-    eks_secrets_envelope_encryption,
     msk_encryption,
     keyspaces_table_cmk,
     elasticache_encryption,
     dynamodb_sse_cmk,
     ebs_encryption_cmk,
-    cloudwatch_log_group_cmk,
-    sns_topic_cmk,
-    sqs_queue_cmk,
-    backup_vault_cmk,
-    secretsmanager_secret_cmk,
-    kms_key_rotation,
-    kms_key_deletion_window,
-    cloudfront_tls,
-    cloudflare_zone_tls,
-    lb_listener_tls,
+    root_volume_declared,
 ]

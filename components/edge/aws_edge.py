@@ -1,0 +1,517 @@
+"""AwsEdge: the AWS-native edge: CloudFront with a WAFv2 web ACL, Route 53 latency routing over
+health-checked regional origins, ACM certificates validated through DNS, Shield Advanced opt-in.
+
+Everything here is global or lives in us-east-1 (CloudFront's certificates and web ACLs, Shield,
+Route 53), so the component takes the us-east-1 provider.
+
+- Route 53: the environment's hosted zone (protected: its name servers are delegated to);
+  per region an HTTPS health check on the ingress (`/health`), a latency record
+  `origin.<zone>` (CNAME to the ingress NLB, TTL 30 s, the health check attached: an unhealthy
+  region leaves the answer) and a direct record `<region>.origin.<zone>`; A/AAAA aliases for the
+  public hostnames to the distribution. Drained regions keep their health check and lose their
+  latency record.
+- ACM: one certificate for the public hostnames in us-east-1, DNS validation records, and a
+  `CertificateValidation` the distribution waits for.
+- WAFv2 (scope CLOUDFRONT): AWS managed groups (IP reputation, common, known bad inputs, SQLi,
+  bot control) and one rate-based rule per rate-limited route of the routing table, plus a block
+  of internal routes.
+- CloudFront: HTTP/2 and HTTP/3, TLSv1.2_2021 minimum with the ACM certificate, the web ACL,
+  origins over HTTPS only (TLS 1.2), Origin Shield, an origin group failing over from the latency
+  origin to the fallback region for cacheable requests, cache policies (immutable assets one year,
+  HTML 300 s, API not cached), security response headers (HSTS preload).
+- Shield Advanced (opt-in; the account must be subscribed): protections for the distribution and
+  the hosted zone, and automatic application-layer mitigation.
+
+Example::
+
+    edge = AwsEdge("edge", AwsEdgeArgs(names=Names("staging"), zone="staging.example.com",
+        hostnames=("api.staging.example.com",), origins=(RegionOrigin("us-east-1", host),),
+        primary_region="us-east-1", routes=routes),
+        opts=pulumi.ResourceOptions(provider=aws_us_east_1))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.edge.geography import RegionOrigin, RegionSite, site
+from components.edge.routes import ApiRoute, rate_limited
+from components.naming import Names
+
+MANAGED_RULE_GROUPS: tuple[str, ...] = (
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesSQLiRuleSet",
+    "AWSManagedRulesBotControlRuleSet",
+)
+"""AWS managed rule groups, in evaluation order (cheap reputation checks first)."""
+
+# AWS managed CloudFront policies (the same ids in every account).
+CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_POLICY_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2"
+"""The hosted zone id of every CloudFront distribution, for alias records."""
+
+MINIMUM_PROTOCOL_VERSION = "TLSv1.2_2021"
+ONE_YEAR = 31_536_000
+HTML_EDGE_SECONDS = 300
+FAILOVER_STATUS_CODES = [500, 502, 503, 504]
+HEALTH_CHECK_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-1"]
+
+
+@dataclass(frozen=True)
+class AwsEdgeArgs:
+    names: Names
+    zone: str
+    hostnames: Sequence[str]
+    origins: Sequence[RegionOrigin]
+    primary_region: str
+    routes: Sequence[ApiRoute]
+    drained: frozenset[str] = field(default_factory=frozenset)
+    shield_advanced: bool = False
+    health_path: str = "/health"
+
+    def __post_init__(self) -> None:
+        regions = [o.region for o in self.origins]
+        if len(set(regions)) != len(regions):
+            raise ValueError(f"one origin per region: {regions}")
+        if not self.hostnames:
+            raise ValueError("at least one public hostname")
+        if not set(regions) - self.drained:
+            raise ValueError("every region is drained: Route 53 would answer with no origin")
+        if self.primary_region not in regions:
+            raise ValueError(f"primary region {self.primary_region} has no origin")
+        for region in regions:
+            site(region)
+
+    @property
+    def in_rotation(self) -> list[str]:
+        return [o.region for o in self.origins if o.region not in self.drained]
+
+
+class AwsEdge(pulumi.ComponentResource):
+    """The AWS-native edge of one environment (see the module docstring)."""
+
+    def __init__(
+        self, name: str, args: AwsEdgeArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:edge:AwsEdge", name, None, opts)
+        self._args = args
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        rotation = args.in_rotation
+        fallback = args.primary_region if args.primary_region in rotation else rotation[0]
+        origin_name = f"origin.{args.zone}"
+
+        zone = aws.route53.Zone(
+            f"{name}-zone",
+            name=args.zone,
+            comment=f"{names.prefix}: public edge zone (delegate to its name servers)",
+            force_destroy=False,
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+
+        checks: dict[str, aws.route53.HealthCheck] = {}
+        for origin in args.origins:
+            checks[origin.region] = aws.route53.HealthCheck(
+                f"{name}-health-{origin.region}",
+                type="HTTPS",
+                fqdn=origin.hostname,
+                port=443,
+                resource_path=args.health_path,
+                enable_sni=True,
+                request_interval=10,
+                failure_threshold=3,
+                measure_latency=True,
+                regions=HEALTH_CHECK_REGIONS,
+                reference_name=f"{names.environment}-{origin.region}"[:28],
+                tags={"Name": names.display("edge", origin.region)},
+                opts=child,
+            )
+            aws.route53.Record(
+                f"{name}-origin-{origin.region}",
+                zone_id=zone.zone_id,
+                name=f"{origin.region}.{origin_name}",
+                type="CNAME",
+                ttl=30,
+                records=[origin.hostname],
+                opts=child,
+            )
+            if origin.region in rotation:
+                aws.route53.Record(
+                    f"{name}-latency-{origin.region}",
+                    zone_id=zone.zone_id,
+                    name=origin_name,
+                    type="CNAME",
+                    ttl=30,
+                    records=[origin.hostname],
+                    set_identifier=origin.region,
+                    latency_routing_policies=[{"region": origin.region}],
+                    health_check_id=checks[origin.region].id,
+                    opts=child,
+                )
+
+        certificate = aws.acm.Certificate(
+            f"{name}-certificate",
+            domain_name=args.hostnames[0],
+            subject_alternative_names=list(args.hostnames[1:]),
+            validation_method="DNS",
+            key_algorithm="EC_prime256v1",
+            options={"certificate_transparency_logging_preference": "ENABLED"},
+            tags={"Name": names.display("edge")},
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
+        )
+        validation_records = [
+            aws.route53.Record(
+                f"{name}-validation-{hostname}",
+                zone_id=zone.zone_id,
+                name=_validation_field(certificate, hostname, "resource_record_name"),
+                type=_validation_field(certificate, hostname, "resource_record_type"),
+                records=[_validation_field(certificate, hostname, "resource_record_value")],
+                ttl=60,
+                allow_overwrite=True,
+                opts=child,
+            )
+            for hostname in args.hostnames
+        ]
+        validation = aws.acm.CertificateValidation(
+            f"{name}-certificate-validation",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[r.fqdn for r in validation_records],
+            opts=child,
+        )
+
+        web_acl = aws.wafv2.WebAcl(
+            f"{name}-waf",
+            name=names.physical("edge"),
+            description="Meridian edge: AWS managed groups, per-route rate limits",
+            scope="CLOUDFRONT",
+            default_action={"allow": {}},
+            rules=self._waf_rules(),
+            visibility_config={
+                "cloudwatch_metrics_enabled": True,
+                "metric_name": names.physical("edge"),
+                "sampled_requests_enabled": True,
+            },
+            tags={"Name": names.display("edge")},
+            opts=child,
+        )
+
+        immutable = aws.cloudfront.CachePolicy(
+            f"{name}-cache-immutable",
+            name=names.physical("edge", "immutable"),
+            comment="Fingerprinted assets: one year",
+            min_ttl=0,
+            default_ttl=ONE_YEAR,
+            max_ttl=ONE_YEAR,
+            parameters_in_cache_key_and_forwarded_to_origin=_cache_key(),
+            opts=child,
+        )
+        html = aws.cloudfront.CachePolicy(
+            f"{name}-cache-html",
+            name=names.physical("edge", "html"),
+            comment="HTML: shared caches 300 s (s-maxage), browsers revalidate",
+            min_ttl=0,
+            default_ttl=HTML_EDGE_SECONDS,
+            max_ttl=HTML_EDGE_SECONDS,
+            parameters_in_cache_key_and_forwarded_to_origin=_cache_key(),
+            opts=child,
+        )
+        headers = aws.cloudfront.ResponseHeadersPolicy(
+            f"{name}-security-headers",
+            name=names.physical("edge", "security-headers"),
+            comment="HSTS with preload, nosniff, frame deny, strict referrer",
+            security_headers_config={
+                "strict_transport_security": {
+                    "access_control_max_age_sec": ONE_YEAR,
+                    "include_subdomains": True,
+                    "preload": True,
+                    "override": True,
+                },
+                "content_type_options": {"override": True},
+                "frame_options": {"frame_option": "DENY", "override": True},
+                "referrer_policy": {
+                    "referrer_policy": "strict-origin-when-cross-origin",
+                    "override": True,
+                },
+            },
+            opts=child,
+        )
+
+        latency_origin = "latency"
+        fallback_origin = f"fallback-{fallback}"
+        group = "failover"
+        api_patterns = sorted(
+            {_api_pattern(p) for r in args.routes if not r.internal for p in r.paths}
+        )
+        distribution = aws.cloudfront.Distribution(
+            f"{name}-cdn",
+            enabled=True,
+            comment=f"{names.prefix}: edge over {', '.join(rotation)}",
+            aliases=list(args.hostnames),
+            http_version="http2and3",
+            is_ipv6_enabled=True,
+            price_class="PriceClass_All",
+            web_acl_id=web_acl.arn,
+            viewer_certificate={
+                "acm_certificate_arn": validation.certificate_arn,
+                "ssl_support_method": "sni-only",
+                "minimum_protocol_version": MINIMUM_PROTOCOL_VERSION,
+            },
+            origins=[
+                _origin(latency_origin, origin_name, site(args.primary_region)),
+                _origin(fallback_origin, f"{fallback}.{origin_name}", site(fallback)),
+            ],
+            origin_groups=[
+                {
+                    "origin_id": group,
+                    "failover_criteria": {"status_codes": FAILOVER_STATUS_CODES},
+                    "members": [{"origin_id": latency_origin}, {"origin_id": fallback_origin}],
+                }
+            ],
+            # Cacheable requests (GET/HEAD) fail over between origins; origin groups accept
+            # no other methods, so the API goes to the latency origin, which Route 53 already
+            # steers away from unhealthy regions.
+            default_cache_behavior={
+                "target_origin_id": group,
+                "viewer_protocol_policy": "redirect-to-https",
+                "allowed_methods": ["GET", "HEAD", "OPTIONS"],
+                "cached_methods": ["GET", "HEAD"],
+                "compress": True,
+                "cache_policy_id": html.id,
+                "response_headers_policy_id": headers.id,
+            },
+            ordered_cache_behaviors=[
+                *[
+                    {
+                        "path_pattern": pattern,
+                        "target_origin_id": latency_origin,
+                        "viewer_protocol_policy": "https-only",
+                        "allowed_methods": [
+                            "GET",
+                            "HEAD",
+                            "OPTIONS",
+                            "PUT",
+                            "PATCH",
+                            "POST",
+                            "DELETE",
+                        ],
+                        "cached_methods": ["GET", "HEAD"],
+                        "compress": True,
+                        "cache_policy_id": CACHING_DISABLED_POLICY_ID,
+                        "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
+                        "response_headers_policy_id": headers.id,
+                    }
+                    for pattern in api_patterns
+                ],
+                {
+                    "path_pattern": "/assets/*",
+                    "target_origin_id": group,
+                    "viewer_protocol_policy": "redirect-to-https",
+                    "allowed_methods": ["GET", "HEAD", "OPTIONS"],
+                    "cached_methods": ["GET", "HEAD"],
+                    "compress": True,
+                    "cache_policy_id": immutable.id,
+                    "response_headers_policy_id": headers.id,
+                },
+            ],
+            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            tags={"Name": names.display("edge")},
+            opts=child,
+        )
+        for hostname in args.hostnames:
+            for record_type in ("A", "AAAA"):
+                aws.route53.Record(
+                    f"{name}-{hostname}-{record_type.lower()}",
+                    zone_id=zone.zone_id,
+                    name=hostname,
+                    type=record_type,
+                    aliases=[
+                        {
+                            "name": distribution.domain_name,
+                            "zone_id": distribution.hosted_zone_id,
+                            "evaluate_target_health": False,
+                        }
+                    ],
+                    opts=child,
+                )
+
+        if args.shield_advanced:
+            for what, arn in (("cdn", distribution.arn), ("zone", zone.arn)):
+                aws.shield.Protection(
+                    f"{name}-shield-{what}",
+                    name=names.physical("edge", what),
+                    resource_arn=arn,
+                    tags={"Name": names.display("edge", what)},
+                    opts=child,
+                )
+            aws.shield.ApplicationLayerAutomaticResponse(
+                f"{name}-shield-l7",
+                resource_arn=distribution.arn,
+                action="BLOCK",
+                opts=child,
+            )
+
+        self.regions_in_rotation = rotation
+        self.hostnames = list(args.hostnames)
+        self.zone_id = zone.zone_id
+        self.name_servers = zone.name_servers
+        self.distribution_domain = distribution.domain_name
+        self.web_acl_arn = web_acl.arn
+        self.health_check_ids = {region: check.id for region, check in checks.items()}
+        self.register_outputs(
+            {
+                "regionsInRotation": rotation,
+                "distributionDomain": distribution.domain_name,
+                "nameServers": zone.name_servers,
+            }
+        )
+
+    def _waf_rules(self) -> list[aws.wafv2.WebAclRuleArgsDict]:
+        prefix = self._args.names.physical("edge")
+        rules: list[aws.wafv2.WebAclRuleArgsDict] = []
+        for priority, group in enumerate(MANAGED_RULE_GROUPS):
+            statement: aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgsDict = {
+                "vendor_name": "AWS",
+                "name": group,
+            }
+            if group == "AWSManagedRulesBotControlRuleSet":
+                statement["managed_rule_group_configs"] = [
+                    {"aws_managed_rules_bot_control_rule_set": {"inspection_level": "COMMON"}}
+                ]
+            rules.append(
+                {
+                    "name": group,
+                    "priority": priority,
+                    "override_action": {"none": {}},
+                    "statement": {"managed_rule_group_statement": statement},
+                    "visibility_config": _visibility(f"{prefix}-{group}"),
+                }
+            )
+        internal = [p for r in self._args.routes if r.internal for p in r.paths]
+        if internal:
+            matches: list[aws.wafv2.WebAclRuleStatementArgsDict] = [
+                {"byte_match_statement": _path_match(p, "EXACTLY")} for p in internal
+            ]
+            rules.append(
+                {
+                    "name": "internal-routes",
+                    "priority": 10,
+                    "action": {"block": {}},
+                    "statement": matches[0]
+                    if len(matches) == 1
+                    else {"or_statement": {"statements": matches}},
+                    "visibility_config": _visibility(f"{prefix}-internal-routes"),
+                }
+            )
+        for index, route in enumerate(rate_limited(list(self._args.routes))):
+            assert route.rate_limit_per_minute is not None
+            scope: list[
+                aws.wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementArgsDict
+            ] = [
+                {"byte_match_statement": _method_match(route.http_method)},
+                *[{"byte_match_statement": _path_match(p, "STARTS_WITH")} for p in route.paths],
+            ]
+            rules.append(
+                {
+                    "name": f"rate-limit-{route.id}",
+                    "priority": 20 + index,
+                    "action": {"block": {"custom_response": {"response_code": 429}}},
+                    "statement": {
+                        "rate_based_statement": {
+                            "aggregate_key_type": "IP",
+                            "limit": max(route.rate_limit_per_minute, 10),
+                            "evaluation_window_sec": 60,
+                            "scope_down_statement": {"and_statement": {"statements": scope}},
+                        }
+                    },
+                    "visibility_config": _visibility(f"{prefix}-rate-limit-{route.id}"),
+                }
+            )
+        return rules
+
+
+def _validation_field(
+    certificate: aws.acm.Certificate, hostname: str, attribute: str
+) -> pulumi.Output[str]:
+    """One field of the DNS validation option ACM returns for `hostname`."""
+
+    def pick(options: Sequence[aws.acm.outputs.CertificateDomainValidationOption]) -> str:
+        for option in options:
+            if option.domain_name == hostname:
+                return str(getattr(option, attribute))
+        raise ValueError(f"ACM returned no DNS validation option for {hostname}")
+
+    return certificate.domain_validation_options.apply(pick)
+
+
+def _api_pattern(path: str) -> str:
+    """A CloudFront path pattern covering a route's whole first segment: `/api/v2/orders` ->
+    `/api/*`, `/graphql` -> `/graphql*` (few behaviors, and a new route needs no new one)."""
+    first, _, rest = path.strip("/").partition("/")
+    return f"/{first}/*" if rest else f"/{first}*"
+
+
+def _visibility(metric: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgsDict:
+    return {
+        "cloudwatch_metrics_enabled": True,
+        "metric_name": metric[:128],
+        "sampled_requests_enabled": True,
+    }
+
+
+def _path_match(
+    path: str, constraint: str
+) -> aws.wafv2.WebAclRuleStatementByteMatchStatementArgsDict:
+    return {
+        "search_string": path,
+        "positional_constraint": constraint,
+        "field_to_match": {"uri_path": {}},
+        "text_transformations": [{"priority": 0, "type": "URL_DECODE"}],
+    }
+
+
+def _method_match(method: str) -> aws.wafv2.WebAclRuleStatementByteMatchStatementArgsDict:
+    return {
+        "search_string": method,
+        "positional_constraint": "EXACTLY",
+        "field_to_match": {"method": {}},
+        "text_transformations": [{"priority": 0, "type": "NONE"}],
+    }
+
+
+def _cache_key() -> aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgsDict:
+    return {
+        "cookies_config": {"cookie_behavior": "none"},
+        "headers_config": {"header_behavior": "none"},
+        "query_strings_config": {"query_string_behavior": "all"},
+        "enable_accept_encoding_brotli": True,
+        "enable_accept_encoding_gzip": True,
+    }
+
+
+def _origin(
+    origin_id: str, domain: str, where: RegionSite
+) -> aws.cloudfront.DistributionOriginArgsDict:
+    shield_region = where.origin_shield_region
+    return {
+        "origin_id": origin_id,
+        "domain_name": domain,
+        "connection_attempts": 3,
+        "connection_timeout": 5,
+        "custom_origin_config": {
+            "http_port": 80,
+            "https_port": 443,
+            "origin_protocol_policy": "https-only",
+            "origin_ssl_protocols": ["TLSv1.2"],
+            "origin_read_timeout": 60,
+            "origin_keepalive_timeout": 60,
+        },
+        "origin_shield": {"enabled": True, "origin_shield_region": shield_region},
+    }

@@ -1,0 +1,532 @@
+"""CloudflareEdge: Cloudflare in front of the regions: TLS, WAF, bot protection, per-route rate
+limits, cache rules, origin lock, and a geo-steered load balancer with one pool per region.
+
+What it builds in one existing Cloudflare zone (pulumi-cloudflare v6 resource names):
+- `ZoneSetting` per setting: SSL Full (strict), minimum TLS 1.2, TLS 1.3, HSTS with preload,
+  Always Use HTTPS, HTTP/3, 0-RTT, Brotli, WebSockets;
+- `Ruleset`s, one per entry-point phase: `http_request_firewall_managed` executes the Cloudflare
+  Managed Ruleset and the OWASP Core Ruleset; `http_request_firewall_custom` blocks SSRF to the
+  instance metadata addresses, path traversal and internal routes, and challenges likely bots;
+  `http_ratelimit` holds one rule per rate-limited route of the routing table;
+  `http_request_cache_settings` caches immutable assets a year, HTML 300 s at the edge and
+  bypasses the cache for the API; `BotManagement`, `TieredCache`;
+- origin lock: `AuthenticatedOriginPullsSettings` (Cloudflare presents its origin-pull client
+  certificate on every request; the regional ingress verifies it, and its security group admits
+  only Cloudflare's published ranges);
+- load balancing: one HTTPS `LoadBalancerMonitor`, one `LoadBalancerPool` per region whose origin
+  is the region's ingress hostname, a `LoadBalancer` on the first public hostname with geo
+  steering (pools ordered by distance per Cloudflare region), a fallback pool, and session
+  affinity for the sticky (WebSocket) routes; `DnsRecord`s for the other hostnames.
+
+A drained region keeps its pool, disabled, and leaves every steering list: draining and
+undraining are config changes, nothing is deleted.
+
+Example::
+
+    edge = CloudflareEdge("edge", CloudflareEdgeArgs(
+        names=Names("prod"), account_id="0123...", zone_id="4567...", zone="example.com",
+        hostnames=("api.example.com", "www.example.com"),
+        origins=(RegionOrigin("us-east-1", ingress_hostname),), primary_region="us-east-1",
+        routes=routes),
+        opts=pulumi.ResourceOptions(provider=cloudflare_provider))
+    pulumi.export("regionsInRotation", edge.regions_in_rotation)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_cloudflare as cloudflare
+
+from components.edge.geography import CLOUDFLARE_REGIONS, RegionOrigin, pools_by_distance, site
+from components.edge.routes import (
+    ApiRoute,
+    cloudflare_match,
+    cloudflare_path_match,
+    rate_limited,
+)
+from components.naming import Names
+
+# Cloudflare's managed rulesets (the same ids in every account):
+# https://developers.cloudflare.com/waf/managed-rules/reference/
+CLOUDFLARE_MANAGED_RULESET_ID = "efb7b8c949ac4650a09736fc376e9aee"
+OWASP_CORE_RULESET_ID = "4814384a9e5d4991b9815dcfc25d2f1f"
+OWASP_ANOMALY_SCORE_RULE_ID = "6179ae15870a4bb7b2d480d4843b323c"
+"""The OWASP ruleset's "949110: Inbound Anomaly Score Exceeded" rule, where the threshold lives."""
+
+MANAGED_WAF_PHASE = "http_request_firewall_managed"
+CUSTOM_WAF_PHASE = "http_request_firewall_custom"
+RATE_LIMIT_PHASE = "http_ratelimit"
+CACHE_PHASE = "http_request_cache_settings"
+
+METADATA_ADDRESSES: tuple[str, ...] = ("169.254.169.254", "fd00:ec2::254", "169.254.170.2")
+"""Instance (IPv4, IPv6) and container credential endpoints an SSRF would aim at."""
+
+IMMUTABLE_EXTENSIONS: tuple[str, ...] = (
+    "js",
+    "mjs",
+    "css",
+    "woff2",
+    "woff",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "svg",
+    "webp",
+    "avif",
+    "ico",
+    "wasm",
+)
+ONE_YEAR = 31_536_000
+HTML_EDGE_SECONDS = 300
+
+ZONE_SETTINGS: tuple[tuple[str, Any], ...] = (
+    ("ssl", "strict"),
+    ("min_tls_version", "1.2"),
+    ("tls_1_3", "on"),
+    ("always_use_https", "on"),
+    (
+        "security_header",
+        {
+            "strict_transport_security": {
+                "enabled": True,
+                "max_age": ONE_YEAR,
+                "include_subdomains": True,
+                "preload": True,
+                "nosniff": True,
+            }
+        },
+    ),
+    ("http3", "on"),
+    ("0rtt", "on"),
+    ("brotli", "on"),
+    ("websockets", "on"),
+)
+"""Zone settings, by v6 setting id. 0-RTT is safe here because only idempotent GETs are replayed
+by Cloudflare (it adds `Cf-0rtt-Unique` and refuses early data for other methods)."""
+
+
+@dataclass(frozen=True)
+class CloudflareEdgeArgs:
+    names: Names
+    account_id: str
+    zone_id: str
+    zone: str
+    hostnames: Sequence[str]
+    """Public hostnames; the first is the load balancer's, the others are CNAMEs to it."""
+    origins: Sequence[RegionOrigin]
+    primary_region: str
+    routes: Sequence[ApiRoute]
+    drained: frozenset[str] = field(default_factory=frozenset)
+    steering: Literal["geo", "proximity"] = "geo"
+    health_path: str = "/health"
+    owasp_score_threshold: int = 40
+    """OWASP anomaly score that blocks: 60 low, 40 medium (Cloudflare's default), 25 high."""
+    bot_score_threshold: int = 30
+    """Requests scored below this (likely automated) get a managed challenge."""
+
+    def __post_init__(self) -> None:
+        regions = [o.region for o in self.origins]
+        if len(set(regions)) != len(regions):
+            raise ValueError(f"one origin per region: {regions}")
+        if not self.hostnames:
+            raise ValueError("at least one public hostname")
+        if not set(regions) - self.drained:
+            raise ValueError("every region is drained: the load balancer would have no pool")
+        if self.primary_region not in regions:
+            raise ValueError(f"primary region {self.primary_region} has no origin")
+        for region in regions:
+            site(region)  # fails with the fix if the geography table lacks the region
+
+    @property
+    def in_rotation(self) -> list[str]:
+        return [o.region for o in self.origins if o.region not in self.drained]
+
+
+class CloudflareEdge(pulumi.ComponentResource):
+    """The Cloudflare edge of one environment (see the module docstring)."""
+
+    regions_in_rotation: list[str]
+    hostnames: list[str]
+    rate_limits: dict[str, int]
+    pool_ids: dict[str, pulumi.Output[str]]
+    load_balancer_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: CloudflareEdgeArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:edge:CloudflareEdge", name, None, opts)
+        self._args = args
+        child = pulumi.ResourceOptions(parent=self)
+        zone_id = args.zone_id
+
+        settings = [
+            cloudflare.ZoneSetting(
+                f"{name}-{setting_id.replace('_', '-')}",
+                zone_id=zone_id,
+                setting_id=setting_id,
+                value=value,
+                opts=child,
+            )
+            for setting_id, value in ZONE_SETTINGS
+        ]
+
+        managed = cloudflare.Ruleset(
+            f"{name}-waf-managed",
+            zone_id=zone_id,
+            kind="zone",
+            phase=MANAGED_WAF_PHASE,
+            name="meridian managed WAF",
+            description="Cloudflare Managed Ruleset and OWASP Core Ruleset, blocking",
+            rules=self._managed_waf_rules(),
+            opts=child,
+        )
+        custom = cloudflare.Ruleset(
+            f"{name}-waf-custom",
+            zone_id=zone_id,
+            kind="zone",
+            phase=CUSTOM_WAF_PHASE,
+            name="meridian custom WAF",
+            description="SSRF to metadata addresses, path traversal, internal routes, bots",
+            rules=self._custom_waf_rules(),
+            opts=child,
+        )
+        limits = cloudflare.Ruleset(
+            f"{name}-rate-limits",
+            zone_id=zone_id,
+            kind="zone",
+            phase=RATE_LIMIT_PHASE,
+            name="meridian rate limits",
+            description="Per-route limits from the API routing table (stacks/data/api_routes.json)",
+            rules=self._rate_limit_rules(),
+            opts=child,
+        )
+        cache = cloudflare.Ruleset(
+            f"{name}-cache",
+            zone_id=zone_id,
+            kind="zone",
+            phase=CACHE_PHASE,
+            name="meridian cache rules",
+            description="Immutable assets 1 year, HTML s-maxage 300, API bypass",
+            rules=self._cache_rules(),
+            opts=child,
+        )
+        cloudflare.TieredCache(f"{name}-tiered-cache", zone_id=zone_id, value="on", opts=child)
+        cloudflare.BotManagement(
+            f"{name}-bots",
+            zone_id=zone_id,
+            enable_js=True,
+            auto_update_model=True,
+            ai_bots_protection="block",
+            suppress_session_score=False,
+            opts=child,
+        )
+        origin_pulls = cloudflare.AuthenticatedOriginPullsSettings(
+            f"{name}-origin-pulls", zone_id=zone_id, enabled=True, opts=child
+        )
+
+        monitor = cloudflare.LoadBalancerMonitor(
+            f"{name}-monitor",
+            account_id=args.account_id,
+            type="https",
+            method="GET",
+            path=args.health_path,
+            port=443,
+            expected_codes="200",
+            header={"Host": [args.hostnames[0]]},
+            allow_insecure=False,
+            follow_redirects=False,
+            interval=10,
+            timeout=2,
+            retries=1,
+            consecutive_down=2,
+            consecutive_up=2,
+            description=f"{args.names.prefix}: HTTPS {args.health_path} on every region's ingress",
+            opts=child,
+        )
+        pools: dict[str, cloudflare.LoadBalancerPool] = {}
+        for origin in args.origins:
+            where = site(origin.region)
+            drained = origin.region in args.drained
+            pools[origin.region] = cloudflare.LoadBalancerPool(
+                f"{name}-pool-{origin.region}",
+                account_id=args.account_id,
+                name=args.names.physical("edge", origin.region),
+                description=f"{origin.region} ingress" + (" (drained)" if drained else ""),
+                enabled=not drained,
+                minimum_origins=1,
+                monitor=monitor.id,
+                check_regions=[where.check_region],
+                latitude=where.latitude,
+                longitude=where.longitude,
+                origins=[
+                    {
+                        "name": origin.region,
+                        "address": origin.hostname,
+                        "port": 443,
+                        "enabled": True,
+                        "weight": 1,
+                        # The ingress gateway serves the public hostname's certificate (Full
+                        # strict): Cloudflare connects with that SNI and Host.
+                        "header": {"hosts": [args.hostnames[0]]},
+                    }
+                ],
+                opts=child,
+            )
+        rotation = args.in_rotation
+        fallback = args.primary_region if args.primary_region in rotation else rotation[0]
+        ordered = self._by_preference(rotation, args.primary_region)
+        load_balancer = cloudflare.LoadBalancer(
+            f"{name}-lb",
+            zone_id=zone_id,
+            name=args.hostnames[0],
+            description=f"{args.names.prefix}: {args.steering} steering over {len(rotation)} "
+            "regions",
+            proxied=True,
+            enabled=True,
+            steering_policy=args.steering,
+            default_pools=[pools[r].id for r in ordered],
+            fallback_pool=pools[fallback].id,
+            region_pools={
+                code: [pools[r].id for r in pools_by_distance(code, rotation)]
+                for code in sorted(CLOUDFLARE_REGIONS)
+            },
+            location_strategy={"mode": "resolver_ip", "prefer_ecs": "proximity"},
+            adaptive_routing={"failover_across_pools": True},
+            session_affinity="none",
+            rules=self._affinity_rules(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[origin_pulls, *settings]),
+        )
+        for hostname in args.hostnames[1:]:
+            cloudflare.DnsRecord(
+                f"{name}-dns-{hostname}",
+                zone_id=zone_id,
+                name=hostname,
+                type="CNAME",
+                content=args.hostnames[0],
+                proxied=True,
+                ttl=1,  # automatic: proxied records are answered by Cloudflare's anycast
+                comment=f"{args.names.prefix}: served by the {args.hostnames[0]} load balancer",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[load_balancer]),
+            )
+
+        self.regions_in_rotation = rotation
+        self.hostnames = list(args.hostnames)
+        self.rate_limits = {
+            r.id: r.rate_limit_per_minute
+            for r in rate_limited(list(args.routes))
+            if r.rate_limit_per_minute is not None
+        }
+        self.pool_ids = {region: pool.id for region, pool in pools.items()}
+        self.load_balancer_id = load_balancer.id
+        self.rulesets = {
+            MANAGED_WAF_PHASE: managed,
+            CUSTOM_WAF_PHASE: custom,
+            RATE_LIMIT_PHASE: limits,
+            CACHE_PHASE: cache,
+        }
+        self.register_outputs(
+            {
+                "regionsInRotation": rotation,
+                "loadBalancerId": load_balancer.id,
+                "poolIds": self.pool_ids,
+            }
+        )
+
+    @staticmethod
+    def _by_preference(regions: Sequence[str], primary: str) -> list[str]:
+        """Primary first, then the others in manifest order: the default failover order."""
+        return sorted(regions, key=lambda r: (r != primary, list(regions).index(r)))
+
+    def _managed_waf_rules(self) -> list[cloudflare.RulesetRuleArgsDict]:
+        return [
+            {
+                "ref": "cloudflare-managed",
+                "description": "Cloudflare Managed Ruleset",
+                "expression": "true",
+                "action": "execute",
+                "action_parameters": {"id": CLOUDFLARE_MANAGED_RULESET_ID},
+                "enabled": True,
+            },
+            {
+                "ref": "owasp-core",
+                "description": "OWASP Core Ruleset: block at the anomaly score threshold",
+                "expression": "true",
+                "action": "execute",
+                "action_parameters": {
+                    "id": OWASP_CORE_RULESET_ID,
+                    "overrides": {
+                        # paranoia levels 1-2; 3 and 4 trade too many false positives
+                        "categories": [
+                            {"category": "paranoia-level-3", "enabled": False},
+                            {"category": "paranoia-level-4", "enabled": False},
+                        ],
+                        "rules": [
+                            {
+                                "id": OWASP_ANOMALY_SCORE_RULE_ID,
+                                "action": "block",
+                                "score_threshold": self._args.owasp_score_threshold,
+                            }
+                        ],
+                    },
+                },
+                "enabled": True,
+            },
+        ]
+
+    def _custom_waf_rules(self) -> list[cloudflare.RulesetRuleArgsDict]:
+        uri = "lower(url_decode(http.request.uri))"
+        ssrf = " or ".join(f'{uri} contains "{a}"' for a in METADATA_ADDRESSES)
+        traversal = " or ".join(
+            [
+                f'{uri} contains "../"',
+                f'{uri} contains "..\\\\"',
+                'lower(http.request.uri) contains "%2e%2e"',
+                'lower(http.request.uri) contains "%252e"',
+                'http.request.uri contains "%00"',
+                f'{uri} contains "/etc/passwd"',
+                f'{uri} contains "/proc/self/"',
+            ]
+        )
+        rules: list[cloudflare.RulesetRuleArgsDict] = [
+            {
+                "ref": "ssrf-metadata",
+                "description": "SSRF: instance metadata and credential endpoints",
+                "expression": f"({ssrf})",
+                "action": "block",
+                "enabled": True,
+            },
+            {
+                "ref": "path-traversal",
+                "description": "Path traversal and local file inclusion",
+                "expression": f"({traversal})",
+                "action": "block",
+                "enabled": True,
+            },
+        ]
+        internal = [p for r in self._args.routes if r.internal for p in r.paths]
+        if internal:
+            paths = " ".join(f'"{p}"' for p in internal)
+            rules.append(
+                {
+                    "ref": "internal-routes",
+                    "description": "Internal routes (health checks, metrics) never pass the edge",
+                    "expression": f"(http.request.uri.path in {{{paths}}})",
+                    "action": "block",
+                    "enabled": True,
+                }
+            )
+        rules.append(
+            {
+                "ref": "likely-bots",
+                "description": "Bot management: challenge likely automated, unverified clients",
+                "expression": (
+                    f"(cf.bot_management.score lt {self._args.bot_score_threshold} and not "
+                    "cf.bot_management.verified_bot and not cf.bot_management.static_resource)"
+                ),
+                "action": "managed_challenge",
+                "enabled": True,
+            }
+        )
+        return rules
+
+    def _rate_limit_rules(self) -> list[cloudflare.RulesetRuleArgsDict]:
+        rules: list[cloudflare.RulesetRuleArgsDict] = []
+        for route in rate_limited(list(self._args.routes)):
+            assert route.rate_limit_per_minute is not None
+            rules.append(
+                {
+                    "ref": f"rate-limit-{route.id}",
+                    "description": f"{route.method} {', '.join(route.paths)} -> {route.service}: "
+                    f"{route.rate_limit_per_minute}/min per client IP",
+                    "expression": cloudflare_match(route),
+                    "action": "block",
+                    "action_parameters": {
+                        "response": {
+                            "status_code": 429,
+                            "content_type": "application/json",
+                            "content": '{"error":"rate limit exceeded","retryAfterSeconds":60}',
+                        }
+                    },
+                    "ratelimit": {
+                        "characteristics": ["cf.colo.id", "ip.src"],
+                        "period": 60,
+                        "requests_per_period": route.rate_limit_per_minute,
+                        "mitigation_timeout": 60,
+                    },
+                    "enabled": True,
+                }
+            )
+        return rules
+
+    def _cache_rules(self) -> list[cloudflare.RulesetRuleArgsDict]:
+        api_paths = sorted({p for r in self._args.routes for p in r.paths} | {"/api/"})
+        extensions = " ".join(f'"{e}"' for e in IMMUTABLE_EXTENSIONS)
+        # Every matching rule applies in order and later ones win: the API bypass comes last.
+        return [
+            {
+                "ref": "cache-immutable-assets",
+                "description": "Fingerprinted assets: cache one year at the edge and in browsers",
+                "expression": f"(http.request.uri.path.extension in {{{extensions}}})",
+                "action": "set_cache_settings",
+                "action_parameters": {
+                    "cache": True,
+                    "edge_ttl": {"mode": "override_origin", "default": ONE_YEAR},
+                    "browser_ttl": {"mode": "override_origin", "default": ONE_YEAR},
+                },
+                "enabled": True,
+            },
+            {
+                "ref": "cache-html",
+                "description": "HTML: shared caches keep it 300 s (s-maxage), browsers revalidate",
+                "expression": (
+                    '(http.request.uri.path.extension in {"html" ""} and '
+                    'not starts_with(http.request.uri.path, "/api/"))'
+                ),
+                "action": "set_cache_settings",
+                "action_parameters": {
+                    "cache": True,
+                    "edge_ttl": {"mode": "override_origin", "default": HTML_EDGE_SECONDS},
+                    "browser_ttl": {"mode": "respect_origin"},
+                    "serve_stale": {"disable_stale_while_updating": False},
+                },
+                "enabled": True,
+            },
+            {
+                "ref": "cache-bypass-api",
+                "description": "API, GraphQL and WebSocket routes are never cached at the edge",
+                "expression": cloudflare_path_match(tuple(api_paths)),
+                "action": "set_cache_settings",
+                "action_parameters": {"cache": False},
+                "enabled": True,
+            },
+        ]
+
+    def _affinity_rules(self) -> list[cloudflare.LoadBalancerRuleArgsDict]:
+        sticky = [r for r in self._args.routes if r.sticky]
+        if not sticky:
+            return []
+        paths = tuple(p for r in sticky for p in r.paths)
+        return [
+            {
+                "name": "websocket-session-affinity",
+                "condition": cloudflare_path_match(paths),
+                "priority": 0,
+                "overrides": {
+                    # ip_cookie: the first origin is chosen by client IP (stable), then pinned
+                    # by cookie; 30 s drain matches the ingress's connection draining.
+                    "session_affinity": "ip_cookie",
+                    "session_affinity_ttl": 1800,
+                    "session_affinity_attributes": {
+                        "samesite": "Strict",
+                        "secure": "Always",
+                        "drain_duration": 30,
+                        "zero_downtime_failover": "sticky",
+                    },
+                },
+            }
+        ]

@@ -1,0 +1,666 @@
+"""Karpenter: the node autoscaler of every pool except `system`.
+
+What it creates, in one region:
+- the controller's IAM role through `WorkloadIdentity` (Pod Identity for karpenter/karpenter),
+  with exactly the statements of Karpenter's reference CloudFormation policy (v1.14,
+  website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml):
+  every write scoped by the cluster tags Karpenter puts on what it creates
+  (`kubernetes.io/cluster/<cluster>=owned`, `eks:eks-cluster-name`, `karpenter.sh/nodepool`),
+  reads limited to the region, PassRole only for the node role, plus use of the compute key for
+  the encrypted root volumes (only through EC2);
+- the interruption queue (SQS, SSE with SQS-managed keys, TLS only; EventBridge may send to it
+  only from its own rules) and the five EventBridge rules Karpenter handles (spot interruption,
+  rebalance recommendation, instance state change, AWS Health scheduled change, capacity
+  reservation interruption);
+- the `karpenter` namespace (Pod Security `restricted`) and the controller from its pinned chart:
+  2 replicas on the `system` pool (toleration `CriticalAddonsOnly`; the chart's own affinity keeps
+  it off Karpenter nodes), region and cluster endpoint given explicitly because pods cannot reach
+  instance metadata (hop limit 1);
+- per pool an `EC2NodeClass` (karpenter.k8s.aws/v1) and a `NodePool` (karpenter.sh/v1).
+
+Example::
+
+    karpenter = Karpenter("karpenter", KarpenterArgs(
+        names=names, region="us-east-1", account_id="123456789012", partition="aws",
+        cluster_name=cluster.name, cluster_endpoint=cluster.endpoint,
+        node_role_arn=role.arn, node_role_name=role.name, compute_key_arn=key.arn,
+        compute_key_id=key.arn, security_group_ids=[cluster.node_security_group_id],
+        chart=HELM_CHARTS["karpenter"], ami_alias="al2023@v20260714",
+        pools=[KarpenterPool(name="general", subnet_ids=cluster.node_subnet_ids, ...)],
+        kubernetes_provider=cluster.provider, tags={"meridian:cluster": "meridian-prod-use1-eks"}),
+        opts=pulumi.ResourceOptions(parent=nodes, providers=[aws_provider, cluster.provider]))
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.eks.gpu import HelmChartRef
+from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from components.naming import Names
+
+NAMESPACE = "karpenter"
+SERVICE_ACCOUNT = "karpenter"
+NODEPOOL_API = "karpenter.sh/v1"
+NODECLASS_API = "karpenter.k8s.aws/v1"
+
+INTERRUPTION_EVENTS: Mapping[str, dict[str, list[str]]] = {
+    "scheduled-change": {"source": ["aws.health"], "detail-type": ["AWS Health Event"]},
+    "spot-interruption": {
+        "source": ["aws.ec2"],
+        "detail-type": ["EC2 Spot Instance Interruption Warning"],
+    },
+    "rebalance": {"source": ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"]},
+    "instance-state-change": {
+        "source": ["aws.ec2"],
+        "detail-type": ["EC2 Instance State-change Notification"],
+    },
+    "capacity-reservation-interruption": {
+        "source": ["aws.ec2"],
+        "detail-type": ["EC2 Capacity Reservation Instance Interruption Warning"],
+    },
+}
+"""The EventBridge rules of Karpenter's reference template, by Meridian's name for them."""
+
+
+@dataclass(frozen=True)
+class Taint:
+    key: str
+    value: str
+    effect: str = "NoSchedule"
+
+    def to_k8s(self) -> dict[str, str]:
+        return {"key": self.key, "value": self.value, "effect": self.effect}
+
+
+@dataclass(frozen=True)
+class KarpenterPool:
+    """One Karpenter pool: a NodePool and the EC2NodeClass it launches from."""
+
+    name: str
+    requirements: Sequence[Mapping[str, Any]]
+    """NodePool requirements (well-known labels: arch, instance type/family, capacity type)."""
+    max_nodes: int
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    taints: Sequence[Taint] = ()
+    root_volume_gib: int = 100
+    consolidation_policy: str = "WhenEmptyOrUnderutilized"
+    consolidate_after: str = "5m"
+    expire_after: str = "720h"
+    disruption_budget: str = "10%"
+    network_interfaces: Sequence[Mapping[str, Any]] = ()
+    """EC2NodeClass networkInterfaces (EFA for the training pool); empty: one ENA interface."""
+    placement_group_id: pulumi.Input[str] | None = None
+    capacity_reservation_id: str | None = None
+    weight: int | None = None
+
+
+@dataclass(frozen=True)
+class KarpenterArgs:
+    names: Names
+    region: str
+    account_id: str
+    partition: str
+    cluster_name: pulumi.Input[str]
+    cluster_endpoint: pulumi.Input[str]
+    node_role_arn: pulumi.Input[str]
+    node_role_name: pulumi.Input[str]
+    compute_key_arn: pulumi.Input[str]
+    """The region's compute KMS key: root volumes are encrypted with it."""
+    security_group_ids: Sequence[pulumi.Input[str]]
+    chart: HelmChartRef
+    ami_alias: str
+    """EC2NodeClass AMI alias, pinned (e.g. `al2023@v20260714`), never `@latest`."""
+    pools: Sequence[KarpenterPool]
+    kubernetes_provider: k8s.Provider
+    """The cluster's Kubernetes provider: every Kubernetes object and release here uses it."""
+    tags: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Tags for everything Karpenter creates (instances, volumes, ENIs, launch templates)."""
+    replicas: int = 2
+    reserved_enis: int = 0
+    """`settings.reservedENIs`: 1 with VPC CNI custom networking (pods off the primary ENI)."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """What the controller must wait for (the system pool: it runs there)."""
+
+    def __post_init__(self) -> None:
+        if self.ami_alias.endswith("@latest"):
+            raise ValueError("pin the AMI alias to a release (al2023@v<date>), not @latest")
+        names = [p.name for p in self.pools]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate Karpenter pool names: {names}")
+
+
+def controller_policies(
+    *,
+    cluster: str,
+    region: str,
+    account: str,
+    partition: str,
+    node_role_arn: str,
+    queue_arn: str,
+    compute_key_arn: str,
+) -> dict[str, dict[str, Any]]:
+    """The controller's IAM policies (name -> document), as Karpenter's reference template
+    states them for `cluster`, plus use of the compute key through EC2 for root volumes."""
+    arn = f"arn:{partition}:ec2:{region}"
+    owned = {f"aws:ResourceTag/kubernetes.io/cluster/{cluster}": "owned"}
+    tagged_pool = {"aws:ResourceTag/karpenter.sh/nodepool": "*"}
+    request_owned = {
+        f"aws:RequestTag/kubernetes.io/cluster/{cluster}": "owned",
+        "aws:RequestTag/eks:eks-cluster-name": cluster,
+    }
+    launched = [
+        f"{arn}:*:{kind}/*"
+        for kind in (
+            "fleet",
+            "instance",
+            "volume",
+            "network-interface",
+            "launch-template",
+            "spot-instances-request",
+        )
+    ]
+    instance_profiles = f"arn:{partition}:iam::{account}:instance-profile/*"
+    region_tag = {"aws:ResourceTag/topology.kubernetes.io/region": region}
+    request_region_tag = {"aws:RequestTag/topology.kubernetes.io/region": region}
+
+    def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+        return {"Version": "2012-10-17", "Statement": list(statements)}
+
+    return {
+        "node-lifecycle": doc(
+            {
+                "Sid": "AllowScopedEC2InstanceAccessActions",
+                "Effect": "Allow",
+                "Resource": [
+                    f"{arn}::image/*",
+                    f"{arn}::snapshot/*",
+                    f"{arn}:*:security-group/*",
+                    f"{arn}:*:subnet/*",
+                    f"{arn}:*:capacity-reservation/*",
+                    f"{arn}:*:placement-group/*",
+                ],
+                "Action": ["ec2:RunInstances", "ec2:CreateFleet"],
+            },
+            {
+                "Sid": "AllowScopedEC2LaunchTemplateAccessActions",
+                "Effect": "Allow",
+                "Resource": f"{arn}:*:launch-template/*",
+                "Action": ["ec2:RunInstances", "ec2:CreateFleet"],
+                "Condition": {"StringEquals": owned, "StringLike": tagged_pool},
+            },
+            {
+                "Sid": "AllowScopedEC2InstanceActionsWithTags",
+                "Effect": "Allow",
+                "Resource": launched,
+                "Action": ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
+                "Condition": {
+                    "StringEquals": request_owned,
+                    "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"},
+                },
+            },
+            {
+                "Sid": "AllowScopedResourceCreationTagging",
+                "Effect": "Allow",
+                "Resource": launched,
+                "Action": "ec2:CreateTags",
+                "Condition": {
+                    "StringEquals": {
+                        **request_owned,
+                        "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"],
+                    },
+                    "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"},
+                },
+            },
+            {
+                "Sid": "AllowScopedResourceTagging",
+                "Effect": "Allow",
+                "Resource": f"{arn}:*:instance/*",
+                "Action": "ec2:CreateTags",
+                "Condition": {
+                    "StringEquals": owned,
+                    "StringLike": tagged_pool,
+                    "StringEqualsIfExists": {"aws:RequestTag/eks:eks-cluster-name": cluster},
+                    "ForAllValues:StringEquals": {
+                        "aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]
+                    },
+                },
+            },
+            {
+                "Sid": "AllowScopedDeletion",
+                "Effect": "Allow",
+                "Resource": [f"{arn}:*:instance/*", f"{arn}:*:launch-template/*"],
+                "Action": ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
+                "Condition": {"StringEquals": owned, "StringLike": tagged_pool},
+            },
+            {
+                # Root volumes are encrypted with the compute key: launching them needs the key,
+                # only through EC2 and only for grants to AWS resources.
+                "Sid": "AllowComputeKeyForEncryptedVolumes",
+                "Effect": "Allow",
+                "Resource": compute_key_arn,
+                "Action": [
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:Decrypt",
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                ],
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"ec2.{region}.amazonaws.com"},
+                    "Bool": {"kms:GrantIsForAWSResource": "true"},
+                },
+            },
+        ),
+        "iam-integration": doc(
+            {
+                "Sid": "AllowPassingInstanceRole",
+                "Effect": "Allow",
+                "Resource": node_role_arn,
+                "Action": "iam:PassRole",
+                "Condition": {"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com"]}},
+            },
+            {
+                "Sid": "AllowScopedInstanceProfileCreationActions",
+                "Effect": "Allow",
+                "Resource": instance_profiles,
+                "Action": ["iam:CreateInstanceProfile"],
+                "Condition": {
+                    "StringEquals": {**request_owned, **request_region_tag},
+                    "StringLike": {"aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"},
+                },
+            },
+            {
+                "Sid": "AllowScopedInstanceProfileTagActions",
+                "Effect": "Allow",
+                "Resource": instance_profiles,
+                "Action": ["iam:TagInstanceProfile"],
+                "Condition": {
+                    "StringEquals": {**owned, **region_tag, **request_owned, **request_region_tag},
+                    "StringLike": {
+                        "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*",
+                        "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*",
+                    },
+                },
+            },
+            {
+                "Sid": "AllowScopedInstanceProfileActions",
+                "Effect": "Allow",
+                "Resource": instance_profiles,
+                "Action": [
+                    "iam:AddRoleToInstanceProfile",
+                    "iam:RemoveRoleFromInstanceProfile",
+                    "iam:DeleteInstanceProfile",
+                ],
+                "Condition": {
+                    "StringEquals": {**owned, **region_tag},
+                    "StringLike": {"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*"},
+                },
+            },
+        ),
+        "eks-and-interruption": doc(
+            {
+                "Sid": "AllowAPIServerEndpointDiscovery",
+                "Effect": "Allow",
+                "Resource": f"arn:{partition}:eks:{region}:{account}:cluster/{cluster}",
+                "Action": "eks:DescribeCluster",
+            },
+            {
+                "Sid": "AllowInterruptionQueueActions",
+                "Effect": "Allow",
+                "Resource": queue_arn,
+                "Action": ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
+            },
+        ),
+        "resource-discovery": doc(
+            {
+                "Sid": "AllowRegionalReadActions",
+                "Effect": "Allow",
+                "Resource": "*",
+                "Action": [
+                    "ec2:DescribeCapacityReservations",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeInstanceStatus",
+                    "ec2:DescribeInstanceTypeOfferings",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplates",
+                    "ec2:DescribePlacementGroups",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeSpotPriceHistory",
+                    "ec2:DescribeSubnets",
+                ],
+                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+            },
+            {
+                "Sid": "AllowSSMReadActions",
+                "Effect": "Allow",
+                "Resource": f"arn:{partition}:ssm:{region}::parameter/aws/service/*",
+                "Action": "ssm:GetParameter",
+            },
+            {
+                "Sid": "AllowPricingReadActions",
+                "Effect": "Allow",
+                "Resource": "*",
+                "Action": "pricing:GetProducts",
+            },
+            {
+                "Sid": "AllowUnscopedInstanceProfileListAction",
+                "Effect": "Allow",
+                "Resource": "*",
+                "Action": "iam:ListInstanceProfiles",
+            },
+            {
+                "Sid": "AllowInstanceProfileReadActions",
+                "Effect": "Allow",
+                "Resource": instance_profiles,
+                "Action": "iam:GetInstanceProfile",
+            },
+        ),
+    }
+
+
+def queue_policy(queue_arn: str, rule_arns: Sequence[str]) -> dict[str, Any]:
+    """EventBridge may send only from Karpenter's rules; nothing over plain HTTP."""
+    return {
+        "Version": "2012-10-17",
+        "Id": "EC2InterruptionPolicy",
+        "Statement": [
+            {
+                "Sid": "EventBridgeRulesOfThisCluster",
+                "Effect": "Allow",
+                "Principal": {"Service": ["events.amazonaws.com", "sqs.amazonaws.com"]},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": list(rule_arns)}},
+            },
+            {
+                "Sid": "DenyHTTP",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sqs:*",
+                "Resource": queue_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+
+
+def controller_values(
+    *,
+    cluster_name: str,
+    cluster_endpoint: str,
+    queue_name: str,
+    region: str,
+    replicas: int,
+    reserved_enis: int = 0,
+) -> dict[str, Any]:
+    """Chart values (karpenter 1.14 charts/karpenter/values.yaml)."""
+    return {
+        "replicas": replicas,
+        "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
+        "settings": {
+            "clusterName": cluster_name,
+            "clusterEndpoint": cluster_endpoint,
+            "interruptionQueue": queue_name,
+            "reservedENIs": str(reserved_enis),
+        },
+        "controller": {
+            # Pods cannot reach instance metadata (hop limit 1): the region comes from here.
+            "env": [{"name": "AWS_REGION", "value": region}],
+            "resources": {
+                "requests": {"cpu": "1", "memory": "1Gi"},
+                "limits": {"cpu": "1", "memory": "1Gi"},
+            },
+        },
+        # On the system pool: it tolerates CriticalAddonsOnly; the chart's default affinity
+        # (karpenter.sh/nodepool DoesNotExist) keeps it off the nodes it manages.
+        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+        "nodeSelector": {"kubernetes.io/os": "linux", "meridian.io/pool": "system"},
+        "podDisruptionBudget": {"name": "karpenter", "maxUnavailable": 1},
+        "priorityClassName": "system-cluster-critical",
+    }
+
+
+class Karpenter(pulumi.ComponentResource):
+    """Karpenter's controller, its IAM and interruption queue, and one NodePool per pool."""
+
+    identity: WorkloadIdentity
+    queue: aws.sqs.Queue
+    release: k8s.helm.v3.Release
+    node_classes: dict[str, k8s.apiextensions.CustomResource]
+    node_pools: dict[str, k8s.apiextensions.CustomResource]
+
+    def __init__(
+        self, name: str, args: KarpenterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:kubernetes:Karpenter", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        kube = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider)
+        names = args.names
+
+        self.queue = aws.sqs.Queue(
+            f"{name}-interruptions",
+            name=names.physical("karpenter", max_length=80),
+            message_retention_seconds=300,
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
+        rules: list[aws.cloudwatch.EventRule] = []
+        for event, pattern in INTERRUPTION_EVENTS.items():
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{event}",
+                name=names.physical("karpenter", event, max_length=64),
+                description=f"Karpenter interruption handling: {pattern['detail-type'][0]}",
+                event_pattern=json.dumps(pattern),
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{event}-target",
+                rule=rule.name,
+                target_id="KarpenterInterruptionQueueTarget",
+                arn=self.queue.arn,
+                opts=child,
+            )
+            rules.append(rule)
+        aws.sqs.QueuePolicy(
+            f"{name}-interruptions-policy",
+            queue_url=self.queue.url,
+            policy=pulumi.Output.all(self.queue.arn, *[r.arn for r in rules]).apply(
+                lambda arns: json.dumps(queue_policy(arns[0], arns[1:]))
+            ),
+            opts=child,
+        )
+
+        self.identity = WorkloadIdentity(
+            f"{name}-controller",
+            WorkloadIdentityArgs(
+                names=names,
+                cluster_name=args.cluster_name,
+                namespace=NAMESPACE,
+                service_account=SERVICE_ACCOUNT,
+            ),
+            opts=child,
+        )
+        documents = pulumi.Output.all(
+            args.cluster_name, args.node_role_arn, self.queue.arn, args.compute_key_arn
+        ).apply(
+            lambda v: controller_policies(
+                cluster=v[0],
+                region=args.region,
+                account=args.account_id,
+                partition=args.partition,
+                node_role_arn=v[1],
+                queue_arn=v[2],
+                compute_key_arn=v[3],
+            )
+        )
+        policies: list[pulumi.Resource] = []
+        for what in (
+            "node-lifecycle",
+            "iam-integration",
+            "eks-and-interruption",
+            "resource-discovery",
+        ):
+            policies.append(
+                aws.iam.RolePolicy(
+                    f"{name}-{what}",
+                    role=self.identity.role.id,
+                    policy=documents.apply(
+                        lambda d, w=what: json.dumps(d[w], separators=(",", ":"))
+                    ),
+                    opts=pulumi.ResourceOptions(parent=self.identity),
+                )
+            )
+
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=NAMESPACE,
+                labels={
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    "meridian.io/component": "karpenter",
+                },
+            ),
+            opts=kube,
+        )
+        self.release = k8s.helm.v3.Release(
+            f"{name}-release",
+            name="karpenter",
+            chart=f"{args.chart.repository}/{args.chart.chart}",
+            version=args.chart.version,
+            namespace=NAMESPACE,
+            create_namespace=False,
+            atomic=True,
+            cleanup_on_fail=True,
+            values=pulumi.Output.all(
+                args.cluster_name, args.cluster_endpoint, self.queue.name
+            ).apply(
+                lambda v: controller_values(
+                    cluster_name=v[0],
+                    cluster_endpoint=v[1],
+                    queue_name=v[2],
+                    region=args.region,
+                    replicas=args.replicas,
+                    reserved_enis=args.reserved_enis,
+                )
+            ),
+            opts=pulumi.ResourceOptions.merge(
+                kube,
+                pulumi.ResourceOptions(
+                    depends_on=[namespace, self.identity, *policies, *args.depends_on]
+                ),
+            ),
+        )
+
+        self.node_classes = {}
+        self.node_pools = {}
+        after_release = pulumi.ResourceOptions.merge(
+            kube, pulumi.ResourceOptions(depends_on=[self.release])
+        )
+        for pool in args.pools:
+            node_class = k8s.apiextensions.CustomResource(
+                f"{name}-{pool.name}-nodeclass",
+                api_version=NODECLASS_API,
+                kind="EC2NodeClass",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=pool.name),
+                spec=self._node_class_spec(args, pool),
+                opts=after_release,
+            )
+            node_pool = k8s.apiextensions.CustomResource(
+                f"{name}-{pool.name}-nodepool",
+                api_version=NODEPOOL_API,
+                kind="NodePool",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=pool.name),
+                spec=node_pool_spec(pool),
+                opts=pulumi.ResourceOptions.merge(
+                    kube, pulumi.ResourceOptions(depends_on=[self.release, node_class])
+                ),
+            )
+            self.node_classes[pool.name] = node_class
+            self.node_pools[pool.name] = node_pool
+
+        self.register_outputs(
+            {
+                "roleArn": self.identity.role.arn,
+                "interruptionQueueUrl": self.queue.url,
+                "pools": [p.name for p in args.pools],
+            }
+        )
+
+    @staticmethod
+    def _node_class_spec(args: KarpenterArgs, pool: KarpenterPool) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "role": args.node_role_name,
+            "amiSelectorTerms": [{"alias": args.ami_alias}],
+            "subnetSelectorTerms": pulumi.Output.from_input(pool.subnet_ids).apply(
+                lambda ids: [{"id": i} for i in ids]
+            ),
+            "securityGroupSelectorTerms": [{"id": sg} for sg in args.security_group_ids],
+            "associatePublicIPAddress": False,
+            "metadataOptions": {
+                "httpEndpoint": "enabled",
+                "httpProtocolIPv6": "disabled",
+                "httpPutResponseHopLimit": 1,
+                "httpTokens": "required",
+            },
+            "blockDeviceMappings": [
+                {
+                    # The AL2023 EKS AMIs' root device.
+                    "deviceName": "/dev/xvda",
+                    "rootVolume": True,
+                    "ebs": {
+                        "volumeSize": f"{pool.root_volume_gib}Gi",
+                        "volumeType": "gp3",
+                        "encrypted": True,
+                        "kmsKeyID": args.compute_key_arn,
+                        "deleteOnTermination": True,
+                    },
+                }
+            ],
+            "tags": {**args.tags, "meridian:pool": pool.name},
+        }
+        if pool.network_interfaces:
+            spec["networkInterfaces"] = [dict(i) for i in pool.network_interfaces]
+        if pool.placement_group_id is not None:
+            spec["placementGroupSelector"] = {"id": pool.placement_group_id}
+        if pool.capacity_reservation_id is not None:
+            spec["capacityReservationSelectorTerms"] = [{"id": pool.capacity_reservation_id}]
+        return spec
+
+
+def node_pool_spec(pool: KarpenterPool) -> dict[str, Any]:
+    """The NodePool (karpenter.sh/v1): requirements, labels, taints, limits, disruption."""
+    template_spec: dict[str, Any] = {
+        "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": pool.name},
+        "requirements": [dict(r) for r in pool.requirements],
+        "expireAfter": pool.expire_after,
+    }
+    if pool.taints:
+        template_spec["taints"] = [t.to_k8s() for t in pool.taints]
+    spec: dict[str, Any] = {
+        "template": {
+            "metadata": {"labels": {"meridian.io/pool": pool.name, **pool.labels}},
+            "spec": template_spec,
+        },
+        # Karpenter keeps no node count; only its ceiling is declared, so nothing here is a
+        # number the next `pulumi up` could fight over.
+        "limits": {"nodes": str(pool.max_nodes)},
+        "disruption": {
+            "consolidationPolicy": pool.consolidation_policy,
+            "consolidateAfter": pool.consolidate_after,
+            "budgets": [{"nodes": pool.disruption_budget}],
+        },
+    }
+    if pool.weight is not None:
+        spec["weight"] = pool.weight
+    return spec

@@ -1,0 +1,19 @@
+"""The lakehouse layer: medallion buckets, catalog, Athena, Lake Formation, Kafka -> bronze, and
+the replica of the lake in the paired region."""
+
+from components.lakehouse.lakehouse import (
+    Lakehouse,
+    LakehouseArgs,
+    LakeLifecycleArgs,
+    bucket_name,
+)
+from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
+
+__all__ = [
+    "LakeLifecycleArgs",
+    "LakeReplica",
+    "LakeReplicaArgs",
+    "Lakehouse",
+    "LakehouseArgs",
+    "bucket_name",
+]

@@ -1,0 +1,342 @@
+"""LakeReplica: this region's lake buckets replicated to the paired region, into replica buckets
+this stack owns there, with S3 Replication Time Control (15-minute SLA, metrics on).
+
+Why own replica buckets (not the peer's lake buckets): replication cannot rename keys, so two
+regions' `gold/fct_orders/...` would overwrite each other in one bucket; and a stack that owns
+both ends needs no other stack to exist first (S3 refuses a replication configuration whose
+destination bucket does not exist yet, and regional stacks deploy in parallel after the primary).
+Every piece in the paired region sets `region=` that region (pulumi-aws 7's per-resource region on
+the stack's own provider):
+
+- a customer-managed key for the replicas (the KeyRing's storage-key policy, in that region),
+- per replicated zone a bucket: versioned, owner-enforced, public access blocked, TLS-only, SSE-KMS
+  with a bucket key, the same lifecycle; the compliance replica with Object Lock like its source;
+- here: one least-privilege role and a replication configuration on each source bucket (delete
+  markers replicated, except from the WORM compliance bucket);
+- two-way: each replica replicates back to its source with replica-modification sync, so objects
+  written to the replica during a failover return to the source region on failback (S3 does not
+  replicate a replica again, so nothing loops).
+
+Example::
+
+    LakeReplica("lake-replica", LakeReplicaArgs(
+        names=names, source_region="eu-west-1", target_region="us-east-1",
+        sources={"gold": lake.buckets["gold"].bucket}, source_key_arn=storage_key,
+        account_id=account_id, lifecycle={"gold": rules}), opts=in_region)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.eks.workload_identity import policy_document, statement
+from components.keyring import KeyClass, KeyRingArgs, key_policy
+from components.naming import Names, region_code
+from components.secure_bucket import tls_only_statement
+
+RTC_MINUTES = 15
+"""S3 Replication Time Control's SLA and metrics threshold: the only value S3 accepts."""
+
+
+@dataclass(frozen=True)
+class LakeReplicaArgs:
+    names: Names
+    source_region: str
+    target_region: str
+    sources: Mapping[str, aws.s3.Bucket]
+    """zone -> source bucket (versioned)."""
+    source_key_arn: pulumi.Input[str]
+    account_id: str
+    lifecycle: Mapping[str, Sequence[aws.s3.BucketLifecycleConfigurationRuleArgsDict]] = field(
+        default_factory=dict
+    )
+    object_lock: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    """zone -> (mode, years) for replicas of Object Lock buckets."""
+    source_versioning: Sequence[pulumi.Resource] = ()
+    partition: str = "aws"
+    replication_time_control: bool = True
+    key_deletion_window_days: int = 30
+    protect: bool = True
+
+
+def replica_bucket_name(names: Names, zone: str, account_id: str) -> str:
+    return names.physical("lake", zone, "replica", account_id)
+
+
+class LakeReplica(pulumi.ComponentResource):
+    key: aws.kms.Key
+    buckets: dict[str, aws.s3.Bucket]
+    configurations: list[aws.s3.BucketReplicationConfig]
+
+    def __init__(
+        self, name: str, args: LakeReplicaArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:data:LakeReplica", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        there = args.target_region
+        src, dst = region_code(args.source_region), region_code(there)
+        ring = KeyRingArgs(
+            names=names,
+            region=there,
+            account_id=args.account_id,
+            partition=args.partition,
+            deletion_window_days=args.key_deletion_window_days,
+        )
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=f"Meridian {names.environment}: replicas of the {args.source_region} "
+            f"lake in {there} (usable via s3)",
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=args.key_deletion_window_days,
+            policy=json.dumps(key_policy(ring, KeyClass.STORAGE)),
+            region=there,
+            tags={"Name": names.display("kms", "lake-replica", dst)},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/meridian/{names.environment}/{args.source_region}/lake-replica-{dst}",
+            target_key_id=self.key.key_id,
+            region=there,
+            opts=child,
+        )
+        self.buckets = {}
+        versioned: list[pulumi.Resource] = []
+        for zone in args.sources:
+            bucket_name = replica_bucket_name(names, zone, args.account_id)
+            lock = args.object_lock.get(zone)
+            bucket = aws.s3.Bucket(
+                f"{name}-{zone}",
+                bucket=bucket_name,
+                force_destroy=False,
+                object_lock_enabled=lock is not None,
+                region=there,
+                tags={"Name": bucket_name, "meridian:zone": zone, "meridian:replica-of": src},
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            ownership = aws.s3.BucketOwnershipControls(
+                f"{name}-{zone}-ownership",
+                bucket=bucket.id,
+                rule={"object_ownership": "BucketOwnerEnforced"},
+                region=there,
+                opts=child,
+            )
+            block = aws.s3.BucketPublicAccessBlock(
+                f"{name}-{zone}-public-access-block",
+                bucket=bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+                region=there,
+                opts=child,
+            )
+            aws.s3.BucketServerSideEncryptionConfiguration(
+                f"{name}-{zone}-encryption",
+                bucket=bucket.id,
+                rules=[
+                    {
+                        "apply_server_side_encryption_by_default": {
+                            "sse_algorithm": "aws:kms",
+                            "kms_master_key_id": self.key.arn,
+                        },
+                        "bucket_key_enabled": True,
+                    }
+                ],
+                region=there,
+                opts=child,
+            )
+            versioning = aws.s3.BucketVersioning(
+                f"{name}-{zone}-versioning",
+                bucket=bucket.id,
+                versioning_configuration={"status": "Enabled"},
+                region=there,
+                opts=child,
+            )
+            versioned.append(versioning)
+            if args.lifecycle.get(zone):
+                aws.s3.BucketLifecycleConfiguration(
+                    f"{name}-{zone}-lifecycle",
+                    bucket=bucket.id,
+                    rules=list(args.lifecycle[zone]),
+                    region=there,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+                )
+            if lock is not None:
+                aws.s3.BucketObjectLockConfiguration(
+                    f"{name}-{zone}-object-lock",
+                    bucket=bucket.id,
+                    object_lock_enabled="Enabled",
+                    rule={"default_retention": {"mode": lock[0], "years": lock[1]}},
+                    region=there,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+                )
+            aws.s3.BucketPolicy(
+                f"{name}-{zone}-policy",
+                bucket=bucket.id,
+                policy=bucket.arn.apply(
+                    lambda arn: json.dumps(
+                        {"Version": "2012-10-17", "Statement": [tls_only_statement(arn)]}
+                    )
+                ),
+                region=there,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[block, ownership]),
+            )
+            self.buckets[zone] = bucket
+
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=names.physical("lake-crr", src, "to", dst, max_length=64),
+            description=f"S3 replication of the lake {args.source_region} -> {there}",
+            assume_role_policy=policy_document(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "s3.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                    }
+                ]
+            ),
+            opts=child,
+        )
+        sources = [b.arn for b in args.sources.values()]
+        replicas = [b.arn for b in self.buckets.values()]
+        both = [*sources, *replicas]
+        aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=policy_document(
+                [
+                    statement(
+                        ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                        both,
+                        sid="PairedBuckets",
+                    ),
+                    statement(
+                        [
+                            "s3:GetObjectVersionForReplication",
+                            "s3:GetObjectVersionAcl",
+                            "s3:GetObjectVersionTagging",
+                            "s3:GetObjectRetention",
+                            "s3:GetObjectLegalHold",
+                        ],
+                        [b.apply(lambda a: f"{a}/*") for b in both],
+                        sid="PairedObjectsRead",
+                    ),
+                    statement(
+                        ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                        [b.apply(lambda a: f"{a}/*") for b in both],
+                        sid="PairedObjectsWrite",
+                    ),
+                    statement(
+                        ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                        args.source_key_arn,
+                        sid="SourceKeyThroughS3",
+                        condition={
+                            "StringEquals": {
+                                "kms:ViaService": f"s3.{args.source_region}.amazonaws.com"
+                            }
+                        },
+                    ),
+                    statement(
+                        ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                        self.key.arn,
+                        sid="ReplicaKeyThroughS3",
+                        condition={"StringEquals": {"kms:ViaService": f"s3.{there}.amazonaws.com"}},
+                    ),
+                ]
+            ),
+            opts=child,
+        )
+        self.configurations = []
+        for zone, source in args.sources.items():
+            replica = self.buckets[zone]
+            deletes = zone not in args.object_lock
+            self.configurations.append(
+                _replication(
+                    f"{name}-{zone}-replication",
+                    args,
+                    bucket=source,
+                    destination=replica,
+                    key_arn=self.key.arn,
+                    rule_id=f"{zone}-to-{dst}",
+                    deletes=deletes,
+                    region=None,
+                    opts=pulumi.ResourceOptions(
+                        parent=self, depends_on=[*args.source_versioning, *versioned]
+                    ),
+                    role_arn=role.arn,
+                )
+            )
+            self.configurations.append(
+                _replication(
+                    f"{name}-{zone}-failback",
+                    args,
+                    bucket=replica,
+                    destination=source,
+                    key_arn=args.source_key_arn,
+                    rule_id=f"{zone}-back-to-{src}",
+                    deletes=deletes,
+                    region=there,
+                    opts=pulumi.ResourceOptions(
+                        parent=self, depends_on=[*args.source_versioning, *versioned]
+                    ),
+                    role_arn=role.arn,
+                )
+            )
+        self.register_outputs(
+            {"replicaBucketArns": {z: b.arn for z, b in self.buckets.items()}, "roleArn": role.arn}
+        )
+
+
+def _replication(
+    name: str,
+    args: LakeReplicaArgs,
+    *,
+    bucket: aws.s3.Bucket,
+    destination: aws.s3.Bucket,
+    key_arn: pulumi.Input[str],
+    rule_id: str,
+    deletes: bool,
+    region: str | None,
+    role_arn: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.s3.BucketReplicationConfig:
+    rtc = "Enabled" if args.replication_time_control else "Disabled"
+    return aws.s3.BucketReplicationConfig(
+        name,
+        bucket=bucket.id,
+        role=role_arn,
+        rules=[
+            {
+                "id": rule_id,
+                "status": "Enabled",
+                "priority": 1,
+                "filter": {"prefix": ""},
+                "delete_marker_replication": {"status": "Enabled" if deletes else "Disabled"},
+                "source_selection_criteria": {
+                    "sse_kms_encrypted_objects": {"status": "Enabled"},
+                    "replica_modifications": {"status": "Enabled"},
+                },
+                "destination": {
+                    "bucket": destination.arn,
+                    "storage_class": "STANDARD",
+                    "encryption_configuration": {"replica_kms_key_id": key_arn},
+                    "replication_time": {"status": rtc, "time": {"minutes": RTC_MINUTES}},
+                    "metrics": {"status": rtc, "event_threshold": {"minutes": RTC_MINUTES}},
+                },
+            }
+        ],
+        region=region,
+        opts=opts,
+    )

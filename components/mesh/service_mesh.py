@@ -1,0 +1,676 @@
+"""ServiceMesh: the AWS Load Balancer Controller and Istio (base -> cni -> istiod -> gateway) on
+one EKS cluster, zero trust by default, behind an internet-facing NLB that admits only the edge.
+
+Example::
+
+    mesh = ServiceMesh(
+        "mesh",
+        ServiceMeshArgs(
+            names=names, region="us-east-1", cluster=cluster, vpc_id=network.vpc.id,
+            public_subnet_ids=network.public_subnet_ids, backend_cidrs=[vpc_cidr, pod_cidr],
+            edge_ipv4=EDGE.ipv4, edge_ipv6=EDGE.ipv6, aws_services=["sts", "kms", "s3"],
+            charts=HELM_CHARTS, after=addons.ready,
+        ),
+        opts=pulumi.ResourceOptions(provider=aws_provider),
+    )
+    pulumi.export("ingressHostname", mesh.ingress_hostname)
+
+What it builds, and why:
+- The ingress path: an NLB security group admitting TCP 443 from the edge's ranges only (tagged
+  `exposure=edge`, the one SG the policy pack lets face the internet); the AWS Load Balancer
+  Controller (its own Pod Identity role with the controller's published IAM policy) turns the
+  gateway's Service into an internet-facing NLB with IP targets using that SG. TLS terminates at
+  the gateway (Gateway `edge`, SIMPLE, TLS 1.2+); the NLB passes TCP. Controller-created load
+  balancers and security groups carry the cluster's tags (`defaultTags`) so operations can find
+  and drain them before a destroy.
+- Istio from the official charts, one version, ordered base -> cni -> istiod -> gateway. The CNI
+  plugin (in kube-system) sets up traffic redirection, so injected pods need no NET_ADMIN init
+  container and tenant namespaces can enforce Pod Security `restricted`.
+- Zero trust: mesh-wide PeerAuthentication STRICT; a mesh-root AuthorizationPolicy with an empty
+  spec (allow nothing = deny all for every proxy) plus one explicit allow: the gateway accepts
+  connections on its HTTPS port from anywhere (the NLB does not speak mTLS; gateway listeners are
+  not governed by PeerAuthentication, so STRICT stays mesh-wide with no PERMISSIVE exception).
+  What needs no allow, and why: kubelet probes (sidecar probe rewrite is on, so probes reach the
+  pilot-agent on 15020/15021, which no AuthorizationPolicy governs); istiod (no sidecar; proxies
+  reach it on 15012 over its own mTLS; the API server reaches its webhook on 15017).
+- Egress: outbound REGISTRY_ONLY; ServiceEntries for the AWS services workloads reach (this
+  region's endpoints) and for the Pod Identity agent (credentials), nothing else mesh-wide.
+- Webhooks: the control plane reaches istiod (15017, 15012) and the controller's webhook (9443)
+  on the nodes: rules from the cluster security group to the node security group.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.eks.workload_identity import (
+    WorkloadIdentity,
+    WorkloadIdentityArgs,
+)
+from components.mesh.aws_endpoints import AWS_ENDPOINTS, POD_IDENTITY_AGENT_ADDRESS
+from components.naming import Names
+from stacks.versions import HelmChart
+
+ISTIO_NAMESPACE = "istio-system"
+INGRESS_NAMESPACE = "istio-ingress"
+CNI_NAMESPACE = "kube-system"
+GATEWAY_NAME = "istio-ingressgateway"
+GATEWAY_SERVICE_ACCOUNT = GATEWAY_NAME
+GATEWAY_PRINCIPAL = f"cluster.local/ns/{INGRESS_NAMESPACE}/sa/{GATEWAY_SERVICE_ACCOUNT}"
+GATEWAY_HTTPS_PORT = 443
+GATEWAY_TARGET_PORT = 8443
+"""The gateway pod's HTTPS port (unprivileged); the Service maps 443 -> 8443."""
+GATEWAY_STATUS_PORT = 15021
+LBC_NAMESPACE = "kube-system"
+LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
+TLS_SECRET = "edge-tls"
+"""The gateway's certificate (kubernetes.io/tls Secret in istio-ingress), issued for the edge's
+origin name; provisioned with the edge layer (e.g. a Cloudflare origin certificate)."""
+
+WEBHOOK_PORTS: Mapping[int, str] = {
+    15017: "istiod sidecar-injection and validation webhooks",
+    15012: "istiod xDS and CA (control plane to istiod)",
+    9443: "AWS Load Balancer Controller webhooks",
+}
+CRITICAL_ADDONS_TOLERATION = {"key": "CriticalAddonsOnly", "operator": "Exists"}
+LBC_POLICY_FILE = Path(__file__).with_name("aws_load_balancer_controller_policy.json")
+
+NLB = "service.beta.kubernetes.io/aws-load-balancer"
+
+
+class MeshCluster(Protocol):
+    """What ServiceMesh needs of the cluster (EksCluster provides it)."""
+
+    @property
+    def name(self) -> pulumi.Output[str]: ...
+    @property
+    def provider(self) -> k8s.Provider: ...
+    @property
+    def cluster_security_group_id(self) -> pulumi.Output[str]: ...
+    @property
+    def node_security_group_id(self) -> pulumi.Output[str]: ...
+
+
+@dataclass(frozen=True)
+class ServiceMeshArgs:
+    names: Names
+    region: str
+    cluster: MeshCluster
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: pulumi.Input[Sequence[str]]
+    """Where the internet-facing NLB lives (the public subnets)."""
+    backend_cidrs: Sequence[pulumi.Input[str]]
+    """Where the NLB's targets (gateway pods) live: the VPC and pod CIDRs."""
+    edge_ipv4: Sequence[str]
+    edge_ipv6: Sequence[str]
+    aws_services: Sequence[str]
+    """Keys of AWS_ENDPOINTS that workloads reach: one ServiceEntry each."""
+    charts: Mapping[str, HelmChart]
+    after: Sequence[pulumi.Resource] = ()
+    """What must exist first (the cluster add-ons, nodes)."""
+    istiod_replicas: int = 2
+    gateway_min_replicas: int = 3
+    gateway_max_replicas: int = 10
+    extra_tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.aws_services) - set(AWS_ENDPOINTS))
+        if unknown:
+            raise ValueError(
+                f"no endpoint data for AWS services {unknown}; add them to AWS_ENDPOINTS"
+            )
+        if not 1 <= self.gateway_min_replicas <= self.gateway_max_replicas:
+            raise ValueError("need 1 <= gateway_min_replicas <= gateway_max_replicas")
+        if self.istiod_replicas < 2:
+            raise ValueError("istiod needs at least 2 replicas for high availability")
+        if not self.edge_ipv4 and not self.edge_ipv6:
+            raise ValueError("the ingress needs the edge's address ranges")
+
+
+def _meta(
+    name: str, namespace: str | None = None, labels: Mapping[str, str] | None = None
+) -> k8s.meta.v1.ObjectMetaArgsDict:
+    meta: k8s.meta.v1.ObjectMetaArgsDict = {"name": name}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    if labels:
+        meta["labels"] = dict(labels)
+    return meta
+
+
+def lbc_policy_statements() -> list[dict[str, Any]]:
+    """The controller's published IAM policy (pinned with its chart), statement by statement."""
+    return list(json.loads(LBC_POLICY_FILE.read_text())["Statement"])
+
+
+class ServiceMesh(pulumi.ComponentResource):
+    """Istio and the ingress NLB on one cluster; see the module docstring."""
+
+    ingress_hostname: pulumi.Output[str]
+    ingress_security_group: aws.ec2.SecurityGroup
+    releases: dict[str, k8s.helm.v3.Release]
+    ready: list[pulumi.Resource]
+    """What tenant objects must wait for (istiod's webhooks serve once it is released)."""
+
+    def __init__(
+        self, name: str, args: ServiceMeshArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:mesh:ServiceMesh", name, None, opts)
+        self._name = name
+        self._args = args
+        kube = args.cluster.provider
+        self._in_aws = pulumi.ResourceOptions(parent=self)
+        self._in_kube = pulumi.ResourceOptions(parent=self, provider=kube)
+
+        self._webhook_rules(name, args)
+        self.ingress_security_group = self._ingress_security_group(name, args)
+
+        namespaces = {
+            ISTIO_NAMESPACE: {
+                # istiod runs as non-root; `restricted` is audited/warned, `baseline` enforced.
+                "pod-security.kubernetes.io/enforce": "baseline",
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            },
+            INGRESS_NAMESPACE: {
+                "istio-injection": "enabled",
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            },
+        }
+        self.namespaces = {
+            ns: k8s.core.v1.Namespace(
+                f"{name}-ns-{ns}",
+                metadata=_meta(ns, labels={**labels, "app.kubernetes.io/part-of": "istio"}),
+                opts=self._in_kube.merge(pulumi.ResourceOptions(depends_on=list(args.after))),
+            )
+            for ns, labels in namespaces.items()
+        }
+
+        self.releases = {}
+        lbc = self._load_balancer_controller(name, args)
+        base = self._release("istio-base", "istio-base", ISTIO_NAMESPACE, self._base_values(), [])
+        cni = self._release("istio-cni", "istio-cni", CNI_NAMESPACE, self._cni_values(), [base])
+        istiod = self._release(
+            "istiod", "istio-istiod", ISTIO_NAMESPACE, self._istiod_values(args), [cni]
+        )
+        gateway = self._release(
+            GATEWAY_NAME,
+            "istio-gateway",
+            INGRESS_NAMESPACE,
+            self._gateway_values(args),
+            [istiod, lbc],
+        )
+        self.ready = [istiod]
+
+        self._mesh_security(name, istiod)
+        self._egress_registry(name, args, istiod)
+        self._edge_gateway(name, gateway)
+        self._ingress_namespace_policies(name, args, istiod)
+
+        # The NLB the controller made for the gateway's Service. Its id is known only once the
+        # release is deployed, so a preview of a new stack reads nothing and shows it unknown.
+        service = k8s.core.v1.Service.get(
+            f"{name}-ingress-service",
+            gateway.status.apply(lambda s: f"{s.namespace}/{GATEWAY_NAME}"),
+            opts=pulumi.ResourceOptions(parent=self, provider=kube),
+        )
+        self.ingress_hostname = service.status.apply(_load_balancer_hostname)
+        self.register_outputs(
+            {
+                "ingressHostname": self.ingress_hostname,
+                "ingressSecurityGroupId": self.ingress_security_group.id,
+            }
+        )
+
+    # --- AWS side ------------------------------------------------------------------------------
+
+    def _webhook_rules(self, name: str, args: ServiceMeshArgs) -> None:
+        for port, why in WEBHOOK_PORTS.items():
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-webhook-{port}",
+                security_group_id=args.cluster.node_security_group_id,
+                referenced_security_group_id=args.cluster.cluster_security_group_id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=f"EKS control plane to {why}",
+                opts=self._in_aws,
+            )
+
+    def _ingress_security_group(self, name: str, args: ServiceMeshArgs) -> aws.ec2.SecurityGroup:
+        ingress: list[aws.ec2.SecurityGroupIngressArgsDict] = [
+            {
+                "description": "HTTPS from the edge's published ranges only",
+                "protocol": "tcp",
+                "from_port": GATEWAY_HTTPS_PORT,
+                "to_port": GATEWAY_HTTPS_PORT,
+                "cidr_blocks": list(args.edge_ipv4),
+                "ipv6_cidr_blocks": list(args.edge_ipv6),
+            }
+        ]
+        egress: list[aws.ec2.SecurityGroupEgressArgsDict] = [
+            {
+                "description": f"to the gateway pods ({what})",
+                "protocol": "tcp",
+                "from_port": port,
+                "to_port": port,
+                "cidr_blocks": list(args.backend_cidrs),
+            }
+            for port, what in ((GATEWAY_TARGET_PORT, "HTTPS"), (GATEWAY_STATUS_PORT, "health"))
+        ]
+        return aws.ec2.SecurityGroup(
+            f"{name}-ingress-nlb",
+            name=args.names.physical("ingress-nlb"),
+            description="Ingress NLB: HTTPS from the edge only",
+            vpc_id=args.vpc_id,
+            ingress=ingress,
+            egress=egress,
+            revoke_rules_on_delete=True,
+            tags={"Name": args.names.display("ingress-nlb"), "exposure": "edge"},
+            opts=self._in_aws,
+        )
+
+    def _load_balancer_controller(self, name: str, args: ServiceMeshArgs) -> k8s.helm.v3.Release:
+        identity = WorkloadIdentity(
+            f"{name}-lbc",
+            WorkloadIdentityArgs(
+                names=args.names,
+                cluster_name=args.cluster.name,
+                namespace=LBC_NAMESPACE,
+                service_account=LBC_SERVICE_ACCOUNT,
+            ),
+            opts=self._in_aws,
+        )
+        policy = identity.grant("load-balancers", lbc_policy_statements())
+        values = {
+            "clusterName": args.cluster.name,
+            # Region and VPC given, so the controller never asks IMDS (hop limit 1 for pods).
+            "region": args.region,
+            "vpcId": args.vpc_id,
+            "replicaCount": 2,
+            "serviceAccount": {"create": True, "name": LBC_SERVICE_ACCOUNT},
+            "tolerations": [CRITICAL_ADDONS_TOLERATION],
+            "podDisruptionBudget": {"maxUnavailable": 1},
+            # Only Services that ask for it (type external) get an NLB from this controller.
+            "enableServiceMutatorWebhook": False,
+            "defaultTags": {
+                "managed-by": "aws-load-balancer-controller",
+                "meridian-cluster": args.names.physical("eks"),
+                **args.extra_tags,
+            },
+        }
+        return self._release(
+            "aws-load-balancer-controller",
+            "aws-load-balancer-controller",
+            LBC_NAMESPACE,
+            values,
+            [identity, policy],
+        )
+
+    # --- Helm releases ---------------------------------------------------------------------------
+
+    def _release(
+        self,
+        release: str,
+        chart_key: str,
+        namespace: str,
+        values: Mapping[str, Any],
+        after: Sequence[pulumi.Resource],
+    ) -> k8s.helm.v3.Release:
+        chart = self._args.charts[chart_key]
+        depends: list[pulumi.Resource] = [*self._args.after, *after]
+        if namespace in self.namespaces:
+            depends.append(self.namespaces[namespace])
+        resource = k8s.helm.v3.Release(
+            f"{self._name}-{release}",
+            name=release,
+            chart=chart.chart,
+            version=chart.version,
+            repository_opts={"repo": chart.repository},
+            namespace=namespace,
+            create_namespace=False,
+            values=dict(values),
+            atomic=True,
+            cleanup_on_fail=True,
+            timeout=900,
+            opts=self._in_kube.merge(pulumi.ResourceOptions(depends_on=depends)),
+        )
+        self.releases[release] = resource
+        return resource
+
+    @staticmethod
+    def _base_values() -> dict[str, Any]:
+        return {"defaultRevision": "default"}
+
+    @staticmethod
+    def _cni_values() -> dict[str, Any]:
+        return {
+            # Chained after the VPC CNI; the DaemonSet runs on every node, GPU pools included.
+            "cni": {"chained": True, "excludeNamespaces": [CNI_NAMESPACE]},
+            "tolerations": [{"operator": "Exists"}],
+        }
+
+    @staticmethod
+    def _istiod_values(args: ServiceMeshArgs) -> dict[str, Any]:
+        return {
+            "global": {
+                "istioNamespace": ISTIO_NAMESPACE,
+                "logAsJson": True,
+                "defaultPodDisruptionBudget": {"enabled": True},
+                "proxy": {"holdApplicationUntilProxyStarts": True},
+            },
+            "pilot": {
+                "replicaCount": args.istiod_replicas,
+                "autoscaleEnabled": True,
+                "autoscaleMin": args.istiod_replicas,
+                "autoscaleMax": max(args.istiod_replicas, 5),
+                "tolerations": [CRITICAL_ADDONS_TOLERATION],
+                "cni": {"enabled": True},
+                "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}},
+            },
+            "sidecarInjectorWebhook": {"rewriteAppHTTPProbe": True},
+            "meshConfig": {
+                "outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"},
+                "enableAutoMtls": True,
+                "trustDomain": "cluster.local",
+                "accessLogFile": "/dev/stdout",
+                "accessLogEncoding": "JSON",
+                "defaultConfig": {"holdApplicationUntilProxyStarts": True},
+            },
+        }
+
+    def _gateway_values(self, args: ServiceMeshArgs) -> dict[str, Any]:
+        annotations = {
+            f"{NLB}-type": "external",
+            f"{NLB}-nlb-target-type": "ip",
+            f"{NLB}-scheme": "internet-facing",
+            f"{NLB}-security-groups": self.ingress_security_group.id,
+            f"{NLB}-manage-backend-security-group-rules": "true",
+            f"{NLB}-subnets": pulumi.Output.from_input(args.public_subnet_ids).apply(
+                lambda ids: ",".join(ids)
+            ),
+            f"{NLB}-healthcheck-port": str(GATEWAY_STATUS_PORT),
+            f"{NLB}-healthcheck-protocol": "http",
+            f"{NLB}-healthcheck-path": "/healthz/ready",
+            f"{NLB}-attributes": "load_balancing.cross_zone.enabled=true",
+        }
+        restricted_container = {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "privileged": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        }
+        return {
+            "name": GATEWAY_NAME,
+            "service": {
+                "type": "LoadBalancer",
+                "annotations": annotations,
+                "ports": [
+                    {
+                        "name": "https",
+                        "port": GATEWAY_HTTPS_PORT,
+                        "targetPort": GATEWAY_TARGET_PORT,
+                        "protocol": "TCP",
+                    }
+                ],
+            },
+            "autoscaling": {
+                "enabled": True,
+                "minReplicas": args.gateway_min_replicas,
+                "maxReplicas": args.gateway_max_replicas,
+                "targetCPUUtilizationPercentage": 70,
+            },
+            "podDisruptionBudget": {"minAvailable": 1},
+            "resources": {"requests": {"cpu": "1", "memory": "1Gi"}},
+            "topologySpreadConstraints": [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "topology.kubernetes.io/zone",
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": {"matchLabels": {"istio": "ingressgateway"}},
+                }
+            ],
+            "labels": {"istio": "ingressgateway"},
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": 1337,
+                "runAsGroup": 1337,
+                "seccompProfile": {"type": "RuntimeDefault"},
+                "sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}],
+            },
+            "containerSecurityContext": restricted_container,
+        }
+
+    # --- Istio objects ---------------------------------------------------------------------------
+
+    def _custom(
+        self,
+        resource_name: str,
+        api_version: str,
+        kind: str,
+        metadata: k8s.meta.v1.ObjectMetaArgsDict,
+        spec: Mapping[str, Any],
+        after: Sequence[pulumi.Resource],
+    ) -> k8s.apiextensions.CustomResource:
+        return k8s.apiextensions.CustomResource(
+            resource_name,
+            api_version=api_version,
+            kind=kind,
+            metadata=metadata,
+            spec=dict(spec),
+            opts=self._in_kube.merge(pulumi.ResourceOptions(depends_on=list(after))),
+        )
+
+    def _mesh_security(self, name: str, istiod: pulumi.Resource) -> None:
+        self.peer_authentication = self._custom(
+            f"{name}-mtls-strict",
+            "security.istio.io/v1",
+            "PeerAuthentication",
+            _meta("default", ISTIO_NAMESPACE),
+            {"mtls": {"mode": "STRICT"}},
+            [istiod],
+        )
+        # In the root namespace, with no selector and no rules: every proxy in the mesh allows
+        # nothing unless a narrower ALLOW policy matches.
+        self.deny_all = self._custom(
+            f"{name}-deny-all",
+            "security.istio.io/v1",
+            "AuthorizationPolicy",
+            _meta("deny-all", ISTIO_NAMESPACE),
+            {},
+            [istiod],
+        )
+
+    def _egress_registry(self, name: str, args: ServiceMeshArgs, istiod: pulumi.Resource) -> None:
+        self.service_entries: dict[str, k8s.apiextensions.CustomResource] = {}
+        for entry, spec in aws_service_entries(args.aws_services, args.region).items():
+            self.service_entries[entry] = self._custom(
+                f"{name}-{entry}",
+                "networking.istio.io/v1",
+                "ServiceEntry",
+                _meta(entry, ISTIO_NAMESPACE),
+                spec,
+                [istiod],
+            )
+        self.service_entries["pod-identity"] = self._custom(
+            f"{name}-pod-identity-agent",
+            "networking.istio.io/v1",
+            "ServiceEntry",
+            _meta("eks-pod-identity-agent", ISTIO_NAMESPACE),
+            {
+                "hosts": ["eks-pod-identity-agent.meridian.internal"],
+                "addresses": [f"{POD_IDENTITY_AGENT_ADDRESS}/32"],
+                "exportTo": ["*"],
+                "location": "MESH_EXTERNAL",
+                "ports": [{"number": 80, "name": "http-credentials", "protocol": "HTTP"}],
+                "resolution": "STATIC",
+                "endpoints": [{"address": POD_IDENTITY_AGENT_ADDRESS}],
+            },
+            [istiod],
+        )
+
+    def _edge_gateway(self, name: str, gateway: pulumi.Resource) -> None:
+        self.gateway = self._custom(
+            f"{name}-edge-gateway",
+            "networking.istio.io/v1",
+            "Gateway",
+            _meta("edge", INGRESS_NAMESPACE),
+            {
+                "selector": {"istio": "ingressgateway"},
+                "servers": [
+                    {
+                        "port": {
+                            "number": GATEWAY_HTTPS_PORT,
+                            "name": "https",
+                            "protocol": "HTTPS",
+                        },
+                        "hosts": ["*/*"],
+                        "tls": {
+                            "mode": "SIMPLE",
+                            "credentialName": TLS_SECRET,
+                            "minProtocolVersion": "TLSV1_2",
+                        },
+                    }
+                ],
+            },
+            [gateway],
+        )
+
+    def _ingress_namespace_policies(
+        self, name: str, args: ServiceMeshArgs, istiod: pulumi.Resource
+    ) -> None:
+        ns = INGRESS_NAMESPACE
+        self._custom(
+            f"{name}-ingress-deny-all",
+            "security.istio.io/v1",
+            "AuthorizationPolicy",
+            _meta("deny-all", ns),
+            {},
+            [istiod],
+        )
+        # The NLB forwards plain TCP from the internet (TLS terminates here): no mTLS principal
+        # to match, so the allow names the gateway's HTTPS port and nothing else.
+        self._custom(
+            f"{name}-ingress-allow-edge",
+            "security.istio.io/v1",
+            "AuthorizationPolicy",
+            _meta("allow-edge-https", ns),
+            {
+                "selector": {"matchLabels": {"istio": "ingressgateway"}},
+                "action": "ALLOW",
+                "rules": [{"to": [{"operation": {"ports": [str(GATEWAY_TARGET_PORT)]}}]}],
+            },
+            [istiod],
+        )
+        after = pulumi.ResourceOptions(depends_on=[self.namespaces[ns]])
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-ingress-default-deny",
+            metadata=_meta("default-deny", ns),
+            spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
+            opts=self._in_kube.merge(after),
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-ingress-allow",
+            metadata=_meta("allow-gateway", ns),
+            spec={
+                "pod_selector": {"match_labels": {"istio": "ingressgateway"}},
+                "policy_types": ["Ingress", "Egress"],
+                "ingress": [
+                    {
+                        # NLB IP targets: the NLB's own addresses in the VPC are the sources.
+                        "from_": [{"ip_block": {"cidr": c}} for c in args.backend_cidrs],
+                        "ports": [
+                            {"protocol": "TCP", "port": GATEWAY_TARGET_PORT},
+                            {"protocol": "TCP", "port": GATEWAY_STATUS_PORT},
+                        ],
+                    }
+                ],
+                "egress": [
+                    _dns_egress(),
+                    _istiod_egress(),
+                    {
+                        "to": [
+                            {"namespace_selector": {"match_labels": {"meridian.io/tenant": "true"}}}
+                        ],
+                        "ports": [{"protocol": "TCP", "port": 8080}],
+                    },
+                ],
+            },
+            opts=self._in_kube.merge(after),
+        )
+
+
+def _dns_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
+    return {
+        "to": [
+            {
+                "namespace_selector": {
+                    "match_labels": {"kubernetes.io/metadata.name": "kube-system"}
+                },
+                "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
+            }
+        ],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
+
+
+def _istiod_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
+    return {
+        "to": [
+            {
+                "namespace_selector": {
+                    "match_labels": {"kubernetes.io/metadata.name": ISTIO_NAMESPACE}
+                },
+                "pod_selector": {"match_labels": {"app": "istiod"}},
+            }
+        ],
+        "ports": [{"protocol": "TCP", "port": 15012}],
+    }
+
+
+def aws_service_entries(services: Sequence[str], region: str) -> dict[str, dict[str, Any]]:
+    """ServiceEntry specs for the AWS services reached, one per (port, protocol, resolution):
+    few objects, each listing the region's hosts of the services that share a listener."""
+    groups: dict[tuple[int, str, bool], list[str]] = {}
+    for service in services:
+        endpoint = AWS_ENDPOINTS[service]
+        key = (endpoint.port, endpoint.protocol, endpoint.wildcard)
+        groups.setdefault(key, []).extend(endpoint.for_region(region))
+    specs: dict[str, dict[str, Any]] = {}
+    for (port, protocol, wildcard), hosts in groups.items():
+        kind = "passthrough" if wildcard else "dns"
+        specs[f"aws-{protocol.lower()}-{port}-{kind}"] = {
+            "hosts": hosts,
+            "exportTo": ["*"],
+            "location": "MESH_EXTERNAL",
+            "ports": [{"number": port, "name": f"{protocol.lower()}-{port}", "protocol": protocol}],
+            # Envoy cannot resolve a wildcard: pass the connection to the address the app chose.
+            "resolution": "NONE" if wildcard else "DNS",
+        }
+    return specs
+
+
+def _comma_joined(values: Sequence[str]) -> str:
+    return ",".join(values)
+
+
+def _load_balancer_hostname(status: Any) -> str:
+    """The NLB hostname from the Service's status (empty until the controller has made it)."""
+    ingress = (status.load_balancer.ingress if status and status.load_balancer else None) or []
+    return (ingress[0].hostname or "") if ingress else ""
+
+
+dns_egress = _dns_egress
+istiod_egress = _istiod_egress

@@ -1,0 +1,479 @@
+"""KafkaCluster: one region's MSK cluster (KRaft), its broker configuration, storage autoscaling,
+its topics, the Glue Schema Registry and the dead-letter / fan-out queues.
+
+- Brokers in the data subnets (one per AZ, at most three: MSK's limit), a broker count that is a
+  multiple of them; TLS only in transit (client-broker and in-cluster); at rest with the region's
+  streaming key; IAM client authentication, unauthenticated access off; multi-VPC private
+  connectivity with IAM (the Firehose feed to the lake connects through it); broker logs to a
+  KMS-encrypted log group; enhanced monitoring and the Prometheus exporters.
+- The cluster's security group is the component's own and never changes: who may connect is a set
+  of separate ingress rules (port 9098, IAM over TLS), so granting a new client never replaces the
+  cluster (`broker_node_group_info.security_groups` forces replacement in the provider).
+- The MSK configuration's name carries the Kafka version: a version bump creates the new
+  configuration first, moves the cluster to it, then deletes the old one (a fixed name would make
+  create-before-delete collide). The cluster always points at the configuration's
+  `latest_revision`, so an edited property set creates a revision that is applied.
+- Storage autoscaling grows broker volumes; the cluster ignores `volumeSize` afterwards, which is
+  exactly the field the autoscaler changes.
+- Topics through MSK's topic API (`aws.msk.Topic`, Kafka >= 3.6): no Kafka admin client, no network
+  path from the deployer to the brokers.
+
+Example::
+
+    kafka = KafkaCluster("kafka", KafkaClusterArgs(
+        names=names, kafka_version=KAFKA_VERSION, instance_type="kafka.m7g.4xlarge",
+        broker_count=9, volume_gb=4000, vpc_id=network.vpc.id,
+        subnet_ids=network.data_subnet_ids, client_security_group_ids=[node_sg_id],
+        kms_key_arn=keys.arn(KeyClass.STREAMING), logs_kms_key_arn=keys.arn(KeyClass.LOGS),
+        topics=[TopicSpec("user-events", 64, 3)], ...), opts=in_region)
+    kafka.arn, kafka.bootstrap_brokers_iam
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.eks.workload_identity import policy_document, statement
+from components.naming import Names
+
+IAM_TLS_PORT = 9098
+"""Brokers' port for IAM-authenticated clients over TLS (inside the VPC)."""
+
+MAX_CLIENT_SUBNETS = 3
+
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
+ENVELOPE_SCHEMA = {
+    "type": "record",
+    "name": "Envelope",
+    "namespace": "io.meridian.events",
+    "doc": "First version of every Meridian event value; producers register later versions.",
+    "fields": [
+        {"name": "event_id", "type": "string"},
+        {"name": "event_type", "type": "string"},
+        {"name": "occurred_at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+        {"name": "trace_id", "type": ["null", "string"], "default": None},
+        {"name": "payload", "type": "bytes"},
+    ],
+}
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication_factor: int
+    tiered: bool = True
+    schema: bool = False
+
+
+def broker_properties(
+    *, hot_retention_hours: int, default_partitions: int = 24, max_message_bytes: int = 10_485_760
+) -> dict[str, str]:
+    """The seed's broker settings (architecture section 06, 'Cluster Configuration')."""
+    return {
+        "auto.create.topics.enable": "false",
+        "default.replication.factor": "3",
+        "min.insync.replicas": "2",
+        "num.partitions": str(default_partitions),
+        "compression.type": "zstd",
+        "log.retention.hours": str(hot_retention_hours),
+        "message.max.bytes": str(max_message_bytes),
+        "replica.fetch.max.bytes": str(max_message_bytes),
+        "unclean.leader.election.enable": "false",
+        "delete.topic.enable": "true",
+    }
+
+
+def render_properties(properties: dict[str, str]) -> str:
+    return "".join(f"{k}={v}\n" for k, v in sorted(properties.items()))
+
+
+def topic_configs(
+    spec: TopicSpec, *, tiered: bool, hot_retention_hours: int, total_retention_days: int
+) -> dict[str, str]:
+    """Per-topic settings: hot on broker disks, the rest in the tiered storage when on."""
+    configs = {"min.insync.replicas": "2", "cleanup.policy": "delete", "compression.type": "zstd"}
+    if tiered and spec.tiered:
+        configs |= {
+            "remote.storage.enable": "true",
+            "local.retention.ms": str(hot_retention_hours * HOUR_MS),
+            "retention.ms": str(total_retention_days * DAY_MS),
+        }
+    else:
+        configs["retention.ms"] = str(hot_retention_hours * HOUR_MS)
+    return configs
+
+
+@dataclass(frozen=True)
+class KafkaClusterArgs:
+    names: Names
+    kafka_version: str
+    instance_type: str
+    broker_count: int
+    volume_gb: int
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[str]]
+    """The data subnets, one per AZ; the first three are used (MSK's limit)."""
+    availability_zone_count: int
+    kms_key_arn: pulumi.Input[str]
+    logs_kms_key_arn: pulumi.Input[str]
+    account_id: str
+    region: str
+    topics: Sequence[TopicSpec]
+    client_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    """Security groups whose members may connect on 9098 (e.g. the EKS node SG)."""
+    partition: str = "aws"
+    tiered_storage: bool = True
+    hot_retention_hours: int = 168
+    total_retention_days: int = 30
+    max_volume_gb: int = 16384
+    storage_target_utilization: int = 60
+    log_retention_days: int = 30
+    schema_compatibility: str = "BACKWARD"
+    fanout_queues: Sequence[str] = ("push", "email")
+    dlq_max_receives: int = 5
+    enhanced_monitoring: str = "PER_TOPIC_PER_BROKER"
+    protect: bool = True
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        zones = min(self.availability_zone_count, MAX_CLIENT_SUBNETS)
+        if self.broker_count % zones:
+            raise ValueError(f"broker_count {self.broker_count} is not a multiple of {zones} AZs")
+        if self.max_volume_gb < self.volume_gb:
+            raise ValueError("max_volume_gb must be at least volume_gb")
+
+
+def configuration_name(names: Names, kafka_version: str) -> str:
+    """One configuration per Kafka version: a bump creates the new one before deleting the old."""
+    return names.physical("kafka", kafka_version.replace(".", "-"))
+
+
+class KafkaCluster(pulumi.ComponentResource):
+    cluster: aws.msk.Cluster
+    security_group: aws.ec2.SecurityGroup
+    arn: pulumi.Output[str]
+    bootstrap_brokers_iam: pulumi.Output[str]
+    topics: dict[str, aws.msk.Topic]
+    subnet_ids: pulumi.Output[list[str]]
+
+    def __init__(
+        self, name: str, args: KafkaClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:streaming:KafkaCluster", name, None, opts)
+        self.args = args
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        cluster_name = names.physical("kafka")
+
+        self.subnet_ids = pulumi.Output.from_input(args.subnet_ids).apply(
+            lambda ids: list(ids)[:MAX_CLIENT_SUBNETS]
+        )
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-brokers",
+            name=names.physical("kafka", "brokers"),
+            description="MSK brokers: IAM over TLS (9098) from the listed clients only",
+            vpc_id=args.vpc_id,
+            tags={"Name": names.display("kafka", "brokers")},
+            opts=child,
+        )
+        sg_id = self.security_group.id
+        # Brokers, MSK Replicator and the Firehose VPC connection reach the brokers through this
+        # same group; everything else through the client groups' rules below.
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-ingress-self",
+            security_group_id=sg_id,
+            referenced_security_group_id=sg_id,
+            ip_protocol="tcp",
+            from_port=IAM_TLS_PORT,
+            to_port=IAM_TLS_PORT,
+            description="IAM/TLS between members of the broker group (replicator, brokers)",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-egress-self",
+            security_group_id=sg_id,
+            referenced_security_group_id=sg_id,
+            ip_protocol="tcp",
+            from_port=IAM_TLS_PORT,
+            to_port=IAM_TLS_PORT,
+            description="IAM/TLS to the brokers (MSK Replicator ENIs use this group)",
+            opts=child,
+        )
+        for i, client in enumerate(args.client_security_group_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-ingress-client-{i}",
+                security_group_id=sg_id,
+                referenced_security_group_id=client,
+                ip_protocol="tcp",
+                from_port=IAM_TLS_PORT,
+                to_port=IAM_TLS_PORT,
+                description="Kafka clients: IAM over TLS",
+                opts=child,
+            )
+
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-broker-logs",
+            name=f"/meridian/{names.environment}/{args.region}/msk/{cluster_name}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.logs_kms_key_arn,
+            opts=child,
+        )
+        self.configuration = aws.msk.Configuration(
+            f"{name}-configuration",
+            name=configuration_name(names, args.kafka_version),
+            kafka_versions=[args.kafka_version],
+            description="Meridian broker settings (RF 3, min ISR 2, zstd, 7 d hot, 10 MB)",
+            server_properties=render_properties(
+                broker_properties(hot_retention_hours=args.hot_retention_hours)
+            ),
+            opts=child,
+        )
+        self.cluster = aws.msk.Cluster(
+            f"{name}-cluster",
+            cluster_name=cluster_name,
+            kafka_version=args.kafka_version,
+            number_of_broker_nodes=args.broker_count,
+            broker_node_group_info={
+                "instance_type": args.instance_type,
+                "client_subnets": self.subnet_ids,
+                "security_groups": [sg_id],
+                "storage_info": {"ebs_storage_info": {"volume_size": args.volume_gb}},
+                "connectivity_info": {
+                    "vpc_connectivity": {"client_authentication": {"sasl": {"iam": True}}}
+                },
+            },
+            client_authentication={"sasl": {"iam": True}, "unauthenticated": False},
+            encryption_info={
+                "encryption_at_rest_kms_key_arn": args.kms_key_arn,
+                "encryption_in_transit": {"client_broker": "TLS", "in_cluster": True},
+            },
+            configuration_info={
+                "arn": self.configuration.arn,
+                "revision": self.configuration.latest_revision,
+            },
+            enhanced_monitoring=args.enhanced_monitoring,
+            open_monitoring={
+                "prometheus": {
+                    "jmx_exporter": {"enabled_in_broker": True},
+                    "node_exporter": {"enabled_in_broker": True},
+                }
+            },
+            logging_info={
+                "broker_logs": {
+                    "cloudwatch_logs": {"enabled": True, "log_group": self.log_group.name}
+                }
+            },
+            storage_mode="TIERED" if args.tiered_storage else "LOCAL",
+            tags={"Name": cluster_name, **args.tags},
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=args.protect,
+                # storage autoscaling grows the volumes; the program must not shrink them back
+                ignore_changes=["brokerNodeGroupInfo.storageInfo.ebsStorageInfo.volumeSize"],
+            ),
+        )
+        self.arn = self.cluster.arn
+        self.bootstrap_brokers_iam = self.cluster.bootstrap_brokers_sasl_iam
+
+        # Firehose reads topics over the cluster's multi-VPC private connectivity; it needs the
+        # cluster policy to create its VPC connection.
+        aws.msk.ClusterPolicy(
+            f"{name}-cluster-policy",
+            cluster_arn=self.cluster.arn,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "FirehoseReadsThroughPrivateConnectivity",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "firehose.amazonaws.com"},
+                        "Action": [
+                            "kafka:CreateVpcConnection",
+                            "kafka:GetBootstrapBrokers",
+                            "kafka:DescribeCluster",
+                            "kafka:DescribeClusterV2",
+                        ],
+                        "Resource": self.cluster.arn,
+                    }
+                ]
+            ),
+            opts=child,
+        )
+
+        scaling = aws.appautoscaling.Target(
+            f"{name}-storage-scaling",
+            service_namespace="kafka",
+            scalable_dimension="kafka:broker-storage:VolumeSize",
+            resource_id=self.cluster.arn,
+            min_capacity=1,
+            max_capacity=args.max_volume_gb,
+            opts=child,
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-storage-scaling-policy",
+            name=names.physical("kafka", "storage"),
+            policy_type="TargetTrackingScaling",
+            service_namespace=scaling.service_namespace,
+            scalable_dimension=scaling.scalable_dimension,
+            resource_id=scaling.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "predefined_metric_specification": {
+                    "predefined_metric_type": "KafkaBrokerStorageUtilization"
+                },
+                "target_value": args.storage_target_utilization,
+                # EBS volumes of MSK brokers only grow
+                "disable_scale_in": True,
+            },
+            opts=child,
+        )
+
+        self.topics = {}
+        for spec in args.topics:
+            self.topics[spec.name] = aws.msk.Topic(
+                f"{name}-topic-{spec.name}",
+                cluster_arn=self.cluster.arn,
+                name=spec.name,
+                partition_count=spec.partitions,
+                replication_factor=spec.replication_factor,
+                configs=json.dumps(
+                    topic_configs(
+                        spec,
+                        tiered=args.tiered_storage,
+                        hot_retention_hours=args.hot_retention_hours,
+                        total_retention_days=args.total_retention_days,
+                    ),
+                    sort_keys=True,
+                ),
+                opts=child,
+            )
+
+        self.registry = aws.glue.Registry(
+            f"{name}-schema-registry",
+            registry_name=names.physical("events"),
+            description="Schemas of Meridian's Kafka topics (Avro, backward compatible by default)",
+            opts=child,
+        )
+        for spec in args.topics:
+            if not spec.schema:
+                continue
+            aws.glue.Schema(
+                f"{name}-schema-{spec.name}",
+                schema_name=f"{spec.name}-value",
+                registry_arn=self.registry.arn,
+                data_format="AVRO",
+                compatibility=args.schema_compatibility,
+                schema_definition=json.dumps(ENVELOPE_SCHEMA),
+                description=f"Values of topic {spec.name}",
+                # producers register later versions; this is only the first one
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["schemaDefinition"]),
+            )
+
+        self.fanout_topic, self.queues, self.dead_letter_queues = self._fanout(name, args)
+        self.register_outputs(
+            {
+                "clusterArn": self.cluster.arn,
+                "bootstrapBrokersIam": self.bootstrap_brokers_iam,
+                "securityGroupId": sg_id,
+                "topics": sorted(self.topics),
+            }
+        )
+
+    def _fanout(
+        self, name: str, args: KafkaClusterArgs
+    ) -> tuple[aws.sns.Topic, dict[str, aws.sqs.Queue], dict[str, aws.sqs.Queue]]:
+        """SNS fan-out to SQS work queues, each with its dead-letter queue, all under the
+        streaming key."""
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
+        topic = aws.sns.Topic(
+            f"{name}-notification-fanout",
+            name=names.physical("notification-fanout"),
+            kms_master_key_id=args.kms_key_arn,
+            opts=child,
+        )
+        queues: dict[str, aws.sqs.Queue] = {}
+        dlqs: dict[str, aws.sqs.Queue] = {}
+        for queue_name in args.fanout_queues:
+            work_name = names.physical("notifications", queue_name, max_length=80)
+            work_arn = f"arn:{args.partition}:sqs:{args.region}:{args.account_id}:{work_name}"
+            dlq = aws.sqs.Queue(
+                f"{name}-{queue_name}-dlq",
+                name=names.physical("notifications", queue_name, "dlq", max_length=80),
+                kms_master_key_id=args.kms_key_arn,
+                kms_data_key_reuse_period_seconds=300,
+                message_retention_seconds=14 * 24 * 3600,
+                # only its own work queue may move messages here (ARN known from the name, so no
+                # dependency cycle between the two queues)
+                redrive_allow_policy=json.dumps(
+                    {"redrivePermission": "byQueue", "sourceQueueArns": [work_arn]}
+                ),
+                opts=child,
+            )
+            queue = aws.sqs.Queue(
+                f"{name}-{queue_name}",
+                name=work_name,
+                kms_master_key_id=args.kms_key_arn,
+                kms_data_key_reuse_period_seconds=300,
+                visibility_timeout_seconds=60,
+                message_retention_seconds=4 * 24 * 3600,
+                redrive_policy=dlq.arn.apply(
+                    lambda arn: json.dumps(
+                        {"deadLetterTargetArn": arn, "maxReceiveCount": args.dlq_max_receives}
+                    )
+                ),
+                opts=child,
+            )
+            aws.sqs.QueuePolicy(
+                f"{name}-{queue_name}-policy",
+                queue_url=queue.url,
+                policy=policy_document(
+                    [
+                        _sns_to_sqs(queue.arn, topic.arn),
+                        _deny_insecure_sqs(queue.arn),
+                    ]
+                ),
+                opts=child,
+            )
+            aws.sns.TopicSubscription(
+                f"{name}-{queue_name}-subscription",
+                topic=topic.arn,
+                protocol="sqs",
+                endpoint=queue.arn,
+                raw_message_delivery=True,
+                # a message SNS cannot deliver lands in the same dead-letter queue
+                redrive_policy=dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
+                opts=child,
+            )
+            queues[queue_name] = queue
+            dlqs[queue_name] = dlq
+        return topic, queues, dlqs
+
+
+def _sns_to_sqs(queue_arn: pulumi.Output[str], topic_arn: pulumi.Output[str]) -> dict[str, Any]:
+    body = statement(
+        ["sqs:SendMessage"],
+        queue_arn,
+        sid="FanoutTopicDelivers",
+        condition={"ArnEquals": {"aws:SourceArn": topic_arn}},
+    )
+    body["Principal"] = {"Service": "sns.amazonaws.com"}
+    return body
+
+
+def _deny_insecure_sqs(queue_arn: pulumi.Output[str]) -> dict[str, Any]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sqs:*",
+        "Resource": queue_arn,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }

@@ -1,0 +1,381 @@
+"""Tenancy: one locked-down namespace per domain service, generated from the services table, and
+the traffic policies generated from the traffic-rules table.
+
+Example::
+
+    tenants = Tenancy(
+        "tenants",
+        TenancyArgs(names=names, region="us-east-1", cluster=cluster, keys=keys,
+                    account_id=account_id, partition="aws", vpc_cidr="10.0.0.0/16",
+                    after=mesh.ready),
+        opts=pulumi.ResourceOptions(provider=aws_provider),
+    )
+
+Per service (components/tenancy/services.py):
+- Namespace with sidecar injection, Pod Security `restricted` (enforce, audit, warn, pinned to
+  the cluster's version), the `meridian.io/tenant` label the gateway's egress selects;
+- ResourceQuota (the autoscaling ceiling's pods, CPU and memory) and LimitRange (defaults and a
+  per-container ceiling, so a pod without requests still counts against the quota);
+- NetworkPolicy `default-deny` (ingress and egress) plus `allow-mesh`: ingress from the callers'
+  namespaces (and the gateway's pods) on the service port; egress to DNS, istiod (15012), the
+  services it calls, the Pod Identity agent, and the AWS endpoints it reaches;
+- AuthorizationPolicy `deny-all` (empty spec) plus `allow-callers`: ALLOW only from the callers'
+  SPIFFE principals on the service port. Payment (PCI-DSS): order and the gateway, nothing else;
+- ServiceEntry for its third-party APIs, exported to its own namespace only;
+- ServiceAccount and WorkloadIdentity (Pod Identity role) with exactly the table's grants:
+  its own secrets (Secrets Manager path `meridian/<env>/<region>/<service>/`) and the KMS keys
+  listed (KeyRing.grant_use). Grants on data stores come with the layers that create them.
+Per traffic rule (components/tenancy/traffic.py): a DestinationRule and a VirtualService.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from components.keyring import KeyRing
+from components.mesh.aws_endpoints import AWS_ENDPOINTS, POD_IDENTITY_AGENT_ADDRESS
+from components.mesh.service_mesh import (
+    GATEWAY_PRINCIPAL,
+    INGRESS_NAMESPACE,
+    dns_egress,
+    istiod_egress,
+)
+from components.naming import Names
+from components.tenancy.grants import grant_secrets_read, secrets_prefix
+from components.tenancy.services import GATEWAY, SERVICES, DomainService, callees
+from components.tenancy.traffic import (
+    TRAFFIC_RULES,
+    TrafficRule,
+    destination_rule_spec,
+    virtual_service_spec,
+)
+
+TENANT_LABEL = "meridian.io/tenant"
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+"""Excluded from the public-egress rule: in-VPC traffic must match a narrower rule."""
+CONTAINER_DEFAULT_REQUEST = {"cpu": "100m", "memory": "128Mi"}
+CONTAINER_DEFAULT_LIMIT = {"cpu": "1", "memory": "1Gi"}
+
+
+class TenantCluster(Protocol):
+    @property
+    def name(self) -> pulumi.Output[str]: ...
+    @property
+    def provider(self) -> k8s.Provider: ...
+
+
+@dataclass(frozen=True)
+class TenancyArgs:
+    names: Names
+    region: str
+    cluster: TenantCluster
+    keys: KeyRing
+    account_id: str
+    partition: str
+    vpc_cidr: pulumi.Input[str]
+    """In-VPC AWS endpoints (interface endpoints, databases, caches, brokers) live here."""
+    kubernetes_version: str
+    """Pod Security Admission version label: the cluster's minor version (e.g. "1.35")."""
+    after: Sequence[pulumi.Resource] = ()
+    """The mesh (istiod's webhooks validate the Istio objects)."""
+    services: Sequence[DomainService] = SERVICES
+    traffic_rules: Sequence[TrafficRule] = TRAFFIC_RULES
+
+
+def _meta(
+    name: str, namespace: str | None = None, labels: Mapping[str, str] | None = None
+) -> k8s.meta.v1.ObjectMetaArgsDict:
+    meta: k8s.meta.v1.ObjectMetaArgsDict = {"name": name}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    if labels:
+        meta["labels"] = dict(labels)
+    return meta
+
+
+def namespace_labels(service: DomainService, kubernetes_version: str) -> dict[str, str]:
+    labels = {
+        "istio-injection": "enabled",
+        TENANT_LABEL: "true",
+        "app.kubernetes.io/part-of": "meridian",
+    }
+    for mode in ("enforce", "audit", "warn"):
+        labels[f"pod-security.kubernetes.io/{mode}"] = "restricted"
+        labels[f"pod-security.kubernetes.io/{mode}-version"] = f"v{kubernetes_version}"
+    if service.pci:
+        labels["meridian.io/compliance"] = "pci-dss"
+    return labels
+
+
+def quota(service: DomainService) -> dict[str, str]:
+    cpu = service.max_pods * service.pod_cpu_millicores
+    memory = service.max_pods * service.pod_memory_mib
+    return {
+        "pods": str(service.max_pods),
+        "requests.cpu": f"{cpu}m",
+        "requests.memory": f"{memory}Mi",
+        "limits.cpu": f"{2 * cpu}m",
+        "limits.memory": f"{2 * memory}Mi",
+    }
+
+
+def _namespace_peer(namespace: str) -> k8s.networking.v1.NetworkPolicyPeerArgsDict:
+    return {"namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": namespace}}}
+
+
+def _gateway_peer() -> k8s.networking.v1.NetworkPolicyPeerArgsDict:
+    return {
+        **_namespace_peer(INGRESS_NAMESPACE),
+        "pod_selector": {"match_labels": {"istio": "ingressgateway"}},
+    }
+
+
+def ingress_sources(service: DomainService) -> list[k8s.networking.v1.NetworkPolicyPeerArgsDict]:
+    """Who may open connections to the service: its callers' namespaces and/or the gateway."""
+    return [_gateway_peer() if c == GATEWAY else _namespace_peer(c) for c in service.callers]
+
+
+def allowed_principals(service: DomainService) -> list[str]:
+    from components.tenancy.services import BY_NAME
+
+    return [GATEWAY_PRINCIPAL if c == GATEWAY else BY_NAME[c].principal for c in service.callers]
+
+
+def _aws_egress(
+    service: DomainService, vpc_cidr: pulumi.Input[str]
+) -> list[k8s.networking.v1.NetworkPolicyEgressRuleArgsDict]:
+    ports = sorted({AWS_ENDPOINTS[a].port for a in service.aws})
+    rules: list[k8s.networking.v1.NetworkPolicyEgressRuleArgsDict] = [
+        {
+            "to": [{"ip_block": {"cidr": f"{POD_IDENTITY_AGENT_ADDRESS}/32"}}],
+            "ports": [{"protocol": "TCP", "port": 80}],
+        },
+        {
+            "to": [{"ip_block": {"cidr": vpc_cidr}}],
+            "ports": [{"protocol": "TCP", "port": p} for p in ports],
+        },
+    ]
+    # S3/DynamoDB (gateway endpoints), Keyspaces and third-party APIs answer on public
+    # addresses; which hosts may be reached is the mesh's REGISTRY_ONLY allowlist (L7, by SNI).
+    public_ports = sorted(
+        {AWS_ENDPOINTS[a].port for a in service.aws if a in ("s3", "dynamodb", "cassandra")}
+        | ({443} if service.external_hosts else set())
+    )
+    if public_ports:
+        rules.append(
+            {
+                "to": [{"ip_block": {"cidr": "0.0.0.0/0", "except_": list(PRIVATE_RANGES)}}],
+                "ports": [{"protocol": "TCP", "port": p} for p in public_ports],
+            }
+        )
+    return rules
+
+
+class Tenancy(pulumi.ComponentResource):
+    """The tenant namespaces and traffic policies; see the module docstring."""
+
+    namespaces: dict[str, k8s.core.v1.Namespace]
+    identities: dict[str, WorkloadIdentity]
+
+    def __init__(
+        self, name: str, args: TenancyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:tenancy:Tenancy", name, None, opts)
+        self._name = name
+        self._args = args
+        self._kube = pulumi.ResourceOptions(parent=self, provider=args.cluster.provider)
+        self.namespaces = {}
+        self.identities = {}
+        for service in args.services:
+            self._tenant(service)
+        for rule in args.traffic_rules:
+            self._traffic(rule)
+        self.register_outputs({"namespaces": [s.namespace for s in args.services]})
+
+    def _in(self, *after: pulumi.Resource) -> pulumi.ResourceOptions:
+        return self._kube.merge(pulumi.ResourceOptions(depends_on=list(after)))
+
+    def _custom(
+        self,
+        resource_name: str,
+        api_version: str,
+        kind: str,
+        metadata: k8s.meta.v1.ObjectMetaArgsDict,
+        spec: Mapping[str, Any],
+        after: Sequence[pulumi.Resource],
+    ) -> k8s.apiextensions.CustomResource:
+        return k8s.apiextensions.CustomResource(
+            resource_name,
+            api_version=api_version,
+            kind=kind,
+            metadata=metadata,
+            spec=dict(spec),
+            opts=self._in(*after),
+        )
+
+    def _tenant(self, service: DomainService) -> None:
+        args = self._args
+        ns = service.namespace
+        prefix = f"{self._name}-{service.name}"
+        namespace = k8s.core.v1.Namespace(
+            f"{prefix}-ns",
+            metadata=_meta(ns, labels=namespace_labels(service, args.kubernetes_version)),
+            opts=self._in(*args.after),
+        )
+        self.namespaces[service.name] = namespace
+        istio_after = [namespace, *args.after]
+
+        k8s.core.v1.ResourceQuota(
+            f"{prefix}-quota",
+            metadata=_meta("tenant-quota", ns),
+            spec={"hard": quota(service)},
+            opts=self._in(namespace),
+        )
+        pod_max = {
+            "cpu": f"{service.pod_cpu_millicores * 2}m",
+            "memory": f"{service.pod_memory_mib * 2}Mi",
+        }
+        k8s.core.v1.LimitRange(
+            f"{prefix}-limits",
+            metadata=_meta("tenant-limits", ns),
+            spec={
+                "limits": [
+                    {
+                        "type": "Container",
+                        "default_request": CONTAINER_DEFAULT_REQUEST,
+                        "default": CONTAINER_DEFAULT_LIMIT,
+                        "max": pod_max,
+                    }
+                ]
+            },
+            opts=self._in(namespace),
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{prefix}-default-deny",
+            metadata=_meta("default-deny", ns),
+            spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
+            opts=self._in(namespace),
+        )
+        port: k8s.networking.v1.NetworkPolicyPortArgsDict = {
+            "protocol": "TCP",
+            "port": service.port,
+        }
+        egress: list[k8s.networking.v1.NetworkPolicyEgressRuleArgsDict] = [
+            dns_egress(),
+            istiod_egress(),
+        ]
+        if targets := callees(service):
+            egress.append(
+                {
+                    "to": [_namespace_peer(t.namespace) for t in targets],
+                    "ports": [
+                        {"protocol": "TCP", "port": t.port}
+                        for t in {t.port: t for t in targets}.values()
+                    ],
+                }
+            )
+        egress += _aws_egress(service, args.vpc_cidr)
+        k8s.networking.v1.NetworkPolicy(
+            f"{prefix}-allow-mesh",
+            metadata=_meta("allow-mesh", ns),
+            spec={
+                "pod_selector": {},
+                "policy_types": ["Ingress", "Egress"],
+                "ingress": [{"from_": ingress_sources(service), "ports": [port]}],
+                "egress": egress,
+            },
+            opts=self._in(namespace),
+        )
+
+        self._custom(
+            f"{prefix}-deny-all",
+            "security.istio.io/v1",
+            "AuthorizationPolicy",
+            _meta("deny-all", ns),
+            {},
+            istio_after,
+        )
+        self._custom(
+            f"{prefix}-allow-callers",
+            "security.istio.io/v1",
+            "AuthorizationPolicy",
+            _meta("allow-callers", ns),
+            {
+                "action": "ALLOW",
+                "rules": [
+                    {
+                        "from": [{"source": {"principals": allowed_principals(service)}}],
+                        "to": [{"operation": {"ports": [str(service.port)]}}],
+                    }
+                ],
+            },
+            istio_after,
+        )
+        if service.external_hosts:
+            self._custom(
+                f"{prefix}-external-apis",
+                "networking.istio.io/v1",
+                "ServiceEntry",
+                _meta("external-apis", ns),
+                {
+                    "hosts": list(service.external_hosts),
+                    "exportTo": ["."],
+                    "location": "MESH_EXTERNAL",
+                    "ports": [{"number": 443, "name": "tls", "protocol": "TLS"}],
+                    "resolution": "DNS",
+                },
+                istio_after,
+            )
+
+        account = k8s.core.v1.ServiceAccount(
+            f"{prefix}-sa",
+            metadata=_meta(service.service_account, ns),
+            automount_service_account_token=False,
+            opts=self._in(namespace),
+        )
+        identity = WorkloadIdentity(
+            f"{self._name}-{service.name}",
+            WorkloadIdentityArgs(
+                names=args.names,
+                cluster_name=args.cluster.name,
+                namespace=ns,
+                service_account=service.service_account,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
+        )
+        self.identities[service.name] = identity
+        grant_secrets_read(
+            identity,
+            secrets_prefix(args.partition, args.region, args.account_id, args.names, service.name),
+        )
+        for key_class in service.keys:
+            args.keys.grant_use(
+                key_class, identity.role.arn, f"{self._name}-{service.name}-{key_class.value}-key"
+            )
+
+    def _traffic(self, rule: TrafficRule) -> None:
+        ns = rule.target.namespace
+        after = [self.namespaces[rule.service], *self._args.after]
+        prefix = f"{self._name}-{rule.service}"
+        self._custom(
+            f"{prefix}-destination-rule",
+            "networking.istio.io/v1",
+            "DestinationRule",
+            _meta(rule.service, ns),
+            destination_rule_spec(rule),
+            after,
+        )
+        self._custom(
+            f"{prefix}-virtual-service",
+            "networking.istio.io/v1",
+            "VirtualService",
+            _meta(rule.service, ns),
+            virtual_service_spec(rule),
+            after,
+        )

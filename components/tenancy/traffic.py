@@ -1,0 +1,208 @@
+"""THE table of the seed's "Istio Service Mesh — Traffic Rules", one row per service, and the
+Istio objects generated from it: a DestinationRule (ISTIO_MUTUAL, outlier detection, connection
+pool, subsets) and a VirtualService (retries, timeout, traffic split or mirror) per row.
+
+| seed column     | here                       | Istio field                                  |
+|-----------------|----------------------------|----------------------------------------------|
+| Retries         | `attempts`, `retry_on`     | VirtualService http[].retries                |
+| Timeout         | `timeout_ms`               | VirtualService http[].timeout, perTryTimeout |
+| Circuit Breaker | `consecutive_5xx`          | DestinationRule outlierDetection             |
+| Traffic Split   | `split`, `canary_percent`  | route weights / mirror / consistentHash      |
+| mTLS            | `mtls`                     | DestinationRule trafficPolicy.tls.mode       |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from components.tenancy.services import BY_NAME, DomainService
+
+
+class Split(StrEnum):
+    CANARY = "canary"
+    """Weighted split: (100 - canary_percent) to stable, canary_percent to canary."""
+    STABLE_ONLY = "stable-only"
+    HASH = "hash"
+    """Sticky sessions (consistent hash on a cookie), no split."""
+    SHADOW = "shadow"
+    """All traffic to stable, mirrored (canary_percent %) to canary; mirror replies are dropped."""
+
+
+STABLE = "stable"
+CANARY = "canary"
+VERSION_LABEL = "version"
+STICKY_COOKIE = "meridian-affinity"
+
+OUTLIER_INTERVAL = "10s"
+OUTLIER_BASE_EJECTION = "30s"
+OUTLIER_MAX_EJECTION_PERCENT = 50
+
+
+@dataclass(frozen=True)
+class TrafficRule:
+    service: str
+    attempts: int
+    retry_on: str
+    timeout_ms: int
+    consecutive_5xx: int
+    split: Split
+    canary_percent: int
+    mtls: str = "ISTIO_MUTUAL"
+    max_connections: int = 1024
+    """TCP connections per upstream host (connection pool); WebSockets need more."""
+    seed: str = ""
+    """The seed's row, verbatim, for the docs."""
+
+    @property
+    def target(self) -> DomainService:
+        return BY_NAME[self.service]
+
+    @property
+    def host(self) -> str:
+        s = self.target
+        return f"{s.name}.{s.namespace}.svc.cluster.local"
+
+    @property
+    def per_try_timeout_ms(self) -> int:
+        """Each try gets an equal share of the route's deadline."""
+        return self.timeout_ms // (self.attempts + 1)
+
+
+TRAFFIC_RULES: tuple[TrafficRule, ...] = (
+    TrafficRule(
+        "user",
+        3,
+        "5xx",
+        2000,
+        5,
+        Split.CANARY,
+        10,
+        seed="3x on 5xx | 2s | 5 consec. 5xx | Canary 10%",
+    ),
+    TrafficRule(
+        "payment",
+        1,
+        "5xx",
+        5000,
+        2,
+        Split.STABLE_ONLY,
+        0,
+        seed="1x (idempotent) | 5s | 2 consec. 5xx | Stable only",
+    ),
+    TrafficRule(
+        "search",
+        3,
+        "5xx",
+        1000,
+        10,
+        Split.CANARY,
+        20,
+        seed="3x on 5xx | 1s | 10 consec. 5xx | Canary 20%",
+    ),
+    TrafficRule(
+        "messaging",
+        0,
+        "",
+        30000,
+        5,
+        Split.HASH,
+        0,
+        max_connections=100_000,
+        seed="0x (WS sticky) | 30s | 5 consec. 5xx | Hash-based",
+    ),
+    TrafficRule(
+        "notification",
+        3,
+        "5xx",
+        10000,
+        5,
+        Split.CANARY,
+        5,
+        seed="3x on 5xx | 10s | 5 consec. 5xx | Canary 5%",
+    ),
+    TrafficRule(
+        "recommendation",
+        2,
+        "5xx",
+        500,
+        3,
+        Split.SHADOW,
+        100,
+        seed="2x on 5xx | 500ms | 3 consec. 5xx | Shadow 100%",
+    ),
+)
+
+
+def _duration(ms: int) -> str:
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def _subset(name: str) -> dict[str, Any]:
+    return {"name": name, "labels": {VERSION_LABEL: name}}
+
+
+def destination_rule_spec(rule: TrafficRule) -> dict[str, Any]:
+    traffic_policy: dict[str, Any] = {
+        "tls": {"mode": rule.mtls},
+        "connectionPool": {
+            "tcp": {"maxConnections": rule.max_connections, "connectTimeout": "1s"},
+            "http": {"http1MaxPendingRequests": 1024, "http2MaxRequests": rule.max_connections},
+        },
+        "outlierDetection": {
+            "consecutive5xxErrors": rule.consecutive_5xx,
+            "interval": OUTLIER_INTERVAL,
+            "baseEjectionTime": OUTLIER_BASE_EJECTION,
+            "maxEjectionPercent": OUTLIER_MAX_EJECTION_PERCENT,
+        },
+    }
+    if rule.split is Split.HASH:
+        traffic_policy["loadBalancer"] = {
+            "consistentHash": {"httpCookie": {"name": STICKY_COOKIE, "path": "/", "ttl": "0s"}}
+        }
+    subsets = [_subset(STABLE)]
+    if rule.split in (Split.CANARY, Split.SHADOW):
+        subsets.append(_subset(CANARY))
+    return {"host": rule.host, "trafficPolicy": traffic_policy, "subsets": subsets}
+
+
+def virtual_service_spec(rule: TrafficRule) -> dict[str, Any]:
+    route: dict[str, Any] = {"timeout": _duration(rule.timeout_ms)}
+    if rule.attempts:
+        route["retries"] = {
+            "attempts": rule.attempts,
+            "perTryTimeout": _duration(rule.per_try_timeout_ms),
+            "retryOn": rule.retry_on,
+        }
+    else:
+        route["retries"] = {"attempts": 0}
+    destination = {"host": rule.host, "port": {"number": rule.target.port}}
+    if rule.split is Split.CANARY:
+        route["route"] = [
+            {"destination": {**destination, "subset": STABLE}, "weight": 100 - rule.canary_percent},
+            {"destination": {**destination, "subset": CANARY}, "weight": rule.canary_percent},
+        ]
+    else:
+        route["route"] = [{"destination": {**destination, "subset": STABLE}, "weight": 100}]
+    if rule.split is Split.SHADOW:
+        route["mirror"] = {**destination, "subset": CANARY}
+        route["mirrorPercentage"] = {"value": float(rule.canary_percent)}
+    return {"hosts": [rule.host], "gateways": ["mesh"], "http": [route]}
+
+
+def check_table() -> None:
+    seen: set[str] = set()
+    for rule in TRAFFIC_RULES:
+        if rule.service not in BY_NAME:
+            raise ValueError(f"traffic rule for unknown service {rule.service!r}")
+        if rule.service in seen:
+            raise ValueError(f"two traffic rules for {rule.service!r}")
+        seen.add(rule.service)
+        if not 0 <= rule.canary_percent <= 100:
+            raise ValueError(f"{rule.service}: canary_percent must be 0-100")
+        if rule.attempts and not rule.retry_on:
+            raise ValueError(f"{rule.service}: retries need retry_on")
+
+
+check_table()

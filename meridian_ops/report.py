@@ -1,0 +1,443 @@
+"""The plan report of an environment: what `make plan` prints and what CI posts on a pull request.
+
+One row per stack: per layer (each top-level component of the stack, found in the plan, not
+listed here) the resources under it, protected and stateful counts, the policy verdicts. Then the
+regions that differ from the others, with what differs (resources per layer, facts the stacks
+export) and why (an opt-out in `meridian:serviceOptOuts`, an override in the region's stack file).
+
+`summary()` is the machine-readable form written to `build/plan/<env>.json`
+(docs/plan-format.md); `format_table()` the text form. Pure Python over the plan documents: no
+Pulumi import, so `check_policies` and CI scripts load it cheaply.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+STACK_LEVEL = "stack-level"
+"""The layer of resources registered directly under the stack (account-and-region defaults)."""
+
+STATEFUL_TYPES: frozenset[str] = frozenset(
+    {
+        # storage and keys: deleting them loses data or makes data unreadable
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketV2:BucketV2",
+        "aws:s3/directoryBucket:DirectoryBucket",
+        "aws:s3tables/tableBucket:TableBucket",
+        "aws:kms/key:Key",
+        "aws:kms/replicaKey:ReplicaKey",
+        "aws:ebs/volume:Volume",
+        "aws:efs/fileSystem:FileSystem",
+        "aws:backup/vault:Vault",
+        "aws:ecr/repository:Repository",
+        "aws:secretsmanager/secret:Secret",
+        "aws:cloudwatch/logGroup:LogGroup",
+        # databases, streams, caches
+        "aws:rds/cluster:Cluster",
+        "aws:rds/globalCluster:GlobalCluster",
+        "aws:rds/instance:Instance",
+        "aws:rds/clusterInstance:ClusterInstance",
+        "aws:dynamodb/table:Table",
+        "aws:keyspaces/keyspace:Keyspace",
+        "aws:keyspaces/table:Table",
+        "aws:msk/cluster:Cluster",
+        "aws:msk/serverlessCluster:ServerlessCluster",
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:elasticache/cluster:Cluster",
+        "aws:elasticache/serverlessCache:ServerlessCache",
+        "aws:opensearch/domain:Domain",
+        "aws:kinesis/stream:Stream",
+        # the address plan every VPC is allocated from
+        "aws:ec2/vpcIpam:VpcIpam",
+        "aws:ec2/vpcIpamPool:VpcIpamPool",
+        "kubernetes:core/v1:PersistentVolumeClaim",
+    }
+)
+"""Resource types that hold state: the types a reviewer checks for protect and backups."""
+
+FACT_OUTPUTS = ("podIpCapacity", "nodePools", "gpuInstanceTypes", "ingressHostname")
+"""Stack outputs shown per region when a layer exports them."""
+
+CROSS_REGION_LINKS = "crossRegionLinks"
+"""Stack output naming links between regions: [{"kind", "to", "label"}] (see diagram)."""
+
+
+def is_counted(state: Mapping[str, Any]) -> bool:
+    """A cloud resource: custom and not an engine resource (stack, provider, stack reference).
+    The one rule every resource count Meridian prints uses (plan table, policy line,
+    check-policies)."""
+    return bool(state.get("custom")) and not str(state.get("type", "")).startswith("pulumi:")
+
+
+def count_resources(plan: Mapping[str, Any]) -> int:
+    return sum(1 for step in plan["steps"] if is_counted(step["newState"]))
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    components: int
+    resources: int
+
+
+def layers_of(plan: Mapping[str, Any]) -> dict[str, Layer]:
+    """Layer name (the top-level component's type name, e.g. Network) -> components and the
+    resources under them, in the order the stack registered them."""
+    states = {s["urn"]: s["newState"] for s in plan["steps"]}
+    stack_urn = next((u for u, s in states.items() if s["type"] == "pulumi:pulumi:Stack"), "")
+    tops: dict[str, str] = {}  # top-level component urn -> layer name
+    resources: Counter[str] = Counter()
+    order: list[str] = []
+    for urn, state in states.items():
+        if state["parent"] == stack_urn and not state["custom"]:
+            tops[urn] = state["type"].rsplit(":", 1)[-1]
+            order.append(tops[urn])
+    for state in states.values():
+        if not is_counted(state):
+            continue
+        top = state
+        while top["parent"] and top["parent"] != stack_urn and top["parent"] in states:
+            top = states[top["parent"]]
+        layer = tops.get(top["urn"], STACK_LEVEL)
+        if layer == STACK_LEVEL and STACK_LEVEL not in order:
+            order.append(STACK_LEVEL)
+        resources[layer] += 1
+    components = Counter(tops.values())
+    return {
+        name: Layer(name, components.get(name, 0), resources.get(name, 0))
+        for name in dict.fromkeys(order)
+    }
+
+
+@dataclass
+class Verdicts:
+    policies: int = 0  # policies enabled for the environment
+    mandatory: int = 0
+    advisory: int = 0
+    not_evaluated: int = 0  # "can't run policy during preview": a value was unknown
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "policies": self.policies,
+            "mandatory": self.mandatory,
+            "advisory": self.advisory,
+            "notEvaluated": self.not_evaluated,
+        }
+
+
+def verdicts_of(violations: Iterable[Any], policies: int) -> Verdicts:
+    """Counts from policy_eval.Violation objects (level, unknown)."""
+    result = Verdicts(policies=policies)
+    for v in violations:
+        if v.unknown:
+            result.not_evaluated += 1
+        elif v.level == "mandatory":
+            result.mandatory += 1
+        else:
+            result.advisory += 1
+    return result
+
+
+@dataclass
+class StackRow:
+    name: str
+    role: str
+    region: str | None
+    resources: int
+    protected: int
+    stateful: int
+    stateful_unprotected: list[str]
+    layers: dict[str, Layer]
+    facts: dict[str, Any]
+    verdicts: Verdicts | None = None
+
+
+def row_of(plan: Mapping[str, Any], verdicts: Verdicts | None = None) -> StackRow:
+    counted = [s["newState"] for s in plan["steps"] if is_counted(s["newState"])]
+    stateful = [s for s in counted if s["type"] in STATEFUL_TYPES]
+    outputs = plan.get("outputs") or {}
+    return StackRow(
+        name=plan["stack"],
+        role=plan["role"],
+        region=plan.get("region"),
+        resources=len(counted),
+        protected=sum(1 for s in counted if s.get("protect")),
+        stateful=len(stateful),
+        stateful_unprotected=[s["urn"] for s in stateful if not s.get("protect")],
+        layers=layers_of(plan),
+        facts={k: outputs[k] for k in FACT_OUTPUTS if k in outputs},
+        verdicts=verdicts,
+    )
+
+
+@dataclass
+class RegionDifference:
+    region: str
+    differences: list[str] = field(default_factory=list)  # what differs
+    reasons: list[str] = field(default_factory=list)  # why
+
+    def to_json(self) -> dict[str, Any]:
+        return {"region": self.region, "differences": self.differences, "reasons": self.reasons}
+
+
+def _flatten(prefix: str, value: Any) -> Iterable[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            yield from _flatten(f"{prefix}.{key}", item)
+    else:
+        yield prefix, value
+
+
+def _show(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def overrides_of(plan: Mapping[str, Any]) -> list[str]:
+    """`meridian:*` settings a regional stack file sets for its region (dotted keys)."""
+    config = plan.get("config") or {}
+    return [
+        f"{key} = {_show(value)}"
+        for name in sorted(config)
+        if name.startswith("meridian:")
+        for key, value in _flatten(name, config[name])
+    ]
+
+
+def _mode(values: Sequence[str]) -> str | None:
+    if not values:
+        return None
+    counts = Counter(values)
+    best = max(counts.values())
+    return next(v for v in values if counts[v] == best)  # ties: the first region's
+
+
+def differing_regions(
+    plans: Mapping[str, Mapping[str, Any]], rows: Mapping[str, StackRow]
+) -> list[RegionDifference]:
+    """Regions whose plan differs from the most common regional plan, with the reasons."""
+    regional = [r for r in rows.values() if r.role == "regional" and r.region]
+    if not regional:
+        return []
+    manifest = next((p for p in plans.values() if p["role"] == "global"), None)
+    opt_outs = ((manifest or {}).get("config") or {}).get("meridian:serviceOptOuts") or {}
+    primary = regional[0].region
+    layer_names = list(dict.fromkeys(n for r in regional for n in r.layers))
+    typical_layer = {
+        name: _mode([str(r.layers[name].resources if name in r.layers else 0) for r in regional])
+        for name in layer_names
+    }
+    fact_names = list(dict.fromkeys(k for r in regional for k in r.facts))
+    typical_fact = {k: _mode([_show(r.facts.get(k)) for r in regional]) for k in fact_names}
+    result: list[RegionDifference] = []
+    for row in regional:
+        assert row.region is not None
+        diff = RegionDifference(row.region)
+        for name in layer_names:
+            count = str(row.layers[name].resources if name in row.layers else 0)
+            if count != typical_layer[name]:
+                diff.differences.append(
+                    f"{name}: {count} resources (most regions: {typical_layer[name]})"
+                )
+        for key in fact_names:
+            shown = _show(row.facts.get(key))
+            if shown != typical_fact[key]:
+                diff.differences.append(f"{key}: {shown} (most regions: {typical_fact[key]})")
+        skipped = opt_outs.get(row.region) if isinstance(opt_outs, dict) else None
+        if skipped:
+            diff.reasons.append(
+                f"opts out of {', '.join(map(str, skipped))} "
+                f"(meridian:serviceOptOuts.{row.region} in the manifest)"
+            )
+        for override in overrides_of(plans[row.name]):
+            diff.reasons.append(f"overrides {override} (Pulumi.{row.name}.yaml)")
+        if diff.differences and row.region == primary:
+            diff.reasons.append("primary region")
+        if diff.differences or diff.reasons:
+            result.append(diff)
+    return result
+
+
+@dataclass
+class Report:
+    environment: str
+    preview: bool
+    rows: list[StackRow]
+    differing: list[RegionDifference]
+    waves: list[list[str]]
+    reads: dict[str, dict[str, list[str]]]  # stack -> upstream stack -> output names
+    policies_enabled: int | None  # None: the policy pack did not run
+    seconds: float = 0.0
+
+    @property
+    def resources(self) -> int:
+        return sum(r.resources for r in self.rows)
+
+    def layer_names(self) -> list[str]:
+        return list(dict.fromkeys(n for r in self.rows for n in r.layers))
+
+
+def build_report(
+    environment: str,
+    plans: Mapping[str, Mapping[str, Any]],
+    *,
+    waves: Sequence[Sequence[str]],
+    violations: Mapping[str, Sequence[Any]] | None = None,
+    policies_enabled: int | None = None,
+    seconds: float = 0.0,
+) -> Report:
+    rows = {
+        name: row_of(
+            plan,
+            None
+            if violations is None
+            else verdicts_of(violations.get(name, ()), policies_enabled or 0),
+        )
+        for name, plan in plans.items()
+    }
+    from meridian_ops.waves import recorded_reads
+
+    return Report(
+        environment=environment,
+        preview=any(bool(p.get("preview")) for p in plans.values()),
+        rows=list(rows.values()),
+        differing=differing_regions(plans, rows),
+        waves=[list(w) for w in waves],
+        reads={name: recorded_reads(plan) for name, plan in plans.items()},
+        policies_enabled=policies_enabled if violations is not None else None,
+        seconds=seconds,
+    )
+
+
+def policy_line(report: Report) -> str:
+    """The one line about the policy pack; its resource count is the table's (is_counted)."""
+    if report.policies_enabled is None:
+        return "policy pack: not run (--no-policies)"
+    verdicts = [r.verdicts for r in report.rows if r.verdicts is not None]
+    mandatory = sum(v.mandatory for v in verdicts)
+    advisory = sum(v.advisory for v in verdicts)
+    unknown = sum(v.not_evaluated for v in verdicts)
+    line = (
+        f"policy pack: {report.policies_enabled} policies ran over {report.resources} resources "
+        f"in {len(report.rows)} stacks: {mandatory} mandatory, {advisory} advisory violation(s)"
+    )
+    if unknown:
+        line += f"; {unknown} check(s) not evaluated (value unknown during preview)"
+    return line
+
+
+def format_table(report: Report) -> str:
+    layers = report.layer_names()
+    stack_width = max(len("stack"), *(len(r.name) for r in report.rows))
+    columns = [*layers, "total", "protected", "stateful"]
+    if report.policies_enabled is not None:
+        columns += ["mandatory", "advisory"]
+    widths = [max(len(c), 5) for c in columns]
+    header = f"{'stack':<{stack_width}}  " + "  ".join(
+        f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)
+    )
+    lines = [header, "-" * len(header)]
+    totals: Counter[str] = Counter()
+    for row in report.rows:
+        cells: list[str] = []
+        for name in layers:
+            layer = row.layers.get(name)
+            cells.append(str(layer.resources) if layer else "-")
+            totals[name] += layer.resources if layer else 0
+        values = [row.resources, row.protected, row.stateful]
+        if row.verdicts is not None:
+            values += [row.verdicts.mandatory, row.verdicts.advisory]
+        for key, value in zip(columns[len(layers) :], values, strict=False):
+            totals[key] += value
+        cells += [str(v) for v in values]
+        lines.append(
+            f"{row.name:<{stack_width}}  "
+            + "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
+        )
+    lines.append("-" * len(header))
+    lines.append(
+        f"{'total':<{stack_width}}  "
+        + "  ".join(f"{totals[c]:>{w}}" for c, w in zip(columns, widths, strict=True))
+    )
+    unprotected = [u for r in report.rows for u in r.stateful_unprotected]
+    if unprotected:
+        lines.append(f"stateful but not protected: {len(unprotected)}")
+        lines += [f"  {u}" for u in unprotected[:10]]
+        if len(unprotected) > 10:
+            lines.append(f"  ... and {len(unprotected) - 10} more (build/plan/*.json)")
+    regional = [r for r in report.rows if r.role == "regional"]
+    if any(r.facts for r in regional):
+        lines.append("")
+        lines.append("per region (stack outputs):")
+        for row in regional:
+            if row.facts:
+                facts = "; ".join(f"{k} {_brief(v)}" for k, v in row.facts.items())
+                lines.append(f"  {row.region}: {facts}")
+    lines.append("")
+    if report.differing:
+        lines.append(f"regions that differ from the others ({len(report.differing)}):")
+        for diff in report.differing:
+            lines.append(f"  {diff.region}")
+            lines += [f"    differs: {d}" for d in diff.differences]
+            lines += [f"    because: {r}" for r in diff.reasons]
+    else:
+        lines.append("every region plans alike")
+    lines.append(
+        "deploy waves: "
+        + " -> ".join(f"[{', '.join(_short(s, report.environment) for s in w)}]" for w in report.waves)
+    )
+    return "\n".join(lines)
+
+
+def _short(stack: str, environment: str) -> str:
+    return stack.removeprefix(f"{environment}-")
+
+
+def _brief(value: Any, limit: int = 80) -> str:
+    text = _show(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def summary(report: Report) -> dict[str, Any]:
+    """The machine-readable summary (build/plan/<env>.json; shape in docs/plan-format.md)."""
+    return {
+        "kind": "meridian-plan-summary",
+        "version": 1,
+        "environment": report.environment,
+        "preview": report.preview,
+        "resources": report.resources,
+        "layers": report.layer_names(),
+        "stacks": [
+            {
+                "stack": r.name,
+                "role": r.role,
+                "region": r.region,
+                "resources": r.resources,
+                "protected": r.protected,
+                "stateful": r.stateful,
+                "statefulUnprotected": r.stateful_unprotected,
+                "layers": {
+                    n: {"components": layer.components, "resources": layer.resources}
+                    for n, layer in r.layers.items()
+                },
+                "facts": r.facts,
+                "reads": report.reads.get(r.name, {}),
+                "policies": None if r.verdicts is None else r.verdicts.to_json(),
+            }
+            for r in report.rows
+        ],
+        "policyPack": None
+        if report.policies_enabled is None
+        else {
+            "policies": report.policies_enabled,
+            "resources": report.resources,
+            "mandatory": sum(r.verdicts.mandatory for r in report.rows if r.verdicts),
+            "advisory": sum(r.verdicts.advisory for r in report.rows if r.verdicts),
+            "notEvaluated": sum(r.verdicts.not_evaluated for r in report.rows if r.verdicts),
+        },
+        "waves": report.waves,
+        "differingRegions": [d.to_json() for d in report.differing],
+    }

@@ -1,0 +1,261 @@
+"""Encryption policies, services and keys: a customer-managed KMS key per service; keys rotate.
+
+EKS Secrets envelope encryption, CloudWatch Logs, SNS, SQS, AWS Backup vaults, Secrets Manager,
+and the KMS keys themselves (rotation, deletion window).
+
+
+Unknown values (preview): resource policies read properties through pulumi_policy's proxy, which
+raises ``UnknownValueError`` for a value that is unknown during preview; the analyzer then skips
+the policy for that resource with an advisory diagnostic. This module never catches that error.
+Checks whose inputs are usually known (booleans, enums) are read before key ARNs, which are often
+outputs of a KMS key created in the same update, so a definite violation is still reported before
+an unknown key ARN ends the check.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    Severity,
+)
+
+from .support import (
+    as_list,
+    cfg_number,
+    dig,
+    dispatching_policy,
+    kms_key_problem,
+    number,
+    requires_cmk,
+)
+
+# --------------------------------------------------------------------------------------------
+# EKS
+# --------------------------------------------------------------------------------------------
+
+
+def _eks_secrets(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    config = dig(args.props, "encryptionConfig")
+    if config is None:
+        report(
+            f"eks.Cluster '{args.name}': encryptionConfig is not set, so Kubernetes Secrets are "
+            "not envelope-encrypted with a KMS key. Fix: set encryptionConfig = {resources: "
+            "['secrets'], provider: {keyArn: <customer-managed KMS key ARN>}}.",
+            None,
+        )
+        return
+    resources = [str(r) for r in as_list(dig(config, "resources"))]
+    if "secrets" not in resources:
+        report(
+            f"eks.Cluster '{args.name}': encryptionConfig.resources is {resources}, it must "
+            "include 'secrets'. Fix: set encryptionConfig.resources = ['secrets'].",
+            None,
+        )
+    problem = kms_key_problem(dig(config, "provider", "keyArn"))
+    if problem:
+        report(
+            f"eks.Cluster '{args.name}': encryptionConfig.provider.keyArn {problem}. Fix: set it "
+            "to the ARN of a symmetric customer-managed KMS key in the cluster's region.",
+            None,
+        )
+
+
+eks_secrets_envelope_encryption = dispatching_policy(
+    name="eks-secrets-envelope-encryption",
+    description=(
+        "Every EKS cluster envelope-encrypts Kubernetes Secrets with a customer-managed KMS key "
+        "(encryptionConfig.resources contains 'secrets' and encryptionConfig.provider.keyArn is "
+        "set)."
+    ),
+    validators={"aws:eks/cluster:Cluster": _eks_secrets},
+    severity=Severity.HIGH,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["encryption", "eks"],
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Single-key services: CloudWatch Logs, SNS, SQS, Backup, Secrets Manager
+# --------------------------------------------------------------------------------------------
+
+
+cloudwatch_log_group_cmk = dispatching_policy(
+    name="cloudwatch-log-group-cmk",
+    description="CloudWatch log groups are encrypted with a customer-managed KMS key (kmsKeyId).",
+    validators={
+        "aws:cloudwatch/logGroup:LogGroup": requires_cmk(
+            "cloudwatch.LogGroup",
+            "kmsKeyId",
+            "log events are encrypted with a service key only",
+        )
+    },
+    severity=Severity.MEDIUM,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    tags=["encryption", "logging"],
+)
+
+
+sns_topic_cmk = dispatching_policy(
+    name="sns-topic-cmk",
+    description=(
+        "SNS topics use server-side encryption with a customer-managed KMS key "
+        "(kmsMasterKeyId, not alias/aws/sns)."
+    ),
+    validators={
+        "aws:sns/topic:Topic": requires_cmk(
+            "sns.Topic", "kmsMasterKeyId", "messages are stored without CMK encryption"
+        )
+    },
+    severity=Severity.MEDIUM,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    tags=["encryption", "messaging"],
+)
+
+
+def _sqs_queue(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    problem = kms_key_problem(dig(args.props, "kmsMasterKeyId"))
+    if problem:
+        managed = " (sqsManagedSseEnabled alone uses an SQS-owned key)"
+        report(
+            f"sqs.Queue '{args.name}': kmsMasterKeyId {problem}{managed}. Fix: set "
+            "kmsMasterKeyId to the ARN of a customer-managed KMS key (SSE-KMS) and drop "
+            "sqsManagedSseEnabled.",
+            None,
+        )
+
+
+sqs_queue_cmk = dispatching_policy(
+    name="sqs-queue-cmk",
+    description=(
+        "SQS queues use SSE-KMS with a customer-managed key (kmsMasterKeyId); SQS-managed SSE "
+        "(sqsManagedSseEnabled) alone is not enough."
+    ),
+    validators={"aws:sqs/queue:Queue": _sqs_queue},
+    severity=Severity.MEDIUM,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    tags=["encryption", "messaging"],
+)
+
+
+backup_vault_cmk = dispatching_policy(
+    name="backup-vault-cmk",
+    description=(
+        "AWS Backup vaults encrypt recovery points with a customer-managed KMS key (kmsKeyArn)."
+    ),
+    validators={
+        "aws:backup/vault:Vault": requires_cmk(
+            "backup.Vault",
+            "kmsKeyArn",
+            "recovery points would use the AWS-managed aws/backup key",
+        )
+    },
+    severity=Severity.HIGH,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["encryption", "backup"],
+)
+
+
+secretsmanager_secret_cmk = dispatching_policy(
+    name="secretsmanager-secret-cmk",
+    description=(
+        "Secrets Manager secrets are encrypted with a customer-managed KMS key (kmsKeyId, not "
+        "alias/aws/secretsmanager)."
+    ),
+    validators={
+        "aws:secretsmanager/secret:Secret": requires_cmk(
+            "secretsmanager.Secret",
+            "kmsKeyId",
+            "the secret would use the AWS-managed aws/secretsmanager key, which cannot be shared "
+            "across accounts or audited separately",
+        )
+    },
+    severity=Severity.HIGH,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["encryption", "secrets"],
+)
+
+
+# --------------------------------------------------------------------------------------------
+# KMS keys
+# --------------------------------------------------------------------------------------------
+
+
+def _kms_rotation(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = args.props
+    spec = dig(props, "customerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+    usage = dig(props, "keyUsage") or "ENCRYPT_DECRYPT"
+    if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
+        return  # rotation is only supported for symmetric encryption keys
+    if dig(props, "customKeyStoreId") or dig(props, "xksKeyId"):
+        return  # keys in custom key stores cannot rotate automatically
+    if dig(props, "enableKeyRotation") is not True:
+        report(
+            f"kms.Key '{args.name}': enableKeyRotation is not true for a symmetric encryption "
+            "key. Fix: set enableKeyRotation = true (optionally rotationPeriodInDays).",
+            None,
+        )
+
+
+kms_key_rotation = dispatching_policy(
+    name="kms-key-rotation",
+    description=(
+        "Symmetric customer-managed KMS keys have automatic rotation enabled "
+        "(enableKeyRotation = true)."
+    ),
+    validators={"aws:kms/key:Key": _kms_rotation},
+    severity=Severity.HIGH,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["encryption", "kms"],
+)
+
+
+def _kms_deletion_window(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    minimum = cfg_number(args.get_config(), "minimumDays", 7)
+    days = number(dig(args.props, "deletionWindowInDays"))
+    if days is not None and days < minimum:
+        report(
+            f"kms.Key '{args.name}': deletionWindowInDays is {days:g}, below the required "
+            f"{minimum:g} days to recover from an accidental key deletion. Fix: set "
+            f"deletionWindowInDays >= {minimum:g} (AWS default and recommended: 30).",
+            None,
+        )
+
+
+kms_key_deletion_window = dispatching_policy(
+    name="kms-key-deletion-window",
+    description=(
+        "KMS keys keep a deletion waiting period of at least N days (deletionWindowInDays, "
+        "default N = 7; unset means the AWS default of 30)."
+    ),
+    validators={"aws:kms/key:Key": _kms_deletion_window},
+    severity=Severity.MEDIUM,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "minimumDays": {
+                "type": "integer",
+                "minimum": 7,
+                "maximum": 30,
+                "default": 7,
+                "description": "Minimum deletionWindowInDays.",
+            }
+        }
+    ),
+    tags=["encryption", "kms"],
+)
+
+
+POLICIES: list[Policy] = [
+    eks_secrets_envelope_encryption,
+    cloudwatch_log_group_cmk,
+    sns_topic_cmk,
+    sqs_queue_cmk,
+    backup_vault_cmk,
+    secretsmanager_secret_cmk,
+    kms_key_rotation,
+    kms_key_deletion_window,
+]

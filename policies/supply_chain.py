@@ -1,0 +1,139 @@
+"""Supply-chain policies: what runs in the cluster is pinned and comes from a trusted source.
+
+An EKS cluster, its managed add-ons and every Helm release name an exact version, so the next
+``pulumi up`` installs what was reviewed rather than whatever is newest; charts come from an
+HTTPS or OCI registry (never plain HTTP, never a repository alias configured only on the
+deployer's machine).
+
+Resource policies read through the SDK proxy: an unknown version (rare; versions are literals)
+skips the check during preview instead of failing it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from typing import Final
+
+from pulumi_policy import (
+    Policy,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from .support import as_bool, get, label, make_policy
+
+CONCERN = "supply-chain"
+
+_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
+
+EKS_CLUSTER: Final = "aws:eks/cluster:Cluster"
+EKS_ADDON: Final = "aws:eks/addon:Addon"
+HELM_RELEASE: Final = "kubernetes:helm.sh/v3:Release"
+
+# An exact SemVer 2 version, optionally with a leading "v" (Helm accepts both).
+_EXACT_VERSION: Final = re.compile(r"v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
+_KUBERNETES_VERSION: Final = re.compile(r"\d+\.\d+")
+_LOCAL_CHART: Final = ("./", "../", "/")
+
+
+def _cluster_version_pinned(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_CLUSTER:
+        return
+    version = get(args.props, "version")
+    if not (isinstance(version, str) and _KUBERNETES_VERSION.fullmatch(version)):
+        shown = "not set (EKS picks its current default)" if version is None else f"{version!r}"
+        report(
+            f"{label(args.resource_type, args.name)} Kubernetes version is {shown}. Fix: set "
+            "version to the pinned minor version (e.g. '1.33') from the version table, and "
+            "upgrade it deliberately.",
+            None,
+        )
+
+
+def _addon_version_pinned(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_ADDON:
+        return
+    version = get(args.props, "addonVersion")
+    if not version:
+        report(
+            f"{label(args.resource_type, args.name)} (add-on {get(args.props, 'addonName')!r}) "
+            "has no addonVersion, so EKS installs its default build for the cluster version "
+            "and a later update may change it. Fix: set addonVersion (e.g. 'v1.19.2-eksbuild.1') "
+            "from the add-on table keyed by the Kubernetes version.",
+            None,
+        )
+
+
+def _helm_version_pinned(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != HELM_RELEASE:
+        return
+    where = label(args.resource_type, args.name)
+    version = get(args.props, "version")
+    if not (isinstance(version, str) and _EXACT_VERSION.fullmatch(version.strip())):
+        shown = "not set (the latest chart is installed)" if not version else f"{version!r}"
+        report(
+            f"{where} chart {get(args.props, 'chart')!r} version is {shown}, not an exact "
+            "version. Fix: set version to an exact chart version (e.g. '1.26.2') kept in "
+            "stacks/versions.py.",
+            None,
+        )
+    if as_bool(get(args.props, "devel")):
+        report(
+            f"{where} sets devel=true, which lets Helm pick pre-release charts. Fix: remove "
+            "devel and pin a released version.",
+            None,
+        )
+
+
+def _helm_trusted_repository(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != HELM_RELEASE:
+        return
+    chart = str(get(args.props, "chart", default=""))
+    repo = get(args.props, "repositoryOpts", "repo")
+    source = str(repo) if repo else chart
+    if source.startswith(("https://", "oci://")):
+        return
+    if not repo and chart.startswith(_LOCAL_CHART):
+        return  # a chart vendored in the repository
+    problem = (
+        f"is fetched over plain HTTP ({source})"
+        if source.startswith("http://")
+        else f"comes from {source!r}, a repository alias only the deployer's machine knows"
+    )
+    report(
+        f"{label(args.resource_type, args.name)} chart {problem}. Fix: set repositoryOpts.repo "
+        "to the chart repository's https:// URL, or use an oci:// chart reference.",
+        None,
+    )
+
+
+POLICIES: list[Policy] = [
+    _resource_policy(
+        "eks-cluster-version-pinned",
+        "EKS clusters pin their Kubernetes minor version (version = 'X.Y').",
+        _cluster_version_pinned,
+        Severity.MEDIUM,
+    ),
+    _resource_policy(
+        "eks-addon-version-pinned",
+        "EKS managed add-ons pin addonVersion instead of taking the default build.",
+        _addon_version_pinned,
+        Severity.MEDIUM,
+    ),
+    _resource_policy(
+        "helm-release-version-pinned",
+        "Helm releases pin an exact chart version (no range, no 'latest', no devel=true).",
+        _helm_version_pinned,
+        Severity.HIGH,
+    ),
+    _resource_policy(
+        "helm-release-trusted-repository",
+        "Helm charts come from an https:// repository (repositoryOpts.repo) or an oci:// "
+        "registry, or are vendored in the repository; never plain HTTP or a local repo alias.",
+        _helm_trusted_repository,
+        Severity.HIGH,
+    ),
+]

@@ -1,0 +1,359 @@
+"""Zero-trust policies, compute: the Kubernetes control plane and the nodes.
+
+EKS: a private API endpoint (public only to an allowlist), access entries as the only way in
+(authentication mode API, no implicit cluster-creator admin). Nodes (EC2 instances, launch
+templates, EKS managed node groups, Karpenter EC2NodeClasses): IMDSv2 with a hop limit that keeps
+pods off the node's credentials, no public IP, no SSH.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationPolicy,
+)
+
+from .support import (
+    UnknownCollector,
+    as_bool,
+    as_int,
+    as_list,
+    config,
+    get,
+    is_world_cidr,
+    label,
+    make_policy,
+    parse_cidr,
+)
+
+CONCERN = "zero-trust"
+
+_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
+_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
+
+# Resource type tokens (pulumi-aws 7; Karpenter's CRD as pulumi-kubernetes sends it)
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+EC2_INSTANCE = "aws:ec2/instance:Instance"
+EC2_NODE_CLASS_TYPES = frozenset(
+    {
+        "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+        "kubernetes:karpenter.k8s.aws/v1beta1:EC2NodeClass",
+    }
+)
+NODE_TYPES = frozenset({LAUNCH_TEMPLATE, EC2_INSTANCE}) | EC2_NODE_CLASS_TYPES
+_STRING_LIST = {"type": "array", "items": {"type": "string"}}
+# A public allowlist entry this broad is the internet in disguise (0.0.0.0/1 + 128.0.0.0/1).
+_WIDEST_ALLOWLIST_PREFIX = {4: 8, 6: 16}
+
+
+def _too_broad(cidr: Any) -> bool:
+    network = parse_cidr(cidr)
+    return network is not None and network.prefixlen < _WIDEST_ALLOWLIST_PREFIX[network.version]
+
+
+def _eks_endpoint_private(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_CLUSTER:
+        return
+    where = label(args.resource_type, args.name)
+    vpc = get(args.props, "vpcConfig", default={})
+    public = as_bool(get(vpc, "endpointPublicAccess"), default=True)  # AWS default: public
+    private = as_bool(get(vpc, "endpointPrivateAccess"), default=False)
+    if public:
+        cidrs = as_list(get(vpc, "publicAccessCidrs")) or ["0.0.0.0/0"]  # AWS default
+        world = [c for c in cidrs if is_world_cidr(c) or _too_broad(c)]
+        if world:
+            report(
+                f"{where} exposes its Kubernetes API endpoint to {', '.join(world)} (unset "
+                "publicAccessCidrs means 0.0.0.0/0). Fix: set vpcConfig.endpointPublicAccess="
+                "false (reach the API through the VPC), or list the operator CIDRs in "
+                "vpcConfig.publicAccessCidrs.",
+                None,
+            )
+    if not private:
+        report(
+            f"{where} has vpcConfig.endpointPrivateAccess disabled, so nodes reach the API "
+            "over the internet. Fix: set vpcConfig.endpointPrivateAccess=true.",
+            None,
+        )
+
+
+def _metadata_options(args: ResourceValidationArgs) -> tuple[str, Any] | None:
+    """(property path, metadata options) of a node resource; None when another resource's
+    options apply (an instance launched from a template declares none of its own)."""
+    if args.resource_type in EC2_NODE_CLASS_TYPES:
+        return "spec.metadataOptions", get(args.props, "spec", "metadataOptions")
+    options = get(args.props, "metadataOptions")
+    if options is None and args.resource_type == EC2_INSTANCE and get(args.props, "launchTemplate"):
+        return None  # the launch template's metadata options apply (checked on the template)
+    return "metadataOptions", options
+
+
+def _imds_disabled(options: Any) -> bool:
+    return str(get(options, "httpEndpoint", default="enabled")).lower() == "disabled"
+
+
+def _no_public_ip(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in NODE_TYPES:
+        return
+    where = label(args.resource_type, args.name)
+    fix = "Fix: launch into private subnets without a public IP; expose services via the edge."
+    if args.resource_type == EC2_INSTANCE:
+        if as_bool(get(args.props, "associatePublicIpAddress")):
+            report(
+                f"{where} gets a public IP address (associatePublicIpAddress). {fix}",
+                None,
+            )
+    elif args.resource_type in EC2_NODE_CLASS_TYPES:
+        # Unset: Karpenter follows the subnet's MapPublicIpOnLaunch (false on private subnets).
+        if as_bool(get(args.props, "spec", "associatePublicIPAddress")):
+            report(
+                f"{where} gives its nodes a public IP address (spec.associatePublicIPAddress). "
+                f"{fix} Leave spec.associatePublicIPAddress unset or false.",
+                None,
+            )
+    else:
+        unknowns = UnknownCollector()
+        for nic in as_list(get(args.props, "networkInterfaces")):
+            with unknowns.guard():
+                if as_bool(get(nic, "associatePublicIpAddress")):
+                    report(
+                        f"{where} gives its network interfaces a public IP address "
+                        f"(networkInterfaces[].associatePublicIpAddress). {fix}",
+                        None,
+                    )
+        unknowns.finish()
+
+
+def _imdsv2_required(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in NODE_TYPES:
+        return
+    found = _metadata_options(args)
+    if found is None:
+        return
+    path, options = found
+    if _imds_disabled(options):
+        return  # no instance metadata service at all
+    tokens = get(options, "httpTokens")
+    if tokens is None and args.resource_type in EC2_NODE_CLASS_TYPES:
+        return  # Karpenter's default is httpTokens=required
+    if tokens != "required":
+        report(
+            f"{label(args.resource_type, args.name)} allows IMDSv1 ({path}.httpTokens="
+            f"{tokens!r}). Fix: set {path}.httpTokens='required' (and "
+            "httpPutResponseHopLimit=1 so pods cannot reach the node's credentials).",
+            None,
+        )
+
+
+def _hop_limit(args: ResourceValidationArgs) -> tuple[str, int | None] | None:
+    """(property path, declared hop limit or None) of a node resource with IMDS enabled."""
+    found = _metadata_options(args)
+    if found is None:
+        return None
+    path, options = found
+    if _imds_disabled(options):
+        return None
+    return f"{path}.httpPutResponseHopLimit", as_int(get(options, "httpPutResponseHopLimit"))
+
+
+def _imds_hop_limit(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in NODE_TYPES:
+        return
+    found = _hop_limit(args)
+    if found is None:
+        return
+    path, hops = found
+    maximum = as_int(config(args, "maximumHopLimit", 2), 2) or 2
+    if hops is not None and hops > maximum:
+        report(
+            f"{label(args.resource_type, args.name)} sets {path}={hops}: every container on the "
+            "node, however many network hops away, can fetch the node role's credentials from "
+            f"IMDS. Fix: set {path}=1 (or {maximum} only where a documented add-on needs it).",
+            None,
+        )
+
+
+def _imds_hop_limit_one(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in NODE_TYPES:
+        return
+    if args.name in {str(n) for n in config(args, "exemptResources", [])}:
+        return
+    found = _hop_limit(args)
+    if found is None:
+        return
+    path, hops = found
+    if hops is None and args.resource_type in EC2_NODE_CLASS_TYPES:
+        return  # Karpenter's default hop limit is 1
+    if hops is None or hops > 1:
+        what = "is not declared (AMIs registered with ImdsSupport v2.0 default to 2)"
+        if hops is not None:
+            what = f"is {hops}"
+        report(
+            f"{label(args.resource_type, args.name)}: {path} {what}, so pods that do not use "
+            "the host network can reach the node role's credentials through IMDS. Fix: set "
+            f"{path}=1 (pods get AWS access from Pod Identity or IRSA); where a documented "
+            "add-on needs 2, list the resource in this policy's exemptResources.",
+            None,
+        )
+
+
+def _no_ssh_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (LAUNCH_TEMPLATE, EC2_INSTANCE):
+        return
+    key = get(args.props, "keyName")
+    if key:
+        report(
+            f"{label(args.resource_type, args.name)} installs the SSH key pair '{key}' "
+            "(keyName), a standing credential outside IAM. Fix: remove keyName and use SSM "
+            "Session Manager (the AmazonSSMManagedInstanceCore policy on the node role) for "
+            "break-glass access.",
+            None,
+        )
+
+
+def _nodegroup_launch_template(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_NODE_GROUP:
+        return
+    template = get(args.props, "launchTemplate")
+    if not (get(template, "id") or get(template, "name")):
+        report(
+            f"{label(args.resource_type, args.name)} does not use a launch template, so "
+            "IMDSv2 and the node security settings cannot be enforced. Fix: set "
+            "launchTemplate {id or name, version} pointing at a template with "
+            "metadataOptions.httpTokens='required'.",
+            None,
+        )
+
+
+def _nodegroup_no_ssh(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_NODE_GROUP:
+        return
+    if get(args.props, "remoteAccess"):
+        report(
+            f"{label(args.resource_type, args.name)} enables SSH remote access to nodes. Fix: "
+            "remove remoteAccess and use SSM Session Manager for break-glass access.",
+            None,
+        )
+
+
+def _eks_authentication_mode(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_CLUSTER:
+        return
+    mode = get(args.props, "accessConfig", "authenticationMode")
+    if mode != "API":
+        shown = "not set (the EKS API default is CONFIG_MAP)" if mode is None else f"'{mode}'"
+        report(
+            f"{label(args.resource_type, args.name)} accessConfig.authenticationMode is {shown}: "
+            "the aws-auth ConfigMap can grant cluster access outside IAM and the plan. Fix: set "
+            "accessConfig.authenticationMode='API' and grant access with eks.AccessEntry and "
+            "eks.AccessPolicyAssociation resources.",
+            None,
+        )
+
+
+def _eks_no_bootstrap_admin(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_CLUSTER:
+        return
+    bootstrap = get(args.props, "accessConfig", "bootstrapClusterCreatorAdminPermissions")
+    if as_bool(bootstrap, default=True):  # the provider's default is true
+        report(
+            f"{label(args.resource_type, args.name)} gives whoever runs `pulumi up` a hidden "
+            "cluster-admin access entry (accessConfig.bootstrapClusterCreatorAdminPermissions "
+            "is not false). Fix: set it to false and declare the deployer's and the admins' "
+            "eks.AccessEntry + eks.AccessPolicyAssociation explicitly.",
+            None,
+        )
+
+
+POLICIES: list[Policy] = [
+    _resource_policy(
+        "eks-endpoint-private",
+        "EKS API endpoints are private, or public only to an allowlist that is not the whole "
+        "internet, and private access is on.",
+        _eks_endpoint_private,
+        Severity.HIGH,
+    ),
+    _resource_policy(
+        "eks-api-authentication-mode",
+        "EKS clusters admit identities through access entries only "
+        "(accessConfig.authenticationMode = API), never through the aws-auth ConfigMap.",
+        _eks_authentication_mode,
+        Severity.HIGH,
+    ),
+    _resource_policy(
+        "eks-no-bootstrap-admin",
+        "EKS clusters do not give their creator an implicit cluster-admin access entry "
+        "(accessConfig.bootstrapClusterCreatorAdminPermissions = false; the default is true); "
+        "admins are explicit access entries.",
+        _eks_no_bootstrap_admin,
+        Severity.MEDIUM,
+    ),
+    _resource_policy(
+        "no-public-ip-on-compute",
+        "EC2 instances, launch templates and Karpenter EC2NodeClasses do not assign public IP "
+        "addresses.",
+        _no_public_ip,
+        Severity.HIGH,
+    ),
+    _resource_policy(
+        "imdsv2-required",
+        "EC2 instances, launch templates and Karpenter EC2NodeClasses require IMDSv2 "
+        "(metadataOptions.httpTokens = required; a node class's unset value is Karpenter's "
+        "default, required).",
+        _imdsv2_required,
+        Severity.HIGH,
+    ),
+    _resource_policy(
+        "imds-hop-limit",
+        "The IMDS response hop limit of EC2 instances, launch templates and Karpenter "
+        "EC2NodeClasses is at most maximumHopLimit (default 2).",
+        _imds_hop_limit,
+        Severity.HIGH,
+        PolicyConfigSchema(
+            properties={
+                "maximumHopLimit": {"type": "integer", "minimum": 1, "maximum": 64, "default": 2}
+            }
+        ),
+    ),
+    _resource_policy(
+        "imds-hop-limit-one",
+        "Advice: node IMDS hop limits are declared as 1 so pods cannot reach the node role's "
+        "credentials; 2 only for resources listed in exemptResources (a documented add-on "
+        "needs it).",
+        _imds_hop_limit_one,
+        Severity.MEDIUM,
+        PolicyConfigSchema(properties={"exemptResources": {**_STRING_LIST, "default": []}}),
+        EnforcementLevel.ADVISORY,
+    ),
+    _resource_policy(
+        "ec2-no-ssh-key",
+        "EC2 instances and launch templates install no SSH key pair (keyName unset); "
+        "break-glass access goes through SSM Session Manager.",
+        _no_ssh_key,
+        Severity.MEDIUM,
+    ),
+    _resource_policy(
+        "eks-nodegroup-launch-template",
+        "EKS managed node groups use a launch template (where IMDSv2 and node hardening are "
+        "enforced).",
+        _nodegroup_launch_template,
+        Severity.MEDIUM,
+    ),
+    _resource_policy(
+        "eks-nodegroup-no-ssh",
+        "EKS managed node groups do not open SSH remote access.",
+        _nodegroup_no_ssh,
+        Severity.MEDIUM,
+    ),
+]

@@ -1,0 +1,335 @@
+"""Zero-trust policies, identity: every grant names who and what.
+
+IAM identity policies without administrator or whole-service wildcards on every resource, and
+trust/resource policies (roles, buckets, keys, queues, topics, registries, secrets) without a
+wildcard principal unless a condition pins it to an account, organization, source or network.
+Kubernetes workload identity: an IRSA trust policy names its service account, and EKS add-ons
+that call AWS run with a role of their own instead of borrowing the node role.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationPolicy,
+)
+
+from .support import (
+    UnknownCollector,
+    as_list,
+    config,
+    get,
+    label,
+    make_policy,
+    policy_statements,
+)
+
+CONCERN = "zero-trust"
+
+_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
+_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
+
+IDENTITY_POLICY_PROPS: dict[str, str] = {
+    "aws:iam/policy:Policy": "policy",
+    "aws:iam/rolePolicy:RolePolicy": "policy",
+    "aws:iam/userPolicy:UserPolicy": "policy",
+    "aws:iam/groupPolicy:GroupPolicy": "policy",
+}
+ROLE = "aws:iam/role:Role"
+RESOURCE_POLICY_PROPS: dict[str, str] = {
+    ROLE: "assumeRolePolicy",
+    "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:s3/bucket:Bucket": "policy",
+    "aws:s3/bucketV2:BucketV2": "policy",
+    "aws:kms/key:Key": "policy",
+    "aws:kms/keyPolicy:KeyPolicy": "policy",
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+    "aws:sqs/queue:Queue": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+    "aws:sns/topic:Topic": "policy",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "policy",
+    "aws:secretsmanager/secretPolicy:SecretPolicy": "policy",
+}
+
+# Condition keys that pin a wildcard principal to an account, organization, source or network.
+RESTRICTING_CONDITION_KEYS = frozenset(
+    k.lower()
+    for k in (
+        "aws:SourceArn",
+        "aws:SourceAccount",
+        "aws:SourceOwner",
+        "aws:SourceOrgID",
+        "aws:SourceOrgPaths",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+        "aws:SourceVpc",
+        "aws:SourceVpce",
+        "aws:SourceIp",
+        "aws:VpcSourceIp",
+        "kms:CallerAccount",
+    )
+)
+
+
+# --------------------------------------------------------------------------------------------
+# IAM documents
+# --------------------------------------------------------------------------------------------
+def _strings(value: Any) -> list[str]:
+    return [v for v in as_list(value) if isinstance(v, str)]
+
+
+def _identity_documents(args: ResourceValidationArgs) -> list[tuple[str, Any]]:
+    prop = IDENTITY_POLICY_PROPS.get(args.resource_type)
+    if prop is not None:
+        return [(prop, get(args.props, prop))]
+    if args.resource_type == ROLE:
+        return [
+            (f"inlinePolicies[{i}].policy", get(p, "policy"))
+            for i, p in enumerate(as_list(get(args.props, "inlinePolicies")))
+        ]
+    return []
+
+
+def _iam_no_admin_wildcard(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    documents = _identity_documents(args)
+    if not documents:
+        return
+    unknowns = UnknownCollector()
+    for prop, document in documents:
+        with unknowns.guard():
+            for statement in policy_statements(document):
+                if statement.get("Effect") != "Allow":
+                    continue
+                resources = _strings(statement.get("Resource")) or _strings(
+                    statement.get("NotResource")
+                )
+                on_everything = "*" in resources or (
+                    "NotResource" in statement and "Resource" not in statement
+                )
+                actions = _strings(statement.get("Action"))
+                if ("NotAction" in statement or "*" in actions) and on_everything:
+                    what = "NotAction" if "NotAction" in statement else "Action '*'"
+                    report(
+                        f"{label(args.resource_type, args.name)} {prop} allows {what} on "
+                        "every resource (administrator access). Fix: list the specific "
+                        "actions and resource ARNs the workload needs.",
+                        None,
+                    )
+    unknowns.finish()
+
+
+def _iam_no_service_wildcard(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    documents = _identity_documents(args)
+    if not documents:
+        return
+    unknowns = UnknownCollector()
+    for prop, document in documents:
+        with unknowns.guard():
+            for statement in policy_statements(document):
+                if statement.get("Effect") != "Allow" or "*" not in _strings(
+                    statement.get("Resource")
+                ):
+                    continue
+                wild = [a for a in _strings(statement.get("Action")) if a.endswith(":*")]
+                if wild:
+                    report(
+                        f"{label(args.resource_type, args.name)} {prop} allows "
+                        f"{', '.join(wild)} on every resource. Fix: name the actions and scope "
+                        "Resource to the ARNs the workload uses.",
+                        None,
+                    )
+    unknowns.finish()
+
+
+def _wildcard_principal(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return any("*" in _strings(v) for v in principal.values())
+    return False
+
+
+def _restricted(condition: Any) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    for operator_block in condition.values():
+        if isinstance(operator_block, dict) and any(
+            str(k).lower() in RESTRICTING_CONDITION_KEYS for k in operator_block
+        ):
+            return True
+    return False
+
+
+def _no_wildcard_principal(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    prop = RESOURCE_POLICY_PROPS.get(args.resource_type)
+    if prop is None:
+        return
+    where = label(args.resource_type, args.name)
+    for statement in policy_statements(get(args.props, prop)):
+        if statement.get("Effect") != "Allow":
+            continue
+        if "NotPrincipal" in statement:
+            report(
+                f"{where} {prop} allows everyone except a NotPrincipal list. Fix: replace "
+                "NotPrincipal with an explicit Principal.",
+                None,
+            )
+            continue
+        if _wildcard_principal(statement.get("Principal")) and not _restricted(
+            statement.get("Condition")
+        ):
+            sid = f" (Sid {statement['Sid']})" if statement.get("Sid") else ""
+            report(
+                f"{where} {prop} grants access to any principal ('*'){sid} without a "
+                "restricting condition. Fix: name the principals (account, role or service), "
+                "or add a condition on aws:PrincipalOrgID, aws:SourceArn, aws:SourceAccount "
+                "or aws:SourceVpce.",
+                None,
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Kubernetes workload identity
+# --------------------------------------------------------------------------------------------
+EKS_ADDON = "aws:eks/addon:Addon"
+# Managed add-ons that call AWS APIs; without a role of their own they use the node role.
+ADDONS_NEEDING_A_ROLE = (
+    "vpc-cni",
+    "aws-ebs-csi-driver",
+    "aws-efs-csi-driver",
+    "aws-mountpoint-s3-csi-driver",
+    "amazon-cloudwatch-observability",
+)
+
+
+def _subject_too_wide(value: str) -> bool:
+    """A ``<issuer>:sub`` pattern that matches any service account in some namespace set."""
+    if value in ("*", "system:serviceaccount:*"):
+        return True
+    parts = value.split(":")
+    return len(parts) >= 3 and parts[0] == "system" and "*" in parts[2]
+
+
+def _web_identity_subjects(condition: Any) -> list[str] | None:
+    """The values the condition requires of an OIDC ``sub`` claim; None when it has none."""
+    if not isinstance(condition, dict):
+        return None
+    found: list[str] | None = None
+    for operator, block in condition.items():
+        if not str(operator).startswith(("StringEquals", "StringLike")):
+            continue
+        if not isinstance(block, dict):
+            continue
+        for key, values in block.items():
+            if str(key).endswith(":sub"):
+                found = (found or []) + _strings(values)
+    return found
+
+
+def _irsa_trust_scoped(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != ROLE:
+        return
+    where = label(args.resource_type, args.name)
+    for statement in policy_statements(get(args.props, "assumeRolePolicy")):
+        actions = [a.lower() for a in _strings(statement.get("Action"))]
+        if statement.get("Effect") != "Allow" or not (
+            "sts:assumerolewithwebidentity" in actions or "sts:*" in actions or "*" in actions
+        ):
+            continue
+        principal = statement.get("Principal")
+        federated = _strings(principal.get("Federated")) if isinstance(principal, dict) else []
+        if not any("oidc-provider/" in f for f in federated):
+            continue
+        subjects = _web_identity_subjects(statement.get("Condition"))
+        wide = [v for v in subjects or [] if _subject_too_wide(v)]
+        if subjects is None or not subjects or wide:
+            shown = f"allows {wide}" if wide else "has no condition on the 'sub' claim"
+            report(
+                f"{where} trusts the cluster's OIDC provider but {shown}, so any pod's service "
+                "account token can assume it. Fix: add a StringEquals condition "
+                "'<issuer>:sub' = 'system:serviceaccount:<namespace>:<service account>' (and "
+                "'<issuer>:aud' = 'sts.amazonaws.com'), or use EKS Pod Identity.",
+                None,
+            )
+
+
+def _addon_own_role(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_ADDON:
+        return
+    name = get(args.props, "addonName")
+    needing = {str(n) for n in config(args, "addons", list(ADDONS_NEEDING_A_ROLE))}
+    if name not in needing:
+        return
+    if get(args.props, "serviceAccountRoleArn") or as_list(
+        get(args.props, "podIdentityAssociations")
+    ):
+        return
+    report(
+        f"{label(args.resource_type, args.name)}: add-on '{name}' calls AWS APIs but has no "
+        "role of its own, so it borrows the node role (and every pod on the node can too). "
+        "Fix: give it a least-privilege role through podIdentityAssociations [{roleArn, "
+        "serviceAccount}] (EKS Pod Identity) or serviceAccountRoleArn (IRSA), and keep those "
+        "permissions off the node role.",
+        None,
+    )
+
+
+POLICIES: list[Policy] = [
+    _resource_policy(
+        "iam-no-admin-wildcard",
+        "IAM identity policies do not allow Action '*' (or NotAction) on Resource '*'.",
+        _iam_no_admin_wildcard,
+        Severity.CRITICAL,
+    ),
+    _resource_policy(
+        "iam-no-service-wildcard",
+        "IAM identity policies do not allow a whole service ('s3:*') on Resource '*'.",
+        _iam_no_service_wildcard,
+        Severity.MEDIUM,
+        enforcement_level=EnforcementLevel.ADVISORY,
+    ),
+    _resource_policy(
+        "no-wildcard-principal",
+        "Trust and resource policies (IAM roles, S3, KMS, SQS, SNS, ECR, Secrets Manager) do "
+        "not allow Principal '*' without a restricting condition, nor use NotPrincipal. KMS "
+        "key policies may use Resource '*' and the account root principal.",
+        _no_wildcard_principal,
+        Severity.CRITICAL,
+    ),
+    _resource_policy(
+        "irsa-trust-scoped",
+        "IAM roles trusting an EKS OIDC provider (IRSA) name the service account: the trust "
+        "policy requires the '<issuer>:sub' claim to be specific service accounts, not a "
+        "wildcard.",
+        _irsa_trust_scoped,
+        Severity.HIGH,
+    ),
+    _resource_policy(
+        "eks-addon-own-role",
+        "EKS managed add-ons that call AWS APIs (vpc-cni, aws-ebs-csi-driver, ...; config "
+        "`addons`) have a role of their own (podIdentityAssociations or serviceAccountRoleArn) "
+        "instead of the node role.",
+        _addon_own_role,
+        Severity.HIGH,
+        PolicyConfigSchema(
+            properties={
+                "addons": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": list(ADDONS_NEEDING_A_ROLE),
+                }
+            }
+        ),
+    ),
+]

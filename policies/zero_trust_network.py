@@ -1,0 +1,601 @@
+"""Zero-trust policies, network: nothing is reachable from the internet unless it is the edge.
+
+Security groups and their rules (only the edge load balancer's group, tag ``exposure=edge``, may
+accept the internet, on its edge ports; edge CDN ranges are config), NACLs of data subnets,
+databases, Kafka brokers, caches, search domains and S3 buckets off the internet.
+
+Stack policies receive every resource of the stack (with dependencies and property
+dependencies), which is how a rule is tied to its security group or a public access block to its
+bucket. The other zero-trust modules: ``zero_trust_identity`` (IAM), ``zero_trust_compute`` (EKS
+control plane, nodes, IMDS) and ``zero_trust_mesh`` (Istio, namespaces, network policies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import Any
+
+from pulumi_policy import (
+    Policy,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .support import (
+    UnknownCollector,
+    as_bool,
+    as_int,
+    as_list,
+    cidr_in_allowlist,
+    config,
+    get,
+    is_public_cidr,
+    is_world_cidr,
+    label,
+    linked_urns,
+    make_policy,
+)
+
+CONCERN = "zero-trust"
+
+_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
+_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
+
+# Resource type tokens (pulumi-aws 7)
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
+NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+MSK_CLUSTER = "aws:msk/cluster:Cluster"
+BUCKET_TYPES = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
+BUCKET_ACL_TYPES = frozenset({"aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"})
+BUCKET_PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+ACCOUNT_PAB = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+PUBLIC_DB_TYPES = frozenset(
+    {
+        "aws:rds/instance:Instance",
+        "aws:rds/clusterInstance:ClusterInstance",
+        "aws:redshift/cluster:Cluster",
+        "aws:neptune/clusterInstance:ClusterInstance",
+        "aws:docdb/clusterInstance:ClusterInstance",
+    }
+)
+SEARCH_DOMAIN_TYPES = frozenset({"aws:opensearch/domain:Domain", "aws:elasticsearch/domain:Domain"})
+CACHE_TYPES = frozenset(
+    {
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:elasticache/cluster:Cluster",
+        "aws:elasticache/serverlessCache:ServerlessCache",
+    }
+)
+PUBLIC_CANNED_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
+PUBLIC_GRANTEE_URIS = frozenset(
+    {
+        "http://acs.amazonaws.com/groups/global/AllUsers",
+        "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+    }
+)
+
+
+_STRING_LIST = {"type": "array", "items": {"type": "string"}}
+EDGE_CONFIG = PolicyConfigSchema(
+    properties={
+        "edgeTagKey": {"type": "string", "default": "exposure"},
+        "edgeTagValue": {"type": "string", "default": "edge"},
+        "edgePorts": {"type": "array", "items": {"type": "integer"}, "default": [443]},
+        "allowedCidrs": {**_STRING_LIST, "default": []},
+        # false: the edge group sits behind a CDN (Cloudflare) and may admit only the
+        # allowedCidrs even on its edge ports; anything else would bypass the CDN's WAF.
+        "edgeAllowsInternet": {"type": "boolean", "default": True},
+    }
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Ingress (security groups)
+# --------------------------------------------------------------------------------------------
+class _Ingress:
+    """One ingress permission: sources, protocol and port range."""
+
+    def __init__(self, cidrs: list[Any], protocol: Any, from_port: Any, to_port: Any) -> None:
+        self.cidrs = cidrs
+        self.protocol = str(protocol).lower() if protocol is not None else "-1"
+        self.from_port = as_int(from_port, 0)
+        self.to_port = as_int(to_port, 65535)
+
+    def ports(self) -> str:
+        if self.protocol in ("-1", "all"):
+            return "all protocols and ports"
+        if self.from_port == self.to_port:
+            return f"{self.protocol} port {self.from_port}"
+        return f"{self.protocol} ports {self.from_port}-{self.to_port}"
+
+    def within(self, allowed_ports: Iterable[int]) -> bool:
+        if self.protocol not in ("tcp", "6"):
+            return False
+        low, high = self.from_port, self.to_port
+        if low is None or high is None or high < low or high - low > 1024:
+            return False
+        allowed = set(allowed_ports)
+        return all(port in allowed for port in range(low, high + 1))
+
+
+def _is_edge(tags: Any, cfg: Mapping[str, Any]) -> bool:
+    if not isinstance(tags, Mapping):
+        return False
+    key = str(cfg["edgeTagKey"])
+    return key in list(tags) and tags[key] == cfg["edgeTagValue"]
+
+
+def _edge_or_unknown(
+    tags: Callable[[], Any], cfg: Mapping[str, Any], unknowns: UnknownCollector
+) -> bool:
+    """Whether a resource is edge-facing; an unknown tag counts as edge (never fail on unknown)."""
+    collector = UnknownCollector()
+    edge = collector.call(lambda: _is_edge(tags(), cfg))
+    if collector.error is not None:
+        unknowns.error = unknowns.error or collector.error
+        return True
+    return bool(edge)
+
+
+def _edge_config(args: ResourceValidationArgs | StackValidationArgs) -> dict[str, Any]:
+    return {
+        "edgeTagKey": config(args, "edgeTagKey", "exposure"),
+        "edgeTagValue": config(args, "edgeTagValue", "edge"),
+        "edgePorts": [as_int(p, -1) for p in config(args, "edgePorts", [443])],
+        "allowedCidrs": [str(c) for c in config(args, "allowedCidrs", [])],
+        "edgeAllowsInternet": bool(config(args, "edgeAllowsInternet", True)),
+    }
+
+
+def _ingress_problems(rule: _Ingress, edge: bool, cfg: Mapping[str, Any]) -> list[str]:
+    """Why an ingress permission is not zero-trust (empty list when it is fine).
+
+    Behind a CDN (``edgeAllowsInternet`` false) the only public sources are the allowedCidrs,
+    and only on the edge group's edge ports; otherwise the edge group may accept the internet
+    on its edge ports and the allowedCidrs may reach any port."""
+    edge_ok = edge and rule.within(cfg["edgePorts"])
+    behind_cdn = not cfg["edgeAllowsInternet"]
+    problems: list[str] = []
+    for cidr in rule.cidrs:
+        if not isinstance(cidr, str) or not is_public_cidr(cidr):
+            continue
+        allowlisted = cidr_in_allowlist(cidr, cfg["allowedCidrs"])
+        if behind_cdn:
+            if edge_ok and allowlisted:
+                continue
+            if edge_ok:
+                problems.append(
+                    f"allows {rule.ports()} from {cidr} on the edge group, which sits behind "
+                    "the CDN: only the allowedCidrs may reach it, anything else bypasses the "
+                    "CDN's WAF and TLS policy"
+                )
+            elif allowlisted:
+                problems.append(
+                    f"allows {rule.ports()} from the CDN range {cidr}, which may reach only "
+                    "the edge group's edge ports"
+                )
+            else:
+                problems.append(_public_problem(rule, cidr))
+            continue
+        if edge_ok or allowlisted:
+            continue
+        problems.append(_public_problem(rule, cidr))
+    return problems
+
+
+def _public_problem(rule: _Ingress, cidr: str) -> str:
+    if is_world_cidr(cidr):
+        return f"allows {rule.ports()} from {cidr} (the whole internet)"
+    return (
+        f"allows {rule.ports()} from public range {cidr}, which is not in the allowedCidrs "
+        "allowlist"
+    )
+
+
+_INGRESS_FIX = (
+    "Fix: restrict the source to private CIDRs, a security group or a prefix list; only the "
+    "edge load balancer's security group (tagged {key}={value}) may accept the internet, on "
+    "ports {ports}; edge CDN ranges belong in the allowedCidrs policy config."
+)
+
+
+def _ingress_fix(cfg: Mapping[str, Any]) -> str:
+    return _INGRESS_FIX.format(
+        key=cfg["edgeTagKey"],
+        value=cfg["edgeTagValue"],
+        ports=", ".join(str(p) for p in cfg["edgePorts"]),
+    )
+
+
+def _sg_no_public_ingress(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SECURITY_GROUP:
+        return
+    cfg = _edge_config(args)
+    unknowns = UnknownCollector()
+    edge = _edge_or_unknown(lambda: get(args.props, "tags"), cfg, unknowns)
+    for entry in as_list(get(args.props, "ingress")):
+        with unknowns.guard():
+            rule = _Ingress(
+                as_list(get(entry, "cidrBlocks")) + as_list(get(entry, "ipv6CidrBlocks")),
+                get(entry, "protocol"),
+                get(entry, "fromPort"),
+                get(entry, "toPort"),
+            )
+            for problem in _ingress_problems(rule, edge, cfg):
+                report(
+                    f"{label(args.resource_type, args.name)} {problem}. {_ingress_fix(cfg)}",
+                    None,
+                )
+    unknowns.finish()
+
+
+def _owning_group(resource: PolicyResource, prop: str) -> PolicyResource | None:
+    for dep in resource.property_dependencies.get(prop, []):
+        if dep.resource_type == SECURITY_GROUP:
+            return dep
+    for dep in resource.dependencies:
+        if dep.resource_type == SECURITY_GROUP:
+            return dep
+    return None
+
+
+def _rule_ingress(resource: PolicyResource) -> _Ingress | None:
+    props = resource.props
+    if resource.resource_type == SECURITY_GROUP_RULE:
+        if get(props, "type") != "ingress":
+            return None
+        return _Ingress(
+            as_list(get(props, "cidrBlocks")) + as_list(get(props, "ipv6CidrBlocks")),
+            get(props, "protocol"),
+            get(props, "fromPort"),
+            get(props, "toPort"),
+        )
+    if resource.resource_type == VPC_INGRESS_RULE:
+        return _Ingress(
+            as_list(get(props, "cidrIpv4")) + as_list(get(props, "cidrIpv6")),
+            get(props, "ipProtocol"),
+            get(props, "fromPort"),
+            get(props, "toPort"),
+        )
+    return None
+
+
+def _sg_rule_no_public_ingress(args: StackValidationArgs, report: ReportViolation) -> None:
+    cfg = _edge_config(args)
+    unknowns = UnknownCollector()
+    for resource in args.resources:
+        if resource.resource_type not in (SECURITY_GROUP_RULE, VPC_INGRESS_RULE):
+            continue
+        with unknowns.guard():
+            rule = _rule_ingress(resource)
+            if rule is None:
+                continue
+            group = _owning_group(resource, "securityGroupId")
+            edge = _edge_or_unknown(
+                lambda resource=resource: get(resource.props, "tags"), cfg, unknowns
+            )
+            if group is not None and not edge:
+                edge = _edge_or_unknown(lambda group=group: get(group.props, "tags"), cfg, unknowns)
+            owner = f" (security group '{group.name}')" if group is not None else ""
+            for problem in _ingress_problems(rule, edge, cfg):
+                report(
+                    f"{label(resource.resource_type, resource.name)}{owner} {problem}. "
+                    f"{_ingress_fix(cfg)}",
+                    resource.urn,
+                )
+    unknowns.finish()
+
+
+# --------------------------------------------------------------------------------------------
+# Network ACLs on data subnets
+# --------------------------------------------------------------------------------------------
+def _nacl_allow_all(action: Any, protocol: Any, cidr: Any) -> bool:
+    return (
+        str(action).lower() == "allow"
+        and str(protocol).lower() in ("-1", "all")
+        and is_world_cidr(cidr)
+    )
+
+
+def _is_data_tier(tags: Any, key: str, values: list[str]) -> bool:
+    return isinstance(tags, Mapping) and key in list(tags) and tags[key] in values
+
+
+def _data_nacl_no_allow_all(args: StackValidationArgs, report: ReportViolation) -> None:
+    key = str(config(args, "tierTagKey", "tier"))
+    values = [str(v) for v in config(args, "dataTierValues", ["data"])]
+    fix = (
+        "Fix: allow only the protocols, ports and private CIDRs the data tier needs "
+        "(e.g. the application subnets on the database port)."
+    )
+    unknowns = UnknownCollector()
+    for resource in args.resources:
+        with unknowns.guard():
+            if resource.resource_type == NETWORK_ACL:
+                if not _is_data_tier(get(resource.props, "tags"), key, values):
+                    continue
+                for entry in as_list(get(resource.props, "ingress")):
+                    cidrs = [get(entry, "cidrBlock"), get(entry, "ipv6CidrBlock")]
+                    if any(
+                        _nacl_allow_all(get(entry, "action"), get(entry, "protocol"), c)
+                        for c in cidrs
+                    ):
+                        report(
+                            f"{label(resource.resource_type, resource.name)} on a data subnet "
+                            f"allows all inbound traffic from the internet. {fix}",
+                            resource.urn,
+                        )
+            elif resource.resource_type == NETWORK_ACL_RULE:
+                if as_bool(get(resource.props, "egress")):
+                    continue
+                acl = next(
+                    (
+                        d
+                        for d in resource.property_dependencies.get("networkAclId", [])
+                        if d.resource_type == NETWORK_ACL
+                    ),
+                    None,
+                )
+                if acl is None or not _is_data_tier(get(acl.props, "tags"), key, values):
+                    continue
+                props = resource.props
+                cidrs = [get(props, "cidrBlock"), get(props, "ipv6CidrBlock")]
+                if any(
+                    _nacl_allow_all(get(props, "ruleAction"), get(props, "protocol"), c)
+                    for c in cidrs
+                ):
+                    report(
+                        f"{label(resource.resource_type, resource.name)} (network ACL "
+                        f"'{acl.name}', data subnet) allows all inbound traffic from the "
+                        f"internet. {fix}",
+                        resource.urn,
+                    )
+    unknowns.finish()
+
+
+# --------------------------------------------------------------------------------------------
+# Databases, brokers, caches, search
+# --------------------------------------------------------------------------------------------
+def _no_public_database(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in PUBLIC_DB_TYPES:
+        return
+    if as_bool(get(args.props, "publiclyAccessible")):
+        report(
+            f"{label(args.resource_type, args.name)} is publicly accessible. Fix: set "
+            "publiclyAccessible=false and reach it from private subnets.",
+            None,
+        )
+
+
+def _no_public_kafka(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != MSK_CLUSTER:
+        return
+    access = get(args.props, "brokerNodeGroupInfo", "connectivityInfo", "publicAccess", "type")
+    if access is not None and str(access).upper() != "DISABLED":
+        report(
+            f"{label(args.resource_type, args.name)} has public broker access ({access}). Fix: "
+            "set brokerNodeGroupInfo.connectivityInfo.publicAccess.type='DISABLED'.",
+            None,
+        )
+
+
+def _msk_iam_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != MSK_CLUSTER:
+        return
+    where = label(args.resource_type, args.name)
+    auth = get(args.props, "clientAuthentication", default={})
+    if not as_bool(get(auth, "sasl", "iam")):
+        report(
+            f"{where} does not enable IAM client authentication. Fix: set "
+            "clientAuthentication.sasl.iam=true.",
+            None,
+        )
+    if as_bool(get(auth, "unauthenticated")):
+        report(
+            f"{where} allows unauthenticated clients. Fix: set "
+            "clientAuthentication.unauthenticated=false and use SASL/IAM.",
+            None,
+        )
+
+
+def _search_in_vpc(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in SEARCH_DOMAIN_TYPES:
+        return
+    if not as_list(get(args.props, "vpcOptions", "subnetIds")):
+        report(
+            f"{label(args.resource_type, args.name)} has a public endpoint (no vpcOptions). "
+            "Fix: set vpcOptions.subnetIds (private subnets) and vpcOptions.securityGroupIds.",
+            None,
+        )
+
+
+def _cache_security_groups(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in CACHE_TYPES:
+        return
+    if args.resource_type == "aws:elasticache/cluster:Cluster" and get(
+        args.props, "replicationGroupId"
+    ):
+        return  # members inherit the replication group's security groups
+    if not as_list(get(args.props, "securityGroupIds")):
+        report(
+            f"{label(args.resource_type, args.name)} has no securityGroupIds and falls back "
+            "to the VPC default security group. Fix: attach a dedicated security group that "
+            "admits only the application tier on the cache port.",
+            None,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# S3 exposure
+# --------------------------------------------------------------------------------------------
+def _s3_no_public_acl(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in BUCKET_TYPES | BUCKET_ACL_TYPES:
+        return
+    where = label(args.resource_type, args.name)
+    fix = "Fix: use the private ACL (or BucketOwnerEnforced ownership) and grant access by policy."
+    acl = get(args.props, "acl")
+    if isinstance(acl, str) and acl in PUBLIC_CANNED_ACLS:
+        report(f"{where} uses the public canned ACL '{acl}'. {fix}", None)
+    unknowns = UnknownCollector()
+    grants = as_list(get(args.props, "grants")) + as_list(
+        get(args.props, "accessControlPolicy", "grants")
+    )
+    for grant in grants:
+        with unknowns.guard():
+            uri = get(grant, "uri") or get(grant, "grantee", "uri")
+            if uri in PUBLIC_GRANTEE_URIS:
+                report(f"{where} grants access to {uri.rsplit('/', 1)[-1]}. {fix}", None)
+    unknowns.finish()
+
+
+def _s3_public_access_block(args: StackValidationArgs, report: ReportViolation) -> None:
+    buckets = [r for r in args.resources if r.resource_type in BUCKET_TYPES]
+    if not buckets:
+        return
+    unknowns = UnknownCollector()
+    flags = (
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    )
+
+    def fully_blocked(resource: PolicyResource) -> bool:
+        return all(get(resource.props, f) is True for f in flags)
+
+    for account_block in (r for r in args.resources if r.resource_type == ACCOUNT_PAB):
+        if unknowns.call(lambda block=account_block: fully_blocked(block)):
+            return  # an account-wide block covers every bucket
+        unknowns.finish()  # an account-wide block with unknown flags may cover every bucket
+
+    blocks = [r for r in args.resources if r.resource_type == BUCKET_PAB]
+    for bucket in buckets:
+        with unknowns.guard():
+            names = {bucket.urn}
+            for key in ("bucket", "id"):
+                value = get(bucket.props, key)
+                if isinstance(value, str):
+                    names.add(value)
+            matching: list[PolicyResource] = []
+            unresolved = False
+            for block in blocks:
+                if bucket.urn in linked_urns(block, "bucket"):
+                    matching.append(block)
+                    continue
+                lookup = UnknownCollector()
+                target = lookup.call(lambda block=block: get(block.props, "bucket"))
+                if lookup.error is not None:
+                    unresolved = True
+                    unknowns.error = unknowns.error or lookup.error
+                elif isinstance(target, str) and target in names:
+                    matching.append(block)
+            if any(fully_blocked(b) for b in matching):
+                continue
+            if not matching and unresolved:
+                continue  # a block whose bucket is unknown may belong to this bucket
+            where = label(bucket.resource_type, bucket.name)
+            if matching:
+                message = (
+                    f"{where} has a BucketPublicAccessBlock ('{matching[0].name}') that does not "
+                    "set all four flags. Fix: set blockPublicAcls, blockPublicPolicy, "
+                    "ignorePublicAcls and restrictPublicBuckets to true."
+                )
+            else:
+                message = (
+                    f"{where} has no BucketPublicAccessBlock. Fix: add an "
+                    "aws.s3.BucketPublicAccessBlock for it with blockPublicAcls, "
+                    "blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true."
+                )
+            report(message, bucket.urn)
+    unknowns.finish()
+
+
+POLICIES: list[Policy] = [
+    _resource_policy(
+        "sg-no-public-ingress",
+        "Security groups accept no inline ingress from 0.0.0.0/0, ::/0 or internet ranges "
+        "outside the allowlist; only the edge load balancer's group (tag exposure=edge) may, "
+        "on its edge ports, and behind a CDN (edgeAllowsInternet = false) only from the CDN's "
+        "ranges (allowedCidrs).",
+        _sg_no_public_ingress,
+        Severity.CRITICAL,
+        EDGE_CONFIG,
+    ),
+    _stack_policy(
+        "sg-rule-no-public-ingress",
+        "Security group ingress rules (SecurityGroupRule, SecurityGroupIngressRule) accept no "
+        "traffic from 0.0.0.0/0, ::/0 or non-allowlisted internet ranges, except on the edge "
+        "load balancer's group on its edge ports (behind a CDN: only the CDN's ranges).",
+        _sg_rule_no_public_ingress,
+        Severity.CRITICAL,
+        EDGE_CONFIG,
+    ),
+    _stack_policy(
+        "data-subnet-nacl-no-allow-all",
+        "Network ACLs of data subnets (tag tier=data) do not allow all inbound traffic from "
+        "the internet.",
+        _data_nacl_no_allow_all,
+        Severity.MEDIUM,
+        PolicyConfigSchema(
+            properties={
+                "tierTagKey": {"type": "string", "default": "tier"},
+                "dataTierValues": {**_STRING_LIST, "default": ["data"]},
+            }
+        ),
+    ),
+    _resource_policy(
+        "no-public-database",
+        "RDS, Aurora, Redshift, Neptune and DocumentDB instances are not publicly accessible.",
+        _no_public_database,
+        Severity.CRITICAL,
+    ),
+    _resource_policy(
+        "msk-no-public-access",
+        "MSK brokers have public access disabled.",
+        _no_public_kafka,
+        Severity.CRITICAL,
+    ),
+    _resource_policy(
+        "msk-iam-authentication",
+        "MSK clusters authenticate clients with IAM (SASL/IAM) and refuse unauthenticated clients.",
+        _msk_iam_auth,
+        Severity.HIGH,
+    ),
+    _resource_policy(
+        "search-domain-in-vpc",
+        "OpenSearch/Elasticsearch domains run inside the VPC, not on a public endpoint.",
+        _search_in_vpc,
+        Severity.HIGH,
+    ),
+    _resource_policy(
+        "cache-explicit-security-groups",
+        "ElastiCache clusters, replication groups and serverless caches use dedicated security "
+        "groups instead of the VPC default group.",
+        _cache_security_groups,
+        Severity.MEDIUM,
+    ),
+    _resource_policy(
+        "s3-no-public-acl",
+        "S3 buckets and bucket ACLs grant nothing to AllUsers or AuthenticatedUsers (no public "
+        "canned ACLs).",
+        _s3_no_public_acl,
+        Severity.CRITICAL,
+    ),
+    _stack_policy(
+        "s3-public-access-block",
+        "Every S3 bucket has a BucketPublicAccessBlock with all four flags true (or the stack "
+        "sets an account-wide block).",
+        _s3_public_access_block,
+        Severity.CRITICAL,
+    ),
+]

@@ -1,0 +1,284 @@
+"""Settings of the edge stack (`<env>-edge`): which edge, its hostnames, rate-limit overrides,
+drained regions, and the checks beyond their types.
+
+Key (edge stack file only, `Pulumi.<env>-edge.yaml`):
+
+```yaml
+meridian:edge:
+  provider: cloudflare          # or aws (CloudFront, WAFv2, Route 53); cloudflare is the default
+  zone: meridian.example.com    # the public DNS zone
+  hostnames:                    # optional; default api.<zone>, www.<zone>; the first is the
+    - api.meridian.example.com  # load balancer's (Cloudflare) / certificate's (AWS) name
+  cloudflare:                   # required with provider cloudflare
+    accountId: 0123456789abcdef0123456789abcdef
+    zoneId: fedcba9876543210fedcba9876543210
+  rateLimits:                   # optional per-route overrides of stacks/data/api_routes.json
+    payments: 10                #   requests per minute per client
+  drainedRegions: [eu-west-1]   # out of rotation: pool disabled / latency record removed
+  steering: geo                 # Cloudflare: geo (pools by distance per region) or proximity
+  shieldAdvanced: false         # AWS edge: Shield Advanced protections (account subscribed)
+```
+
+The Cloudflare API token is never a `meridian:` key: it comes from the secret
+`cloudflare:apiToken` (`pulumi config set --secret cloudflare:apiToken ...`) or the
+`CLOUDFLARE_API_TOKEN` environment variable, and a plain-text token in the stack file is refused.
+
+This module must not import `stacks/settings.py` (which imports it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from components.edge.geography import AWS_REGIONS
+from components.edge.routes import ApiRoute
+from stacks.config_problems import did_you_mean, pydantic_problems
+from stacks.config_source import is_secure
+from stacks.config_types import NAMESPACE, MeridianModel, deep_merge
+from stacks.errors import ConfigProblem
+from stacks.identity import StackIdentity
+
+KEY = "edge"
+PROVIDERS: tuple[str, ...] = ("cloudflare", "aws")
+TOKEN_KEY = "cloudflare:apiToken"
+TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
+ROUTES_FILE = Path(__file__).resolve().parent / "data" / "api_routes.json"
+WAF_MINIMUM_RATE = 10
+"""AWS WAF's smallest rate-based limit per evaluation window."""
+
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class CloudflareSettings(MeridianModel):
+    account_id: str = Field(
+        alias="accountId",
+        pattern=r"^[0-9a-f]{32}$",
+        description="The Cloudflare account that owns the load-balancer pools and monitors.",
+    )
+    zone_id: str = Field(
+        alias="zoneId",
+        pattern=r"^[0-9a-f]{32}$",
+        description="The Cloudflare zone of `zone` (Cloudflare dashboard, Overview, API).",
+    )
+
+
+class EdgeSettings(MeridianModel):
+    provider: str = Field(description="cloudflare (default) or aws.")
+    zone: str = Field(description="The public DNS zone the hostnames live in.")
+    hostnames: list[str] = Field(
+        default_factory=list, description="Public hostnames; empty: api.<zone>, www.<zone>."
+    )
+    cloudflare: CloudflareSettings | None = None
+    rate_limits: dict[str, int] = Field(
+        alias="rateLimits",
+        default_factory=dict,
+        description="Per-route requests per minute, overriding stacks/data/api_routes.json.",
+    )
+    drained_regions: list[str] = Field(
+        alias="drainedRegions", default_factory=list, description="Regions out of rotation."
+    )
+    steering: Literal["geo", "proximity"] = "geo"
+    shield_advanced: bool = Field(alias="shieldAdvanced", default=False)
+
+    @property
+    def public_hostnames(self) -> list[str]:
+        return list(self.hostnames) or [f"api.{self.zone}", f"www.{self.zone}"]
+
+
+class _EdgeKey(MeridianModel):
+    edge: EdgeSettings
+
+
+EDGE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "dev": {"provider": "cloudflare", "zone": "dev.meridian.example.com"},
+    "staging": {"provider": "cloudflare", "zone": "staging.meridian.example.com"},
+    "prod": {"provider": "cloudflare", "zone": "meridian.example.com"},
+}
+
+
+@cache
+def api_routes() -> tuple[ApiRoute, ...]:
+    """The routing table (stacks/data/api_routes.json), as typed rows."""
+    document = json.loads(ROUTES_FILE.read_text(encoding="utf-8"))
+    return tuple(
+        ApiRoute(
+            id=row["id"],
+            method=row["method"],
+            paths=tuple(row["paths"]),
+            service=row["service"],
+            rate_limit_per_minute=row.get("rateLimitPerMinute"),
+            sticky=bool(row.get("sticky", False)),
+            internal=bool(row.get("internal", False)),
+        )
+        for row in document["routes"]
+    )
+
+
+def edge_routes(settings: EdgeSettings) -> tuple[ApiRoute, ...]:
+    """The routing table with the stack's rate-limit overrides applied."""
+    return tuple(
+        replace(r, rate_limit_per_minute=settings.rate_limits[r.id])
+        if r.id in settings.rate_limits
+        else r
+        for r in api_routes()
+    )
+
+
+def load_edge_settings(
+    identity: StackIdentity,
+    raw: Any,
+    stack_config: dict[str, Any],
+    regions: list[str],
+) -> tuple[EdgeSettings | None, list[ConfigProblem]]:
+    """The edge stack's settings from its `meridian:edge` value, or the problems with them.
+
+    `stack_config` is the stack's whole config (for the Cloudflare token); `regions` are the
+    environment's regions from the validated manifest.
+    """
+    stack = identity.name
+    own_file = f"Pulumi.{stack}.yaml"
+    key = f"{NAMESPACE}:{KEY}"
+    defaults = EDGE_DEFAULTS[identity.environment]
+    problems: list[ConfigProblem] = []
+    token = stack_config.get(TOKEN_KEY)
+    if token is not None and not is_secure(token):
+        problems.append(
+            ConfigProblem(
+                TOKEN_KEY,
+                "<plain text, not shown>",
+                "is a Cloudflare API token in plain text in the stack file",
+                f"store it encrypted (pulumi config set --secret {TOKEN_KEY} <token> --stack "
+                f"{stack}) or remove it and export {TOKEN_ENV} where Pulumi runs; then rotate "
+                "the token: it is in the file's history",
+                file=own_file,
+            )
+        )
+    if raw is not None and not isinstance(raw, dict):
+        problems.append(
+            ConfigProblem(
+                key,
+                raw,
+                "is not a mapping",
+                f"write it as `{key}:` with `provider: ...` etc. below it in {own_file}",
+                file=own_file,
+            )
+        )
+        return None, problems
+    merged = deep_merge(defaults, raw or {})
+    try:
+        settings = _EdgeKey.model_validate({KEY: merged}).edge
+    except ValidationError as exc:
+        found = pydantic_problems(exc, _EdgeKey, {KEY: defaults}, {KEY: own_file}, own_file)
+        return None, problems + found
+    problems += _check(settings, regions, key, own_file)
+    return (None if problems else settings), problems
+
+
+def _check(
+    settings: EdgeSettings, regions: list[str], key: str, own_file: str
+) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+
+    def problem(path: str, value: Any, what: str, fix: str) -> None:
+        problems.append(ConfigProblem(f"{key}.{path}", value, what, fix, file=own_file))
+
+    if settings.provider not in PROVIDERS:
+        problem(
+            "provider",
+            settings.provider,
+            "is not an edge provider Meridian builds"
+            + did_you_mean(settings.provider, set(PROVIDERS), ""),
+            f"set it to cloudflare (the default: Cloudflare CDN, WAF and load balancing) or aws "
+            f"(CloudFront, WAFv2, Route 53) in {own_file}",
+        )
+    if settings.provider == "cloudflare" and settings.cloudflare is None:
+        problem(
+            "cloudflare",
+            "<unset>",
+            "is required with provider cloudflare: pools and monitors belong to an account, "
+            "rules and records to a zone",
+            f"set {key}.cloudflare.accountId and {key}.cloudflare.zoneId (32 hex digits each, "
+            f"from the Cloudflare dashboard) in {own_file}",
+        )
+    if settings.shield_advanced and settings.provider != "aws":
+        problem(
+            "shieldAdvanced",
+            True,
+            "applies to the aws edge only (Cloudflare absorbs DDoS itself)",
+            f"remove it, or set {key}.provider to aws",
+        )
+    if not _DOMAIN_RE.match(settings.zone):
+        problem("zone", settings.zone, "is not a DNS zone name", "use e.g. meridian.example.com")
+    for index, hostname in enumerate(settings.hostnames):
+        if hostname != settings.zone and not hostname.endswith(f".{settings.zone}"):
+            problem(
+                f"hostnames[{index}]",
+                hostname,
+                f"is not in the zone {settings.zone}",
+                f"use a name ending in .{settings.zone}, or change {key}.zone",
+            )
+    if len(set(settings.hostnames)) != len(settings.hostnames):
+        problem("hostnames", settings.hostnames, "lists a hostname twice", "remove the duplicate")
+
+    routes = {r.id: r for r in api_routes()}
+    for route_id, limit in settings.rate_limits.items():
+        route = routes.get(route_id)
+        if route is None:
+            problem(
+                f"rateLimits.{route_id}",
+                limit,
+                "names no route of the API routing table (stacks/data/api_routes.json)"
+                + did_you_mean(route_id, set(routes), ""),
+                f"use one of: {', '.join(sorted(routes))}; or add the route to the table",
+            )
+        elif route.internal:
+            problem(
+                f"rateLimits.{route_id}",
+                limit,
+                f"is an internal route ({', '.join(route.paths)}): the edge blocks it outright",
+                "remove the override",
+            )
+        elif limit < 1:
+            problem(f"rateLimits.{route_id}", limit, "is not a positive rate", "use 1 or more")
+        elif settings.provider == "aws" and limit < WAF_MINIMUM_RATE:
+            problem(
+                f"rateLimits.{route_id}",
+                limit,
+                f"is below AWS WAF's smallest rate-based limit ({WAF_MINIMUM_RATE} per minute)",
+                f"use {WAF_MINIMUM_RATE} or more",
+            )
+
+    for index, region in enumerate(settings.drained_regions):
+        if region not in regions:
+            problem(
+                f"drainedRegions[{index}]",
+                region,
+                f"is not one of the environment's regions ({', '.join(regions)})",
+                "remove it or correct the spelling" + did_you_mean(region, set(regions), ""),
+            )
+    if regions and set(regions) <= set(settings.drained_regions):
+        problem(
+            "drainedRegions",
+            settings.drained_regions,
+            "drains every region: the edge would have no origin to send traffic to",
+            "keep at least one region in rotation (undrain the healthiest one first)",
+        )
+    for region in regions:
+        if region not in AWS_REGIONS:
+            problems.append(
+                ConfigProblem(
+                    f"{NAMESPACE}:regions",
+                    region,
+                    "has no location in the edge's geography table",
+                    "add it to AWS_REGIONS in components/edge/geography.py",
+                    file=own_file,
+                )
+            )
+    return problems

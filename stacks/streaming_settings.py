@@ -1,0 +1,526 @@
+"""Settings of the streaming layer and the lakehouse: Kafka retention and storage, the schema
+registry's default compatibility, the replication pairs between regions, the lake's lifecycle and
+who reads gold; their per-environment defaults; the checks beyond types; the topic table loader.
+
+Keys:
+
+```yaml
+meridian:streaming:          # regional (a region's stack file may override it)
+  tieredStorage: true        # MSK tiered storage for older data
+  hotRetentionHours: 168     # 7 days on broker disks
+  totalRetentionDays: 30     # 30 days in all (tiered topics)
+  maxVolumeGb: 16384         # storage autoscaling ceiling per broker
+  storageTargetUtilization: 60
+  brokerLogRetentionDays: 30
+  schemaCompatibility: BACKWARD
+  dlqMaxReceives: 5
+meridian:lakehouse:          # regional
+  lifecycle: {iaDays: 30, glacierDays: 90, bronzeExpireDays: 730, noncurrentDays: 30}
+  complianceRetentionYears: 7
+  objectLockMode: COMPLIANCE
+  goldReaders: [meridian-bi-reader]     # IAM role names Lake Formation lets SELECT gold
+  lakeAdmins: [MeridianDeployer]        # IAM role names administering Lake Formation
+  replicationTimeControl: true
+meridian:replication:        # environment-wide (manifest only)
+  activeActive: [[us-east-1, eu-west-1]]
+  drPeers: {ap-south-1: us-east-1, me-south-1: none}
+```
+
+Replication pairs always include the primary region. The stack of the NON-primary side owns
+everything that links the two (both MSK replicators, both S3 replication configurations): regional
+stacks deploy after the primary's, so they can read its outputs through `stacks/references.py`,
+while two non-primary regions deploy in the same wave and cannot read each other. A non-primary
+region not named anywhere replicates to the primary for DR.
+
+This module must not import `stacks/settings.py` (which imports it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import Field
+
+from stacks.config_types import NAMESPACE, MeridianModel
+from stacks.errors import ConfigProblem
+from stacks.versions import MSK_REPLICATOR_REGIONS
+
+TOPICS_FILE = Path(__file__).resolve().parent / "data" / "kafka_topics.json"
+
+MSK_MAX_CLIENT_SUBNETS = 3
+"""MSK Provisioned places brokers in two or three client subnets (one per AZ), never more."""
+
+S3_IA_MINIMUM_DAYS = 30
+"""S3 moves nothing to Standard-IA before it is 30 days old."""
+GLACIER_MINIMUM_STORAGE_DAYS = 90
+"""Glacier Flexible Retrieval bills 90 days at least: expiring sooner only adds a fee."""
+
+NO_PEER = "none"
+
+
+class StreamingSettings(MeridianModel):
+    tiered_storage: bool = Field(alias="tieredStorage")
+    hot_retention_hours: int = Field(alias="hotRetentionHours", ge=1, le=8760)
+    total_retention_days: int = Field(alias="totalRetentionDays", ge=1, le=3650)
+    max_volume_gb: int = Field(alias="maxVolumeGb", ge=10, le=16384)
+    storage_target_utilization: int = Field(alias="storageTargetUtilization", ge=10, le=80)
+    broker_log_retention_days: Literal[
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557
+    ] = Field(alias="brokerLogRetentionDays")
+    schema_compatibility: Literal[
+        "NONE", "BACKWARD", "BACKWARD_ALL", "FORWARD", "FORWARD_ALL", "FULL", "FULL_ALL"
+    ] = Field(alias="schemaCompatibility")
+    dlq_max_receives: int = Field(alias="dlqMaxReceives", ge=1, le=1000)
+
+
+class LakeLifecycle(MeridianModel):
+    ia_days: int = Field(alias="iaDays", ge=1)
+    glacier_days: int = Field(alias="glacierDays", ge=1)
+    bronze_expire_days: int = Field(alias="bronzeExpireDays", ge=1)
+    noncurrent_days: int = Field(alias="noncurrentDays", ge=1)
+
+
+class LakehouseSettings(MeridianModel):
+    lifecycle: LakeLifecycle
+    compliance_retention_years: int = Field(alias="complianceRetentionYears", ge=1, le=100)
+    object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = Field(alias="objectLockMode")
+    gold_readers: list[str] = Field(alias="goldReaders")
+    lake_admins: list[str] = Field(alias="lakeAdmins", min_length=1)
+    replication_time_control: bool = Field(alias="replicationTimeControl")
+
+
+class ReplicationSettings(MeridianModel):
+    active_active: list[list[str]] = Field(alias="activeActive")
+    dr_peers: dict[str, str] = Field(alias="drPeers")
+
+
+_STREAMING_PROD = {
+    "tieredStorage": True,
+    "hotRetentionHours": 168,
+    "totalRetentionDays": 30,
+    "maxVolumeGb": 16384,
+    "storageTargetUtilization": 60,
+    "brokerLogRetentionDays": 30,
+    "schemaCompatibility": "BACKWARD",
+    "dlqMaxReceives": 5,
+}
+STREAMING_DEFAULTS: dict[str, dict[str, object]] = {
+    # Architecture: retention 7 days hot (NVMe), 30 days cold (S3 tier); schemas backward
+    # compatible.
+    "dev": {**_STREAMING_PROD, "maxVolumeGb": 500, "brokerLogRetentionDays": 7},
+    "staging": {**_STREAMING_PROD, "maxVolumeGb": 2000},
+    "prod": _STREAMING_PROD,
+}
+
+_LIFECYCLE = {"iaDays": 30, "glacierDays": 90, "bronzeExpireDays": 730, "noncurrentDays": 30}
+LAKEHOUSE_DEFAULTS: dict[str, dict[str, object]] = {
+    # Architecture: S3 Standard -> IA (30 d) -> Glacier (90 d); bronze kept 2 years; audit logs
+    # immutable (WORM), compliance archive 7 years.
+    "dev": {
+        "lifecycle": _LIFECYCLE,
+        "complianceRetentionYears": 1,
+        "objectLockMode": "GOVERNANCE",
+        "goldReaders": ["meridian-bi-reader"],
+        "lakeAdmins": ["MeridianDeployer"],
+        "replicationTimeControl": True,
+    },
+    "staging": {
+        "lifecycle": _LIFECYCLE,
+        "complianceRetentionYears": 7,
+        "objectLockMode": "GOVERNANCE",
+        "goldReaders": ["meridian-bi-reader"],
+        "lakeAdmins": ["MeridianDeployer"],
+        "replicationTimeControl": True,
+    },
+    "prod": {
+        "lifecycle": _LIFECYCLE,
+        "complianceRetentionYears": 7,
+        "objectLockMode": "COMPLIANCE",
+        "goldReaders": ["meridian-bi-reader", "meridian-finance-analyst"],
+        "lakeAdmins": ["MeridianDeployer"],
+        "replicationTimeControl": True,
+    },
+}
+
+REPLICATION_DEFAULTS: dict[str, dict[str, object]] = {
+    # Architecture: active-active us-east-1 <-> eu-west-1; the other regions DR (async).
+    "dev": {"activeActive": [], "drPeers": {}},
+    "staging": {"activeActive": [], "drPeers": {}},
+    "prod": {"activeActive": [["us-east-1", "eu-west-1"]], "drPeers": {}},
+}
+
+
+# --- the topic table --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    """One topic of the seed's table (patterns already expanded)."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    schema: bool
+    bronze: bool
+    tiered: bool
+
+
+@cache
+def topic_table(path: Path = TOPICS_FILE) -> tuple[TopicRow, ...]:
+    """Every topic of stacks/data/kafka_topics.json, patterns expanded, in table order."""
+    data = json.loads(path.read_text())
+    rf = int(data["replicationFactor"])
+    rows: list[TopicRow] = []
+    for entry in data["topics"]:
+        names = (
+            [entry["name"].format(i) for i in entry["instances"]]
+            if "{}" in entry["name"]
+            else [entry["name"]]
+        )
+        rows += [
+            TopicRow(
+                name=n,
+                partitions=int(entry["partitions"]),
+                replication_factor=rf,
+                schema=bool(entry["schema"]),
+                bronze=bool(entry["bronze"]),
+                tiered=bool(entry["tiered"]),
+            )
+            for n in names
+        ]
+    return tuple(rows)
+
+
+# --- replication pairs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplicationPair:
+    """The link between the primary and one other region, owned by the other region's stack."""
+
+    primary: str
+    region: str
+    active_active: bool
+
+    @property
+    def kafka(self) -> bool:
+        """MSK Replicator runs in both regions (otherwise only S3 replicates)."""
+        return self.primary in MSK_REPLICATOR_REGIONS and self.region in MSK_REPLICATOR_REGIONS
+
+
+def replication_pairs(
+    regions: Sequence[str], replication: ReplicationSettings
+) -> dict[str, ReplicationPair]:
+    """Non-primary region -> its pair with the primary (validated settings assumed)."""
+    if not regions:
+        return {}
+    primary = regions[0]
+    active = {r for pair in replication.active_active for r in pair if r != primary}
+    pairs: dict[str, ReplicationPair] = {}
+    for region in regions[1:]:
+        peer = replication.dr_peers.get(region, primary)
+        if region in active:
+            pairs[region] = ReplicationPair(primary, region, active_active=True)
+        elif peer != NO_PEER:
+            pairs[region] = ReplicationPair(primary, region, active_active=False)
+    return pairs
+
+
+def lake_peer(regions: Sequence[str], replication: ReplicationSettings, region: str) -> str | None:
+    """Where `region`'s lake buckets replicate to (the primary: its active-active partner)."""
+    pairs = replication_pairs(regions, replication)
+    if region in pairs:
+        return pairs[region].primary
+    partners = [p.region for p in pairs.values() if p.active_active]
+    return partners[0] if regions and region == regions[0] and partners else None
+
+
+# --- checks beyond types ----------------------------------------------------------------------
+
+
+class _Network(Protocol):
+    @property
+    def az_count(self) -> int: ...
+
+
+class _Kafka(Protocol):
+    @property
+    def brokers_per_az(self) -> int: ...
+    @property
+    def instance_type(self) -> str: ...
+
+
+class _Sizing(Protocol):
+    @property
+    def kafka(self) -> _Kafka: ...
+
+
+class _Regional(Protocol):
+    @property
+    def network(self) -> _Network: ...
+    @property
+    def sizing(self) -> _Sizing: ...
+    @property
+    def streaming(self) -> StreamingSettings: ...
+    @property
+    def lakehouse(self) -> LakehouseSettings: ...
+
+
+def kafka_availability_zones(az_count: int) -> int:
+    """How many AZs (client subnets) the MSK cluster spans."""
+    return min(az_count, MSK_MAX_CLIENT_SUBNETS)
+
+
+def broker_count(brokers_per_az: int, az_count: int) -> int:
+    """Total brokers: brokersPerAz in each AZ of the region."""
+    return brokers_per_az * az_count
+
+
+_ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
+
+
+def validate_streaming(
+    region: str, regional: _Regional, source: Mapping[str, str]
+) -> list[ConfigProblem]:
+    """The streaming and lakehouse checks of one region's settings."""
+    problems: list[ConfigProblem] = []
+    kafka = regional.sizing.kafka
+    az_count = regional.network.az_count
+    brokers = broker_count(kafka.brokers_per_az, az_count)
+    msk_azs = kafka_availability_zones(az_count)
+    if brokers % msk_azs:
+        problems.append(
+            ConfigProblem(
+                f"{NAMESPACE}:sizing.kafka.brokersPerAz",
+                kafka.brokers_per_az,
+                f"gives {brokers} brokers ({kafka.brokers_per_az} x azCount {az_count}) in "
+                f"{region}, not a multiple of the {msk_azs} AZs an MSK cluster spans (MSK takes at "
+                f"most {MSK_MAX_CLIENT_SUBNETS} client subnets and needs the same broker count in "
+                "each)",
+                f"set brokersPerAz to a multiple of {msk_azs} or network.azCount to "
+                f"{MSK_MAX_CLIENT_SUBNETS} in {source.get('sizing', 'the stack file')}",
+            )
+        )
+    streaming = regional.streaming
+    if kafka.instance_type.startswith("kafka.t3."):
+        problems.append(
+            ConfigProblem(
+                f"{NAMESPACE}:sizing.kafka.instanceType",
+                kafka.instance_type,
+                "is a burstable type: MSK offers neither tiered storage nor the multi-VPC "
+                "private connectivity the Firehose feed to the bronze zone uses on kafka.t3",
+                f"use kafka.m7g.large or larger in {source.get('sizing', 'the stack file')}",
+            )
+        )
+    if streaming.hot_retention_hours > streaming.total_retention_days * 24:
+        problems.append(
+            ConfigProblem(
+                f"{NAMESPACE}:streaming.hotRetentionHours",
+                streaming.hot_retention_hours,
+                f"keeps data on broker disks longer than totalRetentionDays "
+                f"({streaming.total_retention_days} days) keeps it at all",
+                f"lower it or raise totalRetentionDays in {source.get('streaming', 'the file')}",
+            )
+        )
+    lake = regional.lakehouse
+    life = lake.lifecycle
+    where = source.get("lakehouse", "the stack file")
+    key = f"{NAMESPACE}:lakehouse.lifecycle"
+    shown = life.model_dump(by_alias=True)
+    if life.ia_days < S3_IA_MINIMUM_DAYS:
+        problems.append(
+            ConfigProblem(
+                f"{key}.iaDays",
+                life.ia_days,
+                f"is below {S3_IA_MINIMUM_DAYS}: S3 moves nothing to Standard-IA before it is "
+                f"{S3_IA_MINIMUM_DAYS} days old",
+                f"set it to {S3_IA_MINIMUM_DAYS} or more in {where}",
+            )
+        )
+    if life.glacier_days <= life.ia_days:
+        problems.append(
+            ConfigProblem(
+                key,
+                shown,
+                f"sends data to Glacier (day {life.glacier_days}) before or when it reaches "
+                f"Standard-IA (day {life.ia_days}): the tiers must go Standard -> IA -> Glacier",
+                f"make glacierDays greater than iaDays in {where}",
+            )
+        )
+    elif life.glacier_days - life.ia_days < S3_IA_MINIMUM_DAYS:
+        problems.append(
+            ConfigProblem(
+                key,
+                shown,
+                f"moves objects from Standard-IA to Glacier after "
+                f"{life.glacier_days - life.ia_days} days; S3 refuses a transition out of "
+                f"Standard-IA sooner than {S3_IA_MINIMUM_DAYS} days",
+                f"make glacierDays at least iaDays + {S3_IA_MINIMUM_DAYS} in {where}",
+            )
+        )
+    if life.bronze_expire_days < life.glacier_days + GLACIER_MINIMUM_STORAGE_DAYS:
+        problems.append(
+            ConfigProblem(
+                f"{key}.bronzeExpireDays",
+                life.bronze_expire_days,
+                f"expires bronze before it has spent Glacier's minimum "
+                f"{GLACIER_MINIMUM_STORAGE_DAYS} days there (glacierDays {life.glacier_days})",
+                f"make it at least glacierDays + {GLACIER_MINIMUM_STORAGE_DAYS} in {where}",
+            )
+        )
+    for field_key, names in (("goldReaders", lake.gold_readers), ("lakeAdmins", lake.lake_admins)):
+        for i, name in enumerate(names):
+            if not _ROLE_NAME_RE.match(name):
+                problems.append(
+                    ConfigProblem(
+                        f"{NAMESPACE}:lakehouse.{field_key}[{i}]",
+                        name,
+                        "is not an IAM role name",
+                        "give the role's name (1-64 letters, digits and +=,.@_-), not its ARN",
+                    )
+                )
+    return problems
+
+
+def validate_replication(
+    regions: Sequence[str], replication: ReplicationSettings, manifest_file: str
+) -> list[ConfigProblem]:
+    """Every pair names regions of the environment and includes the primary."""
+    problems: list[ConfigProblem] = []
+    if not regions:
+        return problems
+    primary = regions[0]
+    known = set(regions)
+    paired: dict[str, str] = {}
+    if len(replication.active_active) > 1:
+        # the partner's stack owns the replication configuration of the primary's buckets, and a
+        # bucket has exactly one
+        problems.append(
+            ConfigProblem(
+                f"{NAMESPACE}:replication.activeActive",
+                replication.active_active,
+                "lists more than one pair: the primary's buckets replicate to one partner",
+                f"keep one pair with {primary}; make the others drPeers in {manifest_file}",
+            )
+        )
+    for i, pair in enumerate(replication.active_active):
+        key = f"{NAMESPACE}:replication.activeActive[{i}]"
+        if len(pair) != 2 or pair[0] == pair[1]:
+            problems.append(
+                ConfigProblem(key, pair, "is not a pair of two different regions", "list two")
+            )
+            continue
+        missing = [r for r in pair if r not in known]
+        if missing:
+            problems.append(
+                ConfigProblem(
+                    key,
+                    pair,
+                    f"names {', '.join(missing)}, which is not in {NAMESPACE}:regions",
+                    f"add it to {NAMESPACE}:regions or remove the pair from {manifest_file}",
+                )
+            )
+            continue
+        if primary not in pair:
+            problems.append(_non_primary_pair(key, pair, primary, manifest_file))
+            continue
+        other = pair[1] if pair[0] == primary else pair[0]
+        if other in paired:
+            problems.append(
+                ConfigProblem(
+                    key,
+                    pair,
+                    f"pairs {other} a second time",
+                    f"list {other} once in {manifest_file}",
+                )
+            )
+        paired[other] = "activeActive"
+    for region, peer in replication.dr_peers.items():
+        key = f"{NAMESPACE}:replication.drPeers.{region}"
+        if region not in known:
+            problems.append(
+                ConfigProblem(
+                    key,
+                    peer,
+                    f"names {region}, which is not in {NAMESPACE}:regions",
+                    f"remove it or add {region} to {NAMESPACE}:regions in {manifest_file}",
+                )
+            )
+            continue
+        if peer == NO_PEER:
+            continue
+        if peer not in known:
+            problems.append(
+                ConfigProblem(
+                    key,
+                    peer,
+                    f"is not a region of this environment ({', '.join(regions)})",
+                    f"name a region of {NAMESPACE}:regions (the primary {primary}) or "
+                    f"'{NO_PEER}' in {manifest_file}",
+                )
+            )
+        elif region == primary:
+            problems.append(
+                ConfigProblem(
+                    key,
+                    peer,
+                    f"gives the primary region {primary} a DR peer; the primary replicates to its "
+                    "active-active partners only",
+                    f"remove it, or add [{primary}, {peer}] to "
+                    f"{NAMESPACE}:replication.activeActive",
+                )
+            )
+        elif peer == region:
+            problems.append(
+                ConfigProblem(key, peer, "pairs the region with itself", f"name {primary}")
+            )
+        elif peer != primary:
+            problems.append(_non_primary_pair(key, [region, peer], primary, manifest_file))
+        elif region in paired:
+            problems.append(
+                ConfigProblem(
+                    key,
+                    peer,
+                    f"pairs {region} again: it is already active-active with {primary}",
+                    f"remove it from {NAMESPACE}:replication.drPeers in {manifest_file}",
+                )
+            )
+    return problems
+
+
+def _non_primary_pair(
+    key: str, pair: Sequence[str], primary: str, manifest_file: str
+) -> ConfigProblem:
+    return ConfigProblem(
+        key,
+        list(pair),
+        f"pairs two non-primary regions: their stacks deploy in the same wave and cannot read "
+        f"each other's cluster and buckets; every pair includes the primary {primary}, whose "
+        "outputs the other side reads",
+        f"pair each with {primary} (or '{NO_PEER}') in {manifest_file}",
+    )
+
+
+__all__ = [
+    "LAKEHOUSE_DEFAULTS",
+    "REPLICATION_DEFAULTS",
+    "STREAMING_DEFAULTS",
+    "LakehouseSettings",
+    "ReplicationPair",
+    "ReplicationSettings",
+    "StreamingSettings",
+    "TopicRow",
+    "broker_count",
+    "kafka_availability_zones",
+    "lake_peer",
+    "replication_pairs",
+    "topic_table",
+    "validate_replication",
+    "validate_streaming",
+]

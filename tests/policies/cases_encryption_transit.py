@@ -1,0 +1,205 @@
+"""Table cases for ``policies/encryption_transit.py`` (engine camelCase inputs, pulumi-aws 7 and
+pulumi-cloudflare 6)."""
+
+from __future__ import annotations
+
+from tests.policies.cases_common import PolicyCase
+from tests.policies.cases_encryption_data import (
+    CERT_ARN,
+    DISTRIBUTION,
+    LB_ARN,
+    TG_ARN,
+    _distribution,
+)
+
+CASES: list[PolicyCase] = [
+    # --- cloudfront-tls ------------------------------------------------------------------------
+    PolicyCase("cloudfront-tls", "aws:cloudfront/distribution:Distribution", DISTRIBUTION, False),
+    PolicyCase(
+        "cloudfront-tls",
+        "aws:cloudfront/distribution:Distribution",
+        _distribution(
+            viewerCertificate={
+                "acmCertificateArn": CERT_ARN,
+                "sslSupportMethod": "sni-only",
+                "minimumProtocolVersion": "TLSv1.2_2025",
+            }
+        ),
+        False,
+        note="newer-tls-policy",
+    ),
+    PolicyCase(
+        "cloudfront-tls",
+        "aws:cloudfront/distribution:Distribution",
+        _distribution(viewerCertificate={"cloudfrontDefaultCertificate": True}),
+        True,
+        note="default-certificate",
+    ),
+    PolicyCase(
+        "cloudfront-tls",
+        "aws:cloudfront/distribution:Distribution",
+        _distribution(
+            viewerCertificate={
+                "acmCertificateArn": CERT_ARN,
+                "sslSupportMethod": "sni-only",
+                "minimumProtocolVersion": "TLSv1.2_2019",
+            }
+        ),
+        True,
+        note="old-tls-policy",
+    ),
+    PolicyCase(
+        "cloudfront-tls",
+        "aws:cloudfront/distribution:Distribution",
+        _distribution(
+            defaultCacheBehavior=dict(
+                DISTRIBUTION["defaultCacheBehavior"], viewerProtocolPolicy="allow-all"
+            )
+        ),
+        True,
+        note="viewer-http-allowed",
+    ),
+    PolicyCase(
+        "cloudfront-tls",
+        "aws:cloudfront/distribution:Distribution",
+        _distribution(
+            origins=[
+                {
+                    "originId": "alb",
+                    "domainName": "edge-123.us-east-1.elb.amazonaws.com",
+                    "customOriginConfig": {
+                        "httpPort": 80,
+                        "httpsPort": 443,
+                        "originProtocolPolicy": "http-only",
+                        "originSslProtocols": ["TLSv1.2"],
+                    },
+                }
+            ]
+        ),
+        True,
+        note="origin-http",
+    ),
+    # --- cloudflare-zone-tls -------------------------------------------------------------------
+    PolicyCase(
+        "cloudflare-zone-tls",
+        "cloudflare:index/zoneSetting:ZoneSetting",
+        {
+            "zoneId": "023e105f4ecef8ad9ca31a8372d0c353",
+            "settingId": "min_tls_version",
+            "value": "1.2",
+        },
+        False,
+    ),
+    PolicyCase(
+        "cloudflare-zone-tls",
+        "cloudflare:index/zoneSetting:ZoneSetting",
+        {
+            "zoneId": "023e105f4ecef8ad9ca31a8372d0c353",
+            "settingId": "min_tls_version",
+            "value": "1.0",
+        },
+        True,
+        note="tls-1.0",
+    ),
+    PolicyCase(
+        "cloudflare-zone-tls",
+        "cloudflare:index/zoneSetting:ZoneSetting",
+        {"zoneId": "023e105f4ecef8ad9ca31a8372d0c353", "settingId": "ssl", "value": "strict"},
+        False,
+        note="ssl-strict",
+    ),
+    PolicyCase(
+        "cloudflare-zone-tls",
+        "cloudflare:index/zoneSetting:ZoneSetting",
+        {"zoneId": "023e105f4ecef8ad9ca31a8372d0c353", "settingId": "ssl", "value": "flexible"},
+        True,
+        note="ssl-flexible",
+    ),
+    PolicyCase(
+        "cloudflare-zone-tls",
+        "cloudflare:index/zoneSetting:ZoneSetting",
+        {
+            "zoneId": "023e105f4ecef8ad9ca31a8372d0c353",
+            "settingId": "always_use_https",
+            "value": "off",
+        },
+        True,
+        note="always-use-https-off",
+    ),
+    PolicyCase(
+        "cloudflare-zone-tls",
+        "cloudflare:index/zoneSetting:ZoneSetting",
+        {"zoneId": "023e105f4ecef8ad9ca31a8372d0c353", "settingId": "always_online", "value": "on"},
+        False,
+        note="unrelated-setting",
+    ),
+    # --- lb-listener-tls -----------------------------------------------------------------------
+    PolicyCase(
+        "lb-listener-tls",
+        "aws:lb/listener:Listener",
+        {
+            "loadBalancerArn": LB_ARN,
+            "port": 443,
+            "protocol": "HTTPS",
+            "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            "certificateArn": CERT_ARN,
+            "defaultActions": [{"type": "forward", "targetGroupArn": TG_ARN}],
+        },
+        False,
+    ),
+    PolicyCase(
+        "lb-listener-tls",
+        "aws:lb/listener:Listener",
+        {
+            "loadBalancerArn": LB_ARN,
+            "port": 443,
+            "protocol": "HTTPS",
+            "sslPolicy": "ELBSecurityPolicy-2016-08",
+            "certificateArn": CERT_ARN,
+            "defaultActions": [{"type": "forward", "targetGroupArn": TG_ARN}],
+        },
+        True,
+        note="legacy-ssl-policy",
+    ),
+    PolicyCase(
+        "lb-listener-tls",
+        "aws:lb/listener:Listener",
+        {
+            "loadBalancerArn": LB_ARN,
+            "port": 80,
+            "protocol": "HTTP",
+            "defaultActions": [
+                {
+                    "type": "redirect",
+                    "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"},
+                }
+            ],
+        },
+        False,
+        note="http-redirect",
+    ),
+    PolicyCase(
+        "lb-listener-tls",
+        "aws:lb/listener:Listener",
+        {
+            "loadBalancerArn": LB_ARN,
+            "port": 80,
+            "protocol": "HTTP",
+            "defaultActions": [{"type": "forward", "targetGroupArn": TG_ARN}],
+        },
+        True,
+        note="http-forward",
+    ),
+    PolicyCase(
+        "lb-listener-tls",
+        "aws:lb/listener:Listener",
+        {
+            "loadBalancerArn": LB_ARN,
+            "port": 443,
+            "protocol": "TCP",
+            "defaultActions": [{"type": "forward", "targetGroupArn": TG_ARN}],
+        },
+        False,
+        note="nlb-tcp-passthrough-to-istio",
+    ),
+]

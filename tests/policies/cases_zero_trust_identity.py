@@ -1,0 +1,326 @@
+"""Table cases for ``policies/zero_trust_identity.py``: IAM identity, trust and resource
+policies.
+
+Engine camelCase inputs (pulumi-aws 7; pulumi-kubernetes 4 objects and CustomResources as
+apiVersion/kind/metadata/spec), evaluated with policies/config/prod.json.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.policies.cases_common import UNKNOWN, PolicyCase
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+NACL = "aws:ec2/networkAcl:NetworkAcl"
+NACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+EKS = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+INSTANCE = "aws:ec2/instance:Instance"
+MSK = "aws:msk/cluster:Cluster"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+PEER_AUTH = "kubernetes:security.istio.io/v1:PeerAuthentication"
+AUTHZ = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
+NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+
+EDGE_TAGS = {"exposure": "edge", "owner": "platform"}
+WORLD = "0.0.0.0/0"
+CLOUDFLARE = "173.245.48.0/20"
+
+
+def doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+ACCOUNT_ROOT = {"AWS": "arn:aws:iam::123456789012:root"}
+CMK_POLICY = doc(
+    {
+        "Sid": "EnableRootAccount",
+        "Effect": "Allow",
+        "Principal": ACCOUNT_ROOT,
+        "Action": "kms:*",
+        "Resource": "*",
+    },
+    {
+        "Sid": "AllowCloudWatchLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:*"}},
+    },
+)
+
+
+CASES: list[PolicyCase] = [
+    # ---- IAM ----
+    PolicyCase(
+        "iam-no-admin-wildcard",
+        "aws:iam/policy:Policy",
+        {"policy": doc(allow("*"))},
+        True,
+        note="admin",
+    ),
+    PolicyCase(
+        "iam-no-admin-wildcard",
+        "aws:iam/rolePolicy:RolePolicy",
+        {"role": "r", "policy": doc(allow(["s3:GetObject"], "arn:aws:s3:::lake/*"))},
+        False,
+        note="scoped",
+    ),
+    PolicyCase(
+        "iam-no-admin-wildcard",
+        "aws:iam/role:Role",
+        {
+            "assumeRolePolicy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ec2.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ),
+            "inlinePolicies": [{"name": "all", "policy": doc(allow(["*"], ["*"]))}],
+        },
+        True,
+        note="role-inline",
+    ),
+    PolicyCase(
+        "iam-no-admin-wildcard",
+        "aws:iam/policy:Policy",
+        {"policy": doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})},
+        True,
+        note="not-action",
+    ),
+    PolicyCase(
+        "iam-no-admin-wildcard",
+        "aws:iam/policy:Policy",
+        {"policy": doc({"Effect": "Deny", "Action": "*", "Resource": "*"})},
+        False,
+        note="deny-all",
+    ),
+    PolicyCase(
+        "iam-no-service-wildcard",
+        "aws:iam/policy:Policy",
+        {"policy": doc(allow("s3:*"))},
+        True,
+        note="s3-star",
+    ),
+    PolicyCase(
+        "iam-no-service-wildcard",
+        "aws:iam/policy:Policy",
+        {"policy": doc(allow("s3:*", "arn:aws:s3:::lake/*"))},
+        False,
+        note="s3-star-scoped",
+    ),
+    PolicyCase(
+        "no-wildcard-principal",
+        "aws:kms/key:Key",
+        {"policy": CMK_POLICY, "enableKeyRotation": True},
+        False,
+        note="standard-cmk-policy",
+    ),
+    PolicyCase(
+        "no-wildcard-principal",
+        "aws:kms/key:Key",
+        {"policy": doc({"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"})},
+        True,
+        note="kms-anyone",
+    ),
+    PolicyCase(
+        "no-wildcard-principal",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        {
+            "bucket": "b",
+            "policy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::b/*",
+                }
+            ),
+        },
+        True,
+        note="bucket-aws-star",
+    ),
+    PolicyCase(
+        "no-wildcard-principal",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        {
+            "bucket": "b",
+            "policy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::b/*",
+                    "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+                },
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": "arn:aws:s3:::b/*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ),
+        },
+        False,
+        note="org-condition-and-tls-deny",
+    ),
+    PolicyCase(
+        "no-wildcard-principal",
+        "aws:iam/role:Role",
+        {
+            "assumeRolePolicy": doc(
+                {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+            )
+        },
+        True,
+        note="trust-anyone",
+    ),
+    PolicyCase(
+        "no-wildcard-principal",
+        "aws:sqs/queuePolicy:QueuePolicy",
+        {
+            "queueUrl": "https://sqs/q",
+            "policy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": "arn:aws:sqs:us-east-1:123456789012:q",
+                    "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:1:t"}},
+                }
+            ),
+        },
+        False,
+        note="sqs-service",
+    ),
+    PolicyCase(
+        "no-wildcard-principal",
+        "aws:sns/topicPolicy:TopicPolicy",
+        {
+            "arn": "arn:aws:sns:us-east-1:1:t",
+            "policy": doc({"Effect": "Allow", "NotPrincipal": ACCOUNT_ROOT, "Action": "sns:*"}),
+        },
+        True,
+        note="not-principal",
+    ),
+    PolicyCase(
+        "no-wildcard-principal",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        {"bucket": "b", "policy": UNKNOWN},
+        False,
+        note="unknown-document",
+    ),
+]
+
+# ---- Kubernetes workload identity (issue 9) ----
+ROLE = "aws:iam/role:Role"
+ADDON = "aws:eks/addon:Addon"
+OIDC = (
+    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/"
+    "0123456789ABCDEF0123456789ABCDEF"
+)
+ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+POD_IDENTITY_ROLE = "arn:aws:iam::123456789012:role/meridian-ebs-csi"
+
+
+def irsa_trust(condition: dict[str, Any] | None) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Federated": OIDC},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return {"assumeRolePolicy": doc(statement)}
+
+
+CASES += [
+    PolicyCase(
+        "irsa-trust-scoped",
+        ROLE,
+        irsa_trust(
+            {
+                "StringEquals": {
+                    f"{ISSUER}:sub": "system:serviceaccount:karpenter:karpenter",
+                    f"{ISSUER}:aud": "sts.amazonaws.com",
+                }
+            }
+        ),
+        False,
+        note="service-account",
+    ),
+    PolicyCase(
+        "irsa-trust-scoped",
+        ROLE,
+        irsa_trust({"StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com"}}),
+        True,
+        note="audience-only",
+    ),
+    PolicyCase("irsa-trust-scoped", ROLE, irsa_trust(None), True, note="no-condition"),
+    PolicyCase(
+        "irsa-trust-scoped",
+        ROLE,
+        irsa_trust({"StringLike": {f"{ISSUER}:sub": "system:serviceaccount:*:*"}}),
+        True,
+        note="any-namespace",
+    ),
+    PolicyCase(
+        "irsa-trust-scoped",
+        ROLE,
+        {
+            "assumeRolePolicy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "pods.eks.amazonaws.com"},
+                    "Action": ["sts:AssumeRole", "sts:TagSession"],
+                }
+            )
+        },
+        False,
+        note="pod-identity-trust",
+    ),
+    PolicyCase(
+        "eks-addon-own-role",
+        ADDON,
+        {
+            "clusterName": "meridian",
+            "addonName": "aws-ebs-csi-driver",
+            "addonVersion": "v1.45.0-eksbuild.2",
+            "podIdentityAssociations": [
+                {"roleArn": POD_IDENTITY_ROLE, "serviceAccount": "ebs-csi-controller-sa"}
+            ],
+        },
+        False,
+        note="pod-identity",
+    ),
+    PolicyCase(
+        "eks-addon-own-role",
+        ADDON,
+        {"clusterName": "meridian", "addonName": "vpc-cni", "addonVersion": "v1.19.5-eksbuild.3"},
+        True,
+        note="vpc-cni-on-node-role",
+    ),
+    PolicyCase(
+        "eks-addon-own-role",
+        ADDON,
+        {"clusterName": "meridian", "addonName": "coredns", "addonVersion": "v1.12.1-eksbuild.2"},
+        False,
+        note="coredns-needs-no-aws",
+    ),
+]

@@ -1,0 +1,622 @@
+"""Table cases for ``policies/zero_trust_mesh.py``: Istio and Kubernetes namespaces.
+
+Engine camelCase inputs (pulumi-aws 7; pulumi-kubernetes 4 objects and CustomResources as
+apiVersion/kind/metadata/spec), evaluated with policies/config/prod.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.policies.cases_common import UNKNOWN, PolicyCase
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+NACL = "aws:ec2/networkAcl:NetworkAcl"
+NACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+EKS = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+INSTANCE = "aws:ec2/instance:Instance"
+MSK = "aws:msk/cluster:Cluster"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+PEER_AUTH = "kubernetes:security.istio.io/v1:PeerAuthentication"
+AUTHZ = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
+NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+
+EDGE_TAGS = {"exposure": "edge", "owner": "platform"}
+WORLD = "0.0.0.0/0"
+CLOUDFLARE = "173.245.48.0/20"
+
+
+def mesh_stack(mode: str = "STRICT", namespace: str = "istio-system", selector: bool = False):
+    spec: dict[str, Any] = {"mtls": {"mode": mode}}
+    if selector:
+        spec["selector"] = {"matchLabels": {"app": "web"}}
+    return [
+        {"type": EKS, "name": "eks", "props": {"name": "meridian"}},
+        {
+            "type": K8S_PROVIDER,
+            "name": "k8s",
+            "props": {"kubeconfig": UNKNOWN},
+            "propertyDependencies": {"kubeconfig": ["eks"]},
+        },
+        {
+            "type": PEER_AUTH,
+            "name": "mesh-mtls",
+            "provider": "k8s",
+            "props": {
+                "apiVersion": "security.istio.io/v1",
+                "kind": "PeerAuthentication",
+                "metadata": {"name": "default", "namespace": namespace},
+                "spec": spec,
+            },
+        },
+    ]
+
+
+def two_cluster_stack(cover_second: bool) -> list[dict[str, Any]]:
+    entries = mesh_stack()
+    entries.append({"type": EKS, "name": "eks-2", "props": {"name": "meridian-2"}})
+    entries.append(
+        {
+            "type": K8S_PROVIDER,
+            "name": "k8s-2",
+            "props": {"kubeconfig": UNKNOWN},
+            "propertyDependencies": {"kubeconfig": ["eks-2"]},
+        }
+    )
+    if cover_second:
+        second = dict(entries[2])
+        second.update({"name": "mesh-mtls-2", "provider": "k8s-2"})
+        entries.append(second)
+    return entries
+
+
+def namespace(name: str) -> dict[str, Any]:
+    return {
+        "type": NAMESPACE,
+        "name": f"ns-{name}",
+        "props": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+    }
+
+
+def authz(namespace_name: str, spec: dict[str, Any] | None, link: bool = False) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "type": AUTHZ,
+        "name": f"{namespace_name}-deny-all",
+        "props": {
+            "apiVersion": "security.istio.io/v1",
+            "kind": "AuthorizationPolicy",
+            "metadata": {
+                "name": "deny-all",
+                "namespace": UNKNOWN if link else namespace_name,
+            },
+            "spec": spec if spec is not None else {},
+        },
+    }
+    if link:
+        entry["propertyDependencies"] = {"metadata": [f"ns-{namespace_name}"]}
+    return entry
+
+
+def netpol(namespace_name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": NETPOL,
+        "name": f"{namespace_name}-default-deny",
+        "props": {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "default-deny", "namespace": namespace_name},
+            "spec": spec,
+        },
+    }
+
+
+DENY_ALL_NETPOL = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+CASES: list[PolicyCase] = [
+    # ---- Istio / Kubernetes ----
+    PolicyCase(
+        "istio-peer-auth-strict",
+        PEER_AUTH,
+        {"metadata": {"namespace": "payments"}, "spec": {"mtls": {"mode": "STRICT"}}},
+        False,
+        note="strict",
+    ),
+    PolicyCase(
+        "istio-peer-auth-strict",
+        PEER_AUTH,
+        {"metadata": {"namespace": "payments"}, "spec": {"mtls": {"mode": "PERMISSIVE"}}},
+        True,
+        note="permissive",
+    ),
+    PolicyCase(
+        "istio-peer-auth-port-exception",
+        "kubernetes:security.istio.io/v1beta1:PeerAuthentication",
+        {
+            "spec": {
+                "selector": {"matchLabels": {"app": "legacy"}},
+                "portLevelMtls": {"8080": {"mode": "DISABLE"}},
+            }
+        },
+        True,
+        note="port-disable-v1beta1",
+    ),
+    PolicyCase(
+        "istio-authz-no-allow-all",
+        AUTHZ,
+        {"spec": {"action": "ALLOW", "rules": [{}]}},
+        True,
+        note="empty-rule",
+    ),
+    PolicyCase(
+        "istio-authz-no-allow-all",
+        AUTHZ,
+        {
+            "spec": {
+                "action": "ALLOW",
+                "rules": [
+                    {
+                        "from": [{"source": {"principals": ["cluster.local/ns/web/sa/web"]}}],
+                        "to": [{"operation": {"methods": ["GET"]}}],
+                    }
+                ],
+            }
+        },
+        False,
+        note="scoped-rule",
+    ),
+    PolicyCase("istio-authz-no-allow-all", AUTHZ, {"spec": {}}, False, note="deny-all-empty-spec"),
+    PolicyCase(
+        "istio-mesh-strict-mtls", "", {}, False, stack=mesh_stack(), note="strict-mesh-wide"
+    ),
+    PolicyCase(
+        "istio-mesh-strict-mtls",
+        "",
+        {},
+        True,
+        stack=mesh_stack(mode="PERMISSIVE"),
+        note="permissive",
+    ),
+    PolicyCase(
+        "istio-mesh-strict-mtls",
+        "",
+        {},
+        True,
+        stack=mesh_stack(selector=True),
+        note="workload-selector-only",
+    ),
+    PolicyCase(
+        "istio-mesh-strict-mtls",
+        "",
+        {},
+        True,
+        stack=mesh_stack(namespace="payments"),
+        note="not-root-namespace",
+    ),
+    PolicyCase(
+        "istio-mesh-strict-mtls",
+        "",
+        {},
+        True,
+        stack=[{"type": EKS, "name": "eks", "props": {"name": "meridian"}}],
+        note="no-peer-authentication",
+    ),
+    PolicyCase(
+        "istio-mesh-strict-mtls",
+        "",
+        {},
+        True,
+        stack=two_cluster_stack(cover_second=False),
+        note="second-cluster-uncovered",
+    ),
+    PolicyCase(
+        "istio-mesh-strict-mtls",
+        "",
+        {},
+        False,
+        stack=two_cluster_stack(cover_second=True),
+        note="both-clusters-covered",
+    ),
+    PolicyCase(
+        "namespace-default-deny-authz",
+        "",
+        {},
+        False,
+        stack=[namespace("payments"), authz("payments", {})],
+        note="empty-spec",
+    ),
+    PolicyCase(
+        "namespace-default-deny-authz",
+        "",
+        {},
+        False,
+        stack=[namespace("payments"), authz("payments", {"action": "ALLOW"}, link=True)],
+        note="allow-no-rules-linked-by-dependency",
+    ),
+    PolicyCase(
+        "namespace-default-deny-authz",
+        "",
+        {},
+        True,
+        stack=[namespace("payments")],
+        note="missing",
+    ),
+    PolicyCase(
+        "namespace-default-deny-authz",
+        "",
+        {},
+        True,
+        stack=[
+            namespace("payments"),
+            authz("payments", {"selector": {"matchLabels": {"app": "web"}}}),
+        ],
+        note="selector-not-namespace-wide",
+    ),
+    PolicyCase(
+        "namespace-default-deny-authz",
+        "",
+        {},
+        True,
+        stack=[namespace("payments"), namespace("orders"), authz("payments", {})],
+        note="second-namespace-uncovered",
+    ),
+    PolicyCase(
+        "namespace-default-deny-authz",
+        "",
+        {},
+        False,
+        stack=[namespace("kube-system"), namespace("istio-system")],
+        note="system-namespaces",
+    ),
+    PolicyCase(
+        "namespace-default-deny-netpol",
+        "",
+        {},
+        False,
+        stack=[namespace("payments"), netpol("payments", DENY_ALL_NETPOL)],
+        note="deny-all",
+    ),
+    PolicyCase(
+        "namespace-default-deny-netpol",
+        "",
+        {},
+        True,
+        stack=[
+            namespace("payments"),
+            netpol("payments", {"podSelector": {}, "policyTypes": ["Ingress"]}),
+        ],
+        note="ingress-only",
+    ),
+    PolicyCase(
+        "namespace-default-deny-netpol",
+        "",
+        {},
+        True,
+        stack=[
+            namespace("payments"),
+            netpol(
+                "payments",
+                {**DENY_ALL_NETPOL, "ingress": [{"from": [{"podSelector": {}}]}]},
+            ),
+        ],
+        note="has-allow-rule",
+    ),
+    PolicyCase(
+        "namespace-default-deny-netpol",
+        "",
+        {},
+        True,
+        stack=[namespace("payments"), netpol("orders", DENY_ALL_NETPOL)],
+        note="other-namespace",
+    ),
+]
+
+
+# ---- the Kubernetes layer (issue 9): mesh-wide policies, istiod values, namespace labels ----
+ISTIOD_RELEASE = {
+    "type": HELM_RELEASE,
+    "name": "istiod",
+    "provider": "k8s",
+    "props": {
+        "chart": "istiod",
+        "version": "1.26.2",
+        "namespace": "istio-system",
+        "repositoryOpts": {"repo": "https://istio-release.storage.googleapis.com/charts"},
+        "values": {"meshConfig": {"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}}},
+    },
+}
+
+
+def k8s_object(kind: str, name: str, namespace: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": f"kubernetes:security.istio.io/v1:{kind}",
+        "name": f"{namespace}-{name}",
+        "provider": "k8s",
+        "props": {
+            "apiVersion": "security.istio.io/v1",
+            "kind": kind,
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": spec,
+        },
+    }
+
+
+def mesh_with(*objects: dict[str, Any], cluster: bool = True) -> list[dict[str, Any]]:
+    """A cluster (optional), its Kubernetes provider, istiod and the given mesh objects."""
+    entries: list[dict[str, Any]] = []
+    if cluster:
+        entries.append({"type": EKS, "name": "eks", "props": {"name": "meridian"}})
+    provider: dict[str, Any] = {"type": K8S_PROVIDER, "name": "k8s", "props": {}}
+    if cluster:
+        provider["props"] = {"kubeconfig": UNKNOWN}
+        provider["propertyDependencies"] = {"kubeconfig": ["eks"]}
+    return [*entries, provider, ISTIOD_RELEASE, *objects]
+
+
+STRICT_DEFAULT = k8s_object(
+    "PeerAuthentication", "default", "istio-system", {"mtls": {"mode": "STRICT"}}
+)
+DENY_ALL_ROOT = k8s_object("AuthorizationPolicy", "deny-all", "istio-system", {})
+
+
+def istiod(values: Any, **extra: Any) -> dict[str, Any]:
+    props = {k: v for k, v in ISTIOD_RELEASE["props"].items() if k != "values"}
+    if values is not None:
+        props["values"] = values
+    return {**props, **extra}
+
+
+def labelled_namespace(name: str, labels: dict[str, str]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+
+TENANT_LABELS = {
+    "istio-injection": "enabled",
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+}
+
+CASES += [
+    # ---- istio-peer-auth-strict: the mesh-wide policy must say STRICT ----
+    PolicyCase(
+        "istio-peer-auth-strict",
+        PEER_AUTH,
+        {"metadata": {"name": "default", "namespace": "istio-system"}, "spec": {"mtls": {}}},
+        True,
+        note="mesh-wide-unset-inherits-permissive",
+    ),
+    PolicyCase(
+        "istio-peer-auth-strict",
+        PEER_AUTH,
+        {"metadata": {"name": "web", "namespace": "payments"}, "spec": {"mtls": {"mode": "UNSET"}}},
+        False,
+        note="namespace-unset-inherits-mesh",
+    ),
+    PolicyCase(
+        "istio-peer-auth-strict",
+        PEER_AUTH,
+        STRICT_DEFAULT["props"],
+        False,
+        note="mesh-wide-strict",
+    ),
+    # ---- istio-peer-auth-port-exception (advisory) ----
+    PolicyCase(
+        "istio-peer-auth-port-exception",
+        PEER_AUTH,
+        {
+            "metadata": {"name": "metrics", "namespace": "payments"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "payments"}},
+                "mtls": {"mode": "STRICT"},
+                "portLevelMtls": {"15020": {"mode": "PERMISSIVE"}},
+            },
+        },
+        True,
+        note="permissive-port",
+    ),
+    PolicyCase(
+        "istio-peer-auth-port-exception",
+        PEER_AUTH,
+        {
+            "metadata": {"name": "web", "namespace": "payments"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "web"}},
+                "portLevelMtls": {"8080": {"mode": "STRICT"}},
+            },
+        },
+        False,
+        note="strict-port",
+    ),
+    # ---- istio-mesh-strict-mtls: istiod releases count as meshes too ----
+    PolicyCase(
+        "istio-mesh-strict-mtls",
+        "",
+        {},
+        True,
+        stack=mesh_with(cluster=False),
+        note="istiod-without-peer-auth",
+    ),
+    PolicyCase(
+        "istio-mesh-strict-mtls",
+        "",
+        {},
+        False,
+        stack=mesh_with(STRICT_DEFAULT, cluster=False),
+        note="istiod-with-strict",
+    ),
+    # ---- istio-mesh-default-deny ----
+    PolicyCase(
+        "istio-mesh-default-deny",
+        "",
+        {},
+        False,
+        stack=mesh_with(STRICT_DEFAULT, DENY_ALL_ROOT),
+        note="root-deny-all",
+    ),
+    PolicyCase(
+        "istio-mesh-default-deny",
+        "",
+        {},
+        True,
+        stack=mesh_with(STRICT_DEFAULT),
+        note="missing",
+    ),
+    PolicyCase(
+        "istio-mesh-default-deny",
+        "",
+        {},
+        True,
+        stack=mesh_with(k8s_object("AuthorizationPolicy", "deny-all", "payments", {})),
+        note="only-in-a-tenant-namespace",
+    ),
+    PolicyCase(
+        "istio-mesh-default-deny",
+        "",
+        {},
+        True,
+        stack=mesh_with(
+            k8s_object(
+                "AuthorizationPolicy",
+                "allow-probes",
+                "istio-system",
+                {"rules": [{"to": [{"operation": {"paths": ["/healthz"]}}]}]},
+            )
+        ),
+        note="root-policy-with-rules",
+    ),
+    PolicyCase(
+        "istio-mesh-default-deny",
+        "",
+        {},
+        True,
+        stack=mesh_with(
+            k8s_object("AuthorizationPolicy", "deny-all", "istio-system", {"action": "DENY"}),
+            cluster=False,
+        ),
+        note="istiod-root-deny-action-is-not-default-deny",
+    ),
+    # ---- istio-outbound-registry-only ----
+    PolicyCase(
+        "istio-outbound-registry-only",
+        HELM_RELEASE,
+        istiod({"meshConfig": {"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}}}),
+        False,
+        note="registry-only",
+    ),
+    PolicyCase(
+        "istio-outbound-registry-only",
+        HELM_RELEASE,
+        istiod({"meshConfig": {"outboundTrafficPolicy": {"mode": "ALLOW_ANY"}}}),
+        True,
+        note="allow-any",
+    ),
+    PolicyCase(
+        "istio-outbound-registry-only",
+        HELM_RELEASE,
+        istiod(None, chart="oci://registry.example/istio/istiod"),
+        True,
+        note="values-unset-oci-chart",
+    ),
+    PolicyCase(
+        "istio-outbound-registry-only",
+        HELM_RELEASE,
+        istiod(None, chart="gateway"),
+        False,
+        note="not-istiod",
+    ),
+    # ---- namespace-pod-security / -restricted ----
+    PolicyCase(
+        "namespace-pod-security",
+        NAMESPACE,
+        labelled_namespace("payment", TENANT_LABELS),
+        False,
+        note="restricted",
+    ),
+    PolicyCase(
+        "namespace-pod-security",
+        NAMESPACE,
+        labelled_namespace("payment", {"istio-injection": "enabled"}),
+        True,
+        note="no-label",
+    ),
+    PolicyCase(
+        "namespace-pod-security",
+        NAMESPACE,
+        labelled_namespace("payment", {"pod-security.kubernetes.io/enforce": "privileged"}),
+        True,
+        note="privileged",
+    ),
+    PolicyCase(
+        "namespace-pod-security",
+        NAMESPACE,
+        labelled_namespace("kube-system", {}),
+        False,
+        note="system-namespace",
+    ),
+    PolicyCase(
+        "namespace-pod-security",
+        NAMESPACE,
+        {"apiVersion": "v1", "kind": "Namespace"},
+        True,
+        note="auto-named-without-labels",
+    ),
+    PolicyCase(
+        "namespace-pod-security-restricted",
+        NAMESPACE,
+        labelled_namespace("payment", {"pod-security.kubernetes.io/enforce": "baseline"}),
+        True,
+        note="baseline",
+    ),
+    PolicyCase(
+        "namespace-pod-security-restricted",
+        NAMESPACE,
+        labelled_namespace("payment", TENANT_LABELS),
+        False,
+        note="restricted",
+    ),
+    # ---- namespace-sidecar-injection ----
+    PolicyCase(
+        "namespace-sidecar-injection",
+        NAMESPACE,
+        labelled_namespace("payment", TENANT_LABELS),
+        False,
+        note="injection-enabled",
+    ),
+    PolicyCase(
+        "namespace-sidecar-injection",
+        NAMESPACE,
+        labelled_namespace("payment", {"istio.io/rev": "1-26"}),
+        False,
+        note="revision-label",
+    ),
+    PolicyCase(
+        "namespace-sidecar-injection",
+        NAMESPACE,
+        labelled_namespace("payment", {"istio-injection": "disabled", "istio.io/rev": "1-26"}),
+        True,
+        note="disabled-wins-over-revision",
+    ),
+    PolicyCase(
+        "namespace-sidecar-injection",
+        NAMESPACE,
+        labelled_namespace("payment", {"pod-security.kubernetes.io/enforce": "restricted"}),
+        True,
+        note="no-injection-label",
+    ),
+    PolicyCase(
+        "namespace-sidecar-injection",
+        NAMESPACE,
+        labelled_namespace("karpenter", {"pod-security.kubernetes.io/enforce": "restricted"}),
+        False,
+        note="exempt-by-config",
+    ),
+]

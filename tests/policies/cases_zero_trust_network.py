@@ -1,0 +1,504 @@
+"""Table cases for ``policies/zero_trust_network.py``: security groups (edge tag exposure=edge
+on port 443, Cloudflare ranges allowlisted), NACLs, databases, brokers, caches, search, S3.
+
+Engine camelCase inputs (pulumi-aws 7; pulumi-kubernetes 4 objects and CustomResources as
+apiVersion/kind/metadata/spec), evaluated with policies/config/prod.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.policies.cases_common import UNKNOWN, PolicyCase
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+NACL = "aws:ec2/networkAcl:NetworkAcl"
+NACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+EKS = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+INSTANCE = "aws:ec2/instance:Instance"
+MSK = "aws:msk/cluster:Cluster"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+PEER_AUTH = "kubernetes:security.istio.io/v1:PeerAuthentication"
+AUTHZ = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
+NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+
+EDGE_TAGS = {"exposure": "edge", "owner": "platform"}
+WORLD = "0.0.0.0/0"
+CLOUDFLARE = "173.245.48.0/20"
+
+
+def ingress(cidrs: list[str], port: int = 443, protocol: str = "tcp", v6: bool = False) -> dict:
+    key = "ipv6CidrBlocks" if v6 else "cidrBlocks"
+    return {"protocol": protocol, "fromPort": port, "toPort": port, key: cidrs}
+
+
+def sg(*rules: dict[str, Any], tags: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"vpcId": "vpc-1", "ingress": list(rules), "egress": [], "tags": tags or {}}
+
+
+def rule_stack(
+    rule_type: str, rule_props: dict[str, Any], group_tags: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    return [
+        {"type": SG, "name": "alb-sg", "props": sg(tags=group_tags)},
+        {
+            "type": rule_type,
+            "name": "alb-ingress",
+            "props": {**rule_props, "securityGroupId": UNKNOWN},
+            "propertyDependencies": {"securityGroupId": ["alb-sg"]},
+            "dependencies": ["alb-sg"],
+        },
+    ]
+
+
+def sg_rule(cidrs: list[str], port: int = 443, kind: str = "ingress") -> dict[str, Any]:
+    return {"type": kind, "protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": cidrs}
+
+
+def vpc_rule(cidr: str, port: int = 443, tags: dict[str, str] | None = None) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "ipProtocol": "tcp",
+        "fromPort": port,
+        "toPort": port,
+        "cidrIpv4": cidr,
+    }
+    if tags:
+        props["tags"] = tags
+    return props
+
+
+def bucket_stack(flags: dict[str, bool] | None, link: str = "deps") -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = [
+        {"type": BUCKET, "name": "lake", "props": {"bucket": "meridian-lake"}}
+    ]
+    if flags is not None:
+        block: dict[str, Any] = {
+            "type": PAB,
+            "name": "lake-pab",
+            "props": {"bucket": UNKNOWN if link == "deps" else "meridian-lake", **flags},
+        }
+        if link == "deps":
+            block["propertyDependencies"] = {"bucket": ["lake"]}
+        entries.append(block)
+    return entries
+
+
+ALL_BLOCKED = {
+    "blockPublicAcls": True,
+    "blockPublicPolicy": True,
+    "ignorePublicAcls": True,
+    "restrictPublicBuckets": True,
+}
+
+
+CASES: list[PolicyCase] = [
+    # ---- sg-no-public-ingress (inline ingress) ----
+    PolicyCase("sg-no-public-ingress", SG, sg(ingress(["10.0.0.0/8"])), False, note="private"),
+    PolicyCase("sg-no-public-ingress", SG, sg(ingress([WORLD], 22)), True, note="ssh-world"),
+    PolicyCase("sg-no-public-ingress", SG, sg(ingress(["::/0"], v6=True)), True, note="ipv6-world"),
+    PolicyCase(
+        "sg-no-public-ingress",
+        SG,
+        sg(ingress([WORLD]), tags=EDGE_TAGS),
+        True,
+        note="edge-443-world-bypasses-the-cdn",
+    ),
+    PolicyCase(
+        "sg-no-public-ingress",
+        SG,
+        sg(ingress([WORLD], 80), tags=EDGE_TAGS),
+        True,
+        note="edge-but-port-80",
+    ),
+    PolicyCase(
+        "sg-no-public-ingress",
+        SG,
+        sg(ingress([WORLD], protocol="-1")),
+        True,
+        note="all-protocols",
+    ),
+    PolicyCase(
+        "sg-no-public-ingress",
+        SG,
+        sg(ingress([CLOUDFLARE])),
+        True,
+        note="cdn-range-on-a-group-not-tagged-edge",
+    ),
+    PolicyCase(
+        "sg-no-public-ingress", SG, sg(ingress(["8.8.8.0/24"])), True, note="other-public-range"
+    ),
+    PolicyCase(
+        "sg-no-public-ingress",
+        SG,
+        sg(ingress([UNKNOWN]), ingress([WORLD], 3306)),
+        True,
+        note="unknown-rule-does-not-hide-world-rule",
+    ),
+    PolicyCase(
+        "sg-no-public-ingress",
+        SG,
+        {**sg(ingress([CLOUDFLARE])), "tags": UNKNOWN},
+        False,
+        note="tags-unknown-cdn-443",
+    ),
+    # ---- sg-rule-no-public-ingress (stack: rules tied to their group) ----
+    PolicyCase(
+        "sg-rule-no-public-ingress",
+        "",
+        {},
+        True,
+        stack=rule_stack(SG_RULE, sg_rule([WORLD])),
+        note="rule-world",
+    ),
+    PolicyCase(
+        "sg-rule-no-public-ingress",
+        "",
+        {},
+        False,
+        stack=rule_stack(SG_RULE, sg_rule([CLOUDFLARE]), group_tags=EDGE_TAGS),
+        note="cdn-rule-on-edge-group",
+    ),
+    PolicyCase(
+        "sg-rule-no-public-ingress",
+        "",
+        {},
+        False,
+        stack=rule_stack(SG_RULE, sg_rule([WORLD], kind="egress")),
+        note="egress-rule",
+    ),
+    PolicyCase(
+        "sg-rule-no-public-ingress",
+        "",
+        {},
+        True,
+        stack=rule_stack(INGRESS_RULE, vpc_rule(WORLD, 5432)),
+        note="vpc-rule-world",
+    ),
+    PolicyCase(
+        "sg-rule-no-public-ingress",
+        "",
+        {},
+        False,
+        stack=rule_stack(INGRESS_RULE, vpc_rule(CLOUDFLARE, tags={"exposure": "edge"})),
+        note="vpc-cdn-rule-tagged-edge",
+    ),
+    PolicyCase(
+        "sg-rule-no-public-ingress",
+        "",
+        {},
+        True,
+        stack=rule_stack(INGRESS_RULE, vpc_rule("104.16.0.0/13")),
+        note="vpc-cdn-rule-on-a-group-not-tagged-edge",
+    ),
+    # ---- data-subnet-nacl-no-allow-all ----
+    PolicyCase(
+        "data-subnet-nacl-no-allow-all",
+        "",
+        {},
+        True,
+        stack=[
+            {
+                "type": NACL,
+                "name": "data-nacl",
+                "props": {
+                    "vpcId": "vpc-1",
+                    "tags": {"tier": "data"},
+                    "ingress": [
+                        {
+                            "action": "allow",
+                            "protocol": "-1",
+                            "cidrBlock": WORLD,
+                            "ruleNo": 100,
+                            "fromPort": 0,
+                            "toPort": 0,
+                        }
+                    ],
+                },
+            }
+        ],
+        note="inline-allow-all",
+    ),
+    PolicyCase(
+        "data-subnet-nacl-no-allow-all",
+        "",
+        {},
+        False,
+        stack=[
+            {
+                "type": NACL,
+                "name": "public-nacl",
+                "props": {
+                    "vpcId": "vpc-1",
+                    "tags": {"tier": "public"},
+                    "ingress": [{"action": "allow", "protocol": "-1", "cidrBlock": WORLD}],
+                },
+            }
+        ],
+        note="public-tier",
+    ),
+    PolicyCase(
+        "data-subnet-nacl-no-allow-all",
+        "",
+        {},
+        True,
+        stack=[
+            {"type": NACL, "name": "data-nacl", "props": {"vpcId": "v", "tags": {"tier": "data"}}},
+            {
+                "type": NACL_RULE,
+                "name": "data-in-all",
+                "props": {
+                    "networkAclId": UNKNOWN,
+                    "ruleNumber": 100,
+                    "egress": False,
+                    "protocol": "-1",
+                    "ruleAction": "allow",
+                    "cidrBlock": WORLD,
+                },
+                "propertyDependencies": {"networkAclId": ["data-nacl"]},
+            },
+        ],
+        note="rule-resource",
+    ),
+    PolicyCase(
+        "data-subnet-nacl-no-allow-all",
+        "",
+        {},
+        False,
+        stack=[
+            {"type": NACL, "name": "data-nacl", "props": {"vpcId": "v", "tags": {"tier": "data"}}},
+            {
+                "type": NACL_RULE,
+                "name": "data-in-pg",
+                "props": {
+                    "networkAclId": UNKNOWN,
+                    "ruleNumber": 100,
+                    "egress": False,
+                    "protocol": "tcp",
+                    "ruleAction": "allow",
+                    "cidrBlock": "10.0.0.0/16",
+                    "fromPort": 5432,
+                    "toPort": 5432,
+                },
+                "propertyDependencies": {"networkAclId": ["data-nacl"]},
+            },
+        ],
+        note="rule-private-port",
+    ),
+    # ---- no-public-database ----
+    PolicyCase(
+        "no-public-database",
+        "aws:rds/clusterInstance:ClusterInstance",
+        {
+            "clusterIdentifier": "aurora",
+            "instanceClass": "db.r6g.large",
+            "engine": "aurora-postgresql",
+        },
+        False,
+        note="private-default",
+    ),
+    PolicyCase(
+        "no-public-database",
+        "aws:rds/clusterInstance:ClusterInstance",
+        {"clusterIdentifier": "aurora", "publiclyAccessible": True},
+        True,
+        note="aurora-public",
+    ),
+    PolicyCase(
+        "no-public-database",
+        "aws:rds/instance:Instance",
+        {"instanceClass": "db.t4g.micro", "publiclyAccessible": True},
+        True,
+        note="rds-public",
+    ),
+    PolicyCase(
+        "no-public-database",
+        "aws:redshift/cluster:Cluster",
+        {"clusterIdentifier": "dw", "nodeType": "ra3.xlplus", "publiclyAccessible": False},
+        False,
+        note="redshift-private",
+    ),
+    # ---- msk ----
+    PolicyCase(
+        "msk-no-public-access",
+        MSK,
+        {"brokerNodeGroupInfo": {"connectivityInfo": {"publicAccess": {"type": "DISABLED"}}}},
+        False,
+        note="disabled",
+    ),
+    PolicyCase(
+        "msk-no-public-access",
+        MSK,
+        {
+            "brokerNodeGroupInfo": {
+                "connectivityInfo": {"publicAccess": {"type": "SERVICE_PROVIDED_EIPS"}}
+            }
+        },
+        True,
+        note="eips",
+    ),
+    PolicyCase(
+        "msk-iam-authentication",
+        MSK,
+        {"clientAuthentication": {"sasl": {"iam": True}, "unauthenticated": False}},
+        False,
+        note="iam",
+    ),
+    PolicyCase(
+        "msk-iam-authentication",
+        MSK,
+        {"clientAuthentication": {"sasl": {"iam": True}, "unauthenticated": True}},
+        True,
+        note="iam-plus-unauthenticated",
+    ),
+    PolicyCase("msk-iam-authentication", MSK, {"kafkaVersion": "3.6.0"}, True, note="none"),
+    PolicyCase(
+        "msk-iam-authentication",
+        MSK,
+        {"clientAuthentication": {"tls": {"certificateAuthorityArns": ["arn:ca"]}}},
+        True,
+        note="tls-only",
+    ),
+    # ---- search / cache ----
+    PolicyCase(
+        "search-domain-in-vpc",
+        "aws:opensearch/domain:Domain",
+        {"vpcOptions": {"subnetIds": ["s-1"], "securityGroupIds": ["sg-1"]}},
+        False,
+        note="vpc",
+    ),
+    PolicyCase(
+        "search-domain-in-vpc",
+        "aws:opensearch/domain:Domain",
+        {"domainName": "logs"},
+        True,
+        note="public",
+    ),
+    PolicyCase(
+        "cache-explicit-security-groups",
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        {"description": "sessions", "securityGroupIds": ["sg-1"]},
+        False,
+        note="explicit",
+    ),
+    PolicyCase(
+        "cache-explicit-security-groups",
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        {"description": "sessions"},
+        True,
+        note="default-sg",
+    ),
+    PolicyCase(
+        "cache-explicit-security-groups",
+        "aws:elasticache/cluster:Cluster",
+        {"replicationGroupId": "sessions"},
+        False,
+        note="member-inherits",
+    ),
+    # ---- S3 exposure ----
+    PolicyCase(
+        "s3-no-public-acl", BUCKET, {"bucket": "b", "acl": "private"}, False, note="private"
+    ),
+    PolicyCase("s3-no-public-acl", BUCKET_V2, {"acl": "public-read"}, True, note="public-read"),
+    PolicyCase(
+        "s3-no-public-acl",
+        "aws:s3/bucketAclV2:BucketAclV2",
+        {
+            "bucket": "b",
+            "accessControlPolicy": {
+                "grants": [
+                    {
+                        "grantee": {
+                            "type": "Group",
+                            "uri": "http://acs.amazonaws.com/groups/global/AllUsers",
+                        },
+                        "permission": "READ",
+                    }
+                ],
+                "owner": {"id": "o"},
+            },
+        },
+        True,
+        note="all-users-grant",
+    ),
+    PolicyCase(
+        "s3-public-access-block",
+        "",
+        {},
+        False,
+        stack=bucket_stack(ALL_BLOCKED),
+        note="linked-by-dependency",
+    ),
+    PolicyCase(
+        "s3-public-access-block",
+        "",
+        {},
+        False,
+        stack=bucket_stack(ALL_BLOCKED, link="name"),
+        note="linked-by-name",
+    ),
+    PolicyCase("s3-public-access-block", "", {}, True, stack=bucket_stack(None), note="missing"),
+    PolicyCase(
+        "s3-public-access-block",
+        "",
+        {},
+        True,
+        stack=bucket_stack({**ALL_BLOCKED, "restrictPublicBuckets": False}),
+        note="one-flag-false",
+    ),
+    PolicyCase(
+        "s3-public-access-block",
+        "",
+        {},
+        False,
+        stack=[
+            *bucket_stack(None),
+            {
+                "type": "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
+                "name": "account",
+                "props": dict(ALL_BLOCKED),
+            },
+        ],
+        note="account-wide",
+    ),
+]
+
+# ---- the ingress NLB behind Cloudflare (issue 9): only the CDN's ranges, only on 443 ----
+CLOUDFLARE_V6 = "2606:4700::/32"
+NLB_SG = {
+    **sg(ingress([CLOUDFLARE, "104.16.0.0/13"]), ingress([CLOUDFLARE_V6], v6=True)),
+    "tags": {"Name": "meridian-ingress-nlb", "exposure": "edge"},
+}
+CASES += [
+    PolicyCase("sg-no-public-ingress", SG, NLB_SG, False, note="nlb-cdn-ranges-443"),
+    PolicyCase(
+        "sg-no-public-ingress",
+        SG,
+        {**NLB_SG, "ingress": [*NLB_SG["ingress"], ingress(["8.8.8.0/24"])]},
+        True,
+        note="nlb-non-cdn-range",
+    ),
+    PolicyCase(
+        "sg-rule-no-public-ingress",
+        "",
+        {},
+        True,
+        stack=rule_stack(SG_RULE, sg_rule([WORLD]), group_tags=EDGE_TAGS),
+        note="world-rule-on-edge-group",
+    ),
+    PolicyCase(
+        "sg-rule-no-public-ingress",
+        "",
+        {},
+        True,
+        stack=rule_stack(INGRESS_RULE, vpc_rule(CLOUDFLARE, 22), group_tags=EDGE_TAGS),
+        note="cdn-range-on-ssh-of-edge-group",
+    ),
+]
