@@ -1,6 +1,9 @@
 # Meridian: everything runs from a fresh clone with Python 3.11 and these targets.
 #   make test                 unit tests, pyright, ruff
 #   make plan ENV=prod        offline plan of every stack of an environment (no credentials)
+#                             [PREVIEW=1] as `pulumi preview` shows it, [JOBS=n] worker processes,
+#                             [ARGS="--detail"] any other flag of `python -m meridian_ops.plan -h`
+#   make bench                the prod plan against the mock engine's floor, median of 3 runs
 #   make check-policies PLAN=build/plan/prod-us-east-1.json
 SHELL := /bin/bash
 PYTHON ?= python3.11
@@ -9,8 +12,11 @@ PY := $(VENV)/bin/python
 POLICY_VENV := policies/venv
 ENV ?= dev
 PLAN ?=
+PREVIEW ?=
+JOBS ?=
+ARGS ?=
 
-.PHONY: venv policy-venv test unit lint plan check-policies bench capabilities capabilities-check clean
+.PHONY: venv policy-venv test unit lint plan check-policies bench capabilities capabilities-check clean schemas
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -28,9 +34,17 @@ $(POLICY_VENV)/.installed: policies/requirements.txt
 
 policy-venv: $(POLICY_VENV)/.installed
 
+# CRD schemas for tests/k8s_schema.py: Istio's and Karpenter's, compiled into pinned npm packages
+# (tests/crd/package.json and its lockfile); npm ci installs exactly those versions.
+tests/crd/node_modules/.installed: tests/crd/package.json tests/crd/package-lock.json
+	cd tests/crd && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+schemas: tests/crd/node_modules/.installed
+
 test: venv unit lint
 
-unit: venv policy-venv
+unit: venv policy-venv schemas
 	MERIDIAN_POLICY_PYTHON=$(CURDIR)/$(POLICY_VENV)/bin/python $(PY) -m pytest -n 2 tests
 
 lint: venv
@@ -39,14 +53,15 @@ lint: venv
 	$(VENV)/bin/pyright
 
 plan: venv
-	$(PY) -m meridian_ops.plan --env $(ENV)
+	$(PY) -m meridian_ops.plan --env $(ENV) $(if $(filter 1 yes true,$(PREVIEW)),--preview) \
+		$(if $(JOBS),--jobs $(JOBS)) $(ARGS)
 
 check-policies: venv
 	@test -n "$(PLAN)" || { echo "usage: make check-policies PLAN=build/plan/<stack>.json"; exit 2; }
 	$(PY) -m meridian_ops.check_policies $(PLAN)
 
 bench: venv
-	$(PY) -m meridian_ops.bench
+	$(PY) -m meridian_ops.bench $(ARGS)
 
 capabilities: venv
 	$(PY) -m meridian_ops.capabilities generate

@@ -151,6 +151,42 @@ def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
                 },
             },
         ]
+    if key_class is KeyClass.STREAMING:
+        sns_arns = f"arn:{args.partition}:sns:{args.region}:{args.account_id}"
+        # STREAMING: SNS fan-out delivers to SQS queues encrypted with this key; SNS itself (a
+        # service principal, which a grant cannot name) must be able to encrypt for them.
+        statements.append(
+            {
+                "Sid": "SnsDeliversToEncryptedQueues",
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": args.account_id},
+                    "ArnLike": {"aws:SourceArn": f"{sns_arns}:*"},
+                },
+            }
+        )
+        # K8S-NODES: EventBridge rules of this region deliver EC2 interruption events to
+        # Karpenter's queue, encrypted with this key (a service principal: no grant can name it).
+        statements.append(
+            {
+                "Sid": "EventBridgeDeliversToEncryptedQueues",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": args.account_id},
+                    "ArnLike": {
+                        "aws:SourceArn": (
+                            f"arn:{args.partition}:events:{args.region}:{args.account_id}:rule/*"
+                        )
+                    },
+                },
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
 
 

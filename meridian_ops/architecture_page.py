@@ -36,6 +36,15 @@ from meridian_ops.report import (
 
 D2_ARGS = ("--layout=elk", "--pad=16", "--theme=0", "--omit-version")
 REGIONS_PER_LINE = 3
+FONT_SIZE = 14
+GRID_COLUMNS = 1  # region tables stacked: the picture stays legible at the README width (~900 px)
+COLORS = {  # table headers (white text)
+    "global": "#1a56b8",
+    "primary": "#0b3d91",
+    "regional": "#1e7b3c",
+    "edge": "#a35200",
+    "legend": "#5f6368",
+}
 
 
 class DiagramError(Exception):
@@ -66,15 +75,15 @@ class RegionGroup:
 
 
 def _profile(row: StackRow, plan: Mapping[str, Any], opt_outs: Any) -> str:
+    """What makes two regions draw alike: the same layers and counts, opt-outs, overrides,
+    verdicts (facts such as instance types may differ; the table lists them per region)."""
     return json.dumps(
         {
             "layers": {n: [x.components, x.resources] for n, x in row.layers.items()},
-            "facts": row.facts,
             "optOuts": opt_outs,
             "overrides": overrides_of(plan),
             "verdicts": None if row.verdicts is None else row.verdicts.to_json(),
             "protected": row.protected,
-            "stateful": row.stateful,
         },
         sort_keys=True,
     )
@@ -86,7 +95,8 @@ def region_groups(report: Report, plans: Mapping[str, Mapping[str, Any]]) -> lis
     groups: dict[str, RegionGroup] = {}
     regional = [r for r in report.rows if r.role == "regional"]
     for index, row in enumerate(regional):
-        key = "primary" if index == 0 else _profile(row, plans[row.name], opt_outs.get(row.region))
+        skipped = opt_outs.get(row.region or "")
+        key = "primary" if index == 0 else _profile(row, plans[row.name], skipped)
         group = groups.setdefault(key, RegionGroup(f"g{len(groups)}", primary=index == 0))
         group.rows.append(row)
     return list(groups.values())
@@ -103,16 +113,45 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _brief(value: Any, limit: int = 48) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+DRAWN_FACTS = {
+    "podIpCapacity": "pod IPs",
+    "nodePools": "node pools",
+    "gpuInstanceTypes": "GPU types",
+}
+"""Facts drawn per region and their row names (D2 keys ignore case: a fact must not be named
+like a layer). The hostname is in the report table."""
+
+
+def _fact(value: Any) -> str:
+    """A fact in a cell: a mapping by its keys when they carry the meaning (node pools), by its
+    values when those do (instance type per pool), else compact."""
+    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+        return _brief(", ".join(sorted(value)))
+    if isinstance(value, dict):
+        return _brief(", ".join(_fact(v) for _, v in sorted(value.items())))
+    if isinstance(value, list):
+        return _brief(", ".join(_fact(v) for v in value))
+    return _brief(str(value))
+
+
+def _brief(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _table(node: str, title: str, rows: Sequence[tuple[str, str]], color: str) -> list[str]:
-    lines = [f"{node}: {_q(title)} {{", "  shape: sql_table", f"  style.fill: {_q(color)}"]
-    for index, (key, value) in enumerate(rows):
-        lines.append(f"  r{index}: {_q(value)}")
-        lines.append(f"  r{index}.label: {_q(key)}")
+    """A sql_table shape: the title in a colored header, one `name  value` line per row (row
+    names must be unique within a table; a repeated name gets a counter)."""
+    lines = [
+        f"{node}: {_q(title)} {{",
+        "  shape: sql_table",
+        f"  style.fill: {_q(color)}",
+        f"  style.font-size: {FONT_SIZE}",
+    ]
+    seen: dict[str, int] = {}
+    for key, value in rows:
+        seen[key] = seen.get(key, 0) + 1
+        name = key if seen[key] == 1 else f"{key} ({seen[key]})"
+        lines.append(f"  {_q(name)}: {_q(value)}")
     lines.append("}")
     return lines
 
@@ -154,94 +193,147 @@ def _labels(names: Iterable[str], limit: int = 3) -> str:
     return shown + (f" +{len(names) - limit}" if len(names) > limit else "")
 
 
+def _fact_rows(group: RegionGroup) -> list[tuple[str, str]]:
+    """Facts alike in the group: one row; facts that differ: one row per region."""
+    rows: list[tuple[str, str]] = []
+    for name, label in DRAWN_FACTS.items():
+        values = {r.region or r.name: _fact(r.facts[name]) for r in group.rows if name in r.facts}
+        if not values:
+            continue
+        if len(set(values.values())) == 1 and len(values) == len(group.rows):
+            rows.append((label, next(iter(values.values()))))
+        else:
+            rows.append((label, "per region:"))
+            rows += [(f"· {region}", value) for region, value in values.items()]
+    return rows
+
+
+def _region_table(
+    node: str,
+    group: RegionGroup,
+    plans: Mapping[str, Mapping[str, Any]],
+    title: str,
+    primary: RegionGroup | None,
+) -> list[str]:
+    """The primary region in full; any other group as its differences from the primary (the
+    layers whose counts differ, the facts that differ), then its opt-outs and overrides."""
+    first = group.rows[0]
+    rows: list[tuple[str, str]] = []
+    if len(group.rows) > 1:
+        rows += [("regions", chunk) for chunk in _chunks(group.regions, REGIONS_PER_LINE)]
+    layer_rows = _layer_rows(first)
+    fact_rows = _fact_rows(group)
+    if primary is not None:
+        base = primary.rows[0]
+        same = dict(_layer_rows(base))
+        layer_rows = [(k, v) for k, v in layer_rows if same.get(k) != v]
+        layer_rows += [(k, "none") for k in same if k not in first.layers]
+        base_facts = dict(_fact_rows(primary))
+        fact_rows = [(k, v) for k, v in fact_rows if base_facts.get(k) != v]
+        if not layer_rows and not fact_rows:
+            rows.append(("layers", "as the primary region"))
+    rows += layer_rows + fact_rows
+    skipped = _opt_outs(plans).get(first.region or "")
+    if skipped:
+        rows.append(("opts out of", ", ".join(skipped)))
+    rows += [("override", _brief(o, 60)) for o in overrides_of(plans[first.name])]
+    rows += [_total_row(first), *_verdict_row(first)]
+    return _table(node, title, rows, COLORS["primary" if group.primary else "regional"])
+
+
 def d2_source(report: Report, plans: Mapping[str, Mapping[str, Any]]) -> str:
+    """The D2 source: global, primary region, the other regions (grouped), edge, top to
+    bottom in deploy order; reads and cross-region links as arrows; legend and waves below."""
     env = report.environment
     groups = region_groups(report, plans)
-    opt_outs = _opt_outs(plans)
-    group_of = {stack: g for g in groups for stack in g.stacks}
-    region_group = {region: g for g in groups for region in g.regions}
-    rows = {r.name: r for r in report.rows}
-    lines = ["direction: right", ""]
-    node_of: dict[str, str] = {}
+    wave_of = {stack: i + 1 for i, wave in enumerate(report.waves) for stack in wave}
+    node_of: dict[str, str] = {}  # stack -> node the arrows attach to
+    lines = ["direction: down", ""]
     for row in report.rows:
-        if row.role == "global":
-            node_of[row.name] = "global"
+        if row.role in ("global", "edge"):
+            node_of[row.name] = row.role
             rows_ = [*_layer_rows(row), _total_row(row), *_verdict_row(row)]
-            lines += _table("global", f"{row.name}  (wave 1)", rows_, "#e8f0fe")
-        elif row.role == "edge":
-            node_of[row.name] = "edge"
-            rows_ = [*_layer_rows(row), _total_row(row), *_verdict_row(row)]
-            lines += _table("edge", f"{row.name}  (last wave)", rows_, "#fef7e0")
-    lines.append("regions: {")
-    lines.append(f"  label: {_q(f'{env}: {sum(len(g.rows) for g in groups)} regions')}")
-    lines.append("  direction: down")
+            title = f"{row.name} · wave {wave_of.get(row.name, '?')}"
+            lines += _table(row.role, title, rows_, COLORS[row.role])
+    group_node: dict[str, str] = {}
+    others = [g for g in groups if not g.primary]
+    primary = next((g for g in groups if g.primary), None)
     for group in groups:
-        first = group.rows[0]
-        node = f"regions.{group.key}"
+        if group.primary:
+            first = group.rows[0]
+            node = "primary"
+            title = f"★ {first.region} · primary region · wave {wave_of.get(first.name, '?')}"
+            lines += _region_table(node, group, plans, title, None)
+        else:
+            node = f"regions.{group.key}"
+        group_node[group.key] = node
         for stack in group.stacks:
             node_of[stack] = node
-        if group.primary:
-            title = f"★ {first.region}  primary region"
-            extra: list[tuple[str, str]] = []
-        elif len(group.rows) == 1:
-            title = f"{first.region}"
-            extra = []
-        else:
-            title = f"{len(group.rows)} regions like this"
-            extra = [("regions", line) for line in _chunks(group.regions, REGIONS_PER_LINE)]
-        rows_ = [*extra, *_layer_rows(first)]
-        rows_ += [(k, _brief(v)) for k, v in first.facts.items()]
-        skipped = opt_outs.get(first.region or "")
-        if skipped:
-            rows_.append(("opts out of", ", ".join(skipped)))
-        rows_ += [("override", _brief(o, 60)) for o in overrides_of(plans[first.name])]
-        rows_ += [_total_row(first), *_verdict_row(first)]
-        color = "#d2e3fc" if group.primary else "#e6f4ea"
-        lines += ["  " + line for line in _table(group.key, title, rows_, color)]
-    lines.append("}")
+    if others:
+        count = sum(len(g.rows) for g in others)
+        waves = sorted({wave_of.get(s, 0) for g in others for s in g.stacks})
+        label = f"{count} more regions · wave {', '.join(map(str, waves))}"
+        lines += [
+            "regions: {",
+            f"  label: {_q(label)}",
+            f"  grid-columns: {min(GRID_COLUMNS, len(others))}",
+        ]
+        for group in others:
+            first = group.rows[0]
+            who = f"{len(group.rows)} regions" if len(group.rows) > 1 else str(first.region)
+            title = f"{who}: the primary's layers, except" if primary else who
+            table = _region_table(group.key, group, plans, title, primary)
+            lines += ["  " + x for x in table]
+        lines.append("}")
     lines.append("")
-    # Cross-stack reads, one arrow per (upstream node, downstream node), labeled with outputs.
+
+    # Cross-stack reads: one arrow per (upstream, downstream) box, labeled with the outputs;
+    # reads into or out of the grouped regions attach to their container.
+    def box(stack: str) -> str | None:
+        node = node_of.get(stack)
+        return "regions" if node and node.startswith("regions.") else node
+
     arrows: dict[tuple[str, str], set[str]] = {}
     for stack, reads in report.reads.items():
         for upstream, outputs in reads.items():
-            source, target = node_of.get(upstream), node_of.get(stack)
+            source, target = box(upstream), box(stack)
             if source and target and source != target:
                 arrows.setdefault((source, target), set()).update(outputs)
     for (source, target), outputs in sorted(arrows.items()):
         lines.append(f"{source} -> {target}: {_q(_labels(outputs))}")
     # Cross-region links the stacks declare (later layers: aurora-global, msk-replication, ...).
+    region_box = {r: group_node[g.key] for g in groups for r in g.regions}
     links: dict[tuple[str, str], set[str]] = {}
     for stack, plan in plans.items():
         for link in (plan.get("outputs") or {}).get(CROSS_REGION_LINKS) or []:
-            if not isinstance(link, dict) or stack not in group_of:
+            if not isinstance(link, dict) or stack not in node_of:
                 continue
-            target = region_group.get(str(link.get("to")))
-            if target is None or target is group_of[stack]:
+            target = region_box.get(str(link.get("to")))
+            if target is None or target == node_of[stack]:
                 continue
             label = str(link.get("kind", "link"))
             if link.get("label"):
                 label += f": {link['label']}"
-            links.setdefault((group_of[stack].key, target.key), set()).add(label)
+            links.setdefault((node_of[stack], target), set()).add(label)
     for (source, target), labels in sorted(links.items()):
         lines.append(
-            f"regions.{source} -> regions.{target}: {_q(_labels(labels, 2))} "
-            "{style.stroke-dash: 4; style.stroke: \"#b06000\"}"
+            f"{source} -> {target}: {_q(_labels(labels, 2))} "
+            '{style.stroke-dash: 4; style.stroke: "#b06000"}'
         )
     lines.append("")
-    wave_rows = [
-        (f"wave {i + 1}", _brief(" · ".join(s.removeprefix(f"{env}-") for s in wave), 56))
-        for i, wave in enumerate(report.waves)
-    ]
-    lines += _table("waves", "deploy waves (destroy: reverse)", wave_rows, "#f1f3f4")
     legend = [
         ("★", "primary region"),
-        ("arrow", "StackReference: the outputs read"),
+        ("arrow", "StackReference: outputs read"),
         ("dashed", "cross-region link: kind"),
         ("policies", "mandatory · advisory violations"),
-        ("protected", "protect=true: pulumi refuses to delete"),
+        ("protected", "protect=true: no delete"),
     ]
-    lines += _table("legend", "legend", legend, "#f1f3f4")
-    del rows
+    legend += [
+        (f"wave {i + 1}", _brief(" · ".join(s.removeprefix(f"{env}-") for s in wave), 44))
+        for i, wave in enumerate(report.waves)
+    ]
+    lines += _table("legend", "legend · deploy waves (destroy: reverse)", legend, COLORS["legend"])
+    lines.append("legend.near: bottom-center")
     return "\n".join(lines) + "\n"
 
 

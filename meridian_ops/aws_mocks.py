@@ -26,6 +26,11 @@ import pulumi
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.rpc import UNKNOWN
 
+from meridian_ops.data_mocks import (  # DATA: RDS, Keyspaces, ElastiCache, DynamoDB, Backup
+    DATA_OUTPUTS,
+    data_resource_id,
+    random_password,
+)
 from meridian_ops.edge_mocks import EDGE_OUTPUTS, edge_resource_id  # EDGE: Cloudflare, CDN, DNS
 
 # moto's EC2 backends otherwise load ~2,000 AMIs per region; the plan never reads them.
@@ -421,6 +426,11 @@ _READS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
 """Answers for `Resource.get` reads, by type: the object as the cluster would return it."""
 
 
+def _outputs_launch_template(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    # K8S-NODES: a new launch template is at version 1 (node groups pin latestVersion).
+    return {"latestVersion": 1, "defaultVersion": 1}
+
+
 _OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
     "aws:ec2/vpc:Vpc": _outputs_vpc,
     "aws:ec2/subnet:Subnet": _outputs_subnet,
@@ -444,8 +454,10 @@ _OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": _outputs_pod_identity_association,
     "aws:lb/loadBalancer:LoadBalancer": _outputs_lb,
     "kubernetes:helm.sh/v3:Release": _outputs_helm_release,
+    "aws:ec2/launchTemplate:LaunchTemplate": _outputs_launch_template,  # K8S-NODES
     **EDGE_OUTPUTS,  # EDGE: CloudFront, WAFv2, Route 53, ACM (meridian_ops/edge_mocks.py)
     **STREAMING_OUTPUTS,  # STREAMING: MSK, SQS, SNS, Glue registry, Firehose
+    **DATA_OUTPUTS,  # DATA: RDS, Keyspaces, ElastiCache, DynamoDB, Backup, Secrets Manager
 }
 
 
@@ -453,6 +465,9 @@ def _resource_id(ctx: _Ctx) -> str:
     edge_id = edge_resource_id(ctx)  # EDGE: Cloudflare and the AWS edge's id formats
     if edge_id is not None:
         return edge_id
+    data_id = data_resource_id(ctx)  # DATA: identifiers the data stores are named by
+    if data_id is not None:
+        return data_id
     if ctx.type in _EC2_PREFIXES:
         return _ec2_id(ctx)
     if ctx.type == "aws:kms/key:Key":
@@ -782,6 +797,8 @@ class AwsMocks(Mocks):
                 "issuerName": role,
                 "sessionName": session,
             }, []
+        if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":  # DATA
+            return random_password(dict(args.args)), []
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             zones = zone_ids(region)
             names = sorted(zones)

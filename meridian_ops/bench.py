@@ -1,94 +1,155 @@
-"""Times the offline plan of dev and prod and prints resources per second.
+"""How fast the offline plan is, against the mock engine's own floor.
 
-    python -m meridian_ops.bench [--repeat 3]      # make bench
+    python -m meridian_ops.bench [--env prod] [--runs 3] [--jobs N]      # make bench
 
-Two figures per environment: the whole command as a user runs it (`make plan` without the policy
-pack: interpreter start, imports, every stack, files written), and the in-process plan alone
-(best of --repeat runs), plus the policy pack's evaluation of all stacks.
+Two commands, measured as whole processes, in turn (A B A B ...) so that a drift of the shared
+machine hits both alike:
+
+- A, what the user sees: `make plan ENV=<env>` as it runs (interpreter start, imports, every
+  stack in its waves, plan files, report, architecture page, the policy pack);
+- B, the floor: one process that registers the same number of trivial provider resources
+  (`aws.ssm.Parameter`, a value and a tag each, one explicit provider) in ONE stack under the
+  same mock engine (meridian_ops/engine.py), no Meridian program.
+
+It prints the median, min and max wall time of each, their CPU time and peak memory, and the
+ratio A/B: below 1.0, the plan's parallel waves pay for everything Meridian adds per resource.
+
+    python -m meridian_ops.bench floor --count 5000      # the floor process alone
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from meridian_ops.plan import plan_environment
 from stacks.config_source import PROJECT_DIR
 
-
-def count_resources(plans: dict[str, dict]) -> int:
-    return sum(
-        1
-        for plan in plans.values()
-        for step in plan["steps"]
-        if step["newState"]["custom"] and not step["newState"]["type"].startswith("pulumi:")
-    )
+FLOOR_TYPE = "aws:ssm/parameter:Parameter"
 
 
-def time_command(env: str, out: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "meridian_ops.plan",
-            "--env",
-            env,
-            "--out",
-            str(out),
-            "--no-policies",
-            "--quiet",
-        ],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - started
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    peak_mib: float
+    code: int
+
+
+@dataclass
+class Measured:
+    label: str
+    samples: list[Sample] = field(default_factory=list)
+
+    def median(self) -> float:
+        return statistics.median(s.wall for s in self.samples)
+
+    def row(self, resources: int) -> str:
+        walls = [s.wall for s in self.samples]
+        cpu = statistics.median(s.cpu for s in self.samples)
+        peak = max(s.peak_mib for s in self.samples)
+        return (
+            f"{self.label:<44} {resources:>9} {len(walls):>4} {statistics.median(walls):>8.2f} "
+            f"{min(walls):>7.2f} {max(walls):>7.2f} {cpu:>7.2f} {peak:>8.0f}"
+        )
+
+
+def measure(command: list[str]) -> Sample:
+    """Wall time, CPU time (user + sys of the command and every process it waited for) and
+    its largest process's peak RSS, from the kernel's accounting of the finished process."""
+    with tempfile.TemporaryFile() as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, stdout=output, stderr=output)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in (0, 1):  # 1: mandatory violations, still a full run
+            output.seek(0)
+            sys.stderr.write(output.read()[-3000:].decode(errors="replace"))
+            raise SystemExit(f"error: {' '.join(command)} exited {process.returncode}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode)
+
+
+def plan_command(env: str, out: Path, jobs: int | None) -> list[str]:
+    command = [sys.executable, "-m", "meridian_ops.plan", "--env", env, "--out", str(out)]
+    command += ["--quiet"] + ([] if jobs is None else ["--jobs", str(jobs)])
+    return command
+
+
+def floor_command(count: int) -> list[str]:
+    return [sys.executable, "-m", "meridian_ops.bench", "floor", "--count", str(count)]
+
+
+def run_floor(count: int) -> int:
+    """Register `count` trivial provider resources in one stack under the mock engine."""
+    import pulumi
+    import pulumi_aws as aws
+
+    from meridian_ops.engine import run_stack
+
+    def program() -> None:
+        provider = aws.Provider("floor", region="us-east-1")
+        options = pulumi.ResourceOptions(provider=provider)
+        for index in range(count):
+            aws.ssm.Parameter(
+                f"p{index}", type="String", value=str(index), tags={"k": "v"}, opts=options
+            )
+
+    run = run_stack("bench-floor", {}, program, preview=False)
+    registered = sum(1 for s in run.steps if s.type == FLOOR_TYPE)
+    if registered != count:
+        raise SystemExit(f"error: the floor registered {registered} resources, not {count}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="benchmark the offline plan")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--envs", nargs="+", default=["dev", "prod"])
-    args = parser.parse_args(argv)
-    print(
-        f"{'env':6} {'stacks':>6} {'resources':>9} {'command s':>10} {'plan s':>8} "
-        f"{'res/s':>8} {'policies s':>10}"
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["floor"]:
+        floor = argparse.ArgumentParser(prog="python -m meridian_ops.bench floor")
+        floor.add_argument("--count", type=int, required=True)
+        return run_floor(floor.parse_args(argv[1:]).count)
+    parser = argparse.ArgumentParser(
+        prog="make bench",
+        description="The plan command against the mock engine's floor for the same resource "
+        "count (whole processes, median of --runs, measured in turn).",
     )
-    for env in args.envs:
-        out = Path(tempfile.mkdtemp(prefix=f"meridian-bench-{env}-"))
-        command = time_command(env, out)
-        runs: list[float] = []
-        plans: dict[str, dict] = {}
-        for _ in range(args.repeat):
-            started = time.perf_counter()
-            plans = plan_environment(env, out_dir=out)
-            runs.append(time.perf_counter() - started)
-        best = min(runs)
-        resources = count_resources(plans)
-        policy_seconds = float("nan")
-        try:
-            from meridian_ops.policy_eval import evaluate_plan
-
-            started = time.perf_counter()
-            for plan in plans.values():
-                evaluate_plan(plan)
-            policy_seconds = time.perf_counter() - started
-        except ImportError:
-            pass
-        print(
-            f"{env:6} {len(plans):6d} {resources:9d} {command:10.2f} {best:8.2f} "
-            f"{resources / best:8.0f} {policy_seconds:10.2f}"
-            + (
-                f"   (plan runs: {', '.join(f'{r:.2f}' for r in runs)}; "
-                f"median {statistics.median(runs):.2f})"
-            )
-        )
+    parser.add_argument("--env", default="prod", help="environment to plan (default: prod)")
+    parser.add_argument("--runs", type=int, default=3, help="counted runs of each (default 3)")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="the plan's worker processes (default: its own)"
+    )
+    args = parser.parse_args(argv)
+    out = Path(tempfile.mkdtemp(prefix=f"meridian-bench-{args.env}-"))
+    user = Measured(f"make plan ENV={args.env}" + (f" JOBS={args.jobs}" if args.jobs else ""))
+    command = plan_command(args.env, out, args.jobs)
+    measure(command)  # warm-up: file caches, and the resource count for the floor
+    summary = json.loads((out / f"{args.env}.json").read_text())
+    resources = int(summary["resources"])
+    floor = Measured(f"floor: {resources} x aws.ssm.Parameter, 1 stack")
+    for _ in range(args.runs):
+        user.samples.append(measure(command))
+        floor.samples.append(measure(floor_command(resources)))
+    print(f"machine: {os.cpu_count()} processors; whole processes, {args.runs} runs each, in turn")
+    print(
+        f"{'command':<44} {'resources':>9} {'runs':>4} {'median s':>8} {'min s':>7} "
+        f"{'max s':>7} {'cpu s':>7} {'peak MiB':>8}"
+    )
+    print(user.row(resources))
+    print(floor.row(resources))
+    ratio = user.median() / floor.median()
+    print(
+        f"ratio plan / floor (median wall): {ratio:.2f}  "
+        f"({'within' if ratio <= 1.0 else 'above'} the goal of 1.0)"
+    )
+    if any(s.code == 1 for s in user.samples):
+        print("note: the plan reported mandatory policy violations (exit 1); timings are complete")
     return 0
 
 

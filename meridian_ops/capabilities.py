@@ -129,6 +129,13 @@ SYSTEM_INSTANCE_TYPES: tuple[str, ...] = (
     "m7g.xlarge",
     "c7g.xlarge",
     "r7g.xlarge",
+    # ElastiCache node types (meridian:sizing.cache.nodeType, DATA): `cache.<type>` is judged by the
+    # EC2 offering of `<type>`, the instance family ElastiCache runs the node on. r7g.large and
+    # r7g.xlarge above cover staging and prod; these cover dev and the previous generation.
+    "t4g.small",
+    "t4g.medium",
+    "r6g.large",
+    "r6g.xlarge",
 )
 
 # EC2 errors that mean "this account cannot look at this region" (opt-in region not enabled,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from meridian_ops.policy_eval import PolicyEvalError, Violation, evaluate_plan, format_violations
+from meridian_ops.report import count_resources
 
 EXIT_OK = 0
 EXIT_MANDATORY = 1
@@ -65,7 +66,9 @@ def check_file(path: str, env: str | None = None) -> PlanResult:
         plan = load_plan(Path(path))
         result.stack = str(plan.get("stack", ""))
         result.env = str(env or plan.get("environment") or "")
-        result.resources = len(plan["steps"])
+        # counted as `make plan` counts them (cloud resources; not the stack, providers,
+        # components or stack references): the two commands print the same number
+        result.resources = count_resources(plan)
         result.violations = evaluate_plan(plan, env)
     except PolicyEvalError as exc:
         result.error = str(exc)

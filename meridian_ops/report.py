@@ -53,7 +53,6 @@ STATEFUL_TYPES: frozenset[str] = frozenset(
         "aws:kinesis/stream:Stream",
         # the address plan every VPC is allocated from
         "aws:ec2/vpcIpam:VpcIpam",
-        "aws:ec2/vpcIpamPool:VpcIpamPool",
         "kubernetes:core/v1:PersistentVolumeClaim",
     }
 )
@@ -61,6 +60,9 @@ STATEFUL_TYPES: frozenset[str] = frozenset(
 
 FACT_OUTPUTS = ("podIpCapacity", "nodePools", "gpuInstanceTypes", "ingressHostname")
 """Stack outputs shown per region when a layer exports them."""
+
+COMPARED_FACTS = ("podIpCapacity", "nodePools", "gpuInstanceTypes")
+"""Facts compared across regions (a hostname differs everywhere by nature)."""
 
 CROSS_REGION_LINKS = "crossRegionLinks"
 """Stack output naming links between regions: [{"kind", "to", "label"}] (see diagram)."""
@@ -207,6 +209,16 @@ def overrides_of(plan: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _fact_leaves(facts: Mapping[str, Any]) -> dict[str, str]:
+    """Compared facts as dotted leaves: nodePools.gpu-inference.instanceTypes -> '["g5..."]'."""
+    return {
+        key: _show(value)
+        for name in COMPARED_FACTS
+        if name in facts
+        for key, value in _flatten(name, facts[name])
+    }
+
+
 def _mode(values: Sequence[str]) -> str | None:
     if not values:
         return None
@@ -230,8 +242,11 @@ def differing_regions(
         name: _mode([str(r.layers[name].resources if name in r.layers else 0) for r in regional])
         for name in layer_names
     }
-    fact_names = list(dict.fromkeys(k for r in regional for k in r.facts))
-    typical_fact = {k: _mode([_show(r.facts.get(k)) for r in regional]) for k in fact_names}
+    leaves = {r.name: _fact_leaves(r.facts) for r in regional}
+    leaf_names = list(dict.fromkeys(k for r in regional for k in leaves[r.name]))
+    typical_leaf = {
+        k: _mode([leaves[r.name].get(k, "absent") for r in regional]) for k in leaf_names
+    }
     result: list[RegionDifference] = []
     for row in regional:
         assert row.region is not None
@@ -242,10 +257,20 @@ def differing_regions(
                 diff.differences.append(
                     f"{name}: {count} resources (most regions: {typical_layer[name]})"
                 )
-        for key in fact_names:
-            shown = _show(row.facts.get(key))
-            if shown != typical_fact[key]:
-                diff.differences.append(f"{key}: {shown} (most regions: {typical_fact[key]})")
+        absent: set[str] = set()
+        for key in leaf_names:
+            shown = leaves[row.name].get(key, "absent")
+            if shown == typical_leaf[key]:
+                continue
+            if shown == "absent":
+                # a whole missing branch (a node pool the region does not run) is one line
+                parent = key.rsplit(".", 1)[0]
+                if not any(k.startswith(parent + ".") for k in leaves[row.name]):
+                    if parent not in absent:
+                        absent.add(parent)
+                        diff.differences.append(f"{parent}: absent (most regions have it)")
+                    continue
+            diff.differences.append(f"{key}: {shown} (most regions: {typical_leaf[key]})")
         skipped = opt_outs.get(row.region) if isinstance(opt_outs, dict) else None
         if skipped:
             diff.reasons.append(
@@ -256,6 +281,11 @@ def differing_regions(
             diff.reasons.append(f"overrides {override} (Pulumi.{row.name}.yaml)")
         if diff.differences and row.region == primary:
             diff.reasons.append("primary region")
+        if diff.differences and not diff.reasons:
+            diff.reasons.append(
+                "no opt-out or override: the program derives it for the region (e.g. the "
+                "instance types AWS offers there, stacks/region_capabilities.json)"
+            )
         if diff.differences or diff.reasons:
             result.append(diff)
     return result
@@ -369,13 +399,26 @@ def format_table(report: Report) -> str:
         if len(unprotected) > 10:
             lines.append(f"  ... and {len(unprotected) - 10} more (build/plan/*.json)")
     regional = [r for r in report.rows if r.role == "regional"]
-    if any(r.facts for r in regional):
+    fact_names = list(dict.fromkeys(k for r in regional for k in r.facts))
+    if fact_names:
         lines.append("")
-        lines.append("per region (stack outputs):")
+        fact_cells = {r.name: [_fact_cell(r.facts.get(k)) for k in fact_names] for r in regional}
+        fact_widths = [
+            max(len(name), *(len(fact_cells[r.name][i]) for r in regional))
+            for i, name in enumerate(fact_names)
+        ]
+        region_width = max(len("region"), *(len(r.region or "") for r in regional))
+        lines.append(
+            f"{'region':<{region_width}}  "
+            + "  ".join(f"{n:<{w}}" for n, w in zip(fact_names, fact_widths, strict=True))
+        )
         for row in regional:
-            if row.facts:
-                facts = "; ".join(f"{k} {_brief(v)}" for k, v in row.facts.items())
-                lines.append(f"  {row.region}: {facts}")
+            lines.append(
+                f"{row.region or '':<{region_width}}  "
+                + "  ".join(
+                    f"{c:<{w}}" for c, w in zip(fact_cells[row.name], fact_widths, strict=True)
+                ).rstrip()
+            )
     lines.append("")
     if report.differing:
         lines.append(f"regions that differ from the others ({len(report.differing)}):")
@@ -387,17 +430,40 @@ def format_table(report: Report) -> str:
         lines.append("every region plans alike")
     lines.append(
         "deploy waves: "
-        + " -> ".join(f"[{', '.join(_short(s, report.environment) for s in w)}]" for w in report.waves)
+        + " -> ".join(
+            f"[{', '.join(_short(s, report.environment) for s in w)}]" for w in report.waves
+        )
     )
     return "\n".join(lines)
+
+
+def _fact_cell(value: Any, limit: int = 60) -> str:
+    """A fact in a table cell: a mapping of mappings (node pools) by its keys."""
+    if value is None:
+        return "-"
+    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+        return _brief(sorted(value), limit)
+    return _brief(value, limit)
 
 
 def _short(stack: str, environment: str) -> str:
     return stack.removeprefix(f"{environment}-")
 
 
-def _brief(value: Any, limit: int = 80) -> str:
-    text = _show(value)
+def compact(value: Any) -> str:
+    """A fact for people: {"a": {"b": [1, 2]}} -> 'a: (b: 1/2)'."""
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{k}: ({compact(v)})" if isinstance(v, dict) else f"{k}: {compact(v)}"
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return "/".join(compact(v) for v in value)
+    return str(value)
+
+
+def _brief(value: Any, limit: int = 100) -> str:
+    text = compact(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -441,3 +507,34 @@ def summary(report: Report) -> dict[str, Any]:
         "waves": report.waves,
         "differingRegions": [d.to_json() for d in report.differing],
     }
+
+
+_LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2}
+
+
+def format_violations_grouped(violations: Mapping[str, Sequence[Any]]) -> str:
+    """Policy violations of every stack, one entry per (policy, resource, message) with the
+    stacks it occurs in: the same finding in ten regions is one entry, not ten blocks.
+    `violations` maps stack -> policy_eval.Violation objects."""
+    groups: dict[tuple[bool, int, str, str, str], list[tuple[str, Any]]] = {}
+    for stack, found in violations.items():
+        for v in found:
+            resource = v.urn.split("::", 2)[-1] if v.urn.startswith("urn:pulumi:") else v.urn
+            region = stack.split("-", 1)[-1]
+            message = v.message.replace(stack, "<stack>").replace(region, "<region>")
+            key = (v.unknown, _LEVEL_ORDER.get(v.level, 9), v.policy, resource, message)
+            groups.setdefault(key, []).append((stack, v))
+    lines: list[str] = []
+    for (unknown, _, policy, resource, _), members in sorted(groups.items()):
+        stack, first = members[0]
+        kind = "not evaluated during preview" if unknown else first.level
+        severity = f", {first.severity}" if first.severity else ""
+        where = (
+            f"in {stack}"
+            if len(members) == 1
+            else f"in {len(members)} stacks: {', '.join(s for s, _ in members)}"
+        )
+        lines.append(f"[{kind}{severity}] {policy} ({first.pack}) {where}")
+        lines.append(f"    resource: {resource}")
+        lines += [f"    {text}" for text in first.message.splitlines()]
+    return "\n".join(lines)

@@ -7,14 +7,15 @@ be deployed after them. Which stacks a stack may read is declared here once per 
 |---|---|
 | `<env>-global` | nothing |
 | the primary region's stack | global |
-| every other region's stack | global and the primary region (later layers: Aurora global database, MSK replication, multi-region keyspaces have secondaries join the primary) |
+| every other region's stack | global and the primary region (replicas join the primary's) |
 | `<env>-edge` | global and every region |
 
 The waves are the layers of that graph (a stack's wave is one past the deepest stack it reads):
-`[global] [primary] [other regions ...] [edge]`; destroy runs the waves backwards. The offline
-plan records every read a program really makes (`stackReads` in each plan file) and
-`undeclared_reads` checks them against this declaration, so the declaration cannot silently
-fall behind the code.
+`[global] [primary] [other regions ...] [edge]` (secondaries read the primary: Aurora global
+database, MSK replication, multi-region keyspaces join the primary's); destroy runs the
+waves backwards. The offline plan records every read a program really makes (`stackReads` in
+each plan file) and `undeclared_reads` checks them against this declaration, so the declaration
+cannot silently fall behind the code.
 
     from meridian_ops.waves import waves_for, destroy_order
     for wave in waves_for("prod"):

@@ -13,7 +13,11 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Policy
 
 from . import (
-    data_safety,
+    data_safety_databases,
+    data_safety_storage,
+    data_stores,
+    edge_aws,
+    edge_cloudflare,
     encryption_data,
     encryption_services,
     encryption_transit,
@@ -25,6 +29,7 @@ from . import (
     zero_trust_compute,
     zero_trust_identity,
     zero_trust_mesh,
+    zero_trust_namespaces,
     zero_trust_network,
 )
 
@@ -50,14 +55,19 @@ MODULES: tuple[tuple[str, ModuleType], ...] = (
     ("zero-trust", zero_trust_identity),
     ("zero-trust", zero_trust_compute),
     ("zero-trust", zero_trust_mesh),
+    ("zero-trust", zero_trust_namespaces),
     ("encryption", encryption_data),
     ("encryption", encryption_services),
     ("encryption", encryption_transit),
-    ("data-safety", data_safety),
+    ("data-safety", data_safety_databases),
+    ("data-safety", data_safety_storage),
+    ("data-safety", data_stores),
     ("supply-chain", supply_chain),
     ("operations", operations),
     ("streaming", streaming),  # STREAMING: MSK, replicators, schemas, fan-out queues
     ("lakehouse", lakehouse),  # STREAMING: lake buckets, replication, Athena, Lake Formation
+    ("edge", edge_cloudflare),  # EDGE: Cloudflare zones (HSTS, baseline settings, managed WAF)
+    ("edge", edge_aws),  # EDGE: CloudFront web ACL, WAFv2 rules, Route 53 health, ACM DNS
 )
 
 

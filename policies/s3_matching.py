@@ -4,8 +4,8 @@ Since pulumi-aws 4 a bucket's encryption, versioning, lifecycle, replication ...
 resources (``s3.BucketServerSideEncryptionConfiguration``, ``s3.BucketVersioning`` ...) whose
 ``bucket`` input names the bucket. :class:`BucketCoverage` ties each such configuration resource
 to its bucket(s); :func:`check_bucket_coverage` is the shared body of the "every bucket has a
-compliant <X> configuration" stack policies of ``policies.encryption`` and
-``policies.data_safety``. Unknown values are "cannot tell yet", never a violation.
+compliant <X> configuration" stack policies of ``policies.encryption_data`` and
+``policies.data_safety_storage``. Unknown values are "cannot tell yet", never a violation.
 """
 
 from __future__ import annotations

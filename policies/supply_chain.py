@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import Final
+from typing import Any, Final
 
 from pulumi_policy import (
     Policy,
@@ -23,7 +23,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from .support import as_bool, get, label, make_policy
+from .support import as_bool, as_list, get, label, make_policy
 
 CONCERN = "supply-chain"
 
@@ -32,6 +32,11 @@ _resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN]
 EKS_CLUSTER: Final = "aws:eks/cluster:Cluster"
 EKS_ADDON: Final = "aws:eks/addon:Addon"
 HELM_RELEASE: Final = "kubernetes:helm.sh/v3:Release"
+EKS_NODE_GROUP: Final = "aws:eks/nodeGroup:NodeGroup"
+EC2_NODE_CLASS_TYPES: Final = (
+    "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+    "kubernetes:karpenter.k8s.aws/v1beta1:EC2NodeClass",
+)
 
 # An exact SemVer 2 version, optionally with a leading "v" (Helm accepts both).
 _EXACT_VERSION: Final = re.compile(r"v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
@@ -110,6 +115,42 @@ def _helm_trusted_repository(args: ResourceValidationArgs, report: ReportViolati
     )
 
 
+def _ami_term_problem(term: Any) -> str:
+    if get(term, "id"):
+        return ""
+    alias = get(term, "alias")
+    if isinstance(alias, str) and "@" in alias:
+        return "" if alias.rsplit("@", 1)[1] not in ("", "latest") else f"alias '{alias}'"
+    if alias:
+        return f"alias '{alias}' without a version"
+    return "a name/tag/owner/SSM selector that matches whatever AMI is newest"
+
+
+def _node_ami_pinned(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    if args.resource_type in EC2_NODE_CLASS_TYPES:
+        terms = as_list(get(args.props, "spec", "amiSelectorTerms"))
+        problems = [p for p in (_ami_term_problem(t) for t in terms) if p]
+        if problems or not terms:
+            report(
+                f"{where} selects its AMI by {', '.join(problems) or 'nothing'}, so nodes change "
+                "image whenever a new one is published. Fix: pin amiSelectorTerms to an alias "
+                "with a version (e.g. 'al2023@v20250715') or to AMI ids, and roll it "
+                "deliberately.",
+                None,
+            )
+    elif args.resource_type == EKS_NODE_GROUP:
+        if get(args.props, "amiType") == "CUSTOM" or get(args.props, "releaseVersion"):
+            return  # the launch template's imageId, or a pinned EKS AMI release
+        report(
+            f"{where} has no releaseVersion, so EKS picks the latest AMI release when the group "
+            "is created or replaced. Fix: set releaseVersion (e.g. '1.33.0-20250715') from "
+            "the version table, or amiType 'CUSTOM' with an explicit imageId in the launch "
+            "template.",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
     _resource_policy(
         "eks-cluster-version-pinned",
@@ -135,5 +176,13 @@ POLICIES: list[Policy] = [
         "registry, or are vendored in the repository; never plain HTTP or a local repo alias.",
         _helm_trusted_repository,
         Severity.HIGH,
+    ),
+    _resource_policy(
+        "node-ami-pinned",
+        "Node AMIs are chosen explicitly: EKS managed node groups pin releaseVersion (or use a "
+        "custom imageId), Karpenter EC2NodeClasses select AMIs by id or a versioned alias, "
+        "never '@latest' or a floating name/tag selector.",
+        _node_ami_pinned,
+        Severity.MEDIUM,
     ),
 ]

@@ -1,17 +1,17 @@
 """Zero-trust policies, mesh: every workload is authenticated and denied by default.
 
-Istio: PeerAuthentication never downgrades mTLS, a mesh-wide STRICT policy exists, no
-AuthorizationPolicy allows everything. Kubernetes: every tenant namespace has a default-deny
-AuthorizationPolicy and NetworkPolicy.
+Istio: PeerAuthentication never downgrades mTLS, every mesh (EKS cluster or istiod release) has
+a mesh-wide STRICT PeerAuthentication and a mesh-wide default-deny AuthorizationPolicy, no
+AuthorizationPolicy allows everything, istiod keeps egress to registered hosts
+(REGISTRY_ONLY); internet-facing load balancers that Kubernetes creates (the gateway's) carry an
+explicit security group. Per-namespace rules are in ``zero_trust_namespaces``.
 
-Kubernetes objects arrive as the engine sends them (``kubernetes:<group>/<version>:<Kind>`` with
-``metadata``/``spec`` inputs; CustomResources the same way). Stack policies tie a policy to its
-namespace by ``metadata.namespace`` or by a dependency on the Namespace resource.
+Stack policies tie a mesh-wide policy to its cluster through the Kubernetes provider it was
+created with (the provider depends on the cluster's outputs).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -29,14 +29,26 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from .kubernetes_objects import (
+    AUTHORIZATION_POLICY_TYPES,
+    EKS_CLUSTER,
+    HELM_RELEASE,
+    PEER_AUTHENTICATION_TYPES,
+    SERVICE,
+    STRING_LIST,
+    default_deny_authz,
+    installs,
+    k8s_namespace_of,
+)
 from .support import (
     UnknownCollector,
+    as_bool,
     as_list,
     config,
     get,
     is_empty,
+    is_world_cidr,
     label,
-    linked_urns,
     make_policy,
 )
 
@@ -45,32 +57,10 @@ CONCERN = "zero-trust"
 _resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
 _stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
 
-# Resource type tokens (pulumi-aws 7, pulumi-kubernetes 4)
-EKS_CLUSTER = "aws:eks/cluster:Cluster"
-PEER_AUTHENTICATION_TYPES = frozenset(
-    {
-        "kubernetes:security.istio.io/v1:PeerAuthentication",
-        "kubernetes:security.istio.io/v1beta1:PeerAuthentication",
-    }
-)
-AUTHORIZATION_POLICY_TYPES = frozenset(
-    {
-        "kubernetes:security.istio.io/v1:AuthorizationPolicy",
-        "kubernetes:security.istio.io/v1beta1:AuthorizationPolicy",
-    }
-)
-NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-NAMESPACE = "kubernetes:core/v1:Namespace"
-
-SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "istio-system")
-_STRING_LIST = {"type": "array", "items": {"type": "string"}}
 
 # --------------------------------------------------------------------------------------------
-# Istio mesh and Kubernetes network policy
+# PeerAuthentication and AuthorizationPolicy objects
 # --------------------------------------------------------------------------------------------
-
-
 _WEAK_MTLS = ("PERMISSIVE", "DISABLE")
 
 
@@ -134,31 +124,12 @@ def _authz_no_allow_all(args: ResourceValidationArgs, report: ReportViolation) -
             return
 
 
-def _k8s_namespace_of(resource: PolicyResource) -> Any:
-    return get(resource.props, "metadata", "namespace")
-
-
-def _namespace_name(resource: PolicyResource) -> Any:
-    return get(resource.props, "metadata", "name")
-
-
-def _in_namespace(policy: PolicyResource, namespace: PolicyResource, name: Any) -> bool | None:
-    """True/False when decidable, None when the policy's namespace is unknown."""
-    if namespace.urn in linked_urns(policy, "metadata"):
-        return True
-    collector = UnknownCollector()
-    value = collector.call(lambda: _k8s_namespace_of(policy))
-    if collector.error is not None:
-        return None
-    return value is not None and value == name
-
-
 def _mesh_strict_peer_auth(resource: PolicyResource, root_namespace: str) -> bool:
     props = resource.props
     mode = get(props, "spec", "mtls", "mode")
     return (
         resource.resource_type in PEER_AUTHENTICATION_TYPES
-        and _k8s_namespace_of(resource) == root_namespace
+        and k8s_namespace_of(resource) == root_namespace
         and is_empty(get(props, "spec", "selector"))
         and isinstance(mode, str)
         and mode.upper() == "STRICT"
@@ -190,15 +161,6 @@ def _clusters_reached(
     return found
 
 
-def _installs(props: Any, chart: str) -> bool:
-    """Whether a Helm Release's inputs install ``chart`` (``istiod``, ``istio/istiod``,
-    ``oci://.../istiod``, ``.../istiod-1.24.0.tgz``)."""
-    value = get(props, "chart")
-    return isinstance(value, str) and bool(
-        re.search(rf"(^|/){re.escape(chart)}(-\d[\w.+-]*)?(\.tgz)?$", value.strip())
-    )
-
-
 def _provider_urn(resource: PolicyResource) -> str | None:
     return resource.provider.urn if resource.provider is not None else None
 
@@ -223,7 +185,7 @@ def _mesh_root_policy(
         r
         for r in args.resources
         if r.resource_type == HELM_RELEASE
-        and unknowns.call(lambda r=r: _installs(r.props, "istiod")) is not False
+        and unknowns.call(lambda r=r: installs(r.props, "istiod")) is not False
     ]
     if not clusters and not meshes:
         unknowns.finish()
@@ -274,7 +236,7 @@ def _mesh_strict_mtls(args: StackValidationArgs, report: ReportViolation) -> Non
 
 def _mesh_default_deny(args: StackValidationArgs, report: ReportViolation) -> None:
     def matches(resource: PolicyResource, root_namespace: str) -> bool:
-        return _k8s_namespace_of(resource) == root_namespace and _default_deny_authz(resource)
+        return k8s_namespace_of(resource) == root_namespace and default_deny_authz(resource)
 
     _mesh_root_policy(
         args,
@@ -289,7 +251,7 @@ def _mesh_default_deny(args: StackValidationArgs, report: ReportViolation) -> No
 
 
 def _outbound_registry_only(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != HELM_RELEASE or not _installs(args.props, "istiod"):
+    if args.resource_type != HELM_RELEASE or not installs(args.props, "istiod"):
         return
     mode = get(args.props, "values", "meshConfig", "outboundTrafficPolicy", "mode")
     if mode != "REGISTRY_ONLY":
@@ -307,204 +269,92 @@ def _outbound_registry_only(args: ResourceValidationArgs, report: ReportViolatio
         )
 
 
-def _tenant_namespaces(
-    args: StackValidationArgs, unknowns: UnknownCollector
-) -> list[tuple[PolicyResource, Any]]:
-    """Namespaces to check, with their name (the resource name when auto-named).
-
-    A namespace whose name is unknown during preview is skipped (it may be a system one)."""
-    exempt = set(SYSTEM_NAMESPACES) | {str(n) for n in config(args, "exemptNamespaces", [])}
-    result: list[tuple[PolicyResource, Any]] = []
-    for resource in args.resources:
-        if resource.resource_type != NAMESPACE:
-            continue
-        lookup = UnknownCollector()
-        name = lookup.call(lambda resource=resource: _namespace_name(resource))
-        if lookup.error is not None:
-            unknowns.error = unknowns.error or lookup.error
-            continue
-        if name in exempt:
-            continue
-        result.append((resource, name if name is not None else resource.name))
-    return result
-
-
-def _default_deny_authz(resource: PolicyResource) -> bool:
-    spec = get(resource.props, "spec")
-    if is_empty(spec):
-        return True
-    action = str(get(spec, "action", default="ALLOW")).upper()
-    return (
-        action == "ALLOW"
-        and is_empty(get(spec, "rules"))
-        and is_empty(get(spec, "selector"))
-        and is_empty(get(spec, "targetRef"))
-        and is_empty(get(spec, "targetRefs"))
-    )
-
-
-def _default_deny_netpol(resource: PolicyResource) -> bool:
-    spec = get(resource.props, "spec", default={})
-    types = {str(t) for t in as_list(get(spec, "policyTypes"))}
-    return (
-        is_empty(get(spec, "podSelector"))
-        and {"Ingress", "Egress"} <= types
-        and is_empty(get(spec, "ingress"))
-        and is_empty(get(spec, "egress"))
-    )
-
-
-def _namespace_default_deny(
-    args: StackValidationArgs,
-    report: ReportViolation,
-    policy_types: frozenset[str],
-    is_default_deny: Callable[[PolicyResource], bool],
-    fix: str,
-    what: str,
-) -> None:
-    unknowns = UnknownCollector()
-    namespaces = _tenant_namespaces(args, unknowns)
-    candidates = [r for r in args.resources if r.resource_type in policy_types]
-    for namespace, name in namespaces:
-        with unknowns.guard():
-            found = False
-            undecided = False
-            for candidate in candidates:
-                inside = _in_namespace(candidate, namespace, name)
-                if inside is None:
-                    undecided = True
-                    continue
-                if not inside:
-                    continue
-                verdict = unknowns.call(lambda candidate=candidate: is_default_deny(candidate))
-                if verdict:
-                    found = True
-                    break
-                if verdict is None:
-                    undecided = True
-            if found or undecided:
-                continue
-            report(
-                f"Namespace '{name}' ({namespace.name}) has no default-deny {what}. "
-                f"Fix: {fix.format(ns=name)}",
-                namespace.urn,
-            )
-    unknowns.finish()
-
-
-def _namespace_default_deny_authz(args: StackValidationArgs, report: ReportViolation) -> None:
-    _namespace_default_deny(
-        args,
-        report,
-        AUTHORIZATION_POLICY_TYPES,
-        _default_deny_authz,
-        "add an Istio AuthorizationPolicy 'deny-all' in namespace '{ns}' with an empty spec "
-        "(no selector, no rules), then allow specific callers with narrower ALLOW policies.",
-        "Istio AuthorizationPolicy",
-    )
-
-
-def _namespace_default_deny_netpol(args: StackValidationArgs, report: ReportViolation) -> None:
-    _namespace_default_deny(
-        args,
-        report,
-        frozenset({NETWORK_POLICY}),
-        _default_deny_netpol,
-        "add a NetworkPolicy 'default-deny' in namespace '{ns}' with podSelector {{}} and "
-        "policyTypes [Ingress, Egress] and no ingress/egress rules.",
-        "NetworkPolicy",
-    )
-
-
 # --------------------------------------------------------------------------------------------
-# Namespace labels: Pod Security admission and sidecar injection
+# Internet-facing load balancers that Kubernetes creates (Service objects, the gateway chart)
 # --------------------------------------------------------------------------------------------
-PSS_ENFORCE = "pod-security.kubernetes.io/enforce"
-PSS_LEVELS = ("privileged", "baseline", "restricted")
+_LBC = "service.beta.kubernetes.io/aws-load-balancer"
 
 
-def _tenant_namespace_labels(args: ResourceValidationArgs) -> tuple[str, Mapping[str, Any]] | None:
-    """(name, labels) of a Namespace the policy applies to; None for other types and for
-    system or exempt namespaces (an auto-named namespace goes by its resource name)."""
-    if args.resource_type != NAMESPACE:
-        return None
-    name = str(get(args.props, "metadata", "name") or args.name)
-    exempt = set(SYSTEM_NAMESPACES) | {str(n) for n in config(args, "exemptNamespaces", [])}
-    if name in exempt:
-        return None
-    labels = get(args.props, "metadata", "labels", default={})
-    return name, labels if isinstance(labels, Mapping) else {}
+def _annotation(annotations: Mapping[str, Any], key: str) -> Any:
+    return annotations[key] if key in list(annotations) else None
 
 
-def _pss_level(labels: Mapping[str, Any]) -> Any:
-    return labels[PSS_ENFORCE] if PSS_ENFORCE in list(labels) else None
+def _internet_facing(annotations: Mapping[str, Any], lb_class: Any) -> bool:
+    scheme = _annotation(annotations, f"{_LBC}-scheme")
+    if scheme is not None:
+        return scheme == "internet-facing"
+    if as_bool(_annotation(annotations, f"{_LBC}-internal")):
+        return False
+    # The AWS Load Balancer Controller defaults to an internal scheme; the legacy in-tree
+    # controller (no type annotation, no class) creates an internet-facing load balancer.
+    by_controller = _annotation(annotations, f"{_LBC}-type") in ("external", "nlb-ip") or str(
+        lb_class or ""
+    ).startswith("service.k8s.aws/")
+    return not by_controller
 
 
-def _pod_security_enforced(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    found = _tenant_namespace_labels(args)
-    if found is None:
+def _lb_source_problem(service_type: Any, annotations: Any, lb_class: Any, ranges: Any) -> str:
+    """Why an internet-facing LoadBalancer Service is open to the whole internet ("" if not)."""
+    if service_type != "LoadBalancer":
+        return ""
+    annotations = annotations if isinstance(annotations, Mapping) else {}
+    if not _internet_facing(annotations, lb_class):
+        return ""
+    if f"{_LBC}-security-groups" in list(annotations):
+        return ""  # the named group is what sg-no-public-ingress checks
+    sources = [str(r) for r in as_list(ranges)] or [
+        r.strip()
+        for r in str(
+            _annotation(annotations, "service.beta.kubernetes.io/load-balancer-source-ranges") or ""
+        ).split(",")
+        if r.strip()
+    ]
+    if not sources or any(is_world_cidr(r) for r in sources):
+        return (
+            "is an internet-facing load balancer whose security group the controller creates "
+            "open to 0.0.0.0/0 (no aws-load-balancer-security-groups annotation, no "
+            "loadBalancerSourceRanges), so clients can bypass the edge"
+        )
+    return ""
+
+
+def _lb_service_restricted(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == SERVICE:
+        props = args.props
+        problem = _lb_source_problem(
+            get(props, "spec", "type"),
+            get(props, "metadata", "annotations"),
+            get(props, "spec", "loadBalancerClass"),
+            get(props, "spec", "loadBalancerSourceRanges"),
+        )
+        where = label(args.resource_type, args.name)
+    elif args.resource_type == HELM_RELEASE and installs(args.props, "gateway"):
+        service = get(args.props, "values", "service", default={})
+        problem = _lb_source_problem(
+            get(service, "type", default="LoadBalancer"),  # the gateway chart's default
+            get(service, "annotations"),
+            get(service, "loadBalancerClass"),
+            get(service, "loadBalancerSourceRanges"),
+        )
+        where = f"{label(args.resource_type, args.name)} (values.service)"
+    else:
         return
-    name, labels = found
-    level = _pss_level(labels)
-    if level not in ("baseline", "restricted"):
-        shown = "has no" if level is None else f"has '{level}' as its"
+    if problem:
         report(
-            f"Namespace '{name}' ({label(args.resource_type, args.name)}) {shown} "
-            f"'{PSS_ENFORCE}' level, so privileged pods (host namespaces, hostPath, added "
-            f"capabilities) are admitted. Fix: label it {PSS_ENFORCE}=restricted (needs the "
-            "Istio CNI node agent for sidecars), or list a platform namespace that must run "
-            "privileged agents in exemptNamespaces.",
+            f"{where} {problem}. Fix: set the annotation {_LBC}-security-groups to the edge "
+            "security group (tag exposure=edge, admitting only the CDN's ranges on 443), or "
+            "list the CDN's ranges in loadBalancerSourceRanges.",
             None,
         )
 
 
-def _pod_security_restricted(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    found = _tenant_namespace_labels(args)
-    if found is None:
-        return
-    name, labels = found
-    level = _pss_level(labels)
-    if level == "baseline":
-        report(
-            f"Namespace '{name}' ({label(args.resource_type, args.name)}) enforces the baseline "
-            "Pod Security level: pods may run as root and keep default capabilities. Fix: label "
-            f"it {PSS_ENFORCE}=restricted once its workloads run as non-root with "
-            "capabilities dropped and a RuntimeDefault seccomp profile.",
-            None,
-        )
-
-
-def _sidecar_injection(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    found = _tenant_namespace_labels(args)
-    if found is None:
-        return
-    name, labels = found
-    keys = list(labels)
-    injection = labels["istio-injection"] if "istio-injection" in keys else None
-    revision = labels["istio.io/rev"] if "istio.io/rev" in keys else None
-    ambient = "istio.io/dataplane-mode" in keys and labels["istio.io/dataplane-mode"] == "ambient"
-    # istio-injection wins over istio.io/rev when both are set (Istio's injection webhooks).
-    enrolled = injection == "enabled" or (injection is None and bool(revision)) or ambient
-    if not enrolled:
-        report(
-            f"Namespace '{name}' ({label(args.resource_type, args.name)}) is not in the mesh "
-            f"(istio-injection={injection!r}, istio.io/rev={revision!r}): its pods get no "
-            "mTLS identity and bypass the mesh's authorization policies. Fix: label it "
-            "istio-injection=enabled (or istio.io/rev=<revision>), or list it in "
-            "exemptNamespaces if it is a platform namespace outside the mesh.",
-            None,
-        )
-
-
-_NAMESPACE_CONFIG = PolicyConfigSchema(
-    properties={"exemptNamespaces": {**_STRING_LIST, "default": []}}
-)
 _MESH_CONFIG = PolicyConfigSchema(
     properties={
         "rootNamespace": {"type": "string", "default": "istio-system"},
-        "exemptClusters": {**_STRING_LIST, "default": []},
+        "exemptClusters": {**STRING_LIST, "default": []},
     }
 )
+
 
 POLICIES: list[Policy] = [
     _resource_policy(
@@ -555,44 +405,13 @@ POLICIES: list[Policy] = [
         _outbound_registry_only,
         Severity.HIGH,
     ),
-    _stack_policy(
-        "namespace-default-deny-authz",
-        "Every tenant namespace has a default-deny Istio AuthorizationPolicy (empty spec).",
-        _namespace_default_deny_authz,
-        Severity.HIGH,
-        _NAMESPACE_CONFIG,
-    ),
-    _stack_policy(
-        "namespace-default-deny-netpol",
-        "Every tenant namespace has a default-deny NetworkPolicy (podSelector {}, Ingress and "
-        "Egress, no rules).",
-        _namespace_default_deny_netpol,
-        Severity.HIGH,
-        _NAMESPACE_CONFIG,
-    ),
     _resource_policy(
-        "namespace-pod-security",
-        "Every tenant namespace enforces a Pod Security Standard "
-        "(pod-security.kubernetes.io/enforce = restricted or baseline, never privileged or "
-        "unset); platform namespaces that run privileged agents are listed in exemptNamespaces.",
-        _pod_security_enforced,
-        Severity.HIGH,
-        _NAMESPACE_CONFIG,
-    ),
-    _resource_policy(
-        "namespace-pod-security-restricted",
-        "Advice: tenant namespaces enforce the restricted Pod Security Standard, not baseline.",
-        _pod_security_restricted,
-        Severity.MEDIUM,
-        _NAMESPACE_CONFIG,
-        EnforcementLevel.ADVISORY,
-    ),
-    _resource_policy(
-        "namespace-sidecar-injection",
-        "Every tenant namespace is in the mesh: istio-injection = enabled, or an istio.io/rev "
-        "revision label (or ambient mode), unless listed in exemptNamespaces.",
-        _sidecar_injection,
-        Severity.HIGH,
-        _NAMESPACE_CONFIG,
+        "lb-service-restricted-sources",
+        "Internet-facing LoadBalancer Services (Service objects and the Istio gateway chart's "
+        "values.service) attach an explicit security group (aws-load-balancer-security-groups) "
+        "or restrict loadBalancerSourceRanges, instead of a controller-made group open to "
+        "0.0.0.0/0.",
+        _lb_service_restricted,
+        Severity.CRITICAL,
     ),
 ]

@@ -10,17 +10,11 @@ record removed, nothing else moves.
 from __future__ import annotations
 
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 import pulumi
-import pulumi_cloudflare as cloudflare
 
-from components.edge import (
-    AwsEdge,
-    AwsEdgeArgs,
-    CloudflareEdge,
-    CloudflareEdgeArgs,
-    RegionOrigin,
-)
+from components.edge.geography import RegionOrigin
 from components.edge.routes import rate_limited
 from components.naming import Names
 from stacks.edge_settings import TOKEN_KEY, EdgeSettings, edge_routes
@@ -28,6 +22,14 @@ from stacks.identity import Role
 from stacks.providers import aws_provider
 from stacks.references import UpstreamStack
 from stacks.settings import MeridianSettings
+
+if TYPE_CHECKING:
+    import pulumi_cloudflare as cloudflare
+
+    from components.edge.aws_edge import AwsEdge
+    from components.edge.cloudflare_edge import CloudflareEdge
+
+# pulumi-cloudflare imports its whole SDK (seconds): only the edge stack imports it, when it runs.
 
 CLOUDFLARE_PROVIDER_MAJOR = 6
 """The pulumi-cloudflare major version the edge is written for (requirements.txt pins 6.23.1).
@@ -71,6 +73,8 @@ def cloudflare_provider() -> cloudflare.Provider:
     """The explicit Cloudflare provider: token from the secret `cloudflare:apiToken`, else the
     provider reads CLOUDFLARE_API_TOKEN from the environment (plain-text tokens never pass the
     settings check)."""
+    import pulumi_cloudflare as cloudflare
+
     namespace, key = TOKEN_KEY.split(":")
     token = pulumi.Config(namespace).get_secret(key)
     return cloudflare.Provider(
@@ -114,6 +118,9 @@ def build_edge(
     settings: MeridianSettings, edge: EdgeSettings, origins: list[RegionOrigin]
 ) -> CloudflareEdge | AwsEdge:
     """The edge component the settings choose, with its explicit provider, and its exports."""
+    from components.edge.aws_edge import AwsEdge, AwsEdgeArgs
+    from components.edge.cloudflare_edge import CloudflareEdge, CloudflareEdgeArgs
+
     names = Names(settings.environment)
     routes = edge_routes(edge)
     drained = frozenset(edge.drained_regions)

@@ -7,8 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+from pulumi.runtime.settings import get_root_resource
 
 from stacks.identity import Role, stack_name
+
+_OPENED: dict[str, tuple[object, pulumi.StackReference]] = {}
+"""Upstream stack name -> (the run's root resource, its StackReference in that run)."""
 
 
 class UpstreamStack:
@@ -17,7 +21,14 @@ class UpstreamStack:
     def __init__(self, environment: str, role: Role, region: str | None = None) -> None:
         self.name = stack_name(environment, role, region)
         organization = pulumi.get_organization() or "organization"
-        self._ref = pulumi.StackReference(f"{organization}/{pulumi.get_project()}/{self.name}")
+        # One StackReference per upstream stack and run: several layers read the primary region's
+        # stack (streaming, data), and two references of one name would collide (same URN).
+        root = get_root_resource()
+        opened = _OPENED.get(self.name)
+        if opened is None or opened[0] is not root:
+            full = f"{organization}/{pulumi.get_project()}/{self.name}"
+            opened = _OPENED[self.name] = (root, pulumi.StackReference(full))
+        self._ref = opened[1]
 
     def require(self, key: str) -> pulumi.Output[Any]:
         """An output the upstream stack must have exported; fails the run with the fix if not."""

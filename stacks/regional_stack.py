@@ -5,6 +5,12 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.data.aurora import AuroraArgs, AuroraGlobalPostgres  # DATA
+from components.data.backup import BackupVault, BackupVaultArgs, vault_arn, vault_name  # DATA
+from components.data.cache import Cache, CacheArgs  # DATA
+from components.data.dynamodb import GlobalTables, GlobalTablesArgs  # DATA
+from components.data.k8ssandra import K8ssandra, K8ssandraArgs  # DATA
+from components.data.keyspaces import CassandraKeyspace, CassandraKeyspaceArgs  # DATA
 from components.eks.addons import POST_NODE_ADDONS, ClusterAddons, ClusterAddonsArgs
 from components.eks.cluster import PRE_NODE_ADDONS, EksCluster, EksClusterArgs
 from components.eks.node_pools import NodePools, NodePoolsArgs
@@ -15,11 +21,24 @@ from components.log_archive import LogArchive, LogArchiveArgs
 from components.mesh import ServiceMesh, ServiceMeshArgs
 from components.naming import Names
 from components.network import DEFAULT_INTERFACE_ENDPOINTS, Network, NetworkArgs
+from components.observability.agents import (
+    TelemetryAgents,
+    TelemetryAgentsArgs,
+    cloudwatch_retention_days,
+)
 from components.streaming import KafkaCluster, KafkaClusterArgs, TopicSpec
 from components.tenancy import Tenancy, TenancyArgs
 from components.tenancy.services import aws_services_reached
 from stacks import capabilities
 from stacks.cidr_plan import pod_cidr
+from stacks.data_layer import (  # DATA
+    aurora_global_identifier,
+    data_topology,
+    dr_summary,
+    grant_tenants,
+)
+from stacks.data_layer import export_outputs as export_data_outputs  # DATA
+from stacks.data_settings import cassandra_tables, dynamodb_tables  # DATA
 from stacks.edge_ranges import EDGE_RANGES
 from stacks.identity import Role
 from stacks.node_pools_plan import general_pool, gpu_inference_pool, gpu_training_pool, system_pool
@@ -29,6 +48,10 @@ from stacks.settings import MeridianSettings
 from stacks.streaming_links import kafka_link_to_primary
 from stacks.streaming_settings import broker_count, lake_peer, replication_pairs, topic_table
 from stacks.versions import (
+    AURORA_POSTGRES_FAMILY,
+    AURORA_POSTGRES_VERSION,
+    CACHE_ENGINE_VERSIONS,
+    CASSANDRA_VERSION,
     EKS_AMI_RELEASE,
     HELM_CHARTS,
     KAFKA_VERSION,
@@ -215,10 +238,13 @@ def run(settings: MeridianSettings) -> None:
             aws_services=aws_services_reached(),
             charts=HELM_CHARTS,
             after=addons.ready,
+            istiod_replicas=plan.settings.mesh.istiod_replicas,
+            gateway_min_replicas=plan.settings.mesh.gateway_min_replicas,
+            gateway_max_replicas=plan.settings.mesh.gateway_max_replicas,
         ),
         opts=in_region,
     )
-    Tenancy(
+    tenants = Tenancy(  # DATA grants its stores to tenants.identities
         "tenants",
         TenancyArgs(
             names=names,
@@ -230,6 +256,20 @@ def run(settings: MeridianSettings) -> None:
             vpc_cidr=str(plan.vpc_cidr),
             kubernetes_version=KUBERNETES_VERSION,
             after=mesh.ready,
+        ),
+        opts=in_region,
+    )
+    telemetry = TelemetryAgents(  # K8S-CORE: Fluent Bit and an OpenTelemetry Collector
+        "telemetry",
+        TelemetryAgentsArgs(
+            cluster=cluster,
+            names=names,
+            region=region,
+            logs_key_arn=keys.arn(KeyClass.LOGS),
+            retention_days=cloudwatch_retention_days(plan.settings.retention.logs.hot_days),
+            fluent_bit=HELM_CHARTS["aws-for-fluent-bit"],
+            collector=HELM_CHARTS["opentelemetry-collector"],
+            after=[*addons.ready, *mesh.ready],  # DNS and storage; Istio's CRDs and webhooks
         ),
         opts=in_region,
     )
@@ -313,6 +353,177 @@ def run(settings: MeridianSettings) -> None:
             opts=in_region,
         )
 
+    # --- Transactional data layer (issue 10, DATA): Aurora, Cassandra, cache, global tables, backup
+    data = plan.settings.data
+    stores = data_topology(settings)
+    aurora_role = stores.aurora_role(region)
+    primary = (
+        None if region == stores.primary else UpstreamStack(env, Role.REGIONAL, stores.primary)
+    )
+    data_clients = [cluster.node_security_group_id]  # pods share it (custom networking ENIConfig)
+    aurora = None
+    if aurora_role != "none":
+        aurora = AuroraGlobalPostgres(
+            "aurora",
+            AuroraArgs(
+                names=names,
+                role=(aurora_role if stores.aurora_global else "standalone"),
+                global_identifier=(
+                    None
+                    if not stores.aurora_global
+                    else aurora_global_identifier(env)
+                    if primary is None
+                    else primary.require("auroraGlobalClusterIdentifier")
+                ),
+                engine_version=AURORA_POSTGRES_VERSION,
+                parameter_family=AURORA_POSTGRES_FAMILY,
+                instance_class=plan.settings.sizing.aurora.instance_class,
+                instances=(
+                    1 + plan.settings.sizing.aurora.readers
+                    if aurora_role == "primary"
+                    else data.aurora.secondary_readers
+                ),
+                availability_zones=azs,
+                vpc_id=network.vpc.id,
+                subnet_ids=network.data_subnet_ids,
+                clients=data_clients,
+                endpoint_security_group_id=network.endpoint_security_group_id,
+                storage_key_arn=keys.arn(KeyClass.DATABASES),
+                secrets_key_arn=keys.arn(KeyClass.SECRETS),
+                region=region,
+                account_id=account_id,
+                partition=partition,
+                backup_retention_days=data.aurora.backup_retention_days,
+                monitoring_interval_seconds=data.aurora.monitoring_interval_seconds,
+                performance_insights_retention_days=data.aurora.performance_insights_retention_days,
+                proxy=data.aurora.proxy,
+            ),
+            opts=in_region,
+        )
+    keyspace_name, cassandra_table_specs = cassandra_tables()
+    cassandra = None
+    if stores.cassandra_engines[region] == "keyspaces":
+        cassandra = CassandraKeyspace(
+            "cassandra",
+            CassandraKeyspaceArgs(
+                names=names,
+                keyspace=keyspace_name,
+                regions=stores.keyspaces_regions,
+                owner=region == stores.keyspaces_regions[0],
+                tables=cassandra_table_specs,
+                kms_key_arn=keys.arn(KeyClass.DATABASES),
+                region=region,
+                account_id=account_id,
+                partition=partition,
+            ),
+            opts=in_region,
+        )
+    else:
+        K8ssandra(
+            "cassandra",
+            K8ssandraArgs(
+                names=names,
+                cluster=cluster,
+                region=region,
+                datacenters=stores.k8ssandra_regions,
+                keyspace=keyspace_name,
+                tables=cassandra_table_specs,
+                chart=HELM_CHARTS["k8ssandra-operator"],
+                cassandra_version=CASSANDRA_VERSION,
+                volume_key_arn=keys.arn(KeyClass.COMPUTE),
+                backup_bucket=names.physical("cassandra-backups", account_id),
+                backup_key_arn=keys.arn(KeyClass.BACKUPS),
+                account_id=account_id,
+                partition=partition,
+                clients=data.access.get("cassandra", []),
+                after=[*addons.ready, *mesh.ready],
+            ),
+            opts=in_region,
+        )
+    cache_size = plan.settings.sizing.cache
+    cache_role = stores.cache_role(region)
+    cache = Cache(
+        "cache",
+        CacheArgs(
+            names=names,
+            role=cache_role,
+            engine=data.cache.engine,
+            engine_version=CACHE_ENGINE_VERSIONS[data.cache.engine],
+            node_type=cache_size.node_type,
+            shards=cache_size.shards,
+            replicas=cache_size.replicas_per_shard,
+            vpc_id=network.vpc.id,
+            subnet_ids=network.data_subnet_ids,
+            clients=data_clients,
+            kms_key_arn=keys.arn(KeyClass.DATABASES),
+            users=data.access.get("cache", []),
+            snapshot_retention_days=data.cache.snapshot_retention_days,
+            region=region,
+            account_id=account_id,
+            partition=partition,
+            global_datastore_id=(
+                primary.require("cacheGlobalDatastoreId")
+                if primary is not None and cache_role == "secondary"
+                else None
+            ),
+        ),
+        opts=in_region,
+    )
+    table_specs = dynamodb_tables()
+    tables = GlobalTables(
+        "dynamodb",
+        GlobalTablesArgs(
+            names=names,
+            tables=table_specs,
+            owner=primary is None,
+            kms_key_arn=keys.arn(KeyClass.DATABASES),
+            region=region,
+            account_id=account_id,
+            partition=partition,
+            global_table_arns=(
+                {t.name: primary.require_item("globalTableArns", t.name) for t in table_specs}
+                if primary is not None
+                else {}
+            ),
+        ),
+        opts=in_region,
+    )
+    copy_to = stores.backup_copies.get(region)
+    BackupVault(
+        "backup",
+        BackupVaultArgs(
+            names=names,
+            kms_key_arn=keys.arn(KeyClass.BACKUPS),
+            copy_to_vault_arn=(
+                vault_arn(partition, copy_to, account_id, vault_name(Names(env, copy_to)))
+                if copy_to
+                else None
+            ),
+            retention_days=data.backup.retention_days,
+            copy_retention_days=data.backup.copy_retention_days,
+            vault_lock=data.backup.vault_lock,
+            restore_testing=data.backup.restore_testing,
+            resources={
+                "Aurora": [aurora.cluster.arn] if aurora is not None else [],
+                "DynamoDB": [
+                    *(t.arn for t in tables.tables.values()),
+                    *(r.arn for r in tables.replicas.values()),
+                ],
+            },
+            partition=partition,
+        ),
+        opts=in_region,
+    )
+    grant_tenants(
+        tenants.identities,
+        data.access,
+        aurora=aurora,
+        cassandra=cassandra,
+        cache=cache,
+        tables=tables,
+    )
+    export_data_outputs(aurora, cache, tables, dr_summary(region, stores, data))
+
     pulumi.export("region", region)
     pulumi.export("accountId", account_id)
     pulumi.export("availabilityZones", azs)
@@ -337,6 +548,7 @@ def run(settings: MeridianSettings) -> None:
     pulumi.export("podCidr", str(pods))
     pulumi.export("podIpCapacity", pod_ip_capacity(network.pod_subnet_cidrs))
     pulumi.export("clusterAddons", sorted([*cluster.addons, *addons.addons]))
+    pulumi.export("telemetryLogGroups", telemetry.log_group_names)
     # STREAMING: what the paired regions' stacks read (stacks/streaming_links.py)
     pulumi.export("kafkaClusterArn", kafka.arn)
     pulumi.export("kafkaBootstrapBrokersIam", kafka.bootstrap_brokers_iam)

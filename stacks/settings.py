@@ -42,6 +42,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
+from components.tenancy.services import SERVICES as TENANT_SERVICES  # DATA: access checks
 from stacks import capabilities
 from stacks.cidr_plan import REGION_SLOTS
 from stacks.config_checks import (
@@ -61,6 +62,15 @@ from stacks.config_types import (
     deep_merge,
     with_layer_defaults,
 )
+from stacks.data_settings import (  # transactional data layer (DATA)
+    DATA_DEFAULTS,
+    PLACEMENT_DEFAULTS,
+    DataPlacement,
+    DataSettings,
+    cache_secondaries,
+    validate_data,
+    validate_placement,
+)
 from stacks.edge_settings import EdgeSettings, load_edge_settings  # EDGE: the edge stack
 from stacks.errors import ConfigError, ConfigProblem
 from stacks.identity import ENVIRONMENTS, Role, StackIdentity
@@ -69,6 +79,7 @@ from stacks.kubernetes_settings import (  # EKS clusters (K8S-CORE)
     KubernetesSettings,
     validate_kubernetes,
 )
+from stacks.mesh_settings import MESH_DEFAULTS, MeshSettings, validate_mesh  # MESH
 from stacks.node_pool_settings import (
     NODE_POOL_DEFAULTS,
     GeneralPoolSizing,
@@ -160,7 +171,9 @@ class RegionalSettings(_Model):
     # -- layers: one field per layer's settings (see the module docstring) --
     streaming: StreamingSettings  # STREAMING: stacks/streaming_settings.py
     kubernetes: KubernetesSettings  # K8S-CORE: stacks/kubernetes_settings.py
+    mesh: MeshSettings  # MESH: stacks/mesh_settings.py
     lakehouse: LakehouseSettings  # STREAMING: stacks/streaming_settings.py
+    data: DataSettings  # DATA: stacks/data_settings.py
 
 
 class EnvironmentManifest(RegionalSettings):
@@ -177,6 +190,8 @@ class EnvironmentManifest(RegionalSettings):
     service_opt_outs: dict[str, list[str]] = Field(alias="serviceOptOuts", default_factory=dict)
     # STREAMING: replication pairs are environment-wide (stacks/streaming_settings.py)
     replication: ReplicationSettings
+    # DATA: where the data stores replicate, environment-wide (stacks/data_settings.py)
+    data_placement: DataPlacement = Field(alias="dataPlacement")
 
 
 ENVIRONMENT_KEYS = frozenset(
@@ -255,9 +270,14 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
 # -- layers: one `ENVIRONMENT_DEFAULTS = with_layer_defaults(...)` line per layer --
 ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "streaming", STREAMING_DEFAULTS)
 ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "kubernetes", KUBERNETES_DEFAULTS)
+ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "mesh", MESH_DEFAULTS)  # MESH
 ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "lakehouse", LAKEHOUSE_DEFAULTS)
 ENVIRONMENT_DEFAULTS = with_layer_defaults(
     ENVIRONMENT_DEFAULTS, "replication", REPLICATION_DEFAULTS
+)
+ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "data", DATA_DEFAULTS)  # DATA
+ENVIRONMENT_DEFAULTS = with_layer_defaults(  # DATA
+    ENVIRONMENT_DEFAULTS, "dataPlacement", PLACEMENT_DEFAULTS
 )
 
 
@@ -435,6 +455,7 @@ def load_settings(
 
     problems += validate_manifest(manifest, identity)
     problems += validate_replication(manifest.regions, manifest.replication, manifest_file)
+    problems += validate_placement(manifest.regions, manifest.data_placement, manifest_file)  # DATA
 
     # The regions are judged even when the manifest has problems, so that one message lists a
     # stack file's own mistakes with them; a name that is not a usable region is skipped.
@@ -460,6 +481,15 @@ def load_settings(
         problems += validate_region(manifest, region, regional, source, env, own_region)
         problems += validate_streaming(region, regional, source)  # STREAMING
         problems += validate_kubernetes(regional.kubernetes, env, source["kubernetes"])  # K8S-CORE
+        problems += validate_mesh(regional.mesh, source["mesh"])  # MESH
+        problems += validate_data(  # DATA
+            region,
+            regional.data,
+            regional.sizing.cache.node_type,
+            cache_in_global_datastore(region, manifest),
+            [s.name for s in TENANT_SERVICES],
+            source,
+        )
         # each problem in the file its key came from, whichever check found it
         problems[found:] = [
             p.in_file(source.get(_top_key(p.key), own_file)) for p in problems[found:]
@@ -483,6 +513,14 @@ def load_settings(
         if problems:
             raise _config_error(stack, problems, files, own_file)
     return MeridianSettings(identity=identity, manifest=manifest, regions=regions, edge=edge)
+
+
+def cache_in_global_datastore(region: str, manifest: EnvironmentManifest) -> bool:
+    """DATA: whether `region`'s cache is a member of the environment's global datastore."""
+    members = cache_secondaries(
+        manifest.regions, manifest.data_placement, manifest.replication.active_active
+    )
+    return bool(members) and (region in members or region == manifest.regions[0])
 
 
 def _manifest_problems_despite(

@@ -164,3 +164,54 @@ MSK_REPLICATOR_REGIONS: frozenset[str] = frozenset(
 """Regions where MSK Replicator runs (MSK developer guide, "What is Amazon MSK Replicator?"). A
 replication pair with a region outside this set keeps its S3 replication but has no Kafka
 replicator."""
+
+
+# --- Managed engines and charts of the transactional data layer (DATA) ---------------------------
+
+AURORA_POSTGRES_VERSION = "17.7"
+"""Aurora PostgreSQL engine version of every cluster of the global database (Aurora PostgreSQL
+release notes, "Aurora PostgreSQL 17.7"; pinned the same way in aws-cdk
+`AuroraPostgresEngineVersion.of('17.7', '17')`). Global databases support 17.x in every Meridian
+region. It is the version a NEW cluster starts on: operations upgrades running clusters
+(secondaries first, then the primary) and then bumps this pin; `pulumi up` never upgrades
+(components/data/aurora.py ignores engineVersion)."""
+AURORA_POSTGRES_FAMILY = "aurora-postgresql17"
+"""The parameter group family of AURORA_POSTGRES_VERSION's major version."""
+
+CACHE_ENGINE_VERSIONS: dict[str, str] = {
+    # ElastiCache User Guide, "Engine versions and upgrading in ElastiCache": Valkey 8.2 (global
+    # datastores need Valkey 7.2+ or Redis OSS 5.0.6+; IAM authentication Valkey 7.2+/Redis OSS 7+).
+    # Redis OSS 7.1 is the last Redis OSS line ElastiCache ships.
+    "valkey": "8.2",
+    "redis": "7.1",
+}
+"""ElastiCache engine version per engine (meridian:data.cache.engine)."""
+
+HELM_CHARTS["k8ssandra-operator"] = HelmChart(
+    # k8ssandra/k8ssandra-operator tag v1.32.5 (2026-07-08; CHANGELOG/CHANGELOG-1.32.md: Medusa
+    # v0.29.1, Reaper v5.0.0, cass-operator v1.30.3 = chart 0.64.4), charts/k8ssandra-operator/
+    # Chart.yaml version 1.32.5, published at helm.k8ssandra.io/stable. CRD k8ssandra.io/v1alpha1
+    # K8ssandraCluster (config/crd/bases/k8ssandra.io_k8ssandraclusters.yaml at the same tag: the
+    # spec components/data/k8ssandra.py writes validates against it). Only regions running
+    # Cassandra on EKS use it.
+    chart="k8ssandra-operator",
+    version="1.32.5",
+    repository="https://helm.k8ssandra.io/stable",
+)
+CASSANDRA_VERSION = "4.1.8"
+"""Apache Cassandra server version of K8ssandra datacenters (the CRD's serverVersion accepts
+Cassandra 3.11.x, 4.x.x and 5.x.x; Meridian stays on the 4.1 line until 5.0 is validated with
+Medusa backups)."""
+
+# Telemetry agents (K8S-CORE): chart versions from the charts' own Chart.yaml
+# (open-telemetry/opentelemetry-helm-charts, aws/eks-charts).
+HELM_CHARTS["opentelemetry-collector"] = HelmChart(
+    chart="opentelemetry-collector",
+    version="0.158.3",
+    repository="https://open-telemetry.github.io/opentelemetry-helm-charts",
+)
+HELM_CHARTS["aws-for-fluent-bit"] = HelmChart(
+    chart="aws-for-fluent-bit",
+    version="0.2.1",
+    repository="https://aws.github.io/eks-charts",
+)

@@ -32,6 +32,8 @@ from typing import Any
 
 import jsonschema
 import yaml
+from jsonschema.protocols import Validator
+from pulumi.runtime.rpc import UNKNOWN
 from referencing import Registry, Resource
 
 from stacks.versions import KUBERNETES_VERSION
@@ -93,14 +95,13 @@ def schema_version() -> str:
     pattern = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
     wanted = tuple(int(p) for p in KUBERNETES_VERSION.split(".")[:2])
     versions = sorted(
-        (int(m[1]), int(m[2]))
-        for entry in root.iterdir()
-        if (m := pattern.match(entry.name))
+        (int(m[1]), int(m[2])) for entry in root.iterdir() if (m := pattern.match(entry.name))
     )
     usable = [v for v in versions if v <= wanted]
     if not usable:
         raise LookupError(f"kubernetes-validate ships no schema for Kubernetes <= {wanted}")
-    return "%d.%d" % usable[-1]
+    major, minor = usable[-1]
+    return f"{major}.{minor}"
 
 
 def _schema_dir() -> Any:
@@ -124,16 +125,18 @@ def _registry() -> Registry:
 
 
 @functools.cache
-def _validator(file_name: str) -> jsonschema.protocols.Validator:
+def _validator(file_name: str) -> Validator:
     schema = json.loads(_schema_dir().joinpath(file_name).read_text())
     return jsonschema.Draft202012Validator(schema, registry=_registry())
 
 
-def _errors(validator: jsonschema.protocols.Validator, body: Any, where: str) -> list[str]:
+def _errors(validator: Validator, body: Any, where: str) -> list[str]:
+    """Every violation, by path; a value unknown during preview is never one."""
     return [
         f"{where}{'/' + '/'.join(str(p) for p in e.absolute_path) if e.absolute_path else ''}: "
         f"{e.message[:300]}"
         for e in validator.iter_errors(body)
+        if e.instance != UNKNOWN
     ]
 
 
@@ -158,7 +161,7 @@ def crd_packages_installed() -> bool:
 
 
 def validate_with_packages(objects: Iterable[KubeObject]) -> dict[str, dict[str, Any]]:
-    """{id: {"status": ok | invalid | unknown-kind, "errors": [...]}} from tests/crd/validate.mjs."""
+    """{id: {"status": ok | invalid | unknown-kind, "errors": [...]}}, by tests/crd/validate.mjs."""
     batch = [{"id": o.id, "object": o.body} for o in objects]
     if not batch:
         return {}
@@ -194,9 +197,9 @@ def _strict(schema: Any) -> Any:
 
 
 @functools.cache
-def local_crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
+def local_crd_validators() -> dict[tuple[str, str], Validator]:
     """(apiVersion, kind) -> validator, from CRD manifests in build/crds (not committed)."""
-    found: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+    found: dict[tuple[str, str], Validator] = {}
     if not LOCAL_CRD_DIR.is_dir():
         return found
     for path in sorted(LOCAL_CRD_DIR.glob("*.yaml")):

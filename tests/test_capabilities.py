@@ -138,8 +138,10 @@ def test_prod_region_service_gaps() -> None:
 
 
 def test_gpu_and_system_types_where_moto_says() -> None:
-    assert not any(caps.instance_type_offered("af-south-1", t) for t in caps.gpu_instance_types())
-    assert not any(caps.instance_type_offered("me-south-1", t) for t in caps.gpu_instance_types())
+    # af-south-1 and me-south-1 offer g4dn (inference) but no p-class (training) GPU type.
+    for region in ("af-south-1", "me-south-1"):
+        offered = {t for t in caps.gpu_instance_types() if caps.instance_type_offered(region, t)}
+        assert offered == {"g4dn.xlarge", "g4dn.2xlarge", "g4dn.12xlarge"}, region
     # me-south-1 lacks the m7i / c7i system types; m6i is there in all 3 AZs.
     assert not caps.instance_type_offered("me-south-1", "m7i.large")
     assert caps.instance_type_az_count("me-south-1", "m6i.large") == 3

@@ -123,7 +123,12 @@ def test_compliance_bucket_is_worm() -> None:
     assert all(
         b["inputs"]["objectLockEnabled"] is False for z, b in buckets.items() if z != "compliance"
     )
-    lock = states(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+    urns = by_urn(plan)
+    lock = [
+        s
+        for s in states(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+        if urns[s["parent"]]["type"] == "meridian:data:Lakehouse"
+    ]
     assert len(lock) == 1
     retention = lock[0]["inputs"]["rule"]["defaultRetention"]
     assert retention == {"mode": "COMPLIANCE", "years": 7}

@@ -23,6 +23,19 @@ def regional(env: str, region: str, preview: bool) -> dict[str, Any]:
     return planned(env, preview)[f"{env}-{region}"]
 
 
+def without_lake(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan without the lakehouse's buckets and keys (STREAMING: tests/test_lakehouse.py
+    checks those), so the foundation tests below see the log archive's and the KeyRing's."""
+    urns = {s["urn"]: s["newState"] for s in plan["steps"]}
+    lake = ("meridian:data:Lakehouse", "meridian:data:LakeReplica")
+    steps = [
+        s
+        for s in plan["steps"]
+        if urns.get(s["newState"].get("parent") or "", {}).get("type") not in lake
+    ]
+    return {**plan, "steps": steps}
+
+
 def one(plan: dict[str, Any], resource_type: str) -> dict[str, Any]:
     found = states(plan, resource_type)
     assert len(found) == 1, f"{resource_type}: {len(found)}"
@@ -72,14 +85,23 @@ def test_network_shape(region: str) -> None:
         assert cidr.prefixlen == 16
         assert vpc["inputs"]["enableDnsHostnames"] is True
         subnets = states(plan, "aws:ec2/subnet:Subnet")
-        assert len(subnets) == 9
+        assert len(subnets) == 12
+        # pods live on the VPC's secondary CIDR (tests/test_eks_cluster.py checks it)
+        pod_cidr = ipaddress.IPv4Network(plan["outputs"]["podCidr"])
         tiers: dict[str, list[dict[str, Any]]] = {}
         for s in subnets:
-            tiers.setdefault(s["inputs"]["tags"]["meridian:tier"], []).append(s)
-            assert ipaddress.IPv4Network(s["inputs"]["cidrBlock"]).subnet_of(cidr)
+            tier = s["inputs"]["tags"]["meridian:tier"]
+            tiers.setdefault(tier, []).append(s)
+            block = pod_cidr if tier == "pod" else cidr
+            assert ipaddress.IPv4Network(s["inputs"]["cidrBlock"]).subnet_of(block)
             assert s["inputs"]["availabilityZone"] in zone_ids(region)
             assert s["inputs"]["mapPublicIpOnLaunch"] is False
-        assert {k: len(v) for k, v in tiers.items()} == {"public": 3, "private": 3, "data": 3}
+        assert {k: len(v) for k, v in tiers.items()} == {
+            "public": 3,
+            "private": 3,
+            "data": 3,
+            "pod": 3,
+        }
         for tier in tiers.values():
             assert len({s["inputs"]["availabilityZone"] for s in tier}) == 3
         nets = [ipaddress.IPv4Network(s["inputs"]["cidrBlock"]) for s in subnets]
@@ -99,13 +121,13 @@ def test_private_routes_use_the_nat_of_their_own_az() -> None:
         subnet = subnets[assoc["inputs"]["subnetId"]]
         tier = subnet["inputs"]["tags"]["meridian:tier"]
         route = routes.get(assoc["inputs"]["routeTableId"])
-        if tier == "private":
+        if tier in ("private", "pod"):
             assert route is not None and route["inputs"]["destinationCidrBlock"] == "0.0.0.0/0"
             nat = nats[route["inputs"]["natGatewayId"]]
             nat_subnet = subnets[nat["inputs"]["subnetId"]]
             assert nat_subnet["inputs"]["availabilityZone"] == subnet["inputs"]["availabilityZone"]
             assert nat_subnet["inputs"]["tags"]["meridian:tier"] == "public"
-            checked += 1
+            checked += tier == "private"
         elif tier == "data":
             assert route is None, "data subnets must have no route out of the VPC"
         else:
@@ -117,11 +139,12 @@ def test_private_routes_use_the_nat_of_their_own_az() -> None:
 def test_data_tier_is_closed_to_everything_outside_the_vpc(preview: bool) -> None:
     plan = regional("prod", "us-east-1", preview)
     vpc_cidr = one(plan, "aws:ec2/vpc:Vpc")["inputs"]["cidrBlock"]
+    pod_cidr = plan["outputs"]["podCidr"]  # pods reach the data tier from the VPC's pod CIDR
     nacl = one(plan, "aws:ec2/networkAcl:NetworkAcl")
     assert len(nacl["inputs"]["subnetIds"]) == 3
     for direction in ("ingress", "egress"):
         rules = nacl["inputs"][direction]
-        assert [r["cidrBlock"] for r in rules] == [vpc_cidr]
+        assert [r["cidrBlock"] for r in rules] == [vpc_cidr, pod_cidr]
     default_sg = one(plan, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
     assert default_sg["inputs"].get("ingress", []) == []
     assert default_sg["inputs"].get("egress", []) == []
@@ -130,6 +153,7 @@ def test_data_tier_is_closed_to_everything_outside_the_vpc(preview: bool) -> Non
 def test_private_endpoints() -> None:
     plan = regional("prod", "us-east-1", False)
     vpc_cidr = one(plan, "aws:ec2/vpc:Vpc")["inputs"]["cidrBlock"]
+    pod_cidr = plan["outputs"]["podCidr"]
     endpoints = states(plan, "aws:ec2/vpcEndpoint:VpcEndpoint")
     services = {e["inputs"]["serviceName"].split(".", 3)[-1]: e for e in endpoints}
     for needed in ("s3", "dynamodb", "ecr.api", "ecr.dkr", "sts", "kms", "logs", "eks"):
@@ -140,10 +164,14 @@ def test_private_endpoints() -> None:
         for s in states(plan, "aws:ec2/subnet:Subnet")
         if s["inputs"]["tags"]["meridian:tier"] == "private"
     }
-    sg = one(plan, "aws:ec2/securityGroup:SecurityGroup")
+    [sg] = [
+        s
+        for s in states(plan, "aws:ec2/securityGroup:SecurityGroup")
+        if name_of(s) == "network-endpoints-sg"
+    ]
     assert sg["inputs"]["ingress"] == [
         {
-            "cidrBlocks": [vpc_cidr],
+            "cidrBlocks": [vpc_cidr, pod_cidr],
             "description": "HTTPS from the VPC",
             "fromPort": 443,
             "protocol": "tcp",
@@ -164,7 +192,7 @@ def test_private_endpoints() -> None:
 
 @pytest.mark.parametrize("preview", MODES)
 def test_flow_logs_go_to_the_encrypted_archive(preview: bool) -> None:
-    plan = regional("prod", "ap-south-1", preview)
+    plan = without_lake(regional("prod", "ap-south-1", preview))
     flow = one(plan, "aws:ec2/flowLog:FlowLog")
     bucket = one(plan, "aws:s3/bucket:Bucket")
     assert flow["inputs"]["trafficType"] == "ALL"
@@ -209,7 +237,7 @@ def test_flow_logs_go_to_the_encrypted_archive(preview: bool) -> None:
 
 
 def test_bucket_policy_denies_plain_http_and_scopes_log_delivery() -> None:
-    plan = regional("prod", "us-east-1", False)
+    plan = without_lake(regional("prod", "us-east-1", False))
     policy = json.loads(one(plan, "aws:s3/bucketPolicy:BucketPolicy")["inputs"]["policy"])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     deny = by_sid["DenyInsecureTransport"]
@@ -222,7 +250,7 @@ def test_bucket_policy_denies_plain_http_and_scopes_log_delivery() -> None:
 
 @pytest.mark.parametrize("region", ["us-east-1", "me-south-1"])
 def test_keyring_keys_are_rotating_protected_and_service_scoped(region: str) -> None:
-    plan = regional("prod", region, False)
+    plan = without_lake(regional("prod", region, False))
     keys = {name_of(k).removeprefix("keys-"): k for k in states(plan, "aws:kms/key:Key")}
     assert set(keys) == {
         "logs",
@@ -248,7 +276,7 @@ def test_keyring_keys_are_rotating_protected_and_service_scoped(region: str) -> 
 
 
 def test_stateful_resources_are_protected() -> None:
-    plan = regional("prod", "us-east-1", False)
+    plan = without_lake(regional("prod", "us-east-1", False))
     assert one(plan, "aws:s3/bucket:Bucket")["protect"] is True
     assert one(plan, "aws:s3/bucket:Bucket")["inputs"]["forceDestroy"] is False
     assert one(planned("prod")["prod-global"], "aws:ec2/vpcIpam:VpcIpam")["protect"] is True
@@ -309,8 +337,8 @@ def test_preview_mode_has_unknowns_where_a_real_preview_would() -> None:
 def test_sizes_follow_the_environment() -> None:
     dev = regional("dev", "us-east-1", False)
     assert ipaddress.IPv4Network(one(dev, "aws:ec2/vpc:Vpc")["inputs"]["cidrBlock"]).prefixlen == 20
-    assert dev["outputs"]["sizing"]["gpuNodes"] == {
-        "instanceTypes": ["g5.xlarge"],
+    assert dev["outputs"]["sizing"]["gpuNodes"] == {  # an ordered preference (K8S-NODES)
+        "instanceTypes": ["g6e.xlarge", "g6.xlarge", "g5.xlarge", "g4dn.xlarge"],
         "minSize": 0,
         "maxSize": 2,
     }
@@ -318,7 +346,10 @@ def test_sizes_follow_the_environment() -> None:
     assert prod["outputs"]["sizing"]["gpuNodes"]["minSize"] == 8  # architecture: GPU nodes 8-40
     assert prod["outputs"]["sizing"]["gpuNodes"]["maxSize"] == 40
     assert prod["outputs"]["gpuEnabled"] is True
-    assert regional("prod", "af-south-1", False)["outputs"]["gpuEnabled"] is False
+    # af-south-1 runs gpu-inference on g4dn (the first type of the list it offers); no training
+    af_south = regional("prod", "af-south-1", False)["outputs"]
+    assert af_south["gpuEnabled"] is True
+    assert af_south["gpuInstanceTypes"] == {"gpu-inference": "g4dn.12xlarge"}
     assert regional("prod", "me-south-1", False)["outputs"]["sizing"]["systemNodes"][
         "instanceTypes"
     ] == ["m6i.2xlarge"]

@@ -1,16 +1,7 @@
-"""The edge in front of the regions: Cloudflare (default) or AWS-native (CloudFront, WAFv2,
-Route 53), both fed by the same routing table and the regions' ingress hostnames."""
+"""The edge in front of the regions: Cloudflare (`cloudflare_edge.CloudflareEdge`, default) or
+AWS-native (`aws_edge.AwsEdge`: CloudFront, WAFv2, Route 53), both fed by the same routing table
+(`routes`) and the regions' ingress hostnames (`geography.RegionOrigin`).
 
-from components.edge.aws_edge import AwsEdge, AwsEdgeArgs
-from components.edge.cloudflare_edge import CloudflareEdge, CloudflareEdgeArgs
-from components.edge.geography import RegionOrigin
-from components.edge.routes import ApiRoute
-
-__all__ = [
-    "ApiRoute",
-    "AwsEdge",
-    "AwsEdgeArgs",
-    "CloudflareEdge",
-    "CloudflareEdgeArgs",
-    "RegionOrigin",
-]
+Import the submodules directly: pulumi-cloudflare loads its whole SDK on import (seconds), so
+only the edge stack should pay for it.
+"""

@@ -82,7 +82,7 @@ CLOUDFLARE_REGIONS: dict[str, tuple[float, float]] = {
     "ENAM": (39.0, -80.0),  # Eastern North America
     "NSAM": (8.0, -70.0),  # Northern South America
     "SSAM": (-25.0, -55.0),  # Southern South America
-    "WEU": (48.0, 2.0),  # Western Europe
+    "WEU": (48.0, -4.0),  # Western Europe (west of Paris: its western regions come first)
     "EEU": (50.0, 25.0),  # Eastern Europe
     "ME": (26.0, 45.0),  # Middle East
     "NAF": (28.0, 10.0),  # Northern Africa

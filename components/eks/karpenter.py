@@ -8,10 +8,10 @@ What it creates, in one region:
   (`kubernetes.io/cluster/<cluster>=owned`, `eks:eks-cluster-name`, `karpenter.sh/nodepool`),
   reads limited to the region, PassRole only for the node role, plus use of the compute key for
   the encrypted root volumes (only through EC2);
-- the interruption queue (SQS, SSE with SQS-managed keys, TLS only; EventBridge may send to it
-  only from its own rules) and the five EventBridge rules Karpenter handles (spot interruption,
-  rebalance recommendation, instance state change, AWS Health scheduled change, capacity
-  reservation interruption);
+- the interruption queue (SQS, SSE-KMS with the region's streaming key, TLS only; EventBridge
+  may send to it only from its own rules) and the five EventBridge rules Karpenter handles (spot
+  interruption, rebalance recommendation, instance state change, AWS Health scheduled change,
+  capacity reservation interruption);
 - the `karpenter` namespace (Pod Security `restricted`) and the controller from its pinned chart:
   2 replicas on the `system` pool (toleration `CriticalAddonsOnly`; the chart's own affinity keeps
   it off Karpenter nodes), region and cluster endpoint given explicitly because pods cannot reach
@@ -24,7 +24,7 @@ Example::
         names=names, region="us-east-1", account_id="123456789012", partition="aws",
         cluster_name=cluster.name, cluster_endpoint=cluster.endpoint,
         node_role_arn=role.arn, node_role_name=role.name, compute_key_arn=key.arn,
-        compute_key_id=key.arn, security_group_ids=[cluster.node_security_group_id],
+        queue_key_arn=streaming_key.arn, security_group_ids=[cluster.node_security_group_id],
         chart=HELM_CHARTS["karpenter"], ami_alias="al2023@v20260714",
         pools=[KarpenterPool(name="general", subnet_ids=cluster.node_subnet_ids, ...)],
         kubernetes_provider=cluster.provider, tags={"meridian:cluster": "meridian-prod-use1-eks"}),
@@ -98,7 +98,8 @@ class KarpenterPool:
     disruption_budget: str = "10%"
     network_interfaces: Sequence[Mapping[str, Any]] = ()
     """EC2NodeClass networkInterfaces (EFA for the training pool); empty: one ENA interface."""
-    placement_group_id: pulumi.Input[str] | None = None
+    placement_group_name: pulumi.Input[str] | None = None
+    """A placement group for every node of the pool (selected by name)."""
     capacity_reservation_id: str | None = None
     weight: int | None = None
 
@@ -115,6 +116,8 @@ class KarpenterArgs:
     node_role_name: pulumi.Input[str]
     compute_key_arn: pulumi.Input[str]
     """The region's compute KMS key: root volumes are encrypted with it."""
+    queue_key_arn: pulumi.Input[str]
+    """The KMS key of the interruption queue (the region's streaming key)."""
     security_group_ids: Sequence[pulumi.Input[str]]
     chart: HelmChartRef
     ami_alias: str
@@ -147,6 +150,7 @@ def controller_policies(
     node_role_arn: str,
     queue_arn: str,
     compute_key_arn: str,
+    queue_key_arn: str,
 ) -> dict[str, dict[str, Any]]:
     """The controller's IAM policies (name -> document), as Karpenter's reference template
     states them for `cluster`, plus use of the compute key through EC2 for root volumes."""
@@ -318,6 +322,13 @@ def controller_policies(
                 "Resource": queue_arn,
                 "Action": ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
             },
+            {
+                "Sid": "AllowInterruptionQueueKeyThroughSqs",
+                "Effect": "Allow",
+                "Resource": queue_key_arn,
+                "Action": "kms:Decrypt",
+                "Condition": {"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}},
+            },
         ),
         "resource-discovery": doc(
             {
@@ -395,14 +406,15 @@ def queue_policy(queue_arn: str, rule_arns: Sequence[str]) -> dict[str, Any]:
 
 def controller_values(
     *,
-    cluster_name: str,
-    cluster_endpoint: str,
-    queue_name: str,
+    cluster_name: pulumi.Input[str],
+    cluster_endpoint: pulumi.Input[str],
+    queue_name: pulumi.Input[str],
     region: str,
     replicas: int,
     reserved_enis: int = 0,
 ) -> dict[str, Any]:
-    """Chart values (karpenter 1.14 charts/karpenter/values.yaml)."""
+    """Chart values (karpenter 1.14 charts/karpenter/values.yaml). Outputs stay nested, so a
+    preview shows every value that does not wait for a resource to be created."""
     return {
         "replicas": replicas,
         "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
@@ -450,7 +462,10 @@ class Karpenter(pulumi.ComponentResource):
             f"{name}-interruptions",
             name=names.physical("karpenter", max_length=80),
             message_retention_seconds=300,
-            sqs_managed_sse_enabled=True,
+            # SSE-KMS with the region's streaming key (its policy lets this region's EventBridge
+            # rules encrypt; the controller decrypts through SQS).
+            kms_master_key_id=args.queue_key_arn,
+            kms_data_key_reuse_period_seconds=300,
             opts=child,
         )
         rules: list[aws.cloudwatch.EventRule] = []
@@ -490,7 +505,11 @@ class Karpenter(pulumi.ComponentResource):
             opts=child,
         )
         documents = pulumi.Output.all(
-            args.cluster_name, args.node_role_arn, self.queue.arn, args.compute_key_arn
+            args.cluster_name,
+            args.node_role_arn,
+            self.queue.arn,
+            args.compute_key_arn,
+            args.queue_key_arn,
         ).apply(
             lambda v: controller_policies(
                 cluster=v[0],
@@ -500,6 +519,7 @@ class Karpenter(pulumi.ComponentResource):
                 node_role_arn=v[1],
                 queue_arn=v[2],
                 compute_key_arn=v[3],
+                queue_key_arn=v[4],
             )
         )
         policies: list[pulumi.Resource] = []
@@ -542,17 +562,13 @@ class Karpenter(pulumi.ComponentResource):
             create_namespace=False,
             atomic=True,
             cleanup_on_fail=True,
-            values=pulumi.Output.all(
-                args.cluster_name, args.cluster_endpoint, self.queue.name
-            ).apply(
-                lambda v: controller_values(
-                    cluster_name=v[0],
-                    cluster_endpoint=v[1],
-                    queue_name=v[2],
-                    region=args.region,
-                    replicas=args.replicas,
-                    reserved_enis=args.reserved_enis,
-                )
+            values=controller_values(
+                cluster_name=args.cluster_name,
+                cluster_endpoint=args.cluster_endpoint,
+                queue_name=self.queue.name,
+                region=args.region,
+                replicas=args.replicas,
+                reserved_enis=args.reserved_enis,
             ),
             opts=pulumi.ResourceOptions.merge(
                 kube,
@@ -631,8 +647,8 @@ class Karpenter(pulumi.ComponentResource):
         }
         if pool.network_interfaces:
             spec["networkInterfaces"] = [dict(i) for i in pool.network_interfaces]
-        if pool.placement_group_id is not None:
-            spec["placementGroupSelector"] = {"id": pool.placement_group_id}
+        if pool.placement_group_name is not None:
+            spec["placementGroupSelector"] = {"name": pool.placement_group_name}
         if pool.capacity_reservation_id is not None:
             spec["capacityReservationSelectorTerms"] = [{"id": pool.capacity_reservation_id}]
         return spec

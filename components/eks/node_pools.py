@@ -430,7 +430,7 @@ class NodePools(pulumi.ComponentResource):
                     # Never recycle a node under a running job; drift replaces empty nodes.
                     expire_after="Never",
                     network_interfaces=efa_network_interfaces(training.instance_type),
-                    placement_group_id=self.placement_group.id,
+                    placement_group_name=self.placement_group.name,
                     capacity_reservation_id=training.capacity_reservation_id,
                 )
             )
@@ -458,6 +458,7 @@ class NodePools(pulumi.ComponentResource):
                 node_role_arn=self.node_role.arn,
                 node_role_name=self.node_role.name,
                 compute_key_arn=compute_key_arn,
+                queue_key_arn=args.keys.arn(KeyClass.STREAMING),
                 security_group_ids=[cluster.node_security_group_id],
                 chart=args.karpenter_chart,
                 ami_alias=args.ami_alias,

@@ -69,6 +69,10 @@ GATEWAY_HTTPS_PORT = 443
 GATEWAY_TARGET_PORT = 8443
 """The gateway pod's HTTPS port (unprivileged); the Service maps 443 -> 8443."""
 GATEWAY_STATUS_PORT = 15021
+TENANT_LABEL = "meridian.io/tenant"
+"""Namespaces of domain services carry it; the gateway may open connections only to them."""
+TENANT_PORT = 8080
+"""The port every domain service listens on (components/tenancy/services.py)."""
 LBC_NAMESPACE = "kube-system"
 LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 TLS_SECRET = "edge-tls"
@@ -224,7 +228,7 @@ class ServiceMesh(pulumi.ComponentResource):
             gateway.status.apply(lambda s: f"{s.namespace}/{GATEWAY_NAME}"),
             opts=pulumi.ResourceOptions(parent=self, provider=kube),
         )
-        self.ingress_hostname = service.status.apply(_load_balancer_hostname)
+        self.ingress_hostname = service.status.apply(load_balancer_hostname)
         self.register_outputs(
             {
                 "ingressHostname": self.ingress_hostname,
@@ -598,13 +602,11 @@ class ServiceMesh(pulumi.ComponentResource):
                     }
                 ],
                 "egress": [
-                    _dns_egress(),
-                    _istiod_egress(),
+                    dns_egress(),
+                    istiod_egress(),
                     {
-                        "to": [
-                            {"namespace_selector": {"match_labels": {"meridian.io/tenant": "true"}}}
-                        ],
-                        "ports": [{"protocol": "TCP", "port": 8080}],
+                        "to": [{"namespace_selector": {"match_labels": {TENANT_LABEL: "true"}}}],
+                        "ports": [{"protocol": "TCP", "port": TENANT_PORT}],
                     },
                 ],
             },
@@ -612,7 +614,7 @@ class ServiceMesh(pulumi.ComponentResource):
         )
 
 
-def _dns_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
+def dns_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
     return {
         "to": [
             {
@@ -626,7 +628,7 @@ def _dns_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
     }
 
 
-def _istiod_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
+def istiod_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
     return {
         "to": [
             {
@@ -666,11 +668,7 @@ def _comma_joined(values: Sequence[str]) -> str:
     return ",".join(values)
 
 
-def _load_balancer_hostname(status: Any) -> str:
+def load_balancer_hostname(status: Any) -> str:
     """The NLB hostname from the Service's status (empty until the controller has made it)."""
     ingress = (status.load_balancer.ingress if status and status.load_balancer else None) or []
     return (ingress[0].hostname or "") if ingress else ""
-
-
-dns_egress = _dns_egress
-istiod_egress = _istiod_egress

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from components.keyring import KeyClass
+from components.mesh.service_mesh import TENANT_PORT
 
 GATEWAY = "gateway"
 """The name callers use for the Istio ingress gateway (the edge's way in)."""
 
-SERVICE_PORT = 8080
+SERVICE_PORT = TENANT_PORT
 
 
 class Protocol(StrEnum):

@@ -43,12 +43,13 @@ from components.mesh.aws_endpoints import AWS_ENDPOINTS, POD_IDENTITY_AGENT_ADDR
 from components.mesh.service_mesh import (
     GATEWAY_PRINCIPAL,
     INGRESS_NAMESPACE,
+    TENANT_LABEL,
     dns_egress,
     istiod_egress,
 )
 from components.naming import Names
 from components.tenancy.grants import grant_secrets_read, secrets_prefix
-from components.tenancy.services import GATEWAY, SERVICES, DomainService, callees
+from components.tenancy.services import BY_NAME, GATEWAY, SERVICES, DomainService, callees
 from components.tenancy.traffic import (
     TRAFFIC_RULES,
     TrafficRule,
@@ -56,7 +57,6 @@ from components.tenancy.traffic import (
     virtual_service_spec,
 )
 
-TENANT_LABEL = "meridian.io/tenant"
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 """Excluded from the public-egress rule: in-VPC traffic must match a narrower rule."""
 CONTAINER_DEFAULT_REQUEST = {"cpu": "100m", "memory": "128Mi"}
@@ -142,8 +142,6 @@ def ingress_sources(service: DomainService) -> list[k8s.networking.v1.NetworkPol
 
 
 def allowed_principals(service: DomainService) -> list[str]:
-    from components.tenancy.services import BY_NAME
-
     return [GATEWAY_PRINCIPAL if c == GATEWAY else BY_NAME[c].principal for c in service.callers]
 
 

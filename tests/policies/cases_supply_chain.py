@@ -99,3 +99,70 @@ CASES: list[PolicyCase] = [
         note="local-repo-alias",
     ),
 ]
+
+# ---- node-ami-pinned ----
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+
+
+def node_class(*terms: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "karpenter.k8s.aws/v1",
+        "kind": "EC2NodeClass",
+        "metadata": {"name": "general"},
+        "spec": {"role": "meridian-node", "amiSelectorTerms": list(terms)},
+    }
+
+
+SYSTEM_POOL: dict[str, Any] = {
+    "clusterName": "meridian",
+    "amiType": "AL2023_x86_64_STANDARD",
+    "launchTemplate": {"id": "lt-1", "version": "3"},
+    "scalingConfig": {"minSize": 2, "desiredSize": 3, "maxSize": 6},
+}
+
+CASES += [
+    PolicyCase(
+        "node-ami-pinned",
+        NODE_CLASS,
+        node_class({"alias": "al2023@v20250715"}),
+        False,
+        note="versioned-alias",
+    ),
+    PolicyCase(
+        "node-ami-pinned",
+        NODE_CLASS,
+        node_class({"id": "ami-0123456789abcdef0"}, {"id": "ami-0fedcba9876543210"}),
+        False,
+        note="ids",
+    ),
+    PolicyCase(
+        "node-ami-pinned",
+        NODE_CLASS,
+        node_class({"alias": "al2023@latest"}),
+        True,
+        note="latest-alias",
+    ),
+    PolicyCase(
+        "node-ami-pinned",
+        NODE_CLASS,
+        node_class({"tags": {"team": "platform"}}),
+        True,
+        note="tag-selector",
+    ),
+    PolicyCase(
+        "node-ami-pinned",
+        NODE_GROUP,
+        {**SYSTEM_POOL, "releaseVersion": "1.33.0-20250715"},
+        False,
+        note="release-version",
+    ),
+    PolicyCase("node-ami-pinned", NODE_GROUP, SYSTEM_POOL, True, note="no-release-version"),
+    PolicyCase(
+        "node-ami-pinned",
+        NODE_GROUP,
+        {**SYSTEM_POOL, "amiType": "CUSTOM"},
+        False,
+        note="custom-image-in-template",
+    ),
+]

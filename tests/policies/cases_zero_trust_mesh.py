@@ -226,98 +226,6 @@ CASES: list[PolicyCase] = [
         stack=two_cluster_stack(cover_second=True),
         note="both-clusters-covered",
     ),
-    PolicyCase(
-        "namespace-default-deny-authz",
-        "",
-        {},
-        False,
-        stack=[namespace("payments"), authz("payments", {})],
-        note="empty-spec",
-    ),
-    PolicyCase(
-        "namespace-default-deny-authz",
-        "",
-        {},
-        False,
-        stack=[namespace("payments"), authz("payments", {"action": "ALLOW"}, link=True)],
-        note="allow-no-rules-linked-by-dependency",
-    ),
-    PolicyCase(
-        "namespace-default-deny-authz",
-        "",
-        {},
-        True,
-        stack=[namespace("payments")],
-        note="missing",
-    ),
-    PolicyCase(
-        "namespace-default-deny-authz",
-        "",
-        {},
-        True,
-        stack=[
-            namespace("payments"),
-            authz("payments", {"selector": {"matchLabels": {"app": "web"}}}),
-        ],
-        note="selector-not-namespace-wide",
-    ),
-    PolicyCase(
-        "namespace-default-deny-authz",
-        "",
-        {},
-        True,
-        stack=[namespace("payments"), namespace("orders"), authz("payments", {})],
-        note="second-namespace-uncovered",
-    ),
-    PolicyCase(
-        "namespace-default-deny-authz",
-        "",
-        {},
-        False,
-        stack=[namespace("kube-system"), namespace("istio-system")],
-        note="system-namespaces",
-    ),
-    PolicyCase(
-        "namespace-default-deny-netpol",
-        "",
-        {},
-        False,
-        stack=[namespace("payments"), netpol("payments", DENY_ALL_NETPOL)],
-        note="deny-all",
-    ),
-    PolicyCase(
-        "namespace-default-deny-netpol",
-        "",
-        {},
-        True,
-        stack=[
-            namespace("payments"),
-            netpol("payments", {"podSelector": {}, "policyTypes": ["Ingress"]}),
-        ],
-        note="ingress-only",
-    ),
-    PolicyCase(
-        "namespace-default-deny-netpol",
-        "",
-        {},
-        True,
-        stack=[
-            namespace("payments"),
-            netpol(
-                "payments",
-                {**DENY_ALL_NETPOL, "ingress": [{"from": [{"podSelector": {}}]}]},
-            ),
-        ],
-        note="has-allow-rule",
-    ),
-    PolicyCase(
-        "namespace-default-deny-netpol",
-        "",
-        {},
-        True,
-        stack=[namespace("payments"), netpol("orders", DENY_ALL_NETPOL)],
-        note="other-namespace",
-    ),
 ]
 
 
@@ -534,89 +442,121 @@ CASES += [
         note="not-istiod",
     ),
     # ---- namespace-pod-security / -restricted ----
-    PolicyCase(
-        "namespace-pod-security",
-        NAMESPACE,
-        labelled_namespace("payment", TENANT_LABELS),
-        False,
-        note="restricted",
-    ),
-    PolicyCase(
-        "namespace-pod-security",
-        NAMESPACE,
-        labelled_namespace("payment", {"istio-injection": "enabled"}),
-        True,
-        note="no-label",
-    ),
-    PolicyCase(
-        "namespace-pod-security",
-        NAMESPACE,
-        labelled_namespace("payment", {"pod-security.kubernetes.io/enforce": "privileged"}),
-        True,
-        note="privileged",
-    ),
-    PolicyCase(
-        "namespace-pod-security",
-        NAMESPACE,
-        labelled_namespace("kube-system", {}),
-        False,
-        note="system-namespace",
-    ),
-    PolicyCase(
-        "namespace-pod-security",
-        NAMESPACE,
-        {"apiVersion": "v1", "kind": "Namespace"},
-        True,
-        note="auto-named-without-labels",
-    ),
-    PolicyCase(
-        "namespace-pod-security-restricted",
-        NAMESPACE,
-        labelled_namespace("payment", {"pod-security.kubernetes.io/enforce": "baseline"}),
-        True,
-        note="baseline",
-    ),
-    PolicyCase(
-        "namespace-pod-security-restricted",
-        NAMESPACE,
-        labelled_namespace("payment", TENANT_LABELS),
-        False,
-        note="restricted",
-    ),
     # ---- namespace-sidecar-injection ----
+]
+
+
+# ---- namespace-resource-limits ----
+def namespaced(kind: str, namespace_name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": f"kubernetes:core/v1:{kind}",
+        "name": f"{namespace_name}-{kind.lower()}",
+        "props": {
+            "apiVersion": "v1",
+            "kind": kind,
+            "metadata": {"name": "tenant", "namespace": namespace_name},
+            "spec": spec,
+        },
+    }
+
+
+QUOTA = namespaced("ResourceQuota", "payment", {"hard": {"requests.cpu": "8", "pods": "100"}})
+LIMITS = namespaced(
+    "LimitRange",
+    "payment",
+    {"limits": [{"type": "Container", "default": {"cpu": "500m", "memory": "512Mi"}}]},
+)
+
+# ---- lb-service-restricted-sources ----
+LBC = "service.beta.kubernetes.io/aws-load-balancer"
+SERVICE = "kubernetes:core/v1:Service"
+
+
+def lb_service(annotations: dict[str, str], **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "namespace": "istio-ingress", "annotations": annotations},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 443}], **spec},
+    }
+
+
+PUBLIC_NLB = {f"{LBC}-type": "external", f"{LBC}-scheme": "internet-facing"}
+
+
+def gateway(service: dict[str, Any] | None) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "chart": "gateway",
+        "version": "1.26.2",
+        "namespace": "istio-ingress",
+        "repositoryOpts": {"repo": "https://istio-release.storage.googleapis.com/charts"},
+        "values": {"name": "istio-ingressgateway"},
+    }
+    if service is not None:
+        props["values"]["service"] = service
+    return props
+
+
+CASES += [
     PolicyCase(
-        "namespace-sidecar-injection",
-        NAMESPACE,
-        labelled_namespace("payment", TENANT_LABELS),
+        "lb-service-restricted-sources",
+        SERVICE,
+        lb_service({**PUBLIC_NLB, f"{LBC}-security-groups": "sg-0123456789abcdef0"}),
         False,
-        note="injection-enabled",
+        note="explicit-security-group",
     ),
     PolicyCase(
-        "namespace-sidecar-injection",
-        NAMESPACE,
-        labelled_namespace("payment", {"istio.io/rev": "1-26"}),
+        "lb-service-restricted-sources",
+        SERVICE,
+        lb_service(PUBLIC_NLB, loadBalancerSourceRanges=["173.245.48.0/20"]),
         False,
-        note="revision-label",
+        note="source-ranges",
     ),
     PolicyCase(
-        "namespace-sidecar-injection",
-        NAMESPACE,
-        labelled_namespace("payment", {"istio-injection": "disabled", "istio.io/rev": "1-26"}),
+        "lb-service-restricted-sources",
+        SERVICE,
+        lb_service({f"{LBC}-type": "external"}),
+        False,
+        note="controller-default-internal",
+    ),
+    PolicyCase(
+        "lb-service-restricted-sources",
+        SERVICE,
+        lb_service(PUBLIC_NLB),
         True,
-        note="disabled-wins-over-revision",
+        note="open-nlb",
     ),
     PolicyCase(
-        "namespace-sidecar-injection",
-        NAMESPACE,
-        labelled_namespace("payment", {"pod-security.kubernetes.io/enforce": "restricted"}),
+        "lb-service-restricted-sources",
+        SERVICE,
+        lb_service({}),
         True,
-        note="no-injection-label",
+        note="legacy-controller-public-by-default",
     ),
     PolicyCase(
-        "namespace-sidecar-injection",
-        NAMESPACE,
-        labelled_namespace("karpenter", {"pod-security.kubernetes.io/enforce": "restricted"}),
+        "lb-service-restricted-sources",
+        HELM_RELEASE,
+        gateway({"type": "LoadBalancer", "annotations": PUBLIC_NLB}),
+        True,
+        note="gateway-open-nlb",
+    ),
+    PolicyCase(
+        "lb-service-restricted-sources",
+        HELM_RELEASE,
+        gateway(
+            {
+                "type": "LoadBalancer",
+                "annotations": {**PUBLIC_NLB, f"{LBC}-security-groups": "sg-0123456789abcdef0"},
+            }
+        ),
         False,
-        note="exempt-by-config",
+        note="gateway-edge-security-group",
+    ),
+    PolicyCase(
+        "lb-service-restricted-sources",
+        HELM_RELEASE,
+        gateway({"type": "ClusterIP"}),
+        False,
+        note="gateway-cluster-ip",
     ),
 ]

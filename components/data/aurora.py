@@ -1,0 +1,426 @@
+"""AuroraGlobalPostgres: one region's member of an Aurora PostgreSQL global database.
+
+The primary region's stack owns the global cluster and the writer cluster; every secondary region's
+stack creates a read-only cluster that joins the global cluster by the identifier the primary's
+stack exports (stacks deploy in waves: global, primary, the other regions, edge). With no
+secondary regions there is no global cluster and the cluster stands alone.
+
+Example::
+
+    db = AuroraGlobalPostgres("aurora", AuroraArgs(
+        names=names, role="primary", global_identifier="meridian-prod-aurora",
+        engine_version="17.7", instance_class="db.r7g.4xlarge", instances=4,
+        availability_zones=azs, vpc_id=vpc_id, subnet_ids=data_subnets,
+        clients=[cluster.node_security_group_id], storage_key_arn=keys.arn(KeyClass.DATABASES),
+        secrets_key_arn=keys.arn(KeyClass.SECRETS), region="us-east-1", account_id=account,
+        partition="aws", backup_retention_days=35, ...), opts=in_region)
+    db.grant_connect(tenants.identities["order"], "order")
+
+What stays out of `pulumi up` (the operations layer runs it, see docs/data.md):
+- engine upgrades: the global database upgrades secondaries first, then the primary, which a
+  declarative diff cannot order, so `engineVersion` is ignored once the cluster exists (the pin in
+  stacks/versions.py is what a new cluster starts on and what operations upgrades to);
+- failover and switchover: the service then rewrites `globalClusterIdentifier` /
+  `replicationSourceIdentifier` of the members, which `ignore_changes` keeps out of the diff so the
+  next `up` neither detaches nor promotes a cluster.
+
+The master password: Aurora cannot manage it in Secrets Manager for a cluster in a global database
+(Aurora User Guide, "Limitations for Secrets Manager integration"), so a global primary gets a
+Secrets Manager-generated password, written once into the cluster and into a secret under the
+secrets key through write-only arguments; a stand-alone cluster uses the managed password.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.data.access import (
+    grant,
+    secret_read_statements,
+    service_role,
+    store_security_group,
+)
+from components.eks.workload_identity import WorkloadIdentity, statement
+from components.naming import Names
+
+PORT = 5432
+ENGINE = "aurora-postgresql"
+MASTER_USERNAME = "meridian_admin"
+DATABASE_NAME = "meridian"
+LOG_EXPORTS = ("postgresql",)
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+ENHANCED_MONITORING_POLICY = "service-role/AmazonRDSEnhancedMonitoringRole"
+
+SECONDARY_IGNORED = ("globalClusterIdentifier", "replicationSourceIdentifier", "engineVersion")
+"""Fields the service rewrites on a member of a global database (failover, switchover, upgrades
+run by operations)."""
+PRIMARY_IGNORED = (*SECONDARY_IGNORED, "masterPasswordWo")
+"""A primary becomes a secondary after a switchover; its write-only password is set once."""
+GLOBAL_IGNORED = ("engineVersion",)
+"""Operations upgrades the global database (secondaries first); Pulumi must not."""
+
+
+@dataclass(frozen=True)
+class AuroraArgs:
+    names: Names
+    role: Literal["primary", "secondary", "standalone"]
+    global_identifier: pulumi.Input[str] | None
+    """Primary: the identifier to create the global cluster with; secondary: the one to join
+    (read from the primary region's stack); standalone: None."""
+    engine_version: str
+    parameter_family: str
+    instance_class: str
+    instances: int
+    """Writer plus readers (primary or standalone); readers only (secondary; 0 = headless)."""
+    availability_zones: Sequence[str]
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    clients: Sequence[pulumi.Input[str]]
+    """Security groups allowed to connect (the EKS node security group)."""
+    endpoint_security_group_id: pulumi.Input[str]
+    """The VPC's interface endpoints (RDS Proxy reads its secret through Secrets Manager's)."""
+    storage_key_arn: pulumi.Input[str]
+    secrets_key_arn: pulumi.Input[str]
+    region: str
+    account_id: str
+    partition: str
+    backup_retention_days: int
+    monitoring_interval_seconds: int
+    performance_insights_retention_days: int
+    proxy: bool
+    tags: dict[str, str] | None = None
+
+
+class AuroraGlobalPostgres(pulumi.ComponentResource):
+    """One region's Aurora PostgreSQL cluster of the global database; see the module docstring."""
+
+    global_cluster: aws.rds.GlobalCluster | None
+    cluster: aws.rds.Cluster
+    instances: list[aws.rds.ClusterInstance]
+    proxy: aws.rds.Proxy | None
+    secret_arn: pulumi.Output[str] | None
+    security_group: aws.ec2.SecurityGroup
+
+    def __init__(
+        self, name: str, args: AuroraArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:data:AuroraGlobalPostgres", name, None, opts)
+        self._name = name
+        self.args = args
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
+        primary = args.role != "secondary"
+        if args.role != "standalone" and args.global_identifier is None:
+            raise ValueError("a member of a global database needs global_identifier")
+        if primary and args.instances < 2:
+            raise ValueError("a writer cluster needs at least two instances (writer + reader)")
+
+        self.security_group = store_security_group(
+            f"{name}-sg",
+            names,
+            args.vpc_id,
+            port=PORT,
+            clients=args.clients,
+            what="aurora",
+            opts=child,
+        )
+        subnets = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            name=names.physical("aurora"),
+            description="Aurora: the data subnets of every AZ",
+            subnet_ids=args.subnet_ids,
+            opts=child,
+        )
+        parameters = aws.rds.ClusterParameterGroup(
+            f"{name}-parameters",
+            name=names.physical("aurora", args.parameter_family),
+            family=args.parameter_family,
+            description="Meridian Aurora PostgreSQL: TLS only, IAM auth audit, slow queries",
+            parameters=[
+                {"name": "rds.force_ssl", "value": "1", "apply_method": "immediate"},
+                {"name": "ssl_min_protocol_version", "value": "TLSv1.2"},
+                {"name": "log_min_duration_statement", "value": "1000"},
+                {"name": "log_connections", "value": "1"},
+            ],
+            opts=child,
+        )
+        monitoring = service_role(
+            f"{name}-monitoring", names, "monitoring.rds.amazonaws.com", "aurora-monitoring", child
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring-policy",
+            role=monitoring.name,
+            policy_arn=f"arn:{args.partition}:iam::aws:policy/{ENHANCED_MONITORING_POLICY}",
+            opts=child,
+        )
+
+        self.global_cluster = None
+        self.secret_arn = None
+        stateful = pulumi.ResourceOptions(parent=self, protect=True)
+        common: dict[str, Any] = {
+            "cluster_identifier": names.physical("aurora"),
+            "engine": ENGINE,
+            "engine_mode": "provisioned",
+            "engine_version": args.engine_version,
+            "db_subnet_group_name": subnets.name,
+            "vpc_security_group_ids": [self.security_group.id],
+            "db_cluster_parameter_group_name": parameters.name,
+            "storage_encrypted": True,
+            "kms_key_id": args.storage_key_arn,
+            "iam_database_authentication_enabled": True,
+            "deletion_protection": True,
+            "backup_retention_period": args.backup_retention_days,
+            "preferred_backup_window": "03:00-04:00",
+            "preferred_maintenance_window": "sun:05:00-sun:06:00",
+            "copy_tags_to_snapshot": True,
+            "skip_final_snapshot": False,
+            "final_snapshot_identifier": names.physical("aurora", "final"),
+            "enabled_cloudwatch_logs_exports": list(LOG_EXPORTS),
+            "allow_major_version_upgrade": False,
+            "apply_immediately": False,
+            "port": PORT,
+            "network_type": "IPV4",
+        }
+        if args.role == "primary":
+            self.global_cluster = aws.rds.GlobalCluster(
+                f"{name}-global",
+                global_cluster_identifier=args.global_identifier,
+                engine=ENGINE,
+                engine_version=args.engine_version,
+                storage_encrypted=True,
+                deletion_protection=True,
+                database_name=DATABASE_NAME,
+                opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=list(GLOBAL_IGNORED))),
+            )
+            password = aws.secretsmanager.get_random_password_output(
+                password_length=40,
+                exclude_punctuation=True,
+                include_space=False,
+                opts=pulumi.InvokeOutputOptions(parent=self),
+            ).random_password
+            secret = aws.secretsmanager.Secret(
+                f"{name}-master",
+                name=f"meridian/{names.environment}/{args.region}/aurora/master",
+                description="Aurora global database master user (rotated by operations)",
+                kms_key_id=args.secrets_key_arn,
+                recovery_window_in_days=30,
+                opts=child,
+            )
+            aws.secretsmanager.SecretVersion(
+                f"{name}-master-value",
+                secret_id=secret.id,
+                secret_string_wo=pulumi.Output.secret(password).apply(
+                    lambda p: json.dumps({"username": MASTER_USERNAME, "password": p})
+                ),
+                secret_string_wo_version=1,
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretStringWo"]),
+            )
+            self.secret_arn = secret.arn
+            self.cluster = aws.rds.Cluster(
+                f"{name}-cluster",
+                **common,
+                global_cluster_identifier=self.global_cluster.id,
+                database_name=DATABASE_NAME,
+                master_username=MASTER_USERNAME,
+                master_password_wo=pulumi.Output.secret(password),
+                master_password_wo_version=1,
+                opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=list(PRIMARY_IGNORED))),
+            )
+        elif args.role == "standalone":
+            self.cluster = aws.rds.Cluster(
+                f"{name}-cluster",
+                **common,
+                database_name=DATABASE_NAME,
+                master_username=MASTER_USERNAME,
+                manage_master_user_password=True,
+                master_user_secret_kms_key_id=args.secrets_key_arn,
+                opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=["engineVersion"])),
+            )
+            self.secret_arn = self.cluster.master_user_secrets.apply(
+                lambda secrets: str(secrets[0].secret_arn) if secrets else ""
+            )
+        else:
+            self.cluster = aws.rds.Cluster(
+                f"{name}-cluster",
+                **common,
+                global_cluster_identifier=args.global_identifier,
+                opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=list(SECONDARY_IGNORED))),
+            )
+
+        self.instances = []
+        for i in range(args.instances):
+            zone = args.availability_zones[i % len(args.availability_zones)]
+            self.instances.append(
+                aws.rds.ClusterInstance(
+                    f"{name}-{i}",
+                    identifier=names.physical("aurora", str(i)),
+                    cluster_identifier=self.cluster.id,
+                    engine=aws.rds.EngineType.AURORA_POSTGRESQL,
+                    instance_class=args.instance_class,
+                    availability_zone=zone,
+                    db_subnet_group_name=subnets.name,
+                    publicly_accessible=False,
+                    ca_cert_identifier=CA_CERTIFICATE,
+                    auto_minor_version_upgrade=False,
+                    promotion_tier=0 if i < 2 else 1,
+                    performance_insights_enabled=True,
+                    performance_insights_kms_key_id=args.storage_key_arn,
+                    performance_insights_retention_period=args.performance_insights_retention_days,
+                    monitoring_interval=args.monitoring_interval_seconds,
+                    monitoring_role_arn=monitoring.arn,
+                    copy_tags_to_snapshot=True,
+                    apply_immediately=False,
+                    opts=child,
+                )
+            )
+
+        self.proxy = None
+        if args.proxy and self.secret_arn is not None:
+            self.proxy = self._proxy(name, self.secret_arn, subnets)
+
+        self.summary = pulumi.Output.all(
+            global_id=args.global_identifier or "",
+            cluster_id=self.cluster.cluster_identifier,
+            cluster_arn=self.cluster.arn,
+        ).apply(
+            lambda o: {
+                "globalClusterIdentifier": o["global_id"] or None,
+                "clusterIdentifier": o["cluster_id"],
+                "clusterArn": o["cluster_arn"],
+                "role": "secondary" if args.role == "secondary" else "primary",
+            }
+        )
+        self.register_outputs(
+            {
+                "clusterArn": self.cluster.arn,
+                "endpoint": self.cluster.endpoint,
+                "readerEndpoint": self.cluster.reader_endpoint,
+            }
+        )
+
+    def _proxy(
+        self, name: str, secret_arn: pulumi.Input[str], subnets: aws.rds.SubnetGroup
+    ) -> aws.rds.Proxy:
+        """RDS Proxy in front of the writer: TLS required, IAM auth required for clients; its
+        role reads the master secret through `secret_read_statements`."""
+        args = self.args
+        child = pulumi.ResourceOptions(parent=self)
+        group = store_security_group(
+            f"{name}-proxy-sg",
+            args.names,
+            args.vpc_id,
+            port=PORT,
+            clients=args.clients,
+            what="aurora-proxy",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-proxy-to-db",
+            security_group_id=group.id,
+            referenced_security_group_id=self.security_group.id,
+            ip_protocol="tcp",
+            from_port=PORT,
+            to_port=PORT,
+            description="pooled connections to the cluster",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-proxy-to-endpoints",
+            security_group_id=group.id,
+            referenced_security_group_id=args.endpoint_security_group_id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="Secrets Manager and KMS through the VPC's interface endpoints",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-db-from-proxy",
+            security_group_id=self.security_group.id,
+            referenced_security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=PORT,
+            to_port=PORT,
+            description="RDS Proxy",
+            opts=child,
+        )
+        role = service_role(
+            f"{name}-proxy-role", args.names, "rds.amazonaws.com", "aurora-proxy", child
+        )
+        aws.iam.RolePolicy(
+            f"{name}-proxy-secret",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": secret_read_statements(
+                        secret_arn, args.secrets_key_arn, args.region
+                    ),
+                }
+            ),
+            opts=child,
+        )
+        proxy = aws.rds.Proxy(
+            f"{name}-proxy",
+            name=args.names.physical("aurora-proxy"),
+            engine_family="POSTGRESQL",
+            role_arn=role.arn,
+            vpc_subnet_ids=args.subnet_ids,
+            vpc_security_group_ids=[group.id],
+            require_tls=True,
+            idle_client_timeout=1800,
+            debug_logging=False,
+            auths=[
+                {
+                    "auth_scheme": "SECRETS",
+                    "secret_arn": secret_arn,
+                    "iam_auth": "REQUIRED",
+                    "client_password_auth_type": "POSTGRES_SCRAM_SHA_256",
+                    "description": "master secret; clients authenticate with IAM",
+                }
+            ],
+            opts=child,
+        )
+        target_group = aws.rds.ProxyDefaultTargetGroup(
+            f"{name}-proxy-pool",
+            db_proxy_name=proxy.name,
+            connection_pool_config={
+                "max_connections_percent": 90,
+                "max_idle_connections_percent": 50,
+                "connection_borrow_timeout": 120,
+            },
+            opts=child,
+        )
+        aws.rds.ProxyTarget(
+            f"{name}-proxy-target",
+            db_proxy_name=proxy.name,
+            target_group_name=target_group.name,
+            db_cluster_identifier=self.cluster.cluster_identifier,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.instances)),
+        )
+        return proxy
+
+    def db_user_arns(self, db_user: str) -> list[pulumi.Output[str]]:
+        """The `rds-db:connect` resources of one database user: the cluster and the proxy."""
+        args = self.args
+        base = f"arn:{args.partition}:rds-db:{args.region}:{args.account_id}:dbuser"
+        arns = [self.cluster.cluster_resource_id.apply(lambda rid: f"{base}:{rid}/{db_user}")]
+        if self.proxy is not None:
+            arns.append(
+                self.proxy.arn.apply(lambda arn: f"{base}:{arn.rsplit(':', 1)[-1]}/{db_user}")
+            )
+        return arns
+
+    def grant_connect(self, identity: WorkloadIdentity, db_user: str) -> aws.iam.RolePolicy:
+        """Let one tenant role connect as `db_user` with IAM authentication (token over TLS)."""
+        return grant(
+            identity,
+            "aurora-connect",
+            [statement(["rds-db:connect"], self.db_user_arns(db_user), sid="ConnectAsItsUser")],
+        )

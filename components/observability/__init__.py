@@ -1,0 +1,1 @@
+"""Observability components that run inside the clusters (telemetry agents)."""

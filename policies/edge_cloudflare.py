@@ -1,0 +1,307 @@
+"""Edge policies, Cloudflare: every zone the stack configures is hardened and behind the WAF.
+
+``cloudflare-zone-tls`` (encryption_transit) judges the values of the TLS zone settings a stack
+declares; these policies add what a missing declaration leaves to Cloudflare's defaults (which
+include TLS 1.0 and, on some plans, "Flexible" SSL to the origin) and the WAF:
+
+- ``cloudflare-zone-hsts``: the ``security_header`` zone setting turns HSTS on, long enough, for
+  subdomains, with preload (configurable);
+- ``cloudflare-zone-baseline`` (stack): every zone the stack configures declares ``ssl``,
+  ``min_tls_version``, ``always_use_https`` and ``security_header``;
+- ``cloudflare-waf-managed-rulesets`` (stack): every zone has an ``http_request_firewall_managed``
+  entry-point ruleset executing the Cloudflare Managed Ruleset and the OWASP Core Ruleset,
+  enabled and not overridden to log only.
+
+A zone is recognised by the ``zoneId`` of the stack's Cloudflare resources (zone settings,
+rulesets, load balancers, DNS records); a ``zoneId`` unknown during preview names no zone yet and
+is skipped, so preview never reports a violation for a value it cannot see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .support import (
+    as_list,
+    cfg_bool,
+    cfg_number,
+    cfg_strings,
+    dig,
+    is_unknown,
+    make_policy,
+    pget,
+    plain,
+)
+
+CONCERN = "edge"
+
+_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN, "cloudflare"])
+_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN, "cloudflare"])
+
+ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
+RULESET = "cloudflare:index/ruleset:Ruleset"
+ZONE_SCOPED_TYPES = frozenset(
+    {
+        ZONE_SETTING,
+        RULESET,
+        "cloudflare:index/loadBalancer:LoadBalancer",
+        "cloudflare:index/dnsRecord:DnsRecord",
+    }
+)
+MANAGED_PHASE = "http_request_firewall_managed"
+CLOUDFLARE_MANAGED_RULESET_ID = "efb7b8c949ac4650a09736fc376e9aee"
+OWASP_CORE_RULESET_ID = "4814384a9e5d4991b9815dcfc25d2f1f"
+RULESET_NAMES = {
+    CLOUDFLARE_MANAGED_RULESET_ID: "Cloudflare Managed Ruleset",
+    OWASP_CORE_RULESET_ID: "OWASP Core Ruleset",
+}
+BASELINE_SETTINGS = ("ssl", "min_tls_version", "always_use_https", "security_header")
+SIX_MONTHS = 15_552_000
+
+_Member = tuple[str, dict[str, Any], str, str]
+"""(type, plain props, resource name, urn) of a zone-scoped resource."""
+
+
+def _zone_label(zone: str, members: list[_Member]) -> str:
+    names = ", ".join(sorted({f"'{m[2]}'" for m in members}))
+    return f"Cloudflare zone {zone} (configured by {names})"
+
+
+# --------------------------------------------------------------------------------------------
+# HSTS
+# --------------------------------------------------------------------------------------------
+
+
+def _hsts(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != ZONE_SETTING or dig(args.props, "settingId") != "security_header":
+        return
+    config = args.get_config()
+    minimum = int(cfg_number(config, "minimumMaxAgeSeconds", SIX_MONTHS))
+    require_preload = cfg_bool(config, "requirePreload", True)
+    hsts = dig(args.props, "value", "strict_transport_security")
+    where = f"cloudflare.ZoneSetting '{args.name}': security_header"
+    if dig(hsts, "enabled") is not True:
+        report(
+            f"{where} does not enable strict_transport_security, so a first visit over HTTP can "
+            "be intercepted. Fix: set value.strict_transport_security = {enabled: true, max_age: "
+            "31536000, include_subdomains: true, preload: true}.",
+            None,
+        )
+        return
+    problems: list[str] = []
+    max_age = dig(hsts, "max_age")
+    if not isinstance(max_age, (int, float)) or max_age < minimum:
+        problems.append(f"max_age is {max_age}, below {minimum} seconds")
+    if dig(hsts, "include_subdomains") is not True:
+        problems.append("include_subdomains is not true")
+    if require_preload and dig(hsts, "preload") is not True:
+        problems.append("preload is not true")
+    if problems:
+        report(
+            f"{where}: HSTS {'; '.join(problems)}. Fix: set strict_transport_security.max_age >= "
+            f"{minimum}, include_subdomains: true"
+            + (", preload: true" if require_preload else "")
+            + ".",
+            None,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Zones of a stack
+# --------------------------------------------------------------------------------------------
+
+
+def _zones(args: StackValidationArgs) -> tuple[dict[str, list[_Member]], bool]:
+    """(known zone id -> [(type, plain props)] of the stack's zone-scoped Cloudflare resources,
+    whether some resource's zone is unknown: then a missing declaration may be that one's)."""
+    zones: dict[str, list[_Member]] = {}
+    unknown = False
+    for resource in args.resources:
+        if resource.resource_type not in ZONE_SCOPED_TYPES:
+            continue
+        props = plain(resource.props)
+        zone = pget(props, "zoneId")
+        if is_unknown(zone):
+            unknown = True
+        elif isinstance(zone, str) and zone:
+            zones.setdefault(zone, []).append(
+                (resource.resource_type, props, resource.name, resource.urn)
+            )
+    return zones, unknown
+
+
+def _baseline(args: StackValidationArgs, report: ReportViolation) -> None:
+    required = cfg_strings(args.get_config(), "requiredSettings", BASELINE_SETTINGS)
+    zones, unknown_zone = _zones(args)
+    for zone, members in sorted(zones.items()):
+        declared: set[str] = set()
+        unknown = unknown_zone
+        for kind, props, _, _ in members:
+            if kind != ZONE_SETTING:
+                continue
+            setting = pget(props, "settingId")
+            if is_unknown(setting):
+                unknown = True
+            elif isinstance(setting, str):
+                declared.add(setting)
+        missing = [s for s in required if s not in declared]
+        if missing and not unknown:
+            report(
+                f"{_zone_label(zone, members)}: the stack declares no "
+                f"ZoneSetting for {', '.join(missing)}, so Cloudflare's defaults apply (TLS 1.0, "
+                "no HSTS, possibly Flexible SSL to the origin). Fix: add cloudflare.ZoneSetting "
+                "resources for " + ", ".join(missing) + " (ssl=strict, min_tls_version=1.2, "
+                "always_use_https=on, security_header with HSTS).",
+                members[0][3],
+            )
+
+
+def _execute_problems(rule: Mapping[str, Any]) -> list[str] | None:
+    """Why an `execute` rule does not block (None if the rule is not an enabled execute)."""
+    if pget(rule, "action") != "execute":
+        return None
+    if pget(rule, "enabled") is False:
+        return ["the rule is disabled"]
+    overrides = pget(rule, "actionParameters", "overrides")
+    problems: list[str] = []
+    if pget(overrides, "enabled") is False:
+        problems.append("overrides.enabled is false (every rule of the ruleset off)")
+    if pget(overrides, "action") == "log":
+        problems.append("overrides.action is 'log' (nothing is blocked)")
+    for override in as_list(pget(overrides, "rules")):
+        if pget(override, "action") == "log" or pget(override, "enabled") is False:
+            problems.append(f"rule {pget(override, 'id')} is overridden to log or off")
+    return problems
+
+
+def _managed_rulesets(args: StackValidationArgs, report: ReportViolation) -> None:
+    required = cfg_strings(
+        args.get_config(),
+        "requiredRulesetIds",
+        [CLOUDFLARE_MANAGED_RULESET_ID, OWASP_CORE_RULESET_ID],
+    )
+    zones, unknown_zone = _zones(args)
+    for zone, members in sorted(zones.items()):
+        executed: set[str] = set()
+        weakened: list[str] = []
+        unknown = unknown_zone
+        for kind, props, _, _ in members:
+            if kind != RULESET:
+                continue
+            phase = pget(props, "phase")
+            rules = pget(props, "rules")
+            if is_unknown(phase) or is_unknown(rules):
+                unknown = True
+                continue
+            if phase != MANAGED_PHASE:
+                continue
+            for rule in as_list(rules):
+                target = pget(rule, "actionParameters", "id")
+                if is_unknown(target) or is_unknown(pget(rule, "action")):
+                    unknown = True
+                    continue
+                found = _execute_problems(rule) if isinstance(rule, Mapping) else None
+                if found is None or not isinstance(target, str):
+                    continue
+                name = RULESET_NAMES.get(target, target)
+                if found:
+                    weakened.append(f"{name}: {'; '.join(found)}")
+                else:
+                    executed.add(target)
+        missing = [RULESET_NAMES.get(r, r) for r in required if r not in executed]
+        if weakened:
+            report(
+                f"{_zone_label(zone, members)}: managed WAF rulesets do not block: "
+                f"{' | '.join(weakened)}. Fix: execute them enabled, without a 'log' action or "
+                "disabling overrides.",
+                members[0][3],
+            )
+        elif missing and not unknown:
+            report(
+                f"{_zone_label(zone, members)}: the {MANAGED_PHASE} phase does not execute "
+                f"{', '.join(missing)}. Fix: add a zone Ruleset (kind 'zone', phase "
+                f"'{MANAGED_PHASE}') with an 'execute' rule per managed ruleset id ("
+                + ", ".join(f"{RULESET_NAMES.get(r, r)} {r}" for r in required)
+                + ").",
+                members[0][3],
+            )
+
+
+POLICIES: list[Policy] = [
+    _resource_policy(
+        "cloudflare-zone-hsts",
+        "Cloudflare HSTS (zone setting security_header) is enabled with max_age >= 180 days, "
+        "include_subdomains and preload (preload configurable).",
+        _hsts,
+        Severity.HIGH,
+        PolicyConfigSchema(
+            properties={
+                "minimumMaxAgeSeconds": {
+                    "type": "integer",
+                    "default": SIX_MONTHS,
+                    "description": "Smallest acceptable strict_transport_security.max_age.",
+                },
+                "requirePreload": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "Require preload (only for zones on a registrable domain).",
+                },
+            }
+        ),
+        EnforcementLevel.MANDATORY,
+        remediation_steps="Declare cloudflare.ZoneSetting(setting_id='security_header') with "
+        "strict_transport_security enabled, max_age 31536000, include_subdomains and preload.",
+    ),
+    _stack_policy(
+        "cloudflare-zone-baseline",
+        "Every Cloudflare zone a stack configures declares the ssl, min_tls_version, "
+        "always_use_https and security_header zone settings, so none is left at Cloudflare's "
+        "default (cloudflare-zone-tls and cloudflare-zone-hsts judge their values).",
+        _baseline,
+        Severity.HIGH,
+        PolicyConfigSchema(
+            properties={
+                "requiredSettings": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": list(BASELINE_SETTINGS),
+                    "description": "Zone setting ids every configured zone must declare.",
+                }
+            }
+        ),
+        EnforcementLevel.MANDATORY,
+    ),
+    _stack_policy(
+        "cloudflare-waf-managed-rulesets",
+        "Every Cloudflare zone a stack configures executes the Cloudflare Managed Ruleset and the "
+        "OWASP Core Ruleset from its http_request_firewall_managed entry point, enabled and not "
+        "overridden to log only.",
+        _managed_rulesets,
+        Severity.CRITICAL,
+        PolicyConfigSchema(
+            properties={
+                "requiredRulesetIds": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": [CLOUDFLARE_MANAGED_RULESET_ID, OWASP_CORE_RULESET_ID],
+                    "description": "Managed ruleset ids every zone must execute.",
+                }
+            }
+        ),
+        EnforcementLevel.MANDATORY,
+    ),
+]

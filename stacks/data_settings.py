@@ -1,0 +1,527 @@
+"""Settings of the transactional data layer (issue 10): Aurora, Cassandra, caches, DynamoDB global
+tables, AWS Backup, the DR targets and which tenant services reach which store; their
+per-environment defaults and the checks beyond types.
+
+Keys:
+
+```yaml
+meridian:dataPlacement:        # environment-wide (manifest only): where each store replicates
+  auroraSecondaries: null      # regions whose cluster joins the global database; null = all others
+  cassandraEngines: {}         # region -> keyspaces | k8ssandra; default: keyspaces where offered
+  cacheSecondaries: null       # global datastore members besides the primary (<= 2); null = the
+                               # active-active partners, then the next regions
+  backupCopies: {}             # region -> region its backups are copied to; default: the DR peer
+meridian:data:                 # regional (a region's stack file may override it)
+  aurora: {secondaryReaders: 2, backupRetentionDays: 35, monitoringIntervalSeconds: 30,
+           performanceInsightsRetentionDays: 465, proxy: true}
+  cache: {engine: valkey, snapshotRetentionDays: 7}
+  backup: {vaultLock: true, retentionDays: 35, copyRetentionDays: 35, restoreTesting: true}
+  access:                      # store -> tenant services granted it (components/tenancy)
+    aurora: [user, auth, content, payment, geo, order]
+  dr:                          # targets the stack exports as drSummary (and the README states)
+    postgres: {rpoSeconds: 0, crossRegionRpoSeconds: 1, rtoSeconds: 30}
+```
+
+The DR peer of a region (where its backups are copied) is `meridian:replication.drPeers` (the
+streaming layer's key, one notion of "paired region" for the whole platform), else the primary; the
+primary copies to its active-active partner, else the second region. `backupCopies` overrides it.
+
+This module must not import `stacks/settings.py` (which imports it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from components.data.tables import CassandraTable, KeyValueTable
+from stacks import capabilities
+from stacks.config_types import NAMESPACE, MeridianModel
+from stacks.errors import ConfigProblem
+
+AURORA_MAX_SECONDARY_REGIONS = 10
+"""Aurora global database: one primary cluster and up to 10 secondary clusters, each in another
+region (Aurora User Guide, "Configuration requirements of an Amazon Aurora global database")."""
+AURORA_MAX_READERS = 15
+"""Read-only instances per Aurora cluster."""
+CACHE_MAX_SECONDARY_REGIONS = 2
+"""ElastiCache global datastore: a primary cluster replicates to secondary clusters in up to two
+other regions (ElastiCache User Guide, "Prerequisites and limitations" of global datastores)."""
+CACHE_GLOBAL_MIN_SIZE = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
+"""Global datastores run on node sizes `large` and above (same page)."""
+
+CassandraEngine = Literal["keyspaces", "k8ssandra"]
+STORES = ("aurora", "cassandra", "cache", "sessions", "idempotency")
+"""Stores a tenant service can be granted (meridian:data.access)."""
+
+
+class AuroraSettings(MeridianModel):
+    secondary_readers: int = Field(alias="secondaryReaders", ge=0, le=AURORA_MAX_READERS)
+    """Reader instances of a secondary region's cluster; 0 = headless (storage only)."""
+    backup_retention_days: int = Field(alias="backupRetentionDays", ge=1, le=35)
+    monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = Field(
+        alias="monitoringIntervalSeconds"
+    )
+    performance_insights_retention_days: int = Field(alias="performanceInsightsRetentionDays")
+    proxy: bool
+
+
+class CacheSettings(MeridianModel):
+    engine: Literal["valkey", "redis"]
+    snapshot_retention_days: int = Field(alias="snapshotRetentionDays", ge=1, le=35)
+
+
+class BackupSettings(MeridianModel):
+    vault_lock: bool = Field(alias="vaultLock")
+    """AWS Backup Vault Lock (governance mode, then compliance after the grace period)."""
+    retention_days: int = Field(alias="retentionDays", ge=1, le=36500)
+    copy_retention_days: int = Field(alias="copyRetentionDays", ge=1, le=36500)
+    restore_testing: bool = Field(alias="restoreTesting")
+
+
+class DrTarget(MeridianModel):
+    rpo_seconds: float = Field(alias="rpoSeconds", ge=0)
+    cross_region_rpo_seconds: float = Field(alias="crossRegionRpoSeconds", ge=0)
+    rto_seconds: float = Field(alias="rtoSeconds", gt=0)
+
+
+class DrTargets(MeridianModel):
+    postgres: DrTarget
+    cassandra: DrTarget
+    cache: DrTarget
+    dynamodb: DrTarget
+
+
+class DataSettings(MeridianModel):
+    aurora: AuroraSettings
+    cache: CacheSettings
+    backup: BackupSettings
+    access: dict[str, list[str]]
+    dr: DrTargets
+
+
+class DataPlacement(MeridianModel):
+    aurora_secondaries: list[str] | None = Field(alias="auroraSecondaries")
+    cassandra_engines: dict[str, CassandraEngine] = Field(alias="cassandraEngines")
+    cache_secondaries: list[str] | None = Field(alias="cacheSecondaries")
+    """None: the primary's active-active partners, then the next regions, up to two."""
+    backup_copies: dict[str, str] = Field(alias="backupCopies")
+
+
+# --- defaults ------------------------------------------------------------------------------------
+
+# The seed (architecture section 07): Postgres RPO 0 s locally (synchronous six-way storage
+# quorum) and < 1 s cross-region (global database storage replication), RTO < 30 s; Cassandra
+# RF=3 per DC; Redis failover < 10 s. DynamoDB global tables replicate asynchronously, typically
+# within a second.
+_DR = {
+    "postgres": {"rpoSeconds": 0, "crossRegionRpoSeconds": 1, "rtoSeconds": 30},
+    "cassandra": {"rpoSeconds": 0, "crossRegionRpoSeconds": 1, "rtoSeconds": 30},
+    "cache": {"rpoSeconds": 1, "crossRegionRpoSeconds": 1, "rtoSeconds": 10},
+    "dynamodb": {"rpoSeconds": 0, "crossRegionRpoSeconds": 1, "rtoSeconds": 30},
+}
+# Who reaches what: the tenancy table's `reaches` (components/tenancy/services.py) made explicit.
+# Sessions belong to auth and user; idempotency keys to payment and order (the seed's payment
+# service must not charge twice).
+_ACCESS = {
+    "aurora": ["user", "auth", "content", "payment", "geo", "order"],
+    "cassandra": ["messaging"],
+    "cache": ["user", "auth", "notification", "messaging", "geo", "recommendation", "order"],
+    "sessions": ["auth", "user"],
+    "idempotency": ["payment", "order"],
+}
+_PROD = {
+    "aurora": {
+        "secondaryReaders": 2,
+        "backupRetentionDays": 35,
+        "monitoringIntervalSeconds": 30,
+        "performanceInsightsRetentionDays": 465,
+        "proxy": True,
+    },
+    "cache": {"engine": "valkey", "snapshotRetentionDays": 7},
+    "backup": {
+        "vaultLock": True,
+        "retentionDays": 35,
+        "copyRetentionDays": 35,
+        "restoreTesting": True,
+    },
+    "access": _ACCESS,
+    "dr": _DR,
+}
+DATA_DEFAULTS: dict[str, dict[str, object]] = {
+    "dev": {
+        **_PROD,
+        "aurora": {
+            **_PROD["aurora"],  # type: ignore[dict-item]
+            "backupRetentionDays": 7,
+            "monitoringIntervalSeconds": 60,
+            "performanceInsightsRetentionDays": 7,
+        },
+        "cache": {"engine": "valkey", "snapshotRetentionDays": 1},
+        "backup": {
+            "vaultLock": False,
+            "retentionDays": 7,
+            "copyRetentionDays": 7,
+            "restoreTesting": False,
+        },
+    },
+    "staging": {
+        **_PROD,
+        "aurora": {**_PROD["aurora"], "backupRetentionDays": 14},  # type: ignore[dict-item]
+        "backup": {**_PROD["backup"], "vaultLock": False},  # type: ignore[dict-item]
+    },
+    "prod": _PROD,
+}
+PLACEMENT_DEFAULTS: dict[str, dict[str, object]] = {
+    "dev": {
+        "auroraSecondaries": None,
+        "cassandraEngines": {},
+        "cacheSecondaries": None,
+        "backupCopies": {},
+    },
+    "staging": {
+        "auroraSecondaries": None,
+        "cassandraEngines": {},
+        "cacheSecondaries": None,
+        "backupCopies": {},
+    },
+    # Architecture: active-active us-east-1 <-> eu-west-1; the cache's global datastore follows the
+    # active-active pair, then the next region (prod: eu-west-1 and us-west-2; two at most).
+    "prod": {
+        "auroraSecondaries": None,
+        "cassandraEngines": {},
+        "cacheSecondaries": None,
+        "backupCopies": {},
+    },
+}
+
+
+# --- the plan of the environment's data stores ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataTopology:
+    """Where every store lives and replicates, for the whole environment (validated settings)."""
+
+    primary: str
+    regions: tuple[str, ...]
+    aurora_secondaries: tuple[str, ...]
+    cassandra_engines: Mapping[str, CassandraEngine]
+    cache_secondaries: tuple[str, ...]
+    backup_copies: Mapping[str, str | None]
+
+    @property
+    def keyspaces_regions(self) -> tuple[str, ...]:
+        return tuple(r for r in self.regions if self.cassandra_engines[r] == "keyspaces")
+
+    @property
+    def k8ssandra_regions(self) -> tuple[str, ...]:
+        return tuple(r for r in self.regions if self.cassandra_engines[r] == "k8ssandra")
+
+    def aurora_role(self, region: str) -> Literal["primary", "secondary", "none"]:
+        if region == self.primary:
+            return "primary"
+        return "secondary" if region in self.aurora_secondaries else "none"
+
+    @property
+    def aurora_global(self) -> bool:
+        return bool(self.aurora_secondaries)
+
+    def cache_role(self, region: str) -> Literal["primary", "secondary", "regional"]:
+        if self.cache_secondaries and region == self.primary:
+            return "primary"
+        return "secondary" if region in self.cache_secondaries else "regional"
+
+
+def default_cassandra_engine(region: str, opted_out: bool = False) -> CassandraEngine:
+    """Keyspaces where AWS offers it and the region did not opt out of it, else Cassandra on EKS."""
+    offered = capabilities.offers(region, "keyspaces") and not opted_out
+    return "keyspaces" if offered else "k8ssandra"
+
+
+def dr_peer(
+    region: str,
+    regions: Sequence[str],
+    active_active: Sequence[Sequence[str]],
+    peers: Mapping[str, str],
+) -> str | None:
+    """Where `region`'s backups are copied: its DR peer (`none` = nowhere), else the primary; the
+    primary copies to its active-active partner, else to the second region."""
+    primary = regions[0]
+    if region != primary:
+        peer = peers.get(region, primary)
+        return None if peer == "none" else peer
+    partners = [r for pair in active_active if primary in pair for r in pair if r != primary]
+    if partners:
+        return partners[0]
+    return regions[1] if len(regions) > 1 else None
+
+
+def cache_secondaries(
+    regions: Sequence[str], placement: DataPlacement, active_active: Sequence[Sequence[str]]
+) -> list[str]:
+    """The regions whose cache joins the primary's global datastore."""
+    if placement.cache_secondaries is not None:
+        return list(placement.cache_secondaries)
+    if not regions:
+        return []
+    primary = regions[0]
+    partners = [r for pair in active_active if primary in pair for r in pair if r != primary]
+    ordered = dict.fromkeys([*partners, *(r for r in regions if r != primary)])
+    return [r for r in ordered if r in regions][:CACHE_MAX_SECONDARY_REGIONS]
+
+
+def topology(
+    regions: Sequence[str],
+    placement: DataPlacement,
+    active_active: Sequence[Sequence[str]],
+    dr_peers: Mapping[str, str],
+    opt_outs: Mapping[str, Sequence[str]] | None = None,
+) -> DataTopology:
+    primary = regions[0]
+    opt_outs = opt_outs or {}
+    others = [r for r in regions if r != primary]
+    secondaries = others if placement.aurora_secondaries is None else placement.aurora_secondaries
+    copies = {
+        r: placement.backup_copies.get(r, dr_peer(r, regions, active_active, dr_peers))
+        for r in regions
+    }
+    return DataTopology(
+        primary=primary,
+        regions=tuple(regions),
+        aurora_secondaries=tuple(secondaries),
+        cassandra_engines={
+            r: placement.cassandra_engines.get(
+                r, default_cassandra_engine(r, "keyspaces" in opt_outs.get(r, ()))
+            )
+            for r in regions
+        },
+        cache_secondaries=tuple(cache_secondaries(regions, placement, active_active)),
+        backup_copies={r: (None if c == "none" else c) for r, c in copies.items()},
+    )
+
+
+# --- checks beyond types -------------------------------------------------------------------------
+
+
+def validate_placement(
+    regions: Sequence[str], placement: DataPlacement, manifest_file: str
+) -> list[ConfigProblem]:
+    """The environment-wide checks: Aurora's and the global datastore's limits, Keyspaces where
+    AWS offers it, regions of the environment."""
+    problems: list[ConfigProblem] = []
+    if not regions:
+        return problems
+    key = f"{NAMESPACE}:dataPlacement"
+    primary = regions[0]
+    known = set(regions)
+    others = [r for r in regions if r != primary]
+    secondaries = others if placement.aurora_secondaries is None else placement.aurora_secondaries
+    for name, listed in (
+        ("auroraSecondaries", placement.aurora_secondaries or []),
+        ("cacheSecondaries", placement.cache_secondaries or []),
+    ):
+        for i, region in enumerate(listed):
+            if region not in known or region == primary:
+                problems.append(
+                    ConfigProblem(
+                        f"{key}.{name}[{i}]",
+                        region,
+                        "is not a secondary region of the environment "
+                        f"(the primary is {primary}; the others: {', '.join(others) or 'none'})",
+                        "name regions of meridian:regions other than the primary in "
+                        + manifest_file,
+                    )
+                )
+    if len(secondaries) > AURORA_MAX_SECONDARY_REGIONS:
+        shown = "auroraSecondaries" if placement.aurora_secondaries is not None else "(default)"
+        problems.append(
+            ConfigProblem(
+                f"{key}.auroraSecondaries",
+                list(secondaries) if placement.aurora_secondaries is not None else shown,
+                f"makes {len(secondaries)} secondary regions join the Aurora global database; "
+                f"Aurora allows at most {AURORA_MAX_SECONDARY_REGIONS} secondary clusters (one "
+                "per region) besides the primary",
+                f"list at most {AURORA_MAX_SECONDARY_REGIONS} regions in "
+                f"{key}.auroraSecondaries in {manifest_file}; the others run no Aurora cluster "
+                "and reach the nearest secondary",
+            )
+        )
+    listed_caches = placement.cache_secondaries or []
+    if len(listed_caches) > CACHE_MAX_SECONDARY_REGIONS:
+        problems.append(
+            ConfigProblem(
+                f"{key}.cacheSecondaries",
+                list(listed_caches),
+                f"names {len(listed_caches)} regions; an ElastiCache global "
+                f"datastore replicates to at most {CACHE_MAX_SECONDARY_REGIONS} secondary regions",
+                f"keep at most {CACHE_MAX_SECONDARY_REGIONS} regions in {manifest_file}; the other "
+                "regions run regional caches",
+            )
+        )
+    for region, engine in placement.cassandra_engines.items():
+        if region not in known:
+            problems.append(
+                ConfigProblem(
+                    f"{key}.cassandraEngines.{region}",
+                    engine,
+                    "names a region that is not in meridian:regions",
+                    f"remove it from {manifest_file} or add the region to meridian:regions",
+                )
+            )
+        elif engine == "keyspaces" and not capabilities.offers(region, "keyspaces"):
+            problems.append(
+                ConfigProblem(
+                    f"{key}.cassandraEngines.{region}",
+                    engine,
+                    f"asks for Amazon Keyspaces, which AWS does not offer in {region} "
+                    "(stacks/region_capabilities.json)",
+                    "set it to k8ssandra (Cassandra on the region's EKS cluster) in "
+                    + manifest_file,
+                )
+            )
+    for region, target in placement.backup_copies.items():
+        if region not in known or (target != "none" and (target not in known or target == region)):
+            problems.append(
+                ConfigProblem(
+                    f"{key}.backupCopies.{region}",
+                    target,
+                    "must map a region of the environment to another one (or 'none')",
+                    f"correct it in {manifest_file}",
+                )
+            )
+    return problems
+
+
+def validate_data(
+    region: str,
+    data: DataSettings,
+    cache_node_type: str,
+    cache_global: bool,
+    known_services: Sequence[str],
+    source: Mapping[str, str],
+) -> list[ConfigProblem]:
+    """One region's checks: the cache node type is offered there, access names real services."""
+    problems: list[ConfigProblem] = []
+    where = source.get("data", "the stack file")
+    sizing_where = source.get("sizing", "the stack file")
+    node_key = f"{NAMESPACE}:sizing.cache.nodeType"
+    ec2_type = cache_node_type.removeprefix("cache.")
+    tracked = capabilities.instance_types()
+    if ec2_type not in tracked:
+        problems.append(
+            ConfigProblem(
+                node_key,
+                cache_node_type,
+                f"is a node type Meridian cannot check in {region}: its instance type {ec2_type} "
+                "is not tracked in stacks/region_capabilities.json",
+                "use one of "
+                + ", ".join(f"cache.{t}" for t in tracked if t[:1] in "rmt" and "g." in t)
+                + f" in {sizing_where}, or add {ec2_type} to meridian_ops/capabilities.py and "
+                "regenerate the table",
+            )
+        )
+    elif not capabilities.instance_type_offered(region, ec2_type):
+        problems.append(
+            ConfigProblem(
+                node_key,
+                cache_node_type,
+                f"is not offered in {region} (its instance family is not in the region, "
+                "stacks/region_capabilities.json)",
+                f"choose a node type offered in {region} in {sizing_where}",
+            )
+        )
+    if cache_global and cache_node_type.rsplit(".", 1)[-1] not in CACHE_GLOBAL_MIN_SIZE:
+        problems.append(
+            ConfigProblem(
+                node_key,
+                cache_node_type,
+                f"is smaller than large; {region}'s cache is in the global datastore, which runs "
+                "on node sizes large and above",
+                f"use cache.r7g.large or larger in {sizing_where}, or take {region} out of "
+                "meridian:dataPlacement.cacheSecondaries",
+            )
+        )
+    pi = data.aurora.performance_insights_retention_days
+    if not (pi in (7, 731) or (pi % 31 == 0 and 1 <= pi // 31 <= 23)):
+        problems.append(
+            ConfigProblem(
+                f"{NAMESPACE}:data.aurora.performanceInsightsRetentionDays",
+                pi,
+                "is not a retention Performance Insights offers (7, 31 x months for 1-23 months, "
+                "or 731)",
+                f"use 7, 465 (15 months) or 731 in {where}",
+            )
+        )
+    for store, services in data.access.items():
+        if store not in STORES:
+            problems.append(
+                ConfigProblem(
+                    f"{NAMESPACE}:data.access.{store}",
+                    services,
+                    "is not a data store of the layer",
+                    f"use one of {', '.join(STORES)} in {where}",
+                )
+            )
+            continue
+        for i, service in enumerate(services):
+            if service not in known_services:
+                problems.append(
+                    ConfigProblem(
+                        f"{NAMESPACE}:data.access.{store}[{i}]",
+                        service,
+                        "is not a tenant service (components/tenancy/services.py)",
+                        f"use one of {', '.join(known_services)} in {where}",
+                    )
+                )
+    return problems
+
+
+# --- the data tables -----------------------------------------------------------------------------
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@cache
+def cassandra_tables(
+    path: Path = DATA_DIR / "cassandra_tables.json",
+) -> tuple[str, tuple[CassandraTable, ...]]:
+    """(keyspace name, tables) of stacks/data/cassandra_tables.json."""
+    data = json.loads(path.read_text())
+    tables = tuple(
+        CassandraTable(
+            name=t["name"],
+            columns=tuple((str(k), str(v)) for k, v in t["columns"].items()),
+            partition_key=tuple(t["partitionKey"]),
+            clustering=tuple(
+                (str(c), "DESC" if o == "DESC" else "ASC") for c, o in t["clustering"]
+            ),
+            ttl_days=int(t["ttlDays"]),
+            comment=str(t["comment"]),
+        )
+        for t in data["tables"]
+    )
+    return str(data["keyspace"]), tables
+
+
+@cache
+def dynamodb_tables(path: Path = DATA_DIR / "dynamodb_tables.json") -> tuple[KeyValueTable, ...]:
+    """The global tables of stacks/data/dynamodb_tables.json."""
+    data = json.loads(path.read_text())
+    return tuple(
+        KeyValueTable(
+            name=t["name"],
+            hash_key=(t["hashKey"][0], t["hashKey"][1]),
+            range_key=(t["rangeKey"][0], t["rangeKey"][1]) if t["rangeKey"] else None,
+            ttl_attribute=t["ttlAttribute"],
+            store=t["store"],
+            comment=t["comment"],
+        )
+        for t in data["tables"]
+    )

@@ -1,0 +1,60 @@
+"""Settings of the service mesh: istiod and ingress gateway replicas, with per-environment
+defaults and the checks beyond their types.
+
+Key (regional: the manifest sets it for every region, a regional stack file may override it):
+
+```yaml
+meridian:mesh:
+  istiodReplicas: 3          # istiod's floor (HPA up to max(5, this)); >= 2 for HA
+  gatewayMinReplicas: 3      # ingress gateway pods, spread over the AZs
+  gatewayMaxReplicas: 20     # the gateway's autoscaling ceiling
+```
+
+This module must not import `stacks/settings.py` (which imports it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from stacks.config_types import NAMESPACE, MeridianModel
+from stacks.errors import ConfigProblem
+
+KEY = "mesh"
+
+
+class MeshSettings(MeridianModel):
+    istiod_replicas: int = Field(
+        alias="istiodReplicas", ge=2, le=10, description="istiod replicas (HA: at least 2)."
+    )
+    gateway_min_replicas: int = Field(
+        alias="gatewayMinReplicas", ge=1, le=100, description="Ingress gateway pods, minimum."
+    )
+    gateway_max_replicas: int = Field(
+        alias="gatewayMaxReplicas", ge=1, le=500, description="Ingress gateway pods, maximum."
+    )
+
+
+MESH_DEFAULTS: dict[str, dict[str, Any]] = {
+    "dev": {"istiodReplicas": 2, "gatewayMinReplicas": 2, "gatewayMaxReplicas": 4},
+    "staging": {"istiodReplicas": 2, "gatewayMinReplicas": 3, "gatewayMaxReplicas": 10},
+    # prod: one gateway pod per AZ at least, room for the seed's peak behind each region's NLB.
+    "prod": {"istiodReplicas": 3, "gatewayMinReplicas": 3, "gatewayMaxReplicas": 30},
+}
+"""Per environment, merged into `settings.ENVIRONMENT_DEFAULTS[env]["mesh"]`."""
+
+
+def validate_mesh(settings: MeshSettings, where: str) -> list[ConfigProblem]:
+    """What the types cannot say: the gateway's floor is not above its ceiling."""
+    if settings.gateway_min_replicas <= settings.gateway_max_replicas:
+        return []
+    return [
+        ConfigProblem(
+            f"{NAMESPACE}:{KEY}.gatewayMinReplicas",
+            settings.gateway_min_replicas,
+            f"is above gatewayMaxReplicas ({settings.gateway_max_replicas})",
+            f"lower gatewayMinReplicas or raise gatewayMaxReplicas in {where}",
+        )
+    ]

@@ -1,0 +1,200 @@
+"""The data layer's settings (stacks/data_settings.py): per-environment defaults, the topology
+they give, and bad input stopped with the key, the value and the fix."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from components.tenancy.services import SERVICES
+from stacks.config_source import StaticConfigSource
+from stacks.data_layer import data_topology
+from stacks.data_settings import (
+    AURORA_MAX_SECONDARY_REGIONS,
+    DATA_DEFAULTS,
+    DataPlacement,
+    cache_secondaries,
+    dr_peer,
+    validate_data,
+)
+from stacks.errors import ConfigError
+from stacks.program import settings_for
+from tests.test_config_errors import MANIFEST
+
+TWELVE_REGIONS = [
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ap-south-1",
+    "sa-east-1",
+    "us-east-2",
+    "us-west-1",
+    "ca-central-1",
+    "eu-west-2",
+]
+
+
+def load(stack: str, manifest: dict[str, Any], own: dict[str, Any] | None = None) -> Any:
+    env = stack.split("-", 1)[0]
+    own = manifest if stack.endswith("-global") else (own or {})
+    return settings_for(stack, StaticConfigSource(own, {env: manifest}))
+
+
+def problems_of(stack: str, manifest: dict[str, Any], own: dict[str, Any] | None = None) -> str:
+    with pytest.raises(ConfigError) as info:
+        load(stack, manifest, own)
+    return str(info.value)
+
+
+def manifest(**changes: Any) -> dict[str, Any]:
+    result = copy.deepcopy(MANIFEST)
+    for key, value in changes.items():
+        result[f"meridian:{key}"] = value
+    return result
+
+
+def test_shipped_prod_topology() -> None:
+    stores = data_topology(load("prod-global", manifest(regions=list(TWELVE_REGIONS[:8]))))
+    assert stores.primary == "us-east-1"
+    assert stores.aurora_secondaries == tuple(TWELVE_REGIONS[1:8])
+    assert stores.cache_secondaries == ("eu-west-1", "us-west-2")  # active-active partner first
+    assert stores.keyspaces_regions == tuple(TWELVE_REGIONS[:8])
+    assert stores.backup_copies["us-east-1"] == "eu-west-1"
+    assert stores.backup_copies["ap-south-1"] == "us-east-1"
+
+
+def test_more_secondaries_than_aurora_allows() -> None:
+    text = problems_of("prod-global", manifest(regions=TWELVE_REGIONS))
+    assert "meridian:dataPlacement.auroraSecondaries" in text
+    assert f"makes {len(TWELVE_REGIONS) - 1} secondary regions join" in text
+    assert f"at most {AURORA_MAX_SECONDARY_REGIONS} secondary clusters" in text
+    assert "Fix:" in text and "list at most 10 regions" in text
+
+
+def test_the_limit_is_met_by_naming_the_secondaries() -> None:
+    placement = {"auroraSecondaries": TWELVE_REGIONS[1:11]}
+    settings = load("prod-global", manifest(regions=TWELVE_REGIONS, dataPlacement=placement))
+    stores = data_topology(settings)
+    assert len(stores.aurora_secondaries) == AURORA_MAX_SECONDARY_REGIONS
+    assert stores.aurora_role("eu-west-2") == "none"
+
+
+def test_keyspaces_asked_where_aws_does_not_offer_it() -> None:
+    regions = ["us-east-1", "eu-west-1", "ap-southeast-3"]
+    text = problems_of(
+        "prod-global",
+        manifest(
+            regions=regions, dataPlacement={"cassandraEngines": {"ap-southeast-3": "keyspaces"}}
+        ),
+    )
+    assert "meridian:dataPlacement.cassandraEngines.ap-southeast-3 = 'keyspaces'" in text
+    assert "does not offer in ap-southeast-3" in text
+    assert "Fix: set it to k8ssandra" in text
+
+
+def test_a_region_without_keyspaces_runs_cassandra_on_eks_by_default() -> None:
+    placement = DataPlacement.model_validate(
+        {
+            "auroraSecondaries": None,
+            "cassandraEngines": {},
+            "cacheSecondaries": None,
+            "backupCopies": {},
+        }
+    )
+    from stacks.data_settings import topology
+
+    stores = topology(["us-east-1", "ap-southeast-3"], placement, [], {})
+    assert stores.cassandra_engines == {"us-east-1": "keyspaces", "ap-southeast-3": "k8ssandra"}
+
+
+def test_cache_node_type_not_offered_in_the_region() -> None:
+    settings = load("prod-global", manifest(regions=["us-east-1", "eu-west-1"]))
+    data = settings.regions["us-east-1"].settings.data
+    services = [s.name for s in SERVICES]
+    problems = validate_data("mx-central-1", data, "cache.r7g.xlarge", False, services, {})
+    (problem,) = problems
+    assert problem.key == "meridian:sizing.cache.nodeType" and problem.value == "cache.r7g.xlarge"
+    assert "not offered in mx-central-1" in problem.problem and problem.fix
+
+
+def test_cache_node_type_unknown() -> None:
+    own = {"meridian:sizing": {"cache": {"nodeType": "cache.x9z.large"}}}
+    text = problems_of("prod-us-east-1", manifest(), own)
+    assert "meridian:sizing.cache.nodeType = 'cache.x9z.large'" in text
+    assert "not tracked in stacks/region_capabilities.json" in text
+    assert "Fix:" in text and "cache.r7g.large" in text
+
+
+def test_global_datastore_needs_large_nodes() -> None:
+    own = {"meridian:sizing": {"cache": {"nodeType": "cache.t4g.medium"}}}
+    text = problems_of("prod-us-east-1", manifest(), own)
+    assert "smaller than large" in text and "cacheSecondaries" in text
+
+
+def test_more_cache_secondaries_than_a_global_datastore_takes() -> None:
+    placement = {"cacheSecondaries": ["eu-west-1", "ap-northeast-1", "us-west-2"]}
+    regions = ["us-east-1", "eu-west-1", "ap-northeast-1", "us-west-2"]
+    text = problems_of("prod-global", manifest(regions=regions, dataPlacement=placement))
+    assert "meridian:dataPlacement.cacheSecondaries" in text and "at most 2" in text
+
+
+def test_access_names_unknown_services_and_stores() -> None:
+    own = {"meridian:data": {"access": {"aurora": ["orders"], "mongo": ["user"]}}}
+    text = problems_of("prod-us-east-1", manifest(), own)
+    assert "meridian:data.access.aurora[0] = 'orders'" in text
+    assert "meridian:data.access.mongo" in text
+
+
+def test_performance_insights_retention_must_be_offered() -> None:
+    own = {"meridian:data": {"aurora": {"performanceInsightsRetentionDays": 30}}}
+    text = problems_of("prod-us-east-1", manifest(), own)
+    assert "meridian:data.aurora.performanceInsightsRetentionDays = 30" in text
+
+
+def test_defaults_per_environment() -> None:
+    assert DATA_DEFAULTS["prod"]["backup"] == {
+        "vaultLock": True,
+        "retentionDays": 35,
+        "copyRetentionDays": 35,
+        "restoreTesting": True,
+    }
+    assert DATA_DEFAULTS["dev"]["backup"]["vaultLock"] is False  # type: ignore[index]
+    assert DATA_DEFAULTS["prod"]["aurora"]["backupRetentionDays"] == 35  # type: ignore[index]
+
+
+def test_dr_peers_and_cache_members() -> None:
+    regions = ["us-east-1", "eu-west-1", "ap-south-1", "me-south-1"]
+    peers = {"me-south-1": "none", "ap-south-1": "eu-west-1"}
+    assert dr_peer("us-east-1", regions, [["us-east-1", "eu-west-1"]], peers) == "eu-west-1"
+    assert dr_peer("us-east-1", regions, [], peers) == "eu-west-1"
+    assert dr_peer("ap-south-1", regions, [], peers) == "eu-west-1"
+    assert dr_peer("me-south-1", regions, [], peers) is None
+    placement = DataPlacement.model_validate(
+        {
+            "auroraSecondaries": None,
+            "cassandraEngines": {},
+            "cacheSecondaries": None,
+            "backupCopies": {},
+        }
+    )
+    assert cache_secondaries(regions, placement, []) == ["eu-west-1", "ap-south-1"]
+    assert cache_secondaries(["us-east-1"], placement, []) == []
+
+
+def test_the_dr_table_in_the_docs_is_generated_from_the_prod_defaults() -> None:
+    from stacks.data_layer import dr_table
+    from stacks.data_settings import DataSettings
+    from stacks.versions import AURORA_POSTGRES_VERSION, CACHE_ENGINE_VERSIONS
+    from tests.conftest import ROOT
+
+    table = dr_table(
+        DataSettings.model_validate(DATA_DEFAULTS["prod"]),
+        {"postgres": AURORA_POSTGRES_VERSION, "cache": CACHE_ENGINE_VERSIONS["valkey"]},
+    )
+    assert table in (ROOT / "docs" / "data.md").read_text(), "regenerate the table in docs/data.md"
+    assert "| PostgreSQL |" in table and "< 30 s" in table and "< 10 s" in table

@@ -1,0 +1,413 @@
+"""The transactional data layer (issue 10) in the graph of the shipped prod environment: one
+global database with a cluster per region, the multi-region keyspace, the caches and their global
+datastore, the global tables, the backup vaults and plans; encryption, deletion protection,
+protect, TLS, IAM, no public exposure, the fields failover rewrites ignored; in up and preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.data.aurora import PRIMARY_IGNORED, SECONDARY_IGNORED
+from stacks.data_settings import AURORA_MAX_SECONDARY_REGIONS, cassandra_tables, dynamodb_tables
+from tests.plans import PROD_REGIONS, name_of, planned, states
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+PRIMARY = PROD_REGIONS[0]
+CLUSTER = "aws:rds/cluster:Cluster"
+GLOBAL = "aws:rds/globalCluster:GlobalCluster"
+INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+PARAMS = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+PROXY = "aws:rds/proxy:Proxy"
+KEYSPACE = "aws:keyspaces/keyspace:Keyspace"
+KS_TABLE = "aws:keyspaces/table:Table"
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+DATASTORE = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
+TABLE = "aws:dynamodb/table:Table"
+REPLICA = "aws:dynamodb/tableReplica:TableReplica"
+VAULT = "aws:backup/vault:Vault"
+PLAN = "aws:backup/plan:Plan"
+LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+RESTORE_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["up", "preview"])
+def prod(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
+    return planned("prod", preview=request.param)
+
+
+@pytest.fixture(scope="module")
+def prod_up() -> dict[str, dict[str, Any]]:
+    return planned("prod")
+
+
+def regional(plans: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r: plans[f"prod-{r}"] for r in PROD_REGIONS}
+
+
+def every(plans: dict[str, dict[str, Any]], resource_type: str) -> list[dict[str, Any]]:
+    return [s for plan in plans.values() for s in states(plan, resource_type)]
+
+
+def known(value: Any) -> bool:
+    return value != UNKNOWN
+
+
+# --- the shape: one global cluster, ten regional clusters --------------------------------------
+
+
+def test_one_global_cluster_owned_by_the_primary(prod: dict[str, dict[str, Any]]) -> None:
+    globals_ = every(prod, GLOBAL)
+    assert len(globals_) == 1
+    assert globals_[0]["urn"].startswith(f"urn:pulumi:prod-{PRIMARY}::")
+    assert globals_[0]["inputs"]["storageEncrypted"] is True
+    assert globals_[0]["inputs"]["deletionProtection"] is True
+    assert globals_[0]["protect"] is True
+
+
+def test_a_cluster_in_every_region_joining_the_global_database(
+    prod: dict[str, dict[str, Any]],
+) -> None:
+    assert len(PROD_REGIONS) - 1 <= AURORA_MAX_SECONDARY_REGIONS
+    for region, plan in regional(prod).items():
+        (cluster,) = states(plan, CLUSTER)
+        joined = cluster["inputs"]["globalClusterIdentifier"]
+        assert not known(joined) or joined == "meridian-prod-aurora", region
+        if region == PRIMARY:
+            assert cluster["inputs"]["masterUsername"], "the primary creates the database"
+            assert "masterPassword" not in cluster["inputs"], "never a password in state"
+        else:
+            assert "masterUsername" not in cluster["inputs"]
+            assert "masterPasswordWo" not in cluster["inputs"]
+
+
+def test_at_least_two_instances_across_azs_in_every_region(
+    prod_up: dict[str, dict[str, Any]],
+) -> None:
+    for region, plan in regional(prod_up).items():
+        instances = states(plan, INSTANCE)
+        assert len(instances) >= 2, region
+        assert len({i["inputs"]["availabilityZone"] for i in instances}) >= 2, region
+    assert len(states(prod_up[f"prod-{PRIMARY}"], INSTANCE)) == 4  # writer + 3 readers
+
+
+def test_clusters_are_encrypted_protected_and_recoverable(
+    prod: dict[str, dict[str, Any]],
+) -> None:
+    for cluster in every(prod, CLUSTER):
+        i = cluster["inputs"]
+        assert i["storageEncrypted"] is True and i["kmsKeyId"]
+        assert i["deletionProtection"] is True
+        assert i["iamDatabaseAuthenticationEnabled"] is True
+        assert i["backupRetentionPeriod"] == 35
+        assert i["skipFinalSnapshot"] is False and i["finalSnapshotIdentifier"]
+        assert i["enabledCloudwatchLogsExports"] == ["postgresql"]
+        assert cluster["protect"] is True
+        assert i["engineVersion"] == "17.7"
+
+
+def test_failover_fields_are_ignored_exactly(prod: dict[str, dict[str, Any]]) -> None:
+    for region, plan in regional(prod).items():
+        (cluster,) = states(plan, CLUSTER)
+        expected = PRIMARY_IGNORED if region == PRIMARY else SECONDARY_IGNORED
+        assert sorted(cluster["ignoreChanges"]) == sorted(expected), region
+    assert every(prod, GLOBAL)[0]["ignoreChanges"] == ["engineVersion"]
+
+
+def test_tls_is_forced_by_the_parameter_group_and_the_proxy(
+    prod: dict[str, dict[str, Any]],
+) -> None:
+    for plan in regional(prod).values():
+        (group,) = states(plan, PARAMS)
+        params = {p["name"]: p["value"] for p in group["inputs"]["parameters"]}
+        assert params["rds.force_ssl"] == "1"
+        (cluster,) = states(plan, CLUSTER)
+        assert cluster["inputs"]["dbClusterParameterGroupName"] in (
+            group["inputs"]["name"],
+            UNKNOWN,
+        )
+    (proxy,) = every(prod, PROXY)  # the writer's pool, in the primary region
+    assert proxy["inputs"]["requireTls"] is True
+    assert [a["iamAuth"] for a in proxy["inputs"]["auths"]] == ["REQUIRED"]
+
+
+def test_instances_are_private_monitored_and_insightful(prod: dict[str, dict[str, Any]]) -> None:
+    for instance in every(prod, INSTANCE):
+        i = instance["inputs"]
+        assert i["publiclyAccessible"] is False
+        assert i["performanceInsightsEnabled"] is True and i["performanceInsightsKmsKeyId"]
+        assert i["monitoringInterval"] == 30 and i["monitoringRoleArn"]
+
+
+# --- Cassandra -----------------------------------------------------------------------------------
+
+
+def test_one_multi_region_keyspace_with_the_architecture_tables(
+    prod: dict[str, dict[str, Any]],
+) -> None:
+    (keyspace,) = every(prod, KEYSPACE)
+    spec = keyspace["inputs"]["replicationSpecification"]
+    assert spec["replicationStrategy"] == "MULTI_REGION"
+    assert spec["regionLists"] == list(PROD_REGIONS)
+    assert keyspace["protect"] is True
+    name, tables = cassandra_tables()
+    planned_tables = {t["inputs"]["tableName"]: t for t in every(prod, KS_TABLE)}
+    assert set(planned_tables) == {t.name for t in tables}
+    for table in tables:
+        state = planned_tables[table.name]
+        i = state["inputs"]
+        assert state["protect"] is True
+        # multi-Region tables: Keyspaces offers only its AWS-owned key (components/data/keyspaces)
+        assert i["encryptionSpecification"] == {"type": "AWS_OWNED_KMS_KEY"}
+        assert i["pointInTimeRecovery"]["status"] == "ENABLED"
+        assert i["defaultTimeToLive"] == table.ttl_seconds and i["ttl"]["status"] == "ENABLED"
+        assert i["schemaDefinition"]["clusteringKeys"][0] == {
+            "name": "created_at",
+            "orderBy": "DESC",
+        }
+    for feed in ("activity_feed", "messages"):
+        keys = planned_tables[feed]["inputs"]["schemaDefinition"]["partitionKeys"]
+        assert keys == [{"name": "user_id"}]
+    assert name == "meridian"
+
+
+# --- caches --------------------------------------------------------------------------------------
+
+
+def test_a_cache_per_region_and_one_global_datastore(prod: dict[str, dict[str, Any]]) -> None:
+    assert len(every(prod, CACHE)) == len(PROD_REGIONS)
+    (datastore,) = every(prod, DATASTORE)
+    assert datastore["urn"].startswith(f"urn:pulumi:prod-{PRIMARY}::")
+    assert datastore["protect"] is True
+    members = [
+        r
+        for r, plan in regional(prod).items()
+        if "globalReplicationGroupId" in states(plan, CACHE)[0]["inputs"]
+    ]
+    assert sorted(members) == ["eu-west-1", "us-west-2"]
+
+
+def test_caches_are_encrypted_authenticated_and_highly_available(
+    prod: dict[str, dict[str, Any]],
+) -> None:
+    for cache in every(prod, CACHE):
+        i = cache["inputs"]
+        assert i["atRestEncryptionEnabled"] is True and i["kmsKeyId"]
+        assert i["transitEncryptionEnabled"] is True
+        assert i["automaticFailoverEnabled"] is True and i["multiAzEnabled"] is True
+        assert i["userGroupIds"] and i["snapshotRetentionLimit"] >= 1
+        assert i["finalSnapshotIdentifier"]
+        assert cache["protect"] is True
+        if "globalReplicationGroupId" not in i:
+            assert i["transitEncryptionMode"] == "required"
+            assert i["clusterMode"] == "enabled" and i["numNodeGroups"] == 3
+            assert i["replicasPerNodeGroup"] == 2
+
+
+# --- DynamoDB ------------------------------------------------------------------------------------
+
+
+def test_global_tables_owned_by_the_primary_replicated_everywhere(
+    prod: dict[str, dict[str, Any]],
+) -> None:
+    specs = dynamodb_tables()
+    tables = every(prod, TABLE)
+    assert {t["inputs"]["name"] for t in tables} == {f"meridian-prod-{s.name}" for s in specs}
+    for table in tables:
+        i = table["inputs"]
+        assert table["urn"].startswith(f"urn:pulumi:prod-{PRIMARY}::")
+        assert (
+            i["serverSideEncryption"]["enabled"] is True and i["serverSideEncryption"]["kmsKeyArn"]
+        )
+        assert i["pointInTimeRecovery"]["enabled"] is True
+        assert i["deletionProtectionEnabled"] is True and i["streamEnabled"] is True
+        assert table["protect"] is True and table["ignoreChanges"] == ["replicas"]
+    replicas = every(prod, REPLICA)
+    assert len(replicas) == len(specs) * (len(PROD_REGIONS) - 1)
+    for replica in replicas:
+        i = replica["inputs"]
+        assert i["pointInTimeRecovery"] is True and i["deletionProtectionEnabled"] is True
+        assert i["kmsKeyArn"] and replica["protect"] is True
+
+
+def test_replicas_use_their_own_regions_key(prod_up: dict[str, dict[str, Any]]) -> None:
+    for region, plan in regional(prod_up).items():
+        for replica in states(plan, REPLICA):
+            assert f":kms:{region}:" in replica["inputs"]["kmsKeyArn"]
+            assert f":dynamodb:{PRIMARY}:" in replica["inputs"]["globalTableArn"]
+
+
+# --- backups -------------------------------------------------------------------------------------
+
+
+def test_a_locked_vault_and_a_copying_plan_per_region(prod_up: dict[str, dict[str, Any]]) -> None:
+    for region, plan in regional(prod_up).items():
+        (vault,) = states(plan, VAULT)
+        assert vault["protect"] is True and ":kms:" in vault["inputs"]["kmsKeyArn"]
+        assert len(states(plan, LOCK)) == 1
+        (backup_plan,) = states(plan, PLAN)
+        (rule,) = backup_plan["inputs"]["rules"]
+        (copy,) = rule["copyActions"]
+        destination = copy["destinationVaultArn"]
+        assert f":backup:{region}:" not in destination, region
+        assert len(states(plan, RESTORE_PLAN)) == 1
+        selection = states(plan, "aws:backup/selection:Selection")[0]["inputs"]
+        assert any(":rds:" in arn for arn in selection["resources"])
+        assert any(":dynamodb:" in arn for arn in selection["resources"])
+        assert selection["selectionTags"][0]["key"] == "meridian.io/backup"  # EBS volumes
+
+
+# --- access: security groups and grants ----------------------------------------------------------
+
+
+def _sg_rules(plan: dict[str, Any], group_name: str) -> list[dict[str, Any]]:
+    return [
+        s
+        for s in states(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if name_of(s).startswith(group_name)
+    ]
+
+
+def test_data_ports_admit_only_the_eks_nodes(prod_up: dict[str, dict[str, Any]]) -> None:
+    for plan in regional(prod_up).values():
+        node_sgs = {
+            s["id"]
+            for s in states(plan, "aws:ec2/securityGroup:SecurityGroup")
+            if name_of(s) == "eks-node-sg"  # EksCluster.node_security_group_id (pods share it)
+        }
+        for group, port in (("aurora-sg-from", 5432), ("cache-sg-from", 6379)):
+            rules = _sg_rules(plan, group)
+            assert rules, group
+            for rule in rules:
+                i = rule["inputs"]
+                assert (i["fromPort"], i["toPort"], i["ipProtocol"]) == (port, port, "tcp")
+                assert "cidrIpv4" not in i and "cidrIpv6" not in i, "no address ranges"
+                assert i["referencedSecurityGroupId"] in node_sgs, name_of(rule)
+
+
+def test_tenants_get_exactly_the_stores_config_names(prod_up: dict[str, dict[str, Any]]) -> None:
+    plan = prod_up[f"prod-{PRIMARY}"]
+    policies = {name_of(s): s for s in states(plan, "aws:iam/rolePolicy:RolePolicy")}
+    granted = {n for n in policies if n.endswith(("-aurora-connect", "-cache-connect"))}
+    granted |= {n for n in policies if "-dynamodb-" in n or n.endswith("-cassandra-read-write")}
+    expected = {
+        f"tenants-{s}-aurora-connect"
+        for s in ("user", "auth", "content", "payment", "geo", "order")
+    }
+    expected |= {
+        f"tenants-{s}-cache-connect"
+        for s in ("user", "auth", "notification", "messaging", "geo", "recommendation", "order")
+    }
+    expected |= {"tenants-messaging-cassandra-read-write"}
+    expected |= {f"tenants-{s}-dynamodb-sessions" for s in ("auth", "user")}
+    expected |= {f"tenants-{s}-dynamodb-idempotency-keys" for s in ("payment", "order")}
+    assert granted == expected
+    doc = policies["tenants-order-aurora-connect"]["inputs"]["policy"]
+    assert '"rds-db:connect"' in doc and "dbuser:cluster-" in doc and "/order" in doc
+    assert '"Resource": "*"' not in doc
+
+
+# --- every stateful resource protected -----------------------------------------------------------
+
+DATA_STATEFUL = {
+    CLUSTER: "deletion protection + final snapshot",
+    GLOBAL: "deletion protection",
+    KEYSPACE: "PITR on its tables",
+    KS_TABLE: "PITR",
+    CACHE: "snapshots + final snapshot",
+    DATASTORE: "members' snapshots",
+    TABLE: "PITR + deletion protection",
+    REPLICA: "PITR + deletion protection",
+    VAULT: "vault lock",
+    LOCK: "immutable after the grace period",
+    "aws:kms/key:Key": "deletion window",
+    "aws:s3/bucket:Bucket": "versioning",
+    "aws:msk/cluster:Cluster": "replication",
+    "kubernetes:k8ssandra.io/v1alpha1:K8ssandraCluster": "Medusa backups",
+}
+"""Types that hold data, with what else keeps it: each must also carry `protect`."""
+STATELESS_IN_DATA_SERVICES = {
+    INSTANCE: "compute of a cluster; storage is the cluster's",
+    PARAMS: "configuration",
+    PROXY: "connection pool",
+    "aws:rds/subnetGroup:SubnetGroup": "placement",
+    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": "configuration",
+    "aws:rds/proxyTarget:ProxyTarget": "registration",
+    "aws:elasticache/subnetGroup:SubnetGroup": "placement",
+    "aws:elasticache/user:User": "identity (IAM auth, no secret)",
+    "aws:elasticache/userGroup:UserGroup": "identity",
+    PLAN: "schedule",
+    "aws:backup/selection:Selection": "schedule",
+    RESTORE_PLAN: "schedule",
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": "schedule",
+    "aws:secretsmanager/secret:Secret": "recovery window; rotated by operations",
+    "aws:secretsmanager/secretVersion:SecretVersion": "value of the secret",
+}
+DATA_SERVICES = ("aws:rds/", "aws:dynamodb/", "aws:keyspaces/", "aws:elasticache/", "aws:backup/")
+
+
+def test_every_data_type_is_classified(prod_up: dict[str, dict[str, Any]]) -> None:
+    """A new type of the data services must be listed as stateful (and then be protected) or as
+    stateless with the reason: this fails when one appears unclassified."""
+    seen = {
+        s["type"]
+        for plan in prod_up.values()
+        for s in states(plan)
+        if s["type"].startswith(DATA_SERVICES) or "k8ssandra" in s["type"]
+    }
+    unclassified = seen - set(DATA_STATEFUL) - set(STATELESS_IN_DATA_SERVICES)
+    assert not unclassified, f"classify these types in tests/test_data_stores.py: {unclassified}"
+
+
+def test_every_stateful_data_resource_is_protected(prod: dict[str, dict[str, Any]]) -> None:
+    unprotected = [
+        s["urn"]
+        for plan in prod.values()
+        for s in states(plan)
+        if s["type"] in DATA_STATEFUL and not s["protect"]
+    ]
+    assert not unprotected, unprotected
+
+
+# --- providers and outputs -----------------------------------------------------------------------
+
+
+def test_every_data_resource_uses_its_regions_provider(prod_up: dict[str, dict[str, Any]]) -> None:
+    for region, plan in regional(prod_up).items():
+        providers = {
+            s["urn"]: s["inputs"].get("region")
+            for s in states(plan)
+            if s["type"] == "pulumi:providers:aws"
+        }
+        for s in states(plan):
+            if s["type"].startswith(DATA_SERVICES):
+                ref = s["provider"].rsplit("::", 1)[0] if s["provider"] else ""
+                assert providers.get(ref) == region, (region, s["urn"])
+
+
+def test_outputs_the_failover_runbook_reads(prod_up: dict[str, dict[str, Any]]) -> None:
+    for region, plan in regional(prod_up).items():
+        aurora = plan["outputs"]["aurora"]
+        assert aurora["role"] == ("primary" if region == PRIMARY else "secondary")
+        assert aurora["globalClusterIdentifier"] == "meridian-prod-aurora"
+        assert aurora["clusterIdentifier"] == f"meridian-prod-{_code(region)}-aurora"
+        assert aurora["clusterArn"].startswith(f"arn:aws:rds:{region}:")
+        dr = plan["outputs"]["drSummary"]
+        assert set(dr) == {"postgres", "cassandra", "cache", "dynamodb", "backups"}
+        assert dr["postgres"]["rpoSeconds"] == 0 and dr["postgres"]["rtoSeconds"] == 30
+        assert dr["postgres"]["crossRegionRpoSeconds"] == 1
+        assert dr["cache"]["rtoSeconds"] == 10
+
+
+def test_secondaries_read_only_the_primary(prod_up: dict[str, dict[str, Any]]) -> None:
+    for region, plan in regional(prod_up).items():
+        reads = set(plan.get("stackReads", {}))
+        allowed = {"prod-global"} | ({f"prod-{PRIMARY}"} if region != PRIMARY else set())
+        assert reads <= allowed, (region, reads)
+
+
+def _code(region: str) -> str:
+    from components.naming import region_code
+
+    return region_code(region)

@@ -1,0 +1,93 @@
+"""ServiceMesh on its own, on a plain Kubernetes provider under the mock engine: the component
+needs only what its MeshCluster protocol names, and its children land on the right providers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pytest
+
+from components.mesh.service_mesh import ServiceMesh, ServiceMeshArgs, load_balancer_hostname
+from components.naming import Names
+from meridian_ops.aws_mocks import MotoValidator
+from meridian_ops.engine import run_stack
+from stacks.edge_ranges import EDGE_RANGES
+from stacks.versions import HELM_CHARTS
+
+CONFIG: dict[str, Any] = {"pulumi:disable-default-providers": ["*"]}
+
+
+@dataclass
+class _Cluster:
+    name: pulumi.Output[str]
+    provider: k8s.Provider
+    cluster_security_group_id: pulumi.Output[str]
+    node_security_group_id: pulumi.Output[str]
+
+
+def _program() -> None:
+    region = aws.Provider("aws-eu-west-1", region="eu-west-1")
+    kube = k8s.Provider("kube", kubeconfig="{}", enable_server_side_apply=True)
+    cluster = _Cluster(
+        name=pulumi.Output.from_input("meridian-dev-euw1-eks"),
+        provider=kube,
+        cluster_security_group_id=pulumi.Output.from_input("sg-0cluster"),
+        node_security_group_id=pulumi.Output.from_input("sg-0nodes"),
+    )
+    mesh = ServiceMesh(
+        "mesh",
+        ServiceMeshArgs(
+            names=Names("dev", "eu-west-1"),
+            region="eu-west-1",
+            cluster=cluster,
+            vpc_id="vpc-0123",
+            public_subnet_ids=["subnet-a", "subnet-b", "subnet-c"],
+            backend_cidrs=["10.1.0.0/16", "100.64.0.0/16"],
+            edge_ipv4=EDGE_RANGES.ipv4,
+            edge_ipv6=EDGE_RANGES.ipv6,
+            aws_services=["sts", "s3"],
+            charts=HELM_CHARTS,
+        ),
+        opts=pulumi.ResourceOptions(provider=region),
+    )
+    pulumi.export("ingressHostname", mesh.ingress_hostname)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_mesh_on_a_plain_provider(preview: bool) -> None:
+    MotoValidator.reset()
+    run = run_stack("dev-eu-west-1", CONFIG, _program, preview=preview)
+    steps = [s for s in run.steps if s.custom]
+    kube_ref = next(f"{s.urn}::{s.id}" for s in steps if s.type == "pulumi:providers:kubernetes")
+    aws_ref = next(f"{s.urn}::{s.id}" for s in steps if s.type == "pulumi:providers:aws")
+    for step in steps:
+        if step.type.startswith("kubernetes:"):
+            assert step.provider == kube_ref, step.urn
+        elif step.type.startswith("aws:"):
+            assert step.provider == aws_ref, step.urn
+    entries = {
+        s.inputs["metadata"]["name"]: s.inputs["spec"]
+        for s in steps
+        if s.type == "kubernetes:networking.istio.io/v1:ServiceEntry"
+    }
+    assert entries["aws-tls-443-dns"]["hosts"] == ["sts.eu-west-1.amazonaws.com"]
+    assert entries["aws-tls-443-passthrough"]["hosts"] == [
+        "s3.eu-west-1.amazonaws.com",
+        "*.s3.eu-west-1.amazonaws.com",
+    ]
+    if preview:
+        assert not str(run.outputs.get("ingressHostname", "")).startswith("k8s-")
+    else:
+        assert run.outputs["ingressHostname"].endswith(".elb.eu-west-1.amazonaws.com")
+
+
+def test_hostname_is_empty_until_the_controller_made_the_nlb() -> None:
+    assert load_balancer_hostname(None) == ""
+    status = k8s.core.v1.outputs.ServiceStatus(
+        load_balancer=k8s.core.v1.outputs.LoadBalancerStatus(ingress=[])
+    )
+    assert load_balancer_hostname(status) == ""
