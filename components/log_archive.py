@@ -1,8 +1,23 @@
-"""LogArchive: an S3 bucket that AWS log delivery (VPC flow logs and others) writes to.
+"""LogArchive: an S3 bucket that AWS log delivery (VPC flow logs, AWS Config, CloudTrail) writes to.
 
 Encrypted with a customer-managed key (bucket key on), versioned, public access blocked, owner
 enforced, TLS-only, and tiered by age: hot in S3 Standard, warm in an infrequent-access class,
-cold in Glacier, deleted at the end of the cold tier.
+cold in Glacier, deleted at the end of the cold tier. Hardened (issue 14), because what it holds
+is audit evidence and tagged by what it holds (`confidential`):
+
+- Object Lock in COMPLIANCE mode for the whole retention (`object_lock_mode`, default retention of
+  `cold_days`): nobody, root included, shortens it or deletes a locked version. Object Lock is
+  enabled on the existing versioned bucket through `BucketObjectLockConfiguration` (S3 allows it
+  since 2023); the bucket's create-only `objectLockEnabled` flag is then `ignore_changes`, so the
+  bucket is never replaced by reading it back.
+- Server access logs of the archive go to a separate bucket (`<bucket>-access`), equally
+  protected (versioned, owner-enforced, public access blocked, TLS-only, same retention tiers)
+  except for two things S3 imposes on a logging target: SSE-S3 (it refuses SSE-KMS) and no Object
+  Lock default retention.
+- Cross-region replication of both buckets to the paired region (`replica_region`) through the
+  lakehouse's `LakeReplica` (components/lakehouse/replication.py, `purpose=`): replica buckets
+  with the same lock and tiers under their own key there, least-privilege role, Replication Time
+  Control.
 
 Example::
 
@@ -14,13 +29,17 @@ Example::
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
 from components.naming import Names
+from components.secure_bucket import SecureBucketSpec, secure_bucket
 
 IA_MINIMUM_DAYS = 30
 """S3 does not move objects to Standard-IA before they are 30 days old."""
@@ -38,6 +57,21 @@ class LogArchiveArgs:
     cold_days: int
     partition: str = "aws"
     protect: bool = True
+    classification: str = "confidential"
+    """The `data-classification` tag: what the archive holds (audit and flow-log data)."""
+    object_lock_mode: str | None = "COMPLIANCE"
+    """Object Lock default retention mode for `cold_days`; None: no lock."""
+    access_logs: bool = True
+    """Server access logs of the archive to a separate, equally protected bucket."""
+    replica_region: str | None = None
+    """Replicate to this (DR peer) region; None: no replication."""
+    log_delivery: bool = True
+    """Let `delivery.logs.amazonaws.com` (flow logs) write; the audit trail bucket does not."""
+    extra_statements: Callable[[str], list[dict[str, Any]]] | None = None
+    """More bucket policy statements (e.g. CloudTrail's), given the bucket's ARN."""
+    purpose: str = "logs"
+    """The word in the replica's names (`logs`, `audit`)."""
+    key_deletion_window_days: int = 30
 
     def __post_init__(self) -> None:
         if not 0 < self.hot_days <= self.warm_days <= self.cold_days:
@@ -56,50 +90,54 @@ def lifecycle_transitions(hot_days: int, warm_days: int) -> list[dict[str, Any]]
     return transitions
 
 
-def bucket_policy(bucket_arn: str, args: LogArchiveArgs) -> str:
-    import json
+def lock_years(days: int) -> int:
+    """Whole years covering `days` (S3 replication of a locked bucket takes years)."""
+    return max(1, -(-days // 365))
 
+
+def bucket_policy(bucket_arn: str, args: LogArchiveArgs) -> str:
     source_arn = f"arn:{args.partition}:logs:{args.region}:{args.account_id}:*"
-    return json.dumps(
+    statements: list[dict[str, Any]] = [
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-                {
-                    "Sid": "LogDeliveryWrite",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": f"{bucket_arn}/AWSLogs/{args.account_id}/*",
-                    "Condition": {
-                        "StringEquals": {
-                            "aws:SourceAccount": args.account_id,
-                            "s3:x-amz-acl": "bucket-owner-full-control",
-                        },
-                        "ArnLike": {"aws:SourceArn": source_arn},
-                    },
-                },
-                {
-                    "Sid": "LogDeliveryCheck",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                    "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
-                    "Resource": bucket_arn,
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": args.account_id},
-                        "ArnLike": {"aws:SourceArn": source_arn},
-                    },
-                },
-            ],
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
-    )
+    ]
+    if args.log_delivery:
+        statements += [
+            {
+                "Sid": "LogDeliveryWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/AWSLogs/{args.account_id}/*",
+                "Condition": {
+                    "StringEquals": {
+                        "aws:SourceAccount": args.account_id,
+                        "s3:x-amz-acl": "bucket-owner-full-control",
+                    },
+                    "ArnLike": {"aws:SourceArn": source_arn},
+                },
+            },
+            {
+                "Sid": "LogDeliveryCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
+                "Resource": bucket_arn,
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": args.account_id},
+                    "ArnLike": {"aws:SourceArn": source_arn},
+                },
+            },
+        ]
+    if args.extra_statements is not None:
+        statements += args.extra_statements(bucket_arn)
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 class LogArchive(pulumi.ComponentResource):
@@ -116,8 +154,12 @@ class LogArchive(pulumi.ComponentResource):
             bucket=args.bucket_name,
             force_destroy=False,
             object_lock_enabled=False,
-            tags={"Name": args.bucket_name, "data-classification": "internal"},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            tags={"Name": args.bucket_name, "data-classification": args.classification},
+            # Object Lock is enabled in place (BucketObjectLockConfiguration below): the flag
+            # reads back true and must not replace the bucket.
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, ignore_changes=["objectLockEnabled"]
+            ),
         )
         bucket_id = self.bucket.id
         ownership = aws.s3.BucketOwnershipControls(
@@ -181,4 +223,112 @@ class LogArchive(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_block, ownership]),
         )
         self.bucket_arn = self.bucket.arn
-        self.register_outputs({"bucketArn": self.bucket.arn, "bucketName": self.bucket.bucket})
+        self._harden(name, args, versioning)
+        self.register_outputs(
+            {
+                "bucketArn": self.bucket.arn,
+                "bucketName": self.bucket.bucket,
+                "accessLogBucket": self.access_log_bucket.id if self.access_log_bucket else None,
+                "replicaBucketArns": (
+                    {z: b.arn for z, b in self.replica.buckets.items()} if self.replica else {}
+                ),
+            }
+        )
+
+    def _harden(self, name: str, args: LogArchiveArgs, versioning: aws.s3.BucketVersioning) -> None:
+        """Object Lock, server access logs to a separate bucket, replication to the DR peer."""
+        child = pulumi.ResourceOptions(parent=self)
+        tiers: list[aws.s3.BucketLifecycleConfigurationRuleArgsDict] = [
+            {
+                "id": "retention-tiers",
+                "status": "Enabled",
+                "filter": {"prefix": ""},
+                "transitions": [
+                    {"days": t["days"], "storage_class": t["storage_class"]}
+                    for t in lifecycle_transitions(args.hot_days, args.warm_days)
+                ],
+                "expiration": {"days": args.cold_days},
+                "noncurrent_version_expiration": {"noncurrent_days": args.hot_days},
+                "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+            }
+        ]
+        self.object_lock: aws.s3.BucketObjectLockConfiguration | None = None
+        if args.object_lock_mode is not None:
+            self.object_lock = aws.s3.BucketObjectLockConfiguration(
+                f"{name}-object-lock",
+                bucket=self.bucket.id,
+                object_lock_enabled="Enabled",
+                rule={"default_retention": {"mode": args.object_lock_mode, "days": args.cold_days}},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+            )
+        self.access_log_bucket: aws.s3.Bucket | None = None
+        sources: dict[str, aws.s3.Bucket] = {"archive": self.bucket}
+        source_versioning: list[pulumi.Resource] = [versioning]
+        if args.access_logs:
+            access = secure_bucket(
+                self,
+                f"{name}-access-logs",
+                SecureBucketSpec(
+                    bucket_name=access_log_bucket_name(args.bucket_name),
+                    kms_key_arn=None,  # S3 server access logging refuses SSE-KMS targets
+                    lifecycle=tiers,
+                    extra_statements=lambda arn: [
+                        {
+                            "Sid": "S3ServerAccessLogs",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "logging.s3.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": f"{arn}/*",
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": args.account_id},
+                                "ArnLike": {
+                                    "aws:SourceArn": f"arn:{args.partition}:s3:::{args.bucket_name}"
+                                },
+                            },
+                        }
+                    ],
+                    protect=args.protect,
+                    tags={"data-classification": args.classification},
+                ),
+            )
+            self.access_log_bucket = access.bucket
+            sources["access"] = access.bucket
+            source_versioning.append(access.versioning)
+            aws.s3.BucketLogging(
+                f"{name}-access-logging",
+                bucket=self.bucket.id,
+                target_bucket=access.id,
+                target_prefix=f"{args.bucket_name}/",
+                opts=child,
+            )
+        self.replica: LakeReplica | None = None
+        if args.replica_region is not None and args.replica_region != args.region:
+            self.replica = LakeReplica(
+                f"{name}-replica",
+                LakeReplicaArgs(
+                    names=args.names,
+                    source_region=args.region,
+                    target_region=args.replica_region,
+                    sources=sources,
+                    source_key_arn=args.kms_key_arn,
+                    account_id=args.account_id,
+                    lifecycle=dict.fromkeys(sources, tiers),
+                    object_lock=(
+                        {"archive": (args.object_lock_mode, lock_years(args.cold_days))}
+                        if args.object_lock_mode is not None
+                        else {}
+                    ),
+                    source_versioning=source_versioning,
+                    partition=args.partition,
+                    key_deletion_window_days=args.key_deletion_window_days,
+                    protect=args.protect,
+                    purpose=args.purpose,
+                ),
+                opts=child,
+            )
+
+
+def access_log_bucket_name(bucket_name: str) -> str:
+    """`<archive>-access`, kept within S3's 63 characters."""
+    suffix = "-access"
+    return f"{bucket_name[: 63 - len(suffix)]}{suffix}"

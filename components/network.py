@@ -219,6 +219,7 @@ class Network(pulumi.ComponentResource):
         )
         private_rts: list[aws.ec2.RouteTable] = []
         self.nat_public_ips = []
+        self.nat_gateway_ids: list[pulumi.Output[str]] = []  # BASELINE: NAT alarms
         for i in az_indexes:
             az = args.availability_zones[i]
             aws.ec2.RouteTableAssociation(
@@ -242,6 +243,7 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
             self.nat_public_ips.append(eip.public_ip)
+            self.nat_gateway_ids.append(nat.id)
             rt = aws.ec2.RouteTable(
                 f"{name}-private-{i}-rt",
                 vpc_id=vpc_id,

@@ -400,6 +400,19 @@ def _outputs_sns_topic(ctx: _Ctx, rid: str) -> dict[str, Any]:
     return {"arn": ctx.arn("sns", str(ctx.inputs.get("name", rid))), "owner": ctx.account}
 
 
+# BASELINE: the managed Prometheus workspace (its endpoint names the workspace id) and the trail
+def _outputs_amp_workspace(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {
+        "arn": ctx.arn("aps", f"workspace/{rid}"),
+        "prometheusEndpoint": f"https://aps-workspaces.{ctx.region}.amazonaws.com/workspaces/{rid}/",
+    }
+
+
+def _outputs_cloudtrail(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    name = str(ctx.inputs.get("name", rid))
+    return {"arn": ctx.arn("cloudtrail", f"trail/{name}"), "homeRegion": ctx.region}
+
+
 def _outputs_glue_registry(ctx: _Ctx, rid: str) -> dict[str, Any]:
     return {"arn": ctx.arn("glue", f"registry/{ctx.inputs.get('registryName', rid)}")}
 
@@ -455,6 +468,8 @@ _OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
     "aws:lb/loadBalancer:LoadBalancer": _outputs_lb,
     "kubernetes:helm.sh/v3:Release": _outputs_helm_release,
     "aws:ec2/launchTemplate:LaunchTemplate": _outputs_launch_template,  # K8S-NODES
+    "aws:amp/workspace:Workspace": _outputs_amp_workspace,  # BASELINE
+    "aws:cloudtrail/trail:Trail": _outputs_cloudtrail,  # BASELINE
     **EDGE_OUTPUTS,  # EDGE: CloudFront, WAFv2, Route 53, ACM (meridian_ops/edge_mocks.py)
     **STREAMING_OUTPUTS,  # STREAMING: MSK, SQS, SNS, Glue registry, Firehose
     **DATA_OUTPUTS,  # DATA: RDS, Keyspaces, ElastiCache, DynamoDB, Backup, Secrets Manager

@@ -143,6 +143,7 @@ class _Task:
     project_dir: Path
     out_dir: Path
     policies: bool
+    deployed: dict[str, Any] | None = None  # the stack's outputs as deployed (preview only)
 
 
 @dataclass
@@ -162,14 +163,19 @@ def _plan_stack(task: _Task) -> _Result:
     def program() -> None:
         program_main(source)
 
-    run = run_stack(item.name, item.config, program, preview=False, upstream=task.upstream)
-    outputs = run.outputs
+    run: StackRun | None = None
+    if task.preview and task.deployed is not None:
+        outputs = task.deployed  # deployed already: its outputs are known, no up run needed
+    else:
+        run = run_stack(item.name, item.config, program, preview=False, upstream=task.upstream)
+        outputs = run.outputs
     if task.preview:
         # what `pulumi preview` shows once the stacks before it are deployed
         upstream = {**task.upstream, item.name: outputs}
         run = run_stack(
             item.name, item.config, program, preview=True, upstream=upstream, validate=False
         )
+    assert run is not None
     document = to_preview_json(item, run, task.environment)
     write_plan_file(task.out_dir / f"{item.name}.json", document)
     return _Result(item.name, document, outputs)
@@ -259,11 +265,14 @@ def run_environment(
     project_dir: Path = PROJECT_DIR,
     jobs: int | None = None,
     policies: bool = False,
+    deployed: dict[str, dict[str, Any]] | None = None,
 ) -> EnvironmentRun:
     """Plan every stack of `environment`, wave by wave (meridian_ops/waves.py): a wave of one
     stack in this process, a wave of several in up to `jobs` forked worker processes (default:
     the processors available). With `policies`, the policy pack evaluates every plan, in the
-    worker that planned it or here while the workers run. Results do not depend on `jobs`."""
+    worker that planned it or here while the workers run. Results do not depend on `jobs`.
+    With `preview`, `deployed` (stack -> outputs, e.g. from an earlier up-mode plan) stands for
+    the deployed stacks, so no stack is planned in up mode first."""
     started = time.perf_counter()
     planned = stacks_of(environment, project_dir)
     MotoValidator.reset()
@@ -271,7 +280,7 @@ def run_environment(
     jobs = max(1, jobs if jobs is not None else default_jobs())
     by_name = {p.name: p for p in planned}
     out_dir.mkdir(parents=True, exist_ok=True)
-    deployed: dict[str, dict[str, Any]] = {}
+    outputs_of: dict[str, dict[str, Any]] = {}  # stack -> outputs once deployed
     results: dict[str, _Result] = {}
     unevaluated: list[str] = []  # planned in this process, policies not yet evaluated
     pool: Any = None
@@ -293,11 +302,12 @@ def run_environment(
                 _Task(
                     by_name[name],
                     environment,
-                    dict(deployed),
+                    dict(outputs_of),
                     preview,
                     project_dir,
                     out_dir,
                     policies,
+                    (deployed or {}).get(name) if preview else None,
                 )
                 for name in wave.stacks
             ]
@@ -316,7 +326,7 @@ def run_environment(
                 unevaluated += [task.item.name for task in tasks]
             for result in done:
                 assert result.outputs is not None
-                deployed[result.name] = result.outputs
+                outputs_of[result.name] = result.outputs
                 results[result.name] = result
         evaluate_here()
     finally:
@@ -430,6 +440,13 @@ def _parser(project_dir: Path) -> argparse.ArgumentParser:
         help=f"worker processes for the stacks of a wave (default: the processors, here "
         f"{default_jobs()}); 1 plans everything in this process; results do not depend on it",
     )
+    parser.add_argument(
+        "--deployed",
+        type=Path,
+        metavar="DIR",
+        help="with --preview: the stacks count as deployed with the outputs in DIR/<stack>.json "
+        "(an earlier plan without --preview), so none is planned in up mode first",
+    )
     parser.add_argument("--no-policies", action="store_true", help="skip the policy pack")
     parser.add_argument(
         "--detail",
@@ -459,6 +476,16 @@ def _command(project_dir: Path, args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2
+    deployed: dict[str, dict[str, Any]] | None = None
+    if args.deployed is not None:
+        if not args.preview:
+            print("error: --deployed goes with --preview", file=sys.stderr)
+            return 2
+        deployed = {}
+        for path in sorted(args.deployed.glob(f"{args.env}-*.json")):
+            document = json.loads(path.read_text())
+            if isinstance(document, dict) and isinstance(document.get("outputs"), dict):
+                deployed[str(document.get("stack", path.stem))] = document["outputs"]
     from meridian_ops.policy_eval import PolicyEvalError
 
     try:
@@ -469,6 +496,7 @@ def _command(project_dir: Path, args: argparse.Namespace) -> int:
             project_dir=project_dir,
             jobs=args.jobs,
             policies=not args.no_policies,
+            deployed=deployed,
         )
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

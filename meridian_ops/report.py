@@ -35,12 +35,10 @@ STATEFUL_TYPES: frozenset[str] = frozenset(
         "aws:backup/vault:Vault",
         "aws:ecr/repository:Repository",
         "aws:secretsmanager/secret:Secret",
-        "aws:cloudwatch/logGroup:LogGroup",
         # databases, streams, caches
         "aws:rds/cluster:Cluster",
         "aws:rds/globalCluster:GlobalCluster",
         "aws:rds/instance:Instance",
-        "aws:rds/clusterInstance:ClusterInstance",
         "aws:dynamodb/table:Table",
         "aws:keyspaces/keyspace:Keyspace",
         "aws:keyspaces/table:Table",
@@ -88,31 +86,66 @@ class Layer:
 
 def layers_of(plan: Mapping[str, Any]) -> dict[str, Layer]:
     """Layer name (the top-level component's type name, e.g. Network) -> components and the
-    resources under them, in the order the stack registered them."""
+    resources under them, in build order: a layer comes after the layers its resources depend
+    on (keys, then the log archive, the network, the cluster, ...), ties by name."""
     states = {s["urn"]: s["newState"] for s in plan["steps"]}
     stack_urn = next((u for u, s in states.items() if s["type"] == "pulumi:pulumi:Stack"), "")
     tops: dict[str, str] = {}  # top-level component urn -> layer name
-    resources: Counter[str] = Counter()
-    order: list[str] = []
     for urn, state in states.items():
         if state["parent"] == stack_urn and not state["custom"]:
             tops[urn] = state["type"].rsplit(":", 1)[-1]
-            order.append(tops[urn])
-    for state in states.values():
-        if not is_counted(state):
-            continue
+    layer_of: dict[str, str] = {}
+    for urn, state in states.items():
         top = state
         while top["parent"] and top["parent"] != stack_urn and top["parent"] in states:
             top = states[top["parent"]]
-        layer = tops.get(top["urn"], STACK_LEVEL)
-        if layer == STACK_LEVEL and STACK_LEVEL not in order:
-            order.append(STACK_LEVEL)
-        resources[layer] += 1
+        layer_of[urn] = tops.get(top["urn"], STACK_LEVEL)
+    resources: Counter[str] = Counter(
+        layer_of[urn] for urn, state in states.items() if is_counted(state)
+    )
+    names = set(tops.values()) | {n for n in resources if n == STACK_LEVEL}
+    needs: dict[str, set[str]] = {name: set() for name in names}
+    for urn, state in states.items():
+        if not is_counted(state):
+            continue
+        for dependency in state.get("dependencies") or []:
+            other = layer_of.get(dependency)
+            if other and other != layer_of[urn] and other in needs:
+                needs[layer_of[urn]].add(other)
     components = Counter(tops.values())
     return {
         name: Layer(name, components.get(name, 0), resources.get(name, 0))
-        for name in dict.fromkeys(order)
+        for name in _build_order(needs)
     }
+
+
+def _build_order(needs: Mapping[str, set[str]]) -> list[str]:
+    """Layers in dependency order: of the layers whose needs are met, the one more layers build
+    on (transitively) first, ties by name. Layers can need each other (a key grants a role of a
+    later layer): then the one with the fewest unmet needs goes first. The stack level last."""
+    names = sorted(n for n in needs if n != STACK_LEVEL)
+    dependents: dict[str, set[str]] = {n: set() for n in names}
+    for name in names:
+        stack, seen = [name], set()
+        while stack:  # everything that needs `name`, directly or not
+            current = stack.pop()
+            for other in names:
+                if current in needs[other] and other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        dependents[name] = seen - {name}
+    order: list[str] = []
+    done = {STACK_LEVEL}
+    pending = list(names)
+    while pending:
+        unmet = {n: len(needs[n] - done) for n in pending}
+        fewest = min(unmet.values())
+        candidates = [n for n in pending if unmet[n] == fewest]
+        best = min(candidates, key=lambda n: (-len(dependents[n]), n))
+        order.append(best)
+        done.add(best)
+        pending.remove(best)
+    return order + ([STACK_LEVEL] if STACK_LEVEL in needs else [])
 
 
 @dataclass

@@ -36,19 +36,26 @@ CLOUDFLARE_PROVIDER_MAJOR = 6
 A new major renames resources and upgrades state in ways that replace rulesets, pools and load
 balancers: moving to it is a reviewed migration, never a side effect of `pip install`."""
 
-REPLACEMENT_SENSITIVE_TYPES: tuple[str, ...] = (
-    "cloudflare:index/loadBalancer:LoadBalancer",
-    "cloudflare:index/loadBalancerPool:LoadBalancerPool",
-    "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor",
-    "cloudflare:index/ruleset:Ruleset",
-    "cloudflare:index/dnsRecord:DnsRecord",
-    "cloudflare:index/zoneSetting:ZoneSetting",
-    "aws:cloudfront/distribution:Distribution",
-    "aws:wafv2/webAcl:WebAcl",
-    "aws:route53/zone:Zone",
-    "aws:route53/record:Record",
-    "aws:acm/certificate:Certificate",
-)
+REPLACEMENT_SENSITIVE: dict[str, tuple[str, ...]] = {
+    # type -> its create-only inputs: a change to one is applied by delete + create
+    # (pulumi-cloudflare 6: RequiresReplace; pulumi-aws 7: ForceNew)
+    "cloudflare:index/ruleset:Ruleset": ("zoneId", "accountId", "kind", "phase"),
+    "cloudflare:index/zoneSetting:ZoneSetting": ("zoneId", "settingId"),
+    "cloudflare:index/loadBalancer:LoadBalancer": ("zoneId",),
+    "cloudflare:index/loadBalancerPool:LoadBalancerPool": ("accountId",),
+    "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor": ("accountId",),
+    "cloudflare:index/dnsRecord:DnsRecord": ("zoneId",),
+    "aws:cloudfront/distribution:Distribution": (),
+    "aws:wafv2/webAcl:WebAcl": ("name", "scope"),
+    "aws:route53/zone:Zone": ("name",),
+    "aws:route53/record:Record": ("zoneId", "name", "type", "setIdentifier"),
+    "aws:acm/certificate:Certificate": (
+        "domainName",
+        "subjectAlternativeNames",
+        "keyAlgorithm",
+        "validationMethod",
+    ),
+}
 """Edge resources whose replacement is an outage (traffic unprotected, unrouted or unresolvable
 between delete and create): a plan that replaces one must show it as a warning."""
 
@@ -179,7 +186,7 @@ def build_edge(
         {
             "providerVersions": provider_versions,
             "cloudflareProviderMajor": CLOUDFLARE_PROVIDER_MAJOR,
-            "sensitiveTypes": list(REPLACEMENT_SENSITIVE_TYPES),
+            "sensitiveTypes": {t: list(f) for t, f in REPLACEMENT_SENSITIVE.items()},
         },
     )
     return component

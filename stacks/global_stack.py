@@ -7,12 +7,15 @@ contract the regional and edge stacks read: regions, primary region, VPC CIDRs a
 from __future__ import annotations
 
 import pulumi
+import pulumi_aws as aws
 
 from components.ipam import Ipam, IpamArgs
 from components.naming import Names
+from components.security import AuditTrail, AuditTrailArgs  # BASELINE
 from stacks.cidr_plan import POD_SUPERNET, environment_supernet, pod_cidr
 from stacks.providers import aws_provider
 from stacks.settings import MeridianSettings
+from stacks.streaming_settings import lake_peer
 
 
 def run(settings: MeridianSettings) -> None:
@@ -33,6 +36,28 @@ def run(settings: MeridianSettings) -> None:
         ),
         opts=pulumi.ResourceOptions(provider=provider),
     )
+    # BASELINE (issue 14): the environment's audit trail, once: every region, into an Object Lock
+    # (compliance) archive in the primary region, replicated to its DR peer.
+    caller = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider))
+    logs = settings.manifest.retention.logs
+    audit = AuditTrail(
+        "audit",
+        AuditTrailArgs(
+            names=Names(env),
+            home_region=primary,
+            account_id=caller.account_id,
+            partition=caller.arn.split(":")[1],
+            lake_bucket_prefixes=[f"{Names(env, r).physical('lake')}-" for r in settings.regions],
+            hot_days=logs.hot_days,
+            warm_days=logs.warm_days,
+            cold_days=logs.cold_days,
+            replica_region=lake_peer(
+                settings.manifest.regions, settings.manifest.replication, primary
+            ),
+            deletion_window_days=settings.manifest.keys.deletion_window_days,
+        ),
+        opts=pulumi.ResourceOptions(provider=provider),
+    )
     pulumi.export("environment", env)
     pulumi.export("primaryRegion", primary)
     pulumi.export("regions", list(settings.manifest.regions))
@@ -42,3 +67,5 @@ def run(settings: MeridianSettings) -> None:
     pulumi.export("podCidrs", pod_cidrs)
     pulumi.export("podIpamPoolIds", ipam.pod_pool_ids)
     pulumi.export("tags", settings.tags())
+    pulumi.export("auditTrailArn", audit.trail.arn)  # BASELINE
+    pulumi.export("auditBucketArn", audit.archive.bucket_arn)

@@ -7,6 +7,7 @@ import pulumi_aws as aws
 
 from components.data.aurora import AuroraArgs, AuroraGlobalPostgres  # DATA
 from components.data.backup import BackupVault, BackupVaultArgs, vault_arn, vault_name  # DATA
+from components.data.cache import ID_MAX as CACHE_ID_MAX  # BASELINE: cache node ids
 from components.data.cache import Cache, CacheArgs  # DATA
 from components.data.dynamodb import GlobalTables, GlobalTablesArgs  # DATA
 from components.data.k8ssandra import K8ssandra, K8ssandraArgs  # DATA
@@ -26,6 +27,13 @@ from components.observability.agents import (
     TelemetryAgentsArgs,
     cloudwatch_retention_days,
 )
+from components.observability.alarms import (  # BASELINE
+    PlatformAlarms,
+    PlatformAlarmsArgs,
+    cache_node_ids,
+)
+from components.observability.prometheus import ManagedPrometheus, ManagedPrometheusArgs
+from components.security import AlertTopics, AlertTopicsArgs, ThreatDetection, ThreatDetectionArgs
 from components.streaming import KafkaCluster, KafkaClusterArgs, TopicSpec
 from components.tenancy import Tenancy, TenancyArgs
 from components.tenancy.services import aws_services_reached
@@ -130,6 +138,11 @@ def run(settings: MeridianSettings) -> None:
             hot_days=logs.hot_days,
             warm_days=logs.warm_days,
             cold_days=logs.cold_days,
+            # BASELINE: audit and flow-log data replicated to the region's DR peer
+            replica_region=lake_peer(
+                settings.manifest.regions, settings.manifest.replication, region
+            ),
+            key_deletion_window_days=plan.settings.keys.deletion_window_days,
         ),
         opts=in_region,
     )
@@ -159,6 +172,45 @@ def run(settings: MeridianSettings) -> None:
         http_put_response_hop_limit=2,
         http_endpoint="enabled",
         instance_metadata_tags="disabled",
+        opts=in_region,
+    )
+
+    # --- Security and observability baseline (issue 14, BASELINE) -------------------------------
+    alerts = AlertTopics(  # encrypted topics: findings, and alerts by severity P1..P4
+        "alerts",
+        AlertTopicsArgs(
+            names=names,
+            region=region,
+            account_id=account_id,
+            partition=partition,
+            deletion_window_days=plan.settings.keys.deletion_window_days,
+        ),
+        opts=in_region,
+    )
+    ThreatDetection(  # GuardDuty, Security Hub, Config, Access Analyzer, findings routing
+        "detection",
+        ThreatDetectionArgs(
+            names=names,
+            region=region,
+            account_id=account_id,
+            archive_bucket=archive.bucket.bucket,
+            archive_key_arn=keys.arn(KeyClass.LOGS),
+            findings_topic_arn=alerts.findings.arn,
+            primary=region == settings.primary_region,
+            partition=partition,
+        ),
+        opts=in_region,
+    )
+    prometheus = ManagedPrometheus(  # the SLO burn-rate rules, Alertmanager by severity
+        "prometheus",
+        ManagedPrometheusArgs(
+            names=names,
+            region=region,
+            key_arn=alerts.key.arn,
+            logs_key_arn=keys.arn(KeyClass.LOGS),
+            log_retention_days=cloudwatch_retention_days(logs.hot_days),
+            topic_arns=alerts.arns,
+        ),
         opts=in_region,
     )
 
@@ -270,6 +322,7 @@ def run(settings: MeridianSettings) -> None:
             fluent_bit=HELM_CHARTS["aws-for-fluent-bit"],
             collector=HELM_CHARTS["opentelemetry-collector"],
             after=[*addons.ready, *mesh.ready],  # DNS and storage; Istio's CRDs and webhooks
+            prometheus=prometheus,  # BASELINE: SigV4 remote write to the region's workspace
         ),
         opts=in_region,
     )
@@ -524,6 +577,31 @@ def run(settings: MeridianSettings) -> None:
     )
     export_data_outputs(aurora, cache, tables, dr_summary(region, stores, data))
 
+    # --- Platform alarms (issue 14, BASELINE): the stores this region runs -> alert topics -----
+    PlatformAlarms(
+        "alarms",
+        PlatformAlarmsArgs(
+            names=names,
+            topic_arns=alerts.arns,
+            kafka_cluster_names=[kafka.cluster.cluster_name],
+            aurora_cluster_ids=[aurora.cluster.cluster_identifier] if aurora else [],
+            aurora_secondary_cluster_ids=(
+                [aurora.cluster.cluster_identifier]
+                if aurora and aurora_role == "secondary" and stores.aurora_global
+                else []
+            ),
+            keyspaces=[cassandra.keyspace.name] if cassandra and cassandra.keyspace else [],
+            dynamodb_tables=[tables.table_name(t) for t in table_specs],
+            cache_node_ids=cache_node_ids(
+                names.physical("cache", max_length=CACHE_ID_MAX),
+                cache_size.shards,
+                cache_size.replicas_per_shard,
+            ),
+            nat_gateway_ids=network.nat_gateway_ids,
+        ),
+        opts=in_region,
+    )
+
     pulumi.export("region", region)
     pulumi.export("accountId", account_id)
     pulumi.export("availabilityZones", azs)
@@ -549,6 +627,10 @@ def run(settings: MeridianSettings) -> None:
     pulumi.export("podIpCapacity", pod_ip_capacity(network.pod_subnet_cidrs))
     pulumi.export("clusterAddons", sorted([*cluster.addons, *addons.addons]))
     pulumi.export("telemetryLogGroups", telemetry.log_group_names)
+    # BASELINE: the edge stack's Grafana reads every region's workspace
+    pulumi.export("prometheusWorkspaceArn", prometheus.arn)
+    pulumi.export("prometheusEndpoint", prometheus.endpoint)
+    pulumi.export("alertTopicArns", alerts.arns)
     # STREAMING: what the paired regions' stacks read (stacks/streaming_links.py)
     pulumi.export("kafkaClusterArn", kafka.arn)
     pulumi.export("kafkaBootstrapBrokersIam", kafka.bootstrap_brokers_iam)

@@ -63,6 +63,10 @@ def source_key() -> str:
     return digest.hexdigest()[:16]
 
 
+SESSION_KEY = source_key()
+"""The sources this test process imported (a plan made later from edited sources differs)."""
+
+
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +87,8 @@ def _prune(keep: Path) -> None:
 def plan_directory(environment: str, preview: bool = False) -> Path:
     """The directory holding `make plan ENV=<environment> [PREVIEW=1]`'s output for the current
     sources: every plan file, the summary (<env>.json), the architecture page and SVG."""
+    # A preview takes the up-mode plan as the deployed stacks (--deployed): half the work.
+    deployed = plan_directory(environment) if preview else None
     key_dir = CACHE / source_key()
     directory = key_dir / f"{environment}-{'preview' if preview else 'up'}"
     with _locked(key_dir.with_suffix(f".{directory.name}.lock")):
@@ -91,7 +97,9 @@ def plan_directory(environment: str, preview: bool = False) -> Path:
             scratch = directory.with_name(directory.name + f".tmp{os.getpid()}")
             shutil.rmtree(scratch, ignore_errors=True)
             command = [sys.executable, "-m", "meridian_ops.plan", "--env", environment]
-            command += ["--out", str(scratch), "--quiet"] + (["--preview"] if preview else [])
+            command += ["--out", str(scratch), "--quiet"]
+            if deployed is not None:
+                command += ["--preview", "--deployed", str(deployed)]
             result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
             # 1: mandatory policy violations; the plans are complete (the policy tests say so)
             if result.returncode not in (0, 1) or not (scratch / f"{environment}.json").exists():

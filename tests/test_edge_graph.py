@@ -21,6 +21,9 @@ from components.edge.cloudflare_edge import (
 )
 from components.edge.geography import CLOUDFLARE_REGIONS
 from components.edge.routes import cloudflare_match, rate_limited
+from meridian_ops import staging_policy_config
+from meridian_ops.policy_eval import make_servicer, reconcile_config
+from policies.catalog import all_policies
 from stacks.config_source import PROJECT_DIR, read_stack_file
 from stacks.edge_settings import api_routes
 from tests.plans import PROD_REGIONS, name_of, planned, states
@@ -237,7 +240,12 @@ def test_prod_edge_exports(preview: bool) -> None:
     guard = outputs["edgeReplacementGuard"]
     assert guard["cloudflareProviderMajor"] == 6
     assert guard["providerVersions"]["cloudflare"].startswith("6.")
-    assert "cloudflare:index/loadBalancerPool:LoadBalancerPool" in guard["sensitiveTypes"]
+    assert guard["sensitiveTypes"]["cloudflare:index/ruleset:Ruleset"] == [
+        "zoneId",
+        "accountId",
+        "kind",
+        "phase",
+    ]
     dns = one(edge("prod", preview), "cloudflare:index/dnsRecord:DnsRecord")["inputs"]
     assert dns["name"] == "www.meridian.example.com" and dns["proxied"] is True
     assert dns["content"] == "api.meridian.example.com" and dns["type"] == "CNAME"
@@ -387,10 +395,17 @@ def test_staging_origin_lock_admits_cloudfront() -> None:
         assert any(r.get("prefixListIds") for r in rules), region
 
 
-def test_staging_policy_config_exists_for_the_plan() -> None:
+def test_staging_policy_config_is_prods_and_current() -> None:
+    """`make plan ENV=staging` evaluates the pack with policies/config/staging.json, derived from
+    prod.json (meridian_ops/staging_policy_config.py); it must follow prod.json's changes."""
     path = Path(PROJECT_DIR / "policies" / "config" / "staging.json")
     config = json.loads(path.read_text())
     assert config["tag-environment-matches-config"]["expectedEnvironment"] == "staging"
+    assert staging_policy_config.main(["--check"]) == 0, (
+        "policies/config/staging.json is stale: python -m meridian_ops.staging_policy_config"
+    )
+    info = make_servicer().GetAnalyzerInfo(None, None)
+    assert set(reconcile_config(info, config)) == {p.name for p in all_policies()}
     assert read_stack_file(PROJECT_DIR / "Pulumi.staging-global.yaml")["meridian:regions"] == list(
         STAGING_REGIONS
     )

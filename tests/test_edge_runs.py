@@ -17,7 +17,7 @@ import pytest
 from meridian_ops.engine import StackRun, run_stack
 from meridian_ops.policy_eval import evaluate_plan
 from stacks import edge_stack
-from stacks.config_source import PROJECT_DIR, PulumiConfigSource, read_stack_file
+from stacks.config_source import PROJECT_DIR, StaticConfigSource, read_stack_file
 from stacks.program import main as program_main
 from tests.conftest import ROOT
 from tests.plans import planned, states
@@ -28,10 +28,12 @@ def upstream(env: str) -> dict[str, dict[str, Any]]:
 
 
 def run_edge(env: str, edge: dict[str, Any] | None = None, preview: bool = False) -> StackRun:
+    """The edge stack of `env` with its stack file's `meridian:edge` updated by `edge`."""
     config = read_stack_file(PROJECT_DIR / f"Pulumi.{env}-edge.yaml")
     if edge is not None:
         config = {**config, "meridian:edge": {**config["meridian:edge"], **edge}}
-    source = PulumiConfigSource(PROJECT_DIR)
+    manifest = read_stack_file(PROJECT_DIR / f"Pulumi.{env}-global.yaml")
+    source = StaticConfigSource(config, {env: manifest})
     return run_stack(
         f"{env}-edge",
         config,
@@ -43,30 +45,35 @@ def run_edge(env: str, edge: dict[str, Any] | None = None, preview: bool = False
 
 
 def graph(run: StackRun) -> list[dict[str, Any]]:
-    """What the engine would diff: every registration, in order, with ids and inputs."""
-    return [
-        {
-            "type": s.type,
-            "urn": s.urn,
-            "id": s.id,
-            "inputs": s.inputs,
-            "parent": s.parent,
-            "provider": s.provider,
-            "dependencies": sorted(s.dependencies),
-        }
-        for s in run.steps
-    ]
+    """What the engine would diff: every resource with its id, inputs, parent, provider and
+    dependencies, by URN (registration order is the SDK's async scheduling, not the graph)."""
+    return sorted(
+        (
+            {
+                "type": s.type,
+                "urn": s.urn,
+                "id": s.id,
+                "inputs": s.inputs,
+                "parent": s.parent,
+                "provider": s.provider,
+                "dependencies": sorted(s.dependencies),
+            }
+            for s in run.steps
+        ),
+        key=lambda entry: entry["urn"],
+    )
 
 
 _SUBPROCESS = """
 import json, sys
-sys.path.insert(0, {root!r})
+sys.path.insert(0, ROOT)
 from tests.test_edge_runs import graph, run_stack
-from stacks.config_source import PROJECT_DIR, PulumiConfigSource, read_stack_file
+from stacks.config_source import PROJECT_DIR, StaticConfigSource, read_stack_file
 from stacks.program import main as program_main
 upstream = json.loads(sys.stdin.read())
 config = read_stack_file(PROJECT_DIR / "Pulumi.prod-edge.yaml")
-source = PulumiConfigSource(PROJECT_DIR)
+manifest = read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml")
+source = StaticConfigSource(config, {"prod": manifest})
 run = run_stack("prod-edge", config, lambda: program_main(source), preview=False,
                 upstream=upstream, validate=False)
 print(json.dumps(graph(run)))
@@ -80,7 +87,7 @@ def test_same_inputs_give_the_same_graph() -> None:
     assert graph(run_edge("prod")) == first
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     other = subprocess.run(
-        [sys.executable, "-c", _SUBPROCESS.format(root=str(ROOT))],
+        [sys.executable, "-c", f"ROOT = {str(ROOT)!r}\n" + _SUBPROCESS],
         input=json.dumps(upstream("prod")),
         capture_output=True,
         text=True,
@@ -184,11 +191,11 @@ def test_policies_catch_a_weakened_edge() -> None:
     """The pack sees what the edge registers: drop OWASP and HSTS, and it objects."""
     plan = copy.deepcopy(planned("prod")["prod-edge"])
     for step in plan["steps"]:
-        inputs = step["newState"]["inputs"]
-        if inputs.get("phase") == "http_request_firewall_managed":
-            inputs["rules"] = inputs["rules"][:1]
-        if inputs.get("settingId") == "security_header":
-            inputs["value"]["strict_transport_security"]["enabled"] = False
+        for props in (step["newState"]["inputs"], step["newState"]["outputs"]):
+            if props.get("phase") == "http_request_firewall_managed":
+                props["rules"] = props["rules"][:1]
+            if props.get("settingId") == "security_header":
+                props["value"]["strict_transport_security"]["enabled"] = False
     policies = {v.policy for v in evaluate_plan(plan) if v.level == "mandatory"}
     assert {"cloudflare-waf-managed-rulesets", "cloudflare-zone-hsts"} <= policies
     assert states(plan, "cloudflare:index/ruleset:Ruleset")

@@ -402,3 +402,21 @@ def test_add_ons_wait_for_the_system_pool() -> None:
         a for a in states(plan, "aws:eks/addon:Addon") if a["inputs"]["addonName"] == "coredns"
     ]
     assert addons and all(group["urn"] in a["dependencies"] for a in addons)
+
+
+@pytest.mark.parametrize("preview", MODES, ids=MODE_IDS)
+def test_karpenter_namespace_is_default_deny(preview: bool) -> None:
+    resources = node_resources(regional("sa-east-1", preview))
+    namespace = the(resources, "kubernetes:core/v1:Namespace")["inputs"]["metadata"]
+    assert namespace["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    policies = {
+        r["inputs"]["metadata"]["name"]: r["inputs"]["spec"]
+        for r in of_type(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    }
+    deny = policies["default-deny"]
+    assert deny["podSelector"] == {} and sorted(deny["policyTypes"]) == ["Egress", "Ingress"]
+    assert "ingress" not in deny and "egress" not in deny
+    allow = policies["karpenter-controller"]
+    egress_ports = sorted(p["port"] for rule in allow["egress"] for p in rule["ports"])
+    assert egress_ports == [53, 53, 443]
+    assert sorted(p["port"] for p in allow["ingress"][0]["ports"]) == [8080, 8081]

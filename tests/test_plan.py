@@ -134,7 +134,8 @@ def test_make_plan_cli_writes_files_and_a_diagram(tmp_path: Path) -> None:
 def test_every_flag_is_in_the_help() -> None:
     """The README lists these; a new flag must be added there too."""
     text = plan_module._parser(ROOT).format_help()
-    for flag in ("--env", "--out", "--preview", "--jobs", "--no-policies", "--detail", "--quiet"):
+    flags = ("--env", "--out", "--preview", "--deployed", "--jobs", "--no-policies", "--detail")
+    for flag in (*flags, "--quiet"):
         assert flag in text
     flags = {a.option_strings[-1] for a in plan_module._parser(ROOT)._actions}
     assert flags == {
@@ -142,6 +143,7 @@ def test_every_flag_is_in_the_help() -> None:
         "--env",
         "--out",
         "--preview",
+        "--deployed",
         "--jobs",
         "--no-policies",
         "--detail",
@@ -234,3 +236,31 @@ def test_policy_line_and_check_policies_count_the_same_resources(tmp_path: Path)
     total = summary("dev")["policyPack"]
     assert total["resources"] == sum(s["resources"] for s in stacks.values())
     assert total["policies"] == plan_module.enabled_policies("dev") > 0
+
+
+def test_a_preview_against_deployed_outputs_equals_the_full_preview(tmp_path: Path) -> None:
+    """--deployed takes the stacks' outputs from an up-mode plan instead of planning each stack
+    in up mode first; the preview is the same."""
+    from tests.plans import plan_directory
+
+    code = plan_module.main(
+        [
+            "--env",
+            "dev",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+            "--no-policies",
+            "--preview",
+            "--deployed",
+            str(plan_directory("dev")),
+        ]
+    )
+    assert code == 0
+    full_plans = plan_module.plan_environment("dev", out_dir=tmp_path / "full", preview=True)
+    for name, full in full_plans.items():
+        quick = json.loads((tmp_path / f"{name}.json").read_text())
+        assert {k: v for k, v in quick.items() if k != "duration"} == {
+            k: v for k, v in full.items() if k != "duration"
+        }
+    assert plan_module.main(["--env", "dev", "--deployed", str(tmp_path)]) == 2

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from components.keyring import KeyClass
+from components.keyring import KEY_USE_ACTIONS, SERVICE_SCOPES, KeyClass
 from components.mesh.service_mesh import GATEWAY_PRINCIPAL, INGRESS_NAMESPACE
 from components.tenancy.grants import SECRETS_READ_ACTIONS
 from components.tenancy.services import BY_NAME, GATEWAY, SERVICES, callees
@@ -23,7 +23,7 @@ from components.tenancy.traffic import (
     TrafficRule,
 )
 from stacks.versions import KUBERNETES_VERSION
-from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states
+from tests.plans import PROD_REGIONS, name_of, planned, states
 
 MODES = [False, True]
 MODE_IDS = ["up", "preview"]
@@ -172,14 +172,12 @@ def test_payment_is_isolated(region: str, preview: bool) -> None:
 @pytest.mark.parametrize("region", PROD_REGIONS)
 def test_workload_identities_have_only_the_tables_grants(region: str) -> None:
     plan = _plan(region)
-    urns = by_urn(plan)
     roles = {name_of(s): s for s in states(plan, "aws:iam/role:Role")}
     policies = [
         s
         for s in states(plan, "aws:iam/rolePolicy:RolePolicy")
         if name_of(s).startswith("tenants-")
     ]
-    grants = [s for s in states(plan, "aws:kms/grant:Grant") if name_of(s).startswith("tenants-")]
     associations = {
         s["inputs"]["namespace"]: s["inputs"]
         for s in states(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
@@ -190,20 +188,19 @@ def test_workload_identities_have_only_the_tables_grants(region: str) -> None:
         association = associations[service.namespace]
         assert association["serviceAccount"] == service.service_account
         assert association["roleArn"] == role["outputs"]["arn"]
-        (policy,) = [p for p in policies if name_of(p) == f"tenants-{service.name}-secrets-read"]
-        (statement,) = json.loads(policy["inputs"]["policy"])["Statement"]
-        assert statement["Action"] == list(SECRETS_READ_ACTIONS)
-        assert statement["Resource"].endswith(f":secret:meridian/prod/{region}/{service.name}/*"), (
-            statement
-        )
-        mine = [g for g in grants if name_of(g).startswith(f"tenants-{service.name}-")]
-        assert sorted(name_of(g) for g in mine) == sorted(
-            f"tenants-{service.name}-{k.value}-key" for k in service.keys
-        )
-        for grant in mine:
-            assert grant["inputs"]["granteePrincipal"] == role["outputs"]["arn"]
-            key = urns[grant["parent"]]
-            assert key["type"] == "meridian:security:KeyRing"
+        (policy,) = [p for p in policies if name_of(p) == f"tenants-{service.name}-tenant-access"]
+        secrets, keys = json.loads(policy["inputs"]["policy"])["Statement"]
+        assert secrets["Action"] == list(SECRETS_READ_ACTIONS)
+        assert secrets["Resource"].endswith(f":secret:meridian/prod/{region}/{service.name}/*")
+        key_arns = plan["outputs"]["keyArns"]
+        assert keys["Resource"] == [key_arns[k.value] for k in service.keys]
+        assert keys["Action"] == list(KEY_USE_ACTIONS)
+        assert keys["Condition"]["StringEquals"]["kms:ViaService"] == [
+            f"{s}.{region}.amazonaws.com"
+            for s in sorted({s for k in service.keys for s in SERVICE_SCOPES[k]})
+        ]
+    # No KMS grants: a grant would let the pod use the key directly, not only via its services.
+    assert not [g for g in states(plan, "aws:kms/grant:Grant") if name_of(g).startswith("tenants-")]
     # Grants the data layers add (stacks/data_layer.py: Aurora, caches, tables, keyspaces) go
     # through their grant helpers: named resources, named actions, never a wildcard.
     for policy in policies:

@@ -23,7 +23,7 @@ from meridian_ops.waves import (
     waves_for,
 )
 from stacks.identity import Role
-from tests.plans import PROD_REGIONS, planned
+from tests.plans import PROD_REGIONS, SESSION_KEY, planned, source_key
 
 
 def _stacks(env: str, regions: list[str]) -> list[PlannedStack]:
@@ -95,6 +95,8 @@ def test_a_region_planned_in_a_worker_equals_it_planned_here(tmp_path: Path) -> 
     planning one of them again in this process, from the same upstream outputs, gives the same
     document: same steps, same outputs, same reads (results do not depend on --jobs)."""
     plans = planned("prod")
+    if source_key() != SESSION_KEY:
+        pytest.skip("the sources changed after this test process imported them")
     stacks = {s.name: s for s in plan_module.stacks_of("prod")}
     name = f"prod-{PROD_REGIONS[-1]}"
     upstream = {n: plans[n]["outputs"] for n in ("prod-global", f"prod-{PROD_REGIONS[0]}")}

@@ -165,7 +165,7 @@ class AwsEdge(pulumi.ComponentResource):
             key_algorithm="EC_prime256v1",
             options={"certificate_transparency_logging_preference": "ENABLED"},
             tags={"Name": names.display("edge")},
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
+            opts=child,
         )
         validation_records = [
             aws.route53.Record(

@@ -553,6 +553,7 @@ class Karpenter(pulumi.ComponentResource):
             ),
             opts=kube,
         )
+        network_policies = self._network_policies(name, namespace, kube)
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             name="karpenter",
@@ -573,7 +574,13 @@ class Karpenter(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(
                 kube,
                 pulumi.ResourceOptions(
-                    depends_on=[namespace, self.identity, *policies, *args.depends_on]
+                    depends_on=[
+                        namespace,
+                        *network_policies,
+                        self.identity,
+                        *policies,
+                        *args.depends_on,
+                    ]
                 ),
             ),
         )
@@ -612,6 +619,66 @@ class Karpenter(pulumi.ComponentResource):
                 "pools": [p.name for p in args.pools],
             }
         )
+
+    @staticmethod
+    def _network_policies(
+        name: str, namespace: k8s.core.v1.Namespace, opts: pulumi.ResourceOptions
+    ) -> list[k8s.networking.v1.NetworkPolicy]:
+        """Default deny in the controller's namespace, then exactly what it needs: DNS, HTTPS out
+        (the Kubernetes API and the AWS APIs it calls), and its metrics and health ports in."""
+        after_namespace = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(depends_on=[namespace])
+        )
+        deny = k8s.networking.v1.NetworkPolicy(
+            f"{name}-default-deny",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny", namespace=NAMESPACE),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(),
+                policy_types=["Ingress", "Egress"],
+            ),
+            opts=after_namespace,
+        )
+        allow = k8s.networking.v1.NetworkPolicy(
+            f"{name}-allow-controller",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="karpenter-controller", namespace=NAMESPACE),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={"app.kubernetes.io/name": "karpenter"}
+                ),
+                policy_types=["Ingress", "Egress"],
+                ingress=[
+                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                        ports=[
+                            k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=8080),
+                            k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=8081),
+                        ]
+                    )
+                ],
+                egress=[
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(
+                                namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                                    match_labels={"kubernetes.io/metadata.name": "kube-system"}
+                                ),
+                                pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                                    match_labels={"k8s-app": "kube-dns"}
+                                ),
+                            )
+                        ],
+                        ports=[
+                            k8s.networking.v1.NetworkPolicyPortArgs(protocol="UDP", port=53),
+                            k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=53),
+                        ],
+                    ),
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=443)]
+                    ),
+                ],
+            ),
+            opts=after_namespace,
+        )
+        return [deny, allow]
 
     @staticmethod
     def _node_class_spec(args: KarpenterArgs, pool: KarpenterPool) -> dict[str, Any]:

@@ -62,10 +62,13 @@ class LakeReplicaArgs:
     replication_time_control: bool = True
     key_deletion_window_days: int = 30
     protect: bool = True
+    purpose: str = "lake"
+    """What is replicated: the word in the replica buckets', key alias's and role's names (the log
+    archive reuses this component with `logs`, BASELINE)."""
 
 
-def replica_bucket_name(names: Names, zone: str, account_id: str) -> str:
-    return names.physical("lake", zone, "replica", account_id)
+def replica_bucket_name(names: Names, zone: str, account_id: str, purpose: str = "lake") -> str:
+    return names.physical(purpose, zone, "replica", account_id)
 
 
 class LakeReplica(pulumi.ComponentResource):
@@ -91,7 +94,7 @@ class LakeReplica(pulumi.ComponentResource):
         self.key = aws.kms.Key(
             f"{name}-key",
             description=f"Meridian {names.environment}: replicas of the {args.source_region} "
-            f"lake in {there} (usable via s3)",
+            f"{args.purpose} in {there} (usable via s3)",
             key_usage="ENCRYPT_DECRYPT",
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             enable_key_rotation=True,
@@ -99,12 +102,13 @@ class LakeReplica(pulumi.ComponentResource):
             deletion_window_in_days=args.key_deletion_window_days,
             policy=json.dumps(key_policy(ring, KeyClass.STORAGE)),
             region=there,
-            tags={"Name": names.display("kms", "lake-replica", dst)},
+            tags={"Name": names.display("kms", f"{args.purpose}-replica", dst)},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         aws.kms.Alias(
             f"{name}-key-alias",
-            name=f"alias/meridian/{names.environment}/{args.source_region}/lake-replica-{dst}",
+            name=f"alias/meridian/{names.environment}/{args.source_region}/"
+            f"{args.purpose}-replica-{dst}",
             target_key_id=self.key.key_id,
             region=there,
             opts=child,
@@ -112,7 +116,7 @@ class LakeReplica(pulumi.ComponentResource):
         self.buckets = {}
         versioned: list[pulumi.Resource] = []
         for zone in args.sources:
-            bucket_name = replica_bucket_name(names, zone, args.account_id)
+            bucket_name = replica_bucket_name(names, zone, args.account_id, args.purpose)
             lock = args.object_lock.get(zone)
             bucket = aws.s3.Bucket(
                 f"{name}-{zone}",
@@ -195,8 +199,8 @@ class LakeReplica(pulumi.ComponentResource):
 
         role = aws.iam.Role(
             f"{name}-role",
-            name=names.physical("lake-crr", src, "to", dst, max_length=64),
-            description=f"S3 replication of the lake {args.source_region} -> {there}",
+            name=names.physical(f"{args.purpose}-crr", src, "to", dst, max_length=64),
+            description=f"S3 replication of the {args.purpose} {args.source_region} -> {there}",
             assume_role_policy=policy_document(
                 [
                     {

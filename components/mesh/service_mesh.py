@@ -400,9 +400,7 @@ class ServiceMesh(pulumi.ComponentResource):
             f"{NLB}-scheme": "internet-facing",
             f"{NLB}-security-groups": self.ingress_security_group.id,
             f"{NLB}-manage-backend-security-group-rules": "true",
-            f"{NLB}-subnets": pulumi.Output.from_input(args.public_subnet_ids).apply(
-                lambda ids: ",".join(ids)
-            ),
+            f"{NLB}-subnets": pulumi.Output.from_input(args.public_subnet_ids).apply(_comma_joined),
             f"{NLB}-healthcheck-port": str(GATEWAY_STATUS_PORT),
             f"{NLB}-healthcheck-protocol": "http",
             f"{NLB}-healthcheck-path": "/healthz/ready",
@@ -665,6 +663,8 @@ def aws_service_entries(services: Sequence[str], region: str) -> dict[str, dict[
 
 
 def _comma_joined(values: Sequence[str]) -> str:
+    if not all(isinstance(v, str) and v for v in values):
+        raise ValueError(f"the ingress NLB needs its public subnet ids; got {list(values)!r}")
     return ",".join(values)
 
 

@@ -6,8 +6,10 @@
   streams in and put events to that group.
 - An OpenTelemetry Collector (the `opentelemetry-collector` chart, contrib distribution), a
   Deployment: OTLP in (gRPC 4317, HTTP 4318), traces to AWS X-Ray, metrics as CloudWatch embedded
-  metric format to a second encrypted group. Its role: X-Ray writes (X-Ray has no resource-level
-  permissions for them) and that group only.
+  metric format to a second encrypted group and, when the region has an Amazon Managed Service
+  for Prometheus workspace (`prometheus`, BASELINE), by Prometheus remote write signed with SigV4
+  (the `sigv4auth` extension). Its role: X-Ray writes (X-Ray has no resource-level permissions
+  for them), that group only, and `aps:RemoteWrite` on that one workspace.
 
 Both charts are pinned in `stacks/versions.py`. Fluent Bit is a node agent like aws-node and
 kube-proxy: it reads the nodes' /var/log through hostPath, which no Pod Security level short of
@@ -67,6 +69,14 @@ LOG_WRITE_ACTIONS: tuple[str, ...] = (
 )
 
 
+class PrometheusTarget(Protocol):
+    """Where the collector remote-writes metrics (ManagedPrometheus, prometheus.py)."""
+
+    @property
+    def remote_write_url(self) -> pulumi.Output[str]: ...
+    def grant_remote_write(self, identity: WorkloadIdentity, what: str) -> aws.iam.RolePolicy: ...
+
+
 class Chart(Protocol):
     """A pinned chart (stacks.versions.HelmChart)."""
 
@@ -89,6 +99,11 @@ def grant_log_group_writes(
     )
 
 
+def aps_host(region: str) -> str:
+    """Amazon Managed Service for Prometheus' endpoint in `region` (remote write, query)."""
+    return f"aps-workspaces.{region}.amazonaws.com"
+
+
 def cloudwatch_retention_days(days: int) -> int:
     """The shortest CloudWatch Logs retention period that keeps `days` days."""
     longer = [d for d in sorted(LOG_RETENTION_DAYS) if d >= days]
@@ -109,6 +124,8 @@ class TelemetryAgentsArgs:
     after: Sequence[pulumi.Resource] = ()
     """What must run first (the cluster add-ons: DNS, storage)."""
     collector_replicas: int = 2
+    prometheus: PrometheusTarget | None = None
+    """The region's managed Prometheus workspace: metrics are remote-written there too."""
 
     def __post_init__(self) -> None:
         if self.retention_days not in LOG_RETENTION_DAYS:
@@ -209,12 +226,17 @@ class TelemetryAgents(pulumi.ComponentResource):
             "traces", [statement(XRAY_WRITE_ACTIONS, "*", sid="XRayWrites")]
         )
         collector_metrics = grant_log_group_writes(collector, "metrics", groups["metrics"].arn)
+        grants: list[pulumi.Resource] = [collector, collector_traces, collector_metrics]
+        remote_write: pulumi.Output[str] | None = None
+        if args.prometheus is not None:  # BASELINE: SigV4 remote write to this region's AMP
+            grants.append(args.prometheus.grant_remote_write(collector, "remote-write"))
+            remote_write = args.prometheus.remote_write_url
         self._release(
             "otel-collector",
             args.collector,
             OBSERVABILITY_NAMESPACE,
-            self._collector_values(groups["metrics"].name),
-            [collector, collector_traces, collector_metrics],
+            self._collector_values(groups["metrics"].name, remote_write),
+            grants,
         )
         self.register_outputs(
             {
@@ -328,7 +350,11 @@ class TelemetryAgents(pulumi.ComponentResource):
             kind="ServiceEntry",
             metadata={"name": "aws-telemetry-endpoints", "namespace": ns},
             spec={
-                "hosts": [f"xray.{region}.amazonaws.com", f"logs.{region}.amazonaws.com"],
+                "hosts": [
+                    f"xray.{region}.amazonaws.com",
+                    f"logs.{region}.amazonaws.com",
+                    *([aps_host(region)] if self._args.prometheus is not None else []),
+                ],
                 "exportTo": ["."],
                 "location": "MESH_EXTERNAL",
                 "ports": [{"number": 443, "name": "tls", "protocol": "TLS"}],
@@ -337,8 +363,21 @@ class TelemetryAgents(pulumi.ComponentResource):
             opts=after_mesh,
         )
 
-    def _collector_values(self, metrics_group: pulumi.Input[str]) -> dict[str, Any]:
+    def _collector_values(
+        self, metrics_group: pulumi.Input[str], remote_write: pulumi.Input[str] | None
+    ) -> dict[str, Any]:
         region = self._args.region
+        metric_exporters = ["awsemf"]
+        extensions: dict[str, Any] = {}
+        exporters: dict[str, Any] = {}
+        if remote_write is not None:
+            metric_exporters.append("prometheusremotewrite")
+            extensions["sigv4auth"] = {"region": region, "service": "aps"}
+            exporters["prometheusremotewrite"] = {
+                "endpoint": remote_write,
+                "auth": {"authenticator": "sigv4auth"},
+                "resource_to_telemetry_conversion": {"enabled": True},
+            }
         return {
             "mode": "deployment",
             "replicaCount": self._args.collector_replicas,
@@ -367,7 +406,10 @@ class TelemetryAgents(pulumi.ComponentResource):
                     "memory_limiter": {"check_interval": "5s", "limit_percentage": 80},
                     "batch": {},
                 },
+                # the chart's health_check extension stays (its probes use it)
+                "extensions": extensions,
                 "exporters": {
+                    **exporters,
                     "awsxray": {"region": region},
                     "awsemf": {
                         "region": region,
@@ -379,6 +421,7 @@ class TelemetryAgents(pulumi.ComponentResource):
                 # The chart's default `logs` pipeline (OTLP to the debug exporter) stays: it
                 # writes to stdout, which Fluent Bit ships like every container's output.
                 "service": {
+                    "extensions": ["health_check", *extensions],
                     "pipelines": {
                         "traces": {
                             "receivers": ["otlp"],
@@ -388,9 +431,9 @@ class TelemetryAgents(pulumi.ComponentResource):
                         "metrics": {
                             "receivers": ["otlp"],
                             "processors": ["memory_limiter", "batch"],
-                            "exporters": ["awsemf"],
+                            "exporters": metric_exporters,
                         },
-                    }
+                    },
                 },
             },
         }

@@ -1,15 +1,27 @@
-"""Grant helpers for workload identities: each adds exactly one narrow inline policy.
+"""Grant helpers for workload identities: each builds exactly the narrow statements one need takes.
 
 Example::
 
-    grant_secrets_read(identity, secrets_prefix("aws", "us-east-1", "123456789012", names, "user"))
+    identity.grant("access", [
+        read_secrets_statement(secrets_prefix("aws", "us-east-1", "123456789012", names, "user")),
+        key_use_statement([keys.arn(KeyClass.SECRETS)], [KeyClass.SECRETS], "us-east-1"),
+    ])
+
+Keys are granted through IAM with `kms:ViaService`, not with KMS grants: a pod never calls KMS
+itself, it reads a secret (Secrets Manager decrypts) or an object (S3 decrypts), so the key is
+usable only through the services that store its class of data, the same scope the KeyRing's key
+policies set (`SERVICE_SCOPES`). `KeyRing.grant_use` stays for principals that call KMS directly.
 """
 
 from __future__ import annotations
 
-import pulumi_aws as aws
+from collections.abc import Sequence
+from typing import Any
 
-from components.eks.workload_identity import WorkloadIdentity, statement
+import pulumi
+
+from components.eks.workload_identity import statement
+from components.keyring import KEY_USE_ACTIONS, SERVICE_SCOPES, KeyClass
 from components.naming import Names
 
 SECRETS_READ_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
@@ -28,9 +40,21 @@ def secrets_prefix(partition: str, region: str, account_id: str, names: Names, s
     )
 
 
-def grant_secrets_read(identity: WorkloadIdentity, secret_arn_pattern: str) -> aws.iam.RolePolicy:
+def read_secrets_statement(secret_arn_pattern: str) -> dict[str, Any]:
     """Read (never list, write or rotate) the secrets matching one ARN pattern."""
-    return identity.grant(
-        "secrets-read",
-        [statement(SECRETS_READ_ACTIONS, secret_arn_pattern, sid="ReadOwnSecrets")],
+    return statement(SECRETS_READ_ACTIONS, secret_arn_pattern, sid="ReadOwnSecrets")
+
+
+def key_use_statement(
+    key_arns: Sequence[pulumi.Input[str]], key_classes: Sequence[KeyClass], region: str
+) -> dict[str, Any]:
+    """Use these keys only through the AWS services that store their classes of data."""
+    services = sorted({s for k in key_classes for s in SERVICE_SCOPES[k]})
+    return statement(
+        KEY_USE_ACTIONS,
+        list(key_arns),
+        sid="UseKeysThroughTheirServices",
+        condition={
+            "StringEquals": {"kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in services]}
+        },
     )

@@ -24,7 +24,8 @@ Per service (components/tenancy/services.py):
 - ServiceEntry for its third-party APIs, exported to its own namespace only;
 - ServiceAccount and WorkloadIdentity (Pod Identity role) with exactly the table's grants:
   its own secrets (Secrets Manager path `meridian/<env>/<region>/<service>/`) and the KMS keys
-  listed (KeyRing.grant_use). Grants on data stores come with the layers that create them.
+  listed, usable only through the services that store their data class (components/tenancy/
+  grants.py). Grants on data stores come with the layers that create them (their grant helpers).
 Per traffic rule (components/tenancy/traffic.py): a DestinationRule and a VirtualService.
 """
 
@@ -48,7 +49,7 @@ from components.mesh.service_mesh import (
     istiod_egress,
 )
 from components.naming import Names
-from components.tenancy.grants import grant_secrets_read, secrets_prefix
+from components.tenancy.grants import key_use_statement, read_secrets_statement, secrets_prefix
 from components.tenancy.services import BY_NAME, GATEWAY, SERVICES, DomainService, callees
 from components.tenancy.traffic import (
     TRAFFIC_RULES,
@@ -348,14 +349,19 @@ class Tenancy(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
         )
         self.identities[service.name] = identity
-        grant_secrets_read(
-            identity,
-            secrets_prefix(args.partition, args.region, args.account_id, args.names, service.name),
+        identity.grant(
+            "tenant-access",
+            [
+                read_secrets_statement(
+                    secrets_prefix(
+                        args.partition, args.region, args.account_id, args.names, service.name
+                    )
+                ),
+                key_use_statement(
+                    [args.keys.arn(k) for k in service.keys], service.keys, args.region
+                ),
+            ],
         )
-        for key_class in service.keys:
-            args.keys.grant_use(
-                key_class, identity.role.arn, f"{self._name}-{service.name}-{key_class.value}-key"
-            )
 
     def _traffic(self, rule: TrafficRule) -> None:
         ns = rule.target.namespace

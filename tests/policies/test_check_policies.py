@@ -131,10 +131,21 @@ def compliant_plan() -> dict[str, Any]:
             },
         ),
         step(
+            "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+            "aurora-params",
+            {
+                "family": "aurora-postgresql16",
+                "parameters": [{"name": "rds.force_ssl", "value": "1"}],
+                "tags": dict(TAGS),
+            },
+        ),
+        step(
             "aws:rds/cluster:Cluster",
             "aurora",
             {
                 "engine": "aurora-postgresql",
+                "dbClusterParameterGroupName": "meridian-aurora-params",
+                "iamDatabaseAuthenticationEnabled": True,
                 "storageEncrypted": True,
                 "kmsKeyId": KEY,
                 "deletionProtection": True,

@@ -1,0 +1,244 @@
+"""AuditTrail: the environment's immutable audit trail, once, from the global stack.
+
+- A multi-region CloudTrail trail (`is_multi_region_trail`, global service events, log file
+  validation), management events plus S3 data events on the lakehouse buckets of every region
+  (advanced event selectors on the lake buckets' ARN prefixes, `lake_bucket_prefixes`).
+- Written into a hardened `LogArchive` of its own in the home (primary) region: Object Lock in
+  COMPLIANCE mode for the whole retention (hot/warm/cold tiers from `meridian:retention.logs`),
+  server access logs to a separate bucket, replication to the DR peer, `confidential`.
+- Encrypted with a customer-managed key of the global stack (the regional KeyRings are per
+  region and deploy after this stack): CloudTrail may generate data keys only for this trail
+  (`aws:SourceArn`) and with its encryption context; the account may use the key only through S3
+  (reading the logs, replicating them).
+
+`is_organization_trail` is off: an organization trail must be created from the management (or
+delegated administrator) account, and Meridian runs in one member account per environment. The
+trail is still the organization-style one: every region, global services, validated, encrypted.
+
+Example::
+
+    AuditTrail("audit", AuditTrailArgs(
+        names=Names("prod"), home_region="us-east-1", account_id=account_id,
+        lake_bucket_prefixes=["meridian-prod-use1-lake-"], hot_days=30, warm_days=365,
+        cold_days=2555, replica_region="eu-west-1"), opts=in_primary)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.keyring import KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS
+from components.log_archive import LogArchive, LogArchiveArgs
+from components.naming import Names
+
+TRAIL_PREFIX = "cloudtrail"
+
+
+@dataclass(frozen=True)
+class AuditTrailArgs:
+    names: Names
+    home_region: str
+    account_id: str
+    lake_bucket_prefixes: Sequence[str]
+    """Bucket-name prefixes of the lakehouse buckets whose object events are recorded."""
+    hot_days: int
+    warm_days: int
+    cold_days: int
+    replica_region: str | None = None
+    partition: str = "aws"
+    deletion_window_days: int = 30
+    protect: bool = True
+
+    @property
+    def trail_name(self) -> str:
+        return self.names.physical("audit")
+
+    @property
+    def trail_arn(self) -> str:
+        return (
+            f"arn:{self.partition}:cloudtrail:{self.home_region}:{self.account_id}:"
+            f"trail/{self.trail_name}"
+        )
+
+
+def key_policy(args: AuditTrailArgs) -> dict[str, Any]:
+    root = f"arn:{args.partition}:iam::{args.account_id}:root"
+    context = f"arn:{args.partition}:cloudtrail:*:{args.account_id}:trail/*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "KeyAdministration",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": list(KEY_ADMIN_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudTrailEncryptsThisTrail",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:GenerateDataKey*",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceArn": args.trail_arn},
+                    "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": context},
+                },
+            },
+            {
+                "Sid": "CloudTrailDescribesKey",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:DescribeKey",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceArn": args.trail_arn}},
+            },
+            {
+                "Sid": "AccountReadsThroughS3",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": list(KEY_USE_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": args.account_id,
+                        "kms:ViaService": f"s3.{args.home_region}.amazonaws.com",
+                    }
+                },
+            },
+        ],
+    }
+
+
+def trail_bucket_statements(bucket_arn: str, args: AuditTrailArgs) -> list[dict[str, Any]]:
+    """What CloudTrail needs on the bucket, for this trail only."""
+    only_this_trail = {"aws:SourceArn": args.trail_arn}
+    return [
+        {
+            "Sid": "CloudTrailAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": bucket_arn,
+            "Condition": {"StringEquals": only_this_trail},
+        },
+        {
+            "Sid": "CloudTrailWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/{TRAIL_PREFIX}/AWSLogs/{args.account_id}/*",
+            "Condition": {
+                "StringEquals": {**only_this_trail, "s3:x-amz-acl": "bucket-owner-full-control"}
+            },
+        },
+    ]
+
+
+def event_selectors(
+    args: AuditTrailArgs,
+) -> list[aws.cloudtrail.TrailAdvancedEventSelectorArgsDict]:
+    """Management events, and object-level events of the lakehouse buckets."""
+    return [
+        {
+            "name": "Management events",
+            "field_selectors": [{"field": "eventCategory", "equals": ["Management"]}],
+        },
+        {
+            "name": "Lakehouse object events",
+            "field_selectors": [
+                {"field": "eventCategory", "equals": ["Data"]},
+                {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                {
+                    "field": "resources.ARN",
+                    "starts_withs": [
+                        f"arn:{args.partition}:s3:::{prefix}"
+                        for prefix in sorted(args.lake_bucket_prefixes)
+                    ],
+                },
+            ],
+        },
+    ]
+
+
+class AuditTrail(pulumi.ComponentResource):
+    key: aws.kms.Key
+    archive: LogArchive
+    trail: aws.cloudtrail.Trail
+
+    def __init__(
+        self, name: str, args: AuditTrailArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:security:AuditTrail", name, None, opts)
+        names = args.names
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=f"Meridian {names.environment}: the audit trail (CloudTrail, via s3)",
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=args.deletion_window_days,
+            policy=json.dumps(key_policy(args)),
+            tags={"Name": names.display("kms", "audit")},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=names.kms_alias("audit"),
+            target_key_id=self.key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.archive = LogArchive(
+            f"{name}-archive",
+            LogArchiveArgs(
+                names=names,
+                bucket_name=names.physical("audit", args.account_id),
+                kms_key_arn=self.key.arn,
+                account_id=args.account_id,
+                region=args.home_region,
+                partition=args.partition,
+                hot_days=args.hot_days,
+                warm_days=args.warm_days,
+                cold_days=args.cold_days,
+                protect=args.protect,
+                classification="confidential",
+                object_lock_mode="COMPLIANCE",
+                replica_region=args.replica_region,
+                log_delivery=False,
+                extra_statements=lambda arn: trail_bucket_statements(arn, args),
+                purpose="audit",
+                key_deletion_window_days=args.deletion_window_days,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.trail = aws.cloudtrail.Trail(
+            f"{name}-trail",
+            name=args.trail_name,
+            s3_bucket_name=self.archive.bucket.bucket,
+            s3_key_prefix=TRAIL_PREFIX,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_log_file_validation=True,
+            enable_logging=True,
+            is_organization_trail=False,
+            kms_key_id=self.key.arn,
+            advanced_event_selectors=event_selectors(args),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[self.archive],  # its bucket policy must admit CloudTrail first
+            ),
+        )
+        self.register_outputs(
+            {
+                "trailArn": self.trail.arn,
+                "bucketArn": self.archive.bucket_arn,
+                "keyArn": self.key.arn,
+            }
+        )

@@ -1,0 +1,201 @@
+"""AlertTopics: the region's encrypted SNS topics that security findings and alerts go to, and
+the customer-managed key they are encrypted with.
+
+- `findings`: GuardDuty, Security Hub and IAM Access Analyzer findings (EventBridge rules).
+- `P1`..`P4`: alerts by severity (the seed's P1 critical 5 min .. P4 low 24 h): the SLO burn-rate
+  rules through Amazon Managed Service for Prometheus' Alertmanager, the platform's CloudWatch
+  alarms. Pagers subscribe to P1/P2, the ticket queue to P3/P4.
+
+The key is the region's observability key: the KeyRing's keys are usable only through the
+services that store their data class, and none of them may be used by the three AWS service
+principals that publish here (EventBridge, CloudWatch, Amazon Managed Service for Prometheus).
+This key lets exactly those encrypt, each only for sources of this account (`aws:SourceAccount`,
+`aws:SourceArn`), and the account use it through SNS and AMP (`kms:ViaService`), so the AMP
+workspace is encrypted with it too. Each topic's policy admits its publishers the same way.
+
+Example::
+
+    topics = AlertTopics("alerts", AlertTopicsArgs(names=names, region="us-east-1",
+                         account_id=account_id), opts=in_region)
+    topics.arns["P1"], topics.findings.arn, topics.key.arn
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.keyring import KEY_ADMIN_ACTIONS, KEY_GRANT_ACTIONS, KEY_USE_ACTIONS
+from components.naming import Names
+
+SEVERITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4")
+FINDINGS = "findings"
+PUBLISHERS: dict[str, str] = {
+    "events.amazonaws.com": "events:{region}:{account}:rule/*",
+    "cloudwatch.amazonaws.com": "cloudwatch:{region}:{account}:alarm:*",
+    "aps.amazonaws.com": "aps:{region}:{account}:workspace/*",
+}
+"""The service principals that publish to the topics, and the source ARNs they may act for."""
+TOPIC_PUBLISHERS: dict[str, tuple[str, ...]] = {
+    FINDINGS: ("events.amazonaws.com",),
+    **{s: ("cloudwatch.amazonaws.com", "aps.amazonaws.com") for s in SEVERITIES},
+}
+
+
+@dataclass(frozen=True)
+class AlertTopicsArgs:
+    names: Names
+    region: str
+    account_id: str
+    partition: str = "aws"
+    deletion_window_days: int = 30
+    protect: bool = True
+
+
+def _source_arn(args: AlertTopicsArgs, principal: str) -> str:
+    return f"arn:{args.partition}:" + PUBLISHERS[principal].format(
+        region=args.region, account=args.account_id
+    )
+
+
+def key_policy(args: AlertTopicsArgs) -> dict[str, Any]:
+    root = f"arn:{args.partition}:iam::{args.account_id}:root"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "KeyAdministration",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": list(KEY_ADMIN_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                "Sid": "UseThroughSnsAndAmp",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": [*KEY_USE_ACTIONS, *KEY_GRANT_ACTIONS],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": args.account_id,
+                        "kms:ViaService": [
+                            f"sns.{args.region}.amazonaws.com",
+                            f"aps.{args.region}.amazonaws.com",
+                        ],
+                    }
+                },
+            },
+            *(
+                {
+                    "Sid": f"PublishFrom{principal.split('.')[0].capitalize()}",
+                    "Effect": "Allow",
+                    "Principal": {"Service": principal},
+                    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": args.account_id},
+                        "ArnLike": {"aws:SourceArn": _source_arn(args, principal)},
+                    },
+                }
+                for principal in PUBLISHERS
+            ),
+        ],
+    }
+
+
+def topic_policy(topic_arn: str, topic: str, args: AlertTopicsArgs) -> str:
+    root = f"arn:{args.partition}:iam::{args.account_id}:root"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AccountManages",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": [
+                "SNS:GetTopicAttributes",
+                "SNS:SetTopicAttributes",
+                "SNS:Subscribe",
+                "SNS:ListSubscriptionsByTopic",
+                "SNS:Publish",
+            ],
+            "Resource": topic_arn,
+        },
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "SNS:Publish",
+            "Resource": topic_arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+    ]
+    for principal in TOPIC_PUBLISHERS[topic]:
+        statements.append(
+            {
+                "Sid": f"PublishFrom{principal.split('.')[0].capitalize()}",
+                "Effect": "Allow",
+                "Principal": {"Service": principal},
+                "Action": "SNS:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": args.account_id},
+                    "ArnLike": {"aws:SourceArn": _source_arn(args, principal)},
+                },
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+class AlertTopics(pulumi.ComponentResource):
+    key: aws.kms.Key
+    topics: dict[str, aws.sns.Topic]
+    arns: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self, name: str, args: AlertTopicsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:security:AlertTopics", name, None, opts)
+        names = args.names
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=f"Meridian {names.environment} {args.region}: findings and alerts "
+            "(SNS topics, AMP workspace)",
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=args.deletion_window_days,
+            policy=json.dumps(key_policy(args)),
+            tags={"Name": names.display("kms", "observability")},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=names.kms_alias("observability"),
+            target_key_id=self.key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.topics = {}
+        for topic in (FINDINGS, *SEVERITIES):
+            resource = aws.sns.Topic(
+                f"{name}-{topic.lower()}",
+                name=names.physical("alerts", topic.lower()),
+                display_name=f"Meridian {names.environment} {args.region} {topic}",
+                kms_master_key_id=self.key.arn,
+                tags={"meridian:severity": topic},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.sns.TopicPolicy(
+                f"{name}-{topic.lower()}-policy",
+                arn=resource.arn,
+                policy=resource.arn.apply(lambda arn, t=topic: topic_policy(arn, t, args)),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.topics[topic] = resource
+        self.findings = self.topics[FINDINGS]
+        self.arns = {t: r.arn for t, r in self.topics.items()}
+        self.register_outputs({"topicArns": self.arns, "keyArn": self.key.arn})

@@ -1,0 +1,102 @@
+"""The edge components' own contracts, without an environment: typed args refuse what cannot be
+built, the route matchers say what the table says, steering orders pools by distance."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.edge.aws_edge import AwsEdgeArgs, _api_pattern
+from components.edge.cloudflare_edge import CloudflareEdgeArgs
+from components.edge.geography import (
+    AWS_REGIONS,
+    CLOUDFLARE_REGIONS,
+    RegionOrigin,
+    pools_by_distance,
+    site,
+)
+from components.edge.routes import ApiRoute, cloudflare_match, rate_limited
+from components.naming import Names
+from stacks.cidr_plan import REGION_SLOTS
+from stacks.edge_settings import api_routes
+
+ORIGINS = (RegionOrigin("us-east-1", "a.elb.amazonaws.com"), RegionOrigin("eu-west-1", "b"))
+
+
+def cloudflare_args(**changes: object) -> CloudflareEdgeArgs:
+    values: dict[str, object] = {
+        "names": Names("prod"),
+        "account_id": "0" * 32,
+        "zone_id": "1" * 32,
+        "zone": "example.com",
+        "hostnames": ("api.example.com",),
+        "origins": ORIGINS,
+        "primary_region": "us-east-1",
+        "routes": api_routes(),
+    }
+    values.update(changes)
+    return CloudflareEdgeArgs(**values)  # type: ignore[arg-type]
+
+
+def test_every_region_drained_is_refused() -> None:
+    with pytest.raises(ValueError, match="every region is drained"):
+        cloudflare_args(drained=frozenset({"us-east-1", "eu-west-1"}))
+    with pytest.raises(ValueError, match="every region is drained"):
+        AwsEdgeArgs(
+            names=Names("staging"),
+            zone="example.com",
+            hostnames=("api.example.com",),
+            origins=ORIGINS,
+            primary_region="us-east-1",
+            routes=api_routes(),
+            drained=frozenset({"us-east-1", "eu-west-1"}),
+        )
+
+
+def test_draining_the_primary_keeps_the_others_in_rotation() -> None:
+    args = cloudflare_args(drained=frozenset({"us-east-1"}))
+    assert args.in_rotation == ["eu-west-1"]
+
+
+def test_duplicate_origins_and_unknown_regions_are_refused() -> None:
+    with pytest.raises(ValueError, match="one origin per region"):
+        cloudflare_args(origins=(*ORIGINS, RegionOrigin("us-east-1", "c")))
+    with pytest.raises(KeyError, match=r"components/edge/geography\.py"):
+        cloudflare_args(origins=(RegionOrigin("xx-nowhere-1", "c"),), primary_region="xx-nowhere-1")
+
+
+def test_every_region_meridian_can_plan_has_a_location() -> None:
+    assert set(REGION_SLOTS) <= set(AWS_REGIONS)
+    for region in REGION_SLOTS:
+        assert site(region).check_region in CLOUDFLARE_REGIONS
+
+
+def test_pools_are_ordered_by_distance() -> None:
+    regions = ["us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1"]
+    assert pools_by_distance("WEU", regions)[0] == "eu-west-1"
+    assert pools_by_distance("WNAM", regions)[:2] == ["us-west-2", "us-east-1"]
+    assert pools_by_distance("NEAS", regions)[0] == "ap-northeast-1"
+    assert sorted(pools_by_distance("OC", regions)) == sorted(regions)  # all, as failover
+
+
+def test_route_matchers() -> None:
+    payments = ApiRoute("payments", "POST", ("/api/v2/payments",), "payment-service", 20)
+    assert cloudflare_match(payments) == (
+        '(http.request.method eq "POST" and starts_with(http.request.uri.path, "/api/v2/payments"))'
+    )
+    chat = ApiRoute("chat", "WS", ("/ws/v2/chat",), "msg-service", sticky=True)
+    assert cloudflare_match(chat).startswith('(http.request.method eq "GET"')
+    assert [r.id for r in rate_limited(list(api_routes()))] == [
+        "users",
+        "orders",
+        "search",
+        "payments",
+        "graphql",
+    ]
+    with pytest.raises(ValueError, match="absolute"):
+        ApiRoute("bad", "GET", ("api",), "x")
+
+
+def test_cloudfront_behaviors_cover_whole_first_segments() -> None:
+    assert _api_pattern("/api/v2/orders") == "/api/*"
+    assert _api_pattern("/graphql") == "/graphql*"
+    assert _api_pattern("/ws/v2/chat") == "/ws/*"
