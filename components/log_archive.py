@@ -154,7 +154,12 @@ class LogArchive(pulumi.ComponentResource):
             bucket=args.bucket_name,
             force_destroy=False,
             object_lock_enabled=False,
-            tags={"Name": args.bucket_name, "data-classification": args.classification},
+            tags={
+                "Name": args.bucket_name,
+                "data-classification": args.classification,
+                # policies/audit.py: s3-audit-bucket-object-lock holds such buckets to COMPLIANCE
+                **({"meridian:evidence": "audit"} if args.object_lock_mode else {}),
+            },
             # Object Lock is enabled in place (BucketObjectLockConfiguration below): the flag
             # reads back true and must not replace the bucket.
             opts=pulumi.ResourceOptions(

@@ -3,11 +3,13 @@
     make preview ENV=prod                 # python -m meridian_ops.orchestrate preview --env prod
     make up ENV=prod DRY_RUN=1            # print the waves and the commands, run nothing
     make up ENV=prod JOBS=4 POLICIES=1    # up, four regional stacks at a time, with the pack
-    make destroy ENV=dev                  # waves in reverse, each region drained first
+    make destroy ENV=dev                  # waves in reverse; a blocked region is drained
 
 The waves come from `meridian_ops/waves.py`, the same module the offline plan uses: global, then
 the primary region, then the other regions in parallel (at most `--jobs` at a time), then edge;
-destroy runs them backwards. Within a wave the run fails fast: once a stack fails, stacks of that
+destroy runs them backwards, and a regional stack whose destroy fails is drained of what the
+Kubernetes controllers created outside Pulumi (`meridian_ops/drain.py`) and destroyed once more.
+Within a wave the run fails fast: once a stack fails, stacks of that
 wave that have not started are skipped (running ones finish: stopping `pulumi up` half-way leaves
 pending operations) and no later wave starts. Every run records which stacks succeeded in
 `build/ops/<env>/<action>.json`; `--resume` starts again at the first wave with a stack that did
@@ -129,6 +131,9 @@ class Orchestrator:
     jobs: int = 2
     policy_pack: bool = False
     resume: bool = False
+    recover: Callable[[StackCommand], bool] | None = None
+    """Called when a destroy fails; returns True when it removed something (the drain of what
+    controllers left behind), and the destroy is tried once more."""
     progress: TextIO = sys.stderr
     clock: Callable[[], float] = time.monotonic
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -207,10 +212,15 @@ class Orchestrator:
             command = StackCommand(self.environment, stack, self.action, self.policy_pack)
             self._say(f"  {stack}: {self.action.value} started (log {logs / f'{stack}.log'})")
             started = self.clock()
-            try:
-                result = self.runner(command, logs / f"{stack}.log")
-            except Exception as exc:  # a runner that breaks fails its stack, not the process
-                result = StackResult(stack, Outcome.FAILED, summary=f"{type(exc).__name__}: {exc}")
+            result = self._attempt(command, logs / f"{stack}.log")
+            if (
+                result.outcome is Outcome.FAILED
+                and self.action is Action.DESTROY
+                and self.recover is not None
+                and self.recover(command)
+            ):
+                self._say(f"  {stack}: drained what controllers left behind; destroying again")
+                result = self._attempt(command, logs / f"{stack}.log")
             result.seconds = self.clock() - started
             if result.outcome is Outcome.FAILED:
                 stop.set()
@@ -220,6 +230,14 @@ class Orchestrator:
 
         with ThreadPoolExecutor(max_workers=min(self.jobs, len(stacks))) as pool:
             return list(pool.map(one, stacks))
+
+    def _attempt(self, command: StackCommand, log_path: Path) -> StackResult:
+        try:
+            return self.runner(command, log_path)
+        except Exception as exc:  # a runner that breaks fails its stack, not the process
+            return StackResult(
+                command.stack, Outcome.FAILED, summary=f"{type(exc).__name__}: {exc}"
+            )
 
 
 def stack_workspace(project_dir: Path, work_root: Path, stack: str) -> Path:
@@ -293,6 +311,25 @@ class AutomationRunner:
         return StackResult(command.stack, Outcome.FAILED, summary=f"see {log_path}")
 
 
+def drain_regional_stack(project_dir: Path) -> Callable[[StackCommand], bool]:
+    """The recovery of a failed regional destroy: drain the region's controller leftovers."""
+
+    def recover(command: StackCommand) -> bool:
+        from meridian_ops.drain import drain
+        from meridian_ops.failover import automation_outputs
+
+        outputs = automation_outputs(project_dir)(command.stack)
+        cluster, region = outputs.get("clusterName"), outputs.get("region")
+        if not cluster or not region:
+            return False
+        import boto3
+
+        report = drain(boto3.Session(), str(region), str(cluster), execute=True)
+        return not report.empty
+
+    return recover
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m meridian_ops.orchestrate",
@@ -340,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs=args.jobs,
         policy_pack=args.policy_pack,
         resume=args.resume,
+        recover=drain_regional_stack(PROJECT_DIR),
     )
     if args.dry_run:
         print(orchestrator.dry_run())

@@ -13,6 +13,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Policy
 
 from . import (
+    audit,
     data_safety_databases,
     data_safety_storage,
     data_stores,
@@ -64,6 +65,7 @@ MODULES: tuple[tuple[str, ModuleType], ...] = (
     ("data-safety", data_stores),
     ("supply-chain", supply_chain),
     ("operations", operations),
+    ("audit", audit),  # BASELINE: trail, GuardDuty, Security Hub, Config, Object Lock evidence
     ("streaming", streaming),  # STREAMING: MSK, replicators, schemas, fan-out queues
     ("lakehouse", lakehouse),  # STREAMING: lake buckets, replication, Athena, Lake Formation
     ("edge", edge_cloudflare),  # EDGE: Cloudflare zones (HSTS, baseline settings, managed WAF)

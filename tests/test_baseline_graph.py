@@ -225,7 +225,7 @@ def test_managed_prometheus_has_one_alert_rule_pair_per_slo_and_severity_routing
             config = yaml.safe_load(definition["definition"])["alertmanager_config"]
             receivers = {r["name"]: r["sns_configs"][0]["topic_arn"] for r in config["receivers"]}
             assert set(receivers) == {"P1", "P2", "P3", "P4"}
-            assert all(f":alerts-{s.lower()}" in arn for s, arn in receivers.items())
+            assert all(arn.endswith(f"-alerts-{s.lower()}") for s, arn in receivers.items())
 
 
 @pytest.mark.parametrize("preview", MODES)

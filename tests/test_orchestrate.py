@@ -188,3 +188,26 @@ def test_each_stack_gets_a_workspace_of_its_own(tmp_path: Path) -> None:
     assert (a / "Pulumi.yaml").resolve() == PROJECT_DIR / "Pulumi.yaml"
     assert (a / "Pulumi.prod-global.yaml").exists()
     assert not (a / "Pulumi.prod-us-east-1.yaml").exists()
+
+
+def test_a_blocked_destroy_is_drained_and_retried_once(tmp_path: Path) -> None:
+    blocked = f"prod-{PROD_REGIONS[2]}"
+
+    class BlockedOnce(FakeRunner):
+        def __call__(self, command: StackCommand, log_path: Path) -> StackResult:
+            result = super().__call__(command, log_path)
+            if command.stack == blocked and [c.stack for c in self.calls].count(blocked) == 1:
+                return StackResult(blocked, Outcome.FAILED, summary="DependencyViolation")
+            return result
+
+    drained: list[str] = []
+
+    def recover(command: StackCommand) -> bool:
+        drained.append(command.stack)
+        return True
+
+    runner = BlockedOnce()
+    record = orchestrator(tmp_path, runner, action=Action.DESTROY, recover=recover).run()
+    assert drained == [blocked]
+    assert [c.stack for c in runner.calls].count(blocked) == 2
+    assert record.outcomes[blocked] == Outcome.SUCCEEDED.value

@@ -1,0 +1,301 @@
+"""Audit and posture policies (issue 14): the audit trail, threat detection, compliance
+standards, configuration recording, and immutable audit evidence.
+
+- ``cloudtrail-multi-region-validated``: trails record every region and global services, sign
+  their log files (validation) and encrypt with a customer-managed key.
+- ``guardduty-detector-features``: every GuardDuty detector is enabled with the protection plans
+  Meridian relies on (EKS audit logs, runtime monitoring, S3, RDS login, EBS malware).
+- ``securityhub-standards``: a stack that enables Security Hub subscribes to the required
+  standards (AWS Foundational Security Best Practices, CIS AWS Foundations Benchmark).
+- ``config-recorder-all-supported``: AWS Config recorders record every supported resource type.
+- ``s3-audit-bucket-object-lock``: buckets tagged as audit evidence (``meridian:evidence`` =
+  ``audit``) have Object Lock in COMPLIANCE mode with a default retention of at least
+  ``minimumDays``.
+
+Log groups: encryption and retention are existing policies, reused (``cloudwatch-log-group-cmk``
+in encryption_services, ``cloudwatch-log-group-retention`` in operations).
+Values unknown during preview never make a policy fail.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Final
+
+from pulumi_policy import (
+    Policy,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .s3_matching import check_bucket_coverage
+from .support import (
+    Finding,
+    Verdict,
+    as_int,
+    config,
+    is_unknown,
+    kms_key_problem,
+    label,
+    make_policy,
+    pget,
+    plain,
+)
+
+CONCERN = "audit"
+
+_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
+_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
+
+TRAIL: Final = "aws:cloudtrail/trail:Trail"
+DETECTOR: Final = "aws:guardduty/detector:Detector"
+DETECTOR_FEATURE: Final = "aws:guardduty/detectorFeature:DetectorFeature"
+HUB: Final = "aws:securityhub/account:Account"
+STANDARD: Final = "aws:securityhub/standardsSubscription:StandardsSubscription"
+RECORDER: Final = "aws:cfg/recorder:Recorder"
+OBJECT_LOCK: Final = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+EVIDENCE_TAG: Final = "meridian:evidence"
+
+DEFAULT_FEATURES: Final = (
+    "EKS_AUDIT_LOGS",
+    "RUNTIME_MONITORING",
+    "S3_DATA_EVENTS",
+    "RDS_LOGIN_EVENTS",
+    "EBS_MALWARE_PROTECTION",
+)
+DEFAULT_STANDARDS: Final = (
+    "aws-foundational-security-best-practices",
+    "cis-aws-foundations-benchmark",
+)
+
+
+# --- the trail ---------------------------------------------------------------------------------
+
+
+def _trail(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != TRAIL:
+        return
+    props = plain(args.props)
+    problems = [
+        f"{key} is not true"
+        for key in ("isMultiRegionTrail", "includeGlobalServiceEvents", "enableLogFileValidation")
+        if not is_unknown(props.get(key)) and props.get(key) is not True
+    ]
+    key = props.get("kmsKeyId")
+    if not is_unknown(key):
+        problem = kms_key_problem(key)
+        if problem:
+            problems.append(f"kmsKeyId {problem}")
+    if problems:
+        report(
+            f"{label(args.resource_type, args.name)}: {'; '.join(problems)}. An audit trail must "
+            "record every region and the global services, sign its log files and encrypt them "
+            "with a customer-managed key. Fix: set is_multi_region_trail=True, "
+            "include_global_service_events=True, enable_log_file_validation=True and kms_key_id "
+            "= the ARN of a CMK whose policy admits cloudtrail.amazonaws.com for this trail.",
+            None,
+        )
+
+
+def _recorder(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != RECORDER:
+        return
+    group = pget(plain(args.props), "recordingGroup")
+    if is_unknown(group):
+        return
+    everything = pget(group, "allSupported") if isinstance(group, dict) else None
+    if is_unknown(everything):
+        return
+    if everything is not True:
+        report(
+            f"{label(args.resource_type, args.name)} does not record all supported resource "
+            "types, so changes to the others leave no configuration history. Fix: set "
+            "recording_group={'all_supported': True} (include_global_resource_types in one "
+            "region of the account).",
+            None,
+        )
+
+
+# --- detection and standards (stack policies) --------------------------------------------------
+
+
+def _of_type(args: StackValidationArgs, resource_type: str) -> list[PolicyResource]:
+    return [r for r in args.resources if r.resource_type == resource_type]
+
+
+def _detector_features(args: StackValidationArgs, report: ReportViolation) -> None:
+    detectors = _of_type(args, DETECTOR)
+    if not detectors:
+        return
+    for detector in detectors:
+        enable = plain(detector.props).get("enable")
+        if enable is False:
+            report(f"{label(DETECTOR, detector.name)} is disabled. Fix: enable=True.", detector.urn)
+    required = [str(f) for f in config(args, "requiredFeatures", list(DEFAULT_FEATURES))]
+    statuses: dict[str, Any] = {}
+    for feature in _of_type(args, DETECTOR_FEATURE):
+        props = plain(feature.props)
+        name = props.get("name")
+        if is_unknown(name):
+            return  # cannot tell which feature it is yet
+        statuses[str(name)] = props.get("status")
+    missing = [
+        f for f in required if not is_unknown(statuses.get(f)) and statuses.get(f) != "ENABLED"
+    ]
+    if missing:
+        report(
+            f"GuardDuty detector(s) {[d.name for d in detectors]} lack the protection plans "
+            f"{missing}. Fix: add an aws.guardduty.DetectorFeature(detector_id=detector.id, "
+            "name=<plan>, status='ENABLED') per plan (RUNTIME_MONITORING with the "
+            "EKS_ADDON_MANAGEMENT additional configuration).",
+            detectors[0].urn,
+        )
+
+
+def _standards(args: StackValidationArgs, report: ReportViolation) -> None:
+    hubs = _of_type(args, HUB)
+    if not hubs:
+        return
+    required = [str(s) for s in config(args, "requiredStandards", list(DEFAULT_STANDARDS))]
+    arns: list[str] = []
+    for subscription in _of_type(args, STANDARD):
+        arn = plain(subscription.props).get("standardsArn")
+        if is_unknown(arn):
+            return
+        arns.append(str(arn))
+    missing = [s for s in required if not any(f"/{s}/" in arn for arn in arns)]
+    if missing:
+        report(
+            f"Security Hub is enabled ({hubs[0].name}) without the standards {missing}: their "
+            "controls never run. Fix: add aws.securityhub.StandardsSubscription(standards_arn="
+            "'arn:aws:securityhub:<region>::standards/<standard>/v/<version>') for each, "
+            "depending on the hub.",
+            hubs[0].urn,
+        )
+
+
+# --- audit evidence is immutable ---------------------------------------------------------------
+
+
+def _is_evidence(_resource: PolicyResource, props: dict[str, Any]) -> Verdict:
+    tags = props.get("tags")
+    if is_unknown(tags):
+        return "unknown"
+    value = tags.get(EVIDENCE_TAG) if isinstance(tags, dict) else None
+    return "ok" if value == "audit" else "bad"
+
+
+def _lock_finding(props: dict[str, Any], minimum_days: int) -> Finding:
+    retention = pget(props, "rule", "defaultRetention")
+    if is_unknown(retention):
+        return "unknown", []
+    if not isinstance(retention, dict):
+        return "bad", ["no default retention"]
+    problems: list[str] = []
+    mode = retention.get("mode")
+    if not is_unknown(mode) and mode != "COMPLIANCE":
+        problems.append(f"mode is {mode!r}, not COMPLIANCE")
+    days = as_int(retention.get("days"))
+    years = as_int(retention.get("years"))
+    if is_unknown(retention.get("days")) or is_unknown(retention.get("years")):
+        return ("bad", problems) if problems else ("unknown", [])
+    total = (days or 0) + 365 * (years or 0)
+    if total < minimum_days:
+        problems.append(f"retention {total} days is below {minimum_days}")
+    return ("bad", problems) if problems else ("ok", [])
+
+
+def _audit_object_lock(args: StackValidationArgs, report: ReportViolation) -> None:
+    minimum = int(config(args, "minimumDays", 365))
+    check_bucket_coverage(
+        args,
+        report,
+        config_types=(OBJECT_LOCK,),
+        applies_to=_is_evidence,
+        evaluate_config=lambda _r, p: _lock_finding(p, minimum),
+        config_message=lambda r, problems: (
+            f"S3 Object Lock configuration '{r.name}' of an audit-evidence bucket: "
+            f"{'; '.join(problems)}. Fix: rule={{'default_retention': {{'mode': 'COMPLIANCE', "
+            f"'days': >= {minimum}}}}}."
+        ),
+        missing_message=lambda b: (
+            f"S3 bucket '{b.name}' is tagged {EVIDENCE_TAG}=audit but has no Object Lock "
+            "configuration in COMPLIANCE mode, so its evidence can be deleted or overwritten. "
+            "Fix: add an s3.BucketObjectLockConfiguration(bucket=..., object_lock_enabled="
+            "'Enabled', rule={'default_retention': {'mode': 'COMPLIANCE', 'days': ...}}) after "
+            "its versioning."
+        ),
+    )
+
+
+def _features_schema() -> PolicyConfigSchema:
+    return PolicyConfigSchema(
+        properties={
+            "requiredFeatures": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": list(DEFAULT_FEATURES),
+            }
+        }
+    )
+
+
+POLICIES: list[Policy] = [
+    _resource_policy(
+        "cloudtrail-multi-region-validated",
+        "CloudTrail trails are multi-region, include global service events, validate their log "
+        "files and encrypt them with a customer-managed KMS key.",
+        _trail,
+        Severity.HIGH,
+    ),
+    _resource_policy(
+        "config-recorder-all-supported",
+        "AWS Config recorders record all supported resource types "
+        "(recordingGroup.allSupported = true).",
+        _recorder,
+        Severity.MEDIUM,
+    ),
+    _stack_policy(
+        "guardduty-detector-features",
+        "Every GuardDuty detector is enabled, and the stack enables the required protection "
+        "plans as DetectorFeatures (default: EKS audit logs, runtime monitoring, S3 data events, "
+        "RDS login events, EBS malware protection).",
+        _detector_features,
+        Severity.HIGH,
+        _features_schema(),
+    ),
+    _stack_policy(
+        "securityhub-standards",
+        "A stack that enables Security Hub subscribes to the required standards (default: AWS "
+        "Foundational Security Best Practices and CIS AWS Foundations Benchmark).",
+        _standards,
+        Severity.HIGH,
+        PolicyConfigSchema(
+            properties={
+                "requiredStandards": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": list(DEFAULT_STANDARDS),
+                }
+            }
+        ),
+    ),
+    _stack_policy(
+        "s3-audit-bucket-object-lock",
+        "S3 buckets tagged meridian:evidence = audit have Object Lock in COMPLIANCE mode with a "
+        "default retention of at least minimumDays (default 365).",
+        _audit_object_lock,
+        Severity.HIGH,
+        PolicyConfigSchema(
+            properties={
+                "minimumDays": {"type": "integer", "minimum": 1, "maximum": 36500, "default": 365}
+            }
+        ),
+    ),
+]

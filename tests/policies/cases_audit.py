@@ -1,0 +1,166 @@
+"""Table cases for ``policies/audit.py`` (engine camelCase inputs, pulumi-aws 7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.policies.cases_common import PolicyCase
+
+TRAIL = "aws:cloudtrail/trail:Trail"
+RECORDER = "aws:cfg/recorder:Recorder"
+DETECTOR = "aws:guardduty/detector:Detector"
+FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
+HUB = "aws:securityhub/account:Account"
+STANDARD = "aws:securityhub/standardsSubscription:StandardsSubscription"
+BUCKET = "aws:s3/bucket:Bucket"
+LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+USE1 = {"region": "us-east-1"}
+GOOD_TRAIL: dict[str, Any] = {
+    "name": "meridian-prod-global-audit",
+    "s3BucketName": "meridian-prod-global-audit-123456789012",
+    "isMultiRegionTrail": True,
+    "includeGlobalServiceEvents": True,
+    "enableLogFileValidation": True,
+    "kmsKeyId": KEY_ARN,
+}
+FEATURES = (
+    "EKS_AUDIT_LOGS",
+    "RUNTIME_MONITORING",
+    "S3_DATA_EVENTS",
+    "RDS_LOGIN_EVENTS",
+    "EBS_MALWARE_PROTECTION",
+)
+FSBP = "arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0"
+CIS = "arn:aws:securityhub:us-east-1::standards/cis-aws-foundations-benchmark/v/3.0.0"
+
+
+def _stack(policy: str, stack: list[dict[str, Any]], violates: bool, note: str) -> PolicyCase:
+    return PolicyCase(policy, "", {}, violates, stack=stack, note=note)
+
+
+def _detection(features: tuple[str, ...], enable: bool = True) -> list[dict[str, Any]]:
+    return [
+        {"type": DETECTOR, "name": "guardduty", "props": {"enable": enable}},
+        *(
+            {
+                "type": FEATURE,
+                "name": f"feature-{f.lower()}",
+                "props": {"detectorId": "abc123", "name": f, "status": "ENABLED"},
+            }
+            for f in features
+        ),
+    ]
+
+
+def _hub(arns: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"type": HUB, "name": "securityhub", "props": {"enableDefaultStandards": False}},
+        *(
+            {"type": STANDARD, "name": f"standard-{i}", "props": {"standardsArn": arn}}
+            for i, arn in enumerate(arns)
+        ),
+    ]
+
+
+def _archive(tags: dict[str, str], retention: dict[str, Any] | None) -> list[dict[str, Any]]:
+    bucket = "meridian-prod-use1-logs-123456789012"
+    stack: list[dict[str, Any]] = [
+        {
+            "type": BUCKET,
+            "name": "log-archive-bucket",
+            "props": {"bucket": bucket, "tags": tags},
+            "provider_props": USE1,
+        }
+    ]
+    if retention is not None:
+        stack.append(
+            {
+                "type": LOCK,
+                "name": "log-archive-object-lock",
+                "props": {
+                    "bucket": bucket,
+                    "objectLockEnabled": "Enabled",
+                    "rule": {"defaultRetention": retention},
+                },
+                "provider_props": USE1,
+            }
+        )
+    return stack
+
+
+EVIDENCE = {"meridian:evidence": "audit", "data-classification": "confidential"}
+
+CASES: list[PolicyCase] = [
+    # ---- cloudtrail-multi-region-validated ----
+    PolicyCase("cloudtrail-multi-region-validated", TRAIL, GOOD_TRAIL, False, note="baseline"),
+    PolicyCase(
+        "cloudtrail-multi-region-validated",
+        TRAIL,
+        {**GOOD_TRAIL, "isMultiRegionTrail": False},
+        True,
+        note="single-region",
+    ),
+    PolicyCase(
+        "cloudtrail-multi-region-validated",
+        TRAIL,
+        {k: v for k, v in GOOD_TRAIL.items() if k != "enableLogFileValidation"},
+        True,
+        note="no-validation",
+    ),
+    PolicyCase(
+        "cloudtrail-multi-region-validated",
+        TRAIL,
+        {k: v for k, v in GOOD_TRAIL.items() if k != "kmsKeyId"},
+        True,
+        note="sse-s3",
+    ),
+    # ---- config-recorder-all-supported ----
+    PolicyCase(
+        "config-recorder-all-supported",
+        RECORDER,
+        {
+            "roleArn": "arn:aws:iam::123456789012:role/config",
+            "recordingGroup": {"allSupported": True},
+        },
+        False,
+        note="all",
+    ),
+    PolicyCase(
+        "config-recorder-all-supported",
+        RECORDER,
+        {
+            "roleArn": "arn:aws:iam::123456789012:role/config",
+            "recordingGroup": {"allSupported": False, "resourceTypes": ["AWS::S3::Bucket"]},
+        },
+        True,
+        note="some-types",
+    ),
+    # ---- guardduty-detector-features ----
+    _stack("guardduty-detector-features", _detection(FEATURES), False, "all-plans"),
+    _stack("guardduty-detector-features", _detection(FEATURES[:3]), True, "no-rds-no-malware"),
+    _stack("guardduty-detector-features", _detection(FEATURES, enable=False), True, "disabled"),
+    # ---- securityhub-standards ----
+    _stack("securityhub-standards", _hub([FSBP, CIS]), False, "fsbp-and-cis"),
+    _stack("securityhub-standards", _hub([FSBP]), True, "no-cis"),
+    # ---- s3-audit-bucket-object-lock ----
+    _stack(
+        "s3-audit-bucket-object-lock",
+        _archive(EVIDENCE, {"mode": "COMPLIANCE", "days": 2555}),
+        False,
+        "compliance-7-years",
+    ),
+    _stack(
+        "s3-audit-bucket-object-lock",
+        _archive(EVIDENCE, {"mode": "GOVERNANCE", "days": 2555}),
+        True,
+        "governance",
+    ),
+    _stack("s3-audit-bucket-object-lock", _archive(EVIDENCE, None), True, "unlocked"),
+    _stack(
+        "s3-audit-bucket-object-lock",
+        _archive({"data-classification": "internal"}, None),
+        False,
+        "not-evidence",
+    ),
+]
