@@ -408,6 +408,22 @@ def _outputs_amp_workspace(ctx: _Ctx, rid: str) -> dict[str, Any]:
     }
 
 
+def _outputs_grafana_workspace(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    workspace = f"g-{ctx.hex(10)}"
+    return {
+        "arn": ctx.arn("grafana", f"/workspaces/{workspace}"),
+        "endpoint": f"{workspace}.grafana-workspace.{ctx.region}.amazonaws.com",
+    }
+
+
+def _outputs_grafana_service_account(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {"serviceAccountId": str(int(ctx.hex(6), 16))}
+
+
+def _outputs_grafana_token(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {"key": f"glsa_{ctx.hex(32)}", "serviceAccountTokenId": str(int(ctx.hex(6), 16))}
+
+
 def _outputs_cloudtrail(ctx: _Ctx, rid: str) -> dict[str, Any]:
     name = str(ctx.inputs.get("name", rid))
     return {"arn": ctx.arn("cloudtrail", f"trail/{name}"), "homeRegion": ctx.region}
@@ -470,6 +486,13 @@ _OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
     "aws:ec2/launchTemplate:LaunchTemplate": _outputs_launch_template,  # K8S-NODES
     "aws:amp/workspace:Workspace": _outputs_amp_workspace,  # BASELINE
     "aws:cloudtrail/trail:Trail": _outputs_cloudtrail,  # BASELINE
+    "aws:grafana/workspace:Workspace": _outputs_grafana_workspace,  # BASELINE
+    "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount": (  # BASELINE
+        _outputs_grafana_service_account
+    ),
+    "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken": (  # BASELINE
+        _outputs_grafana_token
+    ),
     **EDGE_OUTPUTS,  # EDGE: CloudFront, WAFv2, Route 53, ACM (meridian_ops/edge_mocks.py)
     **STREAMING_OUTPUTS,  # STREAMING: MSK, SQS, SNS, Glue registry, Firehose
     **DATA_OUTPUTS,  # DATA: RDS, Keyspaces, ElastiCache, DynamoDB, Backup, Secrets Manager

@@ -13,6 +13,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING
 
 import pulumi
+import pulumi_aws as aws
 
 from components.edge.geography import RegionOrigin
 from components.edge.routes import rate_limited
@@ -91,7 +92,20 @@ def cloudflare_provider() -> cloudflare.Provider:
     )
 
 
+_AWS_PROVIDERS: dict[str, aws.Provider] = {}
+"""This run's AWS providers by region: the edge and Grafana may share a region, and two providers
+named `aws-<region>` would be one URN twice, which the engine refuses."""
+
+
+def region_provider(region: str, settings: MeridianSettings) -> aws.Provider:
+    """The stack's one explicit AWS provider for `region` (created on first use)."""
+    if region not in _AWS_PROVIDERS:
+        _AWS_PROVIDERS[region] = aws_provider(region, settings)
+    return _AWS_PROVIDERS[region]
+
+
 def run(settings: MeridianSettings) -> None:
+    _AWS_PROVIDERS.clear()  # providers belong to one program run
     env = settings.environment
     environment = UpstreamStack(env, Role.GLOBAL)
     regions = {r: UpstreamStack(env, Role.REGIONAL, r) for r in settings.manifest.regions}
@@ -119,6 +133,39 @@ def run(settings: MeridianSettings) -> None:
         raise pulumi.RunError(f"stack {settings.identity.name} has no edge settings")
     origins = [RegionOrigin(r, ref.require("ingressHostname")) for r, ref in regions.items()]
     build_edge(settings, edge, origins)
+    build_grafana(settings, regions)  # BASELINE
+
+
+def build_grafana(settings: MeridianSettings, regions: dict[str, UpstreamStack]) -> None:
+    """BASELINE (issue 14): the environment's one Managed Grafana, in the primary region if AWS
+    offers it there (else the first region that does), reading every region's Prometheus
+    workspace. Here because this stack runs last and reads every region's outputs."""
+    from components.observability.grafana import ManagedGrafana, ManagedGrafanaArgs, grafana_region
+    from stacks import capabilities
+
+    names = list(settings.manifest.regions)
+    try:
+        home = grafana_region(names, {r: capabilities.offers(r, "managed-grafana") for r in names})
+    except ValueError as problem:
+        raise pulumi.RunError(str(problem)) from None
+    provider = region_provider(home, settings)  # EDGE: shared with the AWS edge (us-east-1)
+    caller = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider))
+    grafana = ManagedGrafana(
+        "grafana",
+        ManagedGrafanaArgs(
+            names=Names(settings.environment),
+            region=home,
+            account_id=caller.account_id,
+            partition=caller.arn.split(":")[1],
+            prometheus={
+                region: (ref.require("prometheusWorkspaceArn"), ref.require("prometheusEndpoint"))
+                for region, ref in regions.items()
+            },
+        ),
+        opts=pulumi.ResourceOptions(provider=provider),
+    )
+    pulumi.export("grafanaRegion", home)
+    pulumi.export("grafanaEndpoint", grafana.workspace.endpoint)
 
 
 def build_edge(
@@ -165,7 +212,7 @@ def build_edge(
                 drained=drained,
                 shield_advanced=edge.shield_advanced,
             ),
-            opts=pulumi.ResourceOptions(provider=aws_provider("us-east-1", settings)),
+            opts=pulumi.ResourceOptions(provider=region_provider("us-east-1", settings)),
         )
         provider_versions = {"aws": metadata.version("pulumi-aws")}
         pulumi.export("nameServers", component.name_servers)

@@ -26,7 +26,7 @@ from meridian_ops.policy_eval import make_servicer, reconcile_config
 from policies.catalog import all_policies
 from stacks.config_source import PROJECT_DIR, read_stack_file
 from stacks.edge_settings import api_routes
-from tests.plans import PROD_REGIONS, name_of, planned, states
+from tests.plans import PROD_REGIONS, planned, states
 
 STAGING_REGIONS = ("us-east-1", "eu-west-1")
 MODES = [pytest.param(False, id="up"), pytest.param(True, id="preview")]
@@ -216,18 +216,29 @@ def test_origin_lock(preview: bool) -> None:
 def test_every_edge_resource_has_the_explicit_provider(env: str) -> None:
     plan = edge(env)
     package = "cloudflare" if env == "prod" else "aws"
-    providers = states(plan, f"pulumi:providers:{package}")
-    assert len(providers) == 1
-    if package == "aws":
-        assert providers[0]["inputs"]["region"] == "us-east-1"
     component = "meridian:edge:CloudflareEdge" if env == "prod" else "meridian:edge:AwsEdge"
     parent = one(plan, component)["urn"]
-    custom = [s for s in states(plan) if s["custom"] and not s["type"].startswith("pulumi:")]
-    assert custom
-    for state in custom:
-        assert state["type"].startswith(f"{package}:"), state["type"]
-        assert state["provider"].startswith(providers[0]["urn"]), name_of(state)
-        assert state["parent"] == parent, name_of(state)
+    children = [s for s in states(plan) if s["parent"] == parent]
+    assert children and all(s["custom"] for s in children)
+    provider_urns = {s["provider"].rsplit("::", 1)[0] for s in children}
+    assert len(provider_urns) == 1, provider_urns
+    (provider,) = [s for s in states(plan) if s["urn"] in provider_urns]
+    assert provider["type"] == f"pulumi:providers:{package}"
+    if package == "aws":
+        assert provider["inputs"]["region"] == "us-east-1"  # CloudFront's ACM and WAF live there
+    assert all(s["type"].startswith(f"{package}:") for s in children)
+    assert not [
+        s["urn"]
+        for s in states(plan, None)
+        if s["type"].startswith("cloudflare:") and s["parent"] != parent
+    ]
+
+
+@pytest.mark.parametrize("env", ["dev", "prod", "staging"])
+def test_edge_stack_registers_each_urn_once(env: str) -> None:
+    """The engine refuses a URN registered twice (e.g. two `aws-us-east-1` providers)."""
+    urns = [s["urn"] for s in states(edge(env))]
+    assert len(urns) == len(set(urns)), sorted({u for u in urns if urns.count(u) > 1})
 
 
 @pytest.mark.parametrize("preview", MODES)

@@ -134,13 +134,26 @@ def test_compliance_bucket_is_worm() -> None:
     assert retention == {"mode": "COMPLIANCE", "years": 7}
 
 
+def of_lake_replica(urns: dict[str, dict[str, Any]], state: dict[str, Any]) -> bool:
+    """A child of the lake's LakeReplica (the log archive reuses the component, BASELINE)."""
+    parent = urns[state["parent"]]
+    return (
+        parent["type"] == "meridian:data:LakeReplica"
+        and urns[parent["parent"]]["type"] == "meridian:data:Lakehouse"
+    )
+
+
 @pytest.mark.parametrize("preview", MODES)
 def test_every_region_replicates_its_lake_to_its_pair_with_rtc(preview: bool) -> None:
     for region in PROD_REGIONS:
         plan = regional(region, preview)
         peer = plan["outputs"]["lakeReplicaRegion"]
         assert peer == ("eu-west-1" if region == PRIMARY else PRIMARY)
-        every = states(plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+        every = [  # the lake's (the log archive replicates too, BASELINE)
+            c
+            for c in states(plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+            if c["urn"].rsplit("::", 1)[-1].startswith("lakehouse-")
+        ]
         # one configuration per zone on the source bucket here, one back from the replica there
         configs = [c for c in every if c["inputs"].get("region", region) == region]
         failback = [c for c in every if c["inputs"].get("region") == peer]
@@ -148,19 +161,11 @@ def test_every_region_replicates_its_lake_to_its_pair_with_rtc(preview: bool) ->
             REPLICATED
         )
         urns = by_urn(plan)
-        replicas = [
-            b
-            for b in states(plan, "aws:s3/bucket:Bucket")
-            if urns[b["parent"]]["type"] == "meridian:data:LakeReplica"
-        ]
+        replicas = [b for b in states(plan, "aws:s3/bucket:Bucket") if of_lake_replica(urns, b)]
         assert {b["inputs"]["region"] for b in replicas} == {peer}
         assert {b["inputs"]["tags"]["meridian:zone"] for b in replicas} == set(REPLICATED)
         assert all(b["protect"] for b in replicas)
-        (key,) = [
-            k
-            for k in states(plan, "aws:kms/key:Key")
-            if urns[k["parent"]]["type"] == "meridian:data:LakeReplica"
-        ]
+        (key,) = [k for k in states(plan, "aws:kms/key:Key") if of_lake_replica(urns, k)]
         assert key["inputs"]["region"] == peer and key["inputs"]["enableKeyRotation"] is True
         for config in every:
             rule = config["inputs"]["rules"][0]
@@ -187,9 +192,7 @@ def test_replication_role_is_least_privilege() -> None:
     plan = regional("eu-west-1")
     urns = by_urn(plan)
     (policy,) = [
-        p
-        for p in states(plan, "aws:iam/rolePolicy:RolePolicy")
-        if urns[p["parent"]]["type"] == "meridian:data:LakeReplica"
+        p for p in states(plan, "aws:iam/rolePolicy:RolePolicy") if of_lake_replica(urns, p)
     ]
     doc = json.loads(policy["inputs"]["policy"])
     for st in doc["Statement"]:

@@ -25,13 +25,16 @@ def regional(env: str, region: str, preview: bool) -> dict[str, Any]:
 
 def without_lake(plan: dict[str, Any]) -> dict[str, Any]:
     """The plan without the lakehouse's buckets and keys (STREAMING: tests/test_lakehouse.py
-    checks those), so the foundation tests below see the log archive's and the KeyRing's."""
+    checks those) and the baseline's access-log bucket, replicas and alert key (BASELINE:
+    tests/test_baseline_graph.py checks those), so the foundation tests below see the log
+    archive's and the KeyRing's."""
     urns = {s["urn"]: s["newState"] for s in plan["steps"]}
-    lake = ("meridian:data:Lakehouse", "meridian:data:LakeReplica")
+    lake = ("meridian:data:Lakehouse", "meridian:data:LakeReplica", "meridian:security:AlertTopics")
     steps = [
         s
         for s in plan["steps"]
         if urns.get(s["newState"].get("parent") or "", {}).get("type") not in lake
+        and not name_of(s["newState"]).startswith("log-archive-access-logs")
     ]
     return {**plan, "steps": steps}
 
