@@ -3,7 +3,7 @@
 #   make plan ENV=prod        offline plan of every stack of an environment (no credentials)
 #                             [PREVIEW=1] as `pulumi preview` shows it, [JOBS=n] worker processes,
 #                             [ARGS="--detail"] any other flag of `python -m meridian_ops.plan -h`
-#   make bench                the prod plan against the mock engine's floor, median of 3 runs
+#   make bench                the prod plan against the mock engine's floor (ARGS="--runs 5")
 #   make check-policies PLAN=build/plan/prod-us-east-1.json
 SHELL := /bin/bash
 PYTHON ?= python3.11

@@ -268,7 +268,12 @@ class LogArchive(pulumi.ComponentResource):
             )
         self.access_log_bucket: aws.s3.Bucket | None = None
         sources: dict[str, aws.s3.Bucket] = {"archive": self.bucket}
-        source_versioning: list[pulumi.Resource] = [versioning]
+        # replication starts once the lock is in place: every version it copies carries its
+        # retention to the replica
+        source_versioning: list[pulumi.Resource] = [
+            versioning,
+            *([self.object_lock] if self.object_lock is not None else []),
+        ]
         if args.access_logs:
             access = secure_bucket(
                 self,

@@ -224,10 +224,10 @@ def _fork_pool(processes: int) -> Any:
     imported and the state it has built (moto's region data, the lazily loaded pulumi_aws
     modules), so a worker starts planning at once. Forking is safe here: this process runs a
     single thread when it forks (run_stack joins the SDK's executor threads before it returns,
-    and engine.InProcessCallbacks keeps gRPC from starting its server threads). Measured
-    against the `forkserver` context (workers forked from a server that preloads
-    meridian_ops.plan, started at the beginning of the run): fork is faster, the forkserver's
-    workers each import and warm up again (about 1.5 s of CPU each)."""
+    and engine.InProcessCallbacks keeps gRPC from starting its server threads). The
+    `forkserver` context was tried (a server preloading meridian_ops.plan, started at the
+    beginning of the run): its workers import and warm up again, and in the trial its pool
+    never finished the regional wave, so fork it is."""
     gc.freeze()  # the inherited heap stays shared: the workers' collector leaves it alone
     try:
         return multiprocessing.get_context("fork").Pool(processes=processes)

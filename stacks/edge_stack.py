@@ -144,8 +144,11 @@ def build_grafana(settings: MeridianSettings, regions: dict[str, UpstreamStack])
     from stacks import capabilities
 
     names = list(settings.manifest.regions)
+    chosen = settings.manifest.baseline.grafana_region  # validated by stacks/baseline_settings.py
     try:
-        home = grafana_region(names, {r: capabilities.offers(r, "managed-grafana") for r in names})
+        home = chosen or grafana_region(
+            names, {r: capabilities.offers(r, "managed-grafana") for r in names}
+        )
     except ValueError as problem:
         raise pulumi.RunError(str(problem)) from None
     provider = region_provider(home, settings)  # EDGE: shared with the AWS edge (us-east-1)

@@ -198,6 +198,7 @@ def run(settings: MeridianSettings) -> None:
             findings_topic_arn=alerts.findings.arn,
             primary=region == settings.primary_region,
             partition=partition,
+            guardduty_minimum_severity=plan.settings.baseline.findings_minimum_severity,
         ),
         opts=in_region,
     )
@@ -590,7 +591,8 @@ def run(settings: MeridianSettings) -> None:
                 if aurora and aurora_role == "secondary" and stores.aurora_global
                 else []
             ),
-            keyspaces=[cassandra.keyspace.name] if cassandra and cassandra.keyspace else [],
+            # every region serving the multi-region keyspace (its owner declares the keyspace)
+            keyspaces=[keyspace_name] if stores.cassandra_engines[region] == "keyspaces" else [],
             dynamodb_tables=[tables.table_name(t) for t in table_specs],
             cache_node_ids=cache_node_ids(
                 names.physical("cache", max_length=CACHE_ID_MAX),

@@ -44,6 +44,11 @@ from pydantic import Field, ValidationError
 
 from components.tenancy.services import SERVICES as TENANT_SERVICES  # DATA: access checks
 from stacks import capabilities
+from stacks.baseline_settings import (  # BASELINE: security and observability
+    BASELINE_DEFAULTS,
+    BaselineSettings,
+    validate_baseline,
+)
 from stacks.cidr_plan import REGION_SLOTS
 from stacks.config_checks import (
     validate_address_plan,
@@ -174,6 +179,7 @@ class RegionalSettings(_Model):
     mesh: MeshSettings  # MESH: stacks/mesh_settings.py
     lakehouse: LakehouseSettings  # STREAMING: stacks/streaming_settings.py
     data: DataSettings  # DATA: stacks/data_settings.py
+    baseline: BaselineSettings  # BASELINE: stacks/baseline_settings.py
 
 
 class EnvironmentManifest(RegionalSettings):
@@ -276,6 +282,9 @@ ENVIRONMENT_DEFAULTS = with_layer_defaults(
     ENVIRONMENT_DEFAULTS, "replication", REPLICATION_DEFAULTS
 )
 ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "data", DATA_DEFAULTS)  # DATA
+ENVIRONMENT_DEFAULTS = with_layer_defaults(  # BASELINE
+    ENVIRONMENT_DEFAULTS, "baseline", BASELINE_DEFAULTS
+)
 ENVIRONMENT_DEFAULTS = with_layer_defaults(  # DATA
     ENVIRONMENT_DEFAULTS, "dataPlacement", PLACEMENT_DEFAULTS
 )
@@ -482,6 +491,7 @@ def load_settings(
         problems += validate_streaming(region, regional, source)  # STREAMING
         problems += validate_kubernetes(regional.kubernetes, env, source["kubernetes"])  # K8S-CORE
         problems += validate_mesh(regional.mesh, source["mesh"])  # MESH
+        problems += validate_baseline(regional.baseline, manifest.regions, source["baseline"])
         problems += validate_data(  # DATA
             region,
             regional.data,

@@ -79,9 +79,14 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _prune(keep: Path) -> None:
+    """Remove the plans (and lock files) of other source trees not touched for an hour."""
     for other in CACHE.iterdir() if CACHE.exists() else []:
-        if other != keep and other.is_dir() and time.time() - other.stat().st_mtime > STALE_SECONDS:
+        if other.name.startswith(keep.name) or time.time() - other.stat().st_mtime < STALE_SECONDS:
+            continue
+        if other.is_dir():
             shutil.rmtree(other, ignore_errors=True)
+        else:
+            other.unlink(missing_ok=True)
 
 
 def plan_directory(environment: str, preview: bool = False) -> Path:

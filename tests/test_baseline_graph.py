@@ -222,7 +222,7 @@ def test_managed_prometheus_has_one_alert_rule_pair_per_slo_and_severity_routing
         assert len(alerts) == 4 * len(slos)
         definition = one(plan, "aws:amp/alertManagerDefinition:AlertManagerDefinition")["inputs"]
         if known(definition["definition"]):
-            config = yaml.safe_load(definition["definition"])["alertmanager_config"]
+            config = yaml.safe_load(yaml.safe_load(definition["definition"])["alertmanager_config"])
             receivers = {r["name"]: r["sns_configs"][0]["topic_arn"] for r in config["receivers"]}
             assert set(receivers) == {"P1", "P2", "P3", "P4"}
             assert all(arn.endswith(f"-alerts-{s.lower()}") for s, arn in receivers.items())
@@ -307,3 +307,67 @@ def test_every_baseline_resource_uses_its_regions_provider(preview: bool) -> Non
         for state in states(regional(region, preview)):
             if state["type"].startswith(prefixes):
                 assert f"::aws-{region}::" in state.get("provider", ""), state["urn"]
+
+
+# --- Grafana: one per environment, reading every region ------------------------------------------
+
+
+@pytest.mark.parametrize("preview", MODES)
+def test_one_managed_grafana_reads_every_regions_prometheus(preview: bool) -> None:
+    plans = planned("prod", preview)
+    workspaces = {
+        stack: states(plan, "aws:grafana/workspace:Workspace") for stack, plan in plans.items()
+    }
+    assert {s: len(w) for s, w in workspaces.items() if w} == {"prod-edge": 1}
+    edge = plans["prod-edge"]
+    assert edge["outputs"]["grafanaRegion"] == PRIMARY  # us-east-1 offers Managed Grafana
+    workspace = workspaces["prod-edge"][0]["inputs"]
+    assert workspace["permissionType"] == "CUSTOMER_MANAGED"
+    assert workspace["dataSources"] == ["PROMETHEUS"]
+    role = one(edge, "aws:iam/role:Role")
+    assert f"::aws-{PRIMARY}::" in role["provider"]
+    sources = {
+        s["inputs"]["name"]: s["inputs"] for s in states(edge, "grafana:oss/dataSource:DataSource")
+    }
+    assert set(sources) == {f"prometheus-{r}" for r in PROD_REGIONS}
+    assert all(json.loads(s["jsonDataEncoded"])["sigV4Auth"] is True for s in sources.values())
+    folders = {f["inputs"]["title"] for f in states(edge, "grafana:oss/folder:Folder")}
+    assert folders == {
+        "System Overview",
+        "Service Deep Dive",
+        "Kubernetes Cluster",
+        "Business Metrics",
+    }
+    query = one(edge, "aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"]
+    if known(query):
+        statement = json.loads(query)["Statement"][0]
+        assert "aps:QueryMetrics" in statement["Action"]
+        arns = {regional(r)["outputs"]["prometheusWorkspaceArn"] for r in PROD_REGIONS}
+        assert set(statement["Resource"]) == arns
+
+
+def test_grafana_goes_where_aws_offers_it() -> None:
+    from components.observability.grafana import grafana_region
+
+    assert grafana_region(["ap-south-1", "eu-west-1"], {"eu-west-1": True}) == "eu-west-1"
+    with pytest.raises(ValueError, match="none of the environment's regions"):
+        grafana_region(["af-south-1", "me-south-1"], {})
+
+
+# --- secrets ------------------------------------------------------------------------------------
+
+
+def test_no_credential_rides_in_plain_text() -> None:
+    from stacks.config_foreign import foreign_key_problems
+    from stacks.identity import parse_stack_name
+
+    identity = parse_stack_name("prod-us-east-1")
+    problems = foreign_key_problems(
+        identity, {"cloudflare:apiToken": "plain", "aws:secretKey": "plain"}
+    )
+    assert {p.key for p in problems} == {"cloudflare:apiToken", "aws:secretKey"}
+    assert all("plain text" in p.problem for p in problems)
+    # every secret the platform stores is encrypted with a customer-managed key
+    for stack, plan in planned("prod").items():
+        for secret in states(plan, "aws:secretsmanager/secret:Secret"):
+            assert secret["inputs"].get("kmsKeyId", "").startswith("arn:aws:kms:"), stack

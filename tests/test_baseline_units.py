@@ -86,7 +86,9 @@ def test_changing_one_target_changes_only_its_thresholds(tmp_path: Path) -> None
 
 def test_alertmanager_routes_each_severity_to_its_topic() -> None:
     arns = {s: f"arn:aws:sns:us-east-1:123456789012:t-{s}" for s in SEVERITIES}
-    config = yaml.safe_load(alertmanager_yaml(arns, "us-east-1"))["alertmanager_config"]
+    config = yaml.safe_load(
+        yaml.safe_load(alertmanager_yaml(arns, "us-east-1"))["alertmanager_config"]
+    )
     routes = {r["receiver"]: r["matchers"] for r in config["route"]["routes"]}
     assert routes == {s: [f'severity="{s}"'] for s in SEVERITIES}
     for receiver in config["receivers"]:
@@ -183,3 +185,30 @@ def test_alarm_queries_cover_every_resource_of_a_kind() -> None:
     assert nat.endswith("WHERE NatGatewayId = 'nat-1' OR NatGatewayId = 'nat-2'")
     assert cache_node_ids("g", 2, 1) == ["g-0001-001", "g-0001-002", "g-0002-001", "g-0002-002"]
     assert {a.severity for a in ALARMS.values()} <= set(SEVERITIES)
+
+
+def test_grafana_region_must_offer_managed_grafana() -> None:
+    from stacks.baseline_settings import BaselineSettings, validate_baseline
+
+    regions = ["us-east-1", "ap-south-1"]
+
+    def settings(region: str) -> BaselineSettings:
+        return BaselineSettings.model_validate(
+            {"findingsMinimumSeverity": 4.0, "grafanaRegion": region}
+        )
+
+    assert validate_baseline(settings("us-east-1"), regions, "Pulumi.prod-global.yaml") == []
+    (missing,) = validate_baseline(settings("ap-south-1"), regions, "Pulumi.prod-global.yaml")
+    assert missing.key == "meridian:baseline.grafanaRegion"
+    assert "does not offer Amazon Managed Grafana" in missing.problem
+    assert "['us-east-1']" in missing.fix
+    (foreign,) = validate_baseline(settings("eu-west-1"), regions, "Pulumi.prod-global.yaml")
+    assert "not one of the environment's regions" in foreign.problem
+
+
+def test_guardduty_findings_are_notified_from_the_configured_severity() -> None:
+    from components.security.detection import finding_rules
+
+    rules = finding_rules(7.0)
+    assert rules["guardduty"]["detail"]["severity"] == [{"numeric": [">=", 7.0]}]
+    assert set(rules) == {"guardduty", "securityhub", "access-analyzer"}

@@ -155,36 +155,49 @@ def alertmanager_yaml(topic_arns: dict[str, str], region: str) -> str:
     if missing:
         raise ValueError(f"no SNS topic for severities {missing}")
     config = {
-        "alertmanager_config": {
-            "route": {
-                "receiver": "P4",
-                "group_by": ["alertname", "slo", "severity"],
-                "group_wait": "30s",
-                "group_interval": "5m",
-                "repeat_interval": "4h",
-                "routes": [
-                    {
-                        "receiver": s,
-                        "matchers": [f'severity="{s}"'],
-                        "repeat_interval": "1h" if s in ("P1", "P2") else "12h",
-                    }
-                    for s in SEVERITIES
-                ],
-            },
-            "receivers": [
+        "route": {
+            "receiver": "P4",
+            "group_by": ["alertname", "slo", "severity"],
+            "group_wait": "30s",
+            "group_interval": "5m",
+            "repeat_interval": "4h",
+            "routes": [
                 {
-                    "name": s,
-                    "sns_configs": [
-                        {
-                            "topic_arn": topic_arns[s],
-                            "sigv4": {"region": region},
-                            "subject": f"[{s}] {{{{ .CommonLabels.alertname }}}}",
-                            "attributes": {"severity": s},
-                        }
-                    ],
+                    "receiver": s,
+                    "matchers": [f'severity="{s}"'],
+                    "repeat_interval": "1h" if s in ("P1", "P2") else "12h",
                 }
                 for s in SEVERITIES
             ],
-        }
+        },
+        "receivers": [
+            {
+                "name": s,
+                "sns_configs": [
+                    {
+                        "topic_arn": topic_arns[s],
+                        "sigv4": {"region": region},
+                        "subject": f"[{s}] {{{{ .CommonLabels.alertname }}}}",
+                        "attributes": {"severity": s},
+                    }
+                ],
+            }
+            for s in SEVERITIES
+        ],
     }
-    return yaml.safe_dump(config, sort_keys=False, width=100_000)
+    # AMP takes the Alertmanager configuration as a string under `alertmanager_config`
+    inner = yaml.safe_dump(config, sort_keys=False, width=100_000)
+    return yaml.dump({"alertmanager_config": _Literal(inner)}, Dumper=_LiteralDumper, width=100_000)
+
+
+class _Literal(str):
+    """A string YAML writes as a literal block (`|`)."""
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    pass
+
+
+_LiteralDumper.add_representer(
+    _Literal, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+)

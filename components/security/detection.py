@@ -83,12 +83,20 @@ CONFORMANCE_RULES: dict[str, dict[str, str]] = {
 """AWS Config managed rules (source identifier -> input parameters) of Meridian's conformance
 pack: the promises of the baseline, checked continuously against what is deployed."""
 
+
+def finding_rules(guardduty_minimum_severity: float) -> dict[str, dict[str, Any]]:
+    """EventBridge patterns of the findings worth a notification."""
+    return {
+        "guardduty": {
+            "source": ["aws.guardduty"],
+            "detail-type": ["GuardDuty Finding"],
+            "detail": {"severity": [{"numeric": [">=", guardduty_minimum_severity]}]},
+        },
+        **FINDING_RULES,
+    }
+
+
 FINDING_RULES: dict[str, dict[str, Any]] = {
-    "guardduty": {
-        "source": ["aws.guardduty"],
-        "detail-type": ["GuardDuty Finding"],
-        "detail": {"severity": [{"numeric": [">=", 4]}]},
-    },
     "securityhub": {
         "source": ["aws.securityhub"],
         "detail-type": ["Security Hub Findings - Imported"],
@@ -106,7 +114,8 @@ FINDING_RULES: dict[str, dict[str, Any]] = {
         "detail": {"status": ["ACTIVE"]},
     },
 }
-"""EventBridge patterns of the findings worth a notification."""
+"""EventBridge patterns of Security Hub and Access Analyzer findings worth a notification
+(GuardDuty's: `finding_rules`, by the configured minimum severity)."""
 
 CONFIG_ROLE_POLICY = "arn:{partition}:iam::aws:policy/service-role/AWS_ConfigRole"
 CONFIG_PREFIX = "config"
@@ -143,6 +152,8 @@ class ThreatDetectionArgs:
     primary: bool = False
     """The environment's primary region records Config's global resource types."""
     partition: str = "aws"
+    guardduty_minimum_severity: float = 4.0
+    """GuardDuty findings at or above this severity are notified (medium and above)."""
 
 
 class ThreatDetection(pulumi.ComponentResource):
@@ -288,7 +299,7 @@ class ThreatDetection(pulumi.ComponentResource):
         )
 
         # --- findings -> the encrypted findings topic --------------------------------------------
-        for source, pattern in FINDING_RULES.items():
+        for source, pattern in finding_rules(args.guardduty_minimum_severity).items():
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{source}-findings",
                 name=names.physical(source, "findings", max_length=64),
