@@ -5,6 +5,11 @@
 #                             [ARGS="--detail"] any other flag of `python -m meridian_ops.plan -h`
 #   make bench                the prod plan against the mock engine's floor (ARGS="--runs 5")
 #   make check-policies PLAN=build/plan/prod-us-east-1.json
+# Operations (real credentials, the Pulumi CLI; see README "Operations"):
+#   make preview|up|refresh|destroy ENV=prod [DRY_RUN=1] [JOBS=4] [POLICIES=1] [RESUME=1]
+#   make bootstrap ENV=prod REGION=us-east-1 [PROFILE=p]   state bucket + secrets key
+#   make failover ENV=prod TO=eu-west-1 [UNPLANNED=1] [EXECUTE=1]
+#   make upgrade-gate ENV=prod
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -15,8 +20,18 @@ PLAN ?=
 PREVIEW ?=
 JOBS ?=
 ARGS ?=
+DRY_RUN ?=
+POLICIES ?=
+RESUME ?=
+REGION ?=
+PROFILE ?=
+TO ?=
+UNPLANNED ?=
+EXECUTE ?=
+yes = $(filter 1 yes true,$(1))
 
-.PHONY: venv policy-venv test unit lint plan check-policies bench capabilities capabilities-check clean schemas
+.PHONY: venv policy-venv test unit lint plan check-policies bench capabilities capabilities-check \
+	clean schemas preview up refresh destroy bootstrap failover upgrade-gate
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -68,6 +83,23 @@ capabilities: venv
 
 capabilities-check: venv
 	$(PY) -m meridian_ops.capabilities check
+
+preview up refresh destroy: venv $(if $(call yes,$(POLICIES)),policy-venv)
+	$(PY) -m meridian_ops.orchestrate $@ --env $(ENV) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(call yes,$(DRY_RUN)),--dry-run) $(if $(call yes,$(POLICIES)),--policy-pack) \
+		$(if $(call yes,$(RESUME)),--resume)
+
+bootstrap: venv
+	@test -n "$(REGION)" || { echo "usage: make bootstrap ENV=<env> REGION=<region> [PROFILE=p]"; exit 2; }
+	$(PY) -m meridian_ops.bootstrap --env $(ENV) --region $(REGION) $(if $(PROFILE),--profile $(PROFILE))
+
+failover: venv
+	@test -n "$(TO)" || { echo "usage: make failover ENV=<env> TO=<region> [UNPLANNED=1] [EXECUTE=1]"; exit 2; }
+	$(PY) -m meridian_ops.failover --env $(ENV) --to $(TO) $(if $(call yes,$(UNPLANNED)),--unplanned) \
+		$(if $(call yes,$(EXECUTE)),--execute) $(if $(PROFILE),--profile $(PROFILE))
+
+upgrade-gate: venv
+	$(PY) -m meridian_ops.upgrade_gate --env $(ENV)
 
 clean:
 	rm -rf build .pytest_cache

@@ -201,6 +201,9 @@ def build_edge(
             opts=pulumi.ResourceOptions(provider=cloudflare_provider()),
         )
         provider_versions = {"cloudflare": cloudflare_provider_version()}
+        # What the failover runbook (meridian_ops/failover.py) disables to drain a region.
+        pulumi.export("cloudflareAccountId", edge.cloudflare.account_id)
+        pulumi.export("originPools", component.pool_ids)
     else:
         # CloudFront's certificates and web ACLs, Shield and Route 53 are global: us-east-1.
         component = AwsEdge(
@@ -220,6 +223,8 @@ def build_edge(
         provider_versions = {"aws": metadata.version("pulumi-aws")}
         pulumi.export("nameServers", component.name_servers)
         pulumi.export("distributionDomain", component.distribution_domain)
+        # What the failover runbook (meridian_ops/failover.py) inverts to drain a region.
+        pulumi.export("healthChecks", component.health_check_ids)
 
     pulumi.export("edgeProvider", edge.provider)
     pulumi.export("publicHostnames", component.hostnames)

@@ -197,4 +197,5 @@ def test_the_dr_table_in_the_docs_is_generated_from_the_prod_defaults() -> None:
         {"postgres": AURORA_POSTGRES_VERSION, "cache": CACHE_ENGINE_VERSIONS["valkey"]},
     )
     assert table in (ROOT / "docs" / "data.md").read_text(), "regenerate the table in docs/data.md"
+    assert table in (ROOT / "README.md").read_text(), "regenerate the DR table in README.md"
     assert "| PostgreSQL |" in table and "< 30 s" in table and "< 10 s" in table

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from components.data.k8ssandra import keyspace_cql
+from meridian_ops.aws_mocks import MotoValidator
 from meridian_ops.engine import run_stack
 from stacks.config_source import PulumiConfigSource, read_stack_file
 from stacks.data_settings import cassandra_tables
@@ -37,6 +38,7 @@ def dev_k8ssandra(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, An
             upstream=upstream,
         )
 
+    MotoValidator.reset()  # a fresh account: other tests in this process created dev's buckets
     global_run = run("dev-global")
     regional = run("dev-us-east-1", {"dev-global": global_run.outputs})
     return [step.to_preview_json()["newState"] for step in regional.steps]

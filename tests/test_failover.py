@@ -197,3 +197,17 @@ def test_cli_refuses_a_foreign_region_with_a_clear_message(
     assert main(["--env", "prod", "--to", "cn-north-1"]) == 2
     err = capsys.readouterr().err
     assert "cn-north-1 is not a region of prod" in err
+
+
+def test_the_shipped_edges_export_what_the_runbook_drains() -> None:
+    from tests.plans import PROD_REGIONS, planned
+
+    prod = planned("prod")["prod-edge"]["outputs"]
+    assert prod["edgeProvider"] == "cloudflare"
+    assert set(prod["originPools"]) == set(PROD_REGIONS)
+    assert prod["cloudflareAccountId"]
+    staging = planned("staging")["staging-edge"]["outputs"]
+    assert staging["edgeProvider"] == "aws"
+    assert set(staging["healthChecks"]) == {"us-east-1", "eu-west-1"}
+    regional = planned("prod")[f"prod-{PROD_REGIONS[1]}"]["outputs"]["aurora"]
+    assert regional["clusterArn"] and regional["globalClusterIdentifier"]
