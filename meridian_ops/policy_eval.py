@@ -42,10 +42,12 @@ is described from its URN with empty properties.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -523,7 +525,74 @@ class Analyzer:
         return self.servicer_for(request.type).Analyze(request, None)
 
     def analyze_stack(self, request: Any) -> Any:
-        return self.full.AnalyzeStack(request, None)
+        with _converted_once():
+            return self.full.AnalyzeStack(request, None)
+
+
+@contextlib.contextmanager
+def _converted_once() -> Iterator[None]:
+    """Convert each resource of an AnalyzeStack request once, not once per stack policy.
+
+    The SDK's servicer turns every resource's protobuf properties into a dict again for each of
+    the ~30 stack policies (`json_format.MessageToDict`, then `deserialize_properties`): with
+    thousands of resources that is most of the pack's time. Both are pure functions of their
+    input, so for the duration of one call their results are memoized: the dict by the message's
+    serialized bytes (protobuf wrappers are not stable objects, so never by identity); the
+    deserialized value, and its read-only unknown-checking proxy, by the identity of the memoized
+    object it comes from (kept alive here). Verdicts do not
+    change; the served-pack test compares them with the real plugin's, which runs the SDK as is.
+    """
+    sdk: Any = importlib.import_module("pulumi_policy.policy")
+    original_module, original_deserialize = sdk.json_format, sdk.deserialize_properties
+    original_proxy = sdk.unknown_checking_proxy
+    proxies: dict[int, Any] = {}  # id of a memoized deserialized value -> its proxy
+    deserialized: dict[int, Any] = {}  # id of a memoized deserialized value -> that value
+    dicts: dict[bytes, Any] = {}
+    memoized: dict[int, Any] = {}  # id of a dict in `dicts` -> that dict (kept alive)
+    values: dict[int, Any] = {}
+
+    class _MemoJsonFormat:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(original_module, name)
+
+        @staticmethod
+        def MessageToDict(message: Any, *args: Any, **kwargs: Any) -> Any:
+            if args or kwargs:
+                return original_module.MessageToDict(message, *args, **kwargs)
+            key = message.SerializeToString(deterministic=True)
+            if key not in dicts:
+                converted = original_module.MessageToDict(message)
+                dicts[key] = converted
+                memoized[id(converted)] = converted
+            return dicts[key]
+
+    def deserialize(value: Any, *args: Any, **kwargs: Any) -> Any:
+        key = id(value)
+        if args or kwargs or memoized.get(key) is not value:
+            return original_deserialize(value, *args, **kwargs)
+        if key not in values:
+            result = original_deserialize(value)
+            values[key] = result
+            deserialized[id(result)] = result
+        return values[key]
+
+    def proxy(value: Any) -> Any:
+        key = id(value)
+        if deserialized.get(key) is not value:
+            return original_proxy(value)
+        if key not in proxies:
+            proxies[key] = original_proxy(value)
+        return proxies[key]
+
+    sdk.json_format = _MemoJsonFormat()
+    sdk.deserialize_properties = deserialize
+    sdk.unknown_checking_proxy = proxy
+    try:
+        yield
+    finally:
+        sdk.json_format = original_module
+        sdk.deserialize_properties = original_deserialize
+        sdk.unknown_checking_proxy = original_proxy
 
 
 def evaluate_states(plan: Mapping[str, Any], analyzer: Analyzer) -> list[Violation]:

@@ -320,36 +320,65 @@ msk_encryption = dispatching_policy(
 # --------------------------------------------------------------------------------------------
 
 
-def _keyspaces_table(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    spec = dig(args.props, "encryptionSpecification")
-    spec_type = dig(spec, "type")
-    if spec_type != "CUSTOMER_MANAGED_KMS_KEY":
-        report(
-            f"keyspaces.Table '{args.name}': encryptionSpecification.type is "
-            f"'{spec_type or 'AWS_OWNED_KMS_KEY (default)'}'. Fix: set encryptionSpecification "
-            "= {type: 'CUSTOMER_MANAGED_KMS_KEY', kmsKeyIdentifier: <CMK ARN>}.",
-            None,
-        )
-        return
-    problem = kms_key_problem(dig(spec, "kmsKeyIdentifier"))
-    if problem:
-        report(
-            f"keyspaces.Table '{args.name}': encryptionSpecification.kmsKeyIdentifier {problem}. "
-            "Fix: set it to the ARN of a customer-managed KMS key.",
-            None,
-        )
+KEYSPACES_TABLE: Final = "aws:keyspaces/table:Table"
+KEYSPACES_KEYSPACE: Final = "aws:keyspaces/keyspace:Keyspace"
 
 
-keyspaces_table_cmk = dispatching_policy(
+def _multi_region_keyspaces(args: StackValidationArgs) -> set[str]:
+    """Names of the stack's multi-Region keyspaces: AWS encrypts their tables only with an
+    AWS-owned key ("customer managed keys are not supported for multi-Region tables", Amazon
+    Keyspaces Developer Guide, multi-Region replication usage notes)."""
+    names: set[str] = set()
+    for resource in args.resources:
+        if resource.resource_type != KEYSPACES_KEYSPACE:
+            continue
+        strategy = dig(resource.props, "replicationSpecification", "replicationStrategy")
+        name = dig(resource.props, "name")
+        if strategy == "MULTI_REGION" and isinstance(name, str):
+            names.add(name)
+    return names
+
+
+def _validate_keyspaces_tables(args: StackValidationArgs, report: ReportViolation) -> None:
+    multi_region = _multi_region_keyspaces(args)
+    for resource in args.resources:
+        if resource.resource_type != KEYSPACES_TABLE:
+            continue
+        keyspace = dig(resource.props, "keyspaceName")
+        if is_unknown(keyspace) or keyspace in multi_region:
+            continue  # multi-Region tables: AWS allows only its own key
+        spec = dig(resource.props, "encryptionSpecification")
+        spec_type = dig(spec, "type")
+        if is_unknown(spec_type):
+            continue
+        if spec_type != "CUSTOMER_MANAGED_KMS_KEY":
+            report(
+                f"keyspaces.Table '{resource.name}': encryptionSpecification.type is "
+                f"'{spec_type or 'AWS_OWNED_KMS_KEY (default)'}' in single-Region keyspace "
+                f"'{keyspace}'. Fix: set encryptionSpecification = {{type: "
+                "'CUSTOMER_MANAGED_KMS_KEY', kmsKeyIdentifier: <CMK ARN>}.",
+                resource.urn,
+            )
+            continue
+        problem = kms_key_problem(dig(spec, "kmsKeyIdentifier"))
+        if problem:
+            report(
+                f"keyspaces.Table '{resource.name}': encryptionSpecification.kmsKeyIdentifier "
+                f"{problem}. Fix: set it to the ARN of a customer-managed KMS key.",
+                resource.urn,
+            )
+
+
+keyspaces_table_cmk = StackValidationPolicy(
     name="keyspaces-table-cmk",
     description=(
-        "Amazon Keyspaces tables are encrypted with a customer-managed KMS key "
-        "(encryptionSpecification.type = CUSTOMER_MANAGED_KMS_KEY with kmsKeyIdentifier)."
+        "Amazon Keyspaces tables in a single-Region keyspace are encrypted with a customer-managed "
+        "KMS key (encryptionSpecification.type = CUSTOMER_MANAGED_KMS_KEY with kmsKeyIdentifier). "
+        "Tables of a multi-Region keyspace are exempt: AWS encrypts them only with its own key."
     ),
-    validators={"aws:keyspaces/table:Table": _keyspaces_table},
-    severity=Severity.HIGH,
+    validate=_validate_keyspaces_tables,
     enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "keyspaces"],
+    severity=Severity.HIGH,
 )
 
 

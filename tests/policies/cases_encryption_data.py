@@ -207,6 +207,35 @@ def _distribution(**changes: Any) -> dict[str, Any]:
     return _with(DISTRIBUTION, **changes)
 
 
+def _keyspace(strategy: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {"replicationStrategy": strategy}
+    if strategy == "MULTI_REGION":
+        spec["regionLists"] = ["us-east-1", "eu-west-1"]
+    return {
+        "type": "aws:keyspaces/keyspace:Keyspace",
+        "name": "keyspace",
+        "props": {"name": "meridian", "replicationSpecification": spec},
+    }
+
+
+def _keyspaces_table(*, cmk: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "keyspaceName": "meridian",
+        "tableName": "events",
+        "schemaDefinition": {
+            "columns": [{"name": "id", "type": "uuid"}],
+            "partitionKeys": [{"name": "id"}],
+        },
+        "pointInTimeRecovery": {"status": "ENABLED"},
+    }
+    if cmk:
+        props["encryptionSpecification"] = {
+            "type": "CUSTOMER_MANAGED_KMS_KEY",
+            "kmsKeyIdentifier": KEY_ARN,
+        }
+    return {"type": "aws:keyspaces/table:Table", "name": "events", "props": props}
+
+
 CASES: list[PolicyCase] = [
     # --- s3-bucket-sse-kms-cmk (stack) --------------------------------------------------------
     _stack(
@@ -419,35 +448,35 @@ CASES: list[PolicyCase] = [
     # --- keyspaces-table-cmk -------------------------------------------------------------------
     PolicyCase(
         "keyspaces-table-cmk",
-        "aws:keyspaces/table:Table",
-        {
-            "keyspaceName": "meridian",
-            "tableName": "events",
-            "schemaDefinition": {
-                "columns": [{"name": "id", "type": "uuid"}],
-                "partitionKeys": [{"name": "id"}],
-            },
-            "encryptionSpecification": {
-                "type": "CUSTOMER_MANAGED_KMS_KEY",
-                "kmsKeyIdentifier": KEY_ARN,
-            },
-            "pointInTimeRecovery": {"status": "ENABLED"},
-        },
+        "",
+        {},
         False,
+        stack=[_keyspace("SINGLE_REGION"), _keyspaces_table(cmk=True)],
+        note="single-region-cmk",
     ),
     PolicyCase(
         "keyspaces-table-cmk",
-        "aws:keyspaces/table:Table",
-        {
-            "keyspaceName": "meridian",
-            "tableName": "events",
-            "schemaDefinition": {
-                "columns": [{"name": "id", "type": "uuid"}],
-                "partitionKeys": [{"name": "id"}],
-            },
-        },
+        "",
+        {},
         True,
-        note="aws-owned-key",
+        stack=[_keyspace("SINGLE_REGION"), _keyspaces_table(cmk=False)],
+        note="single-region-aws-owned-key",
+    ),
+    PolicyCase(
+        "keyspaces-table-cmk",
+        "",
+        {},
+        True,
+        stack=[_keyspaces_table(cmk=False)],
+        note="aws-owned-key-keyspace-elsewhere",
+    ),
+    PolicyCase(
+        "keyspaces-table-cmk",
+        "",
+        {},
+        False,
+        stack=[_keyspace("MULTI_REGION"), _keyspaces_table(cmk=False)],
+        note="multi-region-aws-owned-key",
     ),
     # --- elasticache-encryption ----------------------------------------------------------------
     PolicyCase(
