@@ -65,7 +65,7 @@ unit: venv policy-venv schemas
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pyright
+	NODE_OPTIONS=--max-old-space-size=8192 $(VENV)/bin/pyright  # pulumi_aws is ~3000 modules
 
 plan: venv
 	$(PY) -m meridian_ops.plan --env $(ENV) $(if $(filter 1 yes true,$(PREVIEW)),--preview) \
