@@ -806,6 +806,21 @@ class AwsMocks(Mocks):
                 "id": self.account_id,
                 "userId": "AROA" + _hex(self.account_id, 17).upper() + ":pulumi",
             }, []
+        if token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+            # AWS-managed prefix lists (e.g. CloudFront's origin-facing one) have a region-specific
+            # id; answer one in AWS's format for the name asked.
+            name = str(args.args.get("name", ""))
+            list_id = f"pl-{_hex(region + name, 8)}"
+            return {
+                "id": list_id,
+                "name": name,
+                "addressFamily": "IPv4",
+                "maxEntries": 55,
+                "ownerId": "AWS",
+                "arn": f"arn:{PARTITION}:ec2:{region}:aws:prefix-list/{list_id}",
+                "entries": [],
+                "tags": {},
+            }, []
         if token == "aws:index/getPartition:getPartition":
             return {
                 "partition": PARTITION,

@@ -99,6 +99,11 @@ class ConfigSource(Protocol):
         """The environment manifest: the config of `<environment>-global`."""
         ...
 
+    def edge_config(self, environment: str) -> dict[str, Any]:
+        """The config of `<environment>-edge` (empty when the environment has no edge stack file):
+        regional stacks read which edge their ingress must admit from it."""
+        ...
+
 
 def decode_engine_value(value: Any) -> Any:
     """A config value as the engine passes it (JSON text or a scalar's text), as YAML reads it."""
@@ -227,13 +232,26 @@ class PulumiConfigSource:
             )
         return read_stack_file(path)
 
+    def edge_config(self, environment: str) -> dict[str, Any]:
+        path = self.project_dir / f"Pulumi.{environment}-edge.yaml"
+        return read_stack_file(path) if path.exists() else {}
+
 
 class StaticConfigSource:
     """Config from dictionaries: for tests and for tools that already parsed the stack files."""
 
-    def __init__(self, stack: dict[str, Any], environments: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        stack: dict[str, Any],
+        environments: dict[str, dict[str, Any]],
+        edges: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self._stack = stack
         self._environments = environments
+        self._edges = edges or {}
+
+    def edge_config(self, environment: str) -> dict[str, Any]:
+        return dict(self._edges.get(environment, {}))
 
     def stack_config(self) -> dict[str, Any]:
         return dict(self._stack)

@@ -68,6 +68,9 @@ from stacks.versions import (
     eks_ami_release_version,
 )
 
+CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+"""The AWS-managed prefix list of CloudFront's origin-facing addresses (the AWS-native edge)."""
+
 ENDPOINT_SERVICES = {"aps-workspaces": "managed-prometheus"}
 """Interface endpoints that exist only where the service does (capability table name)."""
 
@@ -276,7 +279,19 @@ def run(settings: MeridianSettings) -> None:
         ),
         opts=in_region,
     )
-    # MESH: Istio and the ingress NLB, then the 12 tenant namespaces and traffic policies.
+    # MESH: Istio and the ingress NLB, then the 12 tenant namespaces and traffic policies. The NLB
+    # admits only the environment's edge: Cloudflare's published ranges, or, with the AWS-native
+    # edge, CloudFront's origin-facing managed prefix list.
+    cloudfront_origin = settings.edge_provider == "aws"
+    edge_prefix_lists = (
+        [
+            aws.ec2.get_managed_prefix_list_output(
+                name=CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, opts=invoke
+            ).id
+        ]
+        if cloudfront_origin
+        else []
+    )
     mesh = ServiceMesh(
         "mesh",
         ServiceMeshArgs(
@@ -286,8 +301,9 @@ def run(settings: MeridianSettings) -> None:
             vpc_id=network.vpc.id,
             public_subnet_ids=pulumi.Output.all(*network.public_subnet_ids),
             backend_cidrs=[str(plan.vpc_cidr), str(pods)],
-            edge_ipv4=EDGE_RANGES.ipv4,
-            edge_ipv6=EDGE_RANGES.ipv6,
+            edge_ipv4=[] if cloudfront_origin else EDGE_RANGES.ipv4,
+            edge_ipv6=[] if cloudfront_origin else EDGE_RANGES.ipv6,
+            edge_prefix_list_ids=edge_prefix_lists,
             aws_services=aws_services_reached(),
             charts=HELM_CHARTS,
             after=addons.ready,

@@ -313,6 +313,9 @@ class MeridianSettings:
     regions: dict[str, RegionPlan]
     edge: EdgeSettings | None = None
     """EDGE: the edge stack's `meridian:edge` (stacks/edge_settings.py); None in other stacks."""
+    edge_provider: str = "cloudflare"
+    """The environment's edge (`meridian:edge.provider` of its edge stack file): which sources a
+    regional ingress admits (Cloudflare's ranges, or CloudFront's origin-facing prefix list)."""
 
     @property
     def environment(self) -> str:

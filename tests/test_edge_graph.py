@@ -388,12 +388,9 @@ def test_staging_edge_exports() -> None:
     assert outputs["distributionDomain"].endswith(".cloudfront.net")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MESH: staging's ingress SG admits Cloudflare's ranges; with the aws edge it must "
-    "admit CloudFront's origin-facing prefix list instead (reported to the lead)",
-)
 def test_staging_origin_lock_admits_cloudfront() -> None:
+    """With the AWS-native edge the ingress admits CloudFront's origin-facing prefix list, and
+    not Cloudflare's ranges."""
     for region in STAGING_REGIONS:
         groups = [
             s
@@ -403,7 +400,8 @@ def test_staging_origin_lock_admits_cloudfront() -> None:
             if (s["inputs"].get("tags") or {}).get("exposure") == "edge"
         ]
         rules = [r for g in groups for r in g["inputs"]["ingress"]]
-        assert any(r.get("prefixListIds") for r in rules), region
+        assert groups and all(r.get("prefixListIds") for r in rules), region
+        assert not any(r.get("cidrBlocks") or r.get("ipv6CidrBlocks") for r in rules), region
 
 
 def test_staging_policy_config_is_prods_and_current() -> None:

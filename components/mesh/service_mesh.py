@@ -115,6 +115,7 @@ class ServiceMeshArgs:
     """Where the NLB's targets (gateway pods) live: the VPC and pod CIDRs."""
     edge_ipv4: Sequence[str]
     edge_ipv6: Sequence[str]
+    """The edge's published ranges (Cloudflare: stacks/data/edge_ranges.json)."""
     aws_services: Sequence[str]
     """Keys of AWS_ENDPOINTS that workloads reach: one ServiceEntry each."""
     charts: Mapping[str, HelmChart]
@@ -124,6 +125,9 @@ class ServiceMeshArgs:
     gateway_min_replicas: int = 3
     gateway_max_replicas: int = 10
     extra_tags: Mapping[str, str] = field(default_factory=dict)
+    edge_prefix_list_ids: Sequence[pulumi.Input[str]] = ()
+    """Managed prefix lists the ingress admits instead of ranges (the AWS-native edge:
+    CloudFront's origin-facing list, `com.amazonaws.global.cloudfront.origin-facing`)."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.aws_services) - set(AWS_ENDPOINTS))
@@ -135,8 +139,8 @@ class ServiceMeshArgs:
             raise ValueError("need 1 <= gateway_min_replicas <= gateway_max_replicas")
         if self.istiod_replicas < 2:
             raise ValueError("istiod needs at least 2 replicas for high availability")
-        if not self.edge_ipv4 and not self.edge_ipv6:
-            raise ValueError("the ingress needs the edge's address ranges")
+        if not self.edge_ipv4 and not self.edge_ipv6 and not self.edge_prefix_list_ids:
+            raise ValueError("the ingress needs the edge's address ranges or prefix lists")
 
 
 def _meta(
@@ -252,16 +256,28 @@ class ServiceMesh(pulumi.ComponentResource):
             )
 
     def _ingress_security_group(self, name: str, args: ServiceMeshArgs) -> aws.ec2.SecurityGroup:
-        ingress: list[aws.ec2.SecurityGroupIngressArgsDict] = [
-            {
-                "description": "HTTPS from the edge's published ranges only",
-                "protocol": "tcp",
-                "from_port": GATEWAY_HTTPS_PORT,
-                "to_port": GATEWAY_HTTPS_PORT,
-                "cidr_blocks": list(args.edge_ipv4),
-                "ipv6_cidr_blocks": list(args.edge_ipv6),
-            }
-        ]
+        ingress: list[aws.ec2.SecurityGroupIngressArgsDict] = []
+        if args.edge_ipv4 or args.edge_ipv6:
+            ingress.append(
+                {
+                    "description": "HTTPS from the edge's published ranges only",
+                    "protocol": "tcp",
+                    "from_port": GATEWAY_HTTPS_PORT,
+                    "to_port": GATEWAY_HTTPS_PORT,
+                    "cidr_blocks": list(args.edge_ipv4),
+                    "ipv6_cidr_blocks": list(args.edge_ipv6),
+                }
+            )
+        if args.edge_prefix_list_ids:
+            ingress.append(
+                {
+                    "description": "HTTPS from the edge's origin-facing prefix list only",
+                    "protocol": "tcp",
+                    "from_port": GATEWAY_HTTPS_PORT,
+                    "to_port": GATEWAY_HTTPS_PORT,
+                    "prefix_list_ids": list(args.edge_prefix_list_ids),
+                }
+            )
         egress: list[aws.ec2.SecurityGroupEgressArgsDict] = [
             {
                 "description": f"to the gateway pods ({what})",
