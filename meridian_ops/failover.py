@@ -44,7 +44,7 @@ class FailoverError(Exception):
 
 
 class StackOutputs(Protocol):
-    def __call__(self, stack: str) -> Mapping[str, Any]: ...
+    def __call__(self, stack: str, /) -> Mapping[str, Any]: ...
 
 
 class CloudflareClient(Protocol):
@@ -233,18 +233,6 @@ def execute(
             )
 
 
-def automation_outputs(project_dir: Path = PROJECT_DIR) -> StackOutputs:
-    """Stack outputs through the Automation API (needs the Pulumi CLI and a login)."""
-
-    def read(stack: str) -> Mapping[str, Any]:
-        from pulumi import automation as auto
-
-        selected = auto.select_stack(stack_name=stack, work_dir=str(project_dir))
-        return {k: v.value for k, v in selected.outputs().items()}
-
-    return read
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="make failover",
@@ -259,13 +247,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import boto3
 
+    from meridian_ops.orchestrate import automation_outputs
+
     session = boto3.Session(profile_name=args.profile)
     try:
         plan = plan_failover(
             args.env,
             args.to,
             unplanned=args.unplanned,
-            outputs=automation_outputs(),
+            outputs=automation_outputs(PROJECT_DIR),
             rds_client=lambda region: session.client("rds", region_name=region),
         )
     except FailoverError as exc:

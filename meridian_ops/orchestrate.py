@@ -30,12 +30,12 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from meridian_ops.waves import Wave, destroy_order, waves_for
 from stacks.config_source import PROJECT_DIR
@@ -311,12 +311,23 @@ class AutomationRunner:
         return StackResult(command.stack, Outcome.FAILED, summary=f"see {log_path}")
 
 
+def automation_outputs(project_dir: Path) -> Callable[[str], Mapping[str, Any]]:
+    """Stack outputs through the Automation API (needs the Pulumi CLI and a login)."""
+
+    def read(stack: str) -> Mapping[str, Any]:
+        from pulumi import automation as auto
+
+        selected = auto.select_stack(stack_name=stack, work_dir=str(project_dir))
+        return {k: v.value for k, v in selected.outputs().items()}
+
+    return read
+
+
 def drain_regional_stack(project_dir: Path) -> Callable[[StackCommand], bool]:
     """The recovery of a failed regional destroy: drain the region's controller leftovers."""
 
     def recover(command: StackCommand) -> bool:
         from meridian_ops.drain import drain
-        from meridian_ops.failover import automation_outputs
 
         outputs = automation_outputs(project_dir)(command.stack)
         cluster, region = outputs.get("clusterName"), outputs.get("region")

@@ -145,3 +145,10 @@ def by_urn(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def name_of(state: dict[str, Any]) -> str:
     return state["urn"].rsplit("::", 1)[-1]
+
+
+def one(plan: dict[str, Any], resource_type: str, name: str | None = None) -> dict[str, Any]:
+    """The one state of `resource_type` (named `name`, if given) in a plan; fails otherwise."""
+    found = [s for s in states(plan, resource_type) if name is None or name_of(s) == name]
+    assert len(found) == 1, f"{resource_type} {name or ''}: {len(found)}"
+    return found[0]

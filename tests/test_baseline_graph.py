@@ -12,7 +12,7 @@ import yaml
 
 from components.observability.slo_alerts import load_slos
 from components.security.detection import GUARDDUTY_FEATURES, STANDARDS
-from tests.plans import PROD_REGIONS, name_of, planned, states
+from tests.plans import PROD_REGIONS, name_of, one, planned, states
 
 MODES = [False, True]
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -25,12 +25,6 @@ def known(value: Any) -> bool:
 
 def regional(region: str, preview: bool = False) -> dict[str, Any]:
     return planned("prod", preview)[f"prod-{region}"]
-
-
-def one(plan: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    found = states(plan, resource_type)
-    assert len(found) == 1, f"{resource_type}: {len(found)}"
-    return found[0]
 
 
 # --- audit trail -------------------------------------------------------------------------------

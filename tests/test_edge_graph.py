@@ -26,7 +26,7 @@ from meridian_ops.policy_eval import make_servicer, reconcile_config
 from policies.catalog import all_policies
 from stacks.config_source import PROJECT_DIR, read_stack_file
 from stacks.edge_settings import api_routes
-from tests.plans import PROD_REGIONS, planned, states
+from tests.plans import PROD_REGIONS, one, planned, states
 
 STAGING_REGIONS = ("us-east-1", "eu-west-1")
 MODES = [pytest.param(False, id="up"), pytest.param(True, id="preview")]
@@ -35,12 +35,6 @@ EDGE_RANGES = json.loads((PROJECT_DIR / "stacks" / "data" / "edge_ranges.json").
 
 def edge(env: str, preview: bool = False) -> dict[str, Any]:
     return planned(env, preview)[f"{env}-edge"]
-
-
-def one(plan: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    found = states(plan, resource_type)
-    assert len(found) == 1, f"{len(found)} x {resource_type}"
-    return found[0]
 
 
 def ingress_of(env: str, region: str) -> str:

@@ -21,7 +21,7 @@ from components.eks.pod_network import pod_ip_capacity
 from meridian_ops.aws_mocks import ACCOUNT_ID, DEPLOYER_ROLE
 from stacks.cidr_plan import POD_SUPERNET, pod_cidr
 from stacks.versions import EKS_ADDONS, KUBERNETES_VERSION
-from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states
+from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
 MODES = [False, True]
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -30,12 +30,6 @@ ADDON = "aws:eks/addon:Addon"
 
 def regional(region: str, preview: bool) -> dict[str, Any]:
     return planned("prod", preview)[f"prod-{region}"]
-
-
-def one(plan: dict[str, Any], resource_type: str, name: str | None = None) -> dict[str, Any]:
-    found = [s for s in states(plan, resource_type) if name is None or name_of(s) == name]
-    assert len(found) == 1, f"{resource_type} {name}: {len(found)}"
-    return found[0]
 
 
 def urn_of(plan: dict[str, Any], resource_type: str, name: str) -> str:

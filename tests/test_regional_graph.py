@@ -12,7 +12,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components.tagging import REQUIRED_TAG_KEYS, is_taggable
 from meridian_ops.aws_mocks import zone_ids
-from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states
+from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
 MODES = [False, True]
 CROSS_REGION_LINKS = ("meridian:streaming:KafkaReplication", "meridian:data:LakeReplica")
@@ -37,12 +37,6 @@ def without_lake(plan: dict[str, Any]) -> dict[str, Any]:
         and not name_of(s["newState"]).startswith("log-archive-access-logs")
     ]
     return {**plan, "steps": steps}
-
-
-def one(plan: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    found = states(plan, resource_type)
-    assert len(found) == 1, f"{resource_type}: {len(found)}"
-    return found[0]
 
 
 def provider_region(plan: dict[str, Any], provider_ref: str) -> str:

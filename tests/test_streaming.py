@@ -15,7 +15,7 @@ from stacks.identity import parse_stack_name
 from stacks.settings import load_settings
 from stacks.streaming_settings import replication_pairs, topic_table
 from stacks.versions import KAFKA_VERSION, MSK_REPLICATOR_REGIONS
-from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states
+from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
 MODES = [False, True]
 PRIMARY = PROD_REGIONS[0]
@@ -30,12 +30,6 @@ SEED_TOPICS = {
 
 def regional(region: str, preview: bool = False) -> dict[str, Any]:
     return planned("prod", preview)[f"prod-{region}"]
-
-
-def one(plan: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    found = states(plan, resource_type)
-    assert len(found) == 1, f"{resource_type}: {len(found)}"
-    return found[0]
 
 
 def known(value: Any) -> bool:
