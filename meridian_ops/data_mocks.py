@@ -1,7 +1,8 @@
 """What AWS answers for the data layer's resources (DATA): ids, ARNs and endpoints in AWS's
 formats for RDS (global clusters, clusters, instances, proxies, the managed master secret),
 Keyspaces, ElastiCache (replication groups, global datastores, users), DynamoDB (tables, streams,
-replicas), AWS Backup (vaults, plans) and Secrets Manager; and Secrets Manager's random password.
+replicas), AWS Backup (vaults, plans), Secrets Manager and its rotation templates (Serverless
+Application Repository stacks); and Secrets Manager's random password.
 
 Used by meridian_ops/aws_mocks.py; each function takes the mock's context and the resource id.
 """
@@ -94,6 +95,20 @@ def _secret(ctx: Ctx, rid: str) -> dict[str, Any]:
     return {"arn": ctx.arn("secretsmanager", f"secret:{ctx.inputs.get('name', rid)}-{ctx.hex(6)}")}
 
 
+def _serverless_stack_id(ctx: Ctx) -> str:
+    """The CloudFormation stack ARN the Serverless Application Repository deploys into
+    (`serverlessrepo-<name>`)."""
+    u = ctx.hex(32)
+    uuid = f"{u[:8]}-{u[8:12]}-{u[12:16]}-{u[16:20]}-{u[20:]}"
+    return ctx.arn("cloudformation", f"stack/serverlessrepo-{ctx.inputs.get('name', '')}/{uuid}")
+
+
+def _serverless_stack(ctx: Ctx, rid: str) -> dict[str, Any]:
+    """A Secrets Manager rotation template's stack: its one output is the function's ARN."""
+    function = str(ctx.inputs.get("parameters", {}).get("functionName") or rid)
+    return {"outputs": {"RotationLambdaARN": ctx.arn("lambda", f"function:{function}")}}
+
+
 def _keyspace(ctx: Ctx, rid: str) -> dict[str, Any]:
     return {"arn": ctx.arn("cassandra", f"/keyspace/{ctx.inputs.get('name', rid)}/")}
 
@@ -172,6 +187,7 @@ DATA_OUTPUTS: dict[str, Callable[[Any, str], dict[str, Any]]] = {
     "aws:rds/subnetGroup:SubnetGroup": _rds_named("subgrp", "name"),
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": _rds_named("cluster-pg", "name"),
     "aws:secretsmanager/secret:Secret": _secret,
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": _serverless_stack,
     "aws:keyspaces/keyspace:Keyspace": _keyspace,
     "aws:keyspaces/table:Table": _keyspaces_table,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
@@ -204,6 +220,8 @@ def data_resource_id(ctx: Any) -> str | None:
         return f"{_GLOBAL_DATASTORE_PREFIX}-{inputs.get('globalReplicationGroupIdSuffix', '')}"
     if ctx.type in ("aws:dynamodb/table:Table", "aws:backup/vault:Vault", "aws:rds/proxy:Proxy"):
         return str(inputs.get("name") or "") or None
+    if ctx.type == "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
+        return _serverless_stack_id(ctx)
     if ctx.type == "aws:backup/plan:Plan":
         return hashlib.sha256(ctx.seed.encode()).hexdigest()[:8] + "-" + ctx.hex(4) + "-plan"
     return None

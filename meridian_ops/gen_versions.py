@@ -59,6 +59,13 @@ def rows() -> list[tuple[str, str, str]]:
             "stacks/versions.py",
         ),
     ]
+    table.append(
+        (
+            f"Serverless application {versions.AURORA_ROTATION_APPLICATION}",
+            ", ".join(f"{v} ({p})" for p, v in versions.AURORA_ROTATION_VERSIONS.items()),
+            "stacks/versions.py",
+        )
+    )
     for engine, version in sorted(versions.CACHE_ENGINE_VERSIONS.items()):
         table.append((f"ElastiCache {engine}", version, "stacks/versions.py"))
     table.append(("Cassandra (K8ssandra)", versions.CASSANDRA_VERSION, "stacks/versions.py"))

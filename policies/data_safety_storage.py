@@ -393,6 +393,7 @@ STATEFUL_TYPES: Final = (
     "aws:ebs/volume:Volume",
     "aws:elasticache/replicationGroup:ReplicationGroup",
     "aws:elasticache/serverlessCache:ServerlessCache",
+    "aws:secretsmanager/secret:Secret",
 )
 
 
@@ -417,8 +418,8 @@ stateful_resources_protected = ResourceValidationPolicy(
     description=(
         "Stateful resources (RDS/Aurora clusters, instances and global clusters, DynamoDB and "
         "Keyspaces tables, keyspaces, MSK clusters, S3 buckets, KMS keys, Backup vaults, EBS "
-        "volumes, ElastiCache replication groups and serverless caches) carry the Pulumi "
-        "`protect` resource option."
+        "volumes, ElastiCache replication groups and serverless caches, Secrets Manager secrets) "
+        "carry the Pulumi `protect` resource option."
     ),
     validate=_validate_protect,
     enforcement_level=EnforcementLevel.MANDATORY,

@@ -4,7 +4,8 @@ IAM identity policies without administrator or whole-service wildcards on every 
 trust/resource policies (roles, buckets, keys, queues, topics, registries, secrets) without a
 wildcard principal unless a condition pins it to an account, organization, source or network.
 Kubernetes workload identity: an IRSA trust policy names its service account, and EKS add-ons
-that call AWS run with a role of their own instead of borrowing the node role.
+that call AWS run with a role of their own instead of borrowing the node role. Credentials the
+stack stores in Secrets Manager rotate on a schedule.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
+    StackValidationArgs,
     StackValidationPolicy,
 )
 
@@ -28,8 +30,10 @@ from .support import (
     as_list,
     config,
     get,
+    is_unknown,
     label,
     make_policy,
+    plain,
     policy_statements,
 )
 
@@ -285,6 +289,61 @@ def _addon_own_role(args: ResourceValidationArgs, report: ReportViolation) -> No
     )
 
 
+# --------------------------------------------------------------------------------------------
+# Credentials rotate
+# --------------------------------------------------------------------------------------------
+
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+
+
+def _rotated_secrets(args: StackValidationArgs) -> tuple[set[str], set[str], bool]:
+    """(URNs, ids/ARNs) of the secrets a SecretRotation of the stack targets, and whether some
+    rotation's target cannot be told yet (an unknown secretId from no resource of the stack)."""
+    urns: set[str] = set()
+    values: set[str] = set()
+    undecided = False
+    for resource in args.resources:
+        if resource.resource_type != SECRET_ROTATION:
+            continue
+        linked = [d.urn for d in resource.property_dependencies.get("secretId", [])]
+        urns.update(linked)
+        secret_id = plain(resource.props).get("secretId")
+        if is_unknown(secret_id):
+            undecided = undecided or not linked
+        elif isinstance(secret_id, str):
+            values.add(secret_id)
+    return urns, values, undecided
+
+
+def _secrets_rotated(args: StackValidationArgs, report: ReportViolation) -> None:
+    rotated_urns, rotated_ids, undecided = _rotated_secrets(args)
+    if undecided:
+        return  # during preview: that rotation may target any of them
+    exempt = set(as_list(config(args, "exemptSecrets", [])))
+    for secret in args.resources:
+        if secret.resource_type != SECRET or secret.urn in rotated_urns:
+            continue
+        props = plain(secret.props)
+        known = {
+            v
+            for v in (props.get("arn"), props.get("id"))
+            if isinstance(v, str) and v and not is_unknown(v)
+        }
+        if known & rotated_ids or props.get("name") in exempt:
+            continue
+        if rotated_ids and any(is_unknown(props.get(k)) for k in ("arn", "id")):
+            continue  # a rotation naming a literal ARN may be this secret's, once it is known
+        report(
+            f"{label(SECRET, secret.name)} has no rotation schedule: a credential that never "
+            "changes outlives every person and process that once read it. Fix: add an "
+            "aws.secretsmanager.SecretRotation for it (Meridian: DatabaseSecretRotation in "
+            "components/data/secret_rotation.py), or, for a secret another system rotates, name "
+            "it in this policy's `exemptSecrets` config.",
+            secret.urn,
+        )
+
+
 POLICIES: list[Policy] = [
     _resource_policy(
         "iam-no-admin-wildcard",
@@ -329,6 +388,19 @@ POLICIES: list[Policy] = [
                     "items": {"type": "string"},
                     "default": list(ADDONS_NEEDING_A_ROLE),
                 }
+            }
+        ),
+    ),
+    _stack_policy(
+        "secretsmanager-secret-rotated",
+        "Every Secrets Manager secret of the stack has a rotation schedule (a SecretRotation "
+        "targeting it), unless its name is listed in `exemptSecrets` (rotated by another "
+        "system).",
+        _secrets_rotated,
+        Severity.HIGH,
+        PolicyConfigSchema(
+            properties={
+                "exemptSecrets": {"type": "array", "items": {"type": "string"}, "default": []}
             }
         ),
     ),

@@ -13,7 +13,7 @@ meridian:dataPlacement:        # environment-wide (manifest only): where each st
   backupCopies: {}             # region -> region its backups are copied to; default: the DR peer
 meridian:data:                 # regional (a region's stack file may override it)
   aurora: {secondaryReaders: 2, backupRetentionDays: 35, monitoringIntervalSeconds: 30,
-           performanceInsightsRetentionDays: 465, proxy: true}
+           performanceInsightsRetentionDays: 465, proxy: true, masterRotationDays: 30}
   cache: {engine: valkey, snapshotRetentionDays: 7}
   backup: {vaultLock: true, retentionDays: 35, copyRetentionDays: 35, restoreTesting: true}
   access:                      # store -> tenant services granted it (components/tenancy)
@@ -45,6 +45,8 @@ from stacks import capabilities
 from stacks.config_types import NAMESPACE, MeridianModel
 from stacks.errors import ConfigProblem
 
+ROTATION_SERVICES = ("serverless-repo", "lambda")
+"""What the global primary's master-secret rotation deploys (components/data/secret_rotation.py)."""
 AURORA_MAX_SECONDARY_REGIONS = 10
 """Aurora global database: one primary cluster and up to 10 secondary clusters, each in another
 region (Aurora User Guide, "Configuration requirements of an Amazon Aurora global database")."""
@@ -70,6 +72,9 @@ class AuroraSettings(MeridianModel):
     )
     performance_insights_retention_days: int = Field(alias="performanceInsightsRetentionDays")
     proxy: bool
+    master_rotation_days: int = Field(alias="masterRotationDays", ge=1, le=365)
+    """Days between rotations of the global primary's master secret (Secrets Manager allows 1 to
+    1,000; Meridian caps it at a year, and a month is the usual compliance ceiling)."""
 
 
 class CacheSettings(MeridianModel):
@@ -143,6 +148,7 @@ _PROD = {
         "monitoringIntervalSeconds": 30,
         "performanceInsightsRetentionDays": 465,
         "proxy": True,
+        "masterRotationDays": 30,
     },
     "cache": {"engine": "valkey", "snapshotRetentionDays": 7},
     "backup": {
@@ -353,6 +359,22 @@ def validate_placement(
                 "and reach the nearest secondary",
             )
         )
+    if secondaries:
+        missing = [s for s in ROTATION_SERVICES if not capabilities.offers(primary, s)]
+        if missing:
+            problems.append(
+                ConfigProblem(
+                    f"{NAMESPACE}:regions[0]",
+                    primary,
+                    "is the Aurora global database's primary, whose master secret Meridian rotates "
+                    "with AWS's rotation function from the Serverless Application Repository; AWS "
+                    f"does not offer {' or '.join(missing)} in {primary} "
+                    "(stacks/region_capabilities.json)",
+                    f"list a region that offers it first in meridian:regions in {manifest_file}, "
+                    f"or set {key}.auroraSecondaries: [] (a stand-alone cluster, whose password "
+                    "RDS manages and rotates)",
+                )
+            )
     listed_caches = placement.cache_secondaries or []
     if len(listed_caches) > CACHE_MAX_SECONDARY_REGIONS:
         problems.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.data.aurora import AuroraArgs, AuroraGlobalPostgres  # DATA
+from components.data.aurora import AuroraArgs, AuroraGlobalPostgres, MasterRotation  # DATA
 from components.data.backup import BackupVault, BackupVaultArgs, vault_arn, vault_name  # DATA
 from components.data.cache import ID_MAX as CACHE_ID_MAX  # BASELINE: cache node ids
 from components.data.cache import Cache, CacheArgs  # DATA
@@ -30,7 +30,7 @@ from components.observability.agents import (
 from components.observability.alarms import (  # BASELINE
     PlatformAlarms,
     PlatformAlarmsArgs,
-    cache_node_ids,
+    cache_shard_node_ids,
 )
 from components.observability.prometheus import ManagedPrometheus, ManagedPrometheusArgs
 from components.security import AlertTopics, AlertTopicsArgs, ThreatDetection, ThreatDetectionArgs
@@ -58,6 +58,8 @@ from stacks.streaming_settings import broker_count, lake_peer, replication_pairs
 from stacks.versions import (
     AURORA_POSTGRES_FAMILY,
     AURORA_POSTGRES_VERSION,
+    AURORA_ROTATION_APPLICATION,
+    AURORA_ROTATION_VERSIONS,
     CACHE_ENGINE_VERSIONS,
     CASSANDRA_VERSION,
     EKS_AMI_RELEASE,
@@ -467,6 +469,14 @@ def run(settings: MeridianSettings) -> None:
                 monitoring_interval_seconds=data.aurora.monitoring_interval_seconds,
                 performance_insights_retention_days=data.aurora.performance_insights_retention_days,
                 proxy=data.aurora.proxy,
+                master_rotation=MasterRotation(  # BASELINE: the master secret rotates
+                    application=AURORA_ROTATION_APPLICATION,
+                    semantic_version=AURORA_ROTATION_VERSIONS[partition],
+                    days=data.aurora.master_rotation_days,
+                    logs_key_arn=keys.arn(KeyClass.LOGS),
+                    log_retention_days=cloudwatch_retention_days(logs.hot_days),
+                    alert_topic_arn=alerts.arns["P3"],
+                ),
             ),
             opts=in_region,
         )
@@ -610,7 +620,7 @@ def run(settings: MeridianSettings) -> None:
             # every region serving the multi-region keyspace (its owner declares the keyspace)
             keyspaces=[keyspace_name] if stores.cassandra_engines[region] == "keyspaces" else [],
             dynamodb_tables=[tables.table_name(t) for t in table_specs],
-            cache_node_ids=cache_node_ids(
+            cache_shards=cache_shard_node_ids(
                 names.physical("cache", max_length=CACHE_ID_MAX),
                 cache_size.shards,
                 cache_size.replicas_per_shard,

@@ -178,6 +178,19 @@ region. It is the version a NEW cluster starts on: operations upgrades running c
 AURORA_POSTGRES_FAMILY = "aurora-postgresql17"
 """The parameter group family of AURORA_POSTGRES_VERSION's major version."""
 
+AURORA_ROTATION_APPLICATION = "SecretsManagerRDSPostgreSQLRotationSingleUser"
+"""AWS's single-user rotation function for PostgreSQL (Secrets Manager User Guide, "Rotation
+function templates"), deployed from the Serverless Application Repository: it rotates the Aurora
+global primary's master secret, whose password RDS cannot manage for a global database."""
+AURORA_ROTATION_VERSIONS: dict[str, str] = {
+    # The versions aws-cdk-lib pins in SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER
+    # (aws-secretsmanager/lib/secret-rotation.ts): one published version per partition.
+    "aws": "1.1.671",
+    "aws-cn": "1.1.440",
+    "aws-us-gov": "1.1.383",
+}
+"""Semantic version of AURORA_ROTATION_APPLICATION per partition."""
+
 CACHE_ENGINE_VERSIONS: dict[str, str] = {
     # ElastiCache User Guide, "Engine versions and upgrading in ElastiCache": Valkey 8.2 (global
     # datastores need Valkey 7.2+ or Redis OSS 5.0.6+; IAM authentication Valkey 7.2+/Redis OSS 7+).

@@ -186,7 +186,7 @@ def test_alert_topics_are_encrypted_with_a_cmk_and_admit_only_their_publishers(
             for s in policies["alerts-p1-policy"]["Statement"]
             if s["Effect"] == "Allow" and "Service" in s["Principal"]
         }
-        assert p1 == {"aps.amazonaws.com", "cloudwatch.amazonaws.com"}
+        assert p1 == {"aps.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"}
 
 
 # --- metrics, SLO rules, alarms ----------------------------------------------------------------
@@ -273,8 +273,23 @@ def test_platform_alarms_watch_the_stores_the_region_runs(preview: bool) -> None
             assert "aurora-replica-lag" in alarms
         if states(plan, "aws:keyspaces/keyspace:Keyspace"):
             assert "keyspaces-throttles" in alarms
-        for alarm in alarms.values():
-            assert alarm["alarmActions"] and alarm["metricQueries"][0]["period"] == 300
+        failover = {k: a for k, a in alarms.items() if k.startswith("cache-failover-")}
+        # prod: 3 shards of a primary and 2 replicas each -> one failover alarm per shard
+        assert sorted(failover) == [f"cache-failover-{s:04d}" for s in (1, 2, 3)], region
+        for key, alarm in alarms.items():
+            assert alarm["alarmActions"] and alarm["okActions"], key
+            if key in failover:
+                continue
+            assert alarm["metricQueries"][0]["period"] == 300, key
+        for alarm in failover.values():
+            assert alarm["evaluationPeriods"] == 5 and alarm["datapointsToAlarm"] == 1
+            assert alarm["alarmActions"] == alarms["nat-port-allocation"]["alarmActions"]  # P2
+            nodes = [q["metric"] for q in alarm["metricQueries"] if "metric" in q]
+            assert len(nodes) == 3 and {n["metricName"] for n in nodes} == {"IsMaster"}
+            assert all(n["period"] == 60 for n in nodes)
+            if known(nodes[0]["dimensions"]):
+                shard = nodes[0]["dimensions"]["CacheClusterId"].rsplit("-", 1)[0]
+                assert all(n["dimensions"]["CacheClusterId"].startswith(shard) for n in nodes)
         query = alarms["msk-under-replicated"]["metricQueries"][0]["expression"]
         if known(query):
             assert "UnderReplicatedPartitions" in query and "-kafka'" in query

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from components.naming import Names
-from components.observability.alarms import ALARMS, cache_node_ids
+from components.observability.alarms import ALARMS, cache_failover_queries, cache_shard_node_ids
 from components.observability.slo_alerts import (
     BURN_RATE_TIERS,
     SEVERITIES,
@@ -183,8 +183,29 @@ def test_alarm_queries_cover_every_resource_of_a_kind() -> None:
     )
     nat = ALARMS["nat-port-allocation"].query(["nat-1", "nat-2"])
     assert nat.endswith("WHERE NatGatewayId = 'nat-1' OR NatGatewayId = 'nat-2'")
-    assert cache_node_ids("g", 2, 1) == ["g-0001-001", "g-0001-002", "g-0002-001", "g-0002-002"]
+    assert cache_shard_node_ids("g", 2, 1) == [
+        ["g-0001-001", "g-0001-002"],
+        ["g-0002-001", "g-0002-002"],
+    ]
     assert {a.severity for a in ALARMS.values()} <= set(SEVERITIES)
+
+
+def test_cache_failover_alarm_fires_on_any_promotion_of_the_shard() -> None:
+    queries = cache_failover_queries(["g-0001-001", "g-0001-002", "g-0001-003"])
+    metrics = [q for q in queries if "metric" in q]
+    assert [m["metric"]["dimensions"] for m in metrics] == [  # type: ignore[index]
+        {"CacheClusterId": f"g-0001-00{n}"} for n in (1, 2, 3)
+    ]
+    assert {(m["metric"]["metric_name"], m["metric"]["stat"]) for m in metrics} == {  # type: ignore[index]
+        ("IsMaster", "Maximum")
+    }
+    watched = [q for q in queries if q.get("return_data")]
+    assert len(watched) == 1
+    assert watched[0]["expression"] == "MAX([DIFF(node0), DIFF(node1), DIFF(node2)])"
+    with pytest.raises(ValueError, match=r"2\.\.10 nodes"):
+        cache_failover_queries(["g-0001-001"])  # no replica: nothing to fail over to
+    with pytest.raises(ValueError, match=r"2\.\.10 nodes"):
+        cache_failover_queries([f"g-0001-{n:03d}" for n in range(11)])
 
 
 def test_grafana_region_must_offer_managed_grafana() -> None:
@@ -212,3 +233,28 @@ def test_guardduty_findings_are_notified_from_the_configured_severity() -> None:
     rules = finding_rules(7.0)
     assert rules["guardduty"]["detail"]["severity"] == [{"numeric": [">=", 7.0]}]
     assert set(rules) == {"guardduty", "securityhub", "access-analyzer"}
+
+
+def test_rotation_templates_come_from_awss_publisher_of_each_partition() -> None:
+    from components.data.secret_rotation import application_arn, failure_pattern
+    from stacks.versions import AURORA_ROTATION_APPLICATION, AURORA_ROTATION_VERSIONS
+
+    for partition in AURORA_ROTATION_VERSIONS:
+        arn = application_arn(AURORA_ROTATION_APPLICATION, partition)
+        assert arn.startswith(f"arn:{partition}:serverlessrepo:")
+        assert arn.endswith(f":applications/{AURORA_ROTATION_APPLICATION}")
+    with pytest.raises(ValueError, match="partition 'aws-iso'"):
+        application_arn(AURORA_ROTATION_APPLICATION, "aws-iso")
+    pattern = failure_pattern()
+    assert pattern["source"] == ["aws.secretsmanager"]
+    assert pattern["detail"] == {
+        "eventSource": ["secretsmanager.amazonaws.com"],
+        "eventName": ["RotationFailed", "RotationAbandoned"],
+    }
+
+
+def test_severity_topics_admit_eventbridge_for_service_events() -> None:
+    from components.security.notifications import SEVERITIES, TOPIC_PUBLISHERS
+
+    for severity in SEVERITIES:
+        assert "events.amazonaws.com" in TOPIC_PUBLISHERS[severity]

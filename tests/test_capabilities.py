@@ -22,7 +22,7 @@ EXPECTED_PROD_GAPS: dict[str, list[str]] = {
     "ap-south-1": ["managed-grafana"],
     "me-south-1": ["managed-grafana"],
     "sa-east-1": ["managed-grafana"],
-    "af-south-1": ["managed-grafana"],
+    "af-south-1": ["managed-grafana", "serverless-repo"],  # not the Aurora primary
 }
 
 

@@ -21,7 +21,7 @@ from stacks.data_settings import (
 )
 from stacks.errors import ConfigError
 from stacks.program import settings_for
-from tests.test_config_errors import MANIFEST
+from tests.test_config_errors import MANIFEST, NO_REPLICATION
 
 TWELVE_REGIONS = [
     "us-east-1",
@@ -82,6 +82,28 @@ def test_the_limit_is_met_by_naming_the_secondaries() -> None:
     stores = data_topology(settings)
     assert len(stores.aurora_secondaries) == AURORA_MAX_SECONDARY_REGIONS
     assert stores.aurora_role("eu-west-2") == "none"
+
+
+def test_global_primary_must_offer_the_rotation_function() -> None:
+    # af-south-1 has no Serverless Application Repository: the master secret could not rotate
+    text = problems_of(
+        "prod-global", manifest(regions=["af-south-1", "eu-west-1"], replication=NO_REPLICATION)
+    )
+    assert "meridian:regions[0] = 'af-south-1'" in text
+    assert "does not offer serverless-repo in af-south-1" in text
+    assert "Fix: list a region that offers it first" in text
+    assert "auroraSecondaries: []" in text
+    # a stand-alone cluster there is fine: RDS manages and rotates its password
+    alone = {"auroraSecondaries": []}
+    stores = data_topology(
+        load(
+            "prod-global",
+            manifest(
+                regions=["af-south-1", "eu-west-1"], replication=NO_REPLICATION, dataPlacement=alone
+            ),
+        )
+    )
+    assert stores.primary == "af-south-1" and not stores.aurora_global
 
 
 def test_keyspaces_asked_where_aws_does_not_offer_it() -> None:

@@ -5,13 +5,20 @@ protect, TLS, IAM, no public exposure, the fields failover rewrites ignored; in 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from components.data.aurora import PRIMARY_IGNORED, SECONDARY_IGNORED
+from components.data.aurora import (
+    PRIMARY_IGNORED,
+    SECONDARY_IGNORED,
+    SECRET_VERSION_IGNORED,
+    TRACKED_STAGE,
+)
 from stacks.data_settings import AURORA_MAX_SECONDARY_REGIONS, cassandra_tables, dynamodb_tables
-from tests.plans import PROD_REGIONS, name_of, planned, states
+from stacks.versions import AURORA_ROTATION_APPLICATION, AURORA_ROTATION_VERSIONS
+from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 PRIMARY = PROD_REGIONS[0]
@@ -30,6 +37,14 @@ VAULT = "aws:backup/vault:Vault"
 PLAN = "aws:backup/plan:Plan"
 LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
 RESTORE_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SUBNET = "aws:ec2/subnet:Subnet"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+TOPIC = "aws:sns/topic:Topic"
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["up", "preview"])
@@ -130,6 +145,77 @@ def test_tls_is_forced_by_the_parameter_group_and_the_proxy(
     (proxy,) = every(prod, PROXY)  # the writer's pool, in the primary region
     assert proxy["inputs"]["requireTls"] is True
     assert [a["iamAuth"] for a in proxy["inputs"]["auths"]] == ["REQUIRED"]
+
+
+# --- the global primary's master secret: protected, rotated in the VPC ---------------------------
+
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+SAR_STACK = "aws:serverlessrepository/cloudFormationStack:CloudFormationStack"
+
+
+def test_the_master_secret_rotates_inside_the_vpc(prod: dict[str, dict[str, Any]]) -> None:
+    for region, plan in regional(prod).items():
+        if region != PRIMARY:  # secondaries own no secret; standalone clusters let RDS rotate
+            assert not states(plan, SECRET) and not states(plan, ROTATION), region
+            continue
+        urns = by_urn(plan)
+        (secret,) = states(plan, SECRET)
+        assert secret["protect"] is True and secret["inputs"]["recoveryWindowInDays"] == 30
+        (version,) = states(plan, SECRET_VERSION)
+        assert version["inputs"]["versionStages"] == ["AWSCURRENT", TRACKED_STAGE]
+        assert sorted(version["ignoreChanges"]) == sorted(SECRET_VERSION_IGNORED)
+
+        (rotation,) = states(plan, ROTATION)
+        assert secret["urn"] in rotation["propertyDependencies"]["secretId"]
+        assert rotation["inputs"]["rotationRules"] == {"automaticallyAfterDays": 30}
+        assert rotation["inputs"]["rotateImmediately"] is False
+        (function,) = states(plan, SAR_STACK)
+        assert function["urn"] in rotation["propertyDependencies"]["rotationLambdaArn"]
+        # the first rotation test reaches the writer: the schedule waits for the instances
+        waits_for = {urns[d]["type"] for d in rotation["dependencies"]}
+        assert {SECRET_VERSION, INSTANCE} <= waits_for
+
+        i = function["inputs"]
+        assert i["applicationId"] == (
+            "arn:aws:serverlessrepo:us-east-1:297356227824:applications/"
+            + AURORA_ROTATION_APPLICATION
+        )
+        assert i["semanticVersion"] == AURORA_ROTATION_VERSIONS["aws"]
+        assert sorted(i["capabilities"]) == ["CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"]
+        params = i["parameters"]
+        assert params["endpoint"] == f"https://secretsmanager.{region}.amazonaws.com"
+        assert ":kms:" in params["kmsKeyArn"] or not known(params["kmsKeyArn"])
+        deps = function["propertyDependencies"]["parameters"]
+        (group,) = [urns[d] for d in deps if urns[d]["type"] == SG]
+        assert name_of(group) == "aurora-rotation-sg"
+        subnets = {name_of(urns[d]) for d in deps if urns[d]["type"] == SUBNET}
+        assert subnets and all(n.startswith("network-data-") for n in subnets), subnets
+
+        # out only to the database's port and the endpoints; the database admits it
+        egress = [
+            r["inputs"] for r in states(plan, EGRESS) if name_of(r).startswith("aurora-rotation-")
+        ]
+        assert sorted((e["fromPort"], e["toPort"]) for e in egress) == [(443, 443), (5432, 5432)]
+        assert all("cidrIpv4" not in e for e in egress)
+        (ingress,) = [r for r in states(plan, INGRESS) if name_of(r).endswith("db-from-rotation")]
+        assert ingress["inputs"]["fromPort"] == 5432
+
+        # the function's log group exists first, encrypted and retained (else Lambda makes one)
+        log_group = one(plan, LOG_GROUP, "aurora-rotation-logs")
+        assert log_group["inputs"]["name"] == f"/aws/lambda/{params['functionName']}"
+        assert log_group["inputs"]["kmsKeyId"] and log_group["inputs"]["retentionInDays"]
+        assert log_group["urn"] in function["dependencies"]
+
+        rule = one(plan, EVENT_RULE, "aurora-rotation-failures")["inputs"]
+        assert json.loads(rule["eventPattern"])["detail"]["eventName"] == [
+            "RotationFailed",
+            "RotationAbandoned",
+        ]
+        target = one(plan, EVENT_TARGET, "aurora-rotation-failures-target")
+        p3 = one(plan, TOPIC, "alerts-p3")
+        assert p3["urn"] in target["propertyDependencies"]["arn"]
 
 
 def test_instances_are_private_monitored_and_insightful(prod: dict[str, dict[str, Any]]) -> None:
@@ -322,6 +408,7 @@ DATA_STATEFUL = {
     VAULT: "vault lock",
     LOCK: "immutable after the grace period",
     "aws:kms/key:Key": "deletion window",
+    "aws:secretsmanager/secret:Secret": "recovery window (the only copy of the master password)",
     "aws:s3/bucket:Bucket": "versioning",
     "aws:msk/cluster:Cluster": "replication",
     "kubernetes:k8ssandra.io/v1alpha1:K8ssandraCluster": "Medusa backups",
@@ -341,10 +428,19 @@ STATELESS_IN_DATA_SERVICES = {
     "aws:backup/selection:Selection": "schedule",
     RESTORE_PLAN: "schedule",
     "aws:backup/restoreTestingSelection:RestoreTestingSelection": "schedule",
-    "aws:secretsmanager/secret:Secret": "recovery window; rotated by operations",
-    "aws:secretsmanager/secretVersion:SecretVersion": "value of the secret",
+    "aws:secretsmanager/secretVersion:SecretVersion": "its first value (rotation makes the rest)",
+    "aws:secretsmanager/secretRotation:SecretRotation": "schedule",
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": "the rotation function",
 }
-DATA_SERVICES = ("aws:rds/", "aws:dynamodb/", "aws:keyspaces/", "aws:elasticache/", "aws:backup/")
+DATA_SERVICES = (
+    "aws:rds/",
+    "aws:dynamodb/",
+    "aws:keyspaces/",
+    "aws:elasticache/",
+    "aws:backup/",
+    "aws:secretsmanager/",
+    "aws:serverlessrepository/",
+)
 
 
 def test_every_data_type_is_classified(prod_up: dict[str, dict[str, Any]]) -> None:

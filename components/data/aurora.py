@@ -26,8 +26,13 @@ What stays out of `pulumi up` (the operations layer runs it, see docs/data.md):
 
 The master password: Aurora cannot manage it in Secrets Manager for a cluster in a global database
 (Aurora User Guide, "Limitations for Secrets Manager integration"), so a global primary gets a
-Secrets Manager-generated password, written once into the cluster and into a secret under the
-secrets key through write-only arguments; a stand-alone cluster uses the managed password.
+Secrets Manager-generated password, written once into the cluster and into a protected secret under
+the secrets key through write-only arguments, with the connection fields AWS's rotation function
+reads; `DatabaseSecretRotation` then rotates it on a schedule (components/data/secret_rotation.py).
+The version Pulumi wrote carries its own staging label (`TRACKED_STAGE`): after two rotations
+Secrets Manager would otherwise strip its last label and delete it, the provider would read the
+version as gone, and the next `up` would write a fresh password over the rotated one. A stand-alone
+cluster uses the password RDS manages and rotates itself.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from components.data.access import (
     service_role,
     store_security_group,
 )
+from components.data.secret_rotation import DatabaseSecretRotation, DatabaseSecretRotationArgs
 from components.eks.workload_identity import WorkloadIdentity, statement
 from components.naming import Names
 
@@ -62,8 +68,26 @@ SECONDARY_IGNORED = ("globalClusterIdentifier", "replicationSourceIdentifier", "
 run by operations)."""
 PRIMARY_IGNORED = (*SECONDARY_IGNORED, "masterPasswordWo")
 """A primary becomes a secondary after a switchover; its write-only password is set once."""
+SECRET_VERSION_IGNORED = ("secretStringWo", "versionStages")
+"""Written once; rotation then moves the AWSCURRENT label to the versions it creates."""
+TRACKED_STAGE = "MERIDIAN_INITIAL"
+"""A staging label of the version Pulumi wrote: a labelled version is never deleted."""
+SECRET_ENGINE = "postgres"
+"""The `engine` the PostgreSQL rotation function expects in the secret."""
 GLOBAL_IGNORED = ("engineVersion",)
 """Operations upgrades the global database (secondaries first); Pulumi must not."""
+
+
+@dataclass(frozen=True)
+class MasterRotation:
+    """How the global primary's master secret is rotated (`DatabaseSecretRotation`)."""
+
+    application: str
+    semantic_version: str
+    days: int
+    logs_key_arn: pulumi.Input[str]
+    log_retention_days: int
+    alert_topic_arn: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +118,8 @@ class AuroraArgs:
     monitoring_interval_seconds: int
     performance_insights_retention_days: int
     proxy: bool
+    master_rotation: MasterRotation | None = None
+    """Required for a global primary (whose master secret Meridian owns); unused otherwise."""
     tags: dict[str, str] | None = None
 
 
@@ -104,6 +130,7 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
     cluster: aws.rds.Cluster
     instances: list[aws.rds.ClusterInstance]
     proxy: aws.rds.Proxy | None
+    rotation: DatabaseSecretRotation | None
     secret_arn: pulumi.Output[str] | None
     security_group: aws.ec2.SecurityGroup
 
@@ -118,6 +145,8 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
         primary = args.role != "secondary"
         if args.role != "standalone" and args.global_identifier is None:
             raise ValueError("a member of a global database needs global_identifier")
+        if args.role == "primary" and args.master_rotation is None:
+            raise ValueError("a global primary's master secret needs master_rotation")
         if primary and args.instances < 2:
             raise ValueError("a writer cluster needs at least two instances (writer + reader)")
 
@@ -162,6 +191,7 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
 
         self.global_cluster = None
         self.secret_arn = None
+        initial: aws.secretsmanager.SecretVersion | None = None
         stateful = pulumi.ResourceOptions(parent=self, protect=True)
         common: dict[str, Any] = {
             "cluster_identifier": names.physical("aurora"),
@@ -207,19 +237,10 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
             secret = aws.secretsmanager.Secret(
                 f"{name}-master",
                 name=f"meridian/{names.environment}/{args.region}/aurora/master",
-                description="Aurora global database master user (rotated by operations)",
+                description="Aurora global database master user (rotated on a schedule)",
                 kms_key_id=args.secrets_key_arn,
                 recovery_window_in_days=30,
-                opts=child,
-            )
-            aws.secretsmanager.SecretVersion(
-                f"{name}-master-value",
-                secret_id=secret.id,
-                secret_string_wo=pulumi.Output.secret(password).apply(
-                    lambda p: json.dumps({"username": MASTER_USERNAME, "password": p})
-                ),
-                secret_string_wo_version=1,
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretStringWo"]),
+                opts=stateful,
             )
             self.secret_arn = secret.arn
             self.cluster = aws.rds.Cluster(
@@ -231,6 +252,30 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
                 master_password_wo=pulumi.Output.secret(password),
                 master_password_wo_version=1,
                 opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=list(PRIMARY_IGNORED))),
+            )
+            initial = aws.secretsmanager.SecretVersion(
+                f"{name}-master-value",
+                secret_id=secret.id,
+                secret_string_wo=pulumi.Output.secret(
+                    pulumi.Output.all(password, self.cluster.endpoint, self.cluster.id)
+                ).apply(
+                    lambda v: json.dumps(
+                        {
+                            "engine": SECRET_ENGINE,
+                            "host": v[1],
+                            "port": PORT,
+                            "dbname": DATABASE_NAME,
+                            "username": MASTER_USERNAME,
+                            "password": v[0],
+                            "dbClusterIdentifier": v[2],
+                        }
+                    )
+                ),
+                secret_string_wo_version=1,
+                version_stages=["AWSCURRENT", TRACKED_STAGE],
+                opts=pulumi.ResourceOptions(
+                    parent=self, ignore_changes=list(SECRET_VERSION_IGNORED)
+                ),
             )
         elif args.role == "standalone":
             self.cluster = aws.rds.Cluster(
@@ -278,6 +323,33 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
                     apply_immediately=False,
                     opts=child,
                 )
+            )
+
+        self.rotation = None
+        if args.master_rotation is not None and initial is not None and self.secret_arn is not None:
+            self.rotation = DatabaseSecretRotation(
+                f"{name}-rotation",
+                DatabaseSecretRotationArgs(
+                    names=names,
+                    what="aurora-rotation",
+                    application=args.master_rotation.application,
+                    semantic_version=args.master_rotation.semantic_version,
+                    secret_arn=self.secret_arn,
+                    secret_key_arn=args.secrets_key_arn,
+                    vpc_id=args.vpc_id,
+                    subnet_ids=args.subnet_ids,
+                    database_security_group_id=self.security_group.id,
+                    port=PORT,
+                    endpoint_security_group_id=args.endpoint_security_group_id,
+                    logs_key_arn=args.master_rotation.logs_key_arn,
+                    log_retention_days=args.master_rotation.log_retention_days,
+                    rotation_days=args.master_rotation.days,
+                    region=args.region,
+                    partition=args.partition,
+                    alert_topic_arn=args.master_rotation.alert_topic_arn,
+                    ready=[initial, *self.instances],
+                ),
+                opts=child,
             )
 
         self.proxy = None

@@ -18,6 +18,15 @@ region runs (an identifier of None: that store is absent, nothing is declared fo
 | cache-evictions | SUM Evictions over the cache nodes | > 0 for 15 min (P3) |
 | nat-port-allocation | SUM ErrorPortAllocation over NAT gateways | > 0 (P2) |
 | nat-packets-dropped | SUM PacketsDropCount over NAT gateways | > 0 for 15 min (P3) |
+| cache-failover-NNNN | per shard: MAX of its nodes' DIFF(IsMaster) | > 0 once in 5 min (P2) |
+
+ElastiCache failover has no aggregate metric, and its events reach neither EventBridge
+(node-based clusters publish none there) nor an encrypted SNS topic (ElastiCache notifications
+require an unencrypted topic, which the alert topics never are). So each shard gets its own
+alarm on its nodes' `IsMaster` (1 on the shard's primary): `DIFF` is +1 on the node that was just
+promoted, whatever node was primary before, so the alarm fires for the failover and returns to OK
+five minutes later instead of staying red until someone fails back. A metric-math alarm reads at
+most 10 metrics; a shard has at most 6 nodes (5 replicas).
 
 Example::
 
@@ -167,6 +176,15 @@ ALARMS: dict[str, AlarmSpec] = {
 }
 PERIOD_SECONDS = 300
 
+CACHE_FAILOVER_SEVERITY = "P2"
+"""Partial outage: the shard's writes failed over (seed: P2, degraded)."""
+CACHE_FAILOVER_PERIOD_SECONDS = 60
+"""ElastiCache publishes node metrics every 60 s."""
+CACHE_FAILOVER_WINDOW = 5
+"""Periods the alarm looks back over: it fires on one promotion among them (DIFF needs two)."""
+CACHE_FAILOVER_MAX_NODES = 10
+"""CloudWatch: an alarm's metric math reads at most 10 metrics."""
+
 
 @dataclass(frozen=True)
 class PlatformAlarmsArgs:
@@ -179,7 +197,9 @@ class PlatformAlarmsArgs:
     """Clusters that are secondaries of a global database (replication lag)."""
     keyspaces: Sequence[pulumi.Input[str]] = ()
     dynamodb_tables: Sequence[pulumi.Input[str]] = ()
-    cache_node_ids: Sequence[pulumi.Input[str]] = ()
+    cache_shards: Sequence[Sequence[str]] = ()
+    """ElastiCache node ids by shard (`cache_shard_node_ids`): evictions over all of them, and a
+    failover alarm per shard that has a replica."""
     nat_gateway_ids: Sequence[pulumi.Input[str]] = ()
     watched: Mapping[str, Sequence[pulumi.Input[str]]] = field(init=False, default_factory=dict)
 
@@ -195,19 +215,53 @@ class PlatformAlarmsArgs:
                 "keyspaces-throttles": self.keyspaces,
                 "keyspaces-read-throttles": self.keyspaces,
                 "dynamodb-throttles": self.dynamodb_tables,
-                "cache-evictions": self.cache_node_ids,
+                "cache-evictions": [n for shard in self.cache_shards for n in shard],
                 "nat-port-allocation": self.nat_gateway_ids,
                 "nat-packets-dropped": self.nat_gateway_ids,
             },
         )
 
 
-def cache_node_ids(replication_group_id: str, shards: int, replicas: int) -> list[str]:
-    """ElastiCache (cluster mode) node ids: `<group>-<shard:04>-<node:03>`."""
+def cache_shard_node_ids(replication_group_id: str, shards: int, replicas: int) -> list[list[str]]:
+    """ElastiCache (cluster mode) node ids by shard: `<group>-<shard:04>-<node:03>`."""
     return [
-        f"{replication_group_id}-{s:04d}-{n:03d}"
+        [f"{replication_group_id}-{s:04d}-{n:03d}" for n in range(1, replicas + 2)]
         for s in range(1, shards + 1)
-        for n in range(1, replicas + 2)
+    ]
+
+
+def cache_failover_queries(
+    node_ids: Sequence[str],
+) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict]:
+    """The metric math of one shard's failover alarm: MAX over its nodes of DIFF(IsMaster)."""
+    if not 2 <= len(node_ids) <= CACHE_FAILOVER_MAX_NODES:
+        raise ValueError(
+            f"a failover alarm watches 2..{CACHE_FAILOVER_MAX_NODES} nodes, got {len(node_ids)}"
+        )
+    metrics: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] = [
+        {
+            "id": f"node{i}",
+            "metric": {
+                "namespace": "AWS/ElastiCache",
+                "metric_name": "IsMaster",
+                "dimensions": {"CacheClusterId": node},
+                "period": CACHE_FAILOVER_PERIOD_SECONDS,
+                "stat": "Maximum",
+            },
+            "label": node,
+            "return_data": False,
+        }
+        for i, node in enumerate(node_ids)
+    ]
+    diffs = ", ".join(f"DIFF(node{i})" for i in range(len(node_ids)))
+    return [
+        *metrics,
+        {
+            "id": "promoted",
+            "expression": f"MAX([{diffs}])",
+            "label": "a node became the shard's primary",
+            "return_data": True,
+        },
     ]
 
 
@@ -247,6 +301,29 @@ class PlatformAlarms(pulumi.ComponentResource):
                 alarm_actions=[topic],
                 ok_actions=[topic],
                 tags={"meridian:severity": spec.severity},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        topic = args.topic_arns[CACHE_FAILOVER_SEVERITY]
+        for shard, nodes in enumerate(args.cache_shards, start=1):
+            if len(nodes) < 2:
+                continue  # no replica: nothing to fail over to
+            key = f"cache-failover-{shard:04d}"
+            self.alarms[key] = aws.cloudwatch.MetricAlarm(
+                f"{name}-{key}",
+                name=args.names.physical("alarm", key, max_length=255),
+                alarm_description=(
+                    f"[{CACHE_FAILOVER_SEVERITY}] ElastiCache shard {shard:04d} failed over: a "
+                    "replica was promoted (check the cause in the cluster's events)"
+                ),
+                comparison_operator="GreaterThanThreshold",
+                threshold=0,
+                evaluation_periods=CACHE_FAILOVER_WINDOW,
+                datapoints_to_alarm=1,
+                treat_missing_data="notBreaching",
+                metric_queries=cache_failover_queries(nodes),
+                alarm_actions=[topic],
+                ok_actions=[topic],
+                tags={"meridian:severity": CACHE_FAILOVER_SEVERITY},
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.register_outputs({"alarms": sorted(self.alarms)})

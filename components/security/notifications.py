@@ -4,7 +4,8 @@ the customer-managed key they are encrypted with.
 - `findings`: GuardDuty, Security Hub and IAM Access Analyzer findings (EventBridge rules).
 - `P1`..`P4`: alerts by severity (the seed's P1 critical 5 min .. P4 low 24 h): the SLO burn-rate
   rules through Amazon Managed Service for Prometheus' Alertmanager, the platform's CloudWatch
-  alarms. Pagers subscribe to P1/P2, the ticket queue to P3/P4.
+  alarms, and service events EventBridge rules route (failed secret rotations). Pagers subscribe
+  to P1/P2, the ticket queue to P3/P4.
 
 The key is the region's observability key: the KeyRing's keys are usable only through the
 services that store their data class, and none of them may be used by the three AWS service
@@ -42,7 +43,10 @@ PUBLISHERS: dict[str, str] = {
 """The service principals that publish to the topics, and the source ARNs they may act for."""
 TOPIC_PUBLISHERS: dict[str, tuple[str, ...]] = {
     FINDINGS: ("events.amazonaws.com",),
-    **{s: ("cloudwatch.amazonaws.com", "aps.amazonaws.com") for s in SEVERITIES},
+    **{
+        s: ("cloudwatch.amazonaws.com", "aps.amazonaws.com", "events.amazonaws.com")
+        for s in SEVERITIES
+    },
 }
 
 

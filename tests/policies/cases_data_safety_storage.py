@@ -148,6 +148,13 @@ CASES: list[PolicyCase] = [
     ),
     PolicyCase(
         "stateful-resources-protected",
+        "aws:secretsmanager/secret:Secret",
+        {"name": "meridian/prod/us-east-1/aurora/master", "kmsKeyId": "alias/meridian-secrets"},
+        True,
+        note="secret-unprotected",
+    ),
+    PolicyCase(
+        "stateful-resources-protected",
         "aws:sqs/queue:Queue",
         {"name": "meridian-jobs", "kmsMasterKeyId": KEY_ARN},
         False,

@@ -45,6 +45,35 @@ def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
 
 
 ACCOUNT_ROOT = {"AWS": "arn:aws:iam::123456789012:root"}
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:meridian/prod/master-AbCdEf"
+ROTATION_FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:meridian-prod-aurora-rotation"
+
+
+def _secret(name: str) -> dict[str, Any]:
+    arn = SECRET_ARN if name == "master" else SECRET_ARN.replace("master", name)
+    return {
+        "type": "aws:secretsmanager/secret:Secret",
+        "name": name,
+        "props": {"name": f"meridian/prod/{name}", "kmsKeyId": "alias/meridian", "arn": arn},
+        "options": {"protect": True},
+    }
+
+
+def _rotation(name: str, secret: str) -> dict[str, Any]:
+    """A rotation whose secretId comes from `secret`'s output (unknown until it exists)."""
+    return {
+        "type": SECRET_ROTATION,
+        "name": name,
+        "props": {
+            "secretId": UNKNOWN,
+            "rotationLambdaArn": ROTATION_FUNCTION,
+            "rotationRules": {"automaticallyAfterDays": 30},
+        },
+        "propertyDependencies": {"secretId": [secret]},
+    }
+
+
 CMK_POLICY = doc(
     {
         "Sid": "EnableRootAccount",
@@ -322,5 +351,45 @@ CASES += [
         {"clusterName": "meridian", "addonName": "coredns", "addonVersion": "v1.12.1-eksbuild.2"},
         False,
         note="coredns-needs-no-aws",
+    ),
+    # --- secretsmanager-secret-rotated ---------------------------------------------------------
+    PolicyCase(
+        "secretsmanager-secret-rotated",
+        "",
+        {},
+        False,
+        stack=[_secret("master"), _rotation("master-rotation", "master")],
+        note="rotation-targets-it",
+    ),
+    PolicyCase(
+        "secretsmanager-secret-rotated",
+        "",
+        {},
+        True,
+        stack=[_secret("master"), _secret("other"), _rotation("master-rotation", "master")],
+        note="second-secret-never-rotates",
+    ),
+    PolicyCase(
+        "secretsmanager-secret-rotated",
+        "",
+        {},
+        False,
+        stack=[
+            _secret("master"),
+            {
+                "type": SECRET_ROTATION,
+                "name": "by-arn",
+                "props": {"secretId": SECRET_ARN, "rotationLambdaArn": ROTATION_FUNCTION},
+            },
+        ],
+        note="rotation-names-its-arn",
+    ),
+    PolicyCase(
+        "secretsmanager-secret-rotated",
+        "",
+        {},
+        True,
+        stack=[_secret("master")],
+        note="no-rotation",
     ),
 ]
