@@ -208,6 +208,12 @@ def plan_failover(
         f"add {writer} to meridian:edge.drainedRegions in Pulumi.{environment}-edge.yaml so the "
         "next `pulumi up` of the edge keeps it out of rotation"
     )
+    if regions[0] != to_region:
+        plan.notes.append(
+            f"the master secret's rotation runs in {regions[0]} (the configured primary) against "
+            f"its own cluster: while the writer is in {to_region}, scheduled rotations fail (P3) "
+            "and the current password stays valid; they succeed again once the writer is back"
+        )
     return plan
 
 

@@ -201,7 +201,7 @@ def test_cache_failover_alarm_fires_on_any_promotion_of_the_shard() -> None:
     }
     watched = [q for q in queries if q.get("return_data")]
     assert len(watched) == 1
-    assert watched[0]["expression"] == "MAX([DIFF(node0), DIFF(node1), DIFF(node2)])"
+    assert watched[0].get("expression") == "MAX([DIFF(node0), DIFF(node1), DIFF(node2)])"
     with pytest.raises(ValueError, match=r"2\.\.10 nodes"):
         cache_failover_queries(["g-0001-001"])  # no replica: nothing to fail over to
     with pytest.raises(ValueError, match=r"2\.\.10 nodes"):

@@ -174,6 +174,8 @@ def test_planned_switchover_targets_the_new_region_and_drains_cloudflare(
         )
     ]
     assert cloudflare.calls == [("acc-1", "pool-use1", False)]
+    # the master secret's rotation stays in the configured primary: the runbook says so
+    assert any(f"rotation runs in {PRIMARY}" in n and "(P3)" in n for n in plan.notes)
 
 
 def test_a_region_outside_the_environment_is_refused(aws: dict[str, Any]) -> None:

@@ -167,7 +167,9 @@ class DatabaseSecretRotation(pulumi.ComponentResource):
             retention_in_days=args.log_retention_days,
             opts=child,
         )
-        subnets = pulumi.Output.from_input(args.subnet_ids).apply(lambda ids: ",".join(ids))
+        subnets = pulumi.Output.from_input(args.subnet_ids).apply(
+            lambda ids: ",".join(str(i) for i in ids)
+        )
         stack = aws.serverlessrepository.CloudFormationStack(
             f"{name}-function",
             name=function_name,
