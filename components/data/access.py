@@ -56,6 +56,55 @@ def store_security_group(
     return group
 
 
+def database_client_rules(
+    prefix: str,
+    *,
+    client_group_id: pulumi.Input[str],
+    database_group_id: pulumi.Input[str],
+    port: int,
+    endpoint_group_id: pulumi.Input[str],
+    admitted_as: str,
+    purpose: str,
+    opts: pulumi.ResourceOptions,
+) -> list[pulumi.CustomResource]:
+    """The rules of a client inside the VPC that holds the database's credential (RDS Proxy, the
+    rotation function): out only to the database's port and to the interface endpoints (Secrets
+    Manager, KMS), and the database's group admitting it. Rule names: `<prefix>-to-db`,
+    `<prefix>-to-endpoints`, `admitted_as`."""
+    return [
+        aws.vpc.SecurityGroupEgressRule(
+            f"{prefix}-to-db",
+            security_group_id=client_group_id,
+            referenced_security_group_id=database_group_id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"{purpose} (TLS)",
+            opts=opts,
+        ),
+        aws.vpc.SecurityGroupEgressRule(
+            f"{prefix}-to-endpoints",
+            security_group_id=client_group_id,
+            referenced_security_group_id=endpoint_group_id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="Secrets Manager and KMS through the VPC's interface endpoints",
+            opts=opts,
+        ),
+        aws.vpc.SecurityGroupIngressRule(
+            admitted_as,
+            security_group_id=database_group_id,
+            referenced_security_group_id=client_group_id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=purpose,
+            opts=opts,
+        ),
+    ]
+
+
 def grant(
     identity: WorkloadIdentity, what: str, statements: Sequence[dict[str, Any]]
 ) -> aws.iam.RolePolicy:

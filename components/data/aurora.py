@@ -46,6 +46,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data.access import (
+    database_client_rules,
     grant,
     secret_read_statements,
     service_role,
@@ -392,34 +393,14 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
             what="aurora-proxy",
             opts=child,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-proxy-to-db",
-            security_group_id=group.id,
-            referenced_security_group_id=self.security_group.id,
-            ip_protocol="tcp",
-            from_port=PORT,
-            to_port=PORT,
-            description="pooled connections to the cluster",
-            opts=child,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-proxy-to-endpoints",
-            security_group_id=group.id,
-            referenced_security_group_id=args.endpoint_security_group_id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            description="Secrets Manager and KMS through the VPC's interface endpoints",
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-db-from-proxy",
-            security_group_id=self.security_group.id,
-            referenced_security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=PORT,
-            to_port=PORT,
-            description="RDS Proxy",
+        database_client_rules(
+            f"{name}-proxy",
+            client_group_id=group.id,
+            database_group_id=self.security_group.id,
+            port=PORT,
+            endpoint_group_id=args.endpoint_security_group_id,
+            admitted_as=f"{name}-db-from-proxy",
+            purpose="RDS Proxy: pooled connections to the cluster",
             opts=child,
         )
         role = service_role(

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.data.access import database_client_rules
 from components.naming import Names
 
 SAR_PUBLISHERS: dict[str, str] = {
@@ -128,38 +129,16 @@ class DatabaseSecretRotation(pulumi.ComponentResource):
             tags={"Name": names.display(args.what)},
             opts=child,
         )
-        network = [
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-to-db",
-                security_group_id=self.security_group.id,
-                referenced_security_group_id=args.database_security_group_id,
-                ip_protocol="tcp",
-                from_port=args.port,
-                to_port=args.port,
-                description="changes the password in the database (TLS)",
-                opts=child,
-            ),
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-to-endpoints",
-                security_group_id=self.security_group.id,
-                referenced_security_group_id=args.endpoint_security_group_id,
-                ip_protocol="tcp",
-                from_port=443,
-                to_port=443,
-                description="Secrets Manager and KMS through the VPC's interface endpoints",
-                opts=child,
-            ),
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-db-from-rotation",
-                security_group_id=args.database_security_group_id,
-                referenced_security_group_id=self.security_group.id,
-                ip_protocol="tcp",
-                from_port=args.port,
-                to_port=args.port,
-                description=f"{args.what}: the secret's rotation function",
-                opts=child,
-            ),
-        ]
+        network = database_client_rules(
+            name,
+            client_group_id=self.security_group.id,
+            database_group_id=args.database_security_group_id,
+            port=args.port,
+            endpoint_group_id=args.endpoint_security_group_id,
+            admitted_as=f"{name}-db-from-rotation",
+            purpose=f"{args.what}: changes the password in the database",
+            opts=child,
+        )
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/aws/lambda/{function_name}",
