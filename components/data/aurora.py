@@ -29,10 +29,10 @@ The master password: Aurora cannot manage it in Secrets Manager for a cluster in
 Secrets Manager-generated password, written once into the cluster and into a protected secret under
 the secrets key through write-only arguments, with the connection fields AWS's rotation function
 reads; `DatabaseSecretRotation` then rotates it on a schedule (components/data/secret_rotation.py).
-The version Pulumi wrote carries its own staging label (`TRACKED_STAGE`): after two rotations
-Secrets Manager would otherwise strip its last label and delete it, the provider would read the
-version as gone, and the next `up` would write a fresh password over the rotated one. A stand-alone
-cluster uses the password RDS manages and rotates itself.
+The version Pulumi wrote carries its own staging label (`TRACKED_STAGE`): after two rotations it
+would otherwise have no label left, Secrets Manager deletes such deprecated versions, the provider
+would read it as gone, and the next `up` would write a fresh password over the rotated one.
+A stand-alone cluster uses the password RDS manages and rotates itself.
 """
 
 from __future__ import annotations
