@@ -91,6 +91,44 @@ class KeyRingArgs:
             raise ValueError("a KeyRing needs at least one key class")
 
 
+def customer_key(
+    name: str,
+    *,
+    description: str,
+    policy: Mapping[str, Any],
+    alias: str,
+    display_name: str,
+    deletion_window_days: int,
+    protect: bool,
+    parent: pulumi.Resource,
+    region: str | None = None,
+) -> aws.kms.Key:
+    """A symmetric customer-managed key, rotated yearly, and its alias: every Meridian key (the
+    KeyRing's, and the purpose-built ones of the trail, the alert topics and the replicas)."""
+    key = aws.kms.Key(
+        name,
+        description=description,
+        key_usage="ENCRYPT_DECRYPT",
+        customer_master_key_spec="SYMMETRIC_DEFAULT",
+        enable_key_rotation=True,
+        rotation_period_in_days=365,
+        deletion_window_in_days=deletion_window_days,
+        bypass_policy_lockout_safety_check=False,
+        policy=json.dumps(policy),
+        region=region,
+        tags={"Name": display_name},
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+    )
+    aws.kms.Alias(
+        f"{name}-alias",
+        name=alias,
+        target_key_id=key.key_id,
+        region=region,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return key
+
+
 def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
     """The key policy: administration by the account, use only through the class's services."""
     root = f"arn:{args.partition}:iam::{args.account_id}:root"
@@ -202,27 +240,18 @@ class KeyRing(pulumi.ComponentResource):
         self.keys = {}
         self.args = args
         for key_class in args.key_classes:
-            key = aws.kms.Key(
+            key = customer_key(
                 f"{name}-{key_class.value}",
                 description=(
                     f"Meridian {args.names.environment} {args.region}: {key_class.value} "
                     f"(usable via {', '.join(SERVICE_SCOPES[key_class])})"
                 ),
-                key_usage="ENCRYPT_DECRYPT",
-                customer_master_key_spec="SYMMETRIC_DEFAULT",
-                enable_key_rotation=True,
-                rotation_period_in_days=365,
-                deletion_window_in_days=args.deletion_window_days,
-                bypass_policy_lockout_safety_check=False,
-                policy=json.dumps(key_policy(args, key_class)),
-                tags={"Name": args.names.display("kms", key_class.value)},
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-            )
-            aws.kms.Alias(
-                f"{name}-{key_class.value}-alias",
-                name=args.names.kms_alias(key_class.value),
-                target_key_id=key.key_id,
-                opts=pulumi.ResourceOptions(parent=self),
+                policy=key_policy(args, key_class),
+                alias=args.names.kms_alias(key_class.value),
+                display_name=args.names.display("kms", key_class.value),
+                deletion_window_days=args.deletion_window_days,
+                protect=args.protect,
+                parent=self,
             )
             self.keys[key_class] = key
         self.key_arns: pulumi.Output[dict[str, str]] = pulumi.Output.all(

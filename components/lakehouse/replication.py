@@ -35,7 +35,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.eks.workload_identity import policy_document, statement
-from components.keyring import KeyClass, KeyRingArgs, key_policy
+from components.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
 from components.naming import Names, region_code
 from components.secure_bucket import tls_only_statement
 
@@ -91,27 +91,18 @@ class LakeReplica(pulumi.ComponentResource):
             partition=args.partition,
             deletion_window_days=args.key_deletion_window_days,
         )
-        self.key = aws.kms.Key(
+        self.key = customer_key(
             f"{name}-key",
             description=f"Meridian {names.environment}: replicas of the {args.source_region} "
             f"{args.purpose} in {there} (usable via s3)",
-            key_usage="ENCRYPT_DECRYPT",
-            customer_master_key_spec="SYMMETRIC_DEFAULT",
-            enable_key_rotation=True,
-            rotation_period_in_days=365,
-            deletion_window_in_days=args.key_deletion_window_days,
-            policy=json.dumps(key_policy(ring, KeyClass.STORAGE)),
-            region=there,
-            tags={"Name": names.display("kms", f"{args.purpose}-replica", dst)},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-        )
-        aws.kms.Alias(
-            f"{name}-key-alias",
-            name=f"alias/meridian/{names.environment}/{args.source_region}/"
+            policy=key_policy(ring, KeyClass.STORAGE),
+            alias=f"alias/meridian/{names.environment}/{args.source_region}/"
             f"{args.purpose}-replica-{dst}",
-            target_key_id=self.key.key_id,
+            display_name=names.display("kms", f"{args.purpose}-replica", dst),
+            deletion_window_days=args.key_deletion_window_days,
+            protect=args.protect,
+            parent=self,
             region=there,
-            opts=child,
         )
         self.buckets = {}
         versioned: list[pulumi.Resource] = []

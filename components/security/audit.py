@@ -25,7 +25,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +32,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.keyring import KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS
+from components.keyring import KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS, customer_key
 from components.log_archive import LogArchive, LogArchiveArgs
 from components.naming import Names
 
@@ -177,23 +176,15 @@ class AuditTrail(pulumi.ComponentResource):
     ) -> None:
         super().__init__("meridian:security:AuditTrail", name, None, opts)
         names = args.names
-        self.key = aws.kms.Key(
+        self.key = customer_key(
             f"{name}-key",
             description=f"Meridian {names.environment}: the audit trail (CloudTrail, via s3)",
-            key_usage="ENCRYPT_DECRYPT",
-            customer_master_key_spec="SYMMETRIC_DEFAULT",
-            enable_key_rotation=True,
-            rotation_period_in_days=365,
-            deletion_window_in_days=args.deletion_window_days,
-            policy=json.dumps(key_policy(args)),
-            tags={"Name": names.display("kms", "audit")},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-        )
-        aws.kms.Alias(
-            f"{name}-key-alias",
-            name=names.kms_alias("audit"),
-            target_key_id=self.key.key_id,
-            opts=pulumi.ResourceOptions(parent=self),
+            policy=key_policy(args),
+            alias=names.kms_alias("audit"),
+            display_name=names.display("kms", "audit"),
+            deletion_window_days=args.deletion_window_days,
+            protect=args.protect,
+            parent=self,
         )
         self.archive = LogArchive(
             f"{name}-archive",

@@ -30,7 +30,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.keyring import KEY_ADMIN_ACTIONS, KEY_GRANT_ACTIONS, KEY_USE_ACTIONS
+from components.keyring import (
+    KEY_ADMIN_ACTIONS,
+    KEY_GRANT_ACTIONS,
+    KEY_USE_ACTIONS,
+    customer_key,
+)
 from components.naming import Names
 
 SEVERITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4")
@@ -164,24 +169,16 @@ class AlertTopics(pulumi.ComponentResource):
     ) -> None:
         super().__init__("meridian:security:AlertTopics", name, None, opts)
         names = args.names
-        self.key = aws.kms.Key(
+        self.key = customer_key(
             f"{name}-key",
             description=f"Meridian {names.environment} {args.region}: findings and alerts "
             "(SNS topics, AMP workspace)",
-            key_usage="ENCRYPT_DECRYPT",
-            customer_master_key_spec="SYMMETRIC_DEFAULT",
-            enable_key_rotation=True,
-            rotation_period_in_days=365,
-            deletion_window_in_days=args.deletion_window_days,
-            policy=json.dumps(key_policy(args)),
-            tags={"Name": names.display("kms", "observability")},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-        )
-        aws.kms.Alias(
-            f"{name}-key-alias",
-            name=names.kms_alias("observability"),
-            target_key_id=self.key.key_id,
-            opts=pulumi.ResourceOptions(parent=self),
+            policy=key_policy(args),
+            alias=names.kms_alias("observability"),
+            display_name=names.display("kms", "observability"),
+            deletion_window_days=args.deletion_window_days,
+            protect=args.protect,
+            parent=self,
         )
         self.topics = {}
         for topic in (FINDINGS, *SEVERITIES):
