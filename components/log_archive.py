@@ -90,6 +90,25 @@ def lifecycle_transitions(hot_days: int, warm_days: int) -> list[dict[str, Any]]
     return transitions
 
 
+def retention_rules(args: LogArchiveArgs) -> list[aws.s3.BucketLifecycleConfigurationRuleArgsDict]:
+    """The hot -> warm -> cold tiers as a lifecycle rule: the archive, its access-log bucket and
+    their replicas all keep logs this way."""
+    return [
+        {
+            "id": "retention-tiers",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "transitions": [
+                {"days": t["days"], "storage_class": t["storage_class"]}
+                for t in lifecycle_transitions(args.hot_days, args.warm_days)
+            ],
+            "expiration": {"days": args.cold_days},
+            "noncurrent_version_expiration": {"noncurrent_days": args.hot_days},
+            "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+        }
+    ]
+
+
 def lock_years(days: int) -> int:
     """Whole years covering `days` (S3 replication of a locked bucket takes years)."""
     return max(1, -(-days // 365))
@@ -205,20 +224,7 @@ class LogArchive(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=bucket_id,
-            rules=[
-                {
-                    "id": "retention-tiers",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "transitions": [
-                        {"days": t["days"], "storage_class": t["storage_class"]}
-                        for t in lifecycle_transitions(args.hot_days, args.warm_days)
-                    ],
-                    "expiration": {"days": args.cold_days},
-                    "noncurrent_version_expiration": {"noncurrent_days": args.hot_days},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-                }
-            ],
+            rules=retention_rules(args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
         aws.s3.BucketPolicy(
@@ -243,20 +249,7 @@ class LogArchive(pulumi.ComponentResource):
     def _harden(self, name: str, args: LogArchiveArgs, versioning: aws.s3.BucketVersioning) -> None:
         """Object Lock, server access logs to a separate bucket, replication to the DR peer."""
         child = pulumi.ResourceOptions(parent=self)
-        tiers: list[aws.s3.BucketLifecycleConfigurationRuleArgsDict] = [
-            {
-                "id": "retention-tiers",
-                "status": "Enabled",
-                "filter": {"prefix": ""},
-                "transitions": [
-                    {"days": t["days"], "storage_class": t["storage_class"]}
-                    for t in lifecycle_transitions(args.hot_days, args.warm_days)
-                ],
-                "expiration": {"days": args.cold_days},
-                "noncurrent_version_expiration": {"noncurrent_days": args.hot_days},
-                "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-            }
-        ]
+        tiers = retention_rules(args)
         self.object_lock: aws.s3.BucketObjectLockConfiguration | None = None
         if args.object_lock_mode is not None:
             self.object_lock = aws.s3.BucketObjectLockConfiguration(
