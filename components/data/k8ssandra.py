@@ -37,6 +37,7 @@ import pulumi_kubernetes as k8s
 from components.data.backup import BACKUP_TAG
 from components.data.tables import CassandraTable
 from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs, statement
+from components.helm_release import PinnedChart, pinned_release
 from components.mesh.service_mesh import dns_egress, istiod_egress
 from components.naming import Names, region_code
 from components.secure_bucket import SecureBucketSpec, secure_bucket
@@ -84,7 +85,7 @@ class K8ssandraArgs:
     datacenters: Sequence[str]
     keyspace: str
     tables: Sequence[CassandraTable]
-    chart: Any
+    chart: PinnedChart
     """stacks.versions.HelmChart of the operator."""
     cassandra_version: str
     volume_key_arn: pulumi.Input[str]
@@ -189,16 +190,11 @@ class K8ssandra(pulumi.ComponentResource):
             data={"schema.cql": keyspace_cql(args.keyspace, args.datacenters, args.tables)},
             opts=in_ns,
         )
-        operator = k8s.helm.v3.Release(
+        operator = pinned_release(
             f"{name}-operator",
-            name="k8ssandra-operator",
-            chart=args.chart.chart,
-            version=args.chart.version,
-            repository_opts={"repo": args.chart.repository},
+            release="k8ssandra-operator",
+            chart=args.chart,
             namespace=NAMESPACE,
-            create_namespace=False,
-            atomic=True,
-            cleanup_on_fail=True,
             values={"global": {"clusterScoped": False}, "controlPlane": control_plane},
             opts=in_ns,
         )

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+
+from components.helm_release import PinnedChart, pinned_release
 
 POOL_LABEL = "meridian.io/pool"
 """Node label (and, on exclusive pools, taint key) naming the Meridian pool of a node."""
@@ -108,20 +110,9 @@ def efa_network_interfaces(instance_type: str) -> list[dict[str, Any]]:
     return interfaces
 
 
-class HelmChartRef(Protocol):
-    """A pinned chart (stacks.versions.HelmChart satisfies it)."""
-
-    @property
-    def chart(self) -> str: ...
-    @property
-    def version(self) -> str: ...
-    @property
-    def repository(self) -> str: ...
-
-
 @dataclass(frozen=True)
 class NvidiaDevicePluginArgs:
-    chart: HelmChartRef
+    chart: PinnedChart
     gpu_pools: Sequence[str]
     """Values of `meridian.io/pool` the plugin runs on (the GPU pools the region has)."""
     namespace: str = "kube-system"
@@ -171,16 +162,11 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
         super().__init__("meridian:kubernetes:NvidiaDevicePlugin", name, None, opts)
         if not args.gpu_pools:
             raise ValueError("NvidiaDevicePlugin needs at least one GPU pool")
-        self.release = k8s.helm.v3.Release(
+        self.release = pinned_release(
             f"{name}-release",
-            name="nvidia-device-plugin",
-            chart=args.chart.chart,
-            version=args.chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository),
+            release="nvidia-device-plugin",
+            chart=args.chart,
             namespace=args.namespace,
-            create_namespace=False,
-            atomic=True,
-            cleanup_on_fail=True,
             values=device_plugin_values(args.gpu_pools),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -42,8 +42,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.eks.gpu import HelmChartRef
 from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from components.helm_release import PinnedChart, pinned_release
 from components.naming import Names
 
 NAMESPACE = "karpenter"
@@ -119,7 +119,7 @@ class KarpenterArgs:
     queue_key_arn: pulumi.Input[str]
     """The KMS key of the interruption queue (the region's streaming key)."""
     security_group_ids: Sequence[pulumi.Input[str]]
-    chart: HelmChartRef
+    chart: PinnedChart
     ami_alias: str
     """EC2NodeClass AMI alias, pinned (e.g. `al2023@v20260714`), never `@latest`."""
     pools: Sequence[KarpenterPool]
@@ -554,15 +554,11 @@ class Karpenter(pulumi.ComponentResource):
             opts=kube,
         )
         network_policies = self._network_policies(name, namespace, kube)
-        self.release = k8s.helm.v3.Release(
+        self.release = pinned_release(
             f"{name}-release",
-            name="karpenter",
-            chart=f"{args.chart.repository}/{args.chart.chart}",
-            version=args.chart.version,
+            release="karpenter",
+            chart=args.chart,
             namespace=NAMESPACE,
-            create_namespace=False,
-            atomic=True,
-            cleanup_on_fail=True,
             values=controller_values(
                 cluster_name=args.cluster_name,
                 cluster_endpoint=args.cluster_endpoint,

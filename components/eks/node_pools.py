@@ -59,13 +59,13 @@ import pulumi_kubernetes as k8s
 from components.eks.gpu import (
     GPU_TAINT_KEY,
     POOL_LABEL,
-    HelmChartRef,
     NvidiaDevicePlugin,
     NvidiaDevicePluginArgs,
     efa_network_interfaces,
     gpu_node_labels,
 )
 from components.eks.karpenter import Karpenter, KarpenterArgs, KarpenterPool, Taint
+from components.helm_release import PinnedChart
 from components.keyring import KeyClass, KeyRing
 from components.naming import Names
 
@@ -163,8 +163,8 @@ class NodePoolsArgs:
     """Managed node group AMI release, e.g. 1.35.6-20260714 (stacks/versions.py)."""
     ami_alias: str
     """Karpenter AMI alias of the same release, e.g. al2023@v20260714."""
-    karpenter_chart: HelmChartRef
-    device_plugin_chart: HelmChartRef
+    karpenter_chart: PinnedChart
+    device_plugin_chart: PinnedChart
     system: SystemPool
     general: GeneralPool | None = None
     gpu_inference: GpuInferencePool | None = None

@@ -55,6 +55,7 @@ from components.eks.workload_identity import (
     WorkloadIdentity,
     WorkloadIdentityArgs,
 )
+from components.helm_release import pinned_release
 from components.mesh.aws_endpoints import AWS_ENDPOINTS, POD_IDENTITY_AGENT_ADDRESS
 from components.naming import Names
 from stacks.versions import HelmChart
@@ -351,17 +352,12 @@ class ServiceMesh(pulumi.ComponentResource):
         depends: list[pulumi.Resource] = [*self._args.after, *after]
         if namespace in self.namespaces:
             depends.append(self.namespaces[namespace])
-        resource = k8s.helm.v3.Release(
+        resource = pinned_release(
             f"{self._name}-{release}",
-            name=release,
-            chart=chart.chart,
-            version=chart.version,
-            repository_opts={"repo": chart.repository},
+            release=release,
+            chart=chart,
             namespace=namespace,
-            create_namespace=False,
             values=dict(values),
-            atomic=True,
-            cleanup_on_fail=True,
             timeout=900,
             opts=self._in_kube.merge(pulumi.ResourceOptions(depends_on=depends)),
         )
@@ -482,14 +478,8 @@ class ServiceMesh(pulumi.ComponentResource):
         spec: Mapping[str, Any],
         after: Sequence[pulumi.Resource],
     ) -> k8s.apiextensions.CustomResource:
-        return k8s.apiextensions.CustomResource(
-            resource_name,
-            api_version=api_version,
-            kind=kind,
-            metadata=metadata,
-            spec=dict(spec),
-            opts=self._in_kube.merge(pulumi.ResourceOptions(depends_on=list(after))),
-        )
+        opts = self._in_kube.merge(pulumi.ResourceOptions(depends_on=list(after)))
+        return custom_object(resource_name, api_version, kind, metadata, spec, opts)
 
     def _mesh_security(self, name: str, istiod: pulumi.Resource) -> None:
         self.peer_authentication = self._custom(
@@ -626,6 +616,25 @@ class ServiceMesh(pulumi.ComponentResource):
             },
             opts=self._in_kube.merge(after),
         )
+
+
+def custom_object(
+    resource_name: str,
+    api_version: str,
+    kind: str,
+    metadata: k8s.meta.v1.ObjectMetaArgsDict,
+    spec: Mapping[str, Any],
+    opts: pulumi.ResourceOptions,
+) -> k8s.apiextensions.CustomResource:
+    """An object of a custom resource (the mesh's and the tenants' Istio objects)."""
+    return k8s.apiextensions.CustomResource(
+        resource_name,
+        api_version=api_version,
+        kind=kind,
+        metadata=metadata,
+        spec=dict(spec),
+        opts=opts,
+    )
 
 
 def dns_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:

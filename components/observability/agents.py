@@ -40,6 +40,7 @@ import pulumi_kubernetes as kubernetes
 
 from components.eks.cluster import LOG_RETENTION_DAYS, EksCluster
 from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs, statement
+from components.helm_release import PinnedChart, pinned_release
 from components.mesh.aws_endpoints import POD_IDENTITY_AGENT_ADDRESS
 from components.mesh.service_mesh import dns_egress, istiod_egress
 from components.naming import Names
@@ -77,17 +78,6 @@ class PrometheusTarget(Protocol):
     def grant_remote_write(self, identity: WorkloadIdentity, what: str) -> aws.iam.RolePolicy: ...
 
 
-class Chart(Protocol):
-    """A pinned chart (stacks.versions.HelmChart)."""
-
-    @property
-    def chart(self) -> str: ...
-    @property
-    def version(self) -> str: ...
-    @property
-    def repository(self) -> str: ...
-
-
 def grant_log_group_writes(
     identity: WorkloadIdentity, what: str, log_group_arn: pulumi.Input[str]
 ) -> aws.iam.RolePolicy:
@@ -119,8 +109,8 @@ class TelemetryAgentsArgs:
     region: str
     logs_key_arn: pulumi.Input[str]
     retention_days: int
-    fluent_bit: Chart
-    collector: Chart
+    fluent_bit: PinnedChart
+    collector: PinnedChart
     after: Sequence[pulumi.Resource] = ()
     """What must run first (the cluster add-ons: DNS, storage)."""
     collector_replicas: int = 2
@@ -441,22 +431,17 @@ class TelemetryAgents(pulumi.ComponentResource):
     def _release(
         self,
         release: str,
-        chart: Chart,
+        chart: PinnedChart,
         namespace: str,
         values: dict[str, Any],
         after: Sequence[pulumi.Resource],
     ) -> kubernetes.helm.v3.Release:
-        resource = kubernetes.helm.v3.Release(
+        resource = pinned_release(
             f"{self._name}-{release}",
-            name=release,
-            chart=chart.chart,
-            version=chart.version,
-            repository_opts={"repo": chart.repository},
+            release=release,
+            chart=chart,
             namespace=namespace,
-            create_namespace=False,
             values=values,
-            atomic=True,
-            cleanup_on_fail=True,
             timeout=600,
             opts=self._in_kube.merge(
                 pulumi.ResourceOptions(

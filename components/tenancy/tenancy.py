@@ -45,6 +45,7 @@ from components.mesh.service_mesh import (
     GATEWAY_PRINCIPAL,
     INGRESS_NAMESPACE,
     TENANT_LABEL,
+    custom_object,
     dns_egress,
     istiod_egress,
 )
@@ -209,14 +210,7 @@ class Tenancy(pulumi.ComponentResource):
         spec: Mapping[str, Any],
         after: Sequence[pulumi.Resource],
     ) -> k8s.apiextensions.CustomResource:
-        return k8s.apiextensions.CustomResource(
-            resource_name,
-            api_version=api_version,
-            kind=kind,
-            metadata=metadata,
-            spec=dict(spec),
-            opts=self._in(*after),
-        )
+        return custom_object(resource_name, api_version, kind, metadata, spec, self._in(*after))
 
     def _tenant(self, service: DomainService) -> None:
         args = self._args
