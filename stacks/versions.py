@@ -114,7 +114,7 @@ _BLUEPRINTS_1_35: dict[str, tuple[str, str, str]] = {
 }
 for _addon, (_seen, _folder, _upstream) in _BLUEPRINTS_1_35.items():
     EVIDENCE[f"EKS_ADDONS[1.35][{_addon}]"] = Evidence(
-        publisher="AWS (awslabs/cdk-eks-blueprints, EKS add-on versions per Kubernetes version)",
+        publisher="AWS (awslabs/cdk-eks-blueprints)",
         source=f"{_BLUEPRINTS}:lib/addons/{_folder}/index.ts",
         checked=(f"version map entry [KubernetesVersion.V1_35, {_seen!r}]; upstream: {_upstream}"),
         published=(_seen,),
