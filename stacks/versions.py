@@ -59,9 +59,10 @@ EVIDENCE["KUBERNETES_VERSION"] = Evidence(
     publisher="AWS (Amazon EKS)",
     source="https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html",
     checked=(
-        "EKS Kubernetes version lifecycle: 14 months of standard support after release; the "
-        "calendar gives 1.35 released 2026-01-28, end of standard support 2027-03-27. "
-        "awslabs/amazon-eks-ami v20260714 ships 1.35 node AMIs (release version 1.35.6-20260714)."
+        "the user guide: a minor version has 14 months of standard support after its EKS "
+        "release; endoflife.date/amazon-eks (which tracks that calendar) gives 1.35 released "
+        "2026-01-28, end of standard support 2027-03-27, and 1.34's end 2026-12-02. "
+        "awslabs/amazon-eks-ami v20260714 ships 1.33-1.36 node AMIs."
     ),
     published=("1.33", "1.34", "1.35", "1.36"),
 )
