@@ -5,7 +5,8 @@
 
 Sources: `stacks/versions.py` (Kubernetes, EKS add-ons, node AMIs, Helm charts, managed engines),
 `requirements.txt` and `policies/requirements.txt` (Python packages), `tests/crd/package.json`
-(the npm packages that carry the CRD schemas the tests validate against).
+(the npm packages that carry the CRD schemas the tests validate against). The "verified at"
+column is each pin's evidence record (`stacks.versions.EVIDENCE`, or a Helm chart's `evidence`).
 """
 
 from __future__ import annotations
@@ -33,55 +34,100 @@ def _requirements(path: Path) -> list[tuple[str, str]]:
     return pins
 
 
-def rows() -> list[tuple[str, str, str]]:
-    """(what, version, where it is pinned)."""
-    table: list[tuple[str, str, str]] = [
-        ("Kubernetes (EKS)", versions.KUBERNETES_VERSION, "stacks/versions.py"),
+NOT_RECORDED = "not recorded (no evidence record)"
+"""What the "verified at" column says for a pin that has no evidence record."""
+
+
+def _verified(evidence: object | None) -> str:
+    """One evidence record as a table cell: publisher, source, date checked."""
+    if evidence is None:
+        return NOT_RECORDED
+    publisher = getattr(evidence, "publisher", "")
+    source = getattr(evidence, "source", "")
+    date = getattr(evidence, "date", "")
+    return f"{publisher}: {source} ({date})"
+
+
+def _pinned(name: str) -> str:
+    return _verified(versions.EVIDENCE.get(name))
+
+
+def rows() -> list[tuple[str, str, str, str]]:
+    """(what, version, where it is pinned, where it was verified)."""
+    here = "stacks/versions.py"
+    table: list[tuple[str, str, str, str]] = [
+        ("Kubernetes (EKS)", versions.KUBERNETES_VERSION, here, _pinned("KUBERNETES_VERSION")),
     ]
-    for addon, version in sorted(versions.EKS_ADDONS[versions.KUBERNETES_VERSION].items()):
-        table.append((f"EKS add-on {addon}", version, "stacks/versions.py"))
+    k8s = versions.KUBERNETES_VERSION
+    for addon, version in sorted(versions.EKS_ADDONS[k8s].items()):
+        table.append((f"EKS add-on {addon}", version, here, _pinned(f"EKS_ADDONS[{k8s}][{addon}]")))
     table.append(
         (
             "EKS-optimized AL2023 AMI release",
             f"{versions.EKS_AMI_RELEASE} ({versions.eks_ami_release_version()})",
-            "stacks/versions.py",
+            here,
+            _pinned("EKS_AMI_RELEASE"),
         )
     )
     for name, chart in sorted(versions.HELM_CHARTS.items()):
+        # HelmChart may not carry an evidence record (yet): the column then says so.
         table.append(
-            (f"Helm chart {name} ({chart.repository})", chart.version, "stacks/versions.py")
+            (
+                f"Helm chart {name} ({chart.repository})",
+                chart.version,
+                here,
+                _verified(getattr(chart, "evidence", None)),
+            )
         )
     table += [
-        ("MSK Kafka (KRaft)", versions.KAFKA_VERSION, "stacks/versions.py"),
+        ("MSK Kafka (KRaft)", versions.KAFKA_VERSION, here, _pinned("KAFKA_VERSION")),
         (
             "Aurora PostgreSQL",
             f"{versions.AURORA_POSTGRES_VERSION} ({versions.AURORA_POSTGRES_FAMILY})",
-            "stacks/versions.py",
+            here,
+            _pinned("AURORA_POSTGRES_VERSION"),
         ),
     ]
     table.append(
         (
             f"Serverless application {versions.AURORA_ROTATION_APPLICATION}",
             ", ".join(f"{v} ({p})" for p, v in versions.AURORA_ROTATION_VERSIONS.items()),
-            "stacks/versions.py",
+            here,
+            _pinned("AURORA_ROTATION_VERSIONS[aws]"),
         )
     )
     for engine, version in sorted(versions.CACHE_ENGINE_VERSIONS.items()):
-        table.append((f"ElastiCache {engine}", version, "stacks/versions.py"))
-    table.append(("Cassandra (K8ssandra)", versions.CASSANDRA_VERSION, "stacks/versions.py"))
+        table.append(
+            (f"ElastiCache {engine}", version, here, _pinned(f"CACHE_ENGINE_VERSIONS[{engine}]"))
+        )
+    table.append(
+        ("Cassandra (K8ssandra)", versions.CASSANDRA_VERSION, here, _pinned("CASSANDRA_VERSION"))
+    )
+    pypi = "PyPI (`pip install -r` installs the exact pin)"
     for name, version in _requirements(ROOT / "requirements.txt"):
-        table.append((f"Python {name}", version, "requirements.txt"))
+        table.append((f"Python {name}", version, "requirements.txt", pypi))
     for name, version in _requirements(ROOT / "policies" / "requirements.txt"):
-        table.append((f"Python {name} (policy pack)", version, "policies/requirements.txt"))
+        table.append((f"Python {name} (policy pack)", version, "policies/requirements.txt", pypi))
+    npm = "npm registry (`npm ci` in tests/crd installs the exact pin)"
     package = json.loads((ROOT / "tests" / "crd" / "package.json").read_text())
     for name, version in sorted(package["dependencies"].items()):
-        table.append((f"npm {name} (CRD schemas for tests)", version, "tests/crd/package.json"))
+        table.append(
+            (f"npm {name} (CRD schemas for tests)", version, "tests/crd/package.json", npm)
+        )
     return table
 
 
 def render() -> str:
-    lines = [START, "", "| what | version | pinned in |", "|---|---|---|"]
-    lines += [f"| {what} | `{version}` | `{where}` |" for what, version, where in rows()]
+    lines = [
+        START,
+        "",
+        "| what | version | pinned in | verified at |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {what} | `{version}` | `{where}` | {verified} |"
+        for what, version, where, verified in rows()
+    ]
     lines += ["", END]
     return "\n".join(lines)
 

@@ -9,6 +9,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+CHECKED_ON = "2026-12-06"
+"""The day the evidence records below were last checked at their publishers."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a pinned version (or name) was seen at its publisher, and what was seen there.
+
+    `published` holds the versions the source lists, written down when it was read (the fetched
+    source itself cannot be committed); tests/test_version_evidence.py refuses a pin that is not
+    among them, so bumping a pin without re-checking its publisher fails.
+    """
+
+    publisher: str
+    source: str
+    """A URL, or `owner/repo@ref:path` for a repository read at a tag or commit."""
+    checked: str
+    """How the pin was checked there (what was read and what it said)."""
+    published: tuple[str, ...]
+    date: str = CHECKED_ON
+
+
+EVIDENCE: dict[str, Evidence] = {}
+"""Evidence per non-chart pin, keyed by the pin's name (`NAME`, `NAME[key]` or `NAME[k1][k2]`
+for the entries of a table). Every pin in this module has one (a test enforces it)."""
+
 
 @dataclass(frozen=True)
 class HelmChart:
@@ -26,14 +52,26 @@ HELM_CHARTS: dict[str, HelmChart] = {}
 # --- Kubernetes and the EKS managed add-ons (K8S-CORE) -----------------------------------------
 
 KUBERNETES_VERSION = "1.35"
-"""The EKS Kubernetes version every cluster runs. 1.35 is in EKS standard support through late
-2026 and into 2027 (1.34's standard support ends in December 2026). Bump it one minor version at a
-time, together with its row in `EKS_ADDONS`, before standard support ends."""
+"""The EKS Kubernetes version every cluster runs. EKS released 1.35 on 2026-01-28; its standard
+support ends 2027-03-27 (1.34's ended 2026-12-02). Bump it one minor version at a time, together
+with its row in `EKS_ADDONS` and `EKS_AMI_RELEASE_VERSIONS`, before standard support ends."""
+EVIDENCE["KUBERNETES_VERSION"] = Evidence(
+    publisher="AWS (Amazon EKS)",
+    source="https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html",
+    checked=(
+        "the user guide: a minor version has 14 months of standard support after its EKS "
+        "release; endoflife.date/amazon-eks (which tracks that calendar) gives 1.35 released "
+        "2026-01-28, end of standard support 2027-03-27, and 1.34's end 2026-12-02. "
+        "awslabs/amazon-eks-ami v20260714 ships 1.33-1.36 node AMIs."
+    ),
+    published=("1.33", "1.34", "1.35", "1.36"),
+)
 
 EKS_ADDONS: dict[str, dict[str, str]] = {
-    # Versions published for Kubernetes 1.35 (`aws eks describe-addon-versions
-    # --kubernetes-version 1.35`), as pinned by awslabs/cdk-eks-blueprints (lib/addons/*/index.ts,
-    # July 2026) and listed in the EKS user guide's add-on version tables.
+    # The add-on versions awslabs/cdk-eks-blueprints pins for KubernetesVersion.V1_35
+    # (lib/addons/<addon>/index.ts at commit 05d3dbd, 2026-07-01; the 1.35 rows last changed in
+    # 0b82904, 2026-04-08). The eksbuild suffix is AWS's own build number: only
+    # `aws eks describe-addon-versions --kubernetes-version 1.35` lists them all.
     "1.35": {
         "vpc-cni": "v1.21.1-eksbuild.1",
         "kube-proxy": "v1.35.0-eksbuild.2",
@@ -43,6 +81,45 @@ EKS_ADDONS: dict[str, dict[str, str]] = {
     },
 }
 """EKS managed add-on versions keyed by Kubernetes version, then add-on name."""
+
+_BLUEPRINTS = "awslabs/cdk-eks-blueprints@05d3dbd0a462409bf002c989750d0de13bf83af2"
+# What the blueprints' version maps say for KubernetesVersion.V1_35, written down separately from
+# EKS_ADDONS (add-on: version seen, the file's folder, the upstream release it builds).
+_BLUEPRINTS_1_35: dict[str, tuple[str, str, str]] = {
+    "vpc-cni": (
+        "v1.21.1-eksbuild.1",
+        "vpc-cni",
+        "aws/amazon-vpc-cni-k8s tag v1.21.1 (commit e082bae, 2025-12-17)",
+    ),
+    "kube-proxy": (
+        "v1.35.0-eksbuild.2",
+        "kube-proxy",
+        "Kubernetes v1.35.0; the EKS user guide's kube-proxy table lists later v1.35.3 builds",
+    ),
+    "eks-pod-identity-agent": (
+        "v1.3.10-eksbuild.2",
+        "eks-pod-identity-agent",
+        "AWS numbers this add-on itself (aws/eks-pod-identity-agent tags are v0.1.x); the same "
+        "build is pinned for Kubernetes 1.31-1.35",
+    ),
+    "coredns": (
+        "v1.13.2-eksbuild.3",
+        "coredns",
+        "coredns/coredns tag v1.13.2 (commit 0233f3e, 2025-12-09)",
+    ),
+    "aws-ebs-csi-driver": (
+        "v1.57.1-eksbuild.1",
+        "ebs-csi-driver",
+        "kubernetes-sigs/aws-ebs-csi-driver tag v1.57.1 (commit 0316476, 2026-03-21)",
+    ),
+}
+for _addon, (_seen, _folder, _upstream) in _BLUEPRINTS_1_35.items():
+    EVIDENCE[f"EKS_ADDONS[1.35][{_addon}]"] = Evidence(
+        publisher="AWS (awslabs/cdk-eks-blueprints)",
+        source=f"{_BLUEPRINTS}:lib/addons/{_folder}/index.ts",
+        checked=(f"version map entry [KubernetesVersion.V1_35, {_seen!r}]; upstream: {_upstream}"),
+        published=(_seen,),
+    )
 
 
 def eks_addon_version(addon: str, kubernetes_version: str = KUBERNETES_VERSION) -> str:
@@ -73,6 +150,33 @@ EKS_AMI_RELEASE_VERSIONS: dict[str, str] = {
     "1.33": "1.33.13-20260714",
 }
 """Managed node group `release_version` of `EKS_AMI_RELEASE`, keyed by Kubernetes version."""
+_EKS_AMI_SOURCE = "awslabs/amazon-eks-ami@81fec2e895854f599974fe4d3d72f61c0a9aaffa:CHANGELOG.md"
+EVIDENCE["EKS_AMI_RELEASE"] = Evidence(
+    publisher="AWS (awslabs/amazon-eks-ami)",
+    source=_EKS_AMI_SOURCE,
+    checked=(
+        'section "AMI Release v20260714"; tag v20260714 is commit b4fffb7 (2026-07-13). Its AMI '
+        "names include amazon-eks-node-al2023-x86_64-{standard,nvidia}-1.35-v20260714."
+    ),
+    published=("v20260709", "v20260714", "v20260724"),
+)
+# The "Release version" column of that section, per Kubernetes version (1.30-1.36 listed).
+_EKS_AMI_SEEN = {
+    "1.36": "1.36.2-20260714",
+    "1.35": "1.35.6-20260714",
+    "1.34": "1.34.9-20260714",
+    "1.33": "1.33.13-20260714",
+    "1.32": "1.32.13-20260714",
+    "1.31": "1.31.14-20260714",
+    "1.30": "1.30.14-20260714",
+}
+for _k8s in ("1.36", "1.35", "1.34", "1.33"):
+    EVIDENCE[f"EKS_AMI_RELEASE_VERSIONS[{_k8s}]"] = Evidence(
+        publisher="AWS (awslabs/amazon-eks-ami)",
+        source=_EKS_AMI_SOURCE,
+        checked=f'"AMI Release v20260714", Kubernetes {_k8s}: Release version column',
+        published=(_EKS_AMI_SEEN[_k8s],),
+    )
 
 
 def eks_ami_release_version(kubernetes_version: str = KUBERNETES_VERSION) -> str:
@@ -140,6 +244,22 @@ MSK runs on Standard brokers with tiered storage (aws-cdk `@aws-cdk/aws-msk-alph
 the community's 12-month support. The MSK topic API (`aws.msk.Topic`) needs 3.6.0 or later.
 Bumping it creates a new MSK configuration (its name carries the version) before the old one is
 deleted; see components/streaming/kafka.py."""
+EVIDENCE["KAFKA_VERSION"] = Evidence(
+    publisher="AWS (Amazon MSK; aws-cdk @aws-cdk/aws-msk-alpha)",
+    source="aws/aws-cdk:packages/@aws-cdk/aws-msk-alpha/lib/cluster-version.ts",
+    checked=(
+        "KafkaVersion.V4_1_X_KRAFT = KafkaVersion.of('4.1.x.kraft', { tieredStorage: true }); "
+        "V4_2_X_KRAFT is documented there as supported on MSK Express brokers only"
+    ),
+    published=(
+        "3.7.x.kraft",
+        "3.8.x.kraft",
+        "3.9.x.kraft",
+        "4.0.x.kraft",
+        "4.1.x.kraft",
+        "4.2.x.kraft",
+    ),
+)
 
 MSK_REPLICATOR_REGIONS: frozenset[str] = frozenset(
     {
@@ -164,19 +284,61 @@ MSK_REPLICATOR_REGIONS: frozenset[str] = frozenset(
 """Regions where MSK Replicator runs (MSK developer guide, "What is Amazon MSK Replicator?"). A
 replication pair with a region outside this set keeps its S3 replication but has no Kafka
 replicator."""
+EVIDENCE["MSK_REPLICATOR_REGIONS"] = Evidence(
+    publisher="AWS (Amazon MSK developer guide)",
+    source="https://docs.aws.amazon.com/msk/latest/developerguide/msk-replicator.html",
+    checked="the page's note listing the Regions MSK Replicator supports (16 Regions)",
+    published=(
+        "us-east-1",
+        "us-east-2",
+        "us-west-2",
+        "eu-west-1",
+        "eu-central-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "eu-north-1",
+        "ap-south-1",
+        "eu-west-3",
+        "sa-east-1",
+        "ap-northeast-2",
+        "eu-west-2",
+        "ap-northeast-1",
+        "us-west-1",
+        "ca-central-1",
+    ),
+)
 
 
 # --- Managed engines and charts of the transactional data layer (DATA) ---------------------------
 
 AURORA_POSTGRES_VERSION = "17.7"
 """Aurora PostgreSQL engine version of every cluster of the global database (Aurora PostgreSQL
-release notes, "Aurora PostgreSQL 17.7"; pinned the same way in aws-cdk
-`AuroraPostgresEngineVersion.of('17.7', '17')`). Global databases support 17.x in every Meridian
-region. It is the version a NEW cluster starts on: operations upgrades running clusters
-(secondaries first, then the primary) and then bumps this pin; `pulumi up` never upgrades
+release notes: 17.7 released 2025-12-18; aws-cdk-lib names it AuroraPostgresEngineVersion.VER_17_7).
+It is the version a NEW cluster starts on: operations upgrades running clusters (secondaries
+first, then the primary) and then bumps this pin; `pulumi up` never upgrades
 (components/data/aurora.py ignores engineVersion)."""
 AURORA_POSTGRES_FAMILY = "aurora-postgresql17"
 """The parameter group family of AURORA_POSTGRES_VERSION's major version."""
+EVIDENCE["AURORA_POSTGRES_VERSION"] = Evidence(
+    publisher="AWS (Aurora PostgreSQL release notes)",
+    source="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/auroraqpm.updates.html",
+    checked=(
+        '"PostgreSQL 17 versions": apg_plan_mgmt 2.9 for Aurora PostgreSQL 17.7 (December 18, '
+        "2025) and 17.9 (April 6, 2026); public aws-cdk-lib code uses "
+        "AuroraPostgresEngineVersion.VER_17_7"
+    ),
+    published=("17.7", "17.9"),
+)
+EVIDENCE["AURORA_POSTGRES_FAMILY"] = Evidence(
+    publisher="AWS (Amazon RDS API model, as shipped in botocore)",
+    source="botocore/data/rds/2014-10-31/service-2.json (installed in .venv)",
+    checked=(
+        "parameter group families are named aurora-postgresql<major> (the model's examples name "
+        "aurora-postgresql10 to aurora-postgresql14); aws-cdk-lib derives aurora-postgresql17 "
+        "from AuroraPostgresEngineVersion.of('17.7', '17')"
+    ),
+    published=("aurora-postgresql17",),
+)
 
 AURORA_ROTATION_APPLICATION = "SecretsManagerRDSPostgreSQLRotationSingleUser"
 """AWS's single-user rotation function for PostgreSQL (Secrets Manager User Guide, "Rotation
@@ -190,6 +352,27 @@ AURORA_ROTATION_VERSIONS: dict[str, str] = {
     "aws-us-gov": "1.1.383",
 }
 """Semantic version of AURORA_ROTATION_APPLICATION per partition."""
+_SECRET_ROTATION_SOURCE = (
+    "aws/aws-cdk:packages/aws-cdk-lib/aws-secretsmanager/lib/secret-rotation.ts"
+)
+EVIDENCE["AURORA_ROTATION_APPLICATION"] = Evidence(
+    publisher="AWS (Serverless Application Repository; aws-cdk-lib)",
+    source=_SECRET_ROTATION_SOURCE,
+    checked=(
+        "SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER names the SAR application "
+        "SecretsManagerRDSPostgreSQLRotationSingleUser"
+    ),
+    published=("SecretsManagerRDSPostgreSQLRotationSingleUser",),
+)
+# POSTGRES_ROTATION_SINGLE_USER's semantic versions there: '1.1.671', with
+# additionalSemanticVersions { 'aws-cn': '1.1.440', 'aws-us-gov': '1.1.383' }.
+for _partition, _seen in (("aws", "1.1.671"), ("aws-cn", "1.1.440"), ("aws-us-gov", "1.1.383")):
+    EVIDENCE[f"AURORA_ROTATION_VERSIONS[{_partition}]"] = Evidence(
+        publisher="AWS (Serverless Application Repository; aws-cdk-lib)",
+        source=_SECRET_ROTATION_SOURCE,
+        checked=f"POSTGRES_ROTATION_SINGLE_USER semantic version for partition {_partition}",
+        published=(_seen,),
+    )
 
 CACHE_ENGINE_VERSIONS: dict[str, str] = {
     # ElastiCache User Guide, "Engine versions and upgrading in ElastiCache": Valkey 8.2 (global
@@ -199,6 +382,24 @@ CACHE_ENGINE_VERSIONS: dict[str, str] = {
     "redis": "7.1",
 }
 """ElastiCache engine version per engine (meridian:data.cache.engine)."""
+_ELASTICACHE_VERSIONS = (
+    "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html"
+)
+EVIDENCE["CACHE_ENGINE_VERSIONS[valkey]"] = Evidence(
+    publisher="AWS (ElastiCache user guide)",
+    source=_ELASTICACHE_VERSIONS,
+    checked=(
+        '"Engine versions and upgrading in ElastiCache": sections ElastiCache for Valkey 7.2, '
+        "8.0, 8.1, 8.2 (vector search), 9.0 and 9.1"
+    ),
+    published=("7.2", "8.0", "8.1", "8.2", "9.0", "9.1"),
+)
+EVIDENCE["CACHE_ENGINE_VERSIONS[redis]"] = Evidence(
+    publisher="AWS (ElastiCache user guide)",
+    source="https://docs.aws.amazon.com/AmazonElastiCache/latest/red-ug/supported-engine-versions.html",
+    checked="node-based clusters support Redis OSS 7.1, 7.0, 6.2, 6.0, 5.0.6 and 4.0.10",
+    published=("7.1", "7.0", "6.2", "6.0", "5.0.6", "4.0.10"),
+)
 
 HELM_CHARTS["k8ssandra-operator"] = HelmChart(
     # k8ssandra/k8ssandra-operator tag v1.32.5 (2026-07-08; CHANGELOG/CHANGELOG-1.32.md: Medusa
@@ -215,6 +416,18 @@ CASSANDRA_VERSION = "4.1.8"
 """Apache Cassandra server version of K8ssandra datacenters (the CRD's serverVersion accepts
 Cassandra 3.11.x, 4.x.x and 5.x.x; Meridian stays on the 4.1 line until 5.0 is validated with
 Medusa backups)."""
+EVIDENCE["CASSANDRA_VERSION"] = Evidence(
+    publisher="Apache Cassandra; k8ssandra (the management-api images K8ssandra runs)",
+    source=(
+        "k8ssandra/management-api-for-apache-cassandra@dbc7629230d9d470cf6b76af0dbab98b21f32de7"
+        ":README.md"
+    ),
+    checked=(
+        "the image table's Cassandra 4.1.x column lists 4.1.0-4.1.12; 4.1.8 entered the build "
+        "matrix in commit 09a24fc (2025-02-04), after Apache's cassandra-4.1.8 release"
+    ),
+    published=tuple(f"4.1.{patch}" for patch in range(13)),
+)
 
 # Telemetry agents (K8S-CORE): chart versions from the charts' own Chart.yaml
 # (open-telemetry/opentelemetry-helm-charts, aws/eks-charts).
