@@ -70,13 +70,12 @@ def rows() -> list[tuple[str, str, str, str]]:
         )
     )
     for name, chart in sorted(versions.HELM_CHARTS.items()):
-        # HelmChart may not carry an evidence record (yet): the column then says so.
         table.append(
             (
                 f"Helm chart {name} ({chart.repository})",
                 chart.version,
                 here,
-                _verified(getattr(chart, "evidence", None)),
+                _verified(chart.evidence),
             )
         )
     table += [

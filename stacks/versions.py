@@ -43,6 +43,13 @@ class HelmChart:
     chart: str
     version: str
     repository: str
+    evidence: Evidence
+    """Where the version was checked as published, and the source its templates come from."""
+    digest: str | None = None
+    """sha256 (hex) of the published chart archive: the `digest` of the repository's index.yaml
+    entry. None where the publisher has no index to read it from (an OCI registry, or an index
+    outside any source repository); the Helm render check (tests/helm_render.py) compares a chart
+    archive against it."""
 
 
 HELM_CHARTS: dict[str, HelmChart] = {}
@@ -191,18 +198,40 @@ def eks_ami_release_version(kubernetes_version: str = KUBERNETES_VERSION) -> str
 
 
 HELM_CHARTS["karpenter"] = HelmChart(
-    # aws/karpenter-provider-aws tag v1.14.1, charts/karpenter/Chart.yaml (version 1.14.1); its
-    # compatibility matrix (hack/docs/compatibilitymatrix_gen/compatibility.yaml) covers
-    # Kubernetes 1.26-1.36. CRDs karpenter.sh/v1 NodePool, karpenter.k8s.aws/v1 EC2NodeClass.
+    # Compatibility matrix (hack/docs/compatibilitymatrix_gen/compatibility.yaml): Kubernetes
+    # 1.26-1.36. CRDs karpenter.sh/v1 NodePool, karpenter.k8s.aws/v1 EC2NodeClass.
     chart="karpenter",
     version="1.14.1",
     repository="oci://public.ecr.aws/karpenter",
+    evidence=Evidence(
+        publisher="AWS (aws/karpenter-provider-aws)",
+        source="aws/karpenter-provider-aws@c88abbbad:charts/karpenter/Chart.yaml",
+        checked=(
+            "aws/karpenter-provider-aws: tag v1.14.1 is the release; the chart is packaged with "
+            "its version stamped, as branch release-v1.14.1 commit c88abbbad ('Stable Release "
+            "updates "
+            "Release v1.14.1') records in charts/karpenter (Chart.yaml version/appVersion 1.14.1, "
+            "controller image tag 1.14.1); at the tag itself Chart.yaml still says 1.13.0"
+        ),
+        published=("1.14.1",),
+    ),
+    # The OCI manifest digest is not in any source repository.
 )
 HELM_CHARTS["nvidia-device-plugin"] = HelmChart(
-    # NVIDIA/k8s-device-plugin tag v0.20.0, deployments/helm/nvidia-device-plugin/Chart.yaml.
     chart="nvidia-device-plugin",
     version="0.20.0",
     repository="https://nvidia.github.io/k8s-device-plugin",
+    evidence=Evidence(
+        publisher="NVIDIA (NVIDIA/k8s-device-plugin)",
+        source="NVIDIA/k8s-device-plugin@gh-pages:index.yaml",
+        checked=(
+            "NVIDIA/k8s-device-plugin branch gh-pages index.yaml (entry 0.20.0, archive "
+            "stable/nvidia-device-plugin-0.20.0.tgz); tag v0.20.0 "
+            "deployments/helm/nvidia-device-plugin"
+        ),
+        published=("0.20.0",),
+    ),
+    digest="9e5642bcdd3805c6e931f9d3ca542677d1f714d68c14c1364892011e67d9a606",
 )
 
 
@@ -221,6 +250,19 @@ for _istio_chart in ("base", "cni", "istiod", "gateway"):
         chart=_istio_chart,
         version=ISTIO_VERSION,
         repository="https://istio-release.storage.googleapis.com/charts",
+        evidence=Evidence(
+            publisher="Istio (istio/istio, istio/release-builder)",
+            source=f"istio/istio@{ISTIO_VERSION}:manifests/charts",
+            checked=(
+                f"istio/istio tag {ISTIO_VERSION}, manifests/charts/ (base, istio-cni, "
+                "istio-control/istio-discovery, gateway), packaged by istio/release-builder "
+                "(pkg/build/helm.go stampChartForRelease: Chart.yaml version and appVersion set "
+                "to the "
+                "release, values' hub/tag stamped)"
+            ),
+            published=(ISTIO_VERSION,),
+        ),
+        # The repository's index.yaml lives in a storage bucket, not in a source repository.
     )
 
 HELM_CHARTS["aws-load-balancer-controller"] = HelmChart(
@@ -231,6 +273,16 @@ HELM_CHARTS["aws-load-balancer-controller"] = HelmChart(
     chart="aws-load-balancer-controller",
     version="3.4.2",
     repository="https://aws.github.io/eks-charts",
+    evidence=Evidence(
+        publisher="AWS (aws/eks-charts)",
+        source="aws/eks-charts@gh-pages:index.yaml",
+        checked=(
+            "aws/eks-charts branch gh-pages index.yaml (entry 3.4.2, aws-load-balancer-"
+            "controller-3.4.2.tgz, whose sha256 is the digest below)"
+        ),
+        published=("3.4.2",),
+    ),
+    digest="2636e0bdeabd5a55ac1c23171ba24a7e0804d249acc3b4a028558e3131ae16ca",
 )
 
 
@@ -411,6 +463,17 @@ HELM_CHARTS["k8ssandra-operator"] = HelmChart(
     chart="k8ssandra-operator",
     version="1.32.5",
     repository="https://helm.k8ssandra.io/stable",
+    evidence=Evidence(
+        publisher="K8ssandra (k8ssandra/k8ssandra-operator)",
+        source="k8ssandra/k8ssandra-operator@v1.32.5:charts/k8ssandra-operator/Chart.yaml",
+        checked=(
+            "k8ssandra/k8ssandra-operator tag v1.32.5, charts/k8ssandra-operator/Chart.yaml "
+            "version 1.32.5 (dependencies k8ssandra-common 0.29.2 and cass-operator 0.64.4 from "
+            "helm.k8ssandra.io)"
+        ),
+        published=("1.32.5",),
+    ),
+    # helm.k8ssandra.io's index.yaml is not in a source repository.
 )
 CASSANDRA_VERSION = "4.1.8"
 """Apache Cassandra server version of K8ssandra datacenters (the CRD's serverVersion accepts
@@ -429,15 +492,38 @@ EVIDENCE["CASSANDRA_VERSION"] = Evidence(
     published=tuple(f"4.1.{patch}" for patch in range(13)),
 )
 
-# Telemetry agents (K8S-CORE): chart versions from the charts' own Chart.yaml
-# (open-telemetry/opentelemetry-helm-charts, aws/eks-charts).
+# Telemetry agents (K8S-CORE).
 HELM_CHARTS["opentelemetry-collector"] = HelmChart(
+    # The newest published collector chart (appVersion 0.158.0, the contrib image's tag); its
+    # values.schema.json admits every value components/observability/agents.py sets.
     chart="opentelemetry-collector",
-    version="0.158.3",
+    version="0.170.0",
     repository="https://open-telemetry.github.io/opentelemetry-helm-charts",
+    evidence=Evidence(
+        publisher="OpenTelemetry (open-telemetry/opentelemetry-helm-charts)",
+        source="open-telemetry/opentelemetry-helm-charts@gh-pages:index.yaml",
+        checked=(
+            "open-telemetry/opentelemetry-helm-charts branch gh-pages index.yaml (entry 0.170.0, "
+            "archive released as opentelemetry-collector-0.170.0.tgz); tag "
+            "opentelemetry-collector-0.170.0, charts/opentelemetry-collector"
+        ),
+        published=("0.170.0",),
+    ),
+    digest="ed140b332233075c7fd15eaebba571fdf100926f08c0a5a274c7b32895315137",
 )
 HELM_CHARTS["aws-for-fluent-bit"] = HelmChart(
+    # The newest published release (appVersion 3.2.1 of the aws-for-fluent-bit image).
     chart="aws-for-fluent-bit",
-    version="0.2.1",
+    version="0.2.0",
     repository="https://aws.github.io/eks-charts",
+    evidence=Evidence(
+        publisher="AWS (aws/eks-charts)",
+        source="aws/eks-charts@gh-pages:index.yaml",
+        checked=(
+            "aws/eks-charts branch gh-pages index.yaml (entry 0.2.0, aws-for-fluent-bit-0.2.0."
+            "tgz, whose sha256 is the digest below)"
+        ),
+        published=("0.2.0",),
+    ),
+    digest="666c244b9cfca211be57cf97d9e224157f581d41f413eb89744575fbc9b8980c",
 )

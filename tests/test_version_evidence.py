@@ -1,13 +1,14 @@
 """Never pin a version that was not seen at its publisher.
 
-Every non-chart pin in stacks/versions.py has an Evidence record (publisher, source, how it was
-checked, date, the versions the source listed). These tests hold each pin to its record and,
-where AWS's own data ships offline (botocore's endpoint and RDS models), to that data too. The
+Every pin in stacks/versions.py, each Helm chart included, has an Evidence record (publisher,
+source, how it was checked, date, the versions the source listed). These tests hold each pin to
+its record and, where AWS's own data ships offline (botocore's endpoint and RDS models), to that data too. The
 fetched sources themselves cannot be committed, so the records keep the facts read there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import re
@@ -157,3 +158,35 @@ def test_moto_engine_data_cannot_vouch_for_aurora_17() -> None:
     options = json.loads(gzip.decompress((data / "aurora-postgresql.json.gz").read_bytes()))
     known = {o.get("EV") for o in options if o.get("EV")}
     assert not any(v.startswith("17.") for v in known), "moto now knows 17.x: check the pin in it"
+
+
+def chart_problems(charts: dict[str, versions.HelmChart]) -> list[str]:
+    """Charts whose version is not among those their evidence lists, or whose record is thin."""
+    problems = [
+        f"HELM_CHARTS[{name}]: {chart.version} is not among the versions its evidence lists "
+        f"({', '.join(chart.evidence.published)})"
+        for name, chart in charts.items()
+        if chart.version not in chart.evidence.published
+    ]
+    problems += [
+        f"HELM_CHARTS[{name}]: evidence lacks {field}"
+        for name, chart in charts.items()
+        for field in ("publisher", "source", "checked")
+        if not getattr(chart.evidence, field)
+    ]
+    return problems
+
+
+def test_every_chart_pin_has_evidence_and_matches_it() -> None:
+    assert not chart_problems(versions.HELM_CHARTS)
+
+
+def test_an_unpublished_chart_version_is_refused() -> None:
+    # 0.158.3 was never published: the index goes from 0.158.2 to 0.159.0.
+    doctored = dataclasses.replace(
+        versions.HELM_CHARTS["opentelemetry-collector"], version="0.158.3"
+    )
+    assert chart_problems({"opentelemetry-collector": doctored}) == [
+        "HELM_CHARTS[opentelemetry-collector]: 0.158.3 is not among the versions its evidence "
+        "lists (0.170.0)"
+    ]

@@ -53,6 +53,8 @@ COLLECTOR_QUOTA = {"pods": "20", "requests.cpu": "8", "requests.memory": "16Gi"}
 COLLECTOR_CONTAINER_DEFAULTS = {"cpu": "200m", "memory": "512Mi"}
 COLLECTOR_CONTAINER_LIMITS = {"cpu": "2", "memory": "4Gi"}
 FLUENT_BIT_SERVICE_ACCOUNT = "fluent-bit"
+FLUENT_BIT_FALLBACK_STREAM_PREFIX = "fluentbit-"
+"""Streams of records the Kubernetes filter could not label: `fluentbit-<tag>`."""
 COLLECTOR_SERVICE_ACCOUNT = "otel-collector"
 COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib"
 """The contrib distribution: it carries the awsxray and awsemf exporters."""
@@ -184,7 +186,14 @@ class TelemetryAgents(pulumi.ComponentResource):
                     "region": args.region,
                     "logGroupName": groups["workloads"].name,
                     "logGroupTemplate": "",  # one group, ours: no per-namespace groups
-                    "logStreamPrefix": "",
+                    # A stream per container. Fluent Bit's cloudwatch_logs output refuses to
+                    # start without log_stream_name or log_stream_prefix, even with a
+                    # log_stream_template: the template falls back to them, so one of them is
+                    # still required (fluent-bit-docs pipeline/outputs/cloudwatch.md; the
+                    # chart's README, cloudWatchLogs.logStreamTemplate). The chart's configmap
+                    # writes each only when non-empty. The prefix (plus the tag) names the
+                    # stream of a record without Kubernetes metadata.
+                    "logStreamPrefix": FLUENT_BIT_FALLBACK_STREAM_PREFIX,
                     "logStreamTemplate": "$kubernetes['namespace_name'].$kubernetes['pod_name']"
                     ".$kubernetes['container_name']",
                     "autoCreateGroup": False,
