@@ -2,8 +2,9 @@
 
 Every pin in stacks/versions.py, each Helm chart included, has an Evidence record (publisher,
 source, how it was checked, date, the versions the source listed). These tests hold each pin to
-its record and, where AWS's own data ships offline (botocore's endpoint and RDS models), to that data too. The
-fetched sources themselves cannot be committed, so the records keep the facts read there.
+its record and, where AWS's own data ships offline (botocore's endpoint and RDS models), to that
+data too. The fetched sources themselves cannot be committed, so the records keep the facts read
+there.
 """
 
 from __future__ import annotations
