@@ -5,6 +5,8 @@
 #                             [ARGS="--detail"] any other flag of `python -m meridian_ops.plan -h`
 #   make bench                the prod plan against the mock engine's floor (ARGS="--runs 5")
 #   make check-policies PLAN=build/plan/prod-us-east-1.json
+#   make plan-diff BASE=origin/main [ENV=dev] [ARGS="--format markdown"]
+#                             the plan of a git revision against the working tree's, per stack
 # Operations (real credentials, the Pulumi CLI; see README "Operations"):
 #   make preview|up|refresh|destroy ENV=prod [DRY_RUN=1] [JOBS=4] [POLICIES=1] [RESUME=1]
 #   make bootstrap ENV=prod REGION=us-east-1 [PROFILE=p]   state bucket + secrets key
@@ -17,6 +19,7 @@ PY := $(VENV)/bin/python
 POLICY_VENV := policies/venv
 ENV ?= dev
 PLAN ?=
+BASE ?=
 PREVIEW ?=
 JOBS ?=
 ARGS ?=
@@ -31,7 +34,7 @@ EXECUTE ?=
 yes = $(filter 1 yes true,$(1))
 
 .PHONY: venv policy-venv test unit lint plan check-policies bench capabilities capabilities-check \
-	clean schemas preview up refresh destroy bootstrap failover upgrade-gate
+	clean schemas preview up refresh destroy bootstrap failover upgrade-gate plan-diff
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -70,6 +73,10 @@ lint: venv
 plan: venv
 	$(PY) -m meridian_ops.plan --env $(ENV) $(if $(filter 1 yes true,$(PREVIEW)),--preview) \
 		$(if $(JOBS),--jobs $(JOBS)) $(ARGS)
+
+plan-diff: venv
+	@test -n "$(BASE)" || { echo "usage: make plan-diff BASE=<git rev> [ENV=dev] [ARGS='--format markdown']"; exit 2; }
+	@$(PY) -m meridian_ops.plan_diff --base "$(BASE)" --env $(ENV) $(ARGS)
 
 check-policies: venv
 	@test -n "$(PLAN)" || { echo "usage: make check-policies PLAN=build/plan/<stack>.json"; exit 2; }

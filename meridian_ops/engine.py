@@ -67,28 +67,27 @@ class Step:
     dependencies: list[str] = field(default_factory=list)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     ignore_changes: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
 
     def to_preview_json(self) -> dict[str, Any]:
-        return {
-            "op": self.op,
+        state: dict[str, Any] = {
             "urn": self.urn,
+            "type": self.type,
+            "custom": self.custom,
+            "id": self.id,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "parent": self.parent,
+            "protect": self.protect,
+            "retainOnDelete": self.retain_on_delete,
+            "dependencies": self.dependencies,
+            "propertyDependencies": self.property_dependencies,
+            "ignoreChanges": self.ignore_changes,
             "provider": self.provider,
-            "newState": {
-                "urn": self.urn,
-                "type": self.type,
-                "custom": self.custom,
-                "id": self.id,
-                "inputs": self.inputs,
-                "outputs": self.outputs,
-                "parent": self.parent,
-                "protect": self.protect,
-                "retainOnDelete": self.retain_on_delete,
-                "dependencies": self.dependencies,
-                "propertyDependencies": self.property_dependencies,
-                "ignoreChanges": self.ignore_changes,
-                "provider": self.provider,
-            },
         }
+        if self.aliases:  # as in the engine's state (`aliases,omitempty`)
+            state["aliases"] = self.aliases
+        return {"op": self.op, "urn": self.urn, "provider": self.provider, "newState": state}
 
 
 @dataclass
@@ -112,6 +111,14 @@ class _DiagnosticsHandler(logging.Handler):
         self.records.append({"severity": record.levelname.lower(), "message": record.getMessage()})
 
 
+def _make_urn(stack: str, project: str, parent: str, type_: str, name: str) -> str:
+    """A URN as the SDK's mock monitor makes one (pulumi.runtime.mocks.MockMonitor.make_urn):
+    the parent's own type, then `$`, qualifies the type."""
+    if parent:
+        type_ = parent.split("::")[2].split("$")[-1] + "$" + type_
+    return "urn:pulumi:" + "::".join([stack, project, type_, name])
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(
         self, mocks: AwsMocks, providers: ProviderRegistry, *, default_providers_disabled: bool
@@ -122,6 +129,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.steps: list[Step] = []
         self.stack_outputs: dict[str, Any] = {}
         self.stack_urn = ""
+        self.aliases_of: dict[str, list[str]] = {}  # URN -> the previous URNs it answers to
 
     # The engine runs every stack transform on every registration, in registration order, and
     # sends the program's callback the properties as a protobuf Struct. This does what the
@@ -144,6 +152,41 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             assert isinstance(result, ResourceTransformResult)
             request.object.CopyFrom(_sync_await(rpc.serialize_properties(result.props, {})))
 
+    def _aliases(self, request: Any, urn: str) -> list[str]:
+        """The previous URNs a registration answers to, resolved as the engine resolves the alias
+        specs the SDK sends (RegisterResourceRequest.aliases, pulumi/alias.proto): a URN as
+        given; a spec's unset name, type, stack and project are the resource's own, its parent
+        the resource's parent unless `noParent` or `parentUrn` says otherwise. A child of an
+        aliased parent also answers to its URN under each of the parent's previous URNs, its
+        name's parent-name prefix swapped for the parent's previous name (the rule of the SDK's
+        inheritedChildAlias, pulumi sdk/go/pulumi/alias.go). URNs are built as this mock engine
+        builds them (`_make_urn`), so they match the URNs of an earlier plan."""
+        stack, project = urn.removeprefix("urn:pulumi:").split("::")[:2]
+        found = list(request.aliasURNs)
+        for alias in request.aliases:
+            kind = alias.WhichOneof("alias")
+            if kind == "urn":
+                found.append(alias.urn)
+            elif kind == "spec":
+                spec = alias.spec
+                parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+                found.append(
+                    _make_urn(
+                        spec.stack or stack,
+                        spec.project or project,
+                        parent,
+                        spec.type or request.type,
+                        spec.name or request.name,
+                    )
+                )
+        parent_name = request.parent.rsplit("::", 1)[-1]
+        for previous in self.aliases_of.get(request.parent, []):
+            name = request.name
+            if parent_name and name.startswith(parent_name):
+                name = previous.rsplit("::", 1)[-1] + name[len(parent_name) :]
+            found.append(_make_urn(stack, project, previous, request.type, name))
+        return sorted(set(found) - {urn})
+
     def RegisterResource(self, request: Any) -> Any:
         if request.type == "pulumi:pulumi:Stack":
             response = super().RegisterResource(request)
@@ -157,6 +200,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self._apply_stack_transforms(request)
         response = super().RegisterResource(request)
         inputs = struct_to_json(request.object)
+        aliases = self._aliases(request, response.urn)
+        if aliases:
+            self.aliases_of[response.urn] = aliases
         if request.type.startswith("pulumi:providers:"):
             self.providers.providers[f"{response.urn}::{response.id}"] = inputs
         self.steps.append(
@@ -181,6 +227,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())
                 },
                 ignore_changes=list(request.ignoreChanges),
+                aliases=aliases,
             )
         )
         return response

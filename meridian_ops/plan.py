@@ -23,7 +23,7 @@ import pickle
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,12 +84,12 @@ def to_preview_json(planned: PlannedStack, run: StackRun, environment: str) -> d
         "outputs": run.outputs,
         "stackReads": run.stack_reads,
         "diagnostics": run.diagnostics,
-        "duration": round(run.seconds, 3),
     }
 
 
-def summarize(plan: dict[str, Any]) -> str:
-    """Resources by component and by type, as text (`--detail`)."""
+def summarize(plan: dict[str, Any], seconds: float | None = None) -> str:
+    """Resources by component and by type, as text (`--detail`), with the seconds the stack's
+    plan took when given (timing stays out of the plan file, which is the same in every run)."""
     steps = plan["steps"]
     by_urn = {s["urn"]: s["newState"] for s in steps}
     components: Counter[str] = Counter()
@@ -104,7 +104,8 @@ def summarize(plan: dict[str, Any]) -> str:
         label = f"{top['type']} {top['urn'].rsplit('::', 1)[-1]}" if top is not state else "(stack)"
         components[label] += 1
     custom = sum(types.values())
-    lines = [f"== {plan['stack']}  ({custom} resources, {plan['duration']}s)"]
+    took = f", {seconds:.3f}s" if seconds is not None else ""
+    lines = [f"== {plan['stack']}  ({custom} resources{took})"]
     lines.append("   by component:")
     lines += [f"     {n:5d}  {label}" for label, n in sorted(components.items())]
     lines.append("   by type:")
@@ -132,6 +133,7 @@ class EnvironmentRun:
     violations: dict[str, list[Violation]] | None  # None: the policy pack did not run
     policies_enabled: int | None
     seconds: float
+    durations: dict[str, float] = field(default_factory=dict)  # stack -> seconds its plan took
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ class _Result:
     outputs: dict[str, Any] | None = None  # the stack's outputs once deployed (up mode)
     violations: list[Violation] | None = None
     error: BaseException | None = None
+    seconds: float = 0.0
 
 
 def _plan_stack(task: _Task) -> _Result:
@@ -178,7 +181,7 @@ def _plan_stack(task: _Task) -> _Result:
     assert run is not None
     document = to_preview_json(item, run, task.environment)
     write_plan_file(task.out_dir / f"{item.name}.json", document)
-    return _Result(item.name, document, outputs)
+    return _Result(item.name, document, outputs, seconds=run.seconds)
 
 
 def write_plan_file(path: Path, document: dict[str, Any]) -> None:
@@ -348,6 +351,7 @@ def run_environment(
         violations=violations,
         policies_enabled=enabled_policies(environment) if policies else None,
         seconds=time.perf_counter() - started,
+        durations={name: results[name].seconds for name in documents},
     )
 
 
@@ -526,8 +530,8 @@ def _report(args: argparse.Namespace, run: EnvironmentRun) -> int:
     (args.out / f"{args.env}.json").write_text(json.dumps(summary(report), indent=1) + "\n")
     page = write_page(report, plans, args.out)
     if args.detail:
-        for plan in plans.values():
-            print(summarize(plan))
+        for name, plan in plans.items():
+            print(summarize(plan, run.durations.get(name)))
     if not args.quiet:
         print(format_table(report))
     print(
