@@ -10,8 +10,10 @@
   the data tier's network ACL admit the pod CIDR like the VPC's own.
 
 AWS APIs are reached privately: gateway endpoints for S3 and DynamoDB, interface endpoints for the
-services the platform calls. The default security group is emptied; flow logs for all traffic go
-to an encrypted log archive.
+services the platform calls (private DNS on, so the services' public names resolve to them). An
+endpoint that listens on more than HTTPS (Amazon Keyspaces: CQL on 9142) gets a security group of
+its own admitting exactly its ports (INTERFACE_ENDPOINT_PORTS). The default security group is
+emptied; flow logs for all traffic go to an encrypted log archive.
 
 Example::
 
@@ -25,7 +27,7 @@ Example::
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -58,6 +60,16 @@ DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
 )
 """Interface endpoints every region gets: image pulls, IAM roles for service accounts, KMS, logs
 and metrics, node bootstrap and Session Manager, secrets, EKS, queues."""
+
+INTERFACE_ENDPOINT_PORTS: Mapping[str, tuple[int, ...]] = {
+    # Amazon Keyspaces: CQL over TLS on 9142 (Cassandra drivers, cqlsh) and HTTPS on 443 (the AWS
+    # SDK/CLI), both through `com.amazonaws.<region>.cassandra`; the endpoint's security group must
+    # admit 9142 (Keyspaces developer guide: "Using Amazon Keyspaces with interface VPC endpoints"
+    # and "Service endpoints for Amazon Keyspaces", ports and protocols).
+    "cassandra": (443, 9142),
+}
+"""Interface endpoints that listen on more than HTTPS: they get a security group of their own
+admitting exactly these ports from inside the VPC. Every other endpoint shares the HTTPS group."""
 
 
 class Tier(StrEnum):
@@ -362,6 +374,31 @@ class Network(pulumi.ComponentResource):
         )
         self.endpoint_security_group_id = endpoint_sg.id
         private_ids = [subnets[(Tier.PRIVATE, i)].id for i in az_indexes]
+        own_groups: dict[str, aws.ec2.SecurityGroup] = {}
+        for service in args.interface_endpoints:
+            ports = INTERFACE_ENDPOINT_PORTS.get(service)
+            if ports is None:
+                continue
+            slug = service.replace(".", "-")
+            own_groups[service] = aws.ec2.SecurityGroup(
+                f"{name}-{slug}-endpoint-sg",
+                vpc_id=vpc_id,
+                description=f"Ports {', '.join(map(str, ports))} from inside the VPC to {service}",
+                ingress=[
+                    {
+                        "description": f"TCP {port} from the VPC",
+                        "protocol": "tcp",
+                        "from_port": port,
+                        "to_port": port,
+                        "cidr_blocks": internal_cidrs,
+                    }
+                    for port in ports
+                ],
+                egress=[],
+                revoke_rules_on_delete=True,
+                tags={"Name": names.display("endpoint-sg", slug)},
+                opts=child,
+            )
         for service in args.interface_endpoints:
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}-endpoint",
@@ -370,7 +407,7 @@ class Network(pulumi.ComponentResource):
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
                 subnet_ids=private_ids,
-                security_group_ids=[endpoint_sg.id],
+                security_group_ids=[own_groups.get(service, endpoint_sg).id],
                 tags={"Name": names.display("endpoint", service)},
                 opts=child,
             )

@@ -77,11 +77,16 @@ ENDPOINT_SERVICES = {"aps-workspaces": "managed-prometheus"}
 """Interface endpoints that exist only where the service does (capability table name)."""
 
 
-def interface_endpoints(region: str, opt_outs: frozenset[str]) -> list[str]:
+def interface_endpoints(region: str, opt_outs: frozenset[str], keyspaces: bool) -> list[str]:
+    """The region's interface endpoints; `keyspaces`: this region's Cassandra is Amazon Keyspaces
+    (its CQL port 9142 is reached privately through `com.amazonaws.<region>.cassandra`; where
+    K8ssandra replaces it, Cassandra runs in the cluster and needs no endpoint)."""
     endpoints = list(DEFAULT_INTERFACE_ENDPOINTS)
     for endpoint, service in ENDPOINT_SERVICES.items():
         if service not in opt_outs and capabilities.offers(region, service):
             endpoints.append(endpoint)
+    if keyspaces and capabilities.offers(region, "keyspaces"):
+        endpoints.append("cassandra")
     return endpoints
 
 
@@ -159,7 +164,11 @@ def run(settings: MeridianSettings) -> None:
             availability_zones=azs,
             flow_log_destination_arn=archive.bucket_arn,
             ipam_pool_id=pool_id,
-            interface_endpoints=interface_endpoints(region, plan.opt_outs),
+            interface_endpoints=interface_endpoints(
+                region,
+                plan.opt_outs,
+                keyspaces=data_topology(settings).cassandra_engines[region] == "keyspaces",
+            ),
             flow_log_aggregation_seconds=plan.settings.network.flow_log_aggregation_seconds,
             pod_cidr=pods,
             pod_ipam_pool_id=pod_pool_id,

@@ -418,5 +418,8 @@ def test_karpenter_namespace_is_default_deny(preview: bool) -> None:
     assert "ingress" not in deny and "egress" not in deny
     allow = policies["karpenter-controller"]
     egress_ports = sorted(p["port"] for rule in allow["egress"] for p in rule["ports"])
-    assert egress_ports == [53, 53, 443]
+    assert egress_ports == [53, 53, 80, 443]
+    # port 80 only to the Pod Identity agent (the controller's credentials)
+    [agent] = [r for r in allow["egress"] if [p["port"] for p in r["ports"]] == [80]]
+    assert agent["to"] == [{"ipBlock": {"cidr": "169.254.170.23/32"}}]
     assert sorted(p["port"] for p in allow["ingress"][0]["ports"]) == [8080, 8081]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
+from components.network import INTERFACE_ENDPOINT_PORTS
 from components.tagging import REQUIRED_TAG_KEYS, is_taggable
 from meridian_ops.aws_mocks import zone_ids
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
@@ -184,7 +185,22 @@ def test_private_endpoints() -> None:
             assert endpoint["inputs"]["vpcEndpointType"] == "Interface"
             assert endpoint["inputs"]["privateDnsEnabled"] is True
             assert set(endpoint["inputs"]["subnetIds"]) == private_ids
-            assert endpoint["inputs"]["securityGroupIds"] == [sg["id"]]
+            if name not in INTERFACE_ENDPOINT_PORTS:
+                assert endpoint["inputs"]["securityGroupIds"] == [sg["id"]]
+                continue
+            # an endpoint listening on more than HTTPS (Keyspaces: CQL 9142) has its own group
+            [own] = [
+                s
+                for s in states(plan, "aws:ec2/securityGroup:SecurityGroup")
+                if name_of(s) == f"network-{name.replace('.', '-')}-endpoint-sg"
+            ]
+            assert endpoint["inputs"]["securityGroupIds"] == [own["id"]]
+            assert [(r["fromPort"], r["toPort"]) for r in own["inputs"]["ingress"]] == [
+                (p, p) for p in INTERFACE_ENDPOINT_PORTS[name]
+            ]
+            assert all(r["cidrBlocks"] == [vpc_cidr, pod_cidr] for r in own["inputs"]["ingress"])
+            assert own["inputs"]["egress"] == []
+    assert "cassandra" in services  # us-east-1 runs Amazon Keyspaces
 
 
 @pytest.mark.parametrize("preview", MODES)

@@ -44,6 +44,7 @@ import pulumi_kubernetes as k8s
 
 from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.helm_release import PinnedChart, pinned_release
+from components.mesh.aws_endpoints import POD_IDENTITY_AGENT_ADDRESS
 from components.naming import Names
 
 NAMESPACE = "karpenter"
@@ -621,7 +622,8 @@ class Karpenter(pulumi.ComponentResource):
         name: str, namespace: k8s.core.v1.Namespace, opts: pulumi.ResourceOptions
     ) -> list[k8s.networking.v1.NetworkPolicy]:
         """Default deny in the controller's namespace, then exactly what it needs: DNS, HTTPS out
-        (the Kubernetes API and the AWS APIs it calls), and its metrics and health ports in."""
+        (the Kubernetes API and the AWS APIs it calls), the Pod Identity agent (its credentials),
+        and its metrics and health ports in."""
         after_namespace = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(depends_on=[namespace])
         )
@@ -669,6 +671,17 @@ class Karpenter(pulumi.ComponentResource):
                     ),
                     k8s.networking.v1.NetworkPolicyEgressRuleArgs(
                         ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=443)]
+                    ),
+                    # its Pod Identity credentials, from the node's agent (link-local, HTTP 80)
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(
+                                ip_block=k8s.networking.v1.IPBlockArgs(
+                                    cidr=f"{POD_IDENTITY_AGENT_ADDRESS}/32"
+                                )
+                            )
+                        ],
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=80)],
                     ),
                 ],
             ),

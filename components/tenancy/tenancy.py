@@ -161,10 +161,11 @@ def _aws_egress(
             "ports": [{"protocol": "TCP", "port": p} for p in ports],
         },
     ]
-    # S3/DynamoDB (gateway endpoints), Keyspaces and third-party APIs answer on public
-    # addresses; which hosts may be reached is the mesh's REGISTRY_ONLY allowlist (L7, by SNI).
+    # S3/DynamoDB (gateway endpoints) and third-party APIs answer on public addresses; which hosts
+    # may be reached is the mesh's REGISTRY_ONLY allowlist (L7, by SNI). Keyspaces (CQL 9142) is
+    # reached through its interface endpoint inside the VPC (the rule above), never publicly.
     public_ports = sorted(
-        {AWS_ENDPOINTS[a].port for a in service.aws if a in ("s3", "dynamodb", "cassandra")}
+        {AWS_ENDPOINTS[a].port for a in service.aws if a in ("s3", "dynamodb")}
         | ({443} if service.external_hosts else set())
     )
     if public_ports:
