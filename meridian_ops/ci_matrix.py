@@ -79,6 +79,10 @@ def wave_matrix(waves: Sequence[Wave]) -> dict[str, list[str]]:
 
 
 RUNNER_COMPONENT = "meridian:delivery:DeployRunner"
+ADMISSION_TYPES = (
+    "aws:eks/accessEntry:AccessEntry",
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+)
 
 
 def runner_for(stack: str) -> str:
@@ -91,13 +95,16 @@ def runner_for(stack: str) -> str:
 
 def bootstrap_targets(plan: dict[str, Any]) -> list[str]:
     """The URNs a first `pulumi up --target` must create for the stack's deploy runner to exist:
-    the runner, its children and everything they depend on, in plan order. Raises ValueError if
+    the runner, its children, the cluster's access entries (the deployer's among them) and
+    everything they depend on, in plan order. Raises ValueError if
     the plan has no runner or the closure holds a Kubernetes object (unreachable from outside)."""
     states = {s["urn"]: s["newState"] for s in plan["steps"]}
     roots = [u for u, s in states.items() if s["type"] == RUNNER_COMPONENT]
     if not roots:
         raise ValueError(f"{plan.get('stack')}: no {RUNNER_COMPONENT} in the plan")
     wanted = set(roots) | {u for u, s in states.items() if s.get("parent") in roots}
+    # and the access entries that let the deployer (the identity of the runner's jobs) in
+    wanted |= {u for u, s in states.items() if s["type"] in ADMISSION_TYPES}
     todo = list(wanted)
     while todo:
         state = states.get(todo.pop())
