@@ -312,3 +312,30 @@ def test_bootstrap_cli_dry_run(tmp_path: Any, capsys: pytest.CaptureFixture[str]
 
 def test_compute_types_are_one_list() -> None:
     assert set(ComputeType.__args__) == set(COMPUTE_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "words"),
+    [
+        (
+            "connectionArn: arn:aws:iam::123456789012:role/x",
+            "connectionArn",
+            "not a CodeConnections",
+        ),
+        ("repository: not a repo", "repository", "not a GitHub repository"),
+        ("computeType: BUILD_GENERAL1_HUGE", "computeType", "BUILD_GENERAL1_HUGE"),
+    ],
+)
+def test_bad_runner_settings_name_key_value_and_fix(
+    tmp_path: Any, line: str, key: str, words: str
+) -> None:
+    from stacks.config_gate import check_environment
+    from stacks.errors import ConfigError
+    from tests.config_projects import add_config, copy_project
+
+    project = copy_project(tmp_path, "dev")
+    add_config(project, "dev-us-east-1", f"meridian:deployRunner:\n  {line}\n")
+    with pytest.raises(ConfigError) as caught:
+        check_environment("dev", project)
+    text = str(caught.value)
+    assert f"meridian:deployRunner.{key}" in text and words in text and "Fix" in text
