@@ -17,6 +17,7 @@ from . import (
     data_safety_databases,
     data_safety_storage,
     data_stores,
+    delivery,
     edge_aws,
     edge_cloudflare,
     encryption_data,
@@ -70,6 +71,7 @@ MODULES: tuple[tuple[str, ModuleType], ...] = (
     ("lakehouse", lakehouse),  # STREAMING: lake buckets, replication, Athena, Lake Formation
     ("edge", edge_cloudflare),  # EDGE: Cloudflare zones (HSTS, baseline settings, managed WAF)
     ("edge", edge_aws),  # EDGE: CloudFront web ACL, WAFv2 rules, Route 53 health, ACM DNS
+    ("delivery", delivery),  # the in-VPC deploy runners (CodeBuild)
 )
 
 

@@ -12,6 +12,7 @@ from components.data.cache import Cache, CacheArgs  # DATA
 from components.data.dynamodb import GlobalTables, GlobalTablesArgs  # DATA
 from components.data.k8ssandra import K8ssandra, K8ssandraArgs  # DATA
 from components.data.keyspaces import CassandraKeyspace, CassandraKeyspaceArgs  # DATA
+from components.delivery import DeployRunner, DeployRunnerArgs
 from components.eks.addons import POST_NODE_ADDONS, ClusterAddons, ClusterAddonsArgs
 from components.eks.cluster import PRE_NODE_ADDONS, EksCluster, EksClusterArgs
 from components.eks.node_pools import NodePools, NodePoolsArgs
@@ -252,6 +253,30 @@ def run(settings: MeridianSettings) -> None:
             admin_role_arns=kube.admin_role_arns,
             endpoint_public_access_cidrs=kube.endpoint_public_access_cidrs,
             warm_prefix_target=kube.warm_prefix_target,
+        ),
+        opts=in_region,
+    )
+    # Deploy runner: a CodeBuild-hosted GitHub Actions runner in the private subnets, admitted by
+    # the cluster security group, from which the workflows run this stack's `pulumi up` (the API
+    # endpoint is private). Its jobs act as the deployer (GitHub OIDC), which has cluster admin.
+    runner_settings = plan.settings.deploy_runner
+    runner = DeployRunner(
+        "deploy-runner",
+        DeployRunnerArgs(
+            names=names,
+            region=region,
+            account_id=account_id,
+            partition=partition,
+            vpc_id=network.vpc.id,
+            subnet_ids=network.private_subnet_ids,
+            cluster_security_group_id=cluster.cluster_security_group_id,
+            endpoint_security_group_id=network.endpoint_security_group_id,
+            connection_arn=runner_settings.connection_arn or "",
+            repository=runner_settings.repository or "",
+            compute_type=runner_settings.compute_type,
+            encryption_key_arn=keys.arn(KeyClass.STORAGE),
+            logs_key_arn=keys.arn(KeyClass.LOGS),
+            log_retention_days=cloudwatch_retention_days(logs.hot_days),
         ),
         opts=in_region,
     )
@@ -678,3 +703,4 @@ def run(settings: MeridianSettings) -> None:
     pulumi.export("lakeReplicaRegion", lake.args.replica_region)
     pulumi.export("athenaWorkgroup", lake.workgroup.name)
     pulumi.export("replicationPeer", pair.primary if pair else None)
+    pulumi.export("deployRunnerProject", runner.project_name)  # runs-on: codebuild-<it>-<run>

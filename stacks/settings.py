@@ -76,6 +76,11 @@ from stacks.data_settings import (  # transactional data layer (DATA)
     validate_data,
     validate_placement,
 )
+from stacks.delivery_settings import (  # the in-VPC deploy runner
+    DEPLOY_RUNNER_DEFAULTS,
+    DeployRunnerSettings,
+    validate_deploy_runner,
+)
 from stacks.edge_settings import EdgeSettings, load_edge_settings  # EDGE: the edge stack
 from stacks.errors import ConfigError, ConfigProblem
 from stacks.identity import ENVIRONMENTS, Role, StackIdentity
@@ -180,6 +185,7 @@ class RegionalSettings(_Model):
     lakehouse: LakehouseSettings  # STREAMING: stacks/streaming_settings.py
     data: DataSettings  # DATA: stacks/data_settings.py
     baseline: BaselineSettings  # BASELINE: stacks/baseline_settings.py
+    deploy_runner: DeployRunnerSettings = Field(alias="deployRunner")  # stacks/delivery_settings.py
 
 
 class EnvironmentManifest(RegionalSettings):
@@ -282,6 +288,9 @@ ENVIRONMENT_DEFAULTS = with_layer_defaults(
     ENVIRONMENT_DEFAULTS, "replication", REPLICATION_DEFAULTS
 )
 ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "data", DATA_DEFAULTS)  # DATA
+ENVIRONMENT_DEFAULTS = with_layer_defaults(
+    ENVIRONMENT_DEFAULTS, "deployRunner", DEPLOY_RUNNER_DEFAULTS
+)
 ENVIRONMENT_DEFAULTS = with_layer_defaults(  # BASELINE
     ENVIRONMENT_DEFAULTS, "baseline", BASELINE_DEFAULTS
 )
@@ -495,6 +504,7 @@ def load_settings(
         problems += validate_kubernetes(regional.kubernetes, env, source["kubernetes"])  # K8S-CORE
         problems += validate_mesh(regional.mesh, source["mesh"])  # MESH
         problems += validate_baseline(regional.baseline, manifest.regions, source["baseline"])
+        problems += validate_deploy_runner(regional.deploy_runner, source["deployRunner"])
         problems += validate_data(  # DATA
             region,
             regional.data,

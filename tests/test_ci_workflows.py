@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from meridian_ops.ci_matrix import affected_stacks, main, wave_matrix
+from components.delivery import DEPLOY_SESSION_SECONDS, DeployRunnerArgs
+from meridian_ops.ci_matrix import affected_stacks, main, runner_for, wave_matrix
 from meridian_ops.waves import waves_for
 from stacks.config_source import PROJECT_DIR
 from tests.plans import PROD_REGIONS
@@ -37,7 +38,12 @@ def test_affected_stacks(changed: list[str], expected: list[str]) -> None:
 def test_affected_matrix_across_environments(capsys: pytest.CaptureFixture[str]) -> None:
     main(["affected", "--envs", "dev", "prod", "--changed", "Pulumi.prod-sa-east-1.yaml"])
     result = json.loads(capsys.readouterr().out)
-    assert result == {"include": [{"stack": "prod-sa-east-1", "env": "prod"}], "any": True}
+    assert result == {
+        "include": [
+            {"stack": "prod-sa-east-1", "env": "prod", "runner": "meridian-prod-sae1-deploy-runner"}
+        ],
+        "any": True,
+    }
 
 
 def test_wave_matrix_has_one_key_per_role() -> None:
@@ -77,3 +83,47 @@ def test_deploy_jobs_follow_the_waves() -> None:
     assert "primary" in jobs["regions"]["needs"]
     assert "regions" in jobs["edge"]["needs"]
     assert jobs["regions"]["strategy"]["fail-fast"] is True
+
+
+CODEBUILD_RUNS_ON = (
+    "${{ %s != '' && format('codebuild-{0}-{1}-{2}', %s, github.run_id, github.run_attempt) "
+    "|| 'ubuntu-24.04' }}"
+)
+
+
+@pytest.mark.parametrize(
+    ("workflow", "job", "runner"),
+    [
+        ("up-stack.yml", "up", "inputs.runner"),
+        ("preview.yml", "preview", "matrix.runner"),
+        ("drift.yml", "drift", "matrix.runner"),
+    ],
+)
+def test_stack_jobs_run_on_their_regions_runner_for_the_deploy_session(
+    workflow: str, job: str, runner: str
+) -> None:
+    """Regional stacks' jobs run on the CodeBuild runner (label format of the CodeBuild guide);
+    the OIDC session, the job timeout and the runner's build timeout all equal the deploy
+    session, which outlasts a regional `up`."""
+    spec = yaml.safe_load((PROJECT_DIR / ".github/workflows" / workflow).read_text())["jobs"][job]
+    assert " ".join(spec["runs-on"].split()) == CODEBUILD_RUNS_ON % (runner, runner)
+    assert spec["timeout-minutes"] * 60 == DEPLOY_SESSION_SECONDS
+    creds = next(s for s in spec["steps"] if "configure-aws-credentials" in s.get("uses", ""))
+    assert creds["with"]["role-duration-seconds"] == DEPLOY_SESSION_SECONDS
+    default_timeout = DeployRunnerArgs.__dataclass_fields__["build_timeout_minutes"].default
+    assert default_timeout * 60 == DEPLOY_SESSION_SECONDS
+    assert DEPLOY_SESSION_SECONDS > 3600  # beyond a chained session's cap and a regional up
+
+
+def test_deploy_passes_each_stacks_runner(capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = yaml.safe_load((PROJECT_DIR / ".github/workflows/deploy.yml").read_text())["jobs"]
+    for role in ("global", "primary", "regions", "edge"):
+        assert jobs[role]["with"]["runner"] == (
+            "${{ fromJSON(needs.waves.outputs.runners)[matrix.stack] }}"
+        )
+    assert "runners" in jobs["waves"]["outputs"]
+    main(["waves", "--env", "prod"])
+    runners = json.loads(capsys.readouterr().out)["runners"]
+    assert runners["prod-global"] == runners["prod-edge"] == ""
+    assert runners["prod-eu-west-1"] == runner_for("prod-eu-west-1") != ""
+    assert len({r for r in runners.values() if r}) == len(PROD_REGIONS)

@@ -19,6 +19,11 @@ MANIFEST: dict[str, Any] = {
     "pulumi:disable-default-providers": ["*"],
     "meridian:owner": "platform-engineering",
     "meridian:costCenter": "CC-4100",
+    "meridian:deployRunner": {  # the in-VPC deploy runner's GitHub connection (required)
+        "connectionArn": "arn:aws:codeconnections:us-east-1:123456789012:connection/"
+        "0b4e7d2c-1f6a-4c3e-9b8d-5a7e6f4c3b2a",
+        "repository": "example-org/meridian",
+    },
     "meridian:regions": ["us-east-1", "eu-west-1"],
 }
 CLOUDFLARE = {
