@@ -306,7 +306,13 @@ def test_security_groups_between_control_plane_and_nodes(plan: dict[str, Any]) -
         cluster_sg = cluster["outputs"]["vpcConfig"]["clusterSecurityGroupId"]
         assert to_api[0]["inputs"]["securityGroupId"] == cluster_sg
     egress = states(plan, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
-    open_egress = [r for r in egress if r["inputs"].get("cidrIpv4") == "0.0.0.0/0"]
+    # The nodes' one open egress (the deploy runner's own is tests/test_deploy_runner.py's)
+    open_egress = [
+        r
+        for r in egress
+        if r["inputs"].get("cidrIpv4") == "0.0.0.0/0"
+        and flows_from(r, "securityGroupId", node_sg["urn"])
+    ]
     assert [(r["inputs"]["ipProtocol"], r["inputs"]["fromPort"]) for r in open_egress] == [
         ("tcp", 443)
     ]
