@@ -56,7 +56,8 @@ class Finding:
     detail: str
 
     def __str__(self) -> str:
-        return f"{self.stack} {self.resource_type} {self.name} [{self.key}]: {self.issue} {self.detail}"
+        where = f"{self.stack} {self.resource_type} {self.name} [{self.key}]"
+        return f"{where}: {self.issue} {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -132,14 +133,17 @@ def _uncovered(parsed: dict[str, Any], action: str, required_format: str) -> boo
         if statement.get("Effect") != "Allow":
             continue
         actions = [a.lower() for a in _listed(statement.get("Action", []))]
-        if action.lower() not in actions and f"{service}:*" not in actions and "*" not in actions:
-            if not any(
-                a.endswith("*") and f"{service}:{name}".lower().startswith(a[:-1]) for a in actions
-            ):
-                continue
+        wanted = f"{service}:{name}".lower()
+        if not any(
+            a == "*" or (a.endswith("*") and wanted.startswith(a[:-1])) or a == wanted
+            for a in actions
+        ):
+            continue
         for resource in _listed(statement.get("Resource", [])):
             # an action without resource types is allowed only on "*"
-            if resource == "*" or (required_format != "*" and is_arn_match("", required_format, resource)):
+            if resource == "*" or (
+                required_format != "*" and is_arn_match("", required_format, resource)
+            ):
                 return False
     return True
 
@@ -197,7 +201,9 @@ def suppressed(finding: Finding, entries: list[dict[str, str]]) -> dict[str, str
     return None
 
 
-def lint_plans(plans: dict[str, dict[str, Any]]) -> tuple[list[Finding], set[int], int, Counter[str]]:
+def lint_plans(
+    plans: dict[str, dict[str, Any]],
+) -> tuple[list[Finding], set[int], int, Counter[str]]:
     """Findings left after the suppressions, which suppressions were used, how many documents
     were linted, and what was not checked (unknown in preview)."""
     entries = load_suppressions()
@@ -221,8 +227,10 @@ def lint_plans(plans: dict[str, dict[str, Any]]) -> tuple[list[Finding], set[int
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_every_policy_document_passes_the_lint(environment: str, preview: bool) -> None:
     left, _, linted, not_checked = lint_plans(planned(environment, preview))
-    print(f"{environment} {MODE_IDS[preview]}: {linted} documents linted; not checked "
-          f"(unknown in preview): {dict(not_checked) or 0}")
+    print(
+        f"{environment} {MODE_IDS[preview]}: {linted} documents linted; not checked "
+        f"(unknown in preview): {dict(not_checked) or 0}"
+    )
     assert linted > 0
     assert not left, "IAM lint findings:\n" + "\n".join(str(f) for f in left)
     if not preview:

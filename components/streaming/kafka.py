@@ -339,7 +339,9 @@ class KafkaCluster(pulumi.ComponentResource):
             f"{name}-cluster-policy",
             cluster_arn=self.cluster.arn,
             policy=policy_document(
-                cluster_policy_statements(self.cluster.arn, replicator_source=args.replicator_source)
+                cluster_policy_statements(
+                    self.cluster.arn, replicator_source=args.replicator_source
+                )
             ),
             opts=child,
         )
