@@ -176,6 +176,7 @@ def test_replicator_sources_admit_msk_in_their_one_cluster_policy(environment: s
     for region, plan in plans.items():
         statements = replicator_statements(plan)
         if region in sources:
+            assert len(statements) == 1, f"{region}: a replicator reads it, MSK is not admitted"
             [statement] = statements
             assert set(_listed(statement["Action"])) == REPLICATOR_ACTIONS
             [cluster] = states(plan, "aws:msk/cluster:Cluster")
