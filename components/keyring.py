@@ -71,6 +71,24 @@ KEY_USE_ACTIONS: tuple[str, ...] = (
     "kms:DescribeKey",
 )
 KEY_GRANT_ACTIONS: tuple[str, ...] = ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
+GRANT_OPERATIONS: tuple[str, ...] = (
+    "Encrypt",
+    "Decrypt",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "DescribeKey",
+    "CreateGrant",
+)
+"""What `KeyRing.grant_use` lets its grantee do (KMS grant operation names). CreateGrant is there
+because the grantees are service roles that attach encrypted resources: EC2 Auto Scaling's
+service-linked role must create a grant for EC2 on every volume it launches ("Required AWS KMS key
+policy for use with encrypted volumes", EC2 Auto Scaling user guide,
+https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html:
+Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, DescribeKey and CreateGrant); without it every
+instance of a group with an encrypted root volume fails to launch. A grantee can only pass on a
+subset of its own grant's operations."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +181,10 @@ def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
                 "Sid": "CloudWatchLogsOfThisAccount",
                 "Effect": "Allow",
                 "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
-                "Action": list(KEY_USE_ACTIONS),
+                # Not DescribeKey: its requests carry no encryption context, so under this
+                # condition it would never be allowed (kms:EncryptionContext:* applies to the
+                # cryptographic operations only; AWS KMS condition keys reference).
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {
                     "ArnLike": {
@@ -268,7 +289,8 @@ class KeyRing(pulumi.ComponentResource):
     def grant_use(
         self, key_class: KeyClass, grantee_arn: pulumi.Input[str], name: str
     ) -> aws.kms.Grant:
-        """Let one IAM principal encrypt and decrypt with a key, through a KMS grant.
+        """Let one IAM principal use a key, and grant that use on to AWS resources, through a
+        KMS grant (`GRANT_OPERATIONS`).
 
         Use it for principals that call KMS directly (e.g. a service-linked role), instead of
         widening the key policy.
@@ -277,14 +299,6 @@ class KeyRing(pulumi.ComponentResource):
             name,
             key_id=self.keys[key_class].key_id,
             grantee_principal=grantee_arn,
-            operations=[
-                "Encrypt",
-                "Decrypt",
-                "ReEncryptFrom",
-                "ReEncryptTo",
-                "GenerateDataKey",
-                "GenerateDataKeyWithoutPlaintext",
-                "DescribeKey",
-            ],
+            operations=list(GRANT_OPERATIONS),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -55,7 +55,13 @@ from stacks.providers import aws_provider
 from stacks.references import UpstreamStack
 from stacks.settings import MeridianSettings
 from stacks.streaming_links import kafka_link_to_primary
-from stacks.streaming_settings import broker_count, lake_peer, replication_pairs, topic_table
+from stacks.streaming_settings import (
+    broker_count,
+    kafka_replicator_source,
+    lake_peer,
+    replication_pairs,
+    topic_table,
+)
 from stacks.versions import (
     AURORA_POSTGRES_FAMILY,
     AURORA_POSTGRES_VERSION,
@@ -413,6 +419,9 @@ def run(settings: MeridianSettings) -> None:
             log_retention_days=stream.broker_log_retention_days,
             schema_compatibility=stream.schema_compatibility,
             dlq_max_receives=stream.dlq_max_receives,
+            replicator_source=kafka_replicator_source(
+                settings.manifest.regions, settings.manifest.replication, region
+            ),
         ),
         opts=in_region,
     )

@@ -232,6 +232,15 @@ def replication_pairs(
     return pairs
 
 
+def kafka_replicator_source(
+    regions: Sequence[str], replication: ReplicationSettings, region: str
+) -> bool:
+    """Whether an MSK Replicator reads `region`'s cluster: every paired region's cluster replicates
+    to the primary; the primary's replicates back to its active-active partners."""
+    pairs = [p for p in replication_pairs(regions, replication).values() if p.kafka]
+    return any(p.region == region or (p.active_active and p.primary == region) for p in pairs)
+
+
 def lake_peer(regions: Sequence[str], replication: ReplicationSettings, region: str) -> str | None:
     """Where `region`'s lake buckets replicate to (the primary: its active-active partner)."""
     pairs = replication_pairs(regions, replication)

@@ -41,24 +41,31 @@ CRITICAL_ADDONS_TOLERATION: dict[str, str] = {"key": "CriticalAddonsOnly", "oper
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
 
 
+def volume_key_statements(key_arn: pulumi.Input[str], region: str) -> list[dict[str, Any]]:
+    """What a caller needs to create and attach EBS volumes encrypted with `key_arn` (the EBS
+    user guide's "Permissions for users"): key use, and grants for AWS resources, both only
+    through EC2 in `region`.
+
+    Two statements, because `kms:GrantIsForAWSResource` exists only on the grant operations
+    (CreateGrant, ListGrants, RevokeGrant; AWS KMS condition keys reference): on one statement with
+    Decrypt or GenerateDataKey* it would deny them, and no encrypted volume could be created."""
+    via_ec2 = {"StringEquals": {"kms:ViaService": f"ec2.{region}.amazonaws.com"}}
+    return [
+        statement(KEY_USE_ACTIONS, key_arn, sid="UseThroughEc2", condition=via_ec2),
+        statement(
+            KEY_GRANT_ACTIONS,
+            key_arn,
+            sid="GrantsForVolumes",
+            condition={**via_ec2, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+    ]
+
+
 def grant_ebs_volume_key(
     identity: WorkloadIdentity, key_arn: pulumi.Input[str], region: str
 ) -> aws.iam.RolePolicy:
-    """Let a workload create and attach EBS volumes encrypted with `key_arn`: key use and grants
-    for AWS resources, only through EC2 in `region` (what EBS does on the caller's behalf)."""
-    via_ec2 = {"StringEquals": {"kms:ViaService": f"ec2.{region}.amazonaws.com"}}
-    return identity.grant(
-        "volume-key",
-        [
-            statement(KEY_USE_ACTIONS, key_arn, sid="UseThroughEc2", condition=via_ec2),
-            statement(
-                KEY_GRANT_ACTIONS,
-                key_arn,
-                sid="GrantsForVolumes",
-                condition={**via_ec2, "Bool": {"kms:GrantIsForAWSResource": "true"}},
-            ),
-        ],
-    )
+    """Let a workload create and attach EBS volumes encrypted with `key_arn`."""
+    return identity.grant("volume-key", volume_key_statements(key_arn, region))
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.eks.addons import volume_key_statements
 from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.helm_release import PinnedChart, pinned_release
 from components.mesh.aws_endpoints import POD_IDENTITY_AGENT_ADDRESS
@@ -246,23 +247,9 @@ def controller_policies(
                 "Action": ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
                 "Condition": {"StringEquals": owned, "StringLike": tagged_pool},
             },
-            {
-                # Root volumes are encrypted with the compute key: launching them needs the key,
-                # only through EC2 and only for grants to AWS resources.
-                "Sid": "AllowComputeKeyForEncryptedVolumes",
-                "Effect": "Allow",
-                "Resource": compute_key_arn,
-                "Action": [
-                    "kms:GenerateDataKeyWithoutPlaintext",
-                    "kms:Decrypt",
-                    "kms:DescribeKey",
-                    "kms:CreateGrant",
-                ],
-                "Condition": {
-                    "StringEquals": {"kms:ViaService": f"ec2.{region}.amazonaws.com"},
-                    "Bool": {"kms:GrantIsForAWSResource": "true"},
-                },
-            },
+            # Root volumes are encrypted with the compute key: launching them needs the key, only
+            # through EC2 (key use and grants for AWS resources, in separate statements).
+            *volume_key_statements(compute_key_arn, region),
         ),
         "iam-integration": doc(
             {

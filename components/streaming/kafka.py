@@ -141,6 +141,8 @@ class KafkaClusterArgs:
     fanout_queues: Sequence[str] = ("push", "email")
     dlq_max_receives: int = 5
     enhanced_monitoring: str = "PER_TOPIC_PER_BROKER"
+    replicator_source: bool = False
+    """An MSK Replicator in another region reads this cluster (its cluster policy admits MSK)."""
     protect: bool = True
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -150,6 +152,53 @@ class KafkaClusterArgs:
             raise ValueError(f"broker_count {self.broker_count} is not a multiple of {zones} AZs")
         if self.max_volume_gb < self.volume_gb:
             raise ValueError("max_volume_gb must be at least volume_gb")
+
+
+def cluster_policy_statements(
+    cluster_arn: pulumi.Input[str], *, replicator_source: bool
+) -> list[dict[str, Any]]:
+    """The statements of a cluster's policy (MSK allows one policy per cluster, so every service
+    that reaches the cluster through multi-VPC private connectivity is in this one document).
+
+    - Firehose: reads topics into the lake through its own VPC connection.
+    - MSK Replicator, when another region replicates from this cluster: "for a cross-region MSK
+      Replicator, you must attach a resource-based permissions policy to your source cluster"
+      allowing the `kafka.amazonaws.com` service principal kafka:CreateVpcConnection,
+      kafka:GetBootstrapBrokers and kafka:DescribeClusterV2 on the source cluster (MSK developer
+      guide, "Prepare the Amazon MSK source cluster",
+      https://docs.aws.amazon.com/msk/latest/developerguide/msk-replicator-prepare-cluster.html).
+      The documented policy carries no condition; none is added, since MSK does not document
+      which context keys (aws:SourceAccount, aws:SourceArn) it sends with these calls.
+    """
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "FirehoseReadsThroughPrivateConnectivity",
+            "Effect": "Allow",
+            "Principal": {"Service": "firehose.amazonaws.com"},
+            "Action": [
+                "kafka:CreateVpcConnection",
+                "kafka:GetBootstrapBrokers",
+                "kafka:DescribeCluster",
+                "kafka:DescribeClusterV2",
+            ],
+            "Resource": cluster_arn,
+        }
+    ]
+    if replicator_source:
+        statements.append(
+            {
+                "Sid": "MskReplicatorReadsCrossRegion",
+                "Effect": "Allow",
+                "Principal": {"Service": "kafka.amazonaws.com"},
+                "Action": [
+                    "kafka:CreateVpcConnection",
+                    "kafka:GetBootstrapBrokers",
+                    "kafka:DescribeClusterV2",
+                ],
+                "Resource": cluster_arn,
+            }
+        )
+    return statements
 
 
 def configuration_name(names: Names, kafka_version: str) -> str:
@@ -284,26 +333,15 @@ class KafkaCluster(pulumi.ComponentResource):
         self.arn = self.cluster.arn
         self.bootstrap_brokers_iam = self.cluster.bootstrap_brokers_sasl_iam
 
-        # Firehose reads topics over the cluster's multi-VPC private connectivity; it needs the
-        # cluster policy to create its VPC connection.
+        # The cluster's one resource policy: Firehose reads topics over the multi-VPC private
+        # connectivity, and a cross-region MSK Replicator reading this cluster needs the same.
         aws.msk.ClusterPolicy(
             f"{name}-cluster-policy",
             cluster_arn=self.cluster.arn,
             policy=policy_document(
-                [
-                    {
-                        "Sid": "FirehoseReadsThroughPrivateConnectivity",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "firehose.amazonaws.com"},
-                        "Action": [
-                            "kafka:CreateVpcConnection",
-                            "kafka:GetBootstrapBrokers",
-                            "kafka:DescribeCluster",
-                            "kafka:DescribeClusterV2",
-                        ],
-                        "Resource": self.cluster.arn,
-                    }
-                ]
+                cluster_policy_statements(
+                    self.cluster.arn, replicator_source=args.replicator_source
+                )
             ),
             opts=child,
         )
