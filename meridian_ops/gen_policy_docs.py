@@ -14,6 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from pulumi_policy import StackValidationPolicy
+
 from meridian_ops.policy_eval import load_policy_config, make_servicer, reconcile_config
 from policies.catalog import policies_by_concern
 
@@ -37,7 +39,7 @@ def render_table() -> str:
     count = 0
     for concern, policies in policies_by_concern():
         for policy in policies:
-            kind = "stack" if type(policy).__name__ == "StackValidationPolicy" else "resource"
+            kind = "stack" if isinstance(policy, StackValidationPolicy) else "resource"
             severity = policy.severity.value if policy.severity is not None else "-"
             lines.append(
                 f"| `{policy.name}` | {concern} | {kind} | {severity} | "

@@ -27,14 +27,22 @@ from pulumi_policy import (
     Severity,
 )
 
+from .compliance import (
+    BACKUP,
+    DATA_CLASSIFICATION,
+    DELETION_PROTECTION,
+    RESILIENCE,
+)
+from .declare import resource_policy
 from .support import (
     cfg_number,
     dig,
-    dispatching_policy,
     number,
     requires_true,
     short_type,
 )
+
+CONCERN = "data-safety"
 
 # --------------------------------------------------------------------------------------------
 # Deletion protection
@@ -45,14 +53,16 @@ _DB_DELETION_FIX: Final = (
     "Fix: set {prop} = true; turn it off deliberately (separate change) before a planned delete."
 )
 
-database_deletion_protection = dispatching_policy(
-    name="database-deletion-protection",
-    description=(
-        "Databases cannot be deleted by accident: rds.Cluster, rds.Instance and "
-        "rds.GlobalCluster set deletionProtection = true; dynamodb.Table sets "
-        "deletionProtectionEnabled = true. (Amazon Keyspaces has no deletion-protection "
-        "setting; keyspaces are covered by stateful-resources-protected.)"
-    ),
+database_deletion_protection = resource_policy(
+    "database-deletion-protection",
+    "Databases cannot be deleted by accident: rds.Cluster, rds.Instance and "
+    "rds.GlobalCluster set deletionProtection = true; dynamodb.Table sets "
+    "deletionProtectionEnabled = true. (Amazon Keyspaces has no deletion-protection "
+    "setting; keyspaces are covered by stateful-resources-protected.)",
+    concern=CONCERN,
+    service=("rds", "dynamodb", "keyspaces"),
+    severity=Severity.HIGH,
+    controls=DELETION_PROTECTION,
     validators={
         "aws:rds/cluster:Cluster": requires_true(
             "deletionProtection", _DB_DELETION_FIX.format(prop="deletionProtection")
@@ -68,18 +78,18 @@ database_deletion_protection = dispatching_policy(
             _DB_DELETION_FIX.format(prop="deletionProtectionEnabled"),
         ),
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-safety", "deletion-protection"],
 )
 
 
-lb_deletion_protection = dispatching_policy(
-    name="lb-deletion-protection",
-    description=(
-        "Load balancers have enableDeletionProtection = true, so a production entry point "
-        "(and its DNS name) is not lost by an accidental delete. Meant for prod."
-    ),
+lb_deletion_protection = resource_policy(
+    "lb-deletion-protection",
+    "Load balancers have enableDeletionProtection = true, so a production entry point "
+    "(and its DNS name) is not lost by an accidental delete. Meant for prod.",
+    concern=CONCERN,
+    service="elb",
+    severity=Severity.LOW,
+    controls=DELETION_PROTECTION,
+    enforcement=EnforcementLevel.ADVISORY,
     validators={
         t: requires_true(
             "enableDeletionProtection",
@@ -90,9 +100,6 @@ lb_deletion_protection = dispatching_policy(
             "aws:alb/loadBalancer:LoadBalancer",
         )
     },
-    severity=Severity.LOW,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["data-safety", "deletion-protection"],
 )
 
 
@@ -117,19 +124,19 @@ def _rds_backup_retention(args: ResourceValidationArgs, report: ReportViolation)
         )
 
 
-rds_backup_retention = dispatching_policy(
-    name="rds-backup-retention",
-    description=(
-        "RDS/Aurora automated backups are kept at least N days (backupRetentionPeriod >= "
-        "minimumDays; default 7, prod 35) on rds.Cluster and rds.Instance (read replicas "
-        "excepted)."
-    ),
+rds_backup_retention = resource_policy(
+    "rds-backup-retention",
+    "RDS/Aurora automated backups are kept at least N days (backupRetentionPeriod >= "
+    "minimumDays; default 7, prod 35) on rds.Cluster and rds.Instance (read replicas "
+    "excepted).",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.HIGH,
+    controls=BACKUP,
     validators={
         "aws:rds/cluster:Cluster": _rds_backup_retention,
         "aws:rds/instance:Instance": _rds_backup_retention,
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
             "minimumDays": {
@@ -141,7 +148,6 @@ rds_backup_retention = dispatching_policy(
             }
         }
     ),
-    tags=["data-safety", "backup"],
 )
 
 
@@ -163,20 +169,20 @@ def _elasticache_snapshot_retention(args: ResourceValidationArgs, report: Report
         )
 
 
-elasticache_snapshot_retention = dispatching_policy(
-    name="elasticache-snapshot-retention",
-    description=(
-        "ElastiCache replication groups, serverless caches and standalone Redis/Valkey clusters "
-        "take daily automatic snapshots kept at least N days (snapshotRetentionLimit >= "
-        "minimumDays, default 1)."
-    ),
+elasticache_snapshot_retention = resource_policy(
+    "elasticache-snapshot-retention",
+    "ElastiCache replication groups, serverless caches and standalone Redis/Valkey clusters "
+    "take daily automatic snapshots kept at least N days (snapshotRetentionLimit >= "
+    "minimumDays, default 1).",
+    concern=CONCERN,
+    service="elasticache",
+    severity=Severity.MEDIUM,
+    controls=BACKUP,
     validators={
         "aws:elasticache/replicationGroup:ReplicationGroup": _elasticache_snapshot_retention,
         "aws:elasticache/serverlessCache:ServerlessCache": _elasticache_snapshot_retention,
         "aws:elasticache/cluster:Cluster": _elasticache_snapshot_retention,
     },
-    severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
             "minimumDays": {
@@ -188,7 +194,6 @@ elasticache_snapshot_retention = dispatching_policy(
             }
         }
     ),
-    tags=["data-safety", "backup"],
 )
 
 
@@ -202,15 +207,14 @@ def _dynamodb_pitr(args: ResourceValidationArgs, report: ReportViolation) -> Non
         )
 
 
-dynamodb_point_in_time_recovery = dispatching_policy(
-    name="dynamodb-point-in-time-recovery",
-    description=(
-        "DynamoDB tables have point-in-time recovery enabled (pointInTimeRecovery.enabled = true)."
-    ),
-    validators={"aws:dynamodb/table:Table": _dynamodb_pitr},
+dynamodb_point_in_time_recovery = resource_policy(
+    "dynamodb-point-in-time-recovery",
+    "DynamoDB tables have point-in-time recovery enabled (pointInTimeRecovery.enabled = true).",
+    concern=CONCERN,
+    service="dynamodb",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-safety", "backup"],
+    controls=BACKUP,
+    validators={"aws:dynamodb/table:Table": _dynamodb_pitr},
 )
 
 
@@ -225,16 +229,15 @@ def _keyspaces_pitr(args: ResourceValidationArgs, report: ReportViolation) -> No
         )
 
 
-keyspaces_point_in_time_recovery = dispatching_policy(
-    name="keyspaces-point-in-time-recovery",
-    description=(
-        "Amazon Keyspaces tables have point-in-time recovery enabled "
-        "(pointInTimeRecovery.status = ENABLED)."
-    ),
-    validators={"aws:keyspaces/table:Table": _keyspaces_pitr},
+keyspaces_point_in_time_recovery = resource_policy(
+    "keyspaces-point-in-time-recovery",
+    "Amazon Keyspaces tables have point-in-time recovery enabled "
+    "(pointInTimeRecovery.status = ENABLED).",
+    concern=CONCERN,
+    service="keyspaces",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-safety", "backup"],
+    controls=BACKUP,
+    validators={"aws:keyspaces/table:Table": _keyspaces_pitr},
 )
 
 
@@ -264,19 +267,18 @@ def _rds_final_snapshot(args: ResourceValidationArgs, report: ReportViolation) -
         )
 
 
-rds_final_snapshot = dispatching_policy(
-    name="rds-final-snapshot",
-    description=(
-        "Deleting an rds.Cluster or rds.Instance leaves a final snapshot: skipFinalSnapshot is "
-        "false and finalSnapshotIdentifier is set."
-    ),
+rds_final_snapshot = resource_policy(
+    "rds-final-snapshot",
+    "Deleting an rds.Cluster or rds.Instance leaves a final snapshot: skipFinalSnapshot is "
+    "false and finalSnapshotIdentifier is set.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.HIGH,
+    controls=BACKUP | DELETION_PROTECTION,
     validators={
         "aws:rds/cluster:Cluster": _rds_final_snapshot,
         "aws:rds/instance:Instance": _rds_final_snapshot,
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-safety", "snapshot"],
 )
 
 
@@ -295,19 +297,19 @@ def _elasticache_final_snapshot(args: ResourceValidationArgs, report: ReportViol
         )
 
 
-elasticache_final_snapshot = dispatching_policy(
-    name="elasticache-final-snapshot",
-    description=(
-        "Deleting an ElastiCache replication group (or standalone Redis/Valkey cluster) leaves a "
-        "final snapshot (finalSnapshotIdentifier is set)."
-    ),
+elasticache_final_snapshot = resource_policy(
+    "elasticache-final-snapshot",
+    "Deleting an ElastiCache replication group (or standalone Redis/Valkey cluster) leaves a "
+    "final snapshot (finalSnapshotIdentifier is set).",
+    concern=CONCERN,
+    service="elasticache",
+    severity=Severity.MEDIUM,
+    controls=BACKUP,
+    enforcement=EnforcementLevel.ADVISORY,
     validators={
         "aws:elasticache/replicationGroup:ReplicationGroup": _elasticache_final_snapshot,
         "aws:elasticache/cluster:Cluster": _elasticache_final_snapshot,
     },
-    severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["data-safety", "snapshot"],
 )
 
 
@@ -424,28 +426,27 @@ def _msk_topic(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-msk_kafka_durability = dispatching_policy(
-    name="msk-kafka-durability",
-    description=(
-        "Kafka on MSK keeps acknowledged writes through a broker loss: msk.Configuration "
-        "serverProperties set default.replication.factor=3, min.insync.replicas=2 and "
-        "unclean.leader.election.enable=false; msk.Cluster uses such a configuration and at "
-        "least 3 brokers; msk.Topic does not lower these."
-    ),
+msk_kafka_durability = resource_policy(
+    "msk-kafka-durability",
+    "Kafka on MSK keeps acknowledged writes through a broker loss: msk.Configuration "
+    "serverProperties set default.replication.factor=3, min.insync.replicas=2 and "
+    "unclean.leader.election.enable=false; msk.Cluster uses such a configuration and at "
+    "least 3 brokers; msk.Topic does not lower these.",
+    concern=CONCERN,
+    service="msk",
+    severity=Severity.HIGH,
+    controls=RESILIENCE,
     validators={
         "aws:msk/configuration:Configuration": _msk_configuration,
         "aws:msk/cluster:Cluster": _msk_cluster,
         "aws:msk/topic:Topic": _msk_topic,
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
             "minReplicationFactor": {"type": "integer", "minimum": 1, "default": 3},
             "minInsyncReplicas": {"type": "integer", "minimum": 1, "default": 2},
         }
     ),
-    tags=["data-safety", "msk"],
 )
 
 
@@ -453,12 +454,15 @@ msk_kafka_durability = dispatching_policy(
 # Snapshot tags, secret recovery window
 # --------------------------------------------------------------------------------------------
 
-rds_copy_tags_to_snapshot = dispatching_policy(
-    name="rds-copy-tags-to-snapshot",
-    description=(
-        "rds.Cluster and rds.Instance copy their tags to snapshots (copyTagsToSnapshot = true), "
-        "so snapshots keep owner/data-classification tags for retention and access control."
-    ),
+rds_copy_tags_to_snapshot = resource_policy(
+    "rds-copy-tags-to-snapshot",
+    "rds.Cluster and rds.Instance copy their tags to snapshots (copyTagsToSnapshot = true), "
+    "so snapshots keep owner/data-classification tags for retention and access control.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.LOW,
+    controls=DATA_CLASSIFICATION,
+    enforcement=EnforcementLevel.ADVISORY,
     validators={
         t: requires_true(
             "copyTagsToSnapshot",
@@ -466,9 +470,6 @@ rds_copy_tags_to_snapshot = dispatching_policy(
         )
         for t in ("aws:rds/cluster:Cluster", "aws:rds/instance:Instance")
     },
-    severity=Severity.LOW,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["data-safety", "rds"],
 )
 
 
@@ -484,15 +485,15 @@ def _secret_recovery_window(args: ResourceValidationArgs, report: ReportViolatio
         )
 
 
-secretsmanager_recovery_window = dispatching_policy(
-    name="secretsmanager-recovery-window",
-    description=(
-        "Deleted Secrets Manager secrets stay recoverable for at least N days "
-        "(recoveryWindowInDays >= minimumDays, default 7; 0 = immediate deletion is not allowed)."
-    ),
-    validators={"aws:secretsmanager/secret:Secret": _secret_recovery_window},
+secretsmanager_recovery_window = resource_policy(
+    "secretsmanager-recovery-window",
+    "Deleted Secrets Manager secrets stay recoverable for at least N days "
+    "(recoveryWindowInDays >= minimumDays, default 7; 0 = immediate deletion is not allowed).",
+    concern=CONCERN,
+    service="secretsmanager",
     severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.MANDATORY,
+    controls=DELETION_PROTECTION,
+    validators={"aws:secretsmanager/secret:Secret": _secret_recovery_window},
     config_schema=PolicyConfigSchema(
         properties={
             "minimumDays": {
@@ -503,20 +504,26 @@ secretsmanager_recovery_window = dispatching_policy(
             }
         }
     ),
-    tags=["data-safety", "secrets"],
 )
 
 
 POLICIES: list[Policy] = [
+    # rds
     database_deletion_protection,
-    lb_deletion_protection,
     rds_backup_retention,
-    elasticache_snapshot_retention,
-    dynamodb_point_in_time_recovery,
-    keyspaces_point_in_time_recovery,
     rds_final_snapshot,
-    elasticache_final_snapshot,
-    msk_kafka_durability,
     rds_copy_tags_to_snapshot,
+    # elb
+    lb_deletion_protection,
+    # elasticache
+    elasticache_snapshot_retention,
+    elasticache_final_snapshot,
+    # dynamodb
+    dynamodb_point_in_time_recovery,
+    # keyspaces
+    keyspaces_point_in_time_recovery,
+    # msk
+    msk_kafka_durability,
+    # secretsmanager
     secretsmanager_recovery_window,
 ]

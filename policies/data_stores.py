@@ -32,19 +32,30 @@ from pulumi_policy import (
     ResourceValidationArgs,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
+from . import types
+from .compliance import (
+    AUTHENTICATION,
+    BACKUP,
+    CHANGE_MANAGEMENT,
+    CREDENTIAL_PROTECTION,
+    DELETION_PROTECTION,
+    ENCRYPTION_IN_TRANSIT,
+    OBSERVABILITY,
+    RESILIENCE,
+)
+from .declare import resource_policy, stack_policy
 from .support import (
     as_list,
     dig,
-    dispatching_policy,
     is_unknown,
-    make_policy,
     pget,
     plain,
     short_type,
 )
+
+CONCERN = "data-safety"
 
 POSTGRES_ENGINES: Final = ("aurora-postgresql", "postgres")
 GLOBAL_MEMBER_IGNORED: Final = ("globalClusterIdentifier", "replicationSourceIdentifier")
@@ -92,21 +103,20 @@ def _force_ssl_cluster(args: ResourceValidationArgs, report: ReportViolation) ->
         )
 
 
-database_tls_enforced = dispatching_policy(
-    name="database-tls-enforced",
-    description=(
-        "PostgreSQL databases refuse connections without TLS: Aurora PostgreSQL clusters use a "
-        "cluster parameter group of their own, and every PostgreSQL (cluster) parameter group "
-        "sets rds.force_ssl = 1."
-    ),
+database_tls_enforced = resource_policy(
+    "database-tls-enforced",
+    "PostgreSQL databases refuse connections without TLS: Aurora PostgreSQL clusters use a "
+    "cluster parameter group of their own, and every PostgreSQL (cluster) parameter group "
+    "sets rds.force_ssl = 1.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_IN_TRANSIT,
     validators={
         "aws:rds/clusterParameterGroup:ClusterParameterGroup": _force_ssl_group,
         "aws:rds/parameterGroup:ParameterGroup": _force_ssl_group,
         "aws:rds/cluster:Cluster": _force_ssl_cluster,
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-stores", "tls"],
 )
 
 
@@ -122,16 +132,15 @@ def _iam_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-rds_iam_authentication = dispatching_policy(
-    name="rds-iam-authentication",
-    description=(
-        "Aurora and RDS databases accept IAM authentication (iamDatabaseAuthenticationEnabled), "
-        "so workloads connect with short-lived tokens instead of stored passwords."
-    ),
-    validators={"aws:rds/cluster:Cluster": _iam_auth, "aws:rds/instance:Instance": _iam_auth},
+rds_iam_authentication = resource_policy(
+    "rds-iam-authentication",
+    "Aurora and RDS databases accept IAM authentication (iamDatabaseAuthenticationEnabled), "
+    "so workloads connect with short-lived tokens instead of stored passwords.",
+    concern=CONCERN,
+    service="rds",
     severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-stores", "identity"],
+    controls=AUTHENTICATION | CREDENTIAL_PROTECTION,
+    validators={"aws:rds/cluster:Cluster": _iam_auth, "aws:rds/instance:Instance": _iam_auth},
 )
 
 
@@ -154,16 +163,15 @@ def _proxy(args: ResourceValidationArgs, report: ReportViolation) -> None:
             )
 
 
-rds_proxy_tls_iam = dispatching_policy(
-    name="rds-proxy-tls-iam",
-    description=(
-        "RDS Proxies require TLS from clients (requireTls) and IAM authentication for every "
-        "auth entry (iamAuth REQUIRED)."
-    ),
-    validators={"aws:rds/proxy:Proxy": _proxy},
+rds_proxy_tls_iam = resource_policy(
+    "rds-proxy-tls-iam",
+    "RDS Proxies require TLS from clients (requireTls) and IAM authentication for every "
+    "auth entry (iamAuth REQUIRED).",
+    concern=CONCERN,
+    service="rds",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-stores", "tls", "identity"],
+    controls=ENCRYPTION_IN_TRANSIT | AUTHENTICATION,
+    validators={"aws:rds/proxy:Proxy": _proxy},
 )
 
 
@@ -189,17 +197,16 @@ def _global_member(args: ResourceValidationArgs, report: ReportViolation) -> Non
         )
 
 
-global_database_ignores_failover = dispatching_policy(
-    name="global-database-ignores-failover",
-    description=(
-        "Aurora clusters in a global database (globalClusterIdentifier or "
-        "replicationSourceIdentifier set) ignore both fields (ignore_changes), so failover and "
-        "switchover stay operations and never turn into a diff."
-    ),
-    validators={"aws:rds/cluster:Cluster": _global_member},
+global_database_ignores_failover = resource_policy(
+    "global-database-ignores-failover",
+    "Aurora clusters in a global database (globalClusterIdentifier or "
+    "replicationSourceIdentifier set) ignore both fields (ignore_changes), so failover and "
+    "switchover stay operations and never turn into a diff.",
+    concern=CONCERN,
+    service="rds",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-stores", "dr"],
+    controls=RESILIENCE | CHANGE_MANAGEMENT,
+    validators={"aws:rds/cluster:Cluster": _global_member},
 )
 
 
@@ -235,17 +242,16 @@ def _replica(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-data_replicas_safe = dispatching_policy(
-    name="data-replicas-safe",
-    description=(
-        "Replicas of the data layer are protected (the protect option): DynamoDB table replicas "
-        "(also PITR, deletion protection and a customer-managed key of their region), "
-        "ElastiCache global datastores and K8ssandra clusters."
-    ),
-    validators={t: _replica for t in REPLICA_TYPES},
+data_replicas_safe = resource_policy(
+    "data-replicas-safe",
+    "Replicas of the data layer are protected (the protect option): DynamoDB table replicas "
+    "(also PITR, deletion protection and a customer-managed key of their region), "
+    "ElastiCache global datastores and K8ssandra clusters.",
+    concern=CONCERN,
+    service=("dynamodb", "elasticache", "k8ssandra"),
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-stores", "data-safety", "protect"],
+    controls=RESILIENCE | DELETION_PROTECTION,
+    validators={t: _replica for t in REPLICA_TYPES},
 )
 
 
@@ -273,16 +279,15 @@ def _cache_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-elasticache_authenticated = dispatching_policy(
-    name="elasticache-authenticated",
-    description=(
-        "ElastiCache replication groups authenticate clients (RBAC user groups or AUTH) and, "
-        "when transit encryption is on, require it (transitEncryptionMode not 'preferred')."
-    ),
-    validators={"aws:elasticache/replicationGroup:ReplicationGroup": _cache_auth},
+elasticache_authenticated = resource_policy(
+    "elasticache-authenticated",
+    "ElastiCache replication groups authenticate clients (RBAC user groups or AUTH) and, "
+    "when transit encryption is on, require it (transitEncryptionMode not 'preferred').",
+    concern=CONCERN,
+    service="elasticache",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-stores", "identity", "tls"],
+    controls=AUTHENTICATION | ENCRYPTION_IN_TRANSIT,
+    validators={"aws:elasticache/replicationGroup:ReplicationGroup": _cache_auth},
 )
 
 
@@ -307,19 +312,19 @@ def _instance_observable(args: ResourceValidationArgs, report: ReportViolation) 
         )
 
 
-database_instances_observable = dispatching_policy(
-    name="database-instances-observable",
-    description=(
-        "Aurora and RDS instances run enhanced monitoring (monitoringInterval > 0) and "
-        "Performance Insights, so a failover or a slow query can be diagnosed."
-    ),
+database_instances_observable = resource_policy(
+    "database-instances-observable",
+    "Aurora and RDS instances run enhanced monitoring (monitoringInterval > 0) and "
+    "Performance Insights, so a failover or a slow query can be diagnosed.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.LOW,
+    controls=OBSERVABILITY,
+    enforcement=EnforcementLevel.ADVISORY,
     validators={
         "aws:rds/clusterInstance:ClusterInstance": _instance_observable,
         "aws:rds/instance:Instance": _instance_observable,
     },
-    severity=Severity.LOW,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["data-stores", "operations"],
 )
 
 
@@ -358,27 +363,31 @@ def _vault_locks(args: StackValidationArgs, report: ReportViolation) -> None:
         )
 
 
-backup_vault_locked = make_policy(
-    StackValidationPolicy,
-    name="backup-vault-locked",
-    description=(
-        "Every AWS Backup vault has a Vault Lock configuration, so recovery points cannot be "
-        "deleted or their retention shortened before it ends. Meant for prod."
-    ),
-    validate=_vault_locks,
+backup_vault_locked = stack_policy(
+    "backup-vault-locked",
+    "Every AWS Backup vault has a Vault Lock configuration, so recovery points cannot be "
+    "deleted or their retention shortened before it ends. Meant for prod.",
+    concern=CONCERN,
+    service="backup",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["data-stores", "backup", "data-safety"],
+    controls=BACKUP | DELETION_PROTECTION,
+    enforcement=EnforcementLevel.ADVISORY,
+    types=(types.BACKUP_VAULT,),
+    validate=_vault_locks,
 )
 
 
 POLICIES: list[Policy] = [
+    # rds
     database_tls_enforced,
     rds_iam_authentication,
     rds_proxy_tls_iam,
     global_database_ignores_failover,
-    data_replicas_safe,
-    elasticache_authenticated,
     database_instances_observable,
+    # dynamodb
+    data_replicas_safe,
+    # elasticache
+    elasticache_authenticated,
+    # backup
     backup_vault_locked,
 ]

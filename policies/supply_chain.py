@@ -12,22 +12,25 @@ skips the check during preview instead of failing it.
 from __future__ import annotations
 
 import re
-from functools import partial
 from typing import Any, Final
 
 from pulumi_policy import (
     Policy,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from .support import as_bool, as_list, get, label, make_policy
+from .compliance import (
+    CHANGE_MANAGEMENT,
+    SOFTWARE_INVENTORY,
+    TRUSTED_SOFTWARE,
+)
+from .declare import resource_policy
+from .support import as_bool, as_list, get, label
 
 CONCERN = "supply-chain"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
 
 EKS_CLUSTER: Final = "aws:eks/cluster:Cluster"
 EKS_ADDON: Final = "aws:eks/addon:Addon"
@@ -152,37 +155,54 @@ def _node_ami_pinned(args: ResourceValidationArgs, report: ReportViolation) -> N
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    # eks
+    resource_policy(
         "eks-cluster-version-pinned",
         "EKS clusters pin their Kubernetes minor version (version = 'X.Y').",
-        _cluster_version_pinned,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.MEDIUM,
+        controls=SOFTWARE_INVENTORY | CHANGE_MANAGEMENT,
+        validate=_cluster_version_pinned,
     ),
-    _resource_policy(
+    resource_policy(
         "eks-addon-version-pinned",
         "EKS managed add-ons pin addonVersion instead of taking the default build.",
-        _addon_version_pinned,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.MEDIUM,
+        controls=SOFTWARE_INVENTORY | CHANGE_MANAGEMENT,
+        validate=_addon_version_pinned,
     ),
-    _resource_policy(
-        "helm-release-version-pinned",
-        "Helm releases pin an exact chart version (no range, no 'latest', no devel=true).",
-        _helm_version_pinned,
-        Severity.HIGH,
-    ),
-    _resource_policy(
-        "helm-release-trusted-repository",
-        "Helm charts come from an https:// repository (repositoryOpts.repo) or an oci:// "
-        "registry, or are vendored in the repository; never plain HTTP or a local repo alias.",
-        _helm_trusted_repository,
-        Severity.HIGH,
-    ),
-    _resource_policy(
+    resource_policy(
         "node-ami-pinned",
         "Node AMIs are chosen explicitly: EKS managed node groups pin releaseVersion (or use a "
         "custom imageId), Karpenter EC2NodeClasses select AMIs by id or a versioned alias, "
         "never '@latest' or a floating name/tag selector.",
-        _node_ami_pinned,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service=("eks", "karpenter"),
+        severity=Severity.MEDIUM,
+        controls=SOFTWARE_INVENTORY | CHANGE_MANAGEMENT,
+        validate=_node_ami_pinned,
+    ),
+    # helm
+    resource_policy(
+        "helm-release-version-pinned",
+        "Helm releases pin an exact chart version (no range, no 'latest', no devel=true).",
+        concern=CONCERN,
+        service="helm",
+        severity=Severity.HIGH,
+        controls=SOFTWARE_INVENTORY | CHANGE_MANAGEMENT,
+        validate=_helm_version_pinned,
+    ),
+    resource_policy(
+        "helm-release-trusted-repository",
+        "Helm charts come from an https:// repository (repositoryOpts.repo) or an oci:// "
+        "registry, or are vendored in the repository; never plain HTTP or a local repo alias.",
+        concern=CONCERN,
+        service="helm",
+        severity=Severity.HIGH,
+        controls=TRUSTED_SOFTWARE,
+        validate=_helm_trusted_repository,
     ),
 ]
