@@ -16,7 +16,6 @@ from . import (
     audit,
     data_safety_databases,
     data_safety_storage,
-    data_stores,
     edge_aws,
     edge_cloudflare,
     encryption_data,
@@ -62,7 +61,6 @@ MODULES: tuple[tuple[str, ModuleType], ...] = (
     ("encryption", encryption_transit),
     ("data-safety", data_safety_databases),
     ("data-safety", data_safety_storage),
-    ("data-safety", data_stores),
     ("supply-chain", supply_chain),
     ("operations", operations),
     ("audit", audit),  # BASELINE: trail, GuardDuty, Security Hub, Config, Object Lock evidence

@@ -2,8 +2,12 @@
 
 Deletion protection (databases, load balancers), backup retention and point-in-time recovery,
 final snapshots, snapshot tags, Kafka durability settings and the Secrets Manager recovery
-window. Storage-level safety (S3, ``protect``, AWS Backup copies) is in
-``data_safety_storage``.
+window; and what the transactional data layer promises beyond encryption and backups: TLS
+enforced by the database (``rds.force_ssl``) and the RDS Proxy (``requireTls``) with IAM
+authentication, global-database members that ignore the fields a failover rewrites, replicas
+(DynamoDB table replicas, ElastiCache global datastores, K8ssandra clusters) protected like their
+primaries, caches that authenticate clients, and observable database instances. Storage-level
+safety (S3, ``protect``, AWS Backup copies and vault locks) is in ``data_safety_storage``.
 
 
 Unknown values are handled as in :mod:`policies.support`: resource policies read through the
@@ -28,16 +32,24 @@ from pulumi_policy import (
 )
 
 from .compliance import (
+    AUTHENTICATION,
     BACKUP,
+    CHANGE_MANAGEMENT,
+    CREDENTIAL_PROTECTION,
     DATA_CLASSIFICATION,
     DELETION_PROTECTION,
+    ENCRYPTION_IN_TRANSIT,
+    OBSERVABILITY,
     RESILIENCE,
 )
 from .declare import resource_policy
 from .support import (
+    as_list,
     cfg_number,
     dig,
+    is_unknown,
     number,
+    pget,
     requires_true,
     short_type,
 )
@@ -507,19 +519,300 @@ secretsmanager_recovery_window = resource_policy(
 )
 
 
+GLOBAL_MEMBER_IGNORED: Final = ("globalClusterIdentifier", "replicationSourceIdentifier")
+
+
+POSTGRES_ENGINES: Final = ("aurora-postgresql", "postgres")
+GLOBAL_MEMBER_IGNORED: Final = ("globalClusterIdentifier", "replicationSourceIdentifier")
+
+
+def _subject(args: ResourceValidationArgs) -> str:
+    return f"{short_type(args.resource_type)} '{args.name}'"
+
+
+# --------------------------------------------------------------------------------------------
+# TLS and IAM to the databases
+# --------------------------------------------------------------------------------------------
+
+
+def _parameter(params: Any, name: str) -> Any:
+    for entry in as_list(params):
+        if pget(entry, "name") == name:
+            return pget(entry, "value")
+    return None
+
+
+def _force_ssl_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    family = dig(args.props, "family")
+    if not isinstance(family, str) or "postgres" not in family:
+        return
+    value = _parameter(dig(args.props, "parameters"), "rds.force_ssl")
+    if str(value) != "1":
+        report(
+            f"{_subject(args)} (family {family}) does not set rds.force_ssl = 1, so clients may "
+            "connect without TLS. Fix: add the parameter {name: 'rds.force_ssl', value: '1'}.",
+            None,
+        )
+
+
+def _force_ssl_cluster(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if dig(args.props, "engine") not in POSTGRES_ENGINES:
+        return
+    group = dig(args.props, "dbClusterParameterGroupName")
+    if not isinstance(group, str) or not group or group.startswith("default."):
+        report(
+            f"{_subject(args)} uses the engine's default cluster parameter group, which lets "
+            "clients connect without TLS. Fix: set dbClusterParameterGroupName to a group that "
+            "sets rds.force_ssl = 1.",
+            None,
+        )
+
+
+database_tls_enforced = resource_policy(
+    "database-tls-enforced",
+    "PostgreSQL databases refuse connections without TLS: Aurora PostgreSQL clusters use a "
+    "cluster parameter group of their own, and every PostgreSQL (cluster) parameter group "
+    "sets rds.force_ssl = 1.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_IN_TRANSIT,
+    validators={
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup": _force_ssl_group,
+        "aws:rds/parameterGroup:ParameterGroup": _force_ssl_group,
+        "aws:rds/cluster:Cluster": _force_ssl_cluster,
+    },
+)
+
+
+def _iam_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if dig(args.props, "engine") not in (*POSTGRES_ENGINES, "aurora-mysql", "mysql"):
+        return
+    if dig(args.props, "iamDatabaseAuthenticationEnabled") is not True:
+        report(
+            f"{_subject(args)}: iamDatabaseAuthenticationEnabled is not true, so workloads need "
+            "long-lived database passwords. Fix: set iamDatabaseAuthenticationEnabled = true and "
+            "grant rds-db:connect to the workload roles.",
+            None,
+        )
+
+
+rds_iam_authentication = resource_policy(
+    "rds-iam-authentication",
+    "Aurora and RDS databases accept IAM authentication (iamDatabaseAuthenticationEnabled), "
+    "so workloads connect with short-lived tokens instead of stored passwords.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.MEDIUM,
+    controls=AUTHENTICATION | CREDENTIAL_PROTECTION,
+    validators={"aws:rds/cluster:Cluster": _iam_auth, "aws:rds/instance:Instance": _iam_auth},
+)
+
+
+def _proxy(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if dig(args.props, "requireTls") is not True:
+        report(
+            f"{_subject(args)}: requireTls is not true, clients may reach the proxy in clear "
+            "text. Fix: set requireTls = true.",
+            None,
+        )
+    for index, auth in enumerate(as_list(dig(args.props, "auths"))):
+        mode = pget(auth, "iamAuth")
+        if is_unknown(mode):
+            continue
+        if mode != "REQUIRED":
+            report(
+                f"{_subject(args)}: auths[{index}].iamAuth is {mode!r}, so clients may log in "
+                "with the database password. Fix: set iamAuth = 'REQUIRED'.",
+                None,
+            )
+
+
+rds_proxy_tls_iam = resource_policy(
+    "rds-proxy-tls-iam",
+    "RDS Proxies require TLS from clients (requireTls) and IAM authentication for every "
+    "auth entry (iamAuth REQUIRED).",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_IN_TRANSIT | AUTHENTICATION,
+    validators={"aws:rds/proxy:Proxy": _proxy},
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Global database members
+# --------------------------------------------------------------------------------------------
+
+
+def _global_member(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    joined = dig(args.props, "globalClusterIdentifier")
+    replica = dig(args.props, "replicationSourceIdentifier")
+    if not joined and not replica:
+        return
+    ignored = set(args.opts.ignore_changes or [])
+    missing = [f for f in GLOBAL_MEMBER_IGNORED if f not in ignored]
+    if missing:
+        report(
+            f"{_subject(args)} is a member of a global database (or a replica) but does not "
+            f"ignore {', '.join(missing)}: after a failover or switchover the service rewrites "
+            "them and the next `pulumi up` would detach or promote the cluster. Fix: "
+            f"opts=ResourceOptions(ignore_changes={list(GLOBAL_MEMBER_IGNORED)!r}).",
+            None,
+        )
+
+
+global_database_ignores_failover = resource_policy(
+    "global-database-ignores-failover",
+    "Aurora clusters in a global database (globalClusterIdentifier or "
+    "replicationSourceIdentifier set) ignore both fields (ignore_changes), so failover and "
+    "switchover stay operations and never turn into a diff.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.HIGH,
+    controls=RESILIENCE | CHANGE_MANAGEMENT,
+    validators={"aws:rds/cluster:Cluster": _global_member},
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Replicas of the data layer: protected and as safe as their primaries
+# --------------------------------------------------------------------------------------------
+
+REPLICA_TYPES: Final = (
+    "aws:dynamodb/tableReplica:TableReplica",
+    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
+    "kubernetes:k8ssandra.io/v1alpha1:K8ssandraCluster",
+)
+
+
+def _replica(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not args.opts.protect:
+        report(
+            f"{_subject(args)} holds data but is not protected; `pulumi destroy` or a replacing "
+            "change would delete it. Fix: opts=ResourceOptions(protect=True).",
+            None,
+        )
+    if args.resource_type != "aws:dynamodb/tableReplica:TableReplica":
+        return
+    for prop in ("pointInTimeRecovery", "deletionProtectionEnabled"):
+        if dig(args.props, prop) is not True:
+            report(f"{_subject(args)}: {prop} is not true. Fix: set {prop} = true.", None)
+    key = dig(args.props, "kmsKeyArn")
+    if not isinstance(key, str) or not key.startswith("arn:"):
+        report(
+            f"{_subject(args)}: kmsKeyArn is not set, the replica is encrypted with an "
+            "AWS-owned key. Fix: set kmsKeyArn to the replica region's customer-managed key.",
+            None,
+        )
+
+
+data_replicas_safe = resource_policy(
+    "data-replicas-safe",
+    "Replicas of the data layer are protected (the protect option): DynamoDB table replicas "
+    "(also PITR, deletion protection and a customer-managed key of their region), "
+    "ElastiCache global datastores and K8ssandra clusters.",
+    concern=CONCERN,
+    service=("dynamodb", "elasticache", "k8ssandra"),
+    severity=Severity.HIGH,
+    controls=RESILIENCE | DELETION_PROTECTION,
+    validators={t: _replica for t in REPLICA_TYPES},
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Caches: authenticated users, TLS required
+# --------------------------------------------------------------------------------------------
+
+
+def _cache_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    groups = dig(args.props, "userGroupIds")
+    token = dig(args.props, "authToken")
+    if not as_list(groups) and not token:
+        report(
+            f"{_subject(args)} has neither RBAC user groups (userGroupIds) nor an AUTH token: "
+            "any client that reaches the port can read and write. Fix: set userGroupIds to a "
+            "user group whose default user is disabled.",
+            None,
+        )
+    mode = dig(args.props, "transitEncryptionMode")
+    if mode == "preferred":
+        report(
+            f"{_subject(args)}: transitEncryptionMode is 'preferred', clients may still connect "
+            "without TLS. Fix: set transitEncryptionMode = 'required'.",
+            None,
+        )
+
+
+elasticache_authenticated = resource_policy(
+    "elasticache-authenticated",
+    "ElastiCache replication groups authenticate clients (RBAC user groups or AUTH) and, "
+    "when transit encryption is on, require it (transitEncryptionMode not 'preferred').",
+    concern=CONCERN,
+    service="elasticache",
+    severity=Severity.HIGH,
+    controls=AUTHENTICATION | ENCRYPTION_IN_TRANSIT,
+    validators={"aws:elasticache/replicationGroup:ReplicationGroup": _cache_auth},
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Observability of database instances
+# --------------------------------------------------------------------------------------------
+
+
+def _instance_observable(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    interval = dig(args.props, "monitoringInterval")
+    if not isinstance(interval, int | float) or interval <= 0:
+        report(
+            f"{_subject(args)}: enhanced monitoring is off (monitoringInterval {interval!r}). "
+            "Fix: set monitoringInterval (1-60 s) and monitoringRoleArn.",
+            None,
+        )
+    if dig(args.props, "performanceInsightsEnabled") is not True:
+        report(
+            f"{_subject(args)}: performanceInsightsEnabled is not true. Fix: enable "
+            "Performance Insights with a customer-managed key.",
+            None,
+        )
+
+
+database_instances_observable = resource_policy(
+    "database-instances-observable",
+    "Aurora and RDS instances run enhanced monitoring (monitoringInterval > 0) and "
+    "Performance Insights, so a failover or a slow query can be diagnosed.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.LOW,
+    controls=OBSERVABILITY,
+    enforcement=EnforcementLevel.ADVISORY,
+    validators={
+        "aws:rds/clusterInstance:ClusterInstance": _instance_observable,
+        "aws:rds/instance:Instance": _instance_observable,
+    },
+)
+
+
 POLICIES: list[Policy] = [
     # rds
     database_deletion_protection,
     rds_backup_retention,
     rds_final_snapshot,
     rds_copy_tags_to_snapshot,
+    database_tls_enforced,
+    rds_iam_authentication,
+    rds_proxy_tls_iam,
+    global_database_ignores_failover,
+    database_instances_observable,
     # elb
     lb_deletion_protection,
     # elasticache
     elasticache_snapshot_retention,
     elasticache_final_snapshot,
+    elasticache_authenticated,
     # dynamodb
     dynamodb_point_in_time_recovery,
+    data_replicas_safe,
     # keyspaces
     keyspaces_point_in_time_recovery,
     # msk

@@ -2,7 +2,8 @@
 
 S3 versioning, replication of sensitive buckets and bounded lifecycle of log buckets (stack
 policies matching buckets to their configuration resources), the ``protect`` option on
-stateful resources, and AWS Backup plans that copy to another region.
+stateful resources, AWS Backup plans that copy to another region and backup vaults locked
+against early deletion of recovery points.
 
 
 Unknown values are handled as in :mod:`policies.support`: resource policies read through the
@@ -432,7 +433,7 @@ stateful_resources_protected = resource_policy(
     "volumes, ElastiCache replication groups and serverless caches, Secrets Manager secrets) "
     "carry the Pulumi `protect` resource option.",
     concern=CONCERN,
-    service=("rds", "dynamodb", "keyspaces", "msk", "s3", "kms"),
+    service=("pulumi", "rds", "dynamodb", "keyspaces", "msk", "s3", "kms"),
     severity=Severity.HIGH,
     controls=DELETION_PROTECTION | CHANGE_MANAGEMENT,
     validate=_validate_protect,
@@ -533,13 +534,63 @@ backup_plan_cross_region_copy = stack_policy(
 )
 
 
+# --------------------------------------------------------------------------------------------
+# Backup vaults are locked (prod)
+# --------------------------------------------------------------------------------------------
+
+
+def _vault_locks(args: StackValidationArgs, report: ReportViolation) -> None:
+    locked_names: set[str] = set()
+    locked_urns: set[str] = set()
+    unknown = False
+    for resource in args.resources:
+        if resource.resource_type != "aws:backup/vaultLockConfiguration:VaultLockConfiguration":
+            continue
+        name = pget(plain(resource.props), "backupVaultName")
+        if is_unknown(name):
+            unknown = True
+        elif isinstance(name, str):
+            locked_names.add(name)
+        locked_urns |= {d.urn for d in resource.property_dependencies.get("backupVaultName", [])}
+    for vault in args.resources:
+        if vault.resource_type != "aws:backup/vault:Vault":
+            continue
+        name = pget(plain(vault.props), "name")
+        if vault.urn in locked_urns or (isinstance(name, str) and name in locked_names):
+            continue
+        if unknown or is_unknown(name):
+            continue  # cannot tell during preview
+        report(
+            f"backup.Vault '{vault.name}' has no Vault Lock: anyone with backup:Delete* can "
+            "delete its recovery points, ransomware included. Fix: add an "
+            "aws.backup.VaultLockConfiguration for it (minRetentionDays, maxRetentionDays, "
+            "changeableForDays for compliance mode).",
+            vault.urn,
+        )
+
+
+backup_vault_locked = stack_policy(
+    "backup-vault-locked",
+    "Every AWS Backup vault has a Vault Lock configuration, so recovery points cannot be "
+    "deleted or their retention shortened before it ends. Meant for prod.",
+    concern=CONCERN,
+    service="backup",
+    severity=Severity.HIGH,
+    controls=BACKUP | DELETION_PROTECTION,
+    enforcement=EnforcementLevel.ADVISORY,
+    types=(types.BACKUP_VAULT,),
+    validate=_vault_locks,
+)
+
+
 POLICIES: list[Policy] = [
     # s3
     s3_bucket_versioning,
     s3_sensitive_bucket_replication,
     s3_log_bucket_lifecycle,
-    # rds
+    # pulumi
     stateful_resources_protected,
     # backup
     backup_plan_cross_region_copy,
+    backup_vault_locked,
 ]
