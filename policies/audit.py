@@ -31,7 +31,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from . import types
+from . import type_tokens
 from .compliance import (
     ASSET_INVENTORY,
     AUDIT_LOG_INTEGRITY,
@@ -283,7 +283,7 @@ POLICIES: list[Policy] = [
         service="guardduty",
         severity=Severity.HIGH,
         controls=THREAT_DETECTION,
-        types=(types.GUARDDUTY_DETECTOR,),
+        types=(type_tokens.GUARDDUTY_DETECTOR,),
         validate=_detector_features,
         config_schema=_features_schema(),
     ),
@@ -296,7 +296,7 @@ POLICIES: list[Policy] = [
         service="securityhub",
         severity=Severity.HIGH,
         controls=CONFIG_MONITORING,
-        types=(types.SECURITYHUB_ACCOUNT,),
+        types=(type_tokens.SECURITYHUB_ACCOUNT,),
         validate=_standards,
         config_schema=PolicyConfigSchema(
             properties={
@@ -317,7 +317,7 @@ POLICIES: list[Policy] = [
         service="s3",
         severity=Severity.HIGH,
         controls=AUDIT_LOG_INTEGRITY | LOG_RETENTION,
-        types=types.S3_BUCKET_TYPES,
+        types=type_tokens.S3_BUCKET_TYPES,
         validate=_audit_object_lock,
         config_schema=PolicyConfigSchema(
             properties={

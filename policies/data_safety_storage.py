@@ -29,7 +29,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from . import types
+from . import type_tokens
 from .compliance import (
     BACKUP,
     CHANGE_MANAGEMENT,
@@ -118,7 +118,7 @@ s3_bucket_versioning = stack_policy(
     service="s3",
     severity=Severity.HIGH,
     controls=BACKUP,
-    types=types.S3_BUCKET_TYPES,
+    types=type_tokens.S3_BUCKET_TYPES,
     validate=_validate_s3_versioning,
     config_schema=PolicyConfigSchema(
         properties={
@@ -251,7 +251,7 @@ s3_sensitive_bucket_replication = stack_policy(
     severity=Severity.HIGH,
     controls=RESILIENCE,
     enforcement=EnforcementLevel.ADVISORY,
-    types=types.S3_BUCKET_TYPES,
+    types=type_tokens.S3_BUCKET_TYPES,
     validate=_validate_s3_replication,
     config_schema=PolicyConfigSchema(
         properties={
@@ -370,7 +370,7 @@ s3_log_bucket_lifecycle = stack_policy(
     severity=Severity.LOW,
     controls=DATA_RETENTION | LOG_RETENTION,
     enforcement=EnforcementLevel.ADVISORY,
-    types=types.S3_BUCKET_TYPES,
+    types=type_tokens.S3_BUCKET_TYPES,
     validate=_validate_log_lifecycle,
     config_schema=PolicyConfigSchema(
         properties={
@@ -529,7 +529,7 @@ backup_plan_cross_region_copy = stack_policy(
     severity=Severity.HIGH,
     controls=BACKUP | RESILIENCE,
     enforcement=EnforcementLevel.ADVISORY,
-    types=(types.BACKUP_PLAN,),
+    types=(type_tokens.BACKUP_PLAN,),
     validate=_validate_backup_copies,
 )
 
@@ -578,7 +578,7 @@ backup_vault_locked = stack_policy(
     severity=Severity.HIGH,
     controls=BACKUP | DELETION_PROTECTION,
     enforcement=EnforcementLevel.ADVISORY,
-    types=(types.BACKUP_VAULT,),
+    types=(type_tokens.BACKUP_VAULT,),
     validate=_vault_locks,
 )
 

@@ -27,7 +27,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from . import types
+from . import type_tokens
 from .compliance import (
     ENCRYPTION_IN_TRANSIT,
     RESILIENCE,
@@ -238,7 +238,7 @@ POLICIES: list[Policy] = [
         service="route53",
         severity=Severity.HIGH,
         controls=RESILIENCE,
-        types=(types.ROUTE53_RECORD,),
+        types=(type_tokens.ROUTE53_RECORD,),
         validate=_latency_health_checks,
     ),
     # acm

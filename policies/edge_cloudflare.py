@@ -31,7 +31,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from . import types
+from . import type_tokens
 from .compliance import (
     ENCRYPTION_IN_TRANSIT,
     HARDENED_CONFIG,
@@ -277,7 +277,7 @@ POLICIES: list[Policy] = [
         service="cloudflare",
         severity=Severity.HIGH,
         controls=ENCRYPTION_IN_TRANSIT | HARDENED_CONFIG,
-        types=(types.CLOUDFLARE_ZONE_SETTING,),
+        types=(type_tokens.CLOUDFLARE_ZONE_SETTING,),
         validate=_baseline,
         config_schema=PolicyConfigSchema(
             properties={
@@ -299,7 +299,7 @@ POLICIES: list[Policy] = [
         service="cloudflare",
         severity=Severity.CRITICAL,
         controls=WEB_APPLICATION_FIREWALL,
-        types=(types.CLOUDFLARE_RULESET,),
+        types=(type_tokens.CLOUDFLARE_RULESET,),
         validate=_managed_rulesets,
         config_schema=PolicyConfigSchema(
             properties={

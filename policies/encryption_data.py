@@ -28,7 +28,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from . import types
+from . import type_tokens
 from .compliance import (
     ENCRYPTION_AT_REST,
     ENCRYPTION_IN_TRANSIT,
@@ -154,7 +154,7 @@ s3_bucket_sse_kms_cmk = stack_policy(
     service="s3",
     severity=Severity.HIGH,
     controls=ENCRYPTION_AT_REST,
-    types=types.S3_BUCKET_TYPES,
+    types=type_tokens.S3_BUCKET_TYPES,
     validate=_validate_s3_sse,
     config_schema=PolicyConfigSchema(
         properties={
@@ -378,7 +378,7 @@ keyspaces_table_cmk = stack_policy(
     service="keyspaces",
     severity=Severity.HIGH,
     controls=ENCRYPTION_AT_REST,
-    types=(types.KEYSPACES_TABLE,),
+    types=(type_tokens.KEYSPACES_TABLE,),
     validate=_validate_keyspaces_tables,
 )
 

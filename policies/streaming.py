@@ -20,7 +20,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from . import types
+from . import type_tokens
 from .compliance import (
     CAPACITY,
     CHANGE_MANAGEMENT,
@@ -180,7 +180,7 @@ POLICIES: list[Policy] = [
         service="msk",
         severity=Severity.MEDIUM,
         controls=CAPACITY | CHANGE_MANAGEMENT,
-        types=(types.MSK_CLUSTER,),
+        types=(type_tokens.MSK_CLUSTER,),
         validate=_msk_autoscaled_storage,
     ),
     resource_policy(
@@ -220,7 +220,7 @@ POLICIES: list[Policy] = [
         service=("sqs", "sns"),
         severity=Severity.MEDIUM,
         controls=PROCESSING_INTEGRITY,
-        types=(types.SQS_QUEUE,),
+        types=(type_tokens.SQS_QUEUE,),
         validate=_fanout_dead_letters,
     ),
 ]

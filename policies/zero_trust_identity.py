@@ -22,7 +22,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from . import types
+from . import type_tokens
 from .compliance import (
     CREDENTIAL_PROTECTION,
     LEAST_PRIVILEGE,
@@ -420,7 +420,7 @@ POLICIES: list[Policy] = [
         service="secretsmanager",
         severity=Severity.HIGH,
         controls=CREDENTIAL_PROTECTION,
-        types=(types.SECRET,),
+        types=(type_tokens.SECRET,),
         validate=_secrets_rotated,
         config_schema=PolicyConfigSchema(
             properties={

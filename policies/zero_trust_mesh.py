@@ -26,7 +26,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from . import types
+from . import type_tokens
 from .compliance import (
     EGRESS_CONTROL,
     LEAST_PRIVILEGE,
@@ -401,7 +401,7 @@ POLICIES: list[Policy] = [
         service="istio",
         severity=Severity.HIGH,
         controls=MUTUAL_TLS,
-        types=(types.EKS_CLUSTER, types.HELM_RELEASE),
+        types=(type_tokens.EKS_CLUSTER, type_tokens.HELM_RELEASE),
         validate=_mesh_strict_mtls,
         config_schema=_MESH_CONFIG,
     ),
@@ -414,7 +414,7 @@ POLICIES: list[Policy] = [
         service="istio",
         severity=Severity.HIGH,
         controls=SEGMENTATION,
-        types=(types.EKS_CLUSTER, types.HELM_RELEASE),
+        types=(type_tokens.EKS_CLUSTER, type_tokens.HELM_RELEASE),
         validate=_mesh_default_deny,
         config_schema=_MESH_CONFIG,
     ),

@@ -27,7 +27,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from . import types
+from . import type_tokens
 from .compliance import (
     CAPACITY,
     HARDENED_CONFIG,
@@ -401,7 +401,7 @@ POLICIES: list[Policy] = [
         service="istio",
         severity=Severity.HIGH,
         controls=SEGMENTATION,
-        types=(types.K8S_NAMESPACE,),
+        types=(type_tokens.K8S_NAMESPACE,),
         validate=_namespacedefault_deny_authz,
         config_schema=_NAMESPACE_CONFIG,
     ),
@@ -446,7 +446,7 @@ POLICIES: list[Policy] = [
         service="kubernetes",
         severity=Severity.HIGH,
         controls=SEGMENTATION,
-        types=(types.K8S_NAMESPACE,),
+        types=(type_tokens.K8S_NAMESPACE,),
         validate=_namespace_default_deny_netpol,
         config_schema=_NAMESPACE_CONFIG,
     ),
@@ -458,7 +458,7 @@ POLICIES: list[Policy] = [
         service="kubernetes",
         severity=Severity.MEDIUM,
         controls=CAPACITY,
-        types=(types.K8S_NAMESPACE,),
+        types=(type_tokens.K8S_NAMESPACE,),
         validate=_namespace_resource_limits,
         config_schema=_NAMESPACE_CONFIG,
     ),

@@ -25,7 +25,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from . import types
+from . import type_tokens
 from .compliance import (
     AUTHENTICATION,
     NETWORK_BOUNDARY,
@@ -546,7 +546,7 @@ POLICIES: list[Policy] = [
         service=("ec2", "vpc"),
         severity=Severity.CRITICAL,
         controls=NETWORK_BOUNDARY,
-        types=(types.SECURITY_GROUP_RULE, types.VPC_INGRESS_RULE),
+        types=(type_tokens.SECURITY_GROUP_RULE, type_tokens.VPC_INGRESS_RULE),
         validate=_sg_rule_no_public_ingress,
         config_schema=EDGE_CONFIG,
     ),
@@ -558,7 +558,7 @@ POLICIES: list[Policy] = [
         service="ec2",
         severity=Severity.MEDIUM,
         controls=NETWORK_BOUNDARY | NO_PUBLIC_DATA,
-        types=(types.NETWORK_ACL, types.NETWORK_ACL_RULE),
+        types=(type_tokens.NETWORK_ACL, type_tokens.NETWORK_ACL_RULE),
         validate=_data_nacl_no_allow_all,
         config_schema=PolicyConfigSchema(
             properties={
@@ -636,7 +636,7 @@ POLICIES: list[Policy] = [
         service="s3",
         severity=Severity.CRITICAL,
         controls=NO_PUBLIC_DATA,
-        types=types.S3_BUCKET_TYPES,
+        types=type_tokens.S3_BUCKET_TYPES,
         validate=_s3_public_access_block,
     ),
 ]
