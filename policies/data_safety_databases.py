@@ -519,9 +519,6 @@ secretsmanager_recovery_window = resource_policy(
 )
 
 
-GLOBAL_MEMBER_IGNORED: Final = ("globalClusterIdentifier", "replicationSourceIdentifier")
-
-
 POSTGRES_ENGINES: Final = ("aurora-postgresql", "postgres")
 GLOBAL_MEMBER_IGNORED: Final = ("globalClusterIdentifier", "replicationSourceIdentifier")
 

@@ -43,11 +43,17 @@ def test_taggable_types_match_the_pinned_provider() -> None:
     assert data["resourceTypeCount"] > len(types) > 500
 
 
-def test_readme_table_matches_the_catalog() -> None:
+def test_readme_table_and_matrix_match_the_catalog_and_prod_plan() -> None:
+    """The policy table and the compliance matrix (control -> policies -> resources checked in
+    the prod plan) are what the catalog's metadata and the current prod plan give."""
+    from tests.plans import plan_directory
+
     current = gen_policy_docs.README.read_text(encoding="utf-8")
-    assert current == gen_policy_docs.render_readme(current), (
-        "policies/README.md is stale: python -m meridian_ops.gen_policy_docs"
+    plans = gen_policy_docs.load_plans(plan_directory("prod"))
+    assert current == gen_policy_docs.render_readme(current, plans), (
+        "policies/README.md is stale: make plan ENV=prod && python -m meridian_ops.gen_policy_docs"
     )
+    assert "| PCI-DSS v4.0 | 3.5.1 |" in current and "| GDPR art. 32 | 32(1)(c) |" in current
     for policy in all_policies():
         assert f"| `{policy.name}` |" in current
 
