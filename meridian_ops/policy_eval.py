@@ -49,7 +49,6 @@ import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -112,12 +111,12 @@ def _catalog() -> tuple[str, dict[str, Any], list[Policy]]:
     return PACK_NAME, PACK_OPTIONS, all_policies()
 
 
-@lru_cache(maxsize=1)
 def pack_version() -> str:
-    """The pack version from PulumiPolicy.yaml (the engine reports it on every diagnostic)."""
-    text = (POLICY_DIR / "PulumiPolicy.yaml").read_text(encoding="utf-8")
-    match = re.search(r"^version:\s*['\"]?([^'\"\s]+)", text, re.MULTILINE)
-    return match.group(1) if match else "0.0.1"
+    """The pack's one version (PulumiPolicy.yaml's, read by ``policies.catalog``): the engine
+    reports it on every diagnostic and the analyzer prints it in its preview notes."""
+    from policies.catalog import PACK_VERSION
+
+    return PACK_VERSION
 
 
 def make_servicer(policies: list[Policy] | None = None) -> _PolicyAnalyzerServicer:
@@ -126,7 +125,7 @@ def make_servicer(policies: list[Policy] | None = None) -> _PolicyAnalyzerServic
     opts = dict(options)
     return _PolicyAnalyzerServicer(
         name,
-        "0.0.1",  # PolicyPack always passes 0.0.1; the engine substitutes PulumiPolicy.yaml's
+        pack_version(),  # as the served pack (policies/__main__.py) builds it
         policies if policies is not None else catalog,
         opts.pop("enforcement_level"),
         None,

@@ -389,7 +389,18 @@ def policy_line(report: Report) -> str:
     )
     if unknown:
         line += f"; {unknown} check(s) not evaluated (value unknown during preview)"
-    return line
+    return f"{line}; {compliance_summary()}"
+
+
+def compliance_summary() -> str:
+    """``compliance: N controls evidenced by M policies`` from the pack's policy metadata
+    (imported here, not at module load, to keep this module free of Pulumi imports)."""
+    from policies.catalog import all_policies
+    from policies.declare import policy_meta
+
+    policies = all_policies()
+    controls = {control for p in policies for control in policy_meta(p).controls}
+    return f"compliance: {len(controls)} controls evidenced by {len(policies)} policies"
 
 
 def format_table(report: Report) -> str:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
+from concurrent import futures
 from pathlib import Path
 
-from pulumi_policy import PolicyPack
+import grpc
+from pulumi.runtime.proto import analyzer_pb2_grpc
+from pulumi_policy.policy import _PolicyAnalyzerServicer  # pyright: ignore[reportPrivateUsage]
 
 PACK_DIR = Path(__file__).resolve().parent
 
@@ -33,6 +37,37 @@ def _import_pack_package() -> None:
 
 _import_pack_package()
 
-from policies.catalog import PACK_NAME, PACK_OPTIONS, all_policies  # noqa: E402
+from policies.catalog import PACK_NAME, PACK_OPTIONS, PACK_VERSION, all_policies  # noqa: E402
 
-PolicyPack(name=PACK_NAME, policies=all_policies(), **PACK_OPTIONS)
+# What ``pulumi_policy.PolicyPack(...)`` does (pulumi-policy 1.21.0, policy.py), except that it
+# builds the analyzer with the pack's version: PolicyPack hard-codes "0.0.1", which the analyzer
+# prints in its preview notes ("... from policy pack 'meridian-guardrails@v0.0.1' ...") while
+# the engine names the pack by PulumiPolicy.yaml's version.
+_options = dict(PACK_OPTIONS)
+_servicer = _PolicyAnalyzerServicer(
+    PACK_NAME,
+    PACK_VERSION,
+    all_policies(),
+    _options.pop("enforcement_level"),
+    None,
+    _options.get("description"),
+    _options.get("display_name"),
+    None,
+    _options.get("provider"),
+    _options.get("tags"),
+    None,
+)
+_server = grpc.server(
+    futures.ThreadPoolExecutor(max_workers=4),
+    options=[("grpc.max_receive_message_length", 1024 * 1024 * 400)],
+)
+analyzer_pb2_grpc.add_AnalyzerServicer_to_server(_servicer, _server)  # pyright: ignore[reportUnknownMemberType]
+_port = _server.add_insecure_port(address="127.0.0.1:0")
+_server.start()
+sys.stdout.buffer.write(f"{_port}\n".encode())
+sys.stdout.flush()
+try:
+    while True:
+        time.sleep(24 * 60 * 60)
+except KeyboardInterrupt:
+    _server.stop(0)

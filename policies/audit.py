@@ -19,7 +19,6 @@ Values unknown during preview never make a policy fail.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, Final
 
 from pulumi_policy import (
@@ -28,12 +27,20 @@ from pulumi_policy import (
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
+from . import type_tokens
+from .compliance import (
+    ASSET_INVENTORY,
+    AUDIT_LOG_INTEGRITY,
+    CONFIG_MONITORING,
+    LOG_RETENTION,
+    LOGGING,
+    THREAT_DETECTION,
+)
+from .declare import resource_policy, stack_policy
 from .s3_matching import check_bucket_coverage
 from .support import (
     Finding,
@@ -43,15 +50,12 @@ from .support import (
     is_unknown,
     kms_key_problem,
     label,
-    make_policy,
     pget,
     plain,
 )
 
 CONCERN = "audit"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
-_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
 
 TRAIL: Final = "aws:cloudtrail/trail:Trail"
 DETECTOR: Final = "aws:guardduty/detector:Detector"
@@ -247,36 +251,54 @@ def _features_schema() -> PolicyConfigSchema:
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    # cloudtrail
+    resource_policy(
         "cloudtrail-multi-region-validated",
         "CloudTrail trails are multi-region, include global service events, validate their log "
         "files and encrypt them with a customer-managed KMS key.",
-        _trail,
-        Severity.HIGH,
+        concern=CONCERN,
+        service="cloudtrail",
+        severity=Severity.HIGH,
+        controls=LOGGING | AUDIT_LOG_INTEGRITY,
+        validate=_trail,
     ),
-    _resource_policy(
+    # config
+    resource_policy(
         "config-recorder-all-supported",
         "AWS Config recorders record all supported resource types "
         "(recordingGroup.allSupported = true).",
-        _recorder,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="config",
+        severity=Severity.MEDIUM,
+        controls=CONFIG_MONITORING | ASSET_INVENTORY,
+        validate=_recorder,
     ),
-    _stack_policy(
+    # guardduty
+    stack_policy(
         "guardduty-detector-features",
         "Every GuardDuty detector is enabled, and the stack enables the required protection "
         "plans as DetectorFeatures (default: EKS audit logs, runtime monitoring, S3 data events, "
         "RDS login events, EBS malware protection).",
-        _detector_features,
-        Severity.HIGH,
-        _features_schema(),
+        concern=CONCERN,
+        service="guardduty",
+        severity=Severity.HIGH,
+        controls=THREAT_DETECTION,
+        types=(type_tokens.GUARDDUTY_DETECTOR,),
+        validate=_detector_features,
+        config_schema=_features_schema(),
     ),
-    _stack_policy(
+    # securityhub
+    stack_policy(
         "securityhub-standards",
         "A stack that enables Security Hub subscribes to the required standards (default: AWS "
         "Foundational Security Best Practices and CIS AWS Foundations Benchmark).",
-        _standards,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="securityhub",
+        severity=Severity.HIGH,
+        controls=CONFIG_MONITORING,
+        types=(type_tokens.SECURITYHUB_ACCOUNT,),
+        validate=_standards,
+        config_schema=PolicyConfigSchema(
             properties={
                 "requiredStandards": {
                     "type": "array",
@@ -286,13 +308,18 @@ POLICIES: list[Policy] = [
             }
         ),
     ),
-    _stack_policy(
+    # s3
+    stack_policy(
         "s3-audit-bucket-object-lock",
         "S3 buckets tagged meridian:evidence = audit have Object Lock in COMPLIANCE mode with a "
         "default retention of at least minimumDays (default 365).",
-        _audit_object_lock,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="s3",
+        severity=Severity.HIGH,
+        controls=AUDIT_LOG_INTEGRITY | LOG_RETENTION,
+        types=type_tokens.S3_BUCKET_TYPES,
+        validate=_audit_object_lock,
+        config_schema=PolicyConfigSchema(
             properties={
                 "minimumDays": {"type": "integer", "minimum": 1, "maximum": 36500, "default": 365}
             }

@@ -7,6 +7,8 @@ A policy module exports ``POLICIES: list[pulumi_policy.Policy]``; add new module
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -16,8 +18,6 @@ from . import (
     audit,
     data_safety_databases,
     data_safety_storage,
-    data_stores,
-    delivery,
     edge_aws,
     edge_cloudflare,
     encryption_data,
@@ -36,6 +36,21 @@ from . import (
 )
 
 PACK_NAME = "meridian-guardrails"
+
+
+def _yaml_version() -> str:
+    text = (Path(__file__).resolve().parent / "PulumiPolicy.yaml").read_text(encoding="utf-8")
+    match = re.search(r"^version:\s*['\"]?([^'\"\s]+)", text, re.MULTILINE)
+    if match is None:
+        raise ValueError("policies/PulumiPolicy.yaml has no `version:`")
+    return match.group(1)
+
+
+# The pack's one version: PulumiPolicy.yaml's (what the engine reports as
+# `meridian-guardrails@v<version>`). The served pack (policies/__main__.py) and the offline
+# evaluator both hand it to the analyzer, which prints it in its "can't run policy ... during
+# preview" notes (pulumi_policy.PolicyPack itself always passes "0.0.1").
+PACK_VERSION = _yaml_version()
 
 # Keyword arguments of the PolicyPack (shared with the offline evaluator so both build the
 # analyzer identically). Policies set their own default level; the pack level applies only to a
@@ -63,7 +78,6 @@ MODULES: tuple[tuple[str, ModuleType], ...] = (
     ("encryption", encryption_transit),
     ("data-safety", data_safety_databases),
     ("data-safety", data_safety_storage),
-    ("data-safety", data_stores),
     ("supply-chain", supply_chain),
     ("operations", operations),
     ("audit", audit),  # BASELINE: trail, GuardDuty, Security Hub, Config, Object Lock evidence
@@ -71,7 +85,6 @@ MODULES: tuple[tuple[str, ModuleType], ...] = (
     ("lakehouse", lakehouse),  # STREAMING: lake buckets, replication, Athena, Lake Formation
     ("edge", edge_cloudflare),  # EDGE: Cloudflare zones (HSTS, baseline settings, managed WAF)
     ("edge", edge_aws),  # EDGE: CloudFront web ACL, WAFv2 rules, Route 53 health, ACM DNS
-    ("delivery", delivery),  # the in-VPC deploy runners (CodeBuild)
 )
 
 

@@ -2,8 +2,12 @@
 
 Deletion protection (databases, load balancers), backup retention and point-in-time recovery,
 final snapshots, snapshot tags, Kafka durability settings and the Secrets Manager recovery
-window. Storage-level safety (S3, ``protect``, AWS Backup copies) is in
-``data_safety_storage``.
+window; and what the transactional data layer promises beyond encryption and backups: TLS
+enforced by the database (``rds.force_ssl``) and the RDS Proxy (``requireTls``) with IAM
+authentication, global-database members that ignore the fields a failover rewrites, replicas
+(DynamoDB table replicas, ElastiCache global datastores, K8ssandra clusters) protected like their
+primaries, caches that authenticate clients, and observable database instances. Storage-level
+safety (S3, ``protect``, AWS Backup copies and vault locks) is in ``data_safety_storage``.
 
 
 Unknown values are handled as in :mod:`policies.support`: resource policies read through the
@@ -27,14 +31,30 @@ from pulumi_policy import (
     Severity,
 )
 
+from .compliance import (
+    AUTHENTICATION,
+    BACKUP,
+    CHANGE_MANAGEMENT,
+    CREDENTIAL_PROTECTION,
+    DATA_CLASSIFICATION,
+    DELETION_PROTECTION,
+    ENCRYPTION_IN_TRANSIT,
+    OBSERVABILITY,
+    RESILIENCE,
+)
+from .declare import resource_policy
 from .support import (
+    as_list,
     cfg_number,
     dig,
-    dispatching_policy,
+    is_unknown,
     number,
+    pget,
     requires_true,
     short_type,
 )
+
+CONCERN = "data-safety"
 
 # --------------------------------------------------------------------------------------------
 # Deletion protection
@@ -45,14 +65,16 @@ _DB_DELETION_FIX: Final = (
     "Fix: set {prop} = true; turn it off deliberately (separate change) before a planned delete."
 )
 
-database_deletion_protection = dispatching_policy(
-    name="database-deletion-protection",
-    description=(
-        "Databases cannot be deleted by accident: rds.Cluster, rds.Instance and "
-        "rds.GlobalCluster set deletionProtection = true; dynamodb.Table sets "
-        "deletionProtectionEnabled = true. (Amazon Keyspaces has no deletion-protection "
-        "setting; keyspaces are covered by stateful-resources-protected.)"
-    ),
+database_deletion_protection = resource_policy(
+    "database-deletion-protection",
+    "Databases cannot be deleted by accident: rds.Cluster, rds.Instance and "
+    "rds.GlobalCluster set deletionProtection = true; dynamodb.Table sets "
+    "deletionProtectionEnabled = true. (Amazon Keyspaces has no deletion-protection "
+    "setting; keyspaces are covered by stateful-resources-protected.)",
+    concern=CONCERN,
+    service=("rds", "dynamodb", "keyspaces"),
+    severity=Severity.HIGH,
+    controls=DELETION_PROTECTION,
     validators={
         "aws:rds/cluster:Cluster": requires_true(
             "deletionProtection", _DB_DELETION_FIX.format(prop="deletionProtection")
@@ -68,18 +90,18 @@ database_deletion_protection = dispatching_policy(
             _DB_DELETION_FIX.format(prop="deletionProtectionEnabled"),
         ),
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-safety", "deletion-protection"],
 )
 
 
-lb_deletion_protection = dispatching_policy(
-    name="lb-deletion-protection",
-    description=(
-        "Load balancers have enableDeletionProtection = true, so a production entry point "
-        "(and its DNS name) is not lost by an accidental delete. Meant for prod."
-    ),
+lb_deletion_protection = resource_policy(
+    "lb-deletion-protection",
+    "Load balancers have enableDeletionProtection = true, so a production entry point "
+    "(and its DNS name) is not lost by an accidental delete. Meant for prod.",
+    concern=CONCERN,
+    service="elb",
+    severity=Severity.LOW,
+    controls=DELETION_PROTECTION,
+    enforcement=EnforcementLevel.ADVISORY,
     validators={
         t: requires_true(
             "enableDeletionProtection",
@@ -90,9 +112,6 @@ lb_deletion_protection = dispatching_policy(
             "aws:alb/loadBalancer:LoadBalancer",
         )
     },
-    severity=Severity.LOW,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["data-safety", "deletion-protection"],
 )
 
 
@@ -117,19 +136,19 @@ def _rds_backup_retention(args: ResourceValidationArgs, report: ReportViolation)
         )
 
 
-rds_backup_retention = dispatching_policy(
-    name="rds-backup-retention",
-    description=(
-        "RDS/Aurora automated backups are kept at least N days (backupRetentionPeriod >= "
-        "minimumDays; default 7, prod 35) on rds.Cluster and rds.Instance (read replicas "
-        "excepted)."
-    ),
+rds_backup_retention = resource_policy(
+    "rds-backup-retention",
+    "RDS/Aurora automated backups are kept at least N days (backupRetentionPeriod >= "
+    "minimumDays; default 7, prod 35) on rds.Cluster and rds.Instance (read replicas "
+    "excepted).",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.HIGH,
+    controls=BACKUP,
     validators={
         "aws:rds/cluster:Cluster": _rds_backup_retention,
         "aws:rds/instance:Instance": _rds_backup_retention,
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
             "minimumDays": {
@@ -141,7 +160,6 @@ rds_backup_retention = dispatching_policy(
             }
         }
     ),
-    tags=["data-safety", "backup"],
 )
 
 
@@ -163,20 +181,20 @@ def _elasticache_snapshot_retention(args: ResourceValidationArgs, report: Report
         )
 
 
-elasticache_snapshot_retention = dispatching_policy(
-    name="elasticache-snapshot-retention",
-    description=(
-        "ElastiCache replication groups, serverless caches and standalone Redis/Valkey clusters "
-        "take daily automatic snapshots kept at least N days (snapshotRetentionLimit >= "
-        "minimumDays, default 1)."
-    ),
+elasticache_snapshot_retention = resource_policy(
+    "elasticache-snapshot-retention",
+    "ElastiCache replication groups, serverless caches and standalone Redis/Valkey clusters "
+    "take daily automatic snapshots kept at least N days (snapshotRetentionLimit >= "
+    "minimumDays, default 1).",
+    concern=CONCERN,
+    service="elasticache",
+    severity=Severity.MEDIUM,
+    controls=BACKUP,
     validators={
         "aws:elasticache/replicationGroup:ReplicationGroup": _elasticache_snapshot_retention,
         "aws:elasticache/serverlessCache:ServerlessCache": _elasticache_snapshot_retention,
         "aws:elasticache/cluster:Cluster": _elasticache_snapshot_retention,
     },
-    severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
             "minimumDays": {
@@ -188,7 +206,6 @@ elasticache_snapshot_retention = dispatching_policy(
             }
         }
     ),
-    tags=["data-safety", "backup"],
 )
 
 
@@ -202,15 +219,14 @@ def _dynamodb_pitr(args: ResourceValidationArgs, report: ReportViolation) -> Non
         )
 
 
-dynamodb_point_in_time_recovery = dispatching_policy(
-    name="dynamodb-point-in-time-recovery",
-    description=(
-        "DynamoDB tables have point-in-time recovery enabled (pointInTimeRecovery.enabled = true)."
-    ),
-    validators={"aws:dynamodb/table:Table": _dynamodb_pitr},
+dynamodb_point_in_time_recovery = resource_policy(
+    "dynamodb-point-in-time-recovery",
+    "DynamoDB tables have point-in-time recovery enabled (pointInTimeRecovery.enabled = true).",
+    concern=CONCERN,
+    service="dynamodb",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-safety", "backup"],
+    controls=BACKUP,
+    validators={"aws:dynamodb/table:Table": _dynamodb_pitr},
 )
 
 
@@ -225,16 +241,15 @@ def _keyspaces_pitr(args: ResourceValidationArgs, report: ReportViolation) -> No
         )
 
 
-keyspaces_point_in_time_recovery = dispatching_policy(
-    name="keyspaces-point-in-time-recovery",
-    description=(
-        "Amazon Keyspaces tables have point-in-time recovery enabled "
-        "(pointInTimeRecovery.status = ENABLED)."
-    ),
-    validators={"aws:keyspaces/table:Table": _keyspaces_pitr},
+keyspaces_point_in_time_recovery = resource_policy(
+    "keyspaces-point-in-time-recovery",
+    "Amazon Keyspaces tables have point-in-time recovery enabled "
+    "(pointInTimeRecovery.status = ENABLED).",
+    concern=CONCERN,
+    service="keyspaces",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-safety", "backup"],
+    controls=BACKUP,
+    validators={"aws:keyspaces/table:Table": _keyspaces_pitr},
 )
 
 
@@ -264,19 +279,18 @@ def _rds_final_snapshot(args: ResourceValidationArgs, report: ReportViolation) -
         )
 
 
-rds_final_snapshot = dispatching_policy(
-    name="rds-final-snapshot",
-    description=(
-        "Deleting an rds.Cluster or rds.Instance leaves a final snapshot: skipFinalSnapshot is "
-        "false and finalSnapshotIdentifier is set."
-    ),
+rds_final_snapshot = resource_policy(
+    "rds-final-snapshot",
+    "Deleting an rds.Cluster or rds.Instance leaves a final snapshot: skipFinalSnapshot is "
+    "false and finalSnapshotIdentifier is set.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.HIGH,
+    controls=BACKUP | DELETION_PROTECTION,
     validators={
         "aws:rds/cluster:Cluster": _rds_final_snapshot,
         "aws:rds/instance:Instance": _rds_final_snapshot,
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["data-safety", "snapshot"],
 )
 
 
@@ -295,19 +309,19 @@ def _elasticache_final_snapshot(args: ResourceValidationArgs, report: ReportViol
         )
 
 
-elasticache_final_snapshot = dispatching_policy(
-    name="elasticache-final-snapshot",
-    description=(
-        "Deleting an ElastiCache replication group (or standalone Redis/Valkey cluster) leaves a "
-        "final snapshot (finalSnapshotIdentifier is set)."
-    ),
+elasticache_final_snapshot = resource_policy(
+    "elasticache-final-snapshot",
+    "Deleting an ElastiCache replication group (or standalone Redis/Valkey cluster) leaves a "
+    "final snapshot (finalSnapshotIdentifier is set).",
+    concern=CONCERN,
+    service="elasticache",
+    severity=Severity.MEDIUM,
+    controls=BACKUP,
+    enforcement=EnforcementLevel.ADVISORY,
     validators={
         "aws:elasticache/replicationGroup:ReplicationGroup": _elasticache_final_snapshot,
         "aws:elasticache/cluster:Cluster": _elasticache_final_snapshot,
     },
-    severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["data-safety", "snapshot"],
 )
 
 
@@ -424,28 +438,27 @@ def _msk_topic(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-msk_kafka_durability = dispatching_policy(
-    name="msk-kafka-durability",
-    description=(
-        "Kafka on MSK keeps acknowledged writes through a broker loss: msk.Configuration "
-        "serverProperties set default.replication.factor=3, min.insync.replicas=2 and "
-        "unclean.leader.election.enable=false; msk.Cluster uses such a configuration and at "
-        "least 3 brokers; msk.Topic does not lower these."
-    ),
+msk_kafka_durability = resource_policy(
+    "msk-kafka-durability",
+    "Kafka on MSK keeps acknowledged writes through a broker loss: msk.Configuration "
+    "serverProperties set default.replication.factor=3, min.insync.replicas=2 and "
+    "unclean.leader.election.enable=false; msk.Cluster uses such a configuration and at "
+    "least 3 brokers; msk.Topic does not lower these.",
+    concern=CONCERN,
+    service="msk",
+    severity=Severity.HIGH,
+    controls=RESILIENCE,
     validators={
         "aws:msk/configuration:Configuration": _msk_configuration,
         "aws:msk/cluster:Cluster": _msk_cluster,
         "aws:msk/topic:Topic": _msk_topic,
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
             "minReplicationFactor": {"type": "integer", "minimum": 1, "default": 3},
             "minInsyncReplicas": {"type": "integer", "minimum": 1, "default": 2},
         }
     ),
-    tags=["data-safety", "msk"],
 )
 
 
@@ -453,12 +466,15 @@ msk_kafka_durability = dispatching_policy(
 # Snapshot tags, secret recovery window
 # --------------------------------------------------------------------------------------------
 
-rds_copy_tags_to_snapshot = dispatching_policy(
-    name="rds-copy-tags-to-snapshot",
-    description=(
-        "rds.Cluster and rds.Instance copy their tags to snapshots (copyTagsToSnapshot = true), "
-        "so snapshots keep owner/data-classification tags for retention and access control."
-    ),
+rds_copy_tags_to_snapshot = resource_policy(
+    "rds-copy-tags-to-snapshot",
+    "rds.Cluster and rds.Instance copy their tags to snapshots (copyTagsToSnapshot = true), "
+    "so snapshots keep owner/data-classification tags for retention and access control.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.LOW,
+    controls=DATA_CLASSIFICATION,
+    enforcement=EnforcementLevel.ADVISORY,
     validators={
         t: requires_true(
             "copyTagsToSnapshot",
@@ -466,9 +482,6 @@ rds_copy_tags_to_snapshot = dispatching_policy(
         )
         for t in ("aws:rds/cluster:Cluster", "aws:rds/instance:Instance")
     },
-    severity=Severity.LOW,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["data-safety", "rds"],
 )
 
 
@@ -484,15 +497,15 @@ def _secret_recovery_window(args: ResourceValidationArgs, report: ReportViolatio
         )
 
 
-secretsmanager_recovery_window = dispatching_policy(
-    name="secretsmanager-recovery-window",
-    description=(
-        "Deleted Secrets Manager secrets stay recoverable for at least N days "
-        "(recoveryWindowInDays >= minimumDays, default 7; 0 = immediate deletion is not allowed)."
-    ),
-    validators={"aws:secretsmanager/secret:Secret": _secret_recovery_window},
+secretsmanager_recovery_window = resource_policy(
+    "secretsmanager-recovery-window",
+    "Deleted Secrets Manager secrets stay recoverable for at least N days "
+    "(recoveryWindowInDays >= minimumDays, default 7; 0 = immediate deletion is not allowed).",
+    concern=CONCERN,
+    service="secretsmanager",
     severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.MANDATORY,
+    controls=DELETION_PROTECTION,
+    validators={"aws:secretsmanager/secret:Secret": _secret_recovery_window},
     config_schema=PolicyConfigSchema(
         properties={
             "minimumDays": {
@@ -503,20 +516,304 @@ secretsmanager_recovery_window = dispatching_policy(
             }
         }
     ),
-    tags=["data-safety", "secrets"],
+)
+
+
+POSTGRES_ENGINES: Final = ("aurora-postgresql", "postgres")
+GLOBAL_MEMBER_IGNORED: Final = ("globalClusterIdentifier", "replicationSourceIdentifier")
+
+
+def _subject(args: ResourceValidationArgs) -> str:
+    return f"{short_type(args.resource_type)} '{args.name}'"
+
+
+# --------------------------------------------------------------------------------------------
+# TLS and IAM to the databases
+# --------------------------------------------------------------------------------------------
+
+
+def _parameter(params: Any, name: str) -> Any:
+    for entry in as_list(params):
+        if pget(entry, "name") == name:
+            return pget(entry, "value")
+    return None
+
+
+def _force_ssl_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    family = dig(args.props, "family")
+    if not isinstance(family, str) or "postgres" not in family:
+        return
+    value = _parameter(dig(args.props, "parameters"), "rds.force_ssl")
+    if str(value) != "1":
+        report(
+            f"{_subject(args)} (family {family}) does not set rds.force_ssl = 1, so clients may "
+            "connect without TLS. Fix: add the parameter {name: 'rds.force_ssl', value: '1'}.",
+            None,
+        )
+
+
+def _force_ssl_cluster(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if dig(args.props, "engine") not in POSTGRES_ENGINES:
+        return
+    group = dig(args.props, "dbClusterParameterGroupName")
+    if not isinstance(group, str) or not group or group.startswith("default."):
+        report(
+            f"{_subject(args)} uses the engine's default cluster parameter group, which lets "
+            "clients connect without TLS. Fix: set dbClusterParameterGroupName to a group that "
+            "sets rds.force_ssl = 1.",
+            None,
+        )
+
+
+database_tls_enforced = resource_policy(
+    "database-tls-enforced",
+    "PostgreSQL databases refuse connections without TLS: Aurora PostgreSQL clusters use a "
+    "cluster parameter group of their own, and every PostgreSQL (cluster) parameter group "
+    "sets rds.force_ssl = 1.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_IN_TRANSIT,
+    validators={
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup": _force_ssl_group,
+        "aws:rds/parameterGroup:ParameterGroup": _force_ssl_group,
+        "aws:rds/cluster:Cluster": _force_ssl_cluster,
+    },
+)
+
+
+def _iam_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if dig(args.props, "engine") not in (*POSTGRES_ENGINES, "aurora-mysql", "mysql"):
+        return
+    if dig(args.props, "iamDatabaseAuthenticationEnabled") is not True:
+        report(
+            f"{_subject(args)}: iamDatabaseAuthenticationEnabled is not true, so workloads need "
+            "long-lived database passwords. Fix: set iamDatabaseAuthenticationEnabled = true and "
+            "grant rds-db:connect to the workload roles.",
+            None,
+        )
+
+
+rds_iam_authentication = resource_policy(
+    "rds-iam-authentication",
+    "Aurora and RDS databases accept IAM authentication (iamDatabaseAuthenticationEnabled), "
+    "so workloads connect with short-lived tokens instead of stored passwords.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.MEDIUM,
+    controls=AUTHENTICATION | CREDENTIAL_PROTECTION,
+    validators={"aws:rds/cluster:Cluster": _iam_auth, "aws:rds/instance:Instance": _iam_auth},
+)
+
+
+def _proxy(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if dig(args.props, "requireTls") is not True:
+        report(
+            f"{_subject(args)}: requireTls is not true, clients may reach the proxy in clear "
+            "text. Fix: set requireTls = true.",
+            None,
+        )
+    for index, auth in enumerate(as_list(dig(args.props, "auths"))):
+        mode = pget(auth, "iamAuth")
+        if is_unknown(mode):
+            continue
+        if mode != "REQUIRED":
+            report(
+                f"{_subject(args)}: auths[{index}].iamAuth is {mode!r}, so clients may log in "
+                "with the database password. Fix: set iamAuth = 'REQUIRED'.",
+                None,
+            )
+
+
+rds_proxy_tls_iam = resource_policy(
+    "rds-proxy-tls-iam",
+    "RDS Proxies require TLS from clients (requireTls) and IAM authentication for every "
+    "auth entry (iamAuth REQUIRED).",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_IN_TRANSIT | AUTHENTICATION,
+    validators={"aws:rds/proxy:Proxy": _proxy},
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Global database members
+# --------------------------------------------------------------------------------------------
+
+
+def _global_member(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    joined = dig(args.props, "globalClusterIdentifier")
+    replica = dig(args.props, "replicationSourceIdentifier")
+    if not joined and not replica:
+        return
+    ignored = set(args.opts.ignore_changes or [])
+    missing = [f for f in GLOBAL_MEMBER_IGNORED if f not in ignored]
+    if missing:
+        report(
+            f"{_subject(args)} is a member of a global database (or a replica) but does not "
+            f"ignore {', '.join(missing)}: after a failover or switchover the service rewrites "
+            "them and the next `pulumi up` would detach or promote the cluster. Fix: "
+            f"opts=ResourceOptions(ignore_changes={list(GLOBAL_MEMBER_IGNORED)!r}).",
+            None,
+        )
+
+
+global_database_ignores_failover = resource_policy(
+    "global-database-ignores-failover",
+    "Aurora clusters in a global database (globalClusterIdentifier or "
+    "replicationSourceIdentifier set) ignore both fields (ignore_changes), so failover and "
+    "switchover stay operations and never turn into a diff.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.HIGH,
+    controls=RESILIENCE | CHANGE_MANAGEMENT,
+    validators={"aws:rds/cluster:Cluster": _global_member},
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Replicas of the data layer: protected and as safe as their primaries
+# --------------------------------------------------------------------------------------------
+
+REPLICA_TYPES: Final = (
+    "aws:dynamodb/tableReplica:TableReplica",
+    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
+    "kubernetes:k8ssandra.io/v1alpha1:K8ssandraCluster",
+)
+
+
+def _replica(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not args.opts.protect:
+        report(
+            f"{_subject(args)} holds data but is not protected; `pulumi destroy` or a replacing "
+            "change would delete it. Fix: opts=ResourceOptions(protect=True).",
+            None,
+        )
+    if args.resource_type != "aws:dynamodb/tableReplica:TableReplica":
+        return
+    for prop in ("pointInTimeRecovery", "deletionProtectionEnabled"):
+        if dig(args.props, prop) is not True:
+            report(f"{_subject(args)}: {prop} is not true. Fix: set {prop} = true.", None)
+    key = dig(args.props, "kmsKeyArn")
+    if not isinstance(key, str) or not key.startswith("arn:"):
+        report(
+            f"{_subject(args)}: kmsKeyArn is not set, the replica is encrypted with an "
+            "AWS-owned key. Fix: set kmsKeyArn to the replica region's customer-managed key.",
+            None,
+        )
+
+
+data_replicas_safe = resource_policy(
+    "data-replicas-safe",
+    "Replicas of the data layer are protected (the protect option): DynamoDB table replicas "
+    "(also PITR, deletion protection and a customer-managed key of their region), "
+    "ElastiCache global datastores and K8ssandra clusters.",
+    concern=CONCERN,
+    service=("dynamodb", "elasticache", "k8ssandra"),
+    severity=Severity.HIGH,
+    controls=RESILIENCE | DELETION_PROTECTION,
+    validators={t: _replica for t in REPLICA_TYPES},
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Caches: authenticated users, TLS required
+# --------------------------------------------------------------------------------------------
+
+
+def _cache_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    groups = dig(args.props, "userGroupIds")
+    token = dig(args.props, "authToken")
+    if not as_list(groups) and not token:
+        report(
+            f"{_subject(args)} has neither RBAC user groups (userGroupIds) nor an AUTH token: "
+            "any client that reaches the port can read and write. Fix: set userGroupIds to a "
+            "user group whose default user is disabled.",
+            None,
+        )
+    mode = dig(args.props, "transitEncryptionMode")
+    if mode == "preferred":
+        report(
+            f"{_subject(args)}: transitEncryptionMode is 'preferred', clients may still connect "
+            "without TLS. Fix: set transitEncryptionMode = 'required'.",
+            None,
+        )
+
+
+elasticache_authenticated = resource_policy(
+    "elasticache-authenticated",
+    "ElastiCache replication groups authenticate clients (RBAC user groups or AUTH) and, "
+    "when transit encryption is on, require it (transitEncryptionMode not 'preferred').",
+    concern=CONCERN,
+    service="elasticache",
+    severity=Severity.HIGH,
+    controls=AUTHENTICATION | ENCRYPTION_IN_TRANSIT,
+    validators={"aws:elasticache/replicationGroup:ReplicationGroup": _cache_auth},
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Observability of database instances
+# --------------------------------------------------------------------------------------------
+
+
+def _instance_observable(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    interval = dig(args.props, "monitoringInterval")
+    if not isinstance(interval, int | float) or interval <= 0:
+        report(
+            f"{_subject(args)}: enhanced monitoring is off (monitoringInterval {interval!r}). "
+            "Fix: set monitoringInterval (1-60 s) and monitoringRoleArn.",
+            None,
+        )
+    if dig(args.props, "performanceInsightsEnabled") is not True:
+        report(
+            f"{_subject(args)}: performanceInsightsEnabled is not true. Fix: enable "
+            "Performance Insights with a customer-managed key.",
+            None,
+        )
+
+
+database_instances_observable = resource_policy(
+    "database-instances-observable",
+    "Aurora and RDS instances run enhanced monitoring (monitoringInterval > 0) and "
+    "Performance Insights, so a failover or a slow query can be diagnosed.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.LOW,
+    controls=OBSERVABILITY,
+    enforcement=EnforcementLevel.ADVISORY,
+    validators={
+        "aws:rds/clusterInstance:ClusterInstance": _instance_observable,
+        "aws:rds/instance:Instance": _instance_observable,
+    },
 )
 
 
 POLICIES: list[Policy] = [
+    # rds
     database_deletion_protection,
-    lb_deletion_protection,
     rds_backup_retention,
-    elasticache_snapshot_retention,
-    dynamodb_point_in_time_recovery,
-    keyspaces_point_in_time_recovery,
     rds_final_snapshot,
-    elasticache_final_snapshot,
-    msk_kafka_durability,
     rds_copy_tags_to_snapshot,
+    database_tls_enforced,
+    rds_iam_authentication,
+    rds_proxy_tls_iam,
+    global_database_ignores_failover,
+    database_instances_observable,
+    # elb
+    lb_deletion_protection,
+    # elasticache
+    elasticache_snapshot_retention,
+    elasticache_final_snapshot,
+    elasticache_authenticated,
+    # dynamodb
+    dynamodb_point_in_time_recovery,
+    data_replicas_safe,
+    # keyspaces
+    keyspaces_point_in_time_recovery,
+    # msk
+    msk_kafka_durability,
+    # secretsmanager
     secretsmanager_recovery_window,
 ]

@@ -2,7 +2,8 @@
 
 S3 versioning, replication of sensitive buckets and bounded lifecycle of log buckets (stack
 policies matching buckets to their configuration resources), the ``protect`` option on
-stateful resources, and AWS Backup plans that copy to another region.
+stateful resources, AWS Backup plans that copy to another region and backup vaults locked
+against early deletion of recovery points.
 
 
 Unknown values are handled as in :mod:`policies.support`: resource policies read through the
@@ -24,12 +25,20 @@ from pulumi_policy import (
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
+from . import type_tokens
+from .compliance import (
+    BACKUP,
+    CHANGE_MANAGEMENT,
+    DATA_RETENTION,
+    DELETION_PROTECTION,
+    LOG_RETENTION,
+    RESILIENCE,
+)
+from .declare import resource_policy, stack_policy
 from .s3_matching import BUCKET_TYPES, check_bucket_coverage, exempt_bucket_filter
 from .support import (
     UNKNOWN,
@@ -46,6 +55,8 @@ from .support import (
     provider_region,
     short_type,
 )
+
+CONCERN = "data-safety"
 
 # --------------------------------------------------------------------------------------------
 # S3: versioning, replication of sensitive buckets, lifecycle of log buckets (stack policies)
@@ -98,16 +109,17 @@ def _validate_s3_versioning(args: StackValidationArgs, report: ReportViolation) 
     )
 
 
-s3_bucket_versioning = StackValidationPolicy(
-    name="s3-bucket-versioning",
-    description=(
-        "Every S3 bucket has an s3.BucketVersioning resource with versioningConfiguration.status "
-        "= 'Enabled' (matched to the bucket by its bucket reference), so overwritten and deleted "
-        "objects can be recovered."
-    ),
-    validate=_validate_s3_versioning,
-    enforcement_level=EnforcementLevel.MANDATORY,
+s3_bucket_versioning = stack_policy(
+    "s3-bucket-versioning",
+    "Every S3 bucket has an s3.BucketVersioning resource with versioningConfiguration.status "
+    "= 'Enabled' (matched to the bucket by its bucket reference), so overwritten and deleted "
+    "objects can be recovered.",
+    concern=CONCERN,
+    service="s3",
     severity=Severity.HIGH,
+    controls=BACKUP,
+    types=type_tokens.S3_BUCKET_TYPES,
+    validate=_validate_s3_versioning,
     config_schema=PolicyConfigSchema(
         properties={
             "exemptBuckets": {
@@ -119,7 +131,6 @@ s3_bucket_versioning = StackValidationPolicy(
             }
         }
     ),
-    tags=["data-safety", "s3"],
 )
 
 
@@ -230,16 +241,18 @@ def _validate_s3_replication(args: StackValidationArgs, report: ReportViolation)
     )
 
 
-s3_sensitive_bucket_replication = StackValidationPolicy(
-    name="s3-sensitive-bucket-replication",
-    description=(
-        "S3 buckets tagged data-classification = confidential or restricted have an "
-        "s3.BucketReplicationConfig with an enabled rule replicating to another region "
-        "(disaster recovery). Meant for prod; the tag key/values are configurable."
-    ),
-    validate=_validate_s3_replication,
-    enforcement_level=EnforcementLevel.ADVISORY,
+s3_sensitive_bucket_replication = stack_policy(
+    "s3-sensitive-bucket-replication",
+    "S3 buckets tagged data-classification = confidential or restricted have an "
+    "s3.BucketReplicationConfig with an enabled rule replicating to another region "
+    "(disaster recovery). Meant for prod; the tag key/values are configurable.",
+    concern=CONCERN,
+    service="s3",
     severity=Severity.HIGH,
+    controls=RESILIENCE,
+    enforcement=EnforcementLevel.ADVISORY,
+    types=type_tokens.S3_BUCKET_TYPES,
+    validate=_validate_s3_replication,
     config_schema=PolicyConfigSchema(
         properties={
             "classificationTagKey": {
@@ -259,7 +272,6 @@ s3_sensitive_bucket_replication = StackValidationPolicy(
             },
         }
     ),
-    tags=["data-safety", "s3", "dr"],
 )
 
 
@@ -348,16 +360,18 @@ def _validate_log_lifecycle(args: StackValidationArgs, report: ReportViolation) 
     )
 
 
-s3_log_bucket_lifecycle = StackValidationPolicy(
-    name="s3-log-bucket-lifecycle",
-    description=(
-        "S3 log buckets (name matches a logs pattern or tag purpose = logs) have an "
-        "s3.BucketLifecycleConfiguration with an enabled expiration/transition rule, so log "
-        "retention is bounded and cheap."
-    ),
-    validate=_validate_log_lifecycle,
-    enforcement_level=EnforcementLevel.ADVISORY,
+s3_log_bucket_lifecycle = stack_policy(
+    "s3-log-bucket-lifecycle",
+    "S3 log buckets (name matches a logs pattern or tag purpose = logs) have an "
+    "s3.BucketLifecycleConfiguration with an enabled expiration/transition rule, so log "
+    "retention is bounded and cheap.",
+    concern=CONCERN,
+    service="s3",
     severity=Severity.LOW,
+    controls=DATA_RETENTION | LOG_RETENTION,
+    enforcement=EnforcementLevel.ADVISORY,
+    types=type_tokens.S3_BUCKET_TYPES,
+    validate=_validate_log_lifecycle,
     config_schema=PolicyConfigSchema(
         properties={
             "logBucketNamePattern": {"type": "string", "default": _LOG_NAME_DEFAULT},
@@ -368,7 +382,6 @@ s3_log_bucket_lifecycle = StackValidationPolicy(
             },
         }
     ),
-    tags=["data-safety", "s3", "cost"],
 )
 
 
@@ -413,17 +426,17 @@ def _validate_protect(args: ResourceValidationArgs, report: ReportViolation) -> 
         )
 
 
-stateful_resources_protected = ResourceValidationPolicy(
-    name="stateful-resources-protected",
-    description=(
-        "Stateful resources (RDS/Aurora clusters, instances and global clusters, DynamoDB and "
-        "Keyspaces tables, keyspaces, MSK clusters, S3 buckets, KMS keys, Backup vaults, EBS "
-        "volumes, ElastiCache replication groups and serverless caches, Secrets Manager secrets) "
-        "carry the Pulumi `protect` resource option."
-    ),
-    validate=_validate_protect,
-    enforcement_level=EnforcementLevel.MANDATORY,
+stateful_resources_protected = resource_policy(
+    "stateful-resources-protected",
+    "Stateful resources (RDS/Aurora clusters, instances and global clusters, DynamoDB and "
+    "Keyspaces tables, keyspaces, MSK clusters, S3 buckets, KMS keys, Backup vaults, EBS "
+    "volumes, ElastiCache replication groups and serverless caches, Secrets Manager secrets) "
+    "carry the Pulumi `protect` resource option.",
+    concern=CONCERN,
+    service=("pulumi", "rds", "dynamodb", "keyspaces", "msk", "s3", "kms"),
     severity=Severity.HIGH,
+    controls=DELETION_PROTECTION | CHANGE_MANAGEMENT,
+    validate=_validate_protect,
     config_schema=PolicyConfigSchema(
         properties={
             "additionalTypes": {
@@ -438,7 +451,6 @@ stateful_resources_protected = ResourceValidationPolicy(
             },
         }
     ),
-    tags=["data-safety", "protect"],
 )
 
 
@@ -507,24 +519,78 @@ def _validate_backup_copies(args: StackValidationArgs, report: ReportViolation) 
             )
 
 
-backup_plan_cross_region_copy = StackValidationPolicy(
-    name="backup-plan-cross-region-copy",
-    description=(
-        "Every rule of every AWS Backup plan copies its recovery points to a vault in another "
-        "region (a copyActions entry whose destinationVaultArn region differs from the plan's "
-        "provider region). Meant for prod."
-    ),
-    validate=_validate_backup_copies,
-    enforcement_level=EnforcementLevel.ADVISORY,
+backup_plan_cross_region_copy = stack_policy(
+    "backup-plan-cross-region-copy",
+    "Every rule of every AWS Backup plan copies its recovery points to a vault in another "
+    "region (a copyActions entry whose destinationVaultArn region differs from the plan's "
+    "provider region). Meant for prod.",
+    concern=CONCERN,
+    service="backup",
     severity=Severity.HIGH,
-    tags=["data-safety", "backup", "dr"],
+    controls=BACKUP | RESILIENCE,
+    enforcement=EnforcementLevel.ADVISORY,
+    types=(type_tokens.BACKUP_PLAN,),
+    validate=_validate_backup_copies,
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Backup vaults are locked (prod)
+# --------------------------------------------------------------------------------------------
+
+
+def _vault_locks(args: StackValidationArgs, report: ReportViolation) -> None:
+    locked_names: set[str] = set()
+    locked_urns: set[str] = set()
+    unknown = False
+    for resource in args.resources:
+        if resource.resource_type != "aws:backup/vaultLockConfiguration:VaultLockConfiguration":
+            continue
+        name = pget(plain(resource.props), "backupVaultName")
+        if is_unknown(name):
+            unknown = True
+        elif isinstance(name, str):
+            locked_names.add(name)
+        locked_urns |= {d.urn for d in resource.property_dependencies.get("backupVaultName", [])}
+    for vault in args.resources:
+        if vault.resource_type != "aws:backup/vault:Vault":
+            continue
+        name = pget(plain(vault.props), "name")
+        if vault.urn in locked_urns or (isinstance(name, str) and name in locked_names):
+            continue
+        if unknown or is_unknown(name):
+            continue  # cannot tell during preview
+        report(
+            f"backup.Vault '{vault.name}' has no Vault Lock: anyone with backup:Delete* can "
+            "delete its recovery points, ransomware included. Fix: add an "
+            "aws.backup.VaultLockConfiguration for it (minRetentionDays, maxRetentionDays, "
+            "changeableForDays for compliance mode).",
+            vault.urn,
+        )
+
+
+backup_vault_locked = stack_policy(
+    "backup-vault-locked",
+    "Every AWS Backup vault has a Vault Lock configuration, so recovery points cannot be "
+    "deleted or their retention shortened before it ends. Meant for prod.",
+    concern=CONCERN,
+    service="backup",
+    severity=Severity.HIGH,
+    controls=BACKUP | DELETION_PROTECTION,
+    enforcement=EnforcementLevel.ADVISORY,
+    types=(type_tokens.BACKUP_VAULT,),
+    validate=_vault_locks,
 )
 
 
 POLICIES: list[Policy] = [
+    # s3
     s3_bucket_versioning,
     s3_sensitive_bucket_replication,
     s3_log_bucket_lifecycle,
+    # pulumi
     stateful_resources_protected,
+    # backup
     backup_plan_cross_region_copy,
+    backup_vault_locked,
 ]

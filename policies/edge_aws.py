@@ -16,21 +16,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
     Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
+from . import type_tokens
+from .compliance import (
+    ENCRYPTION_IN_TRANSIT,
+    RESILIENCE,
+    WEB_APPLICATION_FIREWALL,
+)
+from .declare import resource_policy, stack_policy
 from .support import (
     UnknownCollector,
     as_list,
@@ -39,15 +42,12 @@ from .support import (
     get,
     is_empty,
     is_unknown,
-    make_policy,
     pget,
     plain,
 )
 
 CONCERN = "edge"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN, "aws"])
-_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN, "aws"])
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
@@ -197,22 +197,28 @@ def _dns_validation(args: ResourceValidationArgs, report: ReportViolation) -> No
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    # cloudfront
+    resource_policy(
         "cloudfront-web-acl",
         "CloudFront distributions are associated with a WAFv2 web ACL (webAclId).",
-        _web_acl_attached,
-        Severity.HIGH,
-        None,
-        EnforcementLevel.MANDATORY,
+        concern=CONCERN,
+        service="cloudfront",
+        severity=Severity.HIGH,
+        controls=WEB_APPLICATION_FIREWALL,
+        validate=_web_acl_attached,
     ),
-    _resource_policy(
+    # wafv2
+    resource_policy(
         "wafv2-managed-and-rate-rules",
         "WAFv2 web ACLs run the AWS managed rule groups common, known bad inputs, SQL injection "
         "and IP reputation (configurable) without overriding them to count, and at least one "
         "blocking rate-based rule.",
-        _waf_rules,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="wafv2",
+        severity=Severity.HIGH,
+        controls=WEB_APPLICATION_FIREWALL,
+        validate=_waf_rules,
+        config_schema=PolicyConfigSchema(
             properties={
                 "requiredManagedRuleGroups": {
                     "type": "array",
@@ -222,24 +228,28 @@ POLICIES: list[Policy] = [
                 }
             }
         ),
-        EnforcementLevel.MANDATORY,
     ),
-    _stack_policy(
+    # route53
+    stack_policy(
         "route53-latency-health-checks",
         "Every latency-routed Route 53 record has a health check (healthCheckId), or is an alias "
         "that evaluates its target's health, so traffic leaves an unhealthy region.",
-        _latency_health_checks,
-        Severity.HIGH,
-        None,
-        EnforcementLevel.MANDATORY,
+        concern=CONCERN,
+        service="route53",
+        severity=Severity.HIGH,
+        controls=RESILIENCE,
+        types=(type_tokens.ROUTE53_RECORD,),
+        validate=_latency_health_checks,
     ),
-    _resource_policy(
+    # acm
+    resource_policy(
         "acm-dns-validation",
         "ACM-issued certificates use DNS validation (validationMethod = 'DNS'), so ACM renews "
         "them without manual approval.",
-        _dns_validation,
-        Severity.MEDIUM,
-        None,
-        EnforcementLevel.MANDATORY,
+        concern=CONCERN,
+        service="acm",
+        severity=Severity.MEDIUM,
+        controls=ENCRYPTION_IN_TRANSIT,
+        validate=_dns_validation,
     ),
 ]

@@ -20,21 +20,24 @@ is skipped, so preview never reports a violation for a value it cannot see.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
     Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
+from . import type_tokens
+from .compliance import (
+    ENCRYPTION_IN_TRANSIT,
+    HARDENED_CONFIG,
+    WEB_APPLICATION_FIREWALL,
+)
+from .declare import resource_policy, stack_policy
 from .support import (
     as_list,
     cfg_bool,
@@ -42,15 +45,12 @@ from .support import (
     cfg_strings,
     dig,
     is_unknown,
-    make_policy,
     pget,
     plain,
 )
 
 CONCERN = "edge"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN, "cloudflare"])
-_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN, "cloudflare"])
 
 ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
 RULESET = "cloudflare:index/ruleset:Ruleset"
@@ -242,13 +242,16 @@ def _managed_rulesets(args: StackValidationArgs, report: ReportViolation) -> Non
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    resource_policy(
         "cloudflare-zone-hsts",
         "Cloudflare HSTS (zone setting security_header) is enabled with max_age >= 180 days, "
         "include_subdomains and preload (preload configurable).",
-        _hsts,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="cloudflare",
+        severity=Severity.HIGH,
+        controls=ENCRYPTION_IN_TRANSIT,
+        validate=_hsts,
+        config_schema=PolicyConfigSchema(
             properties={
                 "minimumMaxAgeSeconds": {
                     "type": "integer",
@@ -262,18 +265,21 @@ POLICIES: list[Policy] = [
                 },
             }
         ),
-        EnforcementLevel.MANDATORY,
-        remediation_steps="Declare cloudflare.ZoneSetting(setting_id='security_header') with "
+        remediation="Declare cloudflare.ZoneSetting(setting_id='security_header') with "
         "strict_transport_security enabled, max_age 31536000, include_subdomains and preload.",
     ),
-    _stack_policy(
+    stack_policy(
         "cloudflare-zone-baseline",
         "Every Cloudflare zone a stack configures declares the ssl, min_tls_version, "
         "always_use_https and security_header zone settings, so none is left at Cloudflare's "
         "default (cloudflare-zone-tls and cloudflare-zone-hsts judge their values).",
-        _baseline,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="cloudflare",
+        severity=Severity.HIGH,
+        controls=ENCRYPTION_IN_TRANSIT | HARDENED_CONFIG,
+        types=(type_tokens.CLOUDFLARE_ZONE_SETTING,),
+        validate=_baseline,
+        config_schema=PolicyConfigSchema(
             properties={
                 "requiredSettings": {
                     "type": "array",
@@ -283,16 +289,19 @@ POLICIES: list[Policy] = [
                 }
             }
         ),
-        EnforcementLevel.MANDATORY,
     ),
-    _stack_policy(
+    stack_policy(
         "cloudflare-waf-managed-rulesets",
         "Every Cloudflare zone a stack configures executes the Cloudflare Managed Ruleset and the "
         "OWASP Core Ruleset from its http_request_firewall_managed entry point, enabled and not "
         "overridden to log only.",
-        _managed_rulesets,
-        Severity.CRITICAL,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="cloudflare",
+        severity=Severity.CRITICAL,
+        controls=WEB_APPLICATION_FIREWALL,
+        types=(type_tokens.CLOUDFLARE_RULESET,),
+        validate=_managed_rulesets,
+        config_schema=PolicyConfigSchema(
             properties={
                 "requiredRulesetIds": {
                     "type": "array",
@@ -302,6 +311,5 @@ POLICIES: list[Policy] = [
                 }
             }
         ),
-        EnforcementLevel.MANDATORY,
     ),
 ]

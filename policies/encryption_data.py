@@ -20,16 +20,20 @@ from __future__ import annotations
 from typing import Any, Final
 
 from pulumi_policy import (
-    EnforcementLevel,
     Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
+from . import type_tokens
+from .compliance import (
+    ENCRYPTION_AT_REST,
+    ENCRYPTION_IN_TRANSIT,
+)
+from .declare import resource_policy, stack_policy
 from .s3_matching import check_bucket_coverage, exempt_bucket_filter
 from .support import (
     Finding,
@@ -37,7 +41,6 @@ from .support import (
     cfg_bool,
     cfg_strings,
     dig,
-    dispatching_policy,
     is_unknown,
     kms_key_problem,
     merge_findings,
@@ -45,6 +48,8 @@ from .support import (
     short_type,
     truthy,
 )
+
+CONCERN = "encryption"
 
 EC2_NODE_CLASS_TYPES: Final = (
     "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
@@ -140,16 +145,17 @@ def _validate_s3_sse(args: StackValidationArgs, report: ReportViolation) -> None
     )
 
 
-s3_bucket_sse_kms_cmk = StackValidationPolicy(
-    name="s3-bucket-sse-kms-cmk",
-    description=(
-        "Every S3 bucket has default server-side encryption SSE-KMS with a customer-managed KMS "
-        "key (kmsMasterKeyId is a key ARN/id, not alias/aws/s3) and S3 Bucket Keys enabled, set "
-        "by an s3.BucketServerSideEncryptionConfiguration resource for that bucket."
-    ),
-    validate=_validate_s3_sse,
-    enforcement_level=EnforcementLevel.MANDATORY,
+s3_bucket_sse_kms_cmk = stack_policy(
+    "s3-bucket-sse-kms-cmk",
+    "Every S3 bucket has default server-side encryption SSE-KMS with a customer-managed KMS "
+    "key (kmsMasterKeyId is a key ARN/id, not alias/aws/s3) and S3 Bucket Keys enabled, set "
+    "by an s3.BucketServerSideEncryptionConfiguration resource for that bucket.",
+    concern=CONCERN,
+    service="s3",
     severity=Severity.HIGH,
+    controls=ENCRYPTION_AT_REST,
+    types=type_tokens.S3_BUCKET_TYPES,
+    validate=_validate_s3_sse,
     config_schema=PolicyConfigSchema(
         properties={
             "requireBucketKey": {
@@ -167,12 +173,9 @@ s3_bucket_sse_kms_cmk = StackValidationPolicy(
             },
         }
     ),
-    remediation_steps=(
-        "Create s3.BucketServerSideEncryptionConfiguration(bucket=bucket.id, rules=[{"
-        "apply_server_side_encryption_by_default: {sse_algorithm: 'aws:kms', "
-        "kms_master_key_id: key.arn}, bucket_key_enabled: True}])."
-    ),
-    tags=["encryption", "s3"],
+    remediation="Create s3.BucketServerSideEncryptionConfiguration(bucket=bucket.id, rules=[{"
+    "apply_server_side_encryption_by_default: {sse_algorithm: 'aws:kms', "
+    "kms_master_key_id: key.arn}, bucket_key_enabled: True}]).",
 )
 
 
@@ -216,22 +219,21 @@ def _rds_global_storage(args: ResourceValidationArgs, report: ReportViolation) -
         )
 
 
-rds_storage_encrypted_cmk = dispatching_policy(
-    name="rds-storage-encrypted-cmk",
-    description=(
-        "RDS/Aurora storage is encrypted with a customer-managed KMS key: rds.Cluster and "
-        "rds.Instance have storageEncrypted = true and a CMK in kmsKeyId; rds.GlobalCluster has "
-        "storageEncrypted = true."
-    ),
+rds_storage_encrypted_cmk = resource_policy(
+    "rds-storage-encrypted-cmk",
+    "RDS/Aurora storage is encrypted with a customer-managed KMS key: rds.Cluster and "
+    "rds.Instance have storageEncrypted = true and a CMK in kmsKeyId; rds.GlobalCluster has "
+    "storageEncrypted = true.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.CRITICAL,
+    controls=ENCRYPTION_AT_REST,
     validators={
         "aws:rds/cluster:Cluster": _rds_storage,
         "aws:rds/instance:Instance": _rds_storage,
         "aws:rds/globalCluster:GlobalCluster": _rds_global_storage,
     },
-    severity=Severity.CRITICAL,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    remediation_steps="Set storage_encrypted=True and kms_key_id=<CMK ARN> on the cluster.",
-    tags=["encryption", "rds"],
+    remediation="Set storage_encrypted=True and kms_key_id=<CMK ARN> on the cluster.",
 )
 
 
@@ -249,21 +251,20 @@ def _rds_performance_insights(args: ResourceValidationArgs, report: ReportViolat
         )
 
 
-rds_performance_insights_cmk = dispatching_policy(
-    name="rds-performance-insights-cmk",
-    description=(
-        "When Performance Insights is enabled on an rds.Cluster, rds.ClusterInstance or "
-        "rds.Instance, its data (which includes SQL text) is encrypted with a customer-managed "
-        "KMS key in performanceInsightsKmsKeyId."
-    ),
+rds_performance_insights_cmk = resource_policy(
+    "rds-performance-insights-cmk",
+    "When Performance Insights is enabled on an rds.Cluster, rds.ClusterInstance or "
+    "rds.Instance, its data (which includes SQL text) is encrypted with a customer-managed "
+    "KMS key in performanceInsightsKmsKeyId.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.MEDIUM,
+    controls=ENCRYPTION_AT_REST,
     validators={
         "aws:rds/cluster:Cluster": _rds_performance_insights,
         "aws:rds/clusterInstance:ClusterInstance": _rds_performance_insights,
         "aws:rds/instance:Instance": _rds_performance_insights,
     },
-    severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "rds"],
 )
 
 
@@ -300,18 +301,17 @@ def _msk_encryption(args: ResourceValidationArgs, report: ReportViolation) -> No
         )
 
 
-msk_encryption = dispatching_policy(
-    name="msk-encryption",
-    description=(
-        "MSK clusters encrypt data at rest with a customer-managed KMS key "
-        "(encryptionInfo.encryptionAtRestKmsKeyArn) and in transit with TLS only "
-        "(encryptionInTransit.clientBroker = 'TLS', inCluster = true; unset means the AWS "
-        "defaults TLS/true)."
-    ),
-    validators={"aws:msk/cluster:Cluster": _msk_encryption},
+msk_encryption = resource_policy(
+    "msk-encryption",
+    "MSK clusters encrypt data at rest with a customer-managed KMS key "
+    "(encryptionInfo.encryptionAtRestKmsKeyArn) and in transit with TLS only "
+    "(encryptionInTransit.clientBroker = 'TLS', inCluster = true; unset means the AWS "
+    "defaults TLS/true).",
+    concern=CONCERN,
+    service="msk",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "msk"],
+    controls=ENCRYPTION_AT_REST | ENCRYPTION_IN_TRANSIT,
+    validators={"aws:msk/cluster:Cluster": _msk_encryption},
 )
 
 
@@ -369,16 +369,17 @@ def _validate_keyspaces_tables(args: StackValidationArgs, report: ReportViolatio
             )
 
 
-keyspaces_table_cmk = StackValidationPolicy(
-    name="keyspaces-table-cmk",
-    description=(
-        "Amazon Keyspaces tables in a single-Region keyspace are encrypted with a customer-managed "
-        "KMS key (encryptionSpecification.type = CUSTOMER_MANAGED_KMS_KEY with kmsKeyIdentifier). "
-        "Tables of a multi-Region keyspace are exempt: AWS encrypts them only with its own key."
-    ),
-    validate=_validate_keyspaces_tables,
-    enforcement_level=EnforcementLevel.MANDATORY,
+keyspaces_table_cmk = stack_policy(
+    "keyspaces-table-cmk",
+    "Amazon Keyspaces tables in a single-Region keyspace are encrypted with a customer-managed "
+    "KMS key (encryptionSpecification.type = CUSTOMER_MANAGED_KMS_KEY with kmsKeyIdentifier). "
+    "Tables of a multi-Region keyspace are exempt: AWS encrypts them only with its own key.",
+    concern=CONCERN,
+    service="keyspaces",
     severity=Severity.HIGH,
+    controls=ENCRYPTION_AT_REST,
+    types=(type_tokens.KEYSPACES_TABLE,),
+    validate=_validate_keyspaces_tables,
 )
 
 
@@ -453,22 +454,21 @@ def _elasticache_cluster(args: ResourceValidationArgs, report: ReportViolation) 
     )
 
 
-elasticache_encryption = dispatching_policy(
-    name="elasticache-encryption",
-    description=(
-        "ElastiCache data is encrypted at rest with a customer-managed KMS key and in transit: "
-        "replication groups set atRestEncryptionEnabled, transitEncryptionEnabled and kmsKeyId; "
-        "serverless caches set kmsKeyId; standalone cache clusters (memcached, or Redis without "
-        "a replication group) are not allowed because they cannot encrypt at rest with a CMK."
-    ),
+elasticache_encryption = resource_policy(
+    "elasticache-encryption",
+    "ElastiCache data is encrypted at rest with a customer-managed KMS key and in transit: "
+    "replication groups set atRestEncryptionEnabled, transitEncryptionEnabled and kmsKeyId; "
+    "serverless caches set kmsKeyId; standalone cache clusters (memcached, or Redis without "
+    "a replication group) are not allowed because they cannot encrypt at rest with a CMK.",
+    concern=CONCERN,
+    service="elasticache",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_AT_REST | ENCRYPTION_IN_TRANSIT,
     validators={
         "aws:elasticache/replicationGroup:ReplicationGroup": _elasticache_replication_group,
         "aws:elasticache/serverlessCache:ServerlessCache": _elasticache_serverless,
         "aws:elasticache/cluster:Cluster": _elasticache_cluster,
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "elasticache"],
 )
 
 
@@ -497,16 +497,15 @@ def _dynamodb_sse(args: ResourceValidationArgs, report: ReportViolation) -> None
         )
 
 
-dynamodb_sse_cmk = dispatching_policy(
-    name="dynamodb-sse-cmk",
-    description=(
-        "DynamoDB tables use server-side encryption with a customer-managed KMS key "
-        "(serverSideEncryption.enabled = true and serverSideEncryption.kmsKeyArn set)."
-    ),
-    validators={"aws:dynamodb/table:Table": _dynamodb_sse},
+dynamodb_sse_cmk = resource_policy(
+    "dynamodb-sse-cmk",
+    "DynamoDB tables use server-side encryption with a customer-managed KMS key "
+    "(serverSideEncryption.enabled = true and serverSideEncryption.kmsKeyArn set).",
+    concern=CONCERN,
+    service="dynamodb",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "dynamodb"],
+    controls=ENCRYPTION_AT_REST,
+    validators={"aws:dynamodb/table:Table": _dynamodb_sse},
 )
 
 
@@ -606,14 +605,16 @@ def _node_class(args: ResourceValidationArgs, report: ReportViolation) -> None:
             )
 
 
-ebs_encryption_cmk = dispatching_policy(
-    name="ebs-encryption-cmk",
-    description=(
-        "EBS storage is encrypted with a customer-managed KMS key: ebs.Volume and the EBS block "
-        "devices of ec2.LaunchTemplate / ec2.Instance (and karpenter EC2NodeClass) set "
-        "encrypted = true and kmsKeyId; "
-        "ebs.EncryptionByDefault, when declared, is enabled."
-    ),
+ebs_encryption_cmk = resource_policy(
+    "ebs-encryption-cmk",
+    "EBS storage is encrypted with a customer-managed KMS key: ebs.Volume and the EBS block "
+    "devices of ec2.LaunchTemplate / ec2.Instance (and karpenter EC2NodeClass) set "
+    "encrypted = true and kmsKeyId; "
+    "ebs.EncryptionByDefault, when declared, is enabled.",
+    concern=CONCERN,
+    service=("ebs", "ec2", "karpenter"),
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_AT_REST,
     validators={
         "aws:ebs/volume:Volume": _ebs_volume,
         "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
@@ -621,9 +622,6 @@ ebs_encryption_cmk = dispatching_policy(
         "aws:ebs/encryptionByDefault:EncryptionByDefault": _encryption_by_default,
         **dict.fromkeys(EC2_NODE_CLASS_TYPES, _node_class),
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "ebs"],
 )
 
 
@@ -680,21 +678,21 @@ def _root_volume_declared(args: ResourceValidationArgs, report: ReportViolation)
     )
 
 
-root_volume_declared = dispatching_policy(
-    name="root-volume-declared",
-    description=(
-        "EC2 instances, launch templates and Karpenter EC2NodeClasses declare their root EBS "
-        "volume (rootBlockDevice; a block device mapping for the AMI's root device, config "
-        "rootDeviceNames; rootVolume: true), so ebs-encryption-cmk can prove it is encrypted "
-        "with a customer-managed key. An undeclared root volume is not known to be encrypted."
-    ),
+root_volume_declared = resource_policy(
+    "root-volume-declared",
+    "EC2 instances, launch templates and Karpenter EC2NodeClasses declare their root EBS "
+    "volume (rootBlockDevice; a block device mapping for the AMI's root device, config "
+    "rootDeviceNames; rootVolume: true), so ebs-encryption-cmk can prove it is encrypted "
+    "with a customer-managed key. An undeclared root volume is not known to be encrypted.",
+    concern=CONCERN,
+    service=("ec2", "karpenter"),
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_AT_REST,
     validators={
         "aws:ec2/launchTemplate:LaunchTemplate": _root_volume_declared,
         "aws:ec2/instance:Instance": _root_volume_declared,
         **dict.fromkeys(EC2_NODE_CLASS_TYPES, _root_volume_declared),
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
             "rootDeviceNames": {
@@ -705,18 +703,25 @@ root_volume_declared = dispatching_policy(
             }
         }
     ),
-    tags=["encryption", "ebs"],
 )
 
 
 POLICIES: list[Policy] = [
+    # s3
     s3_bucket_sse_kms_cmk,
+    # rds
     rds_storage_encrypted_cmk,
     rds_performance_insights_cmk,
+    # msk
     msk_encryption,
+    # keyspaces
     keyspaces_table_cmk,
+    # elasticache
     elasticache_encryption,
+    # dynamodb
     dynamodb_sse_cmk,
+    # ebs
     ebs_encryption_cmk,
+    # ec2
     root_volume_declared,
 ]

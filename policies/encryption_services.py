@@ -23,15 +23,23 @@ from pulumi_policy import (
     Severity,
 )
 
+from .compliance import (
+    CREDENTIAL_PROTECTION,
+    DELETION_PROTECTION,
+    ENCRYPTION_AT_REST,
+    KEY_MANAGEMENT,
+)
+from .declare import resource_policy
 from .support import (
     as_list,
     cfg_number,
     dig,
-    dispatching_policy,
     kms_key_problem,
     number,
     requires_cmk,
 )
+
+CONCERN = "encryption"
 
 # --------------------------------------------------------------------------------------------
 # EKS
@@ -64,17 +72,16 @@ def _eks_secrets(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-eks_secrets_envelope_encryption = dispatching_policy(
-    name="eks-secrets-envelope-encryption",
-    description=(
-        "Every EKS cluster envelope-encrypts Kubernetes Secrets with a customer-managed KMS key "
-        "(encryptionConfig.resources contains 'secrets' and encryptionConfig.provider.keyArn is "
-        "set)."
-    ),
-    validators={"aws:eks/cluster:Cluster": _eks_secrets},
+eks_secrets_envelope_encryption = resource_policy(
+    "eks-secrets-envelope-encryption",
+    "Every EKS cluster envelope-encrypts Kubernetes Secrets with a customer-managed KMS key "
+    "(encryptionConfig.resources contains 'secrets' and encryptionConfig.provider.keyArn is "
+    "set).",
+    concern=CONCERN,
+    service="eks",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "eks"],
+    controls=ENCRYPTION_AT_REST | CREDENTIAL_PROTECTION,
+    validators={"aws:eks/cluster:Cluster": _eks_secrets},
 )
 
 
@@ -83,9 +90,14 @@ eks_secrets_envelope_encryption = dispatching_policy(
 # --------------------------------------------------------------------------------------------
 
 
-cloudwatch_log_group_cmk = dispatching_policy(
-    name="cloudwatch-log-group-cmk",
-    description="CloudWatch log groups are encrypted with a customer-managed KMS key (kmsKeyId).",
+cloudwatch_log_group_cmk = resource_policy(
+    "cloudwatch-log-group-cmk",
+    "CloudWatch log groups are encrypted with a customer-managed KMS key (kmsKeyId).",
+    concern=CONCERN,
+    service="cloudwatch",
+    severity=Severity.MEDIUM,
+    controls=ENCRYPTION_AT_REST,
+    enforcement=EnforcementLevel.ADVISORY,
     validators={
         "aws:cloudwatch/logGroup:LogGroup": requires_cmk(
             "cloudwatch.LogGroup",
@@ -93,26 +105,23 @@ cloudwatch_log_group_cmk = dispatching_policy(
             "log events are encrypted with a service key only",
         )
     },
-    severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["encryption", "logging"],
 )
 
 
-sns_topic_cmk = dispatching_policy(
-    name="sns-topic-cmk",
-    description=(
-        "SNS topics use server-side encryption with a customer-managed KMS key "
-        "(kmsMasterKeyId, not alias/aws/sns)."
-    ),
+sns_topic_cmk = resource_policy(
+    "sns-topic-cmk",
+    "SNS topics use server-side encryption with a customer-managed KMS key "
+    "(kmsMasterKeyId, not alias/aws/sns).",
+    concern=CONCERN,
+    service="sns",
+    severity=Severity.MEDIUM,
+    controls=ENCRYPTION_AT_REST,
+    enforcement=EnforcementLevel.ADVISORY,
     validators={
         "aws:sns/topic:Topic": requires_cmk(
             "sns.Topic", "kmsMasterKeyId", "messages are stored without CMK encryption"
         )
     },
-    severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["encryption", "messaging"],
 )
 
 
@@ -128,24 +137,26 @@ def _sqs_queue(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-sqs_queue_cmk = dispatching_policy(
-    name="sqs-queue-cmk",
-    description=(
-        "SQS queues use SSE-KMS with a customer-managed key (kmsMasterKeyId); SQS-managed SSE "
-        "(sqsManagedSseEnabled) alone is not enough."
-    ),
-    validators={"aws:sqs/queue:Queue": _sqs_queue},
+sqs_queue_cmk = resource_policy(
+    "sqs-queue-cmk",
+    "SQS queues use SSE-KMS with a customer-managed key (kmsMasterKeyId); SQS-managed SSE "
+    "(sqsManagedSseEnabled) alone is not enough.",
+    concern=CONCERN,
+    service="sqs",
     severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    tags=["encryption", "messaging"],
+    controls=ENCRYPTION_AT_REST,
+    enforcement=EnforcementLevel.ADVISORY,
+    validators={"aws:sqs/queue:Queue": _sqs_queue},
 )
 
 
-backup_vault_cmk = dispatching_policy(
-    name="backup-vault-cmk",
-    description=(
-        "AWS Backup vaults encrypt recovery points with a customer-managed KMS key (kmsKeyArn)."
-    ),
+backup_vault_cmk = resource_policy(
+    "backup-vault-cmk",
+    "AWS Backup vaults encrypt recovery points with a customer-managed KMS key (kmsKeyArn).",
+    concern=CONCERN,
+    service="backup",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_AT_REST,
     validators={
         "aws:backup/vault:Vault": requires_cmk(
             "backup.Vault",
@@ -153,18 +164,17 @@ backup_vault_cmk = dispatching_policy(
             "recovery points would use the AWS-managed aws/backup key",
         )
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "backup"],
 )
 
 
-secretsmanager_secret_cmk = dispatching_policy(
-    name="secretsmanager-secret-cmk",
-    description=(
-        "Secrets Manager secrets are encrypted with a customer-managed KMS key (kmsKeyId, not "
-        "alias/aws/secretsmanager)."
-    ),
+secretsmanager_secret_cmk = resource_policy(
+    "secretsmanager-secret-cmk",
+    "Secrets Manager secrets are encrypted with a customer-managed KMS key (kmsKeyId, not "
+    "alias/aws/secretsmanager).",
+    concern=CONCERN,
+    service="secretsmanager",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_AT_REST | CREDENTIAL_PROTECTION,
     validators={
         "aws:secretsmanager/secret:Secret": requires_cmk(
             "secretsmanager.Secret",
@@ -173,9 +183,6 @@ secretsmanager_secret_cmk = dispatching_policy(
             "across accounts or audited separately",
         )
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "secrets"],
 )
 
 
@@ -200,16 +207,15 @@ def _kms_rotation(args: ResourceValidationArgs, report: ReportViolation) -> None
         )
 
 
-kms_key_rotation = dispatching_policy(
-    name="kms-key-rotation",
-    description=(
-        "Symmetric customer-managed KMS keys have automatic rotation enabled "
-        "(enableKeyRotation = true)."
-    ),
-    validators={"aws:kms/key:Key": _kms_rotation},
+kms_key_rotation = resource_policy(
+    "kms-key-rotation",
+    "Symmetric customer-managed KMS keys have automatic rotation enabled "
+    "(enableKeyRotation = true).",
+    concern=CONCERN,
+    service="kms",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    tags=["encryption", "kms"],
+    controls=KEY_MANAGEMENT,
+    validators={"aws:kms/key:Key": _kms_rotation},
 )
 
 
@@ -225,15 +231,15 @@ def _kms_deletion_window(args: ResourceValidationArgs, report: ReportViolation) 
         )
 
 
-kms_key_deletion_window = dispatching_policy(
-    name="kms-key-deletion-window",
-    description=(
-        "KMS keys keep a deletion waiting period of at least N days (deletionWindowInDays, "
-        "default N = 7; unset means the AWS default of 30)."
-    ),
-    validators={"aws:kms/key:Key": _kms_deletion_window},
+kms_key_deletion_window = resource_policy(
+    "kms-key-deletion-window",
+    "KMS keys keep a deletion waiting period of at least N days (deletionWindowInDays, "
+    "default N = 7; unset means the AWS default of 30).",
+    concern=CONCERN,
+    service="kms",
     severity=Severity.MEDIUM,
-    enforcement_level=EnforcementLevel.MANDATORY,
+    controls=KEY_MANAGEMENT | DELETION_PROTECTION,
+    validators={"aws:kms/key:Key": _kms_deletion_window},
     config_schema=PolicyConfigSchema(
         properties={
             "minimumDays": {
@@ -245,17 +251,23 @@ kms_key_deletion_window = dispatching_policy(
             }
         }
     ),
-    tags=["encryption", "kms"],
 )
 
 
 POLICIES: list[Policy] = [
+    # eks
     eks_secrets_envelope_encryption,
+    # cloudwatch
     cloudwatch_log_group_cmk,
+    # sns
     sns_topic_cmk,
+    # sqs
     sqs_queue_cmk,
+    # backup
     backup_vault_cmk,
+    # secretsmanager
     secretsmanager_secret_cmk,
+    # kms
     kms_key_rotation,
     kms_key_deletion_window,
 ]

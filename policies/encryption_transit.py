@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any, Final
 
 from pulumi_policy import (
-    EnforcementLevel,
     Policy,
     PolicyConfigSchema,
     ReportViolation,
@@ -25,14 +24,19 @@ from pulumi_policy import (
     Severity,
 )
 
+from .compliance import (
+    ENCRYPTION_IN_TRANSIT,
+)
+from .declare import resource_policy
 from .support import (
     as_list,
     cfg_bool,
     cfg_strings,
     dig,
-    dispatching_policy,
     number,
 )
+
+CONCERN = "encryption"
 
 # --------------------------------------------------------------------------------------------
 # CloudFront
@@ -121,18 +125,18 @@ def _cloudfront(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-cloudfront_tls = dispatching_policy(
-    name="cloudfront-tls",
-    description=(
-        "CloudFront distributions use HTTPS end to end: viewerCertificate.minimumProtocolVersion "
-        ">= TLSv1.2_2021 with a custom certificate (the default *.cloudfront.net certificate only "
-        "where allowDefaultCertificate is configured), every cache behavior redirects to or "
-        "requires HTTPS, and custom origins are reached with originProtocolPolicy 'https-only' "
-        "over TLSv1.2."
-    ),
-    validators={"aws:cloudfront/distribution:Distribution": _cloudfront},
+cloudfront_tls = resource_policy(
+    "cloudfront-tls",
+    "CloudFront distributions use HTTPS end to end: viewerCertificate.minimumProtocolVersion "
+    ">= TLSv1.2_2021 with a custom certificate (the default *.cloudfront.net certificate only "
+    "where allowDefaultCertificate is configured), every cache behavior redirects to or "
+    "requires HTTPS, and custom origins are reached with originProtocolPolicy 'https-only' "
+    "over TLSv1.2.",
+    concern=CONCERN,
+    service="cloudfront",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
+    controls=ENCRYPTION_IN_TRANSIT,
+    validators={"aws:cloudfront/distribution:Distribution": _cloudfront},
     config_schema=PolicyConfigSchema(
         properties={
             "minimumProtocolVersion": {
@@ -148,7 +152,6 @@ cloudfront_tls = dispatching_policy(
             },
         }
     ),
-    tags=["encryption", "edge"],
 )
 
 
@@ -190,15 +193,15 @@ def _cloudflare_zone_setting(args: ResourceValidationArgs, report: ReportViolati
         )
 
 
-cloudflare_zone_tls = dispatching_policy(
-    name="cloudflare-zone-tls",
-    description=(
-        "Cloudflare zone TLS settings (cloudflare.ZoneSetting) are strict: min_tls_version >= "
-        "1.2, ssl = 'strict' (Full (strict)) and always_use_https = 'on'."
-    ),
-    validators={"cloudflare:index/zoneSetting:ZoneSetting": _cloudflare_zone_setting},
+cloudflare_zone_tls = resource_policy(
+    "cloudflare-zone-tls",
+    "Cloudflare zone TLS settings (cloudflare.ZoneSetting) are strict: min_tls_version >= "
+    "1.2, ssl = 'strict' (Full (strict)) and always_use_https = 'on'.",
+    concern=CONCERN,
+    service="cloudflare",
     severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
+    controls=ENCRYPTION_IN_TRANSIT,
+    validators={"cloudflare:index/zoneSetting:ZoneSetting": _cloudflare_zone_setting},
     config_schema=PolicyConfigSchema(
         properties={
             "minimumTlsVersion": {
@@ -213,7 +216,6 @@ cloudflare_zone_tls = dispatching_policy(
             },
         }
     ),
-    tags=["encryption", "edge"],
 )
 
 
@@ -274,20 +276,20 @@ def _lb_listener(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-lb_listener_tls = dispatching_policy(
-    name="lb-listener-tls",
-    description=(
-        "ALB/NLB listeners terminate TLS with a modern policy (HTTPS/TLS listeners use "
-        "ELBSecurityPolicy-TLS13-1-2-2021-06 or stricter) and HTTP listeners only redirect to "
-        "HTTPS. TCP/UDP pass-through (TLS terminated by the Istio gateway) is allowed unless "
-        "allowTcpPassthrough is false."
-    ),
+lb_listener_tls = resource_policy(
+    "lb-listener-tls",
+    "ALB/NLB listeners terminate TLS with a modern policy (HTTPS/TLS listeners use "
+    "ELBSecurityPolicy-TLS13-1-2-2021-06 or stricter) and HTTP listeners only redirect to "
+    "HTTPS. TCP/UDP pass-through (TLS terminated by the Istio gateway) is allowed unless "
+    "allowTcpPassthrough is false.",
+    concern=CONCERN,
+    service="elb",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_IN_TRANSIT,
     validators={
         "aws:lb/listener:Listener": _lb_listener,
         "aws:alb/listener:Listener": _lb_listener,
     },
-    severity=Severity.HIGH,
-    enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
             "allowedSslPolicies": {
@@ -298,12 +300,14 @@ lb_listener_tls = dispatching_policy(
             "allowTcpPassthrough": {"type": "boolean", "default": True},
         }
     ),
-    tags=["encryption", "network"],
 )
 
 
 POLICIES: list[Policy] = [
+    # cloudfront
     cloudfront_tls,
+    # cloudflare
     cloudflare_zone_tls,
+    # elb
     lb_listener_tls,
 ]

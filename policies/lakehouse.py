@@ -10,22 +10,26 @@ Formation grants nothing to IAMAllowedPrincipals by default.
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Any, Final
 
 from pulumi_policy import (
     Policy,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from .support import as_list, get, is_unknown, kms_key_problem, label, make_policy
+from .compliance import (
+    ENCRYPTION_AT_REST,
+    ENCRYPTION_IN_TRANSIT,
+    LEAST_PRIVILEGE,
+    RESILIENCE,
+)
+from .declare import resource_policy
+from .support import as_list, get, is_unknown, kms_key_problem, label
 
 CONCERN = "lakehouse"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
 
 BUCKET_POLICY: Final = "aws:s3/bucketPolicy:BucketPolicy"
 REPLICATION: Final = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
@@ -159,40 +163,59 @@ def _lake_defaults(args: ResourceValidationArgs, report: ReportViolation) -> Non
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    # s3
+    resource_policy(
         "s3-bucket-policy-tls-only",
         "Every S3 bucket policy denies s3:* on the bucket and its objects when "
         "aws:SecureTransport is false.",
-        _bucket_policy_tls,
-        Severity.HIGH,
+        concern=CONCERN,
+        service="s3",
+        severity=Severity.HIGH,
+        controls=ENCRYPTION_IN_TRANSIT,
+        validate=_bucket_policy_tls,
     ),
-    _resource_policy(
+    resource_policy(
         "s3-replication-time-control",
         "Enabled S3 replication rules use Replication Time Control with metrics and replicate "
         "SSE-KMS encrypted objects.",
-        _replication_rtc,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="s3",
+        severity=Severity.MEDIUM,
+        controls=RESILIENCE,
+        validate=_replication_rtc,
     ),
-    _resource_policy(
+    # athena
+    resource_policy(
         "athena-workgroup-enforced-encryption",
         "Athena workgroups enforce their configuration and write query results encrypted with a "
         "customer-managed KMS key (SSE_KMS or CSE_KMS).",
-        _athena_workgroup,
-        Severity.HIGH,
+        concern=CONCERN,
+        service="athena",
+        severity=Severity.HIGH,
+        controls=ENCRYPTION_AT_REST,
+        validate=_athena_workgroup,
     ),
-    _resource_policy(
+    # firehose
+    resource_policy(
         "firehose-s3-cmk",
         "Firehose streams delivering to S3 encrypt the objects with a customer-managed KMS key "
         "(extendedS3Configuration.kmsKeyArn).",
-        _firehose_s3,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="firehose",
+        severity=Severity.MEDIUM,
+        controls=ENCRYPTION_AT_REST,
+        validate=_firehose_s3,
     ),
-    _resource_policy(
+    # lakeformation
+    resource_policy(
         "lakeformation-no-iam-allowed-principals",
         "Lake Formation data lake settings give IAMAllowedPrincipals no default permissions on "
         "new databases and tables (createDatabaseDefaultPermissions and "
         "createTableDefaultPermissions set, without IAM_ALLOWED_PRINCIPALS).",
-        _lake_defaults,
-        Severity.HIGH,
+        concern=CONCERN,
+        service="lakeformation",
+        severity=Severity.HIGH,
+        controls=LEAST_PRIVILEGE,
+        validate=_lake_defaults,
     ),
 ]

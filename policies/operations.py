@@ -8,7 +8,6 @@ autoscaler (``ignoreChanges``).
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Final
 
 from pulumi_policy import (
@@ -16,15 +15,20 @@ from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from .support import as_int, as_list, config, get, label, make_policy
+from .compliance import (
+    CAPACITY,
+    CHANGE_MANAGEMENT,
+    LOG_RETENTION,
+    LOGGING,
+)
+from .declare import resource_policy
+from .support import as_int, as_list, config, get, label
 
 CONCERN = "operations"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
 
 EKS_CLUSTER: Final = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP: Final = "aws:eks/nodeGroup:NodeGroup"
@@ -99,13 +103,17 @@ def _nodegroup_scaling(args: ResourceValidationArgs, report: ReportViolation) ->
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    # eks
+    resource_policy(
         "eks-control-plane-logging",
         "EKS clusters send all five control-plane log types to CloudWatch "
         "(enabledClusterLogTypes: api, audit, authenticator, controllerManager, scheduler).",
-        _control_plane_logging,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.HIGH,
+        controls=LOGGING,
+        validate=_control_plane_logging,
+        config_schema=PolicyConfigSchema(
             properties={
                 "requiredLogTypes": {
                     "type": "array",
@@ -115,23 +123,30 @@ POLICIES: list[Policy] = [
             }
         ),
     ),
-    _resource_policy(
+    resource_policy(
+        "eks-nodegroup-scaling",
+        "EKS managed node groups declare scalingConfig (minSize <= desiredSize <= maxSize) and "
+        "ignore changes to scalingConfig.desiredSize, which the autoscaler owns.",
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.MEDIUM,
+        controls=CAPACITY | CHANGE_MANAGEMENT,
+        validate=_nodegroup_scaling,
+    ),
+    # cloudwatch
+    resource_policy(
         "cloudwatch-log-group-retention",
         "CloudWatch log groups keep events for a bounded period of at least minimumDays "
         "(retentionInDays set, not 0 = never expire; default minimum 7 days).",
-        _log_group_retention,
-        Severity.MEDIUM,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="cloudwatch",
+        severity=Severity.MEDIUM,
+        controls=LOG_RETENTION,
+        validate=_log_group_retention,
+        config_schema=PolicyConfigSchema(
             properties={
                 "minimumDays": {"type": "integer", "minimum": 1, "maximum": 3653, "default": 7}
             }
         ),
-    ),
-    _resource_policy(
-        "eks-nodegroup-scaling",
-        "EKS managed node groups declare scalingConfig (minSize <= desiredSize <= maxSize) and "
-        "ignore changes to scalingConfig.desiredSize, which the autoscaler owns.",
-        _nodegroup_scaling,
-        Severity.MEDIUM,
     ),
 ]

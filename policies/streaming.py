@@ -9,7 +9,6 @@ durability: ``msk-kafka-durability``; IAM client auth and no public brokers:
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, Final
 
 from pulumi_policy import (
@@ -17,18 +16,23 @@ from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
-from .support import as_list, config, get, is_unknown, label, make_policy, plain
+from . import type_tokens
+from .compliance import (
+    CAPACITY,
+    CHANGE_MANAGEMENT,
+    LOGGING,
+    PROCESSING_INTEGRITY,
+    RESILIENCE,
+)
+from .declare import resource_policy, stack_policy
+from .support import as_list, config, get, is_unknown, label, plain
 
 CONCERN = "streaming"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
-_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
 
 MSK_CLUSTER: Final = "aws:msk/cluster:Cluster"
 MSK_REPLICATOR: Final = "aws:msk/replicator:Replicator"
@@ -158,32 +162,47 @@ def _fanout_dead_letters(args: StackValidationArgs, report: ReportViolation) -> 
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    # msk
+    resource_policy(
         "msk-broker-logs",
         "MSK clusters deliver broker logs (loggingInfo.brokerLogs to CloudWatch, S3 or Firehose).",
-        _msk_broker_logs,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="msk",
+        severity=Severity.MEDIUM,
+        controls=LOGGING,
+        validate=_msk_broker_logs,
     ),
-    _stack_policy(
+    stack_policy(
         "msk-autoscaled-storage-ignored",
         "An MSK cluster whose broker storage an appautoscaling target grows ignores changes to "
         "brokerNodeGroupInfo.storageInfo.ebsStorageInfo.volumeSize.",
-        _msk_autoscaled_storage,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="msk",
+        severity=Severity.MEDIUM,
+        controls=CAPACITY | CHANGE_MANAGEMENT,
+        types=(type_tokens.MSK_CLUSTER,),
+        validate=_msk_autoscaled_storage,
     ),
-    _resource_policy(
+    resource_policy(
         "msk-replicator-sync",
         "MSK Replicators copy topic configurations and synchronise consumer group offsets.",
-        _replicator_sync,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="msk",
+        severity=Severity.MEDIUM,
+        controls=RESILIENCE,
+        validate=_replicator_sync,
     ),
-    _resource_policy(
+    # glue
+    resource_policy(
         "glue-schema-compatibility",
         "Glue Schema Registry schemas enforce a compatibility mode (not NONE or DISABLED; "
         "BACKWARD by default in Meridian).",
-        _schema_compatibility,
-        Severity.MEDIUM,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="glue",
+        severity=Severity.MEDIUM,
+        controls=PROCESSING_INTEGRITY,
+        validate=_schema_compatibility,
+        config_schema=PolicyConfigSchema(
             properties={
                 "allowedModes": {
                     "type": "array",
@@ -193,10 +212,15 @@ POLICIES: list[Policy] = [
             }
         ),
     ),
-    _stack_policy(
+    # sqs
+    stack_policy(
         "sns-fanout-queue-dlq",
         "Every SQS queue subscribed to an SNS topic has a redrive policy to a dead-letter queue.",
-        _fanout_dead_letters,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service=("sqs", "sns"),
+        severity=Severity.MEDIUM,
+        controls=PROCESSING_INTEGRITY,
+        types=(type_tokens.SQS_QUEUE,),
+        validate=_fanout_dead_letters,
     ),
 ]

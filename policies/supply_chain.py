@@ -12,24 +12,31 @@ skips the check during preview instead of failing it.
 from __future__ import annotations
 
 import re
-from functools import partial
 from typing import Any, Final
 
 from pulumi_policy import (
     Policy,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from .support import as_bool, as_list, get, label, make_policy
+from .compliance import (
+    CHANGE_MANAGEMENT,
+    ENCRYPTION_AT_REST,
+    HARDENED_CONFIG,
+    LOGGING,
+    SOFTWARE_INVENTORY,
+    TRUSTED_SOFTWARE,
+)
+from .declare import resource_policy
+from .support import as_bool, as_list, get, label
 
 CONCERN = "supply-chain"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
 
 EKS_CLUSTER: Final = "aws:eks/cluster:Cluster"
+CODEBUILD_PROJECT: Final = "aws:codebuild/project:Project"
 EKS_ADDON: Final = "aws:eks/addon:Addon"
 HELM_RELEASE: Final = "kubernetes:helm.sh/v3:Release"
 EKS_NODE_GROUP: Final = "aws:eks/nodeGroup:NodeGroup"
@@ -151,38 +158,104 @@ def _node_ami_pinned(args: ResourceValidationArgs, report: ReportViolation) -> N
         )
 
 
+# The deploy runners build nothing that ships, but they act on the platform with the deploy
+# role: they run inside the VPC, unprivileged, encrypted, and keep their logs.
+def _codebuild_hardened(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    props = args.props
+    vpc = get(props, "vpcConfig")
+    if not vpc or not as_list(get(vpc, "subnets")) or not as_list(get(vpc, "securityGroupIds")):
+        report(
+            f"{where} runs outside a VPC (vpcConfig with subnets and securityGroupIds), so its "
+            "builds cannot reach private endpoints and leave through CodeBuild's shared network. "
+            "Fix: set vpcConfig to the private subnets and a security group of its own.",
+            None,
+        )
+    if get(get(props, "environment"), "privilegedMode") is True:
+        report(
+            f"{where} runs privileged (environment.privilegedMode): a build gets a Docker daemon "
+            "with root on its host. Fix: set privilegedMode = false (build images elsewhere).",
+            None,
+        )
+    key = get(props, "encryptionKey")
+    if not key or str(key).endswith("alias/aws/s3"):
+        report(
+            f"{where} encrypts with the AWS-managed key (encryptionKey unset or alias/aws/s3). "
+            "Fix: set encryptionKey to a customer-managed KMS key.",
+            None,
+        )
+    logs = get(props, "logsConfig")
+    cloudwatch = get(get(logs, "cloudwatchLogs"), "status")
+    s3 = get(get(logs, "s3Logs"), "status")
+    if cloudwatch == "DISABLED" and s3 != "ENABLED":
+        report(
+            f"{where} keeps no build logs (logsConfig.cloudwatchLogs DISABLED, no S3 logs). "
+            "Fix: set logsConfig.cloudwatchLogs {status: ENABLED, groupName: <an encrypted, "
+            "retained log group>}.",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
-    _resource_policy(
+    # eks
+    resource_policy(
         "eks-cluster-version-pinned",
         "EKS clusters pin their Kubernetes minor version (version = 'X.Y').",
-        _cluster_version_pinned,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.MEDIUM,
+        controls=SOFTWARE_INVENTORY | CHANGE_MANAGEMENT,
+        validate=_cluster_version_pinned,
     ),
-    _resource_policy(
+    resource_policy(
         "eks-addon-version-pinned",
         "EKS managed add-ons pin addonVersion instead of taking the default build.",
-        _addon_version_pinned,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.MEDIUM,
+        controls=SOFTWARE_INVENTORY | CHANGE_MANAGEMENT,
+        validate=_addon_version_pinned,
     ),
-    _resource_policy(
-        "helm-release-version-pinned",
-        "Helm releases pin an exact chart version (no range, no 'latest', no devel=true).",
-        _helm_version_pinned,
-        Severity.HIGH,
-    ),
-    _resource_policy(
-        "helm-release-trusted-repository",
-        "Helm charts come from an https:// repository (repositoryOpts.repo) or an oci:// "
-        "registry, or are vendored in the repository; never plain HTTP or a local repo alias.",
-        _helm_trusted_repository,
-        Severity.HIGH,
-    ),
-    _resource_policy(
+    resource_policy(
         "node-ami-pinned",
         "Node AMIs are chosen explicitly: EKS managed node groups pin releaseVersion (or use a "
         "custom imageId), Karpenter EC2NodeClasses select AMIs by id or a versioned alias, "
         "never '@latest' or a floating name/tag selector.",
-        _node_ami_pinned,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service=("eks", "karpenter"),
+        severity=Severity.MEDIUM,
+        controls=SOFTWARE_INVENTORY | CHANGE_MANAGEMENT,
+        validate=_node_ami_pinned,
+    ),
+    # helm
+    resource_policy(
+        "helm-release-version-pinned",
+        "Helm releases pin an exact chart version (no range, no 'latest', no devel=true).",
+        concern=CONCERN,
+        service="helm",
+        severity=Severity.HIGH,
+        controls=SOFTWARE_INVENTORY | CHANGE_MANAGEMENT,
+        validate=_helm_version_pinned,
+    ),
+    resource_policy(
+        "helm-release-trusted-repository",
+        "Helm charts come from an https:// repository (repositoryOpts.repo) or an oci:// "
+        "registry, or are vendored in the repository; never plain HTTP or a local repo alias.",
+        concern=CONCERN,
+        service="helm",
+        severity=Severity.HIGH,
+        controls=TRUSTED_SOFTWARE,
+        validate=_helm_trusted_repository,
+    ),
+    # codebuild
+    resource_policy(
+        "codebuild-project-hardened",
+        "CodeBuild projects run in a VPC, not privileged, encrypted with a customer-managed key, "
+        "with build logs on.",
+        concern=CONCERN,
+        service="codebuild",
+        severity=Severity.HIGH,
+        controls=HARDENED_CONFIG | ENCRYPTION_AT_REST | LOGGING,
+        validators={CODEBUILD_PROJECT: _codebuild_hardened},
     ),
 ]

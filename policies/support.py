@@ -28,8 +28,8 @@ Policy config:
 
 Building policies:
 
-- ``make_policy(kind, ...)``: a resource or stack validation policy (mandatory by default).
-- ``dispatching_policy``: a resource policy running the validator registered for the type token.
+- Policies are declared with ``policies.declare.resource_policy`` / ``stack_policy`` (one idiom
+  per kind, with the policy's metadata), not here.
 - ``requires_true(prop, fix)``, ``requires_cmk(kind, prop, consequence)``: validator factories;
   ``kms_key_problem(value)``: why a value is not a customer-managed KMS key reference.
 - ``label(resource_type, name)``: ``"aws:s3/bucket:Bucket 'logs'"``; ``short_type(type)``:
@@ -72,18 +72,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol, TypeVar
+from typing import Any, Final, Literal, Protocol
 
 from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
-    Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 from pulumi_policy.deserialize import serialize_properties
 from pulumi_policy.proxy import (
@@ -116,7 +111,6 @@ __all__ = [
     "cidr_in_allowlist",
     "config",
     "dig",
-    "dispatching_policy",
     "effective_tags",
     "get",
     "is_empty",
@@ -126,7 +120,6 @@ __all__ = [
     "kms_key_problem",
     "label",
     "linked_urns",
-    "make_policy",
     "merge_findings",
     "number",
     "parse_cidr",
@@ -428,64 +421,6 @@ def cfg_strings(cfg: Mapping[str, Any], key: str, default: Sequence[str]) -> lis
 
 ValidateFn = Callable[[ResourceValidationArgs, ReportViolation], None]
 StackValidateFn = Callable[[StackValidationArgs, ReportViolation], None]
-
-_P = TypeVar("_P", ResourceValidationPolicy, StackValidationPolicy)
-
-
-def make_policy(
-    kind: type[_P],
-    name: str,
-    description: str,
-    validate: ValidateFn | StackValidateFn,
-    severity: Severity,
-    config_schema: PolicyConfigSchema | None = None,
-    enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
-    *,
-    tags: Sequence[str] | None = None,
-    remediation_steps: str | None = None,
-) -> _P:
-    """A ``kind`` (resource or stack) validation policy, mandatory unless told otherwise."""
-    return kind(
-        name=name,
-        description=description,
-        validate=validate,  # pyright: ignore[reportArgumentType]
-        enforcement_level=enforcement_level,
-        config_schema=config_schema,
-        severity=severity,
-        remediation_steps=remediation_steps,
-        tags=None if tags is None else list(tags),
-    )
-
-
-def dispatching_policy(
-    name: str,
-    description: str,
-    validators: Mapping[str, ValidateFn],
-    *,
-    severity: Severity,
-    enforcement_level: EnforcementLevel,
-    config_schema: PolicyConfigSchema | None = None,
-    remediation_steps: str | None = None,
-    tags: list[str] | None = None,
-) -> ResourceValidationPolicy:
-    """A resource policy that runs the validator registered for the resource's type token."""
-
-    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        fn = validators.get(args.resource_type)
-        if fn is not None:
-            fn(args, report)
-
-    return make_policy(
-        ResourceValidationPolicy,
-        name,
-        description,
-        validate,
-        severity,
-        config_schema,
-        enforcement_level,
-        tags=tags,
-        remediation_steps=remediation_steps,
-    )
 
 
 def label(resource_type: str, name: str) -> str:

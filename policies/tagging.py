@@ -9,7 +9,6 @@ during preview are never reported (the SDK turns the unknown read into an adviso
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from pulumi_policy import (
@@ -21,19 +20,24 @@ from pulumi_policy import (
     Severity,
 )
 
+from .compliance import (
+    ASSET_INVENTORY,
+    CHANGE_MANAGEMENT,
+    DATA_CLASSIFICATION,
+    Controls,
+)
+from .declare import resource_policy
 from .support import (
     REQUIRED_TAGS,
     config,
     get,
     label,
-    make_policy,
     provider_default_tags,
     taggable_types,
 )
 
 CONCERN = "tagging"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
 
 MAX_TAG_KEY_LENGTH = 128
 MAX_TAG_VALUE_LENGTH = 256
@@ -90,7 +94,9 @@ def _required_tags(args: ResourceValidationArgs, report: ReportViolation) -> Non
         )
 
 
-def _allowed_values_policy(tag: str, name: str, description: str) -> ResourceValidationPolicy:
+def _allowed_values_policy(
+    tag: str, name: str, description: str, controls: Controls
+) -> ResourceValidationPolicy:
     default = DEFAULT_ALLOWED_VALUES[tag]
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -107,12 +113,17 @@ def _allowed_values_policy(tag: str, name: str, description: str) -> ResourceVal
                 None,
             )
 
-    return _resource_policy(
+    return resource_policy(
         name,
         description,
-        validate,
-        Severity.MEDIUM,
-        PolicyConfigSchema(properties={"allowedValues": {**_STRING_LIST, "default": default}}),
+        concern=CONCERN,
+        service="tagging",
+        severity=Severity.MEDIUM,
+        controls=controls,
+        validate=validate,
+        config_schema=PolicyConfigSchema(
+            properties={"allowedValues": {**_STRING_LIST, "default": default}}
+        ),
     )
 
 
@@ -128,8 +139,14 @@ def _non_empty_policy(tag: str, name: str) -> ResourceValidationPolicy:
                 None,
             )
 
-    return _resource_policy(
-        name, f"The `{tag}` tag must not be empty or blank.", validate, Severity.MEDIUM
+    return resource_policy(
+        name,
+        f"The `{tag}` tag must not be empty or blank.",
+        concern=CONCERN,
+        service="tagging",
+        severity=Severity.MEDIUM,
+        controls=ASSET_INVENTORY,
+        validate=validate,
     )
 
 
@@ -196,13 +213,16 @@ def _environment_matches(args: ResourceValidationArgs, report: ReportViolation) 
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    resource_policy(
         "required-tags",
         "Every taggable AWS resource carries the tags owner, cost-center, environment, "
         "data-classification, managed-by and stack (resource tags or provider default tags).",
-        _required_tags,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="tagging",
+        severity=Severity.HIGH,
+        controls=ASSET_INVENTORY | DATA_CLASSIFICATION,
+        validate=_required_tags,
+        config_schema=PolicyConfigSchema(
             properties={"requiredTags": {**_STRING_LIST, "default": list(REQUIRED_TAGS)}}
         ),
     ),
@@ -210,49 +230,64 @@ POLICIES: list[Policy] = [
         "environment",
         "tag-environment-value",
         "The `environment` tag is one of the configured environments (dev, staging, prod).",
+        ASSET_INVENTORY,
     ),
     _allowed_values_policy(
         "data-classification",
         "tag-data-classification-value",
         "The `data-classification` tag is one of public, internal, confidential, restricted.",
+        DATA_CLASSIFICATION,
     ),
     _allowed_values_policy(
         "managed-by",
         "tag-managed-by-value",
         "The `managed-by` tag says `pulumi` so drift and ownership are traceable.",
+        ASSET_INVENTORY | CHANGE_MANAGEMENT,
     ),
     _non_empty_policy("owner", "tag-owner-non-empty"),
     _non_empty_policy("cost-center", "tag-cost-center-non-empty"),
-    _resource_policy(
+    resource_policy(
         "tag-key-length",
         f"Tag keys are at most {MAX_TAG_KEY_LENGTH} characters (AWS limit).",
-        _key_length,
-        Severity.LOW,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="tagging",
+        severity=Severity.LOW,
+        controls=ASSET_INVENTORY,
+        validate=_key_length,
+        config_schema=PolicyConfigSchema(
             properties={"maxLength": {"type": "integer", "default": MAX_TAG_KEY_LENGTH}}
         ),
     ),
-    _resource_policy(
+    resource_policy(
         "tag-value-length",
         f"Tag values are at most {MAX_TAG_VALUE_LENGTH} characters (AWS limit).",
-        _value_length,
-        Severity.LOW,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="tagging",
+        severity=Severity.LOW,
+        controls=ASSET_INVENTORY,
+        validate=_value_length,
+        config_schema=PolicyConfigSchema(
             properties={"maxLength": {"type": "integer", "default": MAX_TAG_VALUE_LENGTH}}
         ),
     ),
-    _resource_policy(
+    resource_policy(
         "tag-key-reserved-prefix",
         "Tag keys do not use the reserved `aws:` prefix.",
-        _reserved_prefix,
-        Severity.LOW,
+        concern=CONCERN,
+        service="tagging",
+        severity=Severity.LOW,
+        controls=ASSET_INVENTORY,
+        validate=_reserved_prefix,
     ),
-    _resource_policy(
+    resource_policy(
         "tag-environment-matches-config",
         "The `environment` tag matches the environment whose policy config is in use, so a "
         "resource tagged dev cannot slip into prod.",
-        _environment_matches,
-        Severity.MEDIUM,
-        PolicyConfigSchema(properties={"expectedEnvironment": {"type": "string"}}),
+        concern=CONCERN,
+        service="tagging",
+        severity=Severity.MEDIUM,
+        controls=ASSET_INVENTORY | CHANGE_MANAGEMENT,
+        validate=_environment_matches,
+        config_schema=PolicyConfigSchema(properties={"expectedEnvironment": {"type": "string"}}),
     ),
 ]

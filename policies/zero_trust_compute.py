@@ -8,7 +8,6 @@ pods off the node's credentials, no public IP, no SSH.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from pulumi_policy import (
@@ -17,11 +16,18 @@ from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
-    StackValidationPolicy,
 )
 
+from .compliance import (
+    ADMIN_ACCESS,
+    AUTHENTICATION,
+    HARDENED_CONFIG,
+    LEAST_PRIVILEGE,
+    NETWORK_BOUNDARY,
+    WORKLOAD_IDENTITY,
+)
+from .declare import resource_policy
 from .support import (
     UnknownCollector,
     as_bool,
@@ -31,14 +37,11 @@ from .support import (
     get,
     is_world_cidr,
     label,
-    make_policy,
     parse_cidr,
 )
 
 CONCERN = "zero-trust"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
-_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
 
 # Resource type tokens (pulumi-aws 7; Karpenter's CRD as pulumi-kubernetes sends it)
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
@@ -277,83 +280,117 @@ def _eks_no_bootstrap_admin(args: ResourceValidationArgs, report: ReportViolatio
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    # eks
+    resource_policy(
         "eks-endpoint-private",
         "EKS API endpoints are private, or public only to an allowlist that is not the whole "
         "internet, and private access is on.",
-        _eks_endpoint_private,
-        Severity.HIGH,
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.HIGH,
+        controls=ADMIN_ACCESS | NETWORK_BOUNDARY,
+        validate=_eks_endpoint_private,
     ),
-    _resource_policy(
+    resource_policy(
         "eks-api-authentication-mode",
         "EKS clusters admit identities through access entries only "
         "(accessConfig.authenticationMode = API), never through the aws-auth ConfigMap.",
-        _eks_authentication_mode,
-        Severity.HIGH,
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.HIGH,
+        controls=AUTHENTICATION | LEAST_PRIVILEGE,
+        validate=_eks_authentication_mode,
     ),
-    _resource_policy(
+    resource_policy(
         "eks-no-bootstrap-admin",
         "EKS clusters do not give their creator an implicit cluster-admin access entry "
         "(accessConfig.bootstrapClusterCreatorAdminPermissions = false; the default is true); "
         "admins are explicit access entries.",
-        _eks_no_bootstrap_admin,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.MEDIUM,
+        controls=LEAST_PRIVILEGE,
+        validate=_eks_no_bootstrap_admin,
     ),
-    _resource_policy(
+    resource_policy(
+        "eks-nodegroup-launch-template",
+        "EKS managed node groups use a launch template (where IMDSv2 and node hardening are "
+        "enforced).",
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.MEDIUM,
+        controls=HARDENED_CONFIG,
+        validate=_nodegroup_launch_template,
+    ),
+    resource_policy(
+        "eks-nodegroup-no-ssh",
+        "EKS managed node groups do not open SSH remote access.",
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.MEDIUM,
+        controls=ADMIN_ACCESS,
+        validate=_nodegroup_no_ssh,
+    ),
+    # ec2
+    resource_policy(
         "no-public-ip-on-compute",
         "EC2 instances, launch templates and Karpenter EC2NodeClasses do not assign public IP "
         "addresses.",
-        _no_public_ip,
-        Severity.HIGH,
+        concern=CONCERN,
+        service=("ec2", "karpenter"),
+        severity=Severity.HIGH,
+        controls=NETWORK_BOUNDARY,
+        validate=_no_public_ip,
     ),
-    _resource_policy(
+    resource_policy(
         "imdsv2-required",
         "EC2 instances, launch templates and Karpenter EC2NodeClasses require IMDSv2 "
         "(metadataOptions.httpTokens = required; a node class's unset value is Karpenter's "
         "default, required).",
-        _imdsv2_required,
-        Severity.HIGH,
+        concern=CONCERN,
+        service=("ec2", "karpenter"),
+        severity=Severity.HIGH,
+        controls=HARDENED_CONFIG | WORKLOAD_IDENTITY,
+        validate=_imdsv2_required,
     ),
-    _resource_policy(
+    resource_policy(
         "imds-hop-limit",
         "The IMDS response hop limit of EC2 instances, launch templates and Karpenter "
         "EC2NodeClasses is at most maximumHopLimit (default 2).",
-        _imds_hop_limit,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service=("ec2", "karpenter"),
+        severity=Severity.HIGH,
+        controls=HARDENED_CONFIG | WORKLOAD_IDENTITY,
+        validate=_imds_hop_limit,
+        config_schema=PolicyConfigSchema(
             properties={
                 "maximumHopLimit": {"type": "integer", "minimum": 1, "maximum": 64, "default": 2}
             }
         ),
     ),
-    _resource_policy(
+    resource_policy(
         "imds-hop-limit-one",
         "Advice: node IMDS hop limits are declared as 1 so pods cannot reach the node role's "
         "credentials; 2 only for resources listed in exemptResources (a documented add-on "
         "needs it).",
-        _imds_hop_limit_one,
-        Severity.MEDIUM,
-        PolicyConfigSchema(properties={"exemptResources": {**_STRING_LIST, "default": []}}),
-        EnforcementLevel.ADVISORY,
+        concern=CONCERN,
+        service=("ec2", "karpenter"),
+        severity=Severity.MEDIUM,
+        controls=HARDENED_CONFIG | WORKLOAD_IDENTITY,
+        enforcement=EnforcementLevel.ADVISORY,
+        validate=_imds_hop_limit_one,
+        config_schema=PolicyConfigSchema(
+            properties={"exemptResources": {**_STRING_LIST, "default": []}}
+        ),
     ),
-    _resource_policy(
+    resource_policy(
         "ec2-no-ssh-key",
         "EC2 instances and launch templates install no SSH key pair (keyName unset); "
         "break-glass access goes through SSM Session Manager.",
-        _no_ssh_key,
-        Severity.MEDIUM,
-    ),
-    _resource_policy(
-        "eks-nodegroup-launch-template",
-        "EKS managed node groups use a launch template (where IMDSv2 and node hardening are "
-        "enforced).",
-        _nodegroup_launch_template,
-        Severity.MEDIUM,
-    ),
-    _resource_policy(
-        "eks-nodegroup-no-ssh",
-        "EKS managed node groups do not open SSH remote access.",
-        _nodegroup_no_ssh,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="ec2",
+        severity=Severity.MEDIUM,
+        controls=ADMIN_ACCESS,
+        validate=_no_ssh_key,
     ),
 ]

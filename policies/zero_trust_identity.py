@@ -10,7 +10,6 @@ stack stores in Secrets Manager rotate on a schedule.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from pulumi_policy import (
@@ -19,12 +18,18 @@ from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
+from . import type_tokens
+from .compliance import (
+    CREDENTIAL_PROTECTION,
+    LEAST_PRIVILEGE,
+    NO_PUBLIC_DATA,
+    WORKLOAD_IDENTITY,
+)
+from .declare import resource_policy, stack_policy
 from .support import (
     UnknownCollector,
     as_list,
@@ -32,15 +37,12 @@ from .support import (
     get,
     is_unknown,
     label,
-    make_policy,
     plain,
     policy_statements,
 )
 
 CONCERN = "zero-trust"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
-_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
 
 IDENTITY_POLICY_PROPS: dict[str, str] = {
     "aws:iam/policy:Policy": "policy",
@@ -345,43 +347,60 @@ def _secrets_rotated(args: StackValidationArgs, report: ReportViolation) -> None
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    # iam
+    resource_policy(
         "iam-no-admin-wildcard",
         "IAM identity policies do not allow Action '*' (or NotAction) on Resource '*'.",
-        _iam_no_admin_wildcard,
-        Severity.CRITICAL,
+        concern=CONCERN,
+        service="iam",
+        severity=Severity.CRITICAL,
+        controls=LEAST_PRIVILEGE,
+        validate=_iam_no_admin_wildcard,
     ),
-    _resource_policy(
+    resource_policy(
         "iam-no-service-wildcard",
         "IAM identity policies do not allow a whole service ('s3:*') on Resource '*'.",
-        _iam_no_service_wildcard,
-        Severity.MEDIUM,
-        enforcement_level=EnforcementLevel.ADVISORY,
+        concern=CONCERN,
+        service="iam",
+        severity=Severity.MEDIUM,
+        controls=LEAST_PRIVILEGE,
+        enforcement=EnforcementLevel.ADVISORY,
+        validate=_iam_no_service_wildcard,
     ),
-    _resource_policy(
+    resource_policy(
         "no-wildcard-principal",
         "Trust and resource policies (IAM roles, S3, KMS, SQS, SNS, ECR, Secrets Manager) do "
         "not allow Principal '*' without a restricting condition, nor use NotPrincipal. KMS "
         "key policies may use Resource '*' and the account root principal.",
-        _no_wildcard_principal,
-        Severity.CRITICAL,
+        concern=CONCERN,
+        service=("iam", "s3", "kms", "sqs", "sns", "ecr", "secretsmanager"),
+        severity=Severity.CRITICAL,
+        controls=LEAST_PRIVILEGE | NO_PUBLIC_DATA,
+        validate=_no_wildcard_principal,
     ),
-    _resource_policy(
+    resource_policy(
         "irsa-trust-scoped",
         "IAM roles trusting an EKS OIDC provider (IRSA) name the service account: the trust "
         "policy requires the '<issuer>:sub' claim to be specific service accounts, not a "
         "wildcard.",
-        _irsa_trust_scoped,
-        Severity.HIGH,
+        concern=CONCERN,
+        service=("iam", "eks"),
+        severity=Severity.HIGH,
+        controls=WORKLOAD_IDENTITY,
+        validate=_irsa_trust_scoped,
     ),
-    _resource_policy(
+    # eks
+    resource_policy(
         "eks-addon-own-role",
         "EKS managed add-ons that call AWS APIs (vpc-cni, aws-ebs-csi-driver, ...; config "
         "`addons`) have a role of their own (podIdentityAssociations or serviceAccountRoleArn) "
         "instead of the node role.",
-        _addon_own_role,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.HIGH,
+        controls=WORKLOAD_IDENTITY,
+        validate=_addon_own_role,
+        config_schema=PolicyConfigSchema(
             properties={
                 "addons": {
                     "type": "array",
@@ -391,14 +410,19 @@ POLICIES: list[Policy] = [
             }
         ),
     ),
-    _stack_policy(
+    # secretsmanager
+    stack_policy(
         "secretsmanager-secret-rotated",
         "Every Secrets Manager secret of the stack has a rotation schedule (a SecretRotation "
         "targeting it), unless its name is listed in `exemptSecrets` (rotated by another "
         "system).",
-        _secrets_rotated,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="secretsmanager",
+        severity=Severity.HIGH,
+        controls=CREDENTIAL_PROTECTION,
+        types=(type_tokens.SECRET,),
+        validate=_secrets_rotated,
+        config_schema=PolicyConfigSchema(
             properties={
                 "exemptSecrets": {"type": "array", "items": {"type": "string"}, "default": []}
             }

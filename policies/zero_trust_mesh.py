@@ -13,7 +13,6 @@ created with (the provider depends on the cluster's outputs).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any
 
 from pulumi_policy import (
@@ -23,12 +22,19 @@ from pulumi_policy import (
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
+from . import type_tokens
+from .compliance import (
+    EGRESS_CONTROL,
+    LEAST_PRIVILEGE,
+    MUTUAL_TLS,
+    NETWORK_BOUNDARY,
+    SEGMENTATION,
+)
+from .declare import resource_policy, stack_policy
 from .kubernetes_objects import (
     AUTHORIZATION_POLICY_TYPES,
     EKS_CLUSTER,
@@ -49,13 +55,9 @@ from .support import (
     is_empty,
     is_world_cidr,
     label,
-    make_policy,
 )
 
 CONCERN = "zero-trust"
-
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
-_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
 
 
 # --------------------------------------------------------------------------------------------
@@ -357,61 +359,86 @@ _MESH_CONFIG = PolicyConfigSchema(
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    # istio
+    resource_policy(
         "istio-peer-auth-strict",
         "Istio PeerAuthentication policies never downgrade mTLS to PERMISSIVE or DISABLE, and "
         "the mesh-wide one (root namespace, no selector) says STRICT explicitly.",
-        _peer_auth_strict,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.HIGH,
+        controls=MUTUAL_TLS,
+        validate=_peer_auth_strict,
+        config_schema=PolicyConfigSchema(
             properties={"rootNamespace": {"type": "string", "default": "istio-system"}}
         ),
     ),
-    _resource_policy(
+    resource_policy(
         "istio-authz-no-allow-all",
         "Istio AuthorizationPolicies have no empty ALLOW rule (which allows everything).",
-        _authz_no_allow_all,
-        Severity.HIGH,
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.HIGH,
+        controls=SEGMENTATION | LEAST_PRIVILEGE,
+        validate=_authz_no_allow_all,
     ),
-    _resource_policy(
+    resource_policy(
         "istio-peer-auth-port-exception",
         "Advice: PeerAuthentication port-level exceptions (portLevelMtls PERMISSIVE or DISABLE) "
         "are flagged for review; each must serve a documented plaintext client.",
-        _peer_auth_port_exception,
-        Severity.MEDIUM,
-        enforcement_level=EnforcementLevel.ADVISORY,
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.MEDIUM,
+        controls=MUTUAL_TLS,
+        enforcement=EnforcementLevel.ADVISORY,
+        validate=_peer_auth_port_exception,
     ),
-    _stack_policy(
+    stack_policy(
         "istio-mesh-strict-mtls",
         "Every EKS cluster and every istiod Helm release has a mesh-wide STRICT Istio "
         "PeerAuthentication (root namespace istio-system, no selector).",
-        _mesh_strict_mtls,
-        Severity.HIGH,
-        _MESH_CONFIG,
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.HIGH,
+        controls=MUTUAL_TLS,
+        types=(type_tokens.EKS_CLUSTER, type_tokens.HELM_RELEASE),
+        validate=_mesh_strict_mtls,
+        config_schema=_MESH_CONFIG,
     ),
-    _stack_policy(
+    stack_policy(
         "istio-mesh-default-deny",
         "Every EKS cluster and every istiod Helm release has a mesh-wide default-deny "
         "AuthorizationPolicy (root namespace, empty spec: nothing is allowed unless a narrower "
         "policy allows it).",
-        _mesh_default_deny,
-        Severity.HIGH,
-        _MESH_CONFIG,
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.HIGH,
+        controls=SEGMENTATION,
+        types=(type_tokens.EKS_CLUSTER, type_tokens.HELM_RELEASE),
+        validate=_mesh_default_deny,
+        config_schema=_MESH_CONFIG,
     ),
-    _resource_policy(
+    resource_policy(
         "istio-outbound-registry-only",
         "istiod Helm releases set values.meshConfig.outboundTrafficPolicy.mode = REGISTRY_ONLY, "
         "so workloads reach only hosts declared as ServiceEntries.",
-        _outbound_registry_only,
-        Severity.HIGH,
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.HIGH,
+        controls=EGRESS_CONTROL,
+        validate=_outbound_registry_only,
     ),
-    _resource_policy(
+    # kubernetes
+    resource_policy(
         "lb-service-restricted-sources",
         "Internet-facing LoadBalancer Services (Service objects and the Istio gateway chart's "
         "values.service) attach an explicit security group (aws-load-balancer-security-groups) "
         "or restrict loadBalancerSourceRanges, instead of a controller-made group open to "
         "0.0.0.0/0.",
-        _lb_service_restricted,
-        Severity.CRITICAL,
+        concern=CONCERN,
+        service=("kubernetes", "istio"),
+        severity=Severity.CRITICAL,
+        controls=NETWORK_BOUNDARY,
+        validate=_lb_service_restricted,
     ),
 ]

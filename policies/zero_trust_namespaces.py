@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any
 
 from pulumi_policy import (
@@ -24,12 +23,19 @@ from pulumi_policy import (
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
+from . import type_tokens
+from .compliance import (
+    CAPACITY,
+    HARDENED_CONFIG,
+    LEAST_PRIVILEGE,
+    MUTUAL_TLS,
+    SEGMENTATION,
+)
+from .declare import resource_policy, stack_policy
 from .kubernetes_objects import (
     AUTHORIZATION_POLICY_TYPES,
     LIMIT_RANGE,
@@ -49,13 +55,9 @@ from .support import (
     is_empty,
     label,
     linked_urns,
-    make_policy,
 )
 
 CONCERN = "zero-trust"
-
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
-_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,62 +393,40 @@ _NAMESPACE_CONFIG = PolicyConfigSchema(
 
 
 POLICIES: list[Policy] = [
-    _stack_policy(
+    # istio
+    stack_policy(
         "namespace-default-deny-authz",
         "Every tenant namespace has a default-deny Istio AuthorizationPolicy (empty spec).",
-        _namespacedefault_deny_authz,
-        Severity.HIGH,
-        _NAMESPACE_CONFIG,
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.HIGH,
+        controls=SEGMENTATION,
+        types=(type_tokens.K8S_NAMESPACE,),
+        validate=_namespacedefault_deny_authz,
+        config_schema=_NAMESPACE_CONFIG,
     ),
-    _stack_policy(
-        "namespace-default-deny-netpol",
-        "Every tenant namespace has a default-deny NetworkPolicy (podSelector {}, Ingress and "
-        "Egress, no rules).",
-        _namespace_default_deny_netpol,
-        Severity.HIGH,
-        _NAMESPACE_CONFIG,
-    ),
-    _stack_policy(
-        "namespace-resource-limits",
-        "Every tenant namespace has a ResourceQuota and a LimitRange, so one tenant cannot "
-        "starve the others (or the node) of CPU, memory and object counts.",
-        _namespace_resource_limits,
-        Severity.MEDIUM,
-        _NAMESPACE_CONFIG,
-    ),
-    _resource_policy(
-        "namespace-pod-security",
-        "Every tenant namespace enforces a Pod Security Standard "
-        "(pod-security.kubernetes.io/enforce = restricted or baseline, never privileged or "
-        "unset); platform namespaces that run privileged agents are listed in exemptNamespaces.",
-        _pod_security_enforced,
-        Severity.HIGH,
-        _NAMESPACE_CONFIG,
-    ),
-    _resource_policy(
-        "namespace-pod-security-restricted",
-        "Advice: tenant namespaces enforce the restricted Pod Security Standard, not baseline.",
-        _pod_security_restricted,
-        Severity.MEDIUM,
-        _NAMESPACE_CONFIG,
-        EnforcementLevel.ADVISORY,
-    ),
-    _resource_policy(
+    resource_policy(
         "namespace-sidecar-injection",
         "Every tenant namespace is in the mesh: istio-injection = enabled, or an istio.io/rev "
         "revision label (or ambient mode), unless listed in exemptNamespaces.",
-        _sidecar_injection,
-        Severity.HIGH,
-        _NAMESPACE_CONFIG,
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.HIGH,
+        controls=MUTUAL_TLS,
+        validate=_sidecar_injection,
+        config_schema=_NAMESPACE_CONFIG,
     ),
-    _resource_policy(
+    resource_policy(
         "namespace-allowed-callers",
         "Isolated namespaces (config allowedCallers, e.g. payment per PCI-DSS) admit only their "
         "listed caller namespaces: every ALLOW AuthorizationPolicy rule and NetworkPolicy "
         "ingress rule there names only those callers' service accounts or namespaces.",
-        _namespace_allowed_callers,
-        Severity.HIGH,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.HIGH,
+        controls=SEGMENTATION | LEAST_PRIVILEGE,
+        validate=_namespace_allowed_callers,
+        config_schema=PolicyConfigSchema(
             properties={
                 "allowedCallers": {
                     "type": "object",
@@ -456,5 +436,53 @@ POLICIES: list[Policy] = [
                 }
             }
         ),
+    ),
+    # kubernetes
+    stack_policy(
+        "namespace-default-deny-netpol",
+        "Every tenant namespace has a default-deny NetworkPolicy (podSelector {}, Ingress and "
+        "Egress, no rules).",
+        concern=CONCERN,
+        service="kubernetes",
+        severity=Severity.HIGH,
+        controls=SEGMENTATION,
+        types=(type_tokens.K8S_NAMESPACE,),
+        validate=_namespace_default_deny_netpol,
+        config_schema=_NAMESPACE_CONFIG,
+    ),
+    stack_policy(
+        "namespace-resource-limits",
+        "Every tenant namespace has a ResourceQuota and a LimitRange, so one tenant cannot "
+        "starve the others (or the node) of CPU, memory and object counts.",
+        concern=CONCERN,
+        service="kubernetes",
+        severity=Severity.MEDIUM,
+        controls=CAPACITY,
+        types=(type_tokens.K8S_NAMESPACE,),
+        validate=_namespace_resource_limits,
+        config_schema=_NAMESPACE_CONFIG,
+    ),
+    resource_policy(
+        "namespace-pod-security",
+        "Every tenant namespace enforces a Pod Security Standard "
+        "(pod-security.kubernetes.io/enforce = restricted or baseline, never privileged or "
+        "unset); platform namespaces that run privileged agents are listed in exemptNamespaces.",
+        concern=CONCERN,
+        service="kubernetes",
+        severity=Severity.HIGH,
+        controls=HARDENED_CONFIG,
+        validate=_pod_security_enforced,
+        config_schema=_NAMESPACE_CONFIG,
+    ),
+    resource_policy(
+        "namespace-pod-security-restricted",
+        "Advice: tenant namespaces enforce the restricted Pod Security Standard, not baseline.",
+        concern=CONCERN,
+        service="kubernetes",
+        severity=Severity.MEDIUM,
+        controls=HARDENED_CONFIG,
+        enforcement=EnforcementLevel.ADVISORY,
+        validate=_pod_security_restricted,
+        config_schema=_NAMESPACE_CONFIG,
     ),
 ]

@@ -13,7 +13,6 @@ control plane, nodes, IMDS) and ``zero_trust_mesh`` (Istio, namespaces, network 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from functools import partial
 from typing import Any
 
 from pulumi_policy import (
@@ -22,12 +21,18 @@ from pulumi_policy import (
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
+from . import type_tokens
+from .compliance import (
+    AUTHENTICATION,
+    NETWORK_BOUNDARY,
+    NO_PUBLIC_DATA,
+    SEGMENTATION,
+)
+from .declare import resource_policy, stack_policy
 from .support import (
     UnknownCollector,
     as_bool,
@@ -40,13 +45,10 @@ from .support import (
     is_world_cidr,
     label,
     linked_urns,
-    make_policy,
 )
 
 CONCERN = "zero-trust"
 
-_resource_policy = partial(make_policy, ResourceValidationPolicy, tags=[CONCERN])
-_stack_policy = partial(make_policy, StackValidationPolicy, tags=[CONCERN])
 
 # Resource type tokens (pulumi-aws 7)
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -521,81 +523,120 @@ def _s3_public_access_block(args: StackValidationArgs, report: ReportViolation) 
 
 
 POLICIES: list[Policy] = [
-    _resource_policy(
+    # ec2
+    resource_policy(
         "sg-no-public-ingress",
         "Security groups accept no inline ingress from 0.0.0.0/0, ::/0 or internet ranges "
         "outside the allowlist; only the edge load balancer's group (tag exposure=edge) may, "
         "on its edge ports, and behind a CDN (edgeAllowsInternet = false) only from the CDN's "
         "ranges (allowedCidrs).",
-        _sg_no_public_ingress,
-        Severity.CRITICAL,
-        EDGE_CONFIG,
+        concern=CONCERN,
+        service="ec2",
+        severity=Severity.CRITICAL,
+        controls=NETWORK_BOUNDARY,
+        validate=_sg_no_public_ingress,
+        config_schema=EDGE_CONFIG,
     ),
-    _stack_policy(
+    stack_policy(
         "sg-rule-no-public-ingress",
         "Security group ingress rules (SecurityGroupRule, SecurityGroupIngressRule) accept no "
         "traffic from 0.0.0.0/0, ::/0 or non-allowlisted internet ranges, except on the edge "
         "load balancer's group on its edge ports (behind a CDN: only the CDN's ranges).",
-        _sg_rule_no_public_ingress,
-        Severity.CRITICAL,
-        EDGE_CONFIG,
+        concern=CONCERN,
+        service=("ec2", "vpc"),
+        severity=Severity.CRITICAL,
+        controls=NETWORK_BOUNDARY,
+        types=(type_tokens.SECURITY_GROUP_RULE, type_tokens.VPC_INGRESS_RULE),
+        validate=_sg_rule_no_public_ingress,
+        config_schema=EDGE_CONFIG,
     ),
-    _stack_policy(
+    stack_policy(
         "data-subnet-nacl-no-allow-all",
         "Network ACLs of data subnets (tag tier=data) do not allow all inbound traffic from "
         "the internet.",
-        _data_nacl_no_allow_all,
-        Severity.MEDIUM,
-        PolicyConfigSchema(
+        concern=CONCERN,
+        service="ec2",
+        severity=Severity.MEDIUM,
+        controls=NETWORK_BOUNDARY | NO_PUBLIC_DATA,
+        types=(type_tokens.NETWORK_ACL, type_tokens.NETWORK_ACL_RULE),
+        validate=_data_nacl_no_allow_all,
+        config_schema=PolicyConfigSchema(
             properties={
                 "tierTagKey": {"type": "string", "default": "tier"},
                 "dataTierValues": {**_STRING_LIST, "default": ["data"]},
             }
         ),
     ),
-    _resource_policy(
+    # rds
+    resource_policy(
         "no-public-database",
         "RDS, Aurora, Redshift, Neptune and DocumentDB instances are not publicly accessible.",
-        _no_public_database,
-        Severity.CRITICAL,
+        concern=CONCERN,
+        service=("rds", "redshift", "neptune", "docdb"),
+        severity=Severity.CRITICAL,
+        controls=NO_PUBLIC_DATA,
+        validate=_no_public_database,
     ),
-    _resource_policy(
+    # msk
+    resource_policy(
         "msk-no-public-access",
         "MSK brokers have public access disabled.",
-        _no_public_kafka,
-        Severity.CRITICAL,
+        concern=CONCERN,
+        service="msk",
+        severity=Severity.CRITICAL,
+        controls=NO_PUBLIC_DATA,
+        validate=_no_public_kafka,
     ),
-    _resource_policy(
+    resource_policy(
         "msk-iam-authentication",
         "MSK clusters authenticate clients with IAM (SASL/IAM) and refuse unauthenticated clients.",
-        _msk_iam_auth,
-        Severity.HIGH,
+        concern=CONCERN,
+        service="msk",
+        severity=Severity.HIGH,
+        controls=AUTHENTICATION,
+        validate=_msk_iam_auth,
     ),
-    _resource_policy(
+    # opensearch
+    resource_policy(
         "search-domain-in-vpc",
         "OpenSearch/Elasticsearch domains run inside the VPC, not on a public endpoint.",
-        _search_in_vpc,
-        Severity.HIGH,
+        concern=CONCERN,
+        service="opensearch",
+        severity=Severity.HIGH,
+        controls=NO_PUBLIC_DATA,
+        validate=_search_in_vpc,
     ),
-    _resource_policy(
+    # elasticache
+    resource_policy(
         "cache-explicit-security-groups",
         "ElastiCache clusters, replication groups and serverless caches use dedicated security "
         "groups instead of the VPC default group.",
-        _cache_security_groups,
-        Severity.MEDIUM,
+        concern=CONCERN,
+        service="elasticache",
+        severity=Severity.MEDIUM,
+        controls=SEGMENTATION,
+        validate=_cache_security_groups,
     ),
-    _resource_policy(
+    # s3
+    resource_policy(
         "s3-no-public-acl",
         "S3 buckets and bucket ACLs grant nothing to AllUsers or AuthenticatedUsers (no public "
         "canned ACLs).",
-        _s3_no_public_acl,
-        Severity.CRITICAL,
+        concern=CONCERN,
+        service="s3",
+        severity=Severity.CRITICAL,
+        controls=NO_PUBLIC_DATA,
+        validate=_s3_no_public_acl,
     ),
-    _stack_policy(
+    stack_policy(
         "s3-public-access-block",
         "Every S3 bucket has a BucketPublicAccessBlock with all four flags true (or the stack "
         "sets an account-wide block).",
-        _s3_public_access_block,
-        Severity.CRITICAL,
+        concern=CONCERN,
+        service="s3",
+        severity=Severity.CRITICAL,
+        controls=NO_PUBLIC_DATA,
+        types=type_tokens.S3_BUCKET_TYPES,
+        validate=_s3_public_access_block,
     ),
 ]

@@ -14,6 +14,7 @@ from tests.policies.cases_encryption_data import (
     RDS_INSTANCE,
     REPLICATION_GROUP,
 )
+from tests.policies.fixtures_data_layer import DATABASE_CASES
 from tests.policies.fixtures_data_safety import (
     DYNAMODB_TABLE,
     KEYSPACES_TABLE,
@@ -267,3 +268,5 @@ CASES: list[PolicyCase] = [
         note="force-delete",
     ),
 ]
+
+CASES += DATABASE_CASES

@@ -11,6 +11,7 @@ from tests.policies.cases_encryption_data import (
     AURORA_CLUSTER,
     KEY_ARN,
 )
+from tests.policies.fixtures_data_layer import VAULT_LOCK_CASES
 from tests.policies.fixtures_data_safety import (
     BUCKET,
     DR_VAULT_ARN,
@@ -209,3 +210,5 @@ CASES: list[PolicyCase] = [
         "plan-in-dr-region-copies-to-itself",
     ),
 ]
+
+CASES += VAULT_LOCK_CASES

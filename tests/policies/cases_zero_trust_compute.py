@@ -8,28 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from policies.type_tokens import (
+    EC2_INSTANCE,
+    EKS_CLUSTER,
+    EKS_NODE_GROUP,
+    KARPENTER_NODE_CLASS,
+    LAUNCH_TEMPLATE,
+)
 from tests.policies.cases_common import PolicyCase
 
-SG = "aws:ec2/securityGroup:SecurityGroup"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-NACL = "aws:ec2/networkAcl:NetworkAcl"
-NACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
-EKS = "aws:eks/cluster:Cluster"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-INSTANCE = "aws:ec2/instance:Instance"
-MSK = "aws:msk/cluster:Cluster"
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
-PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-PEER_AUTH = "kubernetes:security.istio.io/v1:PeerAuthentication"
-AUTHZ = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
-NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-NAMESPACE = "kubernetes:core/v1:Namespace"
-K8S_PROVIDER = "pulumi:providers:kubernetes"
-
-NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 WORLD = "0.0.0.0/0"
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 # A hardened node launch template as pulumi-aws 7 sends it (booleans in LT blocks are strings).
@@ -75,14 +62,14 @@ CASES: list[PolicyCase] = [
     # ---- eks-endpoint-private ----
     PolicyCase(
         "eks-endpoint-private",
-        EKS,
+        EKS_CLUSTER,
         {"vpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True}},
         False,
         note="private",
     ),
     PolicyCase(
         "eks-endpoint-private",
-        EKS,
+        EKS_CLUSTER,
         {
             "vpcConfig": {
                 "endpointPublicAccess": True,
@@ -95,14 +82,14 @@ CASES: list[PolicyCase] = [
     ),
     PolicyCase(
         "eks-endpoint-private",
-        EKS,
+        EKS_CLUSTER,
         {"vpcConfig": {"subnetIds": ["s-1"]}},
         True,
         note="aws-defaults-public-world",
     ),
     PolicyCase(
         "eks-endpoint-private",
-        EKS,
+        EKS_CLUSTER,
         {
             "vpcConfig": {
                 "endpointPublicAccess": True,
@@ -116,7 +103,7 @@ CASES: list[PolicyCase] = [
     # ---- compute ----
     PolicyCase(
         "no-public-ip-on-compute",
-        INSTANCE,
+        EC2_INSTANCE,
         {"ami": "ami-1", "associatePublicIpAddress": True},
         True,
         note="instance",
@@ -152,30 +139,30 @@ CASES: list[PolicyCase] = [
     PolicyCase("imdsv2-required", LAUNCH_TEMPLATE, {"imageId": "ami-1"}, True, note="absent"),
     PolicyCase(
         "imdsv2-required",
-        INSTANCE,
+        EC2_INSTANCE,
         {"ami": "ami-1", "launchTemplate": {"id": "lt-1"}},
         False,
         note="instance-from-template",
     ),
-    PolicyCase("imdsv2-required", INSTANCE, {"ami": "ami-1"}, True, note="instance-default"),
+    PolicyCase("imdsv2-required", EC2_INSTANCE, {"ami": "ami-1"}, True, note="instance-default"),
     PolicyCase(
         "eks-nodegroup-launch-template",
-        NODE_GROUP,
+        EKS_NODE_GROUP,
         {"clusterName": "c", "launchTemplate": {"id": "lt-1", "version": "1"}},
         False,
         note="template",
     ),
     PolicyCase(
         "eks-nodegroup-launch-template",
-        NODE_GROUP,
+        EKS_NODE_GROUP,
         {"clusterName": "c", "diskSize": 50},
         True,
         note="no-template",
     ),
-    PolicyCase("eks-nodegroup-no-ssh", NODE_GROUP, {"clusterName": "c"}, False, note="no-ssh"),
+    PolicyCase("eks-nodegroup-no-ssh", EKS_NODE_GROUP, {"clusterName": "c"}, False, note="no-ssh"),
     PolicyCase(
         "eks-nodegroup-no-ssh",
-        NODE_GROUP,
+        EKS_NODE_GROUP,
         {"clusterName": "c", "remoteAccess": {"ec2SshKey": "ops"}},
         True,
         note="ssh-key",
@@ -186,7 +173,7 @@ CASES += [
     # ---- eks-endpoint-private: an allowlist entry as wide as the internet ----
     PolicyCase(
         "eks-endpoint-private",
-        EKS,
+        EKS_CLUSTER,
         {
             "vpcConfig": {
                 "endpointPublicAccess": True,
@@ -198,49 +185,51 @@ CASES += [
         note="halves-of-the-internet",
     ),
     # ---- eks-api-authentication-mode ----
-    PolicyCase("eks-api-authentication-mode", EKS, EKS_HARDENED, False, note="api"),
+    PolicyCase("eks-api-authentication-mode", EKS_CLUSTER, EKS_HARDENED, False, note="api"),
     PolicyCase(
         "eks-api-authentication-mode",
-        EKS,
+        EKS_CLUSTER,
         {**EKS_HARDENED, "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"}},
         True,
         note="api-and-config-map",
     ),
     PolicyCase(
         "eks-api-authentication-mode",
-        EKS,
+        EKS_CLUSTER,
         {"version": "1.33"},
         True,
         note="unset-defaults-to-config-map",
     ),
     # ---- eks-no-bootstrap-admin ----
-    PolicyCase("eks-no-bootstrap-admin", EKS, EKS_HARDENED, False, note="false"),
+    PolicyCase("eks-no-bootstrap-admin", EKS_CLUSTER, EKS_HARDENED, False, note="false"),
     PolicyCase(
         "eks-no-bootstrap-admin",
-        EKS,
+        EKS_CLUSTER,
         {**EKS_HARDENED, "accessConfig": {"authenticationMode": "API"}},
         True,
         note="unset-defaults-to-true",
     ),
     # ---- Karpenter EC2NodeClass: IMDS and public IPs ----
-    PolicyCase("imdsv2-required", NODE_CLASS, node_class(), False, note="node-class-default"),
+    PolicyCase(
+        "imdsv2-required", KARPENTER_NODE_CLASS, node_class(), False, note="node-class-default"
+    ),
     PolicyCase(
         "imdsv2-required",
-        NODE_CLASS,
+        KARPENTER_NODE_CLASS,
         node_class(metadataOptions={"httpTokens": "optional"}),
         True,
         note="node-class-optional",
     ),
     PolicyCase(
         "no-public-ip-on-compute",
-        NODE_CLASS,
+        KARPENTER_NODE_CLASS,
         node_class(associatePublicIPAddress=True),
         True,
         note="node-class-public-ip",
     ),
     PolicyCase(
         "no-public-ip-on-compute",
-        NODE_CLASS,
+        KARPENTER_NODE_CLASS,
         node_class(associatePublicIPAddress=False),
         False,
         note="node-class-private",
@@ -263,14 +252,14 @@ CASES += [
     ),
     PolicyCase(
         "imds-hop-limit",
-        NODE_CLASS,
+        KARPENTER_NODE_CLASS,
         node_class(metadataOptions={"httpTokens": "required", "httpPutResponseHopLimit": 4}),
         True,
         note="node-class-four",
     ),
     PolicyCase(
         "imds-hop-limit",
-        INSTANCE,
+        EC2_INSTANCE,
         {
             "ami": "ami-1",
             "metadataOptions": {"httpEndpoint": "disabled", "httpPutResponseHopLimit": 9},
@@ -293,7 +282,9 @@ CASES += [
         True,
         note="undeclared",
     ),
-    PolicyCase("imds-hop-limit-one", NODE_CLASS, node_class(), False, note="node-class-default"),
+    PolicyCase(
+        "imds-hop-limit-one", KARPENTER_NODE_CLASS, node_class(), False, note="node-class-default"
+    ),
     # ---- ec2-no-ssh-key ----
     PolicyCase("ec2-no-ssh-key", LAUNCH_TEMPLATE, NODE_TEMPLATE, False, note="no-key"),
     PolicyCase(
@@ -305,7 +296,7 @@ CASES += [
     ),
     PolicyCase(
         "ec2-no-ssh-key",
-        INSTANCE,
+        EC2_INSTANCE,
         {"ami": "ami-1", "keyName": "ops"},
         True,
         note="instance-key",

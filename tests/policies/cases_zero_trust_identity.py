@@ -12,25 +12,6 @@ from typing import Any
 
 from tests.policies.cases_common import UNKNOWN, PolicyCase
 
-SG = "aws:ec2/securityGroup:SecurityGroup"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-NACL = "aws:ec2/networkAcl:NetworkAcl"
-NACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
-EKS = "aws:eks/cluster:Cluster"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-INSTANCE = "aws:ec2/instance:Instance"
-MSK = "aws:msk/cluster:Cluster"
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
-PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-PEER_AUTH = "kubernetes:security.istio.io/v1:PeerAuthentication"
-AUTHZ = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
-NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-NAMESPACE = "kubernetes:core/v1:Namespace"
-K8S_PROVIDER = "pulumi:providers:kubernetes"
-
 EDGE_TAGS = {"exposure": "edge", "owner": "platform"}
 WORLD = "0.0.0.0/0"
 CLOUDFLARE = "173.245.48.0/20"

@@ -8,27 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from policies.type_tokens import (
+    EKS_CLUSTER,
+    HELM_RELEASE,
+    ISTIO_AUTHORIZATION_POLICY,
+    ISTIO_PEER_AUTHENTICATION,
+    K8S_NAMESPACE,
+    K8S_NETWORK_POLICY,
+    K8S_PROVIDER,
+)
 from tests.policies.cases_common import UNKNOWN, PolicyCase
-
-SG = "aws:ec2/securityGroup:SecurityGroup"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-NACL = "aws:ec2/networkAcl:NetworkAcl"
-NACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
-EKS = "aws:eks/cluster:Cluster"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-INSTANCE = "aws:ec2/instance:Instance"
-MSK = "aws:msk/cluster:Cluster"
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
-PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-PEER_AUTH = "kubernetes:security.istio.io/v1:PeerAuthentication"
-AUTHZ = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
-NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-NAMESPACE = "kubernetes:core/v1:Namespace"
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-K8S_PROVIDER = "pulumi:providers:kubernetes"
 
 EDGE_TAGS = {"exposure": "edge", "owner": "platform"}
 WORLD = "0.0.0.0/0"
@@ -40,7 +29,7 @@ def mesh_stack(mode: str = "STRICT", namespace: str = "istio-system", selector: 
     if selector:
         spec["selector"] = {"matchLabels": {"app": "web"}}
     return [
-        {"type": EKS, "name": "eks", "props": {"name": "meridian"}},
+        {"type": EKS_CLUSTER, "name": "eks", "props": {"name": "meridian"}},
         {
             "type": K8S_PROVIDER,
             "name": "k8s",
@@ -48,7 +37,7 @@ def mesh_stack(mode: str = "STRICT", namespace: str = "istio-system", selector: 
             "propertyDependencies": {"kubeconfig": ["eks"]},
         },
         {
-            "type": PEER_AUTH,
+            "type": ISTIO_PEER_AUTHENTICATION,
             "name": "mesh-mtls",
             "provider": "k8s",
             "props": {
@@ -63,7 +52,7 @@ def mesh_stack(mode: str = "STRICT", namespace: str = "istio-system", selector: 
 
 def two_cluster_stack(cover_second: bool) -> list[dict[str, Any]]:
     entries = mesh_stack()
-    entries.append({"type": EKS, "name": "eks-2", "props": {"name": "meridian-2"}})
+    entries.append({"type": EKS_CLUSTER, "name": "eks-2", "props": {"name": "meridian-2"}})
     entries.append(
         {
             "type": K8S_PROVIDER,
@@ -81,7 +70,7 @@ def two_cluster_stack(cover_second: bool) -> list[dict[str, Any]]:
 
 def namespace(name: str) -> dict[str, Any]:
     return {
-        "type": NAMESPACE,
+        "type": K8S_NAMESPACE,
         "name": f"ns-{name}",
         "props": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
     }
@@ -89,7 +78,7 @@ def namespace(name: str) -> dict[str, Any]:
 
 def authz(namespace_name: str, spec: dict[str, Any] | None, link: bool = False) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "type": AUTHZ,
+        "type": ISTIO_AUTHORIZATION_POLICY,
         "name": f"{namespace_name}-deny-all",
         "props": {
             "apiVersion": "security.istio.io/v1",
@@ -108,7 +97,7 @@ def authz(namespace_name: str, spec: dict[str, Any] | None, link: bool = False) 
 
 def netpol(namespace_name: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {
-        "type": NETPOL,
+        "type": K8S_NETWORK_POLICY,
         "name": f"{namespace_name}-default-deny",
         "props": {
             "apiVersion": "networking.k8s.io/v1",
@@ -126,14 +115,14 @@ CASES: list[PolicyCase] = [
     # ---- Istio / Kubernetes ----
     PolicyCase(
         "istio-peer-auth-strict",
-        PEER_AUTH,
+        ISTIO_PEER_AUTHENTICATION,
         {"metadata": {"namespace": "payments"}, "spec": {"mtls": {"mode": "STRICT"}}},
         False,
         note="strict",
     ),
     PolicyCase(
         "istio-peer-auth-strict",
-        PEER_AUTH,
+        ISTIO_PEER_AUTHENTICATION,
         {"metadata": {"namespace": "payments"}, "spec": {"mtls": {"mode": "PERMISSIVE"}}},
         True,
         note="permissive",
@@ -152,14 +141,14 @@ CASES: list[PolicyCase] = [
     ),
     PolicyCase(
         "istio-authz-no-allow-all",
-        AUTHZ,
+        ISTIO_AUTHORIZATION_POLICY,
         {"spec": {"action": "ALLOW", "rules": [{}]}},
         True,
         note="empty-rule",
     ),
     PolicyCase(
         "istio-authz-no-allow-all",
-        AUTHZ,
+        ISTIO_AUTHORIZATION_POLICY,
         {
             "spec": {
                 "action": "ALLOW",
@@ -174,7 +163,13 @@ CASES: list[PolicyCase] = [
         False,
         note="scoped-rule",
     ),
-    PolicyCase("istio-authz-no-allow-all", AUTHZ, {"spec": {}}, False, note="deny-all-empty-spec"),
+    PolicyCase(
+        "istio-authz-no-allow-all",
+        ISTIO_AUTHORIZATION_POLICY,
+        {"spec": {}},
+        False,
+        note="deny-all-empty-spec",
+    ),
     PolicyCase(
         "istio-mesh-strict-mtls", "", {}, False, stack=mesh_stack(), note="strict-mesh-wide"
     ),
@@ -207,7 +202,7 @@ CASES: list[PolicyCase] = [
         "",
         {},
         True,
-        stack=[{"type": EKS, "name": "eks", "props": {"name": "meridian"}}],
+        stack=[{"type": EKS_CLUSTER, "name": "eks", "props": {"name": "meridian"}}],
         note="no-peer-authentication",
     ),
     PolicyCase(
@@ -262,7 +257,7 @@ def mesh_with(*objects: dict[str, Any], cluster: bool = True) -> list[dict[str, 
     """A cluster (optional), its Kubernetes provider, istiod and the given mesh objects."""
     entries: list[dict[str, Any]] = []
     if cluster:
-        entries.append({"type": EKS, "name": "eks", "props": {"name": "meridian"}})
+        entries.append({"type": EKS_CLUSTER, "name": "eks", "props": {"name": "meridian"}})
     provider: dict[str, Any] = {"type": K8S_PROVIDER, "name": "k8s", "props": {}}
     if cluster:
         provider["props"] = {"kubeconfig": UNKNOWN}
@@ -297,21 +292,21 @@ CASES += [
     # ---- istio-peer-auth-strict: the mesh-wide policy must say STRICT ----
     PolicyCase(
         "istio-peer-auth-strict",
-        PEER_AUTH,
+        ISTIO_PEER_AUTHENTICATION,
         {"metadata": {"name": "default", "namespace": "istio-system"}, "spec": {"mtls": {}}},
         True,
         note="mesh-wide-unset-inherits-permissive",
     ),
     PolicyCase(
         "istio-peer-auth-strict",
-        PEER_AUTH,
+        ISTIO_PEER_AUTHENTICATION,
         {"metadata": {"name": "web", "namespace": "payments"}, "spec": {"mtls": {"mode": "UNSET"}}},
         False,
         note="namespace-unset-inherits-mesh",
     ),
     PolicyCase(
         "istio-peer-auth-strict",
-        PEER_AUTH,
+        ISTIO_PEER_AUTHENTICATION,
         STRICT_DEFAULT["props"],
         False,
         note="mesh-wide-strict",
@@ -319,7 +314,7 @@ CASES += [
     # ---- istio-peer-auth-port-exception (advisory) ----
     PolicyCase(
         "istio-peer-auth-port-exception",
-        PEER_AUTH,
+        ISTIO_PEER_AUTHENTICATION,
         {
             "metadata": {"name": "metrics", "namespace": "payments"},
             "spec": {
@@ -333,7 +328,7 @@ CASES += [
     ),
     PolicyCase(
         "istio-peer-auth-port-exception",
-        PEER_AUTH,
+        ISTIO_PEER_AUTHENTICATION,
         {
             "metadata": {"name": "web", "namespace": "payments"},
             "spec": {

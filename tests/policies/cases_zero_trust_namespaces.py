@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from policies.type_tokens import ISTIO_AUTHORIZATION_POLICY, K8S_NAMESPACE, K8S_NETWORK_POLICY
 from tests.policies.cases_common import PolicyCase
 from tests.policies.cases_zero_trust_mesh import (
     DENY_ALL_NETPOL,
     LIMITS,
-    NAMESPACE,
     QUOTA,
     TENANT_LABELS,
     authz,
@@ -118,84 +118,84 @@ CASES: list[PolicyCase] = [
     ),
     PolicyCase(
         "namespace-pod-security",
-        NAMESPACE,
+        K8S_NAMESPACE,
         labelled_namespace("payment", TENANT_LABELS),
         False,
         note="restricted",
     ),
     PolicyCase(
         "namespace-pod-security",
-        NAMESPACE,
+        K8S_NAMESPACE,
         labelled_namespace("payment", {"istio-injection": "enabled"}),
         True,
         note="no-label",
     ),
     PolicyCase(
         "namespace-pod-security",
-        NAMESPACE,
+        K8S_NAMESPACE,
         labelled_namespace("payment", {"pod-security.kubernetes.io/enforce": "privileged"}),
         True,
         note="privileged",
     ),
     PolicyCase(
         "namespace-pod-security",
-        NAMESPACE,
+        K8S_NAMESPACE,
         labelled_namespace("kube-system", {}),
         False,
         note="system-namespace",
     ),
     PolicyCase(
         "namespace-pod-security",
-        NAMESPACE,
+        K8S_NAMESPACE,
         {"apiVersion": "v1", "kind": "Namespace"},
         True,
         note="auto-named-without-labels",
     ),
     PolicyCase(
         "namespace-pod-security-restricted",
-        NAMESPACE,
+        K8S_NAMESPACE,
         labelled_namespace("payment", {"pod-security.kubernetes.io/enforce": "baseline"}),
         True,
         note="baseline",
     ),
     PolicyCase(
         "namespace-pod-security-restricted",
-        NAMESPACE,
+        K8S_NAMESPACE,
         labelled_namespace("payment", TENANT_LABELS),
         False,
         note="restricted",
     ),
     PolicyCase(
         "namespace-sidecar-injection",
-        NAMESPACE,
+        K8S_NAMESPACE,
         labelled_namespace("payment", TENANT_LABELS),
         False,
         note="injection-enabled",
     ),
     PolicyCase(
         "namespace-sidecar-injection",
-        NAMESPACE,
+        K8S_NAMESPACE,
         labelled_namespace("payment", {"istio.io/rev": "1-26"}),
         False,
         note="revision-label",
     ),
     PolicyCase(
         "namespace-sidecar-injection",
-        NAMESPACE,
+        K8S_NAMESPACE,
         labelled_namespace("payment", {"istio-injection": "disabled", "istio.io/rev": "1-26"}),
         True,
         note="disabled-wins-over-revision",
     ),
     PolicyCase(
         "namespace-sidecar-injection",
-        NAMESPACE,
+        K8S_NAMESPACE,
         labelled_namespace("payment", {"pod-security.kubernetes.io/enforce": "restricted"}),
         True,
         note="no-injection-label",
     ),
     PolicyCase(
         "namespace-sidecar-injection",
-        NAMESPACE,
+        K8S_NAMESPACE,
         labelled_namespace("karpenter", {"pod-security.kubernetes.io/enforce": "restricted"}),
         False,
         note="exempt-by-config",
@@ -227,8 +227,6 @@ CASES: list[PolicyCase] = [
 ]
 
 # ---- namespace-allowed-callers: payment admits only order and the gateway (prod config) ----
-AUTHZ_V1 = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
-NETPOL_V1 = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 GATEWAY_SA = "cluster.local/ns/istio-ingress/sa/istio-ingressgateway"
 ORDER_SA = "cluster.local/ns/order/sa/order"
 
@@ -270,42 +268,42 @@ def payment_netpol(*peers: dict[str, Any]) -> dict[str, Any]:
 CASES += [
     PolicyCase(
         "namespace-allowed-callers",
-        AUTHZ_V1,
+        ISTIO_AUTHORIZATION_POLICY,
         payment_authz({"principals": [GATEWAY_SA, ORDER_SA]}),
         False,
         note="gateway-and-order",
     ),
     PolicyCase(
         "namespace-allowed-callers",
-        AUTHZ_V1,
+        ISTIO_AUTHORIZATION_POLICY,
         payment_authz({"principals": [ORDER_SA, "cluster.local/ns/search/sa/search"]}),
         True,
         note="search-is-not-a-caller",
     ),
     PolicyCase(
         "namespace-allowed-callers",
-        AUTHZ_V1,
+        ISTIO_AUTHORIZATION_POLICY,
         payment_authz(),
         True,
         note="rule-without-from",
     ),
     PolicyCase(
         "namespace-allowed-callers",
-        AUTHZ_V1,
+        ISTIO_AUTHORIZATION_POLICY,
         payment_authz({"notNamespaces": ["search"]}),
         True,
         note="exclusion",
     ),
     PolicyCase(
         "namespace-allowed-callers",
-        AUTHZ_V1,
+        ISTIO_AUTHORIZATION_POLICY,
         {**payment_authz({"principals": ["*"]}), "metadata": {"namespace": "search"}},
         False,
         note="other-namespaces-not-isolated",
     ),
     PolicyCase(
         "namespace-allowed-callers",
-        NETPOL_V1,
+        K8S_NETWORK_POLICY,
         payment_netpol(
             from_namespace("istio-ingress", istio="ingressgateway"), from_namespace("order")
         ),
@@ -314,21 +312,21 @@ CASES += [
     ),
     PolicyCase(
         "namespace-allowed-callers",
-        NETPOL_V1,
+        K8S_NETWORK_POLICY,
         payment_netpol(from_namespace("order"), {"namespaceSelector": {}}),
         True,
         note="netpol-any-namespace",
     ),
     PolicyCase(
         "namespace-allowed-callers",
-        NETPOL_V1,
+        K8S_NETWORK_POLICY,
         payment_netpol({"ipBlock": {"cidr": "10.0.0.0/8"}}),
         True,
         note="netpol-ip-block",
     ),
     PolicyCase(
         "namespace-allowed-callers",
-        NETPOL_V1,
+        K8S_NETWORK_POLICY,
         payment_netpol({"podSelector": {"matchLabels": {"app": "payment-worker"}}}),
         False,
         note="netpol-same-namespace",

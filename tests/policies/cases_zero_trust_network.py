@@ -9,26 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from policies.type_tokens import (
+    MSK_CLUSTER,
+    NETWORK_ACL,
+    NETWORK_ACL_RULE,
+    S3_BUCKET,
+    S3_BUCKET_V2,
+    S3_PUBLIC_ACCESS_BLOCK,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    VPC_INGRESS_RULE,
+)
 from tests.policies.cases_common import UNKNOWN, PolicyCase
-
-SG = "aws:ec2/securityGroup:SecurityGroup"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-NACL = "aws:ec2/networkAcl:NetworkAcl"
-NACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
-EKS = "aws:eks/cluster:Cluster"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-INSTANCE = "aws:ec2/instance:Instance"
-MSK = "aws:msk/cluster:Cluster"
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
-PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-PEER_AUTH = "kubernetes:security.istio.io/v1:PeerAuthentication"
-AUTHZ = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
-NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-NAMESPACE = "kubernetes:core/v1:Namespace"
-K8S_PROVIDER = "pulumi:providers:kubernetes"
 
 EDGE_TAGS = {"exposure": "edge", "owner": "platform"}
 WORLD = "0.0.0.0/0"
@@ -48,7 +40,7 @@ def rule_stack(
     rule_type: str, rule_props: dict[str, Any], group_tags: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
     return [
-        {"type": SG, "name": "alb-sg", "props": sg(tags=group_tags)},
+        {"type": SECURITY_GROUP, "name": "alb-sg", "props": sg(tags=group_tags)},
         {
             "type": rule_type,
             "name": "alb-ingress",
@@ -77,11 +69,11 @@ def vpc_rule(cidr: str, port: int = 443, tags: dict[str, str] | None = None) -> 
 
 def bucket_stack(flags: dict[str, bool] | None, link: str = "deps") -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = [
-        {"type": BUCKET, "name": "lake", "props": {"bucket": "meridian-lake"}}
+        {"type": S3_BUCKET, "name": "lake", "props": {"bucket": "meridian-lake"}}
     ]
     if flags is not None:
         block: dict[str, Any] = {
-            "type": PAB,
+            "type": S3_PUBLIC_ACCESS_BLOCK,
             "name": "lake-pab",
             "props": {"bucket": UNKNOWN if link == "deps" else "meridian-lake", **flags},
         }
@@ -101,50 +93,64 @@ ALL_BLOCKED = {
 
 CASES: list[PolicyCase] = [
     # ---- sg-no-public-ingress (inline ingress) ----
-    PolicyCase("sg-no-public-ingress", SG, sg(ingress(["10.0.0.0/8"])), False, note="private"),
-    PolicyCase("sg-no-public-ingress", SG, sg(ingress([WORLD], 22)), True, note="ssh-world"),
-    PolicyCase("sg-no-public-ingress", SG, sg(ingress(["::/0"], v6=True)), True, note="ipv6-world"),
+    PolicyCase(
+        "sg-no-public-ingress", SECURITY_GROUP, sg(ingress(["10.0.0.0/8"])), False, note="private"
+    ),
+    PolicyCase(
+        "sg-no-public-ingress", SECURITY_GROUP, sg(ingress([WORLD], 22)), True, note="ssh-world"
+    ),
     PolicyCase(
         "sg-no-public-ingress",
-        SG,
+        SECURITY_GROUP,
+        sg(ingress(["::/0"], v6=True)),
+        True,
+        note="ipv6-world",
+    ),
+    PolicyCase(
+        "sg-no-public-ingress",
+        SECURITY_GROUP,
         sg(ingress([WORLD]), tags=EDGE_TAGS),
         True,
         note="edge-443-world-bypasses-the-cdn",
     ),
     PolicyCase(
         "sg-no-public-ingress",
-        SG,
+        SECURITY_GROUP,
         sg(ingress([WORLD], 80), tags=EDGE_TAGS),
         True,
         note="edge-but-port-80",
     ),
     PolicyCase(
         "sg-no-public-ingress",
-        SG,
+        SECURITY_GROUP,
         sg(ingress([WORLD], protocol="-1")),
         True,
         note="all-protocols",
     ),
     PolicyCase(
         "sg-no-public-ingress",
-        SG,
+        SECURITY_GROUP,
         sg(ingress([CLOUDFLARE])),
         True,
         note="cdn-range-on-a-group-not-tagged-edge",
     ),
     PolicyCase(
-        "sg-no-public-ingress", SG, sg(ingress(["8.8.8.0/24"])), True, note="other-public-range"
+        "sg-no-public-ingress",
+        SECURITY_GROUP,
+        sg(ingress(["8.8.8.0/24"])),
+        True,
+        note="other-public-range",
     ),
     PolicyCase(
         "sg-no-public-ingress",
-        SG,
+        SECURITY_GROUP,
         sg(ingress([UNKNOWN]), ingress([WORLD], 3306)),
         True,
         note="unknown-rule-does-not-hide-world-rule",
     ),
     PolicyCase(
         "sg-no-public-ingress",
-        SG,
+        SECURITY_GROUP,
         {**sg(ingress([CLOUDFLARE])), "tags": UNKNOWN},
         False,
         note="tags-unknown-cdn-443",
@@ -155,7 +161,7 @@ CASES: list[PolicyCase] = [
         "",
         {},
         True,
-        stack=rule_stack(SG_RULE, sg_rule([WORLD])),
+        stack=rule_stack(SECURITY_GROUP_RULE, sg_rule([WORLD])),
         note="rule-world",
     ),
     PolicyCase(
@@ -163,7 +169,7 @@ CASES: list[PolicyCase] = [
         "",
         {},
         False,
-        stack=rule_stack(SG_RULE, sg_rule([CLOUDFLARE]), group_tags=EDGE_TAGS),
+        stack=rule_stack(SECURITY_GROUP_RULE, sg_rule([CLOUDFLARE]), group_tags=EDGE_TAGS),
         note="cdn-rule-on-edge-group",
     ),
     PolicyCase(
@@ -171,7 +177,7 @@ CASES: list[PolicyCase] = [
         "",
         {},
         False,
-        stack=rule_stack(SG_RULE, sg_rule([WORLD], kind="egress")),
+        stack=rule_stack(SECURITY_GROUP_RULE, sg_rule([WORLD], kind="egress")),
         note="egress-rule",
     ),
     PolicyCase(
@@ -179,7 +185,7 @@ CASES: list[PolicyCase] = [
         "",
         {},
         True,
-        stack=rule_stack(INGRESS_RULE, vpc_rule(WORLD, 5432)),
+        stack=rule_stack(VPC_INGRESS_RULE, vpc_rule(WORLD, 5432)),
         note="vpc-rule-world",
     ),
     PolicyCase(
@@ -187,7 +193,7 @@ CASES: list[PolicyCase] = [
         "",
         {},
         False,
-        stack=rule_stack(INGRESS_RULE, vpc_rule(CLOUDFLARE, tags={"exposure": "edge"})),
+        stack=rule_stack(VPC_INGRESS_RULE, vpc_rule(CLOUDFLARE, tags={"exposure": "edge"})),
         note="vpc-cdn-rule-tagged-edge",
     ),
     PolicyCase(
@@ -195,7 +201,7 @@ CASES: list[PolicyCase] = [
         "",
         {},
         True,
-        stack=rule_stack(INGRESS_RULE, vpc_rule("104.16.0.0/13")),
+        stack=rule_stack(VPC_INGRESS_RULE, vpc_rule("104.16.0.0/13")),
         note="vpc-cdn-rule-on-a-group-not-tagged-edge",
     ),
     # ---- data-subnet-nacl-no-allow-all ----
@@ -206,7 +212,7 @@ CASES: list[PolicyCase] = [
         True,
         stack=[
             {
-                "type": NACL,
+                "type": NETWORK_ACL,
                 "name": "data-nacl",
                 "props": {
                     "vpcId": "vpc-1",
@@ -233,7 +239,7 @@ CASES: list[PolicyCase] = [
         False,
         stack=[
             {
-                "type": NACL,
+                "type": NETWORK_ACL,
                 "name": "public-nacl",
                 "props": {
                     "vpcId": "vpc-1",
@@ -250,9 +256,13 @@ CASES: list[PolicyCase] = [
         {},
         True,
         stack=[
-            {"type": NACL, "name": "data-nacl", "props": {"vpcId": "v", "tags": {"tier": "data"}}},
             {
-                "type": NACL_RULE,
+                "type": NETWORK_ACL,
+                "name": "data-nacl",
+                "props": {"vpcId": "v", "tags": {"tier": "data"}},
+            },
+            {
+                "type": NETWORK_ACL_RULE,
                 "name": "data-in-all",
                 "props": {
                     "networkAclId": UNKNOWN,
@@ -273,9 +283,13 @@ CASES: list[PolicyCase] = [
         {},
         False,
         stack=[
-            {"type": NACL, "name": "data-nacl", "props": {"vpcId": "v", "tags": {"tier": "data"}}},
             {
-                "type": NACL_RULE,
+                "type": NETWORK_ACL,
+                "name": "data-nacl",
+                "props": {"vpcId": "v", "tags": {"tier": "data"}},
+            },
+            {
+                "type": NETWORK_ACL_RULE,
                 "name": "data-in-pg",
                 "props": {
                     "networkAclId": UNKNOWN,
@@ -328,14 +342,14 @@ CASES: list[PolicyCase] = [
     # ---- msk ----
     PolicyCase(
         "msk-no-public-access",
-        MSK,
+        MSK_CLUSTER,
         {"brokerNodeGroupInfo": {"connectivityInfo": {"publicAccess": {"type": "DISABLED"}}}},
         False,
         note="disabled",
     ),
     PolicyCase(
         "msk-no-public-access",
-        MSK,
+        MSK_CLUSTER,
         {
             "brokerNodeGroupInfo": {
                 "connectivityInfo": {"publicAccess": {"type": "SERVICE_PROVIDED_EIPS"}}
@@ -346,22 +360,22 @@ CASES: list[PolicyCase] = [
     ),
     PolicyCase(
         "msk-iam-authentication",
-        MSK,
+        MSK_CLUSTER,
         {"clientAuthentication": {"sasl": {"iam": True}, "unauthenticated": False}},
         False,
         note="iam",
     ),
     PolicyCase(
         "msk-iam-authentication",
-        MSK,
+        MSK_CLUSTER,
         {"clientAuthentication": {"sasl": {"iam": True}, "unauthenticated": True}},
         True,
         note="iam-plus-unauthenticated",
     ),
-    PolicyCase("msk-iam-authentication", MSK, {"kafkaVersion": "3.6.0"}, True, note="none"),
+    PolicyCase("msk-iam-authentication", MSK_CLUSTER, {"kafkaVersion": "3.6.0"}, True, note="none"),
     PolicyCase(
         "msk-iam-authentication",
-        MSK,
+        MSK_CLUSTER,
         {"clientAuthentication": {"tls": {"certificateAuthorityArns": ["arn:ca"]}}},
         True,
         note="tls-only",
@@ -404,9 +418,9 @@ CASES: list[PolicyCase] = [
     ),
     # ---- S3 exposure ----
     PolicyCase(
-        "s3-no-public-acl", BUCKET, {"bucket": "b", "acl": "private"}, False, note="private"
+        "s3-no-public-acl", S3_BUCKET, {"bucket": "b", "acl": "private"}, False, note="private"
     ),
-    PolicyCase("s3-no-public-acl", BUCKET_V2, {"acl": "public-read"}, True, note="public-read"),
+    PolicyCase("s3-no-public-acl", S3_BUCKET_V2, {"acl": "public-read"}, True, note="public-read"),
     PolicyCase(
         "s3-no-public-acl",
         "aws:s3/bucketAclV2:BucketAclV2",
@@ -477,10 +491,10 @@ NLB_SG = {
     "tags": {"Name": "meridian-ingress-nlb", "exposure": "edge"},
 }
 CASES += [
-    PolicyCase("sg-no-public-ingress", SG, NLB_SG, False, note="nlb-cdn-ranges-443"),
+    PolicyCase("sg-no-public-ingress", SECURITY_GROUP, NLB_SG, False, note="nlb-cdn-ranges-443"),
     PolicyCase(
         "sg-no-public-ingress",
-        SG,
+        SECURITY_GROUP,
         {**NLB_SG, "ingress": [*NLB_SG["ingress"], ingress(["8.8.8.0/24"])]},
         True,
         note="nlb-non-cdn-range",
@@ -490,7 +504,7 @@ CASES += [
         "",
         {},
         True,
-        stack=rule_stack(SG_RULE, sg_rule([WORLD]), group_tags=EDGE_TAGS),
+        stack=rule_stack(SECURITY_GROUP_RULE, sg_rule([WORLD]), group_tags=EDGE_TAGS),
         note="world-rule-on-edge-group",
     ),
     PolicyCase(
@@ -498,7 +512,7 @@ CASES += [
         "",
         {},
         True,
-        stack=rule_stack(INGRESS_RULE, vpc_rule(CLOUDFLARE, 22), group_tags=EDGE_TAGS),
+        stack=rule_stack(VPC_INGRESS_RULE, vpc_rule(CLOUDFLARE, 22), group_tags=EDGE_TAGS),
         note="cdn-range-on-ssh-of-edge-group",
     ),
 ]

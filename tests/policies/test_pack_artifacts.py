@@ -21,7 +21,7 @@ from meridian_ops.policy_eval import (
 )
 from policies.catalog import all_policies
 from tests.policies.conftest import all_cases
-from tests.policies.harness import case_plan
+from tests.policies.harness import case_plan, evaluate
 
 REPO = Path(__file__).resolve().parents[2]
 PROD_ADVICE = {
@@ -43,11 +43,17 @@ def test_taggable_types_match_the_pinned_provider() -> None:
     assert data["resourceTypeCount"] > len(types) > 500
 
 
-def test_readme_table_matches_the_catalog() -> None:
+def test_readme_table_and_matrix_match_the_catalog_and_prod_plan() -> None:
+    """The policy table and the compliance matrix (control -> policies -> resources checked in
+    the prod plan) are what the catalog's metadata and the current prod plan give."""
+    from tests.plans import plan_directory
+
     current = gen_policy_docs.README.read_text(encoding="utf-8")
-    assert current == gen_policy_docs.render_readme(current), (
-        "policies/README.md is stale: python -m meridian_ops.gen_policy_docs"
+    plans = gen_policy_docs.load_plans(plan_directory("prod"))
+    assert current == gen_policy_docs.render_readme(current, plans), (
+        "policies/README.md is stale: make plan ENV=prod && python -m meridian_ops.gen_policy_docs"
     )
+    assert "| PCI-DSS v4.0 | 3.5.1 |" in current and "| GDPR art. 32 | 32(1)(c) |" in current
     for policy in all_policies():
         assert f"| `{policy.name}` |" in current
 
@@ -124,3 +130,23 @@ def test_pack_metadata() -> None:
     assert "pulumi==3.272.0" in pins and "pulumi-policy==1.21.0" in pins
     assert all("==" in line for line in pins)
     assert not any(line.startswith("pulumi-aws") for line in pins)
+
+
+def test_pack_has_one_version() -> None:
+    """PulumiPolicy.yaml's version is the pack's only version: the catalog reads it, the offline
+    evaluator names violations with it and the preview notes of the analyzer carry it."""
+    from meridian_ops.policy_eval import pack_version
+    from policies.catalog import PACK_NAME, PACK_VERSION
+
+    yaml_text = (PACK / "PulumiPolicy.yaml").read_text(encoding="utf-8")
+    assert f"\nversion: {PACK_VERSION}\n" in yaml_text
+    assert pack_version() == PACK_VERSION
+    unknown = [c for c in all_cases() if c.stack is None and "04da6b54" in repr(c.props)]
+    found = [v for case in unknown for v in evaluate(case_plan(case))]
+    notes = [v for v in found if v.unknown]
+    assert notes, "no case produced a preview note"
+    for violation in found:
+        assert violation.pack == f"{PACK_NAME}@v{PACK_VERSION}"
+    for note in notes:
+        assert f"'{PACK_NAME}@v{PACK_VERSION}'" in note.message, note.message
+        assert "@v0.0.1" not in note.message

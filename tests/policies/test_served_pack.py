@@ -32,7 +32,8 @@ from meridian_ops.policy_eval import (
     reconcile_config,
     stack_resource,
 )
-from policies.catalog import PACK_NAME, all_policies
+from policies.catalog import PACK_NAME, PACK_VERSION, all_policies
+from tests.policies.cases_common import UNKNOWN
 from tests.policies.conftest import all_cases
 from tests.policies.harness import case_plan
 
@@ -143,3 +144,28 @@ def analyzer_stack_request(states: list[dict[str, Any]], providers: ProviderInde
     from pulumi.runtime import proto
 
     return proto.AnalyzeStackRequest(resources=[stack_resource(s, providers) for s in states])
+
+
+def _preview_notes(response: Any) -> list[str]:
+    return [d.message for d in response.diagnostics if d.message.startswith("can't run policy")]
+
+
+def test_served_pack_names_one_version(served: tuple[Any, _Engine]) -> None:
+    """The pack names itself with PulumiPolicy.yaml's version everywhere: in its analyzer info
+    and in the preview notes of the served pack and of the in-process evaluator (the SDK's
+    PolicyPack would have said @v0.0.1 there while the engine says @v<yaml version>)."""
+    stub, _ = served
+    assert stub.GetAnalyzerInfo(empty_pb2.Empty()).version == PACK_VERSION
+    local = make_servicer()
+    own_name = f"'{PACK_NAME}@v{PACK_VERSION}'"
+    notes = 0
+    for case in all_cases():
+        if case.stack is not None or UNKNOWN not in repr(case.props):
+            continue
+        states = [step["newState"] for step in case_plan(case)["steps"]]
+        analyze = analyze_request(states[-1], ProviderIndex(states))
+        for response in (stub.Analyze(analyze), local.Analyze(analyze, None)):
+            for message in _preview_notes(response):
+                assert own_name in message, message
+                notes += 1
+    assert notes >= 10

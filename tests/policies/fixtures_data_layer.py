@@ -1,4 +1,7 @@
-"""Table cases for ``policies/data_stores.py``.
+"""Cases of the transactional data layer's policies (TLS and IAM to the databases, global
+database members, replicas, cache authentication, observable instances: in
+``policies/data_safety_databases.py``; locked backup vaults: in ``data_safety_storage.py``).
+``cases_data_safety_databases`` and ``cases_data_safety_storage`` include them.
 
 Props are the engine's camelCase inputs as pulumi-aws 7 sends them (the shapes
 components/data/*.py produce); ``UNKNOWN`` marks a value unknown during preview.
@@ -114,7 +117,7 @@ def _lock(name: str, vault: str) -> dict[str, Any]:
     }
 
 
-CASES: list[PolicyCase] = [
+_CASES: list[PolicyCase] = [
     # -- database-tls-enforced --
     PolicyCase("database-tls-enforced", CLUSTER_PARAMS, PARAMETER_GROUP, False, note="force-ssl"),
     PolicyCase(
@@ -296,3 +299,7 @@ CASES: list[PolicyCase] = [
         "lock-target-unknown",
     ),
 ]
+
+
+VAULT_LOCK_CASES: list[PolicyCase] = [c for c in _CASES if c.policy == "backup-vault-locked"]
+DATABASE_CASES: list[PolicyCase] = [c for c in _CASES if c.policy != "backup-vault-locked"]

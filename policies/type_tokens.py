@@ -1,0 +1,57 @@
+"""Type tokens of the resources the pack checks, shared by the policies and their cases.
+
+The engine names a resource by its type token (``<package>:<module>/<member>:<Type>``); the pack
+compares tokens as strings and never imports pulumi_aws or pulumi_kubernetes, so the tokens are
+spelled once here. Policy modules and tests/policies/cases_*.py import them from this module.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- AWS: network --------------------------------------------------------------------------
+SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
+SECURITY_GROUP_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
+VPC_INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+NETWORK_ACL: Final = "aws:ec2/networkAcl:NetworkAcl"
+NETWORK_ACL_RULE: Final = "aws:ec2/networkAclRule:NetworkAclRule"
+VPC: Final = "aws:ec2/vpc:Vpc"
+
+# --- AWS: compute and EKS ------------------------------------------------------------------
+EC2_INSTANCE: Final = "aws:ec2/instance:Instance"
+LAUNCH_TEMPLATE: Final = "aws:ec2/launchTemplate:LaunchTemplate"
+EKS_CLUSTER: Final = "aws:eks/cluster:Cluster"
+EKS_NODE_GROUP: Final = "aws:eks/nodeGroup:NodeGroup"
+EKS_ADDON: Final = "aws:eks/addon:Addon"
+IAM_ROLE: Final = "aws:iam/role:Role"
+
+# --- AWS: storage, data and messaging ------------------------------------------------------
+S3_BUCKET: Final = "aws:s3/bucket:Bucket"
+S3_BUCKET_V2: Final = "aws:s3/bucketV2:BucketV2"
+S3_BUCKET_TYPES: Final = (S3_BUCKET, S3_BUCKET_V2)
+S3_PUBLIC_ACCESS_BLOCK: Final = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+MSK_CLUSTER: Final = "aws:msk/cluster:Cluster"
+KEYSPACES_TABLE: Final = "aws:keyspaces/table:Table"
+SECRET: Final = "aws:secretsmanager/secret:Secret"
+SECRET_ROTATION: Final = "aws:secretsmanager/secretRotation:SecretRotation"
+BACKUP_PLAN: Final = "aws:backup/plan:Plan"
+BACKUP_VAULT: Final = "aws:backup/vault:Vault"
+SQS_QUEUE: Final = "aws:sqs/queue:Queue"
+
+# --- AWS: audit and edge -------------------------------------------------------------------
+GUARDDUTY_DETECTOR: Final = "aws:guardduty/detector:Detector"
+SECURITYHUB_ACCOUNT: Final = "aws:securityhub/account:Account"
+ROUTE53_RECORD: Final = "aws:route53/record:Record"
+
+# --- Cloudflare ----------------------------------------------------------------------------
+CLOUDFLARE_ZONE_SETTING: Final = "cloudflare:index/zoneSetting:ZoneSetting"
+CLOUDFLARE_RULESET: Final = "cloudflare:index/ruleset:Ruleset"
+
+# --- Kubernetes (pulumi-kubernetes 4 tokens: kubernetes:<group>/<version>:<Kind>) ----------
+K8S_NAMESPACE: Final = "kubernetes:core/v1:Namespace"
+K8S_NETWORK_POLICY: Final = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+HELM_RELEASE: Final = "kubernetes:helm.sh/v3:Release"
+ISTIO_PEER_AUTHENTICATION: Final = "kubernetes:security.istio.io/v1:PeerAuthentication"
+ISTIO_AUTHORIZATION_POLICY: Final = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
+KARPENTER_NODE_CLASS: Final = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+K8S_PROVIDER: Final = "pulumi:providers:kubernetes"
