@@ -163,6 +163,8 @@ class KafkaCluster(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     bootstrap_brokers_iam: pulumi.Output[str]
     topics: dict[str, aws.msk.Topic]
+    cluster_policy: aws.msk.ClusterPolicy
+    """What lets Firehose create its private VPC connection (AWS checks it at stream creation)."""
     subnet_ids: pulumi.Output[list[str]]
 
     def __init__(
@@ -286,7 +288,7 @@ class KafkaCluster(pulumi.ComponentResource):
 
         # Firehose reads topics over the cluster's multi-VPC private connectivity; it needs the
         # cluster policy to create its VPC connection.
-        aws.msk.ClusterPolicy(
+        self.cluster_policy = aws.msk.ClusterPolicy(
             f"{name}-cluster-policy",
             cluster_arn=self.cluster.arn,
             policy=policy_document(
