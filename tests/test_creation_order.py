@@ -104,3 +104,19 @@ def test_trail_and_config_channel_wait_for_what_they_write_with() -> None:
             needed = named(plan, "aws:cfg/recorder:Recorder")
             assert needed and not _missing(plan, channel, needed), channel
     assert found >= 2
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_backup_selection_waits_for_its_roles_policies(preview: bool) -> None:
+    found = 0
+    for plan in planned("dev", preview).values():
+        for selection in named(plan, "aws:backup/selection:Selection"):
+            found += 1
+            parent = next(s for s in states(plan) if s["urn"] == selection)["parent"]
+            grants = [
+                s["urn"]
+                for s in states(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                if s["parent"] == parent
+            ]
+            assert grants and not _missing(plan, selection, grants), selection
+    assert found
