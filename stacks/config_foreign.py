@@ -6,7 +6,9 @@ explicit and set to it, so an `aws:region` naming another region in that stack's
 dead and at worst misleading (a tool or a person reads it). Credentials do not belong in a stack
 file at all (a profile or the environment carries them), and any other secret-looking value must
 be stored encrypted (`pulumi config set --secret`). The value of a plain-text secret is never
-repeated in the message.
+repeated in the message. A key of another namespace named like a Meridian setting
+(`aws:regions`) is a slip for the `meridian:` one, which the program would otherwise silently
+not read: it is refused with "did you mean meridian:regions".
 """
 
 from __future__ import annotations
@@ -50,13 +52,34 @@ def _plain_secrets(key: str, value: Any, path: str = "") -> list[str]:
     return [path or key] if looks_secret(name) else []
 
 
-def foreign_key_problems(identity: StackIdentity, config: dict[str, Any]) -> list[ConfigProblem]:
-    """Problems with the non-`meridian:` keys of one stack's own config."""
+def foreign_key_problems(
+    identity: StackIdentity, config: dict[str, Any], meridian_keys: frozenset[str] = frozenset()
+) -> list[ConfigProblem]:
+    """Problems with the non-`meridian:` keys of one stack's own config; `meridian_keys` are the
+    names of Meridian's settings (`regions`, ...), which no other namespace's key may carry."""
     stack = identity.name
     own_file = f"Pulumi.{stack}.yaml"
     problems: list[ConfigProblem] = []
+    by_name = {k.lower(): k for k in meridian_keys}
     for key, value in config.items():
         if key.startswith(f"{NAMESPACE}:"):
+            continue
+        namespace, _, name = key.partition(":")
+        meant = by_name.get(name.lower())
+        if meant is not None:
+            # no provider Meridian uses reads a key of such a name (pulumi_aws/config/vars.py:
+            # region, profile, ...; no "regions"): the setting would be silently ignored
+            problems.append(
+                ConfigProblem(
+                    key,
+                    "<secret>" if is_secure(value) else value,
+                    f"is not a setting of {namespace} and Meridian does not read it "
+                    f"(did you mean {NAMESPACE}:{meant}?)",
+                    f"rename it to {NAMESPACE}:{meant} (pulumi config rm {key} --stack {stack}, "
+                    f"then pulumi config set {NAMESPACE}:{meant} ... --stack {stack})",
+                    file=own_file,
+                )
+            )
             continue
         if key == "aws:region" and identity.role is Role.REGIONAL and value != identity.region:
             problems.append(

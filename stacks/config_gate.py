@@ -9,6 +9,11 @@ an unlisted one, an edge file), and raises ONE `ConfigError` listing every probl
 grouped by file: the manifest first (its problems are the root of the others), then the regions
 in manifest order, then edge. A problem several stacks see (a bad manifest value) is listed once.
 `make plan` calls it before the first stack is planned, so bad input writes no plan file.
+
+Bad input never ends in a traceback: the layers' checks see only the regions the manifest check
+accepted (`stacks.settings.usable_regions`), and a check that raises anyway is reported as one
+problem naming it ("internal error in Meridian's configuration checks"), as is any other failure
+of a stack's judgement here.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from stacks.settings import (
     REGIONAL_KEYS,
     MeridianSettings,
     RegionalSettings,
+    internal_error,
     load_settings,
 )
 
@@ -162,6 +168,8 @@ class _Gate:
             )
         except ConfigError as exc:
             self.problems += _problems_of(exc, self.manifest_file)
+        except Exception as exc:  # a defect of a check: one named problem, never a traceback
+            self.problems.append(internal_error("load_settings", exc).in_file(self.manifest_file))
 
     def judge(self, stack: StackFile) -> None:
         """A regional or edge stack, as its own program judges it. While the manifest is broken
@@ -197,6 +205,8 @@ class _Gate:
             if not (self.manifest_ok and listed):
                 found = [p for p in found if p.file == own_file]
             self.problems += found
+        except Exception as exc:  # a defect of a check: one named problem, never a traceback
+            self.problems.append(internal_error("load_settings", exc).in_file(own_file))
 
     def check_files_agree(self) -> None:
         """A stack file per listed region (that is a region), and an edge file."""

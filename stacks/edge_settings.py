@@ -12,6 +12,9 @@ meridian:edge:
   cloudflare:                   # required with provider cloudflare
     accountId: 0123456789abcdef0123456789abcdef
     zoneId: fedcba9876543210fedcba9876543210
+    plan: enterprise            # the zone's plan: free, pro, business or enterprise (default)
+    botManagement: true         # Enterprise Bot Management; default: on with enterprise only
+    monitorIntervalSeconds: 10  # load balancer probes; default: the plan's shortest
   rateLimits:                   # optional per-route overrides of stacks/data/api_routes.json
     payments: 10                #   requests per minute per client
   drainedRegions: [eu-west-1]   # out of rotation: pool disabled / latency record removed
@@ -37,8 +40,9 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
+from components.edge.cloudflare_plans import PLAN_LIMITS, CloudflarePlan, rate_limit_shortfalls
 from components.edge.geography import AWS_REGIONS
-from components.edge.routes import ApiRoute
+from components.edge.routes import ApiRoute, rate_limited
 from stacks.config_problems import did_you_mean, pydantic_problems
 from stacks.config_source import is_secure
 from stacks.config_types import NAMESPACE, MeridianModel, deep_merge
@@ -67,6 +71,31 @@ class CloudflareSettings(MeridianModel):
         pattern=r"^[0-9a-f]{32}$",
         description="The Cloudflare zone of `zone` (Cloudflare dashboard, Overview, API).",
     )
+    plan: CloudflarePlan = Field(
+        default="enterprise",
+        description="The zone's Cloudflare plan (components/edge/cloudflare_plans.py): what the "
+        "edge may build. Enterprise, what the shipped environments use, by default.",
+    )
+    bot_management: bool | None = Field(
+        alias="botManagement",
+        default=None,
+        description="Enterprise Bot Management and its bot-score rule; unset: on with the "
+        "enterprise plan, else (Super) Bot Fight Mode.",
+    )
+    monitor_interval_seconds: int | None = Field(
+        alias="monitorIntervalSeconds",
+        default=None,
+        ge=5,
+        le=3600,
+        description="Seconds between load-balancer health probes; unset: the plan's shortest.",
+    )
+
+    @property
+    def bot_management_on(self) -> bool:
+        """Whether the edge builds Bot Management (given, or what the plan has)."""
+        if self.bot_management is not None:
+            return self.bot_management
+        return PLAN_LIMITS[self.plan].bot_management
 
 
 class EdgeSettings(MeridianModel):
@@ -207,6 +236,8 @@ def _check(
             f"set {key}.cloudflare.accountId and {key}.cloudflare.zoneId (32 hex digits each, "
             f"from the Cloudflare dashboard) in {own_file}",
         )
+    if settings.provider == "cloudflare" and settings.cloudflare is not None:
+        problems += _plan_problems(settings.cloudflare, f"{key}.cloudflare", own_file)
     if settings.shield_advanced and settings.provider != "aws":
         problem(
             "shieldAdvanced",
@@ -281,4 +312,52 @@ def _check(
                     file=own_file,
                 )
             )
+    return problems
+
+
+def _plan_problems(cf: CloudflareSettings, key: str, own_file: str) -> list[ConfigProblem]:
+    """Features the edge would build that the zone's Cloudflare plan lacks."""
+    plan, limits = cf.plan, PLAN_LIMITS[cf.plan]
+    problems: list[ConfigProblem] = []
+    if cf.bot_management and not limits.bot_management:
+        problems.append(
+            ConfigProblem(
+                f"{key}.botManagement",
+                True,
+                f"asks for Bot Management (bot scores in rules, automatic model updates), which "
+                f"Cloudflare offers on the enterprise plan only, not on {plan} (which has "
+                f"{'Bot Fight Mode' if plan == 'free' else 'Super Bot Fight Mode'})",
+                f"remove botManagement (the edge then uses what {plan} has), or set "
+                f"{key}.plan: enterprise once the zone is on it, in {own_file}",
+                file=own_file,
+            )
+        )
+    interval = cf.monitor_interval_seconds
+    if interval is not None and interval < limits.monitor_interval_min:
+        problems.append(
+            ConfigProblem(
+                f"{key}.monitorIntervalSeconds",
+                interval,
+                f"is shorter than the {plan} plan allows for a load balancer monitor "
+                f"({limits.monitor_interval_min} s; 10 s needs enterprise, 15 s business)",
+                f"remove it (the plan's shortest, {limits.monitor_interval_min} s, applies) or "
+                f"set it to {limits.monitor_interval_min} or more in {own_file}",
+                file=own_file,
+            )
+        )
+    count = len(rate_limited(list(api_routes())))
+    missing = rate_limit_shortfalls(plan, count)
+    if missing:
+        problems.append(
+            ConfigProblem(
+                f"{key}.plan",
+                plan,
+                f"lacks what the per-route rate limits of the API routing table need "
+                f"(stacks/data/api_routes.json, {count} rate-limited routes): "
+                + "; ".join(missing),
+                f"set {key}.plan to business or enterprise (the zone must be on it), or run "
+                f"the aws edge (provider: aws) in {own_file}",
+                file=own_file,
+            )
+        )
     return problems

@@ -197,6 +197,9 @@ def build_edge(
                 routes=routes,
                 drained=drained,
                 steering=edge.steering,
+                plan=edge.cloudflare.plan,
+                bot_management=edge.cloudflare.bot_management_on,
+                monitor_interval=edge.cloudflare.monitor_interval_seconds,
             ),
             opts=pulumi.ResourceOptions(provider=cloudflare_provider()),
         )

@@ -438,6 +438,10 @@ def run(settings: MeridianSettings) -> None:
             logs_key_arn=keys.arn(KeyClass.LOGS),
             kafka_cluster_arn=kafka.arn,
             bronze_topics=[t.name for t in topics if t.bronze],
+            kafka_ready=[
+                kafka.cluster_policy,
+                *(kafka.topics[t.name] for t in topics if t.bronze),
+            ],
             gold_readers=lake_settings.gold_readers,
             lake_admins=lake_settings.lake_admins,
             lifecycle=LakeLifecycleArgs(

@@ -37,7 +37,9 @@ layer's extra checks return `ConfigProblem`s from a function the layer owns.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError
@@ -396,7 +398,9 @@ def load_settings(
     problems += env_problems if identity.role is not Role.GLOBAL else []
     problems += [
         p
-        for p in foreign_key_problems(identity, stack_config)
+        for p in foreign_key_problems(
+            identity, stack_config, ENVIRONMENT_KEYS | REGIONAL_KEYS | {"edge"}
+        )
         # EDGE: the edge settings report a plain-text Cloudflare token with its own fix
         if not (identity.role is Role.EDGE and p.key == "cloudflare:apiToken")
     ]
@@ -474,17 +478,20 @@ def load_settings(
             problems += _override_type_problems(own, defaults, own_file)
         raise _config_error(stack, problems, files) from None
 
-    problems += validate_manifest(manifest, identity)
-    problems += validate_replication(manifest.regions, manifest.replication, manifest_file)
-    problems += validate_placement(manifest.regions, manifest.data_placement, manifest_file)  # DATA
+    problems += guarded("validate_manifest", lambda: validate_manifest(manifest, identity))
+    # The one place refused regions are filtered: no check below sees a region that
+    # validate_manifest refused (an unknown name, another partition, no address slot), so none
+    # can trip over it (and none reports a consequence of it as a second problem).
+    usable = usable_regions(manifest.regions)
+    environment = EnvironmentCheck(manifest, usable, manifest_file)
+    for name, check in ENVIRONMENT_CHECKS:
+        problems += guarded(name, partial(check, environment))
 
     # The regions are judged even when the manifest has problems, so that one message lists a
-    # stack file's own mistakes with them; a name that is not a usable region is skipped.
+    # stack file's own mistakes with them.
     regions: dict[str, RegionPlan] = {}
     env_regional = {k: v for k, v in merged_env.items() if k in REGIONAL_KEYS}
-    for region in dict.fromkeys(manifest.regions):
-        if not capabilities.region_exists(region) or region not in REGION_SLOTS:
-            continue
+    for region in usable:
         found = len(problems)
         values = env_regional
         source = {k: manifest_file for k in REGIONAL_KEYS}
@@ -498,21 +505,17 @@ def load_settings(
             continue
         # Instance types and AZ counts can be overridden in a region's own stack file, so only
         # that region's stack can judge them; every stack checks what the manifest decides.
-        own_region = identity.role is Role.REGIONAL and region == identity.region
-        problems += validate_region(manifest, region, regional, source, env, own_region)
-        problems += validate_streaming(region, regional, source)  # STREAMING
-        problems += validate_kubernetes(regional.kubernetes, env, source["kubernetes"])  # K8S-CORE
-        problems += validate_mesh(regional.mesh, source["mesh"])  # MESH
-        problems += validate_baseline(regional.baseline, manifest.regions, source["baseline"])
-        problems += validate_deploy_runner(regional.deploy_runner, source["deployRunner"])
-        problems += validate_data(  # DATA
-            region,
-            regional.data,
-            regional.sizing.cache.node_type,
-            cache_in_global_datastore(region, manifest),
-            [s.name for s in TENANT_SERVICES],
-            source,
+        context = RegionCheck(
+            manifest=manifest,
+            regions=usable,
+            region=region,
+            regional=regional,
+            source=source,
+            env=env,
+            own_region=identity.role is Role.REGIONAL and region == identity.region,
         )
+        for name, check in REGIONAL_CHECKS:
+            problems += guarded(name, partial(check, context))
         # each problem in the file its key came from, whichever check found it
         problems[found:] = [
             p.in_file(source.get(_top_key(p.key), own_file)) for p in problems[found:]
@@ -526,24 +529,140 @@ def load_settings(
             )
     if problems:
         raise _config_error(stack, problems, files, manifest_file)
-    problems = validate_address_plan(manifest, env, regions)
+    problems = guarded(
+        "validate_address_plan", lambda: validate_address_plan(manifest, env, regions)
+    )
     if problems:
         raise _config_error(stack, problems, files, manifest_file)
     # -- EDGE: the edge stack's own settings, judged against the environment's regions --
     edge: EdgeSettings | None = None
     if identity.role is Role.EDGE:
-        edge, problems = load_edge_settings(identity, edge_value, stack_config, manifest.regions)
+        try:
+            edge, problems = load_edge_settings(identity, edge_value, stack_config, usable)
+        except Exception as exc:  # reported as an internal error, as guarded() does
+            edge, problems = None, [internal_error("load_edge_settings", exc)]
         if problems:
             raise _config_error(stack, problems, files, own_file)
     return MeridianSettings(identity=identity, manifest=manifest, regions=regions, edge=edge)
 
 
-def cache_in_global_datastore(region: str, manifest: EnvironmentManifest) -> bool:
-    """DATA: whether `region`'s cache is a member of the environment's global datastore."""
-    members = cache_secondaries(
-        manifest.regions, manifest.data_placement, manifest.replication.active_active
+def cache_in_global_datastore(
+    region: str, manifest: EnvironmentManifest, regions: list[str] | None = None
+) -> bool:
+    """DATA: whether `region`'s cache is a member of the environment's global datastore
+    (`regions`: the environment's usable regions, default the manifest's)."""
+    regions = manifest.regions if regions is None else regions
+    placement, pairs = manifest.data_placement, manifest.replication.active_active
+    members = cache_secondaries(regions, placement, pairs)
+    return bool(members) and (region in members or region == regions[0])
+
+
+# -- the checks beyond types, each run through `guarded` --
+
+
+def usable_regions(regions: list[str]) -> list[str]:
+    """The manifest's regions that `validate_manifest` accepts as regions (known commercial
+    regions with an address slot), each once, in manifest order: the only regions the layers'
+    checks are given."""
+    return [
+        r for r in dict.fromkeys(regions) if capabilities.region_exists(r) and r in REGION_SLOTS
+    ]
+
+
+@dataclass(frozen=True)
+class EnvironmentCheck:
+    """What an environment-wide check reads: the manifest and its usable regions."""
+
+    manifest: EnvironmentManifest
+    regions: list[str]
+    manifest_file: str
+
+
+@dataclass(frozen=True)
+class RegionCheck:
+    """What a per-region check reads: one region's merged settings and where each key came
+    from, the manifest, and the environment's usable regions."""
+
+    manifest: EnvironmentManifest
+    regions: list[str]
+    region: str
+    regional: RegionalSettings
+    source: dict[str, str]
+    env: str
+    own_region: bool
+    """Whether this is the stack's own region (instance types and AZs are judged only there)."""
+
+
+ENVIRONMENT_CHECKS: tuple[tuple[str, Callable[[EnvironmentCheck], list[ConfigProblem]]], ...] = (
+    (
+        "validate_replication",  # STREAMING
+        lambda c: validate_replication(c.regions, c.manifest.replication, c.manifest_file),
+    ),
+    (
+        "validate_placement",  # DATA
+        lambda c: validate_placement(c.regions, c.manifest.data_placement, c.manifest_file),
+    ),
+)
+"""Environment-wide checks of the layers: a new layer's goes here (its name, then a function of
+an `EnvironmentCheck`)."""
+
+REGIONAL_CHECKS: tuple[tuple[str, Callable[[RegionCheck], list[ConfigProblem]]], ...] = (
+    (
+        "validate_region",  # network, retention, system and node pools, service availability
+        lambda c: validate_region(c.manifest, c.region, c.regional, c.source, c.env, c.own_region),
+    ),
+    ("validate_streaming", lambda c: validate_streaming(c.region, c.regional, c.source)),
+    (
+        "validate_kubernetes",  # K8S-CORE
+        lambda c: validate_kubernetes(c.regional.kubernetes, c.env, c.source["kubernetes"]),
+    ),
+    ("validate_mesh", lambda c: validate_mesh(c.regional.mesh, c.source["mesh"])),  # MESH
+    (
+        "validate_deploy_runner",
+        lambda c: validate_deploy_runner(c.regional.deploy_runner, c.source["deployRunner"]),
+    ),
+    (
+        "validate_baseline",  # BASELINE
+        lambda c: validate_baseline(c.regional.baseline, c.regions, c.source["baseline"]),
+    ),
+    (
+        "validate_data",  # DATA
+        lambda c: validate_data(
+            c.region,
+            c.regional.data,
+            c.regional.sizing.cache.node_type,
+            cache_in_global_datastore(c.region, c.manifest, c.regions),
+            [s.name for s in TENANT_SERVICES],
+            c.source,
+        ),
+    ),
+)
+"""Per-region checks of the layers: a new layer's goes here (its name, then a function of a
+`RegionCheck`)."""
+
+INTERNAL_ERROR = "internal error in Meridian's configuration checks"
+"""How a check that raised instead of reporting is shown (tests assert it never appears)."""
+
+
+def internal_error(check: str, exc: Exception) -> ConfigProblem:
+    """A check that raised: named, with the exception, as one problem instead of a traceback."""
+    return ConfigProblem(
+        key=f"<check {check}>",
+        value=f"{type(exc).__name__}: {exc}",
+        problem=f"{INTERNAL_ERROR}: {check} raised instead of reporting a problem; the other "
+        "problems listed are sound, but this check did not judge the configuration",
+        fix="correct the other problems listed and run again; if this one stays, report it to "
+        "the platform team with this message (a defect of the check, not of the stack file)",
     )
-    return bool(members) and (region in members or region == manifest.regions[0])
+
+
+def guarded(check: str, run: Callable[[], list[ConfigProblem]]) -> list[ConfigProblem]:
+    """The problems `run` reports, or one internal-error problem naming `check` if it raises:
+    bad input never ends in a traceback, whichever layer's check it reaches."""
+    try:
+        return run()
+    except Exception as exc:  # any failure of a check is reported, not raised
+        return [internal_error(check, exc)]
 
 
 def _manifest_problems_despite(

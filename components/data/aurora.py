@@ -406,7 +406,7 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
         role = service_role(
             f"{name}-proxy-role", args.names, "rds.amazonaws.com", "aurora-proxy", child
         )
-        aws.iam.RolePolicy(
+        proxy_secret = aws.iam.RolePolicy(
             f"{name}-proxy-secret",
             role=role.id,
             policy=pulumi.Output.json_dumps(
@@ -438,7 +438,8 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
                     "description": "master secret; clients authenticate with IAM",
                 }
             ],
-            opts=child,
+            # RDS Proxy reads the secret with its role when it is created
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[proxy_secret]),
         )
         target_group = aws.rds.ProxyDefaultTargetGroup(
             f"{name}-proxy-pool",

@@ -93,13 +93,15 @@ class BackupVault(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, protect=True),
             )
         role = service_role(f"{name}-role", names, "backup.amazonaws.com", "backup", child)
-        for i, policy in enumerate(MANAGED_POLICIES):
+        grants = [
             aws.iam.RolePolicyAttachment(
                 f"{name}-role-{i}",
                 role=role.name,
                 policy_arn=f"arn:{args.partition}:iam::aws:policy/{policy}",
                 opts=child,
             )
+            for i, policy in enumerate(MANAGED_POLICIES)
+        ]
         rule: aws.backup.PlanRuleArgsDict = {
             "rule_name": "daily",
             "target_vault_name": self.vault.name,
@@ -126,7 +128,8 @@ class BackupVault(pulumi.ComponentResource):
             iam_role_arn=role.arn,
             resources=[arn for arns in args.resources.values() for arn in arns],
             selection_tags=[{"type": "STRINGEQUALS", "key": BACKUP_TAG[0], "value": BACKUP_TAG[1]}],
-            opts=child,
+            # AWS Backup checks the role it is given when the selection is created
+            opts=pulumi.ResourceOptions(parent=self, depends_on=grants),
         )
         if args.restore_testing:
             plan_name = names.physical("restore-tests").replace("-", "_")[:50]

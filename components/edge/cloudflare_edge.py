@@ -9,7 +9,9 @@ What it builds in one existing Cloudflare zone (pulumi-cloudflare v6 resource na
   instance metadata addresses, path traversal and internal routes, and challenges likely bots;
   `http_ratelimit` holds one rule per rate-limited route of the routing table;
   `http_request_cache_settings` caches immutable assets a year, HTML 300 s at the edge and
-  bypasses the cache for the API; `BotManagement`, `TieredCache`;
+  bypasses the cache for the API; `BotManagement` (Enterprise Bot Management with its score rule
+  on the enterprise plan, else Super Bot Fight Mode on pro and business, Bot Fight Mode on free),
+  `TieredCache`;
 - origin lock: `AuthenticatedOriginPullsSettings` (Cloudflare presents its origin-pull client
   certificate on every request; the regional ingress verifies it, and its security group admits
   only Cloudflare's published ranges);
@@ -20,6 +22,11 @@ What it builds in one existing Cloudflare zone (pulumi-cloudflare v6 resource na
 
 A drained region keeps its pool, disabled, and leaves every steering list: draining and
 undraining are config changes, nothing is deleted.
+
+What the zone's plan allows (`CloudflareEdgeArgs.plan`; `PLAN_LIMITS`): the monitor probes at
+the plan's shortest interval unless a longer one is given, and Bot Management's score rule is
+built only with `bot_management` (Enterprise). Args a plan cannot carry are refused here, and
+earlier by the config gate (stacks/edge_settings.py) with the fix.
 
 Example::
 
@@ -41,6 +48,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_cloudflare as cloudflare
 
+from components.edge.cloudflare_plans import PLAN_LIMITS, CloudflarePlan, rate_limit_shortfalls
 from components.edge.geography import CLOUDFLARE_REGIONS, RegionOrigin, pools_by_distance, site
 from components.edge.routes import (
     ApiRoute,
@@ -127,9 +135,28 @@ class CloudflareEdgeArgs:
     owasp_score_threshold: int = 40
     """OWASP anomaly score that blocks: 60 low, 40 medium (Cloudflare's default), 25 high."""
     bot_score_threshold: int = 30
-    """Requests scored below this (likely automated) get a managed challenge."""
+    """Requests scored below this (likely automated) get a managed challenge (Bot Management)."""
+    plan: CloudflarePlan = "enterprise"
+    """The zone's Cloudflare plan: what it allows is in `PLAN_LIMITS`."""
+    bot_management: bool = True
+    """Enterprise Bot Management and its bot-score rule; False: (Super) Bot Fight Mode."""
+    monitor_interval: int | None = None
+    """Seconds between health probes; None: the plan's shortest interval."""
 
     def __post_init__(self) -> None:
+        limits = PLAN_LIMITS[self.plan]
+        if self.bot_management and not limits.bot_management:
+            raise ValueError(f"Bot Management needs the enterprise plan, not {self.plan}")
+        if self.monitor_interval is not None and self.monitor_interval < (
+            limits.monitor_interval_min
+        ):
+            raise ValueError(
+                f"monitor interval {self.monitor_interval} s is below the {self.plan} plan's "
+                f"minimum of {limits.monitor_interval_min} s"
+            )
+        missing = rate_limit_shortfalls(self.plan, len(rate_limited(list(self.routes))))
+        if missing:
+            raise ValueError(f"the {self.plan} plan lacks: {'; '.join(missing)}")
         regions = [o.region for o in self.origins]
         if len(set(regions)) != len(regions):
             raise ValueError(f"one origin per region: {regions}")
@@ -141,6 +168,11 @@ class CloudflareEdgeArgs:
             raise ValueError(f"primary region {self.primary_region} has no origin")
         for region in regions:
             site(region)  # fails with the fix if the geography table lacks the region
+
+    @property
+    def probe_interval(self) -> int:
+        """The monitor's interval: the one given, else the plan's shortest."""
+        return self.monitor_interval or PLAN_LIMITS[self.plan].monitor_interval_min
 
     @property
     def in_rotation(self) -> list[str]:
@@ -216,15 +248,7 @@ class CloudflareEdge(pulumi.ComponentResource):
             opts=child,
         )
         cloudflare.TieredCache(f"{name}-tiered-cache", zone_id=zone_id, value="on", opts=child)
-        cloudflare.BotManagement(
-            f"{name}-bots",
-            zone_id=zone_id,
-            enable_js=True,
-            auto_update_model=True,
-            ai_bots_protection="block",
-            suppress_session_score=False,
-            opts=child,
-        )
+        self._bot_protection(name, zone_id, child)
         origin_pulls = cloudflare.AuthenticatedOriginPullsSettings(
             f"{name}-origin-pulls", zone_id=zone_id, enabled=True, opts=child
         )
@@ -240,7 +264,7 @@ class CloudflareEdge(pulumi.ComponentResource):
             header={"Host": [args.hostnames[0]]},
             allow_insecure=False,
             follow_redirects=False,
-            interval=10,
+            interval=args.probe_interval,
             timeout=2,
             retries=1,
             consecutive_down=2,
@@ -420,6 +444,8 @@ class CloudflareEdge(pulumi.ComponentResource):
                     "enabled": True,
                 }
             )
+        if not self._args.bot_management:
+            return rules  # the score fields exist only with Enterprise Bot Management
         rules.append(
             {
                 "ref": "likely-bots",
@@ -433,6 +459,39 @@ class CloudflareEdge(pulumi.ComponentResource):
             }
         )
         return rules
+
+    def _bot_protection(self, name: str, zone_id: str, opts: pulumi.ResourceOptions) -> None:
+        """The zone's bot configuration: Enterprise Bot Management, else what the plan has
+        (one `bot_management` API object for all three products; field names from
+        pulumi_cloudflare/bot_management.py: fight_mode is Bot Fight Mode, sbfm_* Super Bot
+        Fight Mode)."""
+        if self._args.bot_management:
+            cloudflare.BotManagement(
+                f"{name}-bots",
+                zone_id=zone_id,
+                enable_js=True,
+                auto_update_model=True,
+                ai_bots_protection="block",
+                suppress_session_score=False,
+                opts=opts,
+            )
+        elif self._args.plan == "free":
+            cloudflare.BotManagement(
+                f"{name}-bots", zone_id=zone_id, enable_js=True, fight_mode=True, opts=opts
+            )
+        else:
+            # Super Bot Fight Mode: "likely automated" is Business's (the API's clean-up body for
+            # a Pro zone resets sbfm_likely_automated; Cloudflare API, bot_management update)
+            likely = "managed_challenge" if self._args.plan == "business" else None
+            cloudflare.BotManagement(
+                f"{name}-bots",
+                zone_id=zone_id,
+                enable_js=True,
+                sbfm_definitely_automated="block",
+                sbfm_likely_automated=likely,
+                sbfm_verified_bots="allow",
+                opts=opts,
+            )
 
     def _rate_limit_rules(self) -> list[cloudflare.RulesetRuleArgsDict]:
         rules: list[cloudflare.RulesetRuleArgsDict] = []

@@ -82,6 +82,10 @@ class LakehouseArgs:
     key_deletion_window_days: int = 30
     partition: str = "aws"
     protect: bool = True
+    kafka_ready: Sequence[pulumi.Resource] = ()
+    """What AWS checks when a bronze Firehose stream is created: the MSK cluster policy (its
+    private VPC connection) and the bronze topics. The streams wait for them (and for their
+    role's policy), or the first deploy races them."""
 
 
 def bucket_name(names: Names, zone: str, account_id: str) -> str:
@@ -410,7 +414,7 @@ class Lakehouse(pulumi.ComponentResource):
             kms_key_id=args.logs_key_arn,
             opts=child,
         )
-        aws.cloudwatch.LogStream(
+        log_stream = aws.cloudwatch.LogStream(
             f"{name}-bronze-feed-log-stream",
             name="delivery",
             log_group_name=log_group.name,
@@ -438,7 +442,7 @@ class Lakehouse(pulumi.ComponentResource):
             cluster.apply(lambda a, t=t: a.replace(":cluster/", ":topic/", 1) + f"/{t}")
             for t in args.bronze_topics
         ]
-        aws.iam.RolePolicy(
+        role_policy = aws.iam.RolePolicy(
             f"{name}-bronze-feed-policy",
             role=role.id,
             policy=policy_document(
@@ -517,5 +521,9 @@ class Lakehouse(pulumi.ComponentResource):
                         "log_stream_name": "delivery",
                     },
                 },
-                opts=child,
+                # Firehose assumes the role and connects to the cluster when the stream is
+                # created: its permissions, the cluster policy and the topic must exist first
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[role_policy, log_stream, *args.kafka_ready]
+                ),
             )

@@ -212,6 +212,8 @@ class KafkaCluster(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     bootstrap_brokers_iam: pulumi.Output[str]
     topics: dict[str, aws.msk.Topic]
+    cluster_policy: aws.msk.ClusterPolicy
+    """What lets Firehose create its private VPC connection (AWS checks it at stream creation)."""
     subnet_ids: pulumi.Output[list[str]]
 
     def __init__(
@@ -335,7 +337,7 @@ class KafkaCluster(pulumi.ComponentResource):
 
         # The cluster's one resource policy: Firehose reads topics over the multi-VPC private
         # connectivity, and a cross-region MSK Replicator reading this cluster needs the same.
-        aws.msk.ClusterPolicy(
+        self.cluster_policy = aws.msk.ClusterPolicy(
             f"{name}-cluster-policy",
             cluster_arn=self.cluster.arn,
             policy=policy_document(

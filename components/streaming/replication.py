@@ -65,6 +65,7 @@ def _cluster_resources(arn: pulumi.Input[str]) -> list[pulumi.Output[str]]:
 
 class KafkaReplication(pulumi.ComponentResource):
     replicators: list[aws.msk.Replicator]
+    access: aws.iam.RolePolicy
 
     def __init__(
         self, name: str, args: KafkaReplicationArgs, opts: pulumi.ResourceOptions | None = None
@@ -89,7 +90,7 @@ class KafkaReplication(pulumi.ComponentResource):
             opts=child,
         )
         resources = _cluster_resources(args.local.arn) + _cluster_resources(args.remote.arn)
-        aws.iam.RolePolicy(
+        self.access = aws.iam.RolePolicy(
             f"{name}-access",
             role=self.role.id,
             policy=policy_document(
@@ -180,5 +181,6 @@ class KafkaReplication(pulumi.ComponentResource):
             },
             # a replicator runs in its target cluster's region
             region=target.region,
-            opts=pulumi.ResourceOptions(parent=self),
+            # MSK checks the execution role's access to both clusters when it is created
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.access]),
         )
