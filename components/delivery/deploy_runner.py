@@ -280,11 +280,11 @@ class DeployRunner(pulumi.ComponentResource):
                         f"arn:{args.partition}:ec2:{args.region}:{args.account_id}:"
                         "network-interface/*",
                         sid="VpcNetworkInterfacePermission",
+                        # ec2:Subnet is an ARN-typed key (Service Authorization Reference, EC2
+                        # condition keys): ArnEquals; the service name is a string.
                         condition={
-                            "StringEquals": {
-                                "ec2:Subnet": subnet_arns,
-                                "ec2:AuthorizedService": "codebuild.amazonaws.com",
-                            }
+                            "ArnEquals": {"ec2:Subnet": subnet_arns},
+                            "StringEquals": {"ec2:AuthorizedService": "codebuild.amazonaws.com"},
                         },
                     ),
                     statement(
