@@ -42,8 +42,8 @@ from pydantic import Field
 
 from components.data.tables import CassandraTable, KeyValueTable
 from stacks import capabilities
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.types import NAMESPACE, MeridianModel
 
 ROTATION_SERVICES = ("serverless-repo", "lambda")
 """What the global primary's master-secret rotation deploys (components/data/secret_rotation.py)."""

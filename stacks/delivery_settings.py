@@ -26,8 +26,8 @@ from typing import Any, Literal
 from pydantic import Field
 
 from components.delivery.deploy_runner import CONNECTION_ARN, REPOSITORY
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.types import NAMESPACE, MeridianModel
 
 KEY = "deployRunner"
 

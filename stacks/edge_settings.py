@@ -43,10 +43,10 @@ from pydantic import Field, ValidationError
 from components.edge.cloudflare_plans import PLAN_LIMITS, CloudflarePlan, rate_limit_shortfalls
 from components.edge.geography import AWS_REGIONS
 from components.edge.routes import ApiRoute, rate_limited
-from stacks.config_problems import did_you_mean, pydantic_problems
-from stacks.config_source import is_secure
-from stacks.config_types import NAMESPACE, MeridianModel, deep_merge
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.problems import did_you_mean, pydantic_problems
+from stacks.config.source import is_secure
+from stacks.config.types import NAMESPACE, MeridianModel, deep_merge
 from stacks.identity import StackIdentity
 
 KEY = "edge"

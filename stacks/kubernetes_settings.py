@@ -24,8 +24,8 @@ from typing import Any
 from pydantic import Field
 
 from components.eks.cluster import LOG_RETENTION_DAYS
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.types import NAMESPACE, MeridianModel
 
 KEY = "kubernetes"
 ROLE_ARN_PATTERN = r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$"

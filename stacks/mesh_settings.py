@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import Field
 
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.types import NAMESPACE, MeridianModel
 
 KEY = "mesh"
 

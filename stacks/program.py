@@ -8,7 +8,7 @@ import pulumi
 
 from components.tagging import required_tags_transform
 from stacks import edge_stack, global_stack, regional_stack
-from stacks.config_source import ConfigSource, PulumiConfigSource
+from stacks.config.source import ConfigSource, PulumiConfigSource
 from stacks.edge_settings import EDGE_DEFAULTS
 from stacks.identity import Role, parse_stack_name
 from stacks.settings import MeridianSettings, load_settings

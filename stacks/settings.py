@@ -10,19 +10,19 @@ Where settings live:
 
 `load_settings` merges defaults, manifest and stack file, validates everything (types, regions,
 address plan, availability zones, sizes, service availability) and raises one `ConfigError` that
-lists every problem, before any resource is registered. `stacks/config_gate.py` runs it for every
+lists every problem, before any resource is registered. `stacks/config/gate.py` runs it for every
 stack of an environment before the plan starts.
 
 Where the code lives: the models and `load_settings` here; the strict base model, shared
-constants and the defaults merge in `stacks/config_types.py`; the checks beyond types (regions,
-partitions, AZs, instance types, address plan) in `stacks/config_checks.py`; pydantic's errors as
-problems (expected types, "did you mean", "quote it") in `stacks/config_problems.py`; keys outside
-`meridian:` (`aws:region`, plain-text secrets) in `stacks/config_foreign.py`; how stack files and
-engine values are read in `stacks/config_source.py`.
+constants and the defaults merge in `stacks/config/types.py`; the checks beyond types (regions,
+partitions, AZs, instance types, address plan) in `stacks/config/checks.py`; pydantic's errors as
+problems (expected types, "did you mean", "quote it") in `stacks/config/problems.py`; keys outside
+`meridian:` (`aws:region`, plain-text secrets) in `stacks/config/foreign.py`; how stack files and
+engine values are read in `stacks/config/source.py`.
 
 Adding a layer's settings (pattern):
 1. In its own module `stacks/<layer>_settings.py`, a model deriving from
-   `stacks.config_types.MeridianModel` (strict, extra="forbid", frozen, camelCase aliases) and its
+   `stacks.config.types.MeridianModel` (strict, extra="forbid", frozen, camelCase aliases) and its
    per-environment defaults, e.g. `KUBERNETES_DEFAULTS = {"dev": {...}, "staging": {...},
    "prod": {...}}` (camelCase keys, as in a stack file). It must not import this module.
 2. Here, one field on `RegionalSettings` (a regional key, overridable per region):
@@ -52,15 +52,16 @@ from stacks.baseline_settings import (  # BASELINE: security and observability
     validate_baseline,
 )
 from stacks.cidr_plan import REGION_SLOTS
-from stacks.config_checks import (
+from stacks.config.checks import (
     validate_address_plan,
     validate_manifest,
     validate_region,
     vpc_cidr,
 )
-from stacks.config_foreign import foreign_key_problems
-from stacks.config_problems import did_you_mean, pydantic_problems
-from stacks.config_types import (
+from stacks.config.errors import ConfigError, ConfigProblem
+from stacks.config.foreign import foreign_key_problems
+from stacks.config.problems import did_you_mean, pydantic_problems
+from stacks.config.types import (
     DATA_CLASSIFICATIONS,
     NAMESPACE,
     OPTIONAL_CAPABILITIES,
@@ -84,7 +85,6 @@ from stacks.delivery_settings import (  # the in-VPC deploy runner
     validate_deploy_runner,
 )
 from stacks.edge_settings import EdgeSettings, load_edge_settings  # EDGE: the edge stack
-from stacks.errors import ConfigError, ConfigProblem
 from stacks.identity import ENVIRONMENTS, Role, StackIdentity
 from stacks.kubernetes_settings import (  # EKS clusters (K8S-CORE)
     KUBERNETES_DEFAULTS,

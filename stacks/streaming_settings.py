@@ -47,8 +47,8 @@ from typing import Literal, Protocol
 
 from pydantic import Field
 
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.types import NAMESPACE, MeridianModel
 from stacks.versions import MSK_REPLICATOR_REGIONS
 
 TOPICS_FILE = Path(__file__).resolve().parent / "data" / "kafka_topics.json"

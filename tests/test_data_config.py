@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from components.tenancy.services import SERVICES
-from stacks.config_source import StaticConfigSource
+from stacks.config.errors import ConfigError
+from stacks.config.source import StaticConfigSource
 from stacks.data_layer import data_topology
 from stacks.data_settings import (
     AURORA_MAX_SECONDARY_REGIONS,
@@ -19,7 +20,6 @@ from stacks.data_settings import (
     dr_peer,
     validate_data,
 )
-from stacks.errors import ConfigError
 from stacks.program import settings_for
 from tests.test_config_errors import MANIFEST, NO_REPLICATION
 

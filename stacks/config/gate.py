@@ -27,10 +27,10 @@ from pydantic import ValidationError
 
 from stacks import capabilities
 from stacks.cidr_plan import REGION_SLOTS
-from stacks.config_checks import other_partition
-from stacks.config_source import PROJECT_DIR, read_stack_file
-from stacks.config_types import NAMESPACE, OPTIONAL_CAPABILITIES, deep_merge
-from stacks.errors import ConfigError, ConfigProblem, unique
+from stacks.config.checks import other_partition
+from stacks.config.errors import ConfigError, ConfigProblem, unique
+from stacks.config.source import PROJECT_DIR, read_stack_file
+from stacks.config.types import NAMESPACE, OPTIONAL_CAPABILITIES, deep_merge
 from stacks.identity import Role, StackIdentity, parse_stack_name
 from stacks.settings import (
     ENVIRONMENT_DEFAULTS,
