@@ -44,6 +44,7 @@ from components.data.tables import CassandraTable, KeyValueTable
 from stacks import capabilities
 from stacks.config.errors import ConfigProblem
 from stacks.config.types import NAMESPACE, MeridianModel
+from stacks.topology import active_active_partners, dr_peer
 
 ROTATION_SERVICES = ("serverless-repo", "lambda")
 """What the global primary's master-secret rotation deploys (components/data/secret_rotation.py)."""
@@ -251,24 +252,6 @@ def default_cassandra_engine(region: str, opted_out: bool = False) -> CassandraE
     return "keyspaces" if offered else "k8ssandra"
 
 
-def dr_peer(
-    region: str,
-    regions: Sequence[str],
-    active_active: Sequence[Sequence[str]],
-    peers: Mapping[str, str],
-) -> str | None:
-    """Where `region`'s backups are copied: its DR peer (`none` = nowhere), else the primary; the
-    primary copies to its active-active partner, else to the second region."""
-    primary = regions[0]
-    if region != primary:
-        peer = peers.get(region, primary)
-        return None if peer == "none" else peer
-    partners = [r for pair in active_active if primary in pair for r in pair if r != primary]
-    if partners:
-        return partners[0]
-    return regions[1] if len(regions) > 1 else None
-
-
 def cache_secondaries(
     regions: Sequence[str], placement: DataPlacement, active_active: Sequence[Sequence[str]]
 ) -> list[str]:
@@ -278,7 +261,7 @@ def cache_secondaries(
     if not regions:
         return []
     primary = regions[0]
-    partners = [r for pair in active_active if primary in pair for r in pair if r != primary]
+    partners = active_active_partners(regions, active_active)
     ordered = dict.fromkeys([*partners, *(r for r in regions if r != primary)])
     return [r for r in ordered if r in regions][:CACHE_MAX_SECONDARY_REGIONS]
 

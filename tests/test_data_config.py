@@ -17,10 +17,10 @@ from stacks.data_settings import (
     DATA_DEFAULTS,
     DataPlacement,
     cache_secondaries,
-    dr_peer,
     validate_data,
 )
 from stacks.program import settings_for
+from stacks.topology import dr_peer
 from tests.test_config_errors import MANIFEST, NO_REPLICATION
 
 TWELVE_REGIONS = [
