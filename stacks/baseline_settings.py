@@ -23,6 +23,7 @@ from pydantic import Field
 
 from stacks import capabilities
 from stacks.config.errors import ConfigProblem
+from stacks.config.spec import SettingSpec
 from stacks.config.types import NAMESPACE, MeridianModel
 
 KEY = "baseline"
@@ -76,3 +77,15 @@ def validate_baseline(
             else f"remove it from {where}: none of the regions offers Managed Grafana",
         )
     ]
+
+
+SPEC = SettingSpec(
+    key=KEY,
+    field="baseline",
+    model=BaselineSettings,
+    defaults=BASELINE_DEFAULTS,
+    scope="regional",
+    validate=lambda c: validate_baseline(c.value, c.regions, c.file),
+    check="validate_baseline",
+)
+"""`meridian:baseline`, regional (stacks/config/registry.py)."""

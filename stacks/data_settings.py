@@ -41,8 +41,10 @@ from typing import Literal
 from pydantic import Field
 
 from components.data.tables import CassandraTable, KeyValueTable
+from components.tenancy.services import SERVICES as TENANT_SERVICES
 from stacks import capabilities
 from stacks.config.errors import ConfigProblem
+from stacks.config.spec import SettingSpec
 from stacks.config.types import NAMESPACE, MeridianModel
 from stacks.topology import active_active_partners, dr_peer
 
@@ -530,3 +532,49 @@ def dynamodb_tables(path: Path = DATA_DIR / "dynamodb_tables.json") -> tuple[Key
         )
         for t in data["tables"]
     )
+
+
+def cache_in_global_datastore(
+    region: str,
+    regions: Sequence[str],
+    placement: DataPlacement,
+    active_active: Sequence[Sequence[str]],
+) -> bool:
+    """Whether `region`'s cache is a member of the environment's global datastore (`regions`: the
+    environment's usable regions)."""
+    members = cache_secondaries(regions, placement, active_active)
+    return bool(members) and (region in members or region == regions[0])
+
+
+DATA_SPEC = SettingSpec(
+    key="data",
+    field="data",
+    model=DataSettings,
+    defaults=DATA_DEFAULTS,
+    scope="regional",
+    validate=lambda c: validate_data(
+        c.region_name,
+        c.value,
+        c.region_settings.sizing.cache.node_type,
+        cache_in_global_datastore(
+            c.region_name,
+            c.regions,
+            c.manifest.data_placement,
+            c.manifest.replication.active_active,
+        ),
+        [s.name for s in TENANT_SERVICES],
+        c.source,
+    ),
+    check="validate_data",
+)
+"""`meridian:data`, regional (stacks/config/registry.py)."""
+PLACEMENT_SPEC = SettingSpec(
+    key="dataPlacement",
+    field="data_placement",
+    model=DataPlacement,
+    defaults=PLACEMENT_DEFAULTS,
+    scope="manifest",
+    validate=lambda c: validate_placement(c.regions, c.value, c.manifest_file),
+    check="validate_placement",
+)
+"""`meridian:dataPlacement`, environment-wide (stacks/config/registry.py)."""

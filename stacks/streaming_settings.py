@@ -48,6 +48,7 @@ from typing import Literal, Protocol
 from pydantic import Field
 
 from stacks.config.errors import ConfigProblem
+from stacks.config.spec import SettingSpec
 from stacks.config.types import NAMESPACE, MeridianModel
 from stacks.topology import NO_PEER, active_active_partners
 from stacks.versions import MSK_REPLICATOR_REGIONS
@@ -504,6 +505,37 @@ def _non_primary_pair(
         "outputs the other side reads",
         f"pair each with {primary} (or '{NO_PEER}') in {manifest_file}",
     )
+
+
+STREAMING_SPEC = SettingSpec(
+    key="streaming",
+    field="streaming",
+    model=StreamingSettings,
+    defaults=STREAMING_DEFAULTS,
+    scope="regional",
+    # judged with the region's network and Kafka sizing, and the lakehouse's lifecycle
+    validate=lambda c: validate_streaming(c.region_name, c.region_settings, c.source),
+    check="validate_streaming",
+)
+"""`meridian:streaming`, regional (stacks/config/registry.py)."""
+LAKEHOUSE_SPEC = SettingSpec(
+    key="lakehouse",
+    field="lakehouse",
+    model=LakehouseSettings,
+    defaults=LAKEHOUSE_DEFAULTS,
+    scope="regional",  # judged by validate_streaming, with the streaming settings
+)
+"""`meridian:lakehouse`, regional (stacks/config/registry.py)."""
+REPLICATION_SPEC = SettingSpec(
+    key="replication",
+    field="replication",
+    model=ReplicationSettings,
+    defaults=REPLICATION_DEFAULTS,
+    scope="manifest",
+    validate=lambda c: validate_replication(c.regions, c.value, c.manifest_file),
+    check="validate_replication",
+)
+"""`meridian:replication`, environment-wide (stacks/config/registry.py)."""
 
 
 __all__ = [

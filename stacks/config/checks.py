@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.network import MAX_AZS, MIN_AZS
@@ -134,7 +135,7 @@ def validate_region(
     manifest: EnvironmentManifest,
     region: str,
     regional: RegionalSettings,
-    source: dict[str, str],
+    source: Mapping[str, str],
     env: str,
     own_region: bool,
 ) -> list[ConfigProblem]:

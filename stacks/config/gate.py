@@ -171,6 +171,13 @@ class _Gate:
         except Exception as exc:  # a defect of a check: one named problem, never a traceback
             self.problems.append(internal_error("load_settings", exc).in_file(self.manifest_file))
 
+    @property
+    def edge_config(self) -> dict[str, Any]:
+        """The edge stack file's config (empty while it is missing or unreadable): where the
+        regional stacks read the environment's edge provider."""
+        edge = self.files.get(f"{self.environment}-edge")
+        return edge.config if edge is not None else {}
+
     def judge(self, stack: StackFile) -> None:
         """A regional or edge stack, as its own program judges it. While the manifest is broken
         (or does not list the stack's region) the stack's file is judged against a stand-in and
@@ -199,7 +206,9 @@ class _Gate:
         elif not listed:
             against = {**against, f"{NAMESPACE}:regions": [*self.regions, region]}
         try:
-            self.settings[stack.name] = load_settings(stack.identity, stack.config, against)
+            self.settings[stack.name] = load_settings(
+                stack.identity, stack.config, against, self.edge_config
+            )
         except ConfigError as exc:
             found = _problems_of(exc, own_file)
             if not (self.manifest_ok and listed):
