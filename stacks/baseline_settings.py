@@ -1,4 +1,4 @@
-"""Settings of the security and observability baseline (issue 14), with per-environment defaults
+"""Settings of the security and observability baseline, with per-environment defaults
 and the checks beyond their types.
 
 Key (regional: the manifest sets it for every region, a regional stack file may override it;

@@ -1,4 +1,4 @@
-"""Settings of the transactional data layer (issue 10): Aurora, Cassandra, caches, DynamoDB global
+"""Settings of the transactional data layer: Aurora, Cassandra, caches, DynamoDB global
 tables, AWS Backup, the DR targets and which tenant services reach which store; their
 per-environment defaults and the checks beyond types.
 
@@ -22,9 +22,8 @@ meridian:data:                 # regional (a region's stack file may override it
     postgres: {rpoSeconds: 0, crossRegionRpoSeconds: 1, rtoSeconds: 30}
 ```
 
-The DR peer of a region (where its backups are copied) is `meridian:replication.drPeers` (the
-streaming layer's key, one notion of "paired region" for the whole platform), else the primary; the
-primary copies to its active-active partner, else the second region. `backupCopies` overrides it.
+A region's backups are copied to its DR peer (stacks/topology.py: the same region its lake and log
+archive replicate to); `backupCopies` overrides it for backups.
 
 This module must not import `stacks/settings.py` (which imports it).
 """

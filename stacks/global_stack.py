@@ -36,7 +36,7 @@ def run(settings: MeridianSettings) -> None:
         ),
         opts=pulumi.ResourceOptions(provider=provider),
     )
-    # BASELINE (issue 14): the environment's audit trail, once: every region, into an Object Lock
+    # The environment's audit trail, once: every region, into an Object Lock
     # (compliance) archive in the primary region, replicated to its DR peer.
     caller = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider))
     logs = settings.manifest.retention.logs

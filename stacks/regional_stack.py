@@ -155,7 +155,7 @@ def run(settings: MeridianSettings) -> None:
             hot_days=logs.hot_days,
             warm_days=logs.warm_days,
             cold_days=logs.cold_days,
-            # BASELINE: audit and flow-log data replicated to the region's DR peer
+            # audit and flow-log data replicated to the region's DR peer (stacks/topology.py)
             replica_region=replica_region(
                 settings.manifest.regions, settings.manifest.replication, region
             ),

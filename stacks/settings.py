@@ -13,25 +13,26 @@ address plan, availability zones, sizes, service availability) and raises one `C
 lists every problem, before any resource is registered. `stacks/config/gate.py` runs it for every
 stack of an environment before the plan starts.
 
-Where the code lives: the models and `load_settings` here; the strict base model, shared
-constants and the defaults merge in `stacks/config/types.py`; the checks beyond types (regions,
-partitions, AZs, instance types, address plan) in `stacks/config/checks.py`; pydantic's errors as
-problems (expected types, "did you mean", "quote it") in `stacks/config/problems.py`; keys outside
-`meridian:` (`aws:region`, plain-text secrets) in `stacks/config/foreign.py`; how stack files and
-engine values are read in `stacks/config/source.py`.
+Where the code lives: the core models (network, keys, retention, sizing, the manifest's own
+keys) and `load_settings` here; the config machinery in the package `stacks/config/`: the strict
+base model, shared constants and the defaults merge in `types`; the checks beyond types (regions,
+partitions, AZs, instance types, address plan) in `checks`; pydantic's errors as problems
+(expected types, "did you mean", "quote it") in `problems`; keys outside `meridian:`
+(`aws:region`, plain-text secrets) in `foreign`; how stack files and engine values are read in
+`source`; the layers' settings in `registry` (each a `SettingSpec`, see `spec`). Which region
+pairs with which (paired region, DR peer, replica region) is `stacks/topology.py`.
 
-Adding a layer's settings (pattern):
-1. In its own module `stacks/<layer>_settings.py`, a model deriving from
-   `stacks.config.types.MeridianModel` (strict, extra="forbid", frozen, camelCase aliases) and its
-   per-environment defaults, e.g. `KUBERNETES_DEFAULTS = {"dev": {...}, "staging": {...},
-   "prod": {...}}` (camelCase keys, as in a stack file). It must not import this module.
-2. Here, one field on `RegionalSettings` (a regional key, overridable per region):
-   `kubernetes: KubernetesSettings = Field(alias="kubernetes")`, in the layers block below.
-3. Here, one line in the layers block of the defaults:
-   `ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "kubernetes",
-   KUBERNETES_DEFAULTS)`.
-Bad values then get the same messages as every other key (key, value, expected type, fix), and a
-layer's extra checks return `ConfigProblem`s from a function the layer owns.
+Adding a setting (a layer's key):
+1. In its own module `stacks/<layer>_settings.py`: a model deriving from
+   `stacks.config.types.MeridianModel` (strict, extra="forbid", frozen, camelCase aliases), its
+   defaults per environment (dev, staging, prod; camelCase, as in a stack file), its checks beyond
+   types, and one `SettingSpec` (key, model, defaults, scope, `validate`: a `SettingsContext` in,
+   `ConfigProblem`s out, and the check's name). It must not import this module.
+2. One line in `stacks/config/registry.py`'s `SETTINGS`.
+This module takes the defaults and the checks (run guarded, refused regions filtered) from the
+registry. For typed attribute access (`plan.settings.kubernetes`) the value's field is declared
+on `RegionalSettings` (scope regional) or `EnvironmentManifest` (scope manifest);
+tests/test_settings_registry.py checks that the declaration and the spec agree.
 """
 
 from __future__ import annotations
