@@ -14,6 +14,8 @@ from stacks.config.errors import ConfigError
 from stacks.config.gate import check_environment
 from stacks.config.registry import SETTINGS, of_scope
 from stacks.config.source import StaticConfigSource
+from stacks.config.spec import Scope
+from stacks.config.types import MeridianModel
 from stacks.program import settings_for
 from stacks.settings import EnvironmentManifest, RegionalSettings
 from tests.config_projects import copy_project
@@ -23,7 +25,11 @@ from tests.test_config_errors import EDGE, MANIFEST
 def test_every_spec_is_exposed_where_its_scope_says() -> None:
     keys = [s.key for s in SETTINGS]
     assert len(keys) == len(set(keys)), "a key is registered twice"
-    for scope, model in (("regional", RegionalSettings), ("manifest", EnvironmentManifest)):
+    scopes: tuple[tuple[Scope, type[MeridianModel]], ...] = (
+        ("regional", RegionalSettings),
+        ("manifest", EnvironmentManifest),
+    )
+    for scope, model in scopes:
         for spec in of_scope(scope):
             field = model.model_fields[spec.field]
             assert (field.alias or spec.field) == spec.key
