@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stacks.config_source import PROJECT_DIR
+from stacks.config.source import PROJECT_DIR
 
 FLOOR_TYPE = "aws:ssm/parameter:Parameter"
 

@@ -43,7 +43,7 @@ from typing import Any
 from components.delivery import runner_project_name
 from components.naming import Names
 from meridian_ops.waves import Wave, waves_for
-from stacks.config_source import PROJECT_DIR
+from stacks.config.source import PROJECT_DIR
 from stacks.identity import Role, parse_stack_name
 
 PROGRAM_PATHS = ("__main__.py", "Pulumi.yaml", "requirements.txt")

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from stacks.config_source import PROJECT_DIR, read_stack_file
+from stacks.config.source import PROJECT_DIR, read_stack_file
 
 
 class FailoverError(Exception):

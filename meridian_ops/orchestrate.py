@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from meridian_ops.waves import Wave, destroy_order, waves_for
-from stacks.config_source import PROJECT_DIR
-from stacks.errors import ConfigError
+from stacks.config.errors import ConfigError
+from stacks.config.source import PROJECT_DIR
 
 
 class Action(StrEnum):

@@ -34,9 +34,9 @@ from meridian_ops.aws_mocks import AwsRejectedError, MotoValidator
 from meridian_ops.engine import PROJECT, StackRun, run_stack
 from meridian_ops.report import is_counted
 from meridian_ops.waves import Wave, plan_waves, undeclared_reads
-from stacks.config_gate import gate_environment
-from stacks.config_source import PROJECT_DIR, PulumiConfigSource, masked
-from stacks.errors import ConfigError
+from stacks.config.errors import ConfigError
+from stacks.config.gate import gate_environment
+from stacks.config.source import PROJECT_DIR, PulumiConfigSource, masked
 from stacks.identity import ENVIRONMENTS, Role
 from stacks.program import main as program_main
 
@@ -57,7 +57,7 @@ class PlannedStack:
 def stacks_of(environment: str, project_dir: Path = PROJECT_DIR) -> list[PlannedStack]:
     """The environment's stacks in deployment order: global, regions (manifest order), edge.
 
-    The config gate (stacks/config_gate.py) judges every stack file first and raises one
+    The config gate (stacks/config/gate.py) judges every stack file first and raises one
     ConfigError listing every problem of every file, before anything is planned or written."""
     checked = gate_environment(environment, project_dir)
     # The offline plan cannot decrypt a secret: the program gets the placeholder, so neither the

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from meridian_ops.waves import waves_for
-from stacks.config_source import PROJECT_DIR
+from stacks.config.source import PROJECT_DIR
 
 BLOCKING_OPS = frozenset({"replace", "create-replacement", "delete-replaced", "delete"})
 

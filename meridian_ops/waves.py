@@ -123,7 +123,7 @@ def _label(members: Sequence[StackNode]) -> str:
 def waves_for(environment: str, project_dir: Path | None = None) -> list[Wave]:
     """The deployment waves of a shipped environment, from its stack files."""
     from meridian_ops.plan import stacks_of  # the stack files, validated
-    from stacks.config_source import PROJECT_DIR
+    from stacks.config.source import PROJECT_DIR
 
     return plan_waves(stacks_of(environment, project_dir or PROJECT_DIR))
 

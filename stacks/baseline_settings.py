@@ -1,4 +1,4 @@
-"""Settings of the security and observability baseline (issue 14), with per-environment defaults
+"""Settings of the security and observability baseline, with per-environment defaults
 and the checks beyond their types.
 
 Key (regional: the manifest sets it for every region, a regional stack file may override it;
@@ -22,8 +22,9 @@ from typing import Any
 from pydantic import Field
 
 from stacks import capabilities
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.spec import SettingSpec
+from stacks.config.types import NAMESPACE, MeridianModel
 
 KEY = "baseline"
 
@@ -76,3 +77,15 @@ def validate_baseline(
             else f"remove it from {where}: none of the regions offers Managed Grafana",
         )
     ]
+
+
+SPEC = SettingSpec(
+    key=KEY,
+    field="baseline",
+    model=BaselineSettings,
+    defaults=BASELINE_DEFAULTS,
+    scope="regional",
+    validate=lambda c: validate_baseline(c.value, c.regions, c.file),
+    check="validate_baseline",
+)
+"""`meridian:baseline`, regional (stacks/config/registry.py)."""

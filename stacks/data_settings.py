@@ -1,4 +1,4 @@
-"""Settings of the transactional data layer (issue 10): Aurora, Cassandra, caches, DynamoDB global
+"""Settings of the transactional data layer: Aurora, Cassandra, caches, DynamoDB global
 tables, AWS Backup, the DR targets and which tenant services reach which store; their
 per-environment defaults and the checks beyond types.
 
@@ -22,9 +22,8 @@ meridian:data:                 # regional (a region's stack file may override it
     postgres: {rpoSeconds: 0, crossRegionRpoSeconds: 1, rtoSeconds: 30}
 ```
 
-The DR peer of a region (where its backups are copied) is `meridian:replication.drPeers` (the
-streaming layer's key, one notion of "paired region" for the whole platform), else the primary; the
-primary copies to its active-active partner, else the second region. `backupCopies` overrides it.
+A region's backups are copied to its DR peer (stacks/topology.py: the same region its lake and log
+archive replicate to); `backupCopies` overrides it for backups.
 
 This module must not import `stacks/settings.py` (which imports it).
 """
@@ -41,9 +40,12 @@ from typing import Literal
 from pydantic import Field
 
 from components.data.tables import CassandraTable, KeyValueTable
+from components.tenancy.services import SERVICES as TENANT_SERVICES
 from stacks import capabilities
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.spec import SettingSpec
+from stacks.config.types import NAMESPACE, MeridianModel
+from stacks.topology import active_active_partners, dr_peer
 
 ROTATION_SERVICES = ("serverless-repo", "lambda")
 """What the global primary's master-secret rotation deploys (components/data/secret_rotation.py)."""
@@ -251,24 +253,6 @@ def default_cassandra_engine(region: str, opted_out: bool = False) -> CassandraE
     return "keyspaces" if offered else "k8ssandra"
 
 
-def dr_peer(
-    region: str,
-    regions: Sequence[str],
-    active_active: Sequence[Sequence[str]],
-    peers: Mapping[str, str],
-) -> str | None:
-    """Where `region`'s backups are copied: its DR peer (`none` = nowhere), else the primary; the
-    primary copies to its active-active partner, else to the second region."""
-    primary = regions[0]
-    if region != primary:
-        peer = peers.get(region, primary)
-        return None if peer == "none" else peer
-    partners = [r for pair in active_active if primary in pair for r in pair if r != primary]
-    if partners:
-        return partners[0]
-    return regions[1] if len(regions) > 1 else None
-
-
 def cache_secondaries(
     regions: Sequence[str], placement: DataPlacement, active_active: Sequence[Sequence[str]]
 ) -> list[str]:
@@ -278,7 +262,7 @@ def cache_secondaries(
     if not regions:
         return []
     primary = regions[0]
-    partners = [r for pair in active_active if primary in pair for r in pair if r != primary]
+    partners = active_active_partners(regions, active_active)
     ordered = dict.fromkeys([*partners, *(r for r in regions if r != primary)])
     return [r for r in ordered if r in regions][:CACHE_MAX_SECONDARY_REGIONS]
 
@@ -547,3 +531,49 @@ def dynamodb_tables(path: Path = DATA_DIR / "dynamodb_tables.json") -> tuple[Key
         )
         for t in data["tables"]
     )
+
+
+def cache_in_global_datastore(
+    region: str,
+    regions: Sequence[str],
+    placement: DataPlacement,
+    active_active: Sequence[Sequence[str]],
+) -> bool:
+    """Whether `region`'s cache is a member of the environment's global datastore (`regions`: the
+    environment's usable regions)."""
+    members = cache_secondaries(regions, placement, active_active)
+    return bool(members) and (region in members or region == regions[0])
+
+
+DATA_SPEC = SettingSpec(
+    key="data",
+    field="data",
+    model=DataSettings,
+    defaults=DATA_DEFAULTS,
+    scope="regional",
+    validate=lambda c: validate_data(
+        c.region_name,
+        c.value,
+        c.region_settings.sizing.cache.node_type,
+        cache_in_global_datastore(
+            c.region_name,
+            c.regions,
+            c.manifest.data_placement,
+            c.manifest.replication.active_active,
+        ),
+        [s.name for s in TENANT_SERVICES],
+        c.source,
+    ),
+    check="validate_data",
+)
+"""`meridian:data`, regional (stacks/config/registry.py)."""
+PLACEMENT_SPEC = SettingSpec(
+    key="dataPlacement",
+    field="data_placement",
+    model=DataPlacement,
+    defaults=PLACEMENT_DEFAULTS,
+    scope="manifest",
+    validate=lambda c: validate_placement(c.regions, c.value, c.manifest_file),
+    check="validate_placement",
+)
+"""`meridian:dataPlacement`, environment-wide (stacks/config/registry.py)."""

@@ -26,8 +26,9 @@ from typing import Any, Literal
 from pydantic import Field
 
 from components.delivery.deploy_runner import CONNECTION_ARN, REPOSITORY
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.spec import SettingSpec
+from stacks.config.types import NAMESPACE, MeridianModel
 
 KEY = "deployRunner"
 
@@ -103,3 +104,15 @@ def validate_deploy_runner(settings: DeployRunnerSettings, where: str) -> list[C
             )
         )
     return problems
+
+
+SPEC = SettingSpec(
+    key=KEY,
+    field="deploy_runner",
+    model=DeployRunnerSettings,
+    defaults=DEPLOY_RUNNER_DEFAULTS,
+    scope="regional",
+    validate=lambda c: validate_deploy_runner(c.value, c.file),
+    check="validate_deploy_runner",
+)
+"""`meridian:deployRunner`, regional (stacks/config/registry.py)."""

@@ -43,10 +43,11 @@ from pydantic import Field, ValidationError
 from components.edge.cloudflare_plans import PLAN_LIMITS, CloudflarePlan, rate_limit_shortfalls
 from components.edge.geography import AWS_REGIONS
 from components.edge.routes import ApiRoute, rate_limited
-from stacks.config_problems import did_you_mean, pydantic_problems
-from stacks.config_source import is_secure
-from stacks.config_types import NAMESPACE, MeridianModel, deep_merge
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.problems import did_you_mean, pydantic_problems
+from stacks.config.source import is_secure
+from stacks.config.spec import SettingSpec
+from stacks.config.types import NAMESPACE, MeridianModel, deep_merge
 from stacks.identity import StackIdentity
 
 KEY = "edge"
@@ -210,6 +211,17 @@ def load_edge_settings(
     return (None if problems else settings), problems
 
 
+def _provider_problem(value: Any, key: str, own_file: str) -> ConfigProblem:
+    return ConfigProblem(
+        f"{key}.provider",
+        value,
+        "is not an edge provider Meridian builds" + did_you_mean(str(value), set(PROVIDERS), ""),
+        f"set it to cloudflare (the default: Cloudflare CDN, WAF and load balancing) or aws "
+        f"(CloudFront, WAFv2, Route 53) in {own_file}",
+        file=own_file,
+    )
+
+
 def _check(
     settings: EdgeSettings, regions: list[str], key: str, own_file: str
 ) -> list[ConfigProblem]:
@@ -219,14 +231,7 @@ def _check(
         problems.append(ConfigProblem(f"{key}.{path}", value, what, fix, file=own_file))
 
     if settings.provider not in PROVIDERS:
-        problem(
-            "provider",
-            settings.provider,
-            "is not an edge provider Meridian builds"
-            + did_you_mean(settings.provider, set(PROVIDERS), ""),
-            f"set it to cloudflare (the default: Cloudflare CDN, WAF and load balancing) or aws "
-            f"(CloudFront, WAFv2, Route 53) in {own_file}",
-        )
+        problems.append(_provider_problem(settings.provider, key, own_file))
     if settings.provider == "cloudflare" and settings.cloudflare is None:
         problem(
             "cloudflare",
@@ -361,3 +366,30 @@ def _plan_problems(cf: CloudflareSettings, key: str, own_file: str) -> list[Conf
             )
         )
     return problems
+
+
+SPEC = SettingSpec(
+    key=KEY,
+    field="edge",
+    model=EdgeSettings,
+    defaults=EDGE_DEFAULTS,
+    scope="edge",  # judged by load_edge_settings, with the stack's Cloudflare token
+)
+"""`meridian:edge`, the edge stack file's only key (stacks/config/registry.py)."""
+
+
+def resolve_edge_provider(
+    environment: str, edge_config: dict[str, Any]
+) -> tuple[str, list[ConfigProblem]]:
+    """The environment's edge provider, as a regional stack reads it from the edge stack file
+    (`edge_config`: that file's config; empty when there is none): `meridian:edge.provider`, else
+    the environment's default; a value that is not a provider is a problem in that file."""
+    default = str(EDGE_DEFAULTS[environment]["provider"])
+    raw = edge_config.get(f"{NAMESPACE}:{KEY}")
+    provider = raw.get("provider") if isinstance(raw, dict) else None  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    if provider is None:
+        return default, []
+    if provider in PROVIDERS:
+        return str(provider), []  # pyright: ignore[reportUnknownArgumentType]
+    edge_file = f"Pulumi.{environment}-edge.yaml"
+    return default, [_provider_problem(provider, f"{NAMESPACE}:{KEY}", edge_file)]

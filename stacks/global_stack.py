@@ -15,7 +15,7 @@ from components.security import AuditTrail, AuditTrailArgs  # BASELINE
 from stacks.cidr_plan import POD_SUPERNET, environment_supernet, pod_cidr
 from stacks.providers import aws_provider
 from stacks.settings import MeridianSettings
-from stacks.streaming_settings import lake_peer
+from stacks.topology import replica_region
 
 
 def run(settings: MeridianSettings) -> None:
@@ -36,7 +36,7 @@ def run(settings: MeridianSettings) -> None:
         ),
         opts=pulumi.ResourceOptions(provider=provider),
     )
-    # BASELINE (issue 14): the environment's audit trail, once: every region, into an Object Lock
+    # The environment's audit trail, once: every region, into an Object Lock
     # (compliance) archive in the primary region, replicated to its DR peer.
     caller = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider))
     logs = settings.manifest.retention.logs
@@ -51,7 +51,7 @@ def run(settings: MeridianSettings) -> None:
             hot_days=logs.hot_days,
             warm_days=logs.warm_days,
             cold_days=logs.cold_days,
-            replica_region=lake_peer(
+            replica_region=replica_region(
                 settings.manifest.regions, settings.manifest.replication, primary
             ),
             deletion_window_days=settings.manifest.keys.deletion_window_days,

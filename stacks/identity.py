@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from stacks.errors import ConfigError, ConfigProblem
+from stacks.config.errors import ConfigError, ConfigProblem
 
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 """Environments Meridian knows; their order fixes each one's address space (see cidr_plan)."""

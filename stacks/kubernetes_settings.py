@@ -24,8 +24,9 @@ from typing import Any
 from pydantic import Field
 
 from components.eks.cluster import LOG_RETENTION_DAYS
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.spec import SettingSpec
+from stacks.config.types import NAMESPACE, MeridianModel
 
 KEY = "kubernetes"
 ROLE_ARN_PATTERN = r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$"
@@ -152,3 +153,15 @@ def _loose_network(text: str) -> str | None:
         return str(ipaddress.IPv4Network(text, strict=False))
     except ValueError:
         return None
+
+
+SPEC = SettingSpec(
+    key=KEY,
+    field="kubernetes",
+    model=KubernetesSettings,
+    defaults=KUBERNETES_DEFAULTS,
+    scope="regional",
+    validate=lambda c: validate_kubernetes(c.value, c.env, c.file),
+    check="validate_kubernetes",
+)
+"""`meridian:kubernetes`, regional (stacks/config/registry.py)."""

@@ -19,8 +19,9 @@ from typing import Any
 
 from pydantic import Field
 
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.spec import SettingSpec
+from stacks.config.types import NAMESPACE, MeridianModel
 
 KEY = "mesh"
 
@@ -58,3 +59,15 @@ def validate_mesh(settings: MeshSettings, where: str) -> list[ConfigProblem]:
             f"lower gatewayMinReplicas or raise gatewayMaxReplicas in {where}",
         )
     ]
+
+
+SPEC = SettingSpec(
+    key=KEY,
+    field="mesh",
+    model=MeshSettings,
+    defaults=MESH_DEFAULTS,
+    scope="regional",
+    validate=lambda c: validate_mesh(c.value, c.file),
+    check="validate_mesh",
+)
+"""`meridian:mesh`, regional (stacks/config/registry.py)."""

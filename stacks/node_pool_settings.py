@@ -37,8 +37,8 @@ from typing import Literal, Protocol
 from pydantic import Field
 
 from stacks import capabilities
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.types import NAMESPACE, MeridianModel
 
 GPU_INFERENCE = "gpu-inference"
 GPU_TRAINING = "gpu-training"

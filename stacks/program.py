@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pulumi
 
 from components.tagging import required_tags_transform
 from stacks import edge_stack, global_stack, regional_stack
-from stacks.config_source import ConfigSource, PulumiConfigSource
-from stacks.edge_settings import EDGE_DEFAULTS
+from stacks.config.source import ConfigSource, PulumiConfigSource
 from stacks.identity import Role, parse_stack_name
 from stacks.settings import MeridianSettings, load_settings
 
@@ -27,13 +24,8 @@ def settings_for(stack: str, source: ConfigSource) -> MeridianSettings:
     manifest = (
         own if identity.role is Role.GLOBAL else source.environment_config(identity.environment)
     )
-    settings = load_settings(identity, own, manifest)
-    if identity.role is Role.REGIONAL:
-        edge = source.edge_config(identity.environment).get("meridian:edge")
-        provider = edge.get("provider") if isinstance(edge, dict) else None
-        default = EDGE_DEFAULTS[identity.environment]["provider"]
-        settings = replace(settings, edge_provider=str(provider or default))
-    return settings
+    edge = source.edge_config(identity.environment) if identity.role is Role.REGIONAL else None
+    return load_settings(identity, own, manifest, edge)
 
 
 def main(source: ConfigSource | None = None) -> None:

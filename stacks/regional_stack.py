@@ -58,10 +58,10 @@ from stacks.streaming_links import kafka_link_to_primary
 from stacks.streaming_settings import (
     broker_count,
     kafka_replicator_source,
-    lake_peer,
     replication_pairs,
     topic_table,
 )
+from stacks.topology import replica_region
 from stacks.versions import (
     AURORA_POSTGRES_FAMILY,
     AURORA_POSTGRES_VERSION,
@@ -155,8 +155,8 @@ def run(settings: MeridianSettings) -> None:
             hot_days=logs.hot_days,
             warm_days=logs.warm_days,
             cold_days=logs.cold_days,
-            # BASELINE: audit and flow-log data replicated to the region's DR peer
-            replica_region=lake_peer(
+            # audit and flow-log data replicated to the region's DR peer (stacks/topology.py)
+            replica_region=replica_region(
                 settings.manifest.regions, settings.manifest.replication, region
             ),
             key_deletion_window_days=plan.settings.keys.deletion_window_days,
@@ -449,7 +449,7 @@ def run(settings: MeridianSettings) -> None:
             ),
             compliance_retention_years=lake_settings.compliance_retention_years,
             object_lock_mode=lake_settings.object_lock_mode,
-            replica_region=lake_peer(
+            replica_region=replica_region(
                 settings.manifest.regions, settings.manifest.replication, region
             ),
             replication_time_control=lake_settings.replication_time_control,

@@ -10,28 +10,29 @@ Where settings live:
 
 `load_settings` merges defaults, manifest and stack file, validates everything (types, regions,
 address plan, availability zones, sizes, service availability) and raises one `ConfigError` that
-lists every problem, before any resource is registered. `stacks/config_gate.py` runs it for every
+lists every problem, before any resource is registered. `stacks/config/gate.py` runs it for every
 stack of an environment before the plan starts.
 
-Where the code lives: the models and `load_settings` here; the strict base model, shared
-constants and the defaults merge in `stacks/config_types.py`; the checks beyond types (regions,
-partitions, AZs, instance types, address plan) in `stacks/config_checks.py`; pydantic's errors as
-problems (expected types, "did you mean", "quote it") in `stacks/config_problems.py`; keys outside
-`meridian:` (`aws:region`, plain-text secrets) in `stacks/config_foreign.py`; how stack files and
-engine values are read in `stacks/config_source.py`.
+Where the code lives: the core models (network, keys, retention, sizing, the manifest's own
+keys) and `load_settings` here; the config machinery in the package `stacks/config/`: the strict
+base model, shared constants and the defaults merge in `types`; the checks beyond types (regions,
+partitions, AZs, instance types, address plan) in `checks`; pydantic's errors as problems
+(expected types, "did you mean", "quote it") in `problems`; keys outside `meridian:`
+(`aws:region`, plain-text secrets) in `foreign`; how stack files and engine values are read in
+`source`; the layers' settings in `registry` (each a `SettingSpec`, see `spec`). Which region
+pairs with which (paired region, DR peer, replica region) is `stacks/topology.py`.
 
-Adding a layer's settings (pattern):
-1. In its own module `stacks/<layer>_settings.py`, a model deriving from
-   `stacks.config_types.MeridianModel` (strict, extra="forbid", frozen, camelCase aliases) and its
-   per-environment defaults, e.g. `KUBERNETES_DEFAULTS = {"dev": {...}, "staging": {...},
-   "prod": {...}}` (camelCase keys, as in a stack file). It must not import this module.
-2. Here, one field on `RegionalSettings` (a regional key, overridable per region):
-   `kubernetes: KubernetesSettings = Field(alias="kubernetes")`, in the layers block below.
-3. Here, one line in the layers block of the defaults:
-   `ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "kubernetes",
-   KUBERNETES_DEFAULTS)`.
-Bad values then get the same messages as every other key (key, value, expected type, fix), and a
-layer's extra checks return `ConfigProblem`s from a function the layer owns.
+Adding a setting (a layer's key):
+1. In its own module `stacks/<layer>_settings.py`: a model deriving from
+   `stacks.config.types.MeridianModel` (strict, extra="forbid", frozen, camelCase aliases), its
+   defaults per environment (dev, staging, prod; camelCase, as in a stack file), its checks beyond
+   types, and one `SettingSpec` (key, model, defaults, scope, `validate`: a `SettingsContext` in,
+   `ConfigProblem`s out, and the check's name). It must not import this module.
+2. One line in `stacks/config/registry.py`'s `SETTINGS`.
+This module takes the defaults and the checks (run guarded, refused regions filtered) from the
+registry. For typed attribute access (`plan.settings.kubernetes`) the value's field is declared
+on `RegionalSettings` (scope regional) or `EnvironmentManifest` (scope manifest);
+tests/test_settings_registry.py checks that the declaration and the spec agree.
 """
 
 from __future__ import annotations
@@ -44,23 +45,21 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from components.tenancy.services import SERVICES as TENANT_SERVICES  # DATA: access checks
 from stacks import capabilities
-from stacks.baseline_settings import (  # BASELINE: security and observability
-    BASELINE_DEFAULTS,
-    BaselineSettings,
-    validate_baseline,
-)
+from stacks.baseline_settings import BaselineSettings
 from stacks.cidr_plan import REGION_SLOTS
-from stacks.config_checks import (
+from stacks.config.checks import (
     validate_address_plan,
     validate_manifest,
     validate_region,
     vpc_cidr,
 )
-from stacks.config_foreign import foreign_key_problems
-from stacks.config_problems import did_you_mean, pydantic_problems
-from stacks.config_types import (
+from stacks.config.errors import ConfigError, ConfigProblem
+from stacks.config.foreign import foreign_key_problems
+from stacks.config.problems import did_you_mean, pydantic_problems
+from stacks.config.registry import of_scope
+from stacks.config.spec import SettingsContext, SettingSpec
+from stacks.config.types import (
     DATA_CLASSIFICATIONS,
     NAMESPACE,
     OPTIONAL_CAPABILITIES,
@@ -69,45 +68,19 @@ from stacks.config_types import (
     deep_merge,
     with_layer_defaults,
 )
-from stacks.data_settings import (  # transactional data layer (DATA)
-    DATA_DEFAULTS,
-    PLACEMENT_DEFAULTS,
-    DataPlacement,
-    DataSettings,
-    cache_secondaries,
-    validate_data,
-    validate_placement,
-)
-from stacks.delivery_settings import (  # the in-VPC deploy runner
-    DEPLOY_RUNNER_DEFAULTS,
-    DeployRunnerSettings,
-    validate_deploy_runner,
-)
-from stacks.edge_settings import EdgeSettings, load_edge_settings  # EDGE: the edge stack
-from stacks.errors import ConfigError, ConfigProblem
+from stacks.data_settings import DataPlacement, DataSettings
+from stacks.delivery_settings import DeployRunnerSettings
+from stacks.edge_settings import EdgeSettings, load_edge_settings, resolve_edge_provider
 from stacks.identity import ENVIRONMENTS, Role, StackIdentity
-from stacks.kubernetes_settings import (  # EKS clusters (K8S-CORE)
-    KUBERNETES_DEFAULTS,
-    KubernetesSettings,
-    validate_kubernetes,
-)
-from stacks.mesh_settings import MESH_DEFAULTS, MeshSettings, validate_mesh  # MESH
+from stacks.kubernetes_settings import KubernetesSettings
+from stacks.mesh_settings import MeshSettings
 from stacks.node_pool_settings import (
     NODE_POOL_DEFAULTS,
     GeneralPoolSizing,
     GpuPoolSizing,
     TrainingPoolSizing,
 )
-from stacks.streaming_settings import (  # streaming and lakehouse (STREAMING)
-    LAKEHOUSE_DEFAULTS,
-    REPLICATION_DEFAULTS,
-    STREAMING_DEFAULTS,
-    LakehouseSettings,
-    ReplicationSettings,
-    StreamingSettings,
-    validate_replication,
-    validate_streaming,
-)
+from stacks.streaming_settings import LakehouseSettings, ReplicationSettings, StreamingSettings
 
 _Model = MeridianModel  # the name earlier modules used
 
@@ -164,7 +137,7 @@ class CacheSizing(_Model):
 
 class Sizing(_Model):
     system_nodes: NodePoolSizing = Field(alias="systemNodes")
-    # -- node pools beyond `system` (K8S-NODES): stacks/node_pool_settings.py --
+    # node pools beyond `system`: stacks/node_pool_settings.py
     gpu_nodes: GpuPoolSizing = Field(alias="gpuNodes")
     gpu_training_nodes: TrainingPoolSizing = Field(alias="gpuTrainingNodes")
     general_nodes: GeneralPoolSizing = Field(alias="generalNodes")
@@ -180,14 +153,15 @@ class RegionalSettings(_Model):
     keys: KeySettings
     retention: RetentionSettings
     sizing: Sizing
-    # -- layers: one field per layer's settings (see the module docstring) --
-    streaming: StreamingSettings  # STREAMING: stacks/streaming_settings.py
-    kubernetes: KubernetesSettings  # K8S-CORE: stacks/kubernetes_settings.py
-    mesh: MeshSettings  # MESH: stacks/mesh_settings.py
-    lakehouse: LakehouseSettings  # STREAMING: stacks/streaming_settings.py
-    data: DataSettings  # DATA: stacks/data_settings.py
-    baseline: BaselineSettings  # BASELINE: stacks/baseline_settings.py
-    deploy_runner: DeployRunnerSettings = Field(alias="deployRunner")  # stacks/delivery_settings.py
+    # the layers' regional settings: each a `SettingSpec` of scope "regional" in the registry
+    # (stacks/config/registry.py), typed here for attribute access
+    streaming: StreamingSettings
+    kubernetes: KubernetesSettings
+    mesh: MeshSettings
+    lakehouse: LakehouseSettings
+    data: DataSettings
+    baseline: BaselineSettings
+    deploy_runner: DeployRunnerSettings = Field(alias="deployRunner")
 
 
 class EnvironmentManifest(RegionalSettings):
@@ -202,9 +176,8 @@ class EnvironmentManifest(RegionalSettings):
     aws_account_id: str | None = Field(alias="awsAccountId", default=None, pattern=r"^\d{12}$")
     vpc_cidrs: dict[str, str] = Field(alias="vpcCidrs", default_factory=dict)
     service_opt_outs: dict[str, list[str]] = Field(alias="serviceOptOuts", default_factory=dict)
-    # STREAMING: replication pairs are environment-wide (stacks/streaming_settings.py)
+    # the layers' environment-wide settings: each a `SettingSpec` of scope "manifest"
     replication: ReplicationSettings
-    # DATA: where the data stores replicate, environment-wide (stacks/data_settings.py)
     data_placement: DataPlacement = Field(alias="dataPlacement")
 
 
@@ -212,6 +185,13 @@ ENVIRONMENT_KEYS = frozenset(
     f.alias or n for n, f in EnvironmentManifest.model_fields.items()
 ) - frozenset(f.alias or n for n, f in RegionalSettings.model_fields.items())
 REGIONAL_KEYS = frozenset(f.alias or n for n, f in RegionalSettings.model_fields.items())
+EDGE_KEY = "edge"
+EDGE_KEYS = frozenset(s.key for s in of_scope("edge"))
+"""The edge stack file's keys: `edge` (stacks/edge_settings.py)."""
+EDGE_DEFAULTS_PROVIDER = {
+    env: next(s for s in of_scope("edge") if s.key == EDGE_KEY).defaults[env]["provider"]
+    for env in ENVIRONMENTS
+}
 
 _SMALL_RETENTION = {
     "logs": {"hotDays": 7, "warmDays": 30, "coldDays": 90},
@@ -281,24 +261,9 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 
-# -- layers: one `ENVIRONMENT_DEFAULTS = with_layer_defaults(...)` line per layer --
-ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "streaming", STREAMING_DEFAULTS)
-ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "kubernetes", KUBERNETES_DEFAULTS)
-ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "mesh", MESH_DEFAULTS)  # MESH
-ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "lakehouse", LAKEHOUSE_DEFAULTS)
-ENVIRONMENT_DEFAULTS = with_layer_defaults(
-    ENVIRONMENT_DEFAULTS, "replication", REPLICATION_DEFAULTS
-)
-ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, "data", DATA_DEFAULTS)  # DATA
-ENVIRONMENT_DEFAULTS = with_layer_defaults(
-    ENVIRONMENT_DEFAULTS, "deployRunner", DEPLOY_RUNNER_DEFAULTS
-)
-ENVIRONMENT_DEFAULTS = with_layer_defaults(  # BASELINE
-    ENVIRONMENT_DEFAULTS, "baseline", BASELINE_DEFAULTS
-)
-ENVIRONMENT_DEFAULTS = with_layer_defaults(  # DATA
-    ENVIRONMENT_DEFAULTS, "dataPlacement", PLACEMENT_DEFAULTS
-)
+# -- the layers' defaults, from the registry (stacks/config/registry.py) --
+for _spec in (*of_scope("regional"), *of_scope("manifest")):
+    ENVIRONMENT_DEFAULTS = with_layer_defaults(ENVIRONMENT_DEFAULTS, _spec.key, _spec.defaults)
 
 
 @dataclass(frozen=True)
@@ -323,10 +288,11 @@ class MeridianSettings:
     manifest: EnvironmentManifest
     regions: dict[str, RegionPlan]
     edge: EdgeSettings | None = None
-    """EDGE: the edge stack's `meridian:edge` (stacks/edge_settings.py); None in other stacks."""
+    """The edge stack's `meridian:edge` (stacks/edge_settings.py); None in other stacks."""
     edge_provider: str = "cloudflare"
-    """The environment's edge (`meridian:edge.provider` of its edge stack file): which sources a
-    regional ingress admits (Cloudflare's ranges, or CloudFront's origin-facing prefix list)."""
+    """The environment's edge (`meridian:edge.provider` of its edge stack file, else the
+    environment's default), resolved and judged by `load_settings`: which sources a regional
+    ingress admits (Cloudflare's ranges, or CloudFront's origin-facing prefix list)."""
 
     @property
     def environment(self) -> str:
@@ -383,11 +349,14 @@ def load_settings(
     identity: StackIdentity,
     stack_config: dict[str, Any],
     environment_config: dict[str, Any],
+    edge_config: dict[str, Any] | None = None,
 ) -> MeridianSettings:
     """Validate the stack's own config and its environment manifest; raise `ConfigError`.
 
     `stack_config` and `environment_config` map full config keys (`meridian:regions`) to values.
-    For the global stack both are the same mapping.
+    For the global stack both are the same mapping. `edge_config` is the config of the
+    environment's edge stack file (None or empty: none); a regional stack reads its edge provider
+    from it.
     """
     stack = identity.name
     env = identity.environment
@@ -399,12 +368,16 @@ def load_settings(
     problems += [
         p
         for p in foreign_key_problems(
-            identity, stack_config, ENVIRONMENT_KEYS | REGIONAL_KEYS | {"edge"}
+            identity, stack_config, ENVIRONMENT_KEYS | REGIONAL_KEYS | EDGE_KEYS
         )
-        # EDGE: the edge settings report a plain-text Cloudflare token with its own fix
+        # the edge settings report a plain-text Cloudflare token with its own fix
         if not (identity.role is Role.EDGE and p.key == "cloudflare:apiToken")
     ]
-    edge_value: Any = None  # EDGE: `meridian:edge`, checked once the manifest is valid
+    edge_value: Any = None  # `meridian:edge`, checked once the manifest is valid
+    edge_provider = str(EDGE_DEFAULTS_PROVIDER[env])
+    if identity.role is Role.REGIONAL:
+        edge_provider, edge_problems = resolve_edge_provider(env, edge_config or {})
+        problems += edge_problems
 
     known_keys = ENVIRONMENT_KEYS | REGIONAL_KEYS
     if identity.role is Role.REGIONAL:
@@ -445,7 +418,7 @@ def load_settings(
             )
         own = {k: v for k, v in own.items() if k in REGIONAL_KEYS}
     elif identity.role is Role.EDGE:
-        edge_value = own.pop("edge", None)  # EDGE: the one key the edge stack reads
+        edge_value = own.pop(EDGE_KEY, None)  # the one key the edge stack reads
         for key in sorted(own):
             problems.append(
                 ConfigProblem(
@@ -454,7 +427,7 @@ def load_settings(
                     # a key of the manifest is named as such; anything else may be a misspelling
                     # of the edge stack's own key (never of itself)
                     problem="is not read by the edge stack"
-                    + ("" if key in known_keys else did_you_mean(key, {"edge"}, f"{NAMESPACE}:")),
+                    + ("" if key in known_keys else did_you_mean(key, EDGE_KEYS, f"{NAMESPACE}:")),
                     fix=f"remove it from {own_file}"
                     + (f"; it belongs in {manifest_file}" if key in known_keys else ""),
                     file=own_file,
@@ -464,6 +437,8 @@ def load_settings(
     # Problems so far are in the stack's own file; keep going so that one message lists the
     # manifest's problems too (manifest first: the others may follow from it).
     files = [manifest_file, own_file]
+    if identity.role is Role.REGIONAL:
+        files.append(f"Pulumi.{env}-edge.yaml")  # where its edge provider is read
 
     manifest_values = own if identity.role is Role.GLOBAL else env_values
     source_of = {k: manifest_file for k in known_keys}
@@ -483,7 +458,14 @@ def load_settings(
     # validate_manifest refused (an unknown name, another partition, no address slot), so none
     # can trip over it (and none reports a consequence of it as a second problem).
     usable = usable_regions(manifest.regions)
-    environment = EnvironmentCheck(manifest, usable, manifest_file)
+    environment = SettingsContext[Any](
+        value=manifest,
+        file=manifest_file,
+        env=env,
+        manifest=manifest,
+        regions=usable,
+        manifest_file=manifest_file,
+    )
     for name, check in ENVIRONMENT_CHECKS:
         problems += guarded(name, partial(check, environment))
 
@@ -505,13 +487,16 @@ def load_settings(
             continue
         # Instance types and AZ counts can be overridden in a region's own stack file, so only
         # that region's stack can judge them; every stack checks what the manifest decides.
-        context = RegionCheck(
+        context = SettingsContext[Any](
+            value=regional,
+            file=own_file,
+            env=env,
             manifest=manifest,
             regions=usable,
+            manifest_file=manifest_file,
             region=region,
             regional=regional,
             source=source,
-            env=env,
             own_region=identity.role is Role.REGIONAL and region == identity.region,
         )
         for name, check in REGIONAL_CHECKS:
@@ -534,7 +519,7 @@ def load_settings(
     )
     if problems:
         raise _config_error(stack, problems, files, manifest_file)
-    # -- EDGE: the edge stack's own settings, judged against the environment's regions --
+    # the edge stack's own settings, judged against the environment's regions
     edge: EdgeSettings | None = None
     if identity.role is Role.EDGE:
         try:
@@ -543,18 +528,15 @@ def load_settings(
             edge, problems = None, [internal_error("load_edge_settings", exc)]
         if problems:
             raise _config_error(stack, problems, files, own_file)
-    return MeridianSettings(identity=identity, manifest=manifest, regions=regions, edge=edge)
-
-
-def cache_in_global_datastore(
-    region: str, manifest: EnvironmentManifest, regions: list[str] | None = None
-) -> bool:
-    """DATA: whether `region`'s cache is a member of the environment's global datastore
-    (`regions`: the environment's usable regions, default the manifest's)."""
-    regions = manifest.regions if regions is None else regions
-    placement, pairs = manifest.data_placement, manifest.replication.active_active
-    members = cache_secondaries(regions, placement, pairs)
-    return bool(members) and (region in members or region == regions[0])
+    if edge is not None:
+        edge_provider = edge.provider
+    return MeridianSettings(
+        identity=identity,
+        manifest=manifest,
+        regions=regions,
+        edge=edge,
+        edge_provider=edge_provider,
+    )
 
 
 # -- the checks beyond types, each run through `guarded` --
@@ -569,76 +551,36 @@ def usable_regions(regions: list[str]) -> list[str]:
     ]
 
 
-@dataclass(frozen=True)
-class EnvironmentCheck:
-    """What an environment-wide check reads: the manifest and its usable regions."""
-
-    manifest: EnvironmentManifest
-    regions: list[str]
-    manifest_file: str
+LayerCheck = Callable[[SettingsContext[Any]], list[ConfigProblem]]
+"""A check as `load_settings` runs it: a function of the environment's or a region's context."""
 
 
-@dataclass(frozen=True)
-class RegionCheck:
-    """What a per-region check reads: one region's merged settings and where each key came
-    from, the manifest, and the environment's usable regions."""
-
-    manifest: EnvironmentManifest
-    regions: list[str]
-    region: str
-    regional: RegionalSettings
-    source: dict[str, str]
-    env: str
-    own_region: bool
-    """Whether this is the stack's own region (instance types and AZs are judged only there)."""
+def _environment_check(spec: SettingSpec[Any]) -> LayerCheck:
+    """`spec`'s check, given the environment's context: run on the manifest's value."""
+    return lambda c: spec.validate(spec.of(c, getattr(c.manifest, spec.field)))
 
 
-ENVIRONMENT_CHECKS: tuple[tuple[str, Callable[[EnvironmentCheck], list[ConfigProblem]]], ...] = (
-    (
-        "validate_replication",  # STREAMING
-        lambda c: validate_replication(c.regions, c.manifest.replication, c.manifest_file),
-    ),
-    (
-        "validate_placement",  # DATA
-        lambda c: validate_placement(c.regions, c.manifest.data_placement, c.manifest_file),
-    ),
+def _regional_check(spec: SettingSpec[Any]) -> LayerCheck:
+    """`spec`'s check, given a region's context: run on that region's value."""
+    return lambda c: spec.validate(spec.of(c, getattr(c.region_settings, spec.field)))
+
+
+ENVIRONMENT_CHECKS: tuple[tuple[str, LayerCheck], ...] = tuple(
+    (s.check, _environment_check(s)) for s in of_scope("manifest") if s.check
 )
-"""Environment-wide checks of the layers: a new layer's goes here (its name, then a function of
-an `EnvironmentCheck`)."""
+"""Environment-wide checks: the registry's manifest-scope settings' (name, check)."""
 
-REGIONAL_CHECKS: tuple[tuple[str, Callable[[RegionCheck], list[ConfigProblem]]], ...] = (
+REGIONAL_CHECKS: tuple[tuple[str, LayerCheck], ...] = (
     (
         "validate_region",  # network, retention, system and node pools, service availability
-        lambda c: validate_region(c.manifest, c.region, c.regional, c.source, c.env, c.own_region),
-    ),
-    ("validate_streaming", lambda c: validate_streaming(c.region, c.regional, c.source)),
-    (
-        "validate_kubernetes",  # K8S-CORE
-        lambda c: validate_kubernetes(c.regional.kubernetes, c.env, c.source["kubernetes"]),
-    ),
-    ("validate_mesh", lambda c: validate_mesh(c.regional.mesh, c.source["mesh"])),  # MESH
-    (
-        "validate_deploy_runner",
-        lambda c: validate_deploy_runner(c.regional.deploy_runner, c.source["deployRunner"]),
-    ),
-    (
-        "validate_baseline",  # BASELINE
-        lambda c: validate_baseline(c.regional.baseline, c.regions, c.source["baseline"]),
-    ),
-    (
-        "validate_data",  # DATA
-        lambda c: validate_data(
-            c.region,
-            c.regional.data,
-            c.regional.sizing.cache.node_type,
-            cache_in_global_datastore(c.region, c.manifest, c.regions),
-            [s.name for s in TENANT_SERVICES],
-            c.source,
+        lambda c: validate_region(
+            c.manifest, c.region_name, c.region_settings, c.source, c.env, c.own_region
         ),
     ),
+    *((s.check, _regional_check(s)) for s in of_scope("regional") if s.check),
 )
-"""Per-region checks of the layers: a new layer's goes here (its name, then a function of a
-`RegionCheck`)."""
+"""Per-region checks: the core keys' (`validate_region`), then the registry's regional settings'
+(name, check), each run guarded with refused regions filtered."""
 
 INTERNAL_ERROR = "internal error in Meridian's configuration checks"
 """How a check that raised instead of reporting is shown (tests assert it never appears)."""

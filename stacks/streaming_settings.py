@@ -47,8 +47,10 @@ from typing import Literal, Protocol
 
 from pydantic import Field
 
-from stacks.config_types import NAMESPACE, MeridianModel
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.spec import SettingSpec
+from stacks.config.types import NAMESPACE, MeridianModel
+from stacks.topology import NO_PEER, active_active_partners
 from stacks.versions import MSK_REPLICATOR_REGIONS
 
 TOPICS_FILE = Path(__file__).resolve().parent / "data" / "kafka_topics.json"
@@ -60,8 +62,6 @@ S3_IA_MINIMUM_DAYS = 30
 """S3 moves nothing to Standard-IA before it is 30 days old."""
 GLACIER_MINIMUM_STORAGE_DAYS = 90
 """Glacier Flexible Retrieval bills 90 days at least: expiring sooner only adds a fee."""
-
-NO_PEER = "none"
 
 
 class StreamingSettings(MeridianModel):
@@ -221,7 +221,7 @@ def replication_pairs(
     if not regions:
         return {}
     primary = regions[0]
-    active = {r for pair in replication.active_active for r in pair if r != primary}
+    active = set(active_active_partners(regions, replication.active_active))
     pairs: dict[str, ReplicationPair] = {}
     for region in regions[1:]:
         peer = replication.dr_peers.get(region, primary)
@@ -239,15 +239,6 @@ def kafka_replicator_source(
     to the primary; the primary's replicates back to its active-active partners."""
     pairs = [p for p in replication_pairs(regions, replication).values() if p.kafka]
     return any(p.region == region or (p.active_active and p.primary == region) for p in pairs)
-
-
-def lake_peer(regions: Sequence[str], replication: ReplicationSettings, region: str) -> str | None:
-    """Where `region`'s lake buckets replicate to (the primary: its active-active partner)."""
-    pairs = replication_pairs(regions, replication)
-    if region in pairs:
-        return pairs[region].primary
-    partners = [p.region for p in pairs.values() if p.active_active]
-    return partners[0] if regions and region == regions[0] and partners else None
 
 
 # --- checks beyond types ----------------------------------------------------------------------
@@ -516,6 +507,37 @@ def _non_primary_pair(
     )
 
 
+STREAMING_SPEC = SettingSpec(
+    key="streaming",
+    field="streaming",
+    model=StreamingSettings,
+    defaults=STREAMING_DEFAULTS,
+    scope="regional",
+    # judged with the region's network and Kafka sizing, and the lakehouse's lifecycle
+    validate=lambda c: validate_streaming(c.region_name, c.region_settings, c.source),
+    check="validate_streaming",
+)
+"""`meridian:streaming`, regional (stacks/config/registry.py)."""
+LAKEHOUSE_SPEC = SettingSpec(
+    key="lakehouse",
+    field="lakehouse",
+    model=LakehouseSettings,
+    defaults=LAKEHOUSE_DEFAULTS,
+    scope="regional",  # judged by validate_streaming, with the streaming settings
+)
+"""`meridian:lakehouse`, regional (stacks/config/registry.py)."""
+REPLICATION_SPEC = SettingSpec(
+    key="replication",
+    field="replication",
+    model=ReplicationSettings,
+    defaults=REPLICATION_DEFAULTS,
+    scope="manifest",
+    validate=lambda c: validate_replication(c.regions, c.value, c.manifest_file),
+    check="validate_replication",
+)
+"""`meridian:replication`, environment-wide (stacks/config/registry.py)."""
+
+
 __all__ = [
     "LAKEHOUSE_DEFAULTS",
     "REPLICATION_DEFAULTS",
@@ -527,7 +549,6 @@ __all__ = [
     "TopicRow",
     "broker_count",
     "kafka_availability_zones",
-    "lake_peer",
     "replication_pairs",
     "topic_table",
     "validate_replication",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from stacks.config_source import PROJECT_DIR
+from stacks.config.source import PROJECT_DIR
 
 
 def copy_project(into: Path, environment: str) -> Path:

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from stacks.config_source import PROJECT_DIR, read_stack_file  # noqa: E402
+from stacks.config.source import PROJECT_DIR, read_stack_file  # noqa: E402
 
 CACHE = ROOT / "build" / "test-plans"
 SOURCES = ("__main__.py", "components", "stacks", "meridian_ops", "requirements.txt")

@@ -367,7 +367,7 @@ def test_grafana_goes_where_aws_offers_it() -> None:
 
 
 def test_no_credential_rides_in_plain_text() -> None:
-    from stacks.config_foreign import foreign_key_problems
+    from stacks.config.foreign import foreign_key_problems
     from stacks.identity import parse_stack_name
 
     identity = parse_stack_name("prod-us-east-1")

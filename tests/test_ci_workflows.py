@@ -12,7 +12,7 @@ import yaml
 from components.delivery import DEPLOY_SESSION_SECONDS, DeployRunnerArgs
 from meridian_ops.ci_matrix import affected_stacks, main, runner_for, wave_matrix
 from meridian_ops.waves import waves_for
-from stacks.config_source import PROJECT_DIR
+from stacks.config.source import PROJECT_DIR
 from tests.plans import PROD_REGIONS
 
 WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from stacks import settings as settings_module
-from stacks.config_gate import check_environment
-from stacks.errors import ConfigError
+from stacks.config.errors import ConfigError
+from stacks.config.gate import check_environment
 from tests.config_projects import add_config, copy_project, replace_in
 
 STACKS_DIR = Path(settings_module.__file__).parent
@@ -196,7 +196,7 @@ def test_a_check_that_raises_is_one_named_internal_error(
 def test_a_failure_outside_the_checks_is_named_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import stacks.config_gate as gate
+    import stacks.config.gate as gate
 
     def broken(*_: Any) -> Any:
         raise RuntimeError("boom")

@@ -12,8 +12,8 @@ import pulumi
 import pytest
 
 from meridian_ops.engine import Step, run_stack
-from stacks.config_source import StaticConfigSource
-from stacks.errors import ConfigError
+from stacks.config.errors import ConfigError
+from stacks.config.source import StaticConfigSource
 from stacks.program import main, settings_for
 from tests.conftest import ROOT
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from meridian_ops.plan import cli_for_project
-from stacks.config_gate import check_environment
-from stacks.errors import ConfigError
+from stacks.config.errors import ConfigError
+from stacks.config.gate import check_environment
 from tests.config_projects import add_config, copy_project
 
 

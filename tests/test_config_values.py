@@ -12,10 +12,10 @@ from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
 from meridian_ops.engine import encode_config, run_stack
-from stacks.config_gate import check_environment
-from stacks.config_source import PulumiConfigSource, decode_engine_value, read_stack_file
-from stacks.config_types import MeridianModel
-from stacks.errors import ConfigError
+from stacks.config.errors import ConfigError
+from stacks.config.gate import check_environment
+from stacks.config.source import PulumiConfigSource, decode_engine_value, read_stack_file
+from stacks.config.types import MeridianModel
 from stacks.program import main
 from tests.config_projects import add_config, copy_project, replace_in
 

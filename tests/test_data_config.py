@@ -9,18 +9,18 @@ from typing import Any
 import pytest
 
 from components.tenancy.services import SERVICES
-from stacks.config_source import StaticConfigSource
+from stacks.config.errors import ConfigError
+from stacks.config.source import StaticConfigSource
 from stacks.data_layer import data_topology
 from stacks.data_settings import (
     AURORA_MAX_SECONDARY_REGIONS,
     DATA_DEFAULTS,
     DataPlacement,
     cache_secondaries,
-    dr_peer,
     validate_data,
 )
-from stacks.errors import ConfigError
 from stacks.program import settings_for
+from stacks.topology import dr_peer
 from tests.test_config_errors import MANIFEST, NO_REPLICATION
 
 TWELVE_REGIONS = [

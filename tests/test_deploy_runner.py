@@ -329,8 +329,8 @@ def test_compute_types_are_one_list() -> None:
 def test_bad_runner_settings_name_key_value_and_fix(
     tmp_path: Any, line: str, key: str, words: str
 ) -> None:
-    from stacks.config_gate import check_environment
-    from stacks.errors import ConfigError
+    from stacks.config.errors import ConfigError
+    from stacks.config.gate import check_environment
     from tests.config_projects import add_config, copy_project
 
     project = copy_project(tmp_path, "dev")

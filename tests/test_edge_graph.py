@@ -24,7 +24,7 @@ from components.edge.routes import cloudflare_match, rate_limited
 from meridian_ops import staging_policy_config
 from meridian_ops.policy_eval import make_servicer, reconcile_config
 from policies.catalog import all_policies
-from stacks.config_source import PROJECT_DIR, read_stack_file
+from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.edge_settings import api_routes
 from tests.plans import PROD_REGIONS, one, planned, states
 

@@ -15,9 +15,9 @@ from components.edge.cloudflare_plans import PLAN_LIMITS, CloudflarePlan
 from components.edge.geography import RegionOrigin
 from components.naming import Names
 from meridian_ops.engine import Step, run_stack
-from stacks.config_gate import check_environment
+from stacks.config.errors import ConfigError
+from stacks.config.gate import check_environment
 from stacks.edge_settings import api_routes
-from stacks.errors import ConfigError
 from tests.config_projects import copy_project, replace_in
 
 

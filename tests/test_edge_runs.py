@@ -17,7 +17,7 @@ import pytest
 from meridian_ops.engine import StackRun, run_stack
 from meridian_ops.policy_eval import evaluate_plan
 from stacks import edge_stack
-from stacks.config_source import PROJECT_DIR, StaticConfigSource, read_stack_file
+from stacks.config.source import PROJECT_DIR, StaticConfigSource, read_stack_file
 from stacks.program import main as program_main
 from tests.conftest import ROOT
 from tests.plans import planned, states
@@ -68,7 +68,7 @@ _SUBPROCESS = """
 import json, sys
 sys.path.insert(0, ROOT)
 from tests.test_edge_runs import graph, run_stack
-from stacks.config_source import PROJECT_DIR, StaticConfigSource, read_stack_file
+from stacks.config.source import PROJECT_DIR, StaticConfigSource, read_stack_file
 from stacks.program import main as program_main
 upstream = json.loads(sys.stdin.read())
 config = read_stack_file(PROJECT_DIR / "Pulumi.prod-edge.yaml")

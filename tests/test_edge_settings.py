@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from stacks.config_source import PROJECT_DIR, StaticConfigSource, read_stack_file
+from stacks.config.errors import ConfigError
+from stacks.config.source import PROJECT_DIR, StaticConfigSource, read_stack_file
 from stacks.edge_settings import ROUTES_FILE, api_routes, edge_routes
-from stacks.errors import ConfigError
 from stacks.program import settings_for
 
 MANIFEST: dict[str, Any] = {

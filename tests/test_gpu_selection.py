@@ -11,8 +11,8 @@ import pytest
 
 from components.eks.gpu import GPU_INSTANCE_FACTS, efa_network_interfaces
 from stacks import capabilities
-from stacks.config_source import PROJECT_DIR, StaticConfigSource, read_stack_file
-from stacks.config_types import OPTIONAL_CAPABILITIES
+from stacks.config.source import PROJECT_DIR, StaticConfigSource, read_stack_file
+from stacks.config.types import OPTIONAL_CAPABILITIES
 from stacks.node_pool_settings import (
     GPU_INFERENCE,
     GPU_TRAINING,

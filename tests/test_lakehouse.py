@@ -10,8 +10,8 @@ import pytest
 
 from components.lakehouse.lakehouse import REPLICATED
 from components.lakehouse.tables import GOLD_TABLES
-from stacks.config_source import PROJECT_DIR, read_stack_file
-from stacks.errors import ConfigError
+from stacks.config.errors import ConfigError
+from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.identity import parse_stack_name
 from stacks.settings import load_settings
 from stacks.streaming_settings import topic_table

@@ -19,7 +19,7 @@ from meridian_ops.orchestrate import (
     stack_workspace,
 )
 from meridian_ops.waves import Wave, waves_for
-from stacks.config_source import PROJECT_DIR
+from stacks.config.source import PROJECT_DIR
 from tests.plans import PROD_REGIONS
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from components.streaming.kafka import configuration_name
-from stacks.config_source import PROJECT_DIR, read_stack_file
-from stacks.errors import ConfigError
+from stacks.config.errors import ConfigError
+from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.identity import parse_stack_name
 from stacks.settings import load_settings
 from stacks.streaming_settings import replication_pairs, topic_table

@@ -14,7 +14,7 @@ global stack and the regional stacks judge the same key the same way:
   above, and any other engine value is decoded the same way (`decode_engine_value`);
 - a value the engine marks secret arrives as `{"secure": "[secret]"}`, as it is written in a
   stack file, and its clear text is never kept.
-Validation after that is strict (`stacks/config_types.MeridianModel`): no coercion.
+Validation after that is strict (`stacks/config/types.MeridianModel`): no coercion.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ import pulumi
 import yaml
 from pulumi.runtime import config as runtime_config
 
-from stacks.errors import ConfigError, ConfigProblem
+from stacks.config.errors import ConfigError, ConfigProblem
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 SECRET_PLACEHOLDER = "[secret]"
 """What stands for a secret's value wherever Meridian shows or records config (as Pulumi does)."""
 

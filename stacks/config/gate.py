@@ -27,10 +27,10 @@ from pydantic import ValidationError
 
 from stacks import capabilities
 from stacks.cidr_plan import REGION_SLOTS
-from stacks.config_checks import other_partition
-from stacks.config_source import PROJECT_DIR, read_stack_file
-from stacks.config_types import NAMESPACE, OPTIONAL_CAPABILITIES, deep_merge
-from stacks.errors import ConfigError, ConfigProblem, unique
+from stacks.config.checks import other_partition
+from stacks.config.errors import ConfigError, ConfigProblem, unique
+from stacks.config.source import PROJECT_DIR, read_stack_file
+from stacks.config.types import NAMESPACE, OPTIONAL_CAPABILITIES, deep_merge
 from stacks.identity import Role, StackIdentity, parse_stack_name
 from stacks.settings import (
     ENVIRONMENT_DEFAULTS,
@@ -171,6 +171,13 @@ class _Gate:
         except Exception as exc:  # a defect of a check: one named problem, never a traceback
             self.problems.append(internal_error("load_settings", exc).in_file(self.manifest_file))
 
+    @property
+    def edge_config(self) -> dict[str, Any]:
+        """The edge stack file's config (empty while it is missing or unreadable): where the
+        regional stacks read the environment's edge provider."""
+        edge = self.files.get(f"{self.environment}-edge")
+        return edge.config if edge is not None else {}
+
     def judge(self, stack: StackFile) -> None:
         """A regional or edge stack, as its own program judges it. While the manifest is broken
         (or does not list the stack's region) the stack's file is judged against a stand-in and
@@ -199,7 +206,9 @@ class _Gate:
         elif not listed:
             against = {**against, f"{NAMESPACE}:regions": [*self.regions, region]}
         try:
-            self.settings[stack.name] = load_settings(stack.identity, stack.config, against)
+            self.settings[stack.name] = load_settings(
+                stack.identity, stack.config, against, self.edge_config
+            )
         except ConfigError as exc:
             found = _problems_of(exc, own_file)
             if not (self.manifest_ok and listed):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -68,7 +69,7 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 
 
 def with_layer_defaults(
-    defaults: dict[str, dict[str, Any]], key: str, layer_defaults: dict[str, dict[str, Any]]
+    defaults: dict[str, dict[str, Any]], key: str, layer_defaults: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, dict[str, Any]]:
     """Per-environment defaults with one layer's defaults added under its config `key`.
 

@@ -19,8 +19,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from stacks.config_types import NAMESPACE
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.types import NAMESPACE
 
 _YAML_BOOLEANS = "YAML reads unquoted yes, no, on, off, true and false as booleans"
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from stacks.config_source import is_secure
-from stacks.config_types import NAMESPACE
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.source import is_secure
+from stacks.config.types import NAMESPACE
 from stacks.identity import Role, StackIdentity
 
 AWS_CREDENTIALS = frozenset({"aws:accessKey", "aws:secretKey", "aws:token"})

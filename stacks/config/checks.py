@@ -2,7 +2,7 @@
 
 `settings.load_settings` calls these after the models validated; each returns `ConfigProblem`s
 naming the key, the value and the fix (pydantic's own errors become problems in
-`stacks/config_problems.py`).
+`stacks/config/problems.py`).
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.network import MAX_AZS, MIN_AZS
 from stacks import capabilities
 from stacks.cidr_plan import REGION_SLOTS, default_vpc_cidr, environment_supernet
-from stacks.config_types import NAMESPACE, OPTIONAL_CAPABILITIES, REGIONAL_SERVICES, TAG_VALUE_RE
-from stacks.errors import ConfigProblem
+from stacks.config.errors import ConfigProblem
+from stacks.config.types import NAMESPACE, OPTIONAL_CAPABILITIES, REGIONAL_SERVICES, TAG_VALUE_RE
 from stacks.identity import Role, StackIdentity
 from stacks.node_pool_settings import validate_node_pools
 
@@ -134,7 +135,7 @@ def validate_region(
     manifest: EnvironmentManifest,
     region: str,
     regional: RegionalSettings,
-    source: dict[str, str],
+    source: Mapping[str, str],
     env: str,
     own_region: bool,
 ) -> list[ConfigProblem]:
