@@ -144,7 +144,7 @@ def test_real_provider_keys_are_not_taken_for_meridian_ones(tmp_path: Path) -> N
 
 def _validators_defined_in_stacks() -> set[str]:
     names: set[str] = set()
-    for path in STACKS_DIR.glob("*.py"):
+    for path in STACKS_DIR.rglob("*.py"):
         tree = ast.parse(path.read_text())
         names |= {
             node.name
