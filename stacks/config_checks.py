@@ -12,7 +12,7 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING
 
-from components.network import MAX_AZS, MIN_AZS
+from components.foundation.network import MAX_AZS, MIN_AZS
 from stacks import capabilities
 from stacks.cidr_plan import REGION_SLOTS, default_vpc_cidr, environment_supernet
 from stacks.config_types import NAMESPACE, OPTIONAL_CAPABILITIES, REGIONAL_SERVICES, TAG_VALUE_RE

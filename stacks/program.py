@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pulumi
 
-from components.tagging import required_tags_transform
+from components.common.tagging import required_tags_transform
 from stacks import edge_stack, global_stack, regional_stack
 from stacks.config_source import ConfigSource, PulumiConfigSource
 from stacks.edge_settings import EDGE_DEFAULTS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.common.naming import Names
 from components.data.aurora import AuroraArgs, AuroraGlobalPostgres, MasterRotation  # DATA
 from components.data.backup import BackupVault, BackupVaultArgs, vault_arn, vault_name  # DATA
 from components.data.cache import ID_MAX as CACHE_ID_MAX  # BASELINE: cache node ids
@@ -13,16 +14,15 @@ from components.data.dynamodb import GlobalTables, GlobalTablesArgs  # DATA
 from components.data.k8ssandra import K8ssandra, K8ssandraArgs  # DATA
 from components.data.keyspaces import CassandraKeyspace, CassandraKeyspaceArgs  # DATA
 from components.delivery import DeployRunner, DeployRunnerArgs
-from components.eks.addons import POST_NODE_ADDONS, ClusterAddons, ClusterAddonsArgs
-from components.eks.cluster import PRE_NODE_ADDONS, EksCluster, EksClusterArgs
-from components.eks.node_pools import NodePools, NodePoolsArgs
-from components.eks.pod_network import pod_ip_capacity
-from components.keyring import KeyClass, KeyRing, KeyRingArgs
+from components.foundation.keyring import KeyClass, KeyRing, KeyRingArgs
+from components.foundation.log_archive import LogArchive, LogArchiveArgs
+from components.foundation.network import DEFAULT_INTERFACE_ENDPOINTS, Network, NetworkArgs
+from components.kubernetes.addons import POST_NODE_ADDONS, ClusterAddons, ClusterAddonsArgs
+from components.kubernetes.cluster import PRE_NODE_ADDONS, EksCluster, EksClusterArgs
+from components.kubernetes.node_pools import NodePools, NodePoolsArgs
+from components.kubernetes.pod_network import pod_ip_capacity
 from components.lakehouse import Lakehouse, LakehouseArgs, LakeLifecycleArgs
-from components.log_archive import LogArchive, LogArchiveArgs
 from components.mesh import ServiceMesh, ServiceMeshArgs
-from components.naming import Names
-from components.network import DEFAULT_INTERFACE_ENDPOINTS, Network, NetworkArgs
 from components.observability.agents import (
     TelemetryAgents,
     TelemetryAgentsArgs,

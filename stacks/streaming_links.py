@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pulumi
 
-from components.naming import Names
+from components.common.naming import Names
 from components.streaming import ClusterEndpoint, KafkaReplication, KafkaReplicationArgs
 from stacks.identity import Role
 from stacks.references import UpstreamStack

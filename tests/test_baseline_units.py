@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.naming import Names
+from components.common.naming import Names
 from components.observability.alarms import ALARMS, cache_failover_queries, cache_shard_node_ids
 from components.observability.slo_alerts import (
     BURN_RATE_TIERS,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from components.common.naming import Names
 from components.mesh.service_mesh import (
     GATEWAY_NAME,
     INGRESS_NAMESPACE,
@@ -20,7 +21,6 @@ from components.mesh.service_mesh import (
     aws_service_entries,
     lbc_policy_statements,
 )
-from components.naming import Names
 from components.tenancy.services import aws_services_reached
 from stacks.edge_ranges import EDGE_RANGES
 from stacks.versions import HELM_CHARTS, ISTIO_VERSION

@@ -11,8 +11,8 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
+from components.common.naming import Names
 from components.mesh.service_mesh import ServiceMesh, ServiceMeshArgs, load_balancer_hostname
-from components.naming import Names
 from meridian_ops.aws_mocks import MotoValidator
 from meridian_ops.engine import run_stack
 from stacks.edge_ranges import EDGE_RANGES

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from components.network import INTERFACE_ENDPOINT_PORTS
-from components.tagging import REQUIRED_TAG_KEYS, is_taggable
+from components.common.tagging import REQUIRED_TAG_KEYS, is_taggable
+from components.foundation.network import INTERFACE_ENDPOINT_PORTS
 from meridian_ops.aws_mocks import zone_ids
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 

@@ -1,8 +1,8 @@
 """The secure-bucket pieces every Meridian data bucket carries, as one helper: owner-enforced,
 public access blocked, default encryption (SSE-KMS with a bucket key, or SSE-S3 where AWS allows
 nothing else), versioning, a TLS-only bucket policy (plus the caller's statements), server access
-logging and lifecycle rules. The same pieces `LogArchive` (components/log_archive.py) declares for
-the log bucket; LogArchive keeps its own resources so its URNs do not move.
+logging and lifecycle rules. The same pieces `LogArchive` (components/foundation/log_archive.py)
+declares for the log bucket; LogArchive keeps its own resources so its URNs do not move.
 
 Example::
 

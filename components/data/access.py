@@ -17,8 +17,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import WorkloadIdentity, statement
-from components.naming import Names
+from components.common.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity, statement
 
 
 def store_security_group(

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.common.naming import Names
 from components.data.access import grant
 from components.data.tables import KeyValueTable
-from components.eks.workload_identity import WorkloadIdentity, statement
-from components.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity, statement
 
 READ_WRITE_ACTIONS = (
     "dynamodb:GetItem",

@@ -54,8 +54,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import policy_document, statement
-from components.naming import Names
+from components.common.naming import Names
+from components.kubernetes.workload_identity import policy_document, statement
 
 DEPLOY_SESSION_SECONDS = 4 * 3600
 """How long one deploy job may hold its credentials and run: longer than a regional `up` (MSK,

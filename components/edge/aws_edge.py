@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.common.naming import Names
 from components.edge.geography import RegionOrigin, RegionSite, site
 from components.edge.routes import ApiRoute, rate_limited
-from components.naming import Names
 
 MANAGED_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesAmazonIpReputationList",

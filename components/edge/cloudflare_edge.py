@@ -41,6 +41,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_cloudflare as cloudflare
 
+from components.common.naming import Names
 from components.edge.geography import CLOUDFLARE_REGIONS, RegionOrigin, pools_by_distance, site
 from components.edge.routes import (
     ApiRoute,
@@ -48,7 +49,6 @@ from components.edge.routes import (
     cloudflare_path_match,
     rate_limited,
 )
-from components.naming import Names
 
 # Cloudflare's managed rulesets (the same ids in every account):
 # https://developers.cloudflare.com/waf/managed-rules/reference/

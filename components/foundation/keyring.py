@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import Names
+from components.common.naming import Names
 
 
 class KeyClass(StrEnum):

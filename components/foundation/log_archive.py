@@ -37,9 +37,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.common.buckets import SecureBucketSpec, secure_bucket
+from components.common.naming import Names
 from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
-from components.naming import Names
-from components.secure_bucket import SecureBucketSpec, secure_bucket
 
 IA_MINIMUM_DAYS = 30
 """S3 does not move objects to Standard-IA before they are 30 days old."""

@@ -34,7 +34,7 @@ from enum import StrEnum
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import Names
+from components.common.naming import Names
 
 MIN_AZS = 3
 MAX_AZS = 4

@@ -40,14 +40,14 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 
-from components.eks.pod_network import (
+from components.common.naming import Names
+from components.kubernetes.pod_network import (
     ENI_CONFIG_API_VERSION,
     eni_config_spec,
     vpc_cni_configuration,
 )
-from components.eks.provider import KubernetesProviderArgs, kubernetes_provider
-from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
-from components.naming import Names
+from components.kubernetes.provider import KubernetesProviderArgs, kubernetes_provider
+from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 CONTROL_PLANE_LOG_TYPES: tuple[str, ...] = (
     "api",

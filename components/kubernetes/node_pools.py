@@ -8,8 +8,8 @@
   `CriticalAddonsOnly=true:NoSchedule`, spread over the node subnets. The add-ons, Karpenter and
   the mesh control plane run here.
 - `general` (Graviton), `gpu-inference`, `gpu-training`: Karpenter pools, one `EC2NodeClass` and
-  one `NodePool` each (components/eks/karpenter.py). Karpenter 1.14 EC2NodeClasses support EFA
-  interfaces (`networkInterfaces`, `efa-only`), placement groups (`placementGroupSelector`) and
+  one `NodePool` each (components/kubernetes/karpenter.py). Karpenter 1.14 EC2NodeClasses support
+  EFA interfaces (`networkInterfaces`, `efa-only`), placement groups (`placementGroupSelector`) and
   capacity reservations, so the training pool is a Karpenter pool too: it idles at zero nodes,
   scales to `maxSize`, and has no node count for `pulumi up` to fight over.
 
@@ -56,7 +56,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.eks.gpu import (
+from components.common.kubernetes import PinnedChart
+from components.common.naming import Names
+from components.foundation.keyring import KeyClass, KeyRing
+from components.kubernetes.gpu import (
     GPU_TAINT_KEY,
     POOL_LABEL,
     NvidiaDevicePlugin,
@@ -64,10 +67,7 @@ from components.eks.gpu import (
     efa_network_interfaces,
     gpu_node_labels,
 )
-from components.eks.karpenter import Karpenter, KarpenterArgs, KarpenterPool, Taint
-from components.helm_release import PinnedChart
-from components.keyring import KeyClass, KeyRing
-from components.naming import Names
+from components.kubernetes.karpenter import Karpenter, KarpenterArgs, KarpenterPool, Taint
 
 SYSTEM = "system"
 GENERAL = "general"
@@ -89,7 +89,7 @@ GPU_TAINT = Taint(GPU_TAINT_KEY, "true")
 
 
 class ClusterForNodes(Protocol):
-    """What NodePools reads from the cluster (components/eks/cluster.py's EksCluster)."""
+    """What NodePools reads from the cluster (components/kubernetes/cluster.py's EksCluster)."""
 
     name: pulumi.Output[str]
     endpoint: pulumi.Output[str]

@@ -27,7 +27,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import Names
+from components.common.naming import Names
 
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 

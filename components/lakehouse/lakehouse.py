@@ -34,11 +34,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import policy_document, statement
+from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
+from components.common.naming import Names
+from components.kubernetes.workload_identity import policy_document, statement
 from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
 from components.lakehouse.tables import GOLD_TABLES, IcebergTable
-from components.naming import Names
-from components.secure_bucket import SecureBucket, SecureBucketSpec, secure_bucket
 
 ZONES: tuple[str, ...] = ("landing", "bronze", "silver", "gold")
 """The data zones; each has a bucket and (except landing) a Glue database."""

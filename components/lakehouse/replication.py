@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import policy_document, statement
-from components.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
-from components.naming import Names, region_code
-from components.secure_bucket import tls_only_statement
+from components.common.buckets import tls_only_statement
+from components.common.naming import Names, region_code
+from components.foundation.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
+from components.kubernetes.workload_identity import policy_document, statement
 
 RTC_MINUTES = 15
 """S3 Replication Time Control's SLA and metrics threshold: the only value S3 accepts."""

@@ -51,13 +51,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.eks.workload_identity import (
+from components.common.kubernetes import pinned_release
+from components.common.naming import Names
+from components.kubernetes.workload_identity import (
     WorkloadIdentity,
     WorkloadIdentityArgs,
 )
-from components.helm_release import pinned_release
 from components.mesh.aws_endpoints import AWS_ENDPOINTS, POD_IDENTITY_AGENT_ADDRESS
-from components.naming import Names
 from stacks.versions import HelmChart
 
 ISTIO_NAMESPACE = "istio-system"

@@ -37,8 +37,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumiverse_grafana as grafana
 
-from components.eks.workload_identity import policy_document, statement
-from components.naming import Names
+from components.common.naming import Names
+from components.kubernetes.workload_identity import policy_document, statement
 from components.observability.prometheus import QUERY_ACTIONS
 
 FOLDERS: tuple[tuple[str, str], ...] = (

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import WorkloadIdentity, statement
-from components.naming import Names
+from components.common.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity, statement
 from components.observability.slo_alerts import (
     SEVERITIES,
     Slo,

@@ -32,9 +32,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.keyring import KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS, customer_key
-from components.log_archive import LogArchive, LogArchiveArgs
-from components.naming import Names
+from components.common.naming import Names
+from components.foundation.keyring import KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS, customer_key
+from components.foundation.log_archive import LogArchive, LogArchiveArgs
 
 TRAIL_PREFIX = "cloudtrail"
 

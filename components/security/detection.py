@@ -33,8 +33,8 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from components.eks.workload_identity import policy_document, statement
-from components.naming import Names
+from components.common.naming import Names
+from components.kubernetes.workload_identity import policy_document, statement
 
 GUARDDUTY_FEATURES: dict[str, tuple[str, ...]] = {
     "EKS_AUDIT_LOGS": (),

@@ -30,13 +30,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.keyring import (
+from components.common.naming import Names
+from components.foundation.keyring import (
     KEY_ADMIN_ACTIONS,
     KEY_GRANT_ACTIONS,
     KEY_USE_ACTIONS,
     customer_key,
 )
-from components.naming import Names
 
 SEVERITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4")
 FINDINGS = "findings"

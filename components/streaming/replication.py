@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import policy_document, statement
-from components.naming import Names, region_code
+from components.common.naming import Names, region_code
+from components.kubernetes.workload_identity import policy_document, statement
 
 
 @dataclass(frozen=True)

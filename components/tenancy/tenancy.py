@@ -38,8 +38,9 @@ from typing import Any, Protocol
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
-from components.keyring import KeyRing
+from components.common.naming import Names
+from components.foundation.keyring import KeyRing
+from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.mesh.aws_endpoints import AWS_ENDPOINTS, POD_IDENTITY_AGENT_ADDRESS
 from components.mesh.service_mesh import (
     GATEWAY_PRINCIPAL,
@@ -49,7 +50,6 @@ from components.mesh.service_mesh import (
     dns_egress,
     istiod_egress,
 )
-from components.naming import Names
 from components.tenancy.grants import key_use_statement, read_secrets_statement, secrets_prefix
 from components.tenancy.services import BY_NAME, GATEWAY, SERVICES, DomainService, callees
 from components.tenancy.traffic import (
