@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.common.moves import moved_type
 from components.common.naming import Names
 
 
@@ -84,7 +85,12 @@ class Ipam(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: IpamArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meridian:network:Ipam", name, None, opts)
+        super().__init__(
+            "meridian:foundation:Ipam",
+            name,
+            None,
+            moved_type(opts, "meridian:network:Ipam"),
+        )
         child = pulumi.ResourceOptions(parent=self)
         ipam = aws.ec2.VpcIpam(
             f"{name}",

@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.common.moves import moved_type
 from components.common.naming import Names
 
 
@@ -236,7 +237,12 @@ class KeyRing(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: KeyRingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meridian:security:KeyRing", name, None, opts)
+        super().__init__(
+            "meridian:foundation:KeyRing",
+            name,
+            None,
+            moved_type(opts, "meridian:security:KeyRing"),
+        )
         self.keys = {}
         self.args = args
         for key_class in args.key_classes:

@@ -38,6 +38,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.buckets import SecureBucketSpec, secure_bucket
+from components.common.moves import moved_type
 from components.common.naming import Names
 from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
 
@@ -166,7 +167,12 @@ class LogArchive(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LogArchiveArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meridian:observability:LogArchive", name, None, opts)
+        super().__init__(
+            "meridian:foundation:LogArchive",
+            name,
+            None,
+            moved_type(opts, "meridian:observability:LogArchive"),
+        )
         child = pulumi.ResourceOptions(parent=self)
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",

@@ -35,6 +35,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
+from components.common.moves import moved_type
 from components.common.naming import Names
 from components.kubernetes.workload_identity import policy_document, statement
 from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
@@ -177,7 +178,12 @@ class Lakehouse(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LakehouseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meridian:data:Lakehouse", name, None, opts)
+        super().__init__(
+            "meridian:lakehouse:Lakehouse",
+            name,
+            None,
+            moved_type(opts, "meridian:data:Lakehouse"),
+        )
         self.args = args
         child = pulumi.ResourceOptions(parent=self)
         names = args.names

@@ -35,6 +35,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.buckets import tls_only_statement
+from components.common.moves import moved_type
 from components.common.naming import Names, region_code
 from components.foundation.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
 from components.kubernetes.workload_identity import policy_document, statement
@@ -79,7 +80,12 @@ class LakeReplica(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LakeReplicaArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meridian:data:LakeReplica", name, None, opts)
+        super().__init__(
+            "meridian:lakehouse:LakeReplica",
+            name,
+            None,
+            moved_type(opts, "meridian:data:LakeReplica"),
+        )
         child = pulumi.ResourceOptions(parent=self)
         names = args.names
         there = args.target_region
