@@ -40,6 +40,7 @@ from components.tenancy import Tenancy, TenancyArgs
 from components.tenancy.services import aws_services_reached
 from stacks import capabilities
 from stacks.cidr_plan import pod_cidr
+from stacks.component_data import load_balancer_controller_policy, load_slos
 from stacks.data_layer import (  # DATA
     aurora_global_identifier,
     data_topology,
@@ -226,6 +227,7 @@ def run(settings: MeridianSettings) -> None:
             logs_key_arn=keys.arn(KeyClass.LOGS),
             log_retention_days=cloudwatch_retention_days(logs.hot_days),
             topic_arns=alerts.arns,
+            slos=load_slos(),
         ),
         opts=in_region,
     )
@@ -342,6 +344,7 @@ def run(settings: MeridianSettings) -> None:
             edge_prefix_list_ids=edge_prefix_lists,
             aws_services=aws_services_reached(),
             charts=HELM_CHARTS,
+            load_balancer_controller_policy=load_balancer_controller_policy(),
             after=addons.ready,
             istiod_replicas=plan.settings.mesh.istiod_replicas,
             gateway_min_replicas=plan.settings.mesh.gateway_min_replicas,

@@ -40,6 +40,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 
+from components.common.iam import service_trust_policy
 from components.common.naming import Names
 from components.kubernetes.pod_network import (
     ENI_CONFIG_API_VERSION,
@@ -202,17 +203,8 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-cluster-role",
             name=names.physical("eks-cluster", max_length=64),
             description=f"EKS control plane of {cluster_name}",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "eks.amazonaws.com"},
-                            "Action": ["sts:AssumeRole", "sts:TagSession"],
-                        }
-                    ],
-                }
+            assume_role_policy=service_trust_policy(
+                "eks.amazonaws.com", action=["sts:AssumeRole", "sts:TagSession"]
             ),
             opts=child,
         )

@@ -46,7 +46,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +55,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.common.iam import service_trust_policy
 from components.common.kubernetes import PinnedChart
 from components.common.naming import Names
 from components.foundation.keyring import KeyClass, KeyRing
@@ -191,19 +191,9 @@ def system_ami_type(instance_types: Sequence[str]) -> str:
     return "AL2023_ARM_64_STANDARD" if arm.pop() else "AL2023_x86_64_STANDARD"
 
 
-def node_trust_policy() -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ec2.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-    )
+def node_trust_policy() -> pulumi.Output[str]:
+    """The nodes' EC2 instances assume the node role."""
+    return service_trust_policy("ec2.amazonaws.com")
 
 
 class NodePools(pulumi.ComponentResource):

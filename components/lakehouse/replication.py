@@ -35,10 +35,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.buckets import tls_only_statement
+from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.moves import moved_type
 from components.common.naming import Names, region_code
 from components.foundation.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
-from components.kubernetes.workload_identity import policy_document, statement
 
 RTC_MINUTES = 15
 """S3 Replication Time Control's SLA and metrics threshold: the only value S3 accepts."""
@@ -198,15 +198,9 @@ class LakeReplica(pulumi.ComponentResource):
             f"{name}-role",
             name=names.physical(f"{args.purpose}-crr", src, "to", dst, max_length=64),
             description=f"S3 replication of the {args.purpose} {args.source_region} -> {there}",
-            assume_role_policy=policy_document(
-                [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "s3.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                    }
-                ]
+            assume_role_policy=service_trust_policy(
+                "s3.amazonaws.com",
+                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
             ),
             opts=child,
         )

@@ -20,9 +20,9 @@ from typing import Any
 
 import pulumi
 
+from components.common.iam import statement
 from components.common.naming import Names
 from components.foundation.keyring import KEY_USE_ACTIONS, SERVICE_SCOPES, KeyClass
-from components.kubernetes.workload_identity import statement
 
 SECRETS_READ_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
 
