@@ -39,7 +39,7 @@ def lake_buckets(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         b["inputs"]["tags"]["meridian:zone"]: b
         for b in states(plan, "aws:s3/bucket:Bucket")
-        if urns[b["parent"]]["type"] == "meridian:lakehouse:Lakehouse"
+        if urns[b["parent"]]["type"] == "meridian:data:Lakehouse"
     }
 
 
@@ -127,7 +127,7 @@ def test_compliance_bucket_is_worm() -> None:
     lock = [
         s
         for s in states(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
-        if urns[s["parent"]]["type"] == "meridian:lakehouse:Lakehouse"
+        if urns[s["parent"]]["type"] == "meridian:data:Lakehouse"
     ]
     assert len(lock) == 1
     retention = lock[0]["inputs"]["rule"]["defaultRetention"]
@@ -138,8 +138,8 @@ def of_lake_replica(urns: dict[str, dict[str, Any]], state: dict[str, Any]) -> b
     """A child of the lake's LakeReplica (the log archive reuses the component, BASELINE)."""
     parent = urns[state["parent"]]
     return (
-        parent["type"] == "meridian:lakehouse:LakeReplica"
-        and urns[parent["parent"]]["type"] == "meridian:lakehouse:Lakehouse"
+        parent["type"] == "meridian:data:LakeReplica"
+        and urns[parent["parent"]]["type"] == "meridian:data:Lakehouse"
     )
 
 

@@ -16,7 +16,7 @@ from meridian_ops.aws_mocks import zone_ids
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
 MODES = [False, True]
-CROSS_REGION_LINKS = ("meridian:streaming:KafkaReplication", "meridian:lakehouse:LakeReplica")
+CROSS_REGION_LINKS = ("meridian:streaming:KafkaReplication", "meridian:data:LakeReplica")
 """Components whose children may sit in the primary region (STREAMING: replication pairs)."""
 
 
@@ -31,8 +31,8 @@ def without_lake(plan: dict[str, Any]) -> dict[str, Any]:
     archive's and the KeyRing's."""
     urns = {s["urn"]: s["newState"] for s in plan["steps"]}
     lake = (
-        "meridian:lakehouse:Lakehouse",
-        "meridian:lakehouse:LakeReplica",
+        "meridian:data:Lakehouse",
+        "meridian:data:LakeReplica",
         "meridian:security:AlertTopics",
     )
     steps = [

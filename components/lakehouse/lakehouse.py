@@ -36,7 +36,6 @@ import pulumi_aws as aws
 
 from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
 from components.common.iam import policy_document, service_trust_policy, statement
-from components.common.moves import moved_type
 from components.common.naming import Names
 from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
 from components.lakehouse.tables import GOLD_TABLES, IcebergTable
@@ -178,12 +177,7 @@ class Lakehouse(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LakehouseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(
-            "meridian:lakehouse:Lakehouse",
-            name,
-            None,
-            moved_type(opts, "meridian:data:Lakehouse"),
-        )
+        super().__init__("meridian:data:Lakehouse", name, None, opts)
         self.args = args
         child = pulumi.ResourceOptions(parent=self)
         names = args.names

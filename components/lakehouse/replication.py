@@ -35,7 +35,6 @@ import pulumi_aws as aws
 
 from components.common.buckets import SecureBucketSpec, secure_bucket
 from components.common.iam import policy_document, service_trust_policy, statement
-from components.common.moves import moved_type
 from components.common.naming import Names, region_code
 from components.foundation.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
 
@@ -79,12 +78,7 @@ class LakeReplica(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LakeReplicaArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(
-            "meridian:lakehouse:LakeReplica",
-            name,
-            None,
-            moved_type(opts, "meridian:data:LakeReplica"),
-        )
+        super().__init__("meridian:data:LakeReplica", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         names = args.names
         there = args.target_region
