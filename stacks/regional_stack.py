@@ -13,6 +13,7 @@ from components.data.cache import Cache, CacheArgs  # DATA
 from components.data.dynamodb import GlobalTables, GlobalTablesArgs  # DATA
 from components.data.k8ssandra import K8ssandra, K8ssandraArgs  # DATA
 from components.data.keyspaces import CassandraKeyspace, CassandraKeyspaceArgs  # DATA
+from components.data.lakehouse import Lakehouse, LakehouseArgs, LakeLifecycleArgs
 from components.delivery import DeployRunner, DeployRunnerArgs
 from components.foundation.keyring import KeyClass, KeyRing, KeyRingArgs
 from components.foundation.log_archive import LogArchive, LogArchiveArgs
@@ -21,7 +22,6 @@ from components.kubernetes.addons import POST_NODE_ADDONS, ClusterAddons, Cluste
 from components.kubernetes.cluster import PRE_NODE_ADDONS, EksCluster, EksClusterArgs
 from components.kubernetes.node_pools import NodePools, NodePoolsArgs
 from components.kubernetes.pod_network import pod_ip_capacity
-from components.lakehouse import Lakehouse, LakehouseArgs, LakeLifecycleArgs
 from components.mesh import ServiceMesh, ServiceMeshArgs
 from components.observability.agents import (
     TelemetryAgents,

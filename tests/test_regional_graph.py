@@ -60,8 +60,8 @@ def test_every_regional_resource_uses_its_regions_explicit_provider(region: str)
             assert provider_region(plan, state["provider"]) == region, name_of(state)
             where = state["inputs"].get("region", region)
             # STREAMING: the MSK replicator into the primary (stacks/streaming_links.py) and the
-            # lake's replica in the paired region (components/lakehouse/replication.py) are owned
-            # by this stack but live there; nothing else may name another region.
+            # lake's replica in the paired region (components/data/lakehouse/replication.py) are
+            # owned by this stack but live there; nothing else may name another region.
             cross = by_urn(plan)[state["parent"]]["type"] in CROSS_REGION_LINKS
             peers = (PROD_REGIONS[0], plan["outputs"].get("lakeReplicaRegion"))
             assert where == region or (cross and where in peers), name_of(state)

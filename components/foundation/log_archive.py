@@ -15,7 +15,7 @@ is audit evidence and tagged by what it holds (`confidential`):
   except for two things S3 imposes on a logging target: SSE-S3 (it refuses SSE-KMS) and no Object
   Lock default retention.
 - Cross-region replication of both buckets to the paired region (`replica_region`) through the
-  lakehouse's `LakeReplica` (components/lakehouse/replication.py, `purpose=`): replica buckets
+  lakehouse's `LakeReplica` (components/data/lakehouse/replication.py, `purpose=`): replica buckets
   with the same lock and tiers under their own key there, least-privilege role, Replication Time
   Control.
 
@@ -40,7 +40,7 @@ import pulumi_aws as aws
 from components.common.buckets import SecureBucketSpec, secure_bucket
 from components.common.moves import moved_type
 from components.common.naming import Names
-from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
+from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
 
 IA_MINIMUM_DAYS = 30
 """S3 does not move objects to Standard-IA before they are 30 days old."""

@@ -37,8 +37,8 @@ import pulumi_aws as aws
 from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
 from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.naming import Names
-from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
-from components.lakehouse.tables import GOLD_TABLES, IcebergTable
+from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
+from components.data.lakehouse.tables import GOLD_TABLES, IcebergTable
 
 ZONES: tuple[str, ...] = ("landing", "bronze", "silver", "gold")
 """The data zones; each has a bucket and (except landing) a Glue database."""
