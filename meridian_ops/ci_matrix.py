@@ -40,8 +40,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from components.common.naming import Names
 from components.delivery import runner_project_name
-from components.naming import Names
 from meridian_ops.waves import Wave, waves_for
 from stacks.config.source import PROJECT_DIR
 from stacks.identity import Role, parse_stack_name

@@ -17,7 +17,7 @@ from components.data.aurora import AuroraGlobalPostgres
 from components.data.cache import Cache
 from components.data.dynamodb import GlobalTables
 from components.data.keyspaces import CassandraKeyspace
-from components.eks.workload_identity import WorkloadIdentity
+from components.kubernetes.workload_identity import WorkloadIdentity
 from stacks.data_settings import DataSettings, DataTopology, DrTarget, topology
 from stacks.settings import MeridianSettings
 

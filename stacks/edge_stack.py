@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
+from components.common.naming import Names
 from components.edge.geography import RegionOrigin
 from components.edge.routes import rate_limited
-from components.naming import Names
 from stacks.edge_settings import TOKEN_KEY, EdgeSettings, edge_routes
 from stacks.identity import Role
 from stacks.providers import aws_provider

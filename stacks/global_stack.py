@@ -9,8 +9,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.ipam import Ipam, IpamArgs
-from components.naming import Names
+from components.common.naming import Names
+from components.foundation.ipam import Ipam, IpamArgs
 from components.security import AuditTrail, AuditTrailArgs  # BASELINE
 from stacks.cidr_plan import POD_SUPERNET, environment_supernet, pod_cidr
 from stacks.providers import aws_provider

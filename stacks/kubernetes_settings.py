@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import Field
 
-from components.eks.cluster import LOG_RETENTION_DAYS
+from components.kubernetes.cluster import LOG_RETENTION_DAYS
 from stacks.config.errors import ConfigProblem
 from stacks.config.spec import SettingSpec
 from stacks.config.types import NAMESPACE, MeridianModel

@@ -13,7 +13,12 @@ from collections.abc import Mapping, Sequence
 
 import pulumi
 
-from components.eks.node_pools import GeneralPool, GpuInferencePool, GpuTrainingPool, SystemPool
+from components.kubernetes.node_pools import (
+    GeneralPool,
+    GpuInferencePool,
+    GpuTrainingPool,
+    SystemPool,
+)
 from stacks import capabilities
 from stacks.node_pool_settings import (
     GPU_INFERENCE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
-from components.tagging import required_tags_transform
+from components.common.tagging import required_tags_transform
 from stacks import edge_stack, global_stack, regional_stack
 from stacks.config.source import ConfigSource, PulumiConfigSource
 from stacks.identity import Role, parse_stack_name

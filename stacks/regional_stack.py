@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.common.naming import Names
 from components.data.aurora import AuroraArgs, AuroraGlobalPostgres, MasterRotation  # DATA
 from components.data.backup import BackupVault, BackupVaultArgs, vault_arn, vault_name  # DATA
 from components.data.cache import ID_MAX as CACHE_ID_MAX  # BASELINE: cache node ids
@@ -12,17 +13,16 @@ from components.data.cache import Cache, CacheArgs  # DATA
 from components.data.dynamodb import GlobalTables, GlobalTablesArgs  # DATA
 from components.data.k8ssandra import K8ssandra, K8ssandraArgs  # DATA
 from components.data.keyspaces import CassandraKeyspace, CassandraKeyspaceArgs  # DATA
+from components.data.lakehouse import Lakehouse, LakehouseArgs, LakeLifecycleArgs
 from components.delivery import DeployRunner, DeployRunnerArgs
-from components.eks.addons import POST_NODE_ADDONS, ClusterAddons, ClusterAddonsArgs
-from components.eks.cluster import PRE_NODE_ADDONS, EksCluster, EksClusterArgs
-from components.eks.node_pools import NodePools, NodePoolsArgs
-from components.eks.pod_network import pod_ip_capacity
-from components.keyring import KeyClass, KeyRing, KeyRingArgs
-from components.lakehouse import Lakehouse, LakehouseArgs, LakeLifecycleArgs
-from components.log_archive import LogArchive, LogArchiveArgs
+from components.foundation.keyring import KeyClass, KeyRing, KeyRingArgs
+from components.foundation.log_archive import LogArchive, LogArchiveArgs
+from components.foundation.network import DEFAULT_INTERFACE_ENDPOINTS, Network, NetworkArgs
+from components.kubernetes.addons import POST_NODE_ADDONS, ClusterAddons, ClusterAddonsArgs
+from components.kubernetes.cluster import PRE_NODE_ADDONS, EksCluster, EksClusterArgs
+from components.kubernetes.node_pools import NodePools, NodePoolsArgs
+from components.kubernetes.pod_network import pod_ip_capacity
 from components.mesh import ServiceMesh, ServiceMeshArgs
-from components.naming import Names
-from components.network import DEFAULT_INTERFACE_ENDPOINTS, Network, NetworkArgs
 from components.observability.agents import (
     TelemetryAgents,
     TelemetryAgentsArgs,
@@ -40,6 +40,7 @@ from components.tenancy import Tenancy, TenancyArgs
 from components.tenancy.services import aws_services_reached
 from stacks import capabilities
 from stacks.cidr_plan import pod_cidr
+from stacks.component_data import load_balancer_controller_policy, load_slos
 from stacks.data_layer import (  # DATA
     aurora_global_identifier,
     data_topology,
@@ -232,6 +233,7 @@ def run(settings: MeridianSettings) -> None:
             logs_key_arn=keys.arn(KeyClass.LOGS),
             log_retention_days=cloudwatch_retention_days(logs.hot_days),
             topic_arns=alerts.arns,
+            slos=load_slos(),
         ),
         opts=in_region,
     )
@@ -348,6 +350,7 @@ def run(settings: MeridianSettings) -> None:
             edge_prefix_list_ids=edge_prefix_lists,
             aws_services=aws_services_reached(),
             charts=HELM_CHARTS,
+            load_balancer_controller_policy=load_balancer_controller_policy(),
             after=addons.ready,
             istiod_replicas=plan.settings.mesh.istiod_replicas,
             gateway_min_replicas=plan.settings.mesh.gateway_min_replicas,

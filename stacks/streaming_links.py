@@ -6,14 +6,14 @@ primary's cluster, subnets and security group through `UpstreamStack` and declar
 directions. The primary's stack declares no replicator; two non-primary regions never pair (they
 deploy in the same wave and cannot read each other). The lake needs no cross-stack read: each
 stack replicates its buckets into replica buckets it owns in the paired region
-(components/lakehouse/replication.py).
+(components/data/lakehouse/replication.py).
 """
 
 from __future__ import annotations
 
 import pulumi
 
-from components.naming import Names
+from components.common.naming import Names
 from components.streaming import ClusterEndpoint, KafkaReplication, KafkaReplicationArgs
 from stacks.identity import Role
 from stacks.references import UpstreamStack

@@ -269,7 +269,7 @@ HELM_CHARTS["aws-load-balancer-controller"] = HelmChart(
     # kubernetes-sigs/aws-load-balancer-controller tag v3.4.2,
     # helm/aws-load-balancer-controller/Chart.yaml (version 3.4.2, appVersion v3.4.2), published in
     # aws/eks-charts release v0.0.240. Its IAM policy (docs/install/iam_policy.json at the same
-    # tag) is components/mesh/aws_load_balancer_controller_policy.json.
+    # tag) is stacks/data/aws_load_balancer_controller_policy.json.
     chart="aws-load-balancer-controller",
     version="3.4.2",
     repository="https://aws.github.io/eks-charts",

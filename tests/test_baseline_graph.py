@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.observability.slo_alerts import load_slos
 from components.security.detection import GUARDDUTY_FEATURES, STANDARDS
+from stacks.component_data import load_slos
 from tests.plans import PROD_REGIONS, name_of, one, planned, states
 
 MODES = [False, True]

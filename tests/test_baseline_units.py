@@ -12,19 +12,19 @@ from typing import Any
 import pytest
 import yaml
 
-from components.naming import Names
+from components.common.naming import Names
 from components.observability.alarms import ALARMS, cache_failover_queries, cache_shard_node_ids
 from components.observability.slo_alerts import (
     BURN_RATE_TIERS,
     SEVERITIES,
     alertmanager_yaml,
-    load_slos,
     rule_groups_yaml,
 )
 from components.security.audit import AuditTrailArgs, event_selectors, key_policy
 from components.security.detection import CONFORMANCE_RULES, conformance_template, standards_arn
 from components.security.notifications import AlertTopicsArgs, topic_policy
 from components.security.notifications import key_policy as alerts_key_policy
+from stacks.component_data import load_slos
 
 SEED = {
     "api-gateway-availability": 99.99,

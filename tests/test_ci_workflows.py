@@ -26,7 +26,7 @@ PROD_STACKS = [s for w in waves_for("prod") for s in w.stacks]
         (["Pulumi.prod-eu-west-1.yaml"], ["prod-eu-west-1"]),
         (["Pulumi.dev-us-east-1.yaml"], []),
         (["Pulumi.prod-global.yaml"], PROD_STACKS),
-        (["components/network.py"], PROD_STACKS),
+        (["components/foundation/network.py"], PROD_STACKS),
         (["policies/encryption_data.py"], PROD_STACKS),
         (["Pulumi.prod-edge.yaml", "Pulumi.prod-global.yaml"], PROD_STACKS),
     ],

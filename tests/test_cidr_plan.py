@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from components.network import MAX_AZS, MIN_AZS, Tier, plan_subnets
+from components.foundation.network import MAX_AZS, MIN_AZS, Tier, plan_subnets
 from stacks import capabilities
 from stacks.cidr_plan import REGION_SLOTS, default_vpc_cidr, environment_supernet, region_slot
 from stacks.identity import ENVIRONMENTS

@@ -6,11 +6,11 @@ import ipaddress
 
 import pytest
 
-from components.keyring import SERVICE_SCOPES, KeyClass, KeyRingArgs, key_policy
-from components.log_archive import LogArchiveArgs, lifecycle_transitions
-from components.naming import Names, region_code
-from components.network import NetworkArgs
-from components.tagging import required_tags_transform
+from components.common.naming import Names, region_code
+from components.common.tagging import required_tags_transform
+from components.foundation.keyring import SERVICE_SCOPES, KeyClass, KeyRingArgs, key_policy
+from components.foundation.log_archive import LogArchiveArgs, lifecycle_transitions
+from components.foundation.network import NetworkArgs
 
 
 def test_region_codes() -> None:

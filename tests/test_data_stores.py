@@ -504,6 +504,6 @@ def test_secondaries_read_only_the_primary(prod_up: dict[str, dict[str, Any]]) -
 
 
 def _code(region: str) -> str:
-    from components.naming import region_code
+    from components.common.naming import region_code
 
     return region_code(region)

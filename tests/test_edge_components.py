@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.common.naming import Names
 from components.edge.aws_edge import AwsEdgeArgs, _api_pattern
 from components.edge.cloudflare_edge import CloudflareEdgeArgs
 from components.edge.geography import (
@@ -15,7 +16,6 @@ from components.edge.geography import (
     site,
 )
 from components.edge.routes import ApiRoute, cloudflare_match, rate_limited
-from components.naming import Names
 from stacks.cidr_plan import REGION_SLOTS
 from stacks.edge_settings import api_routes
 

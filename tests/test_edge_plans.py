@@ -10,10 +10,10 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 import pytest
 
+from components.common.naming import Names
 from components.edge.cloudflare_edge import CloudflareEdge, CloudflareEdgeArgs
 from components.edge.cloudflare_plans import PLAN_LIMITS, CloudflarePlan
 from components.edge.geography import RegionOrigin
-from components.naming import Names
 from meridian_ops.engine import Step, run_stack
 from stacks.config.errors import ConfigError
 from stacks.config.gate import check_environment

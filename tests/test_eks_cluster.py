@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from components.eks.cluster import (
+from components.kubernetes.cluster import (
     CONTROL_PLANE_LOG_TYPES,
     IGNORED_CLUSTER_FIELDS,
     control_plane_log_group_name,
 )
-from components.eks.pod_network import pod_ip_capacity
+from components.kubernetes.pod_network import pod_ip_capacity
 from meridian_ops.aws_mocks import ACCOUNT_ID, DEPLOYER_ROLE
 from stacks.cidr_plan import POD_SUPERNET, pod_cidr
 from stacks.versions import EKS_ADDONS, KUBERNETES_VERSION
@@ -408,7 +408,7 @@ def test_stack_outputs_for_the_plan_summary() -> None:
 
 
 def name_code(region: str) -> str:
-    from components.naming import region_code
+    from components.common.naming import region_code
 
     return region_code(region)
 

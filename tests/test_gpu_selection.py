@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.eks.gpu import GPU_INSTANCE_FACTS, efa_network_interfaces
+from components.kubernetes.gpu import GPU_INSTANCE_FACTS, efa_network_interfaces
 from stacks import capabilities
 from stacks.config.source import PROJECT_DIR, StaticConfigSource, read_stack_file
 from stacks.config.types import OPTIONAL_CAPABILITIES

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from components.keyring import GRANT_OPERATIONS
+from components.foundation.keyring import GRANT_OPERATIONS
 from tests.plans import PROD_REGIONS, name_of, planned, states
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"

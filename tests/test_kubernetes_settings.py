@@ -8,9 +8,9 @@ import ipaddress
 
 import pytest
 
-from components.eks.cluster import EksClusterArgs
-from components.naming import Names
-from components.network import plan_pod_subnets
+from components.common.naming import Names
+from components.foundation.network import plan_pod_subnets
+from components.kubernetes.cluster import EksClusterArgs
 from stacks.cidr_plan import POD_SUPERNET, REGION_SLOTS, pod_cidr
 from stacks.kubernetes_settings import KubernetesSettings, validate_kubernetes
 from stacks.settings import ENVIRONMENT_DEFAULTS

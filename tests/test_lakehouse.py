@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from components.lakehouse.lakehouse import REPLICATED
-from components.lakehouse.tables import GOLD_TABLES
+from components.data.lakehouse.lakehouse import REPLICATED
+from components.data.lakehouse.tables import GOLD_TABLES
 from stacks.config.errors import ConfigError
 from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.identity import parse_stack_name

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from components.common.naming import Names
 from components.mesh.service_mesh import (
     GATEWAY_NAME,
     INGRESS_NAMESPACE,
@@ -18,10 +19,9 @@ from components.mesh.service_mesh import (
     WEBHOOK_PORTS,
     ServiceMeshArgs,
     aws_service_entries,
-    lbc_policy_statements,
 )
-from components.naming import Names
 from components.tenancy.services import aws_services_reached
+from stacks.component_data import load_balancer_controller_policy
 from stacks.edge_ranges import EDGE_RANGES
 from stacks.versions import HELM_CHARTS, ISTIO_VERSION
 from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states
@@ -214,7 +214,7 @@ def test_load_balancer_controller_identity_has_the_published_policy() -> None:
         if name_of(s) == "mesh-lbc-load-balancers"
     ]
     document = json.loads(policy["inputs"]["policy"])
-    assert document["Statement"] == lbc_policy_statements()
+    assert document["Statement"] == list(load_balancer_controller_policy())
     (association,) = [
         s
         for s in states(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
@@ -246,6 +246,7 @@ def test_mesh_args_reject_bad_input() -> None:
         edge_ipv6=EDGE_RANGES.ipv6,
         aws_services=["sts"],
         charts=HELM_CHARTS,
+        load_balancer_controller_policy=load_balancer_controller_policy(),
     )
     ServiceMeshArgs(**ok)
     with pytest.raises(ValueError, match="AWS_ENDPOINTS"):

@@ -11,10 +11,11 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
+from components.common.naming import Names
 from components.mesh.service_mesh import ServiceMesh, ServiceMeshArgs, load_balancer_hostname
-from components.naming import Names
 from meridian_ops.aws_mocks import MotoValidator
 from meridian_ops.engine import run_stack
+from stacks.component_data import load_balancer_controller_policy
 from stacks.edge_ranges import EDGE_RANGES
 from stacks.versions import HELM_CHARTS
 
@@ -51,6 +52,7 @@ def _program() -> None:
             edge_ipv6=EDGE_RANGES.ipv6,
             aws_services=["sts", "s3"],
             charts=HELM_CHARTS,
+            load_balancer_controller_policy=load_balancer_controller_policy(),
         ),
         opts=pulumi.ResourceOptions(provider=region),
     )

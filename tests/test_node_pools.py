@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from components.eks.karpenter import INTERRUPTION_EVENTS, controller_policies
-from components.eks.node_pools import NODE_POLICIES
+from components.kubernetes.karpenter import INTERRUPTION_EVENTS, controller_policies
+from components.kubernetes.node_pools import NODE_POLICIES
 from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.versions import EKS_AMI_RELEASE, HELM_CHARTS, eks_ami_release_version
 from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states

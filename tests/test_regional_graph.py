@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from components.network import INTERFACE_ENDPOINT_PORTS
-from components.tagging import REQUIRED_TAG_KEYS, is_taggable
+from components.common.tagging import REQUIRED_TAG_KEYS, is_taggable
+from components.foundation.network import INTERFACE_ENDPOINT_PORTS
 from meridian_ops.aws_mocks import zone_ids
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
@@ -30,7 +30,11 @@ def without_lake(plan: dict[str, Any]) -> dict[str, Any]:
     tests/test_baseline_graph.py checks those), so the foundation tests below see the log
     archive's and the KeyRing's."""
     urns = {s["urn"]: s["newState"] for s in plan["steps"]}
-    lake = ("meridian:data:Lakehouse", "meridian:data:LakeReplica", "meridian:security:AlertTopics")
+    lake = (
+        "meridian:data:Lakehouse",
+        "meridian:data:LakeReplica",
+        "meridian:security:AlertTopics",
+    )
     steps = [
         s
         for s in plan["steps"]
@@ -56,8 +60,8 @@ def test_every_regional_resource_uses_its_regions_explicit_provider(region: str)
             assert provider_region(plan, state["provider"]) == region, name_of(state)
             where = state["inputs"].get("region", region)
             # STREAMING: the MSK replicator into the primary (stacks/streaming_links.py) and the
-            # lake's replica in the paired region (components/lakehouse/replication.py) are owned
-            # by this stack but live there; nothing else may name another region.
+            # lake's replica in the paired region (components/data/lakehouse/replication.py) are
+            # owned by this stack but live there; nothing else may name another region.
             cross = by_urn(plan)[state["parent"]]["type"] in CROSS_REGION_LINKS
             peers = (PROD_REGIONS[0], plan["outputs"].get("lakeReplicaRegion"))
             assert where == region or (cross and where in peers), name_of(state)

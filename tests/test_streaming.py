@@ -143,7 +143,7 @@ def test_broker_settings_follow_the_seed() -> None:
 
 
 def test_configuration_names_differ_per_version() -> None:
-    from components.naming import Names
+    from components.common.naming import Names
 
     names = Names("prod", "us-east-1")
     assert configuration_name(names, "4.1.x.kraft") != configuration_name(names, "4.2.x.kraft")

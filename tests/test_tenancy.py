@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from components.keyring import KEY_USE_ACTIONS, SERVICE_SCOPES, KeyClass
+from components.foundation.keyring import KEY_USE_ACTIONS, SERVICE_SCOPES, KeyClass
 from components.mesh.service_mesh import GATEWAY_PRINCIPAL, INGRESS_NAMESPACE
 from components.tenancy.grants import SECRETS_READ_ACTIONS
 from components.tenancy.services import BY_NAME, GATEWAY, SERVICES, callees

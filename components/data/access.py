@@ -17,8 +17,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import WorkloadIdentity, statement
-from components.naming import Names
+from components.common.iam import service_trust_policy, statement
+from components.common.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity
 
 
 def store_security_group(
@@ -141,18 +142,7 @@ def service_role(
         name,
         name=names.physical(what, max_length=64),
         description=f"{what}: assumed by {service}",
-        assume_role_policy=pulumi.Output.json_dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": service},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
+        assume_role_policy=service_trust_policy(service),
         max_session_duration=3600,
         opts=opts,
     )

@@ -45,6 +45,8 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
+from components.common.iam import statement
+from components.common.naming import Names
 from components.data.access import (
     database_client_rules,
     grant,
@@ -53,8 +55,7 @@ from components.data.access import (
     store_security_group,
 )
 from components.data.secret_rotation import DatabaseSecretRotation, DatabaseSecretRotationArgs
-from components.eks.workload_identity import WorkloadIdentity, statement
-from components.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity
 
 PORT = 5432
 ENGINE = "aurora-postgresql"

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.common.naming import Names
 from components.data.access import service_role
-from components.naming import Names
 
 BACKUP_TAG = ("meridian.io/backup", "daily")
 """Volumes (EBS) carrying this tag are backed up by the plan."""

@@ -33,9 +33,10 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from components.common.iam import statement
+from components.common.naming import Names
 from components.data.access import grant, store_security_group
-from components.eks.workload_identity import WorkloadIdentity, statement
-from components.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity
 
 PORT = 6379
 ID_MAX = 40

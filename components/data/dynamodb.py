@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.common.iam import statement
+from components.common.naming import Names
 from components.data.access import grant
 from components.data.tables import KeyValueTable
-from components.eks.workload_identity import WorkloadIdentity, statement
-from components.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity
 
 READ_WRITE_ACTIONS = (
     "dynamodb:GetItem",

@@ -34,13 +34,13 @@ from typing import Any, Protocol
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.common.buckets import SecureBucketSpec, secure_bucket
+from components.common.iam import statement
+from components.common.kubernetes import PinnedChart, dns_egress, istiod_egress, pinned_release
+from components.common.naming import Names, region_code
 from components.data.backup import BACKUP_TAG
 from components.data.tables import CassandraTable
-from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs, statement
-from components.helm_release import PinnedChart, pinned_release
-from components.mesh.service_mesh import dns_egress, istiod_egress
-from components.naming import Names, region_code
-from components.secure_bucket import SecureBucketSpec, secure_bucket
+from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 NAMESPACE = "cassandra"
 SERVICE_ACCOUNT = "cassandra"

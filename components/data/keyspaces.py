@@ -31,10 +31,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.common.iam import statement
+from components.common.naming import Names
 from components.data.access import grant
 from components.data.tables import CassandraTable
-from components.eks.workload_identity import WorkloadIdentity, statement
-from components.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity
 
 READ_ACTIONS = ("cassandra:Select",)
 WRITE_ACTIONS = ("cassandra:Modify",)

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.common.naming import Names
 from components.data.access import database_client_rules
-from components.naming import Names
 
 SAR_PUBLISHERS: dict[str, str] = {
     # The accounts and home regions AWS publishes the rotation templates from, per partition

@@ -46,7 +46,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,8 +53,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import policy_document, statement
-from components.naming import Names
+from components.common.iam import policy_document, service_trust_policy, statement
+from components.common.naming import Names
 
 DEPLOY_SESSION_SECONDS = 4 * 3600
 """How long one deploy job may hold its credentials and run: longer than a regional `up` (MSK,
@@ -224,24 +223,15 @@ class DeployRunner(pulumi.ComponentResource):
             f"{name}-role",
             name=names.physical("deploy-runner", max_length=64),
             description=f"Service role of the CodeBuild deploy runner {project_name}",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "codebuild.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            # only this project may act as the role (confused deputy)
-                            "Condition": {
-                                "StringEquals": {
-                                    "aws:SourceAccount": args.account_id,
-                                    "aws:SourceArn": project_arn,
-                                }
-                            },
-                        }
-                    ],
-                }
+            assume_role_policy=service_trust_policy(
+                "codebuild.amazonaws.com",
+                # only this project may act as the role (confused deputy)
+                condition={
+                    "StringEquals": {
+                        "aws:SourceAccount": args.account_id,
+                        "aws:SourceArn": project_arn,
+                    }
+                },
             ),
             opts=child,
         )

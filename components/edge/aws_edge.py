@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.edge.geography import RegionOrigin, RegionSite, site
+from components.common.naming import Names
+from components.edge.geography import RegionOrigin, RegionSite, check_origins, in_rotation, site
 from components.edge.routes import ApiRoute, rate_limited
-from components.naming import Names
 
 MANAGED_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesAmazonIpReputationList",
@@ -78,21 +78,17 @@ class AwsEdgeArgs:
     health_path: str = "/health"
 
     def __post_init__(self) -> None:
-        regions = [o.region for o in self.origins]
-        if len(set(regions)) != len(regions):
-            raise ValueError(f"one origin per region: {regions}")
-        if not self.hostnames:
-            raise ValueError("at least one public hostname")
-        if not set(regions) - self.drained:
-            raise ValueError("every region is drained: Route 53 would answer with no origin")
-        if self.primary_region not in regions:
-            raise ValueError(f"primary region {self.primary_region} has no origin")
-        for region in regions:
-            site(region)
+        check_origins(
+            self.origins,
+            self.hostnames,
+            self.primary_region,
+            self.drained,
+            all_drained="Route 53 would answer with no origin",
+        )
 
     @property
     def in_rotation(self) -> list[str]:
-        return [o.region for o in self.origins if o.region not in self.drained]
+        return in_rotation(self.origins, self.drained)
 
 
 class AwsEdge(pulumi.ComponentResource):

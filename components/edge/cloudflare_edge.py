@@ -48,15 +48,22 @@ from typing import Any, Literal
 import pulumi
 import pulumi_cloudflare as cloudflare
 
+from components.common.naming import Names
 from components.edge.cloudflare_plans import PLAN_LIMITS, CloudflarePlan, rate_limit_shortfalls
-from components.edge.geography import CLOUDFLARE_REGIONS, RegionOrigin, pools_by_distance, site
+from components.edge.geography import (
+    CLOUDFLARE_REGIONS,
+    RegionOrigin,
+    check_origins,
+    in_rotation,
+    pools_by_distance,
+    site,
+)
 from components.edge.routes import (
     ApiRoute,
     cloudflare_match,
     cloudflare_path_match,
     rate_limited,
 )
-from components.naming import Names
 
 # Cloudflare's managed rulesets (the same ids in every account):
 # https://developers.cloudflare.com/waf/managed-rules/reference/
@@ -157,17 +164,13 @@ class CloudflareEdgeArgs:
         missing = rate_limit_shortfalls(self.plan, len(rate_limited(list(self.routes))))
         if missing:
             raise ValueError(f"the {self.plan} plan lacks: {'; '.join(missing)}")
-        regions = [o.region for o in self.origins]
-        if len(set(regions)) != len(regions):
-            raise ValueError(f"one origin per region: {regions}")
-        if not self.hostnames:
-            raise ValueError("at least one public hostname")
-        if not set(regions) - self.drained:
-            raise ValueError("every region is drained: the load balancer would have no pool")
-        if self.primary_region not in regions:
-            raise ValueError(f"primary region {self.primary_region} has no origin")
-        for region in regions:
-            site(region)  # fails with the fix if the geography table lacks the region
+        check_origins(
+            self.origins,
+            self.hostnames,
+            self.primary_region,
+            self.drained,
+            all_drained="the load balancer would have no pool",
+        )
 
     @property
     def probe_interval(self) -> int:
@@ -176,7 +179,7 @@ class CloudflareEdgeArgs:
 
     @property
     def in_rotation(self) -> list[str]:
-        return [o.region for o in self.origins if o.region not in self.drained]
+        return in_rotation(self.origins, self.drained)
 
 
 class CloudflareEdge(pulumi.ComponentResource):

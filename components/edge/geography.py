@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -121,3 +121,32 @@ def pools_by_distance(cloudflare_region: str, regions: Iterable[str]) -> list[st
         regions,
         key=lambda r: (round(distance_km(here, (site(r).latitude, site(r).longitude))), r),
     )
+
+
+def check_origins(
+    origins: Sequence[RegionOrigin],
+    hostnames: Sequence[str],
+    primary_region: str,
+    drained: frozenset[str],
+    *,
+    all_drained: str,
+) -> None:
+    """The checks both edges make of their Args: one origin per region, at least one hostname,
+    one region still in rotation (`all_drained` says what the edge would do otherwise), the
+    primary among the origins, and every region in the geography table."""
+    regions = [o.region for o in origins]
+    if len(set(regions)) != len(regions):
+        raise ValueError(f"one origin per region: {regions}")
+    if not hostnames:
+        raise ValueError("at least one public hostname")
+    if not set(regions) - drained:
+        raise ValueError(f"every region is drained: {all_drained}")
+    if primary_region not in regions:
+        raise ValueError(f"primary region {primary_region} has no origin")
+    for region in regions:
+        site(region)  # fails with the fix if the geography table lacks the region
+
+
+def in_rotation(origins: Sequence[RegionOrigin], drained: frozenset[str]) -> list[str]:
+    """The regions the edge sends traffic to: every origin that is not drained."""
+    return [o.region for o in origins if o.region not in drained]

@@ -9,7 +9,7 @@ Example::
             names=names, region="us-east-1", cluster=cluster, vpc_id=network.vpc.id,
             public_subnet_ids=network.public_subnet_ids, backend_cidrs=[vpc_cidr, pod_cidr],
             edge_ipv4=EDGE.ipv4, edge_ipv6=EDGE.ipv6, aws_services=["sts", "kms", "s3"],
-            charts=HELM_CHARTS, after=addons.ready,
+            charts=HELM_CHARTS, load_balancer_controller_policy=LBC_POLICY, after=addons.ready,
         ),
         opts=pulumi.ResourceOptions(provider=aws_provider),
     )
@@ -41,26 +41,27 @@ What it builds, and why:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.eks.workload_identity import (
-    WorkloadIdentity,
-    WorkloadIdentityArgs,
+from components.common.kubernetes import (
+    ISTIO_NAMESPACE,
+    PinnedChart,
+    custom_object,
+    dns_egress,
+    istiod_egress,
+    object_meta,
+    pinned_release,
 )
-from components.helm_release import pinned_release
+from components.common.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.mesh.aws_endpoints import AWS_ENDPOINTS, POD_IDENTITY_AGENT_ADDRESS
-from components.naming import Names
-from stacks.versions import HelmChart
 
-ISTIO_NAMESPACE = "istio-system"
 INGRESS_NAMESPACE = "istio-ingress"
 CNI_NAMESPACE = "kube-system"
 GATEWAY_NAME = "istio-ingressgateway"
@@ -86,7 +87,6 @@ WEBHOOK_PORTS: Mapping[int, str] = {
     9443: "AWS Load Balancer Controller webhooks",
 }
 CRITICAL_ADDONS_TOLERATION = {"key": "CriticalAddonsOnly", "operator": "Exists"}
-LBC_POLICY_FILE = Path(__file__).with_name("aws_load_balancer_controller_policy.json")
 
 NLB = "service.beta.kubernetes.io/aws-load-balancer"
 
@@ -119,7 +119,10 @@ class ServiceMeshArgs:
     """The edge's published ranges (Cloudflare: stacks/data/edge_ranges.json)."""
     aws_services: Sequence[str]
     """Keys of AWS_ENDPOINTS that workloads reach: one ServiceEntry each."""
-    charts: Mapping[str, HelmChart]
+    charts: Mapping[str, PinnedChart]
+    load_balancer_controller_policy: Sequence[Mapping[str, Any]]
+    """The AWS Load Balancer Controller's published IAM policy statements, pinned with its chart
+    (stacks/data/aws_load_balancer_controller_policy.json, read by the stack)."""
     after: Sequence[pulumi.Resource] = ()
     """What must exist first (the cluster add-ons, nodes)."""
     istiod_replicas: int = 2
@@ -138,26 +141,12 @@ class ServiceMeshArgs:
             )
         if not 1 <= self.gateway_min_replicas <= self.gateway_max_replicas:
             raise ValueError("need 1 <= gateway_min_replicas <= gateway_max_replicas")
+        if not self.load_balancer_controller_policy:
+            raise ValueError("the load balancer controller needs its published IAM policy")
         if self.istiod_replicas < 2:
             raise ValueError("istiod needs at least 2 replicas for high availability")
         if not self.edge_ipv4 and not self.edge_ipv6 and not self.edge_prefix_list_ids:
             raise ValueError("the ingress needs the edge's address ranges or prefix lists")
-
-
-def _meta(
-    name: str, namespace: str | None = None, labels: Mapping[str, str] | None = None
-) -> k8s.meta.v1.ObjectMetaArgsDict:
-    meta: k8s.meta.v1.ObjectMetaArgsDict = {"name": name}
-    if namespace is not None:
-        meta["namespace"] = namespace
-    if labels:
-        meta["labels"] = dict(labels)
-    return meta
-
-
-def lbc_policy_statements() -> list[dict[str, Any]]:
-    """The controller's published IAM policy (pinned with its chart), statement by statement."""
-    return list(json.loads(LBC_POLICY_FILE.read_text())["Statement"])
 
 
 class ServiceMesh(pulumi.ComponentResource):
@@ -199,7 +188,7 @@ class ServiceMesh(pulumi.ComponentResource):
         self.namespaces = {
             ns: k8s.core.v1.Namespace(
                 f"{name}-ns-{ns}",
-                metadata=_meta(ns, labels={**labels, "app.kubernetes.io/part-of": "istio"}),
+                metadata=object_meta(ns, labels={**labels, "app.kubernetes.io/part-of": "istio"}),
                 opts=self._in_kube.merge(pulumi.ResourceOptions(depends_on=list(args.after))),
             )
             for ns, labels in namespaces.items()
@@ -312,7 +301,9 @@ class ServiceMesh(pulumi.ComponentResource):
             ),
             opts=self._in_aws,
         )
-        policy = identity.grant("load-balancers", lbc_policy_statements())
+        policy = identity.grant(
+            "load-balancers", [dict(s) for s in args.load_balancer_controller_policy]
+        )
         values = {
             "clusterName": args.cluster.name,
             # Region and VPC given, so the controller never asks IMDS (hop limit 1 for pods).
@@ -486,7 +477,7 @@ class ServiceMesh(pulumi.ComponentResource):
             f"{name}-mtls-strict",
             "security.istio.io/v1",
             "PeerAuthentication",
-            _meta("default", ISTIO_NAMESPACE),
+            object_meta("default", ISTIO_NAMESPACE),
             {"mtls": {"mode": "STRICT"}},
             [istiod],
         )
@@ -496,7 +487,7 @@ class ServiceMesh(pulumi.ComponentResource):
             f"{name}-deny-all",
             "security.istio.io/v1",
             "AuthorizationPolicy",
-            _meta("deny-all", ISTIO_NAMESPACE),
+            object_meta("deny-all", ISTIO_NAMESPACE),
             {},
             [istiod],
         )
@@ -508,7 +499,7 @@ class ServiceMesh(pulumi.ComponentResource):
                 f"{name}-{entry}",
                 "networking.istio.io/v1",
                 "ServiceEntry",
-                _meta(entry, ISTIO_NAMESPACE),
+                object_meta(entry, ISTIO_NAMESPACE),
                 spec,
                 [istiod],
             )
@@ -516,7 +507,7 @@ class ServiceMesh(pulumi.ComponentResource):
             f"{name}-pod-identity-agent",
             "networking.istio.io/v1",
             "ServiceEntry",
-            _meta("eks-pod-identity-agent", ISTIO_NAMESPACE),
+            object_meta("eks-pod-identity-agent", ISTIO_NAMESPACE),
             {
                 "hosts": ["eks-pod-identity-agent.meridian.internal"],
                 "addresses": [f"{POD_IDENTITY_AGENT_ADDRESS}/32"],
@@ -534,7 +525,7 @@ class ServiceMesh(pulumi.ComponentResource):
             f"{name}-edge-gateway",
             "networking.istio.io/v1",
             "Gateway",
-            _meta("edge", INGRESS_NAMESPACE),
+            object_meta("edge", INGRESS_NAMESPACE),
             {
                 "selector": {"istio": "ingressgateway"},
                 "servers": [
@@ -564,7 +555,7 @@ class ServiceMesh(pulumi.ComponentResource):
             f"{name}-ingress-deny-all",
             "security.istio.io/v1",
             "AuthorizationPolicy",
-            _meta("deny-all", ns),
+            object_meta("deny-all", ns),
             {},
             [istiod],
         )
@@ -574,7 +565,7 @@ class ServiceMesh(pulumi.ComponentResource):
             f"{name}-ingress-allow-edge",
             "security.istio.io/v1",
             "AuthorizationPolicy",
-            _meta("allow-edge-https", ns),
+            object_meta("allow-edge-https", ns),
             {
                 "selector": {"matchLabels": {"istio": "ingressgateway"}},
                 "action": "ALLOW",
@@ -585,13 +576,13 @@ class ServiceMesh(pulumi.ComponentResource):
         after = pulumi.ResourceOptions(depends_on=[self.namespaces[ns]])
         k8s.networking.v1.NetworkPolicy(
             f"{name}-ingress-default-deny",
-            metadata=_meta("default-deny", ns),
+            metadata=object_meta("default-deny", ns),
             spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
             opts=self._in_kube.merge(after),
         )
         k8s.networking.v1.NetworkPolicy(
             f"{name}-ingress-allow",
-            metadata=_meta("allow-gateway", ns),
+            metadata=object_meta("allow-gateway", ns),
             spec={
                 "pod_selector": {"match_labels": {"istio": "ingressgateway"}},
                 "policy_types": ["Ingress", "Egress"],
@@ -616,53 +607,6 @@ class ServiceMesh(pulumi.ComponentResource):
             },
             opts=self._in_kube.merge(after),
         )
-
-
-def custom_object(
-    resource_name: str,
-    api_version: str,
-    kind: str,
-    metadata: k8s.meta.v1.ObjectMetaArgsDict,
-    spec: Mapping[str, Any],
-    opts: pulumi.ResourceOptions,
-) -> k8s.apiextensions.CustomResource:
-    """An object of a custom resource (the mesh's and the tenants' Istio objects)."""
-    return k8s.apiextensions.CustomResource(
-        resource_name,
-        api_version=api_version,
-        kind=kind,
-        metadata=metadata,
-        spec=dict(spec),
-        opts=opts,
-    )
-
-
-def dns_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
-    return {
-        "to": [
-            {
-                "namespace_selector": {
-                    "match_labels": {"kubernetes.io/metadata.name": "kube-system"}
-                },
-                "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
-            }
-        ],
-        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-    }
-
-
-def istiod_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
-    return {
-        "to": [
-            {
-                "namespace_selector": {
-                    "match_labels": {"kubernetes.io/metadata.name": ISTIO_NAMESPACE}
-                },
-                "pod_selector": {"match_labels": {"app": "istiod"}},
-            }
-        ],
-        "ports": [{"protocol": "TCP", "port": 15012}],
-    }
 
 
 def aws_service_entries(services: Sequence[str], region: str) -> dict[str, dict[str, Any]]:

@@ -38,12 +38,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 
-from components.eks.cluster import LOG_RETENTION_DAYS, EksCluster
-from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs, statement
-from components.helm_release import PinnedChart, pinned_release
+from components.common.iam import statement
+from components.common.kubernetes import PinnedChart, dns_egress, istiod_egress, pinned_release
+from components.common.naming import Names
+from components.kubernetes.cluster import LOG_RETENTION_DAYS, EksCluster
+from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.mesh.aws_endpoints import POD_IDENTITY_AGENT_ADDRESS
-from components.mesh.service_mesh import dns_egress, istiod_egress
-from components.naming import Names
 
 LOGGING_NAMESPACE = "kube-system"
 OBSERVABILITY_NAMESPACE = "observability"

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import Names
+from components.common.naming import Names
 
 
 @dataclass(frozen=True)

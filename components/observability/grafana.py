@@ -37,8 +37,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumiverse_grafana as grafana
 
-from components.eks.workload_identity import policy_document, statement
-from components.naming import Names
+from components.common.iam import policy_document, service_trust_policy, statement
+from components.common.naming import Names
 from components.observability.prometheus import QUERY_ACTIONS
 
 FOLDERS: tuple[tuple[str, str], ...] = (
@@ -106,24 +106,15 @@ class ManagedGrafana(pulumi.ComponentResource):
             f"{name}-role",
             name=names.physical("grafana", max_length=64),
             description="Amazon Managed Grafana: query the environment's Prometheus workspaces",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "grafana.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": args.account_id},
-                                "ArnLike": {
-                                    "aws:SourceArn": f"arn:{args.partition}:grafana:"
-                                    f"{args.region}:{args.account_id}:/workspaces/*"
-                                },
-                            },
-                        }
-                    ],
-                }
+            assume_role_policy=service_trust_policy(
+                "grafana.amazonaws.com",
+                condition={
+                    "StringEquals": {"aws:SourceAccount": args.account_id},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{args.partition}:grafana:"
+                        f"{args.region}:{args.account_id}:/workspaces/*"
+                    },
+                },
             ),
             opts=child,
         )

@@ -13,25 +13,25 @@ Example::
     prometheus = ManagedPrometheus("prometheus", ManagedPrometheusArgs(
         names=names, region="us-east-1", key_arn=alerts.key.arn,
         logs_key_arn=keys.arn(KeyClass.LOGS), log_retention_days=30,
-        topic_arns={s: alerts.arns[s] for s in SEVERITIES}), opts=in_region)
+        topic_arns={s: alerts.arns[s] for s in SEVERITIES}, slos=load_slos()), opts=in_region)
     prometheus.remote_write_url  # https://aps-workspaces.<region>.amazonaws.com/workspaces/ws-../api/v1/remote_write
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import WorkloadIdentity, statement
-from components.naming import Names
+from components.common.iam import statement
+from components.common.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity
 from components.observability.slo_alerts import (
     SEVERITIES,
     Slo,
     alertmanager_yaml,
-    load_slos,
     rule_groups_yaml,
 )
 
@@ -55,8 +55,14 @@ class ManagedPrometheusArgs:
     log_retention_days: int
     topic_arns: Mapping[str, pulumi.Input[str]]
     """Severity (P1..P4) -> SNS topic ARN."""
-    slos: tuple[Slo, ...] | None = None
-    """None: the table in stacks/data/slos.json."""
+    slos: Sequence[Slo]
+    """The SLO table (stacks/data/slos.json, read by the stack): one rule set per row."""
+
+    def __post_init__(self) -> None:
+        if not self.slos:
+            raise ValueError("ManagedPrometheus needs at least one SLO")
+        if len({s.name for s in self.slos}) != len(self.slos):
+            raise ValueError(f"SLO names must be unique: {[s.name for s in self.slos]}")
 
 
 class ManagedPrometheus(pulumi.ComponentResource):
@@ -92,7 +98,7 @@ class ManagedPrometheus(pulumi.ComponentResource):
             f"{name}-slo-rules",
             name="slo-burn-rates",
             workspace_id=self.workspace.id,
-            data=rule_groups_yaml(args.slos if args.slos is not None else load_slos()),
+            data=rule_groups_yaml(tuple(args.slos)),
             opts=child,
         )
         self.alertmanager = aws.amp.AlertManagerDefinition(

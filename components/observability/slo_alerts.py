@@ -1,4 +1,5 @@
-"""SLO alerting generated from ONE data table (`stacks/data/slos.json`): multi-window,
+"""SLO alerting generated from ONE data table (`stacks/data/slos.json`, read by the stack and
+passed in as typed `Slo` rows): multi-window,
 multi-burn-rate Prometheus rules (Google SRE workbook, chapter 5) and the Alertmanager routing
 by severity.
 
@@ -15,21 +16,18 @@ receiver per severity (P1..P4), so the pager and the ticket queue subscribe to d
 
 Example::
 
-    table = load_slos()
+    table = load_slos()                           # stacks.component_data: typed Slo rows
     rules_yaml = rule_groups_yaml(table)          # aws.amp.RuleGroupNamespace(data=...)
     alertmanager_yaml = alertmanager_yaml({"P1": p1_topic_arn, ...}, region="us-east-1")
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-SLO_TABLE = Path(__file__).resolve().parents[2] / "stacks" / "data" / "slos.json"
 SEVERITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4")
 
 
@@ -72,25 +70,6 @@ class Slo:
     def budget(self) -> float:
         """The error budget as a ratio (1 - objective)."""
         return round(1 - self.objective / 100, 10)
-
-
-def load_slos(path: Path = SLO_TABLE) -> tuple[Slo, ...]:
-    rows = json.loads(path.read_text())["slos"]
-    slos = tuple(
-        Slo(
-            name=r["name"],
-            service=r["service"],
-            sli=r["sli"],
-            objective=float(r["objective"]),
-            window_days=int(r["windowDays"]),
-            bad=r["bad"],
-            total=r["total"],
-        )
-        for r in rows
-    )
-    if len({s.name for s in slos}) != len(slos):
-        raise ValueError(f"{path}: SLO names must be unique")
-    return slos
 
 
 def _record(window: str) -> str:

@@ -32,9 +32,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.keyring import KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS, customer_key
-from components.log_archive import LogArchive, LogArchiveArgs
-from components.naming import Names
+from components.common.kms import KEY_USE_ACTIONS, account_use_statement, service_use_statement
+from components.common.kms import key_policy as shared_key_policy
+from components.common.naming import Names
+from components.foundation.keyring import customer_key
+from components.foundation.log_archive import LogArchive, LogArchiveArgs
 
 TRAIL_PREFIX = "cloudtrail"
 
@@ -67,52 +69,35 @@ class AuditTrailArgs:
 
 
 def key_policy(args: AuditTrailArgs) -> dict[str, Any]:
-    root = f"arn:{args.partition}:iam::{args.account_id}:root"
     context = f"arn:{args.partition}:cloudtrail:*:{args.account_id}:trail/*"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "KeyAdministration",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": list(KEY_ADMIN_ACTIONS),
-                "Resource": "*",
-            },
-            {
-                "Sid": "CloudTrailEncryptsThisTrail",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                "Action": "kms:GenerateDataKey*",
-                "Resource": "*",
-                "Condition": {
+    return shared_key_policy(
+        args.partition,
+        args.account_id,
+        [
+            service_use_statement(
+                "CloudTrailEncryptsThisTrail",
+                "cloudtrail.amazonaws.com",
+                "kms:GenerateDataKey*",
+                {
                     "StringEquals": {"aws:SourceArn": args.trail_arn},
                     "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": context},
                 },
-            },
-            {
-                "Sid": "CloudTrailDescribesKey",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                "Action": "kms:DescribeKey",
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceArn": args.trail_arn}},
-            },
-            {
-                "Sid": "AccountReadsThroughS3",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": list(KEY_USE_ACTIONS),
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {
-                        "kms:CallerAccount": args.account_id,
-                        "kms:ViaService": f"s3.{args.home_region}.amazonaws.com",
-                    }
-                },
-            },
+            ),
+            service_use_statement(
+                "CloudTrailDescribesKey",
+                "cloudtrail.amazonaws.com",
+                "kms:DescribeKey",
+                {"StringEquals": {"aws:SourceArn": args.trail_arn}},
+            ),
+            account_use_statement(
+                args.partition,
+                args.account_id,
+                "AccountReadsThroughS3",
+                f"s3.{args.home_region}.amazonaws.com",
+                KEY_USE_ACTIONS,
+            ),
         ],
-    }
+    )
 
 
 def trail_bucket_statements(bucket_arn: str, args: AuditTrailArgs) -> list[dict[str, Any]]:

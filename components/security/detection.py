@@ -33,8 +33,8 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from components.eks.workload_identity import policy_document, statement
-from components.naming import Names
+from components.common.iam import policy_document, service_trust_policy, statement
+from components.common.naming import Names
 
 GUARDDUTY_FEATURES: dict[str, tuple[str, ...]] = {
     "EKS_AUDIT_LOGS": (),
@@ -210,18 +210,9 @@ class ThreatDetection(pulumi.ComponentResource):
             f"{name}-config-role",
             name=names.physical("config-recorder", max_length=64),
             description="AWS Config recorder and delivery to the log archive",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "config.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                        }
-                    ],
-                }
+            assume_role_policy=service_trust_policy(
+                "config.amazonaws.com",
+                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
             ),
             opts=child,
         )

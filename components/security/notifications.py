@@ -30,13 +30,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.keyring import (
-    KEY_ADMIN_ACTIONS,
+from components.common.kms import (
     KEY_GRANT_ACTIONS,
     KEY_USE_ACTIONS,
-    customer_key,
+    account_use_statement,
+    service_use_statement,
 )
-from components.naming import Names
+from components.common.kms import key_policy as shared_key_policy
+from components.common.naming import Names
+from components.foundation.keyring import customer_key
 
 SEVERITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4")
 FINDINGS = "findings"
@@ -72,49 +74,31 @@ def _source_arn(args: AlertTopicsArgs, principal: str) -> str:
 
 
 def key_policy(args: AlertTopicsArgs) -> dict[str, Any]:
-    root = f"arn:{args.partition}:iam::{args.account_id}:root"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "KeyAdministration",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": list(KEY_ADMIN_ACTIONS),
-                "Resource": "*",
-            },
-            {
-                "Sid": "UseThroughSnsAndAmp",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": [*KEY_USE_ACTIONS, *KEY_GRANT_ACTIONS],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {
-                        "kms:CallerAccount": args.account_id,
-                        "kms:ViaService": [
-                            f"sns.{args.region}.amazonaws.com",
-                            f"aps.{args.region}.amazonaws.com",
-                        ],
-                    }
-                },
-            },
+    return shared_key_policy(
+        args.partition,
+        args.account_id,
+        [
+            account_use_statement(
+                args.partition,
+                args.account_id,
+                "UseThroughSnsAndAmp",
+                [f"sns.{args.region}.amazonaws.com", f"aps.{args.region}.amazonaws.com"],
+                [*KEY_USE_ACTIONS, *KEY_GRANT_ACTIONS],
+            ),
             *(
-                {
-                    "Sid": f"PublishFrom{principal.split('.')[0].capitalize()}",
-                    "Effect": "Allow",
-                    "Principal": {"Service": principal},
-                    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-                    "Resource": "*",
-                    "Condition": {
+                service_use_statement(
+                    f"PublishFrom{principal.split('.')[0].capitalize()}",
+                    principal,
+                    ["kms:GenerateDataKey*", "kms:Decrypt"],
+                    {
                         "StringEquals": {"aws:SourceAccount": args.account_id},
                         "ArnLike": {"aws:SourceArn": _source_arn(args, principal)},
                     },
-                }
+                )
                 for principal in PUBLISHERS
             ),
         ],
-    }
+    )
 
 
 def topic_policy(topic_arn: str, topic: str, args: AlertTopicsArgs) -> str:

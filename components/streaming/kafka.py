@@ -39,8 +39,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import policy_document, statement
-from components.naming import Names
+from components.common.iam import policy_document, statement
+from components.common.naming import Names
 
 IAM_TLS_PORT = 9098
 """Brokers' port for IAM-authenticated clients over TLS (inside the VPC)."""

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import policy_document, statement
-from components.naming import Names, region_code
+from components.common.iam import policy_document, service_trust_policy, statement
+from components.common.naming import Names, region_code
 
 
 @dataclass(frozen=True)
@@ -77,15 +77,9 @@ class KafkaReplication(pulumi.ComponentResource):
             f"{name}-role",
             name=names.physical("kafka-replicator", max_length=64),
             description="MSK Replicator between this region's cluster and the primary's",
-            assume_role_policy=policy_document(
-                [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "kafka.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                    }
-                ]
+            assume_role_policy=service_trust_policy(
+                "kafka.amazonaws.com",
+                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
             ),
             opts=child,
         )

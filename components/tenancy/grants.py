@@ -20,9 +20,9 @@ from typing import Any
 
 import pulumi
 
-from components.eks.workload_identity import statement
-from components.keyring import KEY_USE_ACTIONS, SERVICE_SCOPES, KeyClass
-from components.naming import Names
+from components.common.iam import statement
+from components.common.naming import Names
+from components.foundation.keyring import KEY_USE_ACTIONS, SERVICE_SCOPES, KeyClass
 
 SECRETS_READ_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from components.keyring import KeyClass
+from components.foundation.keyring import KeyClass
 from components.mesh.service_mesh import TENANT_PORT
 
 GATEWAY = "gateway"

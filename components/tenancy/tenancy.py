@@ -38,18 +38,16 @@ from typing import Any, Protocol
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
-from components.keyring import KeyRing
+from components.common.kubernetes import custom_object, dns_egress, istiod_egress, object_meta
+from components.common.naming import Names
+from components.foundation.keyring import KeyRing
+from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.mesh.aws_endpoints import AWS_ENDPOINTS, POD_IDENTITY_AGENT_ADDRESS
 from components.mesh.service_mesh import (
     GATEWAY_PRINCIPAL,
     INGRESS_NAMESPACE,
     TENANT_LABEL,
-    custom_object,
-    dns_egress,
-    istiod_egress,
 )
-from components.naming import Names
 from components.tenancy.grants import key_use_statement, read_secrets_statement, secrets_prefix
 from components.tenancy.services import BY_NAME, GATEWAY, SERVICES, DomainService, callees
 from components.tenancy.traffic import (
@@ -88,17 +86,6 @@ class TenancyArgs:
     """The mesh (istiod's webhooks validate the Istio objects)."""
     services: Sequence[DomainService] = SERVICES
     traffic_rules: Sequence[TrafficRule] = TRAFFIC_RULES
-
-
-def _meta(
-    name: str, namespace: str | None = None, labels: Mapping[str, str] | None = None
-) -> k8s.meta.v1.ObjectMetaArgsDict:
-    meta: k8s.meta.v1.ObjectMetaArgsDict = {"name": name}
-    if namespace is not None:
-        meta["namespace"] = namespace
-    if labels:
-        meta["labels"] = dict(labels)
-    return meta
 
 
 def namespace_labels(service: DomainService, kubernetes_version: str) -> dict[str, str]:
@@ -219,7 +206,7 @@ class Tenancy(pulumi.ComponentResource):
         prefix = f"{self._name}-{service.name}"
         namespace = k8s.core.v1.Namespace(
             f"{prefix}-ns",
-            metadata=_meta(ns, labels=namespace_labels(service, args.kubernetes_version)),
+            metadata=object_meta(ns, labels=namespace_labels(service, args.kubernetes_version)),
             opts=self._in(*args.after),
         )
         self.namespaces[service.name] = namespace
@@ -227,7 +214,7 @@ class Tenancy(pulumi.ComponentResource):
 
         k8s.core.v1.ResourceQuota(
             f"{prefix}-quota",
-            metadata=_meta("tenant-quota", ns),
+            metadata=object_meta("tenant-quota", ns),
             spec={"hard": quota(service)},
             opts=self._in(namespace),
         )
@@ -237,7 +224,7 @@ class Tenancy(pulumi.ComponentResource):
         }
         k8s.core.v1.LimitRange(
             f"{prefix}-limits",
-            metadata=_meta("tenant-limits", ns),
+            metadata=object_meta("tenant-limits", ns),
             spec={
                 "limits": [
                     {
@@ -252,7 +239,7 @@ class Tenancy(pulumi.ComponentResource):
         )
         k8s.networking.v1.NetworkPolicy(
             f"{prefix}-default-deny",
-            metadata=_meta("default-deny", ns),
+            metadata=object_meta("default-deny", ns),
             spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
             opts=self._in(namespace),
         )
@@ -277,7 +264,7 @@ class Tenancy(pulumi.ComponentResource):
         egress += _aws_egress(service, args.vpc_cidr)
         k8s.networking.v1.NetworkPolicy(
             f"{prefix}-allow-mesh",
-            metadata=_meta("allow-mesh", ns),
+            metadata=object_meta("allow-mesh", ns),
             spec={
                 "pod_selector": {},
                 "policy_types": ["Ingress", "Egress"],
@@ -291,7 +278,7 @@ class Tenancy(pulumi.ComponentResource):
             f"{prefix}-deny-all",
             "security.istio.io/v1",
             "AuthorizationPolicy",
-            _meta("deny-all", ns),
+            object_meta("deny-all", ns),
             {},
             istio_after,
         )
@@ -299,7 +286,7 @@ class Tenancy(pulumi.ComponentResource):
             f"{prefix}-allow-callers",
             "security.istio.io/v1",
             "AuthorizationPolicy",
-            _meta("allow-callers", ns),
+            object_meta("allow-callers", ns),
             {
                 "action": "ALLOW",
                 "rules": [
@@ -316,7 +303,7 @@ class Tenancy(pulumi.ComponentResource):
                 f"{prefix}-external-apis",
                 "networking.istio.io/v1",
                 "ServiceEntry",
-                _meta("external-apis", ns),
+                object_meta("external-apis", ns),
                 {
                     "hosts": list(service.external_hosts),
                     "exportTo": ["."],
@@ -329,7 +316,7 @@ class Tenancy(pulumi.ComponentResource):
 
         account = k8s.core.v1.ServiceAccount(
             f"{prefix}-sa",
-            metadata=_meta(service.service_account, ns),
+            metadata=object_meta(service.service_account, ns),
             automount_service_account_token=False,
             opts=self._in(namespace),
         )
@@ -366,7 +353,7 @@ class Tenancy(pulumi.ComponentResource):
             f"{prefix}-destination-rule",
             "networking.istio.io/v1",
             "DestinationRule",
-            _meta(rule.service, ns),
+            object_meta(rule.service, ns),
             destination_rule_spec(rule),
             after,
         )
@@ -374,7 +361,7 @@ class Tenancy(pulumi.ComponentResource):
             f"{prefix}-virtual-service",
             "networking.istio.io/v1",
             "VirtualService",
-            _meta(rule.service, ns),
+            object_meta(rule.service, ns),
             virtual_service_spec(rule),
             after,
         )

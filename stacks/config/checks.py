@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.network import MAX_AZS, MIN_AZS
+from components.foundation.network import MAX_AZS, MIN_AZS
 from stacks import capabilities
 from stacks.cidr_plan import REGION_SLOTS, default_vpc_cidr, environment_supernet
 from stacks.config.errors import ConfigProblem

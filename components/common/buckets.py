@@ -1,8 +1,8 @@
 """The secure-bucket pieces every Meridian data bucket carries, as one helper: owner-enforced,
 public access blocked, default encryption (SSE-KMS with a bucket key, or SSE-S3 where AWS allows
 nothing else), versioning, a TLS-only bucket policy (plus the caller's statements), server access
-logging and lifecycle rules. The same pieces `LogArchive` (components/log_archive.py) declares for
-the log bucket; LogArchive keeps its own resources so its URNs do not move.
+logging and lifecycle rules. The same pieces `LogArchive` (components/foundation/log_archive.py)
+declares for the log bucket; LogArchive keeps its own resources so its URNs do not move.
 
 Example::
 
@@ -36,6 +36,8 @@ class SecureBucketSpec:
     object_lock: bool = False
     protect: bool = True
     tags: dict[str, str] = field(default_factory=dict)
+    region: str | None = None
+    """The region of the bucket when it is not the provider's (a cross-region replica)."""
 
 
 def tls_only_statement(bucket_arn: str) -> dict[str, Any]:
@@ -79,12 +81,14 @@ def secure_bucket(parent: pulumi.Resource, name: str, spec: SecureBucketSpec) ->
         force_destroy=False,
         object_lock_enabled=spec.object_lock,
         tags={"Name": spec.bucket_name, **spec.tags},
+        region=spec.region,
         opts=pulumi.ResourceOptions(parent=parent, protect=spec.protect),
     )
     ownership = aws.s3.BucketOwnershipControls(
         f"{name}-ownership",
         bucket=bucket.id,
         rule={"object_ownership": "BucketOwnerEnforced"},
+        region=spec.region,
         opts=child,
     )
     public_block = aws.s3.BucketPublicAccessBlock(
@@ -94,6 +98,7 @@ def secure_bucket(parent: pulumi.Resource, name: str, spec: SecureBucketSpec) ->
         block_public_policy=True,
         ignore_public_acls=True,
         restrict_public_buckets=True,
+        region=spec.region,
         opts=child,
     )
     default: aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgsDict = (  # noqa: E501
@@ -110,12 +115,14 @@ def secure_bucket(parent: pulumi.Resource, name: str, spec: SecureBucketSpec) ->
                 "bucket_key_enabled": spec.kms_key_arn is not None,
             }
         ],
+        region=spec.region,
         opts=child,
     )
     versioning = aws.s3.BucketVersioning(
         f"{name}-versioning",
         bucket=bucket.id,
         versioning_configuration={"status": "Enabled"},
+        region=spec.region,
         opts=child,
     )
     if spec.lifecycle:
@@ -123,6 +130,7 @@ def secure_bucket(parent: pulumi.Resource, name: str, spec: SecureBucketSpec) ->
             f"{name}-lifecycle",
             bucket=bucket.id,
             rules=list(spec.lifecycle),
+            region=spec.region,
             opts=pulumi.ResourceOptions(parent=parent, depends_on=[versioning]),
         )
     if spec.access_log_bucket is not None:
@@ -131,12 +139,14 @@ def secure_bucket(parent: pulumi.Resource, name: str, spec: SecureBucketSpec) ->
             bucket=bucket.id,
             target_bucket=spec.access_log_bucket,
             target_prefix=spec.access_log_prefix or f"{spec.bucket_name}/",
+            region=spec.region,
             opts=child,
         )
     aws.s3.BucketPolicy(
         f"{name}-policy",
         bucket=bucket.id,
         policy=bucket.arn.apply(lambda arn: bucket_policy(arn, spec)),
+        region=spec.region,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[public_block, ownership]),
     )
     return SecureBucket(bucket=bucket, versioning=versioning)

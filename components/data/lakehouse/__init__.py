@@ -1,13 +1,13 @@
 """The lakehouse layer: medallion buckets, catalog, Athena, Lake Formation, Kafka -> bronze, and
 the replica of the lake in the paired region."""
 
-from components.lakehouse.lakehouse import (
+from components.data.lakehouse.lakehouse import (
     Lakehouse,
     LakehouseArgs,
     LakeLifecycleArgs,
     bucket_name,
 )
-from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
+from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
 
 __all__ = [
     "LakeLifecycleArgs",

@@ -8,8 +8,8 @@
   `CriticalAddonsOnly=true:NoSchedule`, spread over the node subnets. The add-ons, Karpenter and
   the mesh control plane run here.
 - `general` (Graviton), `gpu-inference`, `gpu-training`: Karpenter pools, one `EC2NodeClass` and
-  one `NodePool` each (components/eks/karpenter.py). Karpenter 1.14 EC2NodeClasses support EFA
-  interfaces (`networkInterfaces`, `efa-only`), placement groups (`placementGroupSelector`) and
+  one `NodePool` each (components/kubernetes/karpenter.py). Karpenter 1.14 EC2NodeClasses support
+  EFA interfaces (`networkInterfaces`, `efa-only`), placement groups (`placementGroupSelector`) and
   capacity reservations, so the training pool is a Karpenter pool too: it idles at zero nodes,
   scales to `maxSize`, and has no node count for `pulumi up` to fight over.
 
@@ -46,7 +46,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,7 +55,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.eks.gpu import (
+from components.common.iam import service_trust_policy
+from components.common.kubernetes import PinnedChart
+from components.common.naming import Names
+from components.foundation.keyring import KeyClass, KeyRing
+from components.kubernetes.gpu import (
     GPU_TAINT_KEY,
     POOL_LABEL,
     NvidiaDevicePlugin,
@@ -64,10 +67,7 @@ from components.eks.gpu import (
     efa_network_interfaces,
     gpu_node_labels,
 )
-from components.eks.karpenter import Karpenter, KarpenterArgs, KarpenterPool, Taint
-from components.helm_release import PinnedChart
-from components.keyring import KeyClass, KeyRing
-from components.naming import Names
+from components.kubernetes.karpenter import Karpenter, KarpenterArgs, KarpenterPool, Taint
 
 SYSTEM = "system"
 GENERAL = "general"
@@ -89,7 +89,7 @@ GPU_TAINT = Taint(GPU_TAINT_KEY, "true")
 
 
 class ClusterForNodes(Protocol):
-    """What NodePools reads from the cluster (components/eks/cluster.py's EksCluster)."""
+    """What NodePools reads from the cluster (components/kubernetes/cluster.py's EksCluster)."""
 
     name: pulumi.Output[str]
     endpoint: pulumi.Output[str]
@@ -191,19 +191,9 @@ def system_ami_type(instance_types: Sequence[str]) -> str:
     return "AL2023_ARM_64_STANDARD" if arm.pop() else "AL2023_x86_64_STANDARD"
 
 
-def node_trust_policy() -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ec2.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-    )
+def node_trust_policy() -> pulumi.Output[str]:
+    """The nodes' EC2 instances assume the node role."""
+    return service_trust_policy("ec2.amazonaws.com")
 
 
 class NodePools(pulumi.ComponentResource):

@@ -42,11 +42,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.eks.addons import volume_key_statements
-from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
-from components.helm_release import PinnedChart, pinned_release
+from components.common.kubernetes import PinnedChart, pinned_release
+from components.common.naming import Names
+from components.kubernetes.addons import volume_key_statements
+from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.mesh.aws_endpoints import POD_IDENTITY_AGENT_ADDRESS
-from components.naming import Names
 
 NAMESPACE = "karpenter"
 SERVICE_ACCOUNT = "karpenter"

@@ -15,7 +15,7 @@ is audit evidence and tagged by what it holds (`confidential`):
   except for two things S3 imposes on a logging target: SSE-S3 (it refuses SSE-KMS) and no Object
   Lock default retention.
 - Cross-region replication of both buckets to the paired region (`replica_region`) through the
-  lakehouse's `LakeReplica` (components/lakehouse/replication.py, `purpose=`): replica buckets
+  lakehouse's `LakeReplica` (components/data/lakehouse/replication.py, `purpose=`): replica buckets
   with the same lock and tiers under their own key there, least-privilege role, Replication Time
   Control.
 
@@ -37,9 +37,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
-from components.naming import Names
-from components.secure_bucket import SecureBucketSpec, secure_bucket
+from components.common.buckets import SecureBucketSpec, secure_bucket
+from components.common.moves import moved_type
+from components.common.naming import Names
+from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
 
 IA_MINIMUM_DAYS = 30
 """S3 does not move objects to Standard-IA before they are 30 days old."""
@@ -166,7 +167,12 @@ class LogArchive(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LogArchiveArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meridian:observability:LogArchive", name, None, opts)
+        super().__init__(
+            "meridian:foundation:LogArchive",
+            name,
+            None,
+            moved_type(opts, "meridian:observability:LogArchive"),
+        )
         child = pulumi.ResourceOptions(parent=self)
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",

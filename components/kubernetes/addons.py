@@ -30,10 +30,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.cluster import EksCluster
-from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs, statement
-from components.keyring import KEY_GRANT_ACTIONS, KEY_USE_ACTIONS
-from components.naming import Names
+from components.common.iam import statement
+from components.common.naming import Names
+from components.foundation.keyring import KEY_GRANT_ACTIONS, KEY_USE_ACTIONS
+from components.kubernetes.cluster import EksCluster
+from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 POST_NODE_ADDONS: tuple[str, ...] = ("coredns", "aws-ebs-csi-driver")
 CRITICAL_ADDONS_TOLERATION: dict[str, str] = {"key": "CriticalAddonsOnly", "operator": "Exists"}

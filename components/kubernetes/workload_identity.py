@@ -9,7 +9,7 @@ Example::
                              namespace="kube-system", service_account="ebs-csi-controller-sa"),
         opts=pulumi.ResourceOptions(parent=self),
     )
-    identity.grant("volumes", [statement(["ec2:CreateVolume"], "*")])
+    identity.grant("volumes", [statement(["ec2:CreateVolume"], "*")])  # components.common.iam
     keys.grant_use(KeyClass.COMPUTE, identity.role.arn, "ebs-csi-compute-key")
 
 Pod Identity (not IRSA) because the trust policy names one service principal and the association
@@ -19,7 +19,6 @@ be reused across clusters without editing its trust policy.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,53 +26,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import Names
+from components.common.iam import policy_document, service_trust_policy
+from components.common.naming import Names
 
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 
 
-def statement(
-    actions: Sequence[str],
-    resources: pulumi.Input[str] | Sequence[pulumi.Input[str]],
-    *,
-    sid: str | None = None,
-    condition: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One IAM Allow statement (resources may be Outputs; render with `policy_document`)."""
-    body: dict[str, Any] = {
-        "Effect": "Allow",
-        "Action": list(actions),
-        "Resource": (
-            list(resources)
-            if isinstance(resources, Sequence) and not isinstance(resources, str)
-            else resources
-        ),
-    }
-    if sid:
-        body["Sid"] = sid
-    if condition:
-        body["Condition"] = condition
-    return body
-
-
-def policy_document(statements: Sequence[dict[str, Any]]) -> pulumi.Output[str]:
-    """An IAM policy document as JSON text; statements may hold Outputs."""
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def pod_identity_trust_policy() -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": POD_IDENTITY_PRINCIPAL},
-                    "Action": ["sts:AssumeRole", "sts:TagSession"],
-                }
-            ],
-        }
-    )
+def pod_identity_trust_policy() -> pulumi.Output[str]:
+    """EKS Pod Identity assumes the role and tags the session with the pod's attributes."""
+    return service_trust_policy(POD_IDENTITY_PRINCIPAL, action=["sts:AssumeRole", "sts:TagSession"])
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import policy_document, statement
-from components.lakehouse.replication import LakeReplica, LakeReplicaArgs
-from components.lakehouse.tables import GOLD_TABLES, IcebergTable
-from components.naming import Names
-from components.secure_bucket import SecureBucket, SecureBucketSpec, secure_bucket
+from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
+from components.common.iam import policy_document, service_trust_policy, statement
+from components.common.naming import Names
+from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
+from components.data.lakehouse.tables import GOLD_TABLES, IcebergTable
 
 ZONES: tuple[str, ...] = ("landing", "bronze", "silver", "gold")
 """The data zones; each has a bucket and (except landing) a Glue database."""
@@ -340,15 +340,9 @@ class Lakehouse(pulumi.ComponentResource):
             f"{name}-lake-access",
             name=names.physical("lake-access", max_length=64),
             description="Lake Formation's access to the gold zone",
-            assume_role_policy=policy_document(
-                [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lakeformation.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                    }
-                ]
+            assume_role_policy=service_trust_policy(
+                "lakeformation.amazonaws.com",
+                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
             ),
             opts=child,
         )
@@ -424,15 +418,9 @@ class Lakehouse(pulumi.ComponentResource):
             f"{name}-bronze-feed",
             name=names.physical("bronze-feed", max_length=64),
             description="Firehose: MSK topics -> bronze zone",
-            assume_role_policy=policy_document(
-                [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "firehose.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"sts:ExternalId": args.account_id}},
-                    }
-                ]
+            assume_role_policy=service_trust_policy(
+                "firehose.amazonaws.com",
+                condition={"StringEquals": {"sts:ExternalId": args.account_id}},
             ),
             opts=child,
         )

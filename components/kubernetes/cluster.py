@@ -40,14 +40,15 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 
-from components.eks.pod_network import (
+from components.common.iam import service_trust_policy
+from components.common.naming import Names
+from components.kubernetes.pod_network import (
     ENI_CONFIG_API_VERSION,
     eni_config_spec,
     vpc_cni_configuration,
 )
-from components.eks.provider import KubernetesProviderArgs, kubernetes_provider
-from components.eks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
-from components.naming import Names
+from components.kubernetes.provider import KubernetesProviderArgs, kubernetes_provider
+from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 CONTROL_PLANE_LOG_TYPES: tuple[str, ...] = (
     "api",
@@ -202,17 +203,8 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-cluster-role",
             name=names.physical("eks-cluster", max_length=64),
             description=f"EKS control plane of {cluster_name}",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "eks.amazonaws.com"},
-                            "Action": ["sts:AssumeRole", "sts:TagSession"],
-                        }
-                    ],
-                }
+            assume_role_policy=service_trust_policy(
+                "eks.amazonaws.com", action=["sts:AssumeRole", "sts:TagSession"]
             ),
             opts=child,
         )

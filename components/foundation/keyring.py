@@ -20,7 +20,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import Names
+from components.common.kms import (
+    KEY_GRANT_ACTIONS,
+    KEY_USE_ACTIONS,
+    account_use_statement,
+    service_use_statement,
+)
+from components.common.kms import key_policy as shared_key_policy
+from components.common.moves import moved_type
+from components.common.naming import Names
 
 
 class KeyClass(StrEnum):
@@ -46,31 +54,6 @@ SERVICE_SCOPES: Mapping[KeyClass, tuple[str, ...]] = {
 }
 """The AWS services (kms:ViaService prefixes) that may use each key on the account's behalf."""
 
-KEY_ADMIN_ACTIONS: tuple[str, ...] = (
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion",
-    "kms:RotateKeyOnDemand",
-)
-KEY_USE_ACTIONS: tuple[str, ...] = (
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
-    "kms:DescribeKey",
-)
-KEY_GRANT_ACTIONS: tuple[str, ...] = ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
 GRANT_OPERATIONS: tuple[str, ...] = (
     "Encrypt",
     "Decrypt",
@@ -149,104 +132,74 @@ def customer_key(
 
 def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
     """The key policy: administration by the account, use only through the class's services."""
-    root = f"arn:{args.partition}:iam::{args.account_id}:root"
+    account, partition, region = args.account_id, args.partition, args.region
     statements: list[dict[str, Any]] = [
-        {
-            "Sid": "KeyAdministration",
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": list(KEY_ADMIN_ACTIONS),
-            "Resource": "*",
-        },
-        {
-            "Sid": "UseThroughScopedServices",
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": [*KEY_USE_ACTIONS, *KEY_GRANT_ACTIONS],
-            "Resource": "*",
-            "Condition": {
-                "StringEquals": {
-                    "kms:CallerAccount": args.account_id,
-                    "kms:ViaService": [
-                        f"{service}.{args.region}.amazonaws.com"
-                        for service in SERVICE_SCOPES[key_class]
-                    ],
-                }
-            },
-        },
+        account_use_statement(
+            partition,
+            account,
+            "UseThroughScopedServices",
+            [f"{service}.{region}.amazonaws.com" for service in SERVICE_SCOPES[key_class]],
+            [*KEY_USE_ACTIONS, *KEY_GRANT_ACTIONS],
+        )
     ]
     if key_class is KeyClass.LOGS:
         statements += [
-            {
-                "Sid": "CloudWatchLogsOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
-                # Not DescribeKey: its requests carry no encryption context, so under this
-                # condition it would never be allowed (kms:EncryptionContext:* applies to the
-                # cryptographic operations only; AWS KMS condition keys reference).
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {
+            # Not DescribeKey: its requests carry no encryption context, so under this condition
+            # it would never be allowed (kms:EncryptionContext:* applies to the cryptographic
+            # operations only; AWS KMS condition keys reference).
+            service_use_statement(
+                "CloudWatchLogsOfThisAccount",
+                f"logs.{region}.amazonaws.com",
+                ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+                {
                     "ArnLike": {
                         "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{args.partition}:logs:{args.region}:{args.account_id}:log-group:*"
+                            f"arn:{partition}:logs:{region}:{account}:log-group:*"
                         )
                     }
                 },
-            },
-            {
-                "Sid": "LogDeliveryOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": args.account_id},
-                    "ArnLike": {
-                        "aws:SourceArn": (
-                            f"arn:{args.partition}:logs:{args.region}:{args.account_id}:*"
-                        )
-                    },
+            ),
+            service_use_statement(
+                "LogDeliveryOfThisAccount",
+                "delivery.logs.amazonaws.com",
+                ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+                {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account}:*"},
                 },
-            },
+            ),
         ]
     if key_class is KeyClass.STREAMING:
-        sns_arns = f"arn:{args.partition}:sns:{args.region}:{args.account_id}"
+        sns_arns = f"arn:{partition}:sns:{region}:{account}"
         # STREAMING: SNS fan-out delivers to SQS queues encrypted with this key; SNS itself (a
         # service principal, which a grant cannot name) must be able to encrypt for them.
         statements.append(
-            {
-                "Sid": "SnsDeliversToEncryptedQueues",
-                "Effect": "Allow",
-                "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": args.account_id},
+            service_use_statement(
+                "SnsDeliversToEncryptedQueues",
+                "sns.amazonaws.com",
+                ["kms:GenerateDataKey*", "kms:Decrypt"],
+                {
+                    "StringEquals": {"aws:SourceAccount": account},
                     "ArnLike": {"aws:SourceArn": f"{sns_arns}:*"},
                 },
-            }
+            )
         )
         # K8S-NODES: EventBridge rules of this region deliver EC2 interruption events to
         # Karpenter's queue, encrypted with this key (a service principal: no grant can name it).
         statements.append(
-            {
-                "Sid": "EventBridgeDeliversToEncryptedQueues",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": args.account_id},
+            service_use_statement(
+                "EventBridgeDeliversToEncryptedQueues",
+                "events.amazonaws.com",
+                ["kms:GenerateDataKey*", "kms:Decrypt"],
+                {
+                    "StringEquals": {"aws:SourceAccount": account},
                     "ArnLike": {
-                        "aws:SourceArn": (
-                            f"arn:{args.partition}:events:{args.region}:{args.account_id}:rule/*"
-                        )
+                        "aws:SourceArn": f"arn:{partition}:events:{region}:{account}:rule/*"
                     },
                 },
-            }
+            )
         )
-    return {"Version": "2012-10-17", "Statement": statements}
+    return shared_key_policy(partition, account, statements)
 
 
 class KeyRing(pulumi.ComponentResource):
@@ -257,7 +210,12 @@ class KeyRing(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: KeyRingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meridian:security:KeyRing", name, None, opts)
+        super().__init__(
+            "meridian:foundation:KeyRing",
+            name,
+            None,
+            moved_type(opts, "meridian:security:KeyRing"),
+        )
         self.keys = {}
         self.args = args
         for key_class in args.key_classes:

@@ -28,7 +28,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.helm_release import PinnedChart, pinned_release
+from components.common.kubernetes import PinnedChart, pinned_release
 
 POOL_LABEL = "meridian.io/pool"
 """Node label (and, on exclusive pools, taint key) naming the Meridian pool of a node."""
@@ -75,7 +75,7 @@ def gpu_facts(instance_type: str) -> GpuInstanceFacts:
     except KeyError:
         raise ValueError(
             f"no GPU facts for {instance_type!r}; add it to GPU_INSTANCE_FACTS in "
-            "components/eks/gpu.py"
+            "components/kubernetes/gpu.py"
         ) from None
 
 

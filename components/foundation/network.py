@@ -34,7 +34,8 @@ from enum import StrEnum
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import Names
+from components.common.moves import moved_type
+from components.common.naming import Names
 
 MIN_AZS = 3
 MAX_AZS = 4
@@ -169,7 +170,12 @@ class Network(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meridian:network:Network", name, None, opts)
+        super().__init__(
+            "meridian:foundation:Network",
+            name,
+            None,
+            moved_type(opts, "meridian:network:Network"),
+        )
         names = args.names
         child = pulumi.ResourceOptions(parent=self)
         region = names.region or ""

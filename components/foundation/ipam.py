@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import Names
+from components.common.moves import moved_type
+from components.common.naming import Names
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,12 @@ class Ipam(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: IpamArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meridian:network:Ipam", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(
+            "meridian:foundation:Ipam",
+            name,
+            None,
+            moved_type(opts, "meridian:network:Ipam"),
+        )
         ipam = aws.ec2.VpcIpam(
             f"{name}",
             description=f"Meridian {args.names.environment} address plan",
@@ -95,46 +100,11 @@ class Ipam(pulumi.ComponentResource):
             tags={"Name": args.names.display("ipam")},
             opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
-        top = aws.ec2.VpcIpamPool(
-            f"{name}-environment",
-            address_family="ipv4",
-            ipam_scope_id=ipam.private_default_scope_id,
-            description=f"Meridian {args.names.environment}: {args.supernet}",
-            tags={"Name": args.names.display("ipam", "environment")},
-            opts=child,
-        )
-        top_cidr = aws.ec2.VpcIpamPoolCidr(
-            f"{name}-environment-cidr", ipam_pool_id=top.id, cidr=args.supernet, opts=child
-        )
-        self.pool_ids = {}
-        for region, cidr in sorted(args.region_cidrs.items()):
-            prefix = ipaddress.IPv4Network(cidr).prefixlen
-            pool = aws.ec2.VpcIpamPool(
-                f"{name}-{region}",
-                address_family="ipv4",
-                ipam_scope_id=ipam.private_default_scope_id,
-                source_ipam_pool_id=top.id,
-                locale=region,
-                description=f"Meridian {args.names.environment} {region}: {cidr}",
-                allocation_default_netmask_length=prefix,
-                allocation_min_netmask_length=prefix,
-                allocation_max_netmask_length=prefix,
-                auto_import=False,
-                tags={"Name": args.names.display("ipam", region)},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[top_cidr]),
-            )
-            provisioned = aws.ec2.VpcIpamPoolCidr(
-                f"{name}-{region}-cidr", ipam_pool_id=pool.id, cidr=cidr, opts=child
-            )
-            # Hand out the pool id only once its CIDR is provisioned, so a VPC never allocates
-            # from an empty pool.
-            self.pool_ids[region] = pulumi.Output.all(pool.id, provisioned.id).apply(
-                lambda ids: ids[0]
-            )
+        self.pool_ids = self._tree(name, ipam, args, args.supernet, args.region_cidrs, None)
         self.pod_pool_ids = {}
         if args.pod_supernet is not None:
             self.pod_pool_ids = self._tree(
-                f"{name}-pods", ipam, args, args.pod_supernet, args.pod_cidrs, "pods"
+                name, ipam, args, args.pod_supernet, args.pod_cidrs, "pods"
             )
         self.ipam_id = ipam.id
         self.register_outputs(
@@ -148,41 +118,47 @@ class Ipam(pulumi.ComponentResource):
         args: IpamArgs,
         supernet: str,
         cidrs: Mapping[str, str],
-        what: str,
+        label: str | None,
     ) -> dict[str, pulumi.Output[str]]:
-        """A top-level pool for `supernet` and one provisioned regional pool per region."""
+        """A top-level pool for `supernet` and one provisioned regional pool per region; `label`
+        names a tree beside the environment's own (None: the environment's VPC tree)."""
         child = pulumi.ResourceOptions(parent=self)
         env = args.names.environment
+        top_name = f"{name}-{label or 'environment'}"
+        regional_name = f"{name}-{label}" if label else name
+        labelled = f" {label}" if label else ""
         top = aws.ec2.VpcIpamPool(
-            name,
+            top_name,
             address_family="ipv4",
             ipam_scope_id=ipam.private_default_scope_id,
-            description=f"Meridian {env} {what}: {supernet}",
-            tags={"Name": args.names.display("ipam", what)},
+            description=f"Meridian {env}{labelled}: {supernet}",
+            tags={"Name": args.names.display("ipam", label or "environment")},
             opts=child,
         )
         top_cidr = aws.ec2.VpcIpamPoolCidr(
-            f"{name}-cidr", ipam_pool_id=top.id, cidr=supernet, opts=child
+            f"{top_name}-cidr", ipam_pool_id=top.id, cidr=supernet, opts=child
         )
         pool_ids: dict[str, pulumi.Output[str]] = {}
         for region, cidr in sorted(cidrs.items()):
             prefix = ipaddress.IPv4Network(cidr).prefixlen
             pool = aws.ec2.VpcIpamPool(
-                f"{name}-{region}",
+                f"{regional_name}-{region}",
                 address_family="ipv4",
                 ipam_scope_id=ipam.private_default_scope_id,
                 source_ipam_pool_id=top.id,
                 locale=region,
-                description=f"Meridian {env} {region} {what}: {cidr}",
+                description=f"Meridian {env} {region}{labelled}: {cidr}",
                 allocation_default_netmask_length=prefix,
                 allocation_min_netmask_length=prefix,
                 allocation_max_netmask_length=prefix,
                 auto_import=False,
-                tags={"Name": args.names.display("ipam", what, region)},
+                tags={"Name": args.names.display("ipam", *([label] if label else []), region)},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[top_cidr]),
             )
             provisioned = aws.ec2.VpcIpamPoolCidr(
-                f"{name}-{region}-cidr", ipam_pool_id=pool.id, cidr=cidr, opts=child
+                f"{regional_name}-{region}-cidr", ipam_pool_id=pool.id, cidr=cidr, opts=child
             )
+            # Hand out the pool id only once its CIDR is provisioned, so a VPC never allocates
+            # from an empty pool.
             pool_ids[region] = pulumi.Output.all(pool.id, provisioned.id).apply(lambda ids: ids[0])
         return pool_ids

@@ -27,17 +27,16 @@ Example::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from components.eks.workload_identity import policy_document, statement
-from components.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
-from components.naming import Names, region_code
-from components.secure_bucket import tls_only_statement
+from components.common.buckets import SecureBucketSpec, secure_bucket
+from components.common.iam import policy_document, service_trust_policy, statement
+from components.common.naming import Names, region_code
+from components.foundation.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
 
 RTC_MINUTES = 15
 """S3 Replication Time Control's SLA and metrics threshold: the only value S3 accepts."""
@@ -109,98 +108,38 @@ class LakeReplica(pulumi.ComponentResource):
         for zone in args.sources:
             bucket_name = replica_bucket_name(names, zone, args.account_id, args.purpose)
             lock = args.object_lock.get(zone)
-            bucket = aws.s3.Bucket(
+            made = secure_bucket(
+                self,
                 f"{name}-{zone}",
-                bucket=bucket_name,
-                force_destroy=False,
-                object_lock_enabled=lock is not None,
-                region=there,
-                tags={"Name": bucket_name, "meridian:zone": zone, "meridian:replica-of": src},
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-            )
-            ownership = aws.s3.BucketOwnershipControls(
-                f"{name}-{zone}-ownership",
-                bucket=bucket.id,
-                rule={"object_ownership": "BucketOwnerEnforced"},
-                region=there,
-                opts=child,
-            )
-            block = aws.s3.BucketPublicAccessBlock(
-                f"{name}-{zone}-public-access-block",
-                bucket=bucket.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-                region=there,
-                opts=child,
-            )
-            aws.s3.BucketServerSideEncryptionConfiguration(
-                f"{name}-{zone}-encryption",
-                bucket=bucket.id,
-                rules=[
-                    {
-                        "apply_server_side_encryption_by_default": {
-                            "sse_algorithm": "aws:kms",
-                            "kms_master_key_id": self.key.arn,
-                        },
-                        "bucket_key_enabled": True,
-                    }
-                ],
-                region=there,
-                opts=child,
-            )
-            versioning = aws.s3.BucketVersioning(
-                f"{name}-{zone}-versioning",
-                bucket=bucket.id,
-                versioning_configuration={"status": "Enabled"},
-                region=there,
-                opts=child,
-            )
-            versioned.append(versioning)
-            if args.lifecycle.get(zone):
-                aws.s3.BucketLifecycleConfiguration(
-                    f"{name}-{zone}-lifecycle",
-                    bucket=bucket.id,
-                    rules=list(args.lifecycle[zone]),
+                SecureBucketSpec(
+                    bucket_name=bucket_name,
+                    kms_key_arn=self.key.arn,
+                    lifecycle=args.lifecycle.get(zone) or (),
+                    object_lock=lock is not None,
+                    protect=args.protect,
+                    tags={"meridian:zone": zone, "meridian:replica-of": src},
                     region=there,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
-                )
+                ),
+            )
+            versioned.append(made.versioning)
             if lock is not None:
                 aws.s3.BucketObjectLockConfiguration(
                     f"{name}-{zone}-object-lock",
-                    bucket=bucket.id,
+                    bucket=made.id,
                     object_lock_enabled="Enabled",
                     rule={"default_retention": {"mode": lock[0], "years": lock[1]}},
                     region=there,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[made.versioning]),
                 )
-            aws.s3.BucketPolicy(
-                f"{name}-{zone}-policy",
-                bucket=bucket.id,
-                policy=bucket.arn.apply(
-                    lambda arn: json.dumps(
-                        {"Version": "2012-10-17", "Statement": [tls_only_statement(arn)]}
-                    )
-                ),
-                region=there,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[block, ownership]),
-            )
-            self.buckets[zone] = bucket
+            self.buckets[zone] = made.bucket
 
         role = aws.iam.Role(
             f"{name}-role",
             name=names.physical(f"{args.purpose}-crr", src, "to", dst, max_length=64),
             description=f"S3 replication of the {args.purpose} {args.source_region} -> {there}",
-            assume_role_policy=policy_document(
-                [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "s3.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                    }
-                ]
+            assume_role_policy=service_trust_policy(
+                "s3.amazonaws.com",
+                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
             ),
             opts=child,
         )

@@ -1,0 +1,129 @@
+"""Kubernetes object helpers shared by the components: object metadata, custom objects, the
+egress rules every default-deny namespace re-opens (cluster DNS, istiod), and `pinned_release`,
+a Helm release of a chart pinned in stacks/versions.py.
+
+Every Meridian release installs the same way: the pinned version from its repository (an OCI
+registry names the chart inside the reference), into a namespace the component created and
+hardened first, atomically, and cleaned up when it fails.
+
+Example::
+
+    object_meta("deny-all", "istio-system")  # {"name": "deny-all", "namespace": "istio-system"}
+    custom_object("mesh-default-peer-auth", "security.istio.io/v1", "PeerAuthentication",
+                  object_meta("default", "istio-system"), {"mtls": {"mode": "STRICT"}},
+                  opts=pulumi.ResourceOptions(parent=self, provider=kube))
+
+    pinned_release("mesh-istiod", release="istiod", chart=HELM_CHARTS["istiod"],
+                   namespace="istio-system", values={...}, timeout=900,
+                   opts=pulumi.ResourceOptions(parent=self, provider=kube))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+ISTIO_NAMESPACE = "istio-system"
+
+
+class PinnedChart(Protocol):
+    """A pinned chart (stacks.versions.HelmChart satisfies it; components take this protocol so
+    they import nothing from stacks/)."""
+
+    @property
+    def chart(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def repository(self) -> str: ...
+
+
+def pinned_release(
+    resource_name: str,
+    *,
+    release: str,
+    chart: PinnedChart,
+    namespace: pulumi.Input[str],
+    values: pulumi.Input[Mapping[str, Any]],
+    opts: pulumi.ResourceOptions,
+    timeout: int | None = None,
+) -> k8s.helm.v3.Release:
+    oci = chart.repository.startswith("oci://")
+    return k8s.helm.v3.Release(
+        resource_name,
+        name=release,
+        chart=f"{chart.repository}/{chart.chart}" if oci else chart.chart,
+        version=chart.version,
+        repository_opts=None if oci else {"repo": chart.repository},
+        namespace=namespace,
+        create_namespace=False,
+        atomic=True,
+        cleanup_on_fail=True,
+        timeout=timeout,
+        values=values,
+        opts=opts,
+    )
+
+
+def object_meta(
+    name: str, namespace: str | None = None, labels: Mapping[str, str] | None = None
+) -> k8s.meta.v1.ObjectMetaArgsDict:
+    """The metadata of one Kubernetes object: its name, and its namespace and labels if any."""
+    meta: k8s.meta.v1.ObjectMetaArgsDict = {"name": name}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    if labels:
+        meta["labels"] = dict(labels)
+    return meta
+
+
+def custom_object(
+    resource_name: str,
+    api_version: str,
+    kind: str,
+    metadata: k8s.meta.v1.ObjectMetaArgsDict,
+    spec: Mapping[str, Any],
+    opts: pulumi.ResourceOptions,
+) -> k8s.apiextensions.CustomResource:
+    """An object of a custom resource (the mesh's and the tenants' Istio objects)."""
+    return k8s.apiextensions.CustomResource(
+        resource_name,
+        api_version=api_version,
+        kind=kind,
+        metadata=metadata,
+        spec=dict(spec),
+        opts=opts,
+    )
+
+
+def dns_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
+    """Egress to the cluster DNS (kube-dns in kube-system), UDP and TCP 53."""
+    return {
+        "to": [
+            {
+                "namespace_selector": {
+                    "match_labels": {"kubernetes.io/metadata.name": "kube-system"}
+                },
+                "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
+            }
+        ],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
+
+
+def istiod_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
+    """Egress to istiod's XDS and certificate port (15012), for sidecars in a meshed namespace."""
+    return {
+        "to": [
+            {
+                "namespace_selector": {
+                    "match_labels": {"kubernetes.io/metadata.name": ISTIO_NAMESPACE}
+                },
+                "pod_selector": {"match_labels": {"app": "istiod"}},
+            }
+        ],
+        "ports": [{"protocol": "TCP", "port": 15012}],
+    }

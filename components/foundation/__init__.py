@@ -1,0 +1,1 @@
+"""Foundation components: the key ring, the log archive, the network and the IPAM address plan."""
