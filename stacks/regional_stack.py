@@ -39,6 +39,7 @@ from components.streaming import KafkaCluster, KafkaClusterArgs, TopicSpec
 from components.tenancy import Tenancy, TenancyArgs
 from components.tenancy.services import aws_services_reached
 from stacks import capabilities
+from stacks.alerting import alert_subscriptions
 from stacks.cidr_plan import pod_cidr
 from stacks.component_data import load_balancer_controller_policy, load_slos
 from stacks.data_layer import (  # DATA
@@ -206,6 +207,7 @@ def run(settings: MeridianSettings) -> None:
             account_id=account_id,
             partition=partition,
             deletion_window_days=plan.settings.keys.deletion_window_days,
+            subscriptions=alert_subscriptions(plan.settings.alerting),
         ),
         opts=in_region,
     )

@@ -46,6 +46,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError
 
 from stacks import capabilities
+from stacks.alerting_settings import AlertingSettings
 from stacks.baseline_settings import BaselineSettings
 from stacks.cidr_plan import REGION_SLOTS
 from stacks.config.checks import (
@@ -161,6 +162,7 @@ class RegionalSettings(_Model):
     lakehouse: LakehouseSettings
     data: DataSettings
     baseline: BaselineSettings
+    alerting: AlertingSettings
     deploy_runner: DeployRunnerSettings = Field(alias="deployRunner")
 
 

@@ -92,8 +92,24 @@ def test_namespaces_are_locked_down(region: str, preview: bool) -> None:
         assert authz[(ns, "deny-all")]["spec"] == {}
 
 
+SCRAPE_RULE = {
+    "from": [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}
+    ],
+    "ports": [{"protocol": "TCP", "port": 15020}],
+}
+"""The metrics scraper's ingress (components/common/kubernetes.py metrics_scrape_ingress): the
+observability namespace on the merged metrics port only, never on a service port."""
+
+
+def _service_rule(netpol: dict[str, Any]) -> dict[str, Any]:
+    rule, scrape = netpol["spec"]["ingress"]
+    assert scrape == SCRAPE_RULE
+    return rule
+
+
 def _ingress_namespaces(netpol: dict[str, Any]) -> set[str]:
-    (rule,) = netpol["spec"]["ingress"]
+    rule = _service_rule(netpol)
     return {
         p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for p in rule["from"]
     }
@@ -110,7 +126,7 @@ def test_callers_are_exactly_the_tables(region: str, preview: bool) -> None:
         allow = netpols[(ns, "allow-mesh")]
         expected_ns = {INGRESS_NAMESPACE if c == GATEWAY else c for c in service.callers}
         assert _ingress_namespaces(allow) == expected_ns, ns
-        (rule,) = allow["spec"]["ingress"]
+        rule = _service_rule(allow)
         assert rule["ports"] == [{"protocol": "TCP", "port": service.port}]
         (authz_rule,) = authz[(ns, "allow-callers")]["spec"]["rules"]
         principals = authz_rule["from"][0]["source"]["principals"]
@@ -133,9 +149,9 @@ def test_payment_is_isolated(region: str, preview: bool) -> None:
     """PCI-DSS: payment accepts connections from order and the gateway pods, nothing else."""
     plan = _plan(region, preview)
     netpols = [s for k, s in _tenant(plan, NETPOL).items() if k[0] == "payment"]
-    sources = [
-        peer for n in netpols for rule in n["spec"].get("ingress", []) for peer in rule["from"]
-    ]
+    rules = [rule for n in netpols for rule in n["spec"].get("ingress", [])]
+    assert [r for r in rules if r == SCRAPE_RULE] == [SCRAPE_RULE]  # metrics port only
+    sources = [peer for rule in rules if rule != SCRAPE_RULE for peer in rule["from"]]
     assert sources == [
         {
             "namespaceSelector": {

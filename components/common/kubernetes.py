@@ -99,6 +99,28 @@ def custom_object(
     )
 
 
+OBSERVABILITY_NAMESPACE = "observability"
+"""The telemetry collectors' namespace (components/observability/agents.py)."""
+MERGED_METRICS_PORT = 15020
+"""Istio's merged metrics port (pilot-agent serves Envoy's istio_* stats and the application's on
+/stats/prometheus; istio/istio 1.29.2 pkg/kube/inject annotates meshed pods with it)."""
+
+
+def metrics_scrape_ingress() -> k8s.networking.v1.NetworkPolicyIngressRuleArgsDict:
+    """Ingress from the metrics scraper (the `observability` namespace) to the merged metrics
+    port: the only way a namespace's metrics reach Prometheus."""
+    return {
+        "from_": [
+            {
+                "namespace_selector": {
+                    "match_labels": {"kubernetes.io/metadata.name": OBSERVABILITY_NAMESPACE}
+                }
+            }
+        ],
+        "ports": [{"protocol": "TCP", "port": MERGED_METRICS_PORT}],
+    }
+
+
 def dns_egress() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
     """Egress to the cluster DNS (kube-dns in kube-system), UDP and TCP 53."""
     return {

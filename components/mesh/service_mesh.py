@@ -41,6 +41,7 @@ What it builds, and why:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -55,6 +56,7 @@ from components.common.kubernetes import (
     custom_object,
     dns_egress,
     istiod_egress,
+    metrics_scrape_ingress,
     object_meta,
     pinned_release,
 )
@@ -65,6 +67,25 @@ from components.mesh.aws_endpoints import AWS_ENDPOINTS, POD_IDENTITY_AGENT_ADDR
 INGRESS_NAMESPACE = "istio-ingress"
 CNI_NAMESPACE = "kube-system"
 GATEWAY_NAME = "istio-ingressgateway"
+HISTOGRAM_BUCKETS_ANNOTATION = "sidecar.istio.io/statsHistogramBuckets"
+"""Istio's pod annotation for a proxy's histogram buckets, keyed by stat prefix (istio/istio
+1.29.2 pkg/bootstrap; istio/api annotation SidecarStatsHistogramBuckets)."""
+ISTIO_DEFAULT_DURATION_BUCKETS: tuple[float, ...] = (
+    0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+    30000, 60000, 300000, 600000, 1800000, 3600000,
+)  # fmt: skip
+"""The proxy's default histogram buckets (ms), as the annotation's reference lists them."""
+GATEWAY_LATENCY_BOUNDS_MS: tuple[float, ...] = (200,)
+"""Latency SLO thresholds of the gateway that are not default buckets: the SLO table's
+`le="200"` (p99 < 200 ms) needs a bucket bound at exactly 200 ms."""
+
+
+def gateway_histogram_buckets() -> str:
+    """The gateway's `istiocustom` (istio_* metrics) buckets: the defaults plus the SLO bounds."""
+    bounds = sorted({*ISTIO_DEFAULT_DURATION_BUCKETS, *GATEWAY_LATENCY_BOUNDS_MS})
+    return json.dumps({"istiocustom": [int(b) if b == int(b) else b for b in bounds]})
+
+
 GATEWAY_SERVICE_ACCOUNT = GATEWAY_NAME
 GATEWAY_PRINCIPAL = f"cluster.local/ns/{INGRESS_NAMESPACE}/sa/{GATEWAY_SERVICE_ACCOUNT}"
 GATEWAY_HTTPS_PORT = 443
@@ -448,6 +469,8 @@ class ServiceMesh(pulumi.ComponentResource):
                 }
             ],
             "labels": {"istio": "ingressgateway"},
+            # merged into the chart's own podAnnotations (prometheus.io/*, inject templates)
+            "podAnnotations": {HISTOGRAM_BUCKETS_ANNOTATION: gateway_histogram_buckets()},
             "securityContext": {
                 "runAsNonRoot": True,
                 "runAsUser": 1337,
@@ -594,7 +617,8 @@ class ServiceMesh(pulumi.ComponentResource):
                             {"protocol": "TCP", "port": GATEWAY_TARGET_PORT},
                             {"protocol": "TCP", "port": GATEWAY_STATUS_PORT},
                         ],
-                    }
+                    },
+                    metrics_scrape_ingress(),
                 ],
                 "egress": [
                     dns_egress(),

@@ -39,14 +39,20 @@ import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 
 from components.common.iam import statement
-from components.common.kubernetes import PinnedChart, dns_egress, istiod_egress, pinned_release
+from components.common.kubernetes import (
+    MERGED_METRICS_PORT,
+    OBSERVABILITY_NAMESPACE,
+    PinnedChart,
+    dns_egress,
+    istiod_egress,
+    pinned_release,
+)
 from components.common.naming import Names
 from components.kubernetes.cluster import LOG_RETENTION_DAYS, EksCluster
 from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.mesh.aws_endpoints import POD_IDENTITY_AGENT_ADDRESS
 
 LOGGING_NAMESPACE = "kube-system"
-OBSERVABILITY_NAMESPACE = "observability"
 OTLP_PORTS: tuple[int, ...] = (4317, 4318)
 """OTLP over gRPC and over HTTP."""
 COLLECTOR_QUOTA = {"pods": "20", "requests.cpu": "8", "requests.memory": "16Gi"}
@@ -56,6 +62,11 @@ FLUENT_BIT_SERVICE_ACCOUNT = "fluent-bit"
 FLUENT_BIT_FALLBACK_STREAM_PREFIX = "fluentbit-"
 """Streams of records the Kubernetes filter could not label: `fluentbit-<tag>`."""
 COLLECTOR_SERVICE_ACCOUNT = "otel-collector"
+SCRAPER_SERVICE_ACCOUNT = "otel-scraper"
+ENVOY_METRICS_PORT = MERGED_METRICS_PORT
+"""The injector annotates every meshed pod prometheus.io/scrape "true", port "15020", path
+"/stats/prometheus" (istio/istio 1.29.2 pkg/kube/inject; the gateway chart's podAnnotations)."""
+SCRAPE_INTERVAL = "30s"
 COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib"
 """The contrib distribution: it carries the awsxray and awsemf exporters."""
 XRAY_WRITE_ACTIONS: tuple[str, ...] = (
@@ -89,6 +100,44 @@ def grant_log_group_writes(
         what,
         [statement(LOG_WRITE_ACTIONS, [log_group_arn, streams], sid="WriteOneLogGroup")],
     )
+
+
+def pod_scrape_config() -> dict[str, Any]:
+    """The Prometheus scrape job of every pod annotated `prometheus.io/scrape: "true"` (every
+    meshed pod: its sidecar's merged metrics on 15020), with Kubernetes service discovery.
+    `$$` is the collector's escape of `$` in its configuration (no environment expansion)."""
+    annotation = "__meta_kubernetes_pod_annotation_prometheus_io_"
+    return {
+        "job_name": "kubernetes-pods",
+        "scrape_interval": SCRAPE_INTERVAL,
+        "kubernetes_sd_configs": [{"role": "pod"}],
+        "relabel_configs": [
+            {"source_labels": [f"{annotation}scrape"], "action": "keep", "regex": "true"},
+            {
+                "source_labels": [f"{annotation}path"],
+                "action": "replace",
+                "regex": "(.+)",
+                "target_label": "__metrics_path__",
+            },
+            {
+                "source_labels": ["__address__", f"{annotation}port"],
+                "action": "replace",
+                "regex": r"([^:]+)(?::\d+)?;(\d+)",
+                "replacement": "$$1:$$2",
+                "target_label": "__address__",
+            },
+            {
+                "source_labels": ["__meta_kubernetes_namespace"],
+                "action": "replace",
+                "target_label": "namespace",
+            },
+            {
+                "source_labels": ["__meta_kubernetes_pod_name"],
+                "action": "replace",
+                "target_label": "pod",
+            },
+        ],
+    }
 
 
 def aps_host(region: str) -> str:
@@ -237,12 +286,69 @@ class TelemetryAgents(pulumi.ComponentResource):
             self._collector_values(groups["metrics"].name, remote_write),
             grants,
         )
+        if args.prometheus is not None:
+            self._scraper(name, args.prometheus)
         self.register_outputs(
             {
                 "logGroups": self.log_group_names,
                 "fluentBitRoleArn": fluent_bit.role.arn,
                 "collectorRoleArn": collector.role.arn,
             }
+        )
+
+    def _scraper(self, name: str, prometheus: PrometheusTarget) -> None:
+        """One collector replica that scrapes the pods (Prometheus receiver, Kubernetes service
+        discovery) and remote-writes to the workspace. One replica: two would scrape every
+        target twice and write duplicate samples."""
+        identity = WorkloadIdentity(
+            f"{name}-scraper",
+            WorkloadIdentityArgs(
+                names=self._args.names,
+                cluster_name=self._args.cluster.name,
+                namespace=OBSERVABILITY_NAMESPACE,
+                service_account=SCRAPER_SERVICE_ACCOUNT,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        write = prometheus.grant_remote_write(identity, "remote-write")
+        values = self._collector_values(None, prometheus.remote_write_url)
+        config = values["config"]
+        config["receivers"] = {"prometheus": {"config": {"scrape_configs": [pod_scrape_config()]}}}
+        config["exporters"] = {
+            "prometheusremotewrite": config["exporters"]["prometheusremotewrite"]
+        }
+        config["service"]["pipelines"] = {
+            "metrics": {
+                "receivers": ["prometheus"],
+                "processors": ["memory_limiter", "batch"],
+                "exporters": ["prometheusremotewrite"],
+            }
+        }
+        values.update(
+            {
+                "replicaCount": 1,
+                "serviceAccount": {"create": True, "name": SCRAPER_SERVICE_ACCOUNT},
+                # service discovery reads pods (Kubernetes RBAC, read-only)
+                "clusterRole": {
+                    "create": True,
+                    "rules": [
+                        {
+                            "apiGroups": [""],
+                            "resources": ["pods"],
+                            "verbs": ["get", "list", "watch"],
+                        }
+                    ],
+                },
+                # pod IPs are outside the mesh registry (REGISTRY_ONLY): the scrape to the
+                # agents' plain-text 15020 bypasses this pod's sidecar (istio/api annotation
+                # traffic.sidecar.istio.io/excludeOutboundPorts)
+                "podAnnotations": {
+                    "traffic.sidecar.istio.io/excludeOutboundPorts": str(ENVOY_METRICS_PORT)
+                },
+            }
+        )
+        self._release(
+            "otel-scraper", self._args.collector, OBSERVABILITY_NAMESPACE, values, [identity, write]
         )
 
     def _observability_namespace(self, name: str) -> kubernetes.core.v1.Namespace:
@@ -308,6 +414,11 @@ class TelemetryAgents(pulumi.ComponentResource):
                         "to": [{"ip_block": {"cidr": f"{POD_IDENTITY_AGENT_ADDRESS}/32"}}],
                         "ports": [{"protocol": "TCP", "port": 80}],
                     },
+                    # the scraper to every pod's merged metrics (pod_scrape_config)
+                    {
+                        "to": [{"namespace_selector": {}}],
+                        "ports": [{"protocol": "TCP", "port": ENVOY_METRICS_PORT}],
+                    },
                     # X-Ray and CloudWatch Logs over HTTPS (interface endpoint or NAT); which
                     # hosts is the mesh's REGISTRY_ONLY allowlist (the ServiceEntry below).
                     {
@@ -363,7 +474,7 @@ class TelemetryAgents(pulumi.ComponentResource):
         )
 
     def _collector_values(
-        self, metrics_group: pulumi.Input[str], remote_write: pulumi.Input[str] | None
+        self, metrics_group: pulumi.Input[str] | None, remote_write: pulumi.Input[str] | None
     ) -> dict[str, Any]:
         region = self._args.region
         metric_exporters = ["awsemf"]

@@ -19,6 +19,7 @@ Example::
     topics = AlertTopics("alerts", AlertTopicsArgs(names=names, region="us-east-1",
                          account_id=account_id), opts=in_region)
     topics.arns["P1"], topics.findings.arn, topics.key.arn
+    # receivers: AlertTopicsArgs(..., subscriptions=(AlertSubscription("P1", "https", pager),))
 """
 
 from __future__ import annotations
@@ -57,6 +58,30 @@ TOPIC_PUBLISHERS: dict[str, tuple[str, ...]] = {
 }
 
 
+SUBSCRIPTION_PROTOCOLS: frozenset[str] = frozenset({"https", "email"})
+"""SNS protocols a receiver may use (pulumi_aws sns/topic_subscription.py `protocol`): a pager's or
+ticket system's HTTPS integration URL, or an email address. Plain `http` is refused (TLS)."""
+
+
+@dataclass(frozen=True)
+class AlertSubscription:
+    """Who receives a severity's alerts: an HTTPS endpoint (PagerDuty's or Opsgenie's SNS
+    integration URL, a ticket system's webhook) or an email address. `endpoint` is a secret
+    Output where it carries a token (an integration key in the URL)."""
+
+    severity: str
+    protocol: str
+    endpoint: pulumi.Input[str]
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity {self.severity!r} is not one of {SEVERITIES}")
+        if self.protocol not in SUBSCRIPTION_PROTOCOLS:
+            raise ValueError(
+                f"protocol {self.protocol!r} is not one of {sorted(SUBSCRIPTION_PROTOCOLS)}"
+            )
+
+
 @dataclass(frozen=True)
 class AlertTopicsArgs:
     names: Names
@@ -65,6 +90,8 @@ class AlertTopicsArgs:
     partition: str = "aws"
     deletion_window_days: int = 30
     protect: bool = True
+    subscriptions: tuple[AlertSubscription, ...] = ()
+    """The receivers of P1..P4 (pager, ticket queue, email); none: alerts reach no one."""
 
 
 def _source_arn(args: AlertTopicsArgs, principal: str) -> str:
@@ -181,6 +208,20 @@ class AlertTopics(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.topics[topic] = resource
+        self.subscriptions: list[aws.sns.TopicSubscription] = []
+        for index, receiver in enumerate(args.subscriptions):
+            self.subscriptions.append(
+                aws.sns.TopicSubscription(
+                    f"{name}-{receiver.severity.lower()}-{receiver.protocol}-{index}",
+                    topic=self.topics[receiver.severity].arn,
+                    protocol=receiver.protocol,
+                    endpoint=receiver.endpoint,
+                    # PagerDuty's and Opsgenie's SNS integrations confirm the subscription
+                    # themselves; an email address confirms by a person's click
+                    endpoint_auto_confirms=receiver.protocol == "https",
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
         self.findings = self.topics[FINDINGS]
         self.arns = {t: r.arn for t, r in self.topics.items()}
         self.register_outputs({"topicArns": self.arns, "keyArn": self.key.arn})

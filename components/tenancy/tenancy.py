@@ -38,7 +38,13 @@ from typing import Any, Protocol
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.common.kubernetes import custom_object, dns_egress, istiod_egress, object_meta
+from components.common.kubernetes import (
+    custom_object,
+    dns_egress,
+    istiod_egress,
+    metrics_scrape_ingress,
+    object_meta,
+)
 from components.common.naming import Names
 from components.foundation.keyring import KeyRing
 from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -268,7 +274,10 @@ class Tenancy(pulumi.ComponentResource):
             spec={
                 "pod_selector": {},
                 "policy_types": ["Ingress", "Egress"],
-                "ingress": [{"from_": ingress_sources(service), "ports": [port]}],
+                "ingress": [
+                    {"from_": ingress_sources(service), "ports": [port]},
+                    metrics_scrape_ingress(),
+                ],
                 "egress": egress,
             },
             opts=self._in(namespace),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from stacks import (
+    alerting_settings,
     baseline_settings,
     data_settings,
     delivery_settings,
@@ -31,6 +32,7 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
     streaming_settings.REPLICATION_SPEC,
     data_settings.PLACEMENT_SPEC,
     edge_settings.SPEC,
+    alerting_settings.SPEC,
 )
 """The layers' settings; checks run in this order (the core keys' checks first)."""
 

@@ -1,0 +1,1 @@
+"""Flows traced through planned stacks: each link checked, a broken link named."""

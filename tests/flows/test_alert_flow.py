@@ -1,0 +1,109 @@
+"""The telemetry and alert flow of every SLO, in every regional stack of dev, staging and prod
+(up and preview): producer -> scrape -> rule -> Alertmanager -> topic -> subscription. Removing a
+link from a copy of the planned graph fails the flow, naming the link."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from stacks.alerting_settings import AlertingSettings, validate_alerting
+from stacks.component_data import load_slos
+from tests.flows.alert_flow import NETWORK_POLICY, RELEASE, check_slo, name_of
+from tests.plans import planned
+
+SLOS = load_slos()
+ENVS = ("dev", "staging", "prod")
+
+
+def regional(env: str, preview: bool) -> dict[str, Any]:
+    plans = planned(env, preview)
+    return {k: v for k, v in plans.items() if not k.endswith(("-global", "-edge"))}
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ENVS)
+def test_every_slo_is_collected_and_routed(env: str, preview: bool) -> None:
+    stacks = regional(env, preview)
+    assert stacks
+    failures: list[str] = []
+    for stack, plan in stacks.items():
+        for slo in SLOS:
+            result = check_slo(plan, slo)
+            failures += [f"{stack}: {f}" for f in result.failures]
+            # only what the plan cannot hold yet may be pending
+            for p in result.pending:
+                assert "subscription: no receiver" in p or "Cloudflare" in p, p
+    assert not failures, "\n".join(failures)
+
+
+def _without(plan: dict[str, Any], keep: Any) -> dict[str, Any]:
+    copied = copy.deepcopy(plan)
+    copied["steps"] = [s for s in copied["steps"] if keep(s["newState"])]
+    return copied
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_removing_a_link_fails_the_flow(preview: bool) -> None:
+    plan = regional("dev", preview)["dev-us-east-1"]
+    by_name = {s.name: s for s in SLOS}
+    assert not check_slo(plan, by_name["payment-success"]).failures
+
+    no_scraper = _without(plan, lambda s: not name_of(s).endswith("otel-scraper"))
+    assert any(
+        "scrape: no collector" in f
+        for f in check_slo(no_scraper, by_name["payment-success"]).failures
+    )
+
+    no_payment_policy = _without(
+        plan,
+        lambda s: not (s["type"] == NETWORK_POLICY and name_of(s) == "tenants-payment-allow-mesh"),
+    )
+    assert any(
+        "scrape: no NetworkPolicy in payment" in f
+        for f in check_slo(no_payment_policy, by_name["payment-success"]).failures
+    )
+
+    # the gateway without its 200 ms bucket: the p99 SLO's le="200" counts nothing
+    default_buckets = copy.deepcopy(plan)
+    for step in default_buckets["steps"]:
+        state = step["newState"]
+        if state["type"] == RELEASE and state["inputs"].get("values", {}).get("podAnnotations"):
+            state["inputs"]["values"]["podAnnotations"].pop(
+                "sidecar.istio.io/statsHistogramBuckets", None
+            )
+    assert any(
+        "le bounds [200.0]" in f
+        for f in check_slo(default_buckets, by_name["api-gateway-latency-p99"]).failures
+    )
+
+    unrouted = copy.deepcopy(plan)
+    for step in unrouted["steps"]:
+        state = step["newState"]
+        if state["type"] == "aws:amp/alertManagerDefinition:AlertManagerDefinition":
+            deps = state["propertyDependencies"]["definition"]
+            state["propertyDependencies"]["definition"] = [u for u in deps if "alerts-p1" not in u]
+    assert any(
+        "Alertmanager: P1 not routed" in f
+        for f in check_slo(unrouted, by_name["user-availability"]).failures
+    )
+
+    # a stack that configures receivers but plans no subscription fails on that link
+    assert any(
+        "subscription: no receiver of P1" in f
+        for f in check_slo(plan, by_name["user-availability"], receivers=True).failures
+    )
+
+
+def test_a_plain_text_alert_endpoint_is_refused() -> None:
+    settings = AlertingSettings.model_validate({"pager": "https://events.pagerduty.com/x?k=1"})
+    (problem,) = validate_alerting(settings, "Pulumi.prod-global.yaml")
+    assert problem.key == "meridian:alerting.pager"
+    assert "--secret" in problem.fix
+    assert "pagerduty" not in problem.render()  # the clear text is never shown
+    secret = AlertingSettings.model_validate({"pager": {"secure": "v1:abc"}, "email": "a@b.org"})
+    assert validate_alerting(secret, "Pulumi.prod-global.yaml") == []
+    bad_email = AlertingSettings.model_validate({"email": "oncall"})
+    assert [p.key for p in validate_alerting(bad_email, "f")] == ["meridian:alerting.email"]
