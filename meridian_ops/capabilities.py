@@ -138,6 +138,8 @@ SYSTEM_INSTANCE_TYPES: tuple[str, ...] = (
     "t4g.medium",
     "r6g.large",
     "r6g.xlarge",
+    # prod's cache node: the architecture's "100GB per node" (cache.r7g.4xlarge, 105.81 GiB).
+    "r7g.4xlarge",
 )
 
 # EC2 errors that mean "this account cannot look at this region" (opt-in region not enabled,

@@ -15,11 +15,16 @@ meridian:sizing:
     minSize: 0
     maxSize: 32
     capacityReservationId: cr-0123456789abcdef0   # optional: launch into this ODCR
+    spotFraction: 0.6  # share of maxSize on spot (architecture: "Spot Fraction 60%")
   generalNodes:        # the general pool (Karpenter, Graviton)
     instanceFamilies: [m7g, c7g, r7g]
     capacityTypes: [on-demand]
     maxSize: 200
 ```
+
+The training cluster is ONE cluster for the environment (architecture, AI/ML: "Cluster Size 256
+GPUs (32 nodes x 8)"): it runs in `meridian:trainingRegion` (environment-wide, in the global stack
+file; default: the primary region) and in no other region.
 
 Each region runs a GPU pool on the FIRST type of its list that AWS offers there. A region offering
 none of a list is a configuration error unless `meridian:serviceOptOuts.<region>` drops that pool:
@@ -31,7 +36,7 @@ This module must not import `stacks/settings.py` (which imports it).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal, Protocol
 
 from pydantic import Field
@@ -67,6 +72,18 @@ class TrainingPoolSizing(GpuPoolSizing):
         pattern=r"^cr-[0-9a-f]{8}([0-9a-f]{9})?$",
         description="An On-Demand Capacity Reservation the training nodes launch into.",
     )
+    spot_fraction: float = Field(
+        alias="spotFraction",
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of maxSize that runs on spot capacity (fault-tolerant jobs).",
+    )
+
+    @property
+    def spot_nodes(self) -> int:
+        """Nodes of `max_size` on spot: the fraction, rounded to the nearest node."""
+        return round(self.max_size * self.spot_fraction)
 
 
 class GeneralPoolSizing(MeridianModel):
@@ -87,13 +104,21 @@ _INFERENCE = {
 }
 _TRAINING = ["p5en.48xlarge", "p5.48xlarge", "p4de.24xlarge", "p4d.24xlarge"]
 _GRAVITON = ["m7g", "c7g", "r7g"]
+TRAINING_SPOT_FRACTION = 0.6
+"""Architecture, AI/ML training infrastructure: "Spot Fraction 60% (fault-tolerant)"."""
 
 NODE_POOL_DEFAULTS: dict[str, dict[str, object]] = {
     # Architecture: "Karpenter: spot instances for non-prod"; GPU nodes 8-40 in prod; training
-    # cluster of 32 nodes x 8 H100 (a pool that idles at 0 and scales to 32).
+    # cluster of 32 nodes x 8 H100 (a pool that idles at 0 and scales to 32), 60% of it spot
+    # ("Spot Fraction 60% (fault-tolerant)": 19 of 32 nodes).
     "dev": {
         "gpuNodes": {"instanceTypes": _INFERENCE["dev"], "minSize": 0, "maxSize": 2},
-        "gpuTrainingNodes": {"instanceTypes": _TRAINING, "minSize": 0, "maxSize": 1},
+        "gpuTrainingNodes": {
+            "instanceTypes": _TRAINING,
+            "minSize": 0,
+            "maxSize": 1,
+            "spotFraction": TRAINING_SPOT_FRACTION,
+        },
         "generalNodes": {
             "instanceFamilies": _GRAVITON,
             "capacityTypes": ["spot", "on-demand"],
@@ -102,7 +127,12 @@ NODE_POOL_DEFAULTS: dict[str, dict[str, object]] = {
     },
     "staging": {
         "gpuNodes": {"instanceTypes": _INFERENCE["staging"], "minSize": 1, "maxSize": 8},
-        "gpuTrainingNodes": {"instanceTypes": _TRAINING, "minSize": 0, "maxSize": 2},
+        "gpuTrainingNodes": {
+            "instanceTypes": _TRAINING,
+            "minSize": 0,
+            "maxSize": 2,
+            "spotFraction": TRAINING_SPOT_FRACTION,
+        },
         "generalNodes": {
             "instanceFamilies": _GRAVITON,
             "capacityTypes": ["spot", "on-demand"],
@@ -111,7 +141,12 @@ NODE_POOL_DEFAULTS: dict[str, dict[str, object]] = {
     },
     "prod": {
         "gpuNodes": {"instanceTypes": _INFERENCE["prod"], "minSize": 8, "maxSize": 40},
-        "gpuTrainingNodes": {"instanceTypes": _TRAINING, "minSize": 0, "maxSize": 32},
+        "gpuTrainingNodes": {
+            "instanceTypes": _TRAINING,
+            "minSize": 0,
+            "maxSize": 32,
+            "spotFraction": TRAINING_SPOT_FRACTION,
+        },
         "generalNodes": {
             "instanceFamilies": _GRAVITON,
             "capacityTypes": ["on-demand"],
@@ -131,6 +166,43 @@ class _NodePoolSizes(Protocol):
     def gpu_training_nodes(self) -> TrainingPoolSizing: ...
     @property
     def general_nodes(self) -> GeneralPoolSizing: ...
+
+
+def training_region(regions: Sequence[str], chosen: str | None) -> str:
+    """The one region of the environment that hosts the training cluster."""
+    return chosen if chosen is not None else regions[0]
+
+
+def validate_training_region(
+    regions: Sequence[str],
+    chosen: str | None,
+    opt_outs: Mapping[str, Iterable[str]],
+    *,
+    manifest_file: str,
+) -> list[ConfigProblem]:
+    """`meridian:trainingRegion` names one region of the environment that keeps the pool."""
+    key = f"{NAMESPACE}:trainingRegion"
+    if chosen is not None and chosen not in regions:
+        return [
+            ConfigProblem(
+                key,
+                chosen,
+                f"is not a region of the environment ({NAMESPACE}:regions: {', '.join(regions)})",
+                f"name exactly one of those regions in {manifest_file}",
+            )
+        ]
+    region = training_region(regions, chosen)
+    if pool_opted_out(opt_outs.get(region, ()), GPU_TRAINING):
+        return [
+            ConfigProblem(
+                key,
+                region,
+                f"hosts the training cluster, but {NAMESPACE}:serviceOptOuts.{region} drops "
+                f"{GPU_TRAINING} there",
+                f"set {key} to a region that runs the training pool in {manifest_file}",
+            )
+        ]
+    return []
 
 
 def pool_opted_out(opt_outs: Iterable[str], pool: str) -> bool:
@@ -294,11 +366,14 @@ __all__ = [
     "GPU_TRAINING",
     "NODE_POOL_DEFAULTS",
     "POOL_OPT_OUTS",
+    "TRAINING_SPOT_FRACTION",
     "GeneralPoolSizing",
     "GpuPoolSizing",
     "TrainingPoolSizing",
     "choose_instance_type",
     "gpu_instance_types",
     "pool_opted_out",
+    "training_region",
     "validate_node_pools",
+    "validate_training_region",
 ]

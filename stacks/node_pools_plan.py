@@ -1,7 +1,8 @@
 """From one region's validated settings to the pools `NodePools` builds there.
 
 Decides, from config and AWS's published offerings (stacks/region_capabilities.json):
-- which pools the region runs (the GPU pools unless `serviceOptOuts` drops them),
+- which pools the region runs (the GPU pools unless `serviceOptOuts` drops them; the training pool
+  only in the environment's `meridian:trainingRegion`),
 - each GPU pool's instance type: the first of its preference list offered in the region,
 - the training pool's one availability zone: the first of the VPC's AZs where AWS offers the
   chosen training type (matched by AZ ID, which is the same in every account; AZ names are not).
@@ -62,8 +63,8 @@ def gpu_training_pool(
 ) -> GpuTrainingPool | None:
     """The training pool in the first of `availability_zones` (the VPC's, in subnet order)
     that offers its type; `zone_ids` maps this account's AZ names to AZ IDs."""
-    if pool_opted_out(plan.opt_outs, GPU_TRAINING):
-        return None
+    if not plan.hosts_training or pool_opted_out(plan.opt_outs, GPU_TRAINING):
+        return None  # one training cluster per environment, in `meridian:trainingRegion`
     sizing = plan.settings.sizing.gpu_training_nodes
     instance_type = choose_instance_type(plan.region, sizing.instance_types)
     if instance_type is None:
@@ -78,6 +79,7 @@ def gpu_training_pool(
                 availability_zone=zone,
                 subnet_index=index,
                 capacity_reservation_id=sizing.capacity_reservation_id,
+                spot_nodes=sizing.spot_nodes,
             )
     raise pulumi.RunError(
         f"{plan.region}: AWS offers {instance_type} (meridian:sizing.gpuTrainingNodes) only in "

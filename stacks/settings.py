@@ -80,6 +80,7 @@ from stacks.node_pool_settings import (
     GeneralPoolSizing,
     GpuPoolSizing,
     TrainingPoolSizing,
+    training_region,
 )
 from stacks.streaming_settings import LakehouseSettings, ReplicationSettings, StreamingSettings
 
@@ -178,6 +179,8 @@ class EnvironmentManifest(RegionalSettings):
     aws_account_id: str | None = Field(alias="awsAccountId", default=None, pattern=r"^\d{12}$")
     vpc_cidrs: dict[str, str] = Field(alias="vpcCidrs", default_factory=dict)
     service_opt_outs: dict[str, list[str]] = Field(alias="serviceOptOuts", default_factory=dict)
+    training_region: str | None = Field(alias="trainingRegion", default=None)
+    """The one region running the training cluster (stacks/node_pool_settings.py)."""
     # the layers' environment-wide settings: each a `SettingSpec` of scope "manifest"
     replication: ReplicationSettings
     data_placement: DataPlacement = Field(alias="dataPlacement")
@@ -258,7 +261,9 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
             **NODE_POOL_DEFAULTS["prod"],  # gpuNodes, gpuTrainingNodes, generalNodes
             "kafka": {"brokersPerAz": 3, "instanceType": "kafka.m7g.4xlarge", "volumeGb": 4000},
             "aurora": {"instanceClass": "db.r7g.4xlarge", "readers": 3},
-            "cache": {"nodeType": "cache.r7g.xlarge", "shards": 3, "replicasPerShard": 2},
+            # Architecture 07 "Redis Cluster ... 100GB per node": cache.r7g.4xlarge holds 105.81 GiB
+            # (ElastiCache pricing, node memory).
+            "cache": {"nodeType": "cache.r7g.4xlarge", "shards": 3, "replicasPerShard": 2},
         },
     },
 }
@@ -276,6 +281,8 @@ class RegionPlan:
     vpc_cidr: ipaddress.IPv4Network
     settings: RegionalSettings
     opt_outs: frozenset[str]
+    hosts_training: bool = True
+    """Whether the environment's one training cluster runs here (`meridian:trainingRegion`)."""
 
     @property
     def gpu_enabled(self) -> bool:
@@ -513,6 +520,8 @@ def load_settings(
                 vpc_cidr=vpc_cidr(manifest, env, region, regional),
                 settings=regional,
                 opt_outs=frozenset(manifest.service_opt_outs.get(region, [])),
+                hosts_training=region
+                == training_region(manifest.regions, manifest.training_region),
             )
     if problems:
         raise _config_error(stack, problems, files, manifest_file)

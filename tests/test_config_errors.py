@@ -167,7 +167,11 @@ def test_instance_type_not_offered_in_the_region() -> None:
 
 
 def test_gpu_types_missing_suggest_the_opt_out() -> None:
-    manifest = with_manifest(regions=["us-east-1", "af-south-1"], replication=NO_REPLICATION)
+    manifest = with_manifest(
+        regions=["us-east-1", "af-south-1"],
+        replication=NO_REPLICATION,
+        trainingRegion="af-south-1",  # only the training region judges the training pool
+    )
     err = error_of("prod-af-south-1", manifest=manifest)
     # the inference pool falls back to a type af-south-1 offers; no training type is offered
     assert_names(

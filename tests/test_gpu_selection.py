@@ -39,6 +39,9 @@ EXPECTED_PROD: dict[str, dict[str, str]] = {
     "sa-east-1": {GPU_INFERENCE: "g6.12xlarge", GPU_TRAINING: "p5.48xlarge"},
     "af-south-1": {GPU_INFERENCE: "g4dn.12xlarge"},
 }
+TRAINING_REGION: str = read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml")[
+    "meridian:trainingRegion"
+]
 PROD_OPT_OUTS: dict[str, list[str]] = read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml")[
     "meridian:serviceOptOuts"
 ]
@@ -77,8 +80,14 @@ def test_plan_outputs_show_the_chosen_types(preview: bool) -> None:
     plans = planned("prod", preview)
     for region in PROD_REGIONS:
         outputs = plans[f"prod-{region}"]["outputs"]
-        assert outputs["gpuInstanceTypes"] == EXPECTED_PROD[region], region
-        for pool, instance_type in EXPECTED_PROD[region].items():
+        # the one training cluster runs only in the training region
+        expected = {
+            pool: instance_type
+            for pool, instance_type in EXPECTED_PROD[region].items()
+            if pool != GPU_TRAINING or region == TRAINING_REGION
+        }
+        assert outputs["gpuInstanceTypes"] == expected, region
+        for pool, instance_type in expected.items():
             assert outputs["nodePools"][pool]["instanceTypes"] == [instance_type]
 
 
@@ -162,7 +171,11 @@ def test_opting_the_pool_out_accepts_the_region() -> None:
 
 
 def test_training_list_missing_in_region_suggests_the_pool_opt_out() -> None:
-    manifest = with_manifest(regions=["us-east-1", "me-south-1"], replication=NO_REPLICATION)
+    manifest = with_manifest(
+        regions=["us-east-1", "me-south-1"],
+        replication=NO_REPLICATION,
+        trainingRegion="me-south-1",  # only the training region judges the training pool
+    )
     own = {"meridian:sizing": {"systemNodes": {"instanceTypes": ["m6i.2xlarge"]}}}
     err = error_of("prod-me-south-1", own=own, manifest=manifest)
     assert_names(

@@ -8,6 +8,7 @@ every child uses its region's providers."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,9 +23,9 @@ from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states
 MODES = [False, True]
 MODE_IDS = ["up", "preview"]
 ALL_POOLS = {"system", "general", "gpu-inference", "gpu-training"}
-OPT_OUTS: dict[str, list[str]] = read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml")[
-    "meridian:serviceOptOuts"
-]
+MANIFEST = read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml")
+OPT_OUTS: dict[str, list[str]] = MANIFEST["meridian:serviceOptOuts"]
+TRAINING_REGION: str = MANIFEST["meridian:trainingRegion"]
 
 
 def regional(region: str, preview: bool) -> dict[str, Any]:
@@ -71,7 +72,16 @@ def expected_pools(region: str) -> set[str]:
     outs = set(OPT_OUTS.get(region, []))
     if "gpu-nodes" in outs:
         outs |= {"gpu-inference", "gpu-training"}
+    if region != TRAINING_REGION:  # one training cluster for the environment
+        outs.add("gpu-training")
     return ALL_POOLS - outs
+
+
+def karpenter_pools(pools: set[str]) -> set[str]:
+    """The NodePools of `pools`: the inference floor (static) and the training spot share each
+    have a NodePool of their own."""
+    extra = {"gpu-inference": "gpu-inference-floor", "gpu-training": "gpu-training-spot"}
+    return (pools - {"system"}) | {extra[p] for p in pools if p in extra}
 
 
 def custom_resources(resources: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -93,7 +103,7 @@ def test_pools_present_or_opted_out_by_config(region: str, preview: bool) -> Non
     pools = expected_pools(region)
     node_pools = custom_resources(resources, "karpenter.sh/v1:NodePool")
     node_classes = custom_resources(resources, "karpenter.k8s.aws/v1:EC2NodeClass")
-    assert set(node_pools) == pools - {"system"}
+    assert set(node_pools) == karpenter_pools(pools)
     assert set(node_classes) == set(node_pools)
     assert set(plan["outputs"]["nodePools"]) == pools
     for name, spec in node_pools.items():
@@ -205,10 +215,17 @@ def test_taints_and_labels(region: str, preview: bool) -> None:
     assert set(requirements["karpenter.k8s.aws/instance-family"]) <= {"m7g", "c7g", "r7g"}
     assert requirements["karpenter.sh/capacity-type"] == ["on-demand"]  # prod: no spot
     types = plan["outputs"]["gpuInstanceTypes"]
-    for pool in ("gpu-inference", "gpu-training"):
-        if pool not in pools:
+    summary = plan["outputs"]["nodePools"]
+    ceilings: dict[str, tuple[str, Callable[[dict[str, int]], int]]] = {
+        "gpu-inference-floor": ("gpu-inference", lambda s: s["minSize"]),
+        "gpu-inference": ("gpu-inference", lambda s: s["maxSize"] - s["minSize"]),
+        "gpu-training": ("gpu-training", lambda s: s["maxSize"] - s["spotMaxSize"]),
+        "gpu-training-spot": ("gpu-training", lambda s: s["spotMaxSize"]),
+    }
+    for name, (pool, ceiling) in ceilings.items():
+        if name not in pools:
             continue
-        spec = pools[pool]["template"]
+        spec = pools[name]["template"]
         assert gpu_taint in spec["spec"]["taints"]
         labels = spec["metadata"]["labels"]
         assert labels["meridian.io/pool"] == pool
@@ -216,17 +233,19 @@ def test_taints_and_labels(region: str, preview: bool) -> None:
         assert labels["meridian.io/gpu-model"] and labels["meridian.io/gpu-count"]
         reqs = {r["key"]: r["values"] for r in spec["spec"]["requirements"]}
         assert reqs["node.kubernetes.io/instance-type"] == [types[pool]]
-        # Karpenter objects carry a ceiling, never a count an `up` could fight over
-        limits = pools[pool]["limits"]
+        # a ceiling per NodePool; only the static floor also carries a count (its `replicas`)
+        limits = pools[name]["limits"]
         assert set(limits) == {"nodes"}
-        assert limits["nodes"] == str(plan["outputs"]["nodePools"][pool]["maxSize"])
-    if "gpu-training" in pools:
-        taints = pools["gpu-training"]["template"]["spec"]["taints"]
-        assert {
-            "key": "meridian.io/pool",
-            "value": "gpu-training",
-            "effect": "NoSchedule",
-        } in taints
+        assert limits["nodes"] == str(ceiling(summary[pool])), name
+        assert ("replicas" in pools[name]) == (name == "gpu-inference-floor"), name
+    for name in ("gpu-training", "gpu-training-spot"):
+        if name in pools:
+            taints = pools[name]["template"]["spec"]["taints"]
+            assert {
+                "key": "meridian.io/pool",
+                "value": "gpu-training",
+                "effect": "NoSchedule",
+            } in taints
 
 
 @pytest.mark.parametrize("preview", MODES, ids=MODE_IDS)
@@ -294,6 +313,8 @@ def test_karpenter_controller(preview: bool) -> None:
     assert karpenter["namespace"] == "karpenter" and karpenter["createNamespace"] is False
     values = karpenter["values"]
     assert values["replicas"] == 2
+    # the inference floor is a static NodePool: its alpha gate is on (chart 1.14.1 values)
+    assert values["settings"]["featureGates"] == {"staticCapacity": True}
     assert {"key": "CriticalAddonsOnly", "operator": "Exists"} in values["tolerations"]
     assert values["nodeSelector"]["meridian.io/pool"] == "system"
     association = the(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation")

@@ -65,6 +65,10 @@ LOG_EXPORTS = ("postgresql",)
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 ENHANCED_MONITORING_POLICY = "service-role/AmazonRDSEnhancedMonitoringRole"
 
+SLOW_QUERY_MS = 100
+"""Statements slower than this are logged (architecture: "slow query log >100ms"); Aurora
+PostgreSQL's `log_min_duration_statement` takes milliseconds (PostgreSQL docs, "Error Reporting
+and Logging")."""
 SECONDARY_IGNORED = ("globalClusterIdentifier", "replicationSourceIdentifier", "engineVersion")
 """Fields the service rewrites on a member of a global database (failover, switchover, upgrades
 run by operations)."""
@@ -176,7 +180,11 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
             parameters=[
                 {"name": "rds.force_ssl", "value": "1", "apply_method": "immediate"},
                 {"name": "ssl_min_protocol_version", "value": "TLSv1.2"},
-                {"name": "log_min_duration_statement", "value": "1000"},
+                # Architecture section 07 / 09: "slow query log >100ms" (milliseconds here).
+                {"name": "log_min_duration_statement", "value": str(SLOW_QUERY_MS)},
+                # Schema changes are audited ("who did what, when"); `mod`/`all` would write
+                # every statement's parameters (customer data) into the logs.
+                {"name": "log_statement", "value": "ddl"},
                 {"name": "log_connections", "value": "1"},
             ],
             opts=child,
@@ -297,6 +305,10 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
                 f"{name}-cluster",
                 **common,
                 global_cluster_identifier=args.global_identifier,
+                # A secondary's readers forward writes to the primary (Aurora User Guide, "Using
+                # write forwarding in an Aurora PostgreSQL global database": every minor version
+                # of 16 and later); a headless secondary has no instance to accept them.
+                enable_global_write_forwarding=args.instances > 0,
                 opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=list(SECONDARY_IGNORED))),
             )
 

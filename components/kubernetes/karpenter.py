@@ -104,6 +104,20 @@ class KarpenterPool:
     """A placement group for every node of the pool (selected by name)."""
     capacity_reservation_id: str | None = None
     weight: int | None = None
+    replicas: int | None = None
+    """A static pool (NodePool `spec.replicas`, karpenter.sh/v1 in Karpenter 1.14's CRD, alpha
+    behind the `staticCapacity` feature gate): Karpenter keeps exactly this many nodes whether or
+    not pods ask for them. The floor under a pool that must never scale below a count."""
+
+    def __post_init__(self) -> None:
+        # karpenter.sh_nodepools.yaml (v1.14.1): "'weight' is not supported on static NodePools",
+        # "only 'limits.nodes' is supported on static NodePools".
+        if self.replicas is not None and (
+            self.weight is not None or self.replicas > self.max_nodes
+        ):
+            raise ValueError(
+                f"{self.name}: a static pool takes no weight and replicas <= max_nodes"
+            )
 
 
 @dataclass(frozen=True)
@@ -400,6 +414,7 @@ def controller_values(
     region: str,
     replicas: int,
     reserved_enis: int = 0,
+    static_capacity: bool = False,
 ) -> dict[str, Any]:
     """Chart values (karpenter 1.14 charts/karpenter/values.yaml). Outputs stay nested, so a
     preview shows every value that does not wait for a resource to be created."""
@@ -411,6 +426,9 @@ def controller_values(
             "clusterEndpoint": cluster_endpoint,
             "interruptionQueue": queue_name,
             "reservedENIs": str(reserved_enis),
+            # charts/karpenter/values.yaml (v1.14.1) settings.featureGates.staticCapacity: the
+            # alpha gate of NodePool `replicas`; Helm merges it over the chart's other gates.
+            **({"featureGates": {"staticCapacity": True}} if static_capacity else {}),
         },
         "controller": {
             # Pods cannot reach instance metadata (hop limit 1): the region comes from here.
@@ -554,6 +572,7 @@ class Karpenter(pulumi.ComponentResource):
                 region=args.region,
                 replicas=args.replicas,
                 reserved_enis=args.reserved_enis,
+                static_capacity=any(p.replicas is not None for p in args.pools),
             ),
             opts=pulumi.ResourceOptions.merge(
                 kube,
@@ -742,4 +761,8 @@ def node_pool_spec(pool: KarpenterPool) -> dict[str, Any]:
     }
     if pool.weight is not None:
         spec["weight"] = pool.weight
+    if pool.replicas is not None:
+        # The CRD ignores consolidationPolicy/consolidateAfter on a static pool (and requires
+        # consolidateAfter in `disruption`); the budget still paces drift replacement.
+        spec["replicas"] = pool.replicas
     return spec

@@ -12,6 +12,12 @@
   EFA interfaces (`networkInterfaces`, `efa-only`), placement groups (`placementGroupSelector`) and
   capacity reservations, so the training pool is a Karpenter pool too: it idles at zero nodes,
   scales to `maxSize`, and has no node count for `pulumi up` to fight over.
+- `gpu-inference-floor`: a NodePool has a ceiling (`limits.nodes`) but no floor, so the inference
+  minimum is a static pool of `minSize` nodes (NodePool `replicas`, Karpenter's alpha
+  `staticCapacity` gate, switched on in the chart values when a pool uses it); `gpu-inference`
+  scales the remaining `maxSize - minSize`.
+- `gpu-training-spot`: the training cluster's spot share (`spot_nodes` of `maxSize`), weighted
+  ahead of the on-demand `gpu-training` pool.
 
 Every node, launch template and EC2NodeClass alike:
 - IMDSv2 required, hop limit 1: pods cannot reach instance metadata (so cannot take the node
@@ -39,7 +45,7 @@ Example::
         general=GeneralPool(["m7g", "c7g", "r7g"], ["on-demand"], max_nodes=200),
         gpu_inference=GpuInferencePool("g6e.12xlarge", min_size=8, max_size=40),
         gpu_training=GpuTrainingPool("p5en.48xlarge", 0, 32, availability_zone="us-east-1a",
-                                     subnet_index=0),
+                                     subnet_index=0, spot_nodes=19),
         tags=settings.tags()), opts=pulumi.ResourceOptions(provider=aws_provider))
     nodes.system_pool   # the managed node group add-ons wait for
 """
@@ -48,7 +54,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import pulumi
@@ -73,6 +79,10 @@ SYSTEM = "system"
 GENERAL = "general"
 GPU_INFERENCE = "gpu-inference"
 GPU_TRAINING = "gpu-training"
+GPU_INFERENCE_FLOOR = f"{GPU_INFERENCE}-floor"
+"""The static pool holding the inference pool's minimum (Karpenter NodePool `replicas`)."""
+GPU_TRAINING_SPOT = f"{GPU_TRAINING}-spot"
+"""The training pool's spot share."""
 
 NODE_POLICIES: tuple[str, ...] = (
     "AmazonEKSWorkerNodePolicy",
@@ -141,9 +151,13 @@ class GpuTrainingPool:
     subnet_index: int
     """Index into the cluster's node subnets of that AZ's subnet."""
     capacity_reservation_id: str | None = None
+    spot_nodes: int = 0
+    """Of `max_size`, how many nodes run on spot (a pool of their own); the rest on demand."""
 
     def __post_init__(self) -> None:
         _check_sizes(GPU_TRAINING, self.min_size, self.max_size)
+        if not 0 <= self.spot_nodes <= self.max_size:
+            raise ValueError(f"{GPU_TRAINING}: need 0 <= spot_nodes <= max_size")
 
 
 def _check_sizes(pool: str, min_size: int, max_size: int) -> None:
@@ -348,24 +362,36 @@ class NodePools(pulumi.ComponentResource):
             }
         if args.gpu_inference is not None:
             inference = args.gpu_inference
-            pools.append(
-                KarpenterPool(
-                    name=GPU_INFERENCE,
-                    requirements=[
-                        _req("node.kubernetes.io/instance-type", [inference.instance_type]),
-                        _req("karpenter.sh/capacity-type", ["on-demand"]),
-                        _req("kubernetes.io/os", ["linux"]),
-                    ],
-                    max_nodes=inference.max_size,
-                    subnet_ids=cluster.node_subnet_ids,
-                    labels=gpu_node_labels(GPU_INFERENCE, inference.instance_type),
-                    taints=[GPU_TAINT],
-                    root_volume_gib=200,
-                    # Serving replicas are expensive to move: only empty nodes are removed.
-                    consolidation_policy="WhenEmpty",
-                    consolidate_after="10m",
-                )
+            inference_pool = KarpenterPool(
+                name=GPU_INFERENCE,
+                requirements=[
+                    _req("node.kubernetes.io/instance-type", [inference.instance_type]),
+                    _req("karpenter.sh/capacity-type", ["on-demand"]),
+                    _req("kubernetes.io/os", ["linux"]),
+                ],
+                max_nodes=inference.max_size - inference.min_size,
+                subnet_ids=cluster.node_subnet_ids,
+                labels=gpu_node_labels(GPU_INFERENCE, inference.instance_type),
+                taints=[GPU_TAINT],
+                root_volume_gib=200,
+                # Serving replicas are expensive to move: only empty nodes are removed.
+                consolidation_policy="WhenEmpty",
+                consolidate_after="10m",
             )
+            # A NodePool has a ceiling but no floor: the floor is a static pool of `min_size`
+            # nodes (same labels and taint, so serving pods land on either), and the scaling
+            # pool holds the rest up to `max_size`.
+            if inference.min_size > 0:
+                pools.append(
+                    replace(
+                        inference_pool,
+                        name=GPU_INFERENCE_FLOOR,
+                        max_nodes=inference.min_size,
+                        replicas=inference.min_size,
+                    )
+                )
+            if inference_pool.max_nodes > 0:
+                pools.append(inference_pool)
             self.summary[GPU_INFERENCE] = {
                 "instanceTypes": [inference.instance_type],
                 "minSize": inference.min_size,
@@ -402,32 +428,52 @@ class NodePools(pulumi.ComponentResource):
                 _req("kubernetes.io/os", ["linux"]),
             ]
             index = training.subnet_index
-            pools.append(
-                KarpenterPool(
-                    name=GPU_TRAINING,
-                    requirements=requirements,
-                    max_nodes=training.max_size,
-                    subnet_ids=cluster.node_subnet_ids.apply(lambda ids: [ids[index]]),
-                    labels={
-                        **gpu_node_labels(GPU_TRAINING, training.instance_type),
-                        "meridian.io/efa": "true",
-                    },
-                    # Exclusive: only training jobs (which tolerate both) land here.
-                    taints=[GPU_TAINT, Taint(POOL_LABEL, GPU_TRAINING)],
-                    root_volume_gib=500,
-                    consolidation_policy="WhenEmpty",
-                    consolidate_after="30m",
-                    # Never recycle a node under a running job; drift replaces empty nodes.
-                    expire_after="Never",
-                    network_interfaces=efa_network_interfaces(training.instance_type),
-                    placement_group_name=self.placement_group.name,
-                    capacity_reservation_id=training.capacity_reservation_id,
-                )
+            training_pool = KarpenterPool(
+                name=GPU_TRAINING,
+                requirements=requirements,
+                max_nodes=training.max_size - training.spot_nodes,
+                subnet_ids=cluster.node_subnet_ids.apply(lambda ids: [ids[index]]),
+                labels={
+                    **gpu_node_labels(GPU_TRAINING, training.instance_type),
+                    "meridian.io/efa": "true",
+                },
+                # Exclusive: only training jobs (which tolerate both) land here.
+                taints=[GPU_TAINT, Taint(POOL_LABEL, GPU_TRAINING)],
+                root_volume_gib=500,
+                consolidation_policy="WhenEmpty",
+                consolidate_after="30m",
+                # Never recycle a node under a running job; drift replaces empty nodes.
+                expire_after="Never",
+                network_interfaces=efa_network_interfaces(training.instance_type),
+                placement_group_name=self.placement_group.name,
+                capacity_reservation_id=training.capacity_reservation_id,
             )
+            if training_pool.max_nodes > 0:
+                pools.append(training_pool)
+            if training.spot_nodes > 0:
+                # The spot share of the cluster (jobs checkpoint, so a reclaimed node costs at
+                # most one checkpoint interval); weighted first, on-demand takes the rest.
+                spot_requirements = [
+                    _req("karpenter.sh/capacity-type", ["spot"])
+                    if r["key"] == "karpenter.sh/capacity-type"
+                    else r
+                    for r in requirements
+                ]
+                pools.append(
+                    replace(
+                        training_pool,
+                        name=GPU_TRAINING_SPOT,
+                        requirements=spot_requirements,
+                        max_nodes=training.spot_nodes,
+                        capacity_reservation_id=None,
+                        weight=10,
+                    )
+                )
             self.summary[GPU_TRAINING] = {
                 "instanceTypes": [training.instance_type],
                 "minSize": training.min_size,
                 "maxSize": training.max_size,
+                "spotMaxSize": training.spot_nodes,
             }
             self.gpu_instance_types[GPU_TRAINING] = training.instance_type
 

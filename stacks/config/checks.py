@@ -19,7 +19,12 @@ from stacks.cidr_plan import REGION_SLOTS, default_vpc_cidr, environment_superne
 from stacks.config.errors import ConfigProblem
 from stacks.config.types import NAMESPACE, OPTIONAL_CAPABILITIES, REGIONAL_SERVICES, TAG_VALUE_RE
 from stacks.identity import Role, StackIdentity
-from stacks.node_pool_settings import validate_node_pools
+from stacks.node_pool_settings import (
+    GPU_TRAINING,
+    training_region,
+    validate_node_pools,
+    validate_training_region,
+)
 
 if TYPE_CHECKING:
     from stacks.settings import EnvironmentManifest, RegionalSettings, RegionPlan, RetentionTier
@@ -105,6 +110,12 @@ def validate_manifest(
                     f"remove it or add {region} to {NAMESPACE}:regions",
                 )
             )
+    problems += validate_training_region(
+        manifest.regions,
+        manifest.training_region,
+        manifest.service_opt_outs,
+        manifest_file=manifest_file,
+    )
     valid_opt_outs = sorted(set(capabilities.services()) | set(OPTIONAL_CAPABILITIES))
     for region, services in manifest.service_opt_outs.items():
         if region not in manifest.regions:
@@ -257,10 +268,11 @@ def validate_region(
                     + (f" (offered here: {', '.join(offered)})" if offered else ""),
                 )
             )
+    hosts_training = region == training_region(manifest.regions, manifest.training_region)
     problems += validate_node_pools(
         region,
         sizing,
-        opt_outs,
+        opt_outs if hosts_training else opt_outs | {GPU_TRAINING},
         sizing_file=source["sizing"],
         manifest_file=manifest_file,
         own_region=own_region,

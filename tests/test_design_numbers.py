@@ -1,0 +1,221 @@
+"""The architecture's numbers (/work/shared/reference/architecture.txt), checked on the planned
+graph against literals copied from the design, never against a constant of the module under test.
+Where AWS forces another number, docs/architecture.md's deviations table says why, and the test
+pins what replaces it.
+
+Design lines read here:
+- 07 Data / 09 Observability: "PG: pg_stat_statements, slow query log >100ms"
+- 07 Data, cache hierarchy: "Redis Cluster — shared cache, <1ms P99, 30 min TTL, 100GB per node"
+- 07 Data, failover: "Redis sentinel < 10s failover"; "Redis: RDB snapshot hourly + AOF every
+  second" (deviation: AWS has neither on ElastiCache with a global datastore)
+- 12 AI/ML, training infrastructure: "Cluster Size 256 GPUs (32 nodes x 8)", "Spot Fraction 60%
+  (fault-tolerant)"
+- GPU inference nodes 8-40 in prod (docs/architecture.md "Requirements that are numbers")
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from stacks.config.errors import ConfigError
+from stacks.config.source import PROJECT_DIR, read_stack_file
+from tests.plans import PROD_REGIONS, planned, states
+from tests.test_config_errors import MANIFEST, NO_REPLICATION, settings
+
+SLOW_QUERY_MS = "100"
+CACHE_NODE_GB = 100
+TRAINING_GPUS = 256
+TRAINING_NODES = 32
+GPUS_PER_TRAINING_NODE = 8
+SPOT_FRACTION = 0.60
+INFERENCE_FLOOR = 8
+INFERENCE_CEILING = 40
+
+ELASTICACHE_NODE_MEMORY_GIB = {
+    # ElastiCache pricing, "On-Demand Nodes", memory per node type (GiB)
+    "cache.r7g.large": 13.07,
+    "cache.r7g.xlarge": 26.32,
+    "cache.r7g.2xlarge": 52.82,
+    "cache.r7g.4xlarge": 105.81,
+}
+GPUS_PER_INSTANCE = {
+    # EC2 accelerated computing instance pages: 8 GPUs per p4d/p4de/p5/p5en instance
+    "p5en.48xlarge": 8,
+    "p5.48xlarge": 8,
+    "p4de.24xlarge": 8,
+    "p4d.24xlarge": 8,
+}
+
+CLUSTER = "aws:rds/cluster:Cluster"
+PARAMS = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["up", "preview"])
+def prod(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
+    return planned("prod", preview=request.param)
+
+
+def regional(plans: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r: plans[f"prod-{r}"] for r in PROD_REGIONS}
+
+
+def node_pools(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["inputs"]["metadata"]["name"]: s["inputs"]["spec"] for s in states(plan, NODE_POOL)}
+
+
+# --- Aurora ---------------------------------------------------------------------------------
+
+
+def test_every_aurora_cluster_logs_queries_slower_than_100_ms(
+    prod: dict[str, dict[str, Any]],
+) -> None:
+    for region, plan in regional(prod).items():
+        for group in states(plan, PARAMS):
+            params = {p["name"]: p["value"] for p in group["inputs"]["parameters"]}
+            assert params["log_min_duration_statement"] == SLOW_QUERY_MS, region
+            assert params["log_statement"] == "ddl", region  # schema changes audited, no data
+        for cluster in states(plan, CLUSTER):
+            assert "postgresql" in cluster["inputs"]["enabledCloudwatchLogsExports"], region
+
+
+def test_secondaries_with_readers_forward_writes(prod: dict[str, dict[str, Any]]) -> None:
+    primary = PROD_REGIONS[0]
+    for region, plan in regional(prod).items():
+        for cluster in states(plan, CLUSTER):
+            forwarding = cluster["inputs"].get("enableGlobalWriteForwarding", False)
+            readers = len(states(plan, INSTANCE))
+            assert forwarding is (region != primary and readers > 0), region
+
+
+# --- cache ---------------------------------------------------------------------------------------
+
+
+def test_cache_nodes_hold_100_gb(prod: dict[str, dict[str, Any]]) -> None:
+    for region, plan in regional(prod).items():
+        for cache in states(plan, CACHE):
+            node_type = cache["inputs"].get("nodeType")
+            if node_type is None:  # a global datastore secondary runs the primary's node type
+                assert cache["inputs"]["globalReplicationGroupId"], region
+                continue
+            gib = ELASTICACHE_NODE_MEMORY_GIB[node_type]
+            assert gib * 2**30 >= CACHE_NODE_GB * 10**9, (region, node_type)
+
+
+def test_cache_persistence_is_snapshots_and_multi_az(prod: dict[str, dict[str, Any]]) -> None:
+    """The design's AOF + hourly RDB has no ElastiCache equivalent (deviations table); what
+    replaces it: Multi-AZ automatic failover, daily snapshots kept, a final snapshot."""
+    for region, plan in regional(prod).items():
+        for cache in states(plan, CACHE):
+            i = cache["inputs"]
+            assert i["multiAzEnabled"] is True and i["automaticFailoverEnabled"] is True, region
+            assert i["snapshotRetentionLimit"] >= 1 and i["snapshotWindow"], region
+            assert i["finalSnapshotIdentifier"], region
+
+
+# --- GPU pools -----------------------------------------------------------------------------------
+
+
+def test_one_training_cluster_of_256_gpus_60_percent_spot(prod: dict[str, dict[str, Any]]) -> None:
+    hosts = {}
+    for region, plan in regional(prod).items():
+        pools = node_pools(plan)
+        training = {n: p for n, p in pools.items() if n.startswith("gpu-training")}
+        if training:
+            hosts[region] = training
+    assert list(hosts) == [
+        read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml")["meridian:trainingRegion"]
+    ], "exactly one region runs the training cluster"
+    (pools,) = hosts.values()
+    nodes = {name: int(spec["limits"]["nodes"]) for name, spec in pools.items()}
+    assert sum(nodes.values()) == TRAINING_NODES
+    types = {
+        r["values"][0]
+        for spec in pools.values()
+        for r in spec["template"]["spec"]["requirements"]
+        if r["key"] == "node.kubernetes.io/instance-type"
+    }
+    (instance_type,) = types
+    assert GPUS_PER_INSTANCE[instance_type] == GPUS_PER_TRAINING_NODE
+    assert sum(nodes.values()) * GPUS_PER_INSTANCE[instance_type] == TRAINING_GPUS
+    capacity = {
+        name: next(
+            r["values"]
+            for r in spec["template"]["spec"]["requirements"]
+            if r["key"] == "karpenter.sh/capacity-type"
+        )
+        for name, spec in pools.items()
+    }
+    spot = sum(nodes[n] for n, types_ in capacity.items() if types_ == ["spot"])
+    assert all(types_ == ["spot"] or "spot" not in types_ for types_ in capacity.values())
+    assert abs(spot - SPOT_FRACTION * TRAINING_NODES) < 1, spot  # 19 of 32 nodes
+
+
+def test_inference_floor_of_8_nodes_is_enforced(prod: dict[str, dict[str, Any]]) -> None:
+    for region, plan in regional(prod).items():
+        pools = node_pools(plan)
+        if "gpu-inference" not in pools:
+            continue
+        floor = pools["gpu-inference-floor"]
+        assert floor["replicas"] == INFERENCE_FLOOR, region
+        assert floor["limits"] == {"nodes": str(INFERENCE_FLOOR)}, region
+        assert "weight" not in floor, region  # the CRD refuses weight on a static pool
+        ceiling = int(floor["limits"]["nodes"]) + int(pools["gpu-inference"]["limits"]["nodes"])
+        assert ceiling == INFERENCE_CEILING, region
+        assert "replicas" not in pools["gpu-inference"], region
+        # serving pods land on either: same pool label, same GPU taint
+        for key in ("labels",):
+            assert (
+                floor["template"]["metadata"][key]
+                == pools["gpu-inference"]["template"]["metadata"][key]
+            )
+        assert (
+            floor["template"]["spec"]["taints"]
+            == pools["gpu-inference"]["template"]["spec"]["taints"]
+        )
+
+
+# --- the gate ------------------------------------------------------------------------------------
+
+
+def _manifest(**changes: Any) -> dict[str, Any]:
+    manifest = copy.deepcopy(MANIFEST)
+    manifest["meridian:replication"] = NO_REPLICATION
+    manifest.update({f"meridian:{k}": v for k, v in changes.items()})
+    return manifest
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (["us-east-1", "eu-west-1"], "meridian:trainingRegion"),
+        ("sa-east-1", "is not a region of the environment"),
+    ],
+    ids=["more-than-one", "not-a-region"],
+)
+def test_training_region_names_exactly_one_region(value: Any, says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings("prod-global", manifest=_manifest(trainingRegion=value))
+    text = str(info.value)
+    assert "meridian:trainingRegion" in text and says in text and "Fix:" in text, text
+
+
+def test_training_region_must_keep_the_training_pool() -> None:
+    manifest = _manifest(trainingRegion="eu-west-1", serviceOptOuts={"eu-west-1": ["gpu-training"]})
+    with pytest.raises(ConfigError) as info:
+        settings("prod-global", manifest=manifest)
+    assert "drops gpu-training there" in str(info.value)
+
+
+def test_only_the_training_region_plans_the_training_pool() -> None:
+    loaded = settings("prod-global", manifest=_manifest(trainingRegion="eu-west-1"))
+    assert {r: p.hosts_training for r, p in loaded.regions.items()} == {
+        "us-east-1": False,
+        "eu-west-1": True,
+        "ap-northeast-1": False,
+    }
