@@ -153,7 +153,7 @@ def store_present(plan: Mapping[str, Any], row: Dependency) -> bool:
     if row.kind == "aurora":
         return one_named(plan, "aws:rds/cluster:Cluster", "aurora-cluster") is not None
     if row.kind == "cassandra":
-        return bool(states(dict(plan), "aws:keyspaces/table:Table"))
+        return bool(states(dict(plan), "meridian:data:CassandraKeyspace"))
     return True
 
 

@@ -182,3 +182,9 @@ def test_gate_refuses_a_topic_without_consumer(tmp_path: Path) -> None:
 
 def test_the_table_passes_its_gate() -> None:
     assert dependency_problems() == []
+
+
+def test_docs_are_generated_from_the_table() -> None:
+    from meridian_ops.gen_dependency_docs import DOC, render
+
+    assert DOC.read_text() == render(), "run: python -m meridian_ops.gen_dependency_docs"
