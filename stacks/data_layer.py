@@ -19,6 +19,7 @@ from components.data.dynamodb import GlobalTables
 from components.data.keyspaces import CassandraKeyspace
 from components.kubernetes.workload_identity import WorkloadIdentity
 from stacks.data_settings import DataSettings, DataTopology, DrTarget, topology
+from stacks.dependencies import cassandra_tables_of
 from stacks.settings import MeridianSettings
 
 
@@ -54,7 +55,7 @@ def grant_tenants(
             aurora.grant_connect(identities[service], db_user=service)
     for service in access.get("cassandra", ()):
         if cassandra is not None:
-            cassandra.grant_read_write(identities[service])
+            cassandra.grant_read_write(identities[service], cassandra_tables_of(service))
     for service in access.get("cache", ()):
         cache.grant_connect(identities[service], service)
     for spec in tables.args.tables:

@@ -45,6 +45,7 @@ from stacks import capabilities
 from stacks.config.errors import ConfigProblem
 from stacks.config.spec import SettingSpec
 from stacks.config.types import NAMESPACE, MeridianModel
+from stacks.dependencies import store_access
 from stacks.topology import active_active_partners, dr_peer
 
 ROTATION_SERVICES = ("serverless-repo", "lambda")
@@ -133,16 +134,9 @@ _DR = {
     "cache": {"rpoSeconds": 1, "crossRegionRpoSeconds": 1, "rtoSeconds": 10},
     "dynamodb": {"rpoSeconds": 0, "crossRegionRpoSeconds": 1, "rtoSeconds": 30},
 }
-# Who reaches what: the tenancy table's `reaches` (components/tenancy/services.py) made explicit.
-# Sessions belong to auth and user; idempotency keys to payment and order (the seed's payment
-# service must not charge twice).
-_ACCESS = {
-    "aurora": ["user", "auth", "content", "payment", "geo", "order"],
-    "cassandra": ["messaging"],
-    "cache": ["user", "auth", "notification", "messaging", "geo", "recommendation", "order"],
-    "sessions": ["auth", "user"],
-    "idempotency": ["payment", "order"],
-}
+# Who reaches what: the store rows of the service dependency table
+# (stacks/data/service_dependencies.json), store -> services.
+_ACCESS = store_access()
 _PROD = {
     "aurora": {
         "secondaryReaders": 2,

@@ -7,6 +7,7 @@ import pulumi
 from components.common.tagging import required_tags_transform
 from stacks import edge_stack, global_stack, regional_stack
 from stacks.config.source import ConfigSource, PulumiConfigSource
+from stacks.dependencies import check_dependencies
 from stacks.identity import Role, parse_stack_name
 from stacks.settings import MeridianSettings, load_settings
 
@@ -25,7 +26,9 @@ def settings_for(stack: str, source: ConfigSource) -> MeridianSettings:
         own if identity.role is Role.GLOBAL else source.environment_config(identity.environment)
     )
     edge = source.edge_config(identity.environment) if identity.role is Role.REGIONAL else None
-    return load_settings(identity, own, manifest, edge)
+    settings = load_settings(identity, own, manifest, edge)
+    check_dependencies(stack)  # the service dependency table, before anything is registered
+    return settings
 
 
 def main(source: ConfigSource | None = None) -> None:

@@ -50,6 +50,7 @@ from stacks.data_layer import (  # DATA
 )
 from stacks.data_layer import export_outputs as export_data_outputs  # DATA
 from stacks.data_settings import cassandra_tables, dynamodb_tables  # DATA
+from stacks.dependencies import wire_dependencies
 from stacks.edge_ranges import EDGE_RANGES
 from stacks.identity import Role
 from stacks.node_pools_plan import general_pool, gpu_inference_pool, gpu_training_pool, system_pool
@@ -655,6 +656,10 @@ def run(settings: MeridianSettings) -> None:
         tables=tables,
     )
     export_data_outputs(aurora, cache, tables, dr_summary(region, stores, data))
+    wire_dependencies(  # stacks/data/service_dependencies.json: buckets, event grants, alarms
+        names, account_id, tenants.identities, kafka, keys.arn(KeyClass.STORAGE),
+        lake.buckets["access-logs"].id, alerts.arns, in_region,
+    )  # fmt: skip
 
     # --- Platform alarms (issue 14, BASELINE): the stores this region runs -> alert topics -----
     PlatformAlarms(

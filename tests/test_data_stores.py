@@ -385,7 +385,8 @@ def test_tenants_get_exactly_the_stores_config_names(prod_up: dict[str, dict[str
         f"tenants-{s}-cache-connect"
         for s in ("user", "auth", "notification", "messaging", "geo", "recommendation", "order")
     }
-    expected |= {"tenants-messaging-cassandra-read-write"}
+    # messaging: messages and activity feeds; user: the audit log it writes from audit-log
+    expected |= {f"tenants-{s}-cassandra-read-write" for s in ("messaging", "user")}
     expected |= {f"tenants-{s}-dynamodb-sessions" for s in ("auth", "user")}
     expected |= {f"tenants-{s}-dynamodb-idempotency-keys" for s in ("payment", "order")}
     assert granted == expected

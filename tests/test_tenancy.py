@@ -22,6 +22,7 @@ from components.tenancy.traffic import (
     Split,
     TrafficRule,
 )
+from stacks.dependencies import dependency_rows
 from stacks.versions import KUBERNETES_VERSION
 from tests.plans import PROD_REGIONS, name_of, planned, states
 
@@ -205,7 +206,15 @@ def test_workload_identities_have_only_the_tables_grants(region: str) -> None:
         assert association["serviceAccount"] == service.service_account
         assert association["roleArn"] == role["outputs"]["arn"]
         (policy,) = [p for p in policies if name_of(p) == f"tenants-{service.name}-tenant-access"]
-        secrets, keys = json.loads(policy["inputs"]["policy"])["Statement"]
+        by_sid = {s["Sid"]: s for s in json.loads(policy["inputs"]["policy"])["Statement"]}
+        # the baseline grant: its own secrets and its keys through their services, nothing else
+        assert set(by_sid) == {"ReadOwnSecrets", "UseKeysThroughTheirServices"}
+        secrets, keys = by_sid["ReadOwnSecrets"], by_sid["UseKeysThroughTheirServices"]
+        # every other grant is one the dependency table asks for (stacks/data/...json), and
+        # every row the table asks for is granted: no more, no less
+        mine = {name_of(p) for p in policies if name_of(p).startswith(f"tenants-{service.name}-")}
+        mine.discard(f"tenants-{service.name}-tenant-access")
+        assert mine == _granted_by_table(plan, service.name), service.name
         assert secrets["Action"] == list(SECRETS_READ_ACTIONS)
         assert secrets["Resource"].endswith(f":secret:meridian/prod/{region}/{service.name}/*")
         key_arns = plan["outputs"]["keyArns"]
@@ -226,6 +235,74 @@ def test_workload_identities_have_only_the_tables_grants(region: str) -> None:
             assert statement["Effect"] == "Allow" and "*" not in resources, name_of(policy)
             assert not any(a == "*" or a.endswith(":*") for a in statement["Action"])
     assert {k for s in SERVICES for k in s.keys} <= set(KeyClass)
+
+
+GRANT_ACTIONS = {
+    "kafka-produce": {
+        "kafka-cluster:Connect",
+        "kafka-cluster:WriteDataIdempotently",
+        "kafka-cluster:DescribeTopic",
+        "kafka-cluster:WriteData",
+    },
+    "kafka-consume": {
+        "kafka-cluster:Connect",
+        "kafka-cluster:DescribeTopic",
+        "kafka-cluster:ReadData",
+        "kafka-cluster:DescribeGroup",
+        "kafka-cluster:AlterGroup",
+    },
+    "queue-consume": {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    },
+    "fanout-publish": {"sns:Publish"},
+    "bucket": {"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListBucket"},
+}
+"""What each kind of table grant may allow (MSK IAM access control, SQS, SNS, S3 actions)."""
+
+
+def _granted_by_table(plan: dict[str, Any], service: str) -> set[str]:
+    """The inline policies the dependency table's built rows give `service` in this region."""
+    aurora = any(name_of(s) == "aurora-cluster" for s in states(plan, "aws:rds/cluster:Cluster"))
+    keyspaces = bool(states(plan, "meridian:data:CassandraKeyspace"))
+    names: set[str] = set()
+    for row in dependency_rows():
+        if row.service != service or not row.built:
+            continue
+        what = {
+            "produce": "kafka-produce",
+            "consume": f"kafka-consume-{row.group}",
+            "queue-consume": f"queue-consume-{row.target}",
+            "publish": "fanout-publish",
+            "bucket": f"bucket-{row.target}",
+            "aurora": "aurora-connect" if aurora else None,
+            "cache": "cache-connect",
+            "cassandra": "cassandra-read-write" if keyspaces else None,
+            "dynamodb": f"dynamodb-{row.target}",
+        }.get(row.kind)
+        if what:
+            names.add(f"tenants-{service}-{what}")
+    return names
+
+
+@pytest.mark.parametrize("region", PROD_REGIONS[:2])
+def test_table_grants_allow_only_the_rows_actions(region: str) -> None:
+    """Kafka, queue, topic and bucket grants hold only their kind's actions, on named ARNs."""
+    plan = _plan(region)
+    for policy in states(plan, "aws:iam/rolePolicy:RolePolicy"):
+        name = name_of(policy)
+        kind = next((k for k in GRANT_ACTIONS if name.split("-", 2)[-1].startswith(k)), None)
+        if not name.startswith("tenants-") or kind is None:
+            continue
+        for statement in json.loads(policy["inputs"]["policy"])["Statement"]:
+            assert set(statement["Action"]) <= GRANT_ACTIONS[kind], name
+            resources = statement["Resource"]
+            for arn in [resources] if isinstance(resources, str) else resources:
+                assert arn.startswith("arn:aws:"), name
+                assert "*" not in arn or (arn.endswith("/*") and kind == "bucket"), (name, arn)
 
 
 def _traffic(plan: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:

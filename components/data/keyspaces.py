@@ -119,14 +119,19 @@ class CassandraKeyspace(pulumi.ComponentResource):
         base = f"arn:{a.partition}:cassandra:{a.region}:{a.account_id}:/keyspace/{a.keyspace}"
         return [f"{base}/", *(f"{base}/table/{t.name}" for t in a.tables)]
 
-    def grant_read_write(self, identity: WorkloadIdentity) -> aws.iam.RolePolicy:
-        """Select and modify rows of the keyspace's tables (no schema changes)."""
+    def grant_read_write(
+        self, identity: WorkloadIdentity, tables: Sequence[str] | None = None
+    ) -> aws.iam.RolePolicy:
+        """Select and modify rows of `tables` (default: every table of the keyspace), no schema
+        changes."""
+        arns = self.table_arns()
+        if tables is not None:
+            unknown = set(tables) - {t.name for t in self.args.tables}
+            if unknown:
+                raise ValueError(f"not tables of keyspace {self.args.keyspace}: {sorted(unknown)}")
+            arns = [arns[0], *(a for a in arns[1:] if a.rsplit("/", 1)[-1] in tables)]
         return grant(
             identity,
             "cassandra-read-write",
-            [
-                statement(
-                    [*READ_ACTIONS, *WRITE_ACTIONS], self.table_arns(), sid="ReadWriteTheTables"
-                )
-            ],
+            [statement([*READ_ACTIONS, *WRITE_ACTIONS], arns, sid="ReadWriteTheTables")],
         )

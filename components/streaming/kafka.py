@@ -41,6 +41,7 @@ import pulumi_aws as aws
 
 from components.common.iam import policy_document, statement
 from components.common.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity
 
 IAM_TLS_PORT = 9098
 """Brokers' port for IAM-authenticated clients over TLS (inside the VPC)."""
@@ -63,6 +64,40 @@ ENVELOPE_SCHEMA = {
         {"name": "payload", "type": "bytes"},
     ],
 }
+
+
+# Kafka actions of MSK IAM access control, each with the actions the MSK developer guide lists as
+# required with it ("Semantics of IAM authorization policy actions and resources",
+# https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html): Connect on the
+# cluster; WriteData needs DescribeTopic, WriteDataIdempotently (cluster) needs WriteData; ReadData
+# needs DescribeTopic and AlterGroup (group), AlterGroup needs DescribeGroup.
+PRODUCE_CLUSTER_ACTIONS = ("kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently")
+"""On the cluster ARN: idempotent producers (architecture section 06: exactly-once)."""
+PRODUCE_TOPIC_ACTIONS = ("kafka-cluster:DescribeTopic", "kafka-cluster:WriteData")
+CONSUME_CLUSTER_ACTIONS = ("kafka-cluster:Connect",)
+CONSUME_TOPIC_ACTIONS = ("kafka-cluster:DescribeTopic", "kafka-cluster:ReadData")
+CONSUME_GROUP_ACTIONS = ("kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup")
+QUEUE_CONSUME_ACTIONS = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+)
+"""What a worker of an SQS queue calls (SQS API reference: ReceiveMessage, DeleteMessage,
+ChangeMessageVisibility, GetQueueAttributes, GetQueueUrl)."""
+PUBLISH_ACTIONS = ("sns:Publish",)
+
+
+def kafka_resource_arn(cluster_arn: str, kind: str, name: str) -> str:
+    """The ARN of a topic or group of a cluster: MSK's resource ARNs are the cluster's with the
+    resource type in place of `cluster` and the name appended,
+    `arn:aws:kafka:<region>:<account>:topic/<cluster-name>/<cluster-uuid>/<topic>` (same page,
+    "Authorization policy resources")."""
+    prefix, sep, rest = cluster_arn.partition(":cluster/")
+    if not sep:
+        raise ValueError(f"not an MSK cluster ARN: {cluster_arn}")
+    return f"{prefix}:{kind}/{rest}/{name}"
 
 
 @dataclass(frozen=True)
@@ -424,6 +459,61 @@ class KafkaCluster(pulumi.ComponentResource):
                 "securityGroupId": sg_id,
                 "topics": sorted(self.topics),
             }
+        )
+
+    def topic_arn(self, topic: str) -> pulumi.Output[str]:
+        """The exact ARN of one of this cluster's topics (no wildcard)."""
+        if topic not in self.topics:
+            raise ValueError(f"{topic} is not a topic of this cluster ({sorted(self.topics)})")
+        return self.cluster.arn.apply(lambda arn: kafka_resource_arn(arn, "topic", topic))
+
+    def group_arn(self, group: str) -> pulumi.Output[str]:
+        """The exact ARN of one consumer group of this cluster."""
+        return self.cluster.arn.apply(lambda arn: kafka_resource_arn(arn, "group", group))
+
+    def grant_produce(
+        self, identity: WorkloadIdentity, topics: Sequence[str]
+    ) -> aws.iam.RolePolicy:
+        """Connect and write (idempotently) to exactly these topics."""
+        return identity.grant(
+            "kafka-produce",
+            [
+                statement(PRODUCE_CLUSTER_ACTIONS, self.cluster.arn, sid="ConnectToTheCluster"),
+                statement(
+                    PRODUCE_TOPIC_ACTIONS,
+                    [self.topic_arn(t) for t in topics],
+                    sid="WriteTheTopics",
+                ),
+            ],
+        )
+
+    def grant_consume(
+        self, identity: WorkloadIdentity, topics: Sequence[str], group: str
+    ) -> aws.iam.RolePolicy:
+        """Connect, read exactly these topics, and commit offsets as consumer group `group`."""
+        return identity.grant(
+            f"kafka-consume-{group}",
+            [
+                statement(CONSUME_CLUSTER_ACTIONS, self.cluster.arn, sid="ConnectToTheCluster"),
+                statement(
+                    CONSUME_TOPIC_ACTIONS, [self.topic_arn(t) for t in topics], sid="ReadTheTopics"
+                ),
+                statement(CONSUME_GROUP_ACTIONS, self.group_arn(group), sid="CommitAsTheGroup"),
+            ],
+        )
+
+    def grant_queue_consume(self, identity: WorkloadIdentity, queue: str) -> aws.iam.RolePolicy:
+        """Work one fan-out queue (receive, delete, extend visibility); never its dead letters."""
+        return identity.grant(
+            f"queue-consume-{queue}",
+            [statement(QUEUE_CONSUME_ACTIONS, self.queues[queue].arn, sid="WorkTheQueue")],
+        )
+
+    def grant_publish(self, identity: WorkloadIdentity) -> aws.iam.RolePolicy:
+        """Publish to the notification fan-out topic only."""
+        return identity.grant(
+            "fanout-publish",
+            [statement(PUBLISH_ACTIONS, self.fanout_topic.arn, sid="PublishToTheFanout")],
         )
 
     def _fanout(

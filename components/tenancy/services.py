@@ -73,7 +73,8 @@ class DomainService:
     callers: tuple[str, ...]
     """Who may call it: other rows' names or GATEWAY."""
     reaches: tuple[AwsService, ...]
-    """AWS services beyond BASELINE_AWS (ServiceEntries and egress)."""
+    """AWS services beyond BASELINE_AWS (ServiceEntries and egress): what the service's rows of
+    stacks/data/service_dependencies.json travel through (the table's gate checks it)."""
     keys: tuple[KeyClass, ...]
     """KMS keys its identity may use (KeyRing.grant_use); SECRETS for its own secrets."""
     external_hosts: tuple[str, ...] = ()
@@ -128,7 +129,13 @@ SERVICES: tuple[DomainService, ...] = (
         max_pods=50,
         protocol=Protocol.GRPC,
         callers=(GATEWAY, "auth", "order", "notification", "messaging", "recommendation"),
-        reaches=(AwsService.RDS, AwsService.ELASTICACHE, AwsService.KAFKA),
+        reaches=(
+            AwsService.RDS,
+            AwsService.ELASTICACHE,
+            AwsService.KAFKA,
+            AwsService.DYNAMODB,
+            AwsService.KEYSPACES,
+        ),
         keys=(KeyClass.SECRETS,),
     ),
     DomainService(
@@ -139,7 +146,7 @@ SERVICES: tuple[DomainService, ...] = (
         max_pods=30,
         protocol=Protocol.HTTP,
         callers=(GATEWAY, "user", "order"),
-        reaches=(AwsService.RDS, AwsService.ELASTICACHE),
+        reaches=(AwsService.RDS, AwsService.ELASTICACHE, AwsService.DYNAMODB),
         keys=(KeyClass.SECRETS,),
     ),
     DomainService(
@@ -174,7 +181,7 @@ SERVICES: tuple[DomainService, ...] = (
         max_pods=20,
         protocol=Protocol.HTTP,
         callers=(GATEWAY, "order"),
-        reaches=(AwsService.RDS,),
+        reaches=(AwsService.RDS, AwsService.DYNAMODB, AwsService.KAFKA),
         keys=(KeyClass.SECRETS, KeyClass.DATABASES),
         external_hosts=("api.stripe.com", "checkout-live.adyenpayments.com", "api-m.paypal.com"),
         pod_memory_mib=2048,
@@ -247,7 +254,7 @@ SERVICES: tuple[DomainService, ...] = (
         max_pods=50,
         protocol=Protocol.HTTP,
         callers=(GATEWAY,),
-        reaches=(AwsService.RDS, AwsService.ELASTICACHE, AwsService.KAFKA),
+        reaches=(AwsService.RDS, AwsService.ELASTICACHE, AwsService.KAFKA, AwsService.DYNAMODB),
         keys=(KeyClass.SECRETS,),
         pod_memory_mib=2048,
     ),

@@ -1,0 +1,112 @@
+"""ServiceBuckets: the object stores domain services own (the file service's uploads, the
+recommendation service's models), each a hardened bucket (`secure_bucket`: owner-enforced, public
+access blocked, SSE-KMS with the region's storage key and a bucket key, versioned, TLS only,
+access-logged), protected, and the prefix grants the services' identities get.
+
+Example::
+
+    buckets = ServiceBuckets("service-buckets", ServiceBucketsArgs(
+        names=names, account_id=account_id, buckets=["uploads"],
+        kms_key_arn=keys.arn(KeyClass.STORAGE), access_log_bucket=archive.bucket.id),
+        opts=in_region)
+    buckets.grant_prefix(identities["file"], "uploads", "uploads/", "read-write")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
+from components.common.iam import statement
+from components.common.naming import Names
+from components.kubernetes.workload_identity import WorkloadIdentity
+
+Access = Literal["read", "read-write"]
+READ_OBJECT_ACTIONS = ("s3:GetObject",)
+WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:AbortMultipartUpload")
+LIST_ACTIONS = ("s3:ListBucket",)
+NONCURRENT_DAYS = 30
+"""Overwritten or deleted objects stay recoverable this long (versioning), then expire."""
+INCOMPLETE_UPLOAD_DAYS = 7
+"""Multipart uploads a client abandoned (presigned direct uploads) are cleaned up after this."""
+
+
+@dataclass(frozen=True)
+class ServiceBucketsArgs:
+    names: Names
+    account_id: str
+    buckets: Sequence[str]
+    """Logical names (the dependency table's `buckets`), each physical `names.physical(name,
+    account_id)`."""
+    kms_key_arn: pulumi.Input[str]
+    access_log_bucket: pulumi.Input[str]
+    """An SSE-S3 bucket of the region admitting S3 server access logs (the lakehouse's)."""
+    protect: bool = True
+
+
+class ServiceBuckets(pulumi.ComponentResource):
+    buckets: dict[str, SecureBucket]
+
+    def __init__(
+        self, name: str, args: ServiceBucketsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meridian:data:ServiceBuckets", name, None, opts)
+        self.buckets = {}
+        for bucket in args.buckets:
+            self.buckets[bucket] = secure_bucket(
+                self,
+                f"{name}-{bucket}",
+                SecureBucketSpec(
+                    bucket_name=args.names.physical(bucket, args.account_id),
+                    kms_key_arn=args.kms_key_arn,
+                    access_log_bucket=args.access_log_bucket,
+                    access_log_prefix=f"s3/{bucket}/",
+                    lifecycle=[
+                        {
+                            "id": "expire-noncurrent-versions",
+                            "status": "Enabled",
+                            "filter": {},
+                            "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_DAYS},
+                            "abort_incomplete_multipart_upload": {
+                                "days_after_initiation": INCOMPLETE_UPLOAD_DAYS
+                            },
+                        }
+                    ],
+                    protect=args.protect,
+                ),
+            )
+        self.register_outputs({"buckets": {k: b.arn for k, b in self.buckets.items()}})
+
+    def arn(self, bucket: str) -> pulumi.Output[str]:
+        return self.buckets[bucket].arn
+
+    def grant_prefix(
+        self, identity: WorkloadIdentity, bucket: str, prefix: str, access: Access
+    ) -> aws.iam.RolePolicy:
+        """Objects under one prefix of one bucket (decrypting goes through the identity's
+        storage-key grant, usable only via S3)."""
+        arn = self.buckets[bucket].arn
+        return identity.grant(
+            f"bucket-{bucket}",
+            [
+                statement(
+                    [
+                        *READ_OBJECT_ACTIONS,
+                        *(WRITE_OBJECT_ACTIONS if access == "read-write" else ()),
+                    ],
+                    arn.apply(lambda a: f"{a}/{prefix}*"),
+                    sid="ObjectsUnderThePrefix",
+                ),
+                statement(
+                    LIST_ACTIONS,
+                    arn,
+                    sid="ListThePrefix",
+                    condition={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+                ),
+            ],
+        )

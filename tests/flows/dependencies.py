@@ -1,0 +1,190 @@
+"""Graph queries for the dependency and event flows: each row of
+stacks/data/service_dependencies.json traced to its IAM grant (the exact ARN in up mode; in
+preview, where ARNs are unknown, the grant's dependency on the target resource) and its network
+link (the namespace's NetworkPolicy egress on the row's port, the ServiceEntry of an external
+host). `trace_row` returns the missing link as a sentence, e.g.
+"payment -> produce payment-events: no IAM grant (tenants-payment-kafka-produce)".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from stacks.dependencies import Dependency
+from tests.plans import name_of, states
+
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+SERVICE_ENTRY = "kubernetes:networking.istio.io/v1:ServiceEntry"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+PORTS = {
+    "aurora": 5432,
+    "cache": 6379,
+    "cassandra": 9142,
+    "produce": 9098,
+    "consume": 9098,
+    "dynamodb": 443,
+    "bucket": 443,
+    "queue-consume": 443,
+    "publish": 443,
+    "external": 443,
+}
+"""The port each kind of row leaves the pod on (RDS 5432, Valkey 6379, Keyspaces CQL 9142 TLS,
+MSK IAM 9098, AWS APIs and third-party APIs 443)."""
+
+
+def by_name(plan: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {name_of(s): s for s in states(dict(plan), resource_type)}
+
+
+def one_named(plan: Mapping[str, Any], resource_type: str, name: str) -> dict[str, Any] | None:
+    return by_name(plan, resource_type).get(name)
+
+
+def statements(policy: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The policy's statements, or None while the document is unknown (preview)."""
+    text = policy["inputs"].get("policy")
+    if not isinstance(text, str) or text == UNKNOWN:
+        return None
+    return json.loads(text)["Statement"]
+
+
+def allows(policy: Mapping[str, Any], action: str, resource: str) -> bool:
+    for s in statements(policy) or []:
+        resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+        if s["Effect"] == "Allow" and action in s["Action"] and resource in resources:
+            return True
+    return False
+
+
+def depends_on(state: Mapping[str, Any], urn: str) -> bool:
+    return any(urn in urns for urns in state.get("propertyDependencies", {}).values())
+
+
+def _kafka_arn(plan: Mapping[str, Any], kind: str, name: str) -> tuple[str, str]:
+    cluster = one_named(plan, "aws:msk/cluster:Cluster", "kafka-cluster")
+    assert cluster is not None
+    # MSK developer guide, "Authorization policy resources": topic/<cluster-name>/<uuid>/<topic>
+    arn = cluster["outputs"].get("arn", UNKNOWN)
+    return cluster["urn"], f"{arn.replace(':cluster/', f':{kind}/')}/{name}"
+
+
+def expected_grant(
+    plan: Mapping[str, Any], row: Dependency
+) -> tuple[str, list[tuple[str, str]], str] | None:
+    """(policy name, [(action, exact resource ARN)], URN of the resource granted), or None for a
+    kind granted without IAM (external APIs)."""
+    svc = row.service
+    if row.kind == "produce":
+        urn, arn = _kafka_arn(plan, "topic", row.target)
+        return f"tenants-{svc}-kafka-produce", [("kafka-cluster:WriteData", arn)], urn
+    if row.kind == "consume":
+        urn, topic = _kafka_arn(plan, "topic", row.target)
+        _, group = _kafka_arn(plan, "group", row.group)
+        return (
+            f"tenants-{svc}-kafka-consume-{row.group}",
+            [("kafka-cluster:ReadData", topic), ("kafka-cluster:AlterGroup", group)],
+            urn,
+        )
+    if row.kind == "queue-consume":
+        queue = one_named(plan, "aws:sqs/queue:Queue", f"kafka-{row.target}")
+        assert queue is not None, f"no fan-out queue {row.target}"
+        return (
+            f"tenants-{svc}-queue-consume-{row.target}",
+            [("sqs:ReceiveMessage", queue["outputs"].get("arn", UNKNOWN))],
+            queue["urn"],
+        )
+    if row.kind == "publish":
+        topic = one_named(plan, "aws:sns/topic:Topic", "kafka-notification-fanout")
+        assert topic is not None
+        return (
+            f"tenants-{svc}-fanout-publish",
+            [("sns:Publish", topic["outputs"].get("arn", UNKNOWN))],
+            topic["urn"],
+        )
+    if row.kind == "bucket":
+        bucket = one_named(plan, "aws:s3/bucket:Bucket", f"service-buckets-{row.target}")
+        assert bucket is not None, f"no bucket {row.target}"
+        arn = bucket["outputs"].get("arn", UNKNOWN)
+        actions = ["s3:GetObject"] + (["s3:PutObject"] if row.access == "read-write" else [])
+        return (
+            f"tenants-{svc}-bucket-{row.target}",
+            [(a, f"{arn}/{row.prefix}*") for a in actions],
+            bucket["urn"],
+        )
+    if row.kind == "aurora":
+        cluster = one_named(plan, "aws:rds/cluster:Cluster", "aurora-cluster")
+        return f"tenants-{svc}-aurora-connect", [], cluster["urn"] if cluster else ""
+    if row.kind == "cache":
+        group = one_named(plan, "aws:elasticache/replicationGroup:ReplicationGroup", "cache-group")
+        return f"tenants-{svc}-cache-connect", [], group["urn"] if group else ""
+    if row.kind == "cassandra":
+        return f"tenants-{svc}-cassandra-read-write", [], ""
+    if row.kind == "dynamodb":
+        return f"tenants-{svc}-dynamodb-{row.target}", [], ""
+    return None
+
+
+def _egress_ports(plan: Mapping[str, Any], namespace: str) -> set[int]:
+    ports: set[int] = set()
+    for policy in states(dict(plan), NETPOL):
+        meta = policy["inputs"]["metadata"]
+        if meta.get("namespace") != namespace or meta.get("name") != "allow-mesh":
+            continue
+        for rule in policy["inputs"]["spec"].get("egress", []):
+            ports |= {p["port"] for p in rule.get("ports", [])}
+    return ports
+
+
+def _external_hosts(plan: Mapping[str, Any], namespace: str) -> set[str]:
+    hosts: set[str] = set()
+    for entry in states(dict(plan), SERVICE_ENTRY):
+        if entry["inputs"]["metadata"].get("namespace") == namespace:
+            hosts |= set(entry["inputs"]["spec"].get("hosts", []))
+    return hosts
+
+
+def store_present(plan: Mapping[str, Any], row: Dependency) -> bool:
+    """Whether the region runs the store the row names (Aurora-less regions, K8ssandra regions
+    where Cassandra is in-cluster and granted by its own roles)."""
+    if row.kind == "aurora":
+        return one_named(plan, "aws:rds/cluster:Cluster", "aurora-cluster") is not None
+    if row.kind == "cassandra":
+        return bool(states(dict(plan), "meridian:data:CassandraKeyspace"))
+    return True
+
+
+def trace_row(plan: Mapping[str, Any], row: Dependency) -> list[str]:
+    """The missing links of one row in one regional stack (empty: the row is traced)."""
+    what = f"{row.service} -> {row.kind} {row.target}"
+    missing: list[str] = []
+    if not store_present(plan, row):
+        return missing
+    port = PORTS[row.kind]
+    if port not in _egress_ports(plan, row.service):
+        missing.append(f"{what}: no NetworkPolicy egress on {port} from namespace {row.service}")
+    if row.kind == "external" and row.target not in _external_hosts(plan, row.service):
+        missing.append(f"{what}: no ServiceEntry for {row.target} in namespace {row.service}")
+    grant = expected_grant(plan, row)
+    if grant is None:
+        return missing
+    name, needs, urn = grant
+    policy = one_named(plan, ROLE_POLICY, name)
+    if policy is None:
+        missing.append(f"{what}: no IAM grant ({name})")
+        return missing
+    if statements(policy) is None:  # preview: the ARNs are unknown, the dependency is not
+        if urn and not depends_on(policy, urn):
+            missing.append(f"{what}: grant {name} does not reference {urn.split('::')[-1]}")
+        return missing
+    for action, resource in needs:
+        if not allows(policy, action, resource):
+            missing.append(f"{what}: grant {name} does not allow {action} on {resource}")
+    if row.kind == "cassandra" and not any(
+        f"/table/{row.target}" in str(s["Resource"]) for s in statements(policy) or []
+    ):
+        missing.append(f"{what}: grant {name} does not name table {row.target}")
+    return missing
