@@ -172,7 +172,7 @@ def _run_captured(step: Step) -> tuple[int, str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make test", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="make test", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--force", action="store_true", help="run every step (make test FORCE=1)")
     parser.add_argument("--only", default="ruff,types,pytest", help="comma-separated steps")
     parser.add_argument("--workers", default="2", help="pytest-xdist workers (default 2)")
