@@ -144,17 +144,21 @@ def fresh_copy(destination: Path) -> Path:
     return destination
 
 
+def make_test_command(tree: Path) -> list[str]:
+    """`make test` in a fresh copy. The linked environments are built: make must not build them
+    again (--old-file) though the copy's requirement files are newer than their .installed
+    markers; it would recreate the linked virtualenvs in place."""
+    built = [f"--old-file={name}/.installed" for name in LINKED]
+    return ["make", "-C", str(tree), *built, "test"]
+
+
 def bench_tests(runs: int) -> int:
     first = Measured("make test, fresh copy (venvs built)")
     again = Measured("make test again, nothing changed")
     started = time.perf_counter()
-    # The linked environments are built: make must not rebuild them (--old-file) though the
-    # copy's requirement files are newer than their .installed markers.
-    built = [f"--old-file={name}/.installed" for name in LINKED]
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="meridian-bench-tests-") as scratch:
-            tree = fresh_copy(Path(scratch))
-            command = ["make", "-C", str(tree), *built, "test"]
+            command = make_test_command(fresh_copy(Path(scratch)))
             first.samples.append(measure(command, ok=(0,)))
             again.samples.append(measure(command, ok=(0,)))
     print(f"machine: {os.cpu_count()} processors; whole processes, {runs} fresh copies")
