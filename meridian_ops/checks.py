@@ -95,10 +95,13 @@ def installed(site_root: Path) -> list[str]:
 
 def tool_versions() -> list[str]:
     """What the steps run with: Python, Node (pyright, the CRD schemas) and both virtualenvs."""
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
+    try:
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
+    except FileNotFoundError:  # pyright's wrapper and npm then fail in their own step
+        node = "absent"
     return [
         f"python {sys.version}",
-        f"node {node.stdout.strip()}",
+        f"node {node.strip()}",
         *(f"venv {d}" for d in installed(VENV)),
         *(f"policy-venv {d}" for d in installed(POLICY_VENV)),
         f"ruff {metadata.version('ruff')}",
