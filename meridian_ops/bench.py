@@ -125,17 +125,13 @@ LINKED = (".venv", "policies/venv", "tests/crd/node_modules")
 
 
 def fresh_copy(destination: Path) -> Path:
-    """The working tree's files (tracked and untracked, not ignored) copied with their
-    modification times (so make finds the linked virtualenvs up to date), environments linked."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
-    for name in filter(None, (n.decode() for n in listed)):
+    """The working tree's files (meridian_ops/checks.py's list: no build output, no caches, no
+    environments) copied with their modification times, the built environments linked."""
+    from meridian_ops.checks import repository_files
+
+    for name in repository_files(PROJECT_DIR):
         source = PROJECT_DIR / name
-        if source.is_file() and not source.is_symlink():
+        if not source.is_symlink():
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
     for name in LINKED:

@@ -44,8 +44,19 @@ STAMP_DIR = Path("build", "test-stamps")
 VENV = ROOT / ".venv"
 POLICY_VENV = ROOT / "policies" / "venv"
 SKIPPED_DIRS = frozenset(
-    {".git", ".venv", "venv", "build", "node_modules", "__pycache__", ".pytest_cache"}
+    {
+        ".git",
+        ".venv",
+        "venv",
+        "build",
+        "node_modules",
+        "__pycache__",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
 )
+"""Never inputs: the checkout's metadata, environments, build output and the tools' caches
+(ruff writes .ruff_cache into the tree: were it an input, every run would change the keys)."""
 TYPE_CHECK_INCLUDE = ("__main__.py", "components", "stacks", "policies", "meridian_ops", "tests")
 """pyproject.toml's [tool.pyright] include (tests/test_checks.py holds them equal)."""
 REQUIREMENTS = ("requirements.txt", "policies/requirements.txt")
@@ -59,7 +70,7 @@ def repository_files(root: Path | None = None) -> list[Path]:
     for directory, subdirectories, files in os.walk(root):
         subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_DIRS)
         base = Path(directory).relative_to(root)
-        found += [base / f for f in files if not f.endswith(".pyc")]
+        found += [base / f for f in files if not f.endswith(".pyc") and f != ".git"]
     return sorted(found)
 
 

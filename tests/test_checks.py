@@ -41,6 +41,8 @@ def _tree(root: Path) -> None:
         "pyproject.toml": "[tool.ruff]\n",
         "requirements.txt": "ruff==1\n",
         "build/test-plans/x.json": "{}\n",
+        ".ruff_cache/0.17/1": "cache\n",
+        ".git": "gitdir: /elsewhere\n",  # a worktree's pointer file
     }
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +64,8 @@ def _keys(root: Path, tools: list[str] = TOOLS) -> dict[str, str]:
     [
         ("docs/guide.md", set()),  # a document no code names: nothing runs
         ("build/test-plans/x.json", set()),  # build output is no input
+        (".ruff_cache/0.17/1", set()),  # ruff's cache changes on every ruff run
+        (".git", set()),
         ("README.md", {"pytest"}),  # named by code: tests may compare it
         ("docs/shown.svg", {"pytest"}),
         ("Pulumi.x.yaml", {"pytest"}),
