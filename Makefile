@@ -1,9 +1,12 @@
 # Meridian: everything runs from a fresh clone with Python 3.11 and these targets.
-#   make test                 unit tests, pyright, ruff
+#   make test [FORCE=1]       unit tests, pyright, ruff at once; a step whose inputs are unchanged
+#                             since its last green run is skipped (FORCE=1 runs every step)
 #   make plan ENV=prod        offline plan of every stack of an environment (no credentials)
 #                             [PREVIEW=1] as `pulumi preview` shows it, [JOBS=n] worker processes,
 #                             [ARGS="--detail"] any other flag of `python -m meridian_ops.plan -h`
-#   make bench                the prod plan against the mock engine's floor (ARGS="--runs 5")
+#   make bench                the prod plan against the mock engine's floor, then bench-tests
+#   make bench-plan           the prod plan against the floor alone (ARGS="--runs 5")
+#   make bench-tests          make test in a fresh copy of the tree, then again unchanged
 #   make check-policies PLAN=build/plan/prod-us-east-1.json
 #   make plan-diff BASE=origin/main [ENV=dev] [ARGS="--format markdown"]
 #                             the plan of a git revision against the working tree's, per stack
@@ -31,9 +34,11 @@ PROFILE ?=
 TO ?=
 UNPLANNED ?=
 EXECUTE ?=
+FORCE ?=
 yes = $(filter 1 yes true,$(1))
 
-.PHONY: venv policy-venv test unit lint plan check-policies bench capabilities capabilities-check \
+.PHONY: venv policy-venv test unit lint plan check-policies bench bench-plan bench-tests \
+	capabilities capabilities-check \
 	clean schemas preview up refresh destroy bootstrap failover upgrade-gate plan-diff
 
 $(VENV)/.installed: requirements.txt
@@ -60,7 +65,11 @@ tests/crd/node_modules/.installed: tests/crd/package.json tests/crd/package-lock
 
 schemas: tests/crd/node_modules/.installed
 
-test: venv unit lint
+# The three steps run at once; each leaves a stamp under build/test-stamps when green, keyed by a
+# hash of its inputs and tools, and is skipped while that stamp matches (meridian_ops/checks.py).
+test: venv policy-venv schemas
+	MERIDIAN_POLICY_PYTHON=$(CURDIR)/$(POLICY_VENV)/bin/python $(PY) -m meridian_ops.checks \
+		$(if $(call yes,$(FORCE)),--force)
 
 unit: venv policy-venv schemas
 	MERIDIAN_POLICY_PYTHON=$(CURDIR)/$(POLICY_VENV)/bin/python $(PY) -m pytest -n 2 tests
@@ -82,8 +91,15 @@ check-policies: venv
 	@test -n "$(PLAN)" || { echo "usage: make check-policies PLAN=build/plan/<stack>.json"; exit 2; }
 	$(PY) -m meridian_ops.check_policies $(PLAN)
 
-bench: venv
+bench: venv policy-venv schemas
 	$(PY) -m meridian_ops.bench $(ARGS)
+	$(PY) -m meridian_ops.bench tests
+
+bench-plan: venv
+	$(PY) -m meridian_ops.bench $(ARGS)
+
+bench-tests: venv policy-venv schemas
+	$(PY) -m meridian_ops.bench tests $(ARGS)
 
 capabilities: venv
 	$(PY) -m meridian_ops.capabilities generate

@@ -15,6 +15,13 @@ It prints the median, min and max wall time of each, their CPU time and peak mem
 ratio A/B: below 1.0, the plan's parallel waves pay for everything Meridian adds per resource.
 
     python -m meridian_ops.bench floor --count 5000      # the floor process alone
+
+    python -m meridian_ops.bench tests [--runs 3]         # make bench-tests
+
+`tests` times `make test` as a contributor meets it: in a fresh copy of the working tree (its
+files, no build/: no cached plans, no stamps) whose virtualenvs are built (the copy links to
+this tree's), then `make test` again in that copy with nothing changed (every step skipped by
+its stamp). It prints the median, min and max of each over --runs copies, and their CPU time.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -51,6 +59,9 @@ class Measured:
     def median(self) -> float:
         return statistics.median(s.wall for s in self.samples)
 
+    def row_without_count(self) -> str:
+        return self.row(0).replace(f"{0:>9}", " " * 9, 1)
+
     def row(self, resources: int) -> str:
         walls = [s.wall for s in self.samples]
         cpu = statistics.median(s.cpu for s in self.samples)
@@ -61,7 +72,7 @@ class Measured:
         )
 
 
-def measure(command: list[str]) -> Sample:
+def measure(command: list[str], ok: tuple[int, ...] = (0, 1)) -> Sample:
     """Wall time, CPU time (user + sys of the command and every process it waited for) and
     its largest process's peak RSS, from the kernel's accounting of the finished process."""
     with tempfile.TemporaryFile() as output:
@@ -70,7 +81,7 @@ def measure(command: list[str]) -> Sample:
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode not in (0, 1):  # 1: mandatory violations, still a full run
+        if process.returncode not in ok:  # plan's 1: mandatory violations, still a full run
             output.seek(0)
             sys.stderr.write(output.read()[-3000:].decode(errors="replace"))
             raise SystemExit(f"error: {' '.join(command)} exited {process.returncode}")
@@ -109,8 +120,60 @@ def run_floor(count: int) -> int:
     return 0
 
 
+LINKED = (".venv", "policies/venv", "tests/crd/node_modules")
+"""Built environments a fresh copy links to instead of building them again."""
+
+
+def fresh_copy(destination: Path) -> Path:
+    """The working tree's files (meridian_ops/checks.py's list: no build output, no caches, no
+    environments) copied with their modification times, the built environments linked."""
+    from meridian_ops.checks import repository_files
+
+    for name in repository_files(PROJECT_DIR):
+        source = PROJECT_DIR / name
+        if not source.is_symlink():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    for name in LINKED:
+        (destination / name).parent.mkdir(parents=True, exist_ok=True)
+        (destination / name).symlink_to((PROJECT_DIR / name).resolve())
+    return destination
+
+
+def make_test_command(tree: Path) -> list[str]:
+    """`make test` in a fresh copy. The linked environments are built: make must not build them
+    again (--old-file) though the copy's requirement files are newer than their .installed
+    markers; it would recreate the linked virtualenvs in place."""
+    built = [f"--old-file={name}/.installed" for name in LINKED]
+    return ["make", "-C", str(tree), *built, "test"]
+
+
+def bench_tests(runs: int) -> int:
+    first = Measured("make test, fresh copy (venvs built)")
+    again = Measured("make test again, nothing changed")
+    started = time.perf_counter()
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="meridian-bench-tests-") as scratch:
+            command = make_test_command(fresh_copy(Path(scratch)))
+            first.samples.append(measure(command, ok=(0,)))
+            again.samples.append(measure(command, ok=(0,)))
+    print(f"machine: {os.cpu_count()} processors; whole processes, {runs} fresh copies")
+    print(
+        f"{'command':<44} {'':>9} {'runs':>4} {'median s':>8} {'min s':>7} "
+        f"{'max s':>7} {'cpu s':>7} {'peak MiB':>8}"
+    )
+    print(first.row_without_count())
+    print(again.row_without_count())
+    print(f"bench took {time.perf_counter() - started:.0f}s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["tests"]:
+        tests = argparse.ArgumentParser(prog="make bench-tests")
+        tests.add_argument("--runs", type=int, default=3, help="fresh copies (default 3)")
+        return bench_tests(tests.parse_args(argv[1:]).runs)
     if argv[:1] == ["floor"]:
         floor = argparse.ArgumentParser(prog="python -m meridian_ops.bench floor")
         floor.add_argument("--count", type=int, required=True)
