@@ -248,7 +248,9 @@ def dr_table(data: DataSettings, engines: Mapping[str, str], backups: RetentionT
         (
             "Cache",
             f"ElastiCache {data.cache.engine} {engines['cache']}, cluster mode",
-            "Multi-AZ replicas with automatic failover; global datastore (primary + 2 regions)",
+            "Multi-AZ replicas with automatic failover; global datastore of the primary and up to "
+            "2 regions (the other regions' caches have no cross-region copy and are refilled "
+            "from the stores)",
             dr.cache,
         ),
         (
@@ -265,7 +267,9 @@ def dr_table(data: DataSettings, engines: Mapping[str, str], backups: RetentionT
     for store, engine, replication, target in rows:
         lines.append(
             f"| {store} | {engine} | {replication} | {_seconds(target.rpo_seconds, '')} | "
-            f"< {target.cross_region_rpo_seconds:g} s | < {target.rto_seconds:g} s |"
+            f"< {target.cross_region_rpo_seconds:g} s"
+            + (" (datastore members)" if store == "Cache" else "")
+            + f" | < {target.rto_seconds:g} s |"
         )
     backup = data.backup
     tiers = backup_tiers(backups)
