@@ -517,7 +517,7 @@ def validate_replication(
         problems.extend(
             dr_target_problems(key, region, peer, data_class, manifest_file, "a DR peer")
         )
-    return problems
+    return problems + _kafka_dr_problems(regions, replication, data_class, manifest_file)
 
 
 def dr_target_problems(
@@ -552,7 +552,7 @@ def dr_target_problems(
     return []
 
 
-def validate_kafka_dr(
+def _kafka_dr_problems(
     regions: Sequence[str], replication: ReplicationSettings, data_class: str, manifest_file: str
 ) -> list[ConfigProblem]:
     """No silent Kafka DR gap: a region whose topics cannot be copied to another cluster is listed
@@ -643,10 +643,9 @@ REPLICATION_SPEC = SettingSpec(
     model=ReplicationSettings,
     defaults=REPLICATION_DEFAULTS,
     scope="manifest",
-    validate=lambda c: [
-        *validate_replication(c.regions, c.value, c.manifest_file, c.manifest.data_classification),
-        *validate_kafka_dr(c.regions, c.value, c.manifest.data_classification, c.manifest_file),
-    ],
+    validate=lambda c: validate_replication(
+        c.regions, c.value, c.manifest_file, c.manifest.data_classification
+    ),
     check="validate_replication",
 )
 """`meridian:replication`, environment-wide (stacks/config/registry.py)."""
@@ -669,7 +668,6 @@ __all__ = [
     "kafka_replicator_source",
     "replication_pairs",
     "topic_table",
-    "validate_kafka_dr",
     "validate_replication",
     "validate_streaming",
 ]

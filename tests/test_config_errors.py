@@ -27,6 +27,8 @@ MANIFEST: dict[str, Any] = {
         "repository": "example-org/meridian",
     },
     "meridian:regions": ["us-east-1", "eu-west-1", "ap-northeast-1"],
+    # APPI keeps confidential data out of us-east-1: no Kafka DR copy (stacks/data/residency.json)
+    "meridian:replication": {"kafkaDrOptOuts": {"ap-northeast-1": "residency (APPI)"}},
 }
 EDGE: dict[str, Any] = {
     "meridian:edge": {
