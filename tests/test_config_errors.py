@@ -154,7 +154,13 @@ def test_explicit_opt_out_accepts_the_region() -> None:
     manifest = with_manifest(
         regions=["us-east-1", "ap-southeast-3"],
         serviceOptOuts={"ap-southeast-3": ["keyspaces"]},
-        replication=NO_REPLICATION,
+        replication={
+            **NO_REPLICATION,
+            "kafkaDrOptOuts": {
+                "us-east-1": "no active-active partner",
+                "ap-southeast-3": "MSK Replicator is not offered there",
+            },
+        },
     )
     assert settings("prod-global", manifest=manifest).regions["ap-southeast-3"].opt_outs == {
         "keyspaces"

@@ -20,6 +20,7 @@ from stacks.data_settings import (
     validate_data,
 )
 from stacks.program import settings_for
+from stacks.streaming_settings import ReplicationSettings, kafka_dr_gap
 from stacks.topology import dr_peer
 from tests.test_config_errors import MANIFEST, NO_REPLICATION
 
@@ -52,9 +53,24 @@ def problems_of(stack: str, manifest: dict[str, Any], own: dict[str, Any] | None
 
 
 def manifest(**changes: Any) -> dict[str, Any]:
+    """The test manifest with `changes`; each region whose topics can have no Kafka DR copy gets
+    the opt-out the config gate demands (tested in tests/test_streaming.py)."""
     result = copy.deepcopy(MANIFEST)
     for key, value in changes.items():
         result[f"meridian:{key}"] = value
+    regions = result["meridian:regions"]
+    raw = {"activeActive": [], "drPeers": {}, "kafkaDrOptOuts": {}}
+    raw.update(result.get("meridian:replication") or {})
+    if (
+        regions[0] == "us-east-1"
+        and "eu-west-1" in regions
+        and "meridian:replication" not in changes
+    ):
+        raw["activeActive"] = [["us-east-1", "eu-west-1"]]
+    rep = ReplicationSettings.model_validate({**raw, "kafkaDrOptOuts": {}})
+    gaps = {r: kafka_dr_gap(regions, rep, r, "confidential") for r in regions}
+    raw["kafkaDrOptOuts"] = {r: g for r, g in gaps.items() if g}
+    result["meridian:replication"] = raw
     return result
 
 
@@ -64,8 +80,11 @@ def test_shipped_prod_topology() -> None:
     assert stores.aurora_secondaries == tuple(TWELVE_REGIONS[1:8])
     assert stores.cache_secondaries == ("eu-west-1", "us-west-2")  # active-active partner first
     assert stores.keyspaces_regions == tuple(TWELVE_REGIONS[:8])
-    assert stores.backup_copies["us-east-1"] == "eu-west-1"
-    assert stores.backup_copies["ap-south-1"] == "us-east-1"
+    # confidential data: copies stay in the jurisdiction (stacks/data/residency.json), outside
+    # the environment's regions where needed
+    assert stores.backup_copies["us-east-1"] == "us-west-2"
+    assert stores.backup_copies["eu-west-1"] == "eu-central-1"
+    assert stores.backup_copies["ap-south-1"] == "ap-south-2"
 
 
 def test_more_secondaries_than_aurora_allows() -> None:
