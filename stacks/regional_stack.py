@@ -733,5 +733,5 @@ def run(settings: MeridianSettings) -> None:
     pulumi.export("lakeBucketArns", lake.bucket_arns)
     pulumi.export("lakeReplicaRegion", lake.args.replica_region)
     pulumi.export("athenaWorkgroup", lake.workgroup.name)
-    pulumi.export("replicationPeer", pair.primary if pair else None)
+    pulumi.export("replicationPeer", pair.primary if pair and pair.kafka else None)
     pulumi.export("deployRunnerProject", runner.project_name)  # runs-on: codebuild-<it>-<run>
