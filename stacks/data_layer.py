@@ -14,13 +14,17 @@ from typing import Any
 import pulumi
 
 from components.data.aurora import AuroraGlobalPostgres
+from components.data.backup import BackupTiers
 from components.data.cache import Cache
 from components.data.dynamodb import GlobalTables
 from components.data.keyspaces import CassandraKeyspace
 from components.kubernetes.workload_identity import WorkloadIdentity
 from stacks.data_settings import DataSettings, DataTopology, DrTarget, topology
 from stacks.dependencies import cassandra_tables_of
-from stacks.settings import MeridianSettings
+from stacks.residency import jurisdiction_of
+from stacks.settings import EnvironmentManifest, MeridianSettings, RetentionTier
+from stacks.streaming_settings import kafka_dr
+from stacks.topology import replica_region
 
 
 def data_topology(settings: MeridianSettings) -> DataTopology:
@@ -31,6 +35,7 @@ def data_topology(settings: MeridianSettings) -> DataTopology:
         manifest.data_placement,
         manifest.replication.active_active,
         manifest.replication.dr_peers,
+        manifest.data_classification,
         manifest.service_opt_outs,
     )
 
@@ -63,21 +68,70 @@ def grant_tenants(
             tables.grant_read_write(identities[service], spec.name)
 
 
-def _target(t: DrTarget) -> dict[str, float]:
+def backup_tiers(tier: RetentionTier) -> BackupTiers:
+    """`meridian:retention.backups` as the vault's tiers."""
+    return BackupTiers(tier.hot_days, tier.warm_days, tier.cold_days)
+
+
+def backup_placement(region: str, stores: DataTopology, tier: RetentionTier) -> dict[str, Any]:
+    """The BackupVault arguments that place this region's copies: the copy region (its DR peer or
+    `backupCopies`), whether this stack creates the copy vault there (a peer outside the
+    environment's regions has no stack of its own), and the tiers."""
+    copy_to = stores.backup_copies.get(region)
+    return {
+        "copy_region": copy_to,
+        "copy_vault_owned": copy_to is not None and copy_to not in stores.regions,
+        "tiers": backup_tiers(tier),
+    }
+
+
+def _target(t: DrTarget, cross_region: bool = True) -> dict[str, float | None]:
     return {
         "rpoSeconds": t.rpo_seconds,
-        "crossRegionRpoSeconds": t.cross_region_rpo_seconds,
+        "crossRegionRpoSeconds": t.cross_region_rpo_seconds if cross_region else None,
         "rtoSeconds": t.rto_seconds,
     }
 
 
-def dr_summary(region: str, stores: DataTopology, data: DataSettings) -> dict[str, Any]:
-    """Per data store: how this region's copy replicates, and its RPO/RTO targets as configured."""
+def _where(region: str | None) -> dict[str, str | None]:
+    j = jurisdiction_of(region) if region is not None else None
+    return {"region": region, "jurisdiction": j.code if j is not None else None}
+
+
+def no_peer_reason(region: str, manifest: EnvironmentManifest) -> str:
+    """Why `region` has no DR peer (drSummary)."""
+    if manifest.replication.dr_peers.get(region) == "none":
+        return f"meridian:replication.drPeers.{region} is 'none'"
+    if len(manifest.regions) == 1 and manifest.data_classification in ("public", "internal"):
+        return "the environment has one region"
+    return (
+        f"no region the residency table allows for {manifest.data_classification} data of "
+        f"{region} (stacks/data/residency.json)"
+    )
+
+
+def dr_summary(
+    region: str,
+    stores: DataTopology,
+    data: DataSettings,
+    manifest: EnvironmentManifest,
+    backups: RetentionTier,
+) -> dict[str, Any]:
+    """Per data store, what the plan does with this region's copy: where it is replicated or
+    copied (and that region's jurisdiction), or that it is not, and why; RPO/RTO targets as
+    configured, a cross-region RPO only where a cross-region copy exists."""
     role = stores.aurora_role(region)
     engine = stores.cassandra_engines[region]
     cache_role = stores.cache_role(region)
     copy_to = stores.backup_copies.get(region)
+    tiers = backup_tiers(backups)
+    data_class = manifest.data_classification
+    lake_to = replica_region(manifest.regions, manifest.replication, region, data_class)
+    in_datastore = cache_role != "regional"
+    home = jurisdiction_of(region)
     return {
+        "dataClassification": data_class,
+        "jurisdiction": home.code if home is not None else None,
         "postgres": {
             "engine": "aurora-postgresql",
             "role": role,
@@ -90,7 +144,7 @@ def dr_summary(region: str, stores: DataTopology, data: DataSettings) -> dict[st
                     else ""
                 )
             ),
-            **_target(data.dr.postgres),
+            **_target(data.dr.postgres, stores.aurora_global and role != "none"),
         },
         "cassandra": {
             "engine": engine,
@@ -101,29 +155,54 @@ def dr_summary(region: str, stores: DataTopology, data: DataSettings) -> dict[st
                 else "K8ssandra: RF=3 per datacenter (NetworkTopologyStrategy), datacenters "
                 + ", ".join(stores.k8ssandra_regions)
             ),
-            **_target(data.dr.cassandra),
+            **_target(data.dr.cassandra, len(stores.regions) > 1),
         },
         "cache": {
             "engine": data.cache.engine,
             "role": cache_role,
+            "globalDatastoreMember": in_datastore,
             "replication": (
-                "Multi-AZ replicas, automatic failover"
-                + (
-                    f"; global datastore {stores.primary} -> {', '.join(stores.cache_secondaries)}"
-                    if cache_role != "regional"
-                    else ""
-                )
+                f"Multi-AZ replicas, automatic failover; global datastore {stores.primary} -> "
+                f"{', '.join(stores.cache_secondaries)}"
+                if in_datastore
+                else "Multi-AZ replicas, automatic failover; in no global datastore: no copy "
+                "outside the region"
             ),
-            **_target(data.dr.cache),
+            **_target(data.dr.cache, in_datastore),
         },
         "dynamodb": {
             "replication": f"global tables in {len(stores.regions)} regions (multi-active, async)",
-            **_target(data.dr.dynamodb),
+            **_target(data.dr.dynamodb, len(stores.regions) > 1),
+        },
+        "kafka": kafka_dr(manifest.regions, manifest.replication, region, data_class),
+        "lake": {
+            "replicaRegion": lake_to,
+            "replicaJurisdiction": _where(lake_to)["jurisdiction"],
+            **(
+                {}
+                if lake_to
+                else {
+                    "note": f"no replica: {no_peer_reason(region, manifest)}; the lake stays "
+                    "in region"
+                }
+            ),
         },
         "backups": {
             "vault": "AWS Backup, daily",
-            "retentionDays": data.backup.retention_days,
             "copyTo": copy_to,
+            "copyJurisdiction": _where(copy_to)["jurisdiction"],
+            **(
+                {}
+                if copy_to
+                else {
+                    "note": f"no copy: {no_peer_reason(region, manifest)}; recovery points stay "
+                    "in this region's vault (stored across its AZs)"
+                }
+            ),
+            "hotDays": tiers.hot_days,
+            "warmDays": tiers.warm_days,
+            "coldStorageAfterDays": tiers.cold_storage_after,
+            "deleteAfterDays": tiers.cold_days,
             "vaultLock": data.backup.vault_lock,
         },
     }
@@ -150,7 +229,7 @@ def _seconds(value: float, bound: str) -> str:
     return "0 s" if value == 0 else f"{bound}{value:g} s"
 
 
-def dr_table(data: DataSettings, engines: Mapping[str, str]) -> str:
+def dr_table(data: DataSettings, engines: Mapping[str, str], backups: RetentionTier) -> str:
     """The README/docs table of the data stores' replication, RPO and RTO (as configured)."""
     dr = data.dr
     rows = [
@@ -170,7 +249,9 @@ def dr_table(data: DataSettings, engines: Mapping[str, str]) -> str:
         (
             "Cache",
             f"ElastiCache {data.cache.engine} {engines['cache']}, cluster mode",
-            "Multi-AZ replicas with automatic failover; global datastore (primary + 2 regions)",
+            "Multi-AZ replicas with automatic failover; global datastore of the primary and up to "
+            "2 regions (the other regions' caches have no cross-region copy and are refilled "
+            "from the stores)",
             dr.cache,
         ),
         (
@@ -187,12 +268,21 @@ def dr_table(data: DataSettings, engines: Mapping[str, str]) -> str:
     for store, engine, replication, target in rows:
         lines.append(
             f"| {store} | {engine} | {replication} | {_seconds(target.rpo_seconds, '')} | "
-            f"< {target.cross_region_rpo_seconds:g} s | < {target.rto_seconds:g} s |"
+            f"< {target.cross_region_rpo_seconds:g} s"
+            + (" (datastore members)" if store == "Cache" else "")
+            + f" | < {target.rto_seconds:g} s |"
         )
     backup = data.backup
+    tiers = backup_tiers(backups)
+    cold = (
+        f"{tiers.cold_days - tiers.cold_storage_after} days cold"
+        if tiers.cold_storage_after is not None
+        else "no cold tier"
+    )
     lines.append(
-        f"| Backups | AWS Backup (daily; Aurora, DynamoDB, tagged EBS) | copied to the DR peer, "
-        f"kept {backup.retention_days} days"
+        f"| Backups | AWS Backup (daily; Aurora, DynamoDB, tagged EBS) | copied to the DR peer "
+        f"the residency table allows; {tiers.hot_days} days hot (restore-tested, locked), "
+        f"warm until day {tiers.warm_days}, {cold}, deleted after {tiers.cold_days} days"
         + (", vault locked" if backup.vault_lock else "")
         + (", restore tested weekly" if backup.restore_testing else "")
         + " | 24 h | 24 h | restore time |"

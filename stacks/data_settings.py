@@ -15,7 +15,7 @@ meridian:data:                 # regional (a region's stack file may override it
   aurora: {secondaryReaders: 2, backupRetentionDays: 35, monitoringIntervalSeconds: 30,
            performanceInsightsRetentionDays: 465, proxy: true, masterRotationDays: 30}
   cache: {engine: valkey, snapshotRetentionDays: 7}
-  backup: {vaultLock: true, retentionDays: 35, copyRetentionDays: 35, restoreTesting: true}
+  backup: {vaultLock: true, restoreTesting: true}   # tiers: meridian:retention.backups
   access:                      # store -> tenant services granted it (components/tenancy)
     aurora: [user, auth, content, payment, geo, order]
   dr:                          # targets the stack exports as drSummary (and the README states)
@@ -23,7 +23,9 @@ meridian:data:                 # regional (a region's stack file may override it
 ```
 
 A region's backups are copied to its DR peer (stacks/topology.py: the same region its lake and log
-archive replicate to); `backupCopies` overrides it for backups.
+archive replicate to); `backupCopies` overrides it for backups (any region offering AWS Backup that
+the residency table allows; one outside the environment gets its copy vault from this stack). The
+plan keeps recovery points in the tiers of `meridian:retention.backups` (hot, warm, cold days).
 
 This module must not import `stacks/settings.py` (which imports it).
 """
@@ -46,6 +48,7 @@ from stacks.config.errors import ConfigProblem
 from stacks.config.spec import SettingSpec
 from stacks.config.types import NAMESPACE, MeridianModel
 from stacks.dependencies import store_access
+from stacks.streaming_settings import dr_target_problems
 from stacks.topology import active_active_partners, dr_peer
 
 ROTATION_SERVICES = ("serverless-repo", "lambda")
@@ -88,8 +91,6 @@ class CacheSettings(MeridianModel):
 class BackupSettings(MeridianModel):
     vault_lock: bool = Field(alias="vaultLock")
     """AWS Backup Vault Lock (governance mode, then compliance after the grace period)."""
-    retention_days: int = Field(alias="retentionDays", ge=1, le=36500)
-    copy_retention_days: int = Field(alias="copyRetentionDays", ge=1, le=36500)
     restore_testing: bool = Field(alias="restoreTesting")
 
 
@@ -149,8 +150,6 @@ _PROD = {
     "cache": {"engine": "valkey", "snapshotRetentionDays": 7},
     "backup": {
         "vaultLock": True,
-        "retentionDays": 35,
-        "copyRetentionDays": 35,
         "restoreTesting": True,
     },
     "access": _ACCESS,
@@ -168,8 +167,6 @@ DATA_DEFAULTS: dict[str, dict[str, object]] = {
         "cache": {"engine": "valkey", "snapshotRetentionDays": 1},
         "backup": {
             "vaultLock": False,
-            "retentionDays": 7,
-            "copyRetentionDays": 7,
             "restoreTesting": False,
         },
     },
@@ -266,6 +263,7 @@ def topology(
     placement: DataPlacement,
     active_active: Sequence[Sequence[str]],
     dr_peers: Mapping[str, str],
+    data_class: str,
     opt_outs: Mapping[str, Sequence[str]] | None = None,
 ) -> DataTopology:
     primary = regions[0]
@@ -273,7 +271,7 @@ def topology(
     others = [r for r in regions if r != primary]
     secondaries = others if placement.aurora_secondaries is None else placement.aurora_secondaries
     copies = {
-        r: placement.backup_copies.get(r, dr_peer(r, regions, active_active, dr_peers))
+        r: placement.backup_copies.get(r, dr_peer(r, regions, active_active, dr_peers, data_class))
         for r in regions
     }
     return DataTopology(
@@ -295,7 +293,10 @@ def topology(
 
 
 def validate_placement(
-    regions: Sequence[str], placement: DataPlacement, manifest_file: str
+    regions: Sequence[str],
+    placement: DataPlacement,
+    manifest_file: str,
+    data_class: str = "internal",
 ) -> list[ConfigProblem]:
     """The environment-wide checks: Aurora's and the global datastore's limits, Keyspaces where
     AWS offers it, regions of the environment."""
@@ -387,13 +388,24 @@ def validate_placement(
                 )
             )
     for region, target in placement.backup_copies.items():
-        if region not in known or (target != "none" and (target not in known or target == region)):
+        if region not in known:
             problems.append(
                 ConfigProblem(
                     f"{key}.backupCopies.{region}",
                     target,
-                    "must map a region of the environment to another one (or 'none')",
-                    f"correct it in {manifest_file}",
+                    f"names {region}, which is not in meridian:regions",
+                    f"remove it from {manifest_file}",
+                )
+            )
+        elif target != "none":
+            problems.extend(
+                dr_target_problems(
+                    f"{key}.backupCopies.{region}",
+                    region,
+                    target,
+                    data_class,
+                    manifest_file,
+                    "the backup copy region",
                 )
             )
     return problems
@@ -567,7 +579,9 @@ PLACEMENT_SPEC = SettingSpec(
     model=DataPlacement,
     defaults=PLACEMENT_DEFAULTS,
     scope="manifest",
-    validate=lambda c: validate_placement(c.regions, c.value, c.manifest_file),
+    validate=lambda c: validate_placement(
+        c.regions, c.value, c.manifest_file, c.manifest.data_classification
+    ),
     check="validate_placement",
 )
 """`meridian:dataPlacement`, environment-wide (stacks/config/registry.py)."""

@@ -52,7 +52,10 @@ def run(settings: MeridianSettings) -> None:
             warm_days=logs.warm_days,
             cold_days=logs.cold_days,
             replica_region=replica_region(
-                settings.manifest.regions, settings.manifest.replication, primary
+                settings.manifest.regions,
+                settings.manifest.replication,
+                primary,
+                settings.manifest.data_classification,
             ),
             deletion_window_days=settings.manifest.keys.deletion_window_days,
         ),

@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from components.common.naming import Names
 from components.data.aurora import AuroraArgs, AuroraGlobalPostgres, MasterRotation  # DATA
-from components.data.backup import BackupVault, BackupVaultArgs, vault_arn, vault_name  # DATA
+from components.data.backup import BackupVault, BackupVaultArgs  # DATA
 from components.data.cache import ID_MAX as CACHE_ID_MAX  # BASELINE: cache node ids
 from components.data.cache import Cache, CacheArgs  # DATA
 from components.data.dynamodb import GlobalTables, GlobalTablesArgs  # DATA
@@ -44,6 +44,7 @@ from stacks.cidr_plan import pod_cidr
 from stacks.component_data import load_balancer_controller_policy, load_slos
 from stacks.data_layer import (  # DATA
     aurora_global_identifier,
+    backup_placement,
     data_topology,
     dr_summary,
     grant_tenants,
@@ -160,7 +161,10 @@ def run(settings: MeridianSettings) -> None:
             cold_days=logs.cold_days,
             # audit and flow-log data replicated to the region's DR peer (stacks/topology.py)
             replica_region=replica_region(
-                settings.manifest.regions, settings.manifest.replication, region
+                settings.manifest.regions,
+                settings.manifest.replication,
+                region,
+                settings.manifest.data_classification,
             ),
             key_deletion_window_days=plan.settings.keys.deletion_window_days,
         ),
@@ -426,7 +430,10 @@ def run(settings: MeridianSettings) -> None:
             schema_compatibility=stream.schema_compatibility,
             dlq_max_receives=stream.dlq_max_receives,
             replicator_source=kafka_replicator_source(
-                settings.manifest.regions, settings.manifest.replication, region
+                settings.manifest.regions,
+                settings.manifest.replication,
+                region,
+                settings.manifest.data_classification,
             ),
         ),
         opts=in_region,
@@ -456,14 +463,21 @@ def run(settings: MeridianSettings) -> None:
             compliance_retention_years=lake_settings.compliance_retention_years,
             object_lock_mode=lake_settings.object_lock_mode,
             replica_region=replica_region(
-                settings.manifest.regions, settings.manifest.replication, region
+                settings.manifest.regions,
+                settings.manifest.replication,
+                region,
+                settings.manifest.data_classification,
             ),
             replication_time_control=lake_settings.replication_time_control,
             key_deletion_window_days=plan.settings.keys.deletion_window_days,
         ),
         opts=in_region,
     )
-    pair = replication_pairs(settings.manifest.regions, settings.manifest.replication).get(region)
+    pair = replication_pairs(
+        settings.manifest.regions,
+        settings.manifest.replication,
+        settings.manifest.data_classification,
+    ).get(region)
     if pair is not None:  # this region's Kafka link to the primary (stacks/streaming_links.py)
         kafka_link_to_primary(
             pair,
@@ -621,19 +635,12 @@ def run(settings: MeridianSettings) -> None:
         ),
         opts=in_region,
     )
-    copy_to = stores.backup_copies.get(region)
     BackupVault(
         "backup",
         BackupVaultArgs(
             names=names,
             kms_key_arn=keys.arn(KeyClass.BACKUPS),
-            copy_to_vault_arn=(
-                vault_arn(partition, copy_to, account_id, vault_name(Names(env, copy_to)))
-                if copy_to
-                else None
-            ),
-            retention_days=data.backup.retention_days,
-            copy_retention_days=data.backup.copy_retention_days,
+            **backup_placement(region, stores, plan.settings.retention.backups),
             vault_lock=data.backup.vault_lock,
             restore_testing=data.backup.restore_testing,
             resources={
@@ -644,6 +651,9 @@ def run(settings: MeridianSettings) -> None:
                 ],
             },
             partition=partition,
+            region=region,
+            account_id=account_id,
+            key_deletion_window_days=plan.settings.keys.deletion_window_days,
         ),
         opts=in_region,
     )
@@ -655,7 +665,12 @@ def run(settings: MeridianSettings) -> None:
         cache=cache,
         tables=tables,
     )
-    export_data_outputs(aurora, cache, tables, dr_summary(region, stores, data))
+    export_data_outputs(
+        aurora,
+        cache,
+        tables,
+        dr_summary(region, stores, data, settings.manifest, plan.settings.retention.backups),
+    )
     wire_dependencies(  # stacks/data/service_dependencies.json: buckets, event grants, alarms
         names, account_id, tenants.identities, kafka, keys.arn(KeyClass.STORAGE),
         lake.buckets["access-logs"].id, alerts.arns, in_region,
@@ -725,5 +740,5 @@ def run(settings: MeridianSettings) -> None:
     pulumi.export("lakeBucketArns", lake.bucket_arns)
     pulumi.export("lakeReplicaRegion", lake.args.replica_region)
     pulumi.export("athenaWorkgroup", lake.workgroup.name)
-    pulumi.export("replicationPeer", pair.primary if pair else None)
+    pulumi.export("replicationPeer", pair.primary if pair and pair.kafka else None)
     pulumi.export("deployRunnerProject", runner.project_name)  # runs-on: codebuild-<it>-<run>

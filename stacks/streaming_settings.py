@@ -23,10 +23,18 @@ meridian:lakehouse:          # regional
   replicationTimeControl: true
 meridian:replication:        # environment-wide (manifest only)
   activeActive: [[us-east-1, eu-west-1]]
-  drPeers: {ap-south-1: us-east-1, me-south-1: none}
+  drPeers: {eu-west-1: eu-west-3, sa-east-1: none}   # storage DR peers (stacks/topology.py)
+  kafkaDrOptOuts: {me-south-1: "MSK Replicator is not offered in me-south-1"}
 ```
 
-Replication pairs always include the primary region. The stack of the NON-primary side owns
+`drPeers` sets where a region's backups, lake and log archive go (any region offering S3, KMS and
+AWS Backup that the residency table, stacks/data/residency.json, allows for the environment's
+`dataClassification`). Kafka pairs are separate: every region's topics have a DR copy on another
+cluster (a non-primary region's on the primary's, the primary's on its active-active partner's) or
+the region is listed in `kafkaDrOptOuts` with the reason; the config gate refuses a region with
+neither, and an opt-out where the copy would be made.
+
+Kafka replication pairs always include the primary region. The stack of the NON-primary side owns
 everything that links the two (both MSK replicators, both S3 replication configurations): regional
 stacks deploy after the primary's, so they can read its outputs through `stacks/references.py`,
 while two non-primary regions deploy in the same wave and cannot read each other. A non-primary
@@ -50,6 +58,7 @@ from pydantic import Field
 from stacks.config.errors import ConfigProblem
 from stacks.config.spec import SettingSpec
 from stacks.config.types import NAMESPACE, MeridianModel
+from stacks.residency import dr_capable, may_copy, why_not
 from stacks.topology import NO_PEER, active_active_partners
 from stacks.versions import MSK_REPLICATOR_REGIONS
 
@@ -98,6 +107,8 @@ class LakehouseSettings(MeridianModel):
 class ReplicationSettings(MeridianModel):
     active_active: list[list[str]] = Field(alias="activeActive")
     dr_peers: dict[str, str] = Field(alias="drPeers")
+    kafka_dr_opt_outs: dict[str, str] = Field(alias="kafkaDrOptOuts")
+    """region -> why its topics have no DR copy on another cluster (shown in drSummary)."""
 
 
 _STREAMING_PROD = {
@@ -150,9 +161,9 @@ LAKEHOUSE_DEFAULTS: dict[str, dict[str, object]] = {
 
 REPLICATION_DEFAULTS: dict[str, dict[str, object]] = {
     # Architecture: active-active us-east-1 <-> eu-west-1; the other regions DR (async).
-    "dev": {"activeActive": [], "drPeers": {}},
-    "staging": {"activeActive": [], "drPeers": {}},
-    "prod": {"activeActive": [["us-east-1", "eu-west-1"]], "drPeers": {}},
+    "dev": {"activeActive": [], "drPeers": {}, "kafkaDrOptOuts": {}},
+    "staging": {"activeActive": [], "drPeers": {}, "kafkaDrOptOuts": {}},
+    "prod": {"activeActive": [["us-east-1", "eu-west-1"]], "drPeers": {}, "kafkaDrOptOuts": {}},
 }
 
 
@@ -202,43 +213,88 @@ def topic_table(path: Path = TOPICS_FILE) -> tuple[TopicRow, ...]:
 
 @dataclass(frozen=True)
 class ReplicationPair:
-    """The link between the primary and one other region, owned by the other region's stack."""
+    """The Kafka link between the primary and one other region, owned by the other region's stack.
+    `kafka`: MSK replicators run (region -> primary, and back for an active-active pair)."""
 
     primary: str
     region: str
     active_active: bool
+    kafka: bool
 
-    @property
-    def kafka(self) -> bool:
-        """MSK Replicator runs in both regions (otherwise only S3 replicates)."""
-        return self.primary in MSK_REPLICATOR_REGIONS and self.region in MSK_REPLICATOR_REGIONS
+
+def kafka_dr_gap(
+    regions: Sequence[str], replication: ReplicationSettings, region: str, data_class: str
+) -> str | None:
+    """Why `region`'s topics can have no DR copy on another cluster (None: they can). A non-primary
+    region copies to the primary; the primary copies to its active-active partner."""
+    primary = regions[0]
+    partners = active_active_partners(regions, replication.active_active)
+    target = primary if region != primary else (partners[0] if partners else None)
+    if target is None:
+        return f"the primary {primary} has no active-active partner to copy its topics to"
+    missing = [r for r in (region, target) if r not in MSK_REPLICATOR_REGIONS]
+    if missing:
+        return (
+            f"MSK Replicator is not offered in {', '.join(missing)} "
+            "(stacks/versions.py MSK_REPLICATOR_REGIONS)"
+        )
+    if not may_copy(region, target, data_class):
+        return why_not(region, target, data_class)
+    return None
 
 
 def replication_pairs(
-    regions: Sequence[str], replication: ReplicationSettings
+    regions: Sequence[str], replication: ReplicationSettings, data_class: str
 ) -> dict[str, ReplicationPair]:
-    """Non-primary region -> its pair with the primary (validated settings assumed)."""
+    """Non-primary region -> its Kafka pair with the primary (validated settings assumed)."""
     if not regions:
         return {}
     primary = regions[0]
     active = set(active_active_partners(regions, replication.active_active))
+    opted_out = replication.kafka_dr_opt_outs
     pairs: dict[str, ReplicationPair] = {}
     for region in regions[1:]:
-        peer = replication.dr_peers.get(region, primary)
+        runs = (
+            region not in opted_out
+            and kafka_dr_gap(regions, replication, region, data_class) is None
+        )
         if region in active:
-            pairs[region] = ReplicationPair(primary, region, active_active=True)
-        elif peer != NO_PEER:
-            pairs[region] = ReplicationPair(primary, region, active_active=False)
+            runs = (
+                runs
+                and primary not in opted_out
+                and kafka_dr_gap(regions, replication, primary, data_class) is None
+            )
+        pairs[region] = ReplicationPair(primary, region, region in active, runs)
     return pairs
 
 
 def kafka_replicator_source(
-    regions: Sequence[str], replication: ReplicationSettings, region: str
+    regions: Sequence[str], replication: ReplicationSettings, region: str, data_class: str
 ) -> bool:
     """Whether an MSK Replicator reads `region`'s cluster: every paired region's cluster replicates
     to the primary; the primary's replicates back to its active-active partners."""
-    pairs = [p for p in replication_pairs(regions, replication).values() if p.kafka]
+    pairs = [p for p in replication_pairs(regions, replication, data_class).values() if p.kafka]
     return any(p.region == region or (p.active_active and p.primary == region) for p in pairs)
+
+
+def kafka_dr(
+    regions: Sequence[str], replication: ReplicationSettings, region: str, data_class: str
+) -> dict[str, str]:
+    """What happens to `region`'s topics for DR: `replicatedTo` a region, or `optOut` and its
+    reason (the drSummary's `kafka` entry)."""
+    pairs = replication_pairs(regions, replication, data_class)
+    if region != regions[0]:
+        pair = pairs.get(region)
+        if pair is not None and pair.kafka:
+            return {"replicatedTo": pair.primary, "via": "MSK Replicator"}
+    else:
+        for pair in pairs.values():
+            if pair.active_active and pair.kafka:
+                return {"replicatedTo": pair.region, "via": "MSK Replicator (active-active)"}
+    reason = replication.kafka_dr_opt_outs.get(region) or kafka_dr_gap(
+        regions, replication, region, data_class
+    )
+    return {"optOut": reason or "none given"}
 
 
 # --- checks beyond types ----------------------------------------------------------------------
@@ -389,7 +445,10 @@ def validate_streaming(
 
 
 def validate_replication(
-    regions: Sequence[str], replication: ReplicationSettings, manifest_file: str
+    regions: Sequence[str],
+    replication: ReplicationSettings,
+    manifest_file: str,
+    data_class: str = "internal",
 ) -> list[ConfigProblem]:
     """Every pair names regions of the environment and includes the primary."""
     problems: list[ConfigProblem] = []
@@ -455,40 +514,92 @@ def validate_replication(
             continue
         if peer == NO_PEER:
             continue
-        if peer not in known:
+        problems.extend(
+            dr_target_problems(key, region, peer, data_class, manifest_file, "a DR peer")
+        )
+    return problems + _kafka_dr_problems(regions, replication, data_class, manifest_file)
+
+
+def dr_target_problems(
+    key: str, region: str, target: str, data_class: str, manifest_file: str, what: str
+) -> list[ConfigProblem]:
+    """A region's DR copies may go to `target`: another commercial region offering S3, KMS and AWS
+    Backup, which the residency table allows for the environment's data class."""
+    if target == region:
+        return [
+            ConfigProblem(key, target, "pairs the region with itself", f"name {what} or 'none'")
+        ]
+    if not dr_capable(target):
+        return [
+            ConfigProblem(
+                key,
+                target,
+                "is not a commercial AWS region offering S3, KMS and AWS Backup "
+                "(stacks/region_capabilities.json)",
+                f"name another region as {what} of {region}, or '{NO_PEER}', in {manifest_file}",
+            )
+        ]
+    if not may_copy(region, target, data_class):
+        return [
+            ConfigProblem(
+                key,
+                target,
+                why_not(region, target, data_class),
+                f"name a region the table allows (or '{NO_PEER}') in {manifest_file}, or change "
+                f"the table after legal review",
+            )
+        ]
+    return []
+
+
+def _kafka_dr_problems(
+    regions: Sequence[str], replication: ReplicationSettings, data_class: str, manifest_file: str
+) -> list[ConfigProblem]:
+    """No silent Kafka DR gap: a region whose topics cannot be copied to another cluster is listed
+    in kafkaDrOptOuts with its reason; an active-active pair is allowed both ways by the residency
+    table; an opt-out names a region of the environment."""
+    problems: list[ConfigProblem] = []
+    if not regions:
+        return problems
+    opted = replication.kafka_dr_opt_outs
+    for region, reason in opted.items():
+        key = f"{NAMESPACE}:replication.kafkaDrOptOuts.{region}"
+        if region not in regions:
             problems.append(
                 ConfigProblem(
                     key,
-                    peer,
-                    f"is not a region of this environment ({', '.join(regions)})",
-                    f"name a region of {NAMESPACE}:regions (the primary {primary}) or "
-                    f"'{NO_PEER}' in {manifest_file}",
+                    reason,
+                    f"names {region}, which is not in {NAMESPACE}:regions",
+                    f"remove it from {manifest_file}",
                 )
             )
-        elif region == primary:
+        elif not reason.strip():
             problems.append(
-                ConfigProblem(
-                    key,
-                    peer,
-                    f"gives the primary region {primary} a DR peer; the primary replicates to its "
-                    "active-active partners only",
-                    f"remove it, or add [{primary}, {peer}] to "
-                    f"{NAMESPACE}:replication.activeActive",
+                ConfigProblem(key, reason, "gives no reason", "say why the region has no Kafka DR")
+            )
+    primary = regions[0]
+    for partner in active_active_partners(regions, replication.active_active):
+        for source, target in ((partner, primary), (primary, partner)):
+            if not may_copy(source, target, data_class):
+                problems.append(
+                    ConfigProblem(
+                        f"{NAMESPACE}:replication.activeActive",
+                        replication.active_active,
+                        why_not(source, target, data_class),
+                        f"pair {primary} with a region the residency table allows both ways in "
+                        f"{manifest_file}",
+                    )
                 )
-            )
-        elif peer == region:
-            problems.append(
-                ConfigProblem(key, peer, "pairs the region with itself", f"name {primary}")
-            )
-        elif peer != primary:
-            problems.append(_non_primary_pair(key, [region, peer], primary, manifest_file))
-        elif region in paired:
+    for region in regions:
+        gap = kafka_dr_gap(regions, replication, region, data_class)
+        if gap is not None and region not in opted:
             problems.append(
                 ConfigProblem(
-                    key,
-                    peer,
-                    f"pairs {region} again: it is already active-active with {primary}",
-                    f"remove it from {NAMESPACE}:replication.drPeers in {manifest_file}",
+                    f"{NAMESPACE}:replication.kafkaDrOptOuts.{region}",
+                    None,
+                    f"is missing: {region}'s Kafka topics would have no DR copy ({gap})",
+                    f"add kafkaDrOptOuts.{region}: <reason> (and the alternative, e.g. the lake's "
+                    f"bronze copy) to meridian:replication in {manifest_file}",
                 )
             )
     return problems
@@ -532,7 +643,9 @@ REPLICATION_SPEC = SettingSpec(
     model=ReplicationSettings,
     defaults=REPLICATION_DEFAULTS,
     scope="manifest",
-    validate=lambda c: validate_replication(c.regions, c.value, c.manifest_file),
+    validate=lambda c: validate_replication(
+        c.regions, c.value, c.manifest_file, c.manifest.data_classification
+    ),
     check="validate_replication",
 )
 """`meridian:replication`, environment-wide (stacks/config/registry.py)."""
@@ -548,7 +661,11 @@ __all__ = [
     "StreamingSettings",
     "TopicRow",
     "broker_count",
+    "dr_target_problems",
     "kafka_availability_zones",
+    "kafka_dr",
+    "kafka_dr_gap",
+    "kafka_replicator_source",
     "replication_pairs",
     "topic_table",
     "validate_replication",

@@ -103,7 +103,12 @@ def test_a_bad_region_in_any_region_key_is_that_keys_problem(
 ) -> None:
     del name, said
     project = copy_project(tmp_path / "prod", "prod")
-    add_config(project, "prod-global", lines.format(r=region))
+    if key.startswith("replication."):  # the shipped manifest has a meridian:replication block
+        block = "  meridian:replication:\n"
+        body = "".join(f"  {line}\n" for line in lines.format(r=region).splitlines()[1:])
+        replace_in(project, "prod-global", block, block + body)
+    else:
+        add_config(project, "prod-global", lines.format(r=region))
     text = gate_text(project, "prod")
     assert f"meridian:{key}" in text, text
 

@@ -27,6 +27,8 @@ MANIFEST: dict[str, Any] = {
         "repository": "example-org/meridian",
     },
     "meridian:regions": ["us-east-1", "eu-west-1", "ap-northeast-1"],
+    # APPI keeps confidential data out of us-east-1: no Kafka DR copy (stacks/data/residency.json)
+    "meridian:replication": {"kafkaDrOptOuts": {"ap-northeast-1": "residency (APPI)"}},
 }
 EDGE: dict[str, Any] = {
     "meridian:edge": {
@@ -152,7 +154,13 @@ def test_explicit_opt_out_accepts_the_region() -> None:
     manifest = with_manifest(
         regions=["us-east-1", "ap-southeast-3"],
         serviceOptOuts={"ap-southeast-3": ["keyspaces"]},
-        replication=NO_REPLICATION,
+        replication={
+            **NO_REPLICATION,
+            "kafkaDrOptOuts": {
+                "us-east-1": "no active-active partner",
+                "ap-southeast-3": "MSK Replicator is not offered there",
+            },
+        },
     )
     assert settings("prod-global", manifest=manifest).regions["ap-southeast-3"].opt_outs == {
         "keyspaces"

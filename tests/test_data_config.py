@@ -20,6 +20,7 @@ from stacks.data_settings import (
     validate_data,
 )
 from stacks.program import settings_for
+from stacks.streaming_settings import ReplicationSettings, kafka_dr_gap
 from stacks.topology import dr_peer
 from tests.test_config_errors import MANIFEST, NO_REPLICATION
 
@@ -52,9 +53,24 @@ def problems_of(stack: str, manifest: dict[str, Any], own: dict[str, Any] | None
 
 
 def manifest(**changes: Any) -> dict[str, Any]:
+    """The test manifest with `changes`; each region whose topics can have no Kafka DR copy gets
+    the opt-out the config gate demands (tested in tests/test_streaming.py)."""
     result = copy.deepcopy(MANIFEST)
     for key, value in changes.items():
         result[f"meridian:{key}"] = value
+    regions = result["meridian:regions"]
+    raw = {"activeActive": [], "drPeers": {}, "kafkaDrOptOuts": {}}
+    raw.update(result.get("meridian:replication") or {})
+    if (
+        regions[0] == "us-east-1"
+        and "eu-west-1" in regions
+        and "meridian:replication" not in changes
+    ):
+        raw["activeActive"] = [["us-east-1", "eu-west-1"]]
+    rep = ReplicationSettings.model_validate({**raw, "kafkaDrOptOuts": {}})
+    gaps = {r: kafka_dr_gap(regions, rep, r, "confidential") for r in regions}
+    raw["kafkaDrOptOuts"] = {r: g for r, g in gaps.items() if g}
+    result["meridian:replication"] = raw
     return result
 
 
@@ -64,8 +80,11 @@ def test_shipped_prod_topology() -> None:
     assert stores.aurora_secondaries == tuple(TWELVE_REGIONS[1:8])
     assert stores.cache_secondaries == ("eu-west-1", "us-west-2")  # active-active partner first
     assert stores.keyspaces_regions == tuple(TWELVE_REGIONS[:8])
-    assert stores.backup_copies["us-east-1"] == "eu-west-1"
-    assert stores.backup_copies["ap-south-1"] == "us-east-1"
+    # confidential data: copies stay in the jurisdiction (stacks/data/residency.json), outside
+    # the environment's regions where needed
+    assert stores.backup_copies["us-east-1"] == "us-west-2"
+    assert stores.backup_copies["eu-west-1"] == "eu-central-1"
+    assert stores.backup_copies["ap-south-1"] == "ap-south-2"
 
 
 def test_more_secondaries_than_aurora_allows() -> None:
@@ -130,7 +149,7 @@ def test_a_region_without_keyspaces_runs_cassandra_on_eks_by_default() -> None:
     )
     from stacks.data_settings import topology
 
-    stores = topology(["us-east-1", "ap-southeast-3"], placement, [], {})
+    stores = topology(["us-east-1", "ap-southeast-3"], placement, [], {}, "confidential")
     assert stores.cassandra_engines == {"us-east-1": "keyspaces", "ap-southeast-3": "k8ssandra"}
 
 
@@ -179,12 +198,7 @@ def test_performance_insights_retention_must_be_offered() -> None:
 
 
 def test_defaults_per_environment() -> None:
-    assert DATA_DEFAULTS["prod"]["backup"] == {
-        "vaultLock": True,
-        "retentionDays": 35,
-        "copyRetentionDays": 35,
-        "restoreTesting": True,
-    }
+    assert DATA_DEFAULTS["prod"]["backup"] == {"vaultLock": True, "restoreTesting": True}
     assert DATA_DEFAULTS["dev"]["backup"]["vaultLock"] is False  # type: ignore[index]
     assert DATA_DEFAULTS["prod"]["aurora"]["backupRetentionDays"] == 35  # type: ignore[index]
 
@@ -192,10 +206,13 @@ def test_defaults_per_environment() -> None:
 def test_dr_peers_and_cache_members() -> None:
     regions = ["us-east-1", "eu-west-1", "ap-south-1", "me-south-1"]
     peers = {"me-south-1": "none", "ap-south-1": "eu-west-1"}
-    assert dr_peer("us-east-1", regions, [["us-east-1", "eu-west-1"]], peers) == "eu-west-1"
-    assert dr_peer("us-east-1", regions, [], peers) == "eu-west-1"
-    assert dr_peer("ap-south-1", regions, [], peers) == "eu-west-1"
-    assert dr_peer("me-south-1", regions, [], peers) is None
+    aa = [["us-east-1", "eu-west-1"]]
+    assert dr_peer("us-east-1", regions, aa, peers, "internal") == "eu-west-1"
+    assert dr_peer("us-east-1", regions, [], peers, "internal") == "eu-west-1"
+    assert dr_peer("ap-south-1", regions, [], peers, "internal") == "eu-west-1"
+    assert dr_peer("me-south-1", regions, [], peers, "internal") is None
+    # confidential data stays in its jurisdiction: the primary's peer is another US region
+    assert dr_peer("us-east-1", regions, aa, peers, "confidential") == "us-east-2"
     placement = DataPlacement.model_validate(
         {
             "auroraSecondaries": None,
@@ -211,12 +228,14 @@ def test_dr_peers_and_cache_members() -> None:
 def test_the_dr_table_in_the_docs_is_generated_from_the_prod_defaults() -> None:
     from stacks.data_layer import dr_table
     from stacks.data_settings import DataSettings
+    from stacks.settings import RetentionTier
     from stacks.versions import AURORA_POSTGRES_VERSION, CACHE_ENGINE_VERSIONS
     from tests.conftest import ROOT
 
     table = dr_table(
         DataSettings.model_validate(DATA_DEFAULTS["prod"]),
         {"postgres": AURORA_POSTGRES_VERSION, "cache": CACHE_ENGINE_VERSIONS["valkey"]},
+        RetentionTier.model_validate({"hotDays": 7, "warmDays": 30, "coldDays": 365}),
     )
     assert table in (ROOT / "docs" / "data.md").read_text(), "regenerate the table in docs/data.md"
     assert table in (ROOT / "README.md").read_text(), "regenerate the DR table in README.md"

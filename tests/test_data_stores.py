@@ -329,11 +329,22 @@ def test_replicas_use_their_own_regions_key(prod_up: dict[str, dict[str, Any]]) 
 
 def test_a_locked_vault_and_a_copying_plan_per_region(prod_up: dict[str, dict[str, Any]]) -> None:
     for region, plan in regional(prod_up).items():
-        (vault,) = states(plan, VAULT)
-        assert vault["protect"] is True and ":kms:" in vault["inputs"]["kmsKeyArn"]
-        assert len(states(plan, LOCK)) == 1
+        copy_to = plan["outputs"]["drSummary"]["backups"]["copyTo"]
+        vaults = states(plan, VAULT)
+        assert len([v for v in vaults if not v["inputs"].get("region")]) == 1  # its own
+        # a peer outside the environment's regions gets its vault (and lock) from this stack
+        owned = [v for v in vaults if v["inputs"].get("region")]
+        assert [v["inputs"]["region"] for v in owned] in ([], [copy_to])
+        for v in vaults:
+            assert v["protect"] is True and ":kms:" in v["inputs"]["kmsKeyArn"]
+        assert len(states(plan, LOCK)) == len(vaults)
         (backup_plan,) = states(plan, PLAN)
         (rule,) = backup_plan["inputs"]["rules"]
+        # 7 days hot, warm until day 30, cold until day 365 (meridian:retention.backups)
+        assert rule["lifecycle"] == {"coldStorageAfter": 30, "deleteAfter": 365}
+        if copy_to is None:  # no region the residency table allows: drSummary says why
+            assert not rule.get("copyActions"), region
+            continue
         (copy,) = rule["copyActions"]
         destination = copy["destinationVaultArn"]
         assert f":backup:{region}:" not in destination, region
@@ -491,7 +502,7 @@ def test_outputs_the_failover_runbook_reads(prod_up: dict[str, dict[str, Any]]) 
         assert aurora["clusterIdentifier"] == f"meridian-prod-{_code(region)}-aurora"
         assert aurora["clusterArn"].startswith(f"arn:aws:rds:{region}:")
         dr = plan["outputs"]["drSummary"]
-        assert set(dr) == {"postgres", "cassandra", "cache", "dynamodb", "backups"}
+        assert set(dr) >= {"postgres", "cassandra", "cache", "dynamodb", "kafka", "lake", "backups"}
         assert dr["postgres"]["rpoSeconds"] == 0 and dr["postgres"]["rtoSeconds"] == 30
         assert dr["postgres"]["crossRegionRpoSeconds"] == 1
         assert dr["cache"]["rtoSeconds"] == 10

@@ -233,12 +233,19 @@ def test_each_region_replicates_with_the_primary(region: str) -> None:
         read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml"),
         read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml"),
     )
-    pair = replication_pairs(settings.manifest.regions, settings.manifest.replication)[region]
+    pair = replication_pairs(
+        settings.manifest.regions,
+        settings.manifest.replication,
+        settings.manifest.data_classification,
+    )[region]
     for preview in MODES:
         plan = regional(region, preview)
         replicators = states(plan, "aws:msk/replicator:Replicator")
-        if region not in MSK_REPLICATOR_REGIONS:
+        if region not in MSK_REPLICATOR_REGIONS or not pair.kafka:
+            # no replicator where MSK Replicator is missing or residency keeps the topics home;
+            # the manifest's kafkaDrOptOuts says why (the config gate demands it)
             assert not replicators
+            assert region in settings.manifest.replication.kafka_dr_opt_outs
             continue
         targets = sorted(r["inputs"]["region"] for r in replicators)
         expected = sorted([PRIMARY, region] if pair.active_active else [PRIMARY])
@@ -269,10 +276,12 @@ def test_active_active_pair_is_us_east_1_and_eu_west_1() -> None:
 # --- configuration errors ----------------------------------------------------------------------
 
 
-def _load(stack: str, own: dict[str, Any], manifest: dict[str, Any] | None = None) -> None:
+def _load(stack: str, own: dict[str, Any], manifest: dict[str, Any] | None = None) -> Any:
     base = read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml")
     merged = {**base, **(manifest or {})}
-    load_settings(parse_stack_name(stack), {**own} if stack != "prod-global" else merged, merged)
+    return load_settings(
+        parse_stack_name(stack), {**own} if stack != "prod-global" else merged, merged
+    )
 
 
 def test_broker_count_not_a_multiple_of_the_azs_is_refused() -> None:
@@ -286,26 +295,46 @@ def test_broker_count_not_a_multiple_of_the_azs_is_refused() -> None:
     assert "4 brokers" in text and "multiple of the 3 AZs" in text and "Fix:" in text
 
 
-def test_replication_peer_outside_the_environment_is_refused() -> None:
-    with pytest.raises(ConfigError) as err:
-        _load(
-            "prod-global",
-            {},
-            {"meridian:replication": {"activeActive": [], "drPeers": {"us-west-2": "eu-north-1"}}},
-        )
-    text = str(err.value)
-    assert "meridian:replication.drPeers.us-west-2 = 'eu-north-1'" in text
-    assert "is not a region of this environment" in text
+def test_a_dr_peer_outside_the_environment_is_accepted_where_residency_allows() -> None:
+    settings = _load(
+        "prod-global",
+        {},
+        {
+            "meridian:regions": ["us-east-1", "us-west-2"],
+            "meridian:serviceOptOuts": {},
+            "meridian:replication": {
+                "activeActive": [["us-east-1", "us-west-2"]],
+                "drPeers": {"us-west-2": "us-east-2"},
+            },
+        },
+    )
+    assert settings.manifest.replication.dr_peers == {"us-west-2": "us-east-2"}
 
 
-def test_replication_between_two_non_primary_regions_is_refused() -> None:
+def test_a_dr_peer_the_residency_table_forbids_is_refused() -> None:
     with pytest.raises(ConfigError) as err:
         _load(
             "prod-global",
             {},
             {"meridian:replication": {"activeActive": [], "drPeers": {"ap-south-1": "eu-west-1"}}},
         )
-    assert "pairs two non-primary regions" in str(err.value)
+    text = str(err.value)
+    assert "meridian:replication.drPeers.ap-south-1 = 'eu-west-1'" in text
+    assert "confidential data of ap-south-1" in text and "may not be copied to eu-west-1" in text
+    assert "Fix:" in text
+
+
+def test_a_region_without_kafka_dr_needs_an_opt_out() -> None:
+    with pytest.raises(ConfigError) as err:
+        _load(
+            "prod-global",
+            {},
+            {"meridian:replication": {"activeActive": [["us-east-1", "eu-west-1"]]}},
+        )
+    text = str(err.value)
+    assert "meridian:replication.kafkaDrOptOuts.me-south-1 = None" in text
+    assert "MSK Replicator is not offered in me-south-1" in text
+    assert "meridian:replication.kafkaDrOptOuts.sa-east-1 = None" in text
 
 
 def test_active_active_pair_naming_an_unknown_region_is_refused() -> None:

@@ -1,23 +1,32 @@
-"""BackupVault: the region's AWS Backup vault, its daily plan with a cross-region copy to the paired
-region, and a weekly restore test.
+"""BackupVault: the region's AWS Backup vault, its daily plan with a cross-region copy to the DR
+peer, and a weekly restore test.
 
 - the vault is encrypted with the region's backups key, `protect`ed, and in prod locked (Vault
-  Lock: after `changeable_for_days` nobody, root included, can shorten retention or delete it);
+  Lock: after `changeable_for_days` nobody, root included, can shorten retention or delete it; its
+  minimum and maximum retention admit the tiers below);
 - the plan backs up daily the resources it is given (Aurora clusters, DynamoDB tables) and every
   EBS volume tagged `meridian.io/backup=daily` (Kubernetes volumes that need it: Cassandra on
-  K8ssandra), keeps them `retention_days`, and copies each recovery point to the paired region's
-  vault, whose name is derived (no cross-stack read: the peer may deploy in the same wave; copies
-  start once it exists);
+  K8ssandra) in tiers (`BackupTiers`): the last `hot_days` are what restore tests pick from and
+  what the vault lock keeps at least; recovery points stay in warm storage `warm_days`, move to
+  cold storage, and are deleted after `cold_days`. AWS Backup keeps a recovery point 90 days in
+  cold storage at least, so the move happens only when `cold_days - warm_days >= 90` (else they
+  stay warm until deleted); resource types without cold storage ignore the move (AWS Backup API,
+  Lifecycle);
+- each recovery point is copied, with the same tiers, to the DR peer's vault. A peer that is a
+  region of the environment has its own vault (derived name; no cross-stack read: copies start
+  once it exists). A peer outside the environment (`copy_vault_owned`) gets a vault and a
+  customer-managed key created here, in that region (pulumi-aws 7 per-resource `region`);
 - a restore testing plan restores the latest recovery point of the Aurora cluster and the tables
   every week, so a backup is known to restore before it is needed.
 
 Example::
 
     vault = BackupVault("backup", BackupVaultArgs(
-        names=names, kms_key_arn=keys.arn(KeyClass.BACKUPS),
-        copy_to_vault_arn=vault_arn("aws", "us-west-2", account, "meridian-prod-usw2-backup"),
-        retention_days=35, copy_retention_days=35, vault_lock=True, restore_testing=True,
-        resources={"Aurora": [db.cluster.arn], "DynamoDB": [table_arn]}, partition="aws"),
+        names=names, kms_key_arn=keys.arn(KeyClass.BACKUPS), copy_region="us-west-2",
+        copy_vault_owned=False, tiers=BackupTiers(hot_days=7, warm_days=30, cold_days=365),
+        vault_lock=True, restore_testing=True,
+        resources={"Aurora": [db.cluster.arn], "DynamoDB": [table_arn]}, partition="aws",
+        region="us-east-1", account_id=account, key_deletion_window_days=30),
         opts=in_region)
 """
 
@@ -29,8 +38,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.common.naming import Names
+from components.common.naming import Names, region_code
 from components.data.access import service_role
+from components.foundation.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
 
 BACKUP_TAG = ("meridian.io/backup", "daily")
 """Volumes (EBS) carrying this tag are backed up by the plan."""
@@ -40,6 +50,37 @@ MANAGED_POLICIES = (
 )
 VAULT_LOCK_GRACE_DAYS = 3
 """Governance mode for three days after creation, compliance (immutable) afterwards."""
+COLD_MINIMUM_DAYS = 90
+"""AWS Backup keeps a recovery point in cold storage 90 days at least: DeleteAfterDays must be at
+least MoveToColdStorageAfterDays + 90 (AWS Backup API reference, Lifecycle)."""
+
+
+@dataclass(frozen=True)
+class BackupTiers:
+    """Days a recovery point is hot (restore-tested, locked), warm, and kept in all."""
+
+    hot_days: int
+    warm_days: int
+    cold_days: int
+
+    @property
+    def cold_storage_after(self) -> int | None:
+        """When recovery points move to cold storage (None: they stay warm until deleted)."""
+        if self.cold_days - self.warm_days >= COLD_MINIMUM_DAYS:
+            return self.warm_days
+        return None
+
+    def lifecycle(self) -> aws.backup.PlanRuleLifecycleArgsDict:
+        # pulumi_aws backup PlanRuleLifecycle: cold_storage_after, delete_after
+        if self.cold_storage_after is None:
+            return {"delete_after": self.cold_days}
+        return {"cold_storage_after": self.cold_storage_after, "delete_after": self.cold_days}
+
+    def copy_lifecycle(self) -> aws.backup.PlanRuleCopyActionLifecycleArgsDict:
+        # pulumi_aws backup PlanRuleCopyActionLifecycle: the same two fields
+        if self.cold_storage_after is None:
+            return {"delete_after": self.cold_days}
+        return {"cold_storage_after": self.cold_storage_after, "delete_after": self.cold_days}
 
 
 def vault_name(names: Names) -> str:
@@ -54,14 +95,19 @@ def vault_arn(partition: str, region: str, account_id: str, name: str) -> str:
 class BackupVaultArgs:
     names: Names
     kms_key_arn: pulumi.Input[str]
-    copy_to_vault_arn: str | None
-    retention_days: int
-    copy_retention_days: int
+    copy_region: str | None
+    """The DR peer whose vault receives a copy of each recovery point (None: no copy)."""
+    copy_vault_owned: bool
+    """The peer is outside the environment: this stack creates its vault and key there."""
+    tiers: BackupTiers
     vault_lock: bool
     restore_testing: bool
     resources: Mapping[str, Sequence[pulumi.Input[str]]]
     """AWS Backup resource type (`Aurora`, `DynamoDB`) -> ARNs the plan backs up and tests."""
     partition: str
+    region: str
+    account_id: str
+    key_deletion_window_days: int
 
 
 class BackupVault(pulumi.ComponentResource):
@@ -87,8 +133,10 @@ class BackupVault(pulumi.ComponentResource):
             aws.backup.VaultLockConfiguration(
                 f"{name}-lock",
                 backup_vault_name=self.vault.name,
-                min_retention_days=min(7, args.retention_days, args.copy_retention_days),
-                max_retention_days=max(args.retention_days, args.copy_retention_days),
+                # the lock admits every tier: nothing deleted before the hot days, nothing kept
+                # past the cold ones
+                min_retention_days=args.tiers.hot_days,
+                max_retention_days=args.tiers.cold_days,
                 changeable_for_days=VAULT_LOCK_GRACE_DAYS,
                 opts=pulumi.ResourceOptions(parent=self, protect=True),
             )
@@ -108,14 +156,15 @@ class BackupVault(pulumi.ComponentResource):
             "schedule": "cron(0 3 * * ? *)",
             "start_window": 60,
             "completion_window": 480,
-            "lifecycle": {"delete_after": args.retention_days},
+            "lifecycle": args.tiers.lifecycle(),
             "recovery_point_tags": {"meridian.io/plan": "daily"},
         }
-        if args.copy_to_vault_arn:
+        self.copy_vault: aws.backup.Vault | None = None
+        if args.copy_region is not None:
             rule["copy_actions"] = [
                 {
-                    "destination_vault_arn": args.copy_to_vault_arn,
-                    "lifecycle": {"delete_after": args.copy_retention_days},
+                    "destination_vault_arn": self._copy_vault_arn(name, args),
+                    "lifecycle": args.tiers.copy_lifecycle(),
                 }
             ]
         self.plan = aws.backup.Plan(
@@ -142,7 +191,7 @@ class BackupVault(pulumi.ComponentResource):
                     "algorithm": "LATEST_WITHIN_WINDOW",
                     "include_vaults": [self.vault.arn],
                     "recovery_point_types": ["SNAPSHOT"],
-                    "selection_window_days": 7,
+                    "selection_window_days": args.tiers.hot_days,
                 },
                 opts=child,
             )
@@ -160,3 +209,50 @@ class BackupVault(pulumi.ComponentResource):
                     opts=child,
                 )
         self.register_outputs({"vaultArn": self.vault.arn, "planId": self.plan.id})
+
+    def _copy_vault_arn(self, name: str, args: BackupVaultArgs) -> pulumi.Input[str]:
+        """The peer's vault: derived when the peer's own stack makes it, else made here."""
+        there = args.copy_region
+        assert there is not None
+        peer_names = Names(args.names.environment, there)
+        if not args.copy_vault_owned:
+            return vault_arn(args.partition, there, args.account_id, vault_name(peer_names))
+        ring = KeyRingArgs(
+            names=args.names,
+            region=there,
+            account_id=args.account_id,
+            partition=args.partition,
+            deletion_window_days=args.key_deletion_window_days,
+        )
+        dst = region_code(there)
+        key = customer_key(
+            f"{name}-copy-key",
+            description=f"Meridian {args.names.environment}: copies of the {args.region} backups "
+            f"in {there} (usable via backup)",
+            policy=key_policy(ring, KeyClass.BACKUPS),
+            alias=f"alias/meridian/{args.names.environment}/{args.region}/backup-copy-{dst}",
+            display_name=args.names.display("kms", "backup-copy", dst),
+            deletion_window_days=args.key_deletion_window_days,
+            protect=True,
+            parent=self,
+            region=there,
+        )
+        self.copy_vault = aws.backup.Vault(
+            f"{name}-copy-vault",
+            name=args.names.physical("backup", "copy", dst),
+            kms_key_arn=key.arn,
+            force_destroy=False,
+            region=there,
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+        if args.vault_lock:
+            aws.backup.VaultLockConfiguration(
+                f"{name}-copy-lock",
+                backup_vault_name=self.copy_vault.name,
+                min_retention_days=args.tiers.hot_days,
+                max_retention_days=args.tiers.cold_days,
+                changeable_for_days=VAULT_LOCK_GRACE_DAYS,
+                region=there,
+                opts=pulumi.ResourceOptions(parent=self, protect=True),
+            )
+        return self.copy_vault.arn
