@@ -1,0 +1,1 @@
+"""End-to-end flows traced through planned stacks (harness.py: the graph queries)."""
