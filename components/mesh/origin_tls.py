@@ -22,10 +22,10 @@ What it builds, and why:
   client CA is Cloudflare's published origin-pull CA: the gateway refuses any TLS client that does
   not present Cloudflare's origin-pull certificate (`tls.mode: MUTUAL`).
 - AWS (CloudFront): a self-signed certificate on the same kind of key (pulumi-tls
-  `SelfSignedCert`). CloudFront demands a publicly trusted origin certificate, which an ACM
-  certificate on the NLB's TLS listener provides (ServiceMesh, `origin_listener_certificate_arn`);
-  the NLB re-encrypts to the gateway and does not verify the target's certificate, so this one
-  only keeps the last hop encrypted. No client CA: CloudFront presents no client certificate.
+  `SelfSignedCert`). CloudFront demands a publicly trusted origin certificate; the design is an
+  ACM certificate on an NLB TLS listener that re-encrypts to the gateway without verifying this
+  one, which then only keeps the last hop encrypted. That listener is not built yet (README,
+  Known limits). No client CA: CloudFront presents no client certificate.
 
 Validity values verified at Cloudflare's API reference (developers.cloudflare.com/api/terraform/
 resources/origin_ca_certificates: `request_type` origin-rsa/origin-ecc/keyless-certificate,
