@@ -102,14 +102,16 @@ class OriginCertificate(pulumi.ComponentResource):
     ) -> None:
         super().__init__("meridian:mesh:OriginCertificate", name, None, opts)
         in_tls = pulumi.ResourceOptions(parent=self, provider=args.tls_provider)
-        subject = {"common_name": args.hostnames[0], "organization": args.names.prefix}
+        common_name, organization = args.hostnames[0], args.names.prefix
         key = tls.PrivateKey(f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=in_tls)
         issued: pulumi.Resource
         if args.issuer is OriginIssuer.CLOUDFLARE_ORIGIN_CA:
             request = tls.CertRequest(
                 f"{name}-csr",
                 private_key_pem=key.private_key_pem,
-                subject=subject,
+                subject=tls.CertRequestSubjectArgs(
+                    common_name=common_name, organization=organization
+                ),
                 dns_names=list(args.hostnames),
                 opts=in_tls,
             )
@@ -127,7 +129,9 @@ class OriginCertificate(pulumi.ComponentResource):
             self_signed = tls.SelfSignedCert(
                 f"{name}-self-signed",
                 private_key_pem=key.private_key_pem,
-                subject=subject,
+                subject=tls.SelfSignedCertSubjectArgs(
+                    common_name=common_name, organization=organization
+                ),
                 dns_names=list(args.hostnames),
                 validity_period_hours=SELF_SIGNED_VALIDITY_HOURS,
                 early_renewal_hours=SELF_SIGNED_EARLY_RENEWAL_HOURS,
