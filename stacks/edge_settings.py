@@ -393,3 +393,15 @@ def resolve_edge_provider(
         return str(provider), []  # pyright: ignore[reportUnknownArgumentType]
     edge_file = f"Pulumi.{environment}-edge.yaml"
     return default, [_provider_problem(provider, f"{NAMESPACE}:{KEY}", edge_file)]
+
+
+def resolve_edge_hostnames(environment: str, edge_config: dict[str, Any]) -> tuple[str, ...]:
+    """The public hostnames the edge connects to origins with, as a regional stack reads them
+    from the edge stack file: `meridian:edge.hostnames`, else api.<zone> and www.<zone> of its
+    zone (or the environment's default zone). The edge stack judges them; a regional stack only
+    names them in its origin certificate."""
+    raw = edge_config.get(f"{NAMESPACE}:{KEY}")
+    own: dict[str, Any] = raw if isinstance(raw, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+    zone = own.get("zone") or EDGE_DEFAULTS[environment]["zone"]
+    hostnames = own.get("hostnames") or [f"api.{zone}", f"www.{zone}"]
+    return tuple(str(h) for h in hostnames)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]

@@ -23,6 +23,7 @@ from components.kubernetes.cluster import PRE_NODE_ADDONS, EksCluster, EksCluste
 from components.kubernetes.node_pools import NodePools, NodePoolsArgs
 from components.kubernetes.pod_network import pod_ip_capacity
 from components.mesh import ServiceMesh, ServiceMeshArgs
+from components.mesh.service_mesh import EDGE_GATEWAY_REF
 from components.observability.agents import (
     TelemetryAgents,
     TelemetryAgentsArgs,
@@ -54,6 +55,7 @@ from stacks.data_settings import cassandra_tables, dynamodb_tables  # DATA
 from stacks.dependencies import wire_dependencies
 from stacks.edge_ranges import EDGE_RANGES
 from stacks.identity import Role
+from stacks.ingress_routes import health_path, mesh_routes, origin_certificate
 from stacks.node_pools_plan import general_pool, gpu_inference_pool, gpu_training_pool, system_pool
 from stacks.providers import aws_provider
 from stacks.references import UpstreamStack
@@ -358,6 +360,10 @@ def run(settings: MeridianSettings) -> None:
             aws_services=aws_services_reached(),
             charts=HELM_CHARTS,
             load_balancer_controller_policy=load_balancer_controller_policy(),
+            edge_certificate=origin_certificate(
+                names, settings.edge_provider, settings.edge_hostnames, region
+            ).credential,
+            health_path=health_path(),
             after=addons.ready,
             istiod_replicas=plan.settings.mesh.istiod_replicas,
             gateway_min_replicas=plan.settings.mesh.gateway_min_replicas,
@@ -377,6 +383,8 @@ def run(settings: MeridianSettings) -> None:
             vpc_cidr=str(plan.vpc_cidr),
             kubernetes_version=KUBERNETES_VERSION,
             after=mesh.ready,
+            edge_routes=mesh_routes(),
+            edge_gateway=EDGE_GATEWAY_REF,
         ),
         opts=in_region,
     )

@@ -71,8 +71,14 @@ from stacks.config.types import (
 )
 from stacks.data_settings import DataPlacement, DataSettings
 from stacks.delivery_settings import DeployRunnerSettings
-from stacks.edge_settings import EdgeSettings, load_edge_settings, resolve_edge_provider
+from stacks.edge_settings import (
+    EdgeSettings,
+    load_edge_settings,
+    resolve_edge_hostnames,
+    resolve_edge_provider,
+)
 from stacks.identity import ENVIRONMENTS, Role, StackIdentity
+from stacks.ingress_routes import route_table_problems, routes_document
 from stacks.kubernetes_settings import KubernetesSettings
 from stacks.mesh_settings import MeshSettings
 from stacks.node_pool_settings import (
@@ -302,6 +308,8 @@ class MeridianSettings:
     """The environment's edge (`meridian:edge.provider` of its edge stack file, else the
     environment's default), resolved and judged by `load_settings`: which sources a regional
     ingress admits (Cloudflare's ranges, or CloudFront's origin-facing prefix list)."""
+    edge_hostnames: tuple[str, ...] = ()
+    """The public hostnames of the environment's edge (regional stacks: its origin certificate)."""
 
     @property
     def environment(self) -> str:
@@ -384,9 +392,13 @@ def load_settings(
     ]
     edge_value: Any = None  # `meridian:edge`, checked once the manifest is valid
     edge_provider = str(EDGE_DEFAULTS_PROVIDER[env])
+    edge_hostnames: tuple[str, ...] = ()
     if identity.role is Role.REGIONAL:
         edge_provider, edge_problems = resolve_edge_provider(env, edge_config or {})
         problems += edge_problems
+        edge_hostnames = resolve_edge_hostnames(env, edge_config or {})
+    if identity.role in (Role.REGIONAL, Role.EDGE):
+        problems += route_table_problems(routes_document())
 
     known_keys = ENVIRONMENT_KEYS | REGIONAL_KEYS
     if identity.role is Role.REGIONAL:
@@ -547,6 +559,7 @@ def load_settings(
         regions=regions,
         edge=edge,
         edge_provider=edge_provider,
+        edge_hostnames=edge_hostnames,
     )
 
 

@@ -84,8 +84,26 @@ def kube_objects(plan: Mapping[str, Any]) -> list[KubeObject]:
         if kind in SKIPPED_TYPES or kind.startswith("pulumi:providers:"):
             continue
         name = state["urn"].rsplit("::", 1)[-1]
-        found.append(KubeObject(f"{plan.get('stack', '?')}/{name}", kind, dict(state["inputs"])))
+        body = _revealed(dict(state["inputs"]))
+        found.append(KubeObject(f"{plan.get('stack', '?')}/{name}", kind, body))
     return found
+
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+"""The engine's marker of a secret value in a plan (`{SECRET_SIG: ..., "value": ...}`)."""
+
+
+def _revealed(value: Any) -> Any:
+    """`value` as the provider sends it to the API server: secrets unwrapped (a secret whose value
+    the plan does not show is unknown)."""
+    if isinstance(value, dict):
+        if SECRET_SIG in value:
+            inner = value.get("value")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            return UNKNOWN if inner is None else _revealed(inner)
+        return {k: _revealed(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return [_revealed(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
 
 
 # --- built-in kinds: Kubernetes' OpenAPI ------------------------------------------------------

@@ -6,11 +6,12 @@ Kubernetes object on its region's Kubernetes provider."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from components.common.naming import Names
+from components.mesh.origin_tls import OriginCredential
 from components.mesh.service_mesh import (
     GATEWAY_NAME,
     INGRESS_NAMESPACE,
@@ -247,6 +248,7 @@ def test_mesh_args_reject_bad_input() -> None:
         aws_services=["sts"],
         charts=HELM_CHARTS,
         load_balancer_controller_policy=load_balancer_controller_policy(),
+        edge_certificate=OriginCredential("cert", "key", None, cast(Any, None)),
     )
     ServiceMeshArgs(**ok)
     with pytest.raises(ValueError, match="AWS_ENDPOINTS"):

@@ -8,10 +8,14 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_cloudflare as cloudflare
 import pulumi_kubernetes as k8s
+import pulumi_tls as tls
 import pytest
 
 from components.common.naming import Names
+from components.edge.origin_pull import CLOUDFLARE_ORIGIN_PULL_CA
+from components.mesh.origin_tls import OriginCertificate, OriginCertificateArgs, OriginIssuer
 from components.mesh.service_mesh import ServiceMesh, ServiceMeshArgs, load_balancer_hostname
 from meridian_ops.aws_mocks import MotoValidator
 from meridian_ops.engine import run_stack
@@ -39,6 +43,17 @@ def _program() -> None:
         cluster_security_group_id=pulumi.Output.from_input("sg-0cluster"),
         node_security_group_id=pulumi.Output.from_input("sg-0nodes"),
     )
+    certificate = OriginCertificate(
+        "origin-certificate",
+        OriginCertificateArgs(
+            Names("dev", "eu-west-1"),
+            OriginIssuer.CLOUDFLARE_ORIGIN_CA,
+            ("api.dev.example.com",),
+            tls.Provider("tls"),
+            cloudflare_provider=cloudflare.Provider("cloudflare", api_token="test-token"),
+            client_ca_pem=CLOUDFLARE_ORIGIN_PULL_CA,
+        ),
+    )
     mesh = ServiceMesh(
         "mesh",
         ServiceMeshArgs(
@@ -53,6 +68,7 @@ def _program() -> None:
             aws_services=["sts", "s3"],
             charts=HELM_CHARTS,
             load_balancer_controller_policy=load_balancer_controller_policy(),
+            edge_certificate=certificate.credential,
         ),
         opts=pulumi.ResourceOptions(provider=region),
     )

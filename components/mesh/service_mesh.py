@@ -20,7 +20,9 @@ What it builds, and why:
   `exposure=edge`, the one SG the policy pack lets face the internet); the AWS Load Balancer
   Controller (its own Pod Identity role with the controller's published IAM policy) turns the
   gateway's Service into an internet-facing NLB with IP targets using that SG. TLS terminates at
-  the gateway (Gateway `edge`, SIMPLE, TLS 1.2+); the NLB passes TCP. Controller-created load
+  the gateway (Gateway `edge`, TLS 1.2+, MUTUAL when the edge presents a client certificate: see
+  components/mesh/origin_tls.py); the NLB passes TCP; the gateway answers the edge monitor's
+  `/health` itself (a directResponse route). Controller-created load
   balancers and security groups carry the cluster's tags (`defaultTags`) so operations can find
   and drain them before a destroy.
 - Istio from the official charts, one version, ordered base -> cni -> istiod -> gateway. The CNI
@@ -63,6 +65,7 @@ from components.common.kubernetes import (
 from components.common.naming import Names
 from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.mesh.aws_endpoints import AWS_ENDPOINTS, POD_IDENTITY_AGENT_ADDRESS
+from components.mesh.origin_tls import OriginCredential
 
 INGRESS_NAMESPACE = "istio-ingress"
 CNI_NAMESPACE = "kube-system"
@@ -92,15 +95,23 @@ GATEWAY_HTTPS_PORT = 443
 GATEWAY_TARGET_PORT = 8443
 """The gateway pod's HTTPS port (unprivileged); the Service maps 443 -> 8443."""
 GATEWAY_STATUS_PORT = 15021
+HEALTH_STATUS = 200
+"""What the gateway answers the edge monitor's `/health` with; the monitors expect exactly this."""
 TENANT_LABEL = "meridian.io/tenant"
 """Namespaces of domain services carry it; the gateway may open connections only to them."""
 TENANT_PORT = 8080
 """The port every domain service listens on (components/tenancy/services.py)."""
 LBC_NAMESPACE = "kube-system"
 LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
+EDGE_GATEWAY = "edge"
+"""The Gateway the edge's traffic enters by; VirtualServices bind to `istio-ingress/edge`."""
+EDGE_GATEWAY_REF = f"{INGRESS_NAMESPACE}/{EDGE_GATEWAY}"
 TLS_SECRET = "edge-tls"
-"""The gateway's certificate (kubernetes.io/tls Secret in istio-ingress), issued for the edge's
-origin name; provisioned with the edge layer (e.g. a Cloudflare origin certificate)."""
+"""The gateway's credential: a kubernetes.io/tls Secret in istio-ingress with `tls.crt`, `tls.key`
+and, when the edge presents a client certificate, `ca.crt` (the client CA). Istio reads `ca.crt`
+from a TLS secret for `MUTUAL` (istio/istio pilot/pkg/credentials/kube/secrets.go,
+TLSSecretCaCert = "ca.crt")."""
+HEALTH_ROUTE = "edge-health"
 
 WEBHOOK_PORTS: Mapping[int, str] = {
     15017: "istiod sidecar-injection and validation webhooks",
@@ -144,6 +155,12 @@ class ServiceMeshArgs:
     load_balancer_controller_policy: Sequence[Mapping[str, Any]]
     """The AWS Load Balancer Controller's published IAM policy statements, pinned with its chart
     (stacks/data/aws_load_balancer_controller_policy.json, read by the stack)."""
+    edge_certificate: OriginCredential
+    """The certificate the gateway serves to the edge and the client CA it demands (MUTUAL when
+    given): components/mesh/origin_tls.py."""
+    health_path: str = "/health"
+    """What the edge's health monitor probes: the gateway answers it itself (200), so a region is
+    healthy when its NLB, gateway and TLS are."""
     after: Sequence[pulumi.Resource] = ()
     """What must exist first (the cluster add-ons, nodes)."""
     istiod_replicas: int = 2
@@ -233,7 +250,9 @@ class ServiceMesh(pulumi.ComponentResource):
 
         self._mesh_security(name, istiod)
         self._egress_registry(name, args, istiod)
-        self._edge_gateway(name, gateway)
+        self.tls_secret = self._tls_secret(name, args.edge_certificate)
+        self._edge_gateway(name, gateway, args.edge_certificate)
+        self._health_route(name, args.health_path)
         self._ingress_namespace_policies(name, args, istiod)
 
         # The NLB the controller made for the gateway's Service. Its id is known only once the
@@ -543,31 +562,46 @@ class ServiceMesh(pulumi.ComponentResource):
             [istiod],
         )
 
-    def _edge_gateway(self, name: str, gateway: pulumi.Resource) -> None:
+    def _tls_secret(self, name: str, credential: OriginCredential) -> k8s.core.v1.Secret:
+        data: dict[str, pulumi.Input[str]] = {
+            "tls.crt": credential.certificate_pem,
+            "tls.key": credential.private_key_pem,
+        }
+        if credential.client_ca_pem is not None:
+            data["ca.crt"] = credential.client_ca_pem
+        return k8s.core.v1.Secret(
+            f"{name}-edge-tls",
+            metadata=object_meta(TLS_SECRET, INGRESS_NAMESPACE),
+            type="kubernetes.io/tls",
+            string_data=data,
+            opts=self._in_kube.merge(
+                pulumi.ResourceOptions(
+                    depends_on=[self.namespaces[INGRESS_NAMESPACE], credential.issued_by],
+                    additional_secret_outputs=["stringData", "data"],
+                )
+            ),
+        )
+
+    def _edge_gateway(
+        self, name: str, gateway: pulumi.Resource, credential: OriginCredential
+    ) -> None:
         self.gateway = self._custom(
             f"{name}-edge-gateway",
             "networking.istio.io/v1",
             "Gateway",
-            object_meta("edge", INGRESS_NAMESPACE),
-            {
-                "selector": {"istio": "ingressgateway"},
-                "servers": [
-                    {
-                        "port": {
-                            "number": GATEWAY_HTTPS_PORT,
-                            "name": "https",
-                            "protocol": "HTTPS",
-                        },
-                        "hosts": ["*/*"],
-                        "tls": {
-                            "mode": "SIMPLE",
-                            "credentialName": TLS_SECRET,
-                            "minProtocolVersion": "TLSV1_2",
-                        },
-                    }
-                ],
-            },
-            [gateway],
+            object_meta(EDGE_GATEWAY, INGRESS_NAMESPACE),
+            edge_gateway_spec(mutual=credential.client_ca_pem is not None),
+            [gateway, self.tls_secret],
+        )
+
+    def _health_route(self, name: str, path: str) -> None:
+        self.health_route = self._custom(
+            f"{name}-edge-health",
+            "networking.istio.io/v1",
+            "VirtualService",
+            object_meta(HEALTH_ROUTE, INGRESS_NAMESPACE),
+            health_virtual_service_spec(path),
+            [self.gateway],
         )
 
     def _ingress_namespace_policies(
@@ -631,6 +665,42 @@ class ServiceMesh(pulumi.ComponentResource):
             },
             opts=self._in_kube.merge(after),
         )
+
+
+def edge_gateway_spec(mutual: bool) -> dict[str, Any]:
+    """The edge Gateway: HTTPS on 443 with the `edge-tls` credential, TLS 1.2+; `MUTUAL` when the
+    edge presents a client certificate (Cloudflare's Authenticated Origin Pulls: connections
+    without Cloudflare's origin-pull certificate are refused in the handshake)."""
+    return {
+        "selector": {"istio": "ingressgateway"},
+        "servers": [
+            {
+                "port": {"number": GATEWAY_HTTPS_PORT, "name": "https", "protocol": "HTTPS"},
+                "hosts": ["*/*"],
+                "tls": {
+                    "mode": "MUTUAL" if mutual else "SIMPLE",
+                    "credentialName": TLS_SECRET,
+                    "minProtocolVersion": "TLSV1_2",
+                },
+            }
+        ],
+    }
+
+
+def health_virtual_service_spec(path: str) -> dict[str, Any]:
+    """The edge monitor's route: the gateway answers `path` itself with 200 (Istio
+    HTTPRoute.directResponse, in the pinned 1.29 CRD); nothing else matches it."""
+    return {
+        "hosts": ["*"],
+        "gateways": [EDGE_GATEWAY_REF],
+        "http": [
+            {
+                "name": "edge-health",
+                "match": [{"uri": {"exact": path}, "method": {"exact": "GET"}}],
+                "directResponse": {"status": HEALTH_STATUS, "body": {"string": "ok"}},
+            }
+        ],
+    }
 
 
 def aws_service_entries(services: Sequence[str], region: str) -> dict[str, dict[str, Any]]:

@@ -58,8 +58,10 @@ from components.tenancy.grants import key_use_statement, read_secrets_statement,
 from components.tenancy.services import BY_NAME, GATEWAY, SERVICES, DomainService, callees
 from components.tenancy.traffic import (
     TRAFFIC_RULES,
+    EdgeRoute,
     TrafficRule,
     destination_rule_spec,
+    edge_virtual_service_spec,
     virtual_service_spec,
 )
 
@@ -92,6 +94,14 @@ class TenancyArgs:
     """The mesh (istiod's webhooks validate the Istio objects)."""
     services: Sequence[DomainService] = SERVICES
     traffic_rules: Sequence[TrafficRule] = TRAFFIC_RULES
+    edge_routes: Sequence[EdgeRoute] = ()
+    """Public routes of the routing table: one VirtualService each on `edge_gateway`."""
+    edge_gateway: str = ""
+    """The edge Gateway as `<namespace>/<name>` (ServiceMesh: istio-ingress/edge)."""
+
+    def __post_init__(self) -> None:
+        if self.edge_routes and "/" not in self.edge_gateway:
+            raise ValueError("edge routes need edge_gateway as <namespace>/<name>")
 
 
 def namespace_labels(service: DomainService, kubernetes_version: str) -> dict[str, str]:
@@ -190,6 +200,8 @@ class Tenancy(pulumi.ComponentResource):
             self._tenant(service)
         for rule in args.traffic_rules:
             self._traffic(rule)
+        for route in args.edge_routes:
+            self._edge_route(route)
         self.register_outputs({"namespaces": [s.namespace for s in args.services]})
 
     def _in(self, *after: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -373,4 +385,16 @@ class Tenancy(pulumi.ComponentResource):
             object_meta(rule.service, ns),
             virtual_service_spec(rule),
             after,
+        )
+
+    def _edge_route(self, route: EdgeRoute) -> None:
+        # The backend's allow-callers AuthorizationPolicy admits the gateway's principal on its
+        # port (GATEWAY is among its callers: EdgeRoute refuses a route to a service without it).
+        self._custom(
+            f"{self._name}-{route.resource_name}",
+            "networking.istio.io/v1",
+            "VirtualService",
+            object_meta(route.resource_name, route.target.namespace),
+            edge_virtual_service_spec(route, self._args.edge_gateway),
+            [self.namespaces[route.service], *self._args.after],
         )

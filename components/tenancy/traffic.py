@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from components.tenancy.services import BY_NAME, DomainService
+from components.tenancy.services import BY_NAME, GATEWAY, DomainService
 
 
 class Split(StrEnum):
@@ -206,3 +206,73 @@ def check_table() -> None:
 
 
 check_table()
+
+
+@dataclass(frozen=True)
+class EdgeRoute:
+    """One public route of the routing table, served through the ingress gateway: the paths the
+    edge forwards, the tenant service behind them and the route's deadline.
+
+    Example::
+
+        EdgeRoute("payments", ("/api/v2/payments",), "payment", 5000)
+    """
+
+    id: str
+    paths: tuple[str, ...]
+    service: str
+    """A row of the tenancy table (components/tenancy/services.py) that admits GATEWAY."""
+    timeout_ms: int
+    websocket: bool = False
+    """A WebSocket upgrade (no route timeout: the connection lives past it)."""
+
+    def __post_init__(self) -> None:
+        if self.service not in BY_NAME:
+            raise ValueError(f"route {self.id}: no tenant service {self.service!r}")
+        if GATEWAY not in BY_NAME[self.service].callers:
+            raise ValueError(
+                f"route {self.id}: {self.service} does not admit the ingress gateway as a caller"
+            )
+        if self.timeout_ms <= 0 or not self.paths:
+            raise ValueError(f"route {self.id}: needs paths and a positive timeout")
+
+    @property
+    def target(self) -> DomainService:
+        return BY_NAME[self.service]
+
+    @property
+    def resource_name(self) -> str:
+        return f"edge-{self.id}"
+
+
+def edge_virtual_service_spec(route: EdgeRoute, gateway: str) -> dict[str, Any]:
+    """The route bound to the edge Gateway (`<namespace>/<name>`): path prefixes to the tenant's
+    stable subset on its port, with the route's deadline. Any Host: the edge is the only client
+    the Gateway admits, and it sends the public hostname (Cloudflare) or the origin name
+    (CloudFront); Istio merges the gateway's VirtualServices for the same host."""
+    target = route.target
+    destination = {
+        "host": f"{target.name}.{target.namespace}.svc.cluster.local",
+        "port": {"number": target.port},
+    }
+    http: dict[str, Any] = {
+        "name": route.id,
+        "match": [{"uri": {"prefix": p}} for p in route.paths],
+        "route": [{"destination": destination, "weight": 100}],
+    }
+    rule = next((r for r in TRAFFIC_RULES if r.service == route.service), None)
+    if rule is not None:
+        # The service's traffic rule decides the split (canary weights, stable only, shadow):
+        # public traffic is split exactly as in-mesh traffic is.
+        mesh_route = virtual_service_spec(rule)["http"][0]
+        http["route"] = mesh_route["route"]
+        for key in ("mirror", "mirrorPercentage"):
+            if key in mesh_route:
+                http[key] = mesh_route[key]
+    if route.websocket:
+        # Envoy's route timeout would cut the upgraded stream; idle connections end at the
+        # DestinationRule's and the edge's idle timeouts instead.
+        http["timeout"] = "0s"
+    else:
+        http["timeout"] = _duration(route.timeout_ms)
+    return {"hosts": ["*"], "gateways": [gateway], "http": [http]}

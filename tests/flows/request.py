@@ -1,0 +1,234 @@
+"""The request flow: edge -> origin -> NLB security group -> TLS (origin certificate, client
+certificate) -> edge Gateway -> VirtualService -> tenant service -> AuthorizationPolicy, for every
+route of the routing table, plus the edge monitor's /health answered by the gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.edge.origin_pull import CLOUDFLARE_ORIGIN_PULL_CA
+from components.mesh.service_mesh import (
+    EDGE_GATEWAY,
+    EDGE_GATEWAY_REF,
+    GATEWAY_HTTPS_PORT,
+    GATEWAY_PRINCIPAL,
+    HEALTH_STATUS,
+    INGRESS_NAMESPACE,
+)
+from components.tenancy.services import BY_NAME
+from stacks.ingress_routes import INGRESS_BACKEND, routes_document
+from tests.flows.harness import Flow, Graph, known, name_of, unwrap
+
+POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
+MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"
+ORIGIN_PULLS = "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings"
+ORIGIN_CA = "cloudflare:index/originCaCertificate:OriginCaCertificate"
+SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert"
+HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def _duration_ms(value: str) -> int | None:
+    if value.endswith("ms"):
+        return int(value[:-2])
+    if value.endswith("s"):
+        return int(float(value[:-1]) * 1000)
+    return None
+
+
+def _edge_links(flow: Flow, edge: Graph, region: str, provider: str) -> None:
+    name = f"edge -> {region}"
+    if provider == "cloudflare":
+        pool = edge.named(POOL, f"edge-pool-{region}")
+        flow.check(name, "load-balancer pool", pool is not None, f"no Cloudflare pool for {region}")
+        flow.check(
+            name,
+            "authenticated origin pulls on",
+            any((s.get("inputs") or {}).get("enabled") for s in edge.of_type(ORIGIN_PULLS)),
+            "Cloudflare does not present its origin-pull certificate",
+        )
+    else:
+        check = edge.named(HEALTH_CHECK, f"edge-health-{region}")
+        flow.check(
+            name,
+            "Route 53 health-checked origin",
+            check is not None,
+            f"no health check for {region}",
+        )
+
+
+def _monitor(edge: Graph, region: str, provider: str) -> tuple[str | None, list[str]]:
+    """The path the edge probes the region with and the status codes it accepts."""
+    if provider == "cloudflare":
+        monitors = edge.of_type(MONITOR)
+        if not monitors:
+            return None, []
+        inputs = monitors[0].get("inputs") or {}
+        return inputs.get("path"), str(inputs.get("expectedCodes", "")).split(",")
+    check = edge.named(HEALTH_CHECK, f"edge-health-{region}")
+    if check is None:
+        return None, []
+    inputs = check.get("inputs") or {}
+    # Route 53 HTTPS checks pass on any 2xx or 3xx status (Route 53 developer guide, "How Route 53
+    # determines whether a health check is healthy").
+    return inputs.get("resourcePath"), [str(c) for c in range(200, 400)]
+
+
+def request_flow(regional: Graph, edge: Graph, provider: str) -> Flow:
+    """Every link of the request flow of one region, for every route of the routing table."""
+    flow = Flow()
+    region = regional.stack.split("-", 1)[1]
+    _edge_links(flow, edge, region, provider)
+
+    base = f"edge -> {region} ingress"
+    groups = [s for s in regional.of_type(SECURITY_GROUP) if name_of(s).endswith("ingress-nlb")]
+    admits = any(
+        rule.get("fromPort") == GATEWAY_HTTPS_PORT
+        and (rule.get("cidrBlocks") or rule.get("ipv6CidrBlocks") or rule.get("prefixListIds"))
+        for g in groups
+        for rule in (g.get("inputs") or {}).get("ingress") or []
+    )
+    flow.check(base, "NLB security group admits the edge on 443", admits, "no rule from the edge")
+
+    secrets = regional.kube("Secret", "edge-tls", INGRESS_NAMESPACE)
+    gateways = regional.kube("Gateway", EDGE_GATEWAY, INGRESS_NAMESPACE)
+    gateway = gateways[0] if gateways else None
+    flow.check(base, "edge Gateway", gateway is not None, f"no Gateway {EDGE_GATEWAY_REF}")
+    servers = regional.spec(gateway)["servers"] if gateway else []
+    tls_blocks = [s.get("tls") or {} for s in servers if s["port"]["number"] == GATEWAY_HTTPS_PORT]
+    credential = tls_blocks[0].get("credentialName") if tls_blocks else None
+    secret = next((s for s in secrets if credential == "edge-tls"), None)
+    flow.check(
+        base,
+        "gateway certificate secret",
+        secret is not None,
+        f"the Gateway's credentialName {credential!r} names no Secret the program creates",
+    )
+    issuer_type = ORIGIN_CA if provider == "cloudflare" else SELF_SIGNED
+    issuers = regional.of_type(issuer_type)
+    flow.check(
+        base,
+        f"certificate issued ({issuer_type.rsplit(':', 1)[-1]})",
+        bool(secret and issuers and any(regional.reaches(secret, i) for i in issuers)),
+        "the TLS secret is not filled from an issued certificate",
+    )
+    if provider == "cloudflare":
+        mode = tls_blocks[0].get("mode") if tls_blocks else None
+        flow.check(
+            base,
+            "MUTUAL TLS (authenticated origin pulls enforced)",
+            mode == "MUTUAL",
+            f"the edge Gateway's tls.mode is {mode}: any client reaching the NLB is served",
+        )
+        data = unwrap((secret or {}).get("inputs", {}).get("stringData")) if secret else None
+        if isinstance(data, dict) and known(data.get("ca.crt")):
+            flow.check(
+                base,
+                "client CA is Cloudflare's origin-pull CA",
+                data.get("ca.crt") == CLOUDFLARE_ORIGIN_PULL_CA,
+                "the secret's ca.crt is not Cloudflare's origin-pull CA",
+            )
+    else:
+        flow.pending(
+            base,
+            "publicly trusted origin certificate",
+            "CloudFront requires a publicly trusted certificate for the origin name; the gateway "
+            "serves a self-signed one: an ACM certificate for origin.<zone> on an NLB TLS listener "
+            "(validated in the edge stack's zone) is not built yet",
+        )
+
+    virtual_services = regional.kube("VirtualService")
+    on_gateway = [
+        v for v in virtual_services if EDGE_GATEWAY_REF in regional.spec(v).get("gateways", [])
+    ]
+    policies = regional.kube("AuthorizationPolicy")
+    for row in routes_document()["routes"]:
+        name = f"{row['id']} ({row['method']} {row['paths'][0]}) in {region}"
+        backend = row.get("backend")
+        if row.get("internal"):
+            _health_links(flow, regional, edge, on_gateway, row, region, provider)
+            continue
+        if backend is None:
+            flow.pending(name, "backend service", row.get("pending", "no backend"))
+            continue
+        service = BY_NAME[backend]
+        host = f"{service.name}.{service.namespace}.svc.cluster.local"
+        matching = [
+            v
+            for v in on_gateway
+            for http in regional.spec(v).get("http", [])
+            if any(m.get("uri", {}).get("prefix") == row["paths"][0] for m in http.get("match", []))
+            and all(r["destination"]["host"] == host for r in http.get("route", []))
+        ]
+        if not flow.check(
+            name,
+            "VirtualService on the edge Gateway",
+            bool(matching),
+            f"no VirtualService binds {row['paths'][0]} on {EDGE_GATEWAY_REF} to {host}",
+        ):
+            continue
+        http = next(
+            h
+            for h in regional.spec(matching[0])["http"]
+            if any(m.get("uri", {}).get("prefix") == row["paths"][0] for m in h.get("match", []))
+        )
+        want = 0 if row["method"] == "WS" else row["timeoutMs"]
+        flow.check(
+            name,
+            "route timeout",
+            _duration_ms(http.get("timeout", "")) == want,
+            f"timeout {http.get('timeout')} is not the table's {want} ms",
+        )
+        namespaces = regional.kube("Namespace", service.namespace)
+        flow.check(name, "backend namespace", bool(namespaces), f"no namespace {service.namespace}")
+        admitted = any(
+            GATEWAY_PRINCIPAL in src.get("source", {}).get("principals", [])
+            and str(service.port)
+            in [p for t in rule.get("to", []) for p in t.get("operation", {}).get("ports", [])]
+            for p in policies
+            if (p["inputs"].get("metadata") or {}).get("namespace") == service.namespace
+            and regional.spec(p).get("action") == "ALLOW"
+            for rule in regional.spec(p).get("rules", [])
+            for src in rule.get("from", [])
+        )
+        flow.check(
+            name,
+            "AuthorizationPolicy admits the ingress gateway",
+            admitted,
+            f"no ALLOW for {GATEWAY_PRINCIPAL} on {service.namespace}:{service.port}",
+        )
+    return flow
+
+
+def _health_links(
+    flow: Flow,
+    regional: Graph,
+    edge: Graph,
+    on_gateway: list[dict[str, Any]],
+    row: dict[str, Any],
+    region: str,
+    provider: str,
+) -> None:
+    name = f"edge monitor -> {region} {row['healthPath']}"
+    assert row["backend"] == INGRESS_BACKEND
+    answered = [
+        http.get("directResponse", {}).get("status")
+        for v in on_gateway
+        for http in regional.spec(v).get("http", [])
+        if any(m.get("uri", {}).get("exact") == row["healthPath"] for m in http.get("match", []))
+    ]
+    if not flow.check(
+        name,
+        "answered on the edge Gateway",
+        bool(answered) and answered[0] == HEALTH_STATUS,
+        f"nothing on {EDGE_GATEWAY_REF} answers {row['healthPath']}: every pool would be down",
+    ):
+        return
+    path, codes = _monitor(edge, region, provider)
+    flow.check(
+        name,
+        "monitor probes that path and accepts the answer",
+        path == row["healthPath"] and str(answered[0]) in codes,
+        f"the monitor probes {path} expecting {codes}; the gateway answers "
+        f"{row['healthPath']} with {answered[0]}",
+    )

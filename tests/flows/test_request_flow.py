@@ -1,0 +1,144 @@
+"""The request flow of every route, in every region of dev, staging (the AWS edge) and prod, up
+and preview; and each link, removed from a copy of the planned graph, is reported by name."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from cryptography import x509
+
+from components.edge.origin_pull import CLOUDFLARE_ORIGIN_PULL_CA
+from stacks.ingress_routes import routes_document
+from tests.flows.harness import Graph, State
+from tests.flows.request import ORIGIN_CA, request_flow
+from tests.plans import planned
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def _graphs(env: str, preview: bool) -> tuple[list[Graph], Graph, str]:
+    plans = planned(env, preview)
+    edge = Graph(f"{env}-edge", plans[f"{env}-edge"])
+    provider = (
+        "cloudflare" if any(s["type"].startswith("cloudflare:") for s in edge.states) else "aws"
+    )
+    regional = [
+        Graph(name, plan)
+        for name, plan in plans.items()
+        if name not in (f"{env}-edge", f"{env}-global")
+    ]
+    return regional, edge, provider
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_route_reaches_its_service(env: str, preview: bool) -> None:
+    regional, edge, provider = _graphs(env, preview)
+    assert provider == ("aws" if env == "staging" else "cloudflare")
+    assert regional
+    public = [r for r in routes_document()["routes"] if not r.get("internal")]
+    for graph in regional:
+        flow = request_flow(graph, edge, provider)
+        assert not flow.failing(), "\n".join(map(str, flow.failing()))
+        served = {
+            link.flow.split(" ", 1)[0]
+            for link in flow
+            if link.step == "VirtualService on the edge Gateway"
+        }
+        assert served == {r["id"] for r in public if r.get("backend")}
+        pending = {(link.flow.split(" ", 1)[0], link.step) for link in flow.pending_links()}
+        expected = {("graphql", "backend service")}
+        if provider == "aws":
+            expected.add(("edge", "publicly trusted origin certificate"))
+        assert pending == expected, pending
+
+
+def _dev() -> tuple[Graph, Graph]:
+    regional, edge, _ = _graphs("dev", False)
+    return regional[0], edge
+
+
+def _kube(kind: str, name: str, namespace: str | None = None):
+    def pick(state: State) -> bool:
+        inputs = state.get("inputs") or {}
+        meta = inputs.get("metadata") or {}
+        return (
+            inputs.get("kind") == kind
+            and meta.get("name") == name
+            and (namespace is None or meta.get("namespace") == namespace)
+        )
+
+    return pick
+
+
+def _failing(graph: Graph, edge: Graph) -> list[str]:
+    return [str(link) for link in request_flow(graph, edge, "cloudflare").failing()]
+
+
+def test_the_intact_dev_flow_fails_nowhere() -> None:
+    graph, edge = _dev()
+    assert _failing(graph, edge) == []
+
+
+def test_without_the_virtual_service_the_route_fails() -> None:
+    graph, edge = _dev()
+    broken = _failing(graph.without(_kube("VirtualService", "edge-payments", "payment")), edge)
+    assert broken and all("payments" in line for line in broken), broken
+    assert "VirtualService on the edge Gateway: fail" in broken[0]
+
+
+def test_without_the_certificate_secret_the_tls_link_fails() -> None:
+    graph, edge = _dev()
+    broken = _failing(graph.without(_kube("Secret", "edge-tls", "istio-ingress")), edge)
+    assert any("gateway certificate secret: fail" in line for line in broken), broken
+
+
+def test_without_the_origin_ca_certificate_the_secret_is_not_issued() -> None:
+    graph, edge = _dev()
+    broken = _failing(graph.without(lambda s: s["type"] == ORIGIN_CA), edge)
+    assert any("certificate issued (OriginCaCertificate): fail" in line for line in broken), broken
+
+
+def test_with_simple_tls_origin_pulls_are_not_enforced() -> None:
+    graph, edge = _dev()
+
+    def simple(state: State) -> None:
+        for server in state["inputs"]["spec"]["servers"]:
+            server["tls"]["mode"] = "SIMPLE"
+
+    broken = _failing(graph.edited(_kube("Gateway", "edge", "istio-ingress"), simple), edge)
+    assert any("MUTUAL TLS (authenticated origin pulls enforced): fail" in line for line in broken)
+
+
+def test_without_the_authorization_policy_the_gateway_is_refused() -> None:
+    graph, edge = _dev()
+    broken = _failing(graph.without(_kube("AuthorizationPolicy", "allow-callers", "payment")), edge)
+    assert broken and all("payments" in line for line in broken), broken
+    assert "AuthorizationPolicy admits the ingress gateway: fail" in broken[0]
+
+
+def test_without_the_health_route_every_pool_would_be_down() -> None:
+    graph, edge = _dev()
+    broken = _failing(graph.without(_kube("VirtualService", "edge-health", "istio-ingress")), edge)
+    assert any("/health: answered on the edge Gateway: fail" in line for line in broken), broken
+
+
+def test_a_monitor_on_another_path_is_reported() -> None:
+    graph, edge = _dev()
+
+    def elsewhere(state: State) -> None:
+        state["inputs"]["path"] = "/healthz"
+
+    edge = edge.edited(lambda s: s["type"].endswith("LoadBalancerMonitor"), elsewhere)
+    broken = _failing(graph, edge)
+    assert any("monitor probes that path" in line for line in broken), broken
+
+
+def test_the_origin_pull_ca_is_cloudflares_published_certificate() -> None:
+    certificate = x509.load_pem_x509_certificate(CLOUDFLARE_ORIGIN_PULL_CA.encode())
+    subject: Any = certificate.subject.rfc4514_string()
+    assert "CN=origin-pull.cloudflare.net" in subject and "OU=Origin Pull" in subject
+    assert certificate.not_valid_after_utc == datetime(2029, 11, 1, 17, 0, tzinfo=UTC)
+    assert certificate.issuer == certificate.subject  # a root: Istio verifies the chain to it
