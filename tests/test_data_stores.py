@@ -17,6 +17,7 @@ from components.data.aurora import (
     TRACKED_STAGE,
 )
 from stacks.data_settings import AURORA_MAX_SECONDARY_REGIONS, cassandra_tables, dynamodb_tables
+from stacks.outputs import RegionalKey
 from stacks.versions import AURORA_ROTATION_APPLICATION, AURORA_ROTATION_VERSIONS
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
@@ -484,12 +485,12 @@ def test_every_data_resource_uses_its_regions_provider(prod_up: dict[str, dict[s
 
 def test_outputs_the_failover_runbook_reads(prod_up: dict[str, dict[str, Any]]) -> None:
     for region, plan in regional(prod_up).items():
-        aurora = plan["outputs"]["aurora"]
+        aurora = plan["outputs"][RegionalKey.AURORA]
         assert aurora["role"] == ("primary" if region == PRIMARY else "secondary")
         assert aurora["globalClusterIdentifier"] == "meridian-prod-aurora"
         assert aurora["clusterIdentifier"] == f"meridian-prod-{_code(region)}-aurora"
         assert aurora["clusterArn"].startswith(f"arn:aws:rds:{region}:")
-        dr = plan["outputs"]["drSummary"]
+        dr = plan["outputs"][RegionalKey.DR_SUMMARY]
         assert set(dr) == {"postgres", "cassandra", "cache", "dynamodb", "backups"}
         assert dr["postgres"]["rpoSeconds"] == 0 and dr["postgres"]["rtoSeconds"] == 30
         assert dr["postgres"]["crossRegionRpoSeconds"] == 1

@@ -13,6 +13,7 @@ from components.data.lakehouse.tables import GOLD_TABLES
 from stacks.config.errors import ConfigError
 from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.identity import parse_stack_name
+from stacks.outputs import RegionalKey
 from stacks.settings import load_settings
 from stacks.streaming_settings import topic_table
 from tests.plans import PROD_REGIONS, by_urn, planned, states
@@ -80,7 +81,7 @@ def test_every_zone_bucket_is_private_versioned_encrypted_logged(region: str) ->
         plan,
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     )
-    storage_key = plan["outputs"]["keyArns"]["storage"]
+    storage_key = plan["outputs"][RegionalKey.KEY_ARNS]["storage"]
     for zone, config in sse.items():
         rule = config["rules"][0]
         default = rule["applyServerSideEncryptionByDefault"]
@@ -147,7 +148,7 @@ def of_lake_replica(urns: dict[str, dict[str, Any]], state: dict[str, Any]) -> b
 def test_every_region_replicates_its_lake_to_its_pair_with_rtc(preview: bool) -> None:
     for region in PROD_REGIONS:
         plan = regional(region, preview)
-        peer = plan["outputs"]["lakeReplicaRegion"]
+        peer = plan["outputs"][RegionalKey.LAKE_REPLICA_REGION]
         assert peer == ("eu-west-1" if region == PRIMARY else PRIMARY)
         every = [  # the lake's (the log archive replicates too, BASELINE)
             c

@@ -16,6 +16,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from components.kubernetes.karpenter import INTERRUPTION_EVENTS, controller_policies
 from components.kubernetes.node_pools import NODE_POLICIES
 from stacks.config.source import PROJECT_DIR, read_stack_file
+from stacks.outputs import RegionalKey
 from stacks.versions import EKS_AMI_RELEASE, HELM_CHARTS, eks_ami_release_version
 from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states
 
@@ -95,7 +96,7 @@ def test_pools_present_or_opted_out_by_config(region: str, preview: bool) -> Non
     node_classes = custom_resources(resources, "karpenter.k8s.aws/v1:EC2NodeClass")
     assert set(node_pools) == pools - {"system"}
     assert set(node_classes) == set(node_pools)
-    assert set(plan["outputs"]["nodePools"]) == pools
+    assert set(plan["outputs"][RegionalKey.NODE_POOLS]) == pools
     for name, spec in node_pools.items():
         assert spec["template"]["spec"]["nodeClassRef"] == {
             "group": "karpenter.k8s.aws",
@@ -113,7 +114,7 @@ def test_system_pool(region: str, preview: bool) -> None:
     resources = node_resources(plan)
     group = the(resources, "aws:eks/nodeGroup:NodeGroup")
     inputs = group["inputs"]
-    sizing = plan["outputs"]["nodePools"]["system"]
+    sizing = plan["outputs"][RegionalKey.NODE_POOLS]["system"]
     assert inputs["taints"] == [
         {"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}
     ]
@@ -204,7 +205,7 @@ def test_taints_and_labels(region: str, preview: bool) -> None:
     assert requirements["kubernetes.io/arch"] == ["arm64"]
     assert set(requirements["karpenter.k8s.aws/instance-family"]) <= {"m7g", "c7g", "r7g"}
     assert requirements["karpenter.sh/capacity-type"] == ["on-demand"]  # prod: no spot
-    types = plan["outputs"]["gpuInstanceTypes"]
+    types = plan["outputs"][RegionalKey.GPU_INSTANCE_TYPES]
     for pool in ("gpu-inference", "gpu-training"):
         if pool not in pools:
             continue
@@ -219,7 +220,7 @@ def test_taints_and_labels(region: str, preview: bool) -> None:
         # Karpenter objects carry a ceiling, never a count an `up` could fight over
         limits = pools[pool]["limits"]
         assert set(limits) == {"nodes"}
-        assert limits["nodes"] == str(plan["outputs"]["nodePools"][pool]["maxSize"])
+        assert limits["nodes"] == str(plan["outputs"][RegionalKey.NODE_POOLS][pool]["maxSize"])
     if "gpu-training" in pools:
         taints = pools["gpu-training"]["template"]["spec"]["taints"]
         assert {

@@ -22,6 +22,7 @@ from components.tenancy.traffic import (
     Split,
     TrafficRule,
 )
+from stacks.outputs import RegionalKey
 from stacks.versions import KUBERNETES_VERSION
 from tests.plans import PROD_REGIONS, name_of, planned, states
 
@@ -192,7 +193,7 @@ def test_workload_identities_have_only_the_tables_grants(region: str) -> None:
         secrets, keys = json.loads(policy["inputs"]["policy"])["Statement"]
         assert secrets["Action"] == list(SECRETS_READ_ACTIONS)
         assert secrets["Resource"].endswith(f":secret:meridian/prod/{region}/{service.name}/*")
-        key_arns = plan["outputs"]["keyArns"]
+        key_arns = plan["outputs"][RegionalKey.KEY_ARNS]
         assert keys["Resource"] == [key_arns[k.value] for k in service.keys]
         assert keys["Action"] == list(KEY_USE_ACTIONS)
         assert keys["Condition"]["StringEquals"]["kms:ViaService"] == [

@@ -9,6 +9,7 @@ import pytest
 
 from stacks.config.source import PROJECT_DIR, StaticConfigSource, read_stack_file
 from stacks.data_layer import data_topology
+from stacks.outputs import RegionalKey
 from stacks.program import settings_for
 from stacks.settings import MeridianSettings
 from stacks.streaming_settings import ReplicationSettings
@@ -66,7 +67,7 @@ def replica_buckets(plan: dict[str, Any], prefix: str) -> set[str]:
 def test_staging_primary_replicates_lake_and_logs_to_its_dr_peer(preview: bool) -> None:
     plans = planned("staging", preview)
     primary = plans["staging-us-east-1"]
-    assert primary["outputs"]["lakeReplicaRegion"] == "eu-west-1"
+    assert primary["outputs"][RegionalKey.LAKE_REPLICA_REGION] == "eu-west-1"
     assert replica_buckets(primary, "log-archive-replica-") == {"eu-west-1"}
     assert replica_buckets(primary, "lakehouse-replica-") == {"eu-west-1"}
     assert replica_buckets(plans["staging-global"], "audit-archive-replica-") == {"eu-west-1"}
