@@ -1,4 +1,4 @@
-"""Security and observability baseline (issue 14) on the shared prod plans, up and preview: the
+"""Security and observability baseline on the shared prod plans, up and preview: the
 audit trail once, detection and posture in every region, managed Prometheus with the burn-rate
 rules, the alarms, the hardened log archive, every log group encrypted and retained."""
 

@@ -1,4 +1,4 @@
-"""The transactional data layer (issue 10) in the graph of the shipped prod environment: one
+"""The transactional data layer in the graph of the shipped prod environment: one
 global database with a cluster per region, the multi-region keyspace, the caches and their global
 datastore, the global tables, the backup vaults and plans; encryption, deletion protection,
 protect, TLS, IAM, no public exposure, the fields failover rewrites ignored; in up and preview."""

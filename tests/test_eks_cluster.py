@@ -233,7 +233,7 @@ def test_order_vpc_cni_before_nodes_coredns_after(plan: dict[str, Any]) -> None:
     for late in ("coredns", "aws-ebs-csi-driver"):
         dependencies = found[late]["dependencies"]
         assert all(urn in dependencies for urn in early + eni_configs), late
-        for pool in system_pools:  # once the node pools exist (K8S-NODES)
+        for pool in system_pools:  # once the node pools exist
             assert pool["urn"] in dependencies, late
     for pool in system_pools:
         assert found["vpc-cni"]["urn"] in pool["dependencies"]

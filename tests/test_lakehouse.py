@@ -1,4 +1,4 @@
-"""The lakehouse (issue 11): buckets, lifecycle, Object Lock, replication pairs, catalog, Athena,
+"""The lakehouse: buckets, lifecycle, Object Lock, replication pairs, catalog, Athena,
 Lake Formation and the Kafka -> bronze feed of each prod region, and its configuration errors."""
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def test_compliance_bucket_is_worm() -> None:
 
 
 def of_lake_replica(urns: dict[str, dict[str, Any]], state: dict[str, Any]) -> bool:
-    """A child of the lake's LakeReplica (the log archive reuses the component, BASELINE)."""
+    """A child of the lake's LakeReplica (the log archive reuses the component)."""
     parent = urns[state["parent"]]
     return (
         parent["type"] == "meridian:data:LakeReplica"
@@ -150,7 +150,7 @@ def test_every_region_replicates_its_lake_to_its_pair_with_rtc(preview: bool) ->
         plan = regional(region, preview)
         peer = plan["outputs"][RegionalKey.LAKE_REPLICA_REGION]
         assert peer == ("eu-west-1" if region == PRIMARY else PRIMARY)
-        every = [  # the lake's (the log archive replicates too, BASELINE)
+        every = [  # the lake's (the log archive replicates too)
             c
             for c in states(plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
             if c["urn"].rsplit("::", 1)[-1].startswith("lakehouse-")

@@ -85,7 +85,7 @@ def test_global_ipam_matches_the_cidr_plan() -> None:
     pools = [
         s for s in states(plan, "aws:ec2/vpcIpamPool:VpcIpamPool") if s["inputs"].get("locale")
     ]
-    assert len(pools) == 20  # per region: a VPC pool and a pod pool (K8S-CORE)
+    assert len(pools) == 20  # per region: a VPC pool and a pod pool
     cidrs = {s["inputs"]["cidr"] for s in states(plan, "aws:ec2/vpcIpamPoolCidr:VpcIpamPoolCidr")}
     assert "10.128.0.0/10" in cidrs
     assert set(plan["outputs"][GlobalKey.VPC_CIDRS].values()) <= cidrs

@@ -18,7 +18,7 @@ from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
 MODES = [False, True]
 CROSS_REGION_LINKS = ("meridian:streaming:KafkaReplication", "meridian:data:LakeReplica")
-"""Components whose children may sit in the primary region (STREAMING: replication pairs)."""
+"""Components whose children may sit in the primary region (replication pairs)."""
 
 
 def regional(env: str, region: str, preview: bool) -> dict[str, Any]:
@@ -26,10 +26,9 @@ def regional(env: str, region: str, preview: bool) -> dict[str, Any]:
 
 
 def without_lake(plan: dict[str, Any]) -> dict[str, Any]:
-    """The plan without the lakehouse's buckets and keys (STREAMING: tests/test_lakehouse.py
-    checks those) and the baseline's access-log bucket, replicas and alert key (BASELINE:
-    tests/test_baseline_graph.py checks those), so the foundation tests below see the log
-    archive's and the KeyRing's."""
+    """The plan without the lakehouse's buckets and keys (tests/test_lakehouse.py checks those)
+    and the baseline's access-log bucket, replicas and alert key (tests/test_baseline_graph.py
+    checks those), so the foundation tests below see the log archive's and the KeyRing's."""
     urns = {s["urn"]: s["newState"] for s in plan["steps"]}
     lake = (
         "meridian:data:Lakehouse",
@@ -60,7 +59,7 @@ def test_every_regional_resource_uses_its_regions_explicit_provider(region: str)
             assert state["provider"], f"{name_of(state)} has no explicit provider"
             assert provider_region(plan, state["provider"]) == region, name_of(state)
             where = state["inputs"].get("region", region)
-            # STREAMING: the MSK replicator into the primary (stacks/streaming_links.py) and the
+            # the MSK replicator into the primary (stacks/regional/streaming.py) and the
             # lake's replica in the paired region (components/data/lakehouse/replication.py) are
             # owned by this stack but live there; nothing else may name another region.
             cross = by_urn(plan)[state["parent"]]["type"] in CROSS_REGION_LINKS
@@ -357,7 +356,7 @@ def test_preview_mode_has_unknowns_where_a_real_preview_would() -> None:
 def test_sizes_follow_the_environment() -> None:
     dev = regional("dev", "us-east-1", False)
     assert ipaddress.IPv4Network(one(dev, "aws:ec2/vpc:Vpc")["inputs"]["cidrBlock"]).prefixlen == 20
-    assert dev["outputs"][RegionalKey.SIZING]["gpuNodes"] == {  # an ordered preference (K8S-NODES)
+    assert dev["outputs"][RegionalKey.SIZING]["gpuNodes"] == {  # an ordered preference
         "instanceTypes": ["g6e.xlarge", "g6.xlarge", "g5.xlarge", "g4dn.xlarge"],
         "minSize": 0,
         "maxSize": 2,

@@ -1,4 +1,4 @@
-"""Event streaming (issue 11): the MSK cluster, topics, schemas, queues and replicators each prod
+"""Event streaming: the MSK cluster, topics, schemas, queues and replicators each prod
 region gets, in up and preview mode, and the configuration errors of the layer."""
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ def test_schema_registry_defaults_to_backward_and_dead_letters_are_encrypted() -
         redrive = json.loads(queue["redrivePolicy"])
         assert redrive["maxReceiveCount"] == 5
         assert redrive["deadLetterTargetArn"].endswith(f"{name}-dlq")
-    (topic,) = [  # the fan-out topic (the alert topics are BASELINE's: test_baseline_graph.py)
+    (topic,) = [  # the fan-out topic (the alert topics are the baseline's: test_baseline_graph.py)
         t["inputs"] for t in states(plan, "aws:sns/topic:Topic") if name_of(t).startswith("kafka-")
     ]
     assert topic["kmsMasterKeyId"]
