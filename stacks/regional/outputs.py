@@ -68,7 +68,7 @@ def build(
         kafka_security_group_id=kafka.security_group.id,
         kafka_topics=streaming.topic_names,
         lake_bucket_arns=lake.bucket_arns,
-        lake_replica_region=lake.args.replica_region,
+        lake_replica_region=streaming.lake_replica_region,
         athena_workgroup=lake.workgroup.name,
         replication_peer=streaming.replication_peer,
         deploy_runner_project=kubernetes.runner.project_name,  # runs-on: codebuild-<it>-<run>

@@ -45,13 +45,15 @@ from stacks.versions import KAFKA_VERSION
 
 @dataclass(frozen=True)
 class Streaming:
-    """The streaming layer's result. `pair`: this region's link to the primary (None in the
-    primary and in regions without one); `replication`: its MSK replicators, None where MSK
+    """The streaming layer's result. `lake_replica_region`: where the lake's buckets replicate
+    (the region's DR peer, None without one); `pair`: this region's link to the primary (None in
+    the primary and in regions without one); `replication`: its MSK replicators, None where MSK
     Replicator does not run in one of the two regions."""
 
     kafka: KafkaCluster
     topics: tuple[TopicRow, ...]
     lake: Lakehouse
+    lake_replica_region: str | None
     pair: ReplicationPair | None
     replication: KafkaReplication | None
 
@@ -72,7 +74,7 @@ def build(ctx: RegionContext, foundation: Foundation, kubernetes: Kubernetes) ->
     manifest = ctx.settings.manifest
     pair = replication_pairs(manifest.regions, manifest.replication).get(ctx.region)
     replication = _link_to_primary(ctx, pair, kafka, topics) if pair is not None else None
-    return Streaming(kafka, topics, lake, pair, replication)
+    return Streaming(kafka, topics, lake, ctx.replica_region, pair, replication)
 
 
 def _kafka(
