@@ -33,6 +33,7 @@ from meridian_ops.report import (
     overrides_of,
     policy_line,
 )
+from stacks.outputs import RegionalKey
 
 D2_ARGS = ("--layout=elk", "--pad=16", "--theme=0", "--omit-version")
 REGIONS_PER_LINE = 3
@@ -114,9 +115,9 @@ def _q(text: str) -> str:
 
 
 DRAWN_FACTS = {
-    "podIpCapacity": "pod IPs",
-    "nodePools": "node pools",
-    "gpuInstanceTypes": "GPU types",
+    RegionalKey.POD_IP_CAPACITY: "pod IPs",
+    RegionalKey.NODE_POOLS: "node pools",
+    RegionalKey.GPU_INSTANCE_TYPES: "GPU types",
 }
 """Facts drawn per region and their row names (D2 keys ignore case: a fact must not be named
 like a layer). The hostname is in the report table."""

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from stacks.config.source import PROJECT_DIR, read_stack_file
+from stacks.outputs import EdgeKey, RegionalKey
 
 
 class FailoverError(Exception):
@@ -110,10 +111,11 @@ def environment_regions(environment: str, project_dir: Path = PROJECT_DIR) -> li
 
 
 def _aurora(outputs: StackOutputs, stack: str) -> Mapping[str, Any]:
-    aurora = outputs(stack).get("aurora")
+    aurora = outputs(stack).get(RegionalKey.AURORA)
     if not isinstance(aurora, Mapping) or not aurora.get("clusterArn"):
         raise FailoverError(
-            f"stack {stack} exports no Aurora cluster (output 'aurora'): deploy it first, or the "
+            f"stack {stack} exports no Aurora cluster (output '{RegionalKey.AURORA}'): deploy it "
+            "first, or the "
             "region runs no Aurora secondary"
         )
     return aurora
@@ -177,9 +179,9 @@ def plan_failover(
             )
         )
     edge = outputs(f"{environment}-edge")
-    provider = edge.get("edgeProvider")
+    provider = edge.get(EdgeKey.EDGE_PROVIDER)
     if provider == "cloudflare":
-        pools = edge.get("originPools") or {}
+        pools = edge.get(EdgeKey.ORIGIN_POOLS) or {}
         if writer not in pools:
             raise FailoverError(f"the edge stack exports no origin pool for {writer}")
         plan.calls.append(
@@ -187,11 +189,11 @@ def plan_failover(
                 "cloudflare",
                 "global",
                 "set_pool_enabled",
-                {"account_id": edge.get("cloudflareAccountId"), "pool_id": pools[writer]},
+                {"account_id": edge.get(EdgeKey.CLOUDFLARE_ACCOUNT_ID), "pool_id": pools[writer]},
             )
         )
     elif provider == "aws":
-        checks = edge.get("healthChecks") or {}
+        checks = edge.get(EdgeKey.HEALTH_CHECKS) or {}
         if writer not in checks:
             raise FailoverError(f"the edge stack exports no Route 53 health check for {writer}")
         plan.calls.append(
@@ -203,7 +205,9 @@ def plan_failover(
             )
         )
     else:
-        raise FailoverError(f"the edge stack exports an unknown edgeProvider {provider!r}")
+        raise FailoverError(
+            f"the edge stack exports an unknown {EdgeKey.EDGE_PROVIDER} {provider!r}"
+        )
     plan.notes.append(
         f"add {writer} to meridian:edge.drainedRegions in Pulumi.{environment}-edge.yaml so the "
         "next `pulumi up` of the edge keeps it out of rotation"

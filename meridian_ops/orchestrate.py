@@ -40,6 +40,7 @@ from typing import Any, Protocol, TextIO
 from meridian_ops.waves import Wave, destroy_order, waves_for
 from stacks.config.errors import ConfigError
 from stacks.config.source import PROJECT_DIR
+from stacks.outputs import RegionalKey
 
 
 class Action(StrEnum):
@@ -330,7 +331,7 @@ def drain_regional_stack(project_dir: Path) -> Callable[[StackCommand], bool]:
         from meridian_ops.drain import drain
 
         outputs = automation_outputs(project_dir)(command.stack)
-        cluster, region = outputs.get("clusterName"), outputs.get("region")
+        cluster, region = outputs.get(RegionalKey.CLUSTER_NAME), outputs.get(RegionalKey.REGION)
         if not cluster or not region:
             return False
         import boto3

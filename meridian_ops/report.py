@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from stacks.outputs import RegionalKey
+
 STACK_LEVEL = "stack-level"
 """The layer of resources registered directly under the stack (account-and-region defaults)."""
 
@@ -56,13 +58,22 @@ STATEFUL_TYPES: frozenset[str] = frozenset(
 )
 """Resource types that hold state: the types a reviewer checks for protect and backups."""
 
-FACT_OUTPUTS = ("podIpCapacity", "nodePools", "gpuInstanceTypes", "ingressHostname")
+FACT_OUTPUTS = (
+    RegionalKey.POD_IP_CAPACITY,
+    RegionalKey.NODE_POOLS,
+    RegionalKey.GPU_INSTANCE_TYPES,
+    RegionalKey.INGRESS_HOSTNAME,
+)
 """Stack outputs shown per region when a layer exports them."""
 
-COMPARED_FACTS = ("podIpCapacity", "nodePools", "gpuInstanceTypes")
+COMPARED_FACTS = (
+    RegionalKey.POD_IP_CAPACITY,
+    RegionalKey.NODE_POOLS,
+    RegionalKey.GPU_INSTANCE_TYPES,
+)
 """Facts compared across regions (a hostname differs everywhere by nature)."""
 
-CROSS_REGION_LINKS = "crossRegionLinks"
+CROSS_REGION_LINKS = RegionalKey.CROSS_REGION_LINKS
 """Stack output naming links between regions: [{"kind", "to", "label"}] (see diagram)."""
 
 

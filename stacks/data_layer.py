@@ -1,5 +1,6 @@
-"""The data layer's composition helpers for a regional stack: where this region stands in each
-store's topology, the grants config asks for, and the DR summary the stack exports.
+"""The data layer's helpers (stacks/regional/data.py composes it): where a region stands in each
+store's topology, the grants config asks for, the DR summary a regional stack exports and the
+docs' DR table.
 
 Cross-stack reads: a secondary region reads the global database's identifier, the cache's global
 datastore id and the global tables' ARNs from the primary region's stack (waves: global, primary,
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-
-import pulumi
 
 from components.data.aurora import AuroraGlobalPostgres
 from components.data.backup import BackupTiers
@@ -206,23 +205,6 @@ def dr_summary(
             "vaultLock": data.backup.vault_lock,
         },
     }
-
-
-def export_outputs(
-    aurora: AuroraGlobalPostgres | None,
-    cache: Cache,
-    tables: GlobalTables,
-    summary: dict[str, Any],
-) -> None:
-    """What the failover runbook and the secondary regions' stacks read."""
-    pulumi.export("aurora", aurora.summary if aurora is not None else None)
-    if aurora is not None and aurora.global_cluster is not None:
-        pulumi.export("auroraGlobalClusterIdentifier", aurora.global_cluster.id)
-    if cache.global_datastore is not None:
-        pulumi.export("cacheGlobalDatastoreId", cache.global_datastore.global_replication_group_id)
-    if tables.tables:
-        pulumi.export("globalTableArns", tables.arns)
-    pulumi.export("drSummary", summary)
 
 
 def _seconds(value: float, bound: str) -> str:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pulumi
 
 from components.common.tagging import required_tags_transform
-from stacks import edge_stack, global_stack, regional_stack
+from stacks import edge, global_, regional
 from stacks.config.source import ConfigSource, PulumiConfigSource
 from stacks.dependencies import check_dependencies
 from stacks.identity import Role, parse_stack_name
 from stacks.settings import MeridianSettings, load_settings
 
 COMPOSITIONS = {
-    Role.GLOBAL: global_stack.run,
-    Role.REGIONAL: regional_stack.run,
-    Role.EDGE: edge_stack.run,
+    Role.GLOBAL: global_.run,
+    Role.REGIONAL: regional.run,
+    Role.EDGE: edge.run,
 }
 
 

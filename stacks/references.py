@@ -1,6 +1,8 @@
 """Cross-stack reads, all through here: the global stack's outputs for regional stacks, every
-regional stack's outputs for the edge stack. Under the mock engine the same `StackReference`
-resolves to the outputs of the stacks the offline plan ran before."""
+regional stack's outputs for the edge stack. Keys are the contract's (stacks/outputs.py); read
+through its typed readers (`GlobalOutputs.read(upstream).ipam_pool_id(region)`). Under the mock
+engine the same `StackReference` resolves to the outputs of the stacks the offline plan ran
+before."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pulumi
 from pulumi.runtime.settings import get_root_resource
 
 from stacks.identity import Role, stack_name
+from stacks.outputs import OutputKey
 
 _OPENED: dict[str, tuple[object, pulumi.StackReference]] = {}
 """Upstream stack name -> (the run's root resource, its StackReference in that run)."""
@@ -30,28 +33,28 @@ class UpstreamStack:
             opened = _OPENED[self.name] = (root, pulumi.StackReference(full))
         self._ref = opened[1]
 
-    def require(self, key: str) -> pulumi.Output[Any]:
+    def require(self, key: OutputKey) -> pulumi.Output[Any]:
         """An output the upstream stack must have exported; fails the run with the fix if not."""
-        stack = self.name
+        stack, name = self.name, key.value
 
         def check(value: Any) -> Any:
             if value is None:
                 raise pulumi.RunError(
-                    f"stack {stack} has no output '{key}'. Fix: run `pulumi up --stack {stack}` "
+                    f"stack {stack} has no output '{name}'. Fix: run `pulumi up --stack {stack}` "
                     "first (stacks deploy in the order global, regions, edge)."
                 )
             return value
 
-        return self._ref.get_output(key).apply(check)
+        return self._ref.get_output(name).apply(check)
 
-    def require_item(self, key: str, item: str) -> pulumi.Output[Any]:
+    def require_item(self, key: OutputKey, item: str) -> pulumi.Output[Any]:
         """One entry of a mapping output, e.g. the IPAM pool of one region."""
-        stack = self.name
+        stack, name = self.name, key.value
 
         def pick(mapping: Any) -> Any:
             if not isinstance(mapping, dict) or item not in mapping:
                 raise pulumi.RunError(
-                    f"stack {stack} output '{key}' has no entry for '{item}'. Fix: add it to the "
+                    f"stack {stack} output '{name}' has no entry for '{item}'. Fix: add it to the "
                     f"environment manifest and run `pulumi up --stack {stack}` first."
                 )
             return mapping[item]

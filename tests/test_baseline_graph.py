@@ -1,4 +1,4 @@
-"""Security and observability baseline (issue 14) on the shared prod plans, up and preview: the
+"""Security and observability baseline on the shared prod plans, up and preview: the
 audit trail once, detection and posture in every region, managed Prometheus with the burn-rate
 rules, the alarms, the hardened log archive, every log group encrypted and retained."""
 
@@ -12,6 +12,7 @@ import yaml
 
 from components.security.detection import GUARDDUTY_FEATURES, STANDARDS
 from stacks.component_data import load_slos
+from stacks.outputs import EdgeKey, RegionalKey
 from tests.plans import PROD_REGIONS, name_of, one, planned, states
 
 MODES = [False, True]
@@ -329,7 +330,7 @@ def test_one_managed_grafana_reads_every_regions_prometheus(preview: bool) -> No
     }
     assert {s: len(w) for s, w in workspaces.items() if w} == {"prod-edge": 1}
     edge = plans["prod-edge"]
-    assert edge["outputs"]["grafanaRegion"] == PRIMARY  # us-east-1 offers Managed Grafana
+    assert edge["outputs"][EdgeKey.GRAFANA_REGION] == PRIMARY  # us-east-1 offers Managed Grafana
     workspace = workspaces["prod-edge"][0]["inputs"]
     assert workspace["permissionType"] == "CUSTOMER_MANAGED"
     assert workspace["dataSources"] == ["PROMETHEUS"]
@@ -351,7 +352,7 @@ def test_one_managed_grafana_reads_every_regions_prometheus(preview: bool) -> No
     if known(query):
         statement = json.loads(query)["Statement"][0]
         assert "aps:QueryMetrics" in statement["Action"]
-        arns = {regional(r)["outputs"]["prometheusWorkspaceArn"] for r in PROD_REGIONS}
+        arns = {regional(r)["outputs"][RegionalKey.PROMETHEUS_WORKSPACE_ARN] for r in PROD_REGIONS}
         assert set(statement["Resource"]) == arns
 
 

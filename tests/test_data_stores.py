@@ -1,4 +1,4 @@
-"""The transactional data layer (issue 10) in the graph of the shipped prod environment: one
+"""The transactional data layer in the graph of the shipped prod environment: one
 global database with a cluster per region, the multi-region keyspace, the caches and their global
 datastore, the global tables, the backup vaults and plans; encryption, deletion protection,
 protect, TLS, IAM, no public exposure, the fields failover rewrites ignored; in up and preview."""
@@ -17,6 +17,7 @@ from components.data.aurora import (
     TRACKED_STAGE,
 )
 from stacks.data_settings import AURORA_MAX_SECONDARY_REGIONS, cassandra_tables, dynamodb_tables
+from stacks.outputs import RegionalKey
 from stacks.versions import AURORA_ROTATION_APPLICATION, AURORA_ROTATION_VERSIONS
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
@@ -329,7 +330,7 @@ def test_replicas_use_their_own_regions_key(prod_up: dict[str, dict[str, Any]]) 
 
 def test_a_locked_vault_and_a_copying_plan_per_region(prod_up: dict[str, dict[str, Any]]) -> None:
     for region, plan in regional(prod_up).items():
-        copy_to = plan["outputs"]["drSummary"]["backups"]["copyTo"]
+        copy_to = plan["outputs"][RegionalKey.DR_SUMMARY]["backups"]["copyTo"]
         vaults = states(plan, VAULT)
         assert len([v for v in vaults if not v["inputs"].get("region")]) == 1  # its own
         # a peer outside the environment's regions gets its vault (and lock) from this stack
@@ -496,12 +497,12 @@ def test_every_data_resource_uses_its_regions_provider(prod_up: dict[str, dict[s
 
 def test_outputs_the_failover_runbook_reads(prod_up: dict[str, dict[str, Any]]) -> None:
     for region, plan in regional(prod_up).items():
-        aurora = plan["outputs"]["aurora"]
+        aurora = plan["outputs"][RegionalKey.AURORA]
         assert aurora["role"] == ("primary" if region == PRIMARY else "secondary")
         assert aurora["globalClusterIdentifier"] == "meridian-prod-aurora"
         assert aurora["clusterIdentifier"] == f"meridian-prod-{_code(region)}-aurora"
         assert aurora["clusterArn"].startswith(f"arn:aws:rds:{region}:")
-        dr = plan["outputs"]["drSummary"]
+        dr = plan["outputs"][RegionalKey.DR_SUMMARY]
         assert set(dr) >= {"postgres", "cassandra", "cache", "dynamodb", "kafka", "lake", "backups"}
         assert dr["postgres"]["rpoSeconds"] == 0 and dr["postgres"]["rtoSeconds"] == 30
         assert dr["postgres"]["crossRegionRpoSeconds"] == 1

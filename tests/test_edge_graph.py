@@ -26,6 +26,7 @@ from meridian_ops.policy_eval import make_servicer, reconcile_config
 from policies.catalog import all_policies
 from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.edge_settings import api_routes
+from stacks.outputs import EdgeKey, RegionalKey
 from tests.plans import PROD_REGIONS, one, planned, states
 
 STAGING_REGIONS = ("us-east-1", "eu-west-1")
@@ -38,7 +39,7 @@ def edge(env: str, preview: bool = False) -> dict[str, Any]:
 
 
 def ingress_of(env: str, region: str) -> str:
-    hostname = planned(env)[f"{env}-{region}"]["outputs"]["ingressHostname"]
+    hostname = planned(env)[f"{env}-{region}"]["outputs"][RegionalKey.INGRESS_HOSTNAME]
     assert isinstance(hostname, str) and hostname.endswith(f".{region}.amazonaws.com")
     return hostname
 
@@ -113,7 +114,7 @@ def test_rate_limits_match_the_routing_table_row_by_row(preview: bool) -> None:
     }
     assert limits["payments"] == 20 and limits["orders"] == 100
     assert limits["graphql"] == 200 and limits["search"] == 500
-    assert edge("prod", preview)["outputs"]["rateLimits"] == limits
+    assert edge("prod", preview)["outputs"][EdgeKey.RATE_LIMITS] == limits
 
 
 @pytest.mark.parametrize("preview", MODES)
@@ -238,11 +239,14 @@ def test_edge_stack_registers_each_urn_once(env: str) -> None:
 @pytest.mark.parametrize("preview", MODES)
 def test_prod_edge_exports(preview: bool) -> None:
     outputs = edge("prod", preview)["outputs"]
-    assert outputs["edgeProvider"] == "cloudflare"
-    assert outputs["publicHostnames"] == ["api.meridian.example.com", "www.meridian.example.com"]
-    assert outputs["regionsInRotation"] == list(PROD_REGIONS)
-    assert outputs["drainedRegions"] == []
-    guard = outputs["edgeReplacementGuard"]
+    assert outputs[EdgeKey.EDGE_PROVIDER] == "cloudflare"
+    assert outputs[EdgeKey.PUBLIC_HOSTNAMES] == [
+        "api.meridian.example.com",
+        "www.meridian.example.com",
+    ]
+    assert outputs[EdgeKey.REGIONS_IN_ROTATION] == list(PROD_REGIONS)
+    assert outputs[EdgeKey.DRAINED_REGIONS] == []
+    guard = outputs[EdgeKey.EDGE_REPLACEMENT_GUARD]
     assert guard["cloudflareProviderMajor"] == 6
     assert guard["providerVersions"]["cloudflare"].startswith("6.")
     assert guard["sensitiveTypes"]["cloudflare:index/ruleset:Ruleset"] == [
@@ -376,10 +380,10 @@ def test_staging_acm_certificate_validated_through_dns(preview: bool) -> None:
 
 def test_staging_edge_exports() -> None:
     outputs = edge("staging")["outputs"]
-    assert outputs["edgeProvider"] == "aws"
-    assert outputs["regionsInRotation"] == list(STAGING_REGIONS)
-    assert len(outputs["nameServers"]) == 4
-    assert outputs["distributionDomain"].endswith(".cloudfront.net")
+    assert outputs[EdgeKey.EDGE_PROVIDER] == "aws"
+    assert outputs[EdgeKey.REGIONS_IN_ROTATION] == list(STAGING_REGIONS)
+    assert len(outputs[EdgeKey.NAME_SERVERS]) == 4
+    assert outputs[EdgeKey.DISTRIBUTION_DOMAIN].endswith(".cloudfront.net")
 
 
 def test_staging_origin_lock_admits_cloudfront() -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from stacks.edge_stack import REPLACEMENT_SENSITIVE
+from stacks.edge.providers import REPLACEMENT_SENSITIVE
 from tests.plans import planned, states
 
 SNAPSHOT = Path(__file__).resolve().parent / "data" / "edge_identity.json"

@@ -16,8 +16,9 @@ import pytest
 
 from meridian_ops.engine import StackRun, run_stack
 from meridian_ops.policy_eval import evaluate_plan
-from stacks import edge_stack
 from stacks.config.source import PROJECT_DIR, StaticConfigSource, read_stack_file
+from stacks.edge import providers as edge_stack
+from stacks.outputs import EdgeKey
 from stacks.program import main as program_main
 from tests.conftest import ROOT
 from tests.plans import planned, states
@@ -112,12 +113,12 @@ def test_draining_a_region_is_config_alone() -> None:
     drained = pools["eu-west-1"].id
     assert drained not in lb.inputs["defaultPools"] and len(lb.inputs["defaultPools"]) == 9
     assert all(drained not in p for p in lb.inputs["regionPools"].values())
-    assert run.outputs["regionsInRotation"] == [
+    assert run.outputs[EdgeKey.REGIONS_IN_ROTATION] == [
         r
         for r in read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml")["meridian:regions"]
         if r != "eu-west-1"
     ]
-    assert run.outputs["drainedRegions"] == ["eu-west-1"]
+    assert run.outputs[EdgeKey.DRAINED_REGIONS] == ["eu-west-1"]
     baseline = {s.urn for s in run_edge("prod").steps}
     assert {s.urn for s in run.steps} == baseline  # nothing created or deleted
 
@@ -132,7 +133,7 @@ def test_draining_a_region_of_the_aws_edge_removes_its_latency_record() -> None:
     assert latency == ["us-east-1"]
     checks = [s for s in run.steps if s.type == "aws:route53/healthCheck:HealthCheck"]
     assert len(checks) == 2  # the drained region stays monitored
-    assert run.outputs["regionsInRotation"] == ["us-east-1"]
+    assert run.outputs[EdgeKey.REGIONS_IN_ROTATION] == ["us-east-1"]
 
 
 def test_shield_advanced_is_an_opt_in() -> None:

@@ -20,6 +20,7 @@ from components.kubernetes.cluster import (
 from components.kubernetes.pod_network import pod_ip_capacity
 from meridian_ops.aws_mocks import ACCOUNT_ID, DEPLOYER_ROLE
 from stacks.cidr_plan import POD_SUPERNET, pod_cidr
+from stacks.outputs import GlobalKey, RegionalKey
 from stacks.versions import EKS_ADDONS, KUBERNETES_VERSION
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
@@ -196,7 +197,7 @@ def test_vpc_cni_runs_custom_networking_with_prefix_delegation(plan: dict[str, A
 
 def test_eniconfig_per_az_with_its_pod_subnet(plan: dict[str, Any]) -> None:
     eni_configs = states(plan, "kubernetes:crd.k8s.amazonaws.com/v1alpha1:ENIConfig")
-    zones = plan["outputs"]["availabilityZones"]
+    zones = plan["outputs"][RegionalKey.AVAILABILITY_ZONES]
     assert sorted(e["inputs"]["metadata"]["name"] for e in eni_configs) == sorted(zones)
     pod_subnets = {
         s["inputs"]["availabilityZone"]: s
@@ -232,7 +233,7 @@ def test_order_vpc_cni_before_nodes_coredns_after(plan: dict[str, Any]) -> None:
     for late in ("coredns", "aws-ebs-csi-driver"):
         dependencies = found[late]["dependencies"]
         assert all(urn in dependencies for urn in early + eni_configs), late
-        for pool in system_pools:  # once the node pools exist (K8S-NODES)
+        for pool in system_pools:  # once the node pools exist
             assert pool["urn"] in dependencies, late
     for pool in system_pools:
         assert found["vpc-cni"]["urn"] in pool["dependencies"]
@@ -331,9 +332,9 @@ def test_pod_cidr_from_its_ipam_pool_with_subnets_routed_through_their_az_nat(
     pool = association["inputs"].get("ipv4IpamPoolId")
     if not plan["preview"]:
         global_outputs = planned("prod", False)["prod-global"]["outputs"]
-        assert pool == global_outputs["podIpamPoolIds"][region]
-        assert global_outputs["podCidrs"][region] == str(expected)
-    assert plan["outputs"]["podCidr"] == str(expected)
+        assert pool == global_outputs[GlobalKey.POD_IPAM_POOL_IDS][region]
+        assert global_outputs[GlobalKey.POD_CIDRS][region] == str(expected)
+    assert plan["outputs"][RegionalKey.POD_CIDR] == str(expected)
     pods = [
         s
         for s in states(plan, "aws:ec2/subnet:Subnet")
@@ -343,7 +344,11 @@ def test_pod_cidr_from_its_ipam_pool_with_subnets_routed_through_their_az_nat(
     blocks = [ipaddress.IPv4Network(s["inputs"]["cidrBlock"]) for s in pods]
     assert all(b.subnet_of(expected) for b in blocks)
     assert all(association["urn"] in s["dependencies"] for s in pods)
-    assert plan["outputs"]["podIpCapacity"] == pod_ip_capacity([str(b) for b in blocks]) == 49056
+    assert (
+        plan["outputs"][RegionalKey.POD_IP_CAPACITY]
+        == pod_ip_capacity([str(b) for b in blocks])
+        == 49056
+    )
 
 
 def test_pod_routes_use_the_nat_of_their_own_az() -> None:
@@ -367,12 +372,15 @@ def test_pod_routes_use_the_nat_of_their_own_az() -> None:
 
 def test_pod_cidrs_never_overlap_across_regions() -> None:
     cidrs = {
-        region: ipaddress.IPv4Network(regional(region, False)["outputs"]["podCidr"])
+        region: ipaddress.IPv4Network(regional(region, False)["outputs"][RegionalKey.POD_CIDR])
         for region in PROD_REGIONS
     }
     for (a, x), (b, y) in itertools.combinations(cidrs.items(), 2):
         assert not x.overlaps(y), (a, b)
-    vpcs = [ipaddress.IPv4Network(regional(r, False)["outputs"]["vpcCidr"]) for r in PROD_REGIONS]
+    vpcs = [
+        ipaddress.IPv4Network(regional(r, False)["outputs"][RegionalKey.VPC_CIDR])
+        for r in PROD_REGIONS
+    ]
     assert not any(p.overlaps(v) for p in cidrs.values() for v in vpcs)
 
 
@@ -401,10 +409,10 @@ def test_global_ipam_holds_one_pod_pool_per_region(preview: bool) -> None:
 def test_stack_outputs_for_the_plan_summary() -> None:
     for region in PROD_REGIONS:
         outputs = regional(region, False)["outputs"]
-        assert outputs["clusterName"] == f"meridian-prod-{name_code(region)}-eks"
-        assert outputs["clusterEndpoint"].startswith("https://")
-        assert outputs["podIpCapacity"] == 49056
-        assert sorted(outputs["clusterAddons"]) == sorted(EKS_ADDONS[KUBERNETES_VERSION])
+        assert outputs[RegionalKey.CLUSTER_NAME] == f"meridian-prod-{name_code(region)}-eks"
+        assert outputs[RegionalKey.CLUSTER_ENDPOINT].startswith("https://")
+        assert outputs[RegionalKey.POD_IP_CAPACITY] == 49056
+        assert sorted(outputs[RegionalKey.CLUSTER_ADDONS]) == sorted(EKS_ADDONS[KUBERNETES_VERSION])
 
 
 def name_code(region: str) -> str:

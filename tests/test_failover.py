@@ -19,6 +19,7 @@ from meridian_ops.failover import (
     main,
     plan_failover,
 )
+from stacks.outputs import EdgeKey, RegionalKey
 
 GLOBAL_ID = "meridian-prod-aurora"
 PRIMARY, SECONDARY = "us-east-1", "eu-west-1"
@@ -93,16 +94,16 @@ def outputs_for(aws: dict[str, Any], provider: str = "aws") -> Any:
     def read(stack: str) -> dict[str, Any]:
         if stack == "prod-edge":
             return {
-                "edgeProvider": provider,
-                "healthChecks": aws["checks"],
-                "originPools": {PRIMARY: "pool-use1", SECONDARY: "pool-euw1"},
-                "cloudflareAccountId": "acc-1",
+                EdgeKey.EDGE_PROVIDER: provider,
+                EdgeKey.HEALTH_CHECKS: aws["checks"],
+                EdgeKey.ORIGIN_POOLS: {PRIMARY: "pool-use1", SECONDARY: "pool-euw1"},
+                EdgeKey.CLOUDFLARE_ACCOUNT_ID: "acc-1",
             }
         region = stack.removeprefix("prod-")
         if region not in aws["arns"]:
             return {}
         return {
-            "aurora": {
+            RegionalKey.AURORA: {
                 "globalClusterIdentifier": GLOBAL_ID,
                 "clusterArn": aws["arns"][region],
                 "role": "primary" if region == PRIMARY else "secondary",
@@ -205,11 +206,11 @@ def test_the_shipped_edges_export_what_the_runbook_drains() -> None:
     from tests.plans import PROD_REGIONS, planned
 
     prod = planned("prod")["prod-edge"]["outputs"]
-    assert prod["edgeProvider"] == "cloudflare"
-    assert set(prod["originPools"]) == set(PROD_REGIONS)
-    assert prod["cloudflareAccountId"]
+    assert prod[EdgeKey.EDGE_PROVIDER] == "cloudflare"
+    assert set(prod[EdgeKey.ORIGIN_POOLS]) == set(PROD_REGIONS)
+    assert prod[EdgeKey.CLOUDFLARE_ACCOUNT_ID]
     staging = planned("staging")["staging-edge"]["outputs"]
-    assert staging["edgeProvider"] == "aws"
-    assert set(staging["healthChecks"]) == {"us-east-1", "eu-west-1"}
-    regional = planned("prod")[f"prod-{PROD_REGIONS[1]}"]["outputs"]["aurora"]
+    assert staging[EdgeKey.EDGE_PROVIDER] == "aws"
+    assert set(staging[EdgeKey.HEALTH_CHECKS]) == {"us-east-1", "eu-west-1"}
+    regional = planned("prod")[f"prod-{PROD_REGIONS[1]}"]["outputs"][RegionalKey.AURORA]
     assert regional["clusterArn"] and regional["globalClusterIdentifier"]

@@ -22,6 +22,7 @@ from stacks.node_pool_settings import (
     gpu_instance_types,
     pool_opted_out,
 )
+from stacks.outputs import RegionalKey
 from stacks.program import settings_for
 from tests.plans import PROD_REGIONS, planned
 from tests.test_config_errors import NO_REPLICATION, assert_names, error_of, settings, with_manifest
@@ -86,9 +87,9 @@ def test_plan_outputs_show_the_chosen_types(preview: bool) -> None:
             for pool, instance_type in EXPECTED_PROD[region].items()
             if pool != GPU_TRAINING or region == TRAINING_REGION
         }
-        assert outputs["gpuInstanceTypes"] == expected, region
+        assert outputs[RegionalKey.GPU_INSTANCE_TYPES] == expected, region
         for pool, instance_type in expected.items():
-            assert outputs["nodePools"][pool]["instanceTypes"] == [instance_type]
+            assert outputs[RegionalKey.NODE_POOLS][pool]["instanceTypes"] == [instance_type]
 
 
 def test_prod_opt_outs_are_only_what_aws_data_forces() -> None:

@@ -1,4 +1,4 @@
-"""The lakehouse (issue 11): buckets, lifecycle, Object Lock, replication pairs, catalog, Athena,
+"""The lakehouse: buckets, lifecycle, Object Lock, replication pairs, catalog, Athena,
 Lake Formation and the Kafka -> bronze feed of each prod region, and its configuration errors."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from components.data.lakehouse.tables import GOLD_TABLES
 from stacks.config.errors import ConfigError
 from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.identity import parse_stack_name
+from stacks.outputs import RegionalKey
 from stacks.settings import load_settings
 from stacks.streaming_settings import topic_table
 from tests.plans import PROD_REGIONS, by_urn, planned, states
@@ -80,7 +81,7 @@ def test_every_zone_bucket_is_private_versioned_encrypted_logged(region: str) ->
         plan,
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     )
-    storage_key = plan["outputs"]["keyArns"]["storage"]
+    storage_key = plan["outputs"][RegionalKey.KEY_ARNS]["storage"]
     for zone, config in sse.items():
         rule = config["rules"][0]
         default = rule["applyServerSideEncryptionByDefault"]
@@ -135,7 +136,7 @@ def test_compliance_bucket_is_worm() -> None:
 
 
 def of_lake_replica(urns: dict[str, dict[str, Any]], state: dict[str, Any]) -> bool:
-    """A child of the lake's LakeReplica (the log archive reuses the component, BASELINE)."""
+    """A child of the lake's LakeReplica (the log archive reuses the component)."""
     parent = urns[state["parent"]]
     return (
         parent["type"] == "meridian:data:LakeReplica"
@@ -161,7 +162,7 @@ EXPECTED_PEERS = {
 def test_every_region_replicates_its_lake_to_its_pair_with_rtc(preview: bool) -> None:
     for region in PROD_REGIONS:
         plan = regional(region, preview)
-        peer = plan["outputs"].get("lakeReplicaRegion")  # None outputs are dropped
+        peer = plan["outputs"].get(RegionalKey.LAKE_REPLICA_REGION)  # None outputs are dropped
         # the DR peer within the jurisdiction the prod data class keeps it in (stacks/topology.py)
         assert peer == EXPECTED_PEERS[region]
         if peer is None:

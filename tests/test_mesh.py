@@ -24,6 +24,7 @@ from components.mesh.service_mesh import (
 from components.tenancy.services import aws_services_reached
 from stacks.component_data import load_balancer_controller_policy
 from stacks.edge_ranges import EDGE_RANGES
+from stacks.outputs import RegionalKey
 from stacks.versions import HELM_CHARTS, ISTIO_VERSION
 from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states
 
@@ -173,7 +174,7 @@ def test_webhook_ports_open_from_the_control_plane(region: str, preview: bool) -
 
 @pytest.mark.parametrize("region", PROD_REGIONS)
 def test_ingress_hostname_is_the_nlb(region: str) -> None:
-    hostname = _plan(region, False)["outputs"]["ingressHostname"]
+    hostname = _plan(region, False)["outputs"][RegionalKey.INGRESS_HOSTNAME]
     assert hostname.startswith("k8s-istioing-istioing-")
     assert hostname.endswith(f".elb.{region}.amazonaws.com")
     (read,) = [
@@ -187,9 +188,9 @@ def test_ingress_hostname_is_the_nlb(region: str) -> None:
 
 def test_ingress_hostname_is_unknown_in_preview() -> None:
     outputs = _plan(PROD_REGIONS[0], True)["outputs"]
-    assert "ingressHostname" not in outputs or not str(outputs["ingressHostname"]).startswith(
-        "k8s-"
-    )
+    assert RegionalKey.INGRESS_HOSTNAME not in outputs or not str(
+        outputs[RegionalKey.INGRESS_HOSTNAME]
+    ).startswith("k8s-")
 
 
 @pytest.mark.parametrize("preview", MODES, ids=MODE_IDS)

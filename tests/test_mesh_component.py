@@ -21,6 +21,7 @@ from meridian_ops.aws_mocks import MotoValidator
 from meridian_ops.engine import run_stack
 from stacks.component_data import load_balancer_controller_policy
 from stacks.edge_ranges import EDGE_RANGES
+from stacks.outputs import RegionalKey
 from stacks.versions import HELM_CHARTS
 
 CONFIG: dict[str, Any] = {"pulumi:disable-default-providers": ["*"]}
@@ -72,7 +73,7 @@ def _program() -> None:
         ),
         opts=pulumi.ResourceOptions(provider=region),
     )
-    pulumi.export("ingressHostname", mesh.ingress_hostname)
+    pulumi.export(RegionalKey.INGRESS_HOSTNAME.value, mesh.ingress_hostname)
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
@@ -98,9 +99,9 @@ def test_mesh_on_a_plain_provider(preview: bool) -> None:
         "*.s3.eu-west-1.amazonaws.com",
     ]
     if preview:
-        assert not str(run.outputs.get("ingressHostname", "")).startswith("k8s-")
+        assert not str(run.outputs.get(RegionalKey.INGRESS_HOSTNAME, "")).startswith("k8s-")
     else:
-        assert run.outputs["ingressHostname"].endswith(".elb.eu-west-1.amazonaws.com")
+        assert run.outputs[RegionalKey.INGRESS_HOSTNAME].endswith(".elb.eu-west-1.amazonaws.com")
 
 
 def test_hostname_is_empty_until_the_controller_made_the_nlb() -> None:

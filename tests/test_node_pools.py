@@ -17,6 +17,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from components.kubernetes.karpenter import INTERRUPTION_EVENTS, controller_policies
 from components.kubernetes.node_pools import NODE_POLICIES
 from stacks.config.source import PROJECT_DIR, read_stack_file
+from stacks.outputs import RegionalKey
 from stacks.versions import EKS_AMI_RELEASE, HELM_CHARTS, eks_ami_release_version
 from tests.plans import PROD_REGIONS, by_urn, name_of, planned, states
 
@@ -105,7 +106,7 @@ def test_pools_present_or_opted_out_by_config(region: str, preview: bool) -> Non
     node_classes = custom_resources(resources, "karpenter.k8s.aws/v1:EC2NodeClass")
     assert set(node_pools) == karpenter_pools(pools)
     assert set(node_classes) == set(node_pools)
-    assert set(plan["outputs"]["nodePools"]) == pools
+    assert set(plan["outputs"][RegionalKey.NODE_POOLS]) == pools
     for name, spec in node_pools.items():
         assert spec["template"]["spec"]["nodeClassRef"] == {
             "group": "karpenter.k8s.aws",
@@ -123,7 +124,7 @@ def test_system_pool(region: str, preview: bool) -> None:
     resources = node_resources(plan)
     group = the(resources, "aws:eks/nodeGroup:NodeGroup")
     inputs = group["inputs"]
-    sizing = plan["outputs"]["nodePools"]["system"]
+    sizing = plan["outputs"][RegionalKey.NODE_POOLS]["system"]
     assert inputs["taints"] == [
         {"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}
     ]
@@ -214,8 +215,8 @@ def test_taints_and_labels(region: str, preview: bool) -> None:
     assert requirements["kubernetes.io/arch"] == ["arm64"]
     assert set(requirements["karpenter.k8s.aws/instance-family"]) <= {"m7g", "c7g", "r7g"}
     assert requirements["karpenter.sh/capacity-type"] == ["on-demand"]  # prod: no spot
-    types = plan["outputs"]["gpuInstanceTypes"]
-    summary = plan["outputs"]["nodePools"]
+    types = plan["outputs"][RegionalKey.GPU_INSTANCE_TYPES]
+    summary = plan["outputs"][RegionalKey.NODE_POOLS]
     ceilings: dict[str, tuple[str, Callable[[dict[str, int]], int]]] = {
         "gpu-inference-floor": ("gpu-inference", lambda s: s["minSize"]),
         "gpu-inference": ("gpu-inference", lambda s: s["maxSize"] - s["minSize"]),

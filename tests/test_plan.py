@@ -15,6 +15,7 @@ import pytest
 from meridian_ops import plan as plan_module
 from meridian_ops.plan import stacks_of, summarize
 from meridian_ops.waves import recorded_reads
+from stacks.outputs import EdgeKey, GlobalKey, RegionalKey
 from tests.conftest import ROOT
 from tests.plans import planned, states, summary
 
@@ -59,21 +60,24 @@ def test_plan_json_has_the_preview_shape() -> None:
 
 def test_stack_references_resolve_to_the_stacks_planned_before() -> None:
     plans = planned("prod")
-    pools = plans["prod-global"]["outputs"]["ipamPoolIds"]
+    pools = plans["prod-global"]["outputs"][GlobalKey.IPAM_POOL_IDS]
     for region in ("us-east-1", "af-south-1"):
         plan = plans[f"prod-{region}"]
         assert "prod-global" in references_of(plan)
         vpc = states(plan, "aws:ec2/vpc:Vpc")[0]
         assert vpc["inputs"]["ipv4IpamPoolId"] == pools[region]
-    assert "ipamPoolIds" in recorded_reads(plans["prod-us-east-1"])["prod-global"]
+    assert GlobalKey.IPAM_POOL_IDS in recorded_reads(plans["prod-us-east-1"])["prod-global"]
     edge = plans["prod-edge"]
     assert sorted(references_of(edge)) == sorted(
-        ["prod-global"] + [f"prod-{r}" for r in plans["prod-global"]["outputs"]["regions"]]
+        ["prod-global"] + [f"prod-{r}" for r in plans["prod-global"]["outputs"][GlobalKey.REGIONS]]
     )
-    origins = edge["outputs"]["origins"]
-    assert set(origins) == set(plans["prod-global"]["outputs"]["regions"])
-    assert origins["eu-west-1"]["vpcId"] == plans["prod-eu-west-1"]["outputs"]["vpcId"]
-    assert len(edge["outputs"]["egressIps"]) == 30  # 3 NAT gateways x 10 regions
+    origins = edge["outputs"][EdgeKey.ORIGINS]
+    assert set(origins) == set(plans["prod-global"]["outputs"][GlobalKey.REGIONS])
+    assert (
+        origins["eu-west-1"][RegionalKey.VPC_ID]
+        == plans["prod-eu-west-1"]["outputs"][RegionalKey.VPC_ID]
+    )
+    assert len(edge["outputs"][EdgeKey.EGRESS_IPS]) == 30  # 3 NAT gateways x 10 regions
 
 
 def test_global_ipam_matches_the_cidr_plan() -> None:
@@ -81,10 +85,10 @@ def test_global_ipam_matches_the_cidr_plan() -> None:
     pools = [
         s for s in states(plan, "aws:ec2/vpcIpamPool:VpcIpamPool") if s["inputs"].get("locale")
     ]
-    assert len(pools) == 20  # per region: a VPC pool and a pod pool (K8S-CORE)
+    assert len(pools) == 20  # per region: a VPC pool and a pod pool
     cidrs = {s["inputs"]["cidr"] for s in states(plan, "aws:ec2/vpcIpamPoolCidr:VpcIpamPoolCidr")}
     assert "10.128.0.0/10" in cidrs
-    assert set(plan["outputs"]["vpcCidrs"].values()) <= cidrs
+    assert set(plan["outputs"][GlobalKey.VPC_CIDRS].values()) <= cidrs
     ipam = states(plan, "aws:ec2/vpcIpam:VpcIpam")[0]
     assert len(ipam["inputs"]["operatingRegions"]) == 10
 

@@ -13,11 +13,12 @@ from pulumi.runtime.rpc import UNKNOWN
 from components.common.tagging import REQUIRED_TAG_KEYS, is_taggable
 from components.foundation.network import INTERFACE_ENDPOINT_PORTS
 from meridian_ops.aws_mocks import zone_ids
+from stacks.outputs import RegionalKey
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
 MODES = [False, True]
 CROSS_REGION_LINKS = ("meridian:streaming:KafkaReplication", "meridian:data:LakeReplica")
-"""Components whose children may sit in the primary region (STREAMING: replication pairs)."""
+"""Components whose children may sit in the primary region (replication pairs)."""
 
 
 def regional(env: str, region: str, preview: bool) -> dict[str, Any]:
@@ -60,11 +61,11 @@ def test_every_regional_resource_uses_its_regions_explicit_provider(region: str)
             assert state["provider"], f"{name_of(state)} has no explicit provider"
             assert provider_region(plan, state["provider"]) == region, name_of(state)
             where = state["inputs"].get("region", region)
-            # STREAMING: the MSK replicator into the primary (stacks/streaming_links.py) and the
+            # the MSK replicator into the primary (stacks/regional/streaming.py) and the
             # lake's replica in the paired region (components/data/lakehouse/replication.py) are
             # owned by this stack but live there; nothing else may name another region.
             cross = by_urn(plan)[state["parent"]]["type"] in CROSS_REGION_LINKS
-            peers = (PROD_REGIONS[0], plan["outputs"].get("lakeReplicaRegion"))
+            peers = (PROD_REGIONS[0], plan["outputs"].get(RegionalKey.LAKE_REPLICA_REGION))
             assert where == region or (cross and where in peers), name_of(state)
 
 
@@ -90,7 +91,7 @@ def test_network_shape(region: str) -> None:
         subnets = states(plan, "aws:ec2/subnet:Subnet")
         assert len(subnets) == 12
         # pods live on the VPC's secondary CIDR (tests/test_eks_cluster.py checks it)
-        pod_cidr = ipaddress.IPv4Network(plan["outputs"]["podCidr"])
+        pod_cidr = ipaddress.IPv4Network(plan["outputs"][RegionalKey.POD_CIDR])
         tiers: dict[str, list[dict[str, Any]]] = {}
         for s in subnets:
             tier = s["inputs"]["tags"]["meridian:tier"]
@@ -142,7 +143,9 @@ def test_private_routes_use_the_nat_of_their_own_az() -> None:
 def test_data_tier_is_closed_to_everything_outside_the_vpc(preview: bool) -> None:
     plan = regional("prod", "us-east-1", preview)
     vpc_cidr = one(plan, "aws:ec2/vpc:Vpc")["inputs"]["cidrBlock"]
-    pod_cidr = plan["outputs"]["podCidr"]  # pods reach the data tier from the VPC's pod CIDR
+    pod_cidr = plan["outputs"][
+        RegionalKey.POD_CIDR
+    ]  # pods reach the data tier from the VPC's pod CIDR
     nacl = one(plan, "aws:ec2/networkAcl:NetworkAcl")
     assert len(nacl["inputs"]["subnetIds"]) == 3
     for direction in ("ingress", "egress"):
@@ -156,7 +159,7 @@ def test_data_tier_is_closed_to_everything_outside_the_vpc(preview: bool) -> Non
 def test_private_endpoints() -> None:
     plan = regional("prod", "us-east-1", False)
     vpc_cidr = one(plan, "aws:ec2/vpc:Vpc")["inputs"]["cidrBlock"]
-    pod_cidr = plan["outputs"]["podCidr"]
+    pod_cidr = plan["outputs"][RegionalKey.POD_CIDR]
     endpoints = states(plan, "aws:ec2/vpcEndpoint:VpcEndpoint")
     services = {e["inputs"]["serviceName"].split(".", 3)[-1]: e for e in endpoints}
     for needed in ("s3", "dynamodb", "ecr.api", "ecr.dkr", "sts", "kms", "logs", "eks"):
@@ -355,19 +358,21 @@ def test_preview_mode_has_unknowns_where_a_real_preview_would() -> None:
 def test_sizes_follow_the_environment() -> None:
     dev = regional("dev", "us-east-1", False)
     assert ipaddress.IPv4Network(one(dev, "aws:ec2/vpc:Vpc")["inputs"]["cidrBlock"]).prefixlen == 20
-    assert dev["outputs"]["sizing"]["gpuNodes"] == {  # an ordered preference (K8S-NODES)
+    assert dev["outputs"][RegionalKey.SIZING]["gpuNodes"] == {  # an ordered preference
         "instanceTypes": ["g6e.xlarge", "g6.xlarge", "g5.xlarge", "g4dn.xlarge"],
         "minSize": 0,
         "maxSize": 2,
     }
     prod = regional("prod", "us-east-1", False)
-    assert prod["outputs"]["sizing"]["gpuNodes"]["minSize"] == 8  # architecture: GPU nodes 8-40
-    assert prod["outputs"]["sizing"]["gpuNodes"]["maxSize"] == 40
-    assert prod["outputs"]["gpuEnabled"] is True
+    assert (
+        prod["outputs"][RegionalKey.SIZING]["gpuNodes"]["minSize"] == 8
+    )  # architecture: GPU nodes 8-40
+    assert prod["outputs"][RegionalKey.SIZING]["gpuNodes"]["maxSize"] == 40
+    assert prod["outputs"][RegionalKey.GPU_ENABLED] is True
     # af-south-1 runs gpu-inference on g4dn (the first type of the list it offers); no training
     af_south = regional("prod", "af-south-1", False)["outputs"]
-    assert af_south["gpuEnabled"] is True
-    assert af_south["gpuInstanceTypes"] == {"gpu-inference": "g4dn.12xlarge"}
-    assert regional("prod", "me-south-1", False)["outputs"]["sizing"]["systemNodes"][
+    assert af_south[RegionalKey.GPU_ENABLED] is True
+    assert af_south[RegionalKey.GPU_INSTANCE_TYPES] == {"gpu-inference": "g4dn.12xlarge"}
+    assert regional("prod", "me-south-1", False)["outputs"][RegionalKey.SIZING]["systemNodes"][
         "instanceTypes"
     ] == ["m6i.2xlarge"]

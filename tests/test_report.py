@@ -22,6 +22,7 @@ from meridian_ops.report import (
     policy_line,
     summary,
 )
+from stacks.outputs import RegionalKey
 from tests.plans import PROD_REGIONS, planned, states
 from tests.plans import summary as shipped_summary
 
@@ -84,7 +85,12 @@ def test_facts_are_optional() -> None:
     still works, and a region whose facts differ is called out."""
     plans = copy.deepcopy(planned("dev"))
     for plan in plans.values():
-        for key in ("podIpCapacity", "nodePools", "gpuInstanceTypes", "ingressHostname"):
+        for key in (
+            RegionalKey.POD_IP_CAPACITY,
+            RegionalKey.NODE_POOLS,
+            RegionalKey.GPU_INSTANCE_TYPES,
+            RegionalKey.INGRESS_HOSTNAME,
+        ):
             plan["outputs"].pop(key, None)
     report = build_report("dev", plans, waves=[[n] for n in plans])
     assert all(not r.facts for r in report.rows)
@@ -151,7 +157,7 @@ def test_the_picture_groups_alike_regions_and_labels_reads() -> None:
 def test_cross_region_links_are_drawn_when_a_stack_declares_them() -> None:
     plans = copy.deepcopy(planned("prod"))
     secondary = f"prod-{PROD_REGIONS[1]}"
-    plans[secondary]["outputs"]["crossRegionLinks"] = [
+    plans[secondary]["outputs"][RegionalKey.CROSS_REGION_LINKS] = [
         {"kind": "aurora-global", "to": PROD_REGIONS[0], "label": "secondary cluster"}
     ]
     source = d2_source(_report(plans), plans)

@@ -1,4 +1,4 @@
-"""Event streaming (issue 11): the MSK cluster, topics, schemas, queues and replicators each prod
+"""Event streaming: the MSK cluster, topics, schemas, queues and replicators each prod
 region gets, in up and preview mode, and the configuration errors of the layer."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from components.streaming.kafka import configuration_name
 from stacks.config.errors import ConfigError
 from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.identity import parse_stack_name
+from stacks.outputs import RegionalKey
 from stacks.settings import load_settings
 from stacks.streaming_settings import replication_pairs, topic_table
 from stacks.versions import KAFKA_VERSION, MSK_REPLICATOR_REGIONS
@@ -45,7 +46,7 @@ def test_cluster_brokers_match_the_availability_zones(region: str) -> None:
         plan = regional(region, preview)
         cluster = one(plan, "aws:msk/cluster:Cluster")["inputs"]
         group = cluster["brokerNodeGroupInfo"]
-        azs = plan["outputs"].get("availabilityZones") or ["a", "b", "c"]
+        azs = plan["outputs"].get(RegionalKey.AVAILABILITY_ZONES) or ["a", "b", "c"]
         assert cluster["numberOfBrokerNodes"] == 9 == 3 * len(azs)
         if known(group["clientSubnets"]):
             assert len(group["clientSubnets"]) == 3
@@ -79,7 +80,7 @@ def test_cluster_is_tls_only_iam_authenticated_encrypted_and_logged(preview: boo
         assert len(groups) == 1
         assert groups[0]["inputs"]["kmsKeyId"] and groups[0]["inputs"]["retentionInDays"] == 30
         if not preview:
-            keys = plan["outputs"]["keyArns"]
+            keys = plan["outputs"][RegionalKey.KEY_ARNS]
             assert inputs["encryptionInfo"]["encryptionAtRestKmsKeyArn"] == keys["streaming"]
             assert groups[0]["inputs"]["kmsKeyId"] == keys["logs"]
 
@@ -208,7 +209,7 @@ def test_schema_registry_defaults_to_backward_and_dead_letters_are_encrypted() -
         redrive = json.loads(queue["redrivePolicy"])
         assert redrive["maxReceiveCount"] == 5
         assert redrive["deadLetterTargetArn"].endswith(f"{name}-dlq")
-    (topic,) = [  # the fan-out topic (the alert topics are BASELINE's: test_baseline_graph.py)
+    (topic,) = [  # the fan-out topic (the alert topics are the baseline's: test_baseline_graph.py)
         t["inputs"] for t in states(plan, "aws:sns/topic:Topic") if name_of(t).startswith("kafka-")
     ]
     assert topic["kmsMasterKeyId"]

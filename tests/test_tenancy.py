@@ -23,6 +23,7 @@ from components.tenancy.traffic import (
     TrafficRule,
 )
 from stacks.dependencies import dependency_rows
+from stacks.outputs import RegionalKey
 from stacks.versions import KUBERNETES_VERSION
 from tests.plans import PROD_REGIONS, name_of, planned, states
 
@@ -217,7 +218,7 @@ def test_workload_identities_have_only_the_tables_grants(region: str) -> None:
         assert mine == _granted_by_table(plan, service.name), service.name
         assert secrets["Action"] == list(SECRETS_READ_ACTIONS)
         assert secrets["Resource"].endswith(f":secret:meridian/prod/{region}/{service.name}/*")
-        key_arns = plan["outputs"]["keyArns"]
+        key_arns = plan["outputs"][RegionalKey.KEY_ARNS]
         assert keys["Resource"] == [key_arns[k.value] for k in service.keys]
         assert keys["Action"] == list(KEY_USE_ACTIONS)
         assert keys["Condition"]["StringEquals"]["kms:ViaService"] == [

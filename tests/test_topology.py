@@ -10,6 +10,7 @@ import pytest
 from stacks import capabilities
 from stacks.config.source import PROJECT_DIR, StaticConfigSource, read_stack_file
 from stacks.data_layer import data_topology
+from stacks.outputs import RegionalKey
 from stacks.program import settings_for
 from stacks.residency import dr_capable, jurisdictions, may_copy
 from stacks.settings import MeridianSettings
@@ -127,7 +128,7 @@ def test_staging_replicates_lake_and_logs_within_the_jurisdiction(preview: bool)
     primary = plans["staging-us-east-1"]
     # confidential data: US to another US region, EU to another EU region, both outside the
     # environment's regions, with the replica buckets created by the region's own stack
-    assert primary["outputs"]["lakeReplicaRegion"] == "us-east-2"
+    assert primary["outputs"][RegionalKey.LAKE_REPLICA_REGION] == "us-east-2"
     assert replica_buckets(primary, "log-archive-replica-") == {"us-east-2"}
     assert replica_buckets(primary, "lakehouse-replica-") == {"us-east-2"}
     assert replica_buckets(plans["staging-global"], "audit-archive-replica-") == {"us-east-2"}

@@ -23,6 +23,7 @@ from meridian_ops.waves import (
     waves_for,
 )
 from stacks.identity import Role
+from stacks.outputs import GlobalKey, RegionalKey
 from tests.plans import PROD_REGIONS, SESSION_KEY, planned, source_key
 
 
@@ -76,12 +77,12 @@ def test_every_recorded_read_is_declared(preview: bool) -> None:
     assert undeclared_reads(stacks, plans) == []
     assert recorded_reads(plans["prod-edge"]).keys() >= {f"prod-{r}" for r in PROD_REGIONS}
     for region in PROD_REGIONS:
-        assert "ipamPoolIds" in recorded_reads(plans[f"prod-{region}"])["prod-global"]
+        assert GlobalKey.IPAM_POOL_IDS in recorded_reads(plans[f"prod-{region}"])["prod-global"]
 
 
 def test_an_undeclared_read_is_reported() -> None:
     stacks = _stacks("e", ["r1", "r2", "r3"])
-    plans = {"e-r2": {"stackReads": {"e-r3": ["vpcId"]}}}
+    plans = {"e-r2": {"stackReads": {"e-r3": [RegionalKey.VPC_ID]}}}
     (problem,) = undeclared_reads(stacks, plans)
     assert "e-r2 reads e-r3" in problem and "declared_reads" in problem
 
@@ -202,7 +203,7 @@ def test_the_plan_refuses_a_read_outside_the_waves(
     def reads_a_sibling(task: _Task) -> _Result:
         result = _fake_plan(task)
         if task.item.name == "e-r2" and result.document is not None:
-            result.document["stackReads"] = {"e-r4": ["vpcId"]}
+            result.document["stackReads"] = {"e-r4": [RegionalKey.VPC_ID]}
         return result
 
     monkeypatch.setattr(plan_module, "_plan_stack", reads_a_sibling)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from stacks.outputs import RegionalKey
 from stacks.residency import may_copy
 from tests.plans import by_urn, name_of, planned, states
 
@@ -22,7 +23,9 @@ MODES = [False, True]
 
 def regional(plans: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {
-        name: plan for name, plan in plans.items() if "drSummary" in (plan.get("outputs") or {})
+        name: plan
+        for name, plan in plans.items()
+        if RegionalKey.DR_SUMMARY in (plan.get("outputs") or {})
     }
 
 
@@ -96,7 +99,7 @@ def kafka_copy_regions(plan: dict[str, Any], region: str) -> set[str]:
 def dr_flow_problems(stack: str, plan: dict[str, Any], plans: dict[str, Any]) -> list[str]:
     """Each broken link of `stack`'s DR flow, named."""
     region = region_of_stack(stack)
-    summary = plan["outputs"]["drSummary"]
+    summary = plan["outputs"][RegionalKey.DR_SUMMARY]
     data_class = summary["dataClassification"]
     problems: list[str] = []
 
@@ -247,6 +250,6 @@ def test_a_copy_the_residency_table_forbids_fails_the_flow() -> None:
     plans = planned("prod", False)
     stack = "prod-eu-west-1"
     plan = copy.deepcopy(plans[stack])
-    plan["outputs"]["drSummary"]["dataClassification"] = "restricted"
-    plan["outputs"]["drSummary"]["kafka"] = {"replicatedTo": "us-east-1"}
+    plan["outputs"][RegionalKey.DR_SUMMARY]["dataClassification"] = "restricted"
+    plan["outputs"][RegionalKey.DR_SUMMARY]["kafka"] = {"replicatedTo": "us-east-1"}
     assert any("may not leave" in p for p in dr_flow_problems(stack, plan, plans))

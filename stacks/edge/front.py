@@ -1,0 +1,121 @@
+"""The edge in front of the regions' ingress: Cloudflare (`meridian:edge.provider: cloudflare`,
+the default) or AWS-native (`aws`), with its explicit provider.
+
+Each region's origin is the ingress NLB hostname its stack exports. Draining a region
+(`meridian:edge.drainedRegions`) is a config change: its pool is disabled / its latency record
+removed, nothing else moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from components.edge.geography import RegionOrigin
+from components.edge.routes import rate_limited
+from stacks.edge.context import EdgeContext
+from stacks.edge.providers import (
+    CLOUDFLARE_PROVIDER_MAJOR,
+    REPLACEMENT_SENSITIVE,
+    cloudflare_provider,
+    cloudflare_provider_version,
+    region_provider,
+)
+from stacks.edge_settings import edge_routes
+
+if TYPE_CHECKING:
+    from components.edge.aws_edge import AwsEdge
+    from components.edge.cloudflare_edge import CloudflareEdge
+
+
+@dataclass(frozen=True)
+class Front:
+    """The edge layer's result. The Cloudflare fields (`cloudflare_account_id`, `origin_pools`:
+    what the failover runbook disables to drain a region) or the AWS ones (`name_servers`,
+    `distribution_domain`, `health_checks`: what the runbook inverts) are None for the other
+    provider. `replacement_guard`: what a reviewer's plan report needs to flag an edge
+    replacement (the pinned provider versions and the types whose replacement is an outage)."""
+
+    component: CloudflareEdge | AwsEdge
+    drained: frozenset[str]
+    rate_limits: dict[str, int | None]
+    replacement_guard: dict[str, Any]
+    cloudflare_account_id: str | None = None
+    origin_pools: Any = None
+    name_servers: Any = None
+    distribution_domain: Any = None
+    health_checks: Any = None
+
+
+def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
+    from components.edge.aws_edge import AwsEdge, AwsEdgeArgs
+    from components.edge.cloudflare_edge import CloudflareEdge, CloudflareEdgeArgs
+
+    settings, edge = ctx.settings, ctx.edge
+    routes = edge_routes(edge)
+    drained = frozenset(edge.drained_regions)
+    rate_limits = {r.id: r.rate_limit_per_minute for r in rate_limited(list(routes))}
+
+    def guard(provider_versions: dict[str, str]) -> dict[str, Any]:
+        return {
+            "providerVersions": provider_versions,
+            "cloudflareProviderMajor": CLOUDFLARE_PROVIDER_MAJOR,
+            "sensitiveTypes": {t: list(f) for t, f in REPLACEMENT_SENSITIVE.items()},
+        }
+
+    if edge.provider == "cloudflare":
+        assert edge.cloudflare is not None  # load_edge_settings requires it
+        cloudflare = CloudflareEdge(
+            "edge",
+            CloudflareEdgeArgs(
+                names=ctx.names,
+                account_id=edge.cloudflare.account_id,
+                zone_id=edge.cloudflare.zone_id,
+                zone=edge.zone,
+                hostnames=edge.public_hostnames,
+                origins=origins,
+                primary_region=settings.primary_region,
+                routes=routes,
+                drained=drained,
+                steering=edge.steering,
+                plan=edge.cloudflare.plan,
+                bot_management=edge.cloudflare.bot_management_on,
+                monitor_interval=edge.cloudflare.monitor_interval_seconds,
+            ),
+            opts=pulumi.ResourceOptions(provider=cloudflare_provider()),
+        )
+        return Front(
+            component=cloudflare,
+            drained=drained,
+            rate_limits=rate_limits,
+            replacement_guard=guard({"cloudflare": cloudflare_provider_version()}),
+            cloudflare_account_id=edge.cloudflare.account_id,
+            origin_pools=cloudflare.pool_ids,
+        )
+    # CloudFront's certificates and web ACLs, Shield and Route 53 are global: us-east-1.
+    native = AwsEdge(
+        "edge",
+        AwsEdgeArgs(
+            names=ctx.names,
+            zone=edge.zone,
+            hostnames=edge.public_hostnames,
+            origins=origins,
+            primary_region=settings.primary_region,
+            routes=routes,
+            drained=drained,
+            shield_advanced=edge.shield_advanced,
+        ),
+        opts=pulumi.ResourceOptions(provider=region_provider("us-east-1", settings)),
+    )
+    return Front(
+        component=native,
+        drained=drained,
+        rate_limits=rate_limits,
+        replacement_guard=guard({"aws": metadata.version("pulumi-aws")}),
+        name_servers=native.name_servers,
+        distribution_domain=native.distribution_domain,
+        health_checks=native.health_check_ids,
+    )

@@ -1,0 +1,33 @@
+"""The global stack of an environment: what exists once per environment.
+
+Two layers: the address plan (the IPAM VPC and pod pools, in the primary region) and the
+environment's audit trail. It exports the environment contract (stacks/outputs.py
+`GlobalOutputs`) the regional and edge stacks read: regions, primary region, VPC CIDRs and IPAM
+pools.
+"""
+
+from __future__ import annotations
+
+from stacks.global_ import addresses, audit
+from stacks.global_.context import global_context
+from stacks.outputs import GlobalOutputs
+from stacks.settings import MeridianSettings
+
+
+def run(settings: MeridianSettings) -> None:
+    ctx = global_context(settings)
+    plan = addresses.build(ctx)
+    trail = audit.build(ctx)
+    GlobalOutputs(
+        environment=ctx.env,
+        primary_region=ctx.primary,
+        regions=list(settings.manifest.regions),
+        vpc_cidrs=plan.vpc_cidrs,
+        ipam_id=plan.ipam.ipam_id,
+        ipam_pool_ids=plan.ipam.pool_ids,
+        pod_cidrs=plan.pod_cidrs,
+        pod_ipam_pool_ids=plan.ipam.pod_pool_ids,
+        tags=settings.tags(),
+        audit_trail_arn=trail.trail.arn,
+        audit_bucket_arn=trail.archive.bucket_arn,
+    ).export()

@@ -1,0 +1,39 @@
+"""A regional stack: one region's platform, composed layer by layer.
+
+Each layer is a module with one `build(ctx, ...)` returning a frozen result the later layers
+take: foundation (keys, log archive, network, account defaults) -> baseline (alert topics,
+threat detection, Prometheus) -> kubernetes (cluster, node pools, add-ons, deploy runner, mesh,
+tenancy, telemetry agents) -> streaming (Kafka, lakehouse, replication to the primary) -> data
+(Aurora, Cassandra, cache, DynamoDB, backup, grants) -> services (the dependency table's buckets,
+grants and event alarms) -> alarms -> outputs (stacks/outputs.py).
+`RegionContext` (context.py) is what they all share.
+"""
+
+from __future__ import annotations
+
+from stacks.regional import (
+    alarms,
+    baseline,
+    data,
+    foundation,
+    kubernetes,
+    outputs,
+    services,
+    streaming,
+)
+from stacks.regional.context import RegionContext, region_context
+from stacks.settings import MeridianSettings
+
+__all__ = ["RegionContext", "region_context", "run"]
+
+
+def run(settings: MeridianSettings) -> None:
+    ctx = region_context(settings)
+    base = foundation.build(ctx)
+    watch = baseline.build(ctx, base)
+    kube = kubernetes.build(ctx, base, watch)
+    streams = streaming.build(ctx, base, kube)
+    stores = data.build(ctx, base, watch, kube)
+    services.build(ctx, base, watch, kube, streams)
+    alarms.build(ctx, base, watch, streams, stores)
+    outputs.build(ctx, base, watch, kube, streams, stores).export()
