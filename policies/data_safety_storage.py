@@ -173,11 +173,43 @@ def _classified_as(values: list[str], tag_key: str) -> Any:
     return applies
 
 
+def _residency_pinned(config: Any) -> dict[str, str]:
+    """Regions whose data may not leave and that have no in-jurisdiction peer (config
+    residencyPinnedRegions: region -> the reason, e.g. the law): their copies stay in-region."""
+    pinned = config.get("residencyPinnedRegions") or {}
+    if not isinstance(pinned, Mapping):
+        return {}
+    return {str(r): str(why) for r, why in pinned.items() if str(why).strip()}
+
+
+def _outside(pinned: dict[str, str], applies: Any) -> Any:
+    """`applies`, except for resources in a residency-pinned region."""
+
+    def check(resource: PolicyResource, props: dict[str, Any]) -> Verdict:
+        region = provider_region(resource)
+        if isinstance(region, str) and not is_unknown(region) and region in pinned:
+            return "bad"
+        return applies(resource, props)
+
+    return check
+
+
+_RESIDENCY_PINNED_SCHEMA: Final = {
+    "type": "object",
+    "additionalProperties": {"type": "string", "minLength": 1},
+    "default": {},
+    "description": "region -> why its data has no cross-region copy (no region of its "
+    "jurisdiction, and the law keeps the data class home); the deviation is recorded here, "
+    "reviewed with the pack config",
+}
+
+
 def _validate_s3_replication(args: StackValidationArgs, report: ReportViolation) -> None:
     config = args.get_config()
     tag_key = str(config.get("classificationTagKey") or "data-classification")
     values = [v.lower() for v in cfg_strings(config, "classificationValues", _SENSITIVE_DEFAULT)]
     require_cross_region = cfg_bool(config, "requireCrossRegion", True)
+    pinned = _residency_pinned(config)
 
     bucket_regions: dict[str, Any] = {}
     for resource in args.resources:
@@ -228,7 +260,7 @@ def _validate_s3_replication(args: StackValidationArgs, report: ReportViolation)
         report,
         config_types=REPLICATION_TYPES,
         evaluate_config=evaluate,
-        applies_to=_classified_as(values, tag_key),
+        applies_to=_outside(pinned, _classified_as(values, tag_key)),
         config_message=lambda r, problems: (
             f"S3 replication configuration '{r.name}': {'; '.join(problems)}. Fix: replicate "
             "with at least one rule status 'Enabled' to a bucket in another region."
@@ -270,6 +302,7 @@ s3_sensitive_bucket_replication = stack_policy(
                 "description": "Flag rules whose destination bucket (in this stack) is in the "
                 "same region as the source.",
             },
+            "residencyPinnedRegions": _RESIDENCY_PINNED_SCHEMA,
         }
     ),
 )
@@ -481,6 +514,7 @@ def _copy_action_verdict(
 
 
 def _validate_backup_copies(args: StackValidationArgs, report: ReportViolation) -> None:
+    pinned = _residency_pinned(args.get_config())
     vaults = {
         r.urn: provider_region(r)
         for r in args.resources
@@ -491,6 +525,8 @@ def _validate_backup_copies(args: StackValidationArgs, report: ReportViolation) 
             continue
         region = provider_region(plan)
         plan_region = region if isinstance(region, str) and not is_unknown(region) else None
+        if plan_region in pinned:
+            continue  # recovery points stay in the region's own (locked) vault
         rules = pget(plain(plan.props), "rules")
         if is_unknown(rules):
             continue
@@ -531,6 +567,9 @@ backup_plan_cross_region_copy = stack_policy(
     enforcement=EnforcementLevel.ADVISORY,
     types=(type_tokens.BACKUP_PLAN,),
     validate=_validate_backup_copies,
+    config_schema=PolicyConfigSchema(
+        properties={"residencyPinnedRegions": _RESIDENCY_PINNED_SCHEMA}
+    ),
 )
 
 

@@ -351,14 +351,32 @@ def _netpol_peer_problem(peer: Any, allowed: set[str]) -> str:
     return "" if name in allowed else f"namespace '{name}' is not an allowed caller"
 
 
+def _scrape_only_callers(args: ResourceValidationArgs, rule: Any) -> set[str]:
+    """The metrics scrapers' namespaces (config metricsScrapers: namespace -> ports) that this
+    NetworkPolicy ingress rule may admit: those whose ports cover every port of the rule, so a
+    scraper reaches the merged metrics port and nothing else."""
+    scrapers = config(args, "metricsScrapers", {})
+    if not isinstance(scrapers, Mapping):
+        return set()
+    ports = [get(p, "port") for p in as_list(get(rule, "ports"))]
+    if not ports or any(p is None for p in ports):
+        return set()  # a rule without ports admits every port
+    return {
+        str(namespace)
+        for namespace, allowed_ports in scrapers.items()
+        if all(int(p) in {int(a) for a in as_list(allowed_ports)} for p in ports)
+    }
+
+
 def _netpol_caller_problems(args: ResourceValidationArgs, allowed: set[str]) -> list[str]:
     problems: list[str] = []
     for index, rule in enumerate(as_list(get(args.props, "spec", "ingress"))):
         peers = as_list(get(rule, "from"))
         if not peers:
             problems.append(f"ingress[{index}] has no `from`, so it admits every source")
+        admitted = allowed | _scrape_only_callers(args, rule)
         for peer in peers:
-            problem = _netpol_peer_problem(peer, allowed)
+            problem = _netpol_peer_problem(peer, admitted)
             if problem:
                 problems.append(f"ingress[{index}]: {problem}")
     return problems
@@ -420,7 +438,8 @@ POLICIES: list[Policy] = [
         "namespace-allowed-callers",
         "Isolated namespaces (config allowedCallers, e.g. payment per PCI-DSS) admit only their "
         "listed caller namespaces: every ALLOW AuthorizationPolicy rule and NetworkPolicy "
-        "ingress rule there names only those callers' service accounts or namespaces.",
+        "ingress rule there names only those callers' service accounts or namespaces (or a "
+        "metrics scraper of config metricsScrapers, on its metrics ports only).",
         concern=CONCERN,
         service="istio",
         severity=Severity.HIGH,
@@ -433,7 +452,14 @@ POLICIES: list[Policy] = [
                     "additionalProperties": STRING_LIST,
                     "default": {},
                     "description": "namespace -> the namespaces whose workloads may call it",
-                }
+                },
+                "metricsScrapers": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "integer"}},
+                    "default": {},
+                    "description": "namespace -> the only ports its scraper may reach in an "
+                    "isolated namespace (NetworkPolicy rules admitting no other port)",
+                },
             }
         ),
     ),

@@ -389,6 +389,18 @@ def event_alarm_specs(path: Path = TABLE_FILE) -> tuple[list[LagAlarm], list[str
     return specs, queues, str(dead_queue["severity"]), float(dead_queue["threshold"])
 
 
+@dataclass(frozen=True)
+class ServiceBucketReplication:
+    """Where a region's service buckets replicate: its replica region (the DR peer its data class
+    may go to, stacks/topology.py) or None, with the lake's replication settings."""
+
+    region: str
+    replica_region: str | None
+    partition: str
+    replication_time_control: bool
+    key_deletion_window_days: int
+
+
 def wire_dependencies(
     names: Names,
     account_id: str,
@@ -398,9 +410,11 @@ def wire_dependencies(
     access_log_bucket: pulumi.Input[str],
     alert_topic_arns: Mapping[str, pulumi.Input[str]],
     opts: pulumi.ResourceOptions,
+    *,
+    replication: ServiceBucketReplication,
 ) -> ServiceBuckets:
-    """A regional stack's share of the table: the service buckets, the event and bucket grants,
-    and the lag and dead-letter alarms."""
+    """A regional stack's share of the table: the service buckets (replicated as `replication`
+    says), the event and bucket grants, and the lag and dead-letter alarms."""
     buckets = ServiceBuckets(
         "service-buckets",
         ServiceBucketsArgs(
@@ -409,6 +423,11 @@ def wire_dependencies(
             buckets=service_buckets(),
             kms_key_arn=storage_key_arn,
             access_log_bucket=access_log_bucket,
+            region=replication.region,
+            replica_region=replication.replica_region,
+            partition=replication.partition,
+            replication_time_control=replication.replication_time_control,
+            key_deletion_window_days=replication.key_deletion_window_days,
         ),
         opts=opts,
     )

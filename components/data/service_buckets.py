@@ -1,14 +1,17 @@
 """ServiceBuckets: the object stores domain services own (the file service's uploads, the
 recommendation service's models), each a hardened bucket (`secure_bucket`: owner-enforced, public
 access blocked, SSE-KMS with the region's storage key and a bucket key, versioned, TLS only,
-access-logged), protected, and the prefix grants the services' identities get.
+access-logged), protected, and the prefix grants the services' identities get. Where the region
+has a replica region (its DR peer, within the jurisdiction its data class requires), the buckets
+replicate there through a `LakeReplica` of purpose `svc`: replica buckets and key this stack owns
+in that region, two-way for failback.
 
 Example::
 
     buckets = ServiceBuckets("service-buckets", ServiceBucketsArgs(
         names=names, account_id=account_id, buckets=["uploads"],
-        kms_key_arn=keys.arn(KeyClass.STORAGE), access_log_bucket=archive.bucket.id),
-        opts=in_region)
+        kms_key_arn=keys.arn(KeyClass.STORAGE), access_log_bucket=archive.bucket.id,
+        region="eu-west-1", replica_region="eu-central-1"), opts=in_region)
     buckets.grant_prefix(identities["file"], "uploads", "uploads/", "read-write")
 """
 
@@ -24,6 +27,7 @@ import pulumi_aws as aws
 from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
 from components.common.iam import statement
 from components.common.naming import Names
+from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
 from components.kubernetes.workload_identity import WorkloadIdentity
 
 Access = Literal["read", "read-write"]
@@ -46,7 +50,21 @@ class ServiceBucketsArgs:
     kms_key_arn: pulumi.Input[str]
     access_log_bucket: pulumi.Input[str]
     """An SSE-S3 bucket of the region admitting S3 server access logs (the lakehouse's)."""
+    region: str = ""
+    """The buckets' region (the stack's)."""
+    replica_region: str | None = None
+    """Where the buckets replicate (the region's DR peer); None: nowhere (the region has no peer
+    its data may go to)."""
+    partition: str = "aws"
+    replication_time_control: bool = True
+    key_deletion_window_days: int = 30
     protect: bool = True
+
+    def __post_init__(self) -> None:
+        if self.replica_region is not None and not self.region:
+            raise ValueError("replica_region needs the buckets' own region")
+        if self.replica_region == self.region:
+            raise ValueError(f"replica region {self.replica_region} is the buckets' own region")
 
 
 class ServiceBuckets(pulumi.ComponentResource):
@@ -66,21 +84,47 @@ class ServiceBuckets(pulumi.ComponentResource):
                     kms_key_arn=args.kms_key_arn,
                     access_log_bucket=args.access_log_bucket,
                     access_log_prefix=f"s3/{bucket}/",
-                    lifecycle=[
-                        {
-                            "id": "expire-noncurrent-versions",
-                            "status": "Enabled",
-                            "filter": {},
-                            "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_DAYS},
-                            "abort_incomplete_multipart_upload": {
-                                "days_after_initiation": INCOMPLETE_UPLOAD_DAYS
-                            },
-                        }
-                    ],
+                    lifecycle=self._lifecycle(),
                     protect=args.protect,
                 ),
             )
+        self.replica: LakeReplica | None = None
+        if args.replica_region is not None:
+            self.replica = LakeReplica(
+                f"{name}-replica",
+                LakeReplicaArgs(
+                    names=args.names,
+                    source_region=args.region,
+                    target_region=args.replica_region,
+                    sources={b: self.buckets[b].bucket for b in args.buckets},
+                    source_key_arn=args.kms_key_arn,
+                    account_id=args.account_id,
+                    lifecycle={b: self._lifecycle() for b in args.buckets},
+                    source_versioning=[self.buckets[b].versioning for b in args.buckets],
+                    partition=args.partition,
+                    replication_time_control=args.replication_time_control,
+                    key_deletion_window_days=args.key_deletion_window_days,
+                    protect=args.protect,
+                    purpose="svc",
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.register_outputs({"buckets": {k: b.arn for k, b in self.buckets.items()}})
+
+    @staticmethod
+    def _lifecycle() -> list[aws.s3.BucketLifecycleConfigurationRuleArgsDict]:
+        """The same on a bucket and its replica: old versions and abandoned uploads expire."""
+        return [
+            {
+                "id": "expire-noncurrent-versions",
+                "status": "Enabled",
+                "filter": {},
+                "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_DAYS},
+                "abort_incomplete_multipart_upload": {
+                    "days_after_initiation": INCOMPLETE_UPLOAD_DAYS
+                },
+            }
+        ]
 
     def arn(self, bucket: str) -> pulumi.Output[str]:
         return self.buckets[bucket].arn

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from components.data.service_buckets import ServiceBuckets
 from components.foundation.keyring import KeyClass
-from stacks.dependencies import wire_dependencies
+from stacks.dependencies import ServiceBucketReplication, wire_dependencies
 from stacks.regional.baseline import Baseline
 from stacks.regional.context import RegionContext
 from stacks.regional.foundation import Foundation
@@ -39,5 +39,12 @@ def build(
             streaming.lake.buckets["access-logs"].id,
             baseline.alerts.arns,
             ctx.opts,
+            replication=ServiceBucketReplication(
+                region=ctx.region,
+                replica_region=ctx.replica_region,
+                partition=ctx.partition,
+                replication_time_control=ctx.plan.settings.lakehouse.replication_time_control,
+                key_deletion_window_days=foundation.deletion_window_days,
+            ),
         )
     )

@@ -9,12 +9,17 @@ data class, and which the stack's `drSummary` must state. A store without a copy
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 
+from stacks.config.source import PROJECT_DIR, read_stack_file
+from stacks.identity import parse_stack_name
 from stacks.outputs import RegionalKey
 from stacks.residency import may_copy
+from stacks.settings import load_settings
+from stacks.topology import replica_region
 from tests.plans import by_urn, name_of, planned, states
 
 ENVS = ["dev", "staging", "prod"]
@@ -253,3 +258,23 @@ def test_a_copy_the_residency_table_forbids_fails_the_flow() -> None:
     plan["outputs"][RegionalKey.DR_SUMMARY]["dataClassification"] = "restricted"
     plan["outputs"][RegionalKey.DR_SUMMARY]["kafka"] = {"replicatedTo": "us-east-1"}
     assert any("may not leave" in p for p in dr_flow_problems(stack, plan, plans))
+
+
+def test_the_pack_exempts_exactly_the_regions_residency_leaves_without_a_peer() -> None:
+    """The prod pack config's residencyPinnedRegions (no cross-region copy required) are the prod
+    regions the topology gives no DR peer for the environment's data class: the exemption can
+    neither hide a region that has a peer nor miss one that has none."""
+    config = json.loads((PROJECT_DIR / "policies" / "config" / "prod.json").read_text())
+    manifest_file = read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml")
+    own = read_stack_file(PROJECT_DIR / "Pulumi.prod-us-east-1.yaml")
+    manifest = load_settings(parse_stack_name("prod-us-east-1"), own, manifest_file).manifest
+    without_peer = {
+        region
+        for region in manifest.regions
+        if replica_region(
+            manifest.regions, manifest.replication, region, manifest.data_classification
+        )
+        is None
+    }
+    for policy in ("s3-sensitive-bucket-replication", "backup-plan-cross-region-copy"):
+        assert set(config[policy]["residencyPinnedRegions"]) == without_peer, policy

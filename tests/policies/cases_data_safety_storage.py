@@ -27,6 +27,9 @@ from tests.policies.fixtures_data_safety import (
     _versioning,
 )
 
+APSE1 = {"region": "ap-southeast-1"}
+"""A region the prod pack config pins by residency (residencyPinnedRegions)."""
+
 CASES: list[PolicyCase] = [
     # --- s3-bucket-versioning (stack) ----------------------------------------------------------
     _stack(
@@ -77,6 +80,13 @@ CASES: list[PolicyCase] = [
         "tags-unknown-in-preview",
     ),
     _stack("s3-sensitive-bucket-replication", [_bucket("data")], True, "confidential-unreplicated"),
+    # prod config residencyPinnedRegions: Singapore's confidential data has no peer it may go to
+    _stack(
+        "s3-sensitive-bucket-replication",
+        [dict(_bucket("data"), provider_props=APSE1)],
+        False,
+        "residency-pinned-region",
+    ),
     _stack(
         "s3-sensitive-bucket-replication",
         [
@@ -169,6 +179,12 @@ CASES: list[PolicyCase] = [
         "copies-to-us-west-2",
     ),
     _stack("backup-plan-cross-region-copy", [_plan("plan", [])], True, "no-copy-action"),
+    _stack(
+        "backup-plan-cross-region-copy",
+        [_plan("plan", [], provider=APSE1)],
+        False,
+        "residency-pinned-region-keeps-its-copies",
+    ),
     _stack(
         "backup-plan-cross-region-copy",
         [_plan("plan", [LOCAL_VAULT_ARN])],

@@ -252,16 +252,15 @@ def from_namespace(name: str, **pods: str) -> dict[str, Any]:
     return peer
 
 
-def payment_netpol(*peers: dict[str, Any]) -> dict[str, Any]:
+def payment_netpol(*peers: dict[str, Any], port: int | None = 8080) -> dict[str, Any]:
+    rule: dict[str, Any] = {"from": list(peers)}
+    if port is not None:
+        rule["ports"] = [{"port": port, "protocol": "TCP"}]
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": {"name": "allow-callers", "namespace": "payment"},
-        "spec": {
-            "podSelector": {},
-            "policyTypes": ["Ingress"],
-            "ingress": [{"from": list(peers), "ports": [{"port": 8080, "protocol": "TCP"}]}],
-        },
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [rule]},
     }
 
 
@@ -330,5 +329,28 @@ CASES += [
         payment_netpol({"podSelector": {"matchLabels": {"app": "payment-worker"}}}),
         False,
         note="netpol-same-namespace",
+    ),
+    # the metrics scraper (prod config metricsScrapers: observability -> [15020]) reaches the
+    # merged metrics port only
+    PolicyCase(
+        "namespace-allowed-callers",
+        K8S_NETWORK_POLICY,
+        payment_netpol(from_namespace("observability"), port=15020),
+        False,
+        note="netpol-scraper-metrics-port",
+    ),
+    PolicyCase(
+        "namespace-allowed-callers",
+        K8S_NETWORK_POLICY,
+        payment_netpol(from_namespace("observability"), port=8080),
+        True,
+        note="netpol-scraper-service-port",
+    ),
+    PolicyCase(
+        "namespace-allowed-callers",
+        K8S_NETWORK_POLICY,
+        payment_netpol(from_namespace("observability"), port=None),
+        True,
+        note="netpol-scraper-every-port",
     ),
 ]
