@@ -185,7 +185,12 @@ def test_inference_floor_of_8_nodes_is_enforced(prod: dict[str, dict[str, Any]])
 
 def _manifest(**changes: Any) -> dict[str, Any]:
     manifest = copy.deepcopy(MANIFEST)
-    manifest["meridian:replication"] = NO_REPLICATION
+    manifest["meridian:replication"] = {
+        **NO_REPLICATION,  # without a pair, every region's topics say why they have no copy
+        "kafkaDrOptOuts": {
+            r: "no replication pair in this manifest" for r in manifest["meridian:regions"]
+        },
+    }
     manifest.update({f"meridian:{k}": v for k, v in changes.items()})
     return manifest
 

@@ -25,6 +25,9 @@ MANIFEST: dict[str, Any] = {
         "repository": "example-org/meridian",
     },
     "meridian:regions": ["us-east-1", "eu-west-1"],
+    "meridian:replication": {  # the primary has no active-active partner: an explicit opt-out
+        "kafkaDrOptOuts": {"us-east-1": "no active-active pair; the lake keeps a bronze copy"}
+    },
 }
 CLOUDFLARE = {
     "accountId": "4f7e2a9c1b3d5e6f8a0b2c4d6e8f0a1b",

@@ -141,10 +141,13 @@ def test_efa_interfaces_follow_karpenters_rules(instance_type: str) -> None:
 # --- bad input ----------------------------------------------------------------------------------
 
 
+_NO_KAFKA_DR = {r: "no replication pair in this manifest" for r in ("us-east-1", "af-south-1")}
+
+
 def _two_regions(**opt_outs: list[str]) -> dict[str, Any]:
     return with_manifest(
         regions=["us-east-1", "af-south-1"],
-        replication=NO_REPLICATION,
+        replication={**NO_REPLICATION, "kafkaDrOptOuts": _NO_KAFKA_DR},
         dataPlacement={"cacheSecondaries": []},  # the prod default names absent regions
         serviceOptOuts={"af-south-1": [GPU_TRAINING], **opt_outs},
     )

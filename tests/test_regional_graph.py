@@ -19,6 +19,8 @@ from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 MODES = [False, True]
 CROSS_REGION_LINKS = ("meridian:streaming:KafkaReplication", "meridian:data:LakeReplica")
 """Components whose children may sit in the primary region (replication pairs)."""
+BACKUP_VAULT = "meridian:data:BackupVault"
+"""Its children may sit in the region's backup copy region (drSummary backups.copyTo)."""
 
 
 def regional(env: str, region: str, preview: bool) -> dict[str, Any]:
@@ -61,10 +63,16 @@ def test_every_regional_resource_uses_its_regions_explicit_provider(region: str)
             assert state["provider"], f"{name_of(state)} has no explicit provider"
             assert provider_region(plan, state["provider"]) == region, name_of(state)
             where = state["inputs"].get("region", region)
-            # the MSK replicator into the primary (stacks/regional/streaming.py) and the
-            # lake's replica in the paired region (components/data/lakehouse/replication.py) are
-            # owned by this stack but live there; nothing else may name another region.
-            cross = by_urn(plan)[state["parent"]]["type"] in CROSS_REGION_LINKS
+            # the MSK replicator into the primary (stacks/regional/streaming.py), the lake's
+            # replica in the paired region (components/data/lakehouse/replication.py) and the
+            # backup copy vault in a DR peer outside the environment (components/data/backup.py)
+            # are owned by this stack but live there; nothing else may name another region.
+            parent_type = by_urn(plan)[state["parent"]]["type"]
+            if parent_type == BACKUP_VAULT:
+                backups = plan["outputs"][RegionalKey.DR_SUMMARY]["backups"]
+                assert where in (region, backups.get("copyTo")), name_of(state)
+                continue
+            cross = parent_type in CROSS_REGION_LINKS
             peers = (PROD_REGIONS[0], plan["outputs"].get(RegionalKey.LAKE_REPLICA_REGION))
             assert where == region or (cross and where in peers), name_of(state)
 
@@ -272,7 +280,11 @@ def test_bucket_policy_denies_plain_http_and_scopes_log_delivery() -> None:
 @pytest.mark.parametrize("region", ["us-east-1", "me-south-1"])
 def test_keyring_keys_are_rotating_protected_and_service_scoped(region: str) -> None:
     plan = without_lake(regional("prod", region, False))
-    keys = {name_of(k).removeprefix("keys-"): k for k in states(plan, "aws:kms/key:Key")}
+    keys = {
+        name_of(k).removeprefix("keys-"): k
+        for k in states(plan, "aws:kms/key:Key")
+        if name_of(k).startswith("keys-")  # the KeyRing's; the backup copy key is its vault's
+    }
     assert set(keys) == {
         "logs",
         "storage",
