@@ -48,7 +48,7 @@ def test_committed_table_matches_fresh_moto_generation(
     delta = gen.diff(committed, fresh_table)
     assert not delta, (
         "stacks/region_capabilities.json drifted; run "
-        "`python -m meridian_ops.capabilities generate`\n" + delta
+        "`python -m meridian_ops.gen.capabilities generate`\n" + delta
     )
 
 

@@ -1,4 +1,4 @@
-"""make test's runner (meridian_ops/checks.py): which edits rerun which step, and the stamps."""
+"""make test's runner (meridian_ops/plan/checks.py): which edits rerun which step, the stamps."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from meridian_ops.engine import Step, run_stack
+from meridian_ops.plan.engine import Step, run_stack
 from stacks.config.errors import ConfigError
 from stacks.config.source import StaticConfigSource
 from stacks.program import main, settings_for
