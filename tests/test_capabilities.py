@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from meridian_ops import capabilities as gen
+from meridian_ops.gen import capabilities as gen
 from stacks import capabilities as caps
 from tests.plans import PROD_REGIONS
 

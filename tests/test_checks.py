@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from meridian_ops import checks
+from meridian_ops.plan import checks
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ["python 3.11", "ruff 1", "pyright 1"]

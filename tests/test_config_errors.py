@@ -267,7 +267,7 @@ def test_plan_cli_reports_bad_config_without_traceback(tmp_path: Any) -> None:
     (project / "Pulumi.dev-us-east-1.yaml").write_text("config: {}\n")
     (project / "Pulumi.dev-edge.yaml").write_text("config: {}\n")
     code = (
-        "import sys; from pathlib import Path; from meridian_ops import plan; "
+        "import sys; from pathlib import Path; from meridian_ops.plan import cli as plan; "
         f"sys.exit(plan.cli_for_project(Path({str(project)!r}), ['--env', 'dev', '--out', "
         f"{str(tmp_path / 'out')!r}]))"
     )

@@ -21,7 +21,7 @@ from components.edge.cloudflare_edge import (
 )
 from components.edge.geography import CLOUDFLARE_REGIONS
 from components.edge.routes import cloudflare_match, rate_limited
-from meridian_ops import staging_policy_config
+from meridian_ops.gen import staging_policy_config
 from meridian_ops.plan.policy_eval import make_servicer, reconcile_config
 from policies.catalog import all_policies
 from stacks.config.source import PROJECT_DIR, read_stack_file

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from meridian_ops import plan as plan_module
+from meridian_ops.plan import cli as plan_module
 from meridian_ops.plan.cli import stacks_of, summarize
 from meridian_ops.plan.waves import recorded_reads
 from stacks.outputs import EdgeKey, GlobalKey, RegionalKey

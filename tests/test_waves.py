@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from meridian_ops import plan as plan_module
+from meridian_ops.plan import cli as plan_module
 from meridian_ops.plan.aws_mocks import AwsRejectedError, MotoValidator
 from meridian_ops.plan.cli import PlannedStack, _plan_stack, _Result, _Task, check_global_names
 from meridian_ops.plan.waves import (

@@ -18,7 +18,7 @@ import json
 from functools import cache, lru_cache
 from typing import Any
 
-from meridian_ops import policy_eval
+from meridian_ops.plan import policy_eval
 from meridian_ops.plan.policy_eval import (
     Analyzer,
     Violation,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from meridian_ops import gen_policy_docs, gen_taggable_types
+from meridian_ops.gen import gen_policy_docs, gen_taggable_types
 from meridian_ops.plan.policy_eval import (
     Analyzer,
     PolicyEvalError,
