@@ -66,9 +66,9 @@ tests/crd/node_modules/.installed: tests/crd/package.json tests/crd/package-lock
 schemas: tests/crd/node_modules/.installed
 
 # The three steps run at once; each leaves a stamp under build/test-stamps when green, keyed by a
-# hash of its inputs and tools, and is skipped while that stamp matches (meridian_ops/checks.py).
+# hash of its inputs and tools, and is skipped while that stamp matches (meridian_ops/plan/checks.py).
 test: venv policy-venv schemas
-	MERIDIAN_POLICY_PYTHON=$(CURDIR)/$(POLICY_VENV)/bin/python $(PY) -m meridian_ops.checks \
+	MERIDIAN_POLICY_PYTHON=$(CURDIR)/$(POLICY_VENV)/bin/python $(PY) -m meridian_ops.plan.checks \
 		$(if $(call yes,$(FORCE)),--force)
 
 unit: venv policy-venv schemas
@@ -85,44 +85,44 @@ plan: venv
 
 plan-diff: venv
 	@test -n "$(BASE)" || { echo "usage: make plan-diff BASE=<git rev> [ENV=dev] [ARGS='--format markdown']"; exit 2; }
-	@$(PY) -m meridian_ops.plan_diff --base "$(BASE)" --env $(ENV) $(ARGS)
+	@$(PY) -m meridian_ops.plan.plan_diff --base "$(BASE)" --env $(ENV) $(ARGS)
 
 check-policies: venv
 	@test -n "$(PLAN)" || { echo "usage: make check-policies PLAN=build/plan/<stack>.json"; exit 2; }
-	$(PY) -m meridian_ops.check_policies $(PLAN)
+	$(PY) -m meridian_ops.plan.check_policies $(PLAN)
 
 bench: venv policy-venv schemas
-	$(PY) -m meridian_ops.bench $(ARGS)
-	$(PY) -m meridian_ops.bench tests
+	$(PY) -m meridian_ops.plan.bench $(ARGS)
+	$(PY) -m meridian_ops.plan.bench tests
 
 bench-plan: venv
-	$(PY) -m meridian_ops.bench $(ARGS)
+	$(PY) -m meridian_ops.plan.bench $(ARGS)
 
 bench-tests: venv policy-venv schemas
-	$(PY) -m meridian_ops.bench tests $(ARGS)
+	$(PY) -m meridian_ops.plan.bench tests $(ARGS)
 
 capabilities: venv
-	$(PY) -m meridian_ops.capabilities generate
+	$(PY) -m meridian_ops.gen.capabilities generate
 
 capabilities-check: venv
-	$(PY) -m meridian_ops.capabilities check
+	$(PY) -m meridian_ops.gen.capabilities check
 
 preview up refresh destroy: venv $(if $(call yes,$(POLICIES)),policy-venv)
-	$(PY) -m meridian_ops.orchestrate $@ --env $(ENV) $(if $(JOBS),--jobs $(JOBS)) \
+	$(PY) -m meridian_ops.ops.orchestrate $@ --env $(ENV) $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(call yes,$(DRY_RUN)),--dry-run) $(if $(call yes,$(POLICIES)),--policy-pack) \
 		$(if $(call yes,$(RESUME)),--resume)
 
 bootstrap: venv
 	@test -n "$(REGION)" || { echo "usage: make bootstrap ENV=<env> REGION=<region> [PROFILE=p]"; exit 2; }
-	$(PY) -m meridian_ops.bootstrap --env $(ENV) --region $(REGION) $(if $(PROFILE),--profile $(PROFILE))
+	$(PY) -m meridian_ops.ops.bootstrap --env $(ENV) --region $(REGION) $(if $(PROFILE),--profile $(PROFILE))
 
 failover: venv
 	@test -n "$(TO)" || { echo "usage: make failover ENV=<env> TO=<region> [UNPLANNED=1] [EXECUTE=1]"; exit 2; }
-	$(PY) -m meridian_ops.failover --env $(ENV) --to $(TO) $(if $(call yes,$(UNPLANNED)),--unplanned) \
+	$(PY) -m meridian_ops.ops.failover --env $(ENV) --to $(TO) $(if $(call yes,$(UNPLANNED)),--unplanned) \
 		$(if $(call yes,$(EXECUTE)),--execute) $(if $(PROFILE),--profile $(PROFILE))
 
 upgrade-gate: venv
-	$(PY) -m meridian_ops.upgrade_gate --env $(ENV)
+	$(PY) -m meridian_ops.ops.upgrade_gate --env $(ENV)
 
 clean:
 	rm -rf build .pytest_cache

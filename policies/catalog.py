@@ -1,7 +1,8 @@
 """The catalog of Meridian policies: every policy module of the pack, in a stable order.
 
 ``all_policies()`` is what ``policies/__main__.py`` serves, what the offline evaluator
-(``meridian_ops/policy_eval.py``) runs and what ``meridian_ops/gen_policy_docs.py`` documents.
+(``meridian_ops/plan/policy_eval.py``) runs and what ``meridian_ops/gen/gen_policy_docs.py``
+documents.
 A policy module exports ``POLICIES: list[pulumi_policy.Policy]``; add new modules to MODULES.
 """
 

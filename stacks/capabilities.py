@@ -1,8 +1,9 @@
 """Read-only access to the region capability table (``stacks/region_capabilities.json``).
 
-The table is generated from what AWS publishes (``python -m meridian_ops.capabilities generate``;
-see docs/capabilities.md); this module only reads it. Stdlib only: the Pulumi program must not
-import moto or boto3. The file is parsed once per process.
+The table is generated from what AWS publishes
+(``python -m meridian_ops.gen.capabilities generate``; see docs/capabilities.md); this module
+only reads it. Stdlib only: the Pulumi program must not import moto or boto3. The file is
+parsed once per process.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def _offering(region: str, instance_type: str) -> InstanceTypeOffering | None:
     if instance_type not in known:
         raise ValueError(
             f"Instance type {instance_type!r} is not tracked in the capability table; tracked: "
-            f"{', '.join(known)} (add it in meridian_ops/capabilities.py and regenerate)"
+            f"{', '.join(known)} (add it in meridian_ops/gen/capabilities.py and regenerate)"
         )
     entry = _region(region)
     for group in (entry["gpu_instance_types"], entry["system_instance_types"]):

@@ -435,7 +435,7 @@ def validate_data(
                 "is not tracked in stacks/region_capabilities.json",
                 "use one of "
                 + ", ".join(f"cache.{t}" for t in tracked if t[:1] in "rmt" and "g." in t)
-                + f" in {sizing_where}, or add {ec2_type} to meridian_ops/capabilities.py and "
+                + f" in {sizing_where}, or add {ec2_type} to meridian_ops/gen/capabilities.py and "
                 "regenerate the table",
             )
         )

@@ -303,8 +303,8 @@ def validate_node_pools(
                     types,
                     f"lists {', '.join(untracked)}, which the capability table does not track",
                     "use tracked types (stacks/region_capabilities.json) or add them to "
-                    "GPU_INSTANCE_TYPES in meridian_ops/capabilities.py and run "
-                    "`python -m meridian_ops.capabilities generate`",
+                    "GPU_INSTANCE_TYPES in meridian_ops/gen/capabilities.py and run "
+                    "`python -m meridian_ops.gen.capabilities generate`",
                 )
             )
             continue

@@ -135,7 +135,7 @@ class _Exported:
         return cls.KEYS[field_name.upper()]
 
     def export(self) -> None:
-        import pulumi  # here: the tools that only read keys (meridian_ops.report) load no Pulumi
+        import pulumi  # here: the tools that only read keys (plan/report.py) load no Pulumi
 
         for f in fields(self):  # type: ignore[arg-type]
             value = getattr(self, f.name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from meridian_ops.bench import LINKED, fresh_copy, make_test_command
+from meridian_ops.plan.bench import LINKED, fresh_copy, make_test_command
 from tests.conftest import ROOT
 
 
@@ -27,4 +27,4 @@ def test_a_fresh_copy_runs_make_test_without_rebuilding_the_environments(tmp_pat
     commands = [line for line in dry.stdout.splitlines() if not line.startswith("make")]
     rebuilds = ("-m venv", "pip install", "npm ci", "touch")
     assert not any(r in c for c in commands for r in rebuilds), commands
-    assert any("-m meridian_ops.checks" in c for c in commands), commands
+    assert any("-m meridian_ops.plan.checks" in c for c in commands), commands

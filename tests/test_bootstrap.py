@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from meridian_ops.bootstrap import (
+from meridian_ops.ops.bootstrap import (
     NONCURRENT_DAYS,
     BackendNames,
     Bootstrap,

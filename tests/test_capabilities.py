@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from meridian_ops import capabilities as gen
+from meridian_ops.gen import capabilities as gen
 from stacks import capabilities as caps
 from tests.plans import PROD_REGIONS
 
@@ -48,7 +48,7 @@ def test_committed_table_matches_fresh_moto_generation(
     delta = gen.diff(committed, fresh_table)
     assert not delta, (
         "stacks/region_capabilities.json drifted; run "
-        "`python -m meridian_ops.capabilities generate`\n" + delta
+        "`python -m meridian_ops.gen.capabilities generate`\n" + delta
     )
 
 

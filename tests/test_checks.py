@@ -1,4 +1,4 @@
-"""make test's runner (meridian_ops/checks.py): which edits rerun which step, and the stamps."""
+"""make test's runner (meridian_ops/plan/checks.py): which edits rerun which step, the stamps."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from meridian_ops import checks
+from meridian_ops.plan import checks
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ["python 3.11", "ruff 1", "pyright 1"]

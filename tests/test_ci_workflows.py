@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from components.delivery import DEPLOY_SESSION_SECONDS, DeployRunnerArgs
-from meridian_ops.ci_matrix import affected_stacks, main, runner_for, wave_matrix
-from meridian_ops.waves import waves_for
+from meridian_ops.ops.ci_matrix import affected_stacks, main, runner_for, wave_matrix
+from meridian_ops.plan.waves import waves_for
 from stacks.config.source import PROJECT_DIR
 from tests.plans import PROD_REGIONS
 

@@ -89,7 +89,7 @@ def test_components_ship_no_data_files() -> None:
     "source",
     [
         "from stacks.versions import HelmChart\n",
-        "import meridian_ops.engine\n",
+        "import meridian_ops.plan.engine\n",
         "from policies import pack\n",
         "import importlib\nimportlib.import_module('stacks.settings')\n",
         "from pathlib import Path\nX = Path(__file__).with_name('t.json')\n",

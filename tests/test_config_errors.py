@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from meridian_ops.engine import Step, run_stack
+from meridian_ops.plan.engine import Step, run_stack
 from stacks.config.errors import ConfigError
 from stacks.config.source import StaticConfigSource
 from stacks.program import main, settings_for
@@ -267,7 +267,7 @@ def test_plan_cli_reports_bad_config_without_traceback(tmp_path: Any) -> None:
     (project / "Pulumi.dev-us-east-1.yaml").write_text("config: {}\n")
     (project / "Pulumi.dev-edge.yaml").write_text("config: {}\n")
     code = (
-        "import sys; from pathlib import Path; from meridian_ops import plan; "
+        "import sys; from pathlib import Path; from meridian_ops.plan import cli as plan; "
         f"sys.exit(plan.cli_for_project(Path({str(project)!r}), ['--env', 'dev', '--out', "
         f"{str(tmp_path / 'out')!r}]))"
     )

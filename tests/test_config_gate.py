@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from meridian_ops.plan import cli_for_project
+from meridian_ops.plan.cli import cli_for_project
 from stacks.config.errors import ConfigError
 from stacks.config.gate import check_environment
 from tests.config_projects import add_config, copy_project

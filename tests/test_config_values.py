@@ -11,7 +11,7 @@ import pytest
 from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
-from meridian_ops.engine import encode_config, run_stack
+from meridian_ops.plan.engine import encode_config, run_stack
 from stacks.config.errors import ConfigError
 from stacks.config.gate import check_environment
 from stacks.config.source import PulumiConfigSource, decode_engine_value, read_stack_file

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from components.data.k8ssandra import keyspace_cql
-from meridian_ops.aws_mocks import MotoValidator
-from meridian_ops.engine import run_stack
+from meridian_ops.plan.aws_mocks import MotoValidator
+from meridian_ops.plan.engine import run_stack
 from stacks.config.source import PulumiConfigSource, read_stack_file
 from stacks.data_settings import cassandra_tables
 from stacks.program import main

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from components.delivery.deploy_runner import COMPUTE_TYPES, DEPLOY_SESSION_SECONDS
-from meridian_ops.ci_matrix import bootstrap_command, bootstrap_targets, main, runner_for
+from meridian_ops.ops.ci_matrix import bootstrap_command, bootstrap_targets, main, runner_for
 from stacks.delivery_settings import ComputeType
 from tests.plans import by_urn, name_of, planned, states
 

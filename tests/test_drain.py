@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from meridian_ops.drain import drain
+from meridian_ops.ops.drain import drain
 
 REGION = "eu-west-1"
 CLUSTER = "meridian-prod-euw1-eks"

@@ -21,8 +21,8 @@ from components.edge.cloudflare_edge import (
 )
 from components.edge.geography import CLOUDFLARE_REGIONS
 from components.edge.routes import cloudflare_match, rate_limited
-from meridian_ops import staging_policy_config
-from meridian_ops.policy_eval import make_servicer, reconcile_config
+from meridian_ops.gen import staging_policy_config
+from meridian_ops.plan.policy_eval import make_servicer, reconcile_config
 from policies.catalog import all_policies
 from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.edge_settings import api_routes
@@ -404,12 +404,12 @@ def test_staging_origin_lock_admits_cloudfront() -> None:
 
 def test_staging_policy_config_is_prods_and_current() -> None:
     """`make plan ENV=staging` evaluates the pack with policies/config/staging.json, derived from
-    prod.json (meridian_ops/staging_policy_config.py); it must follow prod.json's changes."""
+    prod.json (meridian_ops/gen/staging_policy_config.py); it must follow prod.json's changes."""
     path = Path(PROJECT_DIR / "policies" / "config" / "staging.json")
     config = json.loads(path.read_text())
     assert config["tag-environment-matches-config"]["expectedEnvironment"] == "staging"
     assert staging_policy_config.main(["--check"]) == 0, (
-        "policies/config/staging.json is stale: python -m meridian_ops.staging_policy_config"
+        "policies/config/staging.json is stale: python -m meridian_ops.gen.staging_policy_config"
     )
     info = make_servicer().GetAnalyzerInfo(None, None)
     assert set(reconcile_config(info, config)) == {p.name for p in all_policies()}

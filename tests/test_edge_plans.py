@@ -14,7 +14,7 @@ from components.common.naming import Names
 from components.edge.cloudflare_edge import CloudflareEdge, CloudflareEdgeArgs
 from components.edge.cloudflare_plans import PLAN_LIMITS, CloudflarePlan
 from components.edge.geography import RegionOrigin
-from meridian_ops.engine import Step, run_stack
+from meridian_ops.plan.engine import Step, run_stack
 from stacks.config.errors import ConfigError
 from stacks.config.gate import check_environment
 from stacks.edge_settings import api_routes

@@ -14,8 +14,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from meridian_ops.engine import StackRun, run_stack
-from meridian_ops.policy_eval import evaluate_plan
+from meridian_ops.plan.engine import StackRun, run_stack
+from meridian_ops.plan.policy_eval import evaluate_plan
 from stacks.config.source import PROJECT_DIR, StaticConfigSource, read_stack_file
 from stacks.edge import providers as edge_stack
 from stacks.outputs import EdgeKey

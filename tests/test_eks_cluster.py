@@ -18,7 +18,7 @@ from components.kubernetes.cluster import (
     control_plane_log_group_name,
 )
 from components.kubernetes.pod_network import pod_ip_capacity
-from meridian_ops.aws_mocks import ACCOUNT_ID, DEPLOYER_ROLE
+from meridian_ops.plan.aws_mocks import ACCOUNT_ID, DEPLOYER_ROLE
 from stacks.cidr_plan import POD_SUPERNET, pod_cidr
 from stacks.outputs import GlobalKey, RegionalKey
 from stacks.versions import EKS_ADDONS, KUBERNETES_VERSION

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from meridian_ops.failover import (
+from meridian_ops.ops.failover import (
     FailoverError,
     execute,
     main,

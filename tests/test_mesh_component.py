@@ -17,8 +17,8 @@ from components.common.naming import Names
 from components.edge.origin_pull import CLOUDFLARE_ORIGIN_PULL_CA
 from components.mesh.origin_tls import OriginCertificate, OriginCertificateArgs, OriginIssuer
 from components.mesh.service_mesh import ServiceMesh, ServiceMeshArgs, load_balancer_hostname
-from meridian_ops.aws_mocks import MotoValidator
-from meridian_ops.engine import run_stack
+from meridian_ops.plan.aws_mocks import MotoValidator
+from meridian_ops.plan.engine import run_stack
 from stacks.component_data import load_balancer_controller_policy
 from stacks.edge_ranges import EDGE_RANGES
 from stacks.outputs import RegionalKey

@@ -10,8 +10,8 @@ import pulumi_aws as aws
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from meridian_ops.aws_mocks import MotoValidator, zone_ids
-from meridian_ops.engine import run_stack
+from meridian_ops.plan.aws_mocks import MotoValidator, zone_ids
+from meridian_ops.plan.engine import run_stack
 from stacks import capabilities
 
 CONFIG: dict[str, Any] = {"pulumi:disable-default-providers": ["*"]}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from meridian_ops.orchestrate import (
+from meridian_ops.ops.orchestrate import (
     Action,
     Orchestrator,
     Outcome,
@@ -18,7 +18,7 @@ from meridian_ops.orchestrate import (
     main,
     stack_workspace,
 )
-from meridian_ops.waves import Wave, waves_for
+from meridian_ops.plan.waves import Wave, waves_for
 from stacks.config.source import PROJECT_DIR
 from tests.plans import PROD_REGIONS
 

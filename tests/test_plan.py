@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from meridian_ops import plan as plan_module
-from meridian_ops.plan import stacks_of, summarize
-from meridian_ops.waves import recorded_reads
+from meridian_ops.plan import cli as plan_module
+from meridian_ops.plan.cli import stacks_of, summarize
+from meridian_ops.plan.waves import recorded_reads
 from stacks.outputs import EdgeKey, GlobalKey, RegionalKey
 from tests.conftest import ROOT
 from tests.plans import planned, states, summary
@@ -187,7 +187,7 @@ def test_a_mandatory_violation_fails_the_plan(
     real = plan_module.run_environment
 
     def run_environment(*args: Any, **kwargs: Any) -> plan_module.EnvironmentRun:
-        from meridian_ops.policy_eval import evaluate_plan
+        from meridian_ops.plan.policy_eval import evaluate_plan
 
         run = real(*args, **{**kwargs, "policies": False})
         if tampered:
@@ -227,8 +227,8 @@ def test_shipped_stacks_pass_the_policy_pack(env: str, preview: bool) -> None:
 def test_policy_line_and_check_policies_count_the_same_resources(tmp_path: Path) -> None:
     """`make plan` says N policies ran over M resources; `make check-policies` on a plan file
     says the same M for that stack (both count cloud resources: report.is_counted)."""
-    from meridian_ops.check_policies import check_file
-    from meridian_ops.report import count_resources
+    from meridian_ops.plan.check_policies import check_file
+    from meridian_ops.plan.report import count_resources
 
     plan = planned("dev")["dev-us-east-1"]
     path = tmp_path / "dev-us-east-1.json"

@@ -19,10 +19,10 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from meridian_ops import plan_diff
-from meridian_ops.aws_mocks import MotoValidator
-from meridian_ops.engine import StackRun, run_stack
-from meridian_ops.plan_diff import diff_plans, format_markdown, format_text, main
+from meridian_ops.plan import plan_diff
+from meridian_ops.plan.aws_mocks import MotoValidator
+from meridian_ops.plan.engine import StackRun, run_stack
+from meridian_ops.plan.plan_diff import diff_plans, format_markdown, format_text, main
 from tests.plans import ROOT, plan_directory, planned
 
 STACK = "dev-us-east-1"

@@ -12,7 +12,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components.common.tagging import REQUIRED_TAG_KEYS, is_taggable
 from components.foundation.network import INTERFACE_ENDPOINT_PORTS
-from meridian_ops.aws_mocks import zone_ids
+from meridian_ops.plan.aws_mocks import zone_ids
 from stacks.outputs import RegionalKey
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 

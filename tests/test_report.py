@@ -1,5 +1,5 @@
-"""The plan report (meridian_ops/report.py) and the architecture page
-(meridian_ops/architecture_page.py), on the shared prod plan and on small hand-made plans."""
+"""The plan report (meridian_ops/plan/report.py) and the architecture page
+(meridian_ops/plan/architecture_page.py), on the shared prod plan and on small hand-made plans."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from meridian_ops.architecture_page import d2_source, find_d2, html_page, render_svg
-from meridian_ops.policy_eval import Violation
-from meridian_ops.report import (
+from meridian_ops.plan.architecture_page import d2_source, find_d2, html_page, render_svg
+from meridian_ops.plan.policy_eval import Violation
+from meridian_ops.plan.report import (
     STATEFUL_TYPES,
     build_report,
     count_resources,

@@ -365,6 +365,6 @@ def test_the_seeds_traffic_table_verbatim() -> None:
 
 
 def test_docs_are_generated_from_the_tables() -> None:
-    from meridian_ops.gen_tenancy_docs import DOC, render
+    from meridian_ops.gen.gen_tenancy_docs import DOC, render
 
-    assert DOC.read_text() == render(), "run: python -m meridian_ops.gen_tenancy_docs"
+    assert DOC.read_text() == render(), "run: python -m meridian_ops.gen.gen_tenancy_docs"

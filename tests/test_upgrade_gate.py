@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from meridian_ops.upgrade_gate import run_gate
+from meridian_ops.ops.upgrade_gate import run_gate
 
 
 class FakeStack:

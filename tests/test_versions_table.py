@@ -3,13 +3,13 @@ was verified."""
 
 import re
 
-from meridian_ops.gen_versions import NOT_RECORDED, README, rows, updated
+from meridian_ops.gen.gen_versions import NOT_RECORDED, README, rows, updated
 from stacks import versions
 
 
 def test_readme_version_table_is_current() -> None:
     text = README.read_text()
-    assert updated(text) == text, "run: .venv/bin/python -m meridian_ops.gen_versions"
+    assert updated(text) == text, "run: .venv/bin/python -m meridian_ops.gen.gen_versions"
 
 
 def test_every_chart_and_addon_is_listed() -> None:

@@ -1,6 +1,6 @@
-"""Deploy waves (meridian_ops/waves.py) and the parallel plan that runs them (meridian_ops/plan.py):
-the order, the recorded reads against the declaration, worker results equal to a sequential run,
-errors from workers, environment-wide checks."""
+"""Deploy waves (meridian_ops/plan/waves.py) and the parallel plan that runs them
+(meridian_ops/plan/cli.py): the order, the recorded reads against the declaration, worker results
+equal to a sequential run, errors from workers, environment-wide checks."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 import pulumi
 import pytest
 
-from meridian_ops import plan as plan_module
-from meridian_ops.aws_mocks import AwsRejectedError, MotoValidator
-from meridian_ops.plan import PlannedStack, _plan_stack, _Result, _Task, check_global_names
-from meridian_ops.waves import (
+from meridian_ops.plan import cli as plan_module
+from meridian_ops.plan.aws_mocks import AwsRejectedError, MotoValidator
+from meridian_ops.plan.cli import PlannedStack, _plan_stack, _Result, _Task, check_global_names
+from meridian_ops.plan.waves import (
     declared_reads,
     destroy_order,
     plan_waves,

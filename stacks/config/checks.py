@@ -250,7 +250,7 @@ def validate_region(
                     pool.instance_types,
                     f"lists {', '.join(untracked)}, which the capability table does not track",
                     "use a tracked type (stacks/region_capabilities.json) or add it to "
-                    "meridian_ops/capabilities.py and run `make capabilities`",
+                    "meridian_ops/gen/capabilities.py and run `make capabilities`",
                 )
             )
             continue

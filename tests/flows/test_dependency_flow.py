@@ -185,6 +185,6 @@ def test_the_table_passes_its_gate() -> None:
 
 
 def test_docs_are_generated_from_the_table() -> None:
-    from meridian_ops.gen_dependency_docs import DOC, render
+    from meridian_ops.gen.gen_dependency_docs import DOC, render
 
-    assert DOC.read_text() == render(), "run: python -m meridian_ops.gen_dependency_docs"
+    assert DOC.read_text() == render(), "run: python -m meridian_ops.gen.gen_dependency_docs"

@@ -2,7 +2,7 @@
 
 A case becomes a small plan in the documented format (docs/plan-format.md): the root stack, one
 provider per package and the case's resource(s). The plan then goes through
-``meridian_ops.policy_eval`` - the same code path as ``check_policies`` - which builds the
+``meridian_ops.plan.policy_eval`` - the same code path as ``check_policies`` - which builds the
 engine's protobuf requests (``AnalyzeRequest`` per resource, one ``AnalyzeStackRequest``) and
 calls the pack's real ``_PolicyAnalyzerServicer``. Nothing here builds ``ResourceValidationArgs``.
 
@@ -18,8 +18,8 @@ import json
 from functools import cache, lru_cache
 from typing import Any
 
-from meridian_ops import policy_eval
-from meridian_ops.policy_eval import (
+from meridian_ops.plan import policy_eval
+from meridian_ops.plan.policy_eval import (
     Analyzer,
     Violation,
     configure,

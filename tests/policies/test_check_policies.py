@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from meridian_ops.check_policies import main
+from meridian_ops.plan.check_policies import main
 
 STACK = "prod-us-east-1"
 PROJECT = "meridian"
@@ -267,7 +267,7 @@ def test_module_entry_point(tmp_path: Path) -> None:
     plan = compliant_plan()
     open_to_world(plan)
     done = subprocess.run(
-        [sys.executable, "-m", "meridian_ops.check_policies", write(tmp_path, plan)],
+        [sys.executable, "-m", "meridian_ops.plan.check_policies", write(tmp_path, plan)],
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parents[2],
@@ -277,7 +277,7 @@ def test_module_entry_point(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert "sg-no-public-ingress" in done.stdout and SG in done.stdout
     missing = subprocess.run(
-        [sys.executable, "-m", "meridian_ops.check_policies", str(tmp_path / "nope.json")],
+        [sys.executable, "-m", "meridian_ops.plan.check_policies", str(tmp_path / "nope.json")],
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parents[2],

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from meridian_ops import gen_policy_docs, gen_taggable_types
-from meridian_ops.policy_eval import (
+from meridian_ops.gen import gen_policy_docs, gen_taggable_types
+from meridian_ops.plan.policy_eval import (
     Analyzer,
     PolicyEvalError,
     ProviderIndex,
@@ -35,7 +35,10 @@ PACK = REPO / "policies"
 def test_taggable_types_match_the_pinned_provider() -> None:
     assert gen_taggable_types.OUTPUT.read_text(encoding="utf-8") == gen_taggable_types.render(
         gen_taggable_types.build()
-    ), "policies/data/aws_taggable_types.json is stale: python -m meridian_ops.gen_taggable_types"
+    ), (
+        "policies/data/aws_taggable_types.json is stale: "
+        "python -m meridian_ops.gen.gen_taggable_types"
+    )
     data = json.loads(gen_taggable_types.OUTPUT.read_text(encoding="utf-8"))
     types = set(data["types"])
     assert {"aws:ec2/vpc:Vpc", "aws:s3/bucket:Bucket", "aws:rds/cluster:Cluster"} <= types
@@ -51,7 +54,8 @@ def test_readme_table_and_matrix_match_the_catalog_and_prod_plan() -> None:
     current = gen_policy_docs.README.read_text(encoding="utf-8")
     plans = gen_policy_docs.load_plans(plan_directory("prod"))
     assert current == gen_policy_docs.render_readme(current, plans), (
-        "policies/README.md is stale: make plan ENV=prod && python -m meridian_ops.gen_policy_docs"
+        "policies/README.md is stale: "
+        "make plan ENV=prod && python -m meridian_ops.gen.gen_policy_docs"
     )
     assert "| PCI-DSS v4.0 | 3.5.1 |" in current and "| GDPR art. 32 | 32(1)(c) |" in current
     for policy in all_policies():
@@ -135,7 +139,7 @@ def test_pack_metadata() -> None:
 def test_pack_has_one_version() -> None:
     """PulumiPolicy.yaml's version is the pack's only version: the catalog reads it, the offline
     evaluator names violations with it and the preview notes of the analyzer carry it."""
-    from meridian_ops.policy_eval import pack_version
+    from meridian_ops.plan.policy_eval import pack_version
     from policies.catalog import PACK_NAME, PACK_VERSION
 
     yaml_text = (PACK / "PulumiPolicy.yaml").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 from pulumi.runtime import proto
 from pulumi_policy import Severity
 
-from meridian_ops.policy_eval import (
+from meridian_ops.plan.policy_eval import (
     ProviderIndex,
     Violation,
     analyze_request,

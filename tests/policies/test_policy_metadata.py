@@ -54,7 +54,7 @@ def test_control_vocabulary() -> None:
 
 
 def test_plan_report_summarises_the_matrix() -> None:
-    from meridian_ops.report import compliance_summary
+    from meridian_ops.plan.report import compliance_summary
 
     evidenced = {c for p in POLICIES for c in policy_meta(p).controls}
     assert compliance_summary() == (

@@ -23,7 +23,7 @@ import pytest
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
-from meridian_ops.policy_eval import (
+from meridian_ops.plan.policy_eval import (
     ProviderIndex,
     analyze_request,
     configure_request,

@@ -8,8 +8,8 @@ The SDK is read as source text rather than imported: importing all of pulumi_aws
 scanning its files takes about a second. The policy pack reads the JSON file and never imports
 pulumi_aws.
 
-    python -m meridian_ops.gen_taggable_types            # rewrite the JSON file
-    python -m meridian_ops.gen_taggable_types --check    # exit 1 if the file is stale
+    python -m meridian_ops.gen.gen_taggable_types            # rewrite the JSON file
+    python -m meridian_ops.gen.gen_taggable_types --check    # exit 1 if the file is stale
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = REPO_ROOT / "policies" / "data" / "aws_taggable_types.json"
 
 _INIT_RE = re.compile(
@@ -63,7 +63,7 @@ def scan(sdk_dir: Path | None = None) -> tuple[list[str], list[str]]:
 def build() -> dict[str, Any]:
     taggable, every = scan()
     return {
-        "generator": "meridian_ops/gen_taggable_types.py",
+        "generator": "meridian_ops/gen/gen_taggable_types.py",
         "pulumiAwsVersion": importlib.metadata.version("pulumi_aws"),
         "resourceTypeCount": len(every),
         "types": taggable,
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
         if current != text:
-            print(f"{OUTPUT} is stale; run python -m meridian_ops.gen_taggable_types")
+            print(f"{OUTPUT} is stale; run python -m meridian_ops.gen.gen_taggable_types")
             return 1
         return 0
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)

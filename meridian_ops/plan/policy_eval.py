@@ -57,7 +57,7 @@ from pulumi.runtime import proto
 from pulumi_policy import Policy, ResourceValidationPolicy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 POLICY_DIR = REPO_ROOT / "policies"
 CONFIG_DIR = POLICY_DIR / "config"
 

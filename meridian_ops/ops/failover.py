@@ -3,7 +3,7 @@ region of the environment.
 
     make failover ENV=prod TO=eu-west-1              # dry run: prints every call, changes nothing
     make failover ENV=prod TO=eu-west-1 EXECUTE=1    # asks, then acts
-    python -m meridian_ops.failover --env prod --to eu-west-1 [--unplanned] [--execute] [--yes]
+    python -m meridian_ops.ops.failover --env prod --to eu-west-1 [--unplanned] [--execute] [--yes]
 
 Planned (the default): a managed switchover of the Aurora global database to the target region's
 cluster (`SwitchoverGlobalCluster`: no data loss, the old writer becomes a secondary), then the
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import boto3
 
-    from meridian_ops.orchestrate import automation_outputs
+    from meridian_ops.ops.orchestrate import automation_outputs
 
     session = boto3.Session(profile_name=args.profile)
     try:

@@ -1,6 +1,6 @@
 """Generate docs/dependencies.md from the service dependency table (a test keeps it in sync).
 
-.venv/bin/python -m meridian_ops.gen_dependency_docs     # rewrites docs/dependencies.md
+.venv/bin/python -m meridian_ops.gen.gen_dependency_docs     # rewrites docs/dependencies.md
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from stacks.dependencies import (
     topic_names,
 )
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "dependencies.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "dependencies.md"
 
 
 def _what(kind: str, target: str, group: str, prefix: str, access: str) -> str:
@@ -37,7 +37,7 @@ def render() -> str:
     lines = [
         "# Service dependencies",
         "",
-        f"Generated from `{TABLE_KEY}` by `python -m meridian_ops.gen_dependency_docs`; do not "
+        f"Generated from `{TABLE_KEY}` by `python -m meridian_ops.gen.gen_dependency_docs`; do not "
         "edit by hand.",
         "",
         f"Source: {data['source']}.",

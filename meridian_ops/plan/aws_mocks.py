@@ -26,12 +26,15 @@ import pulumi
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.rpc import UNKNOWN
 
-from meridian_ops.data_mocks import (  # DATA: RDS, Keyspaces, ElastiCache, DynamoDB, Backup
+from meridian_ops.plan.data_mocks import (  # DATA: RDS, Keyspaces, ElastiCache, DynamoDB, Backup
     DATA_OUTPUTS,
     data_resource_id,
     random_password,
 )
-from meridian_ops.edge_mocks import EDGE_OUTPUTS, edge_resource_id  # EDGE: Cloudflare, CDN, DNS
+from meridian_ops.plan.edge_mocks import (
+    EDGE_OUTPUTS,
+    edge_resource_id,
+)  # EDGE: Cloudflare, CDN, DNS
 
 # moto's EC2 backends otherwise load ~2,000 AMIs per region; the plan never reads them.
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
@@ -493,7 +496,7 @@ _OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
     "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken": (  # BASELINE
         _outputs_grafana_token
     ),
-    **EDGE_OUTPUTS,  # EDGE: CloudFront, WAFv2, Route 53, ACM (meridian_ops/edge_mocks.py)
+    **EDGE_OUTPUTS,  # EDGE: CloudFront, WAFv2, Route 53, ACM (meridian_ops/plan/edge_mocks.py)
     **STREAMING_OUTPUTS,  # STREAMING: MSK, SQS, SNS, Glue registry, Firehose
     **DATA_OUTPUTS,  # DATA: RDS, Keyspaces, ElastiCache, DynamoDB, Backup, Secrets Manager
 }
@@ -862,7 +865,8 @@ class AwsMocks(Mocks):
                 "groupNames": [region] * len(names),
             }, []
         raise NotImplementedError(
-            f"the AWS mock has no answer for invoke {token}; add one to meridian_ops/aws_mocks.py"
+            f"the AWS mock has no answer for invoke {token}; "
+            "add one to meridian_ops/plan/aws_mocks.py"
         )
 
 

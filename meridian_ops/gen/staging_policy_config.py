@@ -1,7 +1,7 @@
 """Writes policies/config/staging.json from policies/config/prod.json: staging is prod-like.
 
-    python -m meridian_ops.staging_policy_config           # rewrite staging.json
-    python -m meridian_ops.staging_policy_config --check   # exit 1 if it is stale
+    python -m meridian_ops.gen.staging_policy_config           # rewrite staging.json
+    python -m meridian_ops.gen.staging_policy_config --check   # exit 1 if it is stale
 
 Staging runs every policy at prod's level with prod's allowlists and exemptions, except:
 - `tag-environment-matches-config` expects `staging`;
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "policies" / "config"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "policies" / "config"
 PROD_ONLY_ADVISORY: tuple[str, ...] = ("s3-sensitive-bucket-replication", "backup-vault-locked")
 
 
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     path = CONFIG_DIR / "staging.json"
     if args.check:
         if not path.exists() or path.read_text(encoding="utf-8") != wanted:
-            print(f"{path} is stale: python -m meridian_ops.staging_policy_config")
+            print(f"{path} is stale: python -m meridian_ops.gen.staging_policy_config")
             return 1
         return 0
     path.write_text(wanted, encoding="utf-8")

@@ -20,9 +20,9 @@ The same :func:`build_table` runs in two modes:
 
 Usage::
 
-    python -m meridian_ops.capabilities generate
-    python -m meridian_ops.capabilities check
-    python -m meridian_ops.capabilities refresh --profile <profile>
+    python -m meridian_ops.gen.capabilities generate
+    python -m meridian_ops.gen.capabilities check
+    python -m meridian_ops.gen.capabilities refresh --profile <profile>
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from typing import Any, cast
 import boto3
 from botocore.exceptions import ClientError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TABLE_PATH = REPO_ROOT / "stacks" / "region_capabilities.json"
 
 SCHEMA_VERSION = 1
@@ -197,7 +197,7 @@ def _service_long_names(ssm: Client, codes: Iterable[str]) -> dict[str, str]:
     if missing:
         raise RuntimeError(
             f"SSM service code(s) not published under {SSM_ROOT}/services: {', '.join(missing)}. "
-            "Fix SERVICE_CODES in meridian_ops/capabilities.py."
+            "Fix SERVICE_CODES in meridian_ops/gen/capabilities.py."
         )
     return {code: values[name] for code, name in zip(unique, names, strict=True)}
 
@@ -509,7 +509,7 @@ def write(table: Table, path: Path = TABLE_PATH) -> bool:
 def check(path: Path = TABLE_PATH, *, out: Callable[[str], None] = print) -> int:
     """0 if the committed table matches a fresh moto generation, else 1 (with a diff)."""
     if not path.exists():
-        out(f"{path} is missing: run `python -m meridian_ops.capabilities generate`")
+        out(f"{path} is missing: run `python -m meridian_ops.gen.capabilities generate`")
         return 1
     committed = load(path)
     if committed.get("source", {}).get("content_sha256") != _content_hash(committed):
@@ -528,7 +528,7 @@ def check(path: Path = TABLE_PATH, *, out: Callable[[str], None] = print) -> int
         out(delta)
         out(
             f"{path} drifted from {fresh['source']['kind']}. "
-            "Run `python -m meridian_ops.capabilities generate` and commit the result."
+            "Run `python -m meridian_ops.gen.capabilities generate` and commit the result."
         )
         return 1
     out(f"{path} matches {fresh['source']['kind']}.")
@@ -549,7 +549,7 @@ def _iter_summary(table: Mapping[str, Any]) -> Iterator[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m meridian_ops.capabilities")
+    parser = argparse.ArgumentParser(prog="python -m meridian_ops.gen.capabilities")
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="build the table from moto's snapshots (offline)")
     gen.add_argument("--output", type=Path, default=TABLE_PATH)

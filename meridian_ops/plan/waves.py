@@ -17,11 +17,11 @@ waves backwards. The offline plan records every read a program really makes (`st
 each plan file) and `undeclared_reads` checks them against this declaration, so the declaration
 cannot silently fall behind the code.
 
-    from meridian_ops.waves import waves_for, destroy_order
+    from meridian_ops.plan.waves import waves_for, destroy_order
     for wave in waves_for("prod"):
         run_in_parallel(wave.stacks)           # e.g. `pulumi up` per stack, Automation API
 
-The offline plan (meridian_ops/plan.py) runs the same waves, a wave's stacks in parallel worker
+The offline plan (meridian_ops/plan/cli.py) runs the same waves, a wave's stacks in parallel worker
 processes.
 """
 
@@ -122,7 +122,7 @@ def _label(members: Sequence[StackNode]) -> str:
 
 def waves_for(environment: str, project_dir: Path | None = None) -> list[Wave]:
     """The deployment waves of a shipped environment, from its stack files."""
-    from meridian_ops.plan import stacks_of  # the stack files, validated
+    from meridian_ops.plan.cli import stacks_of  # the stack files, validated
     from stacks.config.source import PROJECT_DIR
 
     return plan_waves(stacks_of(environment, project_dir or PROJECT_DIR))
@@ -156,7 +156,7 @@ def undeclared_reads(
         for upstream in recorded_reads(plan):
             if upstream not in allowed.get(name, ()):
                 problems.append(
-                    f"{name} reads {upstream}, which meridian_ops/waves.py does not declare for "
-                    "its role: add it to declared_reads or the stack deploys too early"
+                    f"{name} reads {upstream}, which meridian_ops/plan/waves.py does not declare "
+                    "for its role: add it to declared_reads or the stack deploys too early"
                 )
     return problems

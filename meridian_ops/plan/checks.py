@@ -1,6 +1,6 @@
 """`make test`: ruff, the type checker and pytest, each skipped when its inputs are unchanged.
 
-    python -m meridian_ops.checks [--force] [--only ruff,types,pytest]     # make test [FORCE=1]
+    python -m meridian_ops.plan.checks [--force] [--only ruff,types,pytest]  # make test [FORCE=1]
 
 Each step has a key: a hash of the files it reads and of the tools that read them (every
 installed distribution of both virtualenvs, the Python and Node versions). A green step leaves a
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STAMP_DIR = Path("build", "test-stamps")
 VENV = ROOT / ".venv"
 POLICY_VENV = ROOT / "policies" / "venv"

@@ -1,8 +1,8 @@
 """CI job matrices: which stacks a change affects, and the deployment waves as JSON.
 
-    python -m meridian_ops.ci_matrix affected --envs dev prod --changed <paths...>  # PR previews
-    python -m meridian_ops.ci_matrix waves --env prod                              # deploy on main
-    python -m meridian_ops.ci_matrix bootstrap --stack prod-eu-west-1 [--plan-dir build/plan]
+    python -m meridian_ops.ops.ci_matrix affected --envs dev prod --changed <paths...>  # PRs
+    python -m meridian_ops.ops.ci_matrix waves --env prod                       # deploy on main
+    python -m meridian_ops.ops.ci_matrix bootstrap --stack prod-eu-west-1 [--plan-dir build/plan]
 
 Both print one JSON object for `fromJSON(...)` in a GitHub Actions matrix: `affected` gives
 `{"include": [{"stack": ..., "env": ...}], "any": bool}`; `waves` gives the stacks of each wave by
@@ -19,8 +19,8 @@ edge stacks have no private endpoint: `runner` is empty and they run on GitHub-h
 workstation, before its runner exists: `--target` the deploy runner and every resource it depends
 on (network, keys, the cluster and its access entries; AWS API calls only, no Kubernetes object),
 read from the stack's offline plan (`make plan` writes build/plan/<stack>.json). The waves are the
-ones `meridian_ops/waves.py` computes (the same the offline plan and the orchestrator use), so a
-CI matrix of one job per stack deploys in the same order as `make up`.
+ones `meridian_ops/plan/waves.py` computes (the same the offline plan and the orchestrator
+use), so a CI matrix of one job per stack deploys in the same order as `make up`.
 
 What a changed path affects:
 - `Pulumi.<stack>.yaml` of a regional or edge stack: that stack;
@@ -42,7 +42,7 @@ from typing import Any
 
 from components.common.naming import Names
 from components.delivery import runner_project_name
-from meridian_ops.waves import Wave, waves_for
+from meridian_ops.plan.waves import Wave, waves_for
 from stacks.config.source import PROJECT_DIR
 from stacks.identity import Role, parse_stack_name
 
@@ -127,7 +127,7 @@ def bootstrap_command(plan: dict[str, Any], organization: str = "<org>") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m meridian_ops.ci_matrix")
+    parser = argparse.ArgumentParser(prog="python -m meridian_ops.ops.ci_matrix")
     sub = parser.add_subparsers(dest="command", required=True)
     affected = sub.add_parser("affected", help="stacks a change affects, in deployment order")
     affected.add_argument("--envs", nargs="+", required=True)

@@ -1,14 +1,14 @@
 """Preview, up, refresh or destroy a whole environment in waves, through the Automation API.
 
-    make preview ENV=prod                 # python -m meridian_ops.orchestrate preview --env prod
+    make preview ENV=prod   # python -m meridian_ops.ops.orchestrate preview --env prod
     make up ENV=prod DRY_RUN=1            # print the waves and the commands, run nothing
     make up ENV=prod JOBS=4 POLICIES=1    # up, four regional stacks at a time, with the pack
     make destroy ENV=dev                  # waves in reverse; a blocked region is drained
 
-The waves come from `meridian_ops/waves.py`, the same module the offline plan uses: global, then
-the primary region, then the other regions in parallel (at most `--jobs` at a time), then edge;
+The waves come from `meridian_ops/plan/waves.py`, the same module the offline plan uses: global,
+then the primary region, then the other regions in parallel (at most `--jobs` at a time), then edge;
 destroy runs them backwards, and a regional stack whose destroy fails is drained of what the
-Kubernetes controllers created outside Pulumi (`meridian_ops/drain.py`) and destroyed once more.
+Kubernetes controllers created outside Pulumi (`meridian_ops/ops/drain.py`) and destroyed once more.
 Within a wave the run fails fast: once a stack fails, stacks of that
 wave that have not started are skipped (running ones finish: stopping `pulumi up` half-way leaves
 pending operations) and no later wave starts. Every run records which stacks succeeded in
@@ -37,7 +37,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from meridian_ops.waves import Wave, destroy_order, waves_for
+from meridian_ops.plan.waves import Wave, destroy_order, waves_for
 from stacks.config.errors import ConfigError
 from stacks.config.source import PROJECT_DIR
 from stacks.outputs import RegionalKey
@@ -328,7 +328,7 @@ def drain_regional_stack(project_dir: Path) -> Callable[[StackCommand], bool]:
     """The recovery of a failed regional destroy: drain the region's controller leftovers."""
 
     def recover(command: StackCommand) -> bool:
-        from meridian_ops.drain import drain
+        from meridian_ops.ops.drain import drain
 
         outputs = automation_outputs(project_dir)(command.stack)
         cluster, region = outputs.get(RegionalKey.CLUSTER_NAME), outputs.get(RegionalKey.REGION)
@@ -344,7 +344,7 @@ def drain_regional_stack(project_dir: Path) -> Callable[[StackCommand], bool]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m meridian_ops.orchestrate",
+        prog="python -m meridian_ops.ops.orchestrate",
         description="Run preview, up, refresh or destroy over every stack of an environment, in "
         "waves (global, primary region, other regions in parallel, edge; destroy in reverse).",
     )

@@ -1,7 +1,7 @@
 """The provider-upgrade gate: before a provider's major version moves, every stack's state is
 exported and previewed, and any replacement or deletion stops the upgrade.
 
-    make upgrade-gate ENV=prod        # python -m meridian_ops.upgrade_gate --env prod
+    make upgrade-gate ENV=prod        # python -m meridian_ops.ops.upgrade_gate --env prod
 
 Run it on the branch that bumps `requirements.txt` (e.g. pulumi-cloudflare 6 -> 7), with real
 credentials, before `make up`. For each stack, in wave order:
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from meridian_ops.waves import waves_for
+from meridian_ops.plan.waves import waves_for
 from stacks.config.source import PROJECT_DIR
 
 BLOCKING_OPS = frozenset({"replace", "create-replacement", "delete-replaced", "delete"})

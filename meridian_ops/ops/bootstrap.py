@@ -1,7 +1,8 @@
 """State bootstrap: what a self-managed Pulumi backend needs in the user's account, made once.
 
     make bootstrap ENV=prod REGION=us-east-1 [PROFILE=deployer]
-    python -m meridian_ops.bootstrap --env prod --region us-east-1 [--profile deployer] [--dry-run]
+    python -m meridian_ops.ops.bootstrap --env prod --region us-east-1 \
+        [--profile deployer] [--dry-run]
 
 It makes, or brings back to the intended state:
 - a KMS key (rotation on) with alias `alias/meridian-<env>-pulumi`, for the `awskms://` secrets

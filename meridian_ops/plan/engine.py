@@ -28,7 +28,7 @@ from pulumi.runtime.settings import configure, set_root_resource
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from meridian_ops.aws_mocks import AwsMocks, ProviderRegistry, check_no_default_provider
+from meridian_ops.plan.aws_mocks import AwsMocks, ProviderRegistry, check_no_default_provider
 
 PROJECT = "meridian"
 ORGANIZATION = "organization"
@@ -268,7 +268,7 @@ class InProcessCallbacks(_CallbackServicer):
     calls them; here the recording monitor calls the registered transforms in-process
     (`_apply_stack_transforms`, and the SDK's MockMonitor for resource transforms), so the
     server would only be overhead, and its gRPC threads would make forking unsafe: a process
-    that never starts them can fork plan workers (meridian_ops/plan.py)."""
+    that never starts them can fork plan workers (meridian_ops/plan/cli.py)."""
 
     def __init__(self, monitor: Any, loop: asyncio.AbstractEventLoop) -> None:
         # Deliberately not super().__init__(): that creates and binds a grpc.aio server.
@@ -364,7 +364,7 @@ def collector_paused() -> Iterator[None]:
     messages); with the collector on, Python walks the growing heap again and again during the
     run (measured: a third of the plan's CPU time). Paused, the run's cyclic garbage waits for
     the collector's next turn after the run; the plan command, a short-lived process, turns the
-    collector off altogether (meridian_ops/plan.py)."""
+    collector off altogether (meridian_ops/plan/cli.py)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -1,7 +1,7 @@
 """What a change does to the planned stacks: the offline plan of a git revision against the plan
 of the working tree, per stack.
 
-    python -m meridian_ops.plan_diff --base origin/main [--env dev] [--format markdown]
+    python -m meridian_ops.plan.plan_diff --base origin/main [--env dev] [--format markdown]
     make plan-diff BASE=origin/main [ENV=dev] [ARGS="--format markdown"]
 
 BASE is planned in a temporary git worktree (`git worktree add --detach`, removed afterwards)
@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from meridian_ops.report import STATEFUL_TYPES
+from meridian_ops.plan.report import STATEFUL_TYPES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "build" / "plan-diff"
 STALE_SECONDS = 24 * 3600  # cached plans not used for a day are removed
 

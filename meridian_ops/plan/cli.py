@@ -3,13 +3,13 @@
     python -m meridian_ops.plan --env prod [--preview] [--jobs N]     # make plan ENV=prod
 
 The config gate judges every stack file first. Then the stacks run wave by wave
-(meridian_ops/waves.py: global, the primary region, the other regions, edge), the stacks of a
+(meridian_ops/plan/waves.py: global, the primary region, the other regions, edge), the stacks of a
 wave in parallel worker processes forked from this one. For each stack it writes
 build/plan/<stack>.json (the shape of `pulumi preview --json`, docs/plan-format.md) and the
-policy pack evaluates it; then it prints one table for the environment (meridian_ops/report.py),
-writes build/plan/<env>.json (the summary for CI) and build/plan/<env>.html (the architecture
-page, meridian_ops/architecture_page.py), and exits 1 on a mandatory violation, 2 on invalid
-config. No credentials, no network.
+policy pack evaluates it; then it prints one table for the environment
+(meridian_ops/plan/report.py), writes build/plan/<env>.json (the summary for CI) and
+build/plan/<env>.html (the architecture page, meridian_ops/plan/architecture_page.py), and exits
+1 on a mandatory violation, 2 on invalid config. No credentials, no network.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.runtime.rpc import UNKNOWN
 
-from meridian_ops.aws_mocks import AwsRejectedError, MotoValidator
-from meridian_ops.engine import PROJECT, StackRun, run_stack
-from meridian_ops.report import is_counted
-from meridian_ops.waves import Wave, plan_waves, undeclared_reads
+from meridian_ops.plan.aws_mocks import AwsRejectedError, MotoValidator
+from meridian_ops.plan.engine import PROJECT, StackRun, run_stack
+from meridian_ops.plan.report import is_counted
+from meridian_ops.plan.waves import Wave, plan_waves, undeclared_reads
 from stacks.config.errors import ConfigError
 from stacks.config.gate import gate_environment
 from stacks.config.source import PROJECT_DIR, PulumiConfigSource, masked
@@ -41,7 +41,7 @@ from stacks.identity import ENVIRONMENTS, Role
 from stacks.program import main as program_main
 
 if TYPE_CHECKING:
-    from meridian_ops.policy_eval import Violation
+    from meridian_ops.plan.policy_eval import Violation
 
 BUCKET_TYPES = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 
@@ -210,7 +210,7 @@ def _stack_job(task: _Task) -> _Result:
     try:
         result = _plan_stack(task)
         if task.policies and result.document is not None:
-            from meridian_ops.policy_eval import evaluate_plan
+            from meridian_ops.plan.policy_eval import evaluate_plan
 
             result.violations = evaluate_plan(result.document)
         return result
@@ -228,7 +228,7 @@ def _fork_pool(processes: int) -> Any:
     modules), so a worker starts planning at once. Forking is safe here: this process runs a
     single thread when it forks (run_stack joins the SDK's executor threads before it returns,
     and engine.InProcessCallbacks keeps gRPC from starting its server threads). The
-    `forkserver` context was tried (a server preloading meridian_ops.plan, started at the
+    `forkserver` context was tried (a server preloading meridian_ops.plan.cli, started at the
     beginning of the run): its workers import and warm up again, and in the trial its pool
     never finished the regional wave, so fork it is."""
     gc.freeze()  # the inherited heap stays shared: the workers' collector leaves it alone
@@ -270,7 +270,7 @@ def run_environment(
     policies: bool = False,
     deployed: dict[str, dict[str, Any]] | None = None,
 ) -> EnvironmentRun:
-    """Plan every stack of `environment`, wave by wave (meridian_ops/waves.py): a wave of one
+    """Plan every stack of `environment`, wave by wave (meridian_ops/plan/waves.py): a wave of one
     stack in this process, a wave of several in up to `jobs` forked worker processes (default:
     the processors available). With `policies`, the policy pack evaluates every plan, in the
     worker that planned it or here while the workers run. Results do not depend on `jobs`.
@@ -291,7 +291,7 @@ def run_environment(
     def evaluate_here() -> None:
         if not policies:
             return
-        from meridian_ops.policy_eval import evaluate_plan
+        from meridian_ops.plan.policy_eval import evaluate_plan
 
         for name in unevaluated:
             document = results[name].document
@@ -371,7 +371,7 @@ def plan_environment(
 
 def enabled_policies(environment: str) -> int:
     """How many policies of the pack run for the environment (its pack config's levels)."""
-    from meridian_ops.policy_eval import (
+    from meridian_ops.plan.policy_eval import (
         load_policy_config,
         make_servicer,
         reconcile_config,
@@ -384,14 +384,14 @@ def enabled_policies(environment: str) -> int:
 
 def evaluate_policies(plans: dict[str, dict[str, Any]]) -> tuple[int, str]:
     """(mandatory violation count, report) from the policy pack run on every plan."""
-    from meridian_ops.policy_eval import evaluate_plan
+    from meridian_ops.plan.policy_eval import evaluate_plan
 
     return policy_outcome({name: evaluate_plan(plan) for name, plan in plans.items()})
 
 
 def policy_outcome(violations: dict[str, list[Violation]]) -> tuple[int, str]:
     """(mandatory violation count, the violations as text, each finding once with its stacks)."""
-    from meridian_ops.report import format_violations_grouped
+    from meridian_ops.plan.report import format_violations_grouped
 
     mandatory = sum(
         1
@@ -490,7 +490,7 @@ def _command(project_dir: Path, args: argparse.Namespace) -> int:
             document = json.loads(path.read_text())
             if isinstance(document, dict) and isinstance(document.get("outputs"), dict):
                 deployed[str(document.get("stack", path.stem))] = document["outputs"]
-    from meridian_ops.policy_eval import PolicyEvalError
+    from meridian_ops.plan.policy_eval import PolicyEvalError
 
     try:
         run = run_environment(
@@ -515,8 +515,8 @@ def _command(project_dir: Path, args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, run: EnvironmentRun) -> int:
-    from meridian_ops.architecture_page import write_page
-    from meridian_ops.report import build_report, format_table, policy_line, summary
+    from meridian_ops.plan.architecture_page import write_page
+    from meridian_ops.plan.report import build_report, format_table, policy_line, summary
 
     plans = run.plans
     report = build_report(

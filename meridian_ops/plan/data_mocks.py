@@ -4,7 +4,7 @@ Keyspaces, ElastiCache (replication groups, global datastores, users), DynamoDB 
 replicas), AWS Backup (vaults, plans), Secrets Manager and its rotation templates (Serverless
 Application Repository stacks); and Secrets Manager's random password.
 
-Used by meridian_ops/aws_mocks.py; each function takes the mock's context and the resource id.
+Used by meridian_ops/plan/aws_mocks.py; each function takes the mock's context and the resource id.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How fast the offline plan is, against the mock engine's own floor.
 
-    python -m meridian_ops.bench [--env prod] [--runs 2] [--jobs N]      # make bench
+    python -m meridian_ops.plan.bench [--env prod] [--runs 2] [--jobs N]      # make bench
 
 Two commands, measured as whole processes, in turn (A B A B ...) so that a drift of the shared
 machine hits both alike:
@@ -9,14 +9,14 @@ machine hits both alike:
   stack in its waves, plan files, report, architecture page, the policy pack);
 - B, the floor: one process that registers the same number of trivial provider resources
   (`aws.ssm.Parameter`, a value and a tag each, one explicit provider) in ONE stack under the
-  same mock engine (meridian_ops/engine.py), no Meridian program.
+  same mock engine (meridian_ops/plan/engine.py), no Meridian program.
 
 It prints the median, min and max wall time of each, their CPU time and peak memory, and the
 ratio A/B: below 1.0, the plan's parallel waves pay for everything Meridian adds per resource.
 
-    python -m meridian_ops.bench floor --count 5000      # the floor process alone
+    python -m meridian_ops.plan.bench floor --count 5000      # the floor process alone
 
-    python -m meridian_ops.bench tests [--runs 3]         # make bench-tests
+    python -m meridian_ops.plan.bench tests [--runs 3]         # make bench-tests
 
 `tests` times `make test` as a contributor meets it: in a fresh copy of the working tree (its
 files, no build/: no cached plans, no stamps) whose virtualenvs are built (the copy links to
@@ -95,7 +95,7 @@ def plan_command(env: str, out: Path, jobs: int | None) -> list[str]:
 
 
 def floor_command(count: int) -> list[str]:
-    return [sys.executable, "-m", "meridian_ops.bench", "floor", "--count", str(count)]
+    return [sys.executable, "-m", "meridian_ops.plan.bench", "floor", "--count", str(count)]
 
 
 def run_floor(count: int) -> int:
@@ -103,7 +103,7 @@ def run_floor(count: int) -> int:
     import pulumi
     import pulumi_aws as aws
 
-    from meridian_ops.engine import run_stack
+    from meridian_ops.plan.engine import run_stack
 
     def program() -> None:
         provider = aws.Provider("floor", region="us-east-1")
@@ -125,9 +125,9 @@ LINKED = (".venv", "policies/venv", "tests/crd/node_modules")
 
 
 def fresh_copy(destination: Path) -> Path:
-    """The working tree's files (meridian_ops/checks.py's list: no build output, no caches, no
+    """The working tree's files (meridian_ops/plan/checks.py's list: no build output, no caches, no
     environments) copied with their modification times, the built environments linked."""
-    from meridian_ops.checks import repository_files
+    from meridian_ops.plan.checks import repository_files
 
     for name in repository_files(PROJECT_DIR):
         source = PROJECT_DIR / name
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         tests.add_argument("--runs", type=int, default=3, help="fresh copies (default 3)")
         return bench_tests(tests.parse_args(argv[1:]).runs)
     if argv[:1] == ["floor"]:
-        floor = argparse.ArgumentParser(prog="python -m meridian_ops.bench floor")
+        floor = argparse.ArgumentParser(prog="python -m meridian_ops.plan.bench floor")
         floor.add_argument("--count", type=int, required=True)
         return run_floor(floor.parse_args(argv[1:]).count)
     parser = argparse.ArgumentParser(

@@ -25,7 +25,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from meridian_ops.report import (
+from meridian_ops.plan.report import (
     CROSS_REGION_LINKS,
     Report,
     StackRow,

@@ -1,6 +1,6 @@
 """Drain what Kubernetes controllers created outside Pulumi in a region, so destroy can finish.
 
-    python -m meridian_ops.drain --region eu-west-1 --cluster meridian-prod-euw1-eks [--execute]
+    python -m meridian_ops.ops.drain --region eu-west-1 --cluster meridian-prod-euw1-eks [--execute]
 
 The AWS Load Balancer Controller makes the ingress NLB, its target groups and security groups;
 Karpenter launches instances and launch templates. Pulumi never knew them, so when a regional
@@ -122,7 +122,7 @@ def drain(session: Any, region: str, cluster: str, *, execute: bool) -> DrainRep
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m meridian_ops.drain",
+        prog="python -m meridian_ops.ops.drain",
         description="Delete what the load balancer controller and Karpenter left in a region.",
     )
     parser.add_argument("--region", required=True)

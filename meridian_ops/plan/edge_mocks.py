@@ -1,4 +1,4 @@
-"""Mock answers for the edge's resources, wired into `AwsMocks` (meridian_ops/aws_mocks.py).
+"""Mock answers for the edge's resources, wired into `AwsMocks` (meridian_ops/plan/aws_mocks.py).
 
 - Cloudflare (pulumi-cloudflare v6): ids as Cloudflare returns them (32 hex digits for rulesets,
   pools, monitors, load balancers and DNS records; the setting name for a zone setting).

@@ -1,6 +1,6 @@
 """Check saved plans against the Meridian policy pack, offline.
 
-    python -m meridian_ops.check_policies build/plan/<stack>.json [more files] [--env ENV]
+    python -m meridian_ops.plan.check_policies build/plan/<stack>.json [more files] [--env ENV]
 
 Prints every violation (resource URN, policy, enforcement level, message with the fix) and exits
 1 when any plan has a mandatory violation, 0 otherwise, 2 when a plan or the policy config cannot
@@ -20,8 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from meridian_ops.policy_eval import PolicyEvalError, Violation, evaluate_plan, format_violations
-from meridian_ops.report import count_resources
+from meridian_ops.plan.policy_eval import (
+    PolicyEvalError,
+    Violation,
+    evaluate_plan,
+    format_violations,
+)
+from meridian_ops.plan.report import count_resources
 
 EXIT_OK = 0
 EXIT_MANDATORY = 1
@@ -107,7 +112,7 @@ def report(results: list[PlanResult]) -> tuple[str, str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m meridian_ops.check_policies",
+        prog="python -m meridian_ops.plan.check_policies",
         description="Evaluate the Meridian policy pack against saved plan files.",
     )
     parser.add_argument("plans", nargs="+", metavar="PLAN", help="build/plan/<stack>.json")

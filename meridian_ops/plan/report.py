@@ -372,7 +372,7 @@ def build_report(
         )
         for name, plan in plans.items()
     }
-    from meridian_ops.waves import recorded_reads
+    from meridian_ops.plan.waves import recorded_reads
 
     return Report(
         environment=environment,
