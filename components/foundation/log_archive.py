@@ -2,7 +2,7 @@
 
 Encrypted with a customer-managed key (bucket key on), versioned, public access blocked, owner
 enforced, TLS-only, and tiered by age: hot in S3 Standard, warm in an infrequent-access class,
-cold in Glacier, deleted at the end of the cold tier. Hardened (issue 14), because what it holds
+cold in Glacier, deleted at the end of the cold tier. Hardened, because what it holds
 is audit evidence and tagged by what it holds (`confidential`):
 
 - Object Lock in COMPLIANCE mode for the whole retention (`object_lock_mode`, default retention of
