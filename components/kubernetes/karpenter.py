@@ -169,7 +169,10 @@ def controller_policies(
     queue_key_arn: str,
 ) -> dict[str, dict[str, Any]]:
     """The controller's IAM policies (name -> document), as Karpenter's reference template
-    states them for `cluster`, plus use of the compute key through EC2 for root volumes."""
+    states them for `cluster`, plus use of the compute key through EC2 for root volumes.
+
+    Long on purpose: one literal per statement, in the reference template's order and with its
+    Sids, so that it reads side by side with the template; split, it would not."""
     arn = f"arn:{partition}:ec2:{region}"
     owned = {f"aws:ResourceTag/kubernetes.io/cluster/{cluster}": "owned"}
     tagged_pool = {"aws:ResourceTag/karpenter.sh/nodepool": "*"}
