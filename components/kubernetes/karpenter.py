@@ -42,6 +42,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.common.iam import deny_insecure_transport
 from components.common.kubernetes import PinnedChart, pinned_release
 from components.common.naming import Names
 from components.kubernetes.addons import volume_key_statements
@@ -397,14 +398,7 @@ def queue_policy(queue_arn: str, rule_arns: Sequence[str]) -> dict[str, Any]:
                 "Resource": queue_arn,
                 "Condition": {"ArnEquals": {"aws:SourceArn": list(rule_arns)}},
             },
-            {
-                "Sid": "DenyHTTP",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "sqs:*",
-                "Resource": queue_arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            deny_insecure_transport("sqs:*", queue_arn, sid="DenyHTTP"),
         ],
     }
 
