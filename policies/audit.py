@@ -1,4 +1,4 @@
-"""Audit and posture policies (issue 14): the audit trail, threat detection, compliance
+"""Audit and posture policies: the audit trail, threat detection, compliance
 standards, configuration recording, and immutable audit evidence.
 
 - ``cloudtrail-multi-region-validated``: trails record every region and global services, sign

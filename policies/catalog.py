@@ -81,11 +81,11 @@ MODULES: tuple[tuple[str, ModuleType], ...] = (
     ("data-safety", data_safety_storage),
     ("supply-chain", supply_chain),
     ("operations", operations),
-    ("audit", audit),  # BASELINE: trail, GuardDuty, Security Hub, Config, Object Lock evidence
-    ("streaming", streaming),  # STREAMING: MSK, replicators, schemas, fan-out queues
-    ("lakehouse", lakehouse),  # STREAMING: lake buckets, replication, Athena, Lake Formation
-    ("edge", edge_cloudflare),  # EDGE: Cloudflare zones (HSTS, baseline settings, managed WAF)
-    ("edge", edge_aws),  # EDGE: CloudFront web ACL, WAFv2 rules, Route 53 health, ACM DNS
+    ("audit", audit),  # trail, GuardDuty, Security Hub, Config, Object Lock evidence
+    ("streaming", streaming),  # MSK, replicators, schemas, fan-out queues
+    ("lakehouse", lakehouse),  # lake buckets, replication, Athena, Lake Formation
+    ("edge", edge_cloudflare),  # Cloudflare zones (HSTS, baseline settings, managed WAF)
+    ("edge", edge_aws),  # CloudFront web ACL, WAFv2 rules, Route 53 health, ACM DNS
 )
 
 

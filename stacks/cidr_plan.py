@@ -75,7 +75,7 @@ def default_vpc_cidr(environment: str, region: str, prefix_length: int) -> ipadd
     return next(region_slot(environment, region).subnets(new_prefix=prefix_length))
 
 
-# --- Pod addresses (K8S-CORE) -------------------------------------------------------------------
+# --- Pod addresses -------------------------------------------------------------------------------
 
 POD_SUPERNET = ipaddress.IPv4Network("100.64.0.0/10")
 """RFC 6598 shared address space: pods live here, on a secondary CIDR of each regional VPC."""

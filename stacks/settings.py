@@ -362,136 +362,93 @@ def _strip_namespace(
     return values, problems
 
 
-def load_settings(
-    identity: StackIdentity,
-    stack_config: dict[str, Any],
-    environment_config: dict[str, Any],
-    edge_config: dict[str, Any] | None = None,
-) -> MeridianSettings:
-    """Validate the stack's own config and its environment manifest; raise `ConfigError`.
-
-    `stack_config` and `environment_config` map full config keys (`meridian:regions`) to values.
-    For the global stack both are the same mapping. `edge_config` is the config of the
-    environment's edge stack file (None or empty: none); a regional stack reads its edge provider
-    from it.
-    """
-    stack = identity.name
+def _regional_file_problems(
+    identity: StackIdentity, own: dict[str, Any], own_file: str, manifest_file: str
+) -> tuple[list[ConfigProblem], dict[str, Any]]:
+    """A regional stack file's own keys: environment-wide keys, unknown keys and the address
+    plan's prefix length are refused there; returns the problems and the regional keys kept."""
     env = identity.environment
-    manifest_file = f"Pulumi.{env}-global.yaml"
-    own_file = f"Pulumi.{stack}.yaml"
-    own, problems = _strip_namespace(stack_config, stack, own_file)
-    env_values, env_problems = _strip_namespace(environment_config, stack, manifest_file)
-    problems += env_problems if identity.role is not Role.GLOBAL else []
-    problems += [
-        p
-        for p in foreign_key_problems(
-            identity, stack_config, ENVIRONMENT_KEYS | REGIONAL_KEYS | EDGE_KEYS
-        )
-        # the edge settings report a plain-text Cloudflare token with its own fix
-        if not (identity.role is Role.EDGE and p.key == "cloudflare:apiToken")
-    ]
-    edge_value: Any = None  # `meridian:edge`, checked once the manifest is valid
-    edge_provider = str(EDGE_DEFAULTS_PROVIDER[env])
-    edge_hostnames: tuple[str, ...] = ()
-    if identity.role is Role.REGIONAL:
-        edge_provider, edge_problems = resolve_edge_provider(env, edge_config or {})
-        problems += edge_problems
-        edge_hostnames = resolve_edge_hostnames(env, edge_config or {})
-    if identity.role in (Role.REGIONAL, Role.EDGE):
-        problems += route_table_problems(routes_document())
-
-    known_keys = ENVIRONMENT_KEYS | REGIONAL_KEYS
-    if identity.role is Role.REGIONAL:
-        for key in sorted(own):
-            if key in ENVIRONMENT_KEYS:
-                problems.append(
-                    ConfigProblem(
-                        key=f"{NAMESPACE}:{key}",
-                        value=own[key],
-                        problem=f"is environment-wide and cannot be set in {own_file}",
-                        fix=f"move it to {manifest_file} (pulumi config set {NAMESPACE}:{key} ... "
-                        f"--stack {env}-global)",
-                        file=own_file,
-                    )
-                )
-            elif key not in REGIONAL_KEYS:
-                problems.append(
-                    ConfigProblem(
-                        key=f"{NAMESPACE}:{key}",
-                        value=own[key],
-                        problem="is not a Meridian setting"
-                        + did_you_mean(key, REGIONAL_KEYS, f"{NAMESPACE}:"),
-                        fix=f"remove it from {own_file} or correct the spelling",
-                        file=own_file,
-                    )
-                )
-        network_override = own.get("network")
-        if isinstance(network_override, dict) and "vpcPrefixLength" in network_override:
-            problems.append(
-                ConfigProblem(
-                    key=f"{NAMESPACE}:network.vpcPrefixLength",
-                    value=network_override["vpcPrefixLength"],
-                    problem=f"sizes the environment's address plan and cannot be set in {own_file}",
-                    fix=f"set {NAMESPACE}:vpcCidrs.{identity.region} in {manifest_file} to give "
-                    "this region a block of another size",
-                    file=own_file,
-                )
-            )
-        own = {k: v for k, v in own.items() if k in REGIONAL_KEYS}
-    elif identity.role is Role.EDGE:
-        edge_value = own.pop(EDGE_KEY, None)  # the one key the edge stack reads
-        for key in sorted(own):
+    problems: list[ConfigProblem] = []
+    for key in sorted(own):
+        if key in ENVIRONMENT_KEYS:
             problems.append(
                 ConfigProblem(
                     key=f"{NAMESPACE}:{key}",
                     value=own[key],
-                    # a key of the manifest is named as such; anything else may be a misspelling
-                    # of the edge stack's own key (never of itself)
-                    problem="is not read by the edge stack"
-                    + ("" if key in known_keys else did_you_mean(key, EDGE_KEYS, f"{NAMESPACE}:")),
-                    fix=f"remove it from {own_file}"
-                    + (f"; it belongs in {manifest_file}" if key in known_keys else ""),
+                    problem=f"is environment-wide and cannot be set in {own_file}",
+                    fix=f"move it to {manifest_file} (pulumi config set {NAMESPACE}:{key} ... "
+                    f"--stack {env}-global)",
                     file=own_file,
                 )
             )
-        own = {}
-    # Problems so far are in the stack's own file; keep going so that one message lists the
-    # manifest's problems too (manifest first: the others may follow from it).
-    files = [manifest_file, own_file]
-    if identity.role is Role.REGIONAL:
-        files.append(f"Pulumi.{env}-edge.yaml")  # where its edge provider is read
+        elif key not in REGIONAL_KEYS:
+            problems.append(
+                ConfigProblem(
+                    key=f"{NAMESPACE}:{key}",
+                    value=own[key],
+                    problem="is not a Meridian setting"
+                    + did_you_mean(key, REGIONAL_KEYS, f"{NAMESPACE}:"),
+                    fix=f"remove it from {own_file} or correct the spelling",
+                    file=own_file,
+                )
+            )
+    network_override = own.get("network")
+    if isinstance(network_override, dict) and "vpcPrefixLength" in network_override:
+        problems.append(
+            ConfigProblem(
+                key=f"{NAMESPACE}:network.vpcPrefixLength",
+                value=network_override["vpcPrefixLength"],
+                problem=f"sizes the environment's address plan and cannot be set in {own_file}",
+                fix=f"set {NAMESPACE}:vpcCidrs.{identity.region} in {manifest_file} to give "
+                "this region a block of another size",
+                file=own_file,
+            )
+        )
+    return problems, {k: v for k, v in own.items() if k in REGIONAL_KEYS}
 
-    manifest_values = own if identity.role is Role.GLOBAL else env_values
-    source_of = {k: manifest_file for k in known_keys}
+
+def _edge_file_problems(
+    own: dict[str, Any], own_file: str, manifest_file: str
+) -> tuple[list[ConfigProblem], Any]:
+    """The edge stack file reads one key (`meridian:edge`, returned); every other key is refused:
+    a key of the manifest is named as such, anything else may be a misspelling of the edge
+    stack's own key (never of itself)."""
+    known_keys = ENVIRONMENT_KEYS | REGIONAL_KEYS
+    rest = dict(own)
+    edge_value = rest.pop(EDGE_KEY, None)
+    problems = [
+        ConfigProblem(
+            key=f"{NAMESPACE}:{key}",
+            value=rest[key],
+            problem="is not read by the edge stack"
+            + ("" if key in known_keys else did_you_mean(key, EDGE_KEYS, f"{NAMESPACE}:")),
+            fix=f"remove it from {own_file}"
+            + (f"; it belongs in {manifest_file}" if key in known_keys else ""),
+            file=own_file,
+        )
+        for key in sorted(rest)
+    ]
+    return problems, edge_value
+
+
+def _plan_regions(
+    identity: StackIdentity,
+    manifest: EnvironmentManifest,
+    usable: list[str],
+    merged_env: dict[str, Any],
+    own: dict[str, Any],
+    files: tuple[str, str],
+    problems: list[ConfigProblem],
+) -> dict[str, RegionPlan]:
+    """Judge every usable region's settings (the manifest's, merged with the stack file's for the
+    stack's own region), appending what is wrong to `problems`, each in the file its key came
+    from; plan a region only while there is no problem at all.
+
+    The regions are judged even when the manifest has problems, so that one message lists a stack
+    file's own mistakes with them."""
+    manifest_file, own_file = files
+    env = identity.environment
     defaults = ENVIRONMENT_DEFAULTS[env]
-    merged_env = deep_merge(defaults, manifest_values)
-    try:
-        manifest = EnvironmentManifest.model_validate(merged_env)
-    except ValidationError as exc:
-        problems += pydantic_problems(exc, EnvironmentManifest, defaults, source_of, manifest_file)
-        problems += _manifest_problems_despite(exc, merged_env, defaults, identity)
-        if identity.role is Role.REGIONAL:
-            problems += _override_type_problems(own, defaults, own_file)
-        raise _config_error(stack, problems, files) from None
-
-    problems += guarded("validate_manifest", lambda: validate_manifest(manifest, identity))
-    # The one place refused regions are filtered: no check below sees a region that
-    # validate_manifest refused (an unknown name, another partition, no address slot), so none
-    # can trip over it (and none reports a consequence of it as a second problem).
-    usable = usable_regions(manifest.regions)
-    environment = SettingsContext[Any](
-        value=manifest,
-        file=manifest_file,
-        env=env,
-        manifest=manifest,
-        regions=usable,
-        manifest_file=manifest_file,
-    )
-    for name, check in ENVIRONMENT_CHECKS:
-        problems += guarded(name, partial(check, environment))
-
-    # The regions are judged even when the manifest has problems, so that one message lists a
-    # stack file's own mistakes with them.
     regions: dict[str, RegionPlan] = {}
     env_regional = {k: v for k, v in merged_env.items() if k in REGIONAL_KEYS}
     for region in usable:
@@ -535,6 +492,93 @@ def load_settings(
                 hosts_training=region
                 == training_region(manifest.regions, manifest.training_region),
             )
+    return regions
+
+
+def load_settings(
+    identity: StackIdentity,
+    stack_config: dict[str, Any],
+    environment_config: dict[str, Any],
+    edge_config: dict[str, Any] | None = None,
+) -> MeridianSettings:
+    """Validate the stack's own config and its environment manifest; raise `ConfigError`.
+
+    `stack_config` and `environment_config` map full config keys (`meridian:regions`) to values.
+    For the global stack both are the same mapping. `edge_config` is the config of the
+    environment's edge stack file (None or empty: none); a regional stack reads its edge provider
+    from it.
+    """
+    stack = identity.name
+    env = identity.environment
+    manifest_file = f"Pulumi.{env}-global.yaml"
+    own_file = f"Pulumi.{stack}.yaml"
+    own, problems = _strip_namespace(stack_config, stack, own_file)
+    env_values, env_problems = _strip_namespace(environment_config, stack, manifest_file)
+    problems += env_problems if identity.role is not Role.GLOBAL else []
+    problems += [
+        p
+        for p in foreign_key_problems(
+            identity, stack_config, ENVIRONMENT_KEYS | REGIONAL_KEYS | EDGE_KEYS
+        )
+        # the edge settings report a plain-text Cloudflare token with its own fix
+        if not (identity.role is Role.EDGE and p.key == "cloudflare:apiToken")
+    ]
+    edge_value: Any = None  # `meridian:edge`, checked once the manifest is valid
+    edge_provider = str(EDGE_DEFAULTS_PROVIDER[env])
+    edge_hostnames: tuple[str, ...] = ()
+    if identity.role is Role.REGIONAL:
+        edge_provider, edge_problems = resolve_edge_provider(env, edge_config or {})
+        problems += edge_problems
+        edge_hostnames = resolve_edge_hostnames(env, edge_config or {})
+    if identity.role in (Role.REGIONAL, Role.EDGE):
+        problems += route_table_problems(routes_document())
+
+    known_keys = ENVIRONMENT_KEYS | REGIONAL_KEYS
+    if identity.role is Role.REGIONAL:
+        file_problems, own = _regional_file_problems(identity, own, own_file, manifest_file)
+        problems += file_problems
+    elif identity.role is Role.EDGE:
+        file_problems, edge_value = _edge_file_problems(own, own_file, manifest_file)
+        problems += file_problems
+        own = {}
+    # Problems so far are in the stack's own file; keep going so that one message lists the
+    # manifest's problems too (manifest first: the others may follow from it).
+    files = [manifest_file, own_file]
+    if identity.role is Role.REGIONAL:
+        files.append(f"Pulumi.{env}-edge.yaml")  # where its edge provider is read
+
+    manifest_values = own if identity.role is Role.GLOBAL else env_values
+    source_of = {k: manifest_file for k in known_keys}
+    defaults = ENVIRONMENT_DEFAULTS[env]
+    merged_env = deep_merge(defaults, manifest_values)
+    try:
+        manifest = EnvironmentManifest.model_validate(merged_env)
+    except ValidationError as exc:
+        problems += pydantic_problems(exc, EnvironmentManifest, defaults, source_of, manifest_file)
+        problems += _manifest_problems_despite(exc, merged_env, defaults, identity)
+        if identity.role is Role.REGIONAL:
+            problems += _override_type_problems(own, defaults, own_file)
+        raise _config_error(stack, problems, files) from None
+
+    problems += guarded("validate_manifest", lambda: validate_manifest(manifest, identity))
+    # The one place refused regions are filtered: no check below sees a region that
+    # validate_manifest refused (an unknown name, another partition, no address slot), so none
+    # can trip over it (and none reports a consequence of it as a second problem).
+    usable = usable_regions(manifest.regions)
+    environment = SettingsContext[Any](
+        value=manifest,
+        file=manifest_file,
+        env=env,
+        manifest=manifest,
+        regions=usable,
+        manifest_file=manifest_file,
+    )
+    for name, check in ENVIRONMENT_CHECKS:
+        problems += guarded(name, partial(check, environment))
+
+    regions = _plan_regions(
+        identity, manifest, usable, merged_env, own, (manifest_file, own_file), problems
+    )
     if problems:
         raise _config_error(stack, problems, files, manifest_file)
     problems = guarded(

@@ -56,7 +56,7 @@ HELM_CHARTS: dict[str, HelmChart] = {}
 """Charts by Meridian's name for them (e.g. "istio-base"); each layer adds its own entries."""
 
 
-# --- Kubernetes and the EKS managed add-ons (K8S-CORE) -----------------------------------------
+# --- Kubernetes and the EKS managed add-ons ----------------------------------------------------
 
 KUBERNETES_VERSION = "1.35"
 """The EKS Kubernetes version every cluster runs. EKS released 1.35 on 2026-01-28; its standard
@@ -140,7 +140,7 @@ def eks_addon_version(addon: str, kubernetes_version: str = KUBERNETES_VERSION) 
         ) from None
 
 
-# --- Node pools: node AMIs, Karpenter, NVIDIA device plugin (K8S-NODES) --------------------------
+# --- Node pools: node AMIs, Karpenter, NVIDIA device plugin --------------------------------------
 
 EKS_AMI_RELEASE = "v20260714"
 """The EKS-optimized Amazon Linux 2023 AMI release every node runs (awslabs/amazon-eks-ami
@@ -235,7 +235,7 @@ HELM_CHARTS["nvidia-device-plugin"] = HelmChart(
 )
 
 
-# --- Service mesh and ingress (MESH) ------------------------------------------------------------
+# --- Service mesh and ingress -------------------------------------------------------------------
 
 ISTIO_VERSION = "1.29.2"
 """One Istio version for the official charts (base, cni, istiod, gateway), released April 2026.
@@ -286,7 +286,7 @@ HELM_CHARTS["aws-load-balancer-controller"] = HelmChart(
 )
 
 
-# --- Managed engines: MSK (STREAMING) ------------------------------------------------------------
+# --- Managed engines: MSK ------------------------------------------------------------------------
 
 KAFKA_VERSION = "4.1.x.kraft"
 """The Apache Kafka version of every MSK cluster, in KRaft mode (no ZooKeeper; MSK's version
@@ -361,7 +361,7 @@ EVIDENCE["MSK_REPLICATOR_REGIONS"] = Evidence(
 )
 
 
-# --- Managed engines and charts of the transactional data layer (DATA) ---------------------------
+# --- Managed engines and charts of the transactional data layer ----------------------------------
 
 AURORA_POSTGRES_VERSION = "17.7"
 """Aurora PostgreSQL engine version of every cluster of the global database (Aurora PostgreSQL
@@ -492,7 +492,7 @@ EVIDENCE["CASSANDRA_VERSION"] = Evidence(
     published=tuple(f"4.1.{patch}" for patch in range(13)),
 )
 
-# Telemetry agents (K8S-CORE).
+# Telemetry agents.
 HELM_CHARTS["opentelemetry-collector"] = HelmChart(
     # The newest published collector chart (appVersion 0.158.0, the contrib image's tag); its
     # values.schema.json admits every value components/observability/agents.py sets.

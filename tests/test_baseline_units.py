@@ -1,4 +1,4 @@
-"""Security and observability baseline (issue 14): the generators and policies on their own, fast
+"""Security and observability baseline: the generators and policies on their own, fast
 (no plan): SLO rules from the one table, Alertmanager routing, the conformance pack, key and
 bucket policies, alarm queries."""
 

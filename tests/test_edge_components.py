@@ -27,7 +27,6 @@ def cloudflare_args(**changes: object) -> CloudflareEdgeArgs:
         "names": Names("prod"),
         "account_id": "0" * 32,
         "zone_id": "1" * 32,
-        "zone": "example.com",
         "hostnames": ("api.example.com",),
         "origins": ORIGINS,
         "primary_region": "us-east-1",

@@ -185,7 +185,7 @@ def test_cache_rules_and_tiered_cache() -> None:
 @pytest.mark.parametrize("preview", MODES)
 def test_origin_lock(preview: bool) -> None:
     """Cloudflare presents its origin-pull certificate, and each region's ingress security group
-    admits only Cloudflare's published ranges (MESH's data), on 443."""
+    admits only Cloudflare's published ranges, on 443."""
     pulls = one(
         edge("prod", preview),
         "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",

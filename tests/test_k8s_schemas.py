@@ -104,7 +104,7 @@ def test_custom_resources_match_their_crds(preview: bool) -> None:
 def test_custom_resources_without_a_registry_schema(preview: bool) -> None:
     """ENIConfig: no registry package ships its CRD; validated when build/crds/ has it."""
     local = [o for o in _objects(preview) if (o.api_version, o.kind) in LOCAL_ONLY_KINDS]
-    assert local, "the plan has ENIConfigs (K8S-CORE's pod networking)"
+    assert local, "the plan has ENIConfigs (the pods' custom networking)"
     problems = {o.id: validate_metadata(o) for o in local}
     missing: set[tuple[str, str]] = set()
     for obj in local:

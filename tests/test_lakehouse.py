@@ -172,7 +172,7 @@ def test_every_region_replicates_its_lake_to_its_pair_with_rtc(preview: bool) ->
                 if c["urn"].rsplit("::", 1)[-1].startswith("lakehouse-")
             ]
             continue
-        every = [  # the lake's (the log archive replicates too, BASELINE)
+        every = [  # the lake's (the log archive replicates too)
             c
             for c in states(plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
             if c["urn"].rsplit("::", 1)[-1].startswith("lakehouse-")

@@ -22,6 +22,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.common.iam import deny_insecure_transport
+
 
 @dataclass(frozen=True)
 class SecureBucketSpec:
@@ -41,14 +43,7 @@ class SecureBucketSpec:
 
 
 def tls_only_statement(bucket_arn: str) -> dict[str, Any]:
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
+    return deny_insecure_transport("s3:*", [bucket_arn, f"{bucket_arn}/*"])
 
 
 def bucket_policy(bucket_arn: str, spec: SecureBucketSpec) -> str:

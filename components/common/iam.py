@@ -43,6 +43,21 @@ def statement(
     return body
 
 
+def deny_insecure_transport(
+    actions: str | Sequence[str], resource: Any, sid: str = "DenyInsecureTransport"
+) -> dict[str, Any]:
+    """A resource-policy statement refusing `actions` on `resource` to anyone over plain HTTP
+    (`aws:SecureTransport` false): the TLS-only rule of every bucket, queue and topic policy."""
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": actions,
+        "Resource": resource,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def policy_document(statements: Sequence[dict[str, Any]]) -> pulumi.Output[str]:
     """An IAM policy document as JSON text; statements may hold Outputs."""
     return pulumi.Output.json_dumps({"Version": POLICY_VERSION, "Statement": list(statements)})

@@ -126,7 +126,6 @@ class AuroraArgs:
     proxy: bool
     master_rotation: MasterRotation | None = None
     """Required for a global primary (whose master secret Meridian owns); unused otherwise."""
-    tags: dict[str, str] | None = None
 
 
 class AuroraGlobalPostgres(pulumi.ComponentResource):

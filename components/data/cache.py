@@ -19,8 +19,8 @@ Example::
                   engine_version="8.2", node_type="cache.r7g.xlarge", shards=3, replicas=2,
                   vpc_id=vpc, subnet_ids=data_subnets, clients=[node_sg],
                   kms_key_arn=keys.arn(KeyClass.DATABASES), users=["order", "user"],
-                  snapshot_retention_days=7, region="us-east-1", account_id=account,
-                  partition="aws"), opts=in_region)
+                  snapshot_retention_days=7, region="us-east-1"),
+                  opts=in_region)
     cache.grant_connect(tenants.identities["order"], "order")
 """
 
@@ -60,8 +60,6 @@ class CacheArgs:
     """Tenant services that get a cache user (IAM authentication, own key prefix)."""
     snapshot_retention_days: int
     region: str
-    account_id: str
-    partition: str
     global_datastore_id: pulumi.Input[str] | None = None
     """Secondary: the global datastore to join (read from the primary region's stack)."""
     global_suffix: str = "cache"

@@ -21,7 +21,7 @@ Example::
               datacenters=["me-south-1"], keyspace="meridian", tables=tables,
               chart=HELM_CHARTS["k8ssandra-operator"], cassandra_version="4.1.8",
               volume_key_arn=keys.arn(KeyClass.COMPUTE), backup_bucket="...",
-              backup_key_arn=keys.arn(KeyClass.BACKUPS), account_id=account, partition="aws"),
+              backup_key_arn=keys.arn(KeyClass.BACKUPS)),
               opts=in_region)
 """
 
@@ -91,8 +91,6 @@ class K8ssandraArgs:
     volume_key_arn: pulumi.Input[str]
     backup_bucket: str
     backup_key_arn: pulumi.Input[str]
-    account_id: str
-    partition: str
     clients: Sequence[str] = ("messaging",)
     """Tenant namespaces (service accounts of the same name) allowed to reach CQL."""
     volume_gb: int = 500

@@ -17,7 +17,7 @@ turn TTL on later.
 Example::
 
     ks = CassandraKeyspace("cassandra", CassandraKeyspaceArgs(
-        names=names, keyspace="meridian", regions=["us-east-1", "eu-west-1"], owner=True,
+        keyspace="meridian", regions=["us-east-1", "eu-west-1"], owner=True,
         tables=tables, kms_key_arn=keys.arn(KeyClass.DATABASES), region="us-east-1",
         account_id=account, partition="aws"), opts=in_region)
     ks.grant_read_write(tenants.identities["messaging"])
@@ -32,7 +32,6 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.iam import statement
-from components.common.naming import Names
 from components.data.access import grant
 from components.data.tables import CassandraTable
 from components.kubernetes.workload_identity import WorkloadIdentity
@@ -43,7 +42,6 @@ WRITE_ACTIONS = ("cassandra:Modify",)
 
 @dataclass(frozen=True)
 class CassandraKeyspaceArgs:
-    names: Names
     keyspace: str
     regions: Sequence[str]
     """Every region of the keyspace (the owner's first); one region = SINGLE_REGION."""

@@ -31,7 +31,7 @@ earlier by the config gate (stacks/edge_settings.py) with the fix.
 Example::
 
     edge = CloudflareEdge("edge", CloudflareEdgeArgs(
-        names=Names("prod"), account_id="0123...", zone_id="4567...", zone="example.com",
+        names=Names("prod"), account_id="0123...", zone_id="4567...",
         hostnames=("api.example.com", "www.example.com"),
         origins=(RegionOrigin("us-east-1", ingress_hostname),), primary_region="us-east-1",
         routes=routes),
@@ -130,7 +130,6 @@ class CloudflareEdgeArgs:
     names: Names
     account_id: str
     zone_id: str
-    zone: str
     hostnames: Sequence[str]
     """Public hostnames; the first is the load balancer's, the others are CNAMEs to it."""
     origins: Sequence[RegionOrigin]

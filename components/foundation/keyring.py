@@ -171,7 +171,7 @@ def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
         ]
     if key_class is KeyClass.STREAMING:
         sns_arns = f"arn:{partition}:sns:{region}:{account}"
-        # STREAMING: SNS fan-out delivers to SQS queues encrypted with this key; SNS itself (a
+        # SNS fan-out delivers to SQS queues encrypted with this key; SNS itself (a
         # service principal, which a grant cannot name) must be able to encrypt for them.
         statements.append(
             service_use_statement(
@@ -184,7 +184,7 @@ def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
                 },
             )
         )
-        # K8S-NODES: EventBridge rules of this region deliver EC2 interruption events to
+        # EventBridge rules of this region deliver EC2 interruption events to
         # Karpenter's queue, encrypted with this key (a service principal: no grant can name it).
         statements.append(
             service_use_statement(

@@ -2,7 +2,7 @@
 
 Encrypted with a customer-managed key (bucket key on), versioned, public access blocked, owner
 enforced, TLS-only, and tiered by age: hot in S3 Standard, warm in an infrequent-access class,
-cold in Glacier, deleted at the end of the cold tier. Hardened (issue 14), because what it holds
+cold in Glacier, deleted at the end of the cold tier. Hardened, because what it holds
 is audit evidence and tagged by what it holds (`confidential`):
 
 - Object Lock in COMPLIANCE mode for the whole retention (`object_lock_mode`, default retention of
@@ -37,7 +37,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common.buckets import SecureBucketSpec, secure_bucket
+from components.common.buckets import SecureBucketSpec, secure_bucket, tls_only_statement
 from components.common.moves import moved_type
 from components.common.naming import Names
 from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
@@ -117,16 +117,7 @@ def lock_years(days: int) -> int:
 
 def bucket_policy(bucket_arn: str, args: LogArchiveArgs) -> str:
     source_arn = f"arn:{args.partition}:logs:{args.region}:{args.account_id}:*"
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [bucket_arn, f"{bucket_arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
-    ]
+    statements: list[dict[str, Any]] = [tls_only_statement(bucket_arn)]
     if args.log_delivery:
         statements += [
             {

@@ -237,7 +237,7 @@ class Network(pulumi.ComponentResource):
         )
         private_rts: list[aws.ec2.RouteTable] = []
         self.nat_public_ips = []
-        self.nat_gateway_ids: list[pulumi.Output[str]] = []  # BASELINE: NAT alarms
+        self.nat_gateway_ids: list[pulumi.Output[str]] = []  # for the NAT gateways' alarms
         for i in az_indexes:
             az = args.availability_zones[i]
             aws.ec2.RouteTableAssociation(

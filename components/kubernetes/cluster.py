@@ -34,7 +34,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -143,7 +143,6 @@ class EksClusterArgs:
     endpoint_public_access_cidrs: Sequence[str] = ()
     """Empty: the API endpoint is private only."""
     warm_prefix_target: int = 1
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         missing = [a for a in PRE_NODE_ADDONS if a not in self.addon_versions]

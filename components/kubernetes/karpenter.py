@@ -42,6 +42,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.common.iam import deny_insecure_transport
 from components.common.kubernetes import PinnedChart, pinned_release
 from components.common.naming import Names
 from components.kubernetes.addons import volume_key_statements
@@ -169,7 +170,10 @@ def controller_policies(
     queue_key_arn: str,
 ) -> dict[str, dict[str, Any]]:
     """The controller's IAM policies (name -> document), as Karpenter's reference template
-    states them for `cluster`, plus use of the compute key through EC2 for root volumes."""
+    states them for `cluster`, plus use of the compute key through EC2 for root volumes.
+
+    Long on purpose: one literal per statement, in the reference template's order and with its
+    Sids, so that it reads side by side with the template; split, it would not."""
     arn = f"arn:{partition}:ec2:{region}"
     owned = {f"aws:ResourceTag/kubernetes.io/cluster/{cluster}": "owned"}
     tagged_pool = {"aws:ResourceTag/karpenter.sh/nodepool": "*"}
@@ -394,14 +398,7 @@ def queue_policy(queue_arn: str, rule_arns: Sequence[str]) -> dict[str, Any]:
                 "Resource": queue_arn,
                 "Condition": {"ArnEquals": {"aws:SourceArn": list(rule_arns)}},
             },
-            {
-                "Sid": "DenyHTTP",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "sqs:*",
-                "Resource": queue_arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            deny_insecure_transport("sqs:*", queue_arn, sid="DenyHTTP"),
         ],
     }
 

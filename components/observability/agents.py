@@ -7,7 +7,7 @@
 - An OpenTelemetry Collector (the `opentelemetry-collector` chart, contrib distribution), a
   Deployment: OTLP in (gRPC 4317, HTTP 4318), traces to AWS X-Ray, metrics as CloudWatch embedded
   metric format to a second encrypted group and, when the region has an Amazon Managed Service
-  for Prometheus workspace (`prometheus`, BASELINE), by Prometheus remote write signed with SigV4
+  for Prometheus workspace (`prometheus`), by Prometheus remote write signed with SigV4
   (the `sigv4auth` extension). Its role: X-Ray writes (X-Ray has no resource-level permissions
   for them), that group only, and `aps:RemoteWrite` on that one workspace.
 
@@ -276,7 +276,7 @@ class TelemetryAgents(pulumi.ComponentResource):
         collector_metrics = grant_log_group_writes(collector, "metrics", groups["metrics"].arn)
         grants: list[pulumi.Resource] = [collector, collector_traces, collector_metrics]
         remote_write: pulumi.Output[str] | None = None
-        if args.prometheus is not None:  # BASELINE: SigV4 remote write to this region's AMP
+        if args.prometheus is not None:  # SigV4 remote write to this region's AMP
             grants.append(args.prometheus.grant_remote_write(collector, "remote-write"))
             remote_write = args.prometheus.remote_write_url
         self._release(

@@ -1,4 +1,4 @@
-"""The security baseline (issue 14): the audit trail (global stack), threat detection and
+"""The security baseline: the audit trail (global stack), threat detection and
 posture per region, and the encrypted topics findings and alerts are routed to."""
 
 from components.security.audit import AuditTrail, AuditTrailArgs

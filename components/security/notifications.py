@@ -31,6 +31,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.common.iam import deny_insecure_transport
 from components.common.kms import (
     KEY_GRANT_ACTIONS,
     KEY_USE_ACTIONS,
@@ -144,14 +145,7 @@ def topic_policy(topic_arn: str, topic: str, args: AlertTopicsArgs) -> str:
             ],
             "Resource": topic_arn,
         },
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "SNS:Publish",
-            "Resource": topic_arn,
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        },
+        deny_insecure_transport("SNS:Publish", topic_arn),
     ]
     for principal in TOPIC_PUBLISHERS[topic]:
         statements.append(

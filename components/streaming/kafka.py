@@ -39,7 +39,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common.iam import policy_document, statement
+from components.common.iam import deny_insecure_transport, policy_document, statement
 from components.common.naming import Names
 from components.kubernetes.workload_identity import WorkloadIdentity
 
@@ -599,11 +599,4 @@ def _sns_to_sqs(queue_arn: pulumi.Output[str], topic_arn: pulumi.Output[str]) ->
 
 
 def _deny_insecure_sqs(queue_arn: pulumi.Output[str]) -> dict[str, Any]:
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "sqs:*",
-        "Resource": queue_arn,
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
+    return deny_insecure_transport("sqs:*", queue_arn)

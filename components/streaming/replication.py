@@ -50,7 +50,6 @@ class KafkaReplicationArgs:
     active_active: bool
     topics: Sequence[str]
     account_id: str
-    partition: str = "aws"
 
 
 def _cluster_resources(arn: pulumi.Input[str]) -> list[pulumi.Output[str]]:

@@ -142,18 +142,12 @@ def validate_manifest(
     return problems
 
 
-def validate_region(
-    manifest: EnvironmentManifest,
-    region: str,
-    regional: RegionalSettings,
-    source: Mapping[str, str],
-    env: str,
-    own_region: bool,
+def _az_count_problems(
+    region: str, regional: RegionalSettings, source: Mapping[str, str], own_region: bool
 ) -> list[ConfigProblem]:
+    """The AZ count: within the subnet plan's bounds and, in the region's own stack, within what
+    the region has."""
     problems: list[ConfigProblem] = []
-    opt_outs = set(manifest.service_opt_outs.get(region, []))
-    manifest_file = f"Pulumi.{env}-global.yaml"
-
     net = regional.network
     if net.az_count < MIN_AZS:
         problems.append(
@@ -183,7 +177,14 @@ def validate_region(
                 f"lower it in {source['network']} or choose another region",
             )
         )
+    return problems
 
+
+def _retention_problems(
+    regional: RegionalSettings, source: Mapping[str, str]
+) -> list[ConfigProblem]:
+    """Each retention ladder keeps its tiers in order (hot <= warm <= cold)."""
+    problems: list[ConfigProblem] = []
     for tier_name in ("logs", "backups"):
         tier: RetentionTier = getattr(regional.retention, tier_name)
         if not tier.hot_days <= tier.warm_days <= tier.cold_days:
@@ -195,7 +196,16 @@ def validate_region(
                     f"raise the later tier or lower the earlier one in {source['retention']}",
                 )
             )
+    return problems
 
+
+def _system_pool_problems(
+    region: str, regional: RegionalSettings, source: Mapping[str, str], env: str, own_region: bool
+) -> list[ConfigProblem]:
+    """The system node pool: its size bounds and, in the region's own stack, its instance types
+    (tracked, offered in the region, and offered in as many AZs as the region uses)."""
+    problems: list[ConfigProblem] = []
+    net = regional.network
     sizing = regional.sizing
     # Root cause first: an AZ count outside what the region has is reported above, an untracked
     # or unoffered system node type below; only when both are right is the AZ count judged
@@ -268,17 +278,12 @@ def validate_region(
                     + (f" (offered here: {', '.join(offered)})" if offered else ""),
                 )
             )
-    hosts_training = region == training_region(manifest.regions, manifest.training_region)
-    problems += validate_node_pools(
-        region,
-        sizing,
-        opt_outs if hosts_training else opt_outs | {GPU_TRAINING},
-        sizing_file=source["sizing"],
-        manifest_file=manifest_file,
-        own_region=own_region,
-        region_file=f"Pulumi.{env}-{region}.yaml",
-    )
+    return problems
 
+
+def _service_problems(region: str, opt_outs: set[str], manifest_file: str) -> list[ConfigProblem]:
+    """Every regional service is offered in the region or opted out of explicitly."""
+    problems: list[ConfigProblem] = []
     for service in REGIONAL_SERVICES:
         if service in opt_outs or capabilities.offers(region, service):
             continue
@@ -291,6 +296,37 @@ def validate_region(
                 f"{NAMESPACE}:serviceOptOuts.{region}: [{service}] in {manifest_file}",
             )
         )
+    return problems
+
+
+def validate_region(
+    manifest: EnvironmentManifest,
+    region: str,
+    regional: RegionalSettings,
+    source: Mapping[str, str],
+    env: str,
+    own_region: bool,
+) -> list[ConfigProblem]:
+    """One region's settings: AZ count, retention tiers, the system pool, the other node pools
+    (stacks/node_pool_settings.py) and the services the region offers, in that order."""
+    opt_outs = set(manifest.service_opt_outs.get(region, []))
+    manifest_file = f"Pulumi.{env}-global.yaml"
+    sizing = regional.sizing
+    problems = _az_count_problems(region, regional, source, own_region)
+    problems += _retention_problems(regional, source)
+    problems += _system_pool_problems(region, regional, source, env, own_region)
+    hosts_training = region == training_region(manifest.regions, manifest.training_region)
+    problems += validate_node_pools(
+        region,
+        sizing,
+        opt_outs if hosts_training else opt_outs | {GPU_TRAINING},
+        sizing_file=source["sizing"],
+        manifest_file=manifest_file,
+        own_region=own_region,
+        region_file=f"Pulumi.{env}-{region}.yaml",
+    )
+
+    problems += _service_problems(region, opt_outs, manifest_file)
     return problems
 
 

@@ -74,7 +74,6 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
                 names=ctx.names,
                 account_id=edge.cloudflare.account_id,
                 zone_id=edge.cloudflare.zone_id,
-                zone=edge.zone,
                 hostnames=edge.public_hostnames,
                 origins=origins,
                 primary_region=settings.primary_region,

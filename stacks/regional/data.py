@@ -68,7 +68,6 @@ def build(
         keyspace = CassandraKeyspace(
             "cassandra",
             CassandraKeyspaceArgs(
-                names=ctx.names,
                 keyspace=keyspace_name,
                 regions=stores.keyspaces_regions,
                 owner=ctx.region == stores.keyspaces_regions[0],
@@ -195,8 +194,6 @@ def _k8ssandra(
             volume_key_arn=keys.arn(KeyClass.COMPUTE),
             backup_bucket=ctx.names.physical("cassandra-backups", ctx.account_id),
             backup_key_arn=keys.arn(KeyClass.BACKUPS),
-            account_id=ctx.account_id,
-            partition=ctx.partition,
             clients=ctx.plan.settings.data.access.get("cassandra", []),
             after=kubernetes.ready,
         ),
@@ -226,8 +223,6 @@ def _cache(ctx: RegionContext, foundation: Foundation, kubernetes: Kubernetes) -
             users=data.access.get("cache", []),
             snapshot_retention_days=data.cache.snapshot_retention_days,
             region=ctx.region,
-            account_id=ctx.account_id,
-            partition=ctx.partition,
             global_datastore_id=(
                 ctx.primary.cache_global_datastore_id()
                 if ctx.primary is not None and role == "secondary"

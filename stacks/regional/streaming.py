@@ -186,7 +186,6 @@ def _link_to_primary(
             active_active=pair.active_active,
             topics=[t.name for t in topics],
             account_id=ctx.account_id,
-            partition=ctx.partition,
         ),
         opts=ctx.opts,
     )

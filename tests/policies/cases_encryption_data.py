@@ -622,7 +622,7 @@ CASES: list[PolicyCase] = [
     ),
 ]
 
-# --- EBS on Karpenter nodes and declared root volumes (issue 9) ------------------------------
+# --- EBS on Karpenter nodes and declared root volumes ----------------------------------------
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
 NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"

@@ -238,7 +238,7 @@ CASES: list[PolicyCase] = [
     ),
 ]
 
-# ---- Kubernetes workload identity (issue 9) ----
+# ---- Kubernetes workload identity ----
 ROLE = "aws:iam/role:Role"
 ADDON = "aws:eks/addon:Addon"
 OIDC = (

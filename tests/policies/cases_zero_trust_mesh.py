@@ -224,7 +224,7 @@ CASES: list[PolicyCase] = [
 ]
 
 
-# ---- the Kubernetes layer (issue 9): mesh-wide policies, istiod values, namespace labels ----
+# ---- the Kubernetes layer: mesh-wide policies, istiod values, namespace labels ----
 ISTIOD_RELEASE = {
     "type": HELM_RELEASE,
     "name": "istiod",

@@ -484,7 +484,7 @@ CASES: list[PolicyCase] = [
     ),
 ]
 
-# ---- the ingress NLB behind Cloudflare (issue 9): only the CDN's ranges, only on 443 ----
+# ---- the ingress NLB behind Cloudflare: only the CDN's ranges, only on 443 ----
 CLOUDFLARE_V6 = "2606:4700::/32"
 NLB_SG = {
     **sg(ingress([CLOUDFLARE, "104.16.0.0/13"]), ingress([CLOUDFLARE_V6], v6=True)),

@@ -63,7 +63,7 @@ class LakeReplicaArgs:
     protect: bool = True
     purpose: str = "lake"
     """What is replicated: the word in the replica buckets', key alias's and role's names (the log
-    archive reuses this component with `logs`, BASELINE)."""
+    archive reuses this component with `logs`)."""
 
 
 def replica_bucket_name(names: Names, zone: str, account_id: str, purpose: str = "lake") -> str:
