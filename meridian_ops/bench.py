@@ -90,7 +90,7 @@ def measure(command: list[str], ok: tuple[int, ...] = (0, 1)) -> Sample:
 
 def plan_command(env: str, out: Path, jobs: int | None) -> list[str]:
     command = [sys.executable, "-m", "meridian_ops.plan", "--env", env, "--out", str(out)]
-    command += ["--quiet"] + ([] if jobs is None else ["--jobs", str(jobs)])
+    command += ["--quiet", "--no-cache"] + ([] if jobs is None else ["--jobs", str(jobs)])
     return command
 
 

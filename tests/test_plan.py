@@ -16,7 +16,7 @@ from meridian_ops import plan as plan_module
 from meridian_ops.plan import stacks_of, summarize
 from meridian_ops.waves import recorded_reads
 from tests.conftest import ROOT
-from tests.plans import planned, states, summary
+from tests.plans import plan_directory, planned, source_key, states, summary
 
 
 def references_of(plan: dict[str, Any]) -> list[str]:
@@ -96,17 +96,12 @@ def test_summary_counts_by_component_and_type() -> None:
 
 
 def test_make_plan_cli_writes_files_and_a_diagram(tmp_path: Path) -> None:
+    """`make plan` as a user runs it, once the tests have planned dev (tests/plans.py runs the
+    same command, which fills the plan cache): it copies the cached plan files, prints the table
+    and the waves, and writes the summary and the architecture page again."""
+    cached = plan_directory("dev")
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "meridian_ops.plan",
-            "--env",
-            "dev",
-            "--out",
-            str(tmp_path),
-            "--no-policies",
-        ],
+        [sys.executable, "-m", "meridian_ops.plan", "--env", "dev", "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -116,6 +111,9 @@ def test_make_plan_cli_writes_files_and_a_diagram(tmp_path: Path) -> None:
     assert "planned 3 stacks of dev" in result.stdout
     assert "dev-us-east-1" in result.stdout and "KeyRing" in result.stdout  # the table
     assert "deploy waves: [global] -> [us-east-1] -> [edge]" in result.stdout
+    assert f"reused the plan of this content (key {source_key()})" in result.stdout
+    for name in ("dev-global.json", "dev-us-east-1.json", "dev-edge.json", "dev.json"):
+        assert (tmp_path / name).read_bytes() == (cached / name).read_bytes(), name
     assert {p.name for p in tmp_path.iterdir()} == {
         "dev-global.json",
         "dev-us-east-1.json",
@@ -193,7 +191,9 @@ def test_a_mandatory_violation_fails_the_plan(
         return run
 
     monkeypatch.setattr(plan_module, "run_environment", run_environment)
-    code = plan_module.main(["--env", "dev", "--out", str(tmp_path), "--quiet", "--jobs", "1"])
+    code = plan_module.main(
+        ["--env", "dev", "--out", str(tmp_path), "--quiet", "--jobs", "1", "--no-cache"]
+    )
     out, err = capsys.readouterr()
     if not tampered:
         assert code == 0, err
