@@ -112,8 +112,10 @@ def test_make_plan_cli_writes_files_and_a_diagram(tmp_path: Path) -> None:
     assert "dev-us-east-1" in result.stdout and "KeyRing" in result.stdout  # the table
     assert "deploy waves: [global] -> [us-east-1] -> [edge]" in result.stdout
     assert f"reused the plan of this content (key {source_key()})" in result.stdout
-    for name in ("dev-global.json", "dev-us-east-1.json", "dev-edge.json", "dev.json"):
+    for name in ("dev-global.json", "dev-us-east-1.json", "dev-edge.json"):
         assert (tmp_path / name).read_bytes() == (cached / name).read_bytes(), name
+    # the summary, written again from the plan files: the same content
+    assert json.loads((tmp_path / "dev.json").read_text()) == summary("dev")
     assert {p.name for p in tmp_path.iterdir()} == {
         "dev-global.json",
         "dev-us-east-1.json",
@@ -133,6 +135,7 @@ def test_every_flag_is_in_the_help() -> None:
     """The README lists these; a new flag must be added there too."""
     text = plan_module._parser(ROOT).format_help()
     flags = ("--env", "--out", "--preview", "--deployed", "--jobs", "--no-policies", "--detail")
+    flags += ("--no-cache",)
     for flag in (*flags, "--quiet"):
         assert flag in text
     flags = {a.option_strings[-1] for a in plan_module._parser(ROOT)._actions}
@@ -144,6 +147,7 @@ def test_every_flag_is_in_the_help() -> None:
         "--deployed",
         "--jobs",
         "--no-policies",
+        "--no-cache",
         "--detail",
         "--quiet",
     }
