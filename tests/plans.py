@@ -1,28 +1,22 @@
-"""Plans of the shipped environments, made once per source tree and shared by every test.
+"""Plans of the shipped environments, made once per content and shared by every test.
 
 `planned(env, preview)` returns the plan documents by stack name, `summary(env, preview)` the
-environment summary with the policy verdicts. The first test process that asks runs the plan
-command itself (`python -m meridian_ops.plan`: config gate, worker processes, policy pack,
-report, architecture page) into `build/test-plans/<key>/<env>-<mode>/`, where the key is a hash
-of every file the plans depend on (program, components, stacks, stack files, mocks, engine,
-requirements); a file lock makes the other pytest-xdist workers wait for it, then they read the
-JSON files. A later session with the same sources reads them at once. Within a process the
-result is cached.
+environment summary with the policy verdicts. They come from the plan command's own cache
+(meridian_ops/plan/plan_cache.py: `build/plan-cache/<key>/<env>-<mode>/`, keyed by a hash of every
+file a plan depends on), which `make plan` reads and fills too: the first test process that asks
+runs `python -m meridian_ops.plan` (config gate, worker processes, policy pack, report,
+architecture page), which plans and fills the entry under a file lock the other pytest-xdist
+workers wait on; then they all read its JSON files. A later session, or `make plan`, with the
+same content reads them at once. Within a process the result is cached.
 """
 
 from __future__ import annotations
 
-import fcntl
 import functools
-import hashlib
 import json
-import os
-import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from meridian_ops.plan import plan_cache  # noqa: E402
 from stacks.config.source import PROJECT_DIR, read_stack_file  # noqa: E402
-
-CACHE = ROOT / "build" / "test-plans"
-SOURCES = ("__main__.py", "components", "stacks", "meridian_ops", "requirements.txt")
-"""What a plan depends on (with every Pulumi.*.yaml and this file)."""
-STALE_SECONDS = 3600  # plans of other source trees older than this are removed
 
 PROD_REGIONS: tuple[str, ...] = tuple(
     read_stack_file(PROJECT_DIR / "Pulumi.prod-global.yaml")["meridian:regions"]
@@ -44,76 +34,31 @@ PROD_REGIONS: tuple[str, ...] = tuple(
 
 
 def source_key() -> str:
-    """A hash of every file the plans depend on."""
-    digest = hashlib.sha256()
-    files = [*sorted(ROOT.glob("Pulumi*.yaml")), Path(__file__)]
-    for name in SOURCES:
-        path = ROOT / name
-        if path.is_dir():
-            files += sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
-            )
-        elif path.exists():
-            files.append(path)
-    for path in files:
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+    """A hash of every file the plans depend on (meridian_ops/plan/plan_cache.py)."""
+    return plan_cache.source_key(ROOT)
 
 
 SESSION_KEY = source_key()
 """The sources this test process imported (a plan made later from edited sources differs)."""
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _prune(keep: Path) -> None:
-    """Remove the plans (and lock files) of other source trees not touched for an hour."""
-    for other in CACHE.iterdir() if CACHE.exists() else []:
-        if other.name.startswith(keep.name) or time.time() - other.stat().st_mtime < STALE_SECONDS:
-            continue
-        if other.is_dir():
-            shutil.rmtree(other, ignore_errors=True)
-        else:
-            other.unlink(missing_ok=True)
-
-
 def plan_directory(environment: str, preview: bool = False) -> Path:
     """The directory holding `make plan ENV=<environment> [PREVIEW=1]`'s output for the current
-    sources: every plan file, the summary (<env>.json), the architecture page and SVG."""
-    # A preview takes the up-mode plan as the deployed stacks (--deployed): half the work.
-    deployed = plan_directory(environment) if preview else None
-    key_dir = CACHE / source_key()
-    directory = key_dir / f"{environment}-{'preview' if preview else 'up'}"
-    with _locked(key_dir.with_suffix(f".{directory.name}.lock")):
-        if not (directory / f"{environment}.json").exists():
-            _prune(key_dir)
-            scratch = directory.with_name(directory.name + f".tmp{os.getpid()}")
-            shutil.rmtree(scratch, ignore_errors=True)
-            command = [sys.executable, "-m", "meridian_ops.plan", "--env", environment]
-            command += ["--out", str(scratch), "--quiet"]
-            if deployed is not None:
-                command += ["--preview", "--deployed", str(deployed)]
-            result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-            # 1: mandatory policy violations; the plans are complete (the policy tests say so)
-            if result.returncode not in (0, 1) or not (scratch / f"{environment}.json").exists():
-                raise RuntimeError(
-                    f"{' '.join(command[1:])} failed ({result.returncode}):\n"
-                    f"{result.stderr[-6000:]}"
-                )
-            shutil.rmtree(directory, ignore_errors=True)  # an interrupted earlier attempt
-            os.replace(scratch, directory)
+    content: every plan file, the summary (<env>.json), the architecture page and SVG."""
+    directory = plan_cache.entry(environment, preview, source_key(), ROOT)
+    if plan_cache.complete(directory):
+        return directory
+    if preview:
+        plan_directory(environment)  # the preview takes the up-mode plan as the deployed stacks
+    with tempfile.TemporaryDirectory(prefix="meridian-test-plan-") as out:
+        command = [sys.executable, "-m", "meridian_ops.plan", "--env", environment]
+        command += ["--out", out, "--quiet"] + (["--preview"] if preview else [])
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    # 1: mandatory policy violations; the plans are complete (the policy tests say so)
+    if result.returncode not in (0, 1) or not plan_cache.complete(directory):
+        raise RuntimeError(
+            f"{' '.join(command[1:])} failed ({result.returncode}):\n{result.stderr[-6000:]}"
+        )
     return directory
 
 

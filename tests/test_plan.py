@@ -17,7 +17,7 @@ from meridian_ops.plan.cli import stacks_of, summarize
 from meridian_ops.plan.waves import recorded_reads
 from stacks.outputs import EdgeKey, GlobalKey, RegionalKey
 from tests.conftest import ROOT
-from tests.plans import planned, states, summary
+from tests.plans import plan_directory, planned, source_key, states, summary
 
 
 def references_of(plan: dict[str, Any]) -> list[str]:
@@ -100,17 +100,12 @@ def test_summary_counts_by_component_and_type() -> None:
 
 
 def test_make_plan_cli_writes_files_and_a_diagram(tmp_path: Path) -> None:
+    """`make plan` as a user runs it, once the tests have planned dev (tests/plans.py runs the
+    same command, which fills the plan cache): it copies the cached plan files, prints the table
+    and the waves, and writes the summary and the architecture page again."""
+    cached = plan_directory("dev")
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "meridian_ops.plan",
-            "--env",
-            "dev",
-            "--out",
-            str(tmp_path),
-            "--no-policies",
-        ],
+        [sys.executable, "-m", "meridian_ops.plan", "--env", "dev", "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -120,6 +115,11 @@ def test_make_plan_cli_writes_files_and_a_diagram(tmp_path: Path) -> None:
     assert "planned 3 stacks of dev" in result.stdout
     assert "dev-us-east-1" in result.stdout and "KeyRing" in result.stdout  # the table
     assert "deploy waves: [global] -> [us-east-1] -> [edge]" in result.stdout
+    assert f"reused the plan of this content (key {source_key()})" in result.stdout
+    for name in ("dev-global.json", "dev-us-east-1.json", "dev-edge.json"):
+        assert (tmp_path / name).read_bytes() == (cached / name).read_bytes(), name
+    # the summary, written again from the plan files: the same content
+    assert json.loads((tmp_path / "dev.json").read_text()) == summary("dev")
     assert {p.name for p in tmp_path.iterdir()} == {
         "dev-global.json",
         "dev-us-east-1.json",
@@ -139,6 +139,7 @@ def test_every_flag_is_in_the_help() -> None:
     """The README lists these; a new flag must be added there too."""
     text = plan_module._parser(ROOT).format_help()
     flags = ("--env", "--out", "--preview", "--deployed", "--jobs", "--no-policies", "--detail")
+    flags += ("--no-cache",)
     for flag in (*flags, "--quiet"):
         assert flag in text
     flags = {a.option_strings[-1] for a in plan_module._parser(ROOT)._actions}
@@ -150,6 +151,7 @@ def test_every_flag_is_in_the_help() -> None:
         "--deployed",
         "--jobs",
         "--no-policies",
+        "--no-cache",
         "--detail",
         "--quiet",
     }
@@ -197,7 +199,9 @@ def test_a_mandatory_violation_fails_the_plan(
         return run
 
     monkeypatch.setattr(plan_module, "run_environment", run_environment)
-    code = plan_module.main(["--env", "dev", "--out", str(tmp_path), "--quiet", "--jobs", "1"])
+    code = plan_module.main(
+        ["--env", "dev", "--out", str(tmp_path), "--quiet", "--jobs", "1", "--no-cache"]
+    )
     out, err = capsys.readouterr()
     if not tampered:
         assert code == 0, err

@@ -20,10 +20,11 @@ import json
 import multiprocessing
 import os
 import pickle
+import shutil
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,6 +135,7 @@ class EnvironmentRun:
     policies_enabled: int | None
     seconds: float
     durations: dict[str, float] = field(default_factory=dict)  # stack -> seconds its plan took
+    started: float = 0.0  # time.time() when the plan began
 
 
 @dataclass(frozen=True)
@@ -204,22 +206,53 @@ def write_plan_file(path: Path, document: dict[str, Any]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def _stack_job(task: _Task) -> _Result:
-    """A worker process's job: plan the stack, evaluate the policy pack on it. Errors travel back
-    as values (an exception that does not pickle as itself becomes a RuntimeError)."""
-    try:
-        result = _plan_stack(task)
-        if task.policies and result.document is not None:
-            from meridian_ops.plan.policy_eval import evaluate_plan
+WORKER_GARBAGE_MIB = 120
+"""How far a worker's resident memory may grow past what it had when forked before it collects."""
 
-            result.violations = evaluate_plan(result.document)
-        return result
+
+def _resident_mib() -> float:
+    """This process's resident memory (Linux /proc; elsewhere 0: never collect early)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+_forked_mib: list[float] = []  # a worker's resident memory when its first job started
+
+
+def _in_worker(job: Any, *args: Any) -> Any:
+    """Run one job in a worker process. Errors travel back as values (an exception that does
+    not pickle as itself becomes a RuntimeError).
+
+    The cyclic collector is off in the plan command and its workers (cli_for_project): a stack's
+    run leaves its cyclic garbage (the SDK's Outputs, tasks and closures; about 35 MiB a
+    regional stack), and collecting it costs about half a second of CPU a stack, most of it
+    freeing the memory. A worker collects only once its memory has grown WORKER_GARBAGE_MIB past
+    what it was forked with: its peak stays bounded however many stacks it plans (the number of
+    regions), for about one collection per worker in a prod plan."""
+    if not _forked_mib:
+        _forked_mib.append(_resident_mib())
+    try:
+        return job(*args)
     except Exception as exc:
         try:
             error: BaseException = pickle.loads(pickle.dumps(exc))
         except Exception:
             error = RuntimeError(f"{type(exc).__name__}: {exc}")
-        return _Result(task.item.name, error=error)
+        return error
+    finally:
+        if _resident_mib() - _forked_mib[0] > WORKER_GARBAGE_MIB:
+            gc.collect()
+
+
+def _evaluate_job(path: Path) -> list[Violation]:
+    """The policy pack on a plan file a worker wrote: read back from the file, which is cheaper
+    than sending the document to a worker (the task queue pickles it in this process)."""
+    from meridian_ops.plan.policy_eval import evaluate_plan
+
+    return evaluate_plan(json.loads(path.read_text()))
 
 
 def _fork_pool(processes: int) -> Any:
@@ -231,6 +264,7 @@ def _fork_pool(processes: int) -> Any:
     `forkserver` context was tried (a server preloading meridian_ops.plan.cli, started at the
     beginning of the run): its workers import and warm up again, and in the trial its pool
     never finished the regional wave, so fork it is."""
+    gc.collect()  # the earlier waves' garbage: not inherited, not kept here
     gc.freeze()  # the inherited heap stays shared: the workers' collector leaves it alone
     try:
         return multiprocessing.get_context("fork").Pool(processes=processes)
@@ -272,35 +306,45 @@ def run_environment(
 ) -> EnvironmentRun:
     """Plan every stack of `environment`, wave by wave (meridian_ops/plan/waves.py): a wave of one
     stack in this process, a wave of several in up to `jobs` forked worker processes (default:
-    the processors available). With `policies`, the policy pack evaluates every plan, in the
-    worker that planned it or here while the workers run. Results do not depend on `jobs`.
-    With `preview`, `deployed` (stack -> outputs, e.g. from an earlier up-mode plan) stands for
-    the deployed stacks, so no stack is planned in up mode first."""
-    started = time.perf_counter()
+    the processors available). With `policies`, the policy pack evaluates every plan. Results
+    do not depend on `jobs`. With `preview`, `deployed` (stack -> outputs, e.g. from an earlier
+    up-mode plan) stands for the deployed stacks, so no stack is planned in up mode first.
+
+    The critical path is the chain of waves (global, the primary region, one region, edge), so
+    nothing else waits on it: the workers are forked after the first wave, and the policy pack
+    runs as separate jobs in them, queued behind the plans (a stack's evaluation never delays
+    the next wave, which needs only its outputs). While this process plans the primary region
+    a worker evaluates the global stack; while it plans the edge the workers evaluate the last
+    regions. With `jobs` 1 everything runs here, the evaluations at the end."""
+    started, began = time.perf_counter(), time.time()
     planned = stacks_of(environment, project_dir)
     MotoValidator.reset()
     waves = plan_waves(planned)
     jobs = max(1, jobs if jobs is not None else default_jobs())
+    widest = max(len(w.stacks) for w in waves)
     by_name = {p.name: p for p in planned}
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs_of: dict[str, dict[str, Any]] = {}  # stack -> outputs once deployed
     results: dict[str, _Result] = {}
-    unevaluated: list[str] = []  # planned in this process, policies not yet evaluated
+    evaluations: dict[str, Any] = {}  # stack -> its evaluation in a worker
     pool: Any = None
 
-    def evaluate_here() -> None:
-        if not policies:
+    def evaluate(result: _Result) -> None:
+        if not policies or result.document is None:
             return
-        from meridian_ops.plan.policy_eval import evaluate_plan
+        if pool is not None:
+            path = out_dir / f"{result.name}.json"
+            evaluations[result.name] = pool.apply_async(_in_worker, (_evaluate_job, path))
 
-        for name in unevaluated:
-            document = results[name].document
-            assert document is not None
-            results[name].violations = evaluate_plan(document)
-        unevaluated.clear()
+    def raised(value: Any) -> Any:
+        if isinstance(value, BaseException):
+            raise value
+        return value
 
     try:
         for wave in waves:
+            if pool is None and len(wave.stacks) > 1 and jobs > 1:
+                pool = _fork_pool(min(jobs, widest))
             tasks = [
                 _Task(
                     by_name[name],
@@ -314,28 +358,38 @@ def run_environment(
                 )
                 for name in wave.stacks
             ]
-            if len(tasks) > 1 and jobs > 1:
-                if pool is None:
-                    widest = max(len(w.stacks) for w in waves)
-                    pool = _fork_pool(min(jobs, widest))
-                pending = [pool.apply_async(_stack_job, (task,)) for task in tasks]
-                evaluate_here()  # this process's own stacks, while the workers plan
-                done = [p.get() for p in pending]
-                for result in done:  # the first failure in deployment order
-                    if result.error is not None:
-                        raise result.error
+            if len(tasks) > 1 and pool is not None:
+                pending = [pool.apply_async(_in_worker, (_plan_stack, task)) for task in tasks]
+                for earlier in results.values():  # planned here before the workers existed
+                    if earlier.name not in evaluations:
+                        evaluate(earlier)
+                done = []
+                for job in pending:
+                    outcome = job.get()
+                    if isinstance(outcome, BaseException):  # the first failure in order
+                        raise outcome
+                    done.append(outcome)
+                    evaluate(outcome)  # queued behind the wave's remaining plans
             else:
                 done = [_plan_stack(task) for task in tasks]
-                unevaluated += [task.item.name for task in tasks]
+                for result in done:
+                    evaluate(result)
             for result in done:
                 assert result.outputs is not None
                 outputs_of[result.name] = result.outputs
                 results[result.name] = result
-        evaluate_here()
+        for name, job in evaluations.items():
+            results[name].violations = raised(job.get())
     finally:
         if pool is not None:
             pool.terminate()
             pool.join()
+    if policies and pool is None:
+        from meridian_ops.plan.policy_eval import evaluate_plan
+
+        for result in results.values():
+            assert result.document is not None
+            result.violations = evaluate_plan(result.document)
     plans = {p.name: results[p.name].document for p in planned}
     documents = {name: doc for name, doc in plans.items() if doc is not None}
     check_global_names(documents)
@@ -352,6 +406,7 @@ def run_environment(
         policies_enabled=enabled_policies(environment) if policies else None,
         seconds=time.perf_counter() - started,
         durations={name: results[name].seconds for name in documents},
+        started=began,
     )
 
 
@@ -453,6 +508,12 @@ def _parser(project_dir: Path) -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-policies", action="store_true", help="skip the policy pack")
     parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="plan even if build/plan-cache holds this content's plan "
+        "(meridian_ops/plan/plan_cache.py)",
+    )
+    parser.add_argument(
         "--detail",
         action="store_true",
         help="also print every stack's resources by component and by type",
@@ -490,10 +551,20 @@ def _command(project_dir: Path, args: argparse.Namespace) -> int:
             document = json.loads(path.read_text())
             if isinstance(document, dict) and isinstance(document.get("outputs"), dict):
                 deployed[str(document.get("stack", path.stem))] = document["outputs"]
+    if deployed is None and not args.no_policies and not args.no_cache:
+        return _cached_command(project_dir, args)
+    run = _run(project_dir, args, deployed)
+    return run if isinstance(run, int) else _report(args, run)
+
+
+def _run(
+    project_dir: Path, args: argparse.Namespace, deployed: dict[str, dict[str, Any]] | None
+) -> EnvironmentRun | int:
+    """Plan the environment, or the exit status of a failure (its message printed)."""
     from meridian_ops.plan.policy_eval import PolicyEvalError
 
     try:
-        run = run_environment(
+        return run_environment(
             args.env,
             out_dir=args.out,
             preview=args.preview,
@@ -511,7 +582,87 @@ def _command(project_dir: Path, args: argparse.Namespace) -> int:
     except (pulumi.RunError, AwsRejectedError) as exc:
         print(f"error: the plan of {args.env} failed: {exc}", file=sys.stderr)
         return 1
-    return _report(args, run)
+
+
+def _cached_command(project_dir: Path, args: argparse.Namespace) -> int:
+    """The plan through the content-addressed cache (meridian_ops/plan/plan_cache.py): the same
+    content's earlier plan is copied and reported, otherwise the environment is planned and
+    kept. The config gate always runs first: bad config fails as without the cache."""
+    from meridian_ops.plan import plan_cache
+
+    try:
+        stacks_of(args.env, project_dir)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    key = plan_cache.source_key(project_dir)
+    directory = plan_cache.entry(args.env, args.preview, key, project_dir)
+    with plan_cache.locked(directory):
+        if plan_cache.complete(directory):
+            run = _load_run(directory)
+            plan_cache.restore(directory, args.out)
+            print(
+                f"reused the plan of this content (key {key}) made "
+                f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(run.started))} in "
+                f"{run.seconds:.2f}s: {directory} (--no-cache plans again)"
+            )
+            return _report(args, run)
+        deployed = None
+        up = plan_cache.entry(args.env, False, key, project_dir)
+        if args.preview and plan_cache.complete(up):  # the deployed stacks: half the work
+            deployed = {name: plan["outputs"] for name, plan in _load_run(up).plans.items()}
+        run = _run(project_dir, args, deployed)
+        if isinstance(run, int):
+            return run
+        code = _report(args, run)
+        files = [args.out / f"{name}.json" for name in run.plans]
+        files += sorted(args.out.glob(f"{args.env}.*"))
+        scratch = directory.with_name(directory.name + ".new")
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        for path in files:
+            shutil.copyfile(path, scratch / path.name)
+        (scratch / plan_cache.RUN_FILE).write_text(json.dumps(_run_record(run)) + "\n")
+        plan_cache.store(scratch, directory)
+        shutil.rmtree(scratch, ignore_errors=True)
+        return code
+
+
+def _run_record(run: EnvironmentRun) -> dict[str, Any]:
+    """What the report needs besides the plan files."""
+    return {
+        "stacks": list(run.plans),
+        "waves": [[w.index, w.label, list(w.stacks)] for w in run.waves],
+        "violations": None
+        if run.violations is None
+        else {name: [asdict(v) for v in found] for name, found in run.violations.items()},
+        "policiesEnabled": run.policies_enabled,
+        "seconds": run.seconds,
+        "started": run.started,
+        "durations": run.durations,
+    }
+
+
+def _load_run(directory: Path) -> EnvironmentRun:
+    from meridian_ops.plan.plan_cache import RUN_FILE
+    from meridian_ops.plan.policy_eval import Violation
+
+    record = json.loads((directory / RUN_FILE).read_text())
+    plans = {
+        name: json.loads((directory / f"{name}.json").read_text()) for name in record["stacks"]
+    }
+    violations = record["violations"]
+    return EnvironmentRun(
+        plans=plans,
+        waves=[Wave(index, label, tuple(stacks)) for index, label, stacks in record["waves"]],
+        violations=None
+        if violations is None
+        else {name: [Violation(**v) for v in found] for name, found in violations.items()},
+        policies_enabled=record["policiesEnabled"],
+        seconds=record["seconds"],
+        durations=record["durations"],
+        started=record["started"],
+    )
 
 
 def _report(args: argparse.Namespace, run: EnvironmentRun) -> int:
@@ -552,4 +703,10 @@ def _report(args: argparse.Namespace, run: EnvironmentRun) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The plan is written and reported: leave without tearing down the heap (several hundred
+    # MiB of objects freed one by one, and the interpreter's final collection, took seconds of
+    # CPU for nothing the exit does not free at once).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

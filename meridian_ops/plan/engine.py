@@ -357,6 +357,34 @@ def recording_stack_reads() -> Iterator[dict[str, set[str]]]:
 
 
 @contextlib.contextmanager
+def source_positions_memoized() -> Iterator[None]:
+    """The SDK's source positions, computed once per (file, line) for the duration of a run.
+
+    For every registration the SDK walks the Python stack and turns each frame's file name into
+    a `file://` URI (pulumi.runtime.resource._get_source_position_for_frame, pathlib's
+    `Path.as_uri`): a tenth of a stack's planning time, for the same few hundred (file, line)
+    pairs again and again. The result is a pure function of the file name and line number, so
+    the memoized function returns the same SourcePosition message (the SDK copies it into each
+    StackFrame; nothing mutates it)."""
+    from pulumi.runtime import resource as sdk
+
+    original = sdk._get_source_position_for_frame  # pyright: ignore[reportPrivateUsage]
+    known: dict[tuple[str, int | None], Any] = {}
+
+    def memoized(frame: Any) -> Any:
+        key = (frame.filename, frame.lineno)
+        if key not in known:
+            known[key] = original(frame)
+        return known[key]
+
+    sdk._get_source_position_for_frame = memoized  # pyright: ignore[reportPrivateUsage]
+    try:
+        yield
+    finally:
+        sdk._get_source_position_for_frame = original  # pyright: ignore[reportPrivateUsage]
+
+
+@contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for one stack's run.
 
@@ -432,7 +460,7 @@ def run_stack(
                 callbacks=InProcessCallbacks(monitor, loop),
             )
         )
-        with recording_stack_reads() as reads, collector_paused():
+        with recording_stack_reads() as reads, collector_paused(), source_positions_memoized():
             loop.run_until_complete(run_in_stack(program))
     finally:
         loop.run_until_complete(_CallbackServicer.shutdown())
