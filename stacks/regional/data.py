@@ -73,9 +73,7 @@ def build(
                 owner=ctx.region == stores.keyspaces_regions[0],
                 tables=table_specs,
                 kms_key_arn=foundation.keys.arn(KeyClass.DATABASES),
-                region=ctx.region,
-                account_id=ctx.account_id,
-                partition=ctx.partition,
+                scope=ctx.scope,
             ),
             opts=ctx.opts,
         )
