@@ -241,9 +241,7 @@ def _global_tables(ctx: RegionContext, foundation: Foundation) -> GlobalTables:
             tables=specs,
             owner=primary is None,
             kms_key_arn=foundation.keys.arn(KeyClass.DATABASES),
-            region=ctx.region,
-            account_id=ctx.account_id,
-            partition=ctx.partition,
+            scope=ctx.scope,
             global_table_arns=(
                 {t.name: primary.global_table_arn(t.name) for t in specs}
                 if primary is not None
