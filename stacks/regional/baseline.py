@@ -27,9 +27,7 @@ def build(ctx: RegionContext, foundation: Foundation) -> Baseline:
         "alerts",
         AlertTopicsArgs(
             names=ctx.names,
-            region=ctx.region,
-            account_id=ctx.account_id,
-            partition=ctx.partition,
+            scope=ctx.scope,
             deletion_window_days=foundation.deletion_window_days,
             subscriptions=alert_subscriptions(ctx.plan.settings.alerting),
         ),
