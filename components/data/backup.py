@@ -39,6 +39,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.naming import Names, region_code
+from components.common.scope import AwsScope
 from components.data.access import service_role
 from components.foundation.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
 
@@ -219,9 +220,7 @@ class BackupVault(pulumi.ComponentResource):
             return vault_arn(args.partition, there, args.account_id, vault_name(peer_names))
         ring = KeyRingArgs(
             names=args.names,
-            region=there,
-            account_id=args.account_id,
-            partition=args.partition,
+            scope=AwsScope(account_id=args.account_id, region=there, partition=args.partition),
             deletion_window_days=args.key_deletion_window_days,
         )
         dst = region_code(there)

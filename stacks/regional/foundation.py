@@ -51,9 +51,7 @@ def build(ctx: RegionContext) -> Foundation:
         "keys",
         KeyRingArgs(
             names=names,
-            region=ctx.region,
-            account_id=ctx.account_id,
-            partition=ctx.partition,
+            scope=ctx.scope,
             deletion_window_days=deletion_window,
         ),
         opts=ctx.opts,
