@@ -35,6 +35,7 @@ import pulumi_aws as aws
 from components.common.kms import KEY_USE_ACTIONS, account_use_statement, service_use_statement
 from components.common.kms import key_policy as shared_key_policy
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.foundation.keyring import customer_key
 from components.foundation.log_archive import LogArchive, LogArchiveArgs
 
@@ -177,9 +178,9 @@ class AuditTrail(pulumi.ComponentResource):
                 names=names,
                 bucket_name=names.physical("audit", args.account_id),
                 kms_key_arn=self.key.arn,
-                account_id=args.account_id,
-                region=args.home_region,
-                partition=args.partition,
+                scope=AwsScope(
+                    account_id=args.account_id, region=args.home_region, partition=args.partition
+                ),
                 hot_days=args.hot_days,
                 warm_days=args.warm_days,
                 cold_days=args.cold_days,
