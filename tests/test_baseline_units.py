@@ -126,8 +126,7 @@ def test_security_hub_standards_arns_are_regional() -> None:
 def _trail_args() -> AuditTrailArgs:
     return AuditTrailArgs(
         names=Names("prod"),
-        home_region="us-east-1",
-        account_id="123456789012",
+        scope=AwsScope(account_id="123456789012", region="us-east-1"),
         lake_bucket_prefixes=["meridian-prod-use1-lake-", "meridian-prod-euw1-lake-"],
         hot_days=30,
         warm_days=365,
