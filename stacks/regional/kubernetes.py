@@ -155,9 +155,7 @@ def _deploy_runner(ctx: RegionContext, foundation: Foundation, cluster: EksClust
         "deploy-runner",
         DeployRunnerArgs(
             names=ctx.names,
-            region=ctx.region,
-            account_id=ctx.account_id,
-            partition=ctx.partition,
+            scope=ctx.scope,
             vpc_id=network.vpc.id,
             subnet_ids=network.private_subnet_ids,
             cluster_security_group_id=cluster.cluster_security_group_id,
