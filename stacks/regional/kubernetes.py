@@ -84,11 +84,9 @@ def build(ctx: RegionContext, foundation: Foundation, baseline: Baseline) -> Kub
         "tenants",
         TenancyArgs(
             names=ctx.names,
-            region=ctx.region,
+            scope=ctx.scope,
             cluster=cluster,
             keys=foundation.keys,
-            account_id=ctx.account_id,
-            partition=ctx.partition,
             vpc_cidr=str(ctx.plan.vpc_cidr),
             kubernetes_version=KUBERNETES_VERSION,
             after=mesh.ready,
