@@ -64,6 +64,7 @@ import pulumi_kubernetes as k8s
 from components.common.iam import service_trust_policy
 from components.common.kubernetes import PinnedChart
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.foundation.keyring import KeyClass, KeyRing
 from components.kubernetes.gpu import (
     GPU_TAINT_KEY,
@@ -486,9 +487,9 @@ class NodePools(pulumi.ComponentResource):
             f"{name}-karpenter",
             KarpenterArgs(
                 names=names,
-                region=args.region,
-                account_id=args.account_id,
-                partition=args.partition,
+                scope=AwsScope(
+                    account_id=args.account_id, region=args.region, partition=args.partition
+                ),
                 cluster_name=cluster.name,
                 cluster_endpoint=cluster.endpoint,
                 node_role_arn=self.node_role.arn,
