@@ -28,6 +28,7 @@ from typing import Any
 import pulumi
 
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.data.service_buckets import Access, ServiceBuckets, ServiceBucketsArgs
 from components.kubernetes.workload_identity import WorkloadIdentity
 from components.observability.event_alarms import (
@@ -394,16 +395,14 @@ class ServiceBucketReplication:
     """Where a region's service buckets replicate: its replica region (the DR peer its data class
     may go to, stacks/topology.py) or None, with the lake's replication settings."""
 
-    region: str
     replica_region: str | None
-    partition: str
     replication_time_control: bool
     key_deletion_window_days: int
 
 
 def wire_dependencies(
     names: Names,
-    account_id: str,
+    scope: AwsScope,
     identities: Mapping[str, WorkloadIdentity],
     kafka: KafkaCluster,
     storage_key_arn: pulumi.Input[str],
@@ -419,13 +418,11 @@ def wire_dependencies(
         "service-buckets",
         ServiceBucketsArgs(
             names=names,
-            account_id=account_id,
+            scope=scope,
             buckets=service_buckets(),
             kms_key_arn=storage_key_arn,
             access_log_bucket=access_log_bucket,
-            region=replication.region,
             replica_region=replication.replica_region,
-            partition=replication.partition,
             replication_time_control=replication.replication_time_control,
             key_deletion_window_days=replication.key_deletion_window_days,
         ),

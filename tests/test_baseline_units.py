@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.observability.alarms import ALARMS, cache_failover_queries, cache_shard_node_ids
 from components.observability.slo_alerts import (
     BURN_RATE_TIERS,
@@ -125,8 +126,7 @@ def test_security_hub_standards_arns_are_regional() -> None:
 def _trail_args() -> AuditTrailArgs:
     return AuditTrailArgs(
         names=Names("prod"),
-        home_region="us-east-1",
-        account_id="123456789012",
+        scope=AwsScope(account_id="123456789012", region="us-east-1"),
         lake_bucket_prefixes=["meridian-prod-use1-lake-", "meridian-prod-euw1-lake-"],
         hot_days=30,
         warm_days=365,
@@ -155,7 +155,7 @@ def test_the_trail_key_is_least_privilege() -> None:
 
 def test_alert_topics_admit_only_their_publishers_from_this_account() -> None:
     args = AlertTopicsArgs(
-        names=Names("prod", "us-east-1"), region="us-east-1", account_id="1" * 12
+        names=Names("prod", "us-east-1"), scope=AwsScope(account_id="1" * 12, region="us-east-1")
     )
     findings = json.loads(topic_policy("arn:aws:sns:us-east-1:111111111111:f", "findings", args))
     services = [s for s in findings["Statement"] if "Service" in s.get("Principal", {})]

@@ -7,6 +7,7 @@ import ipaddress
 import pytest
 
 from components.common.naming import Names, region_code
+from components.common.scope import AwsScope
 from components.common.tagging import required_tags_transform
 from components.foundation.keyring import SERVICE_SCOPES, KeyClass, KeyRingArgs, key_policy
 from components.foundation.log_archive import LogArchiveArgs, lifecycle_transitions
@@ -48,7 +49,8 @@ def test_network_args_validate() -> None:
 
 def test_every_key_class_is_scoped_to_its_services() -> None:
     args = KeyRingArgs(
-        names=Names("prod", "eu-west-1"), region="eu-west-1", account_id="111122223333"
+        names=Names("prod", "eu-west-1"),
+        scope=AwsScope(account_id="111122223333", region="eu-west-1"),
     )
     for key_class in KeyClass:
         policy = key_policy(args, key_class)
@@ -62,7 +64,11 @@ def test_every_key_class_is_scoped_to_its_services() -> None:
         s["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"} for s in logs["Statement"]
     )
     with pytest.raises(ValueError):
-        KeyRingArgs(names=Names("prod"), region="eu-west-1", account_id="1", deletion_window_days=3)
+        KeyRingArgs(
+            names=Names("prod"),
+            scope=AwsScope(account_id="1", region="eu-west-1"),
+            deletion_window_days=3,
+        )
 
 
 def test_retention_tiers_respect_s3_minimums() -> None:
@@ -78,8 +84,7 @@ def test_retention_tiers_respect_s3_minimums() -> None:
             names=Names("dev", "us-east-1"),
             bucket_name="meridian-x",
             kms_key_arn="k",
-            account_id="1",
-            region="us-east-1",
+            scope=AwsScope(account_id="1", region="us-east-1"),
             hot_days=40,
             warm_days=30,
             cold_days=90,

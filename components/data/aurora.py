@@ -12,8 +12,9 @@ Example::
         engine_version="17.7", instance_class="db.r7g.4xlarge", instances=4,
         availability_zones=azs, vpc_id=vpc_id, subnet_ids=data_subnets,
         clients=[cluster.node_security_group_id], storage_key_arn=keys.arn(KeyClass.DATABASES),
-        secrets_key_arn=keys.arn(KeyClass.SECRETS), region="us-east-1", account_id=account,
-        partition="aws", backup_retention_days=35, ...), opts=in_region)
+        secrets_key_arn=keys.arn(KeyClass.SECRETS),
+        scope=AwsScope(account_id=account, region="us-east-1"), backup_retention_days=35, ...),
+        opts=in_region)
     db.grant_connect(tenants.identities["order"], "order")
 
 What stays out of `pulumi up` (the operations layer runs it, see docs/data.md):
@@ -47,6 +48,7 @@ import pulumi_aws as aws
 
 from components.common.iam import statement
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.data.access import (
     database_client_rules,
     grant,
@@ -117,9 +119,8 @@ class AuroraArgs:
     """The VPC's interface endpoints (RDS Proxy reads its secret through Secrets Manager's)."""
     storage_key_arn: pulumi.Input[str]
     secrets_key_arn: pulumi.Input[str]
-    region: str
-    account_id: str
-    partition: str
+    scope: AwsScope
+    """The account, partition and region of this member of the global database."""
     backup_retention_days: int
     monitoring_interval_seconds: int
     performance_insights_retention_days: int
@@ -194,7 +195,7 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
         aws.iam.RolePolicyAttachment(
             f"{name}-monitoring-policy",
             role=monitoring.name,
-            policy_arn=f"arn:{args.partition}:iam::aws:policy/{ENHANCED_MONITORING_POLICY}",
+            policy_arn=f"arn:{args.scope.partition}:iam::aws:policy/{ENHANCED_MONITORING_POLICY}",
             opts=child,
         )
 
@@ -245,7 +246,7 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
             ).random_password
             secret = aws.secretsmanager.Secret(
                 f"{name}-master",
-                name=f"meridian/{names.environment}/{args.region}/aurora/master",
+                name=f"meridian/{names.environment}/{args.scope.region}/aurora/master",
                 description="Aurora global database master user (rotated on a schedule)",
                 kms_key_id=args.secrets_key_arn,
                 recovery_window_in_days=30,
@@ -357,8 +358,8 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
                     logs_key_arn=args.master_rotation.logs_key_arn,
                     log_retention_days=args.master_rotation.log_retention_days,
                     rotation_days=args.master_rotation.days,
-                    region=args.region,
-                    partition=args.partition,
+                    region=args.scope.region,
+                    partition=args.scope.partition,
                     alert_topic_arn=args.master_rotation.alert_topic_arn,
                     ready=[initial, *self.instances],
                 ),
@@ -425,7 +426,7 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
                 {
                     "Version": "2012-10-17",
                     "Statement": secret_read_statements(
-                        secret_arn, args.secrets_key_arn, args.region
+                        secret_arn, args.secrets_key_arn, args.scope.region
                     ),
                 }
             ),
@@ -475,7 +476,7 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
     def db_user_arns(self, db_user: str) -> list[pulumi.Output[str]]:
         """The `rds-db:connect` resources of one database user: the cluster and the proxy."""
         args = self.args
-        base = f"arn:{args.partition}:rds-db:{args.region}:{args.account_id}:dbuser"
+        base = args.scope.arn("rds-db", "dbuser")
         arns = [self.cluster.cluster_resource_id.apply(lambda rid: f"{base}:{rid}/{db_user}")]
         if self.proxy is not None:
             arns.append(

@@ -25,8 +25,8 @@ Example::
         names=names, kms_key_arn=keys.arn(KeyClass.BACKUPS), copy_region="us-west-2",
         copy_vault_owned=False, tiers=BackupTiers(hot_days=7, warm_days=30, cold_days=365),
         vault_lock=True, restore_testing=True,
-        resources={"Aurora": [db.cluster.arn], "DynamoDB": [table_arn]}, partition="aws",
-        region="us-east-1", account_id=account, key_deletion_window_days=30),
+        resources={"Aurora": [db.cluster.arn], "DynamoDB": [table_arn]},
+        scope=AwsScope(account_id=account, region="us-east-1"), key_deletion_window_days=30),
         opts=in_region)
 """
 
@@ -39,6 +39,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.naming import Names, region_code
+from components.common.scope import AwsScope
 from components.data.access import service_role
 from components.foundation.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
 
@@ -104,9 +105,8 @@ class BackupVaultArgs:
     restore_testing: bool
     resources: Mapping[str, Sequence[pulumi.Input[str]]]
     """AWS Backup resource type (`Aurora`, `DynamoDB`) -> ARNs the plan backs up and tests."""
-    partition: str
-    region: str
-    account_id: str
+    scope: AwsScope
+    """The account, partition and region of the vault (the copy region is `copy_region`)."""
     key_deletion_window_days: int
 
 
@@ -145,7 +145,7 @@ class BackupVault(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-role-{i}",
                 role=role.name,
-                policy_arn=f"arn:{args.partition}:iam::aws:policy/{policy}",
+                policy_arn=f"arn:{args.scope.partition}:iam::aws:policy/{policy}",
                 opts=child,
             )
             for i, policy in enumerate(MANAGED_POLICIES)
@@ -216,21 +216,20 @@ class BackupVault(pulumi.ComponentResource):
         assert there is not None
         peer_names = Names(args.names.environment, there)
         if not args.copy_vault_owned:
-            return vault_arn(args.partition, there, args.account_id, vault_name(peer_names))
+            peer = args.scope.in_region(there)
+            return vault_arn(peer.partition, peer.region, peer.account_id, vault_name(peer_names))
         ring = KeyRingArgs(
             names=args.names,
-            region=there,
-            account_id=args.account_id,
-            partition=args.partition,
+            scope=args.scope.in_region(there),
             deletion_window_days=args.key_deletion_window_days,
         )
         dst = region_code(there)
         key = customer_key(
             f"{name}-copy-key",
-            description=f"Meridian {args.names.environment}: copies of the {args.region} backups "
-            f"in {there} (usable via backup)",
+            description=f"Meridian {args.names.environment}: copies of the "
+            f"{args.scope.region} backups in {there} (usable via backup)",
             policy=key_policy(ring, KeyClass.BACKUPS),
-            alias=f"alias/meridian/{args.names.environment}/{args.region}/backup-copy-{dst}",
+            alias=f"alias/meridian/{args.names.environment}/{args.scope.region}/backup-copy-{dst}",
             display_name=args.names.display("kms", "backup-copy", dst),
             deletion_window_days=args.key_deletion_window_days,
             protect=True,

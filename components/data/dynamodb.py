@@ -11,8 +11,9 @@ before those keys exist, so each region brings its own. The owner's table theref
 Example::
 
     tables = GlobalTables("dynamodb", GlobalTablesArgs(names=names, tables=specs, owner=True,
-                          kms_key_arn=keys.arn(KeyClass.DATABASES), region="us-east-1",
-                          account_id=account, partition="aws"), opts=in_region)
+                          kms_key_arn=keys.arn(KeyClass.DATABASES),
+                          scope=AwsScope(account_id=account, region="us-east-1")),
+                          opts=in_region)
     tables.grant_read_write(tenants.identities["payment"], "idempotency-keys")
 """
 
@@ -26,6 +27,7 @@ import pulumi_aws as aws
 
 from components.common.iam import statement
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.data.access import grant
 from components.data.tables import KeyValueTable
 from components.kubernetes.workload_identity import WorkloadIdentity
@@ -50,9 +52,8 @@ class GlobalTablesArgs:
     tables: Sequence[KeyValueTable]
     owner: bool
     kms_key_arn: pulumi.Input[str]
-    region: str
-    account_id: str
-    partition: str
+    scope: AwsScope
+    """The account, partition and region of this stack's table or replica."""
     global_table_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Replica regions: table name -> the owner's table ARN (from the primary's stack)."""
 
@@ -120,11 +121,7 @@ class GlobalTables(pulumi.ComponentResource):
         specs = {t.name: t for t in self.args.tables}
         if table not in specs:
             raise KeyError(f"no global table {table!r}")
-        a = self.args
-        arn = (
-            f"arn:{a.partition}:dynamodb:{a.region}:{a.account_id}:table/"
-            f"{self.table_name(specs[table])}"
-        )
+        arn = self.args.scope.arn("dynamodb", f"table/{self.table_name(specs[table])}")
         return grant(
             identity,
             f"dynamodb-{table}",

@@ -18,8 +18,8 @@ Example::
 
     ks = CassandraKeyspace("cassandra", CassandraKeyspaceArgs(
         keyspace="meridian", regions=["us-east-1", "eu-west-1"], owner=True,
-        tables=tables, kms_key_arn=keys.arn(KeyClass.DATABASES), region="us-east-1",
-        account_id=account, partition="aws"), opts=in_region)
+        tables=tables, kms_key_arn=keys.arn(KeyClass.DATABASES),
+        scope=AwsScope(account_id=account, region="us-east-1")), opts=in_region)
     ks.grant_read_write(tenants.identities["messaging"])
 """
 
@@ -32,6 +32,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.iam import statement
+from components.common.scope import AwsScope
 from components.data.access import grant
 from components.data.tables import CassandraTable
 from components.kubernetes.workload_identity import WorkloadIdentity
@@ -48,9 +49,8 @@ class CassandraKeyspaceArgs:
     owner: bool
     tables: Sequence[CassandraTable]
     kms_key_arn: pulumi.Input[str]
-    region: str
-    account_id: str
-    partition: str
+    scope: AwsScope
+    """The account, partition and region this stack's side of the keyspace lives in."""
 
 
 class CassandraKeyspace(pulumi.ComponentResource):
@@ -67,7 +67,7 @@ class CassandraKeyspace(pulumi.ComponentResource):
         self.keyspace = None
         self.tables = {}
         if args.owner:
-            if args.region not in args.regions:
+            if args.scope.region not in args.regions:
                 raise ValueError("the owner's region must be one of the keyspace's regions")
             multi = len(args.regions) > 1
             stateful = pulumi.ResourceOptions(parent=self, protect=True)
@@ -114,7 +114,7 @@ class CassandraKeyspace(pulumi.ComponentResource):
     def table_arns(self) -> list[str]:
         """The local region's ARNs of the keyspace and its tables."""
         a = self.args
-        base = f"arn:{a.partition}:cassandra:{a.region}:{a.account_id}:/keyspace/{a.keyspace}"
+        base = a.scope.arn("cassandra", f"/keyspace/{a.keyspace}")
         return [f"{base}/", *(f"{base}/table/{t.name}" for t in a.tables)]
 
     def grant_read_write(

@@ -9,9 +9,9 @@ in that region, two-way for failback.
 Example::
 
     buckets = ServiceBuckets("service-buckets", ServiceBucketsArgs(
-        names=names, account_id=account_id, buckets=["uploads"],
-        kms_key_arn=keys.arn(KeyClass.STORAGE), access_log_bucket=archive.bucket.id,
-        region="eu-west-1", replica_region="eu-central-1"), opts=in_region)
+        names=names, scope=AwsScope(account_id=account_id, region="eu-west-1"),
+        buckets=["uploads"], kms_key_arn=keys.arn(KeyClass.STORAGE),
+        access_log_bucket=archive.bucket.id, replica_region="eu-central-1"), opts=in_region)
     buckets.grant_prefix(identities["file"], "uploads", "uploads/", "read-write")
 """
 
@@ -27,6 +27,7 @@ import pulumi_aws as aws
 from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
 from components.common.iam import statement
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
 from components.kubernetes.workload_identity import WorkloadIdentity
 
@@ -43,27 +44,23 @@ INCOMPLETE_UPLOAD_DAYS = 7
 @dataclass(frozen=True)
 class ServiceBucketsArgs:
     names: Names
-    account_id: str
+    scope: AwsScope
+    """The account, partition and region of the buckets (the stack's)."""
     buckets: Sequence[str]
     """Logical names (the dependency table's `buckets`), each physical `names.physical(name,
     account_id)`."""
     kms_key_arn: pulumi.Input[str]
     access_log_bucket: pulumi.Input[str]
     """An SSE-S3 bucket of the region admitting S3 server access logs (the lakehouse's)."""
-    region: str = ""
-    """The buckets' region (the stack's)."""
     replica_region: str | None = None
     """Where the buckets replicate (the region's DR peer); None: nowhere (the region has no peer
     its data may go to)."""
-    partition: str = "aws"
     replication_time_control: bool = True
     key_deletion_window_days: int = 30
     protect: bool = True
 
     def __post_init__(self) -> None:
-        if self.replica_region is not None and not self.region:
-            raise ValueError("replica_region needs the buckets' own region")
-        if self.replica_region == self.region:
+        if self.replica_region == self.scope.region:
             raise ValueError(f"replica region {self.replica_region} is the buckets' own region")
 
 
@@ -80,7 +77,7 @@ class ServiceBuckets(pulumi.ComponentResource):
                 self,
                 f"{name}-{bucket}",
                 SecureBucketSpec(
-                    bucket_name=args.names.physical(bucket, args.account_id),
+                    bucket_name=args.names.physical(bucket, args.scope.account_id),
                     kms_key_arn=args.kms_key_arn,
                     access_log_bucket=args.access_log_bucket,
                     access_log_prefix=f"s3/{bucket}/",
@@ -94,14 +91,14 @@ class ServiceBuckets(pulumi.ComponentResource):
                 f"{name}-replica",
                 LakeReplicaArgs(
                     names=args.names,
-                    source_region=args.region,
+                    source_region=args.scope.region,
                     target_region=args.replica_region,
                     sources={b: self.buckets[b].bucket for b in args.buckets},
                     source_key_arn=args.kms_key_arn,
-                    account_id=args.account_id,
+                    account_id=args.scope.account_id,
                     lifecycle={b: self._lifecycle() for b in args.buckets},
                     source_versioning=[self.buckets[b].versioning for b in args.buckets],
-                    partition=args.partition,
+                    partition=args.scope.partition,
                     replication_time_control=args.replication_time_control,
                     key_deletion_window_days=args.key_deletion_window_days,
                     protect=args.protect,

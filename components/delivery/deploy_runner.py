@@ -32,7 +32,7 @@ provider's CodeBuild project example and the guide's "GitHub App connections" pa
 Example::
 
     runner = DeployRunner("deploy-runner", DeployRunnerArgs(
-        names=names, region="us-east-1", account_id="123456789012", partition="aws",
+        names=names, scope=AwsScope(account_id="123456789012", region="us-east-1"),
         vpc_id=network.vpc.id, subnet_ids=network.private_subnet_ids,
         cluster_security_group_id=cluster.cluster_security_group_id,
         endpoint_security_group_id=network.endpoint_security_group_id,
@@ -55,6 +55,7 @@ import pulumi_aws as aws
 
 from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.naming import Names
+from components.common.scope import AwsScope
 
 DEPLOY_SESSION_SECONDS = 4 * 3600
 """How long one deploy job may hold its credentials and run: longer than a regional `up` (MSK,
@@ -96,9 +97,8 @@ def runner_label(project_name: str, run_id: str, run_attempt: str) -> str:
 @dataclass(frozen=True)
 class DeployRunnerArgs:
     names: Names
-    region: str
-    account_id: str
-    partition: str
+    scope: AwsScope
+    """The account, partition and region the runner runs in."""
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
     """Private subnets (routed to the NAT gateways and the VPC endpoints)."""
@@ -154,9 +154,7 @@ class DeployRunner(pulumi.ComponentResource):
         names = args.names
         project_name = args.project_name
         self.project_name = project_name
-        project_arn = (
-            f"arn:{args.partition}:codebuild:{args.region}:{args.account_id}:project/{project_name}"
-        )
+        project_arn = args.scope.arn("codebuild", f"project/{project_name}")
 
         # --- network: its own group, HTTPS out only; the cluster admits it ----------------------
         self.security_group = aws.ec2.SecurityGroup(
@@ -228,7 +226,7 @@ class DeployRunner(pulumi.ComponentResource):
                 # only this project may act as the role (confused deputy)
                 condition={
                     "StringEquals": {
-                        "aws:SourceAccount": args.account_id,
+                        "aws:SourceAccount": args.scope.account_id,
                         "aws:SourceArn": project_arn,
                     }
                 },
@@ -236,9 +234,7 @@ class DeployRunner(pulumi.ComponentResource):
             opts=child,
         )
         subnet_arns = [
-            pulumi.Output.concat(
-                f"arn:{args.partition}:ec2:{args.region}:{args.account_id}:subnet/", subnet
-            )
+            pulumi.Output.concat(args.scope.arn("ec2", "subnet/"), subnet)
             for subnet in args.subnet_ids
         ]
         connection = args.connection_service
@@ -267,8 +263,7 @@ class DeployRunner(pulumi.ComponentResource):
                     ),
                     statement(
                         ["ec2:CreateNetworkInterfacePermission"],
-                        f"arn:{args.partition}:ec2:{args.region}:{args.account_id}:"
-                        "network-interface/*",
+                        args.scope.arn("ec2", "network-interface/*"),
                         sid="VpcNetworkInterfacePermission",
                         # ec2:Subnet is an ARN-typed key (Service Authorization Reference, EC2
                         # condition keys): ArnEquals; the service name is a string.

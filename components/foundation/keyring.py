@@ -3,8 +3,8 @@ AWS services that store that class of data.
 
 Example::
 
-    ring = KeyRing("keys", KeyRingArgs(names=Names("prod", "us-east-1"), region="us-east-1",
-                                         account_id="123456789012"),
+    ring = KeyRing("keys", KeyRingArgs(names=Names("prod", "us-east-1"),
+                       scope=AwsScope(account_id="123456789012", region="us-east-1")),
                    opts=pulumi.ResourceOptions(provider=aws_us_east_1))
     bucket_key_arn = ring.arn(KeyClass.STORAGE)
 """
@@ -29,6 +29,7 @@ from components.common.kms import (
 from components.common.kms import key_policy as shared_key_policy
 from components.common.moves import moved_type
 from components.common.naming import Names
+from components.common.scope import AwsScope
 
 
 class KeyClass(StrEnum):
@@ -77,9 +78,8 @@ subset of its own grant's operations."""
 @dataclass(frozen=True)
 class KeyRingArgs:
     names: Names
-    region: str
-    account_id: str
-    partition: str = "aws"
+    scope: AwsScope
+    """The account, partition and region the keys live in (and are usable from)."""
     deletion_window_days: int = 30
     key_classes: Sequence[KeyClass] = field(default_factory=lambda: tuple(KeyClass))
     protect: bool = True
@@ -132,13 +132,14 @@ def customer_key(
 
 def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
     """The key policy: administration by the account, use only through the class's services."""
-    account, partition, region = args.account_id, args.partition, args.region
+    scope = args.scope
+    account, partition = scope.account_id, scope.partition
     statements: list[dict[str, Any]] = [
         account_use_statement(
             partition,
             account,
             "UseThroughScopedServices",
-            [f"{service}.{region}.amazonaws.com" for service in SERVICE_SCOPES[key_class]],
+            [scope.service_endpoint(service) for service in SERVICE_SCOPES[key_class]],
             [*KEY_USE_ACTIONS, *KEY_GRANT_ACTIONS],
         )
     ]
@@ -149,13 +150,11 @@ def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
             # operations only; AWS KMS condition keys reference).
             service_use_statement(
                 "CloudWatchLogsOfThisAccount",
-                f"logs.{region}.amazonaws.com",
+                scope.service_endpoint("logs"),
                 ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
                 {
                     "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{partition}:logs:{region}:{account}:log-group:*"
-                        )
+                        "kms:EncryptionContext:aws:logs:arn": scope.arn("logs", "log-group:*")
                     }
                 },
             ),
@@ -165,12 +164,11 @@ def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
                 ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
                 {
                     "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account}:*"},
+                    "ArnLike": {"aws:SourceArn": scope.arn("logs", "*")},
                 },
             ),
         ]
     if key_class is KeyClass.STREAMING:
-        sns_arns = f"arn:{partition}:sns:{region}:{account}"
         # SNS fan-out delivers to SQS queues encrypted with this key; SNS itself (a
         # service principal, which a grant cannot name) must be able to encrypt for them.
         statements.append(
@@ -180,7 +178,7 @@ def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
                 ["kms:GenerateDataKey*", "kms:Decrypt"],
                 {
                     "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {"aws:SourceArn": f"{sns_arns}:*"},
+                    "ArnLike": {"aws:SourceArn": scope.arn("sns", "*")},
                 },
             )
         )
@@ -193,9 +191,7 @@ def key_policy(args: KeyRingArgs, key_class: KeyClass) -> dict[str, Any]:
                 ["kms:GenerateDataKey*", "kms:Decrypt"],
                 {
                     "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{partition}:events:{region}:{account}:rule/*"
-                    },
+                    "ArnLike": {"aws:SourceArn": scope.arn("events", "rule/*")},
                 },
             )
         )
@@ -222,7 +218,7 @@ class KeyRing(pulumi.ComponentResource):
             key = customer_key(
                 f"{name}-{key_class.value}",
                 description=(
-                    f"Meridian {args.names.environment} {args.region}: {key_class.value} "
+                    f"Meridian {args.names.environment} {args.scope.region}: {key_class.value} "
                     f"(usable via {', '.join(SERVICE_SCOPES[key_class])})"
                 ),
                 policy=key_policy(args, key_class),

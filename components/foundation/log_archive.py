@@ -23,7 +23,8 @@ Example::
 
     archive = LogArchive("flow-logs", LogArchiveArgs(
         names=names, bucket_name=names.physical("logs", account_id), kms_key_arn=ring.arn(LOGS),
-        account_id=account_id, region="us-east-1", hot_days=30, warm_days=365, cold_days=2555))
+        scope=AwsScope(account_id=account_id, region="us-east-1"), hot_days=30, warm_days=365,
+        cold_days=2555))
     archive.bucket_arn  # pass to FlowLog.log_destination
 """
 
@@ -40,6 +41,7 @@ import pulumi_aws as aws
 from components.common.buckets import SecureBucketSpec, secure_bucket, tls_only_statement
 from components.common.moves import moved_type
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
 
 IA_MINIMUM_DAYS = 30
@@ -51,12 +53,11 @@ class LogArchiveArgs:
     names: Names
     bucket_name: str
     kms_key_arn: pulumi.Input[str]
-    account_id: str
-    region: str
+    scope: AwsScope
+    """The account, partition and region the archive lives in."""
     hot_days: int
     warm_days: int
     cold_days: int
-    partition: str = "aws"
     protect: bool = True
     classification: str = "confidential"
     """The `data-classification` tag: what the archive holds (audit and flow-log data)."""
@@ -116,7 +117,7 @@ def lock_years(days: int) -> int:
 
 
 def bucket_policy(bucket_arn: str, args: LogArchiveArgs) -> str:
-    source_arn = f"arn:{args.partition}:logs:{args.region}:{args.account_id}:*"
+    source_arn = args.scope.arn("logs", "*")
     statements: list[dict[str, Any]] = [tls_only_statement(bucket_arn)]
     if args.log_delivery:
         statements += [
@@ -125,10 +126,10 @@ def bucket_policy(bucket_arn: str, args: LogArchiveArgs) -> str:
                 "Effect": "Allow",
                 "Principal": {"Service": "delivery.logs.amazonaws.com"},
                 "Action": "s3:PutObject",
-                "Resource": f"{bucket_arn}/AWSLogs/{args.account_id}/*",
+                "Resource": f"{bucket_arn}/AWSLogs/{args.scope.account_id}/*",
                 "Condition": {
                     "StringEquals": {
-                        "aws:SourceAccount": args.account_id,
+                        "aws:SourceAccount": args.scope.account_id,
                         "s3:x-amz-acl": "bucket-owner-full-control",
                     },
                     "ArnLike": {"aws:SourceArn": source_arn},
@@ -141,7 +142,7 @@ def bucket_policy(bucket_arn: str, args: LogArchiveArgs) -> str:
                 "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
                 "Resource": bucket_arn,
                 "Condition": {
-                    "StringEquals": {"aws:SourceAccount": args.account_id},
+                    "StringEquals": {"aws:SourceAccount": args.scope.account_id},
                     "ArnLike": {"aws:SourceArn": source_arn},
                 },
             },
@@ -280,9 +281,10 @@ class LogArchive(pulumi.ComponentResource):
                             "Action": "s3:PutObject",
                             "Resource": f"{arn}/*",
                             "Condition": {
-                                "StringEquals": {"aws:SourceAccount": args.account_id},
+                                "StringEquals": {"aws:SourceAccount": args.scope.account_id},
                                 "ArnLike": {
-                                    "aws:SourceArn": f"arn:{args.partition}:s3:::{args.bucket_name}"
+                                    "aws:SourceArn": f"arn:{args.scope.partition}:s3:::"
+                                    f"{args.bucket_name}"
                                 },
                             },
                         }
@@ -302,16 +304,16 @@ class LogArchive(pulumi.ComponentResource):
                 opts=child,
             )
         self.replica: LakeReplica | None = None
-        if args.replica_region is not None and args.replica_region != args.region:
+        if args.replica_region is not None and args.replica_region != args.scope.region:
             self.replica = LakeReplica(
                 f"{name}-replica",
                 LakeReplicaArgs(
                     names=args.names,
-                    source_region=args.region,
+                    source_region=args.scope.region,
                     target_region=args.replica_region,
                     sources=sources,
                     source_key_arn=args.kms_key_arn,
-                    account_id=args.account_id,
+                    account_id=args.scope.account_id,
                     lifecycle=dict.fromkeys(sources, tiers),
                     object_lock=(
                         {"archive": (args.object_lock_mode, lock_years(args.cold_days))}
@@ -319,7 +321,7 @@ class LogArchive(pulumi.ComponentResource):
                         else {}
                     ),
                     source_versioning=source_versioning,
-                    partition=args.partition,
+                    partition=args.scope.partition,
                     key_deletion_window_days=args.key_deletion_window_days,
                     protect=args.protect,
                     purpose=args.purpose,

@@ -21,7 +21,7 @@ What it creates, in one region:
 Example::
 
     karpenter = Karpenter("karpenter", KarpenterArgs(
-        names=names, region="us-east-1", account_id="123456789012", partition="aws",
+        names=names, scope=AwsScope(account_id="123456789012", region="us-east-1"),
         cluster_name=cluster.name, cluster_endpoint=cluster.endpoint,
         node_role_arn=role.arn, node_role_name=role.name, compute_key_arn=key.arn,
         queue_key_arn=streaming_key.arn, security_group_ids=[cluster.node_security_group_id],
@@ -45,6 +45,7 @@ import pulumi_kubernetes as k8s
 from components.common.iam import deny_insecure_transport
 from components.common.kubernetes import PinnedChart, pinned_release
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.kubernetes.addons import volume_key_statements
 from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.mesh.aws_endpoints import POD_IDENTITY_AGENT_ADDRESS
@@ -124,9 +125,8 @@ class KarpenterPool:
 @dataclass(frozen=True)
 class KarpenterArgs:
     names: Names
-    region: str
-    account_id: str
-    partition: str
+    scope: AwsScope
+    """The account, partition and region the controller and its nodes run in."""
     cluster_name: pulumi.Input[str]
     cluster_endpoint: pulumi.Input[str]
     node_role_arn: pulumi.Input[str]
@@ -516,9 +516,9 @@ class Karpenter(pulumi.ComponentResource):
         ).apply(
             lambda v: controller_policies(
                 cluster=v[0],
-                region=args.region,
-                account=args.account_id,
-                partition=args.partition,
+                region=args.scope.region,
+                account=args.scope.account_id,
+                partition=args.scope.partition,
                 node_role_arn=v[1],
                 queue_arn=v[2],
                 compute_key_arn=v[3],
@@ -566,7 +566,7 @@ class Karpenter(pulumi.ComponentResource):
                 cluster_name=args.cluster_name,
                 cluster_endpoint=args.cluster_endpoint,
                 queue_name=self.queue.name,
-                region=args.region,
+                region=args.scope.region,
                 replicas=args.replicas,
                 reserved_enis=args.reserved_enis,
                 static_capacity=any(p.replicas is not None for p in args.pools),

@@ -37,8 +37,9 @@ Every node, launch template and EC2NodeClass alike:
 Example::
 
     nodes = NodePools("nodes", NodePoolsArgs(
-        names=names, cluster=cluster, keys=keys, region="us-east-1", account_id=account_id,
-        partition="aws", ami_release_version="1.35.6-20260714", ami_alias="al2023@v20260714",
+        names=names, cluster=cluster, keys=keys,
+        scope=AwsScope(account_id=account_id, region="us-east-1"),
+        ami_release_version="1.35.6-20260714", ami_alias="al2023@v20260714",
         karpenter_chart=HELM_CHARTS["karpenter"],
         device_plugin_chart=HELM_CHARTS["nvidia-device-plugin"],
         system=SystemPool(["m7i.2xlarge", "m6i.2xlarge"], min_size=6, max_size=60),
@@ -64,6 +65,7 @@ import pulumi_kubernetes as k8s
 from components.common.iam import service_trust_policy
 from components.common.kubernetes import PinnedChart
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.foundation.keyring import KeyClass, KeyRing
 from components.kubernetes.gpu import (
     GPU_TAINT_KEY,
@@ -170,9 +172,8 @@ class NodePoolsArgs:
     names: Names
     cluster: ClusterForNodes
     keys: KeyRing
-    region: str
-    account_id: str
-    partition: str
+    scope: AwsScope
+    """The account, partition and region the node groups and Karpenter run in."""
     ami_release_version: str
     """Managed node group AMI release, e.g. 1.35.6-20260714 (stacks/versions.py)."""
     ami_alias: str
@@ -246,7 +247,7 @@ class NodePools(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-node-{policy}",
                 role=self.node_role.name,
-                policy_arn=f"arn:{args.partition}:iam::aws:policy/{policy}",
+                policy_arn=f"arn:{args.scope.partition}:iam::aws:policy/{policy}",
                 opts=child,
             )
             for policy in NODE_POLICIES
@@ -262,7 +263,7 @@ class NodePools(pulumi.ComponentResource):
         # the compute key to create the encrypted root volumes (KMS grant, not a wider policy).
         asg_grant = args.keys.grant_use(
             KeyClass.COMPUTE,
-            f"arn:{args.partition}:iam::{args.account_id}:role/aws-service-role/"
+            f"arn:{args.scope.partition}:iam::{args.scope.account_id}:role/aws-service-role/"
             "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
             f"{name}-autoscaling-compute-key",
         )
@@ -486,9 +487,7 @@ class NodePools(pulumi.ComponentResource):
             f"{name}-karpenter",
             KarpenterArgs(
                 names=names,
-                region=args.region,
-                account_id=args.account_id,
-                partition=args.partition,
+                scope=args.scope,
                 cluster_name=cluster.name,
                 cluster_endpoint=cluster.endpoint,
                 node_role_arn=self.node_role.arn,

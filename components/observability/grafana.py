@@ -22,7 +22,7 @@ per dashboard type the seed names (`FOLDERS`), the dashboards' home.
 Example::
 
     ManagedGrafana("grafana", ManagedGrafanaArgs(
-        names=Names("prod"), region="us-east-1", account_id=account_id,
+        names=Names("prod"), scope=AwsScope(account_id=account_id, region="us-east-1"),
         prometheus={"us-east-1": (arn, endpoint), ...}), opts=in_grafana_region)
 """
 
@@ -39,6 +39,7 @@ import pulumiverse_grafana as grafana
 
 from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.observability.prometheus import QUERY_ACTIONS
 
 FOLDERS: tuple[tuple[str, str], ...] = (
@@ -83,11 +84,10 @@ def data_source(region: str, endpoint: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class ManagedGrafanaArgs:
     names: Names
-    region: str
-    account_id: str
+    scope: AwsScope
+    """The account, partition and region the workspace lives in."""
     prometheus: Mapping[str, tuple[pulumi.Input[str], pulumi.Input[str]]]
     """Region -> (AMP workspace ARN, its Prometheus endpoint)."""
-    partition: str = "aws"
 
 
 class ManagedGrafana(pulumi.ComponentResource):
@@ -109,11 +109,8 @@ class ManagedGrafana(pulumi.ComponentResource):
             assume_role_policy=service_trust_policy(
                 "grafana.amazonaws.com",
                 condition={
-                    "StringEquals": {"aws:SourceAccount": args.account_id},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{args.partition}:grafana:"
-                        f"{args.region}:{args.account_id}:/workspaces/*"
-                    },
+                    "StringEquals": {"aws:SourceAccount": args.scope.account_id},
+                    "ArnLike": {"aws:SourceArn": args.scope.arn("grafana", "/workspaces/*")},
                 },
             ),
             opts=child,

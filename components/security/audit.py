@@ -18,7 +18,7 @@ trail is still the organization-style one: every region, global services, valida
 Example::
 
     AuditTrail("audit", AuditTrailArgs(
-        names=Names("prod"), home_region="us-east-1", account_id=account_id,
+        names=Names("prod"), scope=AwsScope(account_id=account_id, region="us-east-1"),
         lake_bucket_prefixes=["meridian-prod-use1-lake-"], hot_days=30, warm_days=365,
         cold_days=2555, replica_region="eu-west-1"), opts=in_primary)
 """
@@ -35,6 +35,7 @@ import pulumi_aws as aws
 from components.common.kms import KEY_USE_ACTIONS, account_use_statement, service_use_statement
 from components.common.kms import key_policy as shared_key_policy
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.foundation.keyring import customer_key
 from components.foundation.log_archive import LogArchive, LogArchiveArgs
 
@@ -44,15 +45,14 @@ TRAIL_PREFIX = "cloudtrail"
 @dataclass(frozen=True)
 class AuditTrailArgs:
     names: Names
-    home_region: str
-    account_id: str
+    scope: AwsScope
+    """The account, partition and home (primary) region of the trail and its archive."""
     lake_bucket_prefixes: Sequence[str]
     """Bucket-name prefixes of the lakehouse buckets whose object events are recorded."""
     hot_days: int
     warm_days: int
     cold_days: int
     replica_region: str | None = None
-    partition: str = "aws"
     deletion_window_days: int = 30
     protect: bool = True
 
@@ -62,17 +62,15 @@ class AuditTrailArgs:
 
     @property
     def trail_arn(self) -> str:
-        return (
-            f"arn:{self.partition}:cloudtrail:{self.home_region}:{self.account_id}:"
-            f"trail/{self.trail_name}"
-        )
+        return self.scope.arn("cloudtrail", f"trail/{self.trail_name}")
 
 
 def key_policy(args: AuditTrailArgs) -> dict[str, Any]:
-    context = f"arn:{args.partition}:cloudtrail:*:{args.account_id}:trail/*"
+    scope = args.scope
+    context = scope.arn("cloudtrail", "trail/*", region="*")
     return shared_key_policy(
-        args.partition,
-        args.account_id,
+        scope.partition,
+        scope.account_id,
         [
             service_use_statement(
                 "CloudTrailEncryptsThisTrail",
@@ -90,10 +88,10 @@ def key_policy(args: AuditTrailArgs) -> dict[str, Any]:
                 {"StringEquals": {"aws:SourceArn": args.trail_arn}},
             ),
             account_use_statement(
-                args.partition,
-                args.account_id,
+                scope.partition,
+                scope.account_id,
                 "AccountReadsThroughS3",
-                f"s3.{args.home_region}.amazonaws.com",
+                scope.service_endpoint("s3"),
                 KEY_USE_ACTIONS,
             ),
         ],
@@ -117,7 +115,7 @@ def trail_bucket_statements(bucket_arn: str, args: AuditTrailArgs) -> list[dict[
             "Effect": "Allow",
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
             "Action": "s3:PutObject",
-            "Resource": f"{bucket_arn}/{TRAIL_PREFIX}/AWSLogs/{args.account_id}/*",
+            "Resource": f"{bucket_arn}/{TRAIL_PREFIX}/AWSLogs/{args.scope.account_id}/*",
             "Condition": {
                 "StringEquals": {**only_this_trail, "s3:x-amz-acl": "bucket-owner-full-control"}
             },
@@ -142,7 +140,7 @@ def event_selectors(
                 {
                     "field": "resources.ARN",
                     "starts_withs": [
-                        f"arn:{args.partition}:s3:::{prefix}"
+                        f"arn:{args.scope.partition}:s3:::{prefix}"
                         for prefix in sorted(args.lake_bucket_prefixes)
                     ],
                 },
@@ -175,11 +173,9 @@ class AuditTrail(pulumi.ComponentResource):
             f"{name}-archive",
             LogArchiveArgs(
                 names=names,
-                bucket_name=names.physical("audit", args.account_id),
+                bucket_name=names.physical("audit", args.scope.account_id),
                 kms_key_arn=self.key.arn,
-                account_id=args.account_id,
-                region=args.home_region,
-                partition=args.partition,
+                scope=args.scope,
                 hot_days=args.hot_days,
                 warm_days=args.warm_days,
                 cold_days=args.cold_days,

@@ -18,7 +18,7 @@
 Example::
 
     ThreatDetection("detection", ThreatDetectionArgs(
-        names=names, region="us-east-1", account_id=account_id, primary=True,
+        names=names, scope=AwsScope(account_id=account_id, region="us-east-1"), primary=True,
         archive_bucket=archive.bucket.bucket, archive_key_arn=keys.arn(KeyClass.LOGS),
         findings_topic_arn=alerts.findings.arn), opts=in_region)
 """
@@ -35,6 +35,7 @@ import yaml
 
 from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.naming import Names
+from components.common.scope import AwsScope
 
 GUARDDUTY_FEATURES: dict[str, tuple[str, ...]] = {
     "EKS_AUDIT_LOGS": (),
@@ -143,15 +144,14 @@ def conformance_template() -> str:
 @dataclass(frozen=True)
 class ThreatDetectionArgs:
     names: Names
-    region: str
-    account_id: str
+    scope: AwsScope
+    """The account, partition and region the detectors and recorder run in."""
     archive_bucket: pulumi.Input[str]
     """The region's log archive bucket (name): Config delivers there."""
     archive_key_arn: pulumi.Input[str]
     findings_topic_arn: pulumi.Input[str]
     primary: bool = False
     """The environment's primary region records Config's global resource types."""
-    partition: str = "aws"
     guardduty_minimum_severity: float = 4.0
     """GuardDuty findings at or above this severity are notified (medium and above)."""
 
@@ -199,7 +199,7 @@ class ThreatDetection(pulumi.ComponentResource):
         self.standards = {
             standard: aws.securityhub.StandardsSubscription(
                 f"{name}-standard-{standard}",
-                standards_arn=standards_arn(args.partition, args.region, standard),
+                standards_arn=standards_arn(args.scope.partition, args.scope.region, standard),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[hub]),
             )
             for standard in STANDARDS
@@ -212,17 +212,17 @@ class ThreatDetection(pulumi.ComponentResource):
             description="AWS Config recorder and delivery to the log archive",
             assume_role_policy=service_trust_policy(
                 "config.amazonaws.com",
-                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+                condition={"StringEquals": {"aws:SourceAccount": args.scope.account_id}},
             ),
             opts=child,
         )
         read_all = aws.iam.RolePolicyAttachment(
             f"{name}-config-read",
             role=role.name,
-            policy_arn=CONFIG_ROLE_POLICY.format(partition=args.partition),
+            policy_arn=CONFIG_ROLE_POLICY.format(partition=args.scope.partition),
             opts=child,
         )
-        bucket_arn = pulumi.Output.concat(f"arn:{args.partition}:s3:::", args.archive_bucket)
+        bucket_arn = pulumi.Output.concat(f"arn:{args.scope.partition}:s3:::", args.archive_bucket)
         delivery = aws.iam.RolePolicy(
             f"{name}-config-delivery",
             role=role.id,
@@ -232,7 +232,7 @@ class ThreatDetection(pulumi.ComponentResource):
                     statement(
                         ["s3:PutObject"],
                         pulumi.Output.concat(
-                            bucket_arn, f"/{CONFIG_PREFIX}/AWSLogs/{args.account_id}/*"
+                            bucket_arn, f"/{CONFIG_PREFIX}/AWSLogs/{args.scope.account_id}/*"
                         ),
                         sid="Deliver",
                     ),
@@ -241,7 +241,7 @@ class ThreatDetection(pulumi.ComponentResource):
                         args.archive_key_arn,
                         sid="ArchiveKeyThroughS3",
                         condition={
-                            "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}
+                            "StringEquals": {"kms:ViaService": args.scope.service_endpoint("s3")}
                         },
                     ),
                 ]

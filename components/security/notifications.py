@@ -16,8 +16,8 @@ workspace is encrypted with it too. Each topic's policy admits its publishers th
 
 Example::
 
-    topics = AlertTopics("alerts", AlertTopicsArgs(names=names, region="us-east-1",
-                         account_id=account_id), opts=in_region)
+    topics = AlertTopics("alerts", AlertTopicsArgs(names=names,
+                         scope=AwsScope(account_id=account_id, region="us-east-1")), opts=in_region)
     topics.arns["P1"], topics.findings.arn, topics.key.arn
     # receivers: AlertTopicsArgs(..., subscriptions=(AlertSubscription("P1", "https", pager),))
 """
@@ -40,6 +40,7 @@ from components.common.kms import (
 )
 from components.common.kms import key_policy as shared_key_policy
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.foundation.keyring import customer_key
 
 SEVERITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4")
@@ -86,9 +87,8 @@ class AlertSubscription:
 @dataclass(frozen=True)
 class AlertTopicsArgs:
     names: Names
-    region: str
-    account_id: str
-    partition: str = "aws"
+    scope: AwsScope
+    """The account, partition and region the key and topics live in."""
     deletion_window_days: int = 30
     protect: bool = True
     subscriptions: tuple[AlertSubscription, ...] = ()
@@ -96,21 +96,23 @@ class AlertTopicsArgs:
 
 
 def _source_arn(args: AlertTopicsArgs, principal: str) -> str:
-    return f"arn:{args.partition}:" + PUBLISHERS[principal].format(
-        region=args.region, account=args.account_id
+    scope = args.scope
+    return f"arn:{scope.partition}:" + PUBLISHERS[principal].format(
+        region=scope.region, account=scope.account_id
     )
 
 
 def key_policy(args: AlertTopicsArgs) -> dict[str, Any]:
+    scope = args.scope
     return shared_key_policy(
-        args.partition,
-        args.account_id,
+        scope.partition,
+        scope.account_id,
         [
             account_use_statement(
-                args.partition,
-                args.account_id,
+                scope.partition,
+                scope.account_id,
                 "UseThroughSnsAndAmp",
-                [f"sns.{args.region}.amazonaws.com", f"aps.{args.region}.amazonaws.com"],
+                [scope.service_endpoint("sns"), scope.service_endpoint("aps")],
                 [*KEY_USE_ACTIONS, *KEY_GRANT_ACTIONS],
             ),
             *(
@@ -119,7 +121,7 @@ def key_policy(args: AlertTopicsArgs) -> dict[str, Any]:
                     principal,
                     ["kms:GenerateDataKey*", "kms:Decrypt"],
                     {
-                        "StringEquals": {"aws:SourceAccount": args.account_id},
+                        "StringEquals": {"aws:SourceAccount": args.scope.account_id},
                         "ArnLike": {"aws:SourceArn": _source_arn(args, principal)},
                     },
                 )
@@ -130,7 +132,7 @@ def key_policy(args: AlertTopicsArgs) -> dict[str, Any]:
 
 
 def topic_policy(topic_arn: str, topic: str, args: AlertTopicsArgs) -> str:
-    root = f"arn:{args.partition}:iam::{args.account_id}:root"
+    root = args.scope.root
     statements: list[dict[str, Any]] = [
         {
             "Sid": "AccountManages",
@@ -156,7 +158,7 @@ def topic_policy(topic_arn: str, topic: str, args: AlertTopicsArgs) -> str:
                 "Action": "SNS:Publish",
                 "Resource": topic_arn,
                 "Condition": {
-                    "StringEquals": {"aws:SourceAccount": args.account_id},
+                    "StringEquals": {"aws:SourceAccount": args.scope.account_id},
                     "ArnLike": {"aws:SourceArn": _source_arn(args, principal)},
                 },
             }
@@ -176,7 +178,7 @@ class AlertTopics(pulumi.ComponentResource):
         names = args.names
         self.key = customer_key(
             f"{name}-key",
-            description=f"Meridian {names.environment} {args.region}: findings and alerts "
+            description=f"Meridian {names.environment} {args.scope.region}: findings and alerts "
             "(SNS topics, AMP workspace)",
             policy=key_policy(args),
             alias=names.kms_alias("observability"),
@@ -190,7 +192,7 @@ class AlertTopics(pulumi.ComponentResource):
             resource = aws.sns.Topic(
                 f"{name}-{topic.lower()}",
                 name=names.physical("alerts", topic.lower()),
-                display_name=f"Meridian {names.environment} {args.region} {topic}",
+                display_name=f"Meridian {names.environment} {args.scope.region} {topic}",
                 kms_master_key_id=self.key.arn,
                 tags={"meridian:severity": topic},
                 opts=pulumi.ResourceOptions(parent=self),

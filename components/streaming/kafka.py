@@ -25,6 +25,7 @@ Example::
         broker_count=9, volume_gb=4000, vpc_id=network.vpc.id,
         subnet_ids=network.data_subnet_ids, client_security_group_ids=[node_sg_id],
         kms_key_arn=keys.arn(KeyClass.STREAMING), logs_kms_key_arn=keys.arn(KeyClass.LOGS),
+        scope=AwsScope(account_id=account, region="us-east-1"),
         topics=[TopicSpec("user-events", 64, 3)], ...), opts=in_region)
     kafka.arn, kafka.bootstrap_brokers_iam
 """
@@ -41,6 +42,7 @@ import pulumi_aws as aws
 
 from components.common.iam import deny_insecure_transport, policy_document, statement
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.kubernetes.workload_identity import WorkloadIdentity
 
 IAM_TLS_PORT = 9098
@@ -160,12 +162,11 @@ class KafkaClusterArgs:
     availability_zone_count: int
     kms_key_arn: pulumi.Input[str]
     logs_kms_key_arn: pulumi.Input[str]
-    account_id: str
-    region: str
+    scope: AwsScope
+    """The account, partition and region the cluster lives in."""
     topics: Sequence[TopicSpec]
     client_security_group_ids: Sequence[pulumi.Input[str]] = ()
     """Security groups whose members may connect on 9098 (e.g. the EKS node SG)."""
-    partition: str = "aws"
     tiered_storage: bool = True
     hot_retention_hours: int = 168
     total_retention_days: int = 30
@@ -308,7 +309,7 @@ class KafkaCluster(pulumi.ComponentResource):
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-broker-logs",
-            name=f"/meridian/{names.environment}/{args.region}/msk/{cluster_name}",
+            name=f"/meridian/{names.environment}/{args.scope.region}/msk/{cluster_name}",
             retention_in_days=args.log_retention_days,
             kms_key_id=args.logs_kms_key_arn,
             opts=child,
@@ -533,7 +534,7 @@ class KafkaCluster(pulumi.ComponentResource):
         dlqs: dict[str, aws.sqs.Queue] = {}
         for queue_name in args.fanout_queues:
             work_name = names.physical("notifications", queue_name, max_length=80)
-            work_arn = f"arn:{args.partition}:sqs:{args.region}:{args.account_id}:{work_name}"
+            work_arn = args.scope.arn("sqs", work_name)
             dlq = aws.sqs.Queue(
                 f"{name}-{queue_name}-dlq",
                 name=names.physical("notifications", queue_name, "dlq", max_length=80),

@@ -3,8 +3,8 @@
 Example::
 
     identity.grant("access", [
-        read_secrets_statement(secrets_prefix("aws", "us-east-1", "123456789012", names, "user")),
-        key_use_statement([keys.arn(KeyClass.SECRETS)], [KeyClass.SECRETS], "us-east-1"),
+        read_secrets_statement(secrets_prefix(scope, names, "user")),
+        key_use_statement([keys.arn(KeyClass.SECRETS)], [KeyClass.SECRETS], scope),
     ])
 
 Keys are granted through IAM with `kms:ViaService`, not with KMS grants: a pod never calls KMS
@@ -22,6 +22,7 @@ import pulumi
 
 from components.common.iam import statement
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.foundation.keyring import KEY_USE_ACTIONS, SERVICE_SCOPES, KeyClass
 
 SECRETS_READ_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
@@ -32,12 +33,9 @@ def secrets_path(names: Names, service: str) -> str:
     return f"meridian/{names.environment}/{names.region or 'global'}/{service}/"
 
 
-def secrets_prefix(partition: str, region: str, account_id: str, names: Names, service: str) -> str:
+def secrets_prefix(scope: AwsScope, names: Names, service: str) -> str:
     """ARN pattern of every secret under the service's path (the random suffix included)."""
-    return (
-        f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:"
-        f"{secrets_path(names, service)}*"
-    )
+    return scope.arn("secretsmanager", f"secret:{secrets_path(names, service)}*")
 
 
 def read_secrets_statement(secret_arn_pattern: str) -> dict[str, Any]:
@@ -46,7 +44,7 @@ def read_secrets_statement(secret_arn_pattern: str) -> dict[str, Any]:
 
 
 def key_use_statement(
-    key_arns: Sequence[pulumi.Input[str]], key_classes: Sequence[KeyClass], region: str
+    key_arns: Sequence[pulumi.Input[str]], key_classes: Sequence[KeyClass], scope: AwsScope
 ) -> dict[str, Any]:
     """Use these keys only through the AWS services that store their classes of data."""
     services = sorted({s for k in key_classes for s in SERVICE_SCOPES[k]})
@@ -55,6 +53,6 @@ def key_use_statement(
         list(key_arns),
         sid="UseKeysThroughTheirServices",
         condition={
-            "StringEquals": {"kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in services]}
+            "StringEquals": {"kms:ViaService": [scope.service_endpoint(s) for s in services]}
         },
     )

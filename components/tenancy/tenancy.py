@@ -5,8 +5,8 @@ Example::
 
     tenants = Tenancy(
         "tenants",
-        TenancyArgs(names=names, region="us-east-1", cluster=cluster, keys=keys,
-                    account_id=account_id, partition="aws", vpc_cidr="10.0.0.0/16",
+        TenancyArgs(names=names, scope=AwsScope(account_id=account_id, region="us-east-1"),
+                    cluster=cluster, keys=keys, vpc_cidr="10.0.0.0/16",
                     after=mesh.ready),
         opts=pulumi.ResourceOptions(provider=aws_provider),
     )
@@ -46,6 +46,7 @@ from components.common.kubernetes import (
     object_meta,
 )
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.foundation.keyring import KeyRing
 from components.kubernetes.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.mesh.aws_endpoints import AWS_ENDPOINTS, POD_IDENTITY_AGENT_ADDRESS
@@ -81,11 +82,10 @@ class TenantCluster(Protocol):
 @dataclass(frozen=True)
 class TenancyArgs:
     names: Names
-    region: str
+    scope: AwsScope
+    """The account, partition and region of the tenants' secrets and keys."""
     cluster: TenantCluster
     keys: KeyRing
-    account_id: str
-    partition: str
     vpc_cidr: pulumi.Input[str]
     """In-VPC AWS endpoints (interface endpoints, databases, caches, brokers) live here."""
     kubernetes_version: str
@@ -355,13 +355,9 @@ class Tenancy(pulumi.ComponentResource):
         identity.grant(
             "tenant-access",
             [
-                read_secrets_statement(
-                    secrets_prefix(
-                        args.partition, args.region, args.account_id, args.names, service.name
-                    )
-                ),
+                read_secrets_statement(secrets_prefix(args.scope, args.names, service.name)),
                 key_use_statement(
-                    [args.keys.arn(k) for k in service.keys], service.keys, args.region
+                    [args.keys.arn(k) for k in service.keys], service.keys, args.scope
                 ),
             ],
         )

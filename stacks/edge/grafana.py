@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.common.scope import AwsScope
 from components.observability.grafana import ManagedGrafana, ManagedGrafanaArgs, grafana_region
 from stacks import capabilities
 from stacks.edge.context import EdgeContext
@@ -37,9 +38,9 @@ def build(ctx: EdgeContext) -> Grafana:
         "grafana",
         ManagedGrafanaArgs(
             names=ctx.names,
-            region=home,
-            account_id=caller.account_id,
-            partition=caller.arn.split(":")[1],
+            scope=AwsScope(
+                account_id=caller.account_id, region=home, partition=caller.arn.split(":")[1]
+            ),
             prometheus={
                 region: (ref.prometheus_workspace_arn(), ref.prometheus_endpoint())
                 for region, ref in ctx.regions.items()

@@ -11,15 +11,12 @@ from stacks.topology import replica_region
 
 def build(ctx: GlobalContext) -> AuditTrail:
     manifest = ctx.settings.manifest
-    scope = ctx.scope
     logs = manifest.retention.logs
     return AuditTrail(
         "audit",
         AuditTrailArgs(
             names=ctx.names,
-            home_region=ctx.primary,
-            account_id=scope.account_id,
-            partition=scope.partition,
+            scope=ctx.scope,
             lake_bucket_prefixes=[
                 f"{Names(ctx.env, r).physical('lake')}-" for r in ctx.settings.regions
             ],

@@ -73,9 +73,7 @@ def build(
                 owner=ctx.region == stores.keyspaces_regions[0],
                 tables=table_specs,
                 kms_key_arn=foundation.keys.arn(KeyClass.DATABASES),
-                region=ctx.region,
-                account_id=ctx.account_id,
-                partition=ctx.partition,
+                scope=ctx.scope,
             ),
             opts=ctx.opts,
         )
@@ -152,9 +150,7 @@ def _aurora(
             endpoint_security_group_id=network.endpoint_security_group_id,
             storage_key_arn=keys.arn(KeyClass.DATABASES),
             secrets_key_arn=keys.arn(KeyClass.SECRETS),
-            region=ctx.region,
-            account_id=ctx.account_id,
-            partition=ctx.partition,
+            scope=ctx.scope,
             backup_retention_days=data.aurora.backup_retention_days,
             monitoring_interval_seconds=data.aurora.monitoring_interval_seconds,
             performance_insights_retention_days=data.aurora.performance_insights_retention_days,
@@ -243,9 +239,7 @@ def _global_tables(ctx: RegionContext, foundation: Foundation) -> GlobalTables:
             tables=specs,
             owner=primary is None,
             kms_key_arn=foundation.keys.arn(KeyClass.DATABASES),
-            region=ctx.region,
-            account_id=ctx.account_id,
-            partition=ctx.partition,
+            scope=ctx.scope,
             global_table_arns=(
                 {t.name: primary.global_table_arn(t.name) for t in specs}
                 if primary is not None
@@ -280,9 +274,7 @@ def _backup(
                     *(r.arn for r in tables.replicas.values()),
                 ],
             },
-            partition=ctx.partition,
-            region=ctx.region,
-            account_id=ctx.account_id,
+            scope=ctx.scope,
             key_deletion_window_days=foundation.deletion_window_days,
         ),
         opts=ctx.opts,

@@ -32,7 +32,7 @@ def build(
     return Services(
         buckets=wire_dependencies(
             ctx.names,
-            ctx.account_id,
+            ctx.scope,
             kubernetes.tenants.identities,
             streaming.kafka,
             foundation.keys.arn(KeyClass.STORAGE),
@@ -40,9 +40,7 @@ def build(
             baseline.alerts.arns,
             ctx.opts,
             replication=ServiceBucketReplication(
-                region=ctx.region,
                 replica_region=ctx.replica_region,
-                partition=ctx.partition,
                 replication_time_control=ctx.plan.settings.lakehouse.replication_time_control,
                 key_deletion_window_days=foundation.deletion_window_days,
             ),

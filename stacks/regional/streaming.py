@@ -104,9 +104,7 @@ def _kafka(
             client_security_group_ids=[kubernetes.client_security_group_id],
             kms_key_arn=keys.arn(KeyClass.STREAMING),
             logs_kms_key_arn=keys.arn(KeyClass.LOGS),
-            account_id=ctx.account_id,
-            region=ctx.region,
-            partition=ctx.partition,
+            scope=ctx.scope,
             topics=[
                 TopicSpec(t.name, t.partitions, t.replication_factor, t.tiered, t.schema)
                 for t in topics

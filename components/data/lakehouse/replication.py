@@ -36,6 +36,7 @@ import pulumi_aws as aws
 from components.common.buckets import SecureBucketSpec, secure_bucket
 from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.naming import Names, region_code
+from components.common.scope import AwsScope
 from components.foundation.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
 
 RTC_MINUTES = 15
@@ -85,9 +86,7 @@ class LakeReplica(pulumi.ComponentResource):
         src, dst = region_code(args.source_region), region_code(there)
         ring = KeyRingArgs(
             names=names,
-            region=there,
-            account_id=args.account_id,
-            partition=args.partition,
+            scope=AwsScope(account_id=args.account_id, region=there, partition=args.partition),
             deletion_window_days=args.key_deletion_window_days,
         )
         self.key = customer_key(
