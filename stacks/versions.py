@@ -418,6 +418,57 @@ EVIDENCE["AURORA_ROTATION_APPLICATION"] = Evidence(
 )
 # POSTGRES_ROTATION_SINGLE_USER's semantic versions there: '1.1.671', with
 # additionalSemanticVersions { 'aws-cn': '1.1.440', 'aws-us-gov': '1.1.383' }.
+
+DEBEZIUM_VERSION = "3.2.7.Final"
+"""The Debezium PostgreSQL source connector on MSK Connect (components/streaming/cdc.py). The 3.2
+line reads PostgreSQL 17 through pgoutput and targets Java 17 (debezium pom
+`debezium.java.connector.target` 17), the runtime of MSK Connect's Kafka Connect 3.7.x."""
+EVIDENCE["DEBEZIUM_VERSION"] = Evidence(
+    publisher="Debezium (debezium/debezium; debezium/container-images)",
+    source="debezium/container-images@07fabf0:connect/3.2/Dockerfile",
+    checked=(
+        'DEBEZIUM_VERSION="3.2.7.Final" in connect/3.2/Dockerfile; tag v3.2.7.Final exists in '
+        "debezium/debezium, whose connector-distribution assembly publishes the plugin as "
+        "tar.gz and zip (debezium-assembly-descriptors/.../connector-distribution.xml)"
+    ),
+    published=("3.2.7.Final",),
+)
+DEBEZIUM_POSTGRES_PLUGIN_MD5 = "e0f738bc7b8ac6976f7c01ab5637b984"
+"""MD5 of `debezium-connector-postgres-3.2.7.Final-plugin.tar.gz` on Maven Central, as Debezium's
+own image build checks it (`docker-maven-download debezium postgres ... $POSTGRES_MD5`, then
+`md5sum -c`). Pulumi does not check it when it fetches the archive; README "Known limits" says how
+the operator does."""
+EVIDENCE["DEBEZIUM_POSTGRES_PLUGIN_MD5"] = Evidence(
+    publisher="Debezium (debezium/container-images)",
+    source="debezium/container-images@07fabf0:connect/3.2/Dockerfile",
+    checked="POSTGRES_MD5=e0f738bc7b8ac6976f7c01ab5637b984 next to DEBEZIUM_VERSION 3.2.7.Final",
+    published=("e0f738bc7b8ac6976f7c01ab5637b984",),
+)
+MSK_CONFIG_PROVIDERS_VERSION = "0.1.0"
+"""AWS's open-source Kafka config providers (aws-samples/msk-config-providers), packed into the
+CDC plugin so the connector reads the database password from Secrets Manager at runtime
+(`${secretsmanager:<secret>:<key>}`) instead of holding it in its configuration. 0.1.0 is the
+release the MSK developer guide's tutorial ("Externalizing sensitive information using config
+providers") downloads, `msk-config-providers-0.1.0-with-dependencies.zip`."""
+EVIDENCE["MSK_CONFIG_PROVIDERS_VERSION"] = Evidence(
+    publisher="AWS (aws-samples/msk-config-providers; MSK developer guide)",
+    source="aws-samples/msk-config-providers@r0.1.0:pom.xml",
+    checked=(
+        "tag r0.1.0, pom.xml <version>0.1.0</version>; SecretsManagerConfigProvider resolves "
+        "GetSecretValue(secretId=path) and the JSON key asked; README: define the providers in "
+        "the worker properties, use the tokens in the connector's"
+    ),
+    published=("0.1.0",),
+)
+MSK_CONNECT_VERSION = "3.7.x"
+"""The Kafka Connect version of the CDC connector (MSK developer guide, "Understand MSK Connect":
+MSK Connect runs Kafka Connect 2.7.1 or 3.7.x; "Create custom plugins": 3.7.x runs on Java 17)."""
+EVIDENCE["MSK_CONNECT_VERSION"] = Evidence(
+    publisher="AWS (MSK developer guide)",
+    source="https://docs.aws.amazon.com/msk/latest/developerguide/msk-connect-plugins.html",
+    checked="'Apache Kafka Connect Java runtime versions': 2.7.1 -> Java 11, 3.7.x -> Java 17",
+    published=("2.7.1", "3.7.x"),
+)
 for _partition, _seen in (("aws", "1.1.671"), ("aws-cn", "1.1.440"), ("aws-us-gov", "1.1.383")):
     EVIDENCE[f"AURORA_ROTATION_VERSIONS[{_partition}]"] = Evidence(
         publisher="AWS (Serverless Application Repository; aws-cdk-lib)",

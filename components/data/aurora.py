@@ -71,6 +71,14 @@ SLOW_QUERY_MS = 100
 """Statements slower than this are logged (architecture: "slow query log >100ms"); Aurora
 PostgreSQL's `log_min_duration_statement` takes milliseconds (PostgreSQL docs, "Error Reporting
 and Logging")."""
+LOGICAL_REPLICATION = (
+    {"name": "rds.logical_replication", "value": "1", "apply_method": "pending-reboot"},
+)
+"""Logical decoding on (wal_level `logical`), so the CDC connector (components/streaming/cdc.py)
+reads the writer's WAL through a pgoutput replication slot. `rds.logical_replication` is a static
+cluster parameter (default 0; Aurora User Guide, "Setting up logical replication for your Aurora
+PostgreSQL DB cluster"): it takes effect at the writer's next reboot, hence `pending-reboot`. Every
+member of the global database carries it, so a promoted secondary can serve CDC after a failover."""
 SECONDARY_IGNORED = ("globalClusterIdentifier", "replicationSourceIdentifier", "engineVersion")
 """Fields the service rewrites on a member of a global database (failover, switchover, upgrades
 run by operations)."""
@@ -186,6 +194,7 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
                 # every statement's parameters (customer data) into the logs.
                 {"name": "log_statement", "value": "ddl"},
                 {"name": "log_connections", "value": "1"},
+                *LOGICAL_REPLICATION,
             ],
             opts=child,
         )

@@ -73,7 +73,7 @@ def render() -> str:
         )
     lines += ["", "## Producers outside the 12 services", ""]
     for p in external_producers():
-        status = f"pending: {p['pending']}" if p.get("pending") else "built"
+        status = f"pending: {p['pending']}" if p.get("pending") else p.get("builtBy", "built")
         lines.append(f"- **{p['name']}** -> {', '.join(p['produces'])} ({status})")
     alarms = data["alarms"]
     lines += ["", "## Backlog alarms", ""]

@@ -440,7 +440,31 @@ def _outputs_firehose(ctx: _Ctx, rid: str) -> dict[str, Any]:
     return {"arn": ctx.arn("firehose", f"deliverystream/{ctx.inputs.get('name', rid)}")}
 
 
+def _outputs_mskconnect(kind: str) -> Callable[[_Ctx, str], dict[str, Any]]:
+    """MSK Connect ARNs, kafkaconnect:<region>:<account>:<kind>/<name>/<uuid>, at revision 1."""
+
+    def outputs(ctx: _Ctx, rid: str) -> dict[str, Any]:
+        name = str(ctx.inputs.get("name", rid))
+        return {
+            "arn": ctx.arn("kafkaconnect", f"{kind}/{name}/{_kafka_uuid(ctx)}"),
+            "latestRevision": 1,
+        }
+
+    return outputs
+
+
+def _outputs_bucket_object(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    """A versioned bucket's object: its version id."""
+    return {"versionId": ctx.hex(32), "etag": ctx.hex(32)}
+
+
 STREAMING_OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
+    "aws:mskconnect/customPlugin:CustomPlugin": _outputs_mskconnect("custom-plugin"),
+    "aws:mskconnect/workerConfiguration:WorkerConfiguration": _outputs_mskconnect(
+        "worker-configuration"
+    ),
+    "aws:mskconnect/connector:Connector": _outputs_mskconnect("connector"),
+    "aws:s3/bucketObjectv2:BucketObjectv2": _outputs_bucket_object,
     "aws:msk/cluster:Cluster": _outputs_msk_cluster,
     "aws:msk/configuration:Configuration": _outputs_msk_configuration,
     "aws:msk/replicator:Replicator": _outputs_msk_replicator,

@@ -4,7 +4,8 @@ Each layer is a module with one `build(ctx, ...)` returning a frozen result the 
 take: foundation (keys, log archive, network, account defaults) -> baseline (alert topics,
 threat detection, Prometheus) -> kubernetes (cluster, node pools, add-ons, deploy runner, mesh,
 tenancy, telemetry agents) -> streaming (Kafka, lakehouse, replication to the primary) -> data
-(Aurora, Cassandra, cache, DynamoDB, backup, grants) -> services (the dependency table's buckets,
+(Aurora, Cassandra, cache, DynamoDB, backup, grants) -> cdc (Debezium on MSK Connect, primary
+region) -> services (the dependency table's buckets,
 grants and event alarms) -> alarms -> outputs (stacks/outputs.py).
 `RegionContext` (context.py) is what they all share.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 from stacks.regional import (
     alarms,
     baseline,
+    cdc,
     data,
     foundation,
     kubernetes,
@@ -34,6 +36,7 @@ def run(settings: MeridianSettings) -> None:
     kube = kubernetes.build(ctx, base, watch)
     streams = streaming.build(ctx, base, kube)
     stores = data.build(ctx, base, watch, kube)
+    cdc.build(ctx, base, watch, streams, stores)
     services.build(ctx, base, watch, kube, streams)
     alarms.build(ctx, base, watch, streams, stores)
     outputs.build(ctx, base, watch, kube, streams, stores).export()
