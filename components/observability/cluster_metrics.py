@@ -65,7 +65,7 @@ EXPORTERS: tuple[tuple[str, str], ...] = (
 """Scrape job name -> the exporter's `app.kubernetes.io/name`."""
 
 
-def scraper_pods() -> dict[str, Any]:
+def scraper_pods() -> kubernetes.networking.v1.NetworkPolicyPeerArgsDict:
     """The NetworkPolicy peer of the scraper's pods (and nothing else of the namespace)."""
     return {
         "namespace_selector": {
@@ -212,7 +212,7 @@ class ClusterMetrics(pulumi.ComponentResource):
             f"{self._name}-scraper-egress",
             metadata={"name": "scrape-cluster-metrics", "namespace": OBSERVABILITY_NAMESPACE},
             spec={
-                "pod_selector": scraper_pods()["pod_selector"],
+                "pod_selector": {"match_labels": {"app.kubernetes.io/instance": SCRAPER_RELEASE}},
                 "policy_types": ["Egress"],
                 "egress": [
                     {
