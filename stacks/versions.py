@@ -578,3 +578,64 @@ HELM_CHARTS["aws-for-fluent-bit"] = HelmChart(
     ),
     digest="666c244b9cfca211be57cf97d9e224157f581d41f413eb89744575fbc9b8980c",
 )
+
+# Cluster metrics: the resource metrics API and the exporters the telemetry scraper reads.
+# AWS also ships metrics-server, kube-state-metrics and prometheus-node-exporter as EKS community
+# add-ons, but their versions per Kubernetes version are readable only through
+# `aws eks describe-addon-versions` (neither the EKS user guide nor the blueprints' version maps
+# list them), so no pin could be checked at its publisher; the upstream charts can.
+HELM_CHARTS["metrics-server"] = HelmChart(
+    # The newest published chart (appVersion 0.8.1).
+    chart="metrics-server",
+    version="3.13.1",
+    repository="https://kubernetes-sigs.github.io/metrics-server",
+    evidence=Evidence(
+        publisher="Kubernetes SIG Instrumentation (kubernetes-sigs/metrics-server)",
+        source="kubernetes-sigs/metrics-server@gh-pages:index.yaml",
+        checked=(
+            "kubernetes-sigs/metrics-server branch gh-pages index.yaml (entry 3.13.1, appVersion "
+            "0.8.1, created 2026-06-11, metrics-server-3.13.1.tgz whose sha256 is the digest "
+            "below); tag metrics-server-helm-chart-3.13.1 (commit 842dcc8), charts/metrics-server "
+            "values.yaml: replicas, podDisruptionBudget, tolerations, apiService.create"
+        ),
+        published=("3.12.2", "3.13.0", "3.13.1"),
+    ),
+    digest="084e6edb680cf4e2acc30bd496568c53fdf663cbacf6e17876b25785c35b7a13",
+)
+HELM_CHARTS["kube-state-metrics"] = HelmChart(
+    # The newest tagged chart (appVersion 2.20.0).
+    chart="kube-state-metrics",
+    version="8.4.0",
+    repository="https://prometheus-community.github.io/helm-charts",
+    evidence=Evidence(
+        publisher="Prometheus community (prometheus-community/helm-charts)",
+        source="prometheus-community/helm-charts@kube-state-metrics-8.4.0:charts/kube-state-metrics",
+        checked=(
+            "release tag kube-state-metrics-8.4.0 (commit 1982f1c, 2026-08-18): Chart.yaml "
+            "version 8.4.0, appVersion 2.20.0; values.yaml: replicas, prometheusScrape, "
+            "tolerations, service.port 8080 (port name http), label app.kubernetes.io/name"
+        ),
+        published=("8.3.0", "8.3.1", "8.4.0"),
+    ),
+    # The gh-pages index.yaml is held as a large object the mirror did not bring: no digest.
+)
+HELM_CHARTS["prometheus-node-exporter"] = HelmChart(
+    # The newest tagged chart (appVersion 1.12.1).
+    chart="prometheus-node-exporter",
+    version="4.56.1",
+    repository="https://prometheus-community.github.io/helm-charts",
+    evidence=Evidence(
+        publisher="Prometheus community (prometheus-community/helm-charts)",
+        source=(
+            "prometheus-community/helm-charts@prometheus-node-exporter-4.56.1:"
+            "charts/prometheus-node-exporter"
+        ),
+        checked=(
+            "release tag prometheus-node-exporter-4.56.1 (commit 8b8e639, 2026-07-14): Chart.yaml "
+            "version 4.56.1, appVersion 1.12.1; values.yaml: tolerations, priorityClassName, "
+            "hostNetwork true, service.port 9100 (portName metrics)"
+        ),
+        published=("4.55.0", "4.55.1", "4.56.0", "4.56.1"),
+    ),
+    # The gh-pages index.yaml is held as a large object the mirror did not bring: no digest.
+)

@@ -30,7 +30,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -167,6 +167,12 @@ class TelemetryAgentsArgs:
     collector_replicas: int = 2
     prometheus: PrometheusTarget | None = None
     """The region's managed Prometheus workspace: metrics are remote-written there too."""
+    scrape_jobs: Sequence[Mapping[str, Any]] = ()
+    """Scrape jobs beside the pods' (cluster_metrics.cluster_scrape_jobs: the exporters)."""
+    scrape_rbac: Sequence[Mapping[str, Any]] = ()
+    """The ClusterRole rules those jobs' service discovery reads with."""
+    scrape_ports: Sequence[int] = ()
+    """The plain-text ports those jobs scrape (they bypass the scraper's sidecar)."""
 
     def __post_init__(self) -> None:
         if self.retention_days not in LOG_RETENTION_DAYS:
@@ -313,7 +319,8 @@ class TelemetryAgents(pulumi.ComponentResource):
         write = prometheus.grant_remote_write(identity, "remote-write")
         values = self._collector_values(None, prometheus.remote_write_url)
         config = values["config"]
-        config["receivers"] = {"prometheus": {"config": {"scrape_configs": [pod_scrape_config()]}}}
+        jobs = [pod_scrape_config(), *(dict(j) for j in self._args.scrape_jobs)]
+        config["receivers"] = {"prometheus": {"config": {"scrape_configs": jobs}}}
         config["exporters"] = {
             "prometheusremotewrite": config["exporters"]["prometheusremotewrite"]
         }
@@ -336,14 +343,17 @@ class TelemetryAgents(pulumi.ComponentResource):
                             "apiGroups": [""],
                             "resources": ["pods"],
                             "verbs": ["get", "list", "watch"],
-                        }
+                        },
+                        *(dict(r) for r in self._args.scrape_rbac),
                     ],
                 },
                 # pod IPs are outside the mesh registry (REGISTRY_ONLY): the scrape to the
                 # agents' plain-text 15020 bypasses this pod's sidecar (istio/api annotation
                 # traffic.sidecar.istio.io/excludeOutboundPorts)
                 "podAnnotations": {
-                    "traffic.sidecar.istio.io/excludeOutboundPorts": str(ENVOY_METRICS_PORT)
+                    "traffic.sidecar.istio.io/excludeOutboundPorts": ",".join(
+                        str(p) for p in (ENVOY_METRICS_PORT, *self._args.scrape_ports)
+                    )
                 },
             }
         )

@@ -17,6 +17,13 @@ from components.kubernetes.node_pools import NodePools, NodePoolsArgs
 from components.mesh import ServiceMesh, ServiceMeshArgs
 from components.mesh.service_mesh import EDGE_GATEWAY_REF
 from components.observability.agents import TelemetryAgents, TelemetryAgentsArgs
+from components.observability.cluster_metrics import (
+    CLUSTER_SCRAPE_RBAC,
+    SCRAPED_PORTS,
+    ClusterMetrics,
+    ClusterMetricsArgs,
+    cluster_scrape_jobs,
+)
 from components.tenancy import Tenancy, TenancyArgs
 from components.tenancy.services import aws_services_reached
 from stacks.component_data import load_balancer_controller_policy
@@ -107,10 +114,34 @@ def build(ctx: RegionContext, foundation: Foundation, baseline: Baseline) -> Kub
             collector=HELM_CHARTS["opentelemetry-collector"],
             after=[*addons.ready, *mesh.ready],  # DNS and storage; Istio's CRDs and webhooks
             prometheus=baseline.prometheus,  # SigV4 remote write to the region's workspace
+            scrape_jobs=cluster_scrape_jobs(),  # kube-state-metrics, node-exporter
+            scrape_rbac=CLUSTER_SCRAPE_RBAC,
+            scrape_ports=SCRAPED_PORTS,
         ),
         opts=ctx.opts,
     )
+    _cluster_metrics(ctx, cluster, addons, telemetry)
     return Kubernetes(cluster, runner, nodes, addons, mesh, tenants, telemetry)
+
+
+def _cluster_metrics(
+    ctx: RegionContext, cluster: EksCluster, addons: ClusterAddons, telemetry: TelemetryAgents
+) -> ClusterMetrics:
+    """metrics-server (the HPAs' resource metrics), kube-state-metrics and node-exporter, which
+    the telemetry scraper reads (TelemetryAgentsArgs.scrape_jobs)."""
+    return ClusterMetrics(
+        "cluster-metrics",
+        ClusterMetricsArgs(
+            cluster=cluster,
+            node_cidrs=[str(ctx.plan.vpc_cidr)],
+            metrics_server=HELM_CHARTS["metrics-server"],
+            kube_state_metrics=HELM_CHARTS["kube-state-metrics"],
+            node_exporter=HELM_CHARTS["prometheus-node-exporter"],
+            scraper_namespace=telemetry.namespace,
+            after=addons.ready,
+        ),
+        opts=ctx.opts,
+    )
 
 
 def _cluster(ctx: RegionContext, foundation: Foundation) -> EksCluster:

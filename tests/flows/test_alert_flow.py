@@ -57,6 +57,20 @@ def test_removing_a_link_fails_the_flow(preview: bool) -> None:
         for f in check_slo(no_scraper, by_name["payment-success"]).failures
     )
 
+    # the scraper keeps its other jobs but loses the one that discovers the meshed pods
+    no_pod_job = copy.deepcopy(plan)
+    for step in no_pod_job["steps"]:
+        state = step["newState"]
+        if state["type"] == RELEASE and state["inputs"].get("name") == "otel-scraper":
+            config = state["inputs"]["values"]["config"]["receivers"]["prometheus"]["config"]
+            config["scrape_configs"] = [
+                j for j in config["scrape_configs"] if j["job_name"] != "kubernetes-pods"
+            ]
+    assert any(
+        "scrape: no collector" in f
+        for f in check_slo(no_pod_job, by_name["payment-success"]).failures
+    )
+
     no_payment_policy = _without(
         plan,
         lambda s: not (s["type"] == NETWORK_POLICY and name_of(s) == "tenants-payment-allow-mesh"),
