@@ -10,7 +10,13 @@ include TLS 1.0 and, on some plans, "Flexible" SSL to the origin) and the WAF:
   ``min_tls_version``, ``always_use_https`` and ``security_header``;
 - ``cloudflare-waf-managed-rulesets`` (stack): every zone has an ``http_request_firewall_managed``
   entry-point ruleset executing the Cloudflare Managed Ruleset and the OWASP Core Ruleset,
-  enabled and not overridden to log only.
+  enabled and not overridden to log only;
+- ``cloudflare-origin-gateway-mutual-tls`` (stack): an origin behind Cloudflare (the stack issues
+  its origin certificate from Cloudflare's Origin CA) demands Cloudflare's origin-pull client
+  certificate: every HTTPS server of its Istio Gateways is ``tls.mode: MUTUAL`` and its
+  ``credentialName`` Secret holds a client CA, so a connection that bypasses Cloudflare (straight
+  to the NLB) fails the handshake. Authenticated Origin Pulls on the zone is what makes Cloudflare
+  present that certificate; without MUTUAL on the origin it proves nothing.
 
 A zone is recognised by the ``zoneId`` of the stack's Cloudflare resources (zone settings,
 rulesets, load balancers, DNS records); a ``zoneId`` unknown during preview names no zone yet and
@@ -35,6 +41,7 @@ from . import type_tokens
 from .compliance import (
     ENCRYPTION_IN_TRANSIT,
     HARDENED_CONFIG,
+    MUTUAL_TLS,
     WEB_APPLICATION_FIREWALL,
 )
 from .declare import resource_policy, stack_policy
@@ -170,6 +177,91 @@ def _baseline(args: StackValidationArgs, report: ReportViolation) -> None:
             )
 
 
+MUTUAL = "MUTUAL"
+CLIENT_CA_KEYS = ("ca.crt", "cacert")
+"""Where Istio reads a Gateway credential's client CA: `ca.crt` of a kubernetes.io/tls Secret or
+`cacert` of a generic one, or either in the Secret `<credentialName>-cacert`
+(istio/istio pilot/pkg/credentials/kube/secrets.go: TLSSecretCaCert, GenericScrtCaCert)."""
+
+
+def _secret_keys(props: Mapping[str, Any]) -> set[str] | None:
+    """The keys a planned Secret holds (data and stringData); None when they are unknown."""
+    keys: set[str] = set()
+    for field in ("data", "stringData"):
+        value = props.get(field)
+        if is_unknown(value):
+            return None
+        if isinstance(value, Mapping):
+            keys.update(str(k) for k in value)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    return keys
+
+
+def _gateway_problem(
+    spec: Any, namespace: str, secrets: Mapping[tuple[str, str], set[str] | None], unsure: bool
+) -> str | None:
+    """Why a Gateway spec does not demand the edge's client certificate, else None."""
+    for server in as_list(pget(spec, "servers")):
+        if not isinstance(server, Mapping) or pget(server, "port", "protocol") != "HTTPS":
+            continue
+        mode = pget(server, "tls", "mode")
+        credential = pget(server, "tls", "credentialName")
+        if is_unknown(mode) or is_unknown(credential):
+            continue
+        if mode != MUTUAL:
+            return f"serves HTTPS with tls.mode {mode or 'unset'}, not {MUTUAL}"
+        if not isinstance(credential, str) or not credential:
+            return "serves MUTUAL TLS with no credentialName (no client CA)"
+        names = [(namespace, n) for n in (credential, f"{credential}-cacert")]
+        held = [secrets[n] for n in names if n in secrets]
+        if any(keys is None for keys in held):
+            continue  # a Secret whose keys are unknown during preview
+        if not any(keys and keys & set(CLIENT_CA_KEYS) for keys in held):
+            if unsure:
+                continue  # a Secret whose name is unknown during preview may hold the CA
+            return (
+                f"names credentialName {credential}, but no Secret {credential} or "
+                f"{credential}-cacert in {namespace} of this stack holds a client CA "
+                f"({' or '.join(CLIENT_CA_KEYS)})"
+            )
+    return None
+
+
+def _origin_gateway_mutual(args: StackValidationArgs, report: ReportViolation) -> None:
+    behind_cloudflare = any(
+        r.resource_type == type_tokens.CLOUDFLARE_ORIGIN_CA_CERTIFICATE for r in args.resources
+    )
+    if not behind_cloudflare:
+        return
+    secrets: dict[tuple[str, str], set[str] | None] = {}
+    unsure = False  # some Secret's name or namespace is unknown (preview)
+    gateways: list[tuple[Any, str, str, str]] = []
+    for resource in args.resources:
+        if resource.resource_type not in (type_tokens.K8S_SECRET, type_tokens.ISTIO_GATEWAY):
+            continue
+        props = plain(resource.props)
+        name, namespace = pget(props, "metadata", "name"), pget(props, "metadata", "namespace")
+        if is_unknown(name) or is_unknown(namespace):
+            unsure = unsure or resource.resource_type == type_tokens.K8S_SECRET
+            continue
+        namespace = namespace if isinstance(namespace, str) and namespace else "default"
+        if resource.resource_type == type_tokens.K8S_SECRET:
+            if isinstance(name, str):
+                secrets[(namespace, name)] = _secret_keys(props)
+        else:
+            gateways.append((props, namespace, resource.name, resource.urn))
+    for props, namespace, resource_name, urn in gateways:
+        problem = _gateway_problem(pget(props, "spec"), namespace, secrets, unsure)
+        if problem is not None:
+            report(
+                f"Istio Gateway {resource_name} ({namespace}/{pget(props, 'metadata', 'name')}) "
+                f"{problem}; the "
+                "stack's origin is behind Cloudflare (Origin CA certificate), so a client that "
+                "skips Cloudflare would be served. Fix: tls.mode MUTUAL with a credentialName "
+                "Secret holding Cloudflare's origin-pull CA as ca.crt.",
+                urn,
+            )
+
+
 def _execute_problems(rule: Mapping[str, Any]) -> list[str] | None:
     """Why an `execute` rule does not block (None if the rule is not an enabled execute)."""
     if pget(rule, "action") != "execute":
@@ -242,6 +334,21 @@ def _managed_rulesets(args: StackValidationArgs, report: ReportViolation) -> Non
 
 
 POLICIES: list[Policy] = [
+    stack_policy(
+        "cloudflare-origin-gateway-mutual-tls",
+        "Where the origin is behind Cloudflare (its certificate comes from Cloudflare's Origin "
+        "CA), every HTTPS server of the stack's Istio Gateways is tls.mode MUTUAL with a client "
+        "CA in its credential Secret, so only Cloudflare's Authenticated Origin Pulls "
+        "certificate is served.",
+        concern=CONCERN,
+        service=("cloudflare", "istio"),
+        severity=Severity.HIGH,
+        controls=ENCRYPTION_IN_TRANSIT | MUTUAL_TLS,
+        types=(type_tokens.ISTIO_GATEWAY, type_tokens.K8S_SECRET),
+        validate=_origin_gateway_mutual,
+        remediation="Set the edge Gateway's servers[].tls.mode to MUTUAL and add Cloudflare's "
+        "origin-pull CA to its credentialName Secret as ca.crt.",
+    ),
     resource_policy(
         "cloudflare-zone-hsts",
         "Cloudflare HSTS (zone setting security_header) is enabled with max_age >= 180 days, "

@@ -12,9 +12,12 @@ from moto import mock_aws
 
 from meridian_ops.ops.bootstrap import (
     NONCURRENT_DAYS,
+    PROJECT_DIR,
     BackendNames,
     Bootstrap,
     main,
+    missing_receiver_secrets,
+    receiver_secrets,
     tls_only_policy,
 )
 
@@ -89,3 +92,21 @@ def test_dry_run_changes_nothing(session: boto3.Session) -> None:
     assert any("create bucket" in c for c in report.changes)
     assert session.client("s3").list_buckets()["Buckets"] == []
     assert session.client("kms").list_keys()["Keys"] == []
+
+
+def test_missing_alert_receiver_secrets_are_named_with_their_fix(
+    session: boto3.Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The shipped prod manifest names its receivers' Secrets Manager secrets; bootstrap reports
+    each one the region lacks, with the command that creates it, and stops reporting it once it
+    exists."""
+    expected = [f"meridian/prod/alerting/{f}" for f in ("pager", "ticket", "email")]
+    assert receiver_secrets(PROJECT_DIR / "Pulumi.prod-global.yaml") == expected
+    assert main(["--env", "prod", "--region", REGION], session=session) == 0
+    out = capsys.readouterr().out
+    for secret in expected:
+        assert f"missing alert receiver secret {secret} in {REGION}" in out
+        assert f"create-secret --region {REGION} --name {secret} " in out
+    client = session.client("secretsmanager", region_name=REGION)
+    client.create_secret(Name=expected[0], SecretString="https://example.invalid/x")
+    assert missing_receiver_secrets(session, REGION, expected) == expected[1:]

@@ -14,6 +14,11 @@ It makes, or brings back to the intended state:
 
 Idempotent: every property is read first and written only if it differs; a second run reports
 "nothing to change". It prints the `pulumi login` and `--secrets-provider` values to use.
+
+It also checks, without changing anything, the prerequisite the stacks cannot make: the AWS
+Secrets Manager secrets that hold the alert receivers' endpoints, which the environment manifest
+names in `meridian:alerting` (stacks/alerting_settings.py). Each must exist in every region of
+the environment; a missing one is printed with the command that creates it.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 NONCURRENT_DAYS = 90
 NONCURRENT_KEEP = 10
 
@@ -329,6 +336,31 @@ def _same_lifecycle(current: list[dict[str, Any]], wanted: list[dict[str, Any]])
     return sorted(map(norm, current)) == sorted(map(norm, wanted))
 
 
+def receiver_secrets(manifest: Path) -> list[str]:
+    """The Secrets Manager secrets (names or ARNs) `meridian:alerting` in `manifest` names."""
+    from stacks.alerting_settings import SECRET_ENDPOINTS, secret_reference
+    from stacks.config.source import read_stack_file
+
+    alerting = read_stack_file(manifest).get("meridian:alerting") or {}
+    fields = [*SECRET_ENDPOINTS, "email"]
+    found = (
+        [secret_reference(alerting.get(f)) for f in fields] if isinstance(alerting, dict) else []
+    )
+    return [r for r in found if r is not None]
+
+
+def missing_receiver_secrets(session: Any, region: str, secret_ids: list[str]) -> list[str]:
+    """The secrets of `secret_ids` that `region` does not hold (DescribeSecret, read only)."""
+    client = session.client("secretsmanager", region_name=region)
+    missing: list[str] = []
+    for secret_id in secret_ids:
+        try:
+            client.describe_secret(SecretId=secret_id)
+        except client.exceptions.ResourceNotFoundException:
+            missing.append(secret_id)
+    return missing
+
+
 def main(argv: list[str] | None = None, session: Any = None) -> int:
     parser = argparse.ArgumentParser(
         prog="make bootstrap",
@@ -354,6 +386,15 @@ def main(argv: list[str] | None = None, session: Any = None) -> int:
         print(f"nothing to change: {names.bucket} and {names.key_alias} are as intended")
     print(f"pulumi login '{names.login_url()}'")
     print(f"pulumi stack init <stack> --secrets-provider '{names.secrets_provider()}'")
+    manifest = PROJECT_DIR / f"Pulumi.{args.env}-global.yaml"
+    if manifest.exists():
+        secrets = receiver_secrets(manifest)
+        for secret_id in missing_receiver_secrets(session, args.region, secrets):
+            print(
+                f"missing alert receiver secret {secret_id} in {args.region}: "
+                f"aws secretsmanager create-secret --region {args.region} --name {secret_id} "
+                "--secret-string <endpoint> --add-replica-regions Region=<each other region>"
+            )
     return 0
 
 

@@ -18,6 +18,7 @@ import ipaddress
 import json
 import os
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -725,6 +726,40 @@ def _check_resource_policy(ctx: _Ctx, key: str) -> None:
             )
 
 
+def secret_version(region: str, account: str, secret_id: str) -> dict[str, Any]:
+    """GetSecretValue's answer for an operator's secret (an alert receiver's endpoint): the
+    secret's ARN (name plus AWS's six-character suffix), its AWSCURRENT version and a value of
+    the shape the name asks for: an email address for a name ending in `email`, else an HTTPS
+    URL (a pager's or ticket system's SNS integration). The real value never exists here."""
+    if secret_id.startswith("arn:"):
+        arn = secret_id
+        name = secret_id.split(":secret:", 1)[-1].rsplit("-", 1)[0]
+    else:
+        name = secret_id
+        suffix = _hex(account + region + name, 6)
+        arn = f"arn:{PARTITION}:secretsmanager:{region}:{account}:secret:{name}-{suffix}"
+    leaf = re.sub(r"[^a-z0-9-]", "-", name.rsplit("/", 1)[-1].lower())
+    value = (
+        f"{leaf}@receivers.example.invalid"
+        if name.endswith("email")
+        else f"https://receivers.example.invalid/{leaf}/{_hex(arn, 16)}"
+    )
+    version = str(uuid.UUID(_hex(arn + "v", 32)))
+    return {
+        "id": f"{arn}|AWSCURRENT",
+        "arn": arn,
+        "secretArn": arn,
+        "secretId": secret_id,
+        "secretString": value,
+        "secretBinary": "",
+        "versionId": version,
+        "versionStage": "AWSCURRENT",
+        "versionStages": ["AWSCURRENT"],
+        "createdDate": "2024-01-01T00:00:00Z",
+        "region": region,
+    }
+
+
 _ZONES: dict[str, dict[str, str]] = {}
 
 
@@ -877,6 +912,8 @@ class AwsMocks(Mocks):
                 "issuerName": role,
                 "sessionName": session,
             }, []
+        if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            return secret_version(region, self.account_id, str(args.args.get("secretId", ""))), []
         if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":  # DATA
             return random_password(dict(args.args)), []
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":

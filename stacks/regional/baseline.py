@@ -29,7 +29,7 @@ def build(ctx: RegionContext, foundation: Foundation) -> Baseline:
             names=ctx.names,
             scope=ctx.scope,
             deletion_window_days=foundation.deletion_window_days,
-            subscriptions=alert_subscriptions(ctx.plan.settings.alerting),
+            subscriptions=alert_subscriptions(ctx.plan.settings.alerting, ctx.invoke),
         ),
         opts=ctx.opts,
     )

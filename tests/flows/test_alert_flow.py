@@ -5,13 +5,23 @@ link from a copy of the planned graph fails the flow, naming the link."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 
+from meridian_ops.plan.plan_diff import SECRET_SIG
 from stacks.alerting_settings import AlertingSettings, validate_alerting
 from stacks.component_data import load_slos
-from tests.flows.alert_flow import NETWORK_POLICY, RELEASE, check_slo, name_of
+from tests.flows.alert_flow import (
+    NETWORK_POLICY,
+    RELEASE,
+    SUBSCRIPTION,
+    TOPIC,
+    check_slo,
+    name_of,
+    of_type,
+)
 from tests.plans import planned
 
 SLOS = load_slos()
@@ -31,12 +41,35 @@ def test_every_slo_is_collected_and_routed(env: str, preview: bool) -> None:
     failures: list[str] = []
     for stack, plan in stacks.items():
         for slo in SLOS:
-            result = check_slo(plan, slo)
+            # every shipped environment names its receivers (Secrets Manager secrets)
+            result = check_slo(plan, slo, receivers=True)
             failures += [f"{stack}: {f}" for f in result.failures]
             # only what the plan cannot hold yet may be pending
             for p in result.pending:
-                assert "subscription: no receiver" in p or "Cloudflare" in p, p
+                assert "Cloudflare" in p, p
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ENVS)
+def test_every_severity_topic_has_its_receiver(env: str, preview: bool) -> None:
+    """P1/P2 page over HTTPS, P3 opens a ticket over HTTPS, P4 is an email (the design's P1..P4
+    table); every endpoint is a secret, read from Secrets Manager through the region's provider."""
+    expected = {"P1": "https", "P2": "https", "P3": "https", "P4": "email"}
+    for stack, plan in regional(env, preview).items():
+        topics = {
+            t["urn"]: t["inputs"]["tags"]["meridian:severity"]
+            for t in of_type(plan, TOPIC)
+            if name_of(t).startswith("alerts-p")
+        }
+        got: dict[str, set[str]] = {}
+        for sub in of_type(plan, SUBSCRIPTION):
+            for urn in sub.get("propertyDependencies", {}).get("topic", []):
+                if urn in topics:
+                    got.setdefault(topics[urn], set()).add(sub["inputs"]["protocol"])
+                    endpoint = sub["inputs"]["endpoint"]
+                    assert isinstance(endpoint, dict) and SECRET_SIG in endpoint, (stack, endpoint)
+        assert got == {s: {p} for s, p in expected.items()}, stack
 
 
 def _without(plan: dict[str, Any], keep: Any) -> dict[str, Any]:
@@ -104,11 +137,15 @@ def test_removing_a_link_fails_the_flow(preview: bool) -> None:
         for f in check_slo(unrouted, by_name["user-availability"]).failures
     )
 
-    # a stack that configures receivers but plans no subscription fails on that link
-    assert any(
-        "subscription: no receiver of P1" in f
-        for f in check_slo(plan, by_name["user-availability"], receivers=True).failures
+    # a stack that configures receivers but plans no P1 subscription fails on that link
+    assert not check_slo(plan, by_name["user-availability"], receivers=True).failures
+    no_pager = _without(
+        plan, lambda s: not (s["type"] == SUBSCRIPTION and name_of(s).startswith("alerts-p1-"))
     )
+    failures = check_slo(no_pager, by_name["user-availability"], receivers=True).failures
+    assert failures == [
+        "user-availability: subscription: no receiver of P1 (meridian:alerting unset)"
+    ]
 
 
 def test_a_plain_text_alert_endpoint_is_refused() -> None:
@@ -121,3 +158,31 @@ def test_a_plain_text_alert_endpoint_is_refused() -> None:
     assert validate_alerting(secret, "Pulumi.prod-global.yaml") == []
     bad_email = AlertingSettings.model_validate({"email": "oncall"})
     assert [p.key for p in validate_alerting(bad_email, "f")] == ["meridian:alerting.email"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_alert_topic_policies_admit_no_other_account(env: str) -> None:
+    """The receivers are HTTPS endpoints and email addresses: SNS delivers to them without any
+    grant, so no topic policy names another account. Every Allow is the stack's own account
+    root, or a service principal pinned to the own account by aws:SourceAccount."""
+    count = 0
+    for stack, plan in regional(env, False).items():
+        for state in of_type(plan, "aws:sns/topicPolicy:TopicPolicy"):
+            if not name_of(state).startswith("alerts-"):
+                continue
+            count += 1
+            document = json.loads(state["inputs"]["policy"])
+            account = state["inputs"]["arn"].split(":")[4]
+            for statement in document["Statement"]:
+                if statement["Effect"] != "Allow":
+                    continue
+                principal = statement["Principal"]
+                assert principal != "*" and "*" not in principal.get("AWS", []), stack
+                if "AWS" in principal:
+                    assert principal == {"AWS": f"arn:aws:iam::{account}:root"}, stack
+                else:
+                    assert set(principal) == {"Service"}, stack
+                    pinned = statement["Condition"]["StringEquals"]["aws:SourceAccount"]
+                    assert pinned == account, stack
+    # findings + P1..P4 in every region of the environment
+    assert count == 5 * len(regional(env, False))

@@ -165,3 +165,96 @@ CASES: list[PolicyCase] = [
     ),
     _stack("cloudflare-waf-managed-rulesets", [LB], True, "zone-without-waf"),
 ]
+
+# cloudflare-origin-gateway-mutual-tls: the regional stack's edge Gateway and its credential, as
+# components/mesh/service_mesh.py plans them (edge_gateway_spec, the edge-tls Secret)
+GATEWAY = "kubernetes:networking.istio.io/v1:Gateway"
+SECRET = "kubernetes:core/v1:Secret"
+ORIGIN_CA = {
+    "type": "cloudflare:index/originCaCertificate:OriginCaCertificate",
+    "name": "origin-ca",
+    "props": {"hostnames": ["api.example.com"], "requestType": "origin-ecc"},
+}
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def _gateway(mode: str, credential: str = "edge-tls") -> dict[str, Any]:
+    tls = {"mode": mode, "credentialName": credential, "minProtocolVersion": "TLSV1_2"}
+    return {
+        "type": GATEWAY,
+        "name": "mesh-edge-gateway",
+        "props": {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "edge", "namespace": "istio-ingress"},
+            "spec": {
+                "selector": {"istio": "ingressgateway"},
+                "servers": [
+                    {
+                        "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                        "hosts": ["*/*"],
+                        "tls": tls,
+                    }
+                ],
+            },
+        },
+    }
+
+
+def _secret(keys: Any, name: str = "edge-tls") -> dict[str, Any]:
+    string_data = keys if keys == UNKNOWN else dict.fromkeys(keys, "PEM")
+    return {
+        "type": SECRET,
+        "name": f"mesh-{name}",
+        "props": {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name, "namespace": "istio-ingress"},
+            "type": "kubernetes.io/tls",
+            "stringData": string_data,
+        },
+    }
+
+
+SERVED = ("tls.crt", "tls.key")
+MUTUAL_POLICY = "cloudflare-origin-gateway-mutual-tls"
+CASES += [
+    _stack(
+        MUTUAL_POLICY,
+        [ORIGIN_CA, _secret((*SERVED, "ca.crt")), _gateway("MUTUAL")],
+        False,
+        "mutual-with-client-ca",
+    ),
+    _stack(
+        MUTUAL_POLICY,
+        [ORIGIN_CA, _secret(SERVED), _secret(("cacert",), "edge-tls-cacert"), _gateway("MUTUAL")],
+        False,
+        "client-ca-in-cacert-secret",
+    ),
+    _stack(
+        MUTUAL_POLICY,
+        [ORIGIN_CA, _secret((*SERVED, "ca.crt")), _gateway("SIMPLE")],
+        True,
+        "simple-tls-behind-cloudflare",
+    ),
+    _stack(
+        MUTUAL_POLICY,
+        [ORIGIN_CA, _secret(SERVED), _gateway("MUTUAL")],
+        True,
+        "mutual-without-client-ca",
+    ),
+    _stack(
+        MUTUAL_POLICY,
+        [ORIGIN_CA, _gateway("MUTUAL", "elsewhere")],
+        True,
+        "credential-secret-not-in-stack",
+    ),
+    _stack(
+        MUTUAL_POLICY,
+        [ORIGIN_CA, _secret(UNKNOWN), _gateway("MUTUAL")],
+        False,
+        "secret-unknown-in-preview",
+    ),
+    # the AWS edge: a self-signed origin certificate, no client certificate to demand
+    _stack(MUTUAL_POLICY, [_secret(SERVED), _gateway("SIMPLE")], False, "not-behind-cloudflare"),
+]
