@@ -474,7 +474,7 @@ EVIDENCE["RATE_LIMIT_IMAGE"] = Evidence(
         "LOG_FORMAT, BACKEND_TYPE; GRPC_PORT 8081, PORT 8080 with /healthcheck. Docker Hub itself "
         "was not reachable offline: the tag follows from the workflow, not from the registry."
     ),
-    published=("aba2384d",),
+    published=("docker.io/envoyproxy/ratelimit:aba2384d",),
 )
 
 HELM_CHARTS["k8ssandra-operator"] = HelmChart(

@@ -199,6 +199,7 @@ class GlobalRateLimit(pulumi.ComponentResource):
             opts=self._in_kube,
         )
         self._ns = pulumi.ResourceOptions(depends_on=[self.namespace, *args.after])
+        self._quota(name, args)
         self._service(name, args, password)
         self._mesh_policies(name)
         self._network_policies(name, args)
@@ -207,6 +208,41 @@ class GlobalRateLimit(pulumi.ComponentResource):
 
     def _kube(self) -> pulumi.ResourceOptions:
         return self._in_kube.merge(self._ns)
+
+    def _quota(self, name: str, args: GlobalRateLimitArgs) -> None:
+        """Room for the replicas (and a rollout's surge) with their sidecars, and no more; pods
+        without resources get the LimitRange's defaults (the sidecar's come from Istio)."""
+        opts = self._kube()
+        pods = 2 * args.replicas + 2
+        k8s.core.v1.ResourceQuota(
+            f"{name}-quota",
+            metadata=object_meta("rate-limit", NAMESPACE),
+            spec={
+                "hard": {
+                    "pods": str(pods),
+                    "requests.cpu": f"{pods}",
+                    "requests.memory": f"{pods}Gi",
+                    "limits.memory": f"{2 * pods}Gi",
+                    "services": "2",
+                    "persistentvolumeclaims": "0",
+                }
+            },
+            opts=opts,
+        )
+        k8s.core.v1.LimitRange(
+            f"{name}-limits",
+            metadata=object_meta("rate-limit", NAMESPACE),
+            spec={
+                "limits": [
+                    {
+                        "type": "Container",
+                        "default": {"memory": "256Mi"},
+                        "default_request": {"cpu": "100m", "memory": "128Mi"},
+                    }
+                ]
+            },
+            opts=opts,
+        )
 
     # --- the store -------------------------------------------------------------------------------
 

@@ -171,3 +171,32 @@ def test_table_rows_for_unknown_routes_and_tiers_without_rates_are_refused() -> 
     assert "api_routes.json" in lines[0]
     assert "tiers[1] (partner-top).requestsPerMinute" in lines[1]
     assert "set requestsPerMinute" in lines[1]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_websocket_route_is_sticky_by_user_and_long_lived(preview: bool) -> None:
+    plan = _stacks("dev", preview)[1][0]
+    chat = next(r for r in ROUTES["routes"] if r["method"] == "WS")
+    states = [s["newState"]["inputs"] for s in plan["steps"]]
+    served = [
+        s["spec"]["http"][0]
+        for s in states
+        if s.get("kind") == "VirtualService" and s["spec"]["http"][0].get("name") == chat["id"]
+    ]
+    assert len(served) == 1
+    assert served[0]["timeout"] == "0s"  # the upgraded stream outlives any route deadline
+    host = served[0]["route"][0]["destination"]["host"]
+    rules = [
+        s["spec"]
+        for s in states
+        if s.get("kind") == "DestinationRule" and s["spec"]["host"] == host
+    ]
+    assert len(rules) == 1
+    policy = rules[0]["trafficPolicy"]
+    # "Sticky sessions - consistent hashing by user ID": the JWT subject header.
+    assert policy["loadBalancer"] == {"consistentHash": {"httpHeaderName": "x-meridian-sub"}}
+    # "Heartbeat ping/pong - 30s interval": idle for three heartbeats = dead.
+    assert policy["connectionPool"]["http"]["idleTimeout"] == "90s"
+    # the upgrade request counts against the per-user limit of the rate-limit table
+    per_user = next(r for r in TABLE["routes"] if r["route"] == chat["id"])
+    assert per_user["dimension"] == "user" and per_user["requestsPerMinute"] == 60
