@@ -223,11 +223,12 @@ def rate_limit_table(
     table's own route rows and the tiers. Call only on a table without problems (the config
     gate refuses one with problems before anything is planned)."""
     doc = document or table_document()
-    if routes is None:
-        routes = json.loads(ROUTES_FILE.read_text(encoding="utf-8"))
+    table_routes: dict[str, Any] = (
+        routes if routes is not None else json.loads(ROUTES_FILE.read_text(encoding="utf-8"))
+    )
     dimensions = {str(d["key"]): d.get("header") for d in doc["dimensions"]}
     limits: list[Limit] = []
-    for row in routes["routes"]:
+    for row in table_routes["routes"]:
         rate = row.get("rateLimitPerMinute")
         if rate is None or row.get("internal"):
             continue

@@ -436,7 +436,7 @@ class GlobalRateLimit(pulumi.ComponentResource):
             spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
             opts=opts,
         )
-        gateway_pods = {
+        gateway_pods: k8s.networking.v1.NetworkPolicyPeerArgsDict = {
             "namespace_selector": {
                 "match_labels": {"kubernetes.io/metadata.name": GATEWAY_NAMESPACE}
             },
