@@ -88,6 +88,7 @@ from stacks.node_pool_settings import (
     TrainingPoolSizing,
     training_region,
 )
+from stacks.rate_limit_settings import RateLimitSettings, rate_limit_table_problems, table_document
 from stacks.streaming_settings import LakehouseSettings, ReplicationSettings, StreamingSettings
 
 _Model = MeridianModel  # the name earlier modules used
@@ -166,6 +167,7 @@ class RegionalSettings(_Model):
     streaming: StreamingSettings
     kubernetes: KubernetesSettings
     mesh: MeshSettings
+    rate_limit: RateLimitSettings = Field(alias="rateLimit")
     lakehouse: LakehouseSettings
     data: DataSettings
     baseline: BaselineSettings
@@ -532,6 +534,7 @@ def load_settings(
         edge_hostnames = resolve_edge_hostnames(env, edge_config or {})
     if identity.role in (Role.REGIONAL, Role.EDGE):
         problems += route_table_problems(routes_document())
+        problems += rate_limit_table_problems(table_document(), routes_document())
 
     known_keys = ENVIRONMENT_KEYS | REGIONAL_KEYS
     if identity.role is Role.REGIONAL:

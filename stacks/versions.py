@@ -504,6 +504,30 @@ EVIDENCE["CACHE_ENGINE_VERSIONS[redis]"] = Evidence(
     published=("7.1", "7.0", "6.2", "6.0", "5.0.6", "4.0.10"),
 )
 
+RATE_LIMIT_IMAGE = "docker.io/envoyproxy/ratelimit:aba2384d"
+"""Envoy's global rate-limit service (components/mesh/rate_limit.py). No chart and no release tags
+are published: every push to main is pushed to Docker Hub tagged with its commit (8 hex)."""
+EVIDENCE["RATE_LIMIT_IMAGE"] = Evidence(
+    publisher="Envoy Proxy (envoyproxy/ratelimit)",
+    source="envoyproxy/ratelimit@aba2384d163183e347c407da600b4f73fa2fa672:.github/workflows/main.yaml",
+    checked=(
+        "main.yaml ('Build and push :master image', on push to main) runs `make "
+        "docker_multiarch_push` after the :master push; the Makefile tags the image "
+        "$(REGISTRY)/$(PROJECT):$(GIT_REF), REGISTRY envoyproxy, PROJECT ratelimit, GIT_REF "
+        "`git rev-parse --short=8 HEAD` when no tag is on the commit. aba2384d (2026-07-01, 'add "
+        "metadata to rate limit descriptors pb to yaml (#1175)') is the newest main commit that "
+        "changed the service's code (the three after it bump CI actions and the integration "
+        "test's base image). Its Dockerfile: distroless static-debian12:nonroot, ENTRYPOINT "
+        "/bin/ratelimit. Settings read at it (src/settings/settings.go): REDIS_SOCKET_TYPE, "
+        "REDIS_TYPE, REDIS_URL, REDIS_AUTH (user:password, src/redis/driver_impl.go), REDIS_TLS, "
+        "REDIS_PIPELINE_WINDOW, REDIS_PERSECOND, CACHE_KEY_PREFIX, RUNTIME_ROOT, "
+        "RUNTIME_SUBDIRECTORY, RUNTIME_APPDIRECTORY, RUNTIME_WATCH_ROOT, USE_STATSD, LOG_LEVEL, "
+        "LOG_FORMAT, BACKEND_TYPE; GRPC_PORT 8081, PORT 8080 with /healthcheck. Docker Hub itself "
+        "was not reachable offline: the tag follows from the workflow, not from the registry."
+    ),
+    published=("docker.io/envoyproxy/ratelimit:aba2384d",),
+)
+
 HELM_CHARTS["k8ssandra-operator"] = HelmChart(
     # k8ssandra/k8ssandra-operator tag v1.32.5 (2026-07-08; CHANGELOG/CHANGELOG-1.32.md: Medusa
     # v0.29.1, Reaper v5.0.0, cass-operator v1.30.3 = chart 0.64.4), charts/k8ssandra-operator/

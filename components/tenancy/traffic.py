@@ -25,7 +25,7 @@ class Split(StrEnum):
     """Weighted split: (100 - canary_percent) to stable, canary_percent to canary."""
     STABLE_ONLY = "stable-only"
     HASH = "hash"
-    """Sticky sessions (consistent hash on a cookie), no split."""
+    """Sticky sessions (consistent hash on the user id), no split."""
     SHADOW = "shadow"
     """All traffic to stable, mirrored (canary_percent %) to canary; mirror replies are dropped."""
 
@@ -33,7 +33,12 @@ class Split(StrEnum):
 STABLE = "stable"
 CANARY = "canary"
 VERSION_LABEL = "version"
-STICKY_COOKIE = "meridian-affinity"
+STICKY_HEADER = "x-meridian-sub"
+"""The JWT subject the gateway forwards after validating the token: the architecture's WebSocket
+gateway keeps sessions sticky by "consistent hashing by user ID"."""
+WEBSOCKET_IDLE_TIMEOUT = "90s"
+"""A WebSocket sends a heartbeat every 30 s (architecture, WebSocket Gateway): an upstream
+connection idle for three heartbeats is dead and is closed."""
 
 OUTLIER_INTERVAL = "10s"
 OUTLIER_BASE_EJECTION = "30s"
@@ -52,6 +57,9 @@ class TrafficRule:
     mtls: str = "ISTIO_MUTUAL"
     max_connections: int = 1024
     """TCP connections per upstream host (connection pool); WebSockets need more."""
+    idle_timeout: str | None = None
+    """connectionPool.http.idleTimeout: how long an upstream connection may idle (Istio's
+    default is 1h); long-lived WebSockets set it from their heartbeat."""
     seed: str = ""
     """The seed's row, verbatim, for the docs."""
 
@@ -110,6 +118,7 @@ TRAFFIC_RULES: tuple[TrafficRule, ...] = (
         Split.HASH,
         0,
         max_connections=100_000,
+        idle_timeout=WEBSOCKET_IDLE_TIMEOUT,
         seed="0x (WS sticky) | 30s | 5 consec. 5xx | Hash-based",
     ),
     TrafficRule(
@@ -157,10 +166,10 @@ def destination_rule_spec(rule: TrafficRule) -> dict[str, Any]:
             "maxEjectionPercent": OUTLIER_MAX_EJECTION_PERCENT,
         },
     }
+    if rule.idle_timeout is not None:
+        traffic_policy["connectionPool"]["http"]["idleTimeout"] = rule.idle_timeout
     if rule.split is Split.HASH:
-        traffic_policy["loadBalancer"] = {
-            "consistentHash": {"httpCookie": {"name": STICKY_COOKIE, "path": "/", "ttl": "0s"}}
-        }
+        traffic_policy["loadBalancer"] = {"consistentHash": {"httpHeaderName": STICKY_HEADER}}
     subsets = [_subset(STABLE)]
     if rule.split in (Split.CANARY, Split.SHADOW):
         subsets.append(_subset(CANARY))

@@ -120,6 +120,20 @@ def _keyspaces_table(ctx: Ctx, rid: str) -> dict[str, Any]:
 
 def _replication_group(ctx: Ctx, rid: str) -> dict[str, Any]:
     ident = str(ctx.inputs.get("replicationGroupId") or rid)
+    clustered = any(
+        ctx.inputs.get(k) for k in ("clusterMode", "numNodeGroups", "globalReplicationGroupId")
+    )
+    if not clustered:
+        # Cluster mode disabled: a primary (read-write) and a reader endpoint, no configuration
+        # endpoint (with in-transit encryption the primary's name starts with `master.`).
+        host = f"{ident}.{ctx.hex(6)}.{_code(ctx.region)}.cache.amazonaws.com"
+        return {
+            "arn": ctx.arn("elasticache", f"replicationgroup:{ident}"),
+            "primaryEndpointAddress": f"master.{host}",
+            "readerEndpointAddress": f"replica.{host}",
+            "clusterEnabled": False,
+            "memberClusters": [],
+        }
     return {
         "arn": ctx.arn("elasticache", f"replicationgroup:{ident}"),
         "configurationEndpointAddress": (

@@ -17,6 +17,7 @@ from stacks import (
     edge_settings,
     kubernetes_settings,
     mesh_settings,
+    rate_limit_settings,
     streaming_settings,
 )
 from stacks.config.spec import Scope, SettingSpec
@@ -25,6 +26,7 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
     streaming_settings.STREAMING_SPEC,
     kubernetes_settings.SPEC,
     mesh_settings.SPEC,
+    rate_limit_settings.SPEC,
     delivery_settings.SPEC,
     baseline_settings.SPEC,
     data_settings.DATA_SPEC,

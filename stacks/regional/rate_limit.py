@@ -1,0 +1,76 @@
+"""The ingress's global rate limiting in a region: envoyproxy/ratelimit with its own Valkey
+counters, attached to the edge Gateway (components/mesh/rate_limit.py), with every limit taken
+from the rate-limit table and the routing table (stacks/rate_limit_settings.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi_random as random
+
+from components.foundation.keyring import KeyClass
+from components.mesh.rate_limit import Descriptor, GlobalRateLimit, GlobalRateLimitArgs, Tier
+from stacks.ingress_routes import mesh_routes
+from stacks.rate_limit_settings import RateLimitTable, rate_limit_table
+from stacks.regional.context import RegionContext
+from stacks.regional.foundation import Foundation
+from stacks.regional.kubernetes import Kubernetes
+from stacks.versions import CACHE_ENGINE_VERSIONS, RATE_LIMIT_IMAGE
+
+
+@dataclass(frozen=True)
+class RateLimiting:
+    service: GlobalRateLimit
+
+
+def descriptors(table: RateLimitTable, served: set[str]) -> tuple[Descriptor, ...]:
+    """The table's limits on routes the edge Gateway serves (a route whose backend is pending
+    has no Envoy route to attach to)."""
+    return tuple(
+        Descriptor(
+            limit.route,
+            limit.dimension,
+            table.dimensions[limit.dimension],
+            limit.requests_per_minute,
+        )
+        for limit in table.route_limits
+        if limit.route in served
+    )
+
+
+def build(ctx: RegionContext, foundation: Foundation, kubernetes: Kubernetes) -> RateLimiting:
+    settings = ctx.plan.settings.rate_limit
+    table = rate_limit_table()
+    served = {route.id for route in mesh_routes()}
+    network = foundation.network
+    service = GlobalRateLimit(
+        "rate-limit",
+        GlobalRateLimitArgs(
+            names=ctx.names,
+            scope=ctx.scope,
+            kube=kubernetes.cluster.provider,
+            random_provider=random.Provider(f"random-{ctx.region}"),
+            vpc_id=network.vpc.id,
+            vpc_cidr=str(ctx.plan.vpc_cidr),
+            subnet_ids=network.data_subnet_ids,
+            clients=[kubernetes.client_security_group_id],
+            store_kms_key_arn=foundation.keys.arn(KeyClass.DATABASES),
+            image=RATE_LIMIT_IMAGE,
+            domain=table.domain,
+            limits=descriptors(table, served),
+            routes=sorted(served),
+            replicas=settings.service_replicas,
+            rpc_timeout_ms=settings.rpc_timeout_ms,
+            local_requests_per_second=settings.local_requests_per_second,
+            local_burst=settings.local_requests_per_second * table.local_burst_factor,
+            store_node_type=settings.store_node_type,
+            store_replicas=settings.store_replicas,
+            store_engine_version=CACHE_ENGINE_VERSIONS["valkey"],
+            tiers=tuple(Tier(str(t.tier), t.requests_per_minute) for t in table.tier_limits),
+            tier_header=table.tier_header,
+            api_key_header=str(table.dimensions["api_key"]),
+            after=kubernetes.ready,
+        ),
+        opts=ctx.opts,
+    )
+    return RateLimiting(service)

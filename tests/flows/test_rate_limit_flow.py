@@ -1,0 +1,202 @@
+"""The rate-limit flow in every region of dev, staging (the AWS edge) and prod, up and preview:
+every rate-limited route has a limit at the edge and in the mesh and the numbers agree with the
+tables; each link removed from a copy of the planned graph is reported. Also the gateway's
+filters (global check failing open only beside the local bucket), the rate-limit store's TLS and
+authentication, the service's pod hardening, and the table's bad input."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stacks.rate_limit_settings import rate_limit_table_problems
+from tests.flows.rate_limit import rate_limit_flow
+from tests.plans import planned
+
+ROOT = Path(__file__).resolve().parents[2]
+ROUTES = json.loads((ROOT / "stacks/data/api_routes.json").read_text())
+TABLE = json.loads((ROOT / "stacks/data/rate_limits.json").read_text())
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def _stacks(env: str, preview: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    plans = planned(env, preview)
+    regional = [p for n, p in plans.items() if n not in (f"{env}-edge", f"{env}-global")]
+    return plans[f"{env}-edge"], regional
+
+
+def _named(plan: dict[str, Any], suffix: str, name: str) -> dict[str, Any]:
+    found = [
+        s["newState"]["inputs"]
+        for s in plan["steps"]
+        if s["newState"]["type"].endswith(suffix)
+        and s["newState"]["inputs"].get("metadata", {}).get("name") == name
+    ]
+    assert len(found) == 1, (suffix, name, len(found))
+    return found[0]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_edge_and_mesh_limits_agree_with_the_tables(env: str, preview: bool) -> None:
+    edge, regional = _stacks(env, preview)
+    assert regional
+    for plan in regional:
+        assert rate_limit_flow(ROUTES["routes"], TABLE, edge, plan) == []
+
+
+def _without(plan: dict[str, Any], predicate: Any) -> dict[str, Any]:
+    copied = copy.deepcopy(plan)
+    copied["steps"] = [s for s in copied["steps"] if not predicate(s["newState"])]
+    return copied
+
+
+def test_removed_links_are_reported() -> None:
+    edge, regional = _stacks("dev", False)
+    plan = regional[0]
+    no_config = _without(
+        plan, lambda s: s["inputs"].get("metadata", {}).get("name") == "ratelimit-config"
+    )
+    lines = rate_limit_flow(ROUTES["routes"], TABLE, edge, no_config)
+    assert "users: no user descriptor in the mesh" in lines
+    assert any(line.startswith("chat: the mesh allows None/min per user") for line in lines)
+
+    no_routes = _without(
+        plan, lambda s: s["inputs"].get("metadata", {}).get("name") == "rate-limit-routes"
+    )
+    assert "payments: no remote_address descriptor in the mesh" in rate_limit_flow(
+        ROUTES["routes"], TABLE, edge, no_routes
+    )
+
+    no_edge = _without(edge, lambda s: s["type"] == "cloudflare:index/ruleset:Ruleset")
+    assert "orders: no rate limit at the edge" in rate_limit_flow(
+        ROUTES["routes"], TABLE, no_edge, plan
+    )
+
+    changed = copy.deepcopy(ROUTES["routes"])
+    next(r for r in changed if r["id"] == "search")["rateLimitPerMinute"] = 499
+    lines = rate_limit_flow(changed, TABLE, edge, plan)
+    assert "search: the edge allows 500/min, the table 499/min" in lines
+    assert "search: the mesh allows 500/min per api_key, the table 499" in lines
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_global_check_fails_open_beside_the_local_bucket(preview: bool) -> None:
+    plan = _stacks("prod", preview)[1][0]
+    spec = _named(plan, ":EnvoyFilter", "rate-limit-filters")["spec"]
+    assert spec["workloadSelector"] == {"labels": {"istio": "ingressgateway"}}
+    values = [p["patch"]["value"] for p in spec["configPatches"]]
+    assert [v["name"] for v in values] == [
+        "envoy.filters.http.local_ratelimit",
+        "envoy.filters.http.ratelimit",
+    ]
+    local, global_ = (v["typed_config"] for v in values)
+    assert global_["failure_mode_deny"] is False
+    assert global_["enable_x_ratelimit_headers"] == "DRAFT_VERSION_03"
+    assert global_["domain"] == TABLE["domain"]
+    cluster = global_["rate_limit_service"]["grpc_service"]["envoy_grpc"]["cluster_name"]
+    assert cluster == "outbound|8081||ratelimit.rate-limit.svc.cluster.local"
+    assert {h["header"]["key"] for h in global_["response_headers_to_add"]} == {"retry-after"}
+    bucket = local["token_bucket"]
+    assert bucket["max_tokens"] == TABLE["localBurstFactor"] * bucket["tokens_per_fill"]
+    for patch in spec["configPatches"]:
+        assert patch["patch"]["operation"] == "INSERT_BEFORE"
+        sub = patch["match"]["listener"]["filterChain"]["filter"]["subFilter"]
+        assert sub == {"name": "envoy.filters.http.router"}
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_store_is_encrypted_authenticated_and_scoped(preview: bool) -> None:
+    plan = _stacks("prod", preview)[1][0]
+    states = [s["newState"] for s in plan["steps"]]
+    groups = [
+        s
+        for s in states
+        if s["type"] == "aws:elasticache/replicationGroup:ReplicationGroup"
+        and "rate-limit" in s["urn"]
+    ]
+    assert len(groups) == 1
+    group = groups[0]["inputs"]
+    assert group["transitEncryptionEnabled"] is True
+    assert group["transitEncryptionMode"] == "required"
+    assert group["atRestEncryptionEnabled"] is True
+    assert group["kmsKeyId"] and group["userGroupIds"]
+    assert groups[0].get("protect") is True
+    users = {
+        s["inputs"]["userName"]: s["inputs"]
+        for s in states
+        if s["type"] == "aws:elasticache/user:User" and "rate-limit" in s["urn"]
+    }
+    assert users["default"]["accessString"].startswith("off")
+    assert users["ratelimit"]["accessString"].startswith("on ~ratelimit:* ")
+    assert users["ratelimit"]["authenticationMode"]["type"] == "password"
+    deployment = _named(plan, "apps/v1:Deployment", "ratelimit")
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["REDIS_TLS"]["value"] == "true"
+    assert env["CACHE_KEY_PREFIX"]["value"] == "ratelimit:"
+    assert "value" not in env["REDIS_AUTH"]
+    assert env["REDIS_AUTH"]["valueFrom"]["secretKeyRef"]["name"] == "ratelimit-redis"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    authz = _named(plan, ":AuthorizationPolicy", "allow-ingress-gateway")["spec"]
+    assert authz["rules"] == [
+        {
+            "from": [
+                {
+                    "source": {
+                        "principals": ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"]
+                    }
+                }
+            ],
+            "to": [{"operation": {"ports": ["8081"]}}],
+        }
+    ]
+
+
+def test_table_rows_for_unknown_routes_and_tiers_without_rates_are_refused() -> None:
+    assert rate_limit_table_problems(TABLE, ROUTES) == []
+    bad = copy.deepcopy(TABLE)
+    bad["routes"][0]["route"] = "chat-v3"
+    bad["tiers"][1].pop("requestsPerMinute")
+    lines = [p.render() for p in rate_limit_table_problems(bad, ROUTES)]
+    assert len(lines) == 2, lines
+    assert "routes[0].route" in lines[0] and "chat-v3" in lines[0]
+    assert "api_routes.json" in lines[0]
+    assert "tiers[1] (partner-top).requestsPerMinute" in lines[1]
+    assert "set requestsPerMinute" in lines[1]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_websocket_route_is_sticky_by_user_and_long_lived(preview: bool) -> None:
+    plan = _stacks("dev", preview)[1][0]
+    chat = next(r for r in ROUTES["routes"] if r["method"] == "WS")
+    states = [s["newState"]["inputs"] for s in plan["steps"]]
+    served = [
+        s["spec"]["http"][0]
+        for s in states
+        if s.get("kind") == "VirtualService" and s["spec"]["http"][0].get("name") == chat["id"]
+    ]
+    assert len(served) == 1
+    assert served[0]["timeout"] == "0s"  # the upgraded stream outlives any route deadline
+    host = served[0]["route"][0]["destination"]["host"]
+    rules = [
+        s["spec"]
+        for s in states
+        if s.get("kind") == "DestinationRule" and s["spec"]["host"] == host
+    ]
+    assert len(rules) == 1
+    policy = rules[0]["trafficPolicy"]
+    # "Sticky sessions - consistent hashing by user ID": the JWT subject header.
+    assert policy["loadBalancer"] == {"consistentHash": {"httpHeaderName": "x-meridian-sub"}}
+    # "Heartbeat ping/pong - 30s interval": idle for three heartbeats = dead.
+    assert policy["connectionPool"]["http"]["idleTimeout"] == "90s"
+    # the upgrade request counts against the per-user limit of the rate-limit table
+    per_user = next(r for r in TABLE["routes"] if r["route"] == chat["id"])
+    assert per_user["dimension"] == "user" and per_user["requestsPerMinute"] == 60
