@@ -3,7 +3,8 @@
 Each layer is a module with one `build(ctx, ...)` returning a frozen result the later layers
 take: foundation (keys, log archive, network, account defaults) -> baseline (alert topics,
 threat detection, Prometheus) -> kubernetes (cluster, node pools, add-ons, deploy runner, mesh,
-tenancy, telemetry agents) -> streaming (Kafka, lakehouse, replication to the primary) -> data
+tenancy, telemetry agents) -> ingress API (GraphQL router, partner mTLS entry)
+-> streaming (Kafka, lakehouse, replication to the primary) -> data
 (Aurora, Cassandra, cache, DynamoDB, backup, grants) -> services (the dependency table's buckets,
 grants and event alarms) -> alarms -> outputs (stacks/outputs.py).
 `RegionContext` (context.py) is what they all share.
@@ -16,6 +17,7 @@ from stacks.regional import (
     baseline,
     data,
     foundation,
+    ingress_api,
     kubernetes,
     outputs,
     services,
@@ -32,6 +34,7 @@ def run(settings: MeridianSettings) -> None:
     base = foundation.build(ctx)
     watch = baseline.build(ctx, base)
     kube = kubernetes.build(ctx, base, watch)
+    ingress_api.build(ctx, kube)
     streams = streaming.build(ctx, base, kube)
     stores = data.build(ctx, base, watch, kube)
     services.build(ctx, base, watch, kube, streams)
