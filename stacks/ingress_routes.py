@@ -4,7 +4,8 @@ presents to the edge, and the checks the config gate runs on the table.
 
 - `mesh_routes()`: one `EdgeRoute` per public route with a tenant backend (VirtualServices on the
   edge Gateway, components/tenancy/traffic.py); internal routes (health, metrics) and routes whose
-  backend is pending are not served through the edge.
+  backend is pending are not served through the edge; `/graphql` (backend `graphql-router`) is
+  bound by the federation router itself (`graphql_route()`, stacks/regional/ingress_api.py).
 - `origin_certificate(...)`: with Cloudflare, a Cloudflare Origin CA certificate for the public
   hostnames and Cloudflare's origin-pull CA as the gateway's client CA (MUTUAL); with the AWS
   edge, a self-signed certificate behind the NLB (components/mesh/origin_tls.py).
@@ -34,6 +35,9 @@ from stacks.edge_settings import ROUTES_FILE, TOKEN_KEY
 ROUTES_KEY = "stacks/data/api_routes.json"
 INGRESS_BACKEND = "ingress-gateway"
 """The backend of the internal health route: the gateway answers it (ServiceMesh)."""
+ROUTER_BACKEND = "graphql-router"
+"""The backend of `/graphql`: the federation router (components/graphql/router.py), which binds
+its own route on the edge Gateway."""
 WEBSOCKET = "WS"
 DEFAULT_HEALTH_PATH = "/health"
 
@@ -76,7 +80,9 @@ def route_table_problems(document: dict[str, Any]) -> list[ConfigProblem]:
                     )
                 )
             continue
-        if backend not in BY_NAME:
+        if backend == ROUTER_BACKEND:
+            pass
+        elif backend not in BY_NAME:
             problems.append(
                 ConfigProblem(
                     key,
@@ -124,8 +130,14 @@ def mesh_routes(document: dict[str, Any] | None = None) -> tuple[EdgeRoute, ...]
             websocket=row["method"] == WEBSOCKET,
         )
         for row in rows
-        if not row.get("internal") and row.get("backend") is not None
+        if not row.get("internal") and row.get("backend") not in (None, ROUTER_BACKEND)
     )
+
+
+def graphql_route(document: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The routing table's row served by the federation router, if any."""
+    rows = (document or routes_document())["routes"]
+    return next((r for r in rows if r.get("backend") == ROUTER_BACKEND), None)
 
 
 def health_path(document: dict[str, Any] | None = None) -> str:

@@ -88,6 +88,7 @@ from stacks.node_pool_settings import (
     TrainingPoolSizing,
     training_region,
 )
+from stacks.partner_settings import GraphqlSettings, PartnerApiSettings
 from stacks.rate_limit_settings import RateLimitSettings, rate_limit_table_problems, table_document
 from stacks.streaming_settings import LakehouseSettings, ReplicationSettings, StreamingSettings
 
@@ -173,6 +174,8 @@ class RegionalSettings(_Model):
     baseline: BaselineSettings
     alerting: AlertingSettings
     deploy_runner: DeployRunnerSettings = Field(alias="deployRunner")
+    graphql: GraphqlSettings
+    partner_api: PartnerApiSettings = Field(alias="partnerApi")
 
 
 class EnvironmentManifest(RegionalSettings):

@@ -285,6 +285,29 @@ HELM_CHARTS["aws-load-balancer-controller"] = HelmChart(
     digest="2636e0bdeabd5a55ac1c23171ba24a7e0804d249acc3b4a028558e3131ae16ca",
 )
 
+HELM_CHARTS["apollo-router"] = HelmChart(
+    # apollographql/router tag v2.13.1 (2026-04), helm/chart/router/Chart.yaml: name router,
+    # version 2.13.1, appVersion v2.13.1 (the image ghcr.io/apollographql/router:v2.13.1 is the
+    # chart's default). values.yaml at the tag: router.configuration (mounted as
+    # /app/configuration.yaml), managedFederation.existingSecret/graphRef (APOLLO_KEY,
+    # APOLLO_GRAPH_REF), containerPorts.http/health, securityContext, podSecurityContext,
+    # autoscaling, podDisruptionBudget. The chart is published as an OCI artifact only.
+    chart="router",
+    version="2.13.1",
+    repository="oci://ghcr.io/apollographql/helm-charts",
+    evidence=Evidence(
+        publisher="Apollo GraphQL (apollographql/router)",
+        source="apollographql/router@v2.13.1:helm/chart/router/Chart.yaml",
+        checked=(
+            "tag v2.13.1 is the newest router release tag; its helm/chart/router/Chart.yaml says "
+            "version 2.13.1, appVersion v2.13.1; the chart's README installs it from "
+            "oci://ghcr.io/apollographql/helm-charts/router"
+        ),
+        published=("2.13.1",),
+    ),
+    # The OCI manifest digest is not in any source repository.
+)
+
 
 # --- Managed engines: MSK ------------------------------------------------------------------------
 

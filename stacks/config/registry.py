@@ -17,6 +17,7 @@ from stacks import (
     edge_settings,
     kubernetes_settings,
     mesh_settings,
+    partner_settings,
     rate_limit_settings,
     streaming_settings,
 )
@@ -35,6 +36,8 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
     data_settings.PLACEMENT_SPEC,
     edge_settings.SPEC,
     alerting_settings.SPEC,
+    partner_settings.GRAPHQL_SPEC,
+    partner_settings.PARTNER_SPEC,
 )
 """The layers' settings; checks run in this order (the core keys' checks first)."""
 

@@ -3,10 +3,11 @@
 Each layer is a module with one `build(ctx, ...)` returning a frozen result the later layers
 take: foundation (keys, log archive, network, account defaults) -> baseline (alert topics,
 threat detection, Prometheus) -> kubernetes (cluster, node pools, add-ons, deploy runner, mesh,
-tenancy, telemetry agents) -> rate_limit (the ingress's global rate limiting) -> streaming
-(Kafka, lakehouse, replication to the primary) -> data (Aurora, Cassandra, cache, DynamoDB,
-backup, grants) -> cdc (Debezium on MSK Connect, primary region) -> services (the dependency
-table's buckets, grants and event alarms) -> alarms -> outputs (stacks/outputs.py).
+tenancy, telemetry agents) -> rate_limit (the ingress's global rate limiting) -> ingress API
+(GraphQL router, partner mTLS entry) -> streaming (Kafka, lakehouse, replication to the primary)
+-> data (Aurora, Cassandra, cache, DynamoDB, backup, grants) -> cdc (Debezium on MSK Connect,
+primary region) -> services (the dependency table's buckets, grants and event alarms) -> alarms
+-> outputs (stacks/outputs.py).
 `RegionContext` (context.py) is what they all share.
 """
 
@@ -18,6 +19,7 @@ from stacks.regional import (
     cdc,
     data,
     foundation,
+    ingress_api,
     kubernetes,
     outputs,
     rate_limit,
@@ -36,6 +38,7 @@ def run(settings: MeridianSettings) -> None:
     watch = baseline.build(ctx, base)
     kube = kubernetes.build(ctx, base, watch)
     rate_limit.build(ctx, base, kube)
+    ingress_api.build(ctx, kube)
     streams = streaming.build(ctx, base, kube)
     stores = data.build(ctx, base, watch, kube)
     cdc.build(ctx, base, watch, streams, stores)

@@ -16,7 +16,7 @@ from components.mesh.service_mesh import (
     INGRESS_NAMESPACE,
 )
 from components.tenancy.services import BY_NAME
-from stacks.ingress_routes import INGRESS_BACKEND, routes_document
+from stacks.ingress_routes import INGRESS_BACKEND, ROUTER_BACKEND, routes_document
 from tests.flows.harness import Flow, Graph, known, name_of, unwrap
 
 POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
@@ -151,6 +151,9 @@ def request_flow(regional: Graph, edge: Graph, provider: str) -> Flow:
         if backend is None:
             flow.pending(name, "backend service", row.get("pending", "no backend"))
             continue
+        if backend == ROUTER_BACKEND:
+            graphql_links(flow, regional, on_gateway, row, name)
+            continue
         service = BY_NAME[backend]
         host = f"{service.name}.{service.namespace}.svc.cluster.local"
         matching = [
@@ -198,6 +201,90 @@ def request_flow(regional: Graph, edge: Graph, provider: str) -> Flow:
             f"no ALLOW for {GATEWAY_PRINCIPAL} on {service.namespace}:{service.port}",
         )
     return flow
+
+
+ROUTER_NAMESPACE = "graphql"
+ROUTER_HOST = "graphql-router.graphql.svc.cluster.local"
+ROUTER_PRINCIPAL = "cluster.local/ns/graphql/sa/graphql-router"
+ROUTER_PORT = "8080"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def _admits(regional: Graph, namespace: str, principal: str, port: str) -> bool:
+    return any(
+        principal in src.get("source", {}).get("principals", [])
+        and port in [q for t in rule.get("to", []) for q in t.get("operation", {}).get("ports", [])]
+        for p in regional.kube("AuthorizationPolicy")
+        if (p["inputs"].get("metadata") or {}).get("namespace") == namespace
+        and regional.spec(p).get("action") == "ALLOW"
+        for rule in regional.spec(p).get("rules", [])
+        for src in rule.get("from", [])
+    )
+
+
+def graphql_links(
+    flow: Flow, regional: Graph, on_gateway: list[dict[str, Any]], row: dict[str, Any], name: str
+) -> None:
+    """/graphql: the edge Gateway's route to the router, its deadline, the router's namespace,
+    release and configuration, the gateway admitted, every subgraph admitting the router."""
+    path = row["paths"][0]
+    https = [
+        http
+        for v in on_gateway
+        for http in regional.spec(v).get("http", [])
+        if any(m.get("uri", {}).get("prefix") == path for m in http.get("match", []))
+        and all(r["destination"]["host"] == ROUTER_HOST for r in http.get("route", []))
+    ]
+    if not flow.check(
+        name,
+        "VirtualService on the edge Gateway",
+        bool(https),
+        f"no VirtualService binds {path} on {EDGE_GATEWAY_REF} to {ROUTER_HOST}",
+    ):
+        return
+    flow.check(
+        name,
+        "route timeout",
+        _duration_ms(https[0].get("timeout", "")) == row["timeoutMs"],
+        f"timeout {https[0].get('timeout')} is not the table's {row['timeoutMs']} ms",
+    )
+    namespaces = regional.kube("Namespace", ROUTER_NAMESPACE)
+    labels = (
+        ((namespaces[0]["inputs"].get("metadata") or {}).get("labels") or {}) if namespaces else {}
+    )
+    flow.check(
+        name,
+        "router namespace, meshed",
+        labels.get("istio-injection") == "enabled",
+        f"no sidecar-injected namespace {ROUTER_NAMESPACE}",
+    )
+    releases = [
+        r
+        for r in regional.of_type(RELEASE)
+        if (r.get("inputs") or {}).get("namespace") == ROUTER_NAMESPACE
+    ]
+    flow.check(name, "router release", bool(releases), f"no Helm release in {ROUTER_NAMESPACE}")
+    flow.check(
+        name,
+        "AuthorizationPolicy admits the ingress gateway",
+        _admits(regional, ROUTER_NAMESPACE, GATEWAY_PRINCIPAL, ROUTER_PORT),
+        f"no ALLOW for {GATEWAY_PRINCIPAL} on {ROUTER_NAMESPACE}:{ROUTER_PORT}",
+    )
+    values = unwrap((releases[0].get("inputs") or {}).get("values")) if releases else None
+    config = (
+        (values or {}).get("router", {}).get("configuration", {})
+        if isinstance(values, dict)
+        else {}
+    )
+    for subgraph, url in sorted((config.get("override_subgraph_url") or {}).items()):
+        service = BY_NAME[subgraph]
+        flow.check(
+            f"{name} -> subgraph {subgraph}",
+            "subgraph admits the router",
+            str(service.port) in url
+            and _admits(regional, service.namespace, ROUTER_PRINCIPAL, str(service.port)),
+            f"no ALLOW for {ROUTER_PRINCIPAL} on {service.namespace}:{service.port}",
+        )
 
 
 def _health_links(

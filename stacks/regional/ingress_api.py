@@ -1,0 +1,66 @@
+"""The ingress API layer of a region: the GraphQL federation router behind `/graphql` and the
+partner API's mutual-TLS entry (its private client CA and Gateway)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi_tls as tls
+
+from components.graphql import GraphqlRouter, GraphqlRouterArgs
+from components.mesh.service_mesh import EDGE_GATEWAY_REF, GATEWAY_PRINCIPAL
+from components.partner import PartnerAccess, PartnerAccessArgs
+from stacks.ingress_routes import graphql_route
+from stacks.partner_api import subgraphs
+from stacks.regional.context import RegionContext
+from stacks.regional.kubernetes import Kubernetes
+from stacks.versions import HELM_CHARTS
+
+
+@dataclass(frozen=True)
+class IngressApi:
+    router: GraphqlRouter | None
+    partner: PartnerAccess
+
+
+def build(ctx: RegionContext, kubernetes: Kubernetes) -> IngressApi:
+    settings = ctx.plan.settings
+    partner = PartnerAccess(
+        "partner",
+        PartnerAccessArgs(
+            names=ctx.names,
+            hostname=settings.partner_api.hostname,
+            key_algorithm=settings.partner_api.client_ca_key_algorithm,
+            cluster_provider=kubernetes.cluster.provider,
+            tls_provider=tls.Provider(f"tls-partner-{ctx.region}"),
+            after=kubernetes.mesh.ready,
+        ),
+        opts=ctx.opts,
+    )
+    row = graphql_route()
+    router = None
+    if row is not None:
+        graphql = settings.graphql
+        router = GraphqlRouter(
+            "graphql",
+            GraphqlRouterArgs(
+                cluster_provider=kubernetes.cluster.provider,
+                chart=HELM_CHARTS["apollo-router"],
+                graph_ref=graphql.graph_ref,
+                api_key_secret=graphql.api_key_secret,
+                subgraphs=subgraphs(),
+                introspection=graphql.introspection,
+                max_depth=graphql.max_depth,
+                max_cost=graphql.max_cost,
+                list_size=graphql.list_size,
+                timeout_ms=row["timeoutMs"],
+                edge_gateway=EDGE_GATEWAY_REF,
+                gateway_principal=GATEWAY_PRINCIPAL,
+                extra_gateways=(partner.gateway_ref,),
+                min_replicas=graphql.min_replicas,
+                max_replicas=graphql.max_replicas,
+                after=[*kubernetes.ready, *kubernetes.tenants.namespaces.values()],
+            ),
+            opts=ctx.opts,
+        )
+    return IngressApi(router, partner)
