@@ -15,6 +15,7 @@ from stacks import (
     data_settings,
     delivery_settings,
     edge_settings,
+    identity_settings,
     kubernetes_settings,
     mesh_settings,
     streaming_settings,
@@ -32,6 +33,7 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
     streaming_settings.REPLICATION_SPEC,
     data_settings.PLACEMENT_SPEC,
     edge_settings.SPEC,
+    identity_settings.SPEC,
     alerting_settings.SPEC,
 )
 """The layers' settings; checks run in this order (the core keys' checks first)."""

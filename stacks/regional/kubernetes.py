@@ -19,6 +19,7 @@ from components.mesh.service_mesh import EDGE_GATEWAY_REF
 from components.observability.agents import TelemetryAgents, TelemetryAgentsArgs
 from components.tenancy import Tenancy, TenancyArgs
 from components.tenancy.services import aws_services_reached
+from stacks import ingress_auth
 from stacks.component_data import load_balancer_controller_policy
 from stacks.edge_ranges import EDGE_RANGES
 from stacks.ingress_routes import health_path, mesh_routes, origin_certificate
@@ -80,6 +81,7 @@ def build(ctx: RegionContext, foundation: Foundation, baseline: Baseline) -> Kub
         opts=ctx.opts,
     )
     mesh = _mesh(ctx, foundation, cluster, addons)
+    ingress_auth.build(ctx, cluster, after=mesh.ready)  # end-user tokens at the edge Gateway
     tenants = Tenancy(  # the data layer grants its stores to tenants.identities
         "tenants",
         TenancyArgs(
