@@ -43,7 +43,7 @@ class GlobalKey(StrEnum):
     AUDIT_TRAIL_ARN = "auditTrailArn"
     AUDIT_BUCKET_ARN = "auditBucketArn"
     ISSUER_URL = "issuerUrl"
-    JWKS_URI = "jwksUri"
+    JWKS_URI = "issuerJwksUri"
 
 
 class RegionalKey(StrEnum):
