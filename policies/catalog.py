@@ -31,6 +31,7 @@ from . import (
     tagging,
     zero_trust_compute,
     zero_trust_identity,
+    zero_trust_identity_users,
     zero_trust_mesh,
     zero_trust_namespaces,
     zero_trust_network,
@@ -71,6 +72,7 @@ MODULES: tuple[tuple[str, ModuleType], ...] = (
     ("tagging", tagging),
     ("zero-trust", zero_trust_network),
     ("zero-trust", zero_trust_identity),
+    ("zero-trust", zero_trust_identity_users),  # Cognito, tokens at the gateway
     ("zero-trust", zero_trust_compute),
     ("zero-trust", zero_trust_mesh),
     ("zero-trust", zero_trust_namespaces),

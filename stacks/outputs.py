@@ -42,6 +42,8 @@ class GlobalKey(StrEnum):
     TAGS = "tags"
     AUDIT_TRAIL_ARN = "auditTrailArn"
     AUDIT_BUCKET_ARN = "auditBucketArn"
+    ISSUER_URL = "issuerUrl"
+    JWKS_URI = "issuerJwksUri"
 
 
 class RegionalKey(StrEnum):
@@ -161,6 +163,10 @@ class GlobalOutputs(_Exported):
     tags: dict[str, str]
     audit_trail_arn: Any
     audit_bucket_arn: Any
+    issuer_url: Any
+    """The environment's token issuer (the Cognito user pool's `iss`)."""
+    jwks_uri: Any
+    """Where the issuer's signing keys are published."""
 
     @staticmethod
     def read(upstream: UpstreamStack) -> GlobalReader:
@@ -183,6 +189,14 @@ class GlobalReader:
     def pod_ipam_pool_id(self, region: str) -> pulumi.Output[str]:
         """The IPAM pool of the region's pod CIDR."""
         return self.upstream.require_item(GlobalKey.POD_IPAM_POOL_IDS, region)
+
+    def issuer_url(self) -> pulumi.Output[str]:
+        """The issuer the edge Gateway accepts end-user tokens from."""
+        return self.upstream.require(GlobalKey.ISSUER_URL)
+
+    def jwks_uri(self) -> pulumi.Output[str]:
+        """The issuer's signing keys (RequestAuthentication jwksUri)."""
+        return self.upstream.require(GlobalKey.JWKS_URI)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ from stacks.edge_settings import (
     resolve_edge_provider,
 )
 from stacks.identity import ENVIRONMENTS, Role, StackIdentity
+from stacks.identity_settings import IdentitySettings
 from stacks.ingress_routes import route_table_problems, routes_document
 from stacks.kubernetes_settings import KubernetesSettings
 from stacks.mesh_settings import MeshSettings
@@ -195,6 +196,7 @@ class EnvironmentManifest(RegionalSettings):
     # the layers' environment-wide settings: each a `SettingSpec` of scope "manifest"
     replication: ReplicationSettings
     data_placement: DataPlacement = Field(alias="dataPlacement")
+    identity: IdentitySettings
 
 
 ENVIRONMENT_KEYS = frozenset(

@@ -36,6 +36,7 @@ CUSTOM_KINDS_FROM_PACKAGES = {
     ("networking.istio.io/v1", "DestinationRule"),
     ("networking.istio.io/v1", "VirtualService"),
     ("networking.istio.io/v1", "Gateway"),
+    ("security.istio.io/v1", "RequestAuthentication"),
     ("networking.istio.io/v1alpha3", "EnvoyFilter"),
     ("karpenter.sh/v1", "NodePool"),
     ("karpenter.k8s.aws/v1", "EC2NodeClass"),

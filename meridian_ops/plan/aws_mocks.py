@@ -36,6 +36,10 @@ from meridian_ops.plan.edge_mocks import (
     EDGE_OUTPUTS,
     edge_resource_id,
 )  # EDGE: Cloudflare, CDN, DNS
+from meridian_ops.plan.identity_mocks import (  # IDENTITY: Cognito user pools and clients
+    IDENTITY_OUTPUTS,
+    identity_resource_id,
+)
 
 # moto's EC2 backends otherwise load ~2,000 AMIs per region; the plan never reads them.
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
@@ -522,6 +526,7 @@ _OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
         _outputs_grafana_token
     ),
     **EDGE_OUTPUTS,  # EDGE: CloudFront, WAFv2, Route 53, ACM (meridian_ops/plan/edge_mocks.py)
+    **IDENTITY_OUTPUTS,  # IDENTITY: Cognito (meridian_ops/plan/identity_mocks.py)
     **STREAMING_OUTPUTS,  # STREAMING: MSK, SQS, SNS, Glue registry, Firehose
     **DATA_OUTPUTS,  # DATA: RDS, Keyspaces, ElastiCache, DynamoDB, Backup, Secrets Manager
 }
@@ -531,6 +536,9 @@ def _resource_id(ctx: _Ctx) -> str:
     edge_id = edge_resource_id(ctx)  # EDGE: Cloudflare and the AWS edge's id formats
     if edge_id is not None:
         return edge_id
+    identity_id = identity_resource_id(ctx)  # IDENTITY: Cognito's id formats
+    if identity_id is not None:
+        return identity_id
     data_id = data_resource_id(ctx)  # DATA: identifiers the data stores are named by
     if data_id is not None:
         return data_id

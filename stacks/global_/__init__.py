@@ -1,14 +1,15 @@
 """The global stack of an environment: what exists once per environment.
 
-Two layers: the address plan (the IPAM VPC and pod pools, in the primary region) and the
-environment's audit trail. It exports the environment contract (stacks/outputs.py
-`GlobalOutputs`) the regional and edge stacks read: regions, primary region, VPC CIDRs and IPAM
-pools.
+Three layers: the address plan (the IPAM VPC and pod pools, in the primary region), the
+environment's audit trail, and its user directory (Cognito: the token issuer of every region).
+It exports the environment contract (stacks/outputs.py `GlobalOutputs`) the regional and edge
+stacks read: regions, primary region, VPC CIDRs, IPAM pools, and the token issuer and its JWKS
+URI.
 """
 
 from __future__ import annotations
 
-from stacks.global_ import addresses, audit
+from stacks.global_ import addresses, audit, identity
 from stacks.global_.context import global_context
 from stacks.outputs import GlobalOutputs
 from stacks.settings import MeridianSettings
@@ -18,6 +19,7 @@ def run(settings: MeridianSettings) -> None:
     ctx = global_context(settings)
     plan = addresses.build(ctx)
     trail = audit.build(ctx)
+    directory = identity.build(ctx)
     GlobalOutputs(
         environment=ctx.env,
         primary_region=ctx.primary,
@@ -30,4 +32,6 @@ def run(settings: MeridianSettings) -> None:
         tags=settings.tags(),
         audit_trail_arn=trail.trail.arn,
         audit_bucket_arn=trail.archive.bucket_arn,
+        issuer_url=directory.issuer_url,
+        jwks_uri=directory.jwks_uri,
     ).export()

@@ -26,6 +26,7 @@ from components.observability.cluster_metrics import (
 )
 from components.tenancy import Tenancy, TenancyArgs
 from components.tenancy.services import aws_services_reached
+from stacks import ingress_auth
 from stacks.component_data import load_balancer_controller_policy
 from stacks.edge_ranges import EDGE_RANGES
 from stacks.ingress_routes import health_path, mesh_routes, origin_certificate
@@ -87,6 +88,7 @@ def build(ctx: RegionContext, foundation: Foundation, baseline: Baseline) -> Kub
         opts=ctx.opts,
     )
     mesh = _mesh(ctx, foundation, cluster, addons)
+    ingress_auth.build(ctx, cluster, after=mesh.ready)  # end-user tokens at the edge Gateway
     tenants = Tenancy(  # the data layer grants its stores to tenants.identities
         "tenants",
         TenancyArgs(

@@ -1,0 +1,268 @@
+"""Zero-trust policies, end users: the user directory and the token check in front of the API.
+
+Cognito user pools require MFA and are protected against deletion; app clients that sign users
+in with the authorization code grant (public clients: browsers, mobile and desktop apps) hold no
+secret, and every client's tokens live within Cognito's bounds and the pack's ceiling. At the
+mesh's edge, every Istio Gateway's pods validate end-user tokens (a RequestAuthentication with an
+issuer and its keys) and refuse requests without one (a DENY AuthorizationPolicy with
+`notRequestPrincipals: ["*"]`) on every path but the configured public ones.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pulumi_policy import (
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    Severity,
+    StackValidationArgs,
+)
+
+from .compliance import AUTHENTICATION, CREDENTIAL_PROTECTION, DELETION_PROTECTION
+from .declare import resource_policy, stack_policy
+from .support import as_list, config, get, is_unknown, label, plain
+
+CONCERN = "zero-trust"
+USER_POOL = "aws:cognito/userPool:UserPool"
+USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
+GATEWAY = "kubernetes:networking.istio.io/v1:Gateway"
+REQUEST_AUTHENTICATION = "kubernetes:security.istio.io/v1:RequestAuthentication"
+AUTHORIZATION_POLICY = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
+
+_UNIT_MINUTES = {"seconds": 1 / 60, "minutes": 1, "hours": 60, "days": 24 * 60}
+_DEFAULT_UNIT = {"accessToken": "hours", "idToken": "hours", "refreshToken": "days"}
+"""Cognito's default units when tokenValidityUnits is absent (TokenValidityUnitsType)."""
+_BOUNDS = {"accessToken": (5, 24 * 60), "idToken": (5, 24 * 60), "refreshToken": (60, 5256000)}
+"""Cognito's bounds in minutes: access/ID five minutes to one day, refresh 60 min to 10 years."""
+_DEFAULT_PUBLIC_PATHS = ["/health", "/metrics"]
+
+
+def _mfa_required(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    mode = get(args.props, "mfaConfiguration")
+    if is_unknown(mode) or mode == "ON":
+        return
+    report(
+        f"{label(args.resource_type, args.name)}: mfaConfiguration is {mode or 'OFF'}, so a "
+        "stolen password alone signs a user in. Fix: set mfa_configuration='ON' with "
+        "software_token_mfa_configuration={'enabled': True} (TOTP).",
+        None,
+    )
+
+
+def _deletion_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    value = get(args.props, "deletionProtection")
+    if is_unknown(value) or value == "ACTIVE":
+        return
+    report(
+        f"{label(args.resource_type, args.name)}: deletionProtection is {value or 'INACTIVE'}: "
+        "one delete call removes every user and their credentials. Fix: "
+        "deletion_protection='ACTIVE'.",
+        None,
+    )
+
+
+def _public_client_no_secret(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    flows = [str(f) for f in as_list(get(args.props, "allowedOauthFlows"))]
+    if "implicit" in flows:
+        report(
+            f"{label(args.resource_type, args.name)}: the implicit grant returns tokens in the "
+            "redirect URL. Fix: allowed_oauth_flows=['code'] with PKCE.",
+            None,
+        )
+    if "code" in flows and get(args.props, "generateSecret") is True:
+        report(
+            f"{label(args.resource_type, args.name)}: a client signing users in with the "
+            "authorization code grant (a browser, mobile or desktop app) has a secret it cannot "
+            "keep. Fix: generate_secret=False and PKCE; give machine callers their own "
+            "client-credentials client.",
+            None,
+        )
+
+
+def _token_lifetimes(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    ceiling = float(config(args, "maxAccessTokenMinutes", 60))
+    units = get(args.props, "tokenValidityUnits") or {}
+    for token in ("accessToken", "idToken", "refreshToken"):
+        value = get(args.props, f"{token}Validity")
+        if value is None or is_unknown(value):
+            continue
+        unit = str(get(units, token) or _DEFAULT_UNIT[token])
+        minutes = float(value) * _UNIT_MINUTES.get(unit, 1)
+        low, high = _BOUNDS[token]
+        if token != "refreshToken":
+            high = min(high, ceiling)
+        if not low <= minutes <= high:
+            report(
+                f"{label(args.resource_type, args.name)}: {token}Validity is {value} {unit} "
+                f"({minutes:g} min), outside {low}-{high:g} min. Fix: short-lived access and ID "
+                "tokens (the design: 15 minutes) with refresh-token rotation; Cognito accepts "
+                "5 min-1 day (access/ID) and 60 min-10 years (refresh).",
+                None,
+            )
+
+
+def _selector(props: dict[str, Any]) -> dict[str, Any]:
+    spec = props.get("spec") or {}
+    selector = spec.get("selector")
+    if isinstance(selector, dict) and "matchLabels" in selector:
+        return dict(selector.get("matchLabels") or {})
+    return dict(selector or {})
+
+
+def _covers(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
+    """Whether a policy with `selector` applies to pods labelled at least `labels`."""
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def _requires_token(props: dict[str, Any], public: set[str]) -> bool:
+    spec = props.get("spec") or {}
+    if spec.get("action") != "DENY":
+        return False
+    for rule in spec.get("rules") or []:
+        sources = [f.get("source") or {} for f in rule.get("from") or []]
+        if not any(s.get("notRequestPrincipals") == ["*"] for s in sources):
+            continue
+        operations = [t.get("operation") or {} for t in rule.get("to") or []]
+        if not operations:
+            return True
+        for op in operations:
+            if set(op) <= {"notPaths"} and set(op.get("notPaths") or []) <= public:
+                return True
+    return False
+
+
+def _has_unknown(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return is_unknown(value)
+
+
+def _gateway_requires_token(args: StackValidationArgs, report: ReportViolation) -> None:
+    public = {str(p) for p in as_list(config(args, "publicPaths", _DEFAULT_PUBLIC_PATHS))}
+    kinds = (GATEWAY, REQUEST_AUTHENTICATION, AUTHORIZATION_POLICY)
+    objects = [(r, plain(r.props)) for r in args.resources if r.resource_type in kinds]
+    structure = copy.deepcopy([{k: p.get(k) for k in ("metadata", "spec")} for _, p in objects])
+    for shape in structure:  # the issuer and keys may be unknown in preview; nothing else
+        for rule in get(shape, "spec", "jwtRules", default=[]) or []:
+            if isinstance(rule, dict):
+                for key in ("issuer", "jwksUri"):
+                    rule.pop(key, None)
+    if _has_unknown(structure):
+        return  # undecided: an object's namespace, selector or rules are not known yet
+
+    def namespace(props: dict[str, Any]) -> Any:
+        return (props.get("metadata") or {}).get("namespace")
+
+    for gateway, props in objects:
+        if gateway.resource_type != GATEWAY:
+            continue
+        labels = (props.get("spec") or {}).get("selector") or {}
+        ns = namespace(props)
+        authn = [
+            p
+            for r, p in objects
+            if r.resource_type == REQUEST_AUTHENTICATION
+            and namespace(p) == ns
+            and _covers(_selector(p), labels)
+            and any(
+                rule.get("issuer") and (rule.get("jwksUri") or rule.get("jwks"))
+                for rule in (p.get("spec") or {}).get("jwtRules") or []
+            )
+        ]
+        deny = [
+            p
+            for r, p in objects
+            if r.resource_type == AUTHORIZATION_POLICY
+            and namespace(p) == ns
+            and _covers(_selector(p), labels)
+            and _requires_token(p, public)
+        ]
+        if authn and deny:
+            continue
+        missing = []
+        if not authn:
+            missing.append("a RequestAuthentication (issuer and jwksUri) on its pods")
+        if not deny:
+            missing.append(
+                "a DENY AuthorizationPolicy refusing requests without a token "
+                "(from.source.notRequestPrincipals ['*']) on every path but "
+                f"{sorted(public)}"
+            )
+        report(
+            f"{label(GATEWAY, gateway.name)} admits requests without an end-user token: it has "
+            f"no {' and no '.join(missing)}. Fix: generate both from the routes table "
+            "(Meridian: components/identity/gateway_auth.py).",
+            gateway.urn,
+        )
+
+
+POLICIES: list[Policy] = [
+    resource_policy(
+        "cognito-mfa-required",
+        "Cognito user pools require MFA for every user (mfaConfiguration ON).",
+        concern=CONCERN,
+        service="cognito",
+        severity=Severity.HIGH,
+        controls=AUTHENTICATION,
+        validators={USER_POOL: _mfa_required},
+    ),
+    resource_policy(
+        "cognito-deletion-protection",
+        "Cognito user pools have deletion protection ACTIVE.",
+        concern=CONCERN,
+        service="cognito",
+        severity=Severity.HIGH,
+        controls=DELETION_PROTECTION,
+        validators={USER_POOL: _deletion_protection},
+    ),
+    resource_policy(
+        "cognito-public-client-no-secret",
+        "Cognito app clients with the authorization code grant (public clients) have no secret, "
+        "and no client uses the implicit grant.",
+        concern=CONCERN,
+        service="cognito",
+        severity=Severity.HIGH,
+        controls=CREDENTIAL_PROTECTION,
+        validators={USER_POOL_CLIENT: _public_client_no_secret},
+    ),
+    resource_policy(
+        "cognito-token-lifetimes",
+        "Cognito app clients' token lifetimes are within Cognito's bounds and access/ID tokens "
+        "live at most `maxAccessTokenMinutes` (default 60).",
+        concern=CONCERN,
+        service="cognito",
+        severity=Severity.MEDIUM,
+        controls=AUTHENTICATION,
+        validators={USER_POOL_CLIENT: _token_lifetimes},
+        config_schema=PolicyConfigSchema(
+            properties={"maxAccessTokenMinutes": {"type": "number", "default": 60}}
+        ),
+    ),
+    stack_policy(
+        "istio-gateway-requires-token",
+        "Every Istio Gateway's pods validate end-user tokens (a RequestAuthentication with an "
+        "issuer and its keys) and deny requests without one (DENY, notRequestPrincipals ['*']) "
+        "on every path but `publicPaths`.",
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.HIGH,
+        controls=AUTHENTICATION,
+        types=(GATEWAY, REQUEST_AUTHENTICATION, AUTHORIZATION_POLICY),
+        validate=_gateway_requires_token,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "publicPaths": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": _DEFAULT_PUBLIC_PATHS,
+                }
+            }
+        ),
+    ),
+]

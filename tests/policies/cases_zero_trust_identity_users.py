@@ -1,0 +1,208 @@
+"""Table cases for ``policies/zero_trust_identity_users.py``: Cognito user pools and clients, and
+the token check at the Istio ingress Gateway.
+
+Engine camelCase inputs (pulumi-aws 7; Istio objects as apiVersion/kind/metadata/spec), evaluated
+with policies/config/prod.json; preview cases carry the engine's unknown sentinel.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from tests.policies.cases_common import UNKNOWN, PolicyCase
+
+POOL = "aws:cognito/userPool:UserPool"
+CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
+GATEWAY = "kubernetes:networking.istio.io/v1:Gateway"
+REQUEST_AUTHENTICATION = "kubernetes:security.istio.io/v1:RequestAuthentication"
+AUTHORIZATION_POLICY = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
+LABELS = {"istio": "ingressgateway"}
+ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEfGhI"
+
+MINUTES = {"accessToken": "minutes", "idToken": "minutes", "refreshToken": "minutes"}
+
+
+def _client(**props: Any) -> dict[str, Any]:
+    base = {
+        "userPoolId": UNKNOWN,
+        "accessTokenValidity": 15,
+        "idTokenValidity": 15,
+        "refreshTokenValidity": 10080,
+        "tokenValidityUnits": MINUTES,
+        "allowedOauthFlows": ["code"],
+        "generateSecret": False,
+    }
+    return {**base, **props}
+
+
+def _object(kind: str, api: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": api,
+        "kind": kind,
+        "metadata": {"name": name, "namespace": "istio-ingress"},
+        "spec": spec,
+    }
+
+
+def gateway_stack(
+    *,
+    authn: bool = True,
+    deny: bool = True,
+    not_paths: list[str] | None = None,
+    issuer: Any = ISSUER,
+) -> list[dict[str, Any]]:
+    stack: list[dict[str, Any]] = [
+        {
+            "type": GATEWAY,
+            "name": "edge-gateway",
+            "props": _object(
+                "Gateway", "networking.istio.io/v1", "edge", {"selector": dict(LABELS)}
+            ),
+        }
+    ]
+    if authn:
+        stack.append(
+            {
+                "type": REQUEST_AUTHENTICATION,
+                "name": "edge-jwt",
+                "props": _object(
+                    "RequestAuthentication",
+                    "security.istio.io/v1",
+                    "edge-jwt",
+                    {
+                        "selector": {"matchLabels": dict(LABELS)},
+                        "jwtRules": [
+                            {"issuer": issuer, "jwksUri": f"{ISSUER}/.well-known/jwks.json"}
+                        ],
+                    },
+                ),
+            }
+        )
+    if deny:
+        stack.append(
+            {
+                "type": AUTHORIZATION_POLICY,
+                "name": "require-token",
+                "props": _object(
+                    "AuthorizationPolicy",
+                    "security.istio.io/v1",
+                    "require-token",
+                    {
+                        "selector": {"matchLabels": dict(LABELS)},
+                        "action": "DENY",
+                        "rules": [
+                            {
+                                "from": [{"source": {"notRequestPrincipals": ["*"]}}],
+                                "to": [{"operation": {"notPaths": not_paths or ["/health"]}}],
+                            }
+                        ],
+                    },
+                ),
+            }
+        )
+    return stack
+
+
+def _preview(stack: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = copy.deepcopy(stack)
+    for item in out:
+        for rule in (item["props"].get("spec") or {}).get("jwtRules") or []:
+            rule["issuer"] = UNKNOWN
+            rule["jwksUri"] = UNKNOWN
+    return out
+
+
+CASES: list[PolicyCase] = [
+    PolicyCase("cognito-mfa-required", POOL, {"mfaConfiguration": "ON"}, False, note="on"),
+    PolicyCase("cognito-mfa-required", POOL, {"mfaConfiguration": "OPTIONAL"}, True, note="opt"),
+    PolicyCase("cognito-mfa-required", POOL, {}, True, note="unset"),
+    PolicyCase(
+        "cognito-deletion-protection", POOL, {"deletionProtection": "ACTIVE"}, False, note="on"
+    ),
+    PolicyCase("cognito-deletion-protection", POOL, {}, True, note="unset"),
+    PolicyCase("cognito-public-client-no-secret", CLIENT, _client(), False, note="pkce"),
+    PolicyCase(
+        "cognito-public-client-no-secret",
+        CLIENT,
+        _client(generateSecret=True),
+        True,
+        note="code-with-secret",
+    ),
+    PolicyCase(
+        "cognito-public-client-no-secret",
+        CLIENT,
+        _client(allowedOauthFlows=["client_credentials"], generateSecret=True),
+        False,
+        note="m2m-secret",
+    ),
+    PolicyCase(
+        "cognito-public-client-no-secret",
+        CLIENT,
+        _client(allowedOauthFlows=["implicit"]),
+        True,
+        note="implicit",
+    ),
+    PolicyCase("cognito-token-lifetimes", CLIENT, _client(), False, note="15min-7d"),
+    PolicyCase(
+        "cognito-token-lifetimes",
+        CLIENT,
+        _client(accessTokenValidity=UNKNOWN),
+        False,
+        note="preview-unknown",
+    ),
+    PolicyCase(
+        "cognito-token-lifetimes",
+        CLIENT,
+        _client(accessTokenValidity=2),
+        True,
+        note="below-cognito-minimum",
+    ),
+    PolicyCase(
+        "cognito-token-lifetimes",
+        CLIENT,
+        {"accessTokenValidity": 12, "refreshTokenValidity": 7},
+        True,
+        note="default-units-hours",
+    ),
+    PolicyCase(
+        "cognito-token-lifetimes",
+        CLIENT,
+        _client(refreshTokenValidity=30),
+        True,
+        note="refresh-below-60min",
+    ),
+    PolicyCase("istio-gateway-requires-token", "", {}, False, stack=gateway_stack(), note="both"),
+    PolicyCase(
+        "istio-gateway-requires-token",
+        "",
+        {},
+        False,
+        stack=_preview(gateway_stack()),
+        note="preview-issuer-unknown",
+    ),
+    PolicyCase(
+        "istio-gateway-requires-token",
+        "",
+        {},
+        True,
+        stack=gateway_stack(authn=False),
+        note="no-request-authentication",
+    ),
+    PolicyCase(
+        "istio-gateway-requires-token",
+        "",
+        {},
+        True,
+        stack=gateway_stack(deny=False),
+        note="no-deny",
+    ),
+    PolicyCase(
+        "istio-gateway-requires-token",
+        "",
+        {},
+        True,
+        stack=gateway_stack(not_paths=["/health", "/api/v2/users/*"]),
+        note="api-path-exempted",
+    ),
+]
