@@ -18,8 +18,9 @@ and the Kafka -> bronze feed.
 Example::
 
     lake = Lakehouse("lakehouse", LakehouseArgs(
-        names=names, account_id=account_id, region=region, storage_key_arn=storage_key,
-        logs_key_arn=logs_key, kafka_cluster_arn=kafka.arn, bronze_topics=["user-events"],
+        names=names, scope=AwsScope(account_id=account_id, region=region),
+        storage_key_arn=storage_key, logs_key_arn=logs_key, kafka_cluster_arn=kafka.arn,
+        bronze_topics=["user-events"],
         gold_readers=["meridian-bi-reader"], lake_admins=["MeridianDeployer"]), opts=in_region)
     lake.bucket_arns["gold"]
 """
@@ -37,6 +38,7 @@ import pulumi_aws as aws
 from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
 from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
 from components.data.lakehouse.tables import GOLD_TABLES, IcebergTable
 
@@ -64,8 +66,8 @@ class LakeLifecycleArgs:
 @dataclass(frozen=True)
 class LakehouseArgs:
     names: Names
-    account_id: str
-    region: str
+    scope: AwsScope
+    """The account, partition and region of the lake (the replicas' region is `replica_region`)."""
     storage_key_arn: pulumi.Input[str]
     logs_key_arn: pulumi.Input[str]
     kafka_cluster_arn: pulumi.Input[str]
@@ -80,7 +82,6 @@ class LakehouseArgs:
     """The paired region the lake replicates to (None: no replica)."""
     replication_time_control: bool = True
     key_deletion_window_days: int = 30
-    partition: str = "aws"
     protect: bool = True
     kafka_ready: Sequence[pulumi.Resource] = ()
     """What AWS checks when a bronze Firehose stream is created: the MSK cluster policy (its
@@ -193,7 +194,7 @@ class Lakehouse(pulumi.ComponentResource):
             self,
             f"{name}-access-logs",
             SecureBucketSpec(
-                bucket_name=bucket_name(names, "access-logs", args.account_id),
+                bucket_name=bucket_name(names, "access-logs", args.scope.account_id),
                 kms_key_arn=None,  # S3 server access logging refuses SSE-KMS targets
                 lifecycle=lifecycle_rules("access-logs", life, compliance_days),
                 extra_statements=lambda arn: [
@@ -203,7 +204,7 @@ class Lakehouse(pulumi.ComponentResource):
                         "Principal": {"Service": "logging.s3.amazonaws.com"},
                         "Action": "s3:PutObject",
                         "Resource": f"{arn}/*",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                        "Condition": {"StringEquals": {"aws:SourceAccount": args.scope.account_id}},
                     }
                 ],
                 protect=args.protect,
@@ -216,7 +217,7 @@ class Lakehouse(pulumi.ComponentResource):
                 self,
                 f"{name}-{zone}",
                 SecureBucketSpec(
-                    bucket_name=bucket_name(names, zone, args.account_id),
+                    bucket_name=bucket_name(names, zone, args.scope.account_id),
                     kms_key_arn=args.storage_key_arn,
                     lifecycle=lifecycle_rules(zone, life, compliance_days),
                     access_log_bucket=access_logs.id,
@@ -297,17 +298,15 @@ class Lakehouse(pulumi.ComponentResource):
                 f"{name}-replica",
                 LakeReplicaArgs(
                     names=names,
-                    source_region=args.region,
+                    scope=args.scope,
                     target_region=args.replica_region,
                     sources={z: self.buckets[z].bucket for z in REPLICATED},
                     source_key_arn=args.storage_key_arn,
-                    account_id=args.account_id,
                     lifecycle={z: lifecycle_rules(z, life, compliance_days) for z in REPLICATED},
                     object_lock={
                         "compliance": (args.object_lock_mode, args.compliance_retention_years)
                     },
                     source_versioning=[self.buckets[z].versioning for z in REPLICATED],
-                    partition=args.partition,
                     replication_time_control=args.replication_time_control,
                     key_deletion_window_days=args.key_deletion_window_days,
                     protect=args.protect,
@@ -323,7 +322,7 @@ class Lakehouse(pulumi.ComponentResource):
         )
 
     def _role_arn(self, args: LakehouseArgs, role: str) -> str:
-        return f"arn:{args.partition}:iam::{args.account_id}:role/{role}"
+        return args.scope.arn("iam", f"role/{role}", region="")
 
     def _lake_formation(self, name: str, args: LakehouseArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)
@@ -342,7 +341,7 @@ class Lakehouse(pulumi.ComponentResource):
             description="Lake Formation's access to the gold zone",
             assume_role_policy=service_trust_policy(
                 "lakeformation.amazonaws.com",
-                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+                condition={"StringEquals": {"aws:SourceAccount": args.scope.account_id}},
             ),
             opts=child,
         )
@@ -363,7 +362,7 @@ class Lakehouse(pulumi.ComponentResource):
                         args.storage_key_arn,
                         sid="StorageKeyThroughS3",
                         condition={
-                            "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}
+                            "StringEquals": {"kms:ViaService": args.scope.service_endpoint("s3")}
                         },
                     ),
                 ]
@@ -403,7 +402,7 @@ class Lakehouse(pulumi.ComponentResource):
         names = args.names
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-bronze-feed-logs",
-            name=f"/meridian/{names.environment}/{args.region}/firehose/bronze",
+            name=f"/meridian/{names.environment}/{args.scope.region}/firehose/bronze",
             retention_in_days=args.log_retention_days,
             kms_key_id=args.logs_key_arn,
             opts=child,
@@ -420,7 +419,7 @@ class Lakehouse(pulumi.ComponentResource):
             description="Firehose: MSK topics -> bronze zone",
             assume_role_policy=service_trust_policy(
                 "firehose.amazonaws.com",
-                condition={"StringEquals": {"sts:ExternalId": args.account_id}},
+                condition={"StringEquals": {"sts:ExternalId": args.scope.account_id}},
             ),
             opts=child,
         )
@@ -465,7 +464,7 @@ class Lakehouse(pulumi.ComponentResource):
                         args.storage_key_arn,
                         sid="StorageKeyThroughS3",
                         condition={
-                            "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}
+                            "StringEquals": {"kms:ViaService": args.scope.service_endpoint("s3")}
                         },
                     ),
                     statement(

@@ -20,9 +20,9 @@ the stack's own provider):
 Example::
 
     LakeReplica("lake-replica", LakeReplicaArgs(
-        names=names, source_region="eu-west-1", target_region="us-east-1",
-        sources={"gold": lake.buckets["gold"].bucket}, source_key_arn=storage_key,
-        account_id=account_id, lifecycle={"gold": rules}), opts=in_region)
+        names=names, scope=AwsScope(account_id=account_id, region="eu-west-1"),
+        target_region="us-east-1", sources={"gold": lake.buckets["gold"].bucket},
+        source_key_arn=storage_key, lifecycle={"gold": rules}), opts=in_region)
 """
 
 from __future__ import annotations
@@ -46,19 +46,19 @@ RTC_MINUTES = 15
 @dataclass(frozen=True)
 class LakeReplicaArgs:
     names: Names
-    source_region: str
+    scope: AwsScope
+    """The account, partition and region of the source buckets."""
     target_region: str
+    """The paired region the replicas live in (`scope.in_region(target_region)`)."""
     sources: Mapping[str, aws.s3.Bucket]
     """zone -> source bucket (versioned)."""
     source_key_arn: pulumi.Input[str]
-    account_id: str
     lifecycle: Mapping[str, Sequence[aws.s3.BucketLifecycleConfigurationRuleArgsDict]] = field(
         default_factory=dict
     )
     object_lock: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     """zone -> (mode, years) for replicas of Object Lock buckets."""
     source_versioning: Sequence[pulumi.Resource] = ()
-    partition: str = "aws"
     replication_time_control: bool = True
     key_deletion_window_days: int = 30
     protect: bool = True
@@ -82,20 +82,20 @@ class LakeReplica(pulumi.ComponentResource):
         super().__init__("meridian:data:LakeReplica", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         names = args.names
-        there = args.target_region
-        src, dst = region_code(args.source_region), region_code(there)
+        here, peer = args.scope, args.scope.in_region(args.target_region)
+        there = peer.region
+        src, dst = region_code(here.region), region_code(there)
         ring = KeyRingArgs(
             names=names,
-            scope=AwsScope(account_id=args.account_id, region=there, partition=args.partition),
+            scope=peer,
             deletion_window_days=args.key_deletion_window_days,
         )
         self.key = customer_key(
             f"{name}-key",
-            description=f"Meridian {names.environment}: replicas of the {args.source_region} "
+            description=f"Meridian {names.environment}: replicas of the {here.region} "
             f"{args.purpose} in {there} (usable via s3)",
             policy=key_policy(ring, KeyClass.STORAGE),
-            alias=f"alias/meridian/{names.environment}/{args.source_region}/"
-            f"{args.purpose}-replica-{dst}",
+            alias=f"alias/meridian/{names.environment}/{here.region}/{args.purpose}-replica-{dst}",
             display_name=names.display("kms", f"{args.purpose}-replica", dst),
             deletion_window_days=args.key_deletion_window_days,
             protect=args.protect,
@@ -105,7 +105,7 @@ class LakeReplica(pulumi.ComponentResource):
         self.buckets = {}
         versioned: list[pulumi.Resource] = []
         for zone in args.sources:
-            bucket_name = replica_bucket_name(names, zone, args.account_id, args.purpose)
+            bucket_name = replica_bucket_name(names, zone, here.account_id, args.purpose)
             lock = args.object_lock.get(zone)
             made = secure_bucket(
                 self,
@@ -135,10 +135,10 @@ class LakeReplica(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-role",
             name=names.physical(f"{args.purpose}-crr", src, "to", dst, max_length=64),
-            description=f"S3 replication of the {args.purpose} {args.source_region} -> {there}",
+            description=f"S3 replication of the {args.purpose} {here.region} -> {there}",
             assume_role_policy=service_trust_policy(
                 "s3.amazonaws.com",
-                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+                condition={"StringEquals": {"aws:SourceAccount": here.account_id}},
             ),
             opts=child,
         )
@@ -175,17 +175,13 @@ class LakeReplica(pulumi.ComponentResource):
                         ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
                         args.source_key_arn,
                         sid="SourceKeyThroughS3",
-                        condition={
-                            "StringEquals": {
-                                "kms:ViaService": f"s3.{args.source_region}.amazonaws.com"
-                            }
-                        },
+                        condition={"StringEquals": {"kms:ViaService": here.service_endpoint("s3")}},
                     ),
                     statement(
                         ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
                         self.key.arn,
                         sid="ReplicaKeyThroughS3",
-                        condition={"StringEquals": {"kms:ViaService": f"s3.{there}.amazonaws.com"}},
+                        condition={"StringEquals": {"kms:ViaService": peer.service_endpoint("s3")}},
                     ),
                 ]
             ),
