@@ -80,17 +80,26 @@ class LakeReplica(pulumi.ComponentResource):
         self, name: str, args: LakeReplicaArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("meridian:data:LakeReplica", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self.key = self._key(name, args)
+        versioned = self._replica_buckets(name, args)
+        role = self._role(name, args)
+        self.configurations = self._configurations(name, args, role, versioned)
+        self.register_outputs(
+            {"replicaBucketArns": {z: b.arn for z, b in self.buckets.items()}, "roleArn": role.arn}
+        )
+
+    def _key(self, name: str, args: LakeReplicaArgs) -> aws.kms.Key:
+        """The replicas' customer-managed key, in the paired region."""
         names = args.names
         here, peer = args.scope, args.scope.in_region(args.target_region)
         there = peer.region
-        src, dst = region_code(here.region), region_code(there)
+        dst = region_code(there)
         ring = KeyRingArgs(
             names=names,
             scope=peer,
             deletion_window_days=args.key_deletion_window_days,
         )
-        self.key = customer_key(
+        return customer_key(
             f"{name}-key",
             description=f"Meridian {names.environment}: replicas of the {here.region} "
             f"{args.purpose} in {there} (usable via s3)",
@@ -102,6 +111,12 @@ class LakeReplica(pulumi.ComponentResource):
             parent=self,
             region=there,
         )
+
+    def _replica_buckets(self, name: str, args: LakeReplicaArgs) -> list[pulumi.Resource]:
+        """Per zone a replica bucket in the paired region; returns their versioning."""
+        names = args.names
+        here, there = args.scope, args.target_region
+        src = region_code(here.region)
         self.buckets = {}
         versioned: list[pulumi.Resource] = []
         for zone in args.sources:
@@ -131,7 +146,15 @@ class LakeReplica(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[made.versioning]),
                 )
             self.buckets[zone] = made.bucket
+        return versioned
 
+    def _role(self, name: str, args: LakeReplicaArgs) -> aws.iam.Role:
+        """The replication role, least privilege on both ends of each pair."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        here, peer = args.scope, args.scope.in_region(args.target_region)
+        there = peer.region
+        src, dst = region_code(here.region), region_code(there)
         role = aws.iam.Role(
             f"{name}-role",
             name=names.physical(f"{args.purpose}-crr", src, "to", dst, max_length=64),
@@ -187,11 +210,23 @@ class LakeReplica(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.configurations = []
+        return role
+
+    def _configurations(
+        self,
+        name: str,
+        args: LakeReplicaArgs,
+        role: aws.iam.Role,
+        versioned: Sequence[pulumi.Resource],
+    ) -> list[aws.s3.BucketReplicationConfig]:
+        """Per zone the replication to the replica and the failback from it."""
+        there = args.target_region
+        src, dst = region_code(args.scope.region), region_code(there)
+        configurations: list[aws.s3.BucketReplicationConfig] = []
         for zone, source in args.sources.items():
             replica = self.buckets[zone]
             deletes = zone not in args.object_lock
-            self.configurations.append(
+            configurations.append(
                 _replication(
                     f"{name}-{zone}-replication",
                     args,
@@ -207,7 +242,7 @@ class LakeReplica(pulumi.ComponentResource):
                     role_arn=role.arn,
                 )
             )
-            self.configurations.append(
+            configurations.append(
                 _replication(
                     f"{name}-{zone}-failback",
                     args,
@@ -223,9 +258,7 @@ class LakeReplica(pulumi.ComponentResource):
                     role_arn=role.arn,
                 )
             )
-        self.register_outputs(
-            {"replicaBucketArns": {z: b.arn for z, b in self.buckets.items()}, "roleArn": role.arn}
-        )
+        return configurations
 
 
 def _replication(
