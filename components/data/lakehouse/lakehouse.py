@@ -184,12 +184,32 @@ class Lakehouse(pulumi.ComponentResource):
     ) -> None:
         super().__init__("meridian:data:Lakehouse", name, None, opts)
         self.args = args
-        child = pulumi.ResourceOptions(parent=self)
+        self.buckets = self._buckets(name, args)
+        self.bucket_arns = {zone: b.arn for zone, b in self.buckets.items()}
+        self._compliance_lock(name, args)
+        self.databases = self._catalog(name, args)
+        self.workgroup = self._workgroup(name, args)
+        self._lake_formation(name, args)
+        self._bronze_feed(name, args)
+        self.replica = self._replica(name, args)
+        self.register_outputs(
+            {
+                "bucketArns": self.bucket_arns,
+                "workgroup": self.workgroup.name,
+                "databases": [d.name for d in self.databases.values()],
+            }
+        )
+
+    @staticmethod
+    def _compliance_days(args: LakehouseArgs) -> int:
+        return args.compliance_retention_years * 365 + 1
+
+    def _buckets(self, name: str, args: LakehouseArgs) -> dict[str, SecureBucket]:
+        """The access-log bucket (SSE-S3), then every zone's bucket, logged to it."""
         names = args.names
         life = args.lifecycle
-        compliance_days = args.compliance_retention_years * 365 + 1
-        self.buckets = {}
-
+        compliance_days = self._compliance_days(args)
+        buckets: dict[str, SecureBucket] = {}
         access_logs = secure_bucket(
             self,
             f"{name}-access-logs",
@@ -211,9 +231,9 @@ class Lakehouse(pulumi.ComponentResource):
                 tags={"meridian:zone": "access-logs", "data-classification": "internal"},
             ),
         )
-        self.buckets["access-logs"] = access_logs
+        buckets["access-logs"] = access_logs
         for zone in (*ZONES, "compliance", "athena-results"):
-            self.buckets[zone] = secure_bucket(
+            buckets[zone] = secure_bucket(
                 self,
                 f"{name}-{zone}",
                 SecureBucketSpec(
@@ -227,7 +247,10 @@ class Lakehouse(pulumi.ComponentResource):
                     | ({"data-classification": "internal"} if zone in OPERATIONAL else {}),
                 ),
             )
-        self.bucket_arns = {zone: b.arn for zone, b in self.buckets.items()}
+        return buckets
+
+    def _compliance_lock(self, name: str, args: LakehouseArgs) -> None:
+        """The compliance bucket's default retention (WORM)."""
         aws.s3.BucketObjectLockConfiguration(
             f"{name}-compliance-object-lock",
             bucket=self.buckets["compliance"].id,
@@ -243,9 +266,13 @@ class Lakehouse(pulumi.ComponentResource):
             ),
         )
 
-        self.databases = {}
+    def _catalog(self, name: str, args: LakehouseArgs) -> dict[str, aws.glue.CatalogDatabase]:
+        """A Glue database per catalogued zone and the gold zone's Iceberg tables."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        databases: dict[str, aws.glue.CatalogDatabase] = {}
         for zone in CATALOG_ZONES:
-            self.databases[zone] = aws.glue.CatalogDatabase(
+            databases[zone] = aws.glue.CatalogDatabase(
                 f"{name}-{zone}-db",
                 name=glue_name(names, zone),
                 description=f"Meridian {zone} zone",
@@ -257,7 +284,7 @@ class Lakehouse(pulumi.ComponentResource):
             table.name: aws.glue.CatalogTable(
                 f"{name}-{table.name}",
                 name=table.name,
-                database_name=self.databases["gold"].name,
+                database_name=databases["gold"].name,
                 description=table.description,
                 open_table_format_input=_iceberg_input(
                     table, gold_bucket.apply(lambda b, t=table: f"s3://{b}/{t.name}/")
@@ -267,9 +294,13 @@ class Lakehouse(pulumi.ComponentResource):
             )
             for table in GOLD_TABLES
         }
+        return databases
 
+    def _workgroup(self, name: str, args: LakehouseArgs) -> aws.athena.Workgroup:
+        """Athena's workgroup: settings enforced, results SSE-KMS encrypted."""
+        names = args.names
         results = self.buckets["athena-results"].bucket.bucket
-        self.workgroup = aws.athena.Workgroup(
+        return aws.athena.Workgroup(
             f"{name}-athena",
             name=names.physical("analytics"),
             description="Meridian lakehouse queries (settings enforced, results encrypted)",
@@ -288,37 +319,33 @@ class Lakehouse(pulumi.ComponentResource):
                     },
                 },
             },
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self._lake_formation(name, args)
-        self._bronze_feed(name, args)
-        self.replica: LakeReplica | None = None
-        if args.replica_region is not None:
-            self.replica = LakeReplica(
-                f"{name}-replica",
-                LakeReplicaArgs(
-                    names=names,
-                    scope=args.scope,
-                    target_region=args.replica_region,
-                    sources={z: self.buckets[z].bucket for z in REPLICATED},
-                    source_key_arn=args.storage_key_arn,
-                    lifecycle={z: lifecycle_rules(z, life, compliance_days) for z in REPLICATED},
-                    object_lock={
-                        "compliance": (args.object_lock_mode, args.compliance_retention_years)
-                    },
-                    source_versioning=[self.buckets[z].versioning for z in REPLICATED],
-                    replication_time_control=args.replication_time_control,
-                    key_deletion_window_days=args.key_deletion_window_days,
-                    protect=args.protect,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        self.register_outputs(
-            {
-                "bucketArns": self.bucket_arns,
-                "workgroup": self.workgroup.name,
-                "databases": [d.name for d in self.databases.values()],
-            }
+
+    def _replica(self, name: str, args: LakehouseArgs) -> LakeReplica | None:
+        """The replicated buckets' replicas in the paired region, if there is one."""
+        if args.replica_region is None:
+            return None
+        life = args.lifecycle
+        compliance_days = self._compliance_days(args)
+        return LakeReplica(
+            f"{name}-replica",
+            LakeReplicaArgs(
+                names=args.names,
+                scope=args.scope,
+                target_region=args.replica_region,
+                sources={z: self.buckets[z].bucket for z in REPLICATED},
+                source_key_arn=args.storage_key_arn,
+                lifecycle={z: lifecycle_rules(z, life, compliance_days) for z in REPLICATED},
+                object_lock={
+                    "compliance": (args.object_lock_mode, args.compliance_retention_years)
+                },
+                source_versioning=[self.buckets[z].versioning for z in REPLICATED],
+                replication_time_control=args.replication_time_control,
+                key_deletion_window_days=args.key_deletion_window_days,
+                protect=args.protect,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _role_arn(self, args: LakehouseArgs, role: str) -> str:
