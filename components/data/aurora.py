@@ -154,8 +154,6 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
         super().__init__("meridian:data:AuroraGlobalPostgres", name, None, opts)
         self._name = name
         self.args = args
-        names = args.names
-        child = pulumi.ResourceOptions(parent=self)
         primary = args.role != "secondary"
         if args.role != "standalone" and args.global_identifier is None:
             raise ValueError("a member of a global database needs global_identifier")
@@ -163,7 +161,48 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
             raise ValueError("a global primary's master secret needs master_rotation")
         if primary and args.instances < 2:
             raise ValueError("a writer cluster needs at least two instances (writer + reader)")
+        subnets = self._network(name, args)
+        parameters = self._parameters(name, args)
+        monitoring = self._monitoring_role(name, args)
+        self.global_cluster = None
+        self.secret_arn = None
+        common = self._cluster_settings(args, subnets, parameters)
+        initial: aws.secretsmanager.SecretVersion | None = None
+        if args.role == "primary":
+            initial = self._global_primary(name, args, common)
+        elif args.role == "standalone":
+            self.cluster = self._standalone(name, args, common)
+        else:
+            self.cluster = self._secondary(name, args, common)
+        self.instances = self._instances(name, args, subnets, monitoring)
+        self.rotation = self._rotation(name, args, initial)
+        self.proxy = None
+        if args.proxy and self.secret_arn is not None:
+            self.proxy = self._proxy(name, self.secret_arn, subnets)
+        self.summary = pulumi.Output.all(
+            global_id=args.global_identifier or "",
+            cluster_id=self.cluster.cluster_identifier,
+            cluster_arn=self.cluster.arn,
+        ).apply(
+            lambda o: {
+                "globalClusterIdentifier": o["global_id"] or None,
+                "clusterIdentifier": o["cluster_id"],
+                "clusterArn": o["cluster_arn"],
+                "role": "secondary" if args.role == "secondary" else "primary",
+            }
+        )
+        self.register_outputs(
+            {
+                "clusterArn": self.cluster.arn,
+                "endpoint": self.cluster.endpoint,
+                "readerEndpoint": self.cluster.reader_endpoint,
+            }
+        )
 
+    def _network(self, name: str, args: AuroraArgs) -> aws.rds.SubnetGroup:
+        """The cluster's security group (its clients only) and its subnet group."""
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
         self.security_group = store_security_group(
             f"{name}-sg",
             names,
@@ -173,16 +212,19 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
             what="aurora",
             opts=child,
         )
-        subnets = aws.rds.SubnetGroup(
+        return aws.rds.SubnetGroup(
             f"{name}-subnets",
             name=names.physical("aurora"),
             description="Aurora: the data subnets of every AZ",
             subnet_ids=args.subnet_ids,
             opts=child,
         )
-        parameters = aws.rds.ClusterParameterGroup(
+
+    def _parameters(self, name: str, args: AuroraArgs) -> aws.rds.ClusterParameterGroup:
+        """TLS only, DDL audit, slow queries, connections logged."""
+        return aws.rds.ClusterParameterGroup(
             f"{name}-parameters",
-            name=names.physical("aurora", args.parameter_family),
+            name=args.names.physical("aurora", args.parameter_family),
             family=args.parameter_family,
             description="Meridian Aurora PostgreSQL: TLS only, IAM auth audit, slow queries",
             parameters=[
@@ -196,8 +238,13 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
                 {"name": "log_connections", "value": "1"},
                 *LOGICAL_REPLICATION,
             ],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _monitoring_role(self, name: str, args: AuroraArgs) -> aws.iam.Role:
+        """Enhanced Monitoring's role."""
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
         monitoring = service_role(
             f"{name}-monitoring", names, "monitoring.rds.amazonaws.com", "aurora-monitoring", child
         )
@@ -207,12 +254,17 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
             policy_arn=f"arn:{args.scope.partition}:iam::aws:policy/{ENHANCED_MONITORING_POLICY}",
             opts=child,
         )
+        return monitoring
 
-        self.global_cluster = None
-        self.secret_arn = None
-        initial: aws.secretsmanager.SecretVersion | None = None
-        stateful = pulumi.ResourceOptions(parent=self, protect=True)
-        common: dict[str, Any] = {
+    def _cluster_settings(
+        self,
+        args: AuroraArgs,
+        subnets: aws.rds.SubnetGroup,
+        parameters: aws.rds.ClusterParameterGroup,
+    ) -> dict[str, Any]:
+        """What every role's cluster is given."""
+        names = args.names
+        return {
             "cluster_identifier": names.physical("aurora"),
             "engine": ENGINE,
             "engine_mode": "provisioned",
@@ -236,95 +288,118 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
             "port": PORT,
             "network_type": "IPV4",
         }
-        if args.role == "primary":
-            self.global_cluster = aws.rds.GlobalCluster(
-                f"{name}-global",
-                global_cluster_identifier=args.global_identifier,
-                engine=ENGINE,
-                engine_version=args.engine_version,
-                storage_encrypted=True,
-                deletion_protection=True,
-                database_name=DATABASE_NAME,
-                opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=list(GLOBAL_IGNORED))),
-            )
-            password = aws.secretsmanager.get_random_password_output(
-                password_length=40,
-                exclude_punctuation=True,
-                include_space=False,
-                opts=pulumi.InvokeOutputOptions(parent=self),
-            ).random_password
-            secret = aws.secretsmanager.Secret(
-                f"{name}-master",
-                name=f"meridian/{names.environment}/{args.scope.region}/aurora/master",
-                description="Aurora global database master user (rotated on a schedule)",
-                kms_key_id=args.secrets_key_arn,
-                recovery_window_in_days=30,
-                opts=stateful,
-            )
-            self.secret_arn = secret.arn
-            self.cluster = aws.rds.Cluster(
-                f"{name}-cluster",
-                **common,
-                global_cluster_identifier=self.global_cluster.id,
-                database_name=DATABASE_NAME,
-                master_username=MASTER_USERNAME,
-                master_password_wo=pulumi.Output.secret(password),
-                master_password_wo_version=1,
-                opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=list(PRIMARY_IGNORED))),
-            )
-            initial = aws.secretsmanager.SecretVersion(
-                f"{name}-master-value",
-                secret_id=secret.id,
-                secret_string_wo=pulumi.Output.secret(
-                    pulumi.Output.all(password, self.cluster.endpoint, self.cluster.id)
-                ).apply(
-                    lambda v: json.dumps(
-                        {
-                            "engine": SECRET_ENGINE,
-                            "host": v[1],
-                            "port": PORT,
-                            "dbname": DATABASE_NAME,
-                            "username": MASTER_USERNAME,
-                            "password": v[0],
-                            "dbClusterIdentifier": v[2],
-                        }
-                    )
-                ),
-                secret_string_wo_version=1,
-                version_stages=["AWSCURRENT", TRACKED_STAGE],
-                opts=pulumi.ResourceOptions(
-                    parent=self, ignore_changes=list(SECRET_VERSION_IGNORED)
-                ),
-            )
-        elif args.role == "standalone":
-            self.cluster = aws.rds.Cluster(
-                f"{name}-cluster",
-                **common,
-                database_name=DATABASE_NAME,
-                master_username=MASTER_USERNAME,
-                manage_master_user_password=True,
-                master_user_secret_kms_key_id=args.secrets_key_arn,
-                opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=["engineVersion"])),
-            )
-            self.secret_arn = self.cluster.master_user_secrets.apply(
-                lambda secrets: str(secrets[0].secret_arn) if secrets else ""
-            )
-        else:
-            self.cluster = aws.rds.Cluster(
-                f"{name}-cluster",
-                **common,
-                global_cluster_identifier=args.global_identifier,
-                # A secondary's readers forward writes to the primary (Aurora User Guide, "Using
-                # write forwarding in an Aurora PostgreSQL global database": every minor version
-                # of 16 and later); a headless secondary has no instance to accept them.
-                enable_global_write_forwarding=args.instances > 0,
-                opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=list(SECONDARY_IGNORED))),
-            )
 
-        self.instances = []
+    def _global_primary(
+        self, name: str, args: AuroraArgs, common: dict[str, Any]
+    ) -> aws.secretsmanager.SecretVersion:
+        """The global cluster, the master secret, the primary cluster in it and the secret's
+        first value (returned: the rotation waits for it)."""
+        names = args.names
+        stateful = pulumi.ResourceOptions(parent=self, protect=True)
+        self.global_cluster = aws.rds.GlobalCluster(
+            f"{name}-global",
+            global_cluster_identifier=args.global_identifier,
+            engine=ENGINE,
+            engine_version=args.engine_version,
+            storage_encrypted=True,
+            deletion_protection=True,
+            database_name=DATABASE_NAME,
+            opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=list(GLOBAL_IGNORED))),
+        )
+        password = aws.secretsmanager.get_random_password_output(
+            password_length=40,
+            exclude_punctuation=True,
+            include_space=False,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        ).random_password
+        secret = aws.secretsmanager.Secret(
+            f"{name}-master",
+            name=f"meridian/{names.environment}/{args.scope.region}/aurora/master",
+            description="Aurora global database master user (rotated on a schedule)",
+            kms_key_id=args.secrets_key_arn,
+            recovery_window_in_days=30,
+            opts=stateful,
+        )
+        self.secret_arn = secret.arn
+        self.cluster = aws.rds.Cluster(
+            f"{name}-cluster",
+            **common,
+            global_cluster_identifier=self.global_cluster.id,
+            database_name=DATABASE_NAME,
+            master_username=MASTER_USERNAME,
+            master_password_wo=pulumi.Output.secret(password),
+            master_password_wo_version=1,
+            opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=list(PRIMARY_IGNORED))),
+        )
+        initial = aws.secretsmanager.SecretVersion(
+            f"{name}-master-value",
+            secret_id=secret.id,
+            secret_string_wo=pulumi.Output.secret(
+                pulumi.Output.all(password, self.cluster.endpoint, self.cluster.id)
+            ).apply(
+                lambda v: json.dumps(
+                    {
+                        "engine": SECRET_ENGINE,
+                        "host": v[1],
+                        "port": PORT,
+                        "dbname": DATABASE_NAME,
+                        "username": MASTER_USERNAME,
+                        "password": v[0],
+                        "dbClusterIdentifier": v[2],
+                    }
+                )
+            ),
+            secret_string_wo_version=1,
+            version_stages=["AWSCURRENT", TRACKED_STAGE],
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=list(SECRET_VERSION_IGNORED)),
+        )
+        return initial
+
+    def _standalone(self, name: str, args: AuroraArgs, common: dict[str, Any]) -> aws.rds.Cluster:
+        """A cluster of no global database; RDS manages its master secret."""
+        stateful = pulumi.ResourceOptions(parent=self, protect=True)
+        cluster = aws.rds.Cluster(
+            f"{name}-cluster",
+            **common,
+            database_name=DATABASE_NAME,
+            master_username=MASTER_USERNAME,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args.secrets_key_arn,
+            opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=["engineVersion"])),
+        )
+        self.secret_arn = cluster.master_user_secrets.apply(
+            lambda secrets: str(secrets[0].secret_arn) if secrets else ""
+        )
+        return cluster
+
+    def _secondary(self, name: str, args: AuroraArgs, common: dict[str, Any]) -> aws.rds.Cluster:
+        """A secondary cluster of the global database."""
+        stateful = pulumi.ResourceOptions(parent=self, protect=True)
+        return aws.rds.Cluster(
+            f"{name}-cluster",
+            **common,
+            global_cluster_identifier=args.global_identifier,
+            # A secondary's readers forward writes to the primary (Aurora User Guide, "Using
+            # write forwarding in an Aurora PostgreSQL global database": every minor version
+            # of 16 and later); a headless secondary has no instance to accept them.
+            enable_global_write_forwarding=args.instances > 0,
+            opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=list(SECONDARY_IGNORED))),
+        )
+
+    def _instances(
+        self,
+        name: str,
+        args: AuroraArgs,
+        subnets: aws.rds.SubnetGroup,
+        monitoring: aws.iam.Role,
+    ) -> list[aws.rds.ClusterInstance]:
+        """The cluster's instances, spread over the AZs (the first two in promotion tier 0)."""
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
+        instances: list[aws.rds.ClusterInstance] = []
         for i in range(args.instances):
             zone = args.availability_zones[i % len(args.availability_zones)]
-            self.instances.append(
+            instances.append(
                 aws.rds.ClusterInstance(
                     f"{name}-{i}",
                     identifier=names.physical("aurora", str(i)),
@@ -347,56 +422,40 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
                     opts=child,
                 )
             )
+        return instances
 
-        self.rotation = None
-        if args.master_rotation is not None and initial is not None and self.secret_arn is not None:
-            self.rotation = DatabaseSecretRotation(
-                f"{name}-rotation",
-                DatabaseSecretRotationArgs(
-                    names=names,
-                    what="aurora-rotation",
-                    application=args.master_rotation.application,
-                    semantic_version=args.master_rotation.semantic_version,
-                    secret_arn=self.secret_arn,
-                    secret_key_arn=args.secrets_key_arn,
-                    vpc_id=args.vpc_id,
-                    subnet_ids=args.subnet_ids,
-                    database_security_group_id=self.security_group.id,
-                    port=PORT,
-                    endpoint_security_group_id=args.endpoint_security_group_id,
-                    logs_key_arn=args.master_rotation.logs_key_arn,
-                    log_retention_days=args.master_rotation.log_retention_days,
-                    rotation_days=args.master_rotation.days,
-                    region=args.scope.region,
-                    partition=args.scope.partition,
-                    alert_topic_arn=args.master_rotation.alert_topic_arn,
-                    ready=[initial, *self.instances],
-                ),
-                opts=child,
-            )
-
-        self.proxy = None
-        if args.proxy and self.secret_arn is not None:
-            self.proxy = self._proxy(name, self.secret_arn, subnets)
-
-        self.summary = pulumi.Output.all(
-            global_id=args.global_identifier or "",
-            cluster_id=self.cluster.cluster_identifier,
-            cluster_arn=self.cluster.arn,
-        ).apply(
-            lambda o: {
-                "globalClusterIdentifier": o["global_id"] or None,
-                "clusterIdentifier": o["cluster_id"],
-                "clusterArn": o["cluster_arn"],
-                "role": "secondary" if args.role == "secondary" else "primary",
-            }
-        )
-        self.register_outputs(
-            {
-                "clusterArn": self.cluster.arn,
-                "endpoint": self.cluster.endpoint,
-                "readerEndpoint": self.cluster.reader_endpoint,
-            }
+    def _rotation(
+        self,
+        name: str,
+        args: AuroraArgs,
+        initial: aws.secretsmanager.SecretVersion | None,
+    ) -> DatabaseSecretRotation | None:
+        """The master secret's rotation, where Meridian owns that secret (a global primary)."""
+        if args.master_rotation is None or initial is None or self.secret_arn is None:
+            return None
+        return DatabaseSecretRotation(
+            f"{name}-rotation",
+            DatabaseSecretRotationArgs(
+                names=args.names,
+                what="aurora-rotation",
+                application=args.master_rotation.application,
+                semantic_version=args.master_rotation.semantic_version,
+                secret_arn=self.secret_arn,
+                secret_key_arn=args.secrets_key_arn,
+                vpc_id=args.vpc_id,
+                subnet_ids=args.subnet_ids,
+                database_security_group_id=self.security_group.id,
+                port=PORT,
+                endpoint_security_group_id=args.endpoint_security_group_id,
+                logs_key_arn=args.master_rotation.logs_key_arn,
+                log_retention_days=args.master_rotation.log_retention_days,
+                rotation_days=args.master_rotation.days,
+                region=args.scope.region,
+                partition=args.scope.partition,
+                alert_topic_arn=args.master_rotation.alert_topic_arn,
+                ready=[initial, *self.instances],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _proxy(

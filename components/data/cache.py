@@ -76,13 +76,27 @@ class Cache(pulumi.ComponentResource):
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("meridian:data:Cache", name, None, opts)
         self.args = args
-        names = args.names
-        child = pulumi.ResourceOptions(parent=self)
         if args.role == "secondary" and args.global_datastore_id is None:
             raise ValueError("a secondary cache needs global_datastore_id")
         if args.replicas < 1:
             raise ValueError("automatic failover needs at least one replica per shard")
+        sg, subnets = self._network(name, args)
+        user_group = self._users(name, args)
+        self.group = self._group(name, args, sg, subnets, user_group)
+        self.global_datastore = self._global_datastore(name, args)
+        self.register_outputs(
+            {
+                "configurationEndpoint": self.group.configuration_endpoint_address,
+                "arn": self.group.arn,
+            }
+        )
 
+    def _network(
+        self, name: str, args: CacheArgs
+    ) -> tuple[aws.ec2.SecurityGroup, aws.elasticache.SubnetGroup]:
+        """The cache's security group (its clients only) and its subnet group."""
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
         sg = store_security_group(
             f"{name}-sg",
             names,
@@ -99,6 +113,12 @@ class Cache(pulumi.ComponentResource):
             subnet_ids=args.subnet_ids,
             opts=child,
         )
+        return sg, subnets
+
+    def _users(self, name: str, args: CacheArgs) -> aws.elasticache.UserGroup:
+        """The default user (off), one IAM-authenticated user per service, and their group."""
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
         default_user = aws.elasticache.User(
             f"{name}-default-user",
             user_id=names.physical("cache", "default", max_length=ID_MAX),
@@ -120,7 +140,7 @@ class Cache(pulumi.ComponentResource):
                 authentication_mode={"type": "iam"},
                 opts=child,
             )
-        user_group = aws.elasticache.UserGroup(
+        return aws.elasticache.UserGroup(
             f"{name}-users",
             user_group_id=names.physical("cache", max_length=ID_MAX),
             engine=args.engine,
@@ -128,6 +148,17 @@ class Cache(pulumi.ComponentResource):
             opts=child,
         )
 
+    def _group(
+        self,
+        name: str,
+        args: CacheArgs,
+        sg: aws.ec2.SecurityGroup,
+        subnets: aws.elasticache.SubnetGroup,
+        user_group: aws.elasticache.UserGroup,
+    ) -> aws.elasticache.ReplicationGroup:
+        """The replication group (protected): the global datastore's primary, its secondary, or
+        a regional group."""
+        names = args.names
         stateful = pulumi.ResourceOptions(parent=self, protect=True)
         common = {
             "replication_group_id": names.physical("cache", max_length=ID_MAX),
@@ -150,7 +181,7 @@ class Cache(pulumi.ComponentResource):
         if args.role == "secondary":
             # version, node type and shards come from the global datastore (and must not be set);
             # engine and encryption are stated as they are there, so the group reads as encrypted
-            self.group = aws.elasticache.ReplicationGroup(
+            return aws.elasticache.ReplicationGroup(
                 f"{name}-group",
                 **common,
                 engine=args.engine,
@@ -163,36 +194,36 @@ class Cache(pulumi.ComponentResource):
                     )
                 ),
             )
-        else:
-            self.group = aws.elasticache.ReplicationGroup(
-                f"{name}-group",
-                **common,
-                engine=args.engine,
-                engine_version=args.engine_version,
-                node_type=args.node_type,
-                cluster_mode="enabled",
-                num_node_groups=args.shards,
-                at_rest_encryption_enabled=True,
-                transit_encryption_enabled=True,
-                transit_encryption_mode="required",
-                opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=["engineVersion"])),
-            )
-        self.global_datastore = None
-        if args.role == "primary":
-            self.global_datastore = aws.elasticache.GlobalReplicationGroup(
-                f"{name}-global",
-                global_replication_group_id_suffix=f"meridian-{names.environment}-{args.global_suffix}",
-                primary_replication_group_id=self.group.id,
-                global_replication_group_description=(
-                    f"Meridian {names.environment}: cache replicated from {args.region}"
-                ),
-                opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=["engineVersion"])),
-            )
-        self.register_outputs(
-            {
-                "configurationEndpoint": self.group.configuration_endpoint_address,
-                "arn": self.group.arn,
-            }
+        return aws.elasticache.ReplicationGroup(
+            f"{name}-group",
+            **common,
+            engine=args.engine,
+            engine_version=args.engine_version,
+            node_type=args.node_type,
+            cluster_mode="enabled",
+            num_node_groups=args.shards,
+            at_rest_encryption_enabled=True,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=["engineVersion"])),
+        )
+
+    def _global_datastore(
+        self, name: str, args: CacheArgs
+    ) -> aws.elasticache.GlobalReplicationGroup | None:
+        """The global datastore, owned by the primary region's cache."""
+        if args.role != "primary":
+            return None
+        names = args.names
+        stateful = pulumi.ResourceOptions(parent=self, protect=True)
+        return aws.elasticache.GlobalReplicationGroup(
+            f"{name}-global",
+            global_replication_group_id_suffix=f"meridian-{names.environment}-{args.global_suffix}",
+            primary_replication_group_id=self.group.id,
+            global_replication_group_description=(
+                f"Meridian {names.environment}: cache replicated from {args.region}"
+            ),
+            opts=stateful.merge(pulumi.ResourceOptions(ignore_changes=["engineVersion"])),
         )
 
     def grant_connect(self, identity: WorkloadIdentity, service: str) -> aws.iam.RolePolicy:

@@ -150,14 +150,26 @@ class DeployRunner(pulumi.ComponentResource):
         self, name: str, args: DeployRunnerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("meridian:delivery:DeployRunner", name, None, opts)
+        self.project_name = args.project_name
+        self.security_group = self._security_group(name, args)
+        self.log_group = self._log_group(name, args)
+        self.role, policy = self._role(name, args)
+        self.project = self._project(name, args, policy)
+        self.register_outputs(
+            {
+                "projectName": self.project.name,
+                "roleArn": self.role.arn,
+                "securityGroupId": self.security_group.id,
+                "logGroupName": self.log_group.name,
+            }
+        )
+
+    def _security_group(self, name: str, args: DeployRunnerArgs) -> aws.ec2.SecurityGroup:
+        """The runner's own group, HTTPS out only; the cluster admits it."""
         child = pulumi.ResourceOptions(parent=self)
         names = args.names
         project_name = args.project_name
-        self.project_name = project_name
-        project_arn = args.scope.arn("codebuild", f"project/{project_name}")
-
-        # --- network: its own group, HTTPS out only; the cluster admits it ----------------------
-        self.security_group = aws.ec2.SecurityGroup(
+        security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=args.vpc_id,
             description=f"Deploy runner {project_name}: HTTPS out only",
@@ -165,7 +177,7 @@ class DeployRunner(pulumi.ComponentResource):
             tags={"Name": names.display("deploy-runner")},
             opts=child,
         )
-        sg = self.security_group.id
+        sg = security_group.id
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-to-cluster-api",
             security_group_id=sg,
@@ -206,18 +218,24 @@ class DeployRunner(pulumi.ComponentResource):
             description="GitHub, the Pulumi backend, registries, S3: through NAT or the gateway",
             opts=child,
         )
+        return security_group
 
-        # --- logs -------------------------------------------------------------------------------
-        self.log_group = aws.cloudwatch.LogGroup(
+    def _log_group(self, name: str, args: DeployRunnerArgs) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=f"/aws/codebuild/{project_name}",
+            name=f"/aws/codebuild/{args.project_name}",
             kms_key_id=args.logs_key_arn,
             retention_in_days=args.log_retention_days,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
-        # --- the service role: logs, its ENIs, the connection, the key; nothing else ------------
-        self.role = aws.iam.Role(
+    def _role(self, name: str, args: DeployRunnerArgs) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+        """The service role: logs, its ENIs, the connection, the key; nothing else."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        project_name = args.project_name
+        project_arn = args.scope.arn("codebuild", f"project/{project_name}")
+        role = aws.iam.Role(
             f"{name}-role",
             name=names.physical("deploy-runner", max_length=64),
             description=f"Service role of the CodeBuild deploy runner {project_name}",
@@ -240,7 +258,7 @@ class DeployRunner(pulumi.ComponentResource):
         connection = args.connection_service
         policy = aws.iam.RolePolicy(
             f"{name}-role-policy",
-            role=self.role.id,
+            role=role.id,
             policy=policy_document(
                 [
                     statement(
@@ -286,11 +304,16 @@ class DeployRunner(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        return role, policy
 
-        # --- the project and its webhook ----------------------------------------------------------
-        self.project = aws.codebuild.Project(
+    def _project(
+        self, name: str, args: DeployRunnerArgs, policy: aws.iam.RolePolicy
+    ) -> aws.codebuild.Project:
+        """The CodeBuild project and its webhook."""
+        names = args.names
+        project = aws.codebuild.Project(
             f"{name}-project",
-            name=project_name,
+            name=args.project_name,
             description=f"GitHub Actions runner for {args.repository} in {names.display('vpc')}",
             service_role=self.role.arn,
             source={
@@ -309,7 +332,7 @@ class DeployRunner(pulumi.ComponentResource):
             vpc_config={
                 "vpc_id": args.vpc_id,
                 "subnets": list(args.subnet_ids),
-                "security_group_ids": [sg],
+                "security_group_ids": [self.security_group.id],
             },
             encryption_key=args.encryption_key_arn,
             logs_config={
@@ -323,17 +346,9 @@ class DeployRunner(pulumi.ComponentResource):
         )
         aws.codebuild.Webhook(
             f"{name}-webhook",
-            project_name=self.project.name,
+            project_name=project.name,
             build_type="BUILD",
             filter_groups=[{"filters": [{"type": "EVENT", "pattern": "WORKFLOW_JOB_QUEUED"}]}],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-
-        self.register_outputs(
-            {
-                "projectName": self.project.name,
-                "roleArn": self.role.arn,
-                "securityGroupId": sg,
-                "logGroupName": self.log_group.name,
-            }
-        )
+        return project

@@ -91,6 +91,13 @@ class AwsEdgeArgs:
         return in_rotation(self.origins, self.drained)
 
 
+@dataclass(frozen=True)
+class _Policies:
+    immutable: aws.cloudfront.CachePolicy
+    html: aws.cloudfront.CachePolicy
+    headers: aws.cloudfront.ResponseHeadersPolicy
+
+
 class AwsEdge(pulumi.ComponentResource):
     """The AWS-native edge of one environment (see the module docstring)."""
 
@@ -99,20 +106,54 @@ class AwsEdge(pulumi.ComponentResource):
     ) -> None:
         super().__init__("meridian:edge:AwsEdge", name, None, opts)
         self._args = args
-        child = pulumi.ResourceOptions(parent=self)
-        names = args.names
         rotation = args.in_rotation
-        fallback = args.primary_region if args.primary_region in rotation else rotation[0]
-        origin_name = f"origin.{args.zone}"
+        zone = self._zone(name)
+        checks = self._origins(name, zone)
+        validation = self._certificate(name, zone)
+        web_acl = self._web_acl(name)
+        distribution = self._distribution(name, validation, web_acl, self._policies(name))
+        self._alias_records(name, zone, distribution)
+        if args.shield_advanced:
+            self._shield(name, zone, distribution)
+        self.regions_in_rotation = rotation
+        self.hostnames = list(args.hostnames)
+        self.zone_id = zone.zone_id
+        self.name_servers = zone.name_servers
+        self.distribution_domain = distribution.domain_name
+        self.web_acl_arn = web_acl.arn
+        self.health_check_ids = {region: check.id for region, check in checks.items()}
+        self.register_outputs(
+            {
+                "regionsInRotation": rotation,
+                "distributionDomain": distribution.domain_name,
+                "nameServers": zone.name_servers,
+            }
+        )
 
-        zone = aws.route53.Zone(
+    @property
+    def _origin_name(self) -> str:
+        """The latency-routed name in front of the regions' ingresses."""
+        return f"origin.{self._args.zone}"
+
+    def _zone(self, name: str) -> aws.route53.Zone:
+        """The public edge zone (protected)."""
+        args = self._args
+        return aws.route53.Zone(
             f"{name}-zone",
             name=args.zone,
-            comment=f"{names.prefix}: public edge zone (delegate to its name servers)",
+            comment=f"{args.names.prefix}: public edge zone (delegate to its name servers)",
             force_destroy=False,
             opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
 
+    def _origins(self, name: str, zone: aws.route53.Zone) -> dict[str, aws.route53.HealthCheck]:
+        """Per region a health check and an origin name; latency records over the regions in
+        rotation, each tied to its health check."""
+        args = self._args
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        rotation = args.in_rotation
+        origin_name = self._origin_name
         checks: dict[str, aws.route53.HealthCheck] = {}
         for origin in args.origins:
             checks[origin.region] = aws.route53.HealthCheck(
@@ -152,7 +193,13 @@ class AwsEdge(pulumi.ComponentResource):
                     health_check_id=checks[origin.region].id,
                     opts=child,
                 )
+        return checks
 
+    def _certificate(self, name: str, zone: aws.route53.Zone) -> aws.acm.CertificateValidation:
+        """The hostnames' ACM certificate, validated through DNS records in the zone."""
+        args = self._args
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
         certificate = aws.acm.Certificate(
             f"{name}-certificate",
             domain_name=args.hostnames[0],
@@ -176,14 +223,17 @@ class AwsEdge(pulumi.ComponentResource):
             )
             for hostname in args.hostnames
         ]
-        validation = aws.acm.CertificateValidation(
+        return aws.acm.CertificateValidation(
             f"{name}-certificate-validation",
             certificate_arn=certificate.arn,
             validation_record_fqdns=[r.fqdn for r in validation_records],
             opts=child,
         )
 
-        web_acl = aws.wafv2.WebAcl(
+    def _web_acl(self, name: str) -> aws.wafv2.WebAcl:
+        """The CloudFront-scoped web ACL (see `_waf_rules`)."""
+        names = self._args.names
+        return aws.wafv2.WebAcl(
             f"{name}-waf",
             name=names.physical("edge"),
             description="Meridian edge: AWS managed groups, per-route rate limits",
@@ -196,9 +246,13 @@ class AwsEdge(pulumi.ComponentResource):
                 "sampled_requests_enabled": True,
             },
             tags={"Name": names.display("edge")},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
+    def _policies(self, name: str) -> _Policies:
+        """The cache policies (immutable assets, HTML) and the security response headers."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = self._args.names
         immutable = aws.cloudfront.CachePolicy(
             f"{name}-cache-immutable",
             name=names.physical("edge", "immutable"),
@@ -239,14 +293,31 @@ class AwsEdge(pulumi.ComponentResource):
             },
             opts=child,
         )
+        return _Policies(immutable=immutable, html=html, headers=headers)
 
+    def _distribution(
+        self,
+        name: str,
+        validation: aws.acm.CertificateValidation,
+        web_acl: aws.wafv2.WebAcl,
+        policies: _Policies,
+    ) -> aws.cloudfront.Distribution:
+        """The distribution: a failover origin group for cacheable requests, the latency origin
+        for the API's routes."""
+        args = self._args
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        rotation = args.in_rotation
+        fallback = args.primary_region if args.primary_region in rotation else rotation[0]
+        origin_name = self._origin_name
+        immutable, html, headers = policies.immutable, policies.html, policies.headers
         latency_origin = "latency"
         fallback_origin = f"fallback-{fallback}"
         group = "failover"
         api_patterns = sorted(
             {_api_pattern(p) for r in args.routes if not r.internal for p in r.paths}
         )
-        distribution = aws.cloudfront.Distribution(
+        return aws.cloudfront.Distribution(
             f"{name}-cdn",
             enabled=True,
             comment=f"{names.prefix}: edge over {', '.join(rotation)}",
@@ -321,6 +392,13 @@ class AwsEdge(pulumi.ComponentResource):
             tags={"Name": names.display("edge")},
             opts=child,
         )
+
+    def _alias_records(
+        self, name: str, zone: aws.route53.Zone, distribution: aws.cloudfront.Distribution
+    ) -> None:
+        """A and AAAA alias records of every hostname to the distribution."""
+        args = self._args
+        child = pulumi.ResourceOptions(parent=self)
         for hostname in args.hostnames:
             for record_type in ("A", "AAAA"):
                 aws.route53.Record(
@@ -338,35 +416,25 @@ class AwsEdge(pulumi.ComponentResource):
                     opts=child,
                 )
 
-        if args.shield_advanced:
-            for what, arn in (("cdn", distribution.arn), ("zone", zone.arn)):
-                aws.shield.Protection(
-                    f"{name}-shield-{what}",
-                    name=names.physical("edge", what),
-                    resource_arn=arn,
-                    tags={"Name": names.display("edge", what)},
-                    opts=child,
-                )
-            aws.shield.ApplicationLayerAutomaticResponse(
-                f"{name}-shield-l7",
-                resource_arn=distribution.arn,
-                action="BLOCK",
+    def _shield(
+        self, name: str, zone: aws.route53.Zone, distribution: aws.cloudfront.Distribution
+    ) -> None:
+        """Shield Advanced on the distribution and the zone, with automatic L7 mitigation."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = self._args.names
+        for what, arn in (("cdn", distribution.arn), ("zone", zone.arn)):
+            aws.shield.Protection(
+                f"{name}-shield-{what}",
+                name=names.physical("edge", what),
+                resource_arn=arn,
+                tags={"Name": names.display("edge", what)},
                 opts=child,
             )
-
-        self.regions_in_rotation = rotation
-        self.hostnames = list(args.hostnames)
-        self.zone_id = zone.zone_id
-        self.name_servers = zone.name_servers
-        self.distribution_domain = distribution.domain_name
-        self.web_acl_arn = web_acl.arn
-        self.health_check_ids = {region: check.id for region, check in checks.items()}
-        self.register_outputs(
-            {
-                "regionsInRotation": rotation,
-                "distributionDomain": distribution.domain_name,
-                "nameServers": zone.name_servers,
-            }
+        aws.shield.ApplicationLayerAutomaticResponse(
+            f"{name}-shield-l7",
+            resource_arn=distribution.arn,
+            action="BLOCK",
+            opts=child,
         )
 
     def _waf_rules(self) -> list[aws.wafv2.WebAclRuleArgsDict]:

@@ -41,7 +41,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -195,10 +195,34 @@ class CloudflareEdge(pulumi.ComponentResource):
     ) -> None:
         super().__init__("meridian:edge:CloudflareEdge", name, None, opts)
         self._args = args
-        child = pulumi.ResourceOptions(parent=self)
-        zone_id = args.zone_id
+        settings = self._zone_settings(name)
+        self.rulesets = self._rulesets(name)
+        origin_pulls = self._zone_features(name)
+        pools = self._pools(name)
+        load_balancer = self._load_balancer(name, pools, [origin_pulls, *settings])
+        rotation = args.in_rotation
+        self.regions_in_rotation = rotation
+        self.hostnames = list(args.hostnames)
+        self.rate_limits = {
+            r.id: r.rate_limit_per_minute
+            for r in rate_limited(list(args.routes))
+            if r.rate_limit_per_minute is not None
+        }
+        self.pool_ids = {region: pool.id for region, pool in pools.items()}
+        self.load_balancer_id = load_balancer.id
+        self.register_outputs(
+            {
+                "regionsInRotation": rotation,
+                "loadBalancerId": load_balancer.id,
+                "poolIds": self.pool_ids,
+            }
+        )
 
-        settings = [
+    def _zone_settings(self, name: str) -> list[cloudflare.ZoneSetting]:
+        """The zone's TLS and security settings (`ZONE_SETTINGS`)."""
+        child = pulumi.ResourceOptions(parent=self)
+        zone_id = self._args.zone_id
+        return [
             cloudflare.ZoneSetting(
                 f"{name}-{setting_id.replace('_', '-')}",
                 zone_id=zone_id,
@@ -209,6 +233,10 @@ class CloudflareEdge(pulumi.ComponentResource):
             for setting_id, value in ZONE_SETTINGS
         ]
 
+    def _rulesets(self, name: str) -> dict[str, cloudflare.Ruleset]:
+        """Phase -> the zone's ruleset: managed WAF, custom WAF, rate limits, cache rules."""
+        child = pulumi.ResourceOptions(parent=self)
+        zone_id = self._args.zone_id
         managed = cloudflare.Ruleset(
             f"{name}-waf-managed",
             zone_id=zone_id,
@@ -249,12 +277,28 @@ class CloudflareEdge(pulumi.ComponentResource):
             rules=self._cache_rules(),
             opts=child,
         )
+        return {
+            MANAGED_WAF_PHASE: managed,
+            CUSTOM_WAF_PHASE: custom,
+            RATE_LIMIT_PHASE: limits,
+            CACHE_PHASE: cache,
+        }
+
+    def _zone_features(self, name: str) -> cloudflare.AuthenticatedOriginPullsSettings:
+        """Tiered cache, bot protection and authenticated origin pulls (returned: the load
+        balancer waits for it)."""
+        child = pulumi.ResourceOptions(parent=self)
+        zone_id = self._args.zone_id
         cloudflare.TieredCache(f"{name}-tiered-cache", zone_id=zone_id, value="on", opts=child)
         self._bot_protection(name, zone_id, child)
-        origin_pulls = cloudflare.AuthenticatedOriginPullsSettings(
+        return cloudflare.AuthenticatedOriginPullsSettings(
             f"{name}-origin-pulls", zone_id=zone_id, enabled=True, opts=child
         )
 
+    def _pools(self, name: str) -> dict[str, cloudflare.LoadBalancerPool]:
+        """The health monitor and one pool per region's ingress (a drained one disabled)."""
+        args = self._args
+        child = pulumi.ResourceOptions(parent=self)
         monitor = cloudflare.LoadBalancerMonitor(
             f"{name}-monitor",
             account_id=args.account_id,
@@ -303,6 +347,17 @@ class CloudflareEdge(pulumi.ComponentResource):
                 ],
                 opts=child,
             )
+        return pools
+
+    def _load_balancer(
+        self,
+        name: str,
+        pools: Mapping[str, cloudflare.LoadBalancerPool],
+        after: Sequence[pulumi.Resource],
+    ) -> cloudflare.LoadBalancer:
+        """The load balancer on the first hostname, and the other hostnames as CNAMEs to it."""
+        args = self._args
+        zone_id = args.zone_id
         rotation = args.in_rotation
         fallback = args.primary_region if args.primary_region in rotation else rotation[0]
         ordered = self._by_preference(rotation, args.primary_region)
@@ -325,7 +380,7 @@ class CloudflareEdge(pulumi.ComponentResource):
             adaptive_routing={"failover_across_pools": True},
             session_affinity="none",
             rules=self._affinity_rules(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[origin_pulls, *settings]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
         )
         for hostname in args.hostnames[1:]:
             cloudflare.DnsRecord(
@@ -339,29 +394,7 @@ class CloudflareEdge(pulumi.ComponentResource):
                 comment=f"{args.names.prefix}: served by the {args.hostnames[0]} load balancer",
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[load_balancer]),
             )
-
-        self.regions_in_rotation = rotation
-        self.hostnames = list(args.hostnames)
-        self.rate_limits = {
-            r.id: r.rate_limit_per_minute
-            for r in rate_limited(list(args.routes))
-            if r.rate_limit_per_minute is not None
-        }
-        self.pool_ids = {region: pool.id for region, pool in pools.items()}
-        self.load_balancer_id = load_balancer.id
-        self.rulesets = {
-            MANAGED_WAF_PHASE: managed,
-            CUSTOM_WAF_PHASE: custom,
-            RATE_LIMIT_PHASE: limits,
-            CACHE_PHASE: cache,
-        }
-        self.register_outputs(
-            {
-                "regionsInRotation": rotation,
-                "loadBalancerId": load_balancer.id,
-                "poolIds": self.pool_ids,
-            }
-        )
+        return load_balancer
 
     @staticmethod
     def _by_preference(regions: Sequence[str], primary: str) -> list[str]:

@@ -309,11 +309,10 @@ class LogArchive(pulumi.ComponentResource):
                 f"{name}-replica",
                 LakeReplicaArgs(
                     names=args.names,
-                    source_region=args.scope.region,
+                    scope=args.scope,
                     target_region=args.replica_region,
                     sources=sources,
                     source_key_arn=args.kms_key_arn,
-                    account_id=args.scope.account_id,
                     lifecycle=dict.fromkeys(sources, tiers),
                     object_lock=(
                         {"archive": (args.object_lock_mode, lock_years(args.cold_days))}
@@ -321,7 +320,6 @@ class LogArchive(pulumi.ComponentResource):
                         else {}
                     ),
                     source_versioning=source_versioning,
-                    partition=args.scope.partition,
                     key_deletion_window_days=args.key_deletion_window_days,
                     protect=args.protect,
                     purpose=args.purpose,

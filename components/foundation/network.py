@@ -176,16 +176,42 @@ class Network(pulumi.ComponentResource):
             None,
             moved_type(opts, "meridian:network:Network"),
         )
+        self.vpc, igw = self._vpc(name, args)
+        subnets = self._subnets(name, args)
+        private_rts = self._internet_routes(name, args, subnets, igw)
+        self._pod_subnets(name, args, private_rts)
+        data_rt = self._data_tier(name, args, subnets)
+        self._endpoints(name, args, subnets, [rt.id for rt in private_rts] + [data_rt.id])
+        self._flow_logs(name, args)
+        az_indexes = range(len(args.availability_zones))
+        self.public_subnet_ids = [subnets[(Tier.PUBLIC, i)].id for i in az_indexes]
+        self.private_subnet_ids = [subnets[(Tier.PRIVATE, i)].id for i in az_indexes]
+        self.data_subnet_ids = [subnets[(Tier.DATA, i)].id for i in az_indexes]
+        self.register_outputs(
+            {
+                "vpcId": self.vpc.id,
+                "vpcCidr": str(args.cidr),
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+                "dataSubnetIds": self.data_subnet_ids,
+                "podSubnetIds": self.pod_subnet_ids,
+                "natPublicIps": self.nat_public_ips,
+                "endpointSecurityGroupId": self.endpoint_security_group_id,
+            }
+        )
+
+    @staticmethod
+    def _internal_cidrs(args: NetworkArgs) -> list[str]:
+        """Every address range inside the VPC: the primary CIDR and, with pods, the pod CIDR."""
+        return [str(args.cidr)] + ([str(args.pod_cidr)] if args.pod_cidr is not None else [])
+
+    def _vpc(self, name: str, args: NetworkArgs) -> tuple[aws.ec2.Vpc, aws.ec2.InternetGateway]:
+        """The VPC, its default security group locked (no rules), and its internet gateway."""
         names = args.names
         child = pulumi.ResourceOptions(parent=self)
-        region = names.region or ""
-        cidr = str(args.cidr)
-        # Every address range inside the VPC: the primary CIDR and, with pods, the pod CIDR.
-        internal_cidrs = [cidr] + ([str(args.pod_cidr)] if args.pod_cidr is not None else [])
-
-        self.vpc = aws.ec2.Vpc(
+        vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=cidr,
+            cidr_block=str(args.cidr),
             ipv4_ipam_pool_id=args.ipam_pool_id,
             enable_dns_support=True,
             enable_dns_hostnames=True,
@@ -193,7 +219,7 @@ class Network(pulumi.ComponentResource):
             tags={"Name": names.display("vpc")},
             opts=child,
         )
-        vpc_id = self.vpc.id
+        vpc_id = vpc.id
         aws.ec2.DefaultSecurityGroup(
             f"{name}-default-sg-locked",
             vpc_id=vpc_id,
@@ -205,7 +231,13 @@ class Network(pulumi.ComponentResource):
         igw = aws.ec2.InternetGateway(
             f"{name}-igw", vpc_id=vpc_id, tags={"Name": names.display("igw")}, opts=child
         )
+        return vpc, igw
 
+    def _subnets(self, name: str, args: NetworkArgs) -> dict[tuple[Tier, int], aws.ec2.Subnet]:
+        """The public, private and data subnets of each AZ (`plan_subnets`)."""
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
+        vpc_id = self.vpc.id
         plan = plan_subnets(args.cidr, len(args.availability_zones))
         subnets: dict[tuple[Tier, int], aws.ec2.Subnet] = {}
         for item in plan:
@@ -223,8 +255,19 @@ class Network(pulumi.ComponentResource):
                 },
                 opts=child,
             )
-        az_indexes = range(len(args.availability_zones))
+        return subnets
 
+    def _internet_routes(
+        self,
+        name: str,
+        args: NetworkArgs,
+        subnets: Mapping[tuple[Tier, int], aws.ec2.Subnet],
+        igw: aws.ec2.InternetGateway,
+    ) -> list[aws.ec2.RouteTable]:
+        """The public route table; per AZ a NAT gateway and the private route table through it."""
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
+        vpc_id = self.vpc.id
         public_rt = aws.ec2.RouteTable(
             f"{name}-public-rt", vpc_id=vpc_id, tags={"Name": names.display("public")}, opts=child
         )
@@ -238,7 +281,7 @@ class Network(pulumi.ComponentResource):
         private_rts: list[aws.ec2.RouteTable] = []
         self.nat_public_ips = []
         self.nat_gateway_ids: list[pulumi.Output[str]] = []  # for the NAT gateways' alarms
-        for i in az_indexes:
+        for i in range(len(args.availability_zones)):
             az = args.availability_zones[i]
             aws.ec2.RouteTableAssociation(
                 f"{name}-public-{i}-rta",
@@ -282,9 +325,16 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
             private_rts.append(rt)
+        return private_rts
 
-        # Pods: the secondary CIDR from its IPAM pool, then one subnet per AZ routed like the
-        # private subnet of that AZ (through its NAT gateway).
+    def _pod_subnets(
+        self, name: str, args: NetworkArgs, private_rts: Sequence[aws.ec2.RouteTable]
+    ) -> None:
+        """Pods: the secondary CIDR from its IPAM pool, then one subnet per AZ routed like the
+        private subnet of that AZ (through its NAT gateway)."""
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
+        vpc_id = self.vpc.id
         self.pod_subnet_ids = []
         self.pod_subnet_cidrs = []
         if args.pod_cidr is not None:
@@ -316,6 +366,14 @@ class Network(pulumi.ComponentResource):
                 self.pod_subnet_ids.append(pod_subnet.id)
                 self.pod_subnet_cidrs.append(str(block))
 
+    def _data_tier(
+        self, name: str, args: NetworkArgs, subnets: Mapping[tuple[Tier, int], aws.ec2.Subnet]
+    ) -> aws.ec2.RouteTable:
+        """The data subnets' route table (no route out) and their VPC-only network ACL."""
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
+        vpc_id = self.vpc.id
+        az_indexes = range(len(args.availability_zones))
         data_rt = aws.ec2.RouteTable(
             f"{name}-data-rt", vpc_id=vpc_id, tags={"Name": names.display("data")}, opts=child
         )
@@ -336,7 +394,7 @@ class Network(pulumi.ComponentResource):
                 "from_port": 0,
                 "to_port": 0,
             }
-            for i, block in enumerate(internal_cidrs)
+            for i, block in enumerate(self._internal_cidrs(args))
         ]
         aws.ec2.NetworkAcl(
             f"{name}-data-nacl",
@@ -347,15 +405,29 @@ class Network(pulumi.ComponentResource):
             tags={"Name": names.display("data-only-from-vpc")},
             opts=child,
         )
+        return data_rt
 
-        route_table_ids = [rt.id for rt in private_rts] + [data_rt.id]
+    def _endpoints(
+        self,
+        name: str,
+        args: NetworkArgs,
+        subnets: Mapping[tuple[Tier, int], aws.ec2.Subnet],
+        route_table_ids: Sequence[pulumi.Input[str]],
+    ) -> None:
+        """Gateway endpoints (S3, DynamoDB) on the route tables; interface endpoints in the
+        private subnets behind HTTPS-only groups (their own ports where a service needs them)."""
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
+        vpc_id = self.vpc.id
+        region = names.region or ""
+        internal_cidrs = self._internal_cidrs(args)
         for service in ("s3", "dynamodb"):
             aws.ec2.VpcEndpoint(
                 f"{name}-{service}-gateway",
                 vpc_id=vpc_id,
                 service_name=f"com.amazonaws.{region}.{service}",
                 vpc_endpoint_type="Gateway",
-                route_table_ids=route_table_ids,
+                route_table_ids=list(route_table_ids),
                 tags={"Name": names.display("endpoint", service)},
                 opts=child,
             )
@@ -379,7 +451,7 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         self.endpoint_security_group_id = endpoint_sg.id
-        private_ids = [subnets[(Tier.PRIVATE, i)].id for i in az_indexes]
+        private_ids = [subnets[(Tier.PRIVATE, i)].id for i in range(len(args.availability_zones))]
         own_groups: dict[str, aws.ec2.SecurityGroup] = {}
         for service in args.interface_endpoints:
             ports = INTERFACE_ENDPOINT_PORTS.get(service)
@@ -418,9 +490,11 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
 
+    def _flow_logs(self, name: str, args: NetworkArgs) -> None:
+        """All the VPC's traffic to `flow_log_destination_arn` (S3), as hive-partitioned Parquet."""
         aws.ec2.FlowLog(
             f"{name}-flow-logs",
-            vpc_id=vpc_id,
+            vpc_id=self.vpc.id,
             traffic_type="ALL",
             log_destination_type="s3",
             log_destination=args.flow_log_destination_arn,
@@ -430,24 +504,8 @@ class Network(pulumi.ComponentResource):
                 "hive_compatible_partitions": True,
                 "per_hour_partition": True,
             },
-            tags={"Name": names.display("flow-logs")},
-            opts=child,
-        )
-
-        self.public_subnet_ids = [subnets[(Tier.PUBLIC, i)].id for i in az_indexes]
-        self.private_subnet_ids = private_ids
-        self.data_subnet_ids = [subnets[(Tier.DATA, i)].id for i in az_indexes]
-        self.register_outputs(
-            {
-                "vpcId": vpc_id,
-                "vpcCidr": cidr,
-                "publicSubnetIds": self.public_subnet_ids,
-                "privateSubnetIds": self.private_subnet_ids,
-                "dataSubnetIds": self.data_subnet_ids,
-                "podSubnetIds": self.pod_subnet_ids,
-                "natPublicIps": self.nat_public_ips,
-                "endpointSecurityGroupId": self.endpoint_security_group_id,
-            }
+            tags={"Name": args.names.display("flow-logs")},
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
 

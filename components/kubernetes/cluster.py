@@ -192,16 +192,47 @@ class EksCluster(pulumi.ComponentResource):
         super().__init__("meridian:kubernetes:EksCluster", name, None, opts)
         self._name = name
         self._args = args
-        names = args.names
-        child = pulumi.ResourceOptions(parent=self)
-        cluster_name = args.cluster_name
         self.version = args.version
+        role, cluster_policy = self._control_plane_role()
+        log_group = self._control_plane_logs()
+        self.cluster = self._cluster(role, [log_group, cluster_policy])
+        node_sg = self._security_groups()
+        admitted = self._access_entries()
+        self.provider = kubernetes_provider(
+            f"{name}-k8s",
+            KubernetesProviderArgs(
+                cluster_name=self.cluster.name,
+                endpoint=self.cluster.endpoint,
+                certificate_authority_data=self.certificate_authority_data,
+                region=args.region,
+                admitted_by=admitted[args.deployer_arn],
+            ),
+            parent=self,
+        )
+        self.addons = {}
+        self.pre_node_ready = self._pre_node_addons(node_sg)
+        self.node_subnet_ids = pulumi.Output.all(*args.node_subnet_ids)
+        self.pod_subnet_ids = pulumi.Output.all(*args.pod_subnet_ids)
+        self.register_outputs(
+            {
+                "clusterName": self.name,
+                "clusterArn": self.arn,
+                "endpoint": self.endpoint,
+                "oidcProviderArn": self.oidc_provider_arn,
+                "clusterSecurityGroupId": self.cluster_security_group_id,
+                "nodeSecurityGroupId": self.node_security_group_id,
+                "version": self.version,
+            }
+        )
 
-        # --- the control plane's IAM role ---------------------------------------------------
+    def _control_plane_role(self) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
+        """The control plane's IAM role and its managed policy."""
+        name, args, names = self._name, self._args, self._args.names
+        child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-cluster-role",
             name=names.physical("eks-cluster", max_length=64),
-            description=f"EKS control plane of {cluster_name}",
+            description=f"EKS control plane of {args.cluster_name}",
             assume_role_policy=service_trust_policy(
                 "eks.amazonaws.com", action=["sts:AssumeRole", "sts:TagSession"]
             ),
@@ -213,17 +244,23 @@ class EksCluster(pulumi.ComponentResource):
             policy_arn=f"arn:{args.partition}:iam::aws:policy/AmazonEKSClusterPolicy",
             opts=child,
         )
+        return role, cluster_policy
 
-        # --- control-plane logs: our encrypted log group, before EKS would make its own -------
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-control-plane-logs",
-            name=control_plane_log_group_name(cluster_name),
-            kms_key_id=args.logs_key_arn,
-            retention_in_days=args.log_retention_days,
-            opts=child,
+    def _control_plane_logs(self) -> aws.cloudwatch.LogGroup:
+        """Our encrypted log group, made before EKS would make its own."""
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-control-plane-logs",
+            name=control_plane_log_group_name(self._args.cluster_name),
+            kms_key_id=self._args.logs_key_arn,
+            retention_in_days=self._args.log_retention_days,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
-        # --- the cluster ---------------------------------------------------------------------
+    def _cluster(self, role: aws.iam.Role, after: Sequence[pulumi.Resource]) -> aws.eks.Cluster:
+        """The cluster (protected), what it exposes, and its OIDC provider."""
+        name, args = self._name, self._args
+        child = pulumi.ResourceOptions(parent=self)
+        cluster_name = args.cluster_name
         public = list(args.endpoint_public_access_cidrs)
         vpc_config: aws.eks.ClusterVpcConfigArgsDict = {
             "subnet_ids": list(args.node_subnet_ids),
@@ -232,7 +269,7 @@ class EksCluster(pulumi.ComponentResource):
         }
         if public:
             vpc_config["public_access_cidrs"] = public
-        self.cluster = aws.eks.Cluster(
+        cluster = aws.eks.Cluster(
             f"{name}-cluster",
             name=cluster_name,
             version=args.version,
@@ -256,11 +293,10 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=True,
-                depends_on=[log_group, cluster_policy],
+                depends_on=list(after),
                 ignore_changes=list(IGNORED_CLUSTER_FIELDS),
             ),
         )
-        cluster = self.cluster
         self.name = cluster.name
         self.arn = cluster.arn
         self.endpoint = cluster.endpoint
@@ -279,8 +315,13 @@ class EksCluster(pulumi.ComponentResource):
             opts=child,
         )
         self.oidc_provider_arn = oidc.arn
+        return cluster
 
-        # --- security groups -----------------------------------------------------------------
+    def _security_groups(self) -> aws.ec2.SecurityGroup:
+        """The nodes' group and the rules between nodes, the control plane and the VPC."""
+        name, args, names = self._name, self._args, self._args.names
+        child = pulumi.ResourceOptions(parent=self)
+        cluster_name = args.cluster_name
         node_sg = aws.ec2.SecurityGroup(
             f"{name}-node-sg",
             vpc_id=args.vpc_id,
@@ -333,8 +374,13 @@ class EksCluster(pulumi.ComponentResource):
             description="HTTPS out through the AZ's NAT gateway (registries, AWS APIs)",
             opts=child,
         )
+        return node_sg
 
-        # --- access entries: the deployer and the configured admins ----------------------------
+    def _access_entries(self) -> dict[str, list[pulumi.Resource]]:
+        """Cluster-admin access entries: the deployer and the configured admins."""
+        name, args = self._name, self._args
+        child = pulumi.ResourceOptions(parent=self)
+        cluster = self.cluster
         admitted: dict[str, list[pulumi.Resource]] = {}
         for i, principal in enumerate(dict.fromkeys([args.deployer_arn, *args.admin_role_arns])):
             suffix = "deployer" if i == 0 else f"admin-{i}"
@@ -356,28 +402,19 @@ class EksCluster(pulumi.ComponentResource):
                 opts=child,
             )
             admitted[principal] = [entry, association]
+        return admitted
 
-        self.provider = kubernetes_provider(
-            f"{name}-k8s",
-            KubernetesProviderArgs(
-                cluster_name=cluster.name,
-                endpoint=cluster.endpoint,
-                certificate_authority_data=self.certificate_authority_data,
-                region=args.region,
-                admitted_by=admitted[args.deployer_arn],
-            ),
-            parent=self,
-        )
-
-        # --- add-ons the nodes need before they join --------------------------------------------
-        self.addons = {}
+    def _pre_node_addons(self, node_sg: aws.ec2.SecurityGroup) -> list[pulumi.Resource]:
+        """The add-ons the nodes need before they join, and the pods' ENIConfigs."""
+        name, args, names = self._name, self._args, self._args.names
+        child = pulumi.ResourceOptions(parent=self)
         agent = self._addon("eks-pod-identity-agent")
         self._addon("kube-proxy")
         cni_identity = WorkloadIdentity(
             f"{name}-vpc-cni",
             WorkloadIdentityArgs(
                 names=names,
-                cluster_name=cluster.name,
+                cluster_name=self.cluster.name,
                 namespace="kube-system",
                 service_account="aws-node",
                 managed_policy_arns=(f"arn:{args.partition}:iam::aws:policy/AmazonEKS_CNI_Policy",),
@@ -406,21 +443,7 @@ class EksCluster(pulumi.ComponentResource):
                     ),
                 )
             )
-        self.pre_node_ready = [*self.addons.values(), *eni_configs]
-
-        self.node_subnet_ids = pulumi.Output.all(*args.node_subnet_ids)
-        self.pod_subnet_ids = pulumi.Output.all(*args.pod_subnet_ids)
-        self.register_outputs(
-            {
-                "clusterName": self.name,
-                "clusterArn": self.arn,
-                "endpoint": self.endpoint,
-                "oidcProviderArn": self.oidc_provider_arn,
-                "clusterSecurityGroupId": self.cluster_security_group_id,
-                "nodeSecurityGroupId": self.node_security_group_id,
-                "version": self.version,
-            }
-        )
+        return [*self.addons.values(), *eni_configs]
 
     def _addon(
         self,

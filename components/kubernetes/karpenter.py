@@ -158,6 +158,63 @@ class KarpenterArgs:
             raise ValueError(f"duplicate Karpenter pool names: {names}")
 
 
+@dataclass(frozen=True)
+class _Controller:
+    """What the controller's policies are written for, and the names their statements share."""
+
+    cluster: str
+    region: str
+    account: str
+    partition: str
+    node_role_arn: str
+    queue_arn: str
+    compute_key_arn: str
+    queue_key_arn: str
+
+    @property
+    def ec2(self) -> str:
+        return f"arn:{self.partition}:ec2:{self.region}"
+
+    @property
+    def owned(self) -> dict[str, str]:
+        return {f"aws:ResourceTag/kubernetes.io/cluster/{self.cluster}": "owned"}
+
+    @property
+    def request_owned(self) -> dict[str, str]:
+        return {
+            f"aws:RequestTag/kubernetes.io/cluster/{self.cluster}": "owned",
+            "aws:RequestTag/eks:eks-cluster-name": self.cluster,
+        }
+
+    @property
+    def instance_profiles(self) -> str:
+        return f"arn:{self.partition}:iam::{self.account}:instance-profile/*"
+
+    @property
+    def region_tag(self) -> dict[str, str]:
+        return {"aws:ResourceTag/topology.kubernetes.io/region": self.region}
+
+    @property
+    def request_region_tag(self) -> dict[str, str]:
+        return {"aws:RequestTag/topology.kubernetes.io/region": self.region}
+
+
+TAGGED_POOL = {"aws:ResourceTag/karpenter.sh/nodepool": "*"}
+LAUNCHED_KINDS = (
+    "fleet",
+    "instance",
+    "volume",
+    "network-interface",
+    "launch-template",
+    "spot-instances-request",
+)
+"""What RunInstances/CreateFleet create and tag."""
+
+
+def _document(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
 def controller_policies(
     *,
     cluster: str,
@@ -170,218 +227,229 @@ def controller_policies(
     queue_key_arn: str,
 ) -> dict[str, dict[str, Any]]:
     """The controller's IAM policies (name -> document), as Karpenter's reference template
-    states them for `cluster`, plus use of the compute key through EC2 for root volumes.
-
-    Long on purpose: one literal per statement, in the reference template's order and with its
-    Sids, so that it reads side by side with the template; split, it would not."""
-    arn = f"arn:{partition}:ec2:{region}"
-    owned = {f"aws:ResourceTag/kubernetes.io/cluster/{cluster}": "owned"}
-    tagged_pool = {"aws:ResourceTag/karpenter.sh/nodepool": "*"}
-    request_owned = {
-        f"aws:RequestTag/kubernetes.io/cluster/{cluster}": "owned",
-        "aws:RequestTag/eks:eks-cluster-name": cluster,
-    }
-    launched = [
-        f"{arn}:*:{kind}/*"
-        for kind in (
-            "fleet",
-            "instance",
-            "volume",
-            "network-interface",
-            "launch-template",
-            "spot-instances-request",
-        )
-    ]
-    instance_profiles = f"arn:{partition}:iam::{account}:instance-profile/*"
-    region_tag = {"aws:ResourceTag/topology.kubernetes.io/region": region}
-    request_region_tag = {"aws:RequestTag/topology.kubernetes.io/region": region}
-
-    def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-        return {"Version": "2012-10-17", "Statement": list(statements)}
-
+    states them for `cluster`, plus use of the compute key through EC2 for root volumes. Each
+    document is one function, one literal per statement in the template's order and with its
+    Sids, so that it reads side by side with the template."""
+    c = _Controller(
+        cluster=cluster,
+        region=region,
+        account=account,
+        partition=partition,
+        node_role_arn=node_role_arn,
+        queue_arn=queue_arn,
+        compute_key_arn=compute_key_arn,
+        queue_key_arn=queue_key_arn,
+    )
     return {
-        "node-lifecycle": doc(
-            {
-                "Sid": "AllowScopedEC2InstanceAccessActions",
-                "Effect": "Allow",
-                "Resource": [
-                    f"{arn}::image/*",
-                    f"{arn}::snapshot/*",
-                    f"{arn}:*:security-group/*",
-                    f"{arn}:*:subnet/*",
-                    f"{arn}:*:capacity-reservation/*",
-                    f"{arn}:*:placement-group/*",
-                ],
-                "Action": ["ec2:RunInstances", "ec2:CreateFleet"],
-            },
-            {
-                "Sid": "AllowScopedEC2LaunchTemplateAccessActions",
-                "Effect": "Allow",
-                "Resource": f"{arn}:*:launch-template/*",
-                "Action": ["ec2:RunInstances", "ec2:CreateFleet"],
-                "Condition": {"StringEquals": owned, "StringLike": tagged_pool},
-            },
-            {
-                "Sid": "AllowScopedEC2InstanceActionsWithTags",
-                "Effect": "Allow",
-                "Resource": launched,
-                "Action": ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
-                "Condition": {
-                    "StringEquals": request_owned,
-                    "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"},
-                },
-            },
-            {
-                "Sid": "AllowScopedResourceCreationTagging",
-                "Effect": "Allow",
-                "Resource": launched,
-                "Action": "ec2:CreateTags",
-                "Condition": {
-                    "StringEquals": {
-                        **request_owned,
-                        "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"],
-                    },
-                    "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"},
-                },
-            },
-            {
-                "Sid": "AllowScopedResourceTagging",
-                "Effect": "Allow",
-                "Resource": f"{arn}:*:instance/*",
-                "Action": "ec2:CreateTags",
-                "Condition": {
-                    "StringEquals": owned,
-                    "StringLike": tagged_pool,
-                    "StringEqualsIfExists": {"aws:RequestTag/eks:eks-cluster-name": cluster},
-                    "ForAllValues:StringEquals": {
-                        "aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]
-                    },
-                },
-            },
-            {
-                "Sid": "AllowScopedDeletion",
-                "Effect": "Allow",
-                "Resource": [f"{arn}:*:instance/*", f"{arn}:*:launch-template/*"],
-                "Action": ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
-                "Condition": {"StringEquals": owned, "StringLike": tagged_pool},
-            },
-            # Root volumes are encrypted with the compute key: launching them needs the key, only
-            # through EC2 (key use and grants for AWS resources, in separate statements).
-            *volume_key_statements(compute_key_arn, region),
-        ),
-        "iam-integration": doc(
-            {
-                "Sid": "AllowPassingInstanceRole",
-                "Effect": "Allow",
-                "Resource": node_role_arn,
-                "Action": "iam:PassRole",
-                "Condition": {"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com"]}},
-            },
-            {
-                "Sid": "AllowScopedInstanceProfileCreationActions",
-                "Effect": "Allow",
-                "Resource": instance_profiles,
-                "Action": ["iam:CreateInstanceProfile"],
-                "Condition": {
-                    "StringEquals": {**request_owned, **request_region_tag},
-                    "StringLike": {"aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"},
-                },
-            },
-            {
-                "Sid": "AllowScopedInstanceProfileTagActions",
-                "Effect": "Allow",
-                "Resource": instance_profiles,
-                "Action": ["iam:TagInstanceProfile"],
-                "Condition": {
-                    "StringEquals": {**owned, **region_tag, **request_owned, **request_region_tag},
-                    "StringLike": {
-                        "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*",
-                        "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*",
-                    },
-                },
-            },
-            {
-                "Sid": "AllowScopedInstanceProfileActions",
-                "Effect": "Allow",
-                "Resource": instance_profiles,
-                "Action": [
-                    "iam:AddRoleToInstanceProfile",
-                    "iam:RemoveRoleFromInstanceProfile",
-                    "iam:DeleteInstanceProfile",
-                ],
-                "Condition": {
-                    "StringEquals": {**owned, **region_tag},
-                    "StringLike": {"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*"},
-                },
-            },
-        ),
-        "eks-and-interruption": doc(
-            {
-                "Sid": "AllowAPIServerEndpointDiscovery",
-                "Effect": "Allow",
-                "Resource": f"arn:{partition}:eks:{region}:{account}:cluster/{cluster}",
-                "Action": "eks:DescribeCluster",
-            },
-            {
-                "Sid": "AllowInterruptionQueueActions",
-                "Effect": "Allow",
-                "Resource": queue_arn,
-                "Action": ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
-            },
-            {
-                "Sid": "AllowInterruptionQueueKeyThroughSqs",
-                "Effect": "Allow",
-                "Resource": queue_key_arn,
-                "Action": "kms:Decrypt",
-                "Condition": {"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}},
-            },
-        ),
-        "resource-discovery": doc(
-            {
-                "Sid": "AllowRegionalReadActions",
-                "Effect": "Allow",
-                "Resource": "*",
-                "Action": [
-                    "ec2:DescribeCapacityReservations",
-                    "ec2:DescribeImages",
-                    "ec2:DescribeInstances",
-                    "ec2:DescribeInstanceStatus",
-                    "ec2:DescribeInstanceTypeOfferings",
-                    "ec2:DescribeInstanceTypes",
-                    "ec2:DescribeLaunchTemplates",
-                    "ec2:DescribePlacementGroups",
-                    "ec2:DescribeSecurityGroups",
-                    "ec2:DescribeSpotPriceHistory",
-                    "ec2:DescribeSubnets",
-                ],
-                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
-            },
-            {
-                "Sid": "AllowSSMReadActions",
-                "Effect": "Allow",
-                "Resource": f"arn:{partition}:ssm:{region}::parameter/aws/service/*",
-                "Action": "ssm:GetParameter",
-            },
-            {
-                "Sid": "AllowPricingReadActions",
-                "Effect": "Allow",
-                "Resource": "*",
-                "Action": "pricing:GetProducts",
-            },
-            {
-                "Sid": "AllowUnscopedInstanceProfileListAction",
-                "Effect": "Allow",
-                "Resource": "*",
-                "Action": "iam:ListInstanceProfiles",
-            },
-            {
-                "Sid": "AllowInstanceProfileReadActions",
-                "Effect": "Allow",
-                "Resource": instance_profiles,
-                "Action": "iam:GetInstanceProfile",
-            },
-        ),
+        "node-lifecycle": _node_lifecycle(c),
+        "iam-integration": _iam_integration(c),
+        "eks-and-interruption": _eks_and_interruption(c),
+        "resource-discovery": _resource_discovery(c),
     }
+
+
+def _node_lifecycle(c: _Controller) -> dict[str, Any]:
+    """Launching, tagging and terminating the cluster's nodes; the compute key for their volumes."""
+    arn = c.ec2
+    launched = [f"{arn}:*:{kind}/*" for kind in LAUNCHED_KINDS]
+    return _document(
+        {
+            "Sid": "AllowScopedEC2InstanceAccessActions",
+            "Effect": "Allow",
+            "Resource": [
+                f"{arn}::image/*",
+                f"{arn}::snapshot/*",
+                f"{arn}:*:security-group/*",
+                f"{arn}:*:subnet/*",
+                f"{arn}:*:capacity-reservation/*",
+                f"{arn}:*:placement-group/*",
+            ],
+            "Action": ["ec2:RunInstances", "ec2:CreateFleet"],
+        },
+        {
+            "Sid": "AllowScopedEC2LaunchTemplateAccessActions",
+            "Effect": "Allow",
+            "Resource": f"{arn}:*:launch-template/*",
+            "Action": ["ec2:RunInstances", "ec2:CreateFleet"],
+            "Condition": {"StringEquals": c.owned, "StringLike": TAGGED_POOL},
+        },
+        {
+            "Sid": "AllowScopedEC2InstanceActionsWithTags",
+            "Effect": "Allow",
+            "Resource": launched,
+            "Action": ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
+            "Condition": {
+                "StringEquals": c.request_owned,
+                "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"},
+            },
+        },
+        {
+            "Sid": "AllowScopedResourceCreationTagging",
+            "Effect": "Allow",
+            "Resource": launched,
+            "Action": "ec2:CreateTags",
+            "Condition": {
+                "StringEquals": {
+                    **c.request_owned,
+                    "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"],
+                },
+                "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"},
+            },
+        },
+        {
+            "Sid": "AllowScopedResourceTagging",
+            "Effect": "Allow",
+            "Resource": f"{arn}:*:instance/*",
+            "Action": "ec2:CreateTags",
+            "Condition": {
+                "StringEquals": c.owned,
+                "StringLike": TAGGED_POOL,
+                "StringEqualsIfExists": {"aws:RequestTag/eks:eks-cluster-name": c.cluster},
+                "ForAllValues:StringEquals": {
+                    "aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]
+                },
+            },
+        },
+        {
+            "Sid": "AllowScopedDeletion",
+            "Effect": "Allow",
+            "Resource": [f"{arn}:*:instance/*", f"{arn}:*:launch-template/*"],
+            "Action": ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
+            "Condition": {"StringEquals": c.owned, "StringLike": TAGGED_POOL},
+        },
+        # Root volumes are encrypted with the compute key: launching them needs the key, only
+        # through EC2 (key use and grants for AWS resources, in separate statements).
+        *volume_key_statements(c.compute_key_arn, c.region),
+    )
+
+
+def _iam_integration(c: _Controller) -> dict[str, Any]:
+    """Passing the node role and managing the node classes' instance profiles."""
+    return _document(
+        {
+            "Sid": "AllowPassingInstanceRole",
+            "Effect": "Allow",
+            "Resource": c.node_role_arn,
+            "Action": "iam:PassRole",
+            "Condition": {"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com"]}},
+        },
+        {
+            "Sid": "AllowScopedInstanceProfileCreationActions",
+            "Effect": "Allow",
+            "Resource": c.instance_profiles,
+            "Action": ["iam:CreateInstanceProfile"],
+            "Condition": {
+                "StringEquals": {**c.request_owned, **c.request_region_tag},
+                "StringLike": {"aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"},
+            },
+        },
+        {
+            "Sid": "AllowScopedInstanceProfileTagActions",
+            "Effect": "Allow",
+            "Resource": c.instance_profiles,
+            "Action": ["iam:TagInstanceProfile"],
+            "Condition": {
+                "StringEquals": {
+                    **c.owned,
+                    **c.region_tag,
+                    **c.request_owned,
+                    **c.request_region_tag,
+                },
+                "StringLike": {
+                    "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*",
+                    "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*",
+                },
+            },
+        },
+        {
+            "Sid": "AllowScopedInstanceProfileActions",
+            "Effect": "Allow",
+            "Resource": c.instance_profiles,
+            "Action": [
+                "iam:AddRoleToInstanceProfile",
+                "iam:RemoveRoleFromInstanceProfile",
+                "iam:DeleteInstanceProfile",
+            ],
+            "Condition": {
+                "StringEquals": {**c.owned, **c.region_tag},
+                "StringLike": {"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*"},
+            },
+        },
+    )
+
+
+def _eks_and_interruption(c: _Controller) -> dict[str, Any]:
+    """Finding the API server; reading and deleting interruption messages."""
+    return _document(
+        {
+            "Sid": "AllowAPIServerEndpointDiscovery",
+            "Effect": "Allow",
+            "Resource": f"arn:{c.partition}:eks:{c.region}:{c.account}:cluster/{c.cluster}",
+            "Action": "eks:DescribeCluster",
+        },
+        {
+            "Sid": "AllowInterruptionQueueActions",
+            "Effect": "Allow",
+            "Resource": c.queue_arn,
+            "Action": ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
+        },
+        {
+            "Sid": "AllowInterruptionQueueKeyThroughSqs",
+            "Effect": "Allow",
+            "Resource": c.queue_key_arn,
+            "Action": "kms:Decrypt",
+            "Condition": {"StringEquals": {"kms:ViaService": f"sqs.{c.region}.amazonaws.com"}},
+        },
+    )
+
+
+def _resource_discovery(c: _Controller) -> dict[str, Any]:
+    """The read-only lookups behind instance selection."""
+    return _document(
+        {
+            "Sid": "AllowRegionalReadActions",
+            "Effect": "Allow",
+            "Resource": "*",
+            "Action": [
+                "ec2:DescribeCapacityReservations",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstances",
+                "ec2:DescribeInstanceStatus",
+                "ec2:DescribeInstanceTypeOfferings",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplates",
+                "ec2:DescribePlacementGroups",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSpotPriceHistory",
+                "ec2:DescribeSubnets",
+            ],
+            "Condition": {"StringEquals": {"aws:RequestedRegion": c.region}},
+        },
+        {
+            "Sid": "AllowSSMReadActions",
+            "Effect": "Allow",
+            "Resource": f"arn:{c.partition}:ssm:{c.region}::parameter/aws/service/*",
+            "Action": "ssm:GetParameter",
+        },
+        {
+            "Sid": "AllowPricingReadActions",
+            "Effect": "Allow",
+            "Resource": "*",
+            "Action": "pricing:GetProducts",
+        },
+        {
+            "Sid": "AllowUnscopedInstanceProfileListAction",
+            "Effect": "Allow",
+            "Resource": "*",
+            "Action": "iam:ListInstanceProfiles",
+        },
+        {
+            "Sid": "AllowInstanceProfileReadActions",
+            "Effect": "Allow",
+            "Resource": c.instance_profiles,
+            "Action": "iam:GetInstanceProfile",
+        },
+    )
 
 
 def queue_policy(queue_arn: str, rule_arns: Sequence[str]) -> dict[str, Any]:
@@ -457,11 +525,26 @@ class Karpenter(pulumi.ComponentResource):
         self, name: str, args: KarpenterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("meridian:kubernetes:Karpenter", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         kube = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider)
-        names = args.names
+        self.queue = self._interruption_queue(name, args)
+        self.identity, policies = self._controller_identity(name, args)
+        self.release = self._release(name, args, kube, policies)
+        self.node_classes = {}
+        self.node_pools = {}
+        self._pools(name, args, kube)
+        self.register_outputs(
+            {
+                "roleArn": self.identity.role.arn,
+                "interruptionQueueUrl": self.queue.url,
+                "pools": [p.name for p in args.pools],
+            }
+        )
 
-        self.queue = aws.sqs.Queue(
+    def _interruption_queue(self, name: str, args: KarpenterArgs) -> aws.sqs.Queue:
+        """The SQS queue of interruption events and the EventBridge rules that feed it."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        queue = aws.sqs.Queue(
             f"{name}-interruptions",
             name=names.physical("karpenter", max_length=80),
             message_retention_seconds=300,
@@ -484,28 +567,33 @@ class Karpenter(pulumi.ComponentResource):
                 f"{name}-{event}-target",
                 rule=rule.name,
                 target_id="KarpenterInterruptionQueueTarget",
-                arn=self.queue.arn,
+                arn=queue.arn,
                 opts=child,
             )
             rules.append(rule)
         aws.sqs.QueuePolicy(
             f"{name}-interruptions-policy",
-            queue_url=self.queue.url,
-            policy=pulumi.Output.all(self.queue.arn, *[r.arn for r in rules]).apply(
+            queue_url=queue.url,
+            policy=pulumi.Output.all(queue.arn, *[r.arn for r in rules]).apply(
                 lambda arns: json.dumps(queue_policy(arns[0], arns[1:]))
             ),
             opts=child,
         )
+        return queue
 
-        self.identity = WorkloadIdentity(
+    def _controller_identity(
+        self, name: str, args: KarpenterArgs
+    ) -> tuple[WorkloadIdentity, list[pulumi.Resource]]:
+        """The controller's Pod Identity role and its policies (see `controller_policies`)."""
+        identity = WorkloadIdentity(
             f"{name}-controller",
             WorkloadIdentityArgs(
-                names=names,
+                names=args.names,
                 cluster_name=args.cluster_name,
                 namespace=NAMESPACE,
                 service_account=SERVICE_ACCOUNT,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         documents = pulumi.Output.all(
             args.cluster_name,
@@ -535,14 +623,23 @@ class Karpenter(pulumi.ComponentResource):
             policies.append(
                 aws.iam.RolePolicy(
                     f"{name}-{what}",
-                    role=self.identity.role.id,
+                    role=identity.role.id,
                     policy=documents.apply(
                         lambda d, w=what: json.dumps(d[w], separators=(",", ":"))
                     ),
-                    opts=pulumi.ResourceOptions(parent=self.identity),
+                    opts=pulumi.ResourceOptions(parent=identity),
                 )
             )
+        return identity, policies
 
+    def _release(
+        self,
+        name: str,
+        args: KarpenterArgs,
+        kube: pulumi.ResourceOptions,
+        policies: Sequence[pulumi.Resource],
+    ) -> k8s.helm.v3.Release:
+        """The controller's namespace, its network policies and the chart's release."""
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -557,7 +654,7 @@ class Karpenter(pulumi.ComponentResource):
             opts=kube,
         )
         network_policies = self._network_policies(name, namespace, kube)
-        self.release = pinned_release(
+        return pinned_release(
             f"{name}-release",
             release="karpenter",
             chart=args.chart,
@@ -585,8 +682,8 @@ class Karpenter(pulumi.ComponentResource):
             ),
         )
 
-        self.node_classes = {}
-        self.node_pools = {}
+    def _pools(self, name: str, args: KarpenterArgs, kube: pulumi.ResourceOptions) -> None:
+        """Per pool an EC2NodeClass and its NodePool, once the controller's CRDs exist."""
         after_release = pulumi.ResourceOptions.merge(
             kube, pulumi.ResourceOptions(depends_on=[self.release])
         )
@@ -611,14 +708,6 @@ class Karpenter(pulumi.ComponentResource):
             )
             self.node_classes[pool.name] = node_class
             self.node_pools[pool.name] = node_pool
-
-        self.register_outputs(
-            {
-                "roleArn": self.identity.role.arn,
-                "interruptionQueueUrl": self.queue.url,
-                "pools": [p.name for p in args.pools],
-            }
-        )
 
     @staticmethod
     def _network_policies(

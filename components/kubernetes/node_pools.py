@@ -230,12 +230,38 @@ class NodePools(pulumi.ComponentResource):
         self, name: str, args: NodePoolsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("meridian:kubernetes:NodePools", name, None, opts)
+        admission = self._node_role(name, args)
+        self._system_pool(name, args, admission)
+        self.summary = {
+            SYSTEM: {
+                "instanceTypes": list(args.system.instance_types),
+                "minSize": args.system.min_size,
+                "maxSize": args.system.max_size,
+            }
+        }
+        self.gpu_instance_types = {}
+        self.placement_group = None
+        pools = [
+            *self._general_pool(args),
+            *self._inference_pools(args),
+            *self._training_pools(name, args),
+        ]
+        self.karpenter = self._karpenter(name, args, pools)
+        self.device_plugin = self._device_plugin(name, args)
+        self.register_outputs(
+            {
+                "nodeRoleArn": self.node_role.arn,
+                "systemPool": self.system_pool.node_group_name,
+                "nodePools": self.summary,
+                "gpuInstanceTypes": self.gpu_instance_types,
+            }
+        )
+
+    def _node_role(self, name: str, args: NodePoolsArgs) -> list[pulumi.Resource]:
+        """The role of every node and what admits it (access entry, policies, the compute key's
+        grant to EC2 Auto Scaling); returns what a node must wait for."""
         child = pulumi.ResourceOptions(parent=self)
         names = args.names
-        cluster = args.cluster
-        compute_key_arn = args.keys.arn(KeyClass.COMPUTE)
-
-        # --- the node role and its admission -----------------------------------------------
         self.node_role = aws.iam.Role(
             f"{name}-node-role",
             name=names.physical("eks-node", max_length=64),
@@ -254,7 +280,7 @@ class NodePools(pulumi.ComponentResource):
         ]
         self.access_entry = aws.eks.AccessEntry(
             f"{name}-node-access",
-            cluster_name=cluster.name,
+            cluster_name=args.cluster.name,
             principal_arn=self.node_role.arn,
             type="EC2_LINUX",
             opts=child,
@@ -267,8 +293,16 @@ class NodePools(pulumi.ComponentResource):
             "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
             f"{name}-autoscaling-compute-key",
         )
+        return [self.access_entry, *attachments, asg_grant]
 
-        # --- system: managed node group on an explicit launch template ---------------------
+    def _system_pool(
+        self, name: str, args: NodePoolsArgs, admission: Sequence[pulumi.Resource]
+    ) -> None:
+        """The system pool: a managed node group on an explicit launch template."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        cluster = args.cluster
+        compute_key_arn = args.keys.arn(KeyClass.COMPUTE)
         system = args.system
         self.system_launch_template = aws.ec2.LaunchTemplate(
             f"{name}-system-lt",
@@ -324,175 +358,186 @@ class NodePools(pulumi.ComponentResource):
             node_repair_config={"enabled": True},
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[self.access_entry, *attachments, asg_grant, *cluster.pre_node_ready],
+                depends_on=[*admission, *cluster.pre_node_ready],
                 # An autoscaler (or an operator) owns the current size; `up` only sets bounds.
                 ignore_changes=["scalingConfig.desiredSize"],
             ),
         )
 
-        # --- Karpenter pools ----------------------------------------------------------------
-        pools: list[KarpenterPool] = []
-        self.summary = {
-            SYSTEM: {
-                "instanceTypes": list(system.instance_types),
-                "minSize": system.min_size,
-                "maxSize": system.max_size,
-            }
+    def _general_pool(self, args: NodePoolsArgs) -> list[KarpenterPool]:
+        """The general-purpose Karpenter pool (Graviton), if the region has one."""
+        if args.general is None:
+            return []
+        general = args.general
+        self.summary[GENERAL] = {
+            "instanceTypes": [f"{f}.*" for f in general.instance_families],
+            "minSize": 0,
+            "maxSize": general.max_nodes,
         }
-        self.gpu_instance_types = {}
-        self.placement_group = None
-        if args.general is not None:
-            general = args.general
-            pools.append(
-                KarpenterPool(
-                    name=GENERAL,
-                    requirements=[
-                        _req("kubernetes.io/arch", ["arm64"]),
-                        _req("kubernetes.io/os", ["linux"]),
-                        _req("karpenter.sh/capacity-type", general.capacity_types),
-                        _req("karpenter.k8s.aws/instance-family", general.instance_families),
-                    ],
-                    max_nodes=general.max_nodes,
-                    subnet_ids=cluster.node_subnet_ids,
-                )
-            )
-            self.summary[GENERAL] = {
-                "instanceTypes": [f"{f}.*" for f in general.instance_families],
-                "minSize": 0,
-                "maxSize": general.max_nodes,
-            }
-        if args.gpu_inference is not None:
-            inference = args.gpu_inference
-            inference_pool = KarpenterPool(
-                name=GPU_INFERENCE,
+        return [
+            KarpenterPool(
+                name=GENERAL,
                 requirements=[
-                    _req("node.kubernetes.io/instance-type", [inference.instance_type]),
-                    _req("karpenter.sh/capacity-type", ["on-demand"]),
+                    _req("kubernetes.io/arch", ["arm64"]),
                     _req("kubernetes.io/os", ["linux"]),
+                    _req("karpenter.sh/capacity-type", general.capacity_types),
+                    _req("karpenter.k8s.aws/instance-family", general.instance_families),
                 ],
-                max_nodes=inference.max_size - inference.min_size,
-                subnet_ids=cluster.node_subnet_ids,
-                labels=gpu_node_labels(GPU_INFERENCE, inference.instance_type),
-                taints=[GPU_TAINT],
-                root_volume_gib=200,
-                # Serving replicas are expensive to move: only empty nodes are removed.
-                consolidation_policy="WhenEmpty",
-                consolidate_after="10m",
+                max_nodes=general.max_nodes,
+                subnet_ids=args.cluster.node_subnet_ids,
             )
-            # A NodePool has a ceiling but no floor: the floor is a static pool of `min_size`
-            # nodes (same labels and taint, so serving pods land on either), and the scaling
-            # pool holds the rest up to `max_size`.
-            if inference.min_size > 0:
-                pools.append(
-                    replace(
-                        inference_pool,
-                        name=GPU_INFERENCE_FLOOR,
-                        max_nodes=inference.min_size,
-                        replicas=inference.min_size,
-                    )
-                )
-            if inference_pool.max_nodes > 0:
-                pools.append(inference_pool)
-            self.summary[GPU_INFERENCE] = {
-                "instanceTypes": [inference.instance_type],
-                "minSize": inference.min_size,
-                "maxSize": inference.max_size,
-            }
-            self.gpu_instance_types[GPU_INFERENCE] = inference.instance_type
-        if args.gpu_training is not None:
-            training = args.gpu_training
-            self.placement_group = aws.ec2.PlacementGroup(
-                f"{name}-training-pg",
-                name=names.physical("eks", GPU_TRAINING, max_length=255),
-                strategy="cluster",
-                opts=child,
-            )
-            # EFA traffic (SRD) is matched by security group reference, not by address: the node
-            # group must allow all traffic out to itself (ingress from itself is the cluster's).
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-efa-to-nodes",
-                security_group_id=cluster.node_security_group_id,
-                referenced_security_group_id=cluster.node_security_group_id,
-                ip_protocol="-1",
-                description="EFA: all traffic to the node security group itself",
-                opts=child,
-            )
-            requirements = [
-                _req("node.kubernetes.io/instance-type", [training.instance_type]),
-                _req(
-                    "karpenter.sh/capacity-type",
-                    ["reserved", "on-demand"]
-                    if training.capacity_reservation_id
-                    else ["on-demand"],
-                ),
-                _req("topology.kubernetes.io/zone", [training.availability_zone]),
-                _req("kubernetes.io/os", ["linux"]),
-            ]
-            index = training.subnet_index
-            training_pool = KarpenterPool(
-                name=GPU_TRAINING,
-                requirements=requirements,
-                max_nodes=training.max_size - training.spot_nodes,
-                subnet_ids=cluster.node_subnet_ids.apply(lambda ids: [ids[index]]),
-                labels={
-                    **gpu_node_labels(GPU_TRAINING, training.instance_type),
-                    "meridian.io/efa": "true",
-                },
-                # Exclusive: only training jobs (which tolerate both) land here.
-                taints=[GPU_TAINT, Taint(POOL_LABEL, GPU_TRAINING)],
-                root_volume_gib=500,
-                consolidation_policy="WhenEmpty",
-                consolidate_after="30m",
-                # Never recycle a node under a running job; drift replaces empty nodes.
-                expire_after="Never",
-                network_interfaces=efa_network_interfaces(training.instance_type),
-                placement_group_name=self.placement_group.name,
-                capacity_reservation_id=training.capacity_reservation_id,
-            )
-            if training_pool.max_nodes > 0:
-                pools.append(training_pool)
-            if training.spot_nodes > 0:
-                # The spot share of the cluster (jobs checkpoint, so a reclaimed node costs at
-                # most one checkpoint interval); weighted first, on-demand takes the rest.
-                spot_requirements = [
-                    _req("karpenter.sh/capacity-type", ["spot"])
-                    if r["key"] == "karpenter.sh/capacity-type"
-                    else r
-                    for r in requirements
-                ]
-                pools.append(
-                    replace(
-                        training_pool,
-                        name=GPU_TRAINING_SPOT,
-                        requirements=spot_requirements,
-                        max_nodes=training.spot_nodes,
-                        capacity_reservation_id=None,
-                        weight=10,
-                    )
-                )
-            self.summary[GPU_TRAINING] = {
-                "instanceTypes": [training.instance_type],
-                "minSize": training.min_size,
-                "maxSize": training.max_size,
-                "spotMaxSize": training.spot_nodes,
-            }
-            self.gpu_instance_types[GPU_TRAINING] = training.instance_type
+        ]
 
+    def _inference_pools(self, args: NodePoolsArgs) -> list[KarpenterPool]:
+        """The GPU inference pools: a static floor and the scaling rest, if the region has GPUs
+        for inference."""
+        if args.gpu_inference is None:
+            return []
+        pools: list[KarpenterPool] = []
+        cluster = args.cluster
+        inference = args.gpu_inference
+        inference_pool = KarpenterPool(
+            name=GPU_INFERENCE,
+            requirements=[
+                _req("node.kubernetes.io/instance-type", [inference.instance_type]),
+                _req("karpenter.sh/capacity-type", ["on-demand"]),
+                _req("kubernetes.io/os", ["linux"]),
+            ],
+            max_nodes=inference.max_size - inference.min_size,
+            subnet_ids=cluster.node_subnet_ids,
+            labels=gpu_node_labels(GPU_INFERENCE, inference.instance_type),
+            taints=[GPU_TAINT],
+            root_volume_gib=200,
+            # Serving replicas are expensive to move: only empty nodes are removed.
+            consolidation_policy="WhenEmpty",
+            consolidate_after="10m",
+        )
+        # A NodePool has a ceiling but no floor: the floor is a static pool of `min_size`
+        # nodes (same labels and taint, so serving pods land on either), and the scaling
+        # pool holds the rest up to `max_size`.
+        if inference.min_size > 0:
+            pools.append(
+                replace(
+                    inference_pool,
+                    name=GPU_INFERENCE_FLOOR,
+                    max_nodes=inference.min_size,
+                    replicas=inference.min_size,
+                )
+            )
+        if inference_pool.max_nodes > 0:
+            pools.append(inference_pool)
+        self.summary[GPU_INFERENCE] = {
+            "instanceTypes": [inference.instance_type],
+            "minSize": inference.min_size,
+            "maxSize": inference.max_size,
+        }
+        self.gpu_instance_types[GPU_INFERENCE] = inference.instance_type
+        return pools
+
+    def _training_pools(self, name: str, args: NodePoolsArgs) -> list[KarpenterPool]:
+        """The GPU training pools (EFA, one zone, a cluster placement group; on-demand or
+        reserved, plus a spot share), if the region trains."""
+        if args.gpu_training is None:
+            return []
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        cluster = args.cluster
+        pools: list[KarpenterPool] = []
+        training = args.gpu_training
+        self.placement_group = aws.ec2.PlacementGroup(
+            f"{name}-training-pg",
+            name=names.physical("eks", GPU_TRAINING, max_length=255),
+            strategy="cluster",
+            opts=child,
+        )
+        # EFA traffic (SRD) is matched by security group reference, not by address: the node
+        # group must allow all traffic out to itself (ingress from itself is the cluster's).
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-efa-to-nodes",
+            security_group_id=cluster.node_security_group_id,
+            referenced_security_group_id=cluster.node_security_group_id,
+            ip_protocol="-1",
+            description="EFA: all traffic to the node security group itself",
+            opts=child,
+        )
+        requirements = [
+            _req("node.kubernetes.io/instance-type", [training.instance_type]),
+            _req(
+                "karpenter.sh/capacity-type",
+                ["reserved", "on-demand"] if training.capacity_reservation_id else ["on-demand"],
+            ),
+            _req("topology.kubernetes.io/zone", [training.availability_zone]),
+            _req("kubernetes.io/os", ["linux"]),
+        ]
+        index = training.subnet_index
+        training_pool = KarpenterPool(
+            name=GPU_TRAINING,
+            requirements=requirements,
+            max_nodes=training.max_size - training.spot_nodes,
+            subnet_ids=cluster.node_subnet_ids.apply(lambda ids: [ids[index]]),
+            labels={
+                **gpu_node_labels(GPU_TRAINING, training.instance_type),
+                "meridian.io/efa": "true",
+            },
+            # Exclusive: only training jobs (which tolerate both) land here.
+            taints=[GPU_TAINT, Taint(POOL_LABEL, GPU_TRAINING)],
+            root_volume_gib=500,
+            consolidation_policy="WhenEmpty",
+            consolidate_after="30m",
+            # Never recycle a node under a running job; drift replaces empty nodes.
+            expire_after="Never",
+            network_interfaces=efa_network_interfaces(training.instance_type),
+            placement_group_name=self.placement_group.name,
+            capacity_reservation_id=training.capacity_reservation_id,
+        )
+        if training_pool.max_nodes > 0:
+            pools.append(training_pool)
+        if training.spot_nodes > 0:
+            # The spot share of the cluster (jobs checkpoint, so a reclaimed node costs at
+            # most one checkpoint interval); weighted first, on-demand takes the rest.
+            spot_requirements = [
+                _req("karpenter.sh/capacity-type", ["spot"])
+                if r["key"] == "karpenter.sh/capacity-type"
+                else r
+                for r in requirements
+            ]
+            pools.append(
+                replace(
+                    training_pool,
+                    name=GPU_TRAINING_SPOT,
+                    requirements=spot_requirements,
+                    max_nodes=training.spot_nodes,
+                    capacity_reservation_id=None,
+                    weight=10,
+                )
+            )
+        self.summary[GPU_TRAINING] = {
+            "instanceTypes": [training.instance_type],
+            "minSize": training.min_size,
+            "maxSize": training.max_size,
+            "spotMaxSize": training.spot_nodes,
+        }
+        self.gpu_instance_types[GPU_TRAINING] = training.instance_type
+        return pools
+
+    def _karpenter(self, name: str, args: NodePoolsArgs, pools: list[KarpenterPool]) -> Karpenter:
+        """Karpenter's controller and its pools, once the system pool (where it runs) is up."""
+        cluster = args.cluster
         controller_tags: dict[str, pulumi.Input[str]] = {
             **args.tags,
             "meridian:cluster": cluster.name,
             "karpenter.sh/discovery": cluster.name,
         }
-        self.karpenter = Karpenter(
+        return Karpenter(
             f"{name}-karpenter",
             KarpenterArgs(
-                names=names,
+                names=args.names,
                 scope=args.scope,
                 cluster_name=cluster.name,
                 cluster_endpoint=cluster.endpoint,
                 node_role_arn=self.node_role.arn,
                 node_role_name=self.node_role.name,
-                compute_key_arn=compute_key_arn,
+                compute_key_arn=args.keys.arn(KeyClass.COMPUTE),
                 queue_key_arn=args.keys.arn(KeyClass.STREAMING),
                 security_group_ids=[cluster.node_security_group_id],
                 chart=args.karpenter_chart,
@@ -503,27 +548,20 @@ class NodePools(pulumi.ComponentResource):
                 reserved_enis=args.reserved_enis,
                 depends_on=[self.system_pool],
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
+    def _device_plugin(self, name: str, args: NodePoolsArgs) -> NvidiaDevicePlugin | None:
+        """NVIDIA's device plugin on the GPU pools, if there are any."""
         gpu_pools = list(self.gpu_instance_types)
-        self.device_plugin = None
-        if gpu_pools:
-            self.device_plugin = NvidiaDevicePlugin(
-                f"{name}-nvidia-device-plugin",
-                NvidiaDevicePluginArgs(chart=args.device_plugin_chart, gpu_pools=gpu_pools),
-                opts=pulumi.ResourceOptions(
-                    parent=self, provider=cluster.provider, depends_on=[self.system_pool]
-                ),
-            )
-
-        self.register_outputs(
-            {
-                "nodeRoleArn": self.node_role.arn,
-                "systemPool": self.system_pool.node_group_name,
-                "nodePools": self.summary,
-                "gpuInstanceTypes": self.gpu_instance_types,
-            }
+        if not gpu_pools:
+            return None
+        return NvidiaDevicePlugin(
+            f"{name}-nvidia-device-plugin",
+            NvidiaDevicePluginArgs(chart=args.device_plugin_chart, gpu_pools=gpu_pools),
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=args.cluster.provider, depends_on=[self.system_pool]
+            ),
         )
 
 

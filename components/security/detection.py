@@ -165,10 +165,22 @@ class ThreatDetection(pulumi.ComponentResource):
         self, name: str, args: ThreatDetectionArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("meridian:security:ThreatDetection", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        names = args.names
+        self._guardduty(name, args)
+        self._security_hub(name, args)
+        self._config(name, args)
+        self._access_analyzer(name, args)
+        self._findings(name, args)
+        self.register_outputs(
+            {
+                "detectorId": self.detector.id,
+                "standards": {k: v.standards_arn for k, v in self.standards.items()},
+                "recorder": self.recorder.name,
+            }
+        )
 
-        # --- GuardDuty ---------------------------------------------------------------------------
+    def _guardduty(self, name: str, args: ThreatDetectionArgs) -> None:
+        """GuardDuty's detector and its protection features."""
+        child = pulumi.ResourceOptions(parent=self)
         self.detector = aws.guardduty.Detector(
             f"{name}-guardduty",
             enable=True,
@@ -188,7 +200,9 @@ class ThreatDetection(pulumi.ComponentResource):
             for feature, more in GUARDDUTY_FEATURES.items()
         }
 
-        # --- Security Hub ------------------------------------------------------------------------
+    def _security_hub(self, name: str, args: ThreatDetectionArgs) -> None:
+        """Security Hub with the standards Meridian subscribes to."""
+        child = pulumi.ResourceOptions(parent=self)
         hub = aws.securityhub.Account(
             f"{name}-securityhub",
             enable_default_standards=False,
@@ -205,7 +219,10 @@ class ThreatDetection(pulumi.ComponentResource):
             for standard in STANDARDS
         }
 
-        # --- AWS Config --------------------------------------------------------------------------
+    def _config(self, name: str, args: ThreatDetectionArgs) -> None:
+        """AWS Config: the recorder, its delivery to the log archive and the conformance pack."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
         role = aws.iam.Role(
             f"{name}-config-role",
             name=names.physical("config-recorder", max_length=64),
@@ -281,7 +298,10 @@ class ThreatDetection(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[status]),
         )
 
-        # --- IAM Access Analyzer -----------------------------------------------------------------
+    def _access_analyzer(self, name: str, args: ThreatDetectionArgs) -> None:
+        """IAM Access Analyzer for the account."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
         aws.accessanalyzer.Analyzer(
             f"{name}-access-analyzer",
             analyzer_name=names.physical("access-analyzer"),
@@ -289,7 +309,10 @@ class ThreatDetection(pulumi.ComponentResource):
             opts=child,
         )
 
-        # --- findings -> the encrypted findings topic --------------------------------------------
+    def _findings(self, name: str, args: ThreatDetectionArgs) -> None:
+        """Findings of each source to the encrypted findings topic."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
         for source, pattern in finding_rules(args.guardduty_minimum_severity).items():
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{source}-findings",
@@ -304,10 +327,3 @@ class ThreatDetection(pulumi.ComponentResource):
                 arn=args.findings_topic_arn,
                 opts=child,
             )
-        self.register_outputs(
-            {
-                "detectorId": self.detector.id,
-                "standards": {k: v.standards_arn for k, v in self.standards.items()},
-                "recorder": self.recorder.name,
-            }
-        )

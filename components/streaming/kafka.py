@@ -257,14 +257,32 @@ class KafkaCluster(pulumi.ComponentResource):
     ) -> None:
         super().__init__("meridian:streaming:KafkaCluster", name, None, opts)
         self.args = args
-        child = pulumi.ResourceOptions(parent=self)
-        names = args.names
-        cluster_name = names.physical("kafka")
-
         self.subnet_ids = pulumi.Output.from_input(args.subnet_ids).apply(
             lambda ids: list(ids)[:MAX_CLIENT_SUBNETS]
         )
-        self.security_group = aws.ec2.SecurityGroup(
+        self.security_group = self._security_group(name, args)
+        self.cluster = self._cluster(name, args)
+        self.arn = self.cluster.arn
+        self.bootstrap_brokers_iam = self.cluster.bootstrap_brokers_sasl_iam
+        self.cluster_policy = self._cluster_policy(name, args)
+        self._storage_scaling(name, args)
+        self.topics = self._topics(name, args)
+        self.registry = self._schemas(name, args)
+        self.fanout_topic, self.queues, self.dead_letter_queues = self._fanout(name, args)
+        self.register_outputs(
+            {
+                "clusterArn": self.cluster.arn,
+                "bootstrapBrokersIam": self.bootstrap_brokers_iam,
+                "securityGroupId": self.security_group.id,
+                "topics": sorted(self.topics),
+            }
+        )
+
+    def _security_group(self, name: str, args: KafkaClusterArgs) -> aws.ec2.SecurityGroup:
+        """The brokers' group: IAM over TLS from itself and from the listed clients only."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        security_group = aws.ec2.SecurityGroup(
             f"{name}-brokers",
             name=names.physical("kafka", "brokers"),
             description="MSK brokers: IAM over TLS (9098) from the listed clients only",
@@ -272,7 +290,7 @@ class KafkaCluster(pulumi.ComponentResource):
             tags={"Name": names.display("kafka", "brokers")},
             opts=child,
         )
-        sg_id = self.security_group.id
+        sg_id = security_group.id
         # Brokers, MSK Replicator and the Firehose VPC connection reach the brokers through this
         # same group; everything else through the client groups' rules below.
         aws.vpc.SecurityGroupIngressRule(
@@ -306,7 +324,13 @@ class KafkaCluster(pulumi.ComponentResource):
                 description="Kafka clients: IAM over TLS",
                 opts=child,
             )
+        return security_group
 
+    def _cluster(self, name: str, args: KafkaClusterArgs) -> aws.msk.Cluster:
+        """The broker log group, the broker configuration and the cluster (protected)."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        cluster_name = names.physical("kafka")
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-broker-logs",
             name=f"/meridian/{names.environment}/{args.scope.region}/msk/{cluster_name}",
@@ -324,7 +348,7 @@ class KafkaCluster(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.cluster = aws.msk.Cluster(
+        return aws.msk.Cluster(
             f"{name}-cluster",
             cluster_name=cluster_name,
             kafka_version=args.kafka_version,
@@ -332,7 +356,7 @@ class KafkaCluster(pulumi.ComponentResource):
             broker_node_group_info={
                 "instance_type": args.instance_type,
                 "client_subnets": self.subnet_ids,
-                "security_groups": [sg_id],
+                "security_groups": [self.security_group.id],
                 "storage_info": {"ebs_storage_info": {"volume_size": args.volume_gb}},
                 "connectivity_info": {
                     "vpc_connectivity": {"client_authentication": {"sasl": {"iam": True}}}
@@ -368,12 +392,11 @@ class KafkaCluster(pulumi.ComponentResource):
                 ignore_changes=["brokerNodeGroupInfo.storageInfo.ebsStorageInfo.volumeSize"],
             ),
         )
-        self.arn = self.cluster.arn
-        self.bootstrap_brokers_iam = self.cluster.bootstrap_brokers_sasl_iam
 
-        # The cluster's one resource policy: Firehose reads topics over the multi-VPC private
-        # connectivity, and a cross-region MSK Replicator reading this cluster needs the same.
-        self.cluster_policy = aws.msk.ClusterPolicy(
+    def _cluster_policy(self, name: str, args: KafkaClusterArgs) -> aws.msk.ClusterPolicy:
+        """The cluster's one resource policy: Firehose reads topics over the multi-VPC private
+        connectivity, and a cross-region MSK Replicator reading this cluster needs the same."""
+        return aws.msk.ClusterPolicy(
             f"{name}-cluster-policy",
             cluster_arn=self.cluster.arn,
             policy=policy_document(
@@ -381,9 +404,12 @@ class KafkaCluster(pulumi.ComponentResource):
                     self.cluster.arn, replicator_source=args.replicator_source
                 )
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
+    def _storage_scaling(self, name: str, args: KafkaClusterArgs) -> None:
+        """Broker storage grows with target tracking, up to `max_volume_gb`, never shrinks."""
+        child = pulumi.ResourceOptions(parent=self)
         scaling = aws.appautoscaling.Target(
             f"{name}-storage-scaling",
             service_namespace="kafka",
@@ -395,7 +421,7 @@ class KafkaCluster(pulumi.ComponentResource):
         )
         aws.appautoscaling.Policy(
             f"{name}-storage-scaling-policy",
-            name=names.physical("kafka", "storage"),
+            name=args.names.physical("kafka", "storage"),
             policy_type="TargetTrackingScaling",
             service_namespace=scaling.service_namespace,
             scalable_dimension=scaling.scalable_dimension,
@@ -411,9 +437,11 @@ class KafkaCluster(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.topics = {}
+    def _topics(self, name: str, args: KafkaClusterArgs) -> dict[str, aws.msk.Topic]:
+        """The table's topics with their partitions, replication and retention."""
+        topics: dict[str, aws.msk.Topic] = {}
         for spec in args.topics:
-            self.topics[spec.name] = aws.msk.Topic(
+            topics[spec.name] = aws.msk.Topic(
                 f"{name}-topic-{spec.name}",
                 cluster_arn=self.cluster.arn,
                 name=spec.name,
@@ -428,14 +456,17 @@ class KafkaCluster(pulumi.ComponentResource):
                     ),
                     sort_keys=True,
                 ),
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self),
             )
+        return topics
 
-        self.registry = aws.glue.Registry(
+    def _schemas(self, name: str, args: KafkaClusterArgs) -> aws.glue.Registry:
+        """The Glue schema registry and the first schema version of each schema'd topic."""
+        registry = aws.glue.Registry(
             f"{name}-schema-registry",
-            registry_name=names.physical("events"),
+            registry_name=args.names.physical("events"),
             description="Schemas of Meridian's Kafka topics (Avro, backward compatible by default)",
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         for spec in args.topics:
             if not spec.schema:
@@ -443,7 +474,7 @@ class KafkaCluster(pulumi.ComponentResource):
             aws.glue.Schema(
                 f"{name}-schema-{spec.name}",
                 schema_name=f"{spec.name}-value",
-                registry_arn=self.registry.arn,
+                registry_arn=registry.arn,
                 data_format="AVRO",
                 compatibility=args.schema_compatibility,
                 schema_definition=json.dumps(ENVELOPE_SCHEMA),
@@ -451,16 +482,7 @@ class KafkaCluster(pulumi.ComponentResource):
                 # producers register later versions; this is only the first one
                 opts=pulumi.ResourceOptions(parent=self, ignore_changes=["schemaDefinition"]),
             )
-
-        self.fanout_topic, self.queues, self.dead_letter_queues = self._fanout(name, args)
-        self.register_outputs(
-            {
-                "clusterArn": self.cluster.arn,
-                "bootstrapBrokersIam": self.bootstrap_brokers_iam,
-                "securityGroupId": sg_id,
-                "topics": sorted(self.topics),
-            }
-        )
+        return registry
 
     def topic_arn(self, topic: str) -> pulumi.Output[str]:
         """The exact ARN of one of this cluster's topics (no wildcard)."""

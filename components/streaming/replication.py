@@ -14,7 +14,8 @@ Example::
     KafkaReplication("kafka-replication", KafkaReplicationArgs(
         names=names, local=ClusterEndpoint(kafka.arn, kafka.subnet_ids, kafka_sg, "eu-west-1"),
         remote=ClusterEndpoint(primary_arn, primary_subnets, primary_sg, "us-east-1"),
-        active_active=True, topics=["user-events"], account_id=account_id), opts=in_region)
+        active_active=True, topics=["user-events"],
+        scope=AwsScope(account_id=account_id, region="eu-west-1")), opts=in_region)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pulumi_aws as aws
 
 from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.naming import Names, region_code
+from components.common.scope import AwsScope
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ class KafkaReplicationArgs:
     remote: ClusterEndpoint
     active_active: bool
     topics: Sequence[str]
-    account_id: str
+    scope: AwsScope
+    """The account, partition and region of the stack (the local cluster's region)."""
 
 
 def _cluster_resources(arn: pulumi.Input[str]) -> list[pulumi.Output[str]]:
@@ -78,7 +81,7 @@ class KafkaReplication(pulumi.ComponentResource):
             description="MSK Replicator between this region's cluster and the primary's",
             assume_role_policy=service_trust_policy(
                 "kafka.amazonaws.com",
-                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+                condition={"StringEquals": {"aws:SourceAccount": args.scope.account_id}},
             ),
             opts=child,
         )

@@ -219,17 +219,27 @@ class Tenancy(pulumi.ComponentResource):
         return custom_object(resource_name, api_version, kind, metadata, spec, self._in(*after))
 
     def _tenant(self, service: DomainService) -> None:
+        """One service's namespace and everything in it."""
         args = self._args
-        ns = service.namespace
         prefix = f"{self._name}-{service.name}"
         namespace = k8s.core.v1.Namespace(
             f"{prefix}-ns",
-            metadata=object_meta(ns, labels=namespace_labels(service, args.kubernetes_version)),
+            metadata=object_meta(
+                service.namespace, labels=namespace_labels(service, args.kubernetes_version)
+            ),
             opts=self._in(*args.after),
         )
         self.namespaces[service.name] = namespace
-        istio_after = [namespace, *args.after]
+        self._limits(service, prefix, namespace)
+        self._network_policies(service, prefix, namespace)
+        self._mesh_policies(service, prefix, [namespace, *args.after])
+        self._identity(service, prefix, namespace)
 
+    def _limits(
+        self, service: DomainService, prefix: str, namespace: k8s.core.v1.Namespace
+    ) -> None:
+        """The namespace's quota and its containers' default and largest requests."""
+        ns = service.namespace
         k8s.core.v1.ResourceQuota(
             f"{prefix}-quota",
             metadata=object_meta("tenant-quota", ns),
@@ -255,6 +265,12 @@ class Tenancy(pulumi.ComponentResource):
             },
             opts=self._in(namespace),
         )
+
+    def _network_policies(
+        self, service: DomainService, prefix: str, namespace: k8s.core.v1.Namespace
+    ) -> None:
+        """Default deny, then the mesh's ingress and the egress the service needs."""
+        ns = service.namespace
         k8s.networking.v1.NetworkPolicy(
             f"{prefix}-default-deny",
             metadata=object_meta("default-deny", ns),
@@ -279,7 +295,7 @@ class Tenancy(pulumi.ComponentResource):
                     ],
                 }
             )
-        egress += _aws_egress(service, args.vpc_cidr)
+        egress += _aws_egress(service, self._args.vpc_cidr)
         k8s.networking.v1.NetworkPolicy(
             f"{prefix}-allow-mesh",
             metadata=object_meta("allow-mesh", ns),
@@ -295,6 +311,11 @@ class Tenancy(pulumi.ComponentResource):
             opts=self._in(namespace),
         )
 
+    def _mesh_policies(
+        self, service: DomainService, prefix: str, istio_after: Sequence[pulumi.Resource]
+    ) -> None:
+        """Istio: deny all but the service's callers; its external APIs as mesh entries."""
+        ns = service.namespace
         self._custom(
             f"{prefix}-deny-all",
             "security.istio.io/v1",
@@ -335,9 +356,14 @@ class Tenancy(pulumi.ComponentResource):
                 istio_after,
             )
 
+    def _identity(
+        self, service: DomainService, prefix: str, namespace: k8s.core.v1.Namespace
+    ) -> None:
+        """The service account, its IAM role (EKS Pod Identity) and what the role may use."""
+        args = self._args
         account = k8s.core.v1.ServiceAccount(
             f"{prefix}-sa",
-            metadata=object_meta(service.service_account, ns),
+            metadata=object_meta(service.service_account, service.namespace),
             automount_service_account_token=False,
             opts=self._in(namespace),
         )
@@ -346,7 +372,7 @@ class Tenancy(pulumi.ComponentResource):
             WorkloadIdentityArgs(
                 names=args.names,
                 cluster_name=args.cluster.name,
-                namespace=ns,
+                namespace=service.namespace,
                 service_account=service.service_account,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),

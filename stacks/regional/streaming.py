@@ -135,9 +135,7 @@ def _lakehouse(
         "lakehouse",
         LakehouseArgs(
             names=ctx.names,
-            account_id=ctx.account_id,
-            region=ctx.region,
-            partition=ctx.partition,
+            scope=ctx.scope,
             storage_key_arn=keys.arn(KeyClass.STORAGE),
             logs_key_arn=keys.arn(KeyClass.LOGS),
             kafka_cluster_arn=kafka.arn,
@@ -183,7 +181,7 @@ def _link_to_primary(
             ),
             active_active=pair.active_active,
             topics=[t.name for t in topics],
-            account_id=ctx.account_id,
+            scope=ctx.scope,
         ),
         opts=ctx.opts,
     )

@@ -18,8 +18,9 @@ and the Kafka -> bronze feed.
 Example::
 
     lake = Lakehouse("lakehouse", LakehouseArgs(
-        names=names, account_id=account_id, region=region, storage_key_arn=storage_key,
-        logs_key_arn=logs_key, kafka_cluster_arn=kafka.arn, bronze_topics=["user-events"],
+        names=names, scope=AwsScope(account_id=account_id, region=region),
+        storage_key_arn=storage_key, logs_key_arn=logs_key, kafka_cluster_arn=kafka.arn,
+        bronze_topics=["user-events"],
         gold_readers=["meridian-bi-reader"], lake_admins=["MeridianDeployer"]), opts=in_region)
     lake.bucket_arns["gold"]
 """
@@ -37,6 +38,7 @@ import pulumi_aws as aws
 from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
 from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
 from components.data.lakehouse.tables import GOLD_TABLES, IcebergTable
 
@@ -64,8 +66,8 @@ class LakeLifecycleArgs:
 @dataclass(frozen=True)
 class LakehouseArgs:
     names: Names
-    account_id: str
-    region: str
+    scope: AwsScope
+    """The account, partition and region of the lake (the replicas' region is `replica_region`)."""
     storage_key_arn: pulumi.Input[str]
     logs_key_arn: pulumi.Input[str]
     kafka_cluster_arn: pulumi.Input[str]
@@ -80,7 +82,6 @@ class LakehouseArgs:
     """The paired region the lake replicates to (None: no replica)."""
     replication_time_control: bool = True
     key_deletion_window_days: int = 30
-    partition: str = "aws"
     protect: bool = True
     kafka_ready: Sequence[pulumi.Resource] = ()
     """What AWS checks when a bronze Firehose stream is created: the MSK cluster policy (its
@@ -183,17 +184,37 @@ class Lakehouse(pulumi.ComponentResource):
     ) -> None:
         super().__init__("meridian:data:Lakehouse", name, None, opts)
         self.args = args
-        child = pulumi.ResourceOptions(parent=self)
+        self.buckets = self._buckets(name, args)
+        self.bucket_arns = {zone: b.arn for zone, b in self.buckets.items()}
+        self._compliance_lock(name, args)
+        self.databases = self._catalog(name, args)
+        self.workgroup = self._workgroup(name, args)
+        self._lake_formation(name, args)
+        self._bronze_feed(name, args)
+        self.replica = self._replica(name, args)
+        self.register_outputs(
+            {
+                "bucketArns": self.bucket_arns,
+                "workgroup": self.workgroup.name,
+                "databases": [d.name for d in self.databases.values()],
+            }
+        )
+
+    @staticmethod
+    def _compliance_days(args: LakehouseArgs) -> int:
+        return args.compliance_retention_years * 365 + 1
+
+    def _buckets(self, name: str, args: LakehouseArgs) -> dict[str, SecureBucket]:
+        """The access-log bucket (SSE-S3), then every zone's bucket, logged to it."""
         names = args.names
         life = args.lifecycle
-        compliance_days = args.compliance_retention_years * 365 + 1
-        self.buckets = {}
-
+        compliance_days = self._compliance_days(args)
+        buckets: dict[str, SecureBucket] = {}
         access_logs = secure_bucket(
             self,
             f"{name}-access-logs",
             SecureBucketSpec(
-                bucket_name=bucket_name(names, "access-logs", args.account_id),
+                bucket_name=bucket_name(names, "access-logs", args.scope.account_id),
                 kms_key_arn=None,  # S3 server access logging refuses SSE-KMS targets
                 lifecycle=lifecycle_rules("access-logs", life, compliance_days),
                 extra_statements=lambda arn: [
@@ -203,20 +224,20 @@ class Lakehouse(pulumi.ComponentResource):
                         "Principal": {"Service": "logging.s3.amazonaws.com"},
                         "Action": "s3:PutObject",
                         "Resource": f"{arn}/*",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                        "Condition": {"StringEquals": {"aws:SourceAccount": args.scope.account_id}},
                     }
                 ],
                 protect=args.protect,
                 tags={"meridian:zone": "access-logs", "data-classification": "internal"},
             ),
         )
-        self.buckets["access-logs"] = access_logs
+        buckets["access-logs"] = access_logs
         for zone in (*ZONES, "compliance", "athena-results"):
-            self.buckets[zone] = secure_bucket(
+            buckets[zone] = secure_bucket(
                 self,
                 f"{name}-{zone}",
                 SecureBucketSpec(
-                    bucket_name=bucket_name(names, zone, args.account_id),
+                    bucket_name=bucket_name(names, zone, args.scope.account_id),
                     kms_key_arn=args.storage_key_arn,
                     lifecycle=lifecycle_rules(zone, life, compliance_days),
                     access_log_bucket=access_logs.id,
@@ -226,7 +247,10 @@ class Lakehouse(pulumi.ComponentResource):
                     | ({"data-classification": "internal"} if zone in OPERATIONAL else {}),
                 ),
             )
-        self.bucket_arns = {zone: b.arn for zone, b in self.buckets.items()}
+        return buckets
+
+    def _compliance_lock(self, name: str, args: LakehouseArgs) -> None:
+        """The compliance bucket's default retention (WORM)."""
         aws.s3.BucketObjectLockConfiguration(
             f"{name}-compliance-object-lock",
             bucket=self.buckets["compliance"].id,
@@ -242,9 +266,13 @@ class Lakehouse(pulumi.ComponentResource):
             ),
         )
 
-        self.databases = {}
+    def _catalog(self, name: str, args: LakehouseArgs) -> dict[str, aws.glue.CatalogDatabase]:
+        """A Glue database per catalogued zone and the gold zone's Iceberg tables."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        databases: dict[str, aws.glue.CatalogDatabase] = {}
         for zone in CATALOG_ZONES:
-            self.databases[zone] = aws.glue.CatalogDatabase(
+            databases[zone] = aws.glue.CatalogDatabase(
                 f"{name}-{zone}-db",
                 name=glue_name(names, zone),
                 description=f"Meridian {zone} zone",
@@ -256,7 +284,7 @@ class Lakehouse(pulumi.ComponentResource):
             table.name: aws.glue.CatalogTable(
                 f"{name}-{table.name}",
                 name=table.name,
-                database_name=self.databases["gold"].name,
+                database_name=databases["gold"].name,
                 description=table.description,
                 open_table_format_input=_iceberg_input(
                     table, gold_bucket.apply(lambda b, t=table: f"s3://{b}/{t.name}/")
@@ -266,9 +294,13 @@ class Lakehouse(pulumi.ComponentResource):
             )
             for table in GOLD_TABLES
         }
+        return databases
 
+    def _workgroup(self, name: str, args: LakehouseArgs) -> aws.athena.Workgroup:
+        """Athena's workgroup: settings enforced, results SSE-KMS encrypted."""
+        names = args.names
         results = self.buckets["athena-results"].bucket.bucket
-        self.workgroup = aws.athena.Workgroup(
+        return aws.athena.Workgroup(
             f"{name}-athena",
             name=names.physical("analytics"),
             description="Meridian lakehouse queries (settings enforced, results encrypted)",
@@ -287,43 +319,37 @@ class Lakehouse(pulumi.ComponentResource):
                     },
                 },
             },
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self._lake_formation(name, args)
-        self._bronze_feed(name, args)
-        self.replica: LakeReplica | None = None
-        if args.replica_region is not None:
-            self.replica = LakeReplica(
-                f"{name}-replica",
-                LakeReplicaArgs(
-                    names=names,
-                    source_region=args.region,
-                    target_region=args.replica_region,
-                    sources={z: self.buckets[z].bucket for z in REPLICATED},
-                    source_key_arn=args.storage_key_arn,
-                    account_id=args.account_id,
-                    lifecycle={z: lifecycle_rules(z, life, compliance_days) for z in REPLICATED},
-                    object_lock={
-                        "compliance": (args.object_lock_mode, args.compliance_retention_years)
-                    },
-                    source_versioning=[self.buckets[z].versioning for z in REPLICATED],
-                    partition=args.partition,
-                    replication_time_control=args.replication_time_control,
-                    key_deletion_window_days=args.key_deletion_window_days,
-                    protect=args.protect,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        self.register_outputs(
-            {
-                "bucketArns": self.bucket_arns,
-                "workgroup": self.workgroup.name,
-                "databases": [d.name for d in self.databases.values()],
-            }
+
+    def _replica(self, name: str, args: LakehouseArgs) -> LakeReplica | None:
+        """The replicated buckets' replicas in the paired region, if there is one."""
+        if args.replica_region is None:
+            return None
+        life = args.lifecycle
+        compliance_days = self._compliance_days(args)
+        return LakeReplica(
+            f"{name}-replica",
+            LakeReplicaArgs(
+                names=args.names,
+                scope=args.scope,
+                target_region=args.replica_region,
+                sources={z: self.buckets[z].bucket for z in REPLICATED},
+                source_key_arn=args.storage_key_arn,
+                lifecycle={z: lifecycle_rules(z, life, compliance_days) for z in REPLICATED},
+                object_lock={
+                    "compliance": (args.object_lock_mode, args.compliance_retention_years)
+                },
+                source_versioning=[self.buckets[z].versioning for z in REPLICATED],
+                replication_time_control=args.replication_time_control,
+                key_deletion_window_days=args.key_deletion_window_days,
+                protect=args.protect,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _role_arn(self, args: LakehouseArgs, role: str) -> str:
-        return f"arn:{args.partition}:iam::{args.account_id}:role/{role}"
+        return args.scope.arn("iam", f"role/{role}", region="")
 
     def _lake_formation(self, name: str, args: LakehouseArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)
@@ -342,7 +368,7 @@ class Lakehouse(pulumi.ComponentResource):
             description="Lake Formation's access to the gold zone",
             assume_role_policy=service_trust_policy(
                 "lakeformation.amazonaws.com",
-                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+                condition={"StringEquals": {"aws:SourceAccount": args.scope.account_id}},
             ),
             opts=child,
         )
@@ -363,7 +389,7 @@ class Lakehouse(pulumi.ComponentResource):
                         args.storage_key_arn,
                         sid="StorageKeyThroughS3",
                         condition={
-                            "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}
+                            "StringEquals": {"kms:ViaService": args.scope.service_endpoint("s3")}
                         },
                     ),
                 ]
@@ -403,7 +429,7 @@ class Lakehouse(pulumi.ComponentResource):
         names = args.names
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-bronze-feed-logs",
-            name=f"/meridian/{names.environment}/{args.region}/firehose/bronze",
+            name=f"/meridian/{names.environment}/{args.scope.region}/firehose/bronze",
             retention_in_days=args.log_retention_days,
             kms_key_id=args.logs_key_arn,
             opts=child,
@@ -420,7 +446,7 @@ class Lakehouse(pulumi.ComponentResource):
             description="Firehose: MSK topics -> bronze zone",
             assume_role_policy=service_trust_policy(
                 "firehose.amazonaws.com",
-                condition={"StringEquals": {"sts:ExternalId": args.account_id}},
+                condition={"StringEquals": {"sts:ExternalId": args.scope.account_id}},
             ),
             opts=child,
         )
@@ -465,7 +491,7 @@ class Lakehouse(pulumi.ComponentResource):
                         args.storage_key_arn,
                         sid="StorageKeyThroughS3",
                         condition={
-                            "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}
+                            "StringEquals": {"kms:ViaService": args.scope.service_endpoint("s3")}
                         },
                     ),
                     statement(

@@ -20,9 +20,9 @@ the stack's own provider):
 Example::
 
     LakeReplica("lake-replica", LakeReplicaArgs(
-        names=names, source_region="eu-west-1", target_region="us-east-1",
-        sources={"gold": lake.buckets["gold"].bucket}, source_key_arn=storage_key,
-        account_id=account_id, lifecycle={"gold": rules}), opts=in_region)
+        names=names, scope=AwsScope(account_id=account_id, region="eu-west-1"),
+        target_region="us-east-1", sources={"gold": lake.buckets["gold"].bucket},
+        source_key_arn=storage_key, lifecycle={"gold": rules}), opts=in_region)
 """
 
 from __future__ import annotations
@@ -46,19 +46,19 @@ RTC_MINUTES = 15
 @dataclass(frozen=True)
 class LakeReplicaArgs:
     names: Names
-    source_region: str
+    scope: AwsScope
+    """The account, partition and region of the source buckets."""
     target_region: str
+    """The paired region the replicas live in (`scope.in_region(target_region)`)."""
     sources: Mapping[str, aws.s3.Bucket]
     """zone -> source bucket (versioned)."""
     source_key_arn: pulumi.Input[str]
-    account_id: str
     lifecycle: Mapping[str, Sequence[aws.s3.BucketLifecycleConfigurationRuleArgsDict]] = field(
         default_factory=dict
     )
     object_lock: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     """zone -> (mode, years) for replicas of Object Lock buckets."""
     source_versioning: Sequence[pulumi.Resource] = ()
-    partition: str = "aws"
     replication_time_control: bool = True
     key_deletion_window_days: int = 30
     protect: bool = True
@@ -80,32 +80,47 @@ class LakeReplica(pulumi.ComponentResource):
         self, name: str, args: LakeReplicaArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("meridian:data:LakeReplica", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self.key = self._key(name, args)
+        versioned = self._replica_buckets(name, args)
+        role = self._role(name, args)
+        self.configurations = self._configurations(name, args, role, versioned)
+        self.register_outputs(
+            {"replicaBucketArns": {z: b.arn for z, b in self.buckets.items()}, "roleArn": role.arn}
+        )
+
+    def _key(self, name: str, args: LakeReplicaArgs) -> aws.kms.Key:
+        """The replicas' customer-managed key, in the paired region."""
         names = args.names
-        there = args.target_region
-        src, dst = region_code(args.source_region), region_code(there)
+        here, peer = args.scope, args.scope.in_region(args.target_region)
+        there = peer.region
+        dst = region_code(there)
         ring = KeyRingArgs(
             names=names,
-            scope=AwsScope(account_id=args.account_id, region=there, partition=args.partition),
+            scope=peer,
             deletion_window_days=args.key_deletion_window_days,
         )
-        self.key = customer_key(
+        return customer_key(
             f"{name}-key",
-            description=f"Meridian {names.environment}: replicas of the {args.source_region} "
+            description=f"Meridian {names.environment}: replicas of the {here.region} "
             f"{args.purpose} in {there} (usable via s3)",
             policy=key_policy(ring, KeyClass.STORAGE),
-            alias=f"alias/meridian/{names.environment}/{args.source_region}/"
-            f"{args.purpose}-replica-{dst}",
+            alias=f"alias/meridian/{names.environment}/{here.region}/{args.purpose}-replica-{dst}",
             display_name=names.display("kms", f"{args.purpose}-replica", dst),
             deletion_window_days=args.key_deletion_window_days,
             protect=args.protect,
             parent=self,
             region=there,
         )
+
+    def _replica_buckets(self, name: str, args: LakeReplicaArgs) -> list[pulumi.Resource]:
+        """Per zone a replica bucket in the paired region; returns their versioning."""
+        names = args.names
+        here, there = args.scope, args.target_region
+        src = region_code(here.region)
         self.buckets = {}
         versioned: list[pulumi.Resource] = []
         for zone in args.sources:
-            bucket_name = replica_bucket_name(names, zone, args.account_id, args.purpose)
+            bucket_name = replica_bucket_name(names, zone, here.account_id, args.purpose)
             lock = args.object_lock.get(zone)
             made = secure_bucket(
                 self,
@@ -131,14 +146,22 @@ class LakeReplica(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[made.versioning]),
                 )
             self.buckets[zone] = made.bucket
+        return versioned
 
+    def _role(self, name: str, args: LakeReplicaArgs) -> aws.iam.Role:
+        """The replication role, least privilege on both ends of each pair."""
+        child = pulumi.ResourceOptions(parent=self)
+        names = args.names
+        here, peer = args.scope, args.scope.in_region(args.target_region)
+        there = peer.region
+        src, dst = region_code(here.region), region_code(there)
         role = aws.iam.Role(
             f"{name}-role",
             name=names.physical(f"{args.purpose}-crr", src, "to", dst, max_length=64),
-            description=f"S3 replication of the {args.purpose} {args.source_region} -> {there}",
+            description=f"S3 replication of the {args.purpose} {here.region} -> {there}",
             assume_role_policy=service_trust_policy(
                 "s3.amazonaws.com",
-                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+                condition={"StringEquals": {"aws:SourceAccount": here.account_id}},
             ),
             opts=child,
         )
@@ -175,27 +198,35 @@ class LakeReplica(pulumi.ComponentResource):
                         ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
                         args.source_key_arn,
                         sid="SourceKeyThroughS3",
-                        condition={
-                            "StringEquals": {
-                                "kms:ViaService": f"s3.{args.source_region}.amazonaws.com"
-                            }
-                        },
+                        condition={"StringEquals": {"kms:ViaService": here.service_endpoint("s3")}},
                     ),
                     statement(
                         ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
                         self.key.arn,
                         sid="ReplicaKeyThroughS3",
-                        condition={"StringEquals": {"kms:ViaService": f"s3.{there}.amazonaws.com"}},
+                        condition={"StringEquals": {"kms:ViaService": peer.service_endpoint("s3")}},
                     ),
                 ]
             ),
             opts=child,
         )
-        self.configurations = []
+        return role
+
+    def _configurations(
+        self,
+        name: str,
+        args: LakeReplicaArgs,
+        role: aws.iam.Role,
+        versioned: Sequence[pulumi.Resource],
+    ) -> list[aws.s3.BucketReplicationConfig]:
+        """Per zone the replication to the replica and the failback from it."""
+        there = args.target_region
+        src, dst = region_code(args.scope.region), region_code(there)
+        configurations: list[aws.s3.BucketReplicationConfig] = []
         for zone, source in args.sources.items():
             replica = self.buckets[zone]
             deletes = zone not in args.object_lock
-            self.configurations.append(
+            configurations.append(
                 _replication(
                     f"{name}-{zone}-replication",
                     args,
@@ -211,7 +242,7 @@ class LakeReplica(pulumi.ComponentResource):
                     role_arn=role.arn,
                 )
             )
-            self.configurations.append(
+            configurations.append(
                 _replication(
                     f"{name}-{zone}-failback",
                     args,
@@ -227,9 +258,7 @@ class LakeReplica(pulumi.ComponentResource):
                     role_arn=role.arn,
                 )
             )
-        self.register_outputs(
-            {"replicaBucketArns": {z: b.arn for z, b in self.buckets.items()}, "roleArn": role.arn}
-        )
+        return configurations
 
 
 def _replication(
