@@ -98,13 +98,20 @@ def partner_descriptors(document: dict[str, Any] | None = None) -> dict[str, Any
 
 
 def subgraphs(document: dict[str, Any] | None = None) -> tuple[Subgraph, ...]:
-    """The routing table's domain backends, as subgraphs of the supergraph."""
+    """The routing table's domain backends, as subgraphs of the supergraph.
+
+    Services in PCI-DSS scope are left out: their namespace admits only the gateway and the
+    callers the tenancy table names, so the cardholder-data environment does not grow by a
+    router that fans out to every domain; clients reach them on their own REST routes.
+    """
     rows = (document or routes_document())["routes"]
     names = sorted(
         {
             r["backend"]
             for r in rows
-            if not r.get("internal") and r.get("backend") not in (None, ROUTER_BACKEND)
+            if not r.get("internal")
+            and r.get("backend") not in (None, ROUTER_BACKEND)
+            and not BY_NAME[r["backend"]].pci
         }
     )
     return tuple(
