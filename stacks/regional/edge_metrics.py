@@ -13,6 +13,8 @@ cycle.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_cloudflare as cloudflare
 
@@ -38,8 +40,8 @@ def permission_group_id(
         name=name, scope=scope, opts=pulumi.InvokeOptions(provider=provider)
     )
 
-    def one(results: list[cloudflare.outputs.GetApiTokenPermissionGroupsListResultResult]) -> str:
-        ids = [r.id for r in results if r.name == name and scope in r.scopes]
+    def one(results: list[Any]) -> str:  # GetApiTokenPermissionGroupsListResultResult rows
+        ids = [str(r.id) for r in results if r.name == name and scope in list(r.scopes)]
         if len(ids) != 1:
             raise pulumi.RunError(
                 f"Cloudflare answers {len(ids)} permission groups named {name!r} of scope "
