@@ -25,6 +25,7 @@ is skipped, so preview never reports a violation for a value it cannot see.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,8 +40,10 @@ from pulumi_policy import (
 
 from . import type_tokens
 from .compliance import (
+    CREDENTIAL_PROTECTION,
     ENCRYPTION_IN_TRANSIT,
     HARDENED_CONFIG,
+    LEAST_PRIVILEGE,
     MUTUAL_TLS,
     WEB_APPLICATION_FIREWALL,
 )
@@ -61,6 +64,7 @@ CONCERN = "edge"
 
 ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
 RULESET = "cloudflare:index/ruleset:Ruleset"
+API_TOKEN = "cloudflare:index/apiToken:ApiToken"
 ZONE_SCOPED_TYPES = frozenset(
     {
         ZONE_SETTING,
@@ -86,6 +90,43 @@ _Member = tuple[str, dict[str, Any], str, str]
 def _zone_label(zone: str, members: list[_Member]) -> str:
     names = ", ".join(sorted({f"'{m[2]}'" for m in members}))
     return f"Cloudflare zone {zone} (configured by {names})"
+
+
+# --------------------------------------------------------------------------------------------
+# API tokens
+# --------------------------------------------------------------------------------------------
+
+
+def _broad_resources(resources: Any) -> list[str]:
+    """The resource keys of a token policy that reach more than one named zone or account: a
+    wildcard key, or a nested mapping (e.g. every zone of an account)."""
+    try:
+        parsed = json.loads(resources) if isinstance(resources, str) else resources
+    except ValueError:
+        return [str(resources)]
+    if not isinstance(parsed, dict) or not parsed:
+        return [str(resources)]
+    return [
+        str(key)
+        for key, value in parsed.items()  # pyright: ignore[reportUnknownVariableType]
+        if str(key).endswith("*") or value != "*"  # pyright: ignore[reportUnknownArgumentType]
+    ]
+
+
+def _api_token_scoped(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != API_TOKEN:
+        return
+    for index, rule in enumerate(as_list(dig(args.props, "policies"))):
+        resources = dig(rule, "resources")
+        if is_unknown(resources) or dig(rule, "effect") != "allow":
+            continue
+        if broad := _broad_resources(resources):
+            report(
+                f"cloudflare.ApiToken '{args.name}': policies[{index}] allows "
+                f"{', '.join(broad)}, more than the zones or accounts it needs. Fix: name each "
+                'resource exactly, {"com.cloudflare.api.account.zone.<zone id>": "*"}.',
+                None,
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,6 +375,19 @@ def _managed_rulesets(args: StackValidationArgs, report: ReportViolation) -> Non
 
 
 POLICIES: list[Policy] = [
+    resource_policy(
+        "cloudflare-api-token-scoped",
+        "Every allow policy of a Cloudflare API token the program creates names its zones or "
+        "accounts exactly (no wildcard, no 'every zone of an account'), so a leaked token reads "
+        "one zone's data, not the account's.",
+        concern=CONCERN,
+        service="cloudflare",
+        severity=Severity.HIGH,
+        controls=LEAST_PRIVILEGE | CREDENTIAL_PROTECTION,
+        validate=_api_token_scoped,
+        remediation="Set each token policy's resources to "
+        '{"com.cloudflare.api.account.zone.<zone id>": "*"} (or the one account it needs).',
+    ),
     stack_policy(
         "cloudflare-origin-gateway-mutual-tls",
         "Where the origin is behind Cloudflare (its certificate comes from Cloudflare's Origin "

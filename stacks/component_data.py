@@ -31,6 +31,8 @@ def load_slos(path: Path = SLO_TABLE) -> tuple[Slo, ...]:
             window_days=int(r["windowDays"]),
             bad=r["bad"],
             total=r["total"],
+            edge_provider=r.get("edgeProvider"),
+            primary_only=r.get("regions", "every") == "primary",
         )
         for r in rows
     )

@@ -395,6 +395,28 @@ def resolve_edge_provider(
     return default, [_provider_problem(provider, f"{NAMESPACE}:{KEY}", edge_file)]
 
 
+def resolve_edge_cloudflare(
+    environment: str, edge_config: dict[str, Any]
+) -> tuple[str, str] | None:
+    """The Cloudflare account and zone ids of the edge, as a regional stack reads them from the
+    edge stack file (`meridian:edge.cloudflare`), or None when the edge is not Cloudflare or the
+    file names no valid ids (the edge stack reports that; the primary region's analytics
+    exporter needs both)."""
+    provider, _ = resolve_edge_provider(environment, edge_config)
+    raw = edge_config.get(f"{NAMESPACE}:{KEY}")
+    own: dict[str, Any] = raw if isinstance(raw, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+    ids = own.get("cloudflare")
+    if provider != "cloudflare" or not isinstance(ids, dict):
+        return None
+    account, zone = ids.get("accountId"), ids.get("zoneId")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    valid = re.compile(r"^[0-9a-f]{32}$")
+    if not (isinstance(account, str) and isinstance(zone, str)):
+        return None
+    if not (valid.match(account) and valid.match(zone)):
+        return None
+    return account, zone
+
+
 def resolve_edge_hostnames(environment: str, edge_config: dict[str, Any]) -> tuple[str, ...]:
     """The public hostnames the edge connects to origins with, as a regional stack reads them
     from the edge stack file: `meridian:edge.hostnames`, else api.<zone> and www.<zone> of its

@@ -74,6 +74,7 @@ from stacks.delivery_settings import DeployRunnerSettings
 from stacks.edge_settings import (
     EdgeSettings,
     load_edge_settings,
+    resolve_edge_cloudflare,
     resolve_edge_hostnames,
     resolve_edge_provider,
 )
@@ -317,6 +318,9 @@ class MeridianSettings:
     ingress admits (Cloudflare's ranges, or CloudFront's origin-facing prefix list)."""
     edge_hostnames: tuple[str, ...] = ()
     """The public hostnames of the environment's edge (regional stacks: its origin certificate)."""
+    edge_cloudflare: tuple[str, str] | None = None
+    """The Cloudflare (account id, zone id) of a Cloudflare edge (regional stacks: the primary
+    region's analytics exporter), else None."""
 
     @property
     def environment(self) -> str:
@@ -533,10 +537,12 @@ def load_settings(
     edge_value: Any = None  # `meridian:edge`, checked once the manifest is valid
     edge_provider = str(EDGE_DEFAULTS_PROVIDER[env])
     edge_hostnames: tuple[str, ...] = ()
+    edge_cloudflare: tuple[str, str] | None = None
     if identity.role is Role.REGIONAL:
         edge_provider, edge_problems = resolve_edge_provider(env, edge_config or {})
         problems += edge_problems
         edge_hostnames = resolve_edge_hostnames(env, edge_config or {})
+        edge_cloudflare = resolve_edge_cloudflare(env, edge_config or {})
     if identity.role in (Role.REGIONAL, Role.EDGE):
         problems += route_table_problems(routes_document())
         problems += rate_limit_table_problems(table_document(), routes_document())
@@ -612,6 +618,7 @@ def load_settings(
         edge=edge,
         edge_provider=edge_provider,
         edge_hostnames=edge_hostnames,
+        edge_cloudflare=edge_cloudflare,
     )
 
 

@@ -686,3 +686,24 @@ HELM_CHARTS["prometheus-node-exporter"] = HelmChart(
     ),
     # The gh-pages index.yaml is held as a large object the mirror did not bring: no digest.
 )
+# Edge metrics: Cloudflare's zone analytics (GraphQL API) as Prometheus series, for the CDN SLO.
+HELM_CHARTS["cloudflare-exporter"] = HelmChart(
+    # The newest published chart (appVersion 0.0.16, the exporter's newest release tag).
+    chart="cloudflare-exporter",
+    version="0.2.1",
+    repository="https://lablabs.github.io/cloudflare-exporter",
+    evidence=Evidence(
+        publisher="Labyrinth Labs (lablabs/cloudflare-exporter)",
+        source="lablabs/cloudflare-exporter@gh-pages:index.yaml",
+        checked=(
+            "lablabs/cloudflare-exporter branch gh-pages index.yaml (entry 0.2.1, appVersion "
+            "0.0.16, created 2024-05-20, cloudflare-exporter-0.2.1.tgz whose sha256 is the digest "
+            "below); tag cloudflare-exporter-0.2.1 (commit 33910a6) charts/cloudflare-exporter "
+            "values.yaml: env, secretRef, podAnnotations, podSecurityContext, securityContext, "
+            "resources, service.port 8080; tag 0.0.16 (commit 53e8c34) main.go: CF_API_TOKEN, "
+            "CF_ZONES, METRICS_DENYLIST, LISTEN :8080; prometheus.go: the metric names"
+        ),
+        published=("0.1.9", "0.2.0", "0.2.1"),
+    ),
+    digest="8fe1fb1366c68d2598a51b5d8987eec258154c69cfe448e22ba8954609dec1c2",
+)

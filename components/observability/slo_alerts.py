@@ -59,6 +59,17 @@ class Slo:
     window_days: int
     bad: str
     total: str
+    edge_provider: str | None = None
+    """The edge whose series the SLI reads (e.g. "cloudflare"): without that edge, no rule."""
+    primary_only: bool = False
+    """The series are collected in the primary region only (edge-wide, not per region): the
+    rule is evaluated there, once."""
+
+    def applies(self, primary: bool, edge_provider: str) -> bool:
+        """Whether a region (the primary or not, with the environment's edge) evaluates it."""
+        if self.edge_provider is not None and self.edge_provider != edge_provider:
+            return False
+        return primary or not self.primary_only
 
     def __post_init__(self) -> None:
         if not 0 < self.objective < 100:

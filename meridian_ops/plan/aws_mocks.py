@@ -933,6 +933,21 @@ class AwsMocks(Mocks):
                 "zoneIds": [zones[n] for n in names],
                 "groupNames": [region] * len(names),
             }, []
+        if (
+            token
+            == "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList"
+        ):
+            # Cloudflare's permission groups: one per name and scope, a 32-hex public id
+            name, scope = str(args.args.get("name", "")), str(args.args.get("scope", ""))
+            group = {
+                "id": _hex(scope + name, 32),
+                "name": name,
+                "scopes": [scope],
+                "category": "",
+                "isSelectable": True,
+                "description": name,
+            }
+            return {"name": name, "scope": scope, "results": [group]}, []
         raise NotImplementedError(
             f"the AWS mock has no answer for invoke {token}; "
             "add one to meridian_ops/plan/aws_mocks.py"

@@ -129,7 +129,13 @@ def _outputs_certificate_validation(ctx: Any, rid: str) -> dict[str, Any]:
     return {"certificateArn": ctx.inputs.get("certificateArn")}
 
 
+def _outputs_api_token(ctx: Any, rid: str) -> dict[str, Any]:
+    # a Cloudflare API token's secret (40 characters) and its status
+    return {"value": ctx.hex(40), "status": "active"}
+
+
 EDGE_OUTPUTS: dict[str, Callable[[Any, str], dict[str, Any]]] = {
+    "cloudflare:index/apiToken:ApiToken": _outputs_api_token,
     "aws:cloudfront/distribution:Distribution": _outputs_distribution,
     "aws:wafv2/webAcl:WebAcl": _outputs_web_acl,
     "aws:route53/zone:Zone": _outputs_zone,

@@ -3,7 +3,8 @@
 Each layer is a module with one `build(ctx, ...)` returning a frozen result the later layers
 take: foundation (keys, log archive, network, account defaults) -> baseline (alert topics,
 threat detection, Prometheus) -> kubernetes (cluster, node pools, add-ons, deploy runner, mesh,
-tenancy, telemetry agents) -> rate_limit (the ingress's global rate limiting) -> ingress API
+tenancy, telemetry agents) -> edge_metrics (the Cloudflare analytics exporter, primary
+region) -> rate_limit (the ingress's global rate limiting) -> ingress API
 (GraphQL router, partner mTLS entry) -> streaming (Kafka, lakehouse, replication to the primary)
 -> data (Aurora, Cassandra, cache, DynamoDB, backup, grants) -> cdc (Debezium on MSK Connect,
 primary region) -> services (the dependency table's buckets, grants and event alarms) -> alarms
@@ -18,6 +19,7 @@ from stacks.regional import (
     baseline,
     cdc,
     data,
+    edge_metrics,
     foundation,
     ingress_api,
     kubernetes,
@@ -37,6 +39,7 @@ def run(settings: MeridianSettings) -> None:
     base = foundation.build(ctx)
     watch = baseline.build(ctx, base)
     kube = kubernetes.build(ctx, base, watch)
+    edge_metrics.build(ctx, kube)
     rate_limit.build(ctx, base, kube)
     ingress_api.build(ctx, kube)
     streams = streaming.build(ctx, base, kube)

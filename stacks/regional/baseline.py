@@ -55,7 +55,12 @@ def build(ctx: RegionContext, foundation: Foundation) -> Baseline:
             logs_key_arn=keys.arn(KeyClass.LOGS),
             log_retention_days=foundation.log_retention_days,
             topic_arns=alerts.arns,
-            slos=load_slos(),
+            # edge-wide rows only where their series are collected (stacks/data/slos.json)
+            slos=tuple(
+                s
+                for s in load_slos()
+                if s.applies(ctx.is_primary, ctx.settings.edge_provider)
+            ),
         ),
         opts=ctx.opts,
     )

@@ -7,7 +7,9 @@ namespace, one alert per severity) -> Alertmanager (each severity routed to its 
 topic -> subscription (someone receives it).
 
 `check_slo` returns (failures, pending): a failure names the broken link; a pending link is one
-the plan cannot hold yet (no receiver configured in `meridian:alerting`, no Cloudflare exporter).
+the plan cannot hold yet (no receiver configured in `meridian:alerting`). The CDN SLO's producer
+is the Cloudflare analytics exporter of the primary region (its series merged into the sidecar's
+15020 and read by the same pod job).
 Pure functions over plan documents (`steps[*].newState`).
 """
 
@@ -38,6 +40,11 @@ RULES = "aws:amp/ruleGroupNamespace:RuleGroupNamespace"
 ALERTMANAGER = "aws:amp/alertManagerDefinition:AlertManagerDefinition"
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+SECRET = "kubernetes:core/v1:Secret"
+API_TOKEN = "cloudflare:index/apiToken:ApiToken"
+CLOUDFLARE_EXPORTER_CHART = "cloudflare-exporter"
+CLOUDFLARE_EXPORTER_PORT = 8080
+"""lablabs/cloudflare-exporter 0.0.16: LISTEN defaults to :8080 (main.go)."""
 
 
 def states(plan: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -107,7 +114,7 @@ def _gateway_buckets(plan: Mapping[str, Any]) -> set[float] | None:
 def _producer(plan: Mapping[str, Any], slo: Slo, out: FlowResult) -> None:
     exprs = slo.bad + slo.total
     if "cloudflare_" in exprs:
-        out.pending.append(f"{slo.name}: producer: no Cloudflare analytics exporter in the plan")
+        _cloudflare_exporter(plan, slo, out)
         return
     bounds = {float(b) for b in _selector(exprs, "le")}
     if _selector(exprs, "source_workload") == {GATEWAY_NAME}:
@@ -144,6 +151,50 @@ def _producer(plan: Mapping[str, Any], slo: Slo, out: FlowResult) -> None:
                 f"{slo.name}: scrape: no NetworkPolicy in {namespace} admits "
                 f"{OBSERVABILITY_NAMESPACE} on {MERGED_METRICS_PORT}"
             )
+
+
+def _cloudflare_exporter(plan: Mapping[str, Any], slo: Slo, out: FlowResult) -> None:
+    """The edge's analytics exporter: its release in the meshed observability namespace, its pod
+    annotated for scraping on the exporter's port (merged into 15020 by the sidecar), one zone,
+    its token from a Secret whose value is a Cloudflare API token of the plan."""
+    releases = [
+        r
+        for r in of_type(plan, RELEASE)
+        if r["inputs"].get("chart") == CLOUDFLARE_EXPORTER_CHART
+        and r["inputs"].get("namespace") == OBSERVABILITY_NAMESPACE
+    ]
+    if len(releases) != 1:
+        out.failures.append(
+            f"{slo.name}: producer: {len(releases)} Cloudflare analytics exporters, not 1"
+        )
+        return
+    values = releases[0]["inputs"].get("values", {})
+    annotations = values.get("podAnnotations", {})
+    if annotations.get("prometheus.io/scrape") != "true" or annotations.get(
+        "prometheus.io/port"
+    ) != str(CLOUDFLARE_EXPORTER_PORT):
+        out.failures.append(
+            f"{slo.name}: scrape: the Cloudflare exporter's pod is not annotated for scraping "
+            f"on {CLOUDFLARE_EXPORTER_PORT}"
+        )
+    if not _namespace_meshed(plan, OBSERVABILITY_NAMESPACE):
+        out.failures.append(
+            f"{slo.name}: scrape: {OBSERVABILITY_NAMESPACE} has no sidecar injection (the "
+            "exporter's series are not merged into 15020)"
+        )
+    if not any(e.get("name") == "CF_ZONES" and e.get("value") for e in values.get("env", [])):
+        out.failures.append(f"{slo.name}: producer: the Cloudflare exporter names no zone")
+    tokens = {t["urn"] for t in of_type(plan, API_TOKEN)}
+    secrets = [
+        s
+        for s in of_type(plan, SECRET)
+        if s["inputs"].get("metadata", {}).get("name") == values.get("secretRef")
+        and any(depends_on(s, "stringData", t) for t in tokens)
+    ]
+    if not secrets:
+        out.failures.append(
+            f"{slo.name}: producer: the Cloudflare exporter's Secret holds no API token of the plan"
+        )
 
 
 def _scrapes_pods(release: Mapping[str, Any]) -> bool:

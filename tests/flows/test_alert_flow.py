@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 
 from meridian_ops.plan.plan_diff import SECRET_SIG
 from stacks.alerting_settings import AlertingSettings, validate_alerting
@@ -26,6 +27,11 @@ from tests.plans import planned
 
 SLOS = load_slos()
 ENVS = ("dev", "staging", "prod")
+PRIMARY = {"dev": "dev-us-east-1", "staging": "staging-us-east-1", "prod": "prod-us-east-1"}
+"""The primary region's stack of each environment (the first region of Pulumi.<env>-*.yaml)."""
+EDGE = {"dev": "cloudflare", "staging": "aws", "prod": "cloudflare"}
+"""Each environment's edge provider (Pulumi.<env>-edge.yaml)."""
+CDN_SLO = "cdn-cache-hit-rate"
 
 
 def regional(env: str, preview: bool) -> dict[str, Any]:
@@ -41,13 +47,40 @@ def test_every_slo_is_collected_and_routed(env: str, preview: bool) -> None:
     failures: list[str] = []
     for stack, plan in stacks.items():
         for slo in SLOS:
+            if not slo.applies(stack == PRIMARY[env], EDGE[env]):
+                continue
             # every shipped environment names its receivers (Secrets Manager secrets)
             result = check_slo(plan, slo, receivers=True)
             failures += [f"{stack}: {f}" for f in result.failures]
-            # only what the plan cannot hold yet may be pending
-            for p in result.pending:
-                assert "Cloudflare" in p, p
+            assert not result.pending, (stack, result.pending)
     assert not failures, "\n".join(failures)
+
+
+def _rule_groups(plan: dict[str, Any]) -> set[str]:
+    groups: set[str] = set()
+    for rules in of_type(plan, "aws:amp/ruleGroupNamespace:RuleGroupNamespace"):
+        data = rules["inputs"].get("data")
+        if isinstance(data, str):
+            groups |= {g["name"] for g in yaml.safe_load(data).get("groups", [])}
+    return groups
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ENVS)
+def test_the_cdn_slo_is_collected_and_judged_once(env: str, preview: bool) -> None:
+    """Cloudflare's analytics are the zone's: one exporter, in the primary region, and the CDN
+    rule only in that region's workspace (N exporters would page N times)."""
+    stacks = regional(env, preview)
+    exporters = [
+        stack
+        for stack, plan in stacks.items()
+        for r in of_type(plan, RELEASE)
+        if r["inputs"].get("chart") == "cloudflare-exporter"
+    ]
+    judged = [stack for stack, plan in stacks.items() if f"slo-{CDN_SLO}" in _rule_groups(plan)]
+    expected = [PRIMARY[env]] if EDGE[env] == "cloudflare" else []
+    assert exporters == expected
+    assert judged == expected
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
@@ -146,6 +179,38 @@ def test_removing_a_link_fails_the_flow(preview: bool) -> None:
     assert failures == [
         "user-availability: subscription: no receiver of P1 (meridian:alerting unset)"
     ]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_removing_an_edge_metrics_link_fails_the_cdn_flow(preview: bool) -> None:
+    plan = regional("dev", preview)[PRIMARY["dev"]]
+    cdn = {s.name: s for s in SLOS}[CDN_SLO]
+    assert not check_slo(plan, cdn).failures
+
+    no_exporter = _without(plan, lambda s: s["inputs"].get("chart") != "cloudflare-exporter")
+    assert any(
+        "0 Cloudflare analytics exporters" in f for f in check_slo(no_exporter, cdn).failures
+    )
+
+    # the exporter's scrape job: its pod annotations (the sidecar merges them into 15020)
+    unscraped = copy.deepcopy(plan)
+    for step in unscraped["steps"]:
+        state = step["newState"]
+        if state["type"] == RELEASE and state["inputs"].get("chart") == "cloudflare-exporter":
+            state["inputs"]["values"]["podAnnotations"].pop("prometheus.io/scrape")
+    assert any("not annotated for scraping" in f for f in check_slo(unscraped, cdn).failures)
+
+    no_token = _without(plan, lambda s: s["type"] != "cloudflare:index/apiToken:ApiToken")
+    assert any("holds no API token" in f for f in check_slo(no_token, cdn).failures)
+
+    no_rule = copy.deepcopy(plan)
+    for step in no_rule["steps"]:
+        state = step["newState"]
+        if state["type"] == "aws:amp/ruleGroupNamespace:RuleGroupNamespace":
+            data = yaml.safe_load(state["inputs"]["data"])
+            data["groups"] = [g for g in data["groups"] if g["name"] != f"slo-{CDN_SLO}"]
+            state["inputs"]["data"] = yaml.safe_dump(data)
+    assert any(f"no group slo-{CDN_SLO}" in f for f in check_slo(no_rule, cdn).failures)
 
 
 def test_a_plain_text_alert_endpoint_is_refused() -> None:

@@ -86,7 +86,45 @@ def _stack(policy: str, stack: list[dict[str, Any]], violates: bool, note: str) 
     return PolicyCase(policy, "", {}, violates, stack=stack, note=note)
 
 
+TOKEN = "cloudflare:index/apiToken:ApiToken"
+GROUP = "c8fed203ed3043cba015a93ad1616f1f"
+
+
+def _token(resources: str) -> dict[str, Any]:
+    return {
+        "name": "analytics",
+        "policies": [
+            {"effect": "allow", "permissionGroups": [{"id": GROUP}], "resources": resources}
+        ],
+    }
+
+
 CASES: list[PolicyCase] = [
+    # cloudflare-api-token-scoped
+    PolicyCase(
+        "cloudflare-api-token-scoped",
+        TOKEN,
+        _token(f'{{"com.cloudflare.api.account.zone.{ZONE}": "*"}}'),
+        False,
+        note="one-zone",
+    ),
+    PolicyCase(
+        "cloudflare-api-token-scoped",
+        TOKEN,
+        _token('{"com.cloudflare.api.account.zone.*": "*"}'),
+        True,
+        note="every-zone",
+    ),
+    PolicyCase(
+        "cloudflare-api-token-scoped",
+        TOKEN,
+        _token(
+            '{"com.cloudflare.api.account.4f7e2a9c1b3d5e6f8a0b2c4d6e8f0a1b": '
+            '{"com.cloudflare.api.account.zone.*": "*"}}'
+        ),
+        True,
+        note="every-zone-of-an-account",
+    ),
     # cloudflare-zone-hsts
     PolicyCase(
         "cloudflare-zone-hsts",
