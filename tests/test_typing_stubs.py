@@ -72,9 +72,15 @@ def test_the_used_chains_come_from_every_alias_of_each_sdk(tmp_path: Path) -> No
         "b = aws.s3.Bucket('b')\nr = aws.get_region()\n"
         "def f(ns: 'k8s.core.v1.Namespace') -> None: ...\n"
         "kinds = k8s.apps\n"
+        "from pulumi_aws.iam import Role, get_policy_document\n"
     )
     chains = typing_stubs.used_chains([source], typing_stubs.PACKAGES)
-    assert chains["pulumi_aws"] == {("s3", "Bucket"), ("get_region",)}
+    assert chains["pulumi_aws"] == {
+        ("s3", "Bucket"),
+        ("get_region",),
+        ("iam", "Role"),
+        ("iam", "get_policy_document"),
+    }
     assert chains["pulumi_kubernetes"] == {("core", "v1", "Namespace"), ("apps",)}
     assert chains["pulumi_cloudflare"] == set()
     k8s_dir = Path(pulumi_kubernetes.__file__).parent

@@ -23,10 +23,11 @@ without a stub (every resource module) stay the installed `.py`. A package `__in
 does not recognise line by line gets no stub and is read as installed.
 
 The names used are read from the text of every Python file of pyright's include: each
-`<alias>.<sub>...<Name>` chain after `import pulumi_aws as <alias>` (string annotations and
-comments included: a name too many costs a little parsing, a name missing would be an error).
-The type-check step of `make test` and `make lint` regenerate the stubs before pyright runs;
-run this module by hand before a bare `pyright` when the code starts using a new SDK name.
+`<alias>.<sub>...<Name>` chain after `import pulumi_aws as <alias>`, and each name of a
+one-line `from pulumi_aws.<sub> import <Name>` (string annotations and comments included: a
+name too many costs a little parsing, a name missing would be an error). The type-check step
+of `make test` and `make lint` regenerate the stubs before pyright runs; run this module by
+hand before a bare `pyright` when the code starts using a new SDK name.
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ def package_stub(init: Path, wanted: set[str] | None = None) -> str | None:
 
 
 _IMPORT = re.compile(r"^\s*import (pulumi_\w+)(?: as (\w+))?\s*$", re.M)
+_FROM_IMPORT = re.compile(r"^\s*from (pulumi_\w+(?:\.\w+)*) import ([\w, ]+)$", re.M)
 
 
 def used_chains(sources: list[Path], packages: Iterable[str]) -> dict[str, set[tuple[str, ...]]]:
@@ -153,6 +155,11 @@ def used_chains(sources: list[Path], packages: Iterable[str]) -> dict[str, set[t
                 continue
             for used in re.finditer(rf"\b{alias}((?:\.\w+)+)", text):
                 chains[package].add(tuple(used.group(1).strip(".").split(".")))
+        for imported in _FROM_IMPORT.finditer(text):
+            package, *path = imported.group(1).split(".")
+            if package in chains:
+                for name in re.findall(r"\w+", imported.group(2).split(" as ")[0]):
+                    chains[package].add((*path, name))
     return chains
 
 
