@@ -77,7 +77,8 @@ unit: venv policy-venv schemas
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	NODE_OPTIONS=--max-old-space-size=8192 $(VENV)/bin/pyright  # pulumi_aws is ~3000 modules
+	$(PY) -m meridian_ops.plan.typing_stubs  # pyright's stubPath (build/typings)
+	NODE_OPTIONS=--max-old-space-size=8192 $(VENV)/bin/pyright
 
 plan: venv
 	$(PY) -m meridian_ops.plan --env $(ENV) $(if $(filter 1 yes true,$(PREVIEW)),--preview) \

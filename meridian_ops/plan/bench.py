@@ -1,6 +1,6 @@
 """How fast the offline plan is, against the mock engine's own floor.
 
-    python -m meridian_ops.plan.bench [--env prod] [--runs 2] [--jobs N]      # make bench
+    python -m meridian_ops.plan.bench [--env prod] [--runs 3] [--jobs N]      # make bench
 
 Two commands, measured as whole processes, in turn (A B A B ...) so that a drift of the shared
 machine hits both alike:
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--env", default="prod", help="environment to plan (default: prod)")
     parser.add_argument(
-        "--runs", type=int, default=2, help="counted runs of each (default 2: about a minute)"
+        "--runs", type=int, default=3, help="counted runs of each (default 3, for a median)"
     )
     parser.add_argument(
         "--jobs", type=int, default=None, help="the plan's worker processes (default: its own)"

@@ -10,7 +10,8 @@ stamps and runs everything.
 
 - ruff reads every Python file and pyproject.toml.
 - The type checker (pyright) reads the Python files of its `include` (tests among them),
-  pyproject.toml and the pinned requirements; a changed test file reruns it.
+  pyproject.toml and the pinned requirements; a changed test file reruns it. It first writes
+  the partial stubs of its stubPath from those files (meridian_ops/plan/typing_stubs.py).
 - pytest reads everything in the repository except documentation: a Markdown file or a file
   under docs/ counts only when some Python file names it (the tests compare README tables,
   generated docs and the committed architecture SVG with what the code makes). Editing any
@@ -153,9 +154,13 @@ def steps(workers: str) -> dict[str, Step]:
         ),
         "types": Step(
             "types",
-            ((str(VENV / "bin" / "pyright"),),),
+            (
+                # pyright's stubPath: the SDK package indexes cut to the names the code uses
+                (python, "-m", "meridian_ops.plan.typing_stubs"),
+                (str(VENV / "bin" / "pyright"),),
+            ),
             type_check_inputs,
-            {"NODE_OPTIONS": "--max-old-space-size=8192"},  # pulumi_aws is ~3000 modules
+            {"NODE_OPTIONS": "--max-old-space-size=8192"},
         ),
         "pytest": Step(
             "pytest",
