@@ -13,6 +13,8 @@ from typing import Final
 SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
 VPC_INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+VPC_EGRESS_RULE: Final = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SUBNET: Final = "aws:ec2/subnet:Subnet"
 NETWORK_ACL: Final = "aws:ec2/networkAcl:NetworkAcl"
 NETWORK_ACL_RULE: Final = "aws:ec2/networkAclRule:NetworkAclRule"
 VPC: Final = "aws:ec2/vpc:Vpc"
