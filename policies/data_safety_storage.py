@@ -48,7 +48,9 @@ from .support import (
     as_list,
     cfg_bool,
     cfg_strings,
+    get,
     is_unknown,
+    label,
     merge_findings,
     pget,
     plain,
@@ -230,6 +232,9 @@ def _validate_s3_replication(args: StackValidationArgs, report: ReportViolation)
                 findings.append(("unknown", []))
                 continue
             if status != "Enabled":
+                # A rule that exists but is Disabled leaves the objects it selects unreplicated
+                # while the configuration looks like disaster recovery.
+                findings.append(("bad", [f"rules[{index}].status is '{status}'"]))
                 continue
             enabled = True
             if not require_cross_region:
@@ -262,8 +267,9 @@ def _validate_s3_replication(args: StackValidationArgs, report: ReportViolation)
         evaluate_config=evaluate,
         applies_to=_outside(pinned, _classified_as(values, tag_key)),
         config_message=lambda r, problems: (
-            f"S3 replication configuration '{r.name}': {'; '.join(problems)}. Fix: replicate "
-            "with at least one rule status 'Enabled' to a bucket in another region."
+            f"S3 replication configuration '{r.name}': {'; '.join(problems)}. Fix: set every "
+            "rule's status to 'Enabled' (delete a rule that is no longer wanted) and replicate "
+            "to a bucket in another region."
         ),
         missing_message=lambda b: (
             f"S3 bucket '{b.name}' is tagged {tag_key} in {values} but has no "
@@ -276,8 +282,9 @@ def _validate_s3_replication(args: StackValidationArgs, report: ReportViolation)
 s3_sensitive_bucket_replication = stack_policy(
     "s3-sensitive-bucket-replication",
     "S3 buckets tagged data-classification = confidential or restricted have an "
-    "s3.BucketReplicationConfig with an enabled rule replicating to another region "
-    "(disaster recovery). Meant for prod; the tag key/values are configurable.",
+    "s3.BucketReplicationConfig whose rules are all enabled (a Disabled rule is refused), "
+    "replicating to another region (disaster recovery). Meant for prod; the tag key/values are "
+    "configurable.",
     concern=CONCERN,
     service="s3",
     severity=Severity.HIGH,
@@ -305,6 +312,31 @@ s3_sensitive_bucket_replication = stack_policy(
             "residencyPinnedRegions": _RESIDENCY_PINNED_SCHEMA,
         }
     ),
+)
+
+
+def _no_inline_replication(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if get(args.props, "replicationConfiguration") is None:
+        return
+    report(
+        f"{label(args.resource_type, args.name)} declares replication in its deprecated inline "
+        "replicationConfiguration: the provider only detects drift when it is set, it fights "
+        "with any s3.BucketReplicationConfig of the bucket, and the replication policies cannot "
+        "check it. Fix: remove replicationConfiguration and declare an "
+        "s3.BucketReplicationConfig whose bucket is this bucket.",
+        None,
+    )
+
+
+s3_no_inline_replication = resource_policy(
+    "s3-no-inline-replication",
+    "S3 buckets (Bucket, BucketV2) declare no inline replicationConfiguration (deprecated in "
+    "pulumi-aws); replication is an s3.BucketReplicationConfig resource.",
+    concern=CONCERN,
+    service="s3",
+    severity=Severity.MEDIUM,
+    controls=RESILIENCE | CHANGE_MANAGEMENT,
+    validators=dict.fromkeys(type_tokens.S3_BUCKET_TYPES, _no_inline_replication),
 )
 
 
@@ -626,6 +658,7 @@ POLICIES: list[Policy] = [
     # s3
     s3_bucket_versioning,
     s3_sensitive_bucket_replication,
+    s3_no_inline_replication,
     s3_log_bucket_lifecycle,
     # pulumi
     stateful_resources_protected,

@@ -24,6 +24,7 @@ from pulumi_policy import (
 )
 
 from .compliance import (
+    ASSET_INVENTORY,
     CREDENTIAL_PROTECTION,
     DELETION_PROTECTION,
     ENCRYPTION_AT_REST,
@@ -31,6 +32,7 @@ from .compliance import (
 )
 from .declare import resource_policy
 from .support import (
+    as_bool,
     as_list,
     cfg_number,
     dig,
@@ -254,6 +256,55 @@ kms_key_deletion_window = resource_policy(
 )
 
 
+def _kms_lockout_bypass(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if as_bool(dig(args.props, "bypassPolicyLockoutSafetyCheck")):
+        report(
+            f"kms.Key '{args.name}': bypassPolicyLockoutSafetyCheck is true, so KMS accepts a key "
+            "policy that no principal (not even the account) can change any more, and the key "
+            "and all data under it can become unmanageable. Fix: drop "
+            "bypassPolicyLockoutSafetyCheck (default false) and keep the account root in the "
+            "key policy.",
+            None,
+        )
+
+
+kms_key_no_lockout_bypass = resource_policy(
+    "kms-key-no-lockout-bypass",
+    "KMS keys keep the policy lockout safety check (bypassPolicyLockoutSafetyCheck is not "
+    "true), so a key policy that locks every principal out is refused by KMS.",
+    concern=CONCERN,
+    service="kms",
+    severity=Severity.HIGH,
+    controls=KEY_MANAGEMENT,
+    validators={"aws:kms/key:Key": _kms_lockout_bypass},
+)
+
+
+def _kms_description(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    description = dig(args.props, "description")
+    if not isinstance(description, str) or not description.strip():
+        report(
+            f"kms.Key '{args.name}': description is empty, so the key inventory does not say "
+            "what data the key protects. Fix: set description to the data class or service "
+            "the key encrypts.",
+            None,
+        )
+
+
+kms_key_description = resource_policy(
+    "kms-key-description",
+    "KMS keys carry a description saying what they protect (the key inventory the key "
+    "management controls ask for). Advisory by default: a missing description weakens the "
+    "inventory, not the encryption; the prod config makes it mandatory.",
+    concern=CONCERN,
+    service="kms",
+    severity=Severity.LOW,
+    controls=KEY_MANAGEMENT | ASSET_INVENTORY,
+    enforcement=EnforcementLevel.ADVISORY,
+    validators={"aws:kms/key:Key": _kms_description},
+)
+
+
 POLICIES: list[Policy] = [
     # eks
     eks_secrets_envelope_encryption,
@@ -270,4 +321,6 @@ POLICIES: list[Policy] = [
     # kms
     kms_key_rotation,
     kms_key_deletion_window,
+    kms_key_no_lockout_bypass,
+    kms_key_description,
 ]

@@ -1,14 +1,17 @@
-"""Operations policies: the audit trail exists and is kept, and the next ``pulumi up`` never
-fights an autoscaler.
+"""Operations policies: the audit trail exists and is kept, alarms reach someone, and the next
+``pulumi up`` never fights an autoscaler.
 
-EKS control-plane logs (all five types, including audit and authenticator), CloudWatch log
-groups with a bounded retention, and EKS managed node groups whose desired size belongs to the
-autoscaler (``ignoreChanges``).
+EKS control-plane logs (all five types, including audit and authenticator), access logs of load
+balancers (including those the AWS Load Balancer Controller creates from Service annotations)
+and CloudFront distributions, CloudWatch log groups with a bounded retention, CloudWatch alarms
+with actions, and EKS managed node groups whose desired size belongs to the autoscaler
+(``ignoreChanges``).
 """
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 from pulumi_policy import (
     Policy,
@@ -16,16 +19,30 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     Severity,
+    StackValidationArgs,
 )
 
+from . import type_tokens
 from .compliance import (
     CAPACITY,
     CHANGE_MANAGEMENT,
     LOG_RETENTION,
     LOGGING,
+    OBSERVABILITY,
 )
-from .declare import resource_policy
-from .support import as_int, as_list, config, get, label
+from .declare import resource_policy, stack_policy
+from .kubernetes_objects import installs
+from .support import (
+    as_int,
+    as_list,
+    config,
+    get,
+    is_unknown,
+    label,
+    linked_urns,
+    pget,
+    plain,
+)
 
 CONCERN = "operations"
 
@@ -102,6 +119,150 @@ def _nodegroup_scaling(args: ResourceValidationArgs, report: ReportViolation) ->
         )
 
 
+# --------------------------------------------------------------------------------------------
+# CloudWatch alarms route somewhere
+# --------------------------------------------------------------------------------------------
+METRIC_ALARM: Final = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE_ALARM: Final = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+
+
+def _alarm_actions(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    if get(args.props, "actionsEnabled") is False:
+        report(
+            f"{where} sets actionsEnabled = false: it changes state and tells nobody. Fix: "
+            "remove actionsEnabled (default true).",
+            None,
+        )
+    actions = [a for a in as_list(get(args.props, "alarmActions")) if a]
+    if not actions:
+        report(
+            f"{where} has no alarmActions: it changes state and tells nobody. Fix: set "
+            "alarmActions to the SNS topic of the alarm's severity (and okActions to close the "
+            "page).",
+            None,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Access logs of load balancers and CloudFront
+# --------------------------------------------------------------------------------------------
+LOAD_BALANCER_TYPES: Final = (
+    "aws:lb/loadBalancer:LoadBalancer",
+    "aws:alb/loadBalancer:LoadBalancer",
+)
+K8S_SERVICE: Final = "kubernetes:core/v1:Service"
+HELM_RELEASE: Final = type_tokens.HELM_RELEASE
+# The AWS Load Balancer Controller's annotation carrying load balancer attributes
+# (comma-separated key=value of the ELBv2 attribute names).
+LB_ATTRIBUTES_ANNOTATION: Final = "service.beta.kubernetes.io/aws-load-balancer-attributes"
+CLOUDFRONT_DISTRIBUTION: Final = "aws:cloudfront/distribution:Distribution"
+LOG_DELIVERY_SOURCE: Final = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+LOG_DELIVERY: Final = "aws:cloudwatch/logDelivery:LogDelivery"
+
+
+def _load_balancer_logs(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if get(args.props, "loadBalancerType") == "gateway":
+        return  # Gateway Load Balancers have no access logs
+    enabled = get(args.props, "accessLogs", "enabled")
+    bucket = get(args.props, "accessLogs", "bucket")
+    if enabled is True and isinstance(bucket, str) and bucket.strip():
+        return
+    report(
+        f"{label(args.resource_type, args.name)} does not write access logs "
+        f"(accessLogs.enabled = {enabled!r}, bucket = {bucket!r}; the default is off): no "
+        "record of who connected. Fix: set accessLogs = {enabled: true, bucket: <the region's "
+        "log archive bucket>}.",
+        None,
+    )
+
+
+def _attributes(value: Any) -> dict[str, str]:
+    pairs = (item.split("=", 1) for item in str(value or "").split(",") if "=" in item)
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def _service_logs_problem(service_type: Any, annotations: Any) -> str:
+    if service_type != "LoadBalancer":
+        return ""
+    annotations = annotations if isinstance(annotations, Mapping) else {}
+    raw = (
+        annotations[LB_ATTRIBUTES_ANNOTATION]
+        if LB_ATTRIBUTES_ANNOTATION in list(annotations)
+        else ""
+    )
+    attributes = _attributes(raw)
+    if attributes.get("access_logs.s3.enabled") == "true" and attributes.get(
+        "access_logs.s3.bucket"
+    ):
+        return ""
+    return (
+        f"is a LoadBalancer Service whose {LB_ATTRIBUTES_ANNOTATION} annotation "
+        f"({raw!r}) does not set access_logs.s3.enabled=true and access_logs.s3.bucket, so the "
+        "load balancer the controller creates writes no access logs"
+    )
+
+
+def _k8s_lb_logs(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == K8S_SERVICE:
+        problem = _service_logs_problem(
+            get(args.props, "spec", "type"), get(args.props, "metadata", "annotations")
+        )
+        where = label(args.resource_type, args.name)
+    elif installs(args.props, "gateway"):
+        service = get(args.props, "values", "service", default={})
+        problem = _service_logs_problem(
+            get(service, "type", default="LoadBalancer"),  # the gateway chart's default
+            get(service, "annotations"),
+        )
+        where = f"{label(args.resource_type, args.name)} (values.service)"
+    else:
+        return
+    if problem:
+        report(
+            f"{where} {problem}. Fix: add access_logs.s3.enabled=true,access_logs.s3.bucket="
+            f"<log archive bucket> to the {LB_ATTRIBUTES_ANNOTATION} annotation.",
+            None,
+        )
+
+
+def _access_log_source(log_type: Any) -> bool:
+    """An ACCESS_LOGS delivery source; an unknown type may be one (never fail on unknown)."""
+    return is_unknown(log_type) or log_type == "ACCESS_LOGS"
+
+
+def _cloudfront_logs(args: StackValidationArgs, report: ReportViolation) -> None:
+    resources = list(args.resources)
+    sources = [
+        r
+        for r in resources
+        if r.resource_type == LOG_DELIVERY_SOURCE
+        and _access_log_source(pget(plain(r.props), "logType"))
+    ]
+    deliveries = [r for r in resources if r.resource_type == LOG_DELIVERY]
+    for distribution in resources:
+        if distribution.resource_type != CLOUDFRONT_DISTRIBUTION:
+            continue
+        bucket = pget(plain(distribution.props), "loggingConfig", "bucket")
+        if is_unknown(bucket) or (isinstance(bucket, str) and bucket.strip()):
+            continue
+        delivered = any(
+            distribution.urn in linked_urns(source, "resourceArn")
+            and any(source.urn in linked_urns(d, "deliverySourceName") for d in deliveries)
+            for source in sources
+        )
+        if delivered:
+            continue
+        report(
+            f"{label(distribution.resource_type, distribution.name)} writes no access logs: no "
+            "loggingConfig bucket and no standard logging v2 delivery (a cloudwatch."
+            "LogDeliverySource with logType ACCESS_LOGS for it and a LogDelivery from that "
+            "source). Fix: add a LogDeliverySource (logType ACCESS_LOGS, resourceArn = the "
+            "distribution's ARN), a LogDeliveryDestination and a LogDelivery.",
+            distribution.urn,
+        )
+
+
 POLICIES: list[Policy] = [
     # eks
     resource_policy(
@@ -148,5 +309,47 @@ POLICIES: list[Policy] = [
                 "minimumDays": {"type": "integer", "minimum": 1, "maximum": 3653, "default": 7}
             }
         ),
+    ),
+    # cloudwatch
+    resource_policy(
+        "cloudwatch-alarm-actions",
+        "CloudWatch metric and composite alarms notify someone: alarmActions is not empty and "
+        "actionsEnabled is not false (an alarm without actions changes state silently).",
+        concern=CONCERN,
+        service="cloudwatch",
+        severity=Severity.HIGH,
+        controls=OBSERVABILITY,
+        validators=dict.fromkeys((METRIC_ALARM, COMPOSITE_ALARM), _alarm_actions),
+    ),
+    # elasticloadbalancing
+    resource_policy(
+        "lb-access-logging",
+        "Application and Network Load Balancers write access logs to S3 (accessLogs.enabled = "
+        "true with a bucket), and so do those the AWS Load Balancer Controller creates for "
+        "LoadBalancer Services and the Istio gateway chart's values.service (annotation "
+        "aws-load-balancer-attributes with access_logs.s3.enabled=true and "
+        "access_logs.s3.bucket).",
+        concern=CONCERN,
+        service=("elasticloadbalancing", "kubernetes"),
+        severity=Severity.MEDIUM,
+        controls=LOGGING,
+        validators={
+            **dict.fromkeys(LOAD_BALANCER_TYPES, _load_balancer_logs),
+            K8S_SERVICE: _k8s_lb_logs,
+            HELM_RELEASE: _k8s_lb_logs,
+        },
+    ),
+    # cloudfront
+    stack_policy(
+        "cloudfront-access-logging",
+        "CloudFront distributions write access logs: a loggingConfig bucket (legacy standard "
+        "logs) or a standard logging v2 delivery (cloudwatch.LogDeliverySource with logType "
+        "ACCESS_LOGS for the distribution, delivered by a cloudwatch.LogDelivery).",
+        concern=CONCERN,
+        service="cloudfront",
+        severity=Severity.MEDIUM,
+        controls=LOGGING,
+        types=(CLOUDFRONT_DISTRIBUTION,),
+        validate=_cloudfront_logs,
     ),
 ]

@@ -13,6 +13,8 @@ from typing import Final
 SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
 VPC_INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+VPC_EGRESS_RULE: Final = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SUBNET: Final = "aws:ec2/subnet:Subnet"
 NETWORK_ACL: Final = "aws:ec2/networkAcl:NetworkAcl"
 NETWORK_ACL_RULE: Final = "aws:ec2/networkAclRule:NetworkAclRule"
 VPC: Final = "aws:ec2/vpc:Vpc"
@@ -24,6 +26,13 @@ EKS_CLUSTER: Final = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP: Final = "aws:eks/nodeGroup:NodeGroup"
 EKS_ADDON: Final = "aws:eks/addon:Addon"
 IAM_ROLE: Final = "aws:iam/role:Role"
+IAM_ROLE_POLICY_ATTACHMENT: Final = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IAM_USER_POLICY_ATTACHMENT: Final = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
+IAM_GROUP_POLICY_ATTACHMENT: Final = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
+IAM_POLICY_ATTACHMENT: Final = "aws:iam/policyAttachment:PolicyAttachment"
+IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE: Final = (
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
+)
 
 # --- AWS: storage, data and messaging ------------------------------------------------------
 S3_BUCKET: Final = "aws:s3/bucket:Bucket"
@@ -37,6 +46,8 @@ SECRET_ROTATION: Final = "aws:secretsmanager/secretRotation:SecretRotation"
 BACKUP_PLAN: Final = "aws:backup/plan:Plan"
 BACKUP_VAULT: Final = "aws:backup/vault:Vault"
 SQS_QUEUE: Final = "aws:sqs/queue:Queue"
+SNS_TOPIC: Final = "aws:sns/topic:Topic"
+SNS_TOPIC_POLICY: Final = "aws:sns/topicPolicy:TopicPolicy"
 
 # --- AWS: audit and edge -------------------------------------------------------------------
 GUARDDUTY_DETECTOR: Final = "aws:guardduty/detector:Detector"

@@ -10,6 +10,7 @@ stack stores in Secrets Manager rotate on a schedule.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pulumi_policy import (
@@ -206,6 +207,142 @@ def _no_wildcard_principal(args: ResourceValidationArgs, report: ReportViolation
 
 
 # --------------------------------------------------------------------------------------------
+# AWS-managed administrator policies
+# --------------------------------------------------------------------------------------------
+MANAGED_POLICY_ATTACHMENTS: dict[str, str] = {
+    type_tokens.IAM_ROLE_POLICY_ATTACHMENT: "policyArn",
+    type_tokens.IAM_USER_POLICY_ATTACHMENT: "policyArn",
+    type_tokens.IAM_GROUP_POLICY_ATTACHMENT: "policyArn",
+    type_tokens.IAM_POLICY_ATTACHMENT: "policyArn",
+    type_tokens.IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE: "policyArns",
+    ROLE: "managedPolicyArns",
+}
+_AWS_MANAGED_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.+/)?(?P<name>[^/]+)$")
+
+
+def _admin_managed_policy(arn: str) -> bool:
+    """``AdministratorAccess`` or an AWS-managed ``*FullAccess`` policy (any partition/path)."""
+    match = _AWS_MANAGED_POLICY.match(arn)
+    if match is None:
+        return False
+    name = match.group("name")
+    return name == "AdministratorAccess" or name.endswith("FullAccess")
+
+
+def _no_admin_managed_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    prop = MANAGED_POLICY_ATTACHMENTS[args.resource_type]
+    exempt = set(_strings(config(args, "exemptPolicyArns", [])))
+    unknowns = UnknownCollector()
+    for index, value in enumerate(as_list(get(args.props, prop))):
+        with unknowns.guard():
+            if not isinstance(value, str) or value in exempt or not _admin_managed_policy(value):
+                continue
+            where = prop if prop == "policyArn" else f"{prop}[{index}]"
+            report(
+                f"{label(args.resource_type, args.name)} {where} attaches the AWS-managed "
+                f"policy {value}, which grants administrator or whole-service access. Fix: "
+                "attach a customer-managed policy naming the actions and resources the "
+                "principal needs (or list the ARN in exemptPolicyArns with the reason in the "
+                "pack config).",
+                None,
+            )
+    unknowns.finish()
+
+
+# --------------------------------------------------------------------------------------------
+# SNS topic policies: no other account
+# --------------------------------------------------------------------------------------------
+SNS_TOPIC_POLICY_PROPS: dict[str, str] = {
+    type_tokens.SNS_TOPIC_POLICY: "policy",
+    type_tokens.SNS_TOPIC: "policy",
+}
+ACCOUNT_CONDITION_KEYS = frozenset({"aws:sourceaccount", "aws:sourceowner", "aws:principalaccount"})
+_ACCOUNT_IN_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?P<account>\d{12}):")
+
+
+def _arn_account(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    if re.fullmatch(r"\d{12}", value):
+        return value
+    match = _ACCOUNT_IN_ARN.match(value)
+    return match.group("account") if match else None
+
+
+def _topic_account(args: ResourceValidationArgs, statements: list[dict[str, Any]]) -> str | None:
+    """The account owning the topic: from the TopicPolicy's ``arn`` or the statements' SNS
+    Resource ARNs (the topic a policy governs is in the account that owns it)."""
+    if args.resource_type == type_tokens.SNS_TOPIC_POLICY:
+        owner = _arn_account(get(args.props, "arn"))
+        if owner:
+            return owner
+    for statement in statements:
+        for resource in _strings(statement.get("Resource")):
+            if resource.startswith("arn:") and ":sns:" in resource:
+                owner = _arn_account(resource)
+                if owner:
+                    return owner
+    return None
+
+
+def _account_conditions(condition: Any) -> list[str] | None:
+    """Accounts an account-pinning condition allows; None when there is no such condition."""
+    if not isinstance(condition, dict):
+        return None
+    found: list[str] | None = None
+    for operator, block in condition.items():
+        if not isinstance(block, dict) or str(operator).startswith("ForAnyValue"):
+            continue
+        for key, value in block.items():
+            if str(key).lower() in ACCOUNT_CONDITION_KEYS:
+                found = (found or []) + _strings(value)
+    return found
+
+
+def _statement_accounts(statement: dict[str, Any]) -> list[str]:
+    principal = statement.get("Principal")
+    entries = _strings(principal.get("AWS")) if isinstance(principal, dict) else []
+    return [a for a in (_arn_account(e) for e in entries) if a]
+
+
+def _sns_cross_account(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    prop = SNS_TOPIC_POLICY_PROPS[args.resource_type]
+    statements = policy_statements(get(args.props, prop))
+    if not statements:
+        return
+    owner = _topic_account(args, statements)
+    allowed = {owner, *_strings(config(args, "allowedAccounts", []))} - {None}
+    where = label(args.resource_type, args.name)
+    for statement in statements:
+        if statement.get("Effect") != "Allow":
+            continue
+        sid = f" (Sid {statement['Sid']})" if statement.get("Sid") else ""
+        pinned = _account_conditions(statement.get("Condition"))
+        if _wildcard_principal(statement.get("Principal")) or "NotPrincipal" in statement:
+            if pinned is None:
+                report(
+                    f"{where} {prop} allows any principal{sid} without an aws:SourceAccount, "
+                    "aws:SourceOwner or aws:PrincipalAccount condition, so other accounts can "
+                    "publish or subscribe. Fix: name the principals, or pin the statement to "
+                    "the topic's own account with one of those condition keys.",
+                    None,
+                )
+                continue
+            foreign = [a for a in pinned if allowed and a not in allowed]
+        else:
+            foreign = [a for a in _statement_accounts(statement) if allowed and a not in allowed]
+            if pinned:
+                foreign += [a for a in pinned if allowed and a not in allowed]
+        for account in dict.fromkeys(foreign):
+            report(
+                f"{where} {prop} grants account {account}{sid}, which is not the topic's own "
+                f"account ({owner}). Fix: drop the other account, or list it in allowedAccounts "
+                "with the reason in the pack config.",
+                None,
+            )
+
+
+# --------------------------------------------------------------------------------------------
 # Kubernetes workload identity
 # --------------------------------------------------------------------------------------------
 EKS_ADDON = "aws:eks/addon:Addon"
@@ -379,6 +516,29 @@ POLICIES: list[Policy] = [
         validate=_no_wildcard_principal,
     ),
     resource_policy(
+        "iam-no-admin-managed-policy",
+        "No role, user or group gets the AWS-managed AdministratorAccess or any AWS-managed "
+        "*FullAccess policy (RolePolicyAttachment, UserPolicyAttachment, GroupPolicyAttachment, "
+        "PolicyAttachment, RolePolicyAttachmentsExclusive, Role managedPolicyArns); exceptions "
+        "are ARNs listed in exemptPolicyArns.",
+        concern=CONCERN,
+        service="iam",
+        severity=Severity.CRITICAL,
+        controls=LEAST_PRIVILEGE,
+        validators=dict.fromkeys(MANAGED_POLICY_ATTACHMENTS, _no_admin_managed_policy),
+        config_schema=PolicyConfigSchema(
+            properties={
+                "exemptPolicyArns": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": [],
+                    "description": "AWS-managed policy ARNs a shipped principal legitimately "
+                    "needs (each with its reason beside it in the config).",
+                }
+            }
+        ),
+    ),
+    resource_policy(
         "irsa-trust-scoped",
         "IAM roles trusting an EKS OIDC provider (IRSA) name the service account: the trust "
         "policy requires the '<issuer>:sub' claim to be specific service accounts, not a "
@@ -425,6 +585,29 @@ POLICIES: list[Policy] = [
         config_schema=PolicyConfigSchema(
             properties={
                 "exemptSecrets": {"type": "array", "items": {"type": "string"}, "default": []}
+            }
+        ),
+    ),
+    # sns
+    resource_policy(
+        "sns-topic-policy-own-account",
+        "SNS topic policies (TopicPolicy, Topic.policy) allow no other account: a wildcard "
+        "principal needs an aws:SourceAccount, aws:SourceOwner or aws:PrincipalAccount "
+        "condition, and every account named (principal or condition) is the topic's own or in "
+        "allowedAccounts.",
+        concern=CONCERN,
+        service="sns",
+        severity=Severity.HIGH,
+        controls=LEAST_PRIVILEGE | NO_PUBLIC_DATA,
+        validators=dict.fromkeys(SNS_TOPIC_POLICY_PROPS, _sns_cross_account),
+        config_schema=PolicyConfigSchema(
+            properties={
+                "allowedAccounts": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": "^[0-9]{12}$"},
+                    "default": [],
+                    "description": "Other accounts that may be granted on a topic.",
+                }
             }
         ),
     ),

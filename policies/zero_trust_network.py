@@ -28,6 +28,8 @@ from pulumi_policy import (
 from . import type_tokens
 from .compliance import (
     AUTHENTICATION,
+    CHANGE_MANAGEMENT,
+    ENCRYPTION_IN_TRANSIT,
     NETWORK_BOUNDARY,
     NO_PUBLIC_DATA,
     SEGMENTATION,
@@ -522,6 +524,131 @@ def _s3_public_access_block(args: StackValidationArgs, report: ReportViolation) 
     unknowns.finish()
 
 
+# --------------------------------------------------------------------------------------------
+# Plain HTTP from the internet; rule descriptions
+# --------------------------------------------------------------------------------------------
+HTTP_PORT = 80
+VPC_EGRESS_RULE = type_tokens.VPC_EGRESS_RULE
+
+
+def _opens_http(rule: _Ingress) -> bool:
+    """Whether an ingress permission admits TCP port 80 (all protocols included)."""
+    if rule.protocol in ("-1", "all"):
+        return True
+    if rule.protocol not in ("tcp", "6"):
+        return False
+    low = rule.from_port if rule.from_port is not None else 0
+    high = rule.to_port if rule.to_port is not None else 65535
+    return low <= HTTP_PORT <= high
+
+
+def _http_ingress_sources(rule: _Ingress) -> list[str]:
+    return [c for c in rule.cidrs if isinstance(c, str) and is_public_cidr(c)]
+
+
+def _report_http(where: str, rule: _Ingress, report: ReportViolation) -> None:
+    if not _opens_http(rule):
+        return
+    for cidr in _http_ingress_sources(rule):
+        whole = " (the whole internet)" if is_world_cidr(cidr) else ""
+        report(
+            f"{where} admits plain HTTP ({rule.ports()}) from {cidr}{whole}: requests and their "
+            "credentials would cross the internet unencrypted. Fix: accept only HTTPS (443) "
+            "from the internet and redirect HTTP at the CDN; keep port 80 for private sources.",
+            None,
+        )
+
+
+def _sg_http_inline(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    unknowns = UnknownCollector()
+    for entry in as_list(get(args.props, "ingress")):
+        with unknowns.guard():
+            rule = _Ingress(
+                as_list(get(entry, "cidrBlocks")) + as_list(get(entry, "ipv6CidrBlocks")),
+                get(entry, "protocol"),
+                get(entry, "fromPort"),
+                get(entry, "toPort"),
+            )
+            _report_http(where, rule, report)
+    unknowns.finish()
+
+
+def _sg_http_rule(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = args.props
+    if args.resource_type == SECURITY_GROUP_RULE:
+        if get(props, "type") != "ingress":
+            return  # egress on 80 (e.g. the EKS Pod Identity agent 169.254.170.23) is not ingress
+        rule = _Ingress(
+            as_list(get(props, "cidrBlocks")) + as_list(get(props, "ipv6CidrBlocks")),
+            get(props, "protocol"),
+            get(props, "fromPort"),
+            get(props, "toPort"),
+        )
+    else:
+        rule = _Ingress(
+            as_list(get(props, "cidrIpv4")) + as_list(get(props, "cidrIpv6")),
+            get(props, "ipProtocol"),
+            get(props, "fromPort"),
+            get(props, "toPort"),
+        )
+    _report_http(label(args.resource_type, args.name), rule, report)
+
+
+def _inline_rule_descriptions(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    unknowns = UnknownCollector()
+    for direction in ("ingress", "egress"):
+        for index, entry in enumerate(as_list(get(args.props, direction))):
+            with unknowns.guard():
+                _require_description(
+                    f"{label(args.resource_type, args.name)} {direction}[{index}]",
+                    get(entry, "description"),
+                    report,
+                )
+    unknowns.finish()
+
+
+def _rule_description(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    _require_description(
+        label(args.resource_type, args.name), get(args.props, "description"), report
+    )
+
+
+def _require_description(where: str, description: Any, report: ReportViolation) -> None:
+    if isinstance(description, str) and description.strip():
+        return
+    report(
+        f"{where} has no description, so nobody reviewing the firewall can tell which flow "
+        "the rule serves or whether it is still needed. Fix: set description to the flow "
+        "(source, destination and purpose).",
+        None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Subnets: public IPs only in the public tier
+# --------------------------------------------------------------------------------------------
+SUBNET = type_tokens.SUBNET
+
+
+def _subnet_public_ip(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not as_bool(get(args.props, "mapPublicIpOnLaunch")):
+        return
+    key = str(config(args, "tierTagKey", "meridian:tier"))
+    public = [str(v) for v in config(args, "publicTierValues", ["public"])]
+    tags = get(args.props, "tags")
+    tier = tags[key] if isinstance(tags, Mapping) and key in list(tags) else None
+    if tier in public:
+        return
+    report(
+        f"{label(args.resource_type, args.name)} sets mapPublicIpOnLaunch = true but is not in "
+        f"the public tier ({key} = {tier!r}, public tier: {public}): every instance or node "
+        "launched there would get a public address. Fix: set mapPublicIpOnLaunch = false; "
+        "only public-tier subnets (load balancers, NAT gateways) may assign public IPs.",
+        None,
+    )
+
+
 POLICIES: list[Policy] = [
     # ec2
     resource_policy(
@@ -549,6 +676,55 @@ POLICIES: list[Policy] = [
         types=(type_tokens.SECURITY_GROUP_RULE, type_tokens.VPC_INGRESS_RULE),
         validate=_sg_rule_no_public_ingress,
         config_schema=EDGE_CONFIG,
+    ),
+    resource_policy(
+        "sg-no-plain-http-ingress",
+        "Security groups and their ingress rules (inline ingress, SecurityGroupRule, "
+        "SecurityGroupIngressRule) admit no TCP port 80 (plain HTTP, or all protocols) from "
+        "0.0.0.0/0, ::/0 or any other public range, CDN ranges included; egress on port 80 "
+        "(the EKS Pod Identity agent at 169.254.170.23) is not ingress and stays allowed.",
+        concern=CONCERN,
+        service=("ec2", "vpc"),
+        severity=Severity.HIGH,
+        controls=NETWORK_BOUNDARY | ENCRYPTION_IN_TRANSIT,
+        validators={
+            SECURITY_GROUP: _sg_http_inline,
+            SECURITY_GROUP_RULE: _sg_http_rule,
+            VPC_INGRESS_RULE: _sg_http_rule,
+        },
+    ),
+    resource_policy(
+        "sg-rule-description",
+        "Every security group rule says what flow it serves: inline ingress and egress of "
+        "SecurityGroup, SecurityGroupRule, SecurityGroupIngressRule and SecurityGroupEgressRule "
+        "carry a non-empty description (the documented NSC rule set firewall reviews read).",
+        concern=CONCERN,
+        service=("ec2", "vpc"),
+        severity=Severity.LOW,
+        controls=SEGMENTATION | CHANGE_MANAGEMENT,
+        validators={
+            SECURITY_GROUP: _inline_rule_descriptions,
+            SECURITY_GROUP_RULE: _rule_description,
+            VPC_INGRESS_RULE: _rule_description,
+            VPC_EGRESS_RULE: _rule_description,
+        },
+    ),
+    resource_policy(
+        "subnet-public-ip-public-tier-only",
+        "Only public-tier subnets (tag meridian:tier = public; tag key and values are config) "
+        "may set mapPublicIpOnLaunch = true; private, data and pod subnets never hand out "
+        "public addresses.",
+        concern=CONCERN,
+        service="ec2",
+        severity=Severity.HIGH,
+        controls=NETWORK_BOUNDARY | SEGMENTATION,
+        validators={SUBNET: _subnet_public_ip},
+        config_schema=PolicyConfigSchema(
+            properties={
+                "tierTagKey": {"type": "string", "default": "meridian:tier"},
+                "publicTierValues": {**_STRING_LIST, "default": ["public"]},
+            }
+        ),
     ),
     stack_policy(
         "data-subnet-nacl-no-allow-all",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.edge.aws_edge import AwsEdgeArgs, _api_pattern
 from components.edge.cloudflare_edge import CloudflareEdgeArgs
 from components.edge.geography import (
@@ -47,6 +48,7 @@ def test_every_region_drained_is_refused() -> None:
             origins=ORIGINS,
             primary_region="us-east-1",
             routes=api_routes(),
+            scope=AwsScope(account_id="123456789012", region="us-east-1"),
             drained=frozenset({"us-east-1", "eu-west-1"}),
         )
 

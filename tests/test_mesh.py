@@ -250,6 +250,7 @@ def test_mesh_args_reject_bad_input() -> None:
         charts=HELM_CHARTS,
         load_balancer_controller_policy=load_balancer_controller_policy(),
         edge_certificate=OriginCredential("cert", "key", None, cast(Any, None)),
+        access_log_bucket="meridian-dev-use1-logs",
     )
     ServiceMeshArgs(**ok)
     with pytest.raises(ValueError, match="AWS_ENDPOINTS"):

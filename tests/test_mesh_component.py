@@ -25,6 +25,8 @@ from stacks.outputs import RegionalKey
 from stacks.versions import HELM_CHARTS
 
 CONFIG: dict[str, Any] = {"pulumi:disable-default-providers": ["*"]}
+ACCESS_LOG_BUCKET = "meridian-dev-euw1-logs-123456789012"
+LB_ATTRIBUTES = "service.beta.kubernetes.io/aws-load-balancer-attributes"
 
 
 @dataclass
@@ -70,6 +72,7 @@ def _program() -> None:
             charts=HELM_CHARTS,
             load_balancer_controller_policy=load_balancer_controller_policy(),
             edge_certificate=certificate.credential,
+            access_log_bucket=ACCESS_LOG_BUCKET,
         ),
         opts=pulumi.ResourceOptions(provider=region),
     )
@@ -98,6 +101,16 @@ def test_mesh_on_a_plain_provider(preview: bool) -> None:
         "s3.eu-west-1.amazonaws.com",
         "*.s3.eu-west-1.amazonaws.com",
     ]
+    gateway = next(
+        s
+        for s in steps
+        if s.type == "kubernetes:helm.sh/v3:Release" and s.inputs["chart"] == "gateway"
+    )
+    attributes = gateway.inputs["values"]["service"]["annotations"][LB_ATTRIBUTES].split(",")
+    # The controller-made NLB writes access logs (ELBv2 attribute names) to the given bucket.
+    assert "access_logs.s3.enabled=true" in attributes
+    assert f"access_logs.s3.bucket={ACCESS_LOG_BUCKET}" in attributes
+    assert "load_balancing.cross_zone.enabled=true" in attributes
     if preview:
         assert not str(run.outputs.get(RegionalKey.INGRESS_HOSTNAME, "")).startswith("k8s-")
     else:

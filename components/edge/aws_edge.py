@@ -19,6 +19,8 @@ Route 53), so the component takes the us-east-1 provider.
   origins over HTTPS only (TLS 1.2), Origin Shield, an origin group failing over from the latency
   origin to the fallback region for cacheable requests, cache policies (immutable assets one year,
   HTML 300 s, API not cached), security response headers (HSTS preload).
+- Access logs: CloudFront standard logging (v2) delivers JSON access logs to a log group in
+  us-east-1 (`access_log_retention_days`) encrypted with a key of its own.
 - Shield Advanced (opt-in; the account must be subscribed): protections for the distribution and
   the hosted zone, and automatic application-layer mitigation.
 
@@ -26,19 +28,23 @@ Example::
 
     edge = AwsEdge("edge", AwsEdgeArgs(names=Names("staging"), zone="staging.example.com",
         hostnames=("api.staging.example.com",), origins=(RegionOrigin("us-east-1", host),),
-        primary_region="us-east-1", routes=routes),
+        primary_region="us-east-1", routes=routes,
+        scope=AwsScope(account_id=account_id, region="us-east-1")),
         opts=pulumi.ResourceOptions(provider=aws_us_east_1))
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from components.common.kms import key_policy, service_use_statement
 from components.common.naming import Names
+from components.common.scope import AwsScope
 from components.edge.geography import RegionOrigin, RegionSite, check_origins, in_rotation, site
 from components.edge.routes import ApiRoute, rate_limited
 
@@ -73,9 +79,13 @@ class AwsEdgeArgs:
     origins: Sequence[RegionOrigin]
     primary_region: str
     routes: Sequence[ApiRoute]
+    scope: AwsScope
+    """The account and partition, in us-east-1 (where CloudFront delivers its logs)."""
     drained: frozenset[str] = field(default_factory=frozenset)
     shield_advanced: bool = False
     health_path: str = "/health"
+    access_log_retention_days: int = 365
+    """How long the distribution's access logs stay in their log group."""
 
     def __post_init__(self) -> None:
         check_origins(
@@ -112,6 +122,7 @@ class AwsEdge(pulumi.ComponentResource):
         validation = self._certificate(name, zone)
         web_acl = self._web_acl(name)
         distribution = self._distribution(name, validation, web_acl, self._policies(name))
+        self._access_logs(name, distribution)
         self._alias_records(name, zone, distribution)
         if args.shield_advanced:
             self._shield(name, zone, distribution)
@@ -434,6 +445,82 @@ class AwsEdge(pulumi.ComponentResource):
             f"{name}-shield-l7",
             resource_arn=distribution.arn,
             action="BLOCK",
+            opts=child,
+        )
+
+    def _access_logs(self, name: str, distribution: aws.cloudfront.Distribution) -> None:
+        """Standard logging (v2): the distribution's access logs delivered as JSON to a log group
+        in us-east-1, encrypted with a key of its own that only CloudWatch Logs of this account
+        uses (for this account's log groups)."""
+        args = self._args
+        scope, names = args.scope, args.names
+        group_name = f"/aws/cloudfront/{names.physical('edge')}"
+        key = aws.kms.Key(
+            f"{name}-access-logs-key",
+            description=f"{names.prefix}: CloudFront access logs",
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            bypass_policy_lockout_safety_check=False,
+            policy=json.dumps(
+                key_policy(
+                    scope.partition,
+                    scope.account_id,
+                    [
+                        service_use_statement(
+                            "CloudWatchLogsOfThisAccount",
+                            scope.service_endpoint("logs"),
+                            [
+                                "kms:Encrypt",
+                                "kms:Decrypt",
+                                "kms:ReEncrypt*",
+                                "kms:GenerateDataKey*",
+                            ],
+                            {
+                                "ArnLike": {
+                                    "kms:EncryptionContext:aws:logs:arn": scope.arn(
+                                        "logs", "log-group:*"
+                                    )
+                                }
+                            },
+                        )
+                    ],
+                )
+            ),
+            tags={"Name": names.display("edge", "access-logs")},
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            name=group_name,
+            retention_in_days=args.access_log_retention_days,
+            kms_key_id=key.arn,
+            tags={"Name": names.display("edge", "access-logs")},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        child = pulumi.ResourceOptions(parent=self)
+        source = aws.cloudwatch.LogDeliverySource(
+            f"{name}-access-logs-source",
+            name=names.physical("edge", "cdn", max_length=60),
+            log_type="ACCESS_LOGS",
+            resource_arn=distribution.arn,
+            tags={"Name": names.display("edge", "cdn")},
+            opts=child,
+        )
+        destination = aws.cloudwatch.LogDeliveryDestination(
+            f"{name}-access-logs-destination",
+            name=names.physical("edge", "access-logs", max_length=60),
+            output_format="json",
+            delivery_destination_configuration={"destination_resource_arn": group.arn},
+            tags={"Name": names.display("edge", "access-logs")},
+            opts=child,
+        )
+        aws.cloudwatch.LogDelivery(
+            f"{name}-access-logs-delivery",
+            delivery_source_name=source.name,
+            delivery_destination_arn=destination.arn,
+            tags={"Name": names.display("edge", "access-logs")},
             opts=child,
         )
 

@@ -10,6 +10,7 @@ Example::
             public_subnet_ids=network.public_subnet_ids, backend_cidrs=[vpc_cidr, pod_cidr],
             edge_ipv4=EDGE.ipv4, edge_ipv6=EDGE.ipv6, aws_services=["sts", "kms", "s3"],
             charts=HELM_CHARTS, load_balancer_controller_policy=LBC_POLICY, after=addons.ready,
+            edge_certificate=origin.credential, access_log_bucket=archive.bucket.bucket,
         ),
         opts=pulumi.ResourceOptions(provider=aws_provider),
     )
@@ -158,6 +159,9 @@ class ServiceMeshArgs:
     edge_certificate: OriginCredential
     """The certificate the gateway serves to the edge and the client CA it demands (MUTUAL when
     given): components/mesh/origin_tls.py."""
+    access_log_bucket: pulumi.Input[str]
+    """The S3 bucket (name, same region) the NLB writes its access logs to: the region's log
+    archive, whose policy admits `delivery.logs.amazonaws.com` under `AWSLogs/<account>/`."""
     health_path: str = "/health"
     """What the edge's health monitor probes: the gateway answers it itself (200), so a region is
     healthy when its NLB, gateway and TLS are."""
@@ -447,7 +451,9 @@ class ServiceMesh(pulumi.ComponentResource):
             f"{NLB}-healthcheck-port": str(GATEWAY_STATUS_PORT),
             f"{NLB}-healthcheck-protocol": "http",
             f"{NLB}-healthcheck-path": "/healthz/ready",
-            f"{NLB}-attributes": "load_balancing.cross_zone.enabled=true",
+            f"{NLB}-attributes": pulumi.Output.from_input(args.access_log_bucket).apply(
+                _nlb_attributes
+            ),
         }
         restricted_container = {
             "allowPrivilegeEscalation": False,
@@ -723,6 +729,20 @@ def aws_service_entries(services: Sequence[str], region: str) -> dict[str, dict[
             "resolution": "NONE" if wildcard else "DNS",
         }
     return specs
+
+
+def _nlb_attributes(bucket: str) -> str:
+    """The NLB's attributes (the controller's aws-load-balancer-attributes annotation, ELBv2
+    attribute names): cross-zone balancing, and access logs to `bucket` with no prefix, so they
+    land under `AWSLogs/<account>/elasticloadbalancing/`, where the archive admits log
+    delivery."""
+    return ",".join(
+        (
+            "load_balancing.cross_zone.enabled=true",
+            "access_logs.s3.enabled=true",
+            f"access_logs.s3.bucket={bucket}",
+        )
+    )
 
 
 def _comma_joined(values: Sequence[str]) -> str:

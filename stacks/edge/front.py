@@ -51,6 +51,9 @@ class Front:
 
 
 def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
+    import pulumi_aws as aws
+
+    from components.common.scope import AwsScope
     from components.edge.aws_edge import AwsEdge, AwsEdgeArgs
     from components.edge.cloudflare_edge import CloudflareEdge, CloudflareEdgeArgs
 
@@ -95,6 +98,8 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
             origin_pools=cloudflare.pool_ids,
         )
     # CloudFront's certificates and web ACLs, Shield and Route 53 are global: us-east-1.
+    provider = region_provider("us-east-1", settings)
+    caller = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider))
     native = AwsEdge(
         "edge",
         AwsEdgeArgs(
@@ -105,9 +110,14 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
             primary_region=settings.primary_region,
             routes=routes,
             drained=drained,
+            scope=AwsScope(
+                account_id=caller.account_id,
+                region="us-east-1",
+                partition=caller.arn.split(":")[1],
+            ),
             shield_advanced=edge.shield_advanced,
         ),
-        opts=pulumi.ResourceOptions(provider=region_provider("us-east-1", settings)),
+        opts=pulumi.ResourceOptions(provider=provider),
     )
     return Front(
         component=native,

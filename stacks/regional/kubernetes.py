@@ -262,6 +262,7 @@ def _mesh(
             edge_certificate=origin_certificate(
                 ctx.names, ctx.settings.edge_provider, ctx.settings.edge_hostnames, ctx.region
             ).credential,
+            access_log_bucket=foundation.archive.bucket.bucket,
             health_path=health_path(),
             after=addons.ready,
             istiod_replicas=mesh.istiod_replicas,

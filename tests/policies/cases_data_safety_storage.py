@@ -97,6 +97,90 @@ CASES: list[PolicyCase] = [
         True,
         "replica-in-same-region",
     ),
+    _stack(
+        "s3-sensitive-bucket-replication",
+        [
+            _bucket("data"),
+            _replication(
+                "data-replication", "meridian-data", "arn:aws:s3:::meridian-data-usw2", "Disabled"
+            ),
+        ],
+        True,
+        "only-rule-disabled",
+    ),
+    _stack(
+        "s3-sensitive-bucket-replication",
+        [
+            _bucket("data"),
+            {
+                **_replication(
+                    "data-replication", "meridian-data", "arn:aws:s3:::meridian-data-usw2"
+                ),
+                "props": {
+                    **_replication(
+                        "data-replication", "meridian-data", "arn:aws:s3:::meridian-data-usw2"
+                    )["props"],
+                    "rules": [
+                        *_replication("r", "meridian-data", "arn:aws:s3:::meridian-data-usw2")[
+                            "props"
+                        ]["rules"],
+                        {
+                            **_replication(
+                                "r", "meridian-data", "arn:aws:s3:::meridian-data-usw2", "Disabled"
+                            )["props"]["rules"][0],
+                            "id": "audit-prefix",
+                            "priority": 2,
+                        },
+                    ],
+                },
+            },
+        ],
+        True,
+        "one-rule-of-two-disabled",
+    ),
+    # --- s3-no-inline-replication ---------------------------------------------------------------
+    PolicyCase(
+        "s3-no-inline-replication",
+        BUCKET,
+        {"bucket": "meridian-data", "tags": {"data-classification": "confidential"}},
+        False,
+    ),
+    PolicyCase(
+        "s3-no-inline-replication",
+        BUCKET,
+        {
+            "bucket": "meridian-data",
+            "replicationConfiguration": {
+                "role": "arn:aws:iam::123456789012:role/meridian-replication",
+                "rules": [
+                    {
+                        "status": "Enabled",
+                        "destination": {"bucket": "arn:aws:s3:::meridian-data-usw2"},
+                    }
+                ],
+            },
+        },
+        True,
+        note="inline-block",
+    ),
+    PolicyCase(
+        "s3-no-inline-replication",
+        "aws:s3/bucketV2:BucketV2",
+        {
+            "bucket": "meridian-data",
+            "replicationConfiguration": {
+                "role": "arn:aws:iam::123456789012:role/meridian-replication",
+                "rules": [
+                    {
+                        "status": "Disabled",
+                        "destination": {"bucket": "arn:aws:s3:::meridian-data-usw2"},
+                    }
+                ],
+            },
+        },
+        True,
+        note="bucket-v2-inline-block",
+    ),
     # --- s3-log-bucket-lifecycle (stack) -------------------------------------------------------
     _stack(
         "s3-log-bucket-lifecycle",

@@ -148,4 +148,53 @@ CASES: list[PolicyCase] = [
         {"description": "meridian data", "enableKeyRotation": True, "deletionWindowInDays": 5},
         True,
     ),
+    # --- kms-key-no-lockout-bypass / kms-key-description ----------------------------------------
+    PolicyCase(
+        "kms-key-no-lockout-bypass",
+        "aws:kms/key:Key",
+        {"description": "meridian data", "enableKeyRotation": True},
+        False,
+        note="check-kept",
+    ),
+    PolicyCase(
+        "kms-key-no-lockout-bypass",
+        "aws:kms/key:Key",
+        {
+            "description": "meridian data",
+            "enableKeyRotation": True,
+            "bypassPolicyLockoutSafetyCheck": False,
+        },
+        False,
+        note="explicit-false",
+    ),
+    PolicyCase(
+        "kms-key-no-lockout-bypass",
+        "aws:kms/key:Key",
+        {
+            "description": "meridian data",
+            "enableKeyRotation": True,
+            "bypassPolicyLockoutSafetyCheck": True,
+        },
+        True,
+    ),
+    PolicyCase(
+        "kms-key-description",
+        "aws:kms/key:Key",
+        {"description": "meridian data", "enableKeyRotation": True},
+        False,
+    ),
+    PolicyCase(
+        "kms-key-description",
+        "aws:kms/key:Key",
+        {"enableKeyRotation": True},
+        True,
+        note="unset",
+    ),
+    PolicyCase(
+        "kms-key-description",
+        "aws:kms/key:Key",
+        {"description": "  ", "enableKeyRotation": True},
+        True,
+        note="blank",
+    ),
 ]

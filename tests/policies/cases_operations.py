@@ -5,12 +5,60 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.policies.cases_common import PolicyCase
+from policies.type_tokens import HELM_RELEASE
+from tests.policies.cases_common import UNKNOWN, PolicyCase
 
 EKS = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+SERVICE = "kubernetes:core/v1:Service"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
+TOPIC_P1 = "arn:aws:sns:us-east-1:123456789012:meridian-prod-use1-alerts-p1"
+ALARM: dict[str, Any] = {
+    "name": "meridian-prod-use1-api-5xx",
+    "comparisonOperator": "GreaterThanThreshold",
+    "evaluationPeriods": 3,
+    "metricName": "5XXError",
+    "namespace": "AWS/ApiGateway",
+    "period": 60,
+    "statistic": "Sum",
+    "threshold": 5,
+    "alarmActions": [TOPIC_P1],
+    "okActions": [TOPIC_P1],
+}
+LB_ATTRIBUTES = "service.beta.kubernetes.io/aws-load-balancer-attributes"
+LOGGED = "access_logs.s3.enabled=true,access_logs.s3.bucket=meridian-prod-use1-logs"
+
+
+def lb_service(attributes: str) -> dict[str, Any]:
+    return {
+        "metadata": {
+            "name": "ingress",
+            "namespace": "istio-ingress",
+            "annotations": {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                LB_ATTRIBUTES: attributes,
+            },
+        },
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 443}]},
+    }
+
+
+def gateway_release(attributes: str) -> dict[str, Any]:
+    return {
+        "chart": "gateway",
+        "version": "1.24.2",
+        "namespace": "istio-ingress",
+        "values": {"service": {"type": "LoadBalancer", "annotations": {LB_ATTRIBUTES: attributes}}},
+    }
+
+
 ALL_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 SYSTEM_POOL: dict[str, Any] = {
     "clusterName": "meridian",
@@ -70,5 +118,180 @@ CASES: list[PolicyCase] = [
         True,
         options=IGNORE_DESIRED,
         note="desired-below-min",
+    ),
+    # --- cloudwatch-alarm-actions -------------------------------------------------------------
+    PolicyCase("cloudwatch-alarm-actions", METRIC_ALARM, ALARM, False),
+    PolicyCase(
+        "cloudwatch-alarm-actions",
+        METRIC_ALARM,
+        {k: v for k, v in ALARM.items() if k != "alarmActions"},
+        True,
+        note="no-actions",
+    ),
+    PolicyCase(
+        "cloudwatch-alarm-actions",
+        METRIC_ALARM,
+        {**ALARM, "alarmActions": []},
+        True,
+        note="empty-actions",
+    ),
+    PolicyCase(
+        "cloudwatch-alarm-actions",
+        METRIC_ALARM,
+        {**ALARM, "actionsEnabled": False},
+        True,
+        note="actions-disabled",
+    ),
+    PolicyCase(
+        "cloudwatch-alarm-actions",
+        COMPOSITE_ALARM,
+        {
+            "alarmName": "meridian-prod-use1-checkout-degraded",
+            "alarmRule": 'ALARM("a") OR ALARM("b")',
+            "alarmActions": [TOPIC_P1],
+        },
+        False,
+        note="composite",
+    ),
+    PolicyCase(
+        "cloudwatch-alarm-actions",
+        COMPOSITE_ALARM,
+        {"alarmName": "meridian-prod-use1-checkout-degraded", "alarmRule": 'ALARM("a")'},
+        True,
+        note="composite-no-actions",
+    ),
+    # --- lb-access-logging ---------------------------------------------------------------------
+    PolicyCase(
+        "lb-access-logging",
+        LOAD_BALANCER,
+        {
+            "loadBalancerType": "application",
+            "accessLogs": {"enabled": True, "bucket": "meridian-prod-use1-logs"},
+        },
+        False,
+        note="alb-logged",
+    ),
+    PolicyCase(
+        "lb-access-logging",
+        LOAD_BALANCER,
+        {"loadBalancerType": "network"},
+        True,
+        note="nlb-absent",
+    ),
+    PolicyCase(
+        "lb-access-logging",
+        LOAD_BALANCER,
+        {
+            "loadBalancerType": "application",
+            "accessLogs": {"enabled": False, "bucket": "meridian-prod-use1-logs"},
+        },
+        True,
+        note="alb-disabled",
+    ),
+    PolicyCase(
+        "lb-access-logging",
+        LOAD_BALANCER,
+        {"loadBalancerType": "gateway"},
+        False,
+        note="gateway-lb-has-no-access-logs",
+    ),
+    PolicyCase(
+        "lb-access-logging",
+        SERVICE,
+        lb_service(f"{LOGGED},load_balancing.cross_zone.enabled=true"),
+        False,
+        note="service-annotated",
+    ),
+    PolicyCase(
+        "lb-access-logging",
+        SERVICE,
+        lb_service("load_balancing.cross_zone.enabled=true"),
+        True,
+        note="service-without-logs",
+    ),
+    PolicyCase(
+        "lb-access-logging",
+        SERVICE,
+        lb_service("access_logs.s3.enabled=false,access_logs.s3.bucket=meridian-prod-use1-logs"),
+        True,
+        note="service-logs-false",
+    ),
+    PolicyCase(
+        "lb-access-logging",
+        HELM_RELEASE,
+        gateway_release(f"load_balancing.cross_zone.enabled=true,{LOGGED}"),
+        False,
+        note="gateway-values-annotated",
+    ),
+    PolicyCase(
+        "lb-access-logging",
+        HELM_RELEASE,
+        gateway_release("load_balancing.cross_zone.enabled=true"),
+        True,
+        note="gateway-values-without-logs",
+    ),
+    # --- cloudfront-access-logging (stack) -----------------------------------------------------
+    PolicyCase(
+        "cloudfront-access-logging",
+        "",
+        {},
+        False,
+        stack=[
+            {"type": DISTRIBUTION, "name": "cdn", "props": {"enabled": True}},
+            {
+                "type": LOG_DELIVERY_SOURCE,
+                "name": "cdn-logs-source",
+                "props": {"logType": "ACCESS_LOGS", "resourceArn": UNKNOWN},
+                "propertyDependencies": {"resourceArn": ["cdn"]},
+            },
+            {
+                "type": LOG_DELIVERY,
+                "name": "cdn-logs",
+                "props": {"deliverySourceName": "meridian-edge", "deliveryDestinationArn": UNKNOWN},
+                "propertyDependencies": {"deliverySourceName": ["cdn-logs-source"]},
+            },
+        ],
+        note="v2-delivery",
+    ),
+    PolicyCase(
+        "cloudfront-access-logging",
+        "",
+        {},
+        False,
+        stack=[
+            {
+                "type": DISTRIBUTION,
+                "name": "cdn",
+                "props": {
+                    "enabled": True,
+                    "loggingConfig": {"bucket": "meridian-logs.s3.amazonaws.com"},
+                },
+            }
+        ],
+        note="legacy-logging-config",
+    ),
+    PolicyCase(
+        "cloudfront-access-logging",
+        "",
+        {},
+        True,
+        stack=[{"type": DISTRIBUTION, "name": "cdn", "props": {"enabled": True}}],
+        note="no-logging",
+    ),
+    PolicyCase(
+        "cloudfront-access-logging",
+        "",
+        {},
+        True,
+        stack=[
+            {"type": DISTRIBUTION, "name": "cdn", "props": {"enabled": True}},
+            {
+                "type": LOG_DELIVERY_SOURCE,
+                "name": "cdn-logs-source",
+                "props": {"logType": "ACCESS_LOGS", "resourceArn": UNKNOWN},
+                "propertyDependencies": {"resourceArn": ["cdn"]},
+            },
+        ],
+        note="source-without-delivery",
     ),
 ]

@@ -10,6 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from policies.type_tokens import (
+    IAM_GROUP_POLICY_ATTACHMENT,
+    IAM_ROLE,
+    IAM_ROLE_POLICY_ATTACHMENT,
+    IAM_USER_POLICY_ATTACHMENT,
+    SNS_TOPIC,
+    SNS_TOPIC_POLICY,
+)
 from tests.policies.cases_common import UNKNOWN, PolicyCase
 
 EDGE_TAGS = {"exposure": "edge", "owner": "platform"}
@@ -26,6 +34,34 @@ def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
 
 
 ACCOUNT_ROOT = {"AWS": "arn:aws:iam::123456789012:root"}
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:meridian-prod-use1-alerts-p1"
+# The statements of the shipped alert topics' policy: the account manages, a TLS-only deny for
+# everyone, and EventBridge rules of the same account publish.
+ALERT_TOPIC_STATEMENTS: tuple[dict[str, Any], ...] = (
+    {
+        "Sid": "AccountManages",
+        "Effect": "Allow",
+        "Principal": ACCOUNT_ROOT,
+        "Action": ["SNS:GetTopicAttributes", "SNS:Subscribe", "SNS:Publish"],
+        "Resource": TOPIC_ARN,
+    },
+    {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "SNS:Publish",
+        "Resource": TOPIC_ARN,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    },
+    {
+        "Sid": "PublishFromEvents",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "SNS:Publish",
+        "Resource": TOPIC_ARN,
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+    },
+)
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:meridian/prod/master-AbCdEf"
 ROTATION_FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:meridian-prod-aurora-rotation"
@@ -372,5 +408,188 @@ CASES += [
         True,
         stack=[_secret("master")],
         note="no-rotation",
+    ),
+    # --- iam-no-admin-managed-policy ----------------------------------------------------------
+    PolicyCase(
+        "iam-no-admin-managed-policy",
+        IAM_ROLE_POLICY_ATTACHMENT,
+        {"role": "meridian-node", "policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"},
+        False,
+        note="scoped-aws-managed",
+    ),
+    PolicyCase(
+        "iam-no-admin-managed-policy",
+        IAM_ROLE_POLICY_ATTACHMENT,
+        {"role": "meridian-ops", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+        True,
+        note="administrator",
+    ),
+    PolicyCase(
+        "iam-no-admin-managed-policy",
+        IAM_USER_POLICY_ATTACHMENT,
+        {"user": "ci", "policyArn": "arn:aws:iam::aws:policy/AmazonS3FullAccess"},
+        True,
+        note="user-full-access",
+    ),
+    PolicyCase(
+        "iam-no-admin-managed-policy",
+        IAM_GROUP_POLICY_ATTACHMENT,
+        {"group": "ops", "policyArn": "arn:aws-us-gov:iam::aws:policy/IAMFullAccess"},
+        True,
+        note="group-full-access-other-partition",
+    ),
+    PolicyCase(
+        "iam-no-admin-managed-policy",
+        IAM_GROUP_POLICY_ATTACHMENT,
+        {"group": "ops", "policyArn": "arn:aws:iam::123456789012:policy/TeamFullAccess"},
+        False,
+        note="customer-managed-name",
+    ),
+    PolicyCase(
+        "iam-no-admin-managed-policy",
+        IAM_ROLE,
+        {
+            "assumeRolePolicy": doc(
+                {"Effect": "Allow", "Principal": ACCOUNT_ROOT, "Action": "sts:AssumeRole"}
+            ),
+            "managedPolicyArns": [
+                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                "arn:aws:iam::aws:policy/service-role/AWSLambdaFullAccess",
+            ],
+        },
+        True,
+        note="role-managed-policy-arns-path",
+    ),
+    PolicyCase(
+        "iam-no-admin-managed-policy",
+        IAM_ROLE,
+        {
+            "assumeRolePolicy": doc(
+                {"Effect": "Allow", "Principal": ACCOUNT_ROOT, "Action": "sts:AssumeRole"}
+            ),
+            "managedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        },
+        False,
+        note="role-read-only",
+    ),
+    # --- sns-topic-policy-own-account ----------------------------------------------------------
+    PolicyCase(
+        "sns-topic-policy-own-account",
+        SNS_TOPIC_POLICY,
+        {"arn": TOPIC_ARN, "policy": doc(*ALERT_TOPIC_STATEMENTS)},
+        False,
+        note="shipped-alert-topic-shape",
+    ),
+    PolicyCase(
+        "sns-topic-policy-own-account",
+        SNS_TOPIC_POLICY,
+        {
+            "arn": TOPIC_ARN,
+            "policy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": "SNS:Publish",
+                    "Resource": TOPIC_ARN,
+                }
+            ),
+        },
+        True,
+        note="wildcard-unconditioned",
+    ),
+    PolicyCase(
+        "sns-topic-policy-own-account",
+        SNS_TOPIC_POLICY,
+        {
+            "arn": TOPIC_ARN,
+            "policy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "SNS:Publish",
+                    "Resource": TOPIC_ARN,
+                    "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}},
+                }
+            ),
+        },
+        True,
+        note="wildcard-source-arn-only",
+    ),
+    PolicyCase(
+        "sns-topic-policy-own-account",
+        SNS_TOPIC_POLICY,
+        {
+            "arn": TOPIC_ARN,
+            "policy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "SNS:Publish",
+                    "Resource": TOPIC_ARN,
+                    "Condition": {"StringEquals": {"aws:SourceOwner": "123456789012"}},
+                }
+            ),
+        },
+        False,
+        note="wildcard-pinned-to-own-account",
+    ),
+    PolicyCase(
+        "sns-topic-policy-own-account",
+        SNS_TOPIC_POLICY,
+        {
+            "arn": TOPIC_ARN,
+            "policy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "SNS:Publish",
+                    "Resource": TOPIC_ARN,
+                    "Condition": {"StringEquals": {"aws:PrincipalAccount": "210987654321"}},
+                }
+            ),
+        },
+        True,
+        note="wildcard-pinned-to-other-account",
+    ),
+    PolicyCase(
+        "sns-topic-policy-own-account",
+        SNS_TOPIC_POLICY,
+        {
+            "arn": TOPIC_ARN,
+            "policy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+                    "Action": "SNS:Subscribe",
+                    "Resource": TOPIC_ARN,
+                }
+            ),
+        },
+        True,
+        note="other-account-principal",
+    ),
+    PolicyCase(
+        "sns-topic-policy-own-account",
+        SNS_TOPIC,
+        {
+            "name": "meridian-prod-use1-alerts-p1",
+            "policy": doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "210987654321"},
+                    "Action": "SNS:Publish",
+                    "Resource": TOPIC_ARN,
+                }
+            ),
+        },
+        True,
+        note="topic-inline-other-account-id",
+    ),
+    PolicyCase(
+        "sns-topic-policy-own-account",
+        SNS_TOPIC,
+        {"name": "meridian-prod-use1-alerts-p1", "policy": doc(*ALERT_TOPIC_STATEMENTS)},
+        False,
+        note="topic-inline-own-account",
     ),
 ]

@@ -124,6 +124,7 @@ def compliant_plan() -> dict[str, Any]:
                         "fromPort": 5432,
                         "toPort": 5432,
                         "cidrBlocks": ["10.128.0.0/16"],
+                        "description": "PostgreSQL from the VPC",
                     }
                 ],
                 "egress": [],
