@@ -179,8 +179,11 @@ def _log_groups_archived(args: StackValidationArgs, report: ReportViolation) -> 
         if resource.resource_type != LOG_GROUP:
             continue
         props = plain(resource.props)
-        tags = props.get("tags") if isinstance(props.get("tags"), dict) else {}
-        merged = {**provider_default_tags(resource.provider), **tags}
+        tags = props.get("tags")
+        merged = {
+            **provider_default_tags(resource.provider),
+            **(tags if isinstance(tags, dict) else {}),
+        }
         days, name = props.get("retentionInDays"), props.get("name")
         if merged.get("data-classification") not in classes or is_unknown(days):
             continue
