@@ -63,6 +63,8 @@ DETECTOR_FEATURE: Final = "aws:guardduty/detectorFeature:DetectorFeature"
 HUB: Final = "aws:securityhub/account:Account"
 STANDARD: Final = "aws:securityhub/standardsSubscription:StandardsSubscription"
 RECORDER: Final = "aws:cfg/recorder:Recorder"
+RECORDER_STATUS: Final = "aws:cfg/recorderStatus:RecorderStatus"
+DELIVERY_CHANNEL: Final = "aws:cfg/deliveryChannel:DeliveryChannel"
 OBJECT_LOCK: Final = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 EVIDENCE_TAG: Final = "meridian:evidence"
 
@@ -103,6 +105,56 @@ def _trail(args: ResourceValidationArgs, report: ReportViolation) -> None:
             "with a customer-managed key. Fix: set is_multi_region_trail=True, "
             "include_global_service_events=True, enable_log_file_validation=True and kms_key_id "
             "= the ARN of a CMK whose policy admits cloudtrail.amazonaws.com for this trail.",
+            None,
+        )
+
+
+def _trail_monitored(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != TRAIL:
+        return
+    props = plain(args.props)
+    missing = [
+        key
+        for key in ("cloudWatchLogsGroupArn", "cloudWatchLogsRoleArn", "snsTopicName")
+        if not is_unknown(props.get(key)) and not props.get(key)
+    ]
+    if missing:
+        report(
+            f"{label(args.resource_type, args.name)} does not set {missing}: its events reach "
+            "only S3, where no metric filter or alarm sees a root sign-in or a policy change "
+            "within minutes, and nobody is told when a log file lands. Fix: set "
+            "cloud_watch_logs_group_arn ('<log group ARN>:*') and cloud_watch_logs_role_arn (a "
+            "role CloudTrail assumes, allowed logs:CreateLogStream and logs:PutLogEvents on that "
+            "group only) and sns_topic_name (a KMS-encrypted topic whose policy admits "
+            "cloudtrail.amazonaws.com for this trail).",
+            None,
+        )
+
+
+def _recorder_status(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != RECORDER_STATUS:
+        return
+    enabled = plain(args.props).get("isEnabled")
+    if not is_unknown(enabled) and enabled is not True:
+        report(
+            f"{label(args.resource_type, args.name)}: isEnabled is not true, so the recorder "
+            "records nothing. Fix: set is_enabled=True.",
+            None,
+        )
+
+
+def _delivery_channel(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != DELIVERY_CHANNEL:
+        return
+    key = plain(args.props).get("s3KmsKeyArn")
+    if is_unknown(key):
+        return
+    problem = kms_key_problem(key)
+    if problem:
+        report(
+            f"{label(args.resource_type, args.name)}: s3KmsKeyArn {problem}, so configuration "
+            "snapshots are not encrypted with a customer-managed key. Fix: set s3_kms_key_arn to "
+            "the archive bucket's CMK.",
             None,
         )
 
@@ -262,6 +314,17 @@ POLICIES: list[Policy] = [
         controls=LOGGING | AUDIT_LOG_INTEGRITY,
         validate=_trail,
     ),
+    resource_policy(
+        "cloudtrail-monitored",
+        "CloudTrail trails also deliver to CloudWatch Logs (cloudWatchLogsGroupArn with "
+        "cloudWatchLogsRoleArn), where metric filters and alarms see events within minutes, "
+        "and notify an SNS topic (snsTopicName) of every log file delivered.",
+        concern=CONCERN,
+        service=("cloudtrail", "cloudwatch", "sns"),
+        severity=Severity.MEDIUM,
+        controls=LOGGING | THREAT_DETECTION,
+        validate=_trail_monitored,
+    ),
     # config
     resource_policy(
         "config-recorder-all-supported",
@@ -272,6 +335,16 @@ POLICIES: list[Policy] = [
         severity=Severity.MEDIUM,
         controls=CONFIG_MONITORING | ASSET_INVENTORY,
         validate=_recorder,
+    ),
+    resource_policy(
+        "config-recording-on",
+        "AWS Config recorders are switched on (RecorderStatus isEnabled) and deliver "
+        "snapshots encrypted with a customer-managed key (DeliveryChannel s3KmsKeyArn).",
+        concern=CONCERN,
+        service="config",
+        severity=Severity.MEDIUM,
+        controls=CONFIG_MONITORING | AUDIT_LOG_INTEGRITY,
+        validators={RECORDER_STATUS: _recorder_status, DELIVERY_CHANNEL: _delivery_channel},
     ),
     # guardduty
     stack_policy(

@@ -48,6 +48,8 @@ CONTROLS: Final[dict[str, dict[str, str]]] = {
         "3.7.4": "Keys are changed at the end of their cryptoperiod",
         "4.2.1": "Strong cryptography protects data in transit over open, public networks",
         "6.3.2": "An inventory of bespoke, custom and third-party software components is kept",
+        "6.3.3": "System components are protected from known vulnerabilities by installing "
+        "applicable security patches",
         "6.4.2": "An automated technical solution detects and prevents web-based attacks",
         "6.5.1": "Changes to production components follow established procedures",
         "7.2.1": "An access control model is defined",
@@ -201,6 +203,7 @@ AUDIT_LOG_INTEGRITY: Final = Controls(
 THREAT_DETECTION: Final = Controls(("10.4.1.1", "11.5.1"), ("A.8.16",), ("CC7.2",), ())
 CONFIG_MONITORING: Final = Controls(("2.2.1",), ("A.8.9", "A.8.16"), ("CC7.1",), ())
 OBSERVABILITY: Final = Controls((), ("A.8.16",), ("CC7.2",), ())
+PATCHING: Final = Controls(("6.3.3",), ("A.8.8",), ("CC7.1",), ("32(1)(b)",))
 WEB_APPLICATION_FIREWALL: Final = Controls(
     ("6.4.2",), ("A.8.20", "A.8.26"), ("CC6.6",), ("32(1)(b)",)
 )

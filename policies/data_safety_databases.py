@@ -32,6 +32,7 @@ from pulumi_policy import (
 )
 
 from .compliance import (
+    ASSET_INVENTORY,
     AUTHENTICATION,
     BACKUP,
     CHANGE_MANAGEMENT,
@@ -39,7 +40,9 @@ from .compliance import (
     DATA_CLASSIFICATION,
     DELETION_PROTECTION,
     ENCRYPTION_IN_TRANSIT,
+    LOGGING,
     OBSERVABILITY,
+    PATCHING,
     RESILIENCE,
 )
 from .declare import resource_policy
@@ -527,6 +530,29 @@ def _subject(args: ResourceValidationArgs) -> str:
     return f"{short_type(args.resource_type)} '{args.name}'"
 
 
+def _secret_description(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    description = dig(args.props, "description")
+    if not isinstance(description, str) or not description.strip():
+        report(
+            f"{_subject(args)} has no description, so whoever reviews or rotates it cannot tell "
+            "what it unlocks. Fix: set description to what the secret is for and who uses it.",
+            None,
+        )
+
+
+secretsmanager_secret_description = resource_policy(
+    "secretsmanager-secret-description",
+    "Secrets Manager secrets say what they are for (description), so access reviews and "
+    "rotation can tell what each one unlocks.",
+    concern=CONCERN,
+    service="secretsmanager",
+    severity=Severity.LOW,
+    controls=ASSET_INVENTORY | CREDENTIAL_PROTECTION,
+    enforcement=EnforcementLevel.ADVISORY,
+    validators={"aws:secretsmanager/secret:Secret": _secret_description},
+)
+
+
 # --------------------------------------------------------------------------------------------
 # TLS and IAM to the databases
 # --------------------------------------------------------------------------------------------
@@ -603,6 +629,97 @@ rds_iam_authentication = resource_policy(
     severity=Severity.MEDIUM,
     controls=AUTHENTICATION | CREDENTIAL_PROTECTION,
     validators={"aws:rds/cluster:Cluster": _iam_auth, "aws:rds/instance:Instance": _iam_auth},
+)
+
+
+def _minor_upgrades(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if dig(args.props, "autoMinorVersionUpgrade") is False:
+        report(
+            f"{_subject(args)}: autoMinorVersionUpgrade is false, so the engine's minor "
+            "versions (security fixes) are never applied in the maintenance window. Fix: leave "
+            "autoMinorVersionUpgrade unset or true (ignore engineVersion changes so Pulumi does "
+            "not undo the upgrade).",
+            None,
+        )
+
+
+rds_auto_minor_version_upgrade = resource_policy(
+    "rds-auto-minor-version-upgrade",
+    "Aurora and RDS clusters and instances take minor engine versions automatically "
+    "(autoMinorVersionUpgrade is not false), so engine security fixes are applied in the "
+    "maintenance window.",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.MEDIUM,
+    controls=PATCHING,
+    validators={
+        "aws:rds/cluster:Cluster": _minor_upgrades,
+        "aws:rds/clusterInstance:ClusterInstance": _minor_upgrades,
+        "aws:rds/instance:Instance": _minor_upgrades,
+    },
+)
+
+SLOW_QUERY_MS: Final = 100
+"""The design's slow-query threshold (architecture.txt, "Observability": "PG: pg_stat_statements,
+slow query log >100ms"); ``log_min_duration_statement`` takes milliseconds (-1 turns it off)."""
+LOGGED_STATEMENT_CLASSES: Final = ("ddl", "mod", "all")
+"""``log_statement`` values that log schema changes at least (PostgreSQL docs, "Error Reporting
+and Logging": none, ddl, mod, all; Aurora User Guide, "Turning on query logging for your Aurora
+PostgreSQL DB cluster")."""
+
+
+def _query_logging_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    family = dig(args.props, "family")
+    if not isinstance(family, str) or "postgres" not in family:
+        return
+    params = dig(args.props, "parameters")
+    duration = number(_parameter(params, "log_min_duration_statement"))
+    if duration is None or not 0 <= duration <= SLOW_QUERY_MS:
+        report(
+            f"{_subject(args)} (family {family}): log_min_duration_statement is "
+            f"{_parameter(params, 'log_min_duration_statement')!r}, so statements slower than "
+            f"the {SLOW_QUERY_MS} ms slow-query threshold are not logged. Fix: add the parameter "
+            f"{{name: 'log_min_duration_statement', value: '{SLOW_QUERY_MS}'}}.",
+            None,
+        )
+    statements = _parameter(params, "log_statement")
+    if str(statements).lower() not in LOGGED_STATEMENT_CLASSES:
+        report(
+            f"{_subject(args)} (family {family}): log_statement is {statements!r}, so schema "
+            "changes leave no trace in the database log. Fix: add the parameter "
+            "{name: 'log_statement', value: 'ddl'} (or 'mod').",
+            None,
+        )
+
+
+def _query_logging_instance(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if dig(args.props, "engine") != "postgres":
+        return
+    group = dig(args.props, "parameterGroupName")
+    if not isinstance(group, str) or not group or group.startswith("default."):
+        report(
+            f"{_subject(args)} uses the engine's default parameter group, which logs no slow "
+            "queries. Fix: set parameterGroupName to a group that sets "
+            "log_min_duration_statement and log_statement.",
+            None,
+        )
+
+
+database_query_logging = resource_policy(
+    "database-query-logging",
+    "PostgreSQL databases log slow queries and schema changes: every PostgreSQL (cluster) "
+    f"parameter group sets log_min_duration_statement between 0 and {SLOW_QUERY_MS} ms and "
+    "log_statement to ddl, mod or all; RDS PostgreSQL instances use a parameter group of their "
+    "own (Aurora clusters already must, see database-tls-enforced).",
+    concern=CONCERN,
+    service="rds",
+    severity=Severity.MEDIUM,
+    controls=LOGGING | OBSERVABILITY,
+    validators={
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup": _query_logging_group,
+        "aws:rds/parameterGroup:ParameterGroup": _query_logging_group,
+        "aws:rds/instance:Instance": _query_logging_instance,
+    },
 )
 
 
@@ -798,6 +915,8 @@ POLICIES: list[Policy] = [
     rds_copy_tags_to_snapshot,
     database_tls_enforced,
     rds_iam_authentication,
+    rds_auto_minor_version_upgrade,
+    database_query_logging,
     rds_proxy_tls_iam,
     global_database_ignores_failover,
     database_instances_observable,
@@ -816,4 +935,5 @@ POLICIES: list[Policy] = [
     msk_kafka_durability,
     # secretsmanager
     secretsmanager_recovery_window,
+    secretsmanager_secret_description,
 ]

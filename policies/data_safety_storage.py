@@ -654,6 +654,29 @@ backup_vault_locked = stack_policy(
 )
 
 
+def _efs_regional(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    zone = args.props.get("availabilityZoneName")
+    if zone:
+        report(
+            f"efs.FileSystem '{args.name}' is a One Zone file system ({zone}): it is lost with "
+            "its Availability Zone. Fix: leave availability_zone_name unset (Regional file "
+            "system, data in every zone of the region).",
+            None,
+        )
+
+
+efs_regional = resource_policy(
+    "efs-regional",
+    "EFS file systems are Regional (no availabilityZoneName), so one Availability Zone's loss "
+    "loses no data.",
+    concern=CONCERN,
+    service="efs",
+    severity=Severity.MEDIUM,
+    controls=RESILIENCE,
+    validators={"aws:efs/fileSystem:FileSystem": _efs_regional},
+)
+
+
 POLICIES: list[Policy] = [
     # s3
     s3_bucket_versioning,
@@ -665,4 +688,6 @@ POLICIES: list[Policy] = [
     # backup
     backup_plan_cross_region_copy,
     backup_vault_locked,
+    # efs
+    efs_regional,
 ]

@@ -32,6 +32,7 @@ from . import type_tokens
 from .compliance import (
     ENCRYPTION_AT_REST,
     ENCRYPTION_IN_TRANSIT,
+    KEY_MANAGEMENT,
 )
 from .declare import resource_policy, stack_policy
 from .s3_matching import check_bucket_coverage, exempt_bucket_filter
@@ -706,6 +707,172 @@ root_volume_declared = resource_policy(
 )
 
 
+# --------------------------------------------------------------------------------------------
+# ECR, EFS, OpenSearch, Redshift
+# --------------------------------------------------------------------------------------------
+
+ECR_KMS_TYPES: Final = ("KMS", "KMS_DSSE")
+"""ECR encryption types that use a KMS key (ECR API, EncryptionConfiguration: AES256, KMS,
+KMS_DSSE); AES256 is S3-managed encryption, never a customer-managed key."""
+OPENSEARCH_TLS12_POLICIES: Final = (
+    "Policy-Min-TLS-1-2-2019-07",
+    "Policy-Min-TLS-1-2-PFS-2023-10",
+)
+"""OpenSearch Service TLS security policies whose minimum is TLS 1.2 (OpenSearch Service API,
+DomainEndpointOptions.TLSSecurityPolicy; Policy-Min-TLS-1-0-2019-07 still admits TLS 1.0)."""
+
+
+def _cmk_problem(args: ResourceValidationArgs, prop: str, value: Any) -> str | None:
+    problem = kms_key_problem(value)
+    return f"{prop} {problem}" if problem else None
+
+
+def _report_all(
+    args: ResourceValidationArgs, report: ReportViolation, problems: list[str], fix: str
+) -> None:
+    if problems:
+        report(
+            f"{short_type(args.resource_type)} '{args.name}': {'; '.join(problems)}. {fix}", None
+        )
+
+
+def _ecr_repository(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    config = dig(args.props, "encryptionConfigurations")
+    kind = dig(config, "encryptionType")
+    problems = []
+    if kind not in ECR_KMS_TYPES:
+        problems.append(f"encryptionConfigurations.encryptionType is {kind!r} (default AES256)")
+    else:
+        problem = _cmk_problem(args, "encryptionConfigurations.kmsKey", dig(config, "kmsKey"))
+        if problem:
+            problems.append(f"{problem} (the AWS-managed aws/ecr key is used)")
+    _report_all(
+        args,
+        report,
+        problems,
+        "Fix: set encryption_configurations=[{encryption_type: 'KMS', kms_key: <CMK ARN>}] "
+        "(a repository's encryption cannot change after creation).",
+    )
+
+
+def _efs_file_system(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    problems = []
+    if dig(args.props, "encrypted") is not True:
+        problems.append("encrypted is not true")
+    problem = _cmk_problem(args, "kmsKeyId", dig(args.props, "kmsKeyId"))
+    if problem:
+        problems.append(problem)
+    _report_all(
+        args,
+        report,
+        problems,
+        "Fix: set encrypted=True and kms_key_id to a customer-managed key (EFS encryption at "
+        "rest is chosen at creation).",
+    )
+
+
+def _opensearch_domain(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = args.props
+    problems = []
+    if dig(props, "encryptAtRest", "enabled") is not True:
+        problems.append("encryptAtRest.enabled is not true")
+    else:
+        problem = _cmk_problem(
+            args, "encryptAtRest.kmsKeyId", dig(props, "encryptAtRest", "kmsKeyId")
+        )
+        if problem:
+            problems.append(problem)
+    if dig(props, "nodeToNodeEncryption", "enabled") is not True:
+        problems.append("nodeToNodeEncryption.enabled is not true")
+    if dig(props, "domainEndpointOptions", "enforceHttps") is not True:
+        problems.append("domainEndpointOptions.enforceHttps is not true")
+    policy = dig(props, "domainEndpointOptions", "tlsSecurityPolicy")
+    if policy not in OPENSEARCH_TLS12_POLICIES:
+        problems.append(
+            f"domainEndpointOptions.tlsSecurityPolicy is {policy!r}, not a TLS 1.2 policy"
+        )
+    _report_all(
+        args,
+        report,
+        problems,
+        "Fix: encrypt_at_rest={enabled: True, kms_key_id: <CMK ARN>}, "
+        "node_to_node_encryption={enabled: True}, domain_endpoint_options={enforce_https: True, "
+        f"tls_security_policy: '{OPENSEARCH_TLS12_POLICIES[-1]}'}}.",
+    )
+
+
+def _redshift_cluster(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    problems = []
+    if dig(args.props, "encrypted") is not True:
+        problems.append("encrypted is not true")
+    problem = _cmk_problem(args, "kmsKeyId", dig(args.props, "kmsKeyId"))
+    if problem:
+        problems.append(problem)
+    _report_all(
+        args,
+        report,
+        problems,
+        "Fix: set encrypted=True and kms_key_id to a customer-managed key.",
+    )
+
+
+def _redshift_namespace(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    problem = _cmk_problem(args, "kmsKeyId", dig(args.props, "kmsKeyId"))
+    _report_all(
+        args,
+        report,
+        [f"{problem} (an AWS-owned key is used)"] if problem else [],
+        "Fix: set kms_key_id to a customer-managed key.",
+    )
+
+
+ecr_repository_cmk = resource_policy(
+    "ecr-repository-cmk",
+    "ECR repositories encrypt images with a customer-managed KMS key "
+    "(encryptionConfigurations: encryptionType KMS or KMS_DSSE with kmsKey).",
+    concern=CONCERN,
+    service="ecr",
+    severity=Severity.MEDIUM,
+    controls=ENCRYPTION_AT_REST | KEY_MANAGEMENT,
+    validators={"aws:ecr/repository:Repository": _ecr_repository},
+)
+
+efs_encrypted_cmk = resource_policy(
+    "efs-encrypted-cmk",
+    "EFS file systems are encrypted at rest with a customer-managed KMS key (encrypted, kmsKeyId).",
+    concern=CONCERN,
+    service="efs",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_AT_REST | KEY_MANAGEMENT,
+    validators={"aws:efs/fileSystem:FileSystem": _efs_file_system},
+)
+
+opensearch_encryption = resource_policy(
+    "opensearch-encryption",
+    "OpenSearch domains encrypt at rest with a customer-managed key, encrypt node-to-node "
+    "traffic, and accept HTTPS only with a TLS 1.2 minimum policy.",
+    concern=CONCERN,
+    service="opensearch",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_AT_REST | ENCRYPTION_IN_TRANSIT | KEY_MANAGEMENT,
+    validators={"aws:opensearch/domain:Domain": _opensearch_domain},
+)
+
+redshift_encrypted_cmk = resource_policy(
+    "redshift-encrypted-cmk",
+    "Redshift clusters are encrypted with a customer-managed key (encrypted, kmsKeyId); "
+    "Redshift Serverless namespaces set kmsKeyId.",
+    concern=CONCERN,
+    service=("redshift", "redshiftserverless"),
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_AT_REST | KEY_MANAGEMENT,
+    validators={
+        "aws:redshift/cluster:Cluster": _redshift_cluster,
+        "aws:redshiftserverless/namespace:Namespace": _redshift_namespace,
+    },
+)
+
+
 POLICIES: list[Policy] = [
     # s3
     s3_bucket_sse_kms_cmk,
@@ -724,4 +891,12 @@ POLICIES: list[Policy] = [
     ebs_encryption_cmk,
     # ec2
     root_volume_declared,
+    # ecr
+    ecr_repository_cmk,
+    # efs
+    efs_encrypted_cmk,
+    # opensearch
+    opensearch_encryption,
+    # redshift
+    redshift_encrypted_cmk,
 ]

@@ -14,6 +14,8 @@ an unknown key ARN ends the check.
 
 from __future__ import annotations
 
+from typing import Final
+
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -305,6 +307,122 @@ kms_key_description = resource_policy(
 )
 
 
+amp_workspace_cmk = resource_policy(
+    "amp-workspace-cmk",
+    "Amazon Managed Service for Prometheus workspaces encrypt metrics with a customer-managed "
+    "KMS key (kmsKeyArn).",
+    concern=CONCERN,
+    service="amp",
+    severity=Severity.MEDIUM,
+    controls=ENCRYPTION_AT_REST,
+    validators={
+        "aws:amp/workspace:Workspace": requires_cmk(
+            "amp.Workspace", "kmsKeyArn", "metrics would be encrypted with an AWS-owned key"
+        )
+    },
+)
+
+
+ebs_default_kms_key_cmk = resource_policy(
+    "ebs-default-kms-key-cmk",
+    "The region's default EBS encryption key is a customer-managed KMS key (keyArn), so volumes "
+    "created without a key still use it.",
+    concern=CONCERN,
+    service="ebs",
+    severity=Severity.MEDIUM,
+    controls=ENCRYPTION_AT_REST | KEY_MANAGEMENT,
+    validators={
+        "aws:ebs/defaultKmsKey:DefaultKmsKey": requires_cmk(
+            "ebs.DefaultKmsKey", "keyArn", "volumes would default to the AWS-managed aws/ebs key"
+        )
+    },
+)
+
+
+# --------------------------------------------------------------------------------------------
+# AWS Private CA
+# --------------------------------------------------------------------------------------------
+
+PCA_KEY_ALGORITHMS: Final = (
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "EC_prime256v1",
+    "EC_secp384r1",
+    "EC_secp521r1",
+    "ML_DSA_44",
+    "ML_DSA_65",
+    "ML_DSA_87",
+)
+"""CA key algorithms the pack accepts: RSA 2048 bits or more, the NIST EC curves and ML-DSA
+(https://docs.aws.amazon.com/privateca/latest/APIReference/API_CertificateAuthorityConfiguration.html,
+KeyAlgorithm); SM2 is refused outside China regions' requirements."""
+PCA_USAGE_MODES: Final = ("GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE")
+"""AWS Private CA usage modes (CreateCertificateAuthority, UsageMode); a short-lived CA's
+certificates (at most seven days) may omit revocation."""
+WEAK_SIGNING: Final = ("SHA1", "MD5")
+
+
+def _private_ca(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = args.props
+    problems = []
+    algorithm = dig(props, "certificateAuthorityConfiguration", "keyAlgorithm")
+    if algorithm not in PCA_KEY_ALGORITHMS:
+        problems.append(
+            f"certificateAuthorityConfiguration.keyAlgorithm is {algorithm!r}, not one of "
+            f"{list(PCA_KEY_ALGORITHMS)}"
+        )
+    signing = str(dig(props, "certificateAuthorityConfiguration", "signingAlgorithm") or "")
+    if any(signing.upper().startswith(weak) for weak in WEAK_SIGNING):
+        problems.append(f"signingAlgorithm {signing!r} is a broken hash")
+    mode = dig(props, "usageMode") or "GENERAL_PURPOSE"
+    if mode not in PCA_USAGE_MODES:
+        problems.append(f"usageMode is {mode!r}")
+    revocation = dig(props, "revocationConfiguration")
+    ocsp = dig(revocation, "ocspConfiguration", "enabled") is True
+    crl = dig(revocation, "crlConfiguration", "enabled") is True
+    if mode == "GENERAL_PURPOSE" and not (ocsp or crl):
+        problems.append(
+            "a GENERAL_PURPOSE CA has no revocation (neither revocationConfiguration."
+            "ocspConfiguration nor crlConfiguration is enabled), so a leaked certificate stays "
+            "valid until it expires"
+        )
+    if problems:
+        report(
+            f"acmpca.CertificateAuthority '{args.name}': {'; '.join(problems)}. Fix: "
+            "key_algorithm RSA_2048 or stronger (or an EC curve), "
+            "revocation_configuration={ocsp_configuration: {enabled: True}} (or a CRL), or "
+            "usage_mode='SHORT_LIVED_CERTIFICATE' for certificates of seven days at most.",
+            None,
+        )
+
+
+def _private_ca_certificate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    signing = str(dig(args.props, "signingAlgorithm") or "")
+    if any(signing.upper().startswith(weak) for weak in WEAK_SIGNING):
+        report(
+            f"acmpca.Certificate '{args.name}': signingAlgorithm {signing!r} is a broken hash. "
+            "Fix: sign with SHA256 or stronger (SHA256WITHRSA, SHA384WITHECDSA).",
+            None,
+        )
+
+
+acmpca_certificate_authority = resource_policy(
+    "acmpca-certificate-authority",
+    "AWS Private CAs use an RSA 2048+ or elliptic-curve key, sign with SHA-256 or stronger, "
+    "run in a known usage mode and, when GENERAL_PURPOSE, publish revocation (OCSP or a CRL); "
+    "certificates they issue are not signed with SHA-1 or MD5.",
+    concern=CONCERN,
+    service="acmpca",
+    severity=Severity.HIGH,
+    controls=KEY_MANAGEMENT | CREDENTIAL_PROTECTION,
+    validators={
+        "aws:acmpca/certificateAuthority:CertificateAuthority": _private_ca,
+        "aws:acmpca/certificate:Certificate": _private_ca_certificate,
+    },
+)
+
+
 POLICIES: list[Policy] = [
     # eks
     eks_secrets_envelope_encryption,
@@ -321,6 +439,12 @@ POLICIES: list[Policy] = [
     # kms
     kms_key_rotation,
     kms_key_deletion_window,
+    # amp
+    amp_workspace_cmk,
+    # ebs
+    ebs_default_kms_key_cmk,
+    # acmpca
+    acmpca_certificate_authority,
     kms_key_no_lockout_bypass,
     kms_key_description,
 ]

@@ -303,6 +303,49 @@ lb_listener_tls = resource_policy(
 )
 
 
+# --------------------------------------------------------------------------------------------
+# Redshift
+# --------------------------------------------------------------------------------------------
+
+
+def _redshift_parameter_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    value = None
+    for entry in as_list(dig(args.props, "parameters")):
+        if dig(entry, "name") == "require_ssl":
+            value = dig(entry, "value")
+    if str(value).lower() != "true":
+        report(
+            f"redshift.ParameterGroup '{args.name}': require_ssl is {value!r}, so clients may "
+            "connect without TLS. Fix: add the parameter {name: 'require_ssl', value: 'true'}.",
+            None,
+        )
+
+
+def _redshift_cluster_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    group = dig(args.props, "clusterParameterGroupName")
+    if not isinstance(group, str) or not group or group.startswith("default."):
+        report(
+            f"redshift.Cluster '{args.name}' uses the default parameter group (require_ssl "
+            "false). Fix: set clusterParameterGroupName to a group that sets require_ssl = true.",
+            None,
+        )
+
+
+redshift_require_ssl = resource_policy(
+    "redshift-require-ssl",
+    "Redshift clusters refuse connections without TLS: they use a parameter group of their own "
+    "and every Redshift parameter group sets require_ssl = true.",
+    concern=CONCERN,
+    service="redshift",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_IN_TRANSIT,
+    validators={
+        "aws:redshift/parameterGroup:ParameterGroup": _redshift_parameter_group,
+        "aws:redshift/cluster:Cluster": _redshift_cluster_group,
+    },
+)
+
+
 POLICIES: list[Policy] = [
     # cloudfront
     cloudfront_tls,
@@ -310,4 +353,6 @@ POLICIES: list[Policy] = [
     cloudflare_zone_tls,
     # elb
     lb_listener_tls,
+    # redshift
+    redshift_require_ssl,
 ]

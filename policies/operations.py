@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from pulumi_policy import (
+    EnforcementLevel,
     Policy,
     PolicyConfigSchema,
     ReportViolation,
@@ -24,6 +25,7 @@ from pulumi_policy import (
 
 from . import type_tokens
 from .compliance import (
+    AUDIT_LOG_INTEGRITY,
     CAPACITY,
     CHANGE_MANAGEMENT,
     LOG_RETENTION,
@@ -35,13 +37,18 @@ from .kubernetes_objects import installs
 from .support import (
     as_int,
     as_list,
+    cfg_number,
+    cfg_strings,
+    cfg_value,
     config,
+    effective_tags,
     get,
     is_unknown,
     label,
     linked_urns,
     pget,
     plain,
+    provider_default_tags,
 )
 
 CONCERN = "operations"
@@ -79,18 +86,124 @@ def _control_plane_logging(args: ResourceValidationArgs, report: ReportViolation
         )
 
 
+LOG_HOT_DAYS_BY_CLASS: Final = {"public": 7, "internal": 30, "confidential": 30, "restricted": 30}
+"""Shortest CloudWatch retention per data class (the ``data-classification`` tag): the design's
+hot, fast-query tier is 30 days (architecture.txt, "Observability": "30 days Hot Retention /
+Fast query tier; 1 year Warm Retention; 7 years Cold Archive"); public logs only need the
+pack's floor. Environments override it in policies/config/<env>.json (dev keeps 7 days)."""
+ARCHIVE_CLASSES: Final = ("confidential", "restricted")
+"""Data classes whose logs the design keeps a year (warm) and seven years (cold archive)."""
+WARM_DAYS: Final = 365
+ARCHIVE_TAG: Final = {"key": "meridian:evidence", "value": "audit"}
+"""How the log archive bucket is tagged (Object Lock evidence bucket, policies/audit.py)."""
+SUBSCRIPTION_FILTER: Final = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+FIREHOSE: Final = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+
+
+def _data_class(args: ResourceValidationArgs) -> str | None:
+    value = effective_tags(args.props, args.provider).get("data-classification")
+    return str(value) if value is not None else None
+
+
 def _log_group_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != LOG_GROUP:
         return
-    minimum = as_int(config(args, "minimumDays", 7), 7) or 7
+    floor = as_int(config(args, "minimumDays", 7), 7) or 7
+    by_class = config(args, "minimumDaysByClass", LOG_HOT_DAYS_BY_CLASS)
+    data_class = _data_class(args)
+    required = as_int(by_class.get(data_class)) if data_class in by_class else None
+    minimum = max(floor, required or 0)
     days = as_int(get(args.props, "retentionInDays"))
     if days is None or days == 0 or days < minimum:
         shown = "never expire" if not days else f"are kept {days} days"
+        why = f" ({data_class} data needs {minimum})" if required and required >= floor else ""
         report(
-            f"{label(args.resource_type, args.name)}: log events {shown} (retentionInDays). "
-            f"Fix: set retentionInDays to a CloudWatch retention value of at least {minimum} "
-            "days that matches the data's retention requirement (archive older logs to S3).",
+            f"{label(args.resource_type, args.name)}: log events {shown} (retentionInDays)"
+            f"{why}. Fix: set retentionInDays to a CloudWatch retention value of at least "
+            f"{minimum} days that matches the data's retention requirement (archive older logs "
+            "to S3).",
             None,
+        )
+
+
+def _archive_buckets(args: StackValidationArgs, tag: Mapping[str, Any]) -> set[str]:
+    names = set()
+    for resource in args.resources:
+        if resource.resource_type not in type_tokens.S3_BUCKET_TYPES:
+            continue
+        props = plain(resource.props)
+        tags = props.get("tags")
+        if isinstance(tags, dict) and tags.get(tag.get("key")) == tag.get("value"):
+            bucket = props.get("bucket")
+            if isinstance(bucket, str) and not is_unknown(bucket):
+                names.add(bucket)
+    return names
+
+
+def _archive_streams(args: StackValidationArgs, buckets: set[str]) -> tuple[set[str], bool]:
+    """Names of Firehose streams writing into an archive bucket; whether any stream's
+    destination is unknown (preview)."""
+    names, unknown = set(), False
+    for resource in args.resources:
+        if resource.resource_type != FIREHOSE:
+            continue
+        props = plain(resource.props)
+        arn = pget(props, "extendedS3Configuration", "bucketArn")
+        name = props.get("name")
+        if is_unknown(arn) or is_unknown(name):
+            unknown = True
+        elif isinstance(arn, str) and arn.rsplit(":", 1)[-1] in buckets:
+            names.add(str(name))
+    return names, unknown
+
+
+def _archived_groups(args: StackValidationArgs, streams: set[str]) -> tuple[set[str], bool]:
+    """Log group names with a subscription filter into one of ``streams``; whether any filter
+    is unknown (preview)."""
+    groups, unknown = set(), False
+    for resource in args.resources:
+        if resource.resource_type != SUBSCRIPTION_FILTER:
+            continue
+        props = plain(resource.props)
+        group, destination = props.get("logGroup"), props.get("destinationArn")
+        if is_unknown(group) or is_unknown(destination):
+            unknown = True
+        elif isinstance(destination, str) and destination.rsplit("/", 1)[-1] in streams:
+            groups.add(str(group))
+    return groups, unknown
+
+
+def _log_groups_archived(args: StackValidationArgs, report: ReportViolation) -> None:
+    cfg = args.get_config()
+    classes = set(cfg_strings(cfg, "archiveClasses", list(ARCHIVE_CLASSES)))
+    warm = int(cfg_number(cfg, "warmDays", WARM_DAYS))
+    tag = cfg_value(cfg, "archiveBucketTag", ARCHIVE_TAG)
+    streams, unknown_stream = _archive_streams(args, _archive_buckets(args, tag))
+    archived, unknown_filter = _archived_groups(args, streams)
+    for resource in args.resources:
+        if resource.resource_type != LOG_GROUP:
+            continue
+        props = plain(resource.props)
+        tags = props.get("tags")
+        merged = {
+            **provider_default_tags(resource.provider),
+            **(tags if isinstance(tags, dict) else {}),
+        }
+        days, name = props.get("retentionInDays"), props.get("name")
+        if merged.get("data-classification") not in classes or is_unknown(days):
+            continue
+        if isinstance(days, int | float) and (days == 0 or days >= warm):
+            continue  # CloudWatch itself keeps them the year (0 = never expire)
+        if is_unknown(name) or name in archived or unknown_stream or unknown_filter:
+            continue
+        report(
+            f"{label(resource.resource_type, resource.name)} ({merged.get('data-classification')}"
+            f") keeps events {days} days and no subscription filter sends them to a Firehose "
+            "stream that writes into the log archive bucket, so the design's 1-year warm and "
+            "7-year cold tiers never receive them. Fix: add a LogSubscriptionFilter on the group "
+            "whose destinationArn is a Firehose delivery stream into the archive bucket (tagged "
+            f"{tag.get('key')}={tag.get('value')}), or keep them {warm} days in CloudWatch.",
+            resource.urn,
         )
 
 
@@ -306,7 +419,41 @@ POLICIES: list[Policy] = [
         validate=_log_group_retention,
         config_schema=PolicyConfigSchema(
             properties={
-                "minimumDays": {"type": "integer", "minimum": 1, "maximum": 3653, "default": 7}
+                "minimumDays": {"type": "integer", "minimum": 1, "maximum": 3653, "default": 7},
+                "minimumDaysByClass": {
+                    "type": "object",
+                    "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 3653},
+                    "default": dict(LOG_HOT_DAYS_BY_CLASS),
+                },
+            }
+        ),
+    ),
+    stack_policy(
+        "cloudwatch-log-group-archived",
+        "Log groups whose data class the design keeps a year (archiveClasses: confidential, "
+        "restricted) reach the log archive: a subscription filter into a Firehose stream that "
+        "writes into the archive bucket (tagged meridian:evidence=audit), unless CloudWatch "
+        "itself keeps them warmDays (365).",
+        concern=CONCERN,
+        service=("cloudwatch", "firehose"),
+        severity=Severity.MEDIUM,
+        controls=LOG_RETENTION | AUDIT_LOG_INTEGRITY,
+        enforcement=EnforcementLevel.ADVISORY,
+        types=(LOG_GROUP, SUBSCRIPTION_FILTER, FIREHOSE),
+        validate=_log_groups_archived,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "archiveClasses": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": list(ARCHIVE_CLASSES),
+                },
+                "warmDays": {"type": "integer", "minimum": 1, "maximum": 3653, "default": 365},
+                "archiveBucketTag": {
+                    "type": "object",
+                    "properties": {"key": {"type": "string"}, "value": {"type": "string"}},
+                    "default": dict(ARCHIVE_TAG),
+                },
             }
         ),
     ),

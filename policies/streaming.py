@@ -22,8 +22,10 @@ from pulumi_policy import (
 
 from . import type_tokens
 from .compliance import (
+    AUTHENTICATION,
     CAPACITY,
     CHANGE_MANAGEMENT,
+    ENCRYPTION_IN_TRANSIT,
     LOGGING,
     PROCESSING_INTEGRITY,
     RESILIENCE,
@@ -161,6 +163,41 @@ def _fanout_dead_letters(args: StackValidationArgs, report: ReportViolation) -> 
             )
 
 
+MSK_CONNECTOR: Final = "aws:mskconnect/connector:Connector"
+CONNECTOR_LOG_DESTINATIONS: Final = ("cloudwatchLogs", "firehose", "s3")
+
+
+def _connector_secure(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != MSK_CONNECTOR:
+        return
+    problems = []
+    transit = get(args.props, "kafkaClusterEncryptionInTransit", "encryptionType")
+    if transit != "TLS":
+        problems.append(
+            f"kafkaClusterEncryptionInTransit.encryptionType is {transit!r} (records and "
+            "credentials cross the network in plaintext)"
+        )
+    auth = get(args.props, "kafkaClusterClientAuthentication", "authenticationType")
+    if auth != "IAM":
+        problems.append(
+            f"kafkaClusterClientAuthentication.authenticationType is {auth!r} (the connector "
+            "reaches the cluster unauthenticated)"
+        )
+    delivery = get(args.props, "logDelivery", "workerLogDelivery")
+    if not any(
+        get(delivery, destination, "enabled") is True for destination in CONNECTOR_LOG_DESTINATIONS
+    ):
+        problems.append("no worker log delivery is enabled (logDelivery.workerLogDelivery)")
+    if problems:
+        report(
+            f"{label(args.resource_type, args.name)}: {'; '.join(problems)}. Fix: "
+            "kafka_cluster_encryption_in_transit={encryption_type: 'TLS'}, "
+            "kafka_cluster_client_authentication={authentication_type: 'IAM'} and "
+            "log_delivery.worker_log_delivery.cloudwatch_logs (or firehose, s3) enabled.",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
     # msk
     resource_policy(
@@ -191,6 +228,18 @@ POLICIES: list[Policy] = [
         severity=Severity.MEDIUM,
         controls=RESILIENCE,
         validate=_replicator_sync,
+    ),
+    # mskconnect
+    resource_policy(
+        "mskconnect-connector-secure",
+        "MSK Connect connectors reach the cluster over TLS "
+        "(kafkaClusterEncryptionInTransit.encryptionType TLS) with IAM client authentication, "
+        "and deliver their worker logs (CloudWatch Logs, Firehose or S3).",
+        concern=CONCERN,
+        service="mskconnect",
+        severity=Severity.HIGH,
+        controls=ENCRYPTION_IN_TRANSIT | AUTHENTICATION | LOGGING,
+        validate=_connector_secure,
     ),
     # glue
     resource_policy(

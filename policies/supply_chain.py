@@ -19,6 +19,7 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     Severity,
+    StackValidationArgs,
 )
 
 from .compliance import (
@@ -29,8 +30,8 @@ from .compliance import (
     SOFTWARE_INVENTORY,
     TRUSTED_SOFTWARE,
 )
-from .declare import resource_policy
-from .support import as_bool, as_list, get, label
+from .declare import resource_policy, stack_policy
+from .support import as_bool, as_list, get, is_unknown, label, pget, plain
 
 CONCERN = "supply-chain"
 
@@ -196,6 +197,82 @@ def _codebuild_hardened(args: ResourceValidationArgs, report: ReportViolation) -
         )
 
 
+ECR_REPOSITORY: Final = "aws:ecr/repository:Repository"
+ECR_REGISTRY_SCANNING: Final = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+ECR_IMMUTABLE: Final = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
+"""Tag mutability settings under which a pushed tag cannot be overwritten (ECR API,
+Repository.imageTagMutability: MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION,
+MUTABLE_WITH_EXCLUSION)."""
+
+
+def _registry_scans_everything(args: StackValidationArgs) -> bool | None:
+    """Whether a registry scanning configuration of the stack scans every repository on push
+    or continuously (a rule with the wildcard filter '*'); None when that is unknown."""
+    found: bool | None = False
+    for resource in args.resources:
+        if resource.resource_type != ECR_REGISTRY_SCANNING:
+            continue
+        rules = pget(plain(resource.props), "rules")
+        if is_unknown(rules):
+            found = None
+            continue
+        for rule in as_list(rules):
+            filters = pget(rule, "repositoryFilters") if isinstance(rule, dict) else rule
+            if is_unknown(filters):
+                found = None
+                continue
+            for entry in as_list(filters):
+                value = pget(entry, "filter") if isinstance(entry, dict) else entry
+                if value == "*":
+                    return True
+                if is_unknown(value):
+                    found = None
+    return found
+
+
+def _ecr_repositories(args: StackValidationArgs, report: ReportViolation) -> None:
+    registry = _registry_scans_everything(args)
+    for resource in args.resources:
+        if resource.resource_type != ECR_REPOSITORY:
+            continue
+        props = plain(resource.props)
+        where = label(resource.resource_type, resource.name)
+        mutability = props.get("imageTagMutability")
+        if not is_unknown(mutability) and mutability not in ECR_IMMUTABLE:
+            report(
+                f"{where}: imageTagMutability is {mutability or 'MUTABLE (default)'}, so a tag "
+                "can be re-pointed at another image after it was scanned and signed. Fix: set "
+                "image_tag_mutability='IMMUTABLE'.",
+                resource.urn,
+            )
+        scan = pget(props, "imageScanningConfiguration", "scanOnPush")
+        if isinstance(scan, list):
+            scan = pget(scan[0], "scanOnPush") if scan else None
+        if is_unknown(scan) or scan is True or registry is not False:
+            continue
+        report(
+            f"{where}: images are not scanned on push (imageScanningConfiguration.scanOnPush) and "
+            "no registry scanning configuration scans every repository. Fix: set "
+            "image_scanning_configuration={scan_on_push: True}, or an "
+            "ecr.RegistryScanningConfiguration with a rule whose repository filter is '*'.",
+            resource.urn,
+        )
+
+
+ecr_repository_scanned_immutable = stack_policy(
+    "ecr-repository-scanned-immutable",
+    "ECR repositories keep tags immutable (imageTagMutability IMMUTABLE) and scan images: on "
+    "push (imageScanningConfiguration.scanOnPush) or through a registry scanning configuration "
+    "whose rule covers every repository ('*').",
+    concern=CONCERN,
+    service="ecr",
+    severity=Severity.HIGH,
+    controls=TRUSTED_SOFTWARE | SOFTWARE_INVENTORY,
+    types=(ECR_REPOSITORY, ECR_REGISTRY_SCANNING),
+    validate=_ecr_repositories,
+)
+
+
 POLICIES: list[Policy] = [
     # eks
     resource_policy(
@@ -258,4 +335,6 @@ POLICIES: list[Policy] = [
         controls=HARDENED_CONFIG | ENCRYPTION_AT_REST | LOGGING,
         validators={CODEBUILD_PROJECT: _codebuild_hardened},
     ),
+    # ecr
+    ecr_repository_scanned_immutable,
 ]

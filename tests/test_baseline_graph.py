@@ -70,6 +70,33 @@ def test_the_trail_key_admits_cloudtrail_for_this_trail_only(preview: bool) -> N
 
 
 @pytest.mark.parametrize("preview", MODES)
+def test_the_trail_reaches_cloudwatch_logs_and_an_encrypted_topic(preview: bool) -> None:
+    plan = planned("prod", preview)["prod-global"]
+    trail = one(plan, "aws:cloudtrail/trail:Trail")["inputs"]
+    group = one(plan, "aws:cloudwatch/logGroup:LogGroup", "audit-logs")["inputs"]
+    role = one(plan, "aws:iam/role:Role", "audit-delivery")["inputs"]
+    access = json.loads(
+        one(plan, "aws:iam/rolePolicy:RolePolicy", "audit-delivery-policy")["inputs"]["policy"]
+    )
+    topic = one(plan, "aws:sns/topic:Topic", "audit-deliveries")["inputs"]
+    # the design's warm tier (architecture "Observability": 1 year warm retention)
+    assert group["retentionInDays"] == 365 and group["kmsKeyId"]
+    assert trail["cloudWatchLogsRoleArn"] and trail["snsTopicName"] and topic["kmsMasterKeyId"]
+    assert trail["cloudWatchLogsGroupArn"]
+    if not preview:
+        assert trail["cloudWatchLogsGroupArn"].endswith(f"log-group:{group['name']}:*")
+        assert trail["snsTopicName"] == topic["name"]
+    trust = json.loads(role["assumeRolePolicy"])["Statement"]
+    assert [t["Principal"] for t in trust] == [{"Service": "cloudtrail.amazonaws.com"}]
+    assert trust[0]["Condition"]["StringEquals"]["aws:SourceArn"].endswith(
+        ":trail/" + trail["name"]
+    )
+    [grant] = access["Statement"]
+    assert sorted(grant["Action"]) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert grant["Resource"].endswith(f"log-group:{group['name']}:log-stream:*")
+
+
+@pytest.mark.parametrize("preview", MODES)
 def test_audit_archives_are_locked_in_compliance_mode_for_the_retention(preview: bool) -> None:
     cold = 2555  # 7 years (meridian:retention.logs.coldDays in prod)
     for stack, plan in planned("prod", preview).items():

@@ -225,6 +225,8 @@ def test_instances_are_private_monitored_and_insightful(prod: dict[str, dict[str
         assert i["publiclyAccessible"] is False
         assert i["performanceInsightsEnabled"] is True and i["performanceInsightsKmsKeyId"]
         assert i["monitoringInterval"] == 30 and i["monitoringRoleArn"]
+        # engine security fixes arrive in the maintenance window (rds-auto-minor-version-upgrade)
+        assert i["autoMinorVersionUpgrade"] is True
 
 
 # --- Cassandra -----------------------------------------------------------------------------------

@@ -410,7 +410,10 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
                     db_subnet_group_name=subnets.name,
                     publicly_accessible=False,
                     ca_cert_identifier=CA_CERTIFICATE,
-                    auto_minor_version_upgrade=False,
+                    # Minor versions carry the engine's security fixes; the service applies
+                    # them in the maintenance window, and engineVersion is in the cluster's
+                    # ignore_changes so Pulumi does not undo them.
+                    auto_minor_version_upgrade=True,
                     promotion_tier=0 if i < 2 else 1,
                     performance_insights_enabled=True,
                     performance_insights_kms_key_id=args.storage_key_arn,

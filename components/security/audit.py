@@ -6,6 +6,10 @@
 - Written into a hardened `LogArchive` of its own in the home (primary) region: Object Lock in
   COMPLIANCE mode for the whole retention (hot/warm/cold tiers from `meridian:retention.logs`),
   server access logs to a separate bucket, replication to the DR peer, `confidential`.
+- Also delivered to a CloudWatch log group of its own (warm-tier retention, the audit key), through
+  a role CloudTrail assumes for this trail only (`logs:CreateLogStream`/`PutLogEvents` on that
+  group), so metric filters and alarms see events within minutes; every log file delivered is
+  announced on an SNS topic encrypted with the same key that only this trail may publish to.
 - Encrypted with a customer-managed key of the global stack (the regional KeyRings are per
   region and deploy after this stack): CloudTrail may generate data keys only for this trail
   (`aws:SourceArn`) and with its encryption context; the account may use the key only through S3
@@ -25,6 +29,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,12 +37,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.common.iam import deny_insecure_transport, service_trust_policy, statement
+from components.common.iam import policy_document as iam_document
 from components.common.kms import KEY_USE_ACTIONS, account_use_statement, service_use_statement
 from components.common.kms import key_policy as shared_key_policy
 from components.common.naming import Names
 from components.common.scope import AwsScope
 from components.foundation.keyring import customer_key
 from components.foundation.log_archive import LogArchive, LogArchiveArgs
+from components.kubernetes.cluster import LOG_RETENTION_DAYS
 
 TRAIL_PREFIX = "cloudtrail"
 
@@ -64,6 +72,24 @@ class AuditTrailArgs:
     def trail_arn(self) -> str:
         return self.scope.arn("cloudtrail", f"trail/{self.trail_name}")
 
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/cloudtrail/{self.trail_name}"
+
+    @property
+    def log_group_arn(self) -> str:
+        return self.scope.arn("logs", f"log-group:{self.log_group_name}")
+
+    @property
+    def topic_name(self) -> str:
+        return self.names.physical("audit", "deliveries")
+
+    @property
+    def log_retention_days(self) -> int:
+        """The warm tier, rounded up to a retention CloudWatch Logs accepts: the trail's events
+        stay queryable (and alarmed on) for the warm period; the archive keeps them cold."""
+        return min(d for d in LOG_RETENTION_DAYS if d >= self.warm_days)
+
 
 def key_policy(args: AuditTrailArgs) -> dict[str, Any]:
     scope = args.scope
@@ -87,14 +113,77 @@ def key_policy(args: AuditTrailArgs) -> dict[str, Any]:
                 "kms:DescribeKey",
                 {"StringEquals": {"aws:SourceArn": args.trail_arn}},
             ),
+            service_use_statement(
+                "CloudTrailPublishesToItsTopic",
+                "cloudtrail.amazonaws.com",
+                ["kms:GenerateDataKey*", "kms:Decrypt"],
+                {
+                    "StringEquals": {
+                        "aws:SourceAccount": scope.account_id,
+                        "aws:SourceArn": args.trail_arn,
+                    }
+                },
+            ),
+            service_use_statement(
+                "CloudWatchLogsEncryptsTheTrailGroup",
+                scope.service_endpoint("logs"),
+                ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+                {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": args.log_group_arn}},
+            ),
             account_use_statement(
                 scope.partition,
                 scope.account_id,
-                "AccountReadsThroughS3",
-                scope.service_endpoint("s3"),
+                "AccountReadsThroughS3AndSns",
+                [scope.service_endpoint("s3"), scope.service_endpoint("sns")],
                 KEY_USE_ACTIONS,
             ),
         ],
+    )
+
+
+def delivery_role_policy(args: AuditTrailArgs) -> dict[str, Any]:
+    """CloudTrail writes its events into the trail's own log group, nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            statement(
+                ["logs:CreateLogStream", "logs:PutLogEvents"],
+                f"{args.log_group_arn}:log-stream:*",
+                sid="CloudTrailWritesTheTrailGroup",
+            )
+        ],
+    }
+
+
+def topic_policy(topic_arn: str, args: AuditTrailArgs) -> str:
+    """This trail may publish its delivery notifications; the account manages the topic."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountManages",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": args.scope.root},
+                    "Action": [
+                        "SNS:GetTopicAttributes",
+                        "SNS:SetTopicAttributes",
+                        "SNS:Subscribe",
+                        "SNS:ListSubscriptionsByTopic",
+                    ],
+                    "Resource": topic_arn,
+                },
+                {
+                    "Sid": "CloudTrailPublishes",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "SNS:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {"StringEquals": {"aws:SourceArn": args.trail_arn}},
+                },
+                deny_insecure_transport("SNS:Publish", topic_arn),
+            ],
+        }
     )
 
 
@@ -152,6 +241,9 @@ def event_selectors(
 class AuditTrail(pulumi.ComponentResource):
     key: aws.kms.Key
     archive: LogArchive
+    log_group: aws.cloudwatch.LogGroup
+    delivery_role: aws.iam.Role
+    topic: aws.sns.Topic
     trail: aws.cloudtrail.Trail
 
     def __init__(
@@ -190,6 +282,43 @@ class AuditTrail(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=args.log_group_name,
+            retention_in_days=args.log_retention_days,
+            kms_key_id=self.key.arn,
+            tags={"data-classification": "confidential"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.delivery_role = aws.iam.Role(
+            f"{name}-delivery",
+            name=names.physical("audit", "cloudtrail-logs"),
+            description="CloudTrail delivers the trail's events to its CloudWatch log group",
+            assume_role_policy=service_trust_policy(
+                "cloudtrail.amazonaws.com",
+                condition={"StringEquals": {"aws:SourceArn": args.trail_arn}},
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        delivery = aws.iam.RolePolicy(
+            f"{name}-delivery-policy",
+            role=self.delivery_role.name,
+            policy=iam_document(delivery_role_policy(args)["Statement"]),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.topic = aws.sns.Topic(
+            f"{name}-deliveries",
+            name=args.topic_name,
+            kms_master_key_id=self.key.arn,
+            tags={"data-classification": "confidential"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        topic_access = aws.sns.TopicPolicy(
+            f"{name}-deliveries-policy",
+            arn=self.topic.arn,
+            policy=self.topic.arn.apply(lambda arn: topic_policy(arn, args)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.trail = aws.cloudtrail.Trail(
             f"{name}-trail",
             name=args.trail_name,
@@ -202,9 +331,13 @@ class AuditTrail(pulumi.ComponentResource):
             is_organization_trail=False,
             kms_key_id=self.key.arn,
             advanced_event_selectors=event_selectors(args),
+            cloud_watch_logs_group_arn=self.log_group.arn.apply(lambda arn: f"{arn}:*"),
+            cloud_watch_logs_role_arn=self.delivery_role.arn,
+            sns_topic_name=self.topic.name,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[self.archive],  # its bucket policy must admit CloudTrail first
+                # the bucket, topic and role policies must admit CloudTrail first
+                depends_on=[self.archive, delivery, topic_access],
             ),
         )
         self.register_outputs(
@@ -212,5 +345,7 @@ class AuditTrail(pulumi.ComponentResource):
                 "trailArn": self.trail.arn,
                 "bucketArn": self.archive.bucket_arn,
                 "keyArn": self.key.arn,
+                "logGroupArn": self.log_group.arn,
+                "topicArn": self.topic.arn,
             }
         )

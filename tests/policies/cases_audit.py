@@ -164,3 +164,56 @@ CASES: list[PolicyCase] = [
         "not-evidence",
     ),
 ]
+
+# --- cloudtrail-monitored, config-recording-on ---
+MONITORED_TRAIL: dict[str, Any] = {
+    **GOOD_TRAIL,
+    "cloudWatchLogsGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/cloudtrail/x:*",
+    "cloudWatchLogsRoleArn": "arn:aws:iam::123456789012:role/meridian-prod-audit-cloudtrail-logs",
+    "snsTopicName": "meridian-prod-global-audit-deliveries",
+}
+CASES += [
+    PolicyCase("cloudtrail-monitored", TRAIL, MONITORED_TRAIL, False),
+    PolicyCase("cloudtrail-monitored", TRAIL, GOOD_TRAIL, True, note="s3-only"),
+    PolicyCase(
+        "cloudtrail-monitored",
+        TRAIL,
+        {k: v for k, v in MONITORED_TRAIL.items() if k != "cloudWatchLogsRoleArn"},
+        True,
+        note="no-role",
+    ),
+    PolicyCase(
+        "cloudtrail-monitored",
+        TRAIL,
+        {k: v for k, v in MONITORED_TRAIL.items() if k != "snsTopicName"},
+        True,
+        note="no-topic",
+    ),
+    PolicyCase(
+        "config-recording-on",
+        "aws:cfg/recorderStatus:RecorderStatus",
+        {"name": "meridian-config", "isEnabled": True},
+        False,
+    ),
+    PolicyCase(
+        "config-recording-on",
+        "aws:cfg/recorderStatus:RecorderStatus",
+        {"name": "meridian-config", "isEnabled": False},
+        True,
+        note="stopped",
+    ),
+    PolicyCase(
+        "config-recording-on",
+        "aws:cfg/deliveryChannel:DeliveryChannel",
+        {"name": "meridian-config", "s3BucketName": "meridian-logs", "s3KmsKeyArn": KEY_ARN},
+        False,
+        note="channel",
+    ),
+    PolicyCase(
+        "config-recording-on",
+        "aws:cfg/deliveryChannel:DeliveryChannel",
+        {"name": "meridian-config", "s3BucketName": "meridian-logs"},
+        True,
+        note="channel-unencrypted",
+    ),
+]

@@ -6,6 +6,8 @@ that is unknown during preview. Stack cases list whole (small) stacks.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.policies.cases_common import UNKNOWN, PolicyCase
 from tests.policies.cases_encryption_data import (
     AURORA_CLUSTER,
@@ -270,3 +272,156 @@ CASES: list[PolicyCase] = [
 ]
 
 CASES += DATABASE_CASES
+
+# --- rds-auto-minor-version-upgrade, database-query-logging ------------------------------------
+_INSTANCE_TYPE = "aws:rds/clusterInstance:ClusterInstance"
+_CLUSTER_PARAMS_TYPE = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+_PG_CLUSTER_PARAMS: dict[str, Any] = {
+    "name": "meridian-prod-use1-aurora-aurora-postgresql17",
+    "family": "aurora-postgresql17",
+    "parameters": [
+        {"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"},
+        {"name": "log_min_duration_statement", "value": "100"},
+        {"name": "log_statement", "value": "ddl"},
+    ],
+}
+
+
+def _params(**values: str | None) -> dict[str, Any]:
+    entries = [p for p in _PG_CLUSTER_PARAMS["parameters"] if p["name"] not in values]
+    entries += [{"name": k, "value": v} for k, v in values.items() if v is not None]
+    return {**_PG_CLUSTER_PARAMS, "parameters": entries}
+
+
+CASES += [
+    PolicyCase(
+        "rds-auto-minor-version-upgrade",
+        _INSTANCE_TYPE,
+        {
+            "clusterIdentifier": "meridian-prod-use1",
+            "engine": "aurora-postgresql",
+            "instanceClass": "db.r7g.4xlarge",
+            "autoMinorVersionUpgrade": True,
+        },
+        False,
+    ),
+    PolicyCase(
+        "rds-auto-minor-version-upgrade",
+        _INSTANCE_TYPE,
+        {
+            "clusterIdentifier": "meridian-prod-use1",
+            "engine": "aurora-postgresql",
+            "instanceClass": "db.r7g.4xlarge",
+        },
+        False,
+        note="default-true",
+    ),
+    PolicyCase(
+        "rds-auto-minor-version-upgrade",
+        _INSTANCE_TYPE,
+        {
+            "clusterIdentifier": "meridian-prod-use1",
+            "engine": "aurora-postgresql",
+            "instanceClass": "db.r7g.4xlarge",
+            "autoMinorVersionUpgrade": False,
+        },
+        True,
+        note="cluster-instance-off",
+    ),
+    PolicyCase(
+        "rds-auto-minor-version-upgrade",
+        "aws:rds/cluster:Cluster",
+        _with(AURORA_CLUSTER, autoMinorVersionUpgrade=False),
+        True,
+        note="cluster-off",
+    ),
+    PolicyCase(
+        "rds-auto-minor-version-upgrade",
+        "aws:rds/instance:Instance",
+        _with(RDS_INSTANCE, autoMinorVersionUpgrade=False),
+        True,
+        note="instance-off",
+    ),
+    PolicyCase("database-query-logging", _CLUSTER_PARAMS_TYPE, _PG_CLUSTER_PARAMS, False),
+    PolicyCase(
+        "database-query-logging",
+        "aws:rds/parameterGroup:ParameterGroup",
+        {**_params(log_min_duration_statement="0", log_statement="mod"), "family": "postgres17"},
+        False,
+        note="instance-group-all-statements",
+    ),
+    PolicyCase(
+        "database-query-logging",
+        _CLUSTER_PARAMS_TYPE,
+        _params(log_min_duration_statement=None),
+        True,
+        note="no-slow-query-threshold",
+    ),
+    PolicyCase(
+        "database-query-logging",
+        _CLUSTER_PARAMS_TYPE,
+        _params(log_min_duration_statement="-1"),
+        True,
+        note="slow-query-log-off",
+    ),
+    PolicyCase(
+        "database-query-logging",
+        _CLUSTER_PARAMS_TYPE,
+        _params(log_min_duration_statement="1000"),
+        True,
+        note="threshold-above-design",
+    ),
+    PolicyCase(
+        "database-query-logging",
+        _CLUSTER_PARAMS_TYPE,
+        _params(log_statement="none"),
+        True,
+        note="no-statement-log",
+    ),
+    PolicyCase(
+        "database-query-logging",
+        _CLUSTER_PARAMS_TYPE,
+        {"name": "meridian-mysql", "family": "aurora-mysql8.0", "parameters": []},
+        False,
+        note="not-postgres",
+    ),
+    PolicyCase(
+        "database-query-logging",
+        "aws:rds/instance:Instance",
+        _with(RDS_INSTANCE, parameterGroupName="default.postgres16"),
+        True,
+        note="instance-default-group",
+    ),
+    PolicyCase(
+        "database-query-logging",
+        "aws:rds/instance:Instance",
+        _with(RDS_INSTANCE, parameterGroupName="meridian-reporting-postgres16"),
+        False,
+        note="instance-own-group",
+    ),
+    # --- secretsmanager-secret-description -----------------------------------------------------
+    PolicyCase(
+        "secretsmanager-secret-description",
+        "aws:secretsmanager/secret:Secret",
+        {
+            "name": "meridian/prod/aurora",
+            "kmsKeyId": KEY_ARN,
+            "description": "Aurora global database master user",
+        },
+        False,
+    ),
+    PolicyCase(
+        "secretsmanager-secret-description",
+        "aws:secretsmanager/secret:Secret",
+        {"name": "meridian/prod/aurora", "kmsKeyId": KEY_ARN},
+        True,
+        note="none",
+    ),
+    PolicyCase(
+        "secretsmanager-secret-description",
+        "aws:secretsmanager/secret:Secret",
+        {"name": "meridian/prod/aurora", "kmsKeyId": KEY_ARN, "description": "  "},
+        True,
+        note="blank",
+    ),
+]

@@ -312,3 +312,24 @@ CASES: list[PolicyCase] = [
 ]
 
 CASES += VAULT_LOCK_CASES
+
+# --- efs-regional ---
+CASES += [
+    PolicyCase(
+        "efs-regional",
+        "aws:efs/fileSystem:FileSystem",
+        {"creationToken": "meridian-shared", "encrypted": True},
+        False,
+    ),
+    PolicyCase(
+        "efs-regional",
+        "aws:efs/fileSystem:FileSystem",
+        {
+            "creationToken": "meridian-shared",
+            "encrypted": True,
+            "availabilityZoneName": "us-east-1a",
+        },
+        True,
+        note="one-zone",
+    ),
+]

@@ -716,3 +716,124 @@ CASES += [
     ),
     PolicyCase("root-volume-declared", NODE_CLASS, _node_class(), True, note="node-class-default"),
 ]
+
+# --- ecr-repository-cmk, efs-encrypted-cmk, opensearch-encryption, redshift-encrypted-cmk -------
+ECR_REPOSITORY = "aws:ecr/repository:Repository"
+EFS = "aws:efs/fileSystem:FileSystem"
+OPENSEARCH = "aws:opensearch/domain:Domain"
+REDSHIFT = "aws:redshift/cluster:Cluster"
+REDSHIFT_NAMESPACE = "aws:redshiftserverless/namespace:Namespace"
+ECR_PROPS: dict[str, Any] = {
+    "name": "meridian/orders",
+    "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY_ARN}],
+    "imageTagMutability": "IMMUTABLE",
+    "imageScanningConfiguration": {"scanOnPush": True},
+}
+EFS_PROPS: dict[str, Any] = {
+    "creationToken": "meridian-shared",
+    "encrypted": True,
+    "kmsKeyId": KEY_ARN,
+}
+OPENSEARCH_PROPS: dict[str, Any] = {
+    "domainName": "meridian-search",
+    "encryptAtRest": {"enabled": True, "kmsKeyId": KEY_ARN},
+    "nodeToNodeEncryption": {"enabled": True},
+    "domainEndpointOptions": {
+        "enforceHttps": True,
+        "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10",
+    },
+    "vpcOptions": {"subnetIds": ["subnet-0a"], "securityGroupIds": ["sg-0a"]},
+}
+REDSHIFT_PROPS: dict[str, Any] = {
+    "clusterIdentifier": "meridian-warehouse",
+    "nodeType": "ra3.xlplus",
+    "encrypted": True,
+    "kmsKeyId": KEY_ARN,
+    "publiclyAccessible": False,
+    "clusterParameterGroupName": "meridian-warehouse",
+}
+
+CASES += [
+    PolicyCase("ecr-repository-cmk", ECR_REPOSITORY, ECR_PROPS, False),
+    PolicyCase(
+        "ecr-repository-cmk",
+        ECR_REPOSITORY,
+        _with(ECR_PROPS, encryptionConfigurations=None),
+        True,
+        note="default-aes256",
+    ),
+    PolicyCase(
+        "ecr-repository-cmk",
+        ECR_REPOSITORY,
+        _with(ECR_PROPS, encryptionConfigurations=[{"encryptionType": "KMS"}]),
+        True,
+        note="aws-managed-key",
+    ),
+    PolicyCase("efs-encrypted-cmk", EFS, EFS_PROPS, False),
+    PolicyCase("efs-encrypted-cmk", EFS, _with(EFS_PROPS, encrypted=None), True, note="plain"),
+    PolicyCase("efs-encrypted-cmk", EFS, _with(EFS_PROPS, kmsKeyId=None), True, note="aws-key"),
+    PolicyCase("opensearch-encryption", OPENSEARCH, OPENSEARCH_PROPS, False),
+    PolicyCase(
+        "opensearch-encryption",
+        OPENSEARCH,
+        _with(OPENSEARCH_PROPS, encryptAtRest={"enabled": True}),
+        True,
+        note="aws-key",
+    ),
+    PolicyCase(
+        "opensearch-encryption",
+        OPENSEARCH,
+        _with(OPENSEARCH_PROPS, nodeToNodeEncryption={"enabled": False}),
+        True,
+        note="node-to-node-plain",
+    ),
+    PolicyCase(
+        "opensearch-encryption",
+        OPENSEARCH,
+        _with(
+            OPENSEARCH_PROPS,
+            domainEndpointOptions={
+                "enforceHttps": True,
+                "tlsSecurityPolicy": "Policy-Min-TLS-1-0-2019-07",
+            },
+        ),
+        True,
+        note="tls10",
+    ),
+    PolicyCase(
+        "opensearch-encryption",
+        OPENSEARCH,
+        _with(OPENSEARCH_PROPS, domainEndpointOptions=None),
+        True,
+        note="http",
+    ),
+    PolicyCase("redshift-encrypted-cmk", REDSHIFT, REDSHIFT_PROPS, False),
+    PolicyCase(
+        "redshift-encrypted-cmk",
+        REDSHIFT,
+        _with(REDSHIFT_PROPS, encrypted=None),
+        True,
+        note="plain",
+    ),
+    PolicyCase(
+        "redshift-encrypted-cmk",
+        REDSHIFT,
+        _with(REDSHIFT_PROPS, kmsKeyId=None),
+        True,
+        note="aws-key",
+    ),
+    PolicyCase(
+        "redshift-encrypted-cmk",
+        REDSHIFT_NAMESPACE,
+        {"namespaceName": "meridian-analytics", "kmsKeyId": KEY_ARN},
+        False,
+        note="serverless",
+    ),
+    PolicyCase(
+        "redshift-encrypted-cmk",
+        REDSHIFT_NAMESPACE,
+        {"namespaceName": "meridian-analytics"},
+        True,
+        note="serverless-aws-key",
+    ),
+]

@@ -198,3 +198,129 @@ CASES: list[PolicyCase] = [
         note="blank",
     ),
 ]
+
+# --- amp-workspace-cmk, ebs-default-kms-key-cmk, acmpca-certificate-authority -------------------
+PCA = "aws:acmpca/certificateAuthority:CertificateAuthority"
+PCA_CERTIFICATE = "aws:acmpca/certificate:Certificate"
+PCA_ARN = "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/partner"
+PCA_PROPS = {
+    "type": "ROOT",
+    "usageMode": "GENERAL_PURPOSE",
+    "keyStorageSecurityStandard": "FIPS_140_2_LEVEL_3_OR_HIGHER",
+    "certificateAuthorityConfiguration": {
+        "keyAlgorithm": "EC_secp384r1",
+        "signingAlgorithm": "SHA384WITHECDSA",
+        "subject": {"commonName": "meridian partner client CA", "organization": "Meridian"},
+    },
+    "revocationConfiguration": {"ocspConfiguration": {"enabled": True}},
+}
+
+
+def _pca(**changes: object) -> dict[str, object]:
+    props = dict(PCA_PROPS)
+    for key, value in changes.items():
+        if value is None:
+            props.pop(key, None)
+        else:
+            props[key] = value
+    return props
+
+
+CASES += [
+    PolicyCase(
+        "amp-workspace-cmk",
+        "aws:amp/workspace:Workspace",
+        {"alias": "meridian-metrics", "kmsKeyArn": KEY_ARN},
+        False,
+    ),
+    PolicyCase(
+        "amp-workspace-cmk",
+        "aws:amp/workspace:Workspace",
+        {"alias": "meridian-metrics"},
+        True,
+        note="aws-owned-key",
+    ),
+    PolicyCase(
+        "ebs-default-kms-key-cmk", "aws:ebs/defaultKmsKey:DefaultKmsKey", {"keyArn": KEY_ARN}, False
+    ),
+    PolicyCase(
+        "ebs-default-kms-key-cmk",
+        "aws:ebs/defaultKmsKey:DefaultKmsKey",
+        {"keyArn": "arn:aws:kms:us-east-1:123456789012:alias/aws/ebs"},
+        True,
+        note="aws-managed",
+    ),
+    PolicyCase("acmpca-certificate-authority", PCA, PCA_PROPS, False),
+    PolicyCase(
+        "acmpca-certificate-authority",
+        PCA,
+        _pca(
+            revocationConfiguration={"crlConfiguration": {"enabled": True, "s3BucketName": "crl"}}
+        ),
+        False,
+        note="crl",
+    ),
+    PolicyCase(
+        "acmpca-certificate-authority",
+        PCA,
+        _pca(usageMode="SHORT_LIVED_CERTIFICATE", revocationConfiguration=None),
+        False,
+        note="short-lived-without-revocation",
+    ),
+    PolicyCase(
+        "acmpca-certificate-authority",
+        PCA,
+        _pca(revocationConfiguration=None),
+        True,
+        note="no-revocation",
+    ),
+    PolicyCase(
+        "acmpca-certificate-authority",
+        PCA,
+        _pca(revocationConfiguration={"ocspConfiguration": {"enabled": False}}),
+        True,
+        note="ocsp-off",
+    ),
+    PolicyCase(
+        "acmpca-certificate-authority",
+        PCA,
+        _pca(
+            certificateAuthorityConfiguration={
+                "keyAlgorithm": "SM2",
+                "signingAlgorithm": "SM3WITHSM2",
+                "subject": {"commonName": "ca"},
+            }
+        ),
+        True,
+        note="key-algorithm",
+    ),
+    PolicyCase(
+        "acmpca-certificate-authority",
+        PCA,
+        _pca(usageMode="EVERYTHING"),
+        True,
+        note="usage-mode",
+    ),
+    PolicyCase(
+        "acmpca-certificate-authority",
+        PCA_CERTIFICATE,
+        {
+            "certificateAuthorityArn": PCA_ARN,
+            "signingAlgorithm": "SHA384WITHECDSA",
+            "validity": {"type": "YEARS", "value": "10"},
+        },
+        False,
+        note="certificate",
+    ),
+    PolicyCase(
+        "acmpca-certificate-authority",
+        PCA_CERTIFICATE,
+        {
+            "certificateAuthorityArn": PCA_ARN,
+            "signingAlgorithm": "SHA1WITHRSA",
+            "validity": {"type": "YEARS", "value": "1"},
+        },
+        True,
+        note="certificate-sha1",
+    ),
+]

@@ -203,3 +203,54 @@ CASES: list[PolicyCase] = [
         note="nlb-tcp-passthrough-to-istio",
     ),
 ]
+
+# --- redshift-require-ssl ------------------------------------------------------------------------
+REDSHIFT_PARAMS = "aws:redshift/parameterGroup:ParameterGroup"
+CASES += [
+    PolicyCase(
+        "redshift-require-ssl",
+        REDSHIFT_PARAMS,
+        {
+            "name": "meridian-warehouse",
+            "family": "redshift-2.0",
+            "parameters": [{"name": "require_ssl", "value": "true"}],
+        },
+        False,
+    ),
+    PolicyCase(
+        "redshift-require-ssl",
+        REDSHIFT_PARAMS,
+        {
+            "name": "meridian-warehouse",
+            "family": "redshift-2.0",
+            "parameters": [{"name": "require_ssl", "value": "false"}],
+        },
+        True,
+        note="off",
+    ),
+    PolicyCase(
+        "redshift-require-ssl",
+        REDSHIFT_PARAMS,
+        {"name": "meridian-warehouse", "family": "redshift-2.0", "parameters": []},
+        True,
+        note="unset",
+    ),
+    PolicyCase(
+        "redshift-require-ssl",
+        "aws:redshift/cluster:Cluster",
+        {
+            "clusterIdentifier": "meridian-warehouse",
+            "nodeType": "ra3.xlplus",
+            "clusterParameterGroupName": "meridian-warehouse",
+        },
+        False,
+        note="cluster-own-group",
+    ),
+    PolicyCase(
+        "redshift-require-ssl",
+        "aws:redshift/cluster:Cluster",
+        {"clusterIdentifier": "meridian-warehouse", "nodeType": "ra3.xlplus"},
+        True,
+        note="cluster-default-group",
+    ),
+]

@@ -295,3 +295,100 @@ CASES: list[PolicyCase] = [
         note="source-without-delivery",
     ),
 ]
+
+# --- cloudwatch-log-group-retention by data class, cloudwatch-log-group-archived ---------------
+FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+BUCKET = "aws:s3/bucketV2:BucketV2"
+ARCHIVE = "meridian-prod-use1-logs-123456789012"
+STREAM = "meridian-prod-use1-workload-logs"
+STREAM_ARN = f"arn:aws:firehose:us-east-1:123456789012:deliverystream/{STREAM}"
+
+
+def _group(days: int, data_class: str = "confidential", name: str = "workloads") -> dict[str, Any]:
+    return {
+        "name": f"/aws/eks/meridian/{name}",
+        "retentionInDays": days,
+        "kmsKeyId": KEY_ARN,
+        "tags": {"data-classification": data_class},
+    }
+
+
+def _archive_path(bucket_tags: dict[str, str], group: str = "/aws/eks/meridian/workloads"):
+    return [
+        {"type": BUCKET, "name": "log-archive", "props": {"bucket": ARCHIVE, "tags": bucket_tags}},
+        {
+            "type": FIREHOSE,
+            "name": "workload-logs",
+            "props": {
+                "name": STREAM,
+                "destination": "extended_s3",
+                "extendedS3Configuration": {"bucketArn": f"arn:aws:s3:::{ARCHIVE}"},
+            },
+        },
+        {
+            "type": FILTER,
+            "name": "workload-logs-archive",
+            "props": {
+                "logGroup": group,
+                "filterPattern": "",
+                "destinationArn": STREAM_ARN,
+            },
+        },
+    ]
+
+
+def _archived(stack: list[dict[str, Any]], violates: bool, note: str) -> PolicyCase:
+    return PolicyCase("cloudwatch-log-group-archived", "", {}, violates, stack=stack, note=note)
+
+
+EVIDENCE = {"meridian:evidence": "audit", "data-classification": "confidential"}
+CASES += [
+    PolicyCase("cloudwatch-log-group-retention", LOG_GROUP, _group(30), False, note="hot-tier"),
+    PolicyCase(
+        "cloudwatch-log-group-retention", LOG_GROUP, _group(14), True, note="below-class-tier"
+    ),
+    PolicyCase(
+        "cloudwatch-log-group-retention",
+        LOG_GROUP,
+        _group(7, "public"),
+        False,
+        note="public-floor",
+    ),
+    _archived(
+        [{"type": LOG_GROUP, "name": "workloads", "props": _group(30)}, *_archive_path(EVIDENCE)],
+        False,
+        "subscribed-to-archive",
+    ),
+    _archived(
+        [{"type": LOG_GROUP, "name": "workloads", "props": _group(30)}],
+        True,
+        "not-archived",
+    ),
+    _archived(
+        [
+            {"type": LOG_GROUP, "name": "workloads", "props": _group(30)},
+            *_archive_path({"data-classification": "confidential"}),
+        ],
+        True,
+        "firehose-into-other-bucket",
+    ),
+    _archived(
+        [
+            {"type": LOG_GROUP, "name": "workloads", "props": _group(30)},
+            *_archive_path(EVIDENCE, group="/aws/eks/meridian/other"),
+        ],
+        True,
+        "filter-on-other-group",
+    ),
+    _archived(
+        [{"type": LOG_GROUP, "name": "control-plane", "props": _group(365)}],
+        False,
+        "kept-a-year-in-cloudwatch",
+    ),
+    _archived(
+        [{"type": LOG_GROUP, "name": "metrics", "props": _group(30, "internal")}],
+        False,
+        "internal-class",
+    ),
+]

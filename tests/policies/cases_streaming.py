@@ -176,3 +176,77 @@ CASES: list[PolicyCase] = [
     _stack("sns-fanout-queue-dlq", _fanout(None), True, "no-redrive"),
     _stack("sns-fanout-queue-dlq", _fanout(UNKNOWN), False, "redrive-unknown"),
 ]
+
+# --- mskconnect-connector-secure -----------------------------------------------------------------
+CONNECTOR = "aws:mskconnect/connector:Connector"
+CONNECTOR_PROPS: dict[str, Any] = {
+    "name": "meridian-prod-use1-cdc-postgres",
+    "kafkaconnectVersion": "3.7.x",
+    "kafkaClusterClientAuthentication": {"authenticationType": "IAM"},
+    "kafkaClusterEncryptionInTransit": {"encryptionType": "TLS"},
+    "logDelivery": {
+        "workerLogDelivery": {
+            "cloudwatchLogs": {"enabled": True, "logGroup": "/meridian/prod/msk-connect/cdc"}
+        }
+    },
+    "serviceExecutionRoleArn": "arn:aws:iam::123456789012:role/meridian-prod-use1-cdc-connector",
+}
+
+
+def _connector(**changes: Any) -> dict[str, Any]:
+    props = dict(CONNECTOR_PROPS)
+    for key, value in changes.items():
+        if value is None:
+            props.pop(key, None)
+        else:
+            props[key] = value
+    return props
+
+
+CASES += [
+    PolicyCase("mskconnect-connector-secure", CONNECTOR, CONNECTOR_PROPS, False),
+    PolicyCase(
+        "mskconnect-connector-secure",
+        CONNECTOR,
+        _connector(
+            logDelivery={"workerLogDelivery": {"s3": {"enabled": True, "bucket": "meridian-logs"}}}
+        ),
+        False,
+        note="logs-to-s3",
+    ),
+    PolicyCase(
+        "mskconnect-connector-secure",
+        CONNECTOR,
+        _connector(kafkaClusterEncryptionInTransit={"encryptionType": "PLAINTEXT"}),
+        True,
+        note="plaintext",
+    ),
+    PolicyCase(
+        "mskconnect-connector-secure",
+        CONNECTOR,
+        _connector(kafkaClusterClientAuthentication={"authenticationType": "NONE"}),
+        True,
+        note="unauthenticated",
+    ),
+    PolicyCase(
+        "mskconnect-connector-secure",
+        CONNECTOR,
+        _connector(kafkaClusterClientAuthentication=None, kafkaClusterEncryptionInTransit=None),
+        True,
+        note="defaults",
+    ),
+    PolicyCase(
+        "mskconnect-connector-secure",
+        CONNECTOR,
+        _connector(logDelivery=None),
+        True,
+        note="no-logs",
+    ),
+    PolicyCase(
+        "mskconnect-connector-secure",
+        CONNECTOR,
+        _connector(logDelivery={"workerLogDelivery": {"cloudwatchLogs": {"enabled": False}}}),
+        True,
+        note="logs-disabled",
+    ),
+]

@@ -240,3 +240,63 @@ CASES += [
         note="logs-off",
     ),
 ]
+
+# --- ecr-repository-scanned-immutable ---
+ECR_REPOSITORY = "aws:ecr/repository:Repository"
+REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _repository(**changes: Any) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "name": "meridian/orders",
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY_ARN}],
+        "imageTagMutability": "IMMUTABLE",
+        "imageScanningConfiguration": {"scanOnPush": True},
+    }
+    for key, value in changes.items():
+        if value is None:
+            props.pop(key, None)
+        else:
+            props[key] = value
+    return props
+
+
+def _ecr(props: dict[str, Any], *, registry: str | None = None) -> list[dict[str, Any]]:
+    stack: list[dict[str, Any]] = [{"type": ECR_REPOSITORY, "name": "orders", "props": props}]
+    if registry is not None:
+        stack.append(
+            {
+                "type": REGISTRY_SCANNING,
+                "name": "registry-scanning",
+                "props": {
+                    "scanType": "ENHANCED",
+                    "rules": [
+                        {
+                            "scanFrequency": "CONTINUOUS_SCAN",
+                            "repositoryFilters": [{"filter": registry, "filterType": "WILDCARD"}],
+                        }
+                    ],
+                },
+            }
+        )
+    return stack
+
+
+def _ecr_case(stack: list[dict[str, Any]], violates: bool, note: str) -> PolicyCase:
+    return PolicyCase("ecr-repository-scanned-immutable", "", {}, violates, stack=stack, note=note)
+
+
+CASES += [
+    _ecr_case(_ecr(_repository()), False, "scan-on-push"),
+    _ecr_case(_ecr(_repository(imageScanningConfiguration=None), registry="*"), False, "registry"),
+    _ecr_case(_ecr(_repository(imageScanningConfiguration=None)), True, "not-scanned"),
+    _ecr_case(
+        _ecr(_repository(imageScanningConfiguration=None), registry="meridian/payments*"),
+        True,
+        "registry-rule-misses-repository",
+    ),
+    _ecr_case(_ecr(_repository(imageTagMutability=None)), True, "mutable-default"),
+    _ecr_case(_ecr(_repository(imageTagMutability="MUTABLE")), True, "mutable"),
+    _ecr_case(_ecr(_repository(imageTagMutability=UNKNOWN)), False, "mutability-unknown"),
+]
