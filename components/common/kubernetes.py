@@ -99,6 +99,40 @@ def custom_object(
     )
 
 
+def namespace_limits(
+    resource_name: str,
+    namespace: str,
+    hard: Mapping[str, str],
+    default: Mapping[str, str],
+    default_request: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+) -> tuple[k8s.core.v1.ResourceQuota, k8s.core.v1.LimitRange]:
+    """A namespace's ResourceQuota (`hard`) and the LimitRange that gives containers without
+    resources their limits (`default`) and requests (`default_request`), so a pod that names
+    none is still admitted under the quota and one workload cannot starve the node."""
+    quota_object = k8s.core.v1.ResourceQuota(
+        f"{resource_name}-quota",
+        metadata=object_meta(namespace, namespace),
+        spec={"hard": dict(hard)},
+        opts=opts,
+    )
+    limit_range = k8s.core.v1.LimitRange(
+        f"{resource_name}-limits",
+        metadata=object_meta(namespace, namespace),
+        spec={
+            "limits": [
+                {
+                    "type": "Container",
+                    "default": dict(default),
+                    "default_request": dict(default_request),
+                }
+            ]
+        },
+        opts=opts,
+    )
+    return quota_object, limit_range
+
+
 OBSERVABILITY_NAMESPACE = "observability"
 """The telemetry collectors' namespace (components/observability/agents.py)."""
 MERGED_METRICS_PORT = 15020

@@ -55,6 +55,7 @@ from components.common.kubernetes import (
     dns_egress,
     istiod_egress,
     metrics_scrape_ingress,
+    namespace_limits,
     object_meta,
     pinned_release,
 )
@@ -256,6 +257,7 @@ class GraphqlRouter(pulumi.ComponentResource):
             opts=kube.merge(after),
         )
         in_ns = kube.merge(pulumi.ResourceOptions(depends_on=[self.namespace, *args.after]))
+        self._limits(name, args, in_ns)
         self._network_policies(name, args, in_ns)
         self._authorization(name, args, in_ns)
         self.release = pinned_release(
@@ -278,6 +280,26 @@ class GraphqlRouter(pulumi.ComponentResource):
             kube.merge(pulumi.ResourceOptions(depends_on=[self.release])),
         )
         self.register_outputs({"namespace": NAMESPACE, "release": self.release.name})
+
+    def _limits(self, name: str, args: GraphqlRouterArgs, opts: pulumi.ResourceOptions) -> None:
+        """Room for the autoscaling ceiling (and a rollout's surge) of router pods with their
+        sidecars (500m and 512Mi requested each, plus the sidecar's), and nothing else."""
+        pods = args.max_replicas + 2
+        namespace_limits(
+            name,
+            NAMESPACE,
+            {
+                "pods": str(pods),
+                "requests.cpu": f"{pods}",
+                "requests.memory": f"{pods}Gi",
+                "limits.memory": f"{2 * pods}Gi",
+                "services": "2",
+                "persistentvolumeclaims": "0",
+            },
+            {"memory": "256Mi"},
+            {"cpu": "100m", "memory": "128Mi"},
+            opts,
+        )
 
     def _network_policies(
         self, name: str, args: GraphqlRouterArgs, opts: pulumi.ResourceOptions

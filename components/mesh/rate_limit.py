@@ -60,6 +60,7 @@ from components.common.kubernetes import (
     dns_egress,
     istiod_egress,
     metrics_scrape_ingress,
+    namespace_limits,
     object_meta,
 )
 from components.common.naming import Names
@@ -212,36 +213,21 @@ class GlobalRateLimit(pulumi.ComponentResource):
     def _quota(self, name: str, args: GlobalRateLimitArgs) -> None:
         """Room for the replicas (and a rollout's surge) with their sidecars, and no more; pods
         without resources get the LimitRange's defaults (the sidecar's come from Istio)."""
-        opts = self._kube()
         pods = 2 * args.replicas + 2
-        k8s.core.v1.ResourceQuota(
-            f"{name}-quota",
-            metadata=object_meta("rate-limit", NAMESPACE),
-            spec={
-                "hard": {
-                    "pods": str(pods),
-                    "requests.cpu": f"{pods}",
-                    "requests.memory": f"{pods}Gi",
-                    "limits.memory": f"{2 * pods}Gi",
-                    "services": "2",
-                    "persistentvolumeclaims": "0",
-                }
+        namespace_limits(
+            name,
+            NAMESPACE,
+            {
+                "pods": str(pods),
+                "requests.cpu": f"{pods}",
+                "requests.memory": f"{pods}Gi",
+                "limits.memory": f"{2 * pods}Gi",
+                "services": "2",
+                "persistentvolumeclaims": "0",
             },
-            opts=opts,
-        )
-        k8s.core.v1.LimitRange(
-            f"{name}-limits",
-            metadata=object_meta("rate-limit", NAMESPACE),
-            spec={
-                "limits": [
-                    {
-                        "type": "Container",
-                        "default": {"memory": "256Mi"},
-                        "default_request": {"cpu": "100m", "memory": "128Mi"},
-                    }
-                ]
-            },
-            opts=opts,
+            {"memory": "256Mi"},
+            {"cpu": "100m", "memory": "128Mi"},
+            self._kube(),
         )
 
     # --- the store -------------------------------------------------------------------------------

@@ -322,6 +322,9 @@ class DebeziumPostgresSource(pulumi.ComponentResource):
                 bucket_name=args.names.physical("cdc-plugins", args.scope.account_id),
                 kms_key_arn=args.storage_key_arn,
                 access_log_bucket=args.access_log_bucket,
+                # Published open-source archives, rebuilt from their public URLs at any `up`:
+                # no customer data, so no cross-region copy (confidential data needs one).
+                tags={"data-classification": "internal"},
             ),
         )
         self.bucket_arn = bucket.arn

@@ -432,6 +432,31 @@ def _outputs_grafana_token(ctx: _Ctx, rid: str) -> dict[str, Any]:
     return {"key": f"glsa_{ctx.hex(32)}", "serviceAccountTokenId": str(int(ctx.hex(6), 16))}
 
 
+def _pem(kind: str, ctx: _Ctx) -> str:
+    """A PEM-shaped stand-in: what a real certificate or key output looks like to a consumer."""
+    return f"-----BEGIN {kind}-----\n{ctx.hex(48)}\n-----END {kind}-----\n"
+
+
+def _outputs_pca_certificate(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    ca = str(ctx.inputs.get("certificateAuthorityArn", ""))
+    return {
+        "arn": f"{ca}/certificate/{ctx.hex(32)}",
+        "certificate": _pem("CERTIFICATE", ctx),
+        "certificateChain": "",
+    }
+
+
+def _outputs_tls_private_key(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {
+        "privateKeyPem": _pem("PRIVATE KEY", ctx),
+        "publicKeyPem": _pem("PUBLIC KEY", ctx),
+    }
+
+
+def _outputs_tls_certificate(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {"certPem": _pem("CERTIFICATE", ctx)}
+
+
 def _outputs_cloudtrail(ctx: _Ctx, rid: str) -> dict[str, Any]:
     name = str(ctx.inputs.get("name", rid))
     return {"arn": ctx.arn("cloudtrail", f"trail/{name}"), "homeRegion": ctx.region}
@@ -525,6 +550,9 @@ _OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
     "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken": (  # BASELINE
         _outputs_grafana_token
     ),
+    "aws:acmpca/certificate:Certificate": _outputs_pca_certificate,
+    "tls:index/privateKey:PrivateKey": _outputs_tls_private_key,
+    "tls:index/selfSignedCert:SelfSignedCert": _outputs_tls_certificate,
     **EDGE_OUTPUTS,  # EDGE: CloudFront, WAFv2, Route 53, ACM (meridian_ops/plan/edge_mocks.py)
     **IDENTITY_OUTPUTS,  # IDENTITY: Cognito (meridian_ops/plan/identity_mocks.py)
     **STREAMING_OUTPUTS,  # STREAMING: MSK, SQS, SNS, Glue registry, Firehose
