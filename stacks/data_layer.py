@@ -252,14 +252,15 @@ def dr_table(data: DataSettings, engines: Mapping[str, str], backups: RetentionT
         (
             "PostgreSQL",
             f"Aurora PostgreSQL {engines['postgres']}, global database",
-            "6 copies over 3 AZs (quorum); storage replication to every other region "
-            "(up to 10 secondaries)",
+            "6 copies over 3 AZs (quorum); storage replication to every other region the "
+            "residency table allows (up to 10 secondaries; the rest run stand-alone clusters)",
             dr.postgres,
         ),
         (
             "Cassandra",
             "Amazon Keyspaces multi-region keyspace (K8ssandra where Keyspaces is not offered)",
-            "3 replicas per region (RF=3 per DC), multi-region replication",
+            "3 replicas per region (RF=3 per DC), multi-region replication over the regions the "
+            "residency table allows (the rest: single-region keyspaces)",
             dr.cassandra,
         ),
         (
@@ -273,7 +274,8 @@ def dr_table(data: DataSettings, engines: Mapping[str, str], backups: RetentionT
         (
             "Key-value",
             "DynamoDB global tables (sessions, idempotency keys)",
-            "multi-active replicas in every region",
+            "multi-active replicas in every region the residency table allows (the rest: "
+            "regional tables)",
             dr.dynamodb,
         ),
     ]
