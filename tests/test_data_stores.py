@@ -17,6 +17,7 @@ from components.data.aurora import (
     TRACKED_STAGE,
 )
 from stacks.data_settings import AURORA_MAX_SECONDARY_REGIONS, cassandra_tables, dynamodb_tables
+from stacks.dependencies import store_access
 from stacks.outputs import RegionalKey
 from stacks.versions import AURORA_ROTATION_APPLICATION, AURORA_ROTATION_VERSIONS
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
@@ -163,12 +164,53 @@ def test_tls_is_forced_by_the_parameter_group_and_the_proxy(
             group["inputs"]["name"],
             UNKNOWN,
         )
-    proxies = every(prod, PROXY)  # the writers' pools: the primary and the stand-alone clusters
+    proxies = every(prod, PROXY)  # a pool in every region's cluster
     where = {p["urn"].split("::")[0].removeprefix("urn:pulumi:prod-") for p in proxies}
-    assert where == {PRIMARY} | (set(PROD_REGIONS) - set(SHARED))
+    assert where == set(PROD_REGIONS)
     for proxy in proxies:
         assert proxy["inputs"]["requireTls"] is True
-        assert [a["iamAuth"] for a in proxy["inputs"]["auths"]] == ["REQUIRED"]
+        region = proxy["urn"].split("::")[0].removeprefix("urn:pulumi:prod-")
+        if region in SHARED and region != PRIMARY:
+            # no master secret in a secondary's region: end-to-end IAM authentication
+            assert proxy["inputs"]["defaultAuthScheme"] == "IAM_AUTH"
+            assert not proxy["inputs"].get("auths")
+        else:
+            assert [a["iamAuth"] for a in proxy["inputs"]["auths"]] == ["REQUIRED"]
+
+
+PROXY_ENDPOINT = "aws:rds/proxyEndpoint:ProxyEndpoint"
+
+
+def test_secondaries_serve_reads_through_their_proxy(prod_up: dict[str, dict[str, Any]]) -> None:
+    """A secondary cluster has no writer: its proxy's default endpoint fails every request, so
+    clients read through a READ_ONLY endpoint (Aurora User Guide, "Using RDS Proxy with Aurora
+    global databases"); the proxy connects as each client's database user with IAM, so its role
+    may connect as exactly the users the access table names for Aurora, on its own cluster."""
+    users = set(store_access()["aurora"])
+    for region in SHARED[1:]:
+        plan = prod_up[f"prod-{region}"]
+        (endpoint,) = states(plan, PROXY_ENDPOINT)
+        assert endpoint["inputs"]["targetRole"] == "READ_ONLY"
+        assert endpoint["inputs"]["vpcSecurityGroupIds"]
+        connects = [
+            json.loads(p["inputs"]["policy"])["Statement"]
+            for p in states(plan, "aws:iam/rolePolicy:RolePolicy")
+            if "-proxy-connect-" in name_of(p)
+        ]
+        (cluster,) = states(plan, CLUSTER)
+        resource_id = cluster["outputs"].get("clusterResourceId")
+        granted = set()
+        for statements in connects:
+            (st,) = statements
+            assert st["Action"] == ["rds-db:connect"] or st["Action"] == "rds-db:connect"
+            (arn,) = [st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"]
+            assert arn.startswith(f"arn:aws:rds-db:{region}:") and ":dbuser:" in arn
+            if resource_id:
+                assert f":dbuser:{resource_id}/" in arn
+            granted.add(arn.rsplit("/", 1)[-1])
+        assert granted == users, region
+    for region in [PRIMARY, *(r for r in PROD_REGIONS if r not in SHARED)]:
+        assert not states(prod_up[f"prod-{region}"], PROXY_ENDPOINT), region
 
 
 # --- the global primary's master secret: protected, rotated in the VPC ---------------------------
@@ -467,6 +509,7 @@ STATELESS_IN_DATA_SERVICES = {
     "aws:rds/subnetGroup:SubnetGroup": "placement",
     "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": "configuration",
     "aws:rds/proxyTarget:ProxyTarget": "registration",
+    "aws:rds/proxyEndpoint:ProxyEndpoint": "connection endpoint",
     "aws:elasticache/subnetGroup:SubnetGroup": "placement",
     "aws:elasticache/user:User": "identity (IAM auth, no secret)",
     "aws:elasticache/userGroup:UserGroup": "identity",
