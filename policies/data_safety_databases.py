@@ -730,7 +730,16 @@ def _proxy(args: ResourceValidationArgs, report: ReportViolation) -> None:
             "text. Fix: set requireTls = true.",
             None,
         )
-    for index, auth in enumerate(as_list(dig(args.props, "auths"))):
+    scheme = dig(args.props, "defaultAuthScheme")
+    auths = as_list(dig(args.props, "auths"))
+    if not auths and not is_unknown(scheme) and scheme != "IAM_AUTH":
+        report(
+            f"{_subject(args)}: no auth entry and defaultAuthScheme is {scheme!r}, so the proxy "
+            "has no IAM authentication. Fix: set defaultAuthScheme = 'IAM_AUTH' (end-to-end IAM) "
+            "or add an auth entry with iamAuth = 'REQUIRED'.",
+            None,
+        )
+    for index, auth in enumerate(auths):
         mode = pget(auth, "iamAuth")
         if is_unknown(mode):
             continue
@@ -744,8 +753,8 @@ def _proxy(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 rds_proxy_tls_iam = resource_policy(
     "rds-proxy-tls-iam",
-    "RDS Proxies require TLS from clients (requireTls) and IAM authentication for every "
-    "auth entry (iamAuth REQUIRED).",
+    "RDS Proxies require TLS from clients (requireTls) and IAM authentication: every auth "
+    "entry iamAuth REQUIRED, or end-to-end IAM (defaultAuthScheme IAM_AUTH) without entries.",
     concern=CONCERN,
     service="rds",
     severity=Severity.HIGH,

@@ -18,9 +18,9 @@ from components.data.cache import Cache
 from components.data.dynamodb import GlobalTables
 from components.data.keyspaces import CassandraKeyspace
 from components.kubernetes.workload_identity import WorkloadIdentity
-from stacks.data_settings import DataSettings, DataTopology, DrTarget, topology
+from stacks.data_settings import DataSettings, DataTopology, DrTarget, GlobalStore, topology
 from stacks.dependencies import cassandra_tables_of
-from stacks.residency import jurisdiction_of
+from stacks.residency import group_refusal, jurisdiction_of
 from stacks.settings import EnvironmentManifest, MeridianSettings, RetentionTier
 from stacks.streaming_settings import kafka_dr
 from stacks.topology import replica_region
@@ -109,6 +109,25 @@ def no_peer_reason(region: str, manifest: EnvironmentManifest) -> str:
     )
 
 
+def store_residency(
+    region: str, stores: DataTopology, store: GlobalStore, data_class: str
+) -> dict[str, Any]:
+    """Where `store`'s copy of `region`'s data is replicated (regions and their jurisdictions) and
+    why it may go there: global by design (the configured reason), or the residency table's group;
+    for a region the table keeps out of the group, why."""
+    replicas = stores.replica_regions(store, region)
+    out: dict[str, Any] = {
+        "replicaRegions": list(replicas),
+        "replicaJurisdictions": sorted({_where(r)["jurisdiction"] or "?" for r in replicas}),
+    }
+    if store in stores.global_by_design:
+        out["globalByDesign"] = stores.global_by_design[store]
+    elif region not in stores.groups[store]:
+        reason = group_refusal(region, stores.groups[store], data_class)
+        out["residency"] = f"kept out of the {stores.primary} group: {reason}"
+    return out
+
+
 def dr_summary(
     region: str,
     stores: DataTopology,
@@ -139,22 +158,28 @@ def dr_summary(
                 + (
                     "; global database storage replication to "
                     + f"{len(stores.aurora_secondaries)} secondary regions (async, typically < 1 s)"
-                    if stores.aurora_global and role != "none"
+                    if stores.aurora_global and role in ("primary", "secondary")
                     else ""
                 )
             ),
-            **_target(data.dr.postgres, stores.aurora_global and role != "none"),
+            **_target(data.dr.postgres, stores.aurora_global and role in ("primary", "secondary")),
+            **store_residency(region, stores, "aurora", data_class),
         },
         "cassandra": {
             "engine": engine,
             "replication": (
-                "Amazon Keyspaces: 3 copies over 3 AZs; multi-region keyspace over "
-                + ", ".join(stores.keyspaces_regions)
+                "Amazon Keyspaces: 3 copies over 3 AZs; "
+                + (
+                    "multi-region keyspace over " + ", ".join(stores.cassandra_regions(region))
+                    if len(stores.cassandra_regions(region)) > 1
+                    else "single-region keyspace"
+                )
                 if engine == "keyspaces"
                 else "K8ssandra: RF=3 per datacenter (NetworkTopologyStrategy), datacenters "
-                + ", ".join(stores.k8ssandra_regions)
+                + ", ".join(stores.cassandra_regions(region))
             ),
-            **_target(data.dr.cassandra, len(stores.regions) > 1),
+            **_target(data.dr.cassandra, len(stores.cassandra_regions(region)) > 1),
+            **store_residency(region, stores, "cassandra", data_class),
         },
         "cache": {
             "engine": data.cache.engine,
@@ -168,10 +193,19 @@ def dr_summary(
                 "outside the region"
             ),
             **_target(data.dr.cache, in_datastore),
+            **store_residency(region, stores, "cache", data_class),
         },
         "dynamodb": {
-            "replication": f"global tables in {len(stores.regions)} regions (multi-active, async)",
-            **_target(data.dr.dynamodb, len(stores.regions) > 1),
+            "replication": (
+                f"global tables in {len(stores.groups['dynamodb'])} regions (multi-active, async)"
+                if stores.dynamodb_member(region) and len(stores.groups["dynamodb"]) > 1
+                else "regional tables of this region (no replica elsewhere)"
+            ),
+            **_target(
+                data.dr.dynamodb,
+                stores.dynamodb_member(region) and len(stores.groups["dynamodb"]) > 1,
+            ),
+            **store_residency(region, stores, "dynamodb", data_class),
         },
         "kafka": kafka_dr(manifest.regions, manifest.replication, region, data_class),
         "lake": {
@@ -218,14 +252,15 @@ def dr_table(data: DataSettings, engines: Mapping[str, str], backups: RetentionT
         (
             "PostgreSQL",
             f"Aurora PostgreSQL {engines['postgres']}, global database",
-            "6 copies over 3 AZs (quorum); storage replication to every other region "
-            "(up to 10 secondaries)",
+            "6 copies over 3 AZs (quorum); storage replication to every other region the "
+            "residency table allows (up to 10 secondaries; the rest run stand-alone clusters)",
             dr.postgres,
         ),
         (
             "Cassandra",
             "Amazon Keyspaces multi-region keyspace (K8ssandra where Keyspaces is not offered)",
-            "3 replicas per region (RF=3 per DC), multi-region replication",
+            "3 replicas per region (RF=3 per DC), multi-region replication over the regions the "
+            "residency table allows (the rest: single-region keyspaces)",
             dr.cassandra,
         ),
         (
@@ -239,7 +274,8 @@ def dr_table(data: DataSettings, engines: Mapping[str, str], backups: RetentionT
         (
             "Key-value",
             "DynamoDB global tables (sessions, idempotency keys)",
-            "multi-active replicas in every region",
+            "multi-active replicas in every region the residency table allows (the rest: "
+            "regional tables)",
             dr.dynamodb,
         ),
     ]

@@ -11,6 +11,8 @@ meridian:dataPlacement:        # environment-wide (manifest only): where each st
   cacheSecondaries: null       # global datastore members besides the primary (<= 2); null = the
                                # active-active partners, then the next regions
   backupCopies: {}             # region -> region its backups are copied to; default: the DR peer
+  globalByDesign: {}           # store (aurora|cassandra|cache|dynamodb) -> why it replicates to
+                               # every region whatever the residency table says
 meridian:data:                 # regional (a region's stack file may override it)
   aurora: {secondaryReaders: 2, backupRetentionDays: 35, monitoringIntervalSeconds: 30,
            performanceInsightsRetentionDays: 465, proxy: true, masterRotationDays: 30}
@@ -21,6 +23,15 @@ meridian:data:                 # regional (a region's stack file may override it
   dr:                          # targets the stack exports as drSummary (and the README states)
     postgres: {rpoSeconds: 0, crossRegionRpoSeconds: 1, rtoSeconds: 30}
 ```
+
+Replicated stores follow the residency table (stacks/data/residency.json) for the environment's
+`dataClassification`: the Aurora global database, the multi-Region keyspace (or K8ssandra's
+datacenters), the cache's global datastore and the DynamoDB global tables take only the regions
+that may exchange data with every other member both ways (stacks/residency.replication_group,
+the primary first); any other region runs a store of its own (a stand-alone Aurora cluster, a
+single-Region keyspace, regional tables and cache). The config gate refuses a listed secondary the
+table forbids. `globalByDesign` names a store that holds nothing the table restricts and
+replicates everywhere, with the reason, which `drSummary` repeats.
 
 A region's backups are copied to its DR peer (stacks/topology.py: the same region its lake and log
 archive replicate to); `backupCopies` overrides it for backups (any region offering AWS Backup that
@@ -48,6 +59,7 @@ from stacks.config.errors import ConfigProblem
 from stacks.config.spec import SettingSpec
 from stacks.config.types import NAMESPACE, MeridianModel
 from stacks.dependencies import store_access
+from stacks.residency import group_refusal, replication_group
 from stacks.streaming_settings import dr_target_problems
 from stacks.topology import active_active_partners, dr_peer
 
@@ -65,6 +77,9 @@ CACHE_GLOBAL_MIN_SIZE = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12
 """Global datastores run on node sizes `large` and above (same page)."""
 
 CassandraEngine = Literal["keyspaces", "k8ssandra"]
+GlobalStore = Literal["aurora", "cassandra", "cache", "dynamodb"]
+GLOBAL_STORES: tuple[GlobalStore, ...] = ("aurora", "cassandra", "cache", "dynamodb")
+"""Stores that replicate across regions by themselves (not through backups or S3)."""
 STORES = ("aurora", "cassandra", "cache", "sessions", "idempotency")
 """Stores a tenant service can be granted (meridian:data.access)."""
 
@@ -121,6 +136,8 @@ class DataPlacement(MeridianModel):
     cache_secondaries: list[str] | None = Field(alias="cacheSecondaries")
     """None: the primary's active-active partners, then the next regions, up to two."""
     backup_copies: dict[str, str] = Field(alias="backupCopies")
+    global_by_design: dict[GlobalStore, str] = Field(alias="globalByDesign", default_factory=dict)
+    """Store -> why it replicates to every region whatever the residency table says."""
 
 
 # --- defaults ------------------------------------------------------------------------------------
@@ -183,12 +200,14 @@ PLACEMENT_DEFAULTS: dict[str, dict[str, object]] = {
         "cassandraEngines": {},
         "cacheSecondaries": None,
         "backupCopies": {},
+        "globalByDesign": {},
     },
     "staging": {
         "auroraSecondaries": None,
         "cassandraEngines": {},
         "cacheSecondaries": None,
         "backupCopies": {},
+        "globalByDesign": {},
     },
     # Architecture: active-active us-east-1 <-> eu-west-1; the cache's global datastore follows the
     # active-active pair, then the next region (prod: eu-west-1 and us-west-2; two at most).
@@ -197,6 +216,7 @@ PLACEMENT_DEFAULTS: dict[str, dict[str, object]] = {
         "cassandraEngines": {},
         "cacheSecondaries": None,
         "backupCopies": {},
+        "globalByDesign": {},
     },
 }
 
@@ -206,7 +226,9 @@ PLACEMENT_DEFAULTS: dict[str, dict[str, object]] = {
 
 @dataclass(frozen=True)
 class DataTopology:
-    """Where every store lives and replicates, for the whole environment (validated settings)."""
+    """Where every store lives and replicates, for the whole environment (validated settings).
+    `groups`: store -> the regions its replicated copy spans (the residency table's group, or
+    every region for a store global by design); `global_by_design`: store -> why."""
 
     primary: str
     regions: tuple[str, ...]
@@ -214,19 +236,39 @@ class DataTopology:
     cassandra_engines: Mapping[str, CassandraEngine]
     cache_secondaries: tuple[str, ...]
     backup_copies: Mapping[str, str | None]
+    groups: Mapping[str, tuple[str, ...]]
+    global_by_design: Mapping[GlobalStore, str]
 
     @property
     def keyspaces_regions(self) -> tuple[str, ...]:
-        return tuple(r for r in self.regions if self.cassandra_engines[r] == "keyspaces")
+        """The regions of the primary's multi-Region keyspace."""
+        return tuple(
+            r for r in self.groups["cassandra"] if self.cassandra_engines[r] == "keyspaces"
+        )
 
     @property
     def k8ssandra_regions(self) -> tuple[str, ...]:
-        return tuple(r for r in self.regions if self.cassandra_engines[r] == "k8ssandra")
+        """The datacenters of the primary's K8ssandra cluster."""
+        return tuple(
+            r for r in self.groups["cassandra"] if self.cassandra_engines[r] == "k8ssandra"
+        )
 
-    def aurora_role(self, region: str) -> Literal["primary", "secondary", "none"]:
+    def cassandra_regions(self, region: str) -> tuple[str, ...]:
+        """The regions `region`'s keyspace (or K8ssandra cluster) spans, owner first: the shared
+        one of its engine, or `region` alone where the residency table keeps it out."""
+        if region not in self.groups["cassandra"]:
+            return (region,)
+        engine = self.cassandra_engines[region]
+        return self.keyspaces_regions if engine == "keyspaces" else self.k8ssandra_regions
+
+    def aurora_role(self, region: str) -> Literal["primary", "secondary", "standalone", "none"]:
+        """`standalone`: the residency table keeps the region out of the global database, so it
+        runs a cluster of its own; `none`: no cluster (a region left out of auroraSecondaries)."""
         if region == self.primary:
             return "primary"
-        return "secondary" if region in self.aurora_secondaries else "none"
+        if region in self.aurora_secondaries:
+            return "secondary"
+        return "none" if region in self.groups["aurora"] else "standalone"
 
     @property
     def aurora_global(self) -> bool:
@@ -237,6 +279,39 @@ class DataTopology:
             return "primary"
         return "secondary" if region in self.cache_secondaries else "regional"
 
+    def dynamodb_member(self, region: str) -> bool:
+        """Whether `region` holds replicas of the primary's global tables (else tables of its
+        own)."""
+        return region in self.groups["dynamodb"]
+
+    def replica_regions(self, store: str, region: str) -> tuple[str, ...]:
+        """The other regions holding `store`'s copy of `region`'s data."""
+        members: tuple[str, ...]
+        if store == "aurora":
+            role = self.aurora_role(region)
+            members = (
+                (self.primary, *self.aurora_secondaries) if role in ("primary", "secondary") else ()
+            )
+        elif store == "cassandra":
+            members = self.cassandra_regions(region)
+        elif store == "cache":
+            members = (
+                (self.primary, *self.cache_secondaries)
+                if self.cache_role(region) != "regional"
+                else ()
+            )
+        else:
+            members = self.groups["dynamodb"] if self.dynamodb_member(region) else ()
+        return tuple(r for r in members if r != region)
+
+
+def store_groups(
+    regions: Sequence[str], data_class: str, global_by_design: Mapping[GlobalStore, str]
+) -> dict[str, tuple[str, ...]]:
+    """Store -> the regions its replicated copy may span (the primary first)."""
+    group = replication_group(regions, data_class)
+    return {s: tuple(regions) if s in global_by_design else group for s in GLOBAL_STORES}
+
 
 def default_cassandra_engine(region: str, opted_out: bool = False) -> CassandraEngine:
     """Keyspaces where AWS offers it and the region did not opt out of it, else Cassandra on EKS."""
@@ -245,17 +320,22 @@ def default_cassandra_engine(region: str, opted_out: bool = False) -> CassandraE
 
 
 def cache_secondaries(
-    regions: Sequence[str], placement: DataPlacement, active_active: Sequence[Sequence[str]]
+    regions: Sequence[str],
+    placement: DataPlacement,
+    active_active: Sequence[Sequence[str]],
+    data_class: str = "internal",
 ) -> list[str]:
-    """The regions whose cache joins the primary's global datastore."""
+    """The regions whose cache joins the primary's global datastore: as listed, else the
+    active-active partners, then the next regions, that the residency table lets join."""
     if placement.cache_secondaries is not None:
         return list(placement.cache_secondaries)
     if not regions:
         return []
     primary = regions[0]
+    group = store_groups(regions, data_class, placement.global_by_design)["cache"]
     partners = active_active_partners(regions, active_active)
     ordered = dict.fromkeys([*partners, *(r for r in regions if r != primary)])
-    return [r for r in ordered if r in regions][:CACHE_MAX_SECONDARY_REGIONS]
+    return [r for r in ordered if r in group][:CACHE_MAX_SECONDARY_REGIONS]
 
 
 def topology(
@@ -268,7 +348,8 @@ def topology(
 ) -> DataTopology:
     primary = regions[0]
     opt_outs = opt_outs or {}
-    others = [r for r in regions if r != primary]
+    groups = store_groups(regions, data_class, placement.global_by_design)
+    others = [r for r in groups["aurora"] if r != primary]
     secondaries = others if placement.aurora_secondaries is None else placement.aurora_secondaries
     copies = {
         r: placement.backup_copies.get(r, dr_peer(r, regions, active_active, dr_peers, data_class))
@@ -284,8 +365,10 @@ def topology(
             )
             for r in regions
         },
-        cache_secondaries=tuple(cache_secondaries(regions, placement, active_active)),
+        cache_secondaries=tuple(cache_secondaries(regions, placement, active_active, data_class)),
         backup_copies={r: (None if c == "none" else c) for r, c in copies.items()},
+        groups=groups,
+        global_by_design=dict(placement.global_by_design),
     )
 
 
@@ -307,7 +390,12 @@ def validate_placement(
     primary = regions[0]
     known = set(regions)
     others = [r for r in regions if r != primary]
-    secondaries = others if placement.aurora_secondaries is None else placement.aurora_secondaries
+    group = store_groups(regions, data_class, placement.global_by_design)["aurora"]
+    secondaries = (
+        [r for r in group if r != primary]
+        if placement.aurora_secondaries is None
+        else placement.aurora_secondaries
+    )
     for name, listed in (
         ("auroraSecondaries", placement.aurora_secondaries or []),
         ("cacheSecondaries", placement.cache_secondaries or []),
@@ -324,6 +412,7 @@ def validate_placement(
                         + manifest_file,
                     )
                 )
+    problems.extend(_residency_problems(regions, placement, manifest_file, data_class))
     if len(secondaries) > AURORA_MAX_SECONDARY_REGIONS:
         shown = "auroraSecondaries" if placement.aurora_secondaries is not None else "(default)"
         problems.append(
@@ -406,6 +495,51 @@ def validate_placement(
                     data_class,
                     manifest_file,
                     "the backup copy region",
+                )
+            )
+    return problems
+
+
+def _residency_problems(
+    regions: Sequence[str], placement: DataPlacement, manifest_file: str, data_class: str
+) -> list[ConfigProblem]:
+    """Listed secondaries of the global database and the global datastore that the residency
+    table keeps out of the group (unless the store is global by design), and blank reasons."""
+    problems: list[ConfigProblem] = []
+    key = f"{NAMESPACE}:dataPlacement"
+    known = set(regions)
+    group = replication_group(regions, data_class)
+    for store, name, listed in (
+        ("aurora", "auroraSecondaries", placement.aurora_secondaries or []),
+        ("cache", "cacheSecondaries", placement.cache_secondaries or []),
+    ):
+        if store in placement.global_by_design:
+            continue
+        for i, region in enumerate(listed):
+            if region not in known or region == regions[0]:
+                continue  # reported as not a secondary region
+            reason = group_refusal(region, group, data_class)
+            if reason is not None:
+                problems.append(
+                    ConfigProblem(
+                        f"{key}.{name}[{i}]",
+                        region,
+                        f"would replicate the {store} store of the environment's "
+                        f"{data_class} data out of its jurisdiction: {reason}",
+                        f"remove {region} from {key}.{name} in {manifest_file} (it then runs a "
+                        f"{store} store of its own), or, if the {store} store holds nothing the "
+                        f"residency table restricts, say why under {key}.globalByDesign.{store}",
+                    )
+                )
+    for store, why in placement.global_by_design.items():
+        if not why.strip():
+            problems.append(
+                ConfigProblem(
+                    f"{key}.globalByDesign.{store}",
+                    why,
+                    "gives no reason why the store may replicate to every region",
+                    "write the reason (what the store holds and why the residency table does not "
+                    f"restrict it) in {manifest_file}, or remove the entry",
                 )
             )
     return problems
@@ -544,10 +678,11 @@ def cache_in_global_datastore(
     regions: Sequence[str],
     placement: DataPlacement,
     active_active: Sequence[Sequence[str]],
+    data_class: str = "internal",
 ) -> bool:
     """Whether `region`'s cache is a member of the environment's global datastore (`regions`: the
     environment's usable regions)."""
-    members = cache_secondaries(regions, placement, active_active)
+    members = cache_secondaries(regions, placement, active_active, data_class)
     return bool(members) and (region in members or region == regions[0])
 
 
@@ -566,6 +701,7 @@ DATA_SPEC = SettingSpec(
             c.regions,
             c.manifest.data_placement,
             c.manifest.replication.active_active,
+            c.manifest.data_classification,
         ),
         [s.name for s in TENANT_SERVICES],
         c.source,

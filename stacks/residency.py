@@ -11,6 +11,7 @@ reviewed by counsel, not legal advice (README, Known limits).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -91,6 +92,33 @@ def why_not(source: str, target: str, data_class: str) -> str:
     )
 
 
+def replication_group(regions: Sequence[str], data_class: str) -> tuple[str, ...]:
+    """The regions of `regions` that may hold one replicated copy of a store whose first member is
+    `regions[0]` (its owner: the global database's primary, the global tables' owner): every
+    member's writes reach every other member (global tables and multi-Region keyspaces are
+    multi-writer, an Aurora secondary forwards writes), so each pair must be allowed both ways.
+    Members join in order; a region that some earlier member may not share data with stays out
+    and keeps a store of its own."""
+    group: list[str] = []
+    for region in dict.fromkeys(regions):
+        if all(may_copy(region, m, data_class) and may_copy(m, region, data_class) for m in group):
+            group.append(region)
+    return tuple(group)
+
+
+def group_refusal(region: str, group: Sequence[str], data_class: str) -> str | None:
+    """Why `region` may not join `group` (None: it may): the first member it may not exchange
+    `data_class` data with, either way."""
+    for member in group:
+        if member == region:
+            continue
+        if not may_copy(member, region, data_class):
+            return why_not(member, region, data_class)
+        if not may_copy(region, member, data_class):
+            return why_not(region, member, data_class)
+    return None
+
+
 def in_jurisdiction_peers(region: str) -> tuple[str, ...]:
     """The other regions of `region`'s jurisdiction that can hold its DR copies (they offer S3, KMS
     and AWS Backup, stacks/region_capabilities.json), in the table's order."""
@@ -116,9 +144,11 @@ __all__ = [
     "DataClass",
     "Jurisdiction",
     "dr_capable",
+    "group_refusal",
     "in_jurisdiction_peers",
     "jurisdiction_of",
     "jurisdictions",
     "may_copy",
+    "replication_group",
     "why_not",
 ]

@@ -77,9 +77,23 @@ def manifest(**changes: Any) -> dict[str, Any]:
 def test_shipped_prod_topology() -> None:
     stores = data_topology(load("prod-global", manifest(regions=list(TWELVE_REGIONS[:8]))))
     assert stores.primary == "us-east-1"
-    assert stores.aurora_secondaries == tuple(TWELVE_REGIONS[1:8])
+    # confidential data: the global stores take the regions that may exchange it both ways (the
+    # US has no transfer rule; the EU allows the US under the Data Privacy Framework); India,
+    # Japan (EU and UK only), Singapore and Brazil allow no transfer, so their stores stand alone
+    shared = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1")
+    assert stores.aurora_secondaries == shared[1:]
+    for alone in ("ap-southeast-1", "ap-northeast-1", "ap-south-1", "sa-east-1"):
+        assert stores.aurora_role(alone) == "standalone"
+        assert stores.cassandra_regions(alone) == (alone,)
+        assert not stores.dynamodb_member(alone)
+        assert stores.replica_regions("aurora", alone) == ()
     assert stores.cache_secondaries == ("eu-west-1", "us-west-2")  # active-active partner first
-    assert stores.keyspaces_regions == tuple(TWELVE_REGIONS[:8])
+    assert stores.keyspaces_regions == shared
+    assert stores.replica_regions("dynamodb", "eu-west-1") == (
+        "us-east-1",
+        "us-west-2",
+        "eu-central-1",
+    )
     # confidential data: copies stay in the jurisdiction (stacks/data/residency.json), outside
     # the environment's regions where needed
     assert stores.backup_copies["us-east-1"] == "us-west-2"
@@ -87,8 +101,11 @@ def test_shipped_prod_topology() -> None:
     assert stores.backup_copies["ap-south-1"] == "ap-south-2"
 
 
+GLOBAL_AURORA = {"globalByDesign": {"aurora": "holds reference data only, no personal data"}}
+
+
 def test_more_secondaries_than_aurora_allows() -> None:
-    text = problems_of("prod-global", manifest(regions=TWELVE_REGIONS))
+    text = problems_of("prod-global", manifest(regions=TWELVE_REGIONS, dataPlacement=GLOBAL_AURORA))
     assert "meridian:dataPlacement.auroraSecondaries" in text
     assert f"makes {len(TWELVE_REGIONS) - 1} secondary regions join" in text
     assert f"at most {AURORA_MAX_SECONDARY_REGIONS} secondary clusters" in text
@@ -96,17 +113,63 @@ def test_more_secondaries_than_aurora_allows() -> None:
 
 
 def test_the_limit_is_met_by_naming_the_secondaries() -> None:
-    placement = {"auroraSecondaries": TWELVE_REGIONS[1:11]}
+    placement = {"auroraSecondaries": TWELVE_REGIONS[1:11], **GLOBAL_AURORA}
     settings = load("prod-global", manifest(regions=TWELVE_REGIONS, dataPlacement=placement))
     stores = data_topology(settings)
     assert len(stores.aurora_secondaries) == AURORA_MAX_SECONDARY_REGIONS
     assert stores.aurora_role("eu-west-2") == "none"
+    assert stores.global_by_design == GLOBAL_AURORA["globalByDesign"]
+
+
+def test_a_listed_secondary_the_residency_table_forbids_is_refused() -> None:
+    placement = {
+        "auroraSecondaries": ["eu-west-1", "ap-south-1"],
+        "cacheSecondaries": ["sa-east-1"],
+    }
+    text = problems_of(
+        "prod-global",
+        manifest(
+            regions=["us-east-1", "eu-west-1", "ap-south-1", "sa-east-1"], dataPlacement=placement
+        ),
+    )
+    assert "meridian:dataPlacement.auroraSecondaries[1] = 'ap-south-1'" in text
+    assert "confidential data of ap-south-1 (India" in text
+    assert "may not be copied to us-east-1" in text
+    assert "meridian:dataPlacement.cacheSecondaries[0] = 'sa-east-1'" in text
+    assert "Fix: remove ap-south-1 from meridian:dataPlacement.auroraSecondaries" in text
+    assert "globalByDesign.aurora" in text
+    assert "'eu-west-1'" not in text  # the EU may exchange confidential data with the US
+
+
+def test_global_by_design_needs_a_reason() -> None:
+    placement = {"globalByDesign": {"dynamodb": "  "}}
+    text = problems_of(
+        "prod-global", manifest(regions=["us-east-1", "eu-west-1"], dataPlacement=placement)
+    )
+    assert "meridian:dataPlacement.globalByDesign.dynamodb = '  '" in text
+    assert "gives no reason" in text and "Fix: write the reason" in text
+
+
+def test_a_store_global_by_design_spans_every_region() -> None:
+    regions = ["us-east-1", "eu-west-1", "ap-south-1"]
+    placement = {
+        "globalByDesign": {"dynamodb": "idempotency keys only: random ids, no personal data"}
+    }
+    stores = data_topology(load("prod-global", manifest(regions=regions, dataPlacement=placement)))
+    assert stores.dynamodb_member("ap-south-1")
+    assert stores.replica_regions("dynamodb", "ap-south-1") == ("us-east-1", "eu-west-1")
+    assert stores.aurora_role("ap-south-1") == "standalone"  # the others still follow the table
 
 
 def test_global_primary_must_offer_the_rotation_function() -> None:
     # af-south-1 has no Serverless Application Repository: the master secret could not rotate
     text = problems_of(
-        "prod-global", manifest(regions=["af-south-1", "eu-west-1"], replication=NO_REPLICATION)
+        "prod-global",
+        manifest(
+            regions=["af-south-1", "eu-west-1"],
+            replication=NO_REPLICATION,
+            dataPlacement=GLOBAL_AURORA,  # else South Africa's confidential data stays home
+        ),
     )
     assert "meridian:regions[0] = 'af-south-1'" in text
     assert "does not offer serverless-repo in af-south-1" in text

@@ -17,6 +17,7 @@ from components.data.aurora import (
     TRACKED_STAGE,
 )
 from stacks.data_settings import AURORA_MAX_SECONDARY_REGIONS, cassandra_tables, dynamodb_tables
+from stacks.dependencies import store_access
 from stacks.outputs import RegionalKey
 from stacks.versions import AURORA_ROTATION_APPLICATION, AURORA_ROTATION_VERSIONS
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
@@ -58,6 +59,13 @@ def prod_up() -> dict[str, dict[str, Any]]:
     return planned("prod")
 
 
+SHARED = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1")
+"""The prod regions that may exchange confidential data both ways (stacks/data/residency.json: the
+US allows any transfer; the EU allows the US under the Data Privacy Framework), in the manifest's
+order: the members of the global stores. The other prod regions (India, Japan, Singapore, the
+GCC, Brazil, South Africa) allow no confidential transfer and run stores of their own."""
+
+
 def regional(plans: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r: plans[f"prod-{r}"] for r in PROD_REGIONS}
 
@@ -88,6 +96,13 @@ def test_a_cluster_in_every_region_joining_the_global_database(
     assert len(PROD_REGIONS) - 1 <= AURORA_MAX_SECONDARY_REGIONS
     for region, plan in regional(prod).items():
         (cluster,) = states(plan, CLUSTER)
+        if region not in SHARED:  # a stand-alone cluster: its own database and managed password
+            assert "globalClusterIdentifier" not in cluster["inputs"], region
+            assert (
+                cluster["inputs"]["masterUsername"]
+                and cluster["inputs"]["manageMasterUserPassword"]
+            )
+            continue
         joined = cluster["inputs"]["globalClusterIdentifier"]
         assert not known(joined) or joined == "meridian-prod-aurora", region
         if region == PRIMARY:
@@ -126,7 +141,13 @@ def test_clusters_are_encrypted_protected_and_recoverable(
 def test_failover_fields_are_ignored_exactly(prod: dict[str, dict[str, Any]]) -> None:
     for region, plan in regional(prod).items():
         (cluster,) = states(plan, CLUSTER)
-        expected = PRIMARY_IGNORED if region == PRIMARY else SECONDARY_IGNORED
+        expected = (
+            PRIMARY_IGNORED
+            if region == PRIMARY
+            else SECONDARY_IGNORED
+            if region in SHARED
+            else ("engineVersion",)
+        )
         assert sorted(cluster["ignoreChanges"]) == sorted(expected), region
     assert every(prod, GLOBAL)[0]["ignoreChanges"] == ["engineVersion"]
 
@@ -143,9 +164,53 @@ def test_tls_is_forced_by_the_parameter_group_and_the_proxy(
             group["inputs"]["name"],
             UNKNOWN,
         )
-    (proxy,) = every(prod, PROXY)  # the writer's pool, in the primary region
-    assert proxy["inputs"]["requireTls"] is True
-    assert [a["iamAuth"] for a in proxy["inputs"]["auths"]] == ["REQUIRED"]
+    proxies = every(prod, PROXY)  # a pool in every region's cluster
+    where = {p["urn"].split("::")[0].removeprefix("urn:pulumi:prod-") for p in proxies}
+    assert where == set(PROD_REGIONS)
+    for proxy in proxies:
+        assert proxy["inputs"]["requireTls"] is True
+        region = proxy["urn"].split("::")[0].removeprefix("urn:pulumi:prod-")
+        if region in SHARED and region != PRIMARY:
+            # no master secret in a secondary's region: end-to-end IAM authentication
+            assert proxy["inputs"]["defaultAuthScheme"] == "IAM_AUTH"
+            assert not proxy["inputs"].get("auths")
+        else:
+            assert [a["iamAuth"] for a in proxy["inputs"]["auths"]] == ["REQUIRED"]
+
+
+PROXY_ENDPOINT = "aws:rds/proxyEndpoint:ProxyEndpoint"
+
+
+def test_secondaries_serve_reads_through_their_proxy(prod_up: dict[str, dict[str, Any]]) -> None:
+    """A secondary cluster has no writer: its proxy's default endpoint fails every request, so
+    clients read through a READ_ONLY endpoint (Aurora User Guide, "Using RDS Proxy with Aurora
+    global databases"); the proxy connects as each client's database user with IAM, so its role
+    may connect as exactly the users the access table names for Aurora, on its own cluster."""
+    users = set(store_access()["aurora"])
+    for region in SHARED[1:]:
+        plan = prod_up[f"prod-{region}"]
+        (endpoint,) = states(plan, PROXY_ENDPOINT)
+        assert endpoint["inputs"]["targetRole"] == "READ_ONLY"
+        assert endpoint["inputs"]["vpcSecurityGroupIds"]
+        connects = [
+            json.loads(p["inputs"]["policy"])["Statement"]
+            for p in states(plan, "aws:iam/rolePolicy:RolePolicy")
+            if "-proxy-connect-" in name_of(p)
+        ]
+        (cluster,) = states(plan, CLUSTER)
+        resource_id = cluster["outputs"].get("clusterResourceId")
+        granted = set()
+        for statements in connects:
+            (st,) = statements
+            assert st["Action"] == ["rds-db:connect"] or st["Action"] == "rds-db:connect"
+            (arn,) = [st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"]
+            assert arn.startswith(f"arn:aws:rds-db:{region}:") and ":dbuser:" in arn
+            if resource_id:
+                assert f":dbuser:{resource_id}/" in arn
+            granted.add(arn.rsplit("/", 1)[-1])
+        assert granted == users, region
+    for region in [PRIMARY, *(r for r in PROD_REGIONS if r not in SHARED)]:
+        assert not states(prod_up[f"prod-{region}"], PROXY_ENDPOINT), region
 
 
 # --- the global primary's master secret: protected, rotated in the VPC ---------------------------
@@ -235,13 +300,22 @@ def test_instances_are_private_monitored_and_insightful(prod: dict[str, dict[str
 def test_one_multi_region_keyspace_with_the_architecture_tables(
     prod: dict[str, dict[str, Any]],
 ) -> None:
-    (keyspace,) = every(prod, KEYSPACE)
+    keyspaces = every(prod, KEYSPACE)
+    (keyspace,) = [
+        k
+        for k in keyspaces
+        if k["inputs"]["replicationSpecification"]["replicationStrategy"] == "MULTI_REGION"
+    ]
+    assert keyspace["urn"].startswith(f"urn:pulumi:prod-{PRIMARY}::")
     spec = keyspace["inputs"]["replicationSpecification"]
-    assert spec["replicationStrategy"] == "MULTI_REGION"
-    assert spec["regionLists"] == list(PROD_REGIONS)
-    assert keyspace["protect"] is True
+    assert spec["regionLists"] == list(SHARED)
+    owners = {k["urn"].split("::")[0].removeprefix("urn:pulumi:prod-") for k in keyspaces}
+    assert owners == {PRIMARY} | (set(PROD_REGIONS) - set(SHARED))  # single-region elsewhere
+    assert all(k["protect"] is True for k in keyspaces)
     name, tables = cassandra_tables()
-    planned_tables = {t["inputs"]["tableName"]: t for t in every(prod, KS_TABLE)}
+    planned_tables = {
+        t["inputs"]["tableName"]: t for t in states(prod[f"prod-{PRIMARY}"], KS_TABLE)
+    }
     assert set(planned_tables) == {t.name for t in tables}
     for table in tables:
         state = planned_tables[table.name]
@@ -303,9 +377,10 @@ def test_global_tables_owned_by_the_primary_replicated_everywhere(
     specs = dynamodb_tables()
     tables = every(prod, TABLE)
     assert {t["inputs"]["name"] for t in tables} == {f"meridian-prod-{s.name}" for s in specs}
+    owners = {t["urn"].split("::")[0].removeprefix("urn:pulumi:prod-") for t in tables}
+    assert owners == {PRIMARY} | (set(PROD_REGIONS) - set(SHARED))
     for table in tables:
         i = table["inputs"]
-        assert table["urn"].startswith(f"urn:pulumi:prod-{PRIMARY}::")
         assert (
             i["serverSideEncryption"]["enabled"] is True and i["serverSideEncryption"]["kmsKeyArn"]
         )
@@ -313,7 +388,7 @@ def test_global_tables_owned_by_the_primary_replicated_everywhere(
         assert i["deletionProtectionEnabled"] is True and i["streamEnabled"] is True
         assert table["protect"] is True and table["ignoreChanges"] == ["replicas"]
     replicas = every(prod, REPLICA)
-    assert len(replicas) == len(specs) * (len(PROD_REGIONS) - 1)
+    assert len(replicas) == len(specs) * (len(SHARED) - 1)
     for replica in replicas:
         i = replica["inputs"]
         assert i["pointInTimeRecovery"] is True and i["deletionProtectionEnabled"] is True
@@ -436,6 +511,7 @@ STATELESS_IN_DATA_SERVICES = {
     "aws:rds/subnetGroup:SubnetGroup": "placement",
     "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": "configuration",
     "aws:rds/proxyTarget:ProxyTarget": "registration",
+    "aws:rds/proxyEndpoint:ProxyEndpoint": "connection endpoint",
     "aws:elasticache/subnetGroup:SubnetGroup": "placement",
     "aws:elasticache/user:User": "identity (IAM auth, no secret)",
     "aws:elasticache/userGroup:UserGroup": "identity",
@@ -500,14 +576,18 @@ def test_every_data_resource_uses_its_regions_provider(prod_up: dict[str, dict[s
 def test_outputs_the_failover_runbook_reads(prod_up: dict[str, dict[str, Any]]) -> None:
     for region, plan in regional(prod_up).items():
         aurora = plan["outputs"][RegionalKey.AURORA]
-        assert aurora["role"] == ("primary" if region == PRIMARY else "secondary")
-        assert aurora["globalClusterIdentifier"] == "meridian-prod-aurora"
+        member = region in SHARED
+        assert aurora["role"] == ("secondary" if member and region != PRIMARY else "primary")
+        assert aurora["globalClusterIdentifier"] == ("meridian-prod-aurora" if member else None)
         assert aurora["clusterIdentifier"] == f"meridian-prod-{_code(region)}-aurora"
         assert aurora["clusterArn"].startswith(f"arn:aws:rds:{region}:")
         dr = plan["outputs"][RegionalKey.DR_SUMMARY]
         assert set(dr) >= {"postgres", "cassandra", "cache", "dynamodb", "kafka", "lake", "backups"}
         assert dr["postgres"]["rpoSeconds"] == 0 and dr["postgres"]["rtoSeconds"] == 30
-        assert dr["postgres"]["crossRegionRpoSeconds"] == 1
+        assert dr["postgres"]["crossRegionRpoSeconds"] == (1 if member else None)
+        assert dr["postgres"]["role"] == (
+            "primary" if region == PRIMARY else "secondary" if member else "standalone"
+        )
         assert dr["cache"]["rtoSeconds"] == 10
 
 

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from components.foundation.keyring import KEY_USE_ACTIONS, SERVICE_SCOPES, KeyClass
+from components.foundation.keyring import SERVICE_SCOPES, KeyClass
 from components.mesh.service_mesh import GATEWAY_PRINCIPAL, INGRESS_NAMESPACE
-from components.tenancy.grants import SECRETS_READ_ACTIONS
 from components.tenancy.services import BY_NAME, GATEWAY, SERVICES, callees
 from components.tenancy.tenancy import quota
 from components.tenancy.traffic import (
@@ -178,13 +177,23 @@ def test_payment_is_isolated(region: str, preview: bool) -> None:
             }
         ]
     ]
-    # No other ALLOW policy anywhere selects into the payment namespace.
-    others = [
-        s["inputs"]
+    # Every AuthorizationPolicy in the payment namespace: the deny-all, and ALLOW rules whose
+    # sources are only the gateway and order's service account (no policy admits another caller,
+    # none opens another port, none allows by namespace or without a source).
+    policies = [
+        s["inputs"]["spec"]
         for s in states(plan, AUTHZ)
         if s["inputs"]["metadata"].get("namespace") == "payment"
     ]
-    assert len(others) == 2
+    assert {} in policies  # deny-all: nothing is allowed that no ALLOW rule names
+    allowed_sources = {PAYMENT_GATEWAY_PRINCIPAL, "cluster.local/ns/order/sa/order"}
+    for spec in (p for p in policies if p):
+        assert spec.get("action", "ALLOW") == "ALLOW"
+        for rule in spec["rules"]:
+            sources = [f["source"] for f in rule["from"]]
+            assert all(set(src) == {"principals"} for src in sources), sources
+            assert {p for src in sources for p in src["principals"]} <= allowed_sources
+            assert rule["to"] == [{"operation": {"ports": ["8080"]}}]
 
 
 @pytest.mark.parametrize("region", PROD_REGIONS)
@@ -207,20 +216,46 @@ def test_workload_identities_have_only_the_tables_grants(region: str) -> None:
         assert association["serviceAccount"] == service.service_account
         assert association["roleArn"] == role["outputs"]["arn"]
         (policy,) = [p for p in policies if name_of(p) == f"tenants-{service.name}-tenant-access"]
-        by_sid = {s["Sid"]: s for s in json.loads(policy["inputs"]["policy"])["Statement"]}
-        # the baseline grant: its own secrets and its keys through their services, nothing else
-        assert set(by_sid) == {"ReadOwnSecrets", "UseKeysThroughTheirServices"}
+        statements = json.loads(policy["inputs"]["policy"])["Statement"]
+        by_sid = {s["Sid"]: s for s in statements}
+        # the baseline grant allows reading its own secrets and using its keys through their
+        # services; it must not allow another service's secrets, writes to secrets, or a key
+        # outside AWS services
         secrets, keys = by_sid["ReadOwnSecrets"], by_sid["UseKeysThroughTheirServices"]
+        for st in statements:
+            assert st["Effect"] == "Allow"
+            actions = [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
+            resources = [st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"]
+            for action in actions:
+                assert action in TENANT_BASELINE_ACTIONS, (service.name, action)
+            if any(a.startswith("secretsmanager:") for a in actions):
+                assert all(
+                    r.endswith(f":secret:meridian/prod/{region}/{service.name}/*")
+                    for r in resources
+                ), resources
+            if any(a.startswith("kms:") for a in actions):
+                assert "kms:ViaService" in st["Condition"]["StringEquals"], st
         # every other grant is one the dependency table asks for (stacks/data/...json), and
         # every row the table asks for is granted: no more, no less
         mine = {name_of(p) for p in policies if name_of(p).startswith(f"tenants-{service.name}-")}
         mine.discard(f"tenants-{service.name}-tenant-access")
         assert mine == _granted_by_table(plan, service.name), service.name
-        assert secrets["Action"] == list(SECRETS_READ_ACTIONS)
+        assert set(secrets["Action"]) == {
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+        }
         assert secrets["Resource"].endswith(f":secret:meridian/prod/{region}/{service.name}/*")
         key_arns = plan["outputs"][RegionalKey.KEY_ARNS]
         assert keys["Resource"] == [key_arns[k.value] for k in service.keys]
-        assert keys["Action"] == list(KEY_USE_ACTIONS)
+        # what a client of an AWS service that encrypts with the key needs (AWS KMS Developer
+        # Guide, "kms:ViaService"): envelope encryption and decryption, nothing administrative
+        assert set(keys["Action"]) == {
+            "kms:Encrypt",
+            "kms:Decrypt",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:DescribeKey",
+        }
         assert keys["Condition"]["StringEquals"]["kms:ViaService"] == [
             f"{s}.{region}.amazonaws.com"
             for s in sorted({s for k in service.keys for s in SERVICE_SCOPES[k]})
@@ -237,6 +272,22 @@ def test_workload_identities_have_only_the_tables_grants(region: str) -> None:
             assert not any(a == "*" or a.endswith(":*") for a in statement["Action"])
     assert {k for s in SERVICES for k in s.keys} <= set(KeyClass)
 
+
+TENANT_BASELINE_ACTIONS = frozenset(
+    {
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:DescribeSecret",
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:DescribeKey",
+    }
+)
+"""Everything a tenant's baseline policy may allow: read its secrets, use its keys via AWS."""
+PAYMENT_GATEWAY_PRINCIPAL = "cluster.local/ns/istio-ingress/sa/istio-ingressgateway"
+"""The edge gateway's SPIFFE identity: trust domain cluster.local, the gateway's namespace and
+service account (Istio's `principals` form, https://istio.io/latest/docs/reference/config/security/authorization-policy/)."""
 
 GRANT_ACTIONS = {
     "kafka-produce": {

@@ -71,7 +71,7 @@ SLOW_QUERY_MS = 100
 """Statements slower than this are logged (architecture: "slow query log >100ms"); Aurora
 PostgreSQL's `log_min_duration_statement` takes milliseconds (PostgreSQL docs, "Error Reporting
 and Logging")."""
-LOGICAL_REPLICATION = (
+LOGICAL_REPLICATION: tuple[aws.rds.ClusterParameterGroupParameterArgsDict, ...] = (
     {"name": "rds.logical_replication", "value": "1", "apply_method": "pending-reboot"},
 )
 """Logical decoding on (wal_level `logical`), so the CDC connector (components/streaming/cdc.py)
@@ -177,7 +177,9 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
         self.instances = self._instances(name, args, subnets, monitoring)
         self.rotation = self._rotation(name, args, initial)
         self.proxy = None
-        if args.proxy and self.secret_arn is not None:
+        self.proxy_role: aws.iam.Role | None = None
+        self.proxy_reader: aws.rds.ProxyEndpoint | None = None
+        if args.proxy and (self.secret_arn is not None or args.instances > 0):
             self.proxy = self._proxy(name, self.secret_arn, subnets)
         self.summary = pulumi.Output.all(
             global_id=args.global_identifier or "",
@@ -462,10 +464,15 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
         )
 
     def _proxy(
-        self, name: str, secret_arn: pulumi.Input[str], subnets: aws.rds.SubnetGroup
+        self, name: str, secret_arn: pulumi.Input[str] | None, subnets: aws.rds.SubnetGroup
     ) -> aws.rds.Proxy:
-        """RDS Proxy in front of the writer: TLS required, IAM auth required for clients; its
-        role reads the master secret through `secret_read_statements`."""
+        """RDS Proxy: TLS required, IAM auth required for clients. In front of the writer (primary
+        or stand-alone cluster) its role reads the master secret through
+        `secret_read_statements`. A secondary of the global database has no secret in its region:
+        its proxy authenticates end to end with IAM (`default_auth_scheme = IAM_AUTH`; its role
+        gets `rds-db:connect` per database user in `grant_connect`), and serves reads through a
+        READ_ONLY endpoint, since a secondary cluster has no writer for the default read/write
+        endpoint (Aurora User Guide, "Using RDS Proxy with Aurora global databases")."""
         args = self.args
         child = pulumi.ResourceOptions(parent=self)
         group = store_security_group(
@@ -490,6 +497,8 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
         role = service_role(
             f"{name}-proxy-role", args.names, "rds.amazonaws.com", "aurora-proxy", child
         )
+        if secret_arn is None:
+            return self._iam_proxy(name, role, group.id)
         proxy_secret = aws.iam.RolePolicy(
             f"{name}-proxy-secret",
             role=role.id,
@@ -544,6 +553,55 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
         )
         return proxy
 
+    def _iam_proxy(
+        self, name: str, role: aws.iam.Role, group_id: pulumi.Input[str]
+    ) -> aws.rds.Proxy:
+        """The secondary's proxy: end-to-end IAM authentication, a READ_ONLY endpoint over the
+        readers, the cluster registered as its target."""
+        args = self.args
+        child = pulumi.ResourceOptions(parent=self)
+        self.proxy_role = role
+        proxy = aws.rds.Proxy(
+            f"{name}-proxy",
+            name=args.names.physical("aurora-proxy"),
+            engine_family="POSTGRESQL",
+            role_arn=role.arn,
+            vpc_subnet_ids=args.subnet_ids,
+            vpc_security_group_ids=[group_id],
+            require_tls=True,
+            idle_client_timeout=1800,
+            debug_logging=False,
+            default_auth_scheme="IAM_AUTH",
+            opts=child,
+        )
+        target_group = aws.rds.ProxyDefaultTargetGroup(
+            f"{name}-proxy-pool",
+            db_proxy_name=proxy.name,
+            connection_pool_config={
+                "max_connections_percent": 90,
+                "max_idle_connections_percent": 50,
+                "connection_borrow_timeout": 120,
+            },
+            opts=child,
+        )
+        aws.rds.ProxyTarget(
+            f"{name}-proxy-target",
+            db_proxy_name=proxy.name,
+            target_group_name=target_group.name,
+            db_cluster_identifier=self.cluster.cluster_identifier,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.instances)),
+        )
+        self.proxy_reader = aws.rds.ProxyEndpoint(
+            f"{name}-proxy-reader",
+            db_proxy_name=proxy.name,
+            db_proxy_endpoint_name=args.names.physical("aurora-proxy-ro"),
+            vpc_subnet_ids=args.subnet_ids,
+            vpc_security_group_ids=[group_id],
+            target_role="READ_ONLY",
+            opts=child,
+        )
+        return proxy
+
     def db_user_arns(self, db_user: str) -> list[pulumi.Output[str]]:
         """The `rds-db:connect` resources of one database user: the cluster and the proxy."""
         args = self.args
@@ -556,7 +614,31 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
         return arns
 
     def grant_connect(self, identity: WorkloadIdentity, db_user: str) -> aws.iam.RolePolicy:
-        """Let one tenant role connect as `db_user` with IAM authentication (token over TLS)."""
+        """Let one tenant role connect as `db_user` with IAM authentication (token over TLS); a
+        proxy authenticating end to end with IAM gets the same user on the cluster."""
+        if self.proxy_role is not None:
+            base = self.args.scope.arn("rds-db", "dbuser")
+            aws.iam.RolePolicy(
+                f"{self._name}-proxy-connect-{db_user}",
+                role=self.proxy_role.id,
+                policy=pulumi.Output.json_dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            statement(
+                                ["rds-db:connect"],
+                                [
+                                    self.cluster.cluster_resource_id.apply(
+                                        lambda rid: f"{base}:{rid}/{db_user}"
+                                    )
+                                ],
+                                sid="ConnectToTheClusterAsTheClient",
+                            )
+                        ],
+                    }
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         return grant(
             identity,
             "aurora-connect",

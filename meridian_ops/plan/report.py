@@ -271,6 +271,27 @@ def _mode(values: Sequence[str]) -> str | None:
     return next(v for v in values if counts[v] == best)  # ties: the first region's
 
 
+RESIDENCY_STORES = ("postgres", "cassandra", "cache", "dynamodb")
+"""drSummary entries of the stores that replicate across regions by themselves."""
+
+
+def residency_reasons(plan: Mapping[str, Any]) -> list[str]:
+    """From the stack's drSummary: the stores the residency table keeps in the region (one line
+    per reason), and the stores global by design with their configured reason."""
+    summary = (plan.get("outputs") or {}).get(RegionalKey.DR_SUMMARY) or {}
+    kept: dict[str, list[str]] = {}
+    lines: list[str] = []
+    for store in RESIDENCY_STORES:
+        entry = summary.get(store) or {}
+        if "residency" in entry:
+            kept.setdefault(str(entry["residency"]), []).append(store)
+        if "globalByDesign" in entry:
+            lines.append(f"{store} replicates to every region by design: {entry['globalByDesign']}")
+    for reason, stores in kept.items():
+        lines.insert(0, f"residency keeps its {', '.join(stores)} in region ({reason})")
+    return lines
+
+
 def differing_regions(
     plans: Mapping[str, Mapping[str, Any]], rows: Mapping[str, StackRow]
 ) -> list[RegionDifference]:
@@ -323,6 +344,7 @@ def differing_regions(
             )
         for override in overrides_of(plans[row.name]):
             diff.reasons.append(f"overrides {override} (Pulumi.{row.name}.yaml)")
+        diff.reasons += residency_reasons(plans[row.name])
         if diff.differences and row.region == primary:
             diff.reasons.append("primary region")
         if diff.differences and not diff.reasons:

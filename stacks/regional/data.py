@@ -69,8 +69,8 @@ def build(
             "cassandra",
             CassandraKeyspaceArgs(
                 keyspace=keyspace_name,
-                regions=stores.keyspaces_regions,
-                owner=ctx.region == stores.keyspaces_regions[0],
+                regions=stores.cassandra_regions(ctx.region),
+                owner=ctx.region == stores.cassandra_regions(ctx.region)[0],
                 tables=table_specs,
                 kms_key_arn=foundation.keys.arn(KeyClass.DATABASES),
                 scope=ctx.scope,
@@ -126,8 +126,9 @@ def _aurora(
     data = ctx.plan.settings.data
     sizing = ctx.plan.settings.sizing.aurora
     network, keys = foundation.network, foundation.keys
+    joins = stores.aurora_global and role != "standalone"
     global_identifier = None
-    if stores.aurora_global:
+    if joins:
         global_identifier = (
             aurora_global_identifier(ctx.env)
             if ctx.primary is None
@@ -137,7 +138,7 @@ def _aurora(
         "aurora",
         AuroraArgs(
             names=ctx.names,
-            role=(role if stores.aurora_global else "standalone"),
+            role=(role if joins and role != "standalone" else "standalone"),
             global_identifier=global_identifier,
             engine_version=AURORA_POSTGRES_VERSION,
             parameter_family=AURORA_POSTGRES_FAMILY,
@@ -182,7 +183,7 @@ def _k8ssandra(
             names=ctx.names,
             cluster=kubernetes.cluster,
             region=ctx.region,
-            datacenters=ctx.stores.k8ssandra_regions,
+            datacenters=ctx.stores.cassandra_regions(ctx.region),
             keyspace=keyspace_name,
             tables=table_specs,
             chart=HELM_CHARTS["k8ssandra-operator"],
@@ -231,7 +232,8 @@ def _cache(ctx: RegionContext, foundation: Foundation, kubernetes: Kubernetes) -
 
 def _global_tables(ctx: RegionContext, foundation: Foundation) -> GlobalTables:
     specs = dynamodb_tables()
-    primary = ctx.primary
+    # a region the residency table keeps out of the global tables owns tables of its own
+    primary = ctx.primary if ctx.stores.dynamodb_member(ctx.region) else None
     return GlobalTables(
         "dynamodb",
         GlobalTablesArgs(

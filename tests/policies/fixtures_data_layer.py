@@ -183,6 +183,20 @@ _CASES: list[PolicyCase] = [
         False,
         note="secret-unknown",
     ),
+    PolicyCase(
+        "rds-proxy-tls-iam",
+        PROXY,
+        {**{k: v for k, v in PROXY_PROPS.items() if k != "auths"}, "defaultAuthScheme": "IAM_AUTH"},
+        False,
+        note="end-to-end-iam",
+    ),
+    PolicyCase(
+        "rds-proxy-tls-iam",
+        PROXY,
+        {k: v for k, v in PROXY_PROPS.items() if k != "auths"},
+        True,
+        note="no-auth-at-all",
+    ),
     # -- global-database-ignores-failover --
     PolicyCase(
         "global-database-ignores-failover",
