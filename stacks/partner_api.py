@@ -8,6 +8,9 @@ domain backends).
   (envoyproxy/ratelimit configuration: `key`, `value`, `rate_limit.unit`,
   `rate_limit.requests_per_unit`), keyed by the partner key's tier.
 - `subgraphs()`: one `Subgraph` per domain backend of the routing table.
+- `partner_routes()`: the routes the partner hostname serves (the federation router's), each
+  with the scopes of its routing-table row that the machine-to-machine client may hold
+  (stacks/data/identity_clients.json `partner-m2m`).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from components.graphql.router import Subgraph
+from components.partner import PartnerRoute
 from components.tenancy.services import BY_NAME
 from stacks.config.errors import ConfigProblem
-from stacks.ingress_routes import ROUTER_BACKEND, routes_document
+from stacks.identity_settings import clients_document
+from stacks.ingress_routes import ROUTER_BACKEND, graphql_route, routes_document
 
 TIERS_FILE = Path(__file__).resolve().parent / "data" / "partner_tiers.json"
 TIERS_KEY = "stacks/data/partner_tiers.json"
@@ -116,3 +121,23 @@ def subgraphs(document: dict[str, Any] | None = None) -> tuple[Subgraph, ...]:
         )
         for n in names
     )
+
+
+M2M_CLIENT = "partner-m2m"
+"""The identity table's machine-to-machine client partners use (client credentials)."""
+
+
+def partner_routes(
+    routes: dict[str, Any] | None = None, clients: dict[str, Any] | None = None
+) -> tuple[PartnerRoute, ...]:
+    """The partner hostname's routes and the scopes a partner's token must carry (one of)."""
+    row = graphql_route(routes or routes_document())
+    if row is None:
+        return ()
+    client = next(c for c in (clients or clients_document())["clients"] if c["id"] == M2M_CLIENT)
+    scopes = tuple(s for s in row["scopes"] if s in client["scopes"])
+    if not scopes:
+        raise ValueError(
+            f"route {row['id']}: the {M2M_CLIENT} client holds none of its scopes {row['scopes']}"
+        )
+    return (PartnerRoute(row["id"], tuple(row["paths"]), scopes),)
