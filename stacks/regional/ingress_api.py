@@ -15,6 +15,7 @@ from stacks.identity_settings import clients_document
 from stacks.ingress_auth import GATEWAY_LABELS
 from stacks.ingress_routes import graphql_route
 from stacks.partner_api import partner_routes, subgraphs
+from stacks.rate_limit_settings import rate_limit_table
 from stacks.regional.context import RegionContext
 from stacks.regional.kubernetes import Kubernetes
 from stacks.versions import HELM_CHARTS
@@ -37,6 +38,8 @@ def build(ctx: RegionContext, kubernetes: Kubernetes) -> IngressApi:
             key_algorithm=settings.partner_api.client_ca_key_algorithm,
             cluster_provider=kubernetes.cluster.provider,
             tls_provider=tls.Provider(f"tls-partner-{ctx.region}"),
+            identity_header=rate_limit_table().partner_header,
+            gateway_labels=GATEWAY_LABELS,
             after=kubernetes.mesh.ready,
         ),
         opts=ctx.opts,
