@@ -256,3 +256,25 @@ def test_repeated_or_unfit_tier_names_are_refused() -> None:
     lines = [p.render() for p in rate_limit_table_problems(bad, ROUTES)]
     assert len(lines) == 2, lines
     assert "tiers[1] (standard).tier" in lines[0] and "tiers[2] (Top Tier).tier" in lines[1]
+
+
+DRAIN_SECONDS = {"dev": 30, "staging": 120, "prod": 300}
+"""The gateway's drain per environment (stacks/mesh_settings.py defaults, as literals)."""
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_gateway_drains_websockets_and_trusts_the_edges_hop(env: str, preview: bool) -> None:
+    for plan in _stacks(env, preview)[1]:
+        (gateway,) = [
+            s["newState"]["inputs"]["values"]
+            for s in plan["steps"]
+            if s["newState"]["type"] == "kubernetes:helm.sh/v3:Release"
+            and s["newState"]["inputs"].get("name") == "istio-ingressgateway"
+        ]
+        proxy = json.loads(gateway["podAnnotations"]["proxy.istio.io/config"])
+        assert proxy["terminationDrainDuration"] == f"{DRAIN_SECONDS[env]}s"
+        # one edge hop (Cloudflare or CloudFront) appends the client to X-Forwarded-For
+        assert proxy["gatewayTopology"] == {"numTrustedProxies": 1}
+        # the pod is not killed before its proxy has drained
+        assert gateway["terminationGracePeriodSeconds"] > DRAIN_SECONDS[env]
