@@ -51,10 +51,7 @@ def test_partner_flow_served_or_pending(env: str, preview: bool) -> None:
         flow = partner_flow(graph, _hostname(env), _tokens(env, preview))
         assert not flow.failing(), "\n".join(map(str, flow.failing()))
         pending = {link.step for link in flow.pending_links()}
-        assert pending == {
-            "API key + HMAC signature",
-            "partner connection reaches the gateway with its own certificate",
-        }
+        assert pending == {"partner connection reaches the gateway with its own certificate"}
 
 
 def _failing(graph: Graph) -> list[str]:
@@ -136,3 +133,16 @@ def test_a_scope_the_m2m_client_lacks_fails() -> None:
 def test_without_the_gateway_request_authentication_tokens_are_not_validated() -> None:
     graph = _dev().without(lambda s: (s.get("inputs") or {}).get("kind") == "RequestAuthentication")
     assert any("issuer validated: fail" in line for line in _failing(graph))
+
+
+def test_hmac_without_a_recorded_deviation_fails(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    import tests.flows.partner as partner
+
+    doc = tmp_path / "architecture.md"
+    text = partner.ARCHITECTURE_DOC.read_text(encoding="utf-8")
+    doc.write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("| Partner auth")),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(partner, "ARCHITECTURE_DOC", doc)
+    assert any("HMAC signature: recorded deviation: fail" in line for line in _failing(_dev()))
