@@ -35,12 +35,14 @@ from .support import (
     as_list,
     config,
     get,
+    is_unknown,
     is_world_cidr,
     label,
     parse_cidr,
 )
 
 CONCERN = "zero-trust"
+K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 
 
 # Resource type tokens (pulumi-aws 7; Karpenter's CRD as pulumi-kubernetes sends it)
@@ -279,7 +281,46 @@ def _eks_no_bootstrap_admin(args: ResourceValidationArgs, report: ReportViolatio
         )
 
 
+def _pod_hardened(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Every container of a Deployment the program writes runs as non-root (its own or the
+    pod's `runAsNonRoot`) with a read-only root filesystem; unknown values pass (preview)."""
+    if args.resource_type != K8S_DEPLOYMENT:
+        return
+    pod = get(args.props, "spec", "template", "spec", default={})
+    pod_non_root = get(pod, "securityContext", "runAsNonRoot")
+    containers = as_list(get(pod, "containers")) + as_list(get(pod, "initContainers"))
+    for container in containers:
+        context = get(container, "securityContext", default={})
+        non_root = get(context, "runAsNonRoot")
+        read_only = get(context, "readOnlyRootFilesystem")
+        missing: list[str] = []
+        if as_bool(non_root) is not True and not (
+            non_root is None and as_bool(pod_non_root) is True
+        ):
+            missing.append("runAsNonRoot: true")
+        if as_bool(read_only) is not True:
+            missing.append("readOnlyRootFilesystem: true")
+        if missing and not any(is_unknown(v) for v in (non_root, read_only, pod_non_root)):
+            report(
+                f"Deployment {label(args.resource_type, args.name)} container "
+                f"{get(container, 'name')!r} lacks {' and '.join(missing)}: a compromised "
+                "process could run as root or rewrite its own binaries. Fix: set them in the "
+                "container's securityContext (writable paths as emptyDir volumes).",
+                None,
+            )
+
+
 POLICIES: list[Policy] = [
+    resource_policy(
+        "k8s-deployment-non-root-read-only",
+        "Every container of a Kubernetes Deployment runs as non-root with a read-only root "
+        "filesystem.",
+        concern=CONCERN,
+        service="kubernetes",
+        severity=Severity.HIGH,
+        controls=HARDENED_CONFIG,
+        validate=_pod_hardened,
+    ),
     # eks
     resource_policy(
         "eks-endpoint-private",

@@ -28,6 +28,7 @@ from pulumi_policy import (
 
 from . import type_tokens
 from .compliance import (
+    CAPACITY,
     EGRESS_CONTROL,
     LEAST_PRIVILEGE,
     MUTUAL_TLS,
@@ -358,7 +359,67 @@ _MESH_CONFIG = PolicyConfigSchema(
 )
 
 
+GLOBAL_RATE_LIMIT = "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit"
+LOCAL_RATE_LIMIT = (
+    "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"
+)
+
+
+def _inserted_filters(props: Any) -> list[tuple[str, Any]]:
+    """(typed_config @type, typed_config) of each HTTP filter an EnvoyFilter inserts."""
+    out: list[tuple[str, Any]] = []
+    for patch in as_list(get(props, "spec", "configPatches")):
+        if get(patch, "applyTo") != "HTTP_FILTER":
+            continue
+        typed = get(patch, "patch", "value", "typed_config", default={})
+        kind = get(typed, "@type")
+        if isinstance(kind, str):
+            out.append((kind, typed))
+    return out
+
+
+def _selector(props: Any) -> Any:
+    return get(props, "spec", "workloadSelector", "labels")
+
+
+def _rate_limit_fails_open_alone(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A global rate-limit filter that lets requests through when its service is unreachable
+    (`failure_mode_deny` false, Envoy's default) leaves the workloads unprotected unless a local
+    rate limit is inserted for the same workloads."""
+    filters = [r for r in args.resources if r.resource_type == type_tokens.ISTIO_ENVOY_FILTER]
+    local = [
+        _selector(r.props)
+        for r in filters
+        if any(kind == LOCAL_RATE_LIMIT for kind, _ in _inserted_filters(r.props))
+    ]
+    for resource in filters:
+        for kind, typed in _inserted_filters(resource.props):
+            if kind != GLOBAL_RATE_LIMIT or as_bool(get(typed, "failure_mode_deny")) is True:
+                continue
+            if _selector(resource.props) in local:
+                continue
+            report(
+                f"EnvoyFilter {label(resource.resource_type, resource.name)} inserts a global "
+                "rate limit that fails open (failure_mode_deny false) and no EnvoyFilter of the "
+                "stack inserts a local rate limit for the same workloads: while the rate-limit "
+                "service is unreachable nothing is limited. Fix: add a LocalRateLimit token "
+                "bucket for the same workloadSelector, or set failure_mode_deny: true.",
+                resource.urn,
+            )
+
+
 POLICIES: list[Policy] = [
+    stack_policy(
+        "envoy-global-rate-limit-fails-open-with-local",
+        "A global Envoy rate limit that fails open is accompanied by a local rate limit on the "
+        "same workloads.",
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.MEDIUM,
+        controls=CAPACITY,
+        types=(type_tokens.ISTIO_ENVOY_FILTER,),
+        validate=_rate_limit_fails_open_alone,
+    ),
     # istio
     resource_policy(
         "istio-peer-auth-strict",

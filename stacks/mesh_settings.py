@@ -8,6 +8,7 @@ meridian:mesh:
   istiodReplicas: 3          # istiod's floor (HPA up to max(5, this)); >= 2 for HA
   gatewayMinReplicas: 3      # ingress gateway pods, spread over the AZs
   gatewayMaxReplicas: 20     # the gateway's autoscaling ceiling
+  gatewayDrainSeconds: 300   # a terminating gateway pod serves open WebSockets this long
 ```
 
 This module must not import `stacks/settings.py` (which imports it).
@@ -36,13 +37,36 @@ class MeshSettings(MeridianModel):
     gateway_max_replicas: int = Field(
         alias="gatewayMaxReplicas", ge=1, le=500, description="Ingress gateway pods, maximum."
     )
+    gateway_drain_seconds: int = Field(
+        alias="gatewayDrainSeconds",
+        ge=5,
+        le=3600,
+        description="The gateway proxy's terminationDrainDuration (long-lived WebSockets).",
+    )
 
 
 MESH_DEFAULTS: dict[str, dict[str, Any]] = {
-    "dev": {"istiodReplicas": 2, "gatewayMinReplicas": 2, "gatewayMaxReplicas": 4},
-    "staging": {"istiodReplicas": 2, "gatewayMinReplicas": 3, "gatewayMaxReplicas": 10},
-    # prod: one gateway pod per AZ at least, room for the seed's peak behind each region's NLB.
-    "prod": {"istiodReplicas": 3, "gatewayMinReplicas": 3, "gatewayMaxReplicas": 30},
+    "dev": {
+        "istiodReplicas": 2,
+        "gatewayMinReplicas": 2,
+        "gatewayMaxReplicas": 4,
+        "gatewayDrainSeconds": 30,
+    },
+    "staging": {
+        "istiodReplicas": 2,
+        "gatewayMinReplicas": 3,
+        "gatewayMaxReplicas": 10,
+        "gatewayDrainSeconds": 120,
+    },
+    # prod: one gateway pod per AZ at least, room for the seed's peak behind each region's NLB;
+    # a rollout or scale-in gives open WebSockets five minutes to finish or reconnect elsewhere
+    # (clients reconnect with backoff, 1 s to 30 s), instead of Istio's 5 s.
+    "prod": {
+        "istiodReplicas": 3,
+        "gatewayMinReplicas": 3,
+        "gatewayMaxReplicas": 30,
+        "gatewayDrainSeconds": 300,
+    },
 }
 """Per environment, merged into `settings.ENVIRONMENT_DEFAULTS[env]["mesh"]`."""
 

@@ -16,9 +16,11 @@ meridian:rateLimit:
 The table: every rate-limited route of the routing table (api_routes.json `rateLimitPerMinute`)
 is limited in the mesh per user, per API key and per client address at that number; rows of
 `rate_limits.json` add limits the routing table has no column for (WebSocket upgrades per user)
-and the partner tiers (per API key, by the tier header). `rate_limit_table_problems` refuses a row
-for a route the routing table lacks, a tier without a rate, and a dimension that is not one of
-the table's, naming the file, the row and the fix.
+and the partner tiers (per partner on the partner Gateway's routes; the partner and its tier are
+the verified client certificate's URI SAN `<partnerUriPrefix><tier>:<partner id>`).
+`rate_limit_table_problems` refuses a row for a route the routing table lacks, a tier without a
+rate or with a repeated name or one unfit for a URI, and a dimension that is not one of the
+table's, naming the file, the row and the fix.
 
 This module must not import `stacks/settings.py` (which imports it).
 """
@@ -26,6 +28,7 @@ This module must not import `stacks/settings.py` (which imports it).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -42,6 +45,7 @@ KEY = "rateLimit"
 TABLE_FILE = Path(__file__).parent / "data" / "rate_limits.json"
 TABLE_KEY = "stacks/data/rate_limits.json"
 ROUTES_KEY = "stacks/data/api_routes.json"
+TIER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 UNIT = "minute"
 """Every limit of the design is per minute."""
 
@@ -141,7 +145,10 @@ class RateLimitTable:
     dimensions: dict[str, str | None]
     """Descriptor key -> the request header it is read from (None: the client address)."""
     route_limits: tuple[Limit, ...]
-    tier_header: str
+    partner_header: str
+    """The header the gateway fills with the verified client certificate's URI SAN."""
+    partner_uri_prefix: str
+    """A partner certificate's URI SAN is `<prefix><tier>:<partner id>`."""
     tier_limits: tuple[Limit, ...]
     local_burst_factor: int
 
@@ -184,8 +191,24 @@ def rate_limit_table_problems(
                 )
             )
         problems += _rate_problems(row, f"{where} ({row.get('route')})")
+    seen: set[str] = set()
     for index, row in enumerate(document.get("tiers", [])):
-        problems += _rate_problems(row, f"{TABLE_KEY} tiers[{index}] ({row.get('tier')})")
+        where = f"{TABLE_KEY} tiers[{index}] ({row.get('tier')})"
+        problems += _rate_problems(row, where)
+        tier = row.get("tier")
+        if not isinstance(tier, str) or not TIER_NAME.fullmatch(tier) or tier in seen:
+            problems.append(
+                ConfigProblem(
+                    f"{where}.tier",
+                    tier,
+                    "is missing, repeated or not lower-case letters, digits and '-' (it is part "
+                    "of the partner certificate's URI SAN)",
+                    "give every tier a unique name such as 'standard'",
+                    file=TABLE_KEY,
+                )
+            )
+        else:
+            seen.add(tier)
     for index, row in enumerate(routes.get("routes", [])):
         rate = row.get("rateLimitPerMinute")
         if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or rate < 1):
@@ -244,7 +267,8 @@ def rate_limit_table(
         domain=doc["domain"],
         dimensions=dimensions,
         route_limits=tuple(limits),
-        tier_header=doc["tierHeader"],
+        partner_header=doc["partnerHeader"],
+        partner_uri_prefix=doc["partnerUriPrefix"],
         tier_limits=tiers,
         local_burst_factor=int(doc["localBurstFactor"]),
     )

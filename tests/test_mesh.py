@@ -265,7 +265,12 @@ def test_mesh_settings_reject_min_above_max() -> None:
     from stacks.mesh_settings import MeshSettings, validate_mesh
 
     ok = MeshSettings.model_validate(
-        {"istiodReplicas": 2, "gatewayMinReplicas": 2, "gatewayMaxReplicas": 4}
+        {
+            "istiodReplicas": 2,
+            "gatewayMinReplicas": 2,
+            "gatewayMaxReplicas": 4,
+            "gatewayDrainSeconds": 30,
+        }
     )
     assert validate_mesh(ok, "Pulumi.dev-global.yaml") == []
     bad = ok.model_copy(update={"gateway_min_replicas": 9})

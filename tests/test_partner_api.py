@@ -1,13 +1,12 @@
-"""The partner tiers table, its rate-limit descriptors, the GraphQL and partner settings' bad
-input, and the router's configuration as planned (design values as literals)."""
+"""The partner routes' scopes, the GraphQL and partner settings' bad input, and the router's
+configuration as planned (design values as literals). The partner tiers are the rate-limit
+table's (tests/flows/test_rate_limit_flow.py)."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from stacks.partner_api import partner_descriptors, tier_problems, tiers_document
+from stacks.partner_api import partner_routes
 from stacks.partner_settings import (
     GRAPHQL_DEFAULTS,
     PARTNER_DEFAULTS,
@@ -21,39 +20,22 @@ from tests.plans import planned
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
-def test_tiers_span_the_designs_range() -> None:
-    rates = sorted(t["requestsPerMinute"] for t in tiers_document()["tiers"])
-    assert rates[0] == 10_000 and rates[-1] == 1_000_000  # architecture: 10k-1M req/min by tier
-    assert "Partner API" in tiers_document()["source"]
-
-
-def test_descriptors_one_per_tier_in_the_rate_limit_shape() -> None:
-    config = partner_descriptors()
-    rows = {d["value"]: d["rate_limit"] for d in config["descriptors"]}
-    assert rows == {
-        t["id"]: {"unit": "minute", "requests_per_unit": t["requestsPerMinute"]}
-        for t in tiers_document()["tiers"]
+def test_partner_routes_need_the_m2m_clients_scope() -> None:
+    routes = {
+        "routes": [
+            {
+                "id": "graphql",
+                "paths": ["/graphql"],
+                "backend": "graphql-router",
+                "scopes": ["graphql", "admin"],
+            }
+        ]
     }
-    assert {d["key"] for d in config["descriptors"]} == {"partner_tier"}
-
-
-@pytest.mark.parametrize("rate", [None, 0, -5, "10k"])
-def test_a_tier_without_a_rate_is_refused(rate: object) -> None:
-    doc = copy.deepcopy(tiers_document())
-    if rate is None:
-        del doc["tiers"][1]["requestsPerMinute"]
-    else:
-        doc["tiers"][1]["requestsPerMinute"] = rate
-    problems = tier_problems(doc)
-    assert len(problems) == 1
-    text = str(problems[0])
-    assert "tiers[1]" in text and "requestsPerMinute" in text and "10000 to 1000000" in text
-    with pytest.raises(ValueError, match="requestsPerMinute"):
-        partner_descriptors(doc)
-
-
-def test_the_shipped_table_has_no_problem() -> None:
-    assert tier_problems(tiers_document()) == []
+    clients = {"clients": [{"id": "partner-m2m", "scopes": ["graphql", "users.read"]}]}
+    (route,) = partner_routes(routes, clients)
+    assert (route.id, route.paths, route.scopes) == ("graphql", ("/graphql",), ("graphql",))
+    with pytest.raises(ValueError, match="partner-m2m client holds none"):
+        partner_routes(routes, {"clients": [{"id": "partner-m2m", "scopes": ["users.read"]}]})
 
 
 def test_introspection_in_prod_is_refused() -> None:

@@ -40,7 +40,9 @@ What it builds, and why:
   router; the global check fails open (`failure_mode_deny: false`) because the local bucket holds
   while the service is unreachable; rate-limited responses carry `X-RateLimit-*`
   (DRAFT_VERSION_03) and `Retry-After`. Each rate-limited route of the edge Gateway gets its
-  descriptors as route `rate_limits` (the VirtualService http route's name is the Envoy route's).
+  descriptors as route `rate_limits` (the VirtualService http route's name is the Envoy route's);
+  each route of the partner Gateway gets the partner tiers' (tier and partner, from the header
+  the gateway sets from the verified client certificate: components/partner/partner_access.py).
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ RETRY_AFTER_SECONDS = 60
 exact reset is in X-RateLimit-Reset)."""
 ROUTE_KEY = "route"
 TIER_KEY = "tier"
+PARTNER_KEY = "partner"
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,9 @@ class Descriptor:
 
 @dataclass(frozen=True)
 class Tier:
-    """A partner tier: `requests_per_minute` per API key whose tier header says `name`."""
+    """A partner tier: `requests_per_minute` per partner whose identity (the partner header,
+    set by the gateway from the verified client certificate's URI SAN) starts with
+    `<partner_uri_prefix><name>:`."""
 
     name: str
     requests_per_minute: int
@@ -153,8 +158,13 @@ class GlobalRateLimitArgs:
     store_replicas: int
     store_engine_version: str
     tiers: Sequence[Tier] = ()
-    tier_header: str = "x-meridian-partner-tier"
-    api_key_header: str = "x-api-key"
+    partner_header: str = "x-meridian-partner"
+    """The partner's identity as the gateway sets it (never the client's value)."""
+    partner_uri_prefix: str = "urn:meridian:partner:"
+    partner_gateway: str = "istio-ingress/partner"
+    partner_routes: Sequence[str] = ()
+    """The partner Gateway's route names; each gets the tiers' descriptors."""
+    edge_gateway: str = "istio-ingress/edge"
     snapshot_retention_days: int = 1
     after: Sequence[pulumi.Resource] = field(default_factory=list[pulumi.Resource])
 
@@ -166,6 +176,8 @@ class GlobalRateLimitArgs:
             raise ValueError("the local bucket must hold at least one second of its rate")
         if self.store_replicas < 1:
             raise ValueError("automatic failover needs at least one replica")
+        if self.tiers and not self.partner_routes:
+            raise ValueError("partner tiers need the partner Gateway's routes to attach to")
 
 
 class GlobalRateLimit(pulumi.ComponentResource):
@@ -522,7 +534,7 @@ def service_config(args: GlobalRateLimitArgs) -> dict[str, Any]:
             "value": tier.name,
             "descriptors": [
                 {
-                    "key": "api_key",
+                    "key": PARTNER_KEY,
                     "rate_limit": {"unit": "minute", "requests_per_unit": tier.requests_per_minute},
                 }
             ],
@@ -535,8 +547,7 @@ def service_config(args: GlobalRateLimitArgs) -> dict[str, Any]:
 def route_rate_limits(args: GlobalRateLimitArgs, route: str) -> list[dict[str, Any]]:
     """The Envoy route's `rate_limits` (config.route.v3.RateLimit actions): per limit, the route
     (generic_key) and the dimension's value (request_headers, or remote_address); a request
-    without the header sends no descriptor for that dimension. Plus the partner tier of the
-    API key, for every route."""
+    without the header sends no descriptor for that dimension."""
     actions: list[dict[str, Any]] = []
     route_key = {"generic_key": {"descriptor_key": ROUTE_KEY, "descriptor_value": route}}
     for limit in args.limits:
@@ -548,26 +559,40 @@ def route_rate_limits(args: GlobalRateLimitArgs, route: str) -> list[dict[str, A
             else {"request_headers": {"header_name": limit.header, "descriptor_key": limit.key}}
         )
         actions.append({"actions": [route_key, value]})
-    if args.tiers:
-        actions.append(
-            {
-                "actions": [
-                    {
-                        "request_headers": {
-                            "header_name": args.tier_header,
-                            "descriptor_key": TIER_KEY,
-                        }
-                    },
-                    {
-                        "request_headers": {
-                            "header_name": args.api_key_header,
-                            "descriptor_key": "api_key",
-                        }
-                    },
-                ]
-            }
-        )
     return actions
+
+
+def partner_rate_limits(args: GlobalRateLimitArgs) -> list[dict[str, Any]]:
+    """A partner route's `rate_limits`: per tier, the tier (header_value_match on the partner
+    header's `<prefix><tier>:` prefix, descriptor_key `tier`) and the partner (request_headers);
+    a request whose identity is in no tier sends neither."""
+    return [
+        {
+            "actions": [
+                {
+                    "header_value_match": {
+                        "descriptor_key": TIER_KEY,
+                        "descriptor_value": tier.name,
+                        "headers": [
+                            {
+                                "name": args.partner_header,
+                                "string_match": {
+                                    "prefix": f"{args.partner_uri_prefix}{tier.name}:"
+                                },
+                            }
+                        ],
+                    }
+                },
+                {
+                    "request_headers": {
+                        "header_name": args.partner_header,
+                        "descriptor_key": PARTNER_KEY,
+                    }
+                },
+            ]
+        }
+        for tier in args.tiers
+    ]
 
 
 def _hcm_filter_match() -> dict[str, Any]:
@@ -639,26 +664,32 @@ def filters_envoy_filter_spec(args: GlobalRateLimitArgs) -> dict[str, Any]:
     }
 
 
-def routes_envoy_filter_spec(args: GlobalRateLimitArgs) -> dict[str, Any]:
-    """Per rate-limited route of the edge Gateway, its descriptors merged into the route."""
-    routes = sorted({d.route for d in args.limits})
+def _route_patch(gateway: str, route: str, limits: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "workloadSelector": {"labels": GATEWAY_LABELS},
-        "configPatches": [
-            {
-                "applyTo": "HTTP_ROUTE",
-                "match": {
-                    "context": "GATEWAY",
-                    "routeConfiguration": {"vhost": {"route": {"name": route}}},
-                },
-                "patch": {
-                    "operation": "MERGE",
-                    "value": {"route": {"rate_limits": route_rate_limits(args, route)}},
-                },
-            }
-            for route in routes
-        ],
+        "applyTo": "HTTP_ROUTE",
+        "match": {
+            "context": "GATEWAY",
+            "routeConfiguration": {"gateway": gateway, "vhost": {"route": {"name": route}}},
+        },
+        "patch": {"operation": "MERGE", "value": {"route": {"rate_limits": limits}}},
     }
+
+
+def routes_envoy_filter_spec(args: GlobalRateLimitArgs) -> dict[str, Any]:
+    """Per rate-limited route of the edge Gateway, its descriptors merged into the route; per
+    route of the partner Gateway, the tiers'. Each patch names its Gateway: a VirtualService
+    bound to both (`/graphql`) has a route of the same name in each Gateway's route
+    configuration."""
+    routes = sorted({d.route for d in args.limits})
+    patches = [
+        _route_patch(args.edge_gateway, route, route_rate_limits(args, route)) for route in routes
+    ]
+    if args.tiers:
+        patches += [
+            _route_patch(args.partner_gateway, route, partner_rate_limits(args))
+            for route in sorted(args.partner_routes)
+        ]
+    return {"workloadSelector": {"labels": GATEWAY_LABELS}, "configPatches": patches}
 
 
 def deployment_spec(
@@ -769,6 +800,7 @@ __all__ = [
     "GlobalRateLimitArgs",
     "Tier",
     "filters_envoy_filter_spec",
+    "partner_rate_limits",
     "route_rate_limits",
     "routes_envoy_filter_spec",
     "service_config",

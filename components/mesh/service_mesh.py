@@ -72,6 +72,10 @@ INGRESS_NAMESPACE = "istio-ingress"
 CNI_NAMESPACE = "kube-system"
 GATEWAY_NAME = "istio-ingressgateway"
 HISTOGRAM_BUCKETS_ANNOTATION = "sidecar.istio.io/statsHistogramBuckets"
+PROXY_CONFIG_ANNOTATION = "proxy.istio.io/config"
+"""Per-pod ProxyConfig overrides (istio/api annotation/annotations.yaml)."""
+DRAIN_GRACE_SECONDS = 15
+"""What the pod's termination grace adds to the proxy's drain (the agent's own exit)."""
 """Istio's pod annotation for a proxy's histogram buckets, keyed by stat prefix (istio/istio
 1.29.2 pkg/bootstrap; istio/api annotation SidecarStatsHistogramBuckets)."""
 ISTIO_DEFAULT_DURATION_BUCKETS: tuple[float, ...] = (
@@ -168,6 +172,12 @@ class ServiceMeshArgs:
     after: Sequence[pulumi.Resource] = ()
     """What must exist first (the cluster add-ons, nodes)."""
     istiod_replicas: int = 2
+    gateway_drain_seconds: int = 5
+    """The gateway proxy's `terminationDrainDuration`: how long a terminating gateway pod keeps
+    serving open connections (long-lived WebSockets) before it exits; Istio's default is 5 s."""
+    trusted_proxies: int = 1
+    """`gatewayTopology.numTrustedProxies`: the edge's hop in front of the gateway, so the
+    client address Envoy trusts (per-IP limits) is the one the edge appends to X-Forwarded-For."""
     gateway_min_replicas: int = 3
     gateway_max_replicas: int = 10
     extra_tags: Mapping[str, str] = field(default_factory=dict)
@@ -495,7 +505,13 @@ class ServiceMesh(pulumi.ComponentResource):
             ],
             "labels": {"istio": "ingressgateway"},
             # merged into the chart's own podAnnotations (prometheus.io/*, inject templates)
-            "podAnnotations": {HISTOGRAM_BUCKETS_ANNOTATION: gateway_histogram_buckets()},
+            "podAnnotations": {
+                HISTOGRAM_BUCKETS_ANNOTATION: gateway_histogram_buckets(),
+                PROXY_CONFIG_ANNOTATION: gateway_proxy_config(
+                    args.gateway_drain_seconds, args.trusted_proxies
+                ),
+            },
+            "terminationGracePeriodSeconds": args.gateway_drain_seconds + DRAIN_GRACE_SECONDS,
             "securityContext": {
                 "runAsNonRoot": True,
                 "runAsUser": 1337,
@@ -671,6 +687,19 @@ class ServiceMesh(pulumi.ComponentResource):
             },
             opts=self._in_kube.merge(after),
         )
+
+
+def gateway_proxy_config(drain_seconds: int, trusted_proxies: int) -> str:
+    """The gateway pods' ProxyConfig overrides (istio/api mesh/v1alpha1/proxy.proto:
+    `terminationDrainDuration`, `gatewayTopology.numTrustedProxies`), as the annotation's JSON
+    (a YAML subset)."""
+    return json.dumps(
+        {
+            "terminationDrainDuration": f"{drain_seconds}s",
+            "gatewayTopology": {"numTrustedProxies": trusted_proxies},
+        },
+        sort_keys=True,
+    )
 
 
 def edge_gateway_spec(mutual: bool) -> dict[str, Any]:

@@ -24,12 +24,20 @@ What it builds, and why:
 - The server certificate the gateway presents on the partner hostname (self-signed: see README
   Known limits) and the `partner-tls` Secret (`tls.crt`, `tls.key`, `ca.crt` = the CA).
 - Gateway `partner` in istio-ingress: HTTPS 443 for the partner hostname only, MUTUAL, TLS 1.2+.
+- EnvoyFilter `partner-identity`, first in every HTTP filter chain of the ingress gateway pods: a
+  header-mutation filter removes any client-supplied `identity_header` and then sets it from the
+  verified client certificate's URI SANs (Envoy's `%DOWNSTREAM_PEER_URI_SAN%`; empty, so not
+  added, without a client certificate). A partner certificate's URI SAN is
+  `urn:meridian:partner:<tier>:<partner id>`, chosen when the certificate is issued (the
+  `EndEntityCertificate_APIPassthrough/V1` template passes the SAN through); the rate-limit
+  service limits each partner at its tier's rate from this header, which a partner cannot forge
+  without a certificate the CA signed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -45,6 +53,12 @@ GATEWAY = "partner"
 GATEWAY_REF = f"{INGRESS_NAMESPACE}/{GATEWAY}"
 SECRET = "partner-tls"
 HTTPS_PORT = 443
+IDENTITY_FILTER = "partner-identity"
+HEADER_MUTATION_TYPE = (
+    "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation"
+)
+PEER_URI_SAN = "%DOWNSTREAM_PEER_URI_SAN%"
+"""Envoy's substitution for the peer certificate's URI SANs (comma-separated)."""
 SIGNING: dict[str, str] = {
     "RSA_2048": "SHA256WITHRSA",
     "RSA_4096": "SHA512WITHRSA",
@@ -64,6 +78,8 @@ class PartnerAccessArgs:
     key_algorithm: str
     cluster_provider: k8s.Provider
     tls_provider: tls.Provider
+    identity_header: str = "x-meridian-partner"
+    gateway_labels: Mapping[str, str] = field(default_factory=lambda: {"istio": "ingressgateway"})
     after: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:
@@ -83,6 +99,48 @@ def partner_gateway_spec(hostname: str) -> dict[str, Any]:
                     "mode": "MUTUAL",
                     "credentialName": SECRET,
                     "minProtocolVersion": "TLSV1_2",
+                },
+            }
+        ],
+    }
+
+
+def identity_filter_spec(labels: Mapping[str, str], header: str) -> dict[str, Any]:
+    """The header-mutation filter (a name of its own: Envoy picks the filter by its config's
+    type) first in each gateway HTTP chain: remove the client's `header`, set it from the peer
+    certificate."""
+    return {
+        "workloadSelector": {"labels": dict(labels)},
+        "configPatches": [
+            {
+                "applyTo": "HTTP_FILTER",
+                "match": {
+                    "context": "GATEWAY",
+                    "listener": {
+                        "filterChain": {
+                            "filter": {"name": "envoy.filters.network.http_connection_manager"}
+                        }
+                    },
+                },
+                "patch": {
+                    "operation": "INSERT_FIRST",
+                    "value": {
+                        "name": "meridian.partner_identity",
+                        "typed_config": {
+                            "@type": HEADER_MUTATION_TYPE,
+                            "mutations": {
+                                "request_mutations": [
+                                    {"remove": header},
+                                    {
+                                        "append": {
+                                            "header": {"key": header, "value": PEER_URI_SAN},
+                                            "append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
+                                        }
+                                    },
+                                ]
+                            },
+                        },
+                    },
                 },
             }
         ],
@@ -179,6 +237,14 @@ class PartnerAccess(pulumi.ComponentResource):
             object_meta(GATEWAY, INGRESS_NAMESPACE),
             partner_gateway_spec(args.hostname),
             kube.merge(pulumi.ResourceOptions(depends_on=[self.secret, *args.after])),
+        )
+        self.identity = custom_object(
+            f"{name}-identity",
+            "networking.istio.io/v1alpha3",
+            "EnvoyFilter",
+            object_meta(IDENTITY_FILTER, INGRESS_NAMESPACE),
+            identity_filter_spec(args.gateway_labels, args.identity_header),
+            kube.merge(pulumi.ResourceOptions(depends_on=list(args.after))),
         )
         self.register_outputs(
             {"clientCaArn": self.ca.arn, "clientCaCertificate": self.ca_certificate_pem}

@@ -1,5 +1,6 @@
 """The ingress API layer of a region: the GraphQL federation router behind `/graphql` and the
-partner API's mutual-TLS entry (its private client CA and Gateway)."""
+partner API's mutual-TLS entry (its private client CA and Gateway) and the client-credentials
+tokens its routes need."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from dataclasses import dataclass
 import pulumi_tls as tls
 
 from components.graphql import GraphqlRouter, GraphqlRouterArgs
-from components.mesh.service_mesh import EDGE_GATEWAY_REF, GATEWAY_PRINCIPAL
-from components.partner import PartnerAccess, PartnerAccessArgs
+from components.mesh.service_mesh import EDGE_GATEWAY_REF, GATEWAY_PRINCIPAL, INGRESS_NAMESPACE
+from components.partner import PartnerAccess, PartnerAccessArgs, PartnerTokens, PartnerTokensArgs
+from stacks.identity_settings import clients_document
+from stacks.ingress_auth import GATEWAY_LABELS
 from stacks.ingress_routes import graphql_route
-from stacks.partner_api import subgraphs
+from stacks.partner_api import partner_routes, subgraphs
+from stacks.rate_limit_settings import rate_limit_table
 from stacks.regional.context import RegionContext
 from stacks.regional.kubernetes import Kubernetes
 from stacks.versions import HELM_CHARTS
@@ -21,6 +25,7 @@ from stacks.versions import HELM_CHARTS
 class IngressApi:
     router: GraphqlRouter | None
     partner: PartnerAccess
+    partner_tokens: PartnerTokens | None
 
 
 def build(ctx: RegionContext, kubernetes: Kubernetes) -> IngressApi:
@@ -33,6 +38,8 @@ def build(ctx: RegionContext, kubernetes: Kubernetes) -> IngressApi:
             key_algorithm=settings.partner_api.client_ca_key_algorithm,
             cluster_provider=kubernetes.cluster.provider,
             tls_provider=tls.Provider(f"tls-partner-{ctx.region}"),
+            identity_header=rate_limit_table().partner_header,
+            gateway_labels=GATEWAY_LABELS,
             after=kubernetes.mesh.ready,
         ),
         opts=ctx.opts,
@@ -63,4 +70,20 @@ def build(ctx: RegionContext, kubernetes: Kubernetes) -> IngressApi:
             ),
             opts=ctx.opts,
         )
-    return IngressApi(router, partner)
+    routes = partner_routes()
+    tokens = None
+    if routes:
+        tokens = PartnerTokens(
+            "partner-tokens",
+            PartnerTokensArgs(
+                provider=kubernetes.cluster.provider,
+                namespace=INGRESS_NAMESPACE,
+                gateway_labels=GATEWAY_LABELS,
+                hostname=settings.partner_api.hostname,
+                resource_server=clients_document()["resourceServer"],
+                routes=routes,
+                after=kubernetes.mesh.ready,
+            ),
+            opts=ctx.opts,
+        )
+    return IngressApi(router, partner, tokens)

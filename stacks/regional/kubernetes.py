@@ -268,6 +268,7 @@ def _mesh(
             istiod_replicas=mesh.istiod_replicas,
             gateway_min_replicas=mesh.gateway_min_replicas,
             gateway_max_replicas=mesh.gateway_max_replicas,
+            gateway_drain_seconds=mesh.gateway_drain_seconds,
         ),
         opts=ctx.opts,
     )

@@ -1,6 +1,7 @@
 """The ingress's global rate limiting in a region: envoyproxy/ratelimit with its own Valkey
-counters, attached to the edge Gateway (components/mesh/rate_limit.py), with every limit taken
-from the rate-limit table and the routing table (stacks/rate_limit_settings.py)."""
+counters, attached to the edge Gateway and, for the partner tiers, the partner Gateway
+(components/mesh/rate_limit.py), with every limit taken from the rate-limit table and the routing
+table (stacks/rate_limit_settings.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import pulumi_random as random
 
 from components.foundation.keyring import KeyClass
 from components.mesh.rate_limit import Descriptor, GlobalRateLimit, GlobalRateLimitArgs, Tier
-from stacks.ingress_routes import mesh_routes
+from components.mesh.service_mesh import EDGE_GATEWAY_REF
+from components.partner.partner_access import GATEWAY_REF as PARTNER_GATEWAY_REF
+from stacks.ingress_routes import graphql_route, mesh_routes
+from stacks.partner_api import partner_routes
 from stacks.rate_limit_settings import RateLimitTable, rate_limit_table
 from stacks.regional.context import RegionContext
 from stacks.regional.foundation import Foundation
@@ -38,10 +42,18 @@ def descriptors(table: RateLimitTable, served: set[str]) -> tuple[Descriptor, ..
     )
 
 
+def partner_route_names() -> tuple[str, ...]:
+    """The partner Gateway's route names (the VirtualService http routes bound to it)."""
+    return tuple(route.id for route in partner_routes())
+
+
 def build(ctx: RegionContext, foundation: Foundation, kubernetes: Kubernetes) -> RateLimiting:
     settings = ctx.plan.settings.rate_limit
     table = rate_limit_table()
     served = {route.id for route in mesh_routes()}
+    graphql = graphql_route()
+    if graphql is not None:
+        served.add(graphql["id"])  # the router's VirtualService route has the row's id
     network = foundation.network
     service = GlobalRateLimit(
         "rate-limit",
@@ -67,8 +79,11 @@ def build(ctx: RegionContext, foundation: Foundation, kubernetes: Kubernetes) ->
             store_replicas=settings.store_replicas,
             store_engine_version=CACHE_ENGINE_VERSIONS["valkey"],
             tiers=tuple(Tier(str(t.tier), t.requests_per_minute) for t in table.tier_limits),
-            tier_header=table.tier_header,
-            api_key_header=str(table.dimensions["api_key"]),
+            partner_header=table.partner_header,
+            partner_uri_prefix=table.partner_uri_prefix,
+            partner_gateway=PARTNER_GATEWAY_REF,
+            partner_routes=partner_route_names(),
+            edge_gateway=EDGE_GATEWAY_REF,
             after=kubernetes.ready,
         ),
         opts=ctx.opts,

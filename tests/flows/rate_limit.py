@@ -1,7 +1,10 @@
 """The rate-limit flow over planned graphs: for every rate-limited route of the routing table,
 the edge's rule (Cloudflare http_ratelimit or an AWS WAF rate-based rule) and, in every region,
 the mesh's limits (the rate-limit service's descriptors, the gateway route's actions), with the
-numbers compared to the table and to each other. Each missing or disagreeing link is one line."""
+numbers compared to the table and to each other; and each partner tier: the service's
+descriptor, the partner Gateway's route actions keyed by the tier's URI prefix, and the header the
+gateway sets from the verified client certificate (client values removed first). Each missing or
+disagreeing link is one line."""
 
 from __future__ import annotations
 
@@ -9,6 +12,9 @@ import json
 from typing import Any
 
 RATE_LIMIT_PHASE = "http_ratelimit"
+PARTNER_GATEWAY = "istio-ingress/partner"
+EDGE_GATEWAY = "istio-ingress/edge"
+PEER_URI_SAN = "%DOWNSTREAM_PEER_URI_SAN%"
 
 
 def _states(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -55,7 +61,10 @@ def mesh_limits(regional: dict[str, Any]) -> dict[tuple[str, str], int]:
                     config[(entry["value"], inner["key"])] = rate["requests_per_unit"]
         if state["type"].endswith(":EnvoyFilter") and name == "rate-limit-routes":
             for patch in inputs["spec"]["configPatches"]:
-                route = patch["match"]["routeConfiguration"]["vhost"]["route"]["name"]
+                match = patch["match"]["routeConfiguration"]
+                if match.get("gateway") != EDGE_GATEWAY:
+                    continue  # a route of that name on another Gateway is another route
+                route = match["vhost"]["route"]["name"]
                 for limit in patch["patch"]["value"]["route"]["rate_limits"]:
                     keys = _action_keys(limit["actions"])
                     if ("route", route) in keys:
@@ -114,3 +123,76 @@ def rate_limit_flow(
                 f"the table {row['requestsPerMinute']}"
             )
     return problems
+
+
+def partner_tier_limits(regional: dict[str, Any], table: dict[str, Any]) -> dict[str, int]:
+    """Tier -> requests per minute per partner, where the service has the limit, every route of
+    the partner Gateway sends (tier, partner) keyed by the tier's URI prefix on the partner
+    header, and the gateway sets that header from the peer certificate after removing it."""
+    header, prefix = table["partnerHeader"], table["partnerUriPrefix"]
+    config: dict[str, int] = {}
+    per_route: list[set[str]] = []
+    identity = False
+    for state in _states(regional):
+        inputs = state.get("inputs", {})
+        name = inputs.get("metadata", {}).get("name")
+        if state["type"] == "kubernetes:core/v1:ConfigMap" and name == "ratelimit-config":
+            for entry in json.loads(inputs["data"]["config.yaml"])["descriptors"]:
+                for inner in entry.get("descriptors", []):
+                    if entry["key"] == "tier" and inner["key"] == "partner":
+                        config[entry["value"]] = inner["rate_limit"]["requests_per_unit"]
+        if not state["type"].endswith(":EnvoyFilter"):
+            continue
+        for patch in inputs["spec"]["configPatches"]:
+            if name == "rate-limit-routes" and (
+                patch["match"]["routeConfiguration"].get("gateway") == PARTNER_GATEWAY
+            ):
+                per_route.append(_tiers_sent(patch, header, prefix))
+            if patch.get("applyTo") == "HTTP_FILTER" and patch["patch"]["operation"] == (
+                "INSERT_FIRST"
+            ):
+                mutations = (
+                    patch["patch"]["value"].get("typed_config", {}).get("mutations", {})
+                ).get("request_mutations", [])
+                identity |= mutations[:2] == [
+                    {"remove": header},
+                    {
+                        "append": {
+                            "header": {"key": header, "value": PEER_URI_SAN},
+                            "append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
+                        }
+                    },
+                ]
+    if not identity or not per_route:
+        return {}
+    sent = set.intersection(*per_route)
+    return {tier: rate for tier, rate in config.items() if tier in sent}
+
+
+def _tiers_sent(patch: dict[str, Any], header: str, prefix: str) -> set[str]:
+    tiers: set[str] = set()
+    for limit in patch["patch"]["value"]["route"]["rate_limits"]:
+        actions = limit["actions"]
+        matched = [a["header_value_match"] for a in actions if "header_value_match" in a]
+        keyed = [a["request_headers"] for a in actions if "request_headers" in a]
+        for m in matched:
+            tier = m.get("descriptor_value")
+            if (
+                m.get("descriptor_key") == "tier"
+                and m.get("headers")
+                == [{"name": header, "string_match": {"prefix": f"{prefix}{tier}:"}}]
+                and {"header_name": header, "descriptor_key": "partner"} in keyed
+            ):
+                tiers.add(tier)
+    return tiers
+
+
+def partner_tier_flow(table: dict[str, Any], regional: dict[str, Any]) -> list[str]:
+    """Every partner tier of the table enforced per partner at its rate (empty: the flow holds)."""
+    got = partner_tier_limits(regional, table)
+    return [
+        f"partner tier {row['tier']}: the mesh allows {got.get(row['tier'])}/min per partner, "
+        f"the table {row['requestsPerMinute']}"
+        for row in table.get("tiers", [])
+        if got.get(row["tier"]) != row["requestsPerMinute"]
+    ]

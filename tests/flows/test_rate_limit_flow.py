@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from stacks.rate_limit_settings import rate_limit_table_problems
-from tests.flows.rate_limit import rate_limit_flow
+from tests.flows.rate_limit import partner_tier_flow, rate_limit_flow
 from tests.plans import planned
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,7 +169,7 @@ def test_table_rows_for_unknown_routes_and_tiers_without_rates_are_refused() -> 
     assert len(lines) == 2, lines
     assert "routes[0].route" in lines[0] and "chat-v3" in lines[0]
     assert "api_routes.json" in lines[0]
-    assert "tiers[1] (partner-top).requestsPerMinute" in lines[1]
+    assert "tiers[1] (business).requestsPerMinute" in lines[1]
     assert "set requestsPerMinute" in lines[1]
 
 
@@ -200,3 +200,81 @@ def test_websocket_route_is_sticky_by_user_and_long_lived(preview: bool) -> None
     # the upgrade request counts against the per-user limit of the rate-limit table
     per_user = next(r for r in TABLE["routes"] if r["route"] == chat["id"])
     assert per_user["dimension"] == "user" and per_user["requestsPerMinute"] == 60
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_partner_tiers_are_enforced_per_partner_on_the_partner_gateway(
+    env: str, preview: bool
+) -> None:
+    rates = sorted(t["requestsPerMinute"] for t in TABLE["tiers"])
+    assert rates[0] == 10_000 and rates[-1] == 1_000_000  # architecture: 10k-1M req/min by tier
+    for plan in _stacks(env, preview)[1]:
+        assert partner_tier_flow(TABLE, plan) == []
+
+
+def _without_identity(plan: dict[str, Any]) -> dict[str, Any]:
+    broken = copy.deepcopy(plan)
+    broken["steps"] = [
+        s
+        for s in broken["steps"]
+        if s["newState"]["inputs"].get("metadata", {}).get("name") != "partner-identity"
+    ]
+    return broken
+
+
+def test_without_the_certificate_identity_no_tier_holds() -> None:
+    plan = _stacks("dev", False)[1][0]
+    lines = partner_tier_flow(TABLE, _without_identity(plan))
+    assert len(lines) == len(TABLE["tiers"]) and "per partner" in lines[0], lines
+
+
+def test_a_forgeable_partner_header_breaks_the_tiers() -> None:
+    plan = copy.deepcopy(_stacks("dev", False)[1][0])
+    for step in plan["steps"]:
+        inputs = step["newState"]["inputs"]
+        if inputs.get("metadata", {}).get("name") == "partner-identity":
+            mutations = inputs["spec"]["configPatches"][0]["patch"]["value"]["typed_config"]
+            mutations["mutations"]["request_mutations"].pop(0)  # the client's value kept
+    assert len(partner_tier_flow(TABLE, plan)) == len(TABLE["tiers"])
+
+
+def test_a_tier_limit_only_on_the_edge_gateway_fails() -> None:
+    plan = copy.deepcopy(_stacks("dev", False)[1][0])
+    for step in plan["steps"]:
+        inputs = step["newState"]["inputs"]
+        if inputs.get("metadata", {}).get("name") == "rate-limit-routes":
+            for patch in inputs["spec"]["configPatches"]:
+                patch["match"]["routeConfiguration"]["gateway"] = "istio-ingress/edge"
+    assert partner_tier_flow(TABLE, plan)
+
+
+def test_repeated_or_unfit_tier_names_are_refused() -> None:
+    bad = copy.deepcopy(TABLE)
+    bad["tiers"][1]["tier"] = bad["tiers"][0]["tier"]
+    bad["tiers"][2]["tier"] = "Top Tier"
+    lines = [p.render() for p in rate_limit_table_problems(bad, ROUTES)]
+    assert len(lines) == 2, lines
+    assert "tiers[1] (standard).tier" in lines[0] and "tiers[2] (Top Tier).tier" in lines[1]
+
+
+DRAIN_SECONDS = {"dev": 30, "staging": 120, "prod": 300}
+"""The gateway's drain per environment (stacks/mesh_settings.py defaults, as literals)."""
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_gateway_drains_websockets_and_trusts_the_edges_hop(env: str, preview: bool) -> None:
+    for plan in _stacks(env, preview)[1]:
+        (gateway,) = [
+            s["newState"]["inputs"]["values"]
+            for s in plan["steps"]
+            if s["newState"]["type"] == "kubernetes:helm.sh/v3:Release"
+            and s["newState"]["inputs"].get("name") == "istio-ingressgateway"
+        ]
+        proxy = json.loads(gateway["podAnnotations"]["proxy.istio.io/config"])
+        assert proxy["terminationDrainDuration"] == f"{DRAIN_SECONDS[env]}s"
+        # one edge hop (Cloudflare or CloudFront) appends the client to X-Forwarded-For
+        assert proxy["gatewayTopology"] == {"numTrustedProxies": 1}
+        # the pod is not killed before its proxy has drained
+        assert gateway["terminationGracePeriodSeconds"] > DRAIN_SECONDS[env]

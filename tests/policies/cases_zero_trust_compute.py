@@ -15,7 +15,7 @@ from policies.type_tokens import (
     KARPENTER_NODE_CLASS,
     LAUNCH_TEMPLATE,
 )
-from tests.policies.cases_common import PolicyCase
+from tests.policies.cases_common import UNKNOWN, PolicyCase
 
 WORLD = "0.0.0.0/0"
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -300,5 +300,61 @@ CASES += [
         {"ami": "ami-1", "keyName": "ops"},
         True,
         note="instance-key",
+    ),
+]
+
+
+def _deployment(container: dict[str, Any], pod: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "metadata": {"name": "ratelimit", "namespace": "rate-limit"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "securityContext": pod or {},
+                    "containers": [{"name": "ratelimit", "securityContext": container}],
+                }
+            }
+        },
+    }
+
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+CASES += [
+    PolicyCase(
+        "k8s-deployment-non-root-read-only",
+        DEPLOYMENT,
+        _deployment({"runAsNonRoot": True, "readOnlyRootFilesystem": True}),
+        False,
+        note="hardened",
+    ),
+    PolicyCase(
+        "k8s-deployment-non-root-read-only",
+        DEPLOYMENT,
+        _deployment({"readOnlyRootFilesystem": True}, {"runAsNonRoot": True}),
+        False,
+        note="non-root-from-pod",
+    ),
+    PolicyCase(
+        "k8s-deployment-non-root-read-only",
+        DEPLOYMENT,
+        _deployment({"runAsNonRoot": True, "readOnlyRootFilesystem": UNKNOWN}),
+        False,
+        note="preview-unknown",
+    ),
+    PolicyCase(
+        "k8s-deployment-non-root-read-only",
+        DEPLOYMENT,
+        _deployment({"runAsNonRoot": True}),
+        True,
+        note="writable-root",
+    ),
+    PolicyCase(
+        "k8s-deployment-non-root-read-only",
+        DEPLOYMENT,
+        _deployment(
+            {"readOnlyRootFilesystem": True, "runAsNonRoot": False}, {"runAsNonRoot": True}
+        ),
+        True,
+        note="container-overrides-to-root",
     ),
 ]

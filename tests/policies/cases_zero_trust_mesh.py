@@ -555,3 +555,78 @@ CASES += [
         note="gateway-cluster-ip",
     ),
 ]
+
+
+GATEWAY_PODS = {"istio": "ingressgateway"}
+
+
+def _envoy_filter(name: str, typed: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        "type": "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter",
+        "name": name,
+        "props": {
+            "apiVersion": "networking.istio.io/v1alpha3",
+            "kind": "EnvoyFilter",
+            "metadata": {"name": name, "namespace": "istio-ingress"},
+            "spec": {
+                "workloadSelector": {"labels": labels},
+                "configPatches": [
+                    {
+                        "applyTo": "HTTP_FILTER",
+                        "patch": {"operation": "INSERT_BEFORE", "value": {"typed_config": typed}},
+                    }
+                ],
+            },
+        },
+    }
+
+
+GLOBAL_OPEN = {
+    "@type": "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit",
+    "domain": "meridian-edge",
+    "failure_mode_deny": False,
+}
+LOCAL_BUCKET = {
+    "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+    "stat_prefix": "local",
+}
+CASES += [
+    PolicyCase(
+        "envoy-global-rate-limit-fails-open-with-local",
+        "",
+        {},
+        False,
+        stack=[
+            _envoy_filter("global", GLOBAL_OPEN, GATEWAY_PODS),
+            _envoy_filter("local", LOCAL_BUCKET, GATEWAY_PODS),
+        ],
+        note="local-beside-global",
+    ),
+    PolicyCase(
+        "envoy-global-rate-limit-fails-open-with-local",
+        "",
+        {},
+        False,
+        stack=[_envoy_filter("global", {**GLOBAL_OPEN, "failure_mode_deny": True}, GATEWAY_PODS)],
+        note="fails-closed",
+    ),
+    PolicyCase(
+        "envoy-global-rate-limit-fails-open-with-local",
+        "",
+        {},
+        True,
+        stack=[_envoy_filter("global", GLOBAL_OPEN, GATEWAY_PODS)],
+        note="open-alone",
+    ),
+    PolicyCase(
+        "envoy-global-rate-limit-fails-open-with-local",
+        "",
+        {},
+        True,
+        stack=[
+            _envoy_filter("global", GLOBAL_OPEN, GATEWAY_PODS),
+            _envoy_filter("local", LOCAL_BUCKET, {"istio": "egressgateway"}),
+        ],
+        note="local-on-other-workloads",
+    ),
+]
