@@ -10,10 +10,7 @@ from typing import Any
 
 import pytest
 
-from meridian_ops.plan.plan_diff import SECRET_SIG
-from stacks.alerting_settings import AlertingSettings, validate_alerting
-from stacks.component_data import load_slos
-from tests.flows.alert_flow import (
+from meridian_ops.plan.flows.alert import (
     NETWORK_POLICY,
     RELEASE,
     SUBSCRIPTION,
@@ -22,6 +19,9 @@ from tests.flows.alert_flow import (
     name_of,
     of_type,
 )
+from meridian_ops.plan.plan_diff import SECRET_SIG
+from stacks.alerting_settings import AlertingSettings, validate_alerting
+from stacks.component_data import load_slos
 from tests.plans import planned
 
 SLOS = load_slos()
