@@ -5,9 +5,10 @@ ships every event of the given groups to the region's log archive bucket (LogArc
 Lock, hot -> warm -> cold lifecycle), so application logs are kept as long as audit logs:
 
 - one Firehose stream (DirectPut, extended S3) writing under `<prefix>/` of the archive, objects
-  encrypted with the archive's customer-managed key; delivery errors go to a KMS-encrypted log
-  group of their own (never subscribed: no loop). CloudWatch Logs already gzips what it sends, so
-  the stream adds no compression of its own (the objects are gzip members);
+  encrypted with the archive's customer-managed key (the stream's buffer with an AWS-owned key);
+  delivery errors go to a KMS-encrypted log group of their own (never subscribed: no loop).
+  CloudWatch Logs already gzips what it sends, so the stream adds no compression of its own (the
+  objects are gzip members);
 - a role CloudWatch Logs assumes (`logs.amazonaws.com`, pinned to this account's log groups of
   this region by aws:SourceArn and aws:SourceAccount; CloudWatch Logs user guide, "Subscription
   filters with Amazon Data Firehose") that may `firehose:PutRecord` on this stream only;
@@ -124,6 +125,8 @@ class LogShipping(pulumi.ComponentResource):
             f"{name}-stream",
             name=names.physical(f"{args.prefix}-archive", max_length=64),
             destination="extended_s3",
+            # the buffer at rest: AWS-owned key (a CMK would need the logs key to admit Firehose)
+            server_side_encryption={"enabled": True, "key_type": "AWS_OWNED_CMK"},
             extended_s3_configuration={
                 "role_arn": firehose_role.arn,
                 "bucket_arn": bucket,
