@@ -29,6 +29,7 @@ from meridian_ops.plan.report import (
     CROSS_REGION_LINKS,
     Report,
     StackRow,
+    flow_line,
     format_table,
     overrides_of,
     policy_line,
@@ -372,6 +373,7 @@ def html_page(report: Report, svg: str) -> str:
             f"<h1>{escape(title)}</h1>",
             f"<p>{len(report.rows)} stacks, {report.resources} resources ({mode} mode). "
             f"{escape(policy_line(report))}.</p>",
+            f"<p>{escape(flow_line(report))}.</p>",
             body,
             "<h2>Stacks</h2>",
             f"<pre>{escape(format_table(report))}</pre>",

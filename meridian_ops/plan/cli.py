@@ -667,7 +667,14 @@ def _load_run(directory: Path) -> EnvironmentRun:
 
 def _report(args: argparse.Namespace, run: EnvironmentRun) -> int:
     from meridian_ops.plan.architecture_page import write_page
-    from meridian_ops.plan.report import build_report, format_table, policy_line, summary
+    from meridian_ops.plan.flows.status import flow_status
+    from meridian_ops.plan.report import (
+        build_report,
+        flow_line,
+        format_table,
+        policy_line,
+        summary,
+    )
 
     plans = run.plans
     report = build_report(
@@ -678,6 +685,7 @@ def _report(args: argparse.Namespace, run: EnvironmentRun) -> int:
         policies_enabled=run.policies_enabled,
         seconds=run.seconds,
     )
+    report.flows = flow_status(args.env, plans)
     (args.out / f"{args.env}.json").write_text(json.dumps(summary(report), indent=1) + "\n")
     page = write_page(report, plans, args.out)
     if args.detail:
@@ -691,6 +699,7 @@ def _report(args: argparse.Namespace, run: EnvironmentRun) -> int:
         + (f"architecture {page.name})" if page else "no architecture page: d2 not found)")
     )
     print(policy_line(report))
+    print(flow_line(report))
     if run.violations is None:
         return 0
     mandatory, text = policy_outcome(run.violations)

@@ -367,6 +367,9 @@ class Report:
     reads: dict[str, dict[str, list[str]]]  # stack -> upstream stack -> output names
     policies_enabled: int | None  # None: the policy pack did not run
     seconds: float = 0.0
+    flows: list[Any] | None = None
+    """Each registered flow's count (meridian_ops/plan/flows/status.py `FlowCount`); None: not
+    evaluated."""
 
     @property
     def resources(self) -> int:
@@ -423,6 +426,15 @@ def policy_line(report: Report) -> str:
     if unknown:
         line += f"; {unknown} check(s) not evaluated (value unknown during preview)"
     return f"{line}; {compliance_summary()}"
+
+
+def flow_line(report: Report) -> str:
+    """The one line about the flows: `flows: 6/6 routes served (1 pending), ...`."""
+    if report.flows is None:
+        return "flows: not evaluated"
+    text = ", ".join(c.text() for c in report.flows)
+    failing = [c.flow for c in report.flows if not c.passes]
+    return f"flows: {text}" + (f"; FAILING: {', '.join(failing)}" if failing else "")
 
 
 def compliance_summary() -> str:
@@ -583,6 +595,19 @@ def summary(report: Report) -> dict[str, Any]:
         },
         "waves": report.waves,
         "differingRegions": [d.to_json() for d in report.differing],
+        "flows": None
+        if report.flows is None
+        else [
+            {
+                "flow": c.flow,
+                "unit": c.unit,
+                "ok": c.ok,
+                "total": c.total,
+                "pending": c.pending,
+                "failures": list(c.failures),
+            }
+            for c in report.flows
+        ],
     }
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from components.mesh.service_mesh import INGRESS_NAMESPACE
+from meridian_ops.plan.flows.harness import Flow, Graph, known
 from stacks.outputs import GlobalKey
-from tests.flows.harness import Flow, Graph, known
 
 ISSUER_KEY = GlobalKey.ISSUER_URL
 JWKS_KEY = GlobalKey.JWKS_URI

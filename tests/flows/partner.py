@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.flows.harness import Flow, Graph, known
+from meridian_ops.plan.flows.harness import Flow, Graph, known
 
 CA = "aws:acmpca/certificateAuthority:CertificateAuthority"
 CA_CERT = "aws:acmpca/certificate:Certificate"

@@ -11,10 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from meridian_ops.plan.plan_diff import SECRET_SIG
-from stacks.alerting_settings import AlertingSettings, validate_alerting
-from stacks.component_data import load_slos
-from tests.flows.alert_flow import (
+from meridian_ops.plan.flows.alert import (
     NETWORK_POLICY,
     RELEASE,
     SUBSCRIPTION,
@@ -23,6 +20,9 @@ from tests.flows.alert_flow import (
     name_of,
     of_type,
 )
+from meridian_ops.plan.plan_diff import SECRET_SIG
+from stacks.alerting_settings import AlertingSettings, validate_alerting
+from stacks.component_data import load_slos
 from tests.plans import planned
 
 SLOS = load_slos()

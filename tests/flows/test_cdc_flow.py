@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.flows.cdc import CONNECTOR, TOPICS, cdc_failures, writes_cdc
+from meridian_ops.plan.flows.cdc import CONNECTOR, TOPICS, cdc_failures, writes_cdc
 from tests.flows.test_dependency_flow import ENVIRONMENTS, MODES, regional
 from tests.plans import name_of
 

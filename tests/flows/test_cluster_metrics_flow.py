@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.flows.alert_flow import NETWORK_POLICY, RELEASE, name_of
-from tests.flows.cluster_metrics_flow import (
+from meridian_ops.plan.flows.alert import NETWORK_POLICY, RELEASE, name_of
+from meridian_ops.plan.flows.cluster_metrics import (
     autoscaled_releases,
     check_exporters,
     check_resource_metrics,

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from meridian_ops.plan.flows.dependencies import NETPOL, ROLE_POLICY, trace_row
 from stacks.config.errors import ConfigError
 from stacks.dependencies import (
     TABLE_FILE,
@@ -23,7 +24,6 @@ from stacks.dependencies import (
     dependency_rows,
     table,
 )
-from tests.flows.dependencies import NETPOL, ROLE_POLICY, trace_row
 from tests.plans import name_of, planned
 
 ENVIRONMENTS = ("dev", "staging", "prod")

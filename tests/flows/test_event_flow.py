@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from meridian_ops.plan.flows.dependencies import by_name, depends_on
 from stacks.dependencies import (
     bronze_topics,
     consumers,
@@ -23,7 +24,6 @@ from stacks.dependencies import (
     table,
     topic_names,
 )
-from tests.flows.dependencies import by_name, depends_on
 from tests.flows.test_dependency_flow import ENVIRONMENTS, MODES, regional
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

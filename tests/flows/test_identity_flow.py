@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.flows.harness import Graph, State
+from meridian_ops.plan.flows.harness import Graph, State
 from tests.flows.identity import ISSUER_KEY, identity_flow
 from tests.plans import planned
 

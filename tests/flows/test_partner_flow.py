@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from meridian_ops.plan.flows.harness import Graph, State
 from stacks.edge_settings import EDGE_DEFAULTS
 from stacks.outputs import GlobalKey
-from tests.flows.harness import Graph, State
 from tests.flows.partner import CA, CA_CERT, partner_flow
 from tests.plans import planned
 

@@ -10,9 +10,9 @@ import pytest
 from cryptography import x509
 
 from components.edge.origin_pull import CLOUDFLARE_ORIGIN_PULL_CA
+from meridian_ops.plan.flows.harness import Graph, State
+from meridian_ops.plan.flows.request import ORIGIN_CA, request_flow
 from stacks.ingress_routes import routes_document
-from tests.flows.harness import Graph, State
-from tests.flows.request import ORIGIN_CA, request_flow
 from tests.plans import planned
 
 ENVIRONMENTS = ("dev", "staging", "prod")

@@ -12,8 +12,15 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from meridian_ops.plan.flows.harness import name_of
 from stacks.dependencies import Dependency
-from tests.plans import name_of, states
+
+
+def states(plan: Mapping[str, Any], resource_type: str | None = None) -> list[dict[str, Any]]:
+    """The planned states of a plan document (of `resource_type`, if given)."""
+    found = [s["newState"] for s in plan["steps"] if s.get("newState")]
+    return found if resource_type is None else [s for s in found if s["type"] == resource_type]
+
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"

@@ -1,9 +1,10 @@
-"""Graph queries over planned stacks, for the flow tests.
+"""Graph queries over planned stacks, shared by the flow tests and the plan report.
 
-A plan document (tests/plans.py `planned(env, preview)`) holds `steps[*].newState` with `type`,
-`urn`, `inputs`, `outputs`, `parent`, `provider`, `dependencies`, `propertyDependencies`. `Graph`
-wraps one stack's plan; `Flow` collects the links a flow checks, each ok, failing (with what is
-missing) or pending (a later piece of work builds it), so a failing flow names its missing link.
+A plan document (`build/plan/<stack>.json`; tests/plans.py `planned(env, preview)`) holds
+`steps[*].newState` with `type`, `urn`, `inputs`, `outputs`, `parent`, `provider`, `dependencies`,
+`propertyDependencies`. `Graph` wraps one stack's plan; `Flow` collects the links a flow
+checks, each ok, failing (with what is missing) or pending (a later piece of work builds it), so
+a failing flow names its missing link.
 `Graph.without(...)` returns a copy with resources removed, to prove a flow notices a missing link.
 """
 

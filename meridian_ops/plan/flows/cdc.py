@@ -14,9 +14,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from meridian_ops.plan.flows.dependencies import allows, by_name, depends_on, one_named, statements
+from meridian_ops.plan.flows.harness import known
 from stacks.dependencies import external_producers
-from tests.flows.dependencies import allows, by_name, depends_on, one_named, statements
-from tests.flows.harness import known
 
 CONNECTOR = "aws:mskconnect/connector:Connector"
 PARAMETERS = "aws:rds/clusterParameterGroup:ClusterParameterGroup"

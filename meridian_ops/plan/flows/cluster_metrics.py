@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tests.flows.alert_flow import NETWORK_POLICY, RELEASE, WORKSPACE, depends_on, of_type
+from meridian_ops.plan.flows.alert import NETWORK_POLICY, RELEASE, WORKSPACE, depends_on, of_type
 
 CLUSTER_NAMESPACE = "kube-system"
 SCRAPER_NAMESPACE = "observability"

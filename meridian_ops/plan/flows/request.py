@@ -16,8 +16,8 @@ from components.mesh.service_mesh import (
     INGRESS_NAMESPACE,
 )
 from components.tenancy.services import BY_NAME
+from meridian_ops.plan.flows.harness import Flow, Graph, known, name_of, unwrap
 from stacks.ingress_routes import INGRESS_BACKEND, ROUTER_BACKEND, routes_document
-from tests.flows.harness import Flow, Graph, known, name_of, unwrap
 
 POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
 MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"

@@ -1,0 +1,84 @@
+"""The flow status line (meridian_ops/plan/flows/status.py), shown by the plan report and the
+architecture page: counts per registered flow, pending apart; a removed link turns its flow and
+its layer failing; docs/architecture.md marks a layer "built" only where its flows pass."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from meridian_ops.plan.flows.logs import FILTER
+from meridian_ops.plan.flows.status import FLOWS, flow_status, layers_passing, status_line
+from meridian_ops.plan.report import Report, flow_line
+from stacks.ingress_routes import routes_document
+from tests.plans import planned
+
+ARCHITECTURE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
+
+
+def _regions(plans: dict[str, Any]) -> int:
+    return sum(1 for s in plans if not s.endswith(("-global", "-edge")))
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_the_dev_status_line_counts_every_flow(preview: bool) -> None:
+    plans = planned("dev", preview)
+    regions = _regions(plans)
+    counts = {c.flow: c for c in flow_status("dev", plans)}
+    assert set(counts) == {f.name for f in FLOWS}
+    assert all(c.passes for c in counts.values()), [c.failures for c in counts.values()]
+    public = [r for r in routes_document()["routes"] if not r.get("internal")]
+    request = counts["request"]
+    # /graphql has no backend service yet: pending, not served
+    assert (request.total, request.pending) == (len(public) * regions, 1 * regions)
+    # the search service's OpenSearch domain and the file service's scan queue are pending rows
+    assert counts["dependency"].pending == 2 * regions
+    # the CDN SLO waits for a Cloudflare exporter
+    assert counts["alert"].pending == 1 * regions
+    assert (counts["logs"].ok, counts["logs"].total) == (regions, regions)
+    line = status_line(list(counts.values()))
+    assert line.startswith(f"{request.ok}/{request.total} routes served ({regions} pending), ")
+    assert "dependencies reachable" in line and "SLOs collected and routed" in line
+
+
+def test_removing_the_subscription_filter_fails_the_logs_flow_and_its_layer() -> None:
+    plans = copy.deepcopy(planned("dev", False))
+    assert layers_passing(flow_status("dev", plans))["09"]
+    for stack, plan in plans.items():
+        if not stack.endswith(("-global", "-edge")):
+            plan["steps"] = [s for s in plan["steps"] if s["newState"]["type"] != FILTER]
+    counts = flow_status("dev", plans)
+    logs = next(c for c in counts if c.flow == "logs")
+    assert not logs.passes and any("subscription filter" in f for f in logs.failures)
+    assert not layers_passing(counts)["09"]
+    report = Report("dev", False, [], [], [], {}, None, flows=counts)
+    assert "FAILING: logs" in flow_line(report)
+
+
+def built_problems(document: str, passing: dict[str, bool]) -> list[str]:
+    """Rows of the layer table marked built whose layer has a flow that does not pass."""
+    problems: list[str] = []
+    for line in document.splitlines():
+        match = re.match(r"\| (\d\d) [^|]*\|(?:[^|]*\|){3} ([^|]*)\|$", line)
+        if match is None:
+            continue
+        layer, status = match.group(1), match.group(2).strip()
+        if status.startswith("built") and not passing.get(layer, True):
+            problems.append(f"layer {layer} is marked built but its flows do not pass")
+    return problems
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_the_design_page_marks_built_only_where_flows_pass(env: str) -> None:
+    document = ARCHITECTURE.read_text()
+    passing = layers_passing(flow_status(env, planned(env, False)))
+    assert set(passing) == {f.layer for f in FLOWS}
+    assert not built_problems(document, passing)
+    # the check reads the table: a failing layer marked built is reported
+    assert built_problems(document, {**passing, "09": False}) == [
+        "layer 09 is marked built but its flows do not pass"
+    ]
