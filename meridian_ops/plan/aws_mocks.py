@@ -18,6 +18,7 @@ import ipaddress
 import json
 import os
 import re
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -603,6 +604,9 @@ class MotoValidator:
     def __init__(self, account_id: str) -> None:
         self.account_id = account_id
         self._moto_ids: dict[str, str] = {}  # our VPC id -> moto's VPC id
+        # The SDK registers resources from executor threads; moto's backends (created per region
+        # on first use, then mutated) are not thread-safe, so requests reach them one at a time.
+        self._lock = threading.Lock()
 
     def _ec2(self, region: str) -> Any:
         from moto.ec2.models import ec2_backends
@@ -614,7 +618,8 @@ class MotoValidator:
         if check is None:
             return
         try:
-            check(ctx, rid)
+            with self._lock:
+                check(ctx, rid)
         except AwsRejectedError:
             raise
         except Exception as exc:  # moto raises its own AWS error types
