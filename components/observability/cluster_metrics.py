@@ -78,12 +78,16 @@ def scraper_pods() -> kubernetes.networking.v1.NetworkPolicyPeerArgsDict:
 def cluster_scrape_jobs() -> list[dict[str, Any]]:
     """The Prometheus scrape jobs of kube-state-metrics and node-exporter: EndpointSlice
     discovery in `kube-system`, kept by the Service's `app.kubernetes.io/name` label; `node`
-    names the node an endpoint runs on (node-exporter's series are per node)."""
+    names the node an endpoint runs on (node-exporter's series are per node). kube-state-metrics'
+    own labels are honoured: its `pod` is the object's, not the exporter's."""
     service_label = "__meta_kubernetes_service_label_app_kubernetes_io_name"
     return [
         {
             "job_name": job,
             "scrape_interval": SCRAPE_INTERVAL,
+            # kube-state-metrics labels its series with the object's own `pod`, `namespace` and
+            # `node`: they win over the target's (else they would be renamed `exported_pod`...)
+            "honor_labels": job == "kube-state-metrics",
             "kubernetes_sd_configs": [
                 {"role": "endpointslice", "namespaces": {"names": [CLUSTER_METRICS_NAMESPACE]}}
             ],

@@ -17,13 +17,16 @@ nothing else. Inside the workspace, through the Grafana provider (pulumiverse-gr
 authenticated by a workspace service account's token (Grafana `ADMIN`: data sources need it; the
 token is a secret, valid `TOKEN_SECONDS`, replaced with `pulumi up --replace <token urn>` when
 it expires): one Prometheus data source per region (SigV4 with the workspace role) and one folder
-per dashboard type the seed names (`FOLDERS`), the dashboards' home.
+per dashboard type the seed names (`FOLDERS`), the dashboards' home, and the dashboards it is
+given (components/observability/dashboards.py), each in its folder.
 
 Example::
 
     ManagedGrafana("grafana", ManagedGrafanaArgs(
         names=Names("prod"), scope=AwsScope(account_id=account_id, region="us-east-1"),
-        prometheus={"us-east-1": (arn, endpoint), ...}), opts=in_grafana_region)
+        prometheus={"us-east-1": (arn, endpoint), ...},
+        dashboards=(Dashboard("meridian-system-overview", "system-overview", ...),)),
+        opts=in_grafana_region)
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import pulumiverse_grafana as grafana
 from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.naming import Names
 from components.common.scope import AwsScope
+from components.observability.dashboards import Dashboard, dashboard_model
 from components.observability.prometheus import QUERY_ACTIONS
 
 FOLDERS: tuple[tuple[str, str], ...] = (
@@ -88,6 +92,20 @@ class ManagedGrafanaArgs:
     """The account, partition and region the workspace lives in."""
     prometheus: Mapping[str, tuple[pulumi.Input[str], pulumi.Input[str]]]
     """Region -> (AMP workspace ARN, its Prometheus endpoint)."""
+    dashboards: Sequence[Dashboard] = ()
+    """Dashboards as code, each in one of `FOLDERS`."""
+
+    def __post_init__(self) -> None:
+        folders = {uid for uid, _ in FOLDERS}
+        for board in self.dashboards:
+            if board.folder not in folders:
+                raise ValueError(
+                    f"dashboard {board.uid}: folder {board.folder!r} is not one of "
+                    f"{sorted(folders)}"
+                )
+        uids = [b.uid for b in self.dashboards]
+        if len(set(uids)) != len(uids):
+            raise ValueError(f"dashboard uids must be unique: {uids}")
 
 
 class ManagedGrafana(pulumi.ComponentResource):
@@ -187,6 +205,7 @@ class ManagedGrafana(pulumi.ComponentResource):
             )
             for uid, title in FOLDERS
         }
+        self.dashboards = self._dashboards(name, args.dashboards, in_grafana)
         self.data_sources = pulumi.Output.all(
             *[pulumi.Output.from_input(endpoint) for _, endpoint in args.prometheus.values()]
         ).apply(
@@ -200,5 +219,26 @@ class ManagedGrafana(pulumi.ComponentResource):
                 "endpoint": self.workspace.endpoint,
                 "dataSources": self.data_sources,
                 "folders": [title for _, title in FOLDERS],
+                "dashboards": [b.uid for b in args.dashboards],
             }
         )
+
+    def _dashboards(
+        self, name: str, boards: Sequence[Dashboard], in_grafana: pulumi.ResourceOptions
+    ) -> dict[str, grafana.oss.Dashboard]:
+        """One Grafana dashboard per row, in its folder; the data sources exist first (the
+        dashboards' `datasource` variable lists them)."""
+        after = in_grafana.merge(
+            pulumi.ResourceOptions(depends_on=list(self.grafana_data_sources.values()))
+        )
+        return {
+            board.uid: grafana.oss.Dashboard(
+                f"{name}-dashboard-{board.uid}",
+                config_json=json.dumps(dashboard_model(board), sort_keys=True),
+                folder=self.folders[board.folder].uid,
+                overwrite=True,
+                message="Meridian: dashboards as code (stacks/data/dashboards.json)",
+                opts=after,
+            )
+            for board in boards
+        }

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from components.common.scope import AwsScope
 from components.observability.grafana import ManagedGrafana, ManagedGrafanaArgs, grafana_region
 from stacks import capabilities
+from stacks.component_data import load_dashboards, load_slos
 from stacks.edge.context import EdgeContext
 from stacks.edge.providers import region_provider
 
@@ -45,6 +46,10 @@ def build(ctx: EdgeContext) -> Grafana:
                 region: (ref.prometheus_workspace_arn(), ref.prometheus_endpoint())
                 for region, ref in ctx.regions.items()
             },
+            # the burn-rate panels show the SLOs the environment's regions evaluate
+            dashboards=load_dashboards(
+                tuple(s for s in load_slos() if s.applies(True, ctx.edge.provider))
+            ),
         ),
         opts=pulumi.ResourceOptions(provider=provider),
     )
