@@ -417,6 +417,14 @@ def resolve_edge_cloudflare(
     return account, zone
 
 
+def resolve_edge_zone(environment: str, edge_config: dict[str, Any]) -> str:
+    """The edge's public DNS zone, as the global and regional stacks read it from the edge stack
+    file: `meridian:edge.zone`, else the environment's default zone."""
+    raw = edge_config.get(f"{NAMESPACE}:{KEY}")
+    own: dict[str, Any] = raw if isinstance(raw, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+    return str(own.get("zone") or EDGE_DEFAULTS[environment]["zone"])  # pyright: ignore[reportUnknownArgumentType]
+
+
 def resolve_edge_hostnames(environment: str, edge_config: dict[str, Any]) -> tuple[str, ...]:
     """The public hostnames the edge connects to origins with, as a regional stack reads them
     from the edge stack file: `meridian:edge.hostnames`, else api.<zone> and www.<zone> of its
@@ -424,6 +432,6 @@ def resolve_edge_hostnames(environment: str, edge_config: dict[str, Any]) -> tup
     names them in its origin certificate."""
     raw = edge_config.get(f"{NAMESPACE}:{KEY}")
     own: dict[str, Any] = raw if isinstance(raw, dict) else {}  # pyright: ignore[reportUnknownVariableType]
-    zone = own.get("zone") or EDGE_DEFAULTS[environment]["zone"]
+    zone = resolve_edge_zone(environment, edge_config)
     hostnames = own.get("hostnames") or [f"api.{zone}", f"www.{zone}"]
     return tuple(str(h) for h in hostnames)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]

@@ -44,6 +44,8 @@ class GlobalKey(StrEnum):
     AUDIT_BUCKET_ARN = "auditBucketArn"
     ISSUER_URL = "issuerUrl"
     JWKS_URI = "issuerJwksUri"
+    EDGE_ZONE_ID = "edgeZoneId"
+    EDGE_NAME_SERVERS = "edgeNameServers"
 
 
 class RegionalKey(StrEnum):
@@ -167,6 +169,12 @@ class GlobalOutputs(_Exported):
     """The environment's token issuer (the Cognito user pool's `iss`)."""
     jwks_uri: Any
     """Where the issuer's signing keys are published."""
+    edge_zone_id: Any = None
+    """The AWS edge's public Route 53 zone (None with Cloudflare)."""
+    edge_name_servers: Any = None
+    """Its name servers, to delegate the zone to before the regional stacks' first `up`."""
+
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"edge_zone_id", "edge_name_servers"})
 
     @staticmethod
     def read(upstream: UpstreamStack) -> GlobalReader:
@@ -197,6 +205,10 @@ class GlobalReader:
     def jwks_uri(self) -> pulumi.Output[str]:
         """The issuer's signing keys (RequestAuthentication jwksUri)."""
         return self.upstream.require(GlobalKey.JWKS_URI)
+
+    def edge_zone_id(self) -> pulumi.Output[str]:
+        """The AWS edge's public Route 53 zone (only with `meridian:edge.provider: aws`)."""
+        return self.upstream.require(GlobalKey.EDGE_ZONE_ID)
 
 
 @dataclass(frozen=True)

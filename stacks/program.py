@@ -25,7 +25,7 @@ def settings_for(stack: str, source: ConfigSource) -> MeridianSettings:
     manifest = (
         own if identity.role is Role.GLOBAL else source.environment_config(identity.environment)
     )
-    edge = source.edge_config(identity.environment) if identity.role is Role.REGIONAL else None
+    edge = source.edge_config(identity.environment) if identity.role is not Role.EDGE else None
     settings = load_settings(identity, own, manifest, edge)
     check_dependencies(stack)  # the service dependency table, before anything is registered
     return settings

@@ -77,6 +77,7 @@ from stacks.edge_settings import (
     resolve_edge_cloudflare,
     resolve_edge_hostnames,
     resolve_edge_provider,
+    resolve_edge_zone,
 )
 from stacks.identity import ENVIRONMENTS, Role, StackIdentity
 from stacks.identity_settings import IdentitySettings
@@ -321,6 +322,10 @@ class MeridianSettings:
     edge_cloudflare: tuple[str, str] | None = None
     """The Cloudflare (account id, zone id) of a Cloudflare edge (regional stacks: the primary
     region's analytics exporter), else None."""
+    edge_zone: str = ""
+    """The edge's public DNS zone (`meridian:edge.zone` of the edge stack file, else the
+    environment's default): with the AWS edge the global stack hosts it in Route 53 and the
+    regional stacks name their origin certificate in it."""
 
     @property
     def environment(self) -> str:
@@ -538,9 +543,11 @@ def load_settings(
     edge_provider = str(EDGE_DEFAULTS_PROVIDER[env])
     edge_hostnames: tuple[str, ...] = ()
     edge_cloudflare: tuple[str, str] | None = None
-    if identity.role is Role.REGIONAL:
+    edge_zone = resolve_edge_zone(env, edge_config or {})
+    if identity.role in (Role.REGIONAL, Role.GLOBAL):
         edge_provider, edge_problems = resolve_edge_provider(env, edge_config or {})
         problems += edge_problems
+    if identity.role is Role.REGIONAL:
         edge_hostnames = resolve_edge_hostnames(env, edge_config or {})
         edge_cloudflare = resolve_edge_cloudflare(env, edge_config or {})
     if identity.role in (Role.REGIONAL, Role.EDGE):
@@ -619,6 +626,7 @@ def load_settings(
         edge_provider=edge_provider,
         edge_hostnames=edge_hostnames,
         edge_cloudflare=edge_cloudflare,
+        edge_zone=edge_zone,
     )
 
 

@@ -44,6 +44,7 @@ def test_every_region_drained_is_refused() -> None:
         AwsEdgeArgs(
             names=Names("staging"),
             zone="example.com",
+            zone_id="Z0123456789ABCDEFGHIJ",
             hostnames=("api.example.com",),
             origins=ORIGINS,
             primary_region="us-east-1",

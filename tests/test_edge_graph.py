@@ -374,8 +374,10 @@ def test_staging_acm_certificate_validated_through_dns(preview: bool) -> None:
         for t in ("A", "AAAA")
     )
     assert not states(plan, "aws:shield/protection:Protection")  # opt-in, off by default
-    zone = one(plan, "aws:route53/zone:Zone")
-    assert zone["protect"] is True
+    # the zone is the global stack's (it must exist before the regions validate in it)
+    zone = one(planned("staging")["staging-global"], "aws:route53/zone:Zone")
+    assert zone["protect"] is True and zone["inputs"]["name"] == "staging.meridian.example.com"
+    assert not [s for s in plan["steps"] if s["op"] == "create" and "route53/zone" in s["urn"]]
 
 
 def test_staging_edge_exports() -> None:

@@ -4,8 +4,9 @@ health-checked regional origins, ACM certificates validated through DNS, Shield 
 Everything here is global or lives in us-east-1 (CloudFront's certificates and web ACLs, Shield,
 Route 53), so the component takes the us-east-1 provider.
 
-- Route 53: the environment's hosted zone (protected: its name servers are delegated to);
-  per region an HTTPS health check on the ingress (`/health`), a latency record
+- Route 53: the environment's hosted zone, which the global stack owns (it must exist before the
+  regional stacks validate their origin certificates in it; read here by id); per region an
+  HTTPS health check on the ingress (`/health`), a latency record
   `origin.<zone>` (CNAME to the ingress NLB, TTL 30 s, the health check attached: an unhealthy
   region leaves the answer) and a direct record `<region>.origin.<zone>`; A/AAAA aliases for the
   public hostnames to the distribution. Drained regions keep their health check and lose their
@@ -27,6 +28,7 @@ Route 53), so the component takes the us-east-1 provider.
 Example::
 
     edge = AwsEdge("edge", AwsEdgeArgs(names=Names("staging"), zone="staging.example.com",
+        zone_id=zone_id,
         hostnames=("api.staging.example.com",), origins=(RegionOrigin("us-east-1", host),),
         primary_region="us-east-1", routes=routes,
         scope=AwsScope(account_id=account_id, region="us-east-1")),
@@ -75,6 +77,8 @@ HEALTH_CHECK_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-1"]
 class AwsEdgeArgs:
     names: Names
     zone: str
+    zone_id: pulumi.Input[str]
+    """The zone's Route 53 id: the global stack hosts it (stacks/global_/edge_zone.py)."""
     hostnames: Sequence[str]
     origins: Sequence[RegionOrigin]
     primary_region: str
@@ -147,14 +151,9 @@ class AwsEdge(pulumi.ComponentResource):
         return f"origin.{self._args.zone}"
 
     def _zone(self, name: str) -> aws.route53.Zone:
-        """The public edge zone (protected)."""
-        args = self._args
-        return aws.route53.Zone(
-            f"{name}-zone",
-            name=args.zone,
-            comment=f"{args.names.prefix}: public edge zone (delegate to its name servers)",
-            force_destroy=False,
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        """The public edge zone, read by id: the global stack creates and protects it."""
+        return aws.route53.Zone.get(
+            f"{name}-zone", self._args.zone_id, opts=pulumi.ResourceOptions(parent=self)
         )
 
     def _origins(self, name: str, zone: aws.route53.Zone) -> dict[str, aws.route53.HealthCheck]:

@@ -22,7 +22,9 @@ What it builds, and why:
   Controller (its own Pod Identity role with the controller's published IAM policy) turns the
   gateway's Service into an internet-facing NLB with IP targets using that SG. TLS terminates at
   the gateway (Gateway `edge`, TLS 1.2+, MUTUAL when the edge presents a client certificate: see
-  components/mesh/origin_tls.py); the NLB passes TCP; the gateway answers the edge monitor's
+  components/mesh/origin_tls.py); the NLB passes TCP, or, given `origin_certificate_arn` (the
+  AWS edge), terminates TLS with that publicly trusted certificate and re-encrypts to the
+  gateway; the gateway answers the edge monitor's
   `/health` itself (a directResponse route). Controller-created load
   balancers and security groups carry the cluster's tags (`defaultTags`) so operations can find
   and drain them before a destroy.
@@ -184,6 +186,11 @@ class ServiceMeshArgs:
     edge_prefix_list_ids: Sequence[pulumi.Input[str]] = ()
     """Managed prefix lists the ingress admits instead of ranges (the AWS-native edge:
     CloudFront's origin-facing list, `com.amazonaws.global.cloudfront.origin-facing`)."""
+    origin_certificate_arn: pulumi.Input[str] | None = None
+    """A publicly trusted ACM certificate (the AWS-native edge: components/edge/origin_listener.py):
+    the NLB terminates TLS on 443 with it and re-encrypts to the gateway, which keeps serving
+    `edge_certificate`. None: the NLB passes TCP and the gateway's certificate is what the edge
+    sees (Cloudflare)."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.aws_services) - set(AWS_ENDPOINTS))
@@ -465,6 +472,7 @@ class ServiceMesh(pulumi.ComponentResource):
                 _nlb_attributes
             ),
         }
+        annotations.update(_tls_listener(args.origin_certificate_arn))
         restricted_container = {
             "allowPrivilegeEscalation": False,
             "capabilities": {"drop": ["ALL"]},
@@ -758,6 +766,26 @@ def aws_service_entries(services: Sequence[str], region: str) -> dict[str, dict[
             "resolution": "NONE" if wildcard else "DNS",
         }
     return specs
+
+
+ORIGIN_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+"""The NLB TLS listener's security policy: TLS 1.3 and 1.2 only (ELB's predefined policies; the
+controller's annotation reference gives it as its example)."""
+
+
+def _tls_listener(certificate_arn: pulumi.Input[str] | None) -> dict[str, Any]:
+    """The controller's Service annotations for a TLS listener on 443 with `certificate_arn`,
+    re-encrypting to the gateway (`backend-protocol: ssl`; the NLB does not verify the target's
+    certificate). Names from kubernetes-sigs/aws-load-balancer-controller v3.4.2,
+    pkg/annotations/constants.go and docs/guide/service/annotations.md (TLS)."""
+    if certificate_arn is None:
+        return {}
+    return {
+        f"{NLB}-ssl-cert": certificate_arn,
+        f"{NLB}-ssl-ports": str(GATEWAY_HTTPS_PORT),
+        f"{NLB}-ssl-negotiation-policy": ORIGIN_TLS_POLICY,
+        f"{NLB}-backend-protocol": "ssl",
+    }
 
 
 def _nlb_attributes(bucket: str) -> str:

@@ -509,6 +509,8 @@ STREAMING_OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
 
 _READS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
     "kubernetes:core/v1:Service": _read_kubernetes_service,
+    # the edge zone the global stack hosts, read by the edge stack by its id
+    "aws:route53/zone:Zone": lambda ctx, rid: EDGE_OUTPUTS["aws:route53/zone:Zone"](ctx, rid),
 }
 """Answers for `Resource.get` reads, by type: the object as the cluster would return it."""
 

@@ -164,7 +164,7 @@ class _Gate:
             return  # unreadable: its YAML problem is collected
         try:
             self.settings[self.manifest_name] = load_settings(
-                manifest.identity, manifest.config, manifest.config
+                manifest.identity, manifest.config, manifest.config, self.edge_config
             )
         except ConfigError as exc:
             self.problems += _problems_of(exc, self.manifest_file)

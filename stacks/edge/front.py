@@ -105,6 +105,7 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
         AwsEdgeArgs(
             names=ctx.names,
             zone=edge.zone,
+            zone_id=ctx.environment.edge_zone_id(),
             hostnames=edge.public_hostnames,
             origins=origins,
             primary_region=settings.primary_region,

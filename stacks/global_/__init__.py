@@ -1,7 +1,8 @@
 """The global stack of an environment: what exists once per environment.
 
-Three layers: the address plan (the IPAM VPC and pod pools, in the primary region), the
-environment's audit trail, and its user directory (Cognito: the token issuer of every region).
+Four layers: the address plan (the IPAM VPC and pod pools, in the primary region), the
+environment's audit trail, its user directory (Cognito: the token issuer of every region) and,
+with the AWS edge, the edge's public Route 53 zone (edge_zone.py).
 It exports the environment contract (stacks/outputs.py `GlobalOutputs`) the regional and edge
 stacks read: regions, primary region, VPC CIDRs, IPAM pools, and the token issuer and its JWKS
 URI.
@@ -9,7 +10,7 @@ URI.
 
 from __future__ import annotations
 
-from stacks.global_ import addresses, audit, identity
+from stacks.global_ import addresses, audit, edge_zone, identity
 from stacks.global_.context import global_context
 from stacks.outputs import GlobalOutputs
 from stacks.settings import MeridianSettings
@@ -20,6 +21,7 @@ def run(settings: MeridianSettings) -> None:
     plan = addresses.build(ctx)
     trail = audit.build(ctx)
     directory = identity.build(ctx)
+    zone = edge_zone.build(ctx)
     GlobalOutputs(
         environment=ctx.env,
         primary_region=ctx.primary,
@@ -34,4 +36,6 @@ def run(settings: MeridianSettings) -> None:
         audit_bucket_arn=trail.archive.bucket_arn,
         issuer_url=directory.issuer_url,
         jwks_uri=directory.jwks_uri,
+        edge_zone_id=zone.zone_id if zone else None,
+        edge_name_servers=zone.name_servers if zone else None,
     ).export()

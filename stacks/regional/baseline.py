@@ -57,9 +57,7 @@ def build(ctx: RegionContext, foundation: Foundation) -> Baseline:
             topic_arns=alerts.arns,
             # edge-wide rows only where their series are collected (stacks/data/slos.json)
             slos=tuple(
-                s
-                for s in load_slos()
-                if s.applies(ctx.is_primary, ctx.settings.edge_provider)
+                s for s in load_slos() if s.applies(ctx.is_primary, ctx.settings.edge_provider)
             ),
         ),
         opts=ctx.opts,

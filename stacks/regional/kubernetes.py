@@ -32,6 +32,7 @@ from stacks.component_data import load_balancer_controller_policy
 from stacks.edge_ranges import EDGE_RANGES
 from stacks.ingress_routes import health_path, mesh_routes, origin_certificate
 from stacks.node_pools_plan import general_pool, gpu_inference_pool, gpu_training_pool, system_pool
+from stacks.regional import origin_listener
 from stacks.regional.baseline import Baseline
 from stacks.regional.context import RegionContext
 from stacks.regional.foundation import Foundation
@@ -277,6 +278,7 @@ def _mesh(
             edge_ipv4=[] if cloudfront_origin else EDGE_RANGES.ipv4,
             edge_ipv6=[] if cloudfront_origin else EDGE_RANGES.ipv6,
             edge_prefix_list_ids=edge_prefix_lists,
+            origin_certificate_arn=origin_listener.certificate_arn(ctx),
             aws_services=aws_services_reached(),
             charts=HELM_CHARTS,
             load_balancer_controller_policy=load_balancer_controller_policy(),

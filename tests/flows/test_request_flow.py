@@ -11,7 +11,13 @@ from cryptography import x509
 
 from components.edge.origin_pull import CLOUDFLARE_ORIGIN_PULL_CA
 from meridian_ops.plan.flows.harness import Graph, State
-from meridian_ops.plan.flows.request import ORIGIN_CA, request_flow
+from meridian_ops.plan.flows.request import (
+    ACM_CERTIFICATE,
+    ORIGIN_CA,
+    RECORD,
+    RELEASE,
+    request_flow,
+)
 from stacks.ingress_routes import routes_document
 from tests.plans import planned
 
@@ -48,11 +54,11 @@ def test_every_route_reaches_its_service(env: str, preview: bool) -> None:
             if link.step == "VirtualService on the edge Gateway"
         }
         assert served == {r["id"] for r in public if r.get("backend")}
-        pending = {(link.flow.split(" ", 1)[0], link.step) for link in flow.pending_links()}
-        expected: set[tuple[str, str]] = set()
+        assert not flow.pending_links(), list(map(str, flow.pending_links()))
+        steps = {link.step for link in flow}
         if provider == "aws":
-            expected.add(("edge", "publicly trusted origin certificate"))
-        assert pending == expected, pending
+            assert "publicly trusted origin certificate (ACM)" in steps
+            assert "NLB TLS listener on 443 with the issued certificate" in steps
 
 
 def _dev() -> tuple[Graph, Graph]:
@@ -162,3 +168,72 @@ def test_without_a_subgraph_admitting_the_router_that_subgraph_fails() -> None:
         graph.without(_kube("AuthorizationPolicy", "allow-graphql-router", "user")), edge
     )
     assert any("subgraph user" in line and "fail" in line for line in broken), broken
+
+
+# The AWS edge (staging): the origin certificate CloudFront trusts, its validation, the listener.
+ORIGIN_NAME = "origin.staging.meridian.example.com"
+"""Staging's latency origin (`meridian:edge.zone` of Pulumi.staging-edge.yaml)."""
+
+
+def _staging(preview: bool) -> tuple[Graph, Graph]:
+    regional, edge, provider = _graphs("staging", preview)
+    assert provider == "aws"
+    return next(g for g in regional if g.stack == "staging-eu-west-1"), edge
+
+
+def _aws_failing(graph: Graph, edge: Graph) -> list[str]:
+    return [str(link) for link in request_flow(graph, edge, "aws").failing()]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_the_aws_origin_certificate_covers_cloudfronts_origin_names(preview: bool) -> None:
+    graph, edge = _staging(preview)
+    assert _aws_failing(graph, edge) == []
+    (certificate,) = [
+        c for c in graph.of_type(ACM_CERTIFICATE) if c["inputs"]["domainName"] == ORIGIN_NAME
+    ]
+    assert certificate["inputs"]["subjectAlternativeNames"] == [f"eu-west-1.{ORIGIN_NAME}"]
+    assert certificate["inputs"]["validationMethod"] == "DNS"
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_without_the_acm_certificate_cloudfront_has_no_trusted_origin(preview: bool) -> None:
+    graph, edge = _staging(preview)
+    broken = _aws_failing(graph.without(lambda s: s["type"] == ACM_CERTIFICATE), edge)
+    assert any("publicly trusted origin certificate (ACM): fail" in line for line in broken)
+
+
+def test_without_a_validation_record_the_certificate_is_not_validated() -> None:
+    graph, edge = _staging(False)
+
+    def shared_validation(state: State) -> bool:
+        return state["type"] == RECORD and str(state["urn"]).endswith(
+            f"origin-listener-validation-{ORIGIN_NAME}"
+        )
+
+    broken = _aws_failing(graph.without(shared_validation), edge)
+    assert any("validated by DNS records in the edge zone: fail" in line for line in broken)
+
+
+@pytest.mark.parametrize(
+    ("annotation", "step"),
+    [
+        ("ssl-cert", "NLB TLS listener on 443 with the issued certificate"),
+        ("ssl-negotiation-policy", "listener negotiates TLS 1.2+"),
+        ("backend-protocol", "NLB re-encrypts to the gateway"),
+    ],
+)
+def test_without_a_listener_annotation_the_link_fails(annotation: str, step: str) -> None:
+    graph, edge = _staging(False)
+
+    def gateway(state: State) -> bool:
+        values = (state.get("inputs") or {}).get("values") or {}
+        return state["type"] == RELEASE and values.get("name") == "istio-ingressgateway"
+
+    def drop(state: State) -> None:
+        del state["inputs"]["values"]["service"]["annotations"][
+            f"service.beta.kubernetes.io/aws-load-balancer-{annotation}"
+        ]
+
+    broken = _aws_failing(graph.edited(gateway, drop), edge)
+    assert any(f"{step}: fail" in line for line in broken), broken

@@ -11,6 +11,7 @@ from components.mesh.service_mesh import (
     EDGE_GATEWAY,
     EDGE_GATEWAY_REF,
     GATEWAY_HTTPS_PORT,
+    GATEWAY_NAME,
     GATEWAY_PRINCIPAL,
     HEALTH_STATUS,
     INGRESS_NAMESPACE,
@@ -25,6 +26,11 @@ ORIGIN_PULLS = "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedO
 ORIGIN_CA = "cloudflare:index/originCaCertificate:OriginCaCertificate"
 SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert"
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+ACM_CERTIFICATE = "aws:acm/certificate:Certificate"
+ACM_VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
+RECORD = "aws:route53/record:Record"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+LB_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 
 
@@ -72,6 +78,96 @@ def _monitor(edge: Graph, region: str, provider: str) -> tuple[str | None, list[
     # Route 53 HTTPS checks pass on any 2xx or 3xx status (Route 53 developer guide, "How Route 53
     # determines whether a health check is healthy").
     return inputs.get("resourcePath"), [str(c) for c in range(200, 400)]
+
+
+def _origin_names(edge: Graph, region: str) -> set[str]:
+    """The names CloudFront connects to this region by: its latency origin (the shortest of the
+    distribution's origin names) and the region's own name under it."""
+    domains = [
+        str(o.get("domainName"))
+        for d in edge.of_type(DISTRIBUTION)
+        for o in (d.get("inputs") or {}).get("origins") or []
+    ]
+    if not domains:
+        return set()
+    latency = min(domains, key=len)
+    return {latency, f"{region}.{latency}"}
+
+
+def _origin_listener_links(
+    flow: Flow, regional: Graph, edge: Graph, region: str, base: str
+) -> None:
+    """With CloudFront: a publicly trusted (ACM) certificate for the origin names, validated by
+    DNS records, on the NLB's TLS listener, which re-encrypts to the gateway."""
+    wanted = _origin_names(edge, region)
+    flow.check(base, "CloudFront origin names", bool(wanted), "the distribution has no origins")
+    covering = [
+        c
+        for c in regional.of_type(ACM_CERTIFICATE)
+        if wanted
+        <= {
+            (c.get("inputs") or {}).get("domainName"),
+            *((c.get("inputs") or {}).get("subjectAlternativeNames") or []),
+        }
+    ]
+    certificate = covering[0] if covering else None
+    flow.check(
+        base,
+        "publicly trusted origin certificate (ACM)",
+        certificate is not None,
+        f"no ACM certificate in {region} covers {sorted(wanted)}: CloudFront refuses the origin",
+    )
+    records = [
+        r
+        for r in regional.of_type(RECORD)
+        if certificate is not None
+        and regional.reaches(r, certificate)
+        and (r.get("inputs") or {}).get("zoneId")
+    ]
+    validations = [
+        v
+        for v in regional.of_type(ACM_VALIDATION)
+        if certificate is not None
+        and regional.reaches(v, certificate)
+        and sum(regional.reaches(v, r) for r in records) >= len(wanted)
+    ]
+    flow.check(
+        base,
+        "origin certificate validated by DNS records in the edge zone",
+        bool(validations),
+        f"no CertificateValidation waits for {len(wanted)} validation records of the "
+        "certificate: the listener would name a certificate ACM has not issued",
+    )
+    gateways = [
+        r
+        for r in regional.of_type(RELEASE)
+        if isinstance(values := unwrap((r.get("inputs") or {}).get("values")), dict)
+        and values.get("name") == GATEWAY_NAME
+    ]
+    values = unwrap((gateways[0].get("inputs") or {}).get("values")) if gateways else {}
+    annotations = ((values or {}).get("service") or {}).get("annotations") or {}
+    flow.check(
+        base,
+        "NLB TLS listener on 443 with the issued certificate",
+        bool(annotations.get(f"{LB_ANNOTATION}-ssl-cert"))
+        and str(GATEWAY_HTTPS_PORT) in str(annotations.get(f"{LB_ANNOTATION}-ssl-ports", ""))
+        and any(regional.reaches(gateways[0], v) for v in validations),
+        "the gateway Service names no validated certificate for a TLS listener on 443",
+    )
+    flow.check(
+        base,
+        "listener negotiates TLS 1.2+",
+        str(annotations.get(f"{LB_ANNOTATION}-ssl-negotiation-policy", "")).startswith(
+            "ELBSecurityPolicy-TLS13-1-2"
+        ),
+        "the listener's security policy is the ELB default, which admits TLS 1.0",
+    )
+    flow.check(
+        base,
+        "NLB re-encrypts to the gateway",
+        annotations.get(f"{LB_ANNOTATION}-backend-protocol") == "ssl",
+        "the NLB would send plain TCP to the gateway's TLS port",
+    )
 
 
 def request_flow(regional: Graph, edge: Graph, provider: str) -> Flow:
@@ -129,13 +225,7 @@ def request_flow(regional: Graph, edge: Graph, provider: str) -> Flow:
                 "the secret's ca.crt is not Cloudflare's origin-pull CA",
             )
     else:
-        flow.pending(
-            base,
-            "publicly trusted origin certificate",
-            "CloudFront requires a publicly trusted certificate for the origin name; the gateway "
-            "serves a self-signed one: an ACM certificate for origin.<zone> on an NLB TLS listener "
-            "(validated in the edge stack's zone) is not built yet",
-        )
+        _origin_listener_links(flow, regional, edge, region, base)
 
     virtual_services = regional.kube("VirtualService")
     on_gateway = [
