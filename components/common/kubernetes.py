@@ -99,6 +99,25 @@ def custom_object(
     )
 
 
+def small_workload_quota(pods: int) -> dict[str, str]:
+    """The quota of a namespace that runs one small meshed workload: `pods` pods (the replicas, a
+    rollout's surge and their sidecars) at up to 1 CPU and 1 GiB requested each, two Services and
+    no volumes."""
+    return {
+        "pods": str(pods),
+        "requests.cpu": f"{pods}",
+        "requests.memory": f"{pods}Gi",
+        "limits.memory": f"{2 * pods}Gi",
+        "services": "2",
+        "persistentvolumeclaims": "0",
+    }
+
+
+SMALL_CONTAINER_LIMITS: Mapping[str, str] = {"memory": "256Mi"}
+SMALL_CONTAINER_REQUESTS: Mapping[str, str] = {"cpu": "100m", "memory": "128Mi"}
+"""A LimitRange's defaults for containers that name no resources in such a namespace."""
+
+
 def namespace_limits(
     resource_name: str,
     namespace: str,

@@ -50,6 +50,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.common.kubernetes import (
+    SMALL_CONTAINER_LIMITS,
+    SMALL_CONTAINER_REQUESTS,
     PinnedChart,
     custom_object,
     dns_egress,
@@ -58,6 +60,7 @@ from components.common.kubernetes import (
     namespace_limits,
     object_meta,
     pinned_release,
+    small_workload_quota,
 )
 
 NAMESPACE = "graphql"
@@ -288,16 +291,9 @@ class GraphqlRouter(pulumi.ComponentResource):
         namespace_limits(
             name,
             NAMESPACE,
-            {
-                "pods": str(pods),
-                "requests.cpu": f"{pods}",
-                "requests.memory": f"{pods}Gi",
-                "limits.memory": f"{2 * pods}Gi",
-                "services": "2",
-                "persistentvolumeclaims": "0",
-            },
-            {"memory": "256Mi"},
-            {"cpu": "100m", "memory": "128Mi"},
+            small_workload_quota(pods),
+            SMALL_CONTAINER_LIMITS,
+            SMALL_CONTAINER_REQUESTS,
             opts,
         )
 

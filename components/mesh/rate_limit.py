@@ -58,12 +58,15 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.common.kubernetes import (
+    SMALL_CONTAINER_LIMITS,
+    SMALL_CONTAINER_REQUESTS,
     custom_object,
     dns_egress,
     istiod_egress,
     metrics_scrape_ingress,
     namespace_limits,
     object_meta,
+    small_workload_quota,
 )
 from components.common.naming import Names
 from components.common.scope import AwsScope
@@ -229,16 +232,9 @@ class GlobalRateLimit(pulumi.ComponentResource):
         namespace_limits(
             name,
             NAMESPACE,
-            {
-                "pods": str(pods),
-                "requests.cpu": f"{pods}",
-                "requests.memory": f"{pods}Gi",
-                "limits.memory": f"{2 * pods}Gi",
-                "services": "2",
-                "persistentvolumeclaims": "0",
-            },
-            {"memory": "256Mi"},
-            {"cpu": "100m", "memory": "128Mi"},
+            small_workload_quota(pods),
+            SMALL_CONTAINER_LIMITS,
+            SMALL_CONTAINER_REQUESTS,
             self._kube(),
         )
 
