@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.common.acm import dns_validation_field
 from components.common.kms import key_policy, service_use_statement
 from components.common.naming import Names
 from components.common.scope import AwsScope
@@ -224,9 +225,9 @@ class AwsEdge(pulumi.ComponentResource):
             aws.route53.Record(
                 f"{name}-validation-{hostname}",
                 zone_id=zone.zone_id,
-                name=_validation_field(certificate, hostname, "resource_record_name"),
-                type=_validation_field(certificate, hostname, "resource_record_type"),
-                records=[_validation_field(certificate, hostname, "resource_record_value")],
+                name=dns_validation_field(certificate, hostname, "resource_record_name"),
+                type=dns_validation_field(certificate, hostname, "resource_record_type"),
+                records=[dns_validation_field(certificate, hostname, "resource_record_value")],
                 ttl=60,
                 allow_overwrite=True,
                 opts=child,
@@ -585,20 +586,6 @@ class AwsEdge(pulumi.ComponentResource):
                 }
             )
         return rules
-
-
-def _validation_field(
-    certificate: aws.acm.Certificate, hostname: str, attribute: str
-) -> pulumi.Output[str]:
-    """One field of the DNS validation option ACM returns for `hostname`."""
-
-    def pick(options: Sequence[aws.acm.outputs.CertificateDomainValidationOption]) -> str:
-        for option in options:
-            if option.domain_name == hostname:
-                return str(getattr(option, attribute))
-        raise ValueError(f"ACM returned no DNS validation option for {hostname}")
-
-    return certificate.domain_validation_options.apply(pick)
 
 
 def _api_pattern(path: str) -> str:

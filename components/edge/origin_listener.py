@@ -33,12 +33,12 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from components.common.acm import dns_validation_field
 from components.common.naming import Names
 
 VALIDATION_TTL = 60
@@ -97,9 +97,9 @@ class OriginListenerCertificate(pulumi.ComponentResource):
             aws.route53.Record(
                 f"{name}-validation-{hostname}",
                 zone_id=args.zone_id,
-                name=_validation_field(certificate, hostname, "resource_record_name"),
-                type=_validation_field(certificate, hostname, "resource_record_type"),
-                records=[_validation_field(certificate, hostname, "resource_record_value")],
+                name=dns_validation_field(certificate, hostname, "resource_record_name"),
+                type=dns_validation_field(certificate, hostname, "resource_record_type"),
+                records=[dns_validation_field(certificate, hostname, "resource_record_value")],
                 ttl=VALIDATION_TTL,
                 allow_overwrite=True,
                 # the shared name's record serves every region's certificate: keep it
@@ -117,17 +117,3 @@ class OriginListenerCertificate(pulumi.ComponentResource):
         self.register_outputs(
             {"hostnames": list(args.hostnames), "certificateArn": validation.certificate_arn}
         )
-
-
-def _validation_field(
-    certificate: aws.acm.Certificate, hostname: str, attribute: str
-) -> pulumi.Output[str]:
-    """One field of the DNS validation option ACM returns for `hostname`."""
-
-    def pick(options: Sequence[aws.acm.outputs.CertificateDomainValidationOption]) -> str:
-        for option in options:
-            if option.domain_name == hostname:
-                return str(getattr(option, attribute))
-        raise ValueError(f"ACM returned no DNS validation option for {hostname}")
-
-    return certificate.domain_validation_options.apply(pick)
