@@ -50,6 +50,7 @@ from .support import (
     is_unknown,
     kms_key_problem,
     label,
+    linked_urns,
     pget,
     plain,
 )
@@ -290,6 +291,41 @@ def _audit_object_lock(args: StackValidationArgs, report: ReportViolation) -> No
     )
 
 
+# --- VPC flow logs -------------------------------------------------------------------------------
+
+
+def _flow_log(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    traffic = args.props.get("trafficType")
+    if traffic != "ALL":
+        report(
+            f"{where} records trafficType={traffic!r}: rejected or accepted flows alone leave "
+            "the other half of the network's history out of the audit trail. Fix: set "
+            "trafficType='ALL'.",
+            None,
+        )
+    if not (args.props.get("logDestination") or args.props.get("logGroupName")):
+        report(
+            f"{where} names no destination (logDestination). Fix: deliver to the region's log "
+            "archive bucket (logDestinationType='s3', logDestination=<bucket ARN>).",
+            None,
+        )
+
+
+def _every_vpc_logged(args: StackValidationArgs, report: ReportViolation) -> None:
+    logs = _of_type(args, type_tokens.FLOW_LOG)
+    logged = {urn for log in logs for urn in linked_urns(log, "vpcId")}
+    for vpc in _of_type(args, type_tokens.VPC):
+        if vpc.urn in logged:
+            continue
+        report(
+            f"{label(type_tokens.VPC, vpc.name)} has no flow log: no record of who talked to "
+            "whom inside it. Fix: add an aws.ec2.FlowLog(vpc_id=vpc.id, traffic_type='ALL') "
+            "delivering to the region's log archive.",
+            vpc.urn,
+        )
+
+
 def _features_schema() -> PolicyConfigSchema:
     return PolicyConfigSchema(
         properties={
@@ -303,6 +339,26 @@ def _features_schema() -> PolicyConfigSchema:
 
 
 POLICIES: list[Policy] = [
+    # vpc flow logs
+    resource_policy(
+        "vpc-flow-log-all-traffic",
+        "VPC flow logs record all traffic (trafficType = ALL) to a named destination.",
+        concern=CONCERN,
+        service="vpc",
+        severity=Severity.MEDIUM,
+        controls=LOGGING,
+        validators={type_tokens.FLOW_LOG: _flow_log},
+    ),
+    stack_policy(
+        "vpc-flow-logs-every-vpc",
+        "Every VPC of the stack has a flow log (tied to it through its vpcId input).",
+        concern=CONCERN,
+        service="vpc",
+        severity=Severity.HIGH,
+        controls=LOGGING,
+        types=(type_tokens.VPC, type_tokens.FLOW_LOG),
+        validate=_every_vpc_logged,
+    ),
     # cloudtrail
     resource_policy(
         "cloudtrail-multi-region-validated",

@@ -649,6 +649,28 @@ def _subnet_public_ip(args: ResourceValidationArgs, report: ReportViolation) -> 
     )
 
 
+# --------------------------------------------------------------------------------------------
+# The VPC's default security group: managed, and empty
+# --------------------------------------------------------------------------------------------
+
+
+def _default_sg_no_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    unknowns = UnknownCollector()
+    for direction in ("ingress", "egress"):
+        with unknowns.guard():
+            rules = as_list(get(args.props, direction))
+            if rules:
+                report(
+                    f"{label(args.resource_type, args.name)} keeps {len(rules)} {direction} "
+                    "rule(s) on the VPC's default security group, which every ENI created "
+                    "without a group of its own joins. Fix: declare the default security "
+                    f"group with {direction}=[] and give each workload a security group of "
+                    "its own.",
+                    None,
+                )
+    unknowns.finish()
+
+
 POLICIES: list[Policy] = [
     # ec2
     resource_policy(
@@ -725,6 +747,16 @@ POLICIES: list[Policy] = [
                 "publicTierValues": {**_STRING_LIST, "default": ["public"]},
             }
         ),
+    ),
+    resource_policy(
+        "default-sg-no-rules",
+        "The VPC's default security group, when the stack manages it, has no ingress and no "
+        "egress rules.",
+        concern=CONCERN,
+        service="ec2",
+        severity=Severity.HIGH,
+        controls=NETWORK_BOUNDARY | SEGMENTATION,
+        validators={type_tokens.DEFAULT_SECURITY_GROUP: _default_sg_no_rules},
     ),
     stack_policy(
         "data-subnet-nacl-no-allow-all",
