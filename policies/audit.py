@@ -7,6 +7,8 @@ standards, configuration recording, and immutable audit evidence.
   Meridian relies on (EKS audit logs, runtime monitoring, S3, RDS login, EBS malware).
 - ``securityhub-standards``: a stack that enables Security Hub subscribes to the required
   standards (AWS Foundational Security Best Practices, CIS AWS Foundations Benchmark).
+- ``vpc-flow-log-all-traffic``, ``vpc-flow-logs-every-vpc``: every VPC has a flow log that
+  records all traffic to a named destination.
 - ``config-recorder-all-supported``: AWS Config recorders record every supported resource type.
 - ``s3-audit-bucket-object-lock``: buckets tagged as audit evidence (``meridian:evidence`` =
   ``audit``) have Object Lock in COMPLIANCE mode with a default retention of at least

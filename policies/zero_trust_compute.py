@@ -1,9 +1,11 @@
 """Zero-trust policies, compute: the Kubernetes control plane and the nodes.
 
 EKS: a private API endpoint (public only to an allowlist), access entries as the only way in
-(authentication mode API, no implicit cluster-creator admin). Nodes (EC2 instances, launch
+(authentication mode API, no implicit cluster-creator admin), cluster-admin access policies only
+for allowlisted roles, no reserved system: groups in access entries. Nodes (EC2 instances, launch
 templates, EKS managed node groups, Karpenter EC2NodeClasses): IMDSv2 with a hop limit that keeps
-pods off the node's credentials, no public IP, no SSH.
+pods off the node's credentials, no public IP, no SSH; the region's instance metadata defaults
+(what an instance without its own metadata options gets) require IMDSv2 too.
 """
 
 from __future__ import annotations

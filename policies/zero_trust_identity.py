@@ -5,7 +5,10 @@ trust/resource policies (roles, buckets, keys, queues, topics, registries, secre
 wildcard principal unless a condition pins it to an account, organization, source or network.
 Kubernetes workload identity: an IRSA trust policy names its service account, and EKS add-ons
 that call AWS run with a role of their own instead of borrowing the node role. Credentials the
-stack stores in Secrets Manager rotate on a schedule.
+stack stores in Secrets Manager rotate on a schedule. Sign-in to data stores and tools: the IRSA
+OIDC provider trusts only the STS audience, ElastiCache users without a password are disabled
+(and so is a user group's default user), Managed Grafana runs with a customer-managed role, no
+plugin installs and ADMIN service accounts only where allowlisted.
 """
 
 from __future__ import annotations
@@ -693,6 +696,21 @@ POLICIES: list[Policy] = [
         controls=WORKLOAD_IDENTITY,
         validate=_irsa_trust_scoped,
     ),
+    resource_policy(
+        "oidc-provider-audience",
+        "IAM OIDC identity providers trust only the allowedAudiences (default "
+        "sts.amazonaws.com) at an https issuer URL.",
+        concern=CONCERN,
+        service="iam",
+        severity=Severity.HIGH,
+        controls=WORKLOAD_IDENTITY | AUTHENTICATION,
+        validators={type_tokens.OIDC_PROVIDER: _oidc_provider},
+        config_schema=PolicyConfigSchema(
+            properties={
+                "allowedAudiences": {**_STRING_LIST_SCHEMA, "default": ["sts.amazonaws.com"]}
+            }
+        ),
+    ),
     # eks
     resource_policy(
         "eks-addon-own-role",
@@ -776,22 +794,6 @@ POLICIES: list[Policy] = [
         controls=AUTHENTICATION,
         types=(type_tokens.ELASTICACHE_USER_GROUP, type_tokens.ELASTICACHE_USER),
         validate=_cache_default_user_disabled,
-    ),
-    # iam
-    resource_policy(
-        "oidc-provider-audience",
-        "IAM OIDC identity providers trust only the allowedAudiences (default "
-        "sts.amazonaws.com) at an https issuer URL.",
-        concern=CONCERN,
-        service="iam",
-        severity=Severity.HIGH,
-        controls=WORKLOAD_IDENTITY | AUTHENTICATION,
-        validators={type_tokens.OIDC_PROVIDER: _oidc_provider},
-        config_schema=PolicyConfigSchema(
-            properties={
-                "allowedAudiences": {**_STRING_LIST_SCHEMA, "default": ["sts.amazonaws.com"]}
-            }
-        ),
     ),
     # grafana
     resource_policy(

@@ -2,7 +2,8 @@
 
 Security groups and their rules (only the edge load balancer's group, tag ``exposure=edge``, may
 accept the internet, on its edge ports; edge CDN ranges are config), NACLs of data subnets,
-databases, Kafka brokers, caches, search domains and S3 buckets off the internet.
+databases, Kafka brokers, caches, search domains and S3 buckets off the internet, and a VPC's
+default security group without rules.
 
 Stack policies receive every resource of the stack (with dependencies and property
 dependencies), which is how a rule is tied to its security group or a public access block to its
