@@ -162,6 +162,28 @@ def _lake_defaults(args: ResourceValidationArgs, report: ReportViolation) -> Non
                 )
 
 
+# Lake Formation permissions that make the grantee an administrator of the resource.
+_LF_SUPER_PERMISSIONS = frozenset({"ALL", "SUPER"})
+
+
+def _lake_permissions(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    principal = get(args.props, "principal")
+    broad = [str(p) for p in as_list(get(args.props, "permissions")) if p in _LF_SUPER_PERMISSIONS]
+    if broad:
+        report(
+            f"{where} grants {principal} {broad} (every operation, including drop and grant). "
+            "Fix: grant the named permissions the principal needs (DESCRIBE, SELECT ...).",
+            None,
+        )
+    if as_list(get(args.props, "permissionsWithGrantOptions")):
+        report(
+            f"{where} lets {principal} pass its permissions on (permissionsWithGrantOptions). "
+            "Fix: leave permissionsWithGrantOptions empty; data lake administrators grant.",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
     # s3
     resource_policy(
@@ -217,5 +239,15 @@ POLICIES: list[Policy] = [
         severity=Severity.HIGH,
         controls=LEAST_PRIVILEGE,
         validate=_lake_defaults,
+    ),
+    resource_policy(
+        "lakeformation-permissions-least-privilege",
+        "Lake Formation grants name their permissions (no ALL or SUPER) and carry no grant "
+        "option: only data lake administrators grant.",
+        concern=CONCERN,
+        service="lakeformation",
+        severity=Severity.HIGH,
+        controls=LEAST_PRIVILEGE,
+        validators={"aws:lakeformation/permissions:Permissions": _lake_permissions},
     ),
 ]

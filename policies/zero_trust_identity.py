@@ -62,6 +62,7 @@ ROLE = "aws:iam/role:Role"
 RESOURCE_POLICY_PROPS: dict[str, str] = {
     ROLE: "assumeRolePolicy",
     "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:msk/clusterPolicy:ClusterPolicy": "policy",
     "aws:s3/bucket:Bucket": "policy",
     "aws:s3/bucketV2:BucketV2": "policy",
     "aws:kms/key:Key": "policy",

@@ -31,6 +31,7 @@ from .compliance import (
     AUTHENTICATION,
     CHANGE_MANAGEMENT,
     ENCRYPTION_IN_TRANSIT,
+    LEAST_PRIVILEGE,
     NETWORK_BOUNDARY,
     NO_PUBLIC_DATA,
     SEGMENTATION,
@@ -63,6 +64,7 @@ MSK_CLUSTER = "aws:msk/cluster:Cluster"
 BUCKET_TYPES = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 BUCKET_ACL_TYPES = frozenset({"aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"})
 BUCKET_PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 ACCOUNT_PAB = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 PUBLIC_DB_TYPES = frozenset(
     {
@@ -672,6 +674,23 @@ def _default_sg_no_rules(args: ResourceValidationArgs, report: ReportViolation) 
     unknowns.finish()
 
 
+# --------------------------------------------------------------------------------------------
+# S3 object ownership: ACLs disabled
+# --------------------------------------------------------------------------------------------
+
+
+def _bucket_owner_enforced(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    ownership = get(args.props, "rule", "objectOwnership")
+    if ownership != "BucketOwnerEnforced":
+        report(
+            f"{label(args.resource_type, args.name)} sets objectOwnership={ownership!r}: ACLs "
+            "stay in force, so objects written by another account can stay theirs and an ACL "
+            "can open one object past the bucket policy. Fix: set rule.objectOwnership="
+            "'BucketOwnerEnforced'.",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
     # ec2
     resource_policy(
@@ -836,6 +855,15 @@ POLICIES: list[Policy] = [
         severity=Severity.CRITICAL,
         controls=NO_PUBLIC_DATA,
         validate=_s3_no_public_acl,
+    ),
+    resource_policy(
+        "s3-bucket-owner-enforced",
+        "S3 bucket ownership controls disable ACLs (objectOwnership = BucketOwnerEnforced).",
+        concern=CONCERN,
+        service="s3",
+        severity=Severity.MEDIUM,
+        controls=NO_PUBLIC_DATA | LEAST_PRIVILEGE,
+        validators={BUCKET_OWNERSHIP: _bucket_owner_enforced},
     ),
     stack_policy(
         "s3-public-access-block",

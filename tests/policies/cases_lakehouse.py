@@ -72,6 +72,13 @@ def _firehose(key: Any) -> dict[str, Any]:
     return {"name": "bronze", "destination": "extended_s3", "extendedS3Configuration": s3}
 
 
+LF_PERMISSIONS = "aws:lakeformation/permissions:Permissions"
+LF_GRANT: dict[str, Any] = {
+    "database": {"name": "meridian_prod_gold"},
+    "principal": "arn:aws:iam::123456789012:role/meridian-bi-reader",
+}
+
+
 CASES: list[PolicyCase] = [
     # --- s3-bucket-policy-tls-only -------------------------------------------------------------
     PolicyCase("s3-bucket-policy-tls-only", BUCKET_POLICY, _policy(TLS_ONLY, READ), False),
@@ -169,5 +176,27 @@ CASES: list[PolicyCase] = [
         },
         True,
         note="iam-allowed-principals",
+    ),
+    # ---- lakeformation-permissions-least-privilege ----
+    PolicyCase(
+        "lakeformation-permissions-least-privilege",
+        LF_PERMISSIONS,
+        {**LF_GRANT, "permissions": ["DESCRIBE"]},
+        False,
+        note="describe",
+    ),
+    PolicyCase(
+        "lakeformation-permissions-least-privilege",
+        LF_PERMISSIONS,
+        {**LF_GRANT, "permissions": ["ALL"]},
+        True,
+        note="all",
+    ),
+    PolicyCase(
+        "lakeformation-permissions-least-privilege",
+        LF_PERMISSIONS,
+        {**LF_GRANT, "permissions": ["SELECT"], "permissionsWithGrantOptions": ["SELECT"]},
+        True,
+        note="grant-option",
     ),
 ]

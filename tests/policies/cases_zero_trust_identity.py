@@ -159,6 +159,26 @@ def cache_stack(default_access: Any, members: list[str]) -> list[dict[str, Any]]
     ]
 
 
+MSK_CLUSTER_POLICY = "aws:msk/clusterPolicy:ClusterPolicy"
+MSK_ARN = "arn:aws:kafka:us-east-1:123456789012:cluster/meridian-prod-use1-kafka/abc-3"
+
+
+def msk_policy(principal: dict[str, Any]) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": principal,
+                    "Action": ["kafka:CreateVpcConnection", "kafka:GetBootstrapBrokers"],
+                    "Resource": MSK_ARN,
+                }
+            ],
+        }
+    )
+
+
 CASES: list[PolicyCase] = [
     # ---- IAM ----
     PolicyCase(
@@ -772,5 +792,20 @@ CASES += [
         {"grafanaRole": "ADMIN", "name": "dashboards", "workspaceId": "g-1"},
         True,
         note="other-admin",
+    ),
+    # ---- no-wildcard-principal: MSK cluster policies ----
+    PolicyCase(
+        "no-wildcard-principal",
+        MSK_CLUSTER_POLICY,
+        {"clusterArn": MSK_ARN, "policy": msk_policy({"Service": "firehose.amazonaws.com"})},
+        False,
+        note="msk-firehose",
+    ),
+    PolicyCase(
+        "no-wildcard-principal",
+        MSK_CLUSTER_POLICY,
+        {"clusterArn": MSK_ARN, "policy": msk_policy({"AWS": "*"})},
+        True,
+        note="msk-everyone",
     ),
 ]

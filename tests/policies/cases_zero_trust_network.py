@@ -94,6 +94,9 @@ ALL_BLOCKED = {
 }
 
 
+BUCKET_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+
+
 CASES: list[PolicyCase] = [
     # ---- sg-no-public-ingress (inline ingress) ----
     PolicyCase(
@@ -785,5 +788,20 @@ CASES += [
         },
         True,
         note="aws-default-self-ingress",
+    ),
+    # ---- s3-bucket-owner-enforced ----
+    PolicyCase(
+        "s3-bucket-owner-enforced",
+        BUCKET_OWNERSHIP,
+        {"bucket": "meridian-prod-use1-logs", "rule": {"objectOwnership": "BucketOwnerEnforced"}},
+        False,
+        note="enforced",
+    ),
+    PolicyCase(
+        "s3-bucket-owner-enforced",
+        BUCKET_OWNERSHIP,
+        {"bucket": "meridian-prod-use1-logs", "rule": {"objectOwnership": "ObjectWriter"}},
+        True,
+        note="object-writer",
     ),
 ]

@@ -34,7 +34,9 @@ NO_SECURITY_PROPERTY: dict[str, str] = {
     "aws:cfg/conformancePack:ConformancePack": "a set of Config rules (evaluation, no access)",
     "aws:cloudwatch/eventRule:EventRule": "an event pattern or schedule",
     "aws:cloudwatch/eventTarget:EventTarget": "where a rule sends events (its role is IAM-linted)",
-    "aws:cognito/resourceServer:ResourceServer": "names OAuth scopes; who gets them is the client's",
+    "aws:cognito/resourceServer:ResourceServer": (
+        "names OAuth scopes; which client may request them is the client's allowedOauthScopes"
+    ),
     "aws:cognito/userPoolDomain:UserPoolDomain": "the hosted sign-in domain (TLS by Cognito)",
     "aws:cloudwatch/logStream:LogStream": "a stream inside a group (the group is checked)",
     "aws:ec2/eip:Eip": "an address for a NAT gateway; exposure is decided by SGs and NACLs",
@@ -72,11 +74,8 @@ KNOWN_GAPS: dict[str, str] = {
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": "one role per service account",
     "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken": "bounded TTL",
     "aws:kms/grant:Grant": "grant operations scoped, encryption-context constraints",
-    "aws:lakeformation/permissions:Permissions": "no ALL / grant option to workload roles",
     "aws:lakeformation/resource:Resource": "registered with a scoped role, not the SLR",
-    "aws:msk/clusterPolicy:ClusterPolicy": "no Principal '*'; scoped to the replicator",
     "aws:s3/bucketLogging:BucketLogging": "every bucket logs to the access-log bucket",
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "BucketOwnerEnforced (no ACLs)",
 }
 
 
