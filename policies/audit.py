@@ -328,6 +328,23 @@ def _every_vpc_logged(args: StackValidationArgs, report: ReportViolation) -> Non
         )
 
 
+# --- S3 server access logging ----------------------------------------------------------------
+
+
+def _bucket_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    bucket = args.props.get("bucket")
+    target = args.props.get("targetBucket")
+    if not target:
+        report(f"{where} names no targetBucket. Fix: log to the access-log bucket.", None)
+    elif target == bucket:
+        report(
+            f"{where} logs bucket {bucket!r} into itself: every log delivery writes another "
+            "object that is logged in turn. Fix: set targetBucket to the access-log bucket.",
+            None,
+        )
+
+
 def _features_schema() -> PolicyConfigSchema:
     return PolicyConfigSchema(
         properties={
@@ -440,6 +457,15 @@ POLICIES: list[Policy] = [
         ),
     ),
     # s3
+    resource_policy(
+        "s3-access-logging-target",
+        "S3 server access logging delivers to a separate target bucket (never the bucket itself).",
+        concern=CONCERN,
+        service="s3",
+        severity=Severity.LOW,
+        controls=LOGGING,
+        validators={"aws:s3/bucketLogging:BucketLogging": _bucket_logging},
+    ),
     stack_policy(
         "s3-audit-bucket-object-lock",
         "S3 buckets tagged meridian:evidence = audit have Object Lock in COMPLIANCE mode with a "

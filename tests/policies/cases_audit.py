@@ -101,6 +101,9 @@ FLOW_LOG_PROPS: dict[str, Any] = {
 }
 
 
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+
+
 CASES: list[PolicyCase] = [
     # ---- cloudtrail-multi-region-validated ----
     PolicyCase("cloudtrail-multi-region-validated", TRAIL, GOOD_TRAIL, False, note="baseline"),
@@ -283,5 +286,28 @@ CASES += [
             },
         ],
         note="second-vpc-unlogged",
+    ),
+    # ---- s3-access-logging-target ----
+    PolicyCase(
+        "s3-access-logging-target",
+        BUCKET_LOGGING,
+        {
+            "bucket": "meridian-prod-global-audit-123456789012",
+            "targetBucket": "meridian-prod-global-audit-123456789012-access",
+            "targetPrefix": "meridian-prod-global-audit-123456789012/",
+        },
+        False,
+        note="separate-target",
+    ),
+    PolicyCase(
+        "s3-access-logging-target",
+        BUCKET_LOGGING,
+        {
+            "bucket": "meridian-prod-global-audit-123456789012",
+            "targetBucket": "meridian-prod-global-audit-123456789012",
+            "targetPrefix": "logs/",
+        },
+        True,
+        note="into-itself",
     ),
 ]

@@ -79,6 +79,14 @@ LF_GRANT: dict[str, Any] = {
 }
 
 
+LF_RESOURCE = "aws:lakeformation/resource:Resource"
+LF_LOCATION: dict[str, Any] = {
+    "arn": "arn:aws:s3:::meridian-prod-use1-lake-gold-123456789012",
+    "hybridAccessEnabled": False,
+    "roleArn": "arn:aws:iam::123456789012:role/meridian-prod-use1-lake-access",
+}
+
+
 CASES: list[PolicyCase] = [
     # --- s3-bucket-policy-tls-only -------------------------------------------------------------
     PolicyCase("s3-bucket-policy-tls-only", BUCKET_POLICY, _policy(TLS_ONLY, READ), False),
@@ -198,5 +206,27 @@ CASES: list[PolicyCase] = [
         {**LF_GRANT, "permissions": ["SELECT"], "permissionsWithGrantOptions": ["SELECT"]},
         True,
         note="grant-option",
+    ),
+    # ---- lakeformation-location-scoped-role ----
+    PolicyCase(
+        "lakeformation-location-scoped-role",
+        LF_RESOURCE,
+        LF_LOCATION,
+        False,
+        note="own-role",
+    ),
+    PolicyCase(
+        "lakeformation-location-scoped-role",
+        LF_RESOURCE,
+        {"arn": LF_LOCATION["arn"], "useServiceLinkedRole": True},
+        True,
+        note="service-linked-role",
+    ),
+    PolicyCase(
+        "lakeformation-location-scoped-role",
+        LF_RESOURCE,
+        {**LF_LOCATION, "hybridAccessEnabled": True},
+        True,
+        note="hybrid-access",
     ),
 ]

@@ -74,8 +74,6 @@ KNOWN_GAPS: dict[str, str] = {
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": "one role per service account",
     "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken": "bounded TTL",
     "aws:kms/grant:Grant": "grant operations scoped, encryption-context constraints",
-    "aws:lakeformation/resource:Resource": "registered with a scoped role, not the SLR",
-    "aws:s3/bucketLogging:BucketLogging": "every bucket logs to the access-log bucket",
 }
 
 
