@@ -7,6 +7,8 @@ standards, configuration recording, and immutable audit evidence.
   Meridian relies on (EKS audit logs, runtime monitoring, S3, RDS login, EBS malware).
 - ``securityhub-standards``: a stack that enables Security Hub subscribes to the required
   standards (AWS Foundational Security Best Practices, CIS AWS Foundations Benchmark).
+- ``vpc-flow-log-all-traffic``, ``vpc-flow-logs-every-vpc``: every VPC has a flow log that
+  records all traffic to a named destination.
 - ``config-recorder-all-supported``: AWS Config recorders record every supported resource type.
 - ``s3-audit-bucket-object-lock``: buckets tagged as audit evidence (``meridian:evidence`` =
   ``audit``) have Object Lock in COMPLIANCE mode with a default retention of at least
@@ -50,6 +52,7 @@ from .support import (
     is_unknown,
     kms_key_problem,
     label,
+    linked_urns,
     pget,
     plain,
 )
@@ -290,6 +293,58 @@ def _audit_object_lock(args: StackValidationArgs, report: ReportViolation) -> No
     )
 
 
+# --- VPC flow logs -------------------------------------------------------------------------------
+
+
+def _flow_log(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    traffic = args.props.get("trafficType")
+    if traffic != "ALL":
+        report(
+            f"{where} records trafficType={traffic!r}: rejected or accepted flows alone leave "
+            "the other half of the network's history out of the audit trail. Fix: set "
+            "trafficType='ALL'.",
+            None,
+        )
+    if not (args.props.get("logDestination") or args.props.get("logGroupName")):
+        report(
+            f"{where} names no destination (logDestination). Fix: deliver to the region's log "
+            "archive bucket (logDestinationType='s3', logDestination=<bucket ARN>).",
+            None,
+        )
+
+
+def _every_vpc_logged(args: StackValidationArgs, report: ReportViolation) -> None:
+    logs = _of_type(args, type_tokens.FLOW_LOG)
+    logged = {urn for log in logs for urn in linked_urns(log, "vpcId")}
+    for vpc in _of_type(args, type_tokens.VPC):
+        if vpc.urn in logged:
+            continue
+        report(
+            f"{label(type_tokens.VPC, vpc.name)} has no flow log: no record of who talked to "
+            "whom inside it. Fix: add an aws.ec2.FlowLog(vpc_id=vpc.id, traffic_type='ALL') "
+            "delivering to the region's log archive.",
+            vpc.urn,
+        )
+
+
+# --- S3 server access logging ----------------------------------------------------------------
+
+
+def _bucket_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    bucket = args.props.get("bucket")
+    target = args.props.get("targetBucket")
+    if not target:
+        report(f"{where} names no targetBucket. Fix: log to the access-log bucket.", None)
+    elif target == bucket:
+        report(
+            f"{where} logs bucket {bucket!r} into itself: every log delivery writes another "
+            "object that is logged in turn. Fix: set targetBucket to the access-log bucket.",
+            None,
+        )
+
+
 def _features_schema() -> PolicyConfigSchema:
     return PolicyConfigSchema(
         properties={
@@ -303,6 +358,26 @@ def _features_schema() -> PolicyConfigSchema:
 
 
 POLICIES: list[Policy] = [
+    # vpc flow logs
+    resource_policy(
+        "vpc-flow-log-all-traffic",
+        "VPC flow logs record all traffic (trafficType = ALL) to a named destination.",
+        concern=CONCERN,
+        service="vpc",
+        severity=Severity.MEDIUM,
+        controls=LOGGING,
+        validators={type_tokens.FLOW_LOG: _flow_log},
+    ),
+    stack_policy(
+        "vpc-flow-logs-every-vpc",
+        "Every VPC of the stack has a flow log (tied to it through its vpcId input).",
+        concern=CONCERN,
+        service="vpc",
+        severity=Severity.HIGH,
+        controls=LOGGING,
+        types=(type_tokens.VPC, type_tokens.FLOW_LOG),
+        validate=_every_vpc_logged,
+    ),
     # cloudtrail
     resource_policy(
         "cloudtrail-multi-region-validated",
@@ -382,6 +457,15 @@ POLICIES: list[Policy] = [
         ),
     ),
     # s3
+    resource_policy(
+        "s3-access-logging-target",
+        "S3 server access logging delivers to a separate target bucket (never the bucket itself).",
+        concern=CONCERN,
+        service="s3",
+        severity=Severity.LOW,
+        controls=LOGGING,
+        validators={"aws:s3/bucketLogging:BucketLogging": _bucket_logging},
+    ),
     stack_policy(
         "s3-audit-bucket-object-lock",
         "S3 buckets tagged meridian:evidence = audit have Object Lock in COMPLIANCE mode with a "

@@ -162,6 +162,50 @@ def _lake_defaults(args: ResourceValidationArgs, report: ReportViolation) -> Non
                 )
 
 
+# Lake Formation permissions that make the grantee an administrator of the resource.
+_LF_SUPER_PERMISSIONS = frozenset({"ALL", "SUPER"})
+
+
+def _lake_permissions(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    principal = get(args.props, "principal")
+    broad = [str(p) for p in as_list(get(args.props, "permissions")) if p in _LF_SUPER_PERMISSIONS]
+    if broad:
+        report(
+            f"{where} grants {principal} {broad} (every operation, including drop and grant). "
+            "Fix: grant the named permissions the principal needs (DESCRIBE, SELECT ...).",
+            None,
+        )
+    if as_list(get(args.props, "permissionsWithGrantOptions")):
+        report(
+            f"{where} lets {principal} pass its permissions on (permissionsWithGrantOptions). "
+            "Fix: leave permissionsWithGrantOptions empty; data lake administrators grant.",
+            None,
+        )
+
+
+# The Lake Formation service-linked role: every registered location would share it.
+_LF_SERVICE_LINKED_ROLE = "AWSServiceRoleForLakeFormationDataAccess"
+
+
+def _lake_location(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    role = get(args.props, "roleArn")
+    if not role or str(role).endswith(f"/{_LF_SERVICE_LINKED_ROLE}"):
+        report(
+            f"{where} registers {get(args.props, 'arn')} with Lake Formation's service-linked "
+            "role, which every registered location shares. Fix: set roleArn to a role scoped "
+            "to this location's bucket and key.",
+            None,
+        )
+    if get(args.props, "hybridAccessEnabled") is True:
+        report(
+            f"{where} enables hybrid access mode: IAM and bucket policies keep granting access "
+            "to the location beside Lake Formation's grants. Fix: set hybridAccessEnabled=false.",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
     # s3
     resource_policy(
@@ -217,5 +261,25 @@ POLICIES: list[Policy] = [
         severity=Severity.HIGH,
         controls=LEAST_PRIVILEGE,
         validate=_lake_defaults,
+    ),
+    resource_policy(
+        "lakeformation-permissions-least-privilege",
+        "Lake Formation grants name their permissions (no ALL or SUPER) and carry no grant "
+        "option: only data lake administrators grant.",
+        concern=CONCERN,
+        service="lakeformation",
+        severity=Severity.HIGH,
+        controls=LEAST_PRIVILEGE,
+        validators={"aws:lakeformation/permissions:Permissions": _lake_permissions},
+    ),
+    resource_policy(
+        "lakeformation-location-scoped-role",
+        "Data locations registered with Lake Formation use a role of their own (not the "
+        "service-linked role) and hybrid access mode off.",
+        concern=CONCERN,
+        service="lakeformation",
+        severity=Severity.MEDIUM,
+        controls=LEAST_PRIVILEGE,
+        validators={"aws:lakeformation/resource:Resource": _lake_location},
     ),
 ]

@@ -1,9 +1,11 @@
 """Zero-trust policies, compute: the Kubernetes control plane and the nodes.
 
 EKS: a private API endpoint (public only to an allowlist), access entries as the only way in
-(authentication mode API, no implicit cluster-creator admin). Nodes (EC2 instances, launch
+(authentication mode API, no implicit cluster-creator admin), cluster-admin access policies only
+for allowlisted roles, no reserved system: groups in access entries. Nodes (EC2 instances, launch
 templates, EKS managed node groups, Karpenter EC2NodeClasses): IMDSv2 with a hop limit that keeps
-pods off the node's credentials, no public IP, no SSH.
+pods off the node's credentials, no public IP, no SSH; the region's instance metadata defaults
+(what an instance without its own metadata options gets) require IMDSv2 too.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ from .support import (
     is_world_cidr,
     label,
     parse_cidr,
+)
+from .type_tokens import (
+    EKS_ACCESS_ENTRY,
+    EKS_ACCESS_POLICY_ASSOCIATION,
+    INSTANCE_METADATA_DEFAULTS,
 )
 
 CONCERN = "zero-trust"
@@ -308,6 +315,70 @@ def _pod_hardened(args: ResourceValidationArgs, report: ReportViolation) -> None
                 "container's securityContext (writable paths as emptyDir volumes).",
                 None,
             )
+# EKS access policies that make their principal an administrator of every namespace
+# (docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html).
+_EKS_ADMIN_POLICIES = frozenset({"AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy"})
+
+
+def _principal_name(arn: Any) -> str:
+    """The IAM role or user name at the end of a principal ARN (paths dropped)."""
+    return str(arn).rsplit("/", 1)[-1]
+
+
+def _eks_admin_allowlisted(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    policy = str(get(args.props, "policyArn", default="")).rsplit("/", 1)[-1]
+    if policy not in _EKS_ADMIN_POLICIES:
+        return
+    principal = get(args.props, "principalArn", default="")
+    scope = get(args.props, "accessScope", "type", default="cluster")
+    allowed = {str(n) for n in config(args, "adminRoleNames", [])}
+    if ":role/" in str(principal) and _principal_name(principal) in allowed:
+        return
+    report(
+        f"{label(args.resource_type, args.name)} gives {principal} the EKS access policy "
+        f"{policy} ({scope} scope): administrator of the cluster's Kubernetes API. Fix: grant "
+        "workloads and people a namespace-scoped AmazonEKSEditPolicy/AmazonEKSViewPolicy "
+        "association instead, or, for a real cluster administrator role, list its role name in "
+        "this policy's adminRoleNames.",
+        None,
+    )
+
+
+def _eks_access_entry_groups(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    unknowns = UnknownCollector()
+    where = label(args.resource_type, args.name)
+    for group in as_list(get(args.props, "kubernetesGroups")):
+        with unknowns.guard():
+            if str(group).startswith("system:"):
+                report(
+                    f"{where} puts its principal in the reserved Kubernetes group '{group}' "
+                    "(system:masters bypasses RBAC altogether). Fix: use groups bound by the "
+                    "platform's own RBAC, or an access policy association scoped to namespaces.",
+                    None,
+                )
+    unknowns.finish()
+
+
+def _imds_account_defaults(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    tokens = get(args.props, "httpTokens", default="no-preference")
+    if tokens != "required":
+        report(
+            f"{where} sets the region's instance metadata default httpTokens={tokens!r}, so "
+            "instances launched without their own metadata options accept IMDSv1. Fix: set "
+            "httpTokens='required'.",
+            None,
+        )
+    hops = as_int(get(args.props, "httpPutResponseHopLimit"))
+    maximum = as_int(config(args, "maximumHopLimit", 2), 2) or 2
+    if hops is None or hops < 1 or hops > maximum:
+        shown = "no preference" if hops in (None, -1) else str(hops)
+        report(
+            f"{where} sets the region's default IMDS hop limit to {shown}: containers on an "
+            "instance launched without its own metadata options could fetch its role's "
+            f"credentials. Fix: set httpPutResponseHopLimit between 1 and {maximum}.",
+            None,
+        )
 
 
 POLICIES: list[Policy] = [
@@ -372,7 +443,45 @@ POLICIES: list[Policy] = [
         controls=ADMIN_ACCESS,
         validate=_nodegroup_no_ssh,
     ),
+    resource_policy(
+        "eks-admin-access-allowlisted",
+        "EKS access policy associations grant AmazonEKSClusterAdminPolicy or "
+        "AmazonEKSAdminPolicy only to IAM roles listed in adminRoleNames.",
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.HIGH,
+        controls=ADMIN_ACCESS | LEAST_PRIVILEGE,
+        validators={EKS_ACCESS_POLICY_ASSOCIATION: _eks_admin_allowlisted},
+        config_schema=PolicyConfigSchema(
+            properties={"adminRoleNames": {**_STRING_LIST, "default": []}}
+        ),
+    ),
+    resource_policy(
+        "eks-access-entry-no-system-groups",
+        "EKS access entries put no principal in a reserved system: Kubernetes group "
+        "(system:masters bypasses RBAC).",
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.HIGH,
+        controls=ADMIN_ACCESS | LEAST_PRIVILEGE,
+        validators={EKS_ACCESS_ENTRY: _eks_access_entry_groups},
+    ),
     # ec2
+    resource_policy(
+        "imds-account-defaults",
+        "The region's EC2 instance metadata defaults require IMDSv2 (httpTokens = required) "
+        "with a hop limit between 1 and maximumHopLimit (default 2).",
+        concern=CONCERN,
+        service="ec2",
+        severity=Severity.HIGH,
+        controls=HARDENED_CONFIG | WORKLOAD_IDENTITY,
+        validators={INSTANCE_METADATA_DEFAULTS: _imds_account_defaults},
+        config_schema=PolicyConfigSchema(
+            properties={
+                "maximumHopLimit": {"type": "integer", "minimum": 1, "maximum": 64, "default": 2}
+            }
+        ),
+    ),
     resource_policy(
         "no-public-ip-on-compute",
         "EC2 instances, launch templates and Karpenter EC2NodeClasses do not assign public IP "

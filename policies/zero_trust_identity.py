@@ -5,11 +5,15 @@ trust/resource policies (roles, buckets, keys, queues, topics, registries, secre
 wildcard principal unless a condition pins it to an account, organization, source or network.
 Kubernetes workload identity: an IRSA trust policy names its service account, and EKS add-ons
 that call AWS run with a role of their own instead of borrowing the node role. Credentials the
-stack stores in Secrets Manager rotate on a schedule.
+stack stores in Secrets Manager rotate on a schedule. Sign-in to data stores and tools: the IRSA
+OIDC provider trusts only the STS audience, ElastiCache users without a password are disabled
+(and so is a user group's default user), Managed Grafana runs with a customer-managed role, no
+plugin installs and ADMIN service accounts only where allowlisted.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -25,6 +29,8 @@ from pulumi_policy import (
 
 from . import type_tokens
 from .compliance import (
+    ADMIN_ACCESS,
+    AUTHENTICATION,
     CREDENTIAL_PROTECTION,
     LEAST_PRIVILEGE,
     NO_PUBLIC_DATA,
@@ -43,6 +49,7 @@ from .support import (
 )
 
 CONCERN = "zero-trust"
+_STRING_LIST_SCHEMA: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
 
 
 IDENTITY_POLICY_PROPS: dict[str, str] = {
@@ -55,6 +62,7 @@ ROLE = "aws:iam/role:Role"
 RESOURCE_POLICY_PROPS: dict[str, str] = {
     ROLE: "assumeRolePolicy",
     "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:msk/clusterPolicy:ClusterPolicy": "policy",
     "aws:s3/bucket:Bucket": "policy",
     "aws:s3/bucketV2:BucketV2": "policy",
     "aws:kms/key:Key": "policy",
@@ -483,6 +491,146 @@ def _secrets_rotated(args: StackValidationArgs, report: ReportViolation) -> None
         )
 
 
+# --------------------------------------------------------------------------------------------
+# ElastiCache (Valkey/Redis OSS) users and user groups
+# --------------------------------------------------------------------------------------------
+# ElastiCache's built-in default user: user ID "default", enabled, no password.
+BUILTIN_CACHE_USER = "default"
+
+
+def _cache_user_enabled(access_string: Any) -> bool:
+    """True when a Redis/Valkey ACL access string switches the user on (new users start off)."""
+    return "on" in str(access_string).split()
+
+
+def _cache_user_no_password(props: Any) -> bool:
+    mode = get(props, "authenticationMode", "type")
+    return mode == "no-password-required" or (
+        mode is None and bool(get(props, "noPasswordRequired"))
+    )
+
+
+def _cache_user_authenticated(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not _cache_user_no_password(args.props):
+        return
+    access = get(args.props, "accessString", default="")
+    if _cache_user_enabled(access):
+        report(
+            f"{label(args.resource_type, args.name)} (user name "
+            f"{get(args.props, 'userName')!r}) is enabled ({access!r}) without a password: any "
+            "client that reaches the cache port can sign in as it. Fix: authenticate with IAM "
+            "(authenticationMode.type='iam') or passwords, or disable the user "
+            "(accessString='off -@all').",
+            None,
+        )
+
+
+def _cache_default_user_disabled(args: StackValidationArgs, report: ReportViolation) -> None:
+    users: dict[str, dict[str, Any]] = {}
+    for resource in args.resources:
+        if resource.resource_type == type_tokens.ELASTICACHE_USER:
+            props = plain(resource.props)
+            if not is_unknown(props.get("userId")):
+                users[str(props.get("userId"))] = props
+    for group in args.resources:
+        if group.resource_type != type_tokens.ELASTICACHE_USER_GROUP:
+            continue
+        where = label(group.resource_type, group.name)
+        for member in as_list(plain(group.props).get("userIds")):
+            if member == BUILTIN_CACHE_USER:
+                report(
+                    f"{where} includes ElastiCache's built-in user 'default', which is enabled "
+                    "and needs no password. Fix: create a user with userName='default', "
+                    "accessString='off -@all' and list its userId in place of 'default'.",
+                    group.urn,
+                )
+            props = users.get(str(member))
+            if props is None or props.get("userName") != "default":
+                continue
+            access = props.get("accessString")
+            if not is_unknown(access) and _cache_user_enabled(access):
+                report(
+                    f"{where} makes '{member}' its default user (the one unauthenticated "
+                    f"connections get), and it is enabled ({access!r}). Fix: give the default "
+                    "user accessString='off -@all'.",
+                    group.urn,
+                )
+
+
+# --------------------------------------------------------------------------------------------
+# OIDC identity providers (IRSA)
+# --------------------------------------------------------------------------------------------
+
+
+def _oidc_provider(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    allowed = {str(a) for a in config(args, "allowedAudiences", ["sts.amazonaws.com"])}
+    unknowns = UnknownCollector()
+    extra: list[str] = []
+    for audience in as_list(get(args.props, "clientIdLists")):
+        with unknowns.guard():
+            if str(audience) not in allowed:
+                extra.append(str(audience))
+    if extra:
+        report(
+            f"{where} trusts tokens issued for the audiences {extra}: roles that trust this "
+            "provider accept tokens minted for other clients. Fix: set clientIdLists to "
+            f"{sorted(allowed)} only.",
+            None,
+        )
+    url = get(args.props, "url", default="")
+    if not str(url).startswith("https://"):
+        report(f"{where} has issuer URL {url!r}. Fix: use the issuer's https:// URL.", None)
+    unknowns.finish()
+
+
+# --------------------------------------------------------------------------------------------
+# Amazon Managed Grafana
+# --------------------------------------------------------------------------------------------
+
+
+def _grafana_workspace(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    permission = get(args.props, "permissionType")
+    if permission != "CUSTOMER_MANAGED":
+        report(
+            f"{where} has permissionType={permission!r}: Grafana creates its own role with "
+            "read access to every data source of the account (or organization). Fix: set "
+            "permissionType='CUSTOMER_MANAGED' with a roleArn scoped to the data sources used.",
+            None,
+        )
+    if not as_list(get(args.props, "authenticationProviders")):
+        report(f"{where} names no authenticationProviders. Fix: use ['AWS_SSO'].", None)
+    configuration = get(args.props, "configuration")
+    settings: Any = {}
+    if isinstance(configuration, str) and configuration:
+        try:
+            settings = json.loads(configuration)
+        except ValueError:
+            settings = {}
+    if get(settings, "plugins", "pluginAdminEnabled") is True:
+        report(
+            f"{where} lets workspace admins install plugins (configuration plugins."
+            "pluginAdminEnabled=true): code from the plugin catalog runs with the workspace's "
+            "data access. Fix: set pluginAdminEnabled to false.",
+            None,
+        )
+
+
+def _grafana_service_account(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    role = get(args.props, "grafanaRole")
+    name = get(args.props, "name")
+    allowed = {str(n) for n in config(args, "adminServiceAccounts", [])}
+    if role == "ADMIN" and str(name) not in allowed:
+        report(
+            f"{label(args.resource_type, args.name)} (service account {name!r}) has the "
+            "Grafana role ADMIN: its tokens manage users, data sources and every dashboard. "
+            "Fix: use grafanaRole='EDITOR' or 'VIEWER'; for the one account that provisions "
+            "data sources, list its name in this policy's adminServiceAccounts.",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
     # iam
     resource_policy(
@@ -549,6 +697,21 @@ POLICIES: list[Policy] = [
         controls=WORKLOAD_IDENTITY,
         validate=_irsa_trust_scoped,
     ),
+    resource_policy(
+        "oidc-provider-audience",
+        "IAM OIDC identity providers trust only the allowedAudiences (default "
+        "sts.amazonaws.com) at an https issuer URL.",
+        concern=CONCERN,
+        service="iam",
+        severity=Severity.HIGH,
+        controls=WORKLOAD_IDENTITY | AUTHENTICATION,
+        validators={type_tokens.OIDC_PROVIDER: _oidc_provider},
+        config_schema=PolicyConfigSchema(
+            properties={
+                "allowedAudiences": {**_STRING_LIST_SCHEMA, "default": ["sts.amazonaws.com"]}
+            }
+        ),
+    ),
     # eks
     resource_policy(
         "eks-addon-own-role",
@@ -609,6 +772,52 @@ POLICIES: list[Policy] = [
                     "description": "Other accounts that may be granted on a topic.",
                 }
             }
+        ),
+    ),
+    # elasticache
+    resource_policy(
+        "elasticache-user-authenticated",
+        "ElastiCache users that need no password are disabled (accessString 'off'); enabled "
+        "users authenticate with IAM or passwords.",
+        concern=CONCERN,
+        service="elasticache",
+        severity=Severity.HIGH,
+        controls=AUTHENTICATION,
+        validators={type_tokens.ELASTICACHE_USER: _cache_user_authenticated},
+    ),
+    stack_policy(
+        "elasticache-default-user-disabled",
+        "ElastiCache user groups do not include the built-in 'default' user, and the user they "
+        "name 'default' (what unauthenticated connections get) is disabled.",
+        concern=CONCERN,
+        service="elasticache",
+        severity=Severity.HIGH,
+        controls=AUTHENTICATION,
+        types=(type_tokens.ELASTICACHE_USER_GROUP, type_tokens.ELASTICACHE_USER),
+        validate=_cache_default_user_disabled,
+    ),
+    # grafana
+    resource_policy(
+        "grafana-workspace-hardened",
+        "Managed Grafana workspaces use a customer-managed role, name their sign-in provider "
+        "and do not let workspace admins install plugins.",
+        concern=CONCERN,
+        service="grafana",
+        severity=Severity.MEDIUM,
+        controls=LEAST_PRIVILEGE | AUTHENTICATION,
+        validators={type_tokens.GRAFANA_WORKSPACE: _grafana_workspace},
+    ),
+    resource_policy(
+        "grafana-service-account-role",
+        "Managed Grafana service accounts are EDITOR or VIEWER; ADMIN only for the names in "
+        "adminServiceAccounts.",
+        concern=CONCERN,
+        service="grafana",
+        severity=Severity.MEDIUM,
+        controls=ADMIN_ACCESS | LEAST_PRIVILEGE,
+        validators={type_tokens.GRAFANA_SERVICE_ACCOUNT: _grafana_service_account},
+        config_schema=PolicyConfigSchema(
+            properties={"adminServiceAccounts": {**_STRING_LIST_SCHEMA, "default": []}}
         ),
     ),
 ]

@@ -2,7 +2,8 @@
 
 Security groups and their rules (only the edge load balancer's group, tag ``exposure=edge``, may
 accept the internet, on its edge ports; edge CDN ranges are config), NACLs of data subnets,
-databases, Kafka brokers, caches, search domains and S3 buckets off the internet.
+databases, Kafka brokers, caches, search domains and S3 buckets off the internet, and a VPC's
+default security group without rules.
 
 Stack policies receive every resource of the stack (with dependencies and property
 dependencies), which is how a rule is tied to its security group or a public access block to its
@@ -30,6 +31,7 @@ from .compliance import (
     AUTHENTICATION,
     CHANGE_MANAGEMENT,
     ENCRYPTION_IN_TRANSIT,
+    LEAST_PRIVILEGE,
     NETWORK_BOUNDARY,
     NO_PUBLIC_DATA,
     SEGMENTATION,
@@ -62,6 +64,7 @@ MSK_CLUSTER = "aws:msk/cluster:Cluster"
 BUCKET_TYPES = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 BUCKET_ACL_TYPES = frozenset({"aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"})
 BUCKET_PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 ACCOUNT_PAB = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 PUBLIC_DB_TYPES = frozenset(
     {
@@ -649,6 +652,45 @@ def _subnet_public_ip(args: ResourceValidationArgs, report: ReportViolation) -> 
     )
 
 
+# --------------------------------------------------------------------------------------------
+# The VPC's default security group: managed, and empty
+# --------------------------------------------------------------------------------------------
+
+
+def _default_sg_no_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    unknowns = UnknownCollector()
+    for direction in ("ingress", "egress"):
+        with unknowns.guard():
+            rules = as_list(get(args.props, direction))
+            if rules:
+                report(
+                    f"{label(args.resource_type, args.name)} keeps {len(rules)} {direction} "
+                    "rule(s) on the VPC's default security group, which every ENI created "
+                    "without a group of its own joins. Fix: declare the default security "
+                    f"group with {direction}=[] and give each workload a security group of "
+                    "its own.",
+                    None,
+                )
+    unknowns.finish()
+
+
+# --------------------------------------------------------------------------------------------
+# S3 object ownership: ACLs disabled
+# --------------------------------------------------------------------------------------------
+
+
+def _bucket_owner_enforced(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    ownership = get(args.props, "rule", "objectOwnership")
+    if ownership != "BucketOwnerEnforced":
+        report(
+            f"{label(args.resource_type, args.name)} sets objectOwnership={ownership!r}: ACLs "
+            "stay in force, so objects written by another account can stay theirs and an ACL "
+            "can open one object past the bucket policy. Fix: set rule.objectOwnership="
+            "'BucketOwnerEnforced'.",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
     # ec2
     resource_policy(
@@ -725,6 +767,16 @@ POLICIES: list[Policy] = [
                 "publicTierValues": {**_STRING_LIST, "default": ["public"]},
             }
         ),
+    ),
+    resource_policy(
+        "default-sg-no-rules",
+        "The VPC's default security group, when the stack manages it, has no ingress and no "
+        "egress rules.",
+        concern=CONCERN,
+        service="ec2",
+        severity=Severity.HIGH,
+        controls=NETWORK_BOUNDARY | SEGMENTATION,
+        validators={type_tokens.DEFAULT_SECURITY_GROUP: _default_sg_no_rules},
     ),
     stack_policy(
         "data-subnet-nacl-no-allow-all",
@@ -803,6 +855,15 @@ POLICIES: list[Policy] = [
         severity=Severity.CRITICAL,
         controls=NO_PUBLIC_DATA,
         validate=_s3_no_public_acl,
+    ),
+    resource_policy(
+        "s3-bucket-owner-enforced",
+        "S3 bucket ownership controls disable ACLs (objectOwnership = BucketOwnerEnforced).",
+        concern=CONCERN,
+        service="s3",
+        severity=Severity.MEDIUM,
+        controls=NO_PUBLIC_DATA | LEAST_PRIVILEGE,
+        validators={BUCKET_OWNERSHIP: _bucket_owner_enforced},
     ),
     stack_policy(
         "s3-public-access-block",

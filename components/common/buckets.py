@@ -8,7 +8,7 @@ Example::
 
     bucket = secure_bucket(self, "bronze", SecureBucketSpec(
         bucket_name=names.physical("lake", "bronze", account_id), kms_key_arn=storage_key_arn,
-        access_log_bucket=logs.id, lifecycle=[...]))
+        partition=scope.partition, access_log_bucket=logs.id, lifecycle=[...]))
     bucket.arn
 """
 
@@ -30,6 +30,9 @@ class SecureBucketSpec:
     bucket_name: str
     kms_key_arn: pulumi.Input[str] | None
     """None: SSE-S3 (only for targets of S3 server access logging, which refuse SSE-KMS)."""
+    partition: str
+    """The AWS partition (``AwsScope.partition``): the bucket's ARN is known from its name, so
+    its policy is a known document in preview and the pack checks its principals then."""
     lifecycle: Sequence[aws.s3.BucketLifecycleConfigurationRuleArgsDict] = ()
     access_log_bucket: pulumi.Input[str] | None = None
     access_log_prefix: str = ""
@@ -44,6 +47,11 @@ class SecureBucketSpec:
 
 def tls_only_statement(bucket_arn: str) -> dict[str, Any]:
     return deny_insecure_transport("s3:*", [bucket_arn, f"{bucket_arn}/*"])
+
+
+def bucket_arn(partition: str, bucket_name: str) -> str:
+    """A general-purpose bucket's ARN (S3 bucket ARNs carry no region and no account)."""
+    return f"arn:{partition}:s3:::{bucket_name}"
 
 
 def bucket_policy(bucket_arn: str, spec: SecureBucketSpec) -> str:
@@ -140,7 +148,7 @@ def secure_bucket(parent: pulumi.Resource, name: str, spec: SecureBucketSpec) ->
     aws.s3.BucketPolicy(
         f"{name}-policy",
         bucket=bucket.id,
-        policy=bucket.arn.apply(lambda arn: bucket_policy(arn, spec)),
+        policy=bucket_policy(bucket_arn(spec.partition, spec.bucket_name), spec),
         region=spec.region,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[public_block, ownership]),
     )

@@ -21,7 +21,7 @@ Example::
               datacenters=["me-south-1"], keyspace="meridian", tables=tables,
               chart=HELM_CHARTS["k8ssandra-operator"], cassandra_version="4.1.8",
               volume_key_arn=keys.arn(KeyClass.COMPUTE), backup_bucket="...",
-              backup_key_arn=keys.arn(KeyClass.BACKUPS)),
+              backup_key_arn=keys.arn(KeyClass.BACKUPS), partition="aws"),
               opts=in_region)
 """
 
@@ -91,6 +91,8 @@ class K8ssandraArgs:
     volume_key_arn: pulumi.Input[str]
     backup_bucket: str
     backup_key_arn: pulumi.Input[str]
+    partition: str
+    """The AWS partition of the backup bucket's ARN (``AwsScope.partition``)."""
     clients: Sequence[str] = ("messaging",)
     """Tenant namespaces (service accounts of the same name) allowed to reach CQL."""
     volume_gb: int = 500
@@ -145,7 +147,11 @@ class K8ssandra(pulumi.ComponentResource):
         bucket = secure_bucket(
             self,
             f"{name}-backups",
-            SecureBucketSpec(bucket_name=args.backup_bucket, kms_key_arn=args.backup_key_arn),
+            SecureBucketSpec(
+                bucket_name=args.backup_bucket,
+                kms_key_arn=args.backup_key_arn,
+                partition=args.partition,
+            ),
         )
         medusa = WorkloadIdentity(
             f"{name}-medusa",

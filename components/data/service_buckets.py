@@ -78,6 +78,7 @@ class ServiceBuckets(pulumi.ComponentResource):
                 f"{name}-{bucket}",
                 SecureBucketSpec(
                     bucket_name=args.names.physical(bucket, args.scope.account_id),
+                    partition=args.scope.partition,
                     kms_key_arn=args.kms_key_arn,
                     access_log_bucket=args.access_log_bucket,
                     access_log_prefix=f"s3/{bucket}/",

@@ -38,7 +38,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common.buckets import SecureBucketSpec, secure_bucket, tls_only_statement
+from components.common.buckets import (
+    SecureBucketSpec,
+    bucket_arn,
+    secure_bucket,
+    tls_only_statement,
+)
 from components.common.moves import moved_type
 from components.common.naming import Names
 from components.common.scope import AwsScope
@@ -228,7 +233,7 @@ class LogArchive(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket_id,
-            policy=self.bucket.arn.apply(lambda arn: bucket_policy(arn, args)),
+            policy=bucket_policy(bucket_arn(args.scope.partition, args.bucket_name), args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_block, ownership]),
         )
         self.bucket_arn = self.bucket.arn
@@ -271,6 +276,7 @@ class LogArchive(pulumi.ComponentResource):
                 f"{name}-access-logs",
                 SecureBucketSpec(
                     bucket_name=access_log_bucket_name(args.bucket_name),
+                    partition=args.scope.partition,
                     kms_key_arn=None,  # S3 server access logging refuses SSE-KMS targets
                     lifecycle=tiers,
                     extra_statements=lambda arn: [

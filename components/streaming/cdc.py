@@ -320,6 +320,7 @@ class DebeziumPostgresSource(pulumi.ComponentResource):
             f"{name}-plugins",
             SecureBucketSpec(
                 bucket_name=args.names.physical("cdc-plugins", args.scope.account_id),
+                partition=args.scope.partition,
                 kms_key_arn=args.storage_key_arn,
                 access_log_bucket=args.access_log_bucket,
                 # Published open-source archives, rebuilt from their public URLs at any `up`:

@@ -191,6 +191,7 @@ def _k8ssandra(
             volume_key_arn=keys.arn(KeyClass.COMPUTE),
             backup_bucket=ctx.names.physical("cassandra-backups", ctx.account_id),
             backup_key_arn=keys.arn(KeyClass.BACKUPS),
+            partition=ctx.scope.partition,
             clients=ctx.plan.settings.data.access.get("cassandra", []),
             after=kubernetes.ready,
         ),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.policies.cases_common import PolicyCase
+from policies.type_tokens import FLOW_LOG, VPC
+from tests.policies.cases_common import UNKNOWN, PolicyCase
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 RECORDER = "aws:cfg/recorder:Recorder"
@@ -90,6 +91,18 @@ def _archive(tags: dict[str, str], retention: dict[str, Any] | None) -> list[dic
 
 
 EVIDENCE = {"meridian:evidence": "audit", "data-classification": "confidential"}
+
+FLOW_LOG_PROPS: dict[str, Any] = {
+    "logDestination": "arn:aws:s3:::meridian-prod-use1-logs-123456789012",
+    "logDestinationType": "s3",
+    "maxAggregationInterval": 60,
+    "trafficType": "ALL",
+    "vpcId": "vpc-0abc",
+}
+
+
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+
 
 CASES: list[PolicyCase] = [
     # ---- cloudtrail-multi-region-validated ----
@@ -215,5 +228,86 @@ CASES += [
         {"name": "meridian-config", "s3BucketName": "meridian-logs"},
         True,
         note="channel-unencrypted",
+    ),
+    # ---- vpc-flow-log-all-traffic ----
+    PolicyCase(
+        "vpc-flow-log-all-traffic",
+        FLOW_LOG,
+        FLOW_LOG_PROPS,
+        False,
+        note="all-to-s3",
+    ),
+    PolicyCase(
+        "vpc-flow-log-all-traffic",
+        FLOW_LOG,
+        {**FLOW_LOG_PROPS, "trafficType": "REJECT"},
+        True,
+        note="reject-only",
+    ),
+    PolicyCase(
+        "vpc-flow-log-all-traffic",
+        FLOW_LOG,
+        {k: v for k, v in FLOW_LOG_PROPS.items() if k != "logDestination"},
+        True,
+        note="no-destination",
+    ),
+    # ---- vpc-flow-logs-every-vpc ----
+    PolicyCase(
+        "vpc-flow-logs-every-vpc",
+        "",
+        {},
+        False,
+        stack=[
+            {"type": VPC, "name": "network-vpc", "props": {"cidrBlock": "10.0.0.0/16"}},
+            {
+                "type": FLOW_LOG,
+                "name": "network-flow-logs",
+                "props": {**FLOW_LOG_PROPS, "vpcId": UNKNOWN},
+                "propertyDependencies": {"vpcId": ["network-vpc"]},
+                "dependencies": ["network-vpc"],
+            },
+        ],
+        note="logged",
+    ),
+    PolicyCase(
+        "vpc-flow-logs-every-vpc",
+        "",
+        {},
+        True,
+        stack=[
+            {"type": VPC, "name": "network-vpc", "props": {"cidrBlock": "10.0.0.0/16"}},
+            {"type": VPC, "name": "sandbox-vpc", "props": {"cidrBlock": "10.1.0.0/16"}},
+            {
+                "type": FLOW_LOG,
+                "name": "network-flow-logs",
+                "props": FLOW_LOG_PROPS,
+                "propertyDependencies": {"vpcId": ["network-vpc"]},
+                "dependencies": ["network-vpc"],
+            },
+        ],
+        note="second-vpc-unlogged",
+    ),
+    # ---- s3-access-logging-target ----
+    PolicyCase(
+        "s3-access-logging-target",
+        BUCKET_LOGGING,
+        {
+            "bucket": "meridian-prod-global-audit-123456789012",
+            "targetBucket": "meridian-prod-global-audit-123456789012-access",
+            "targetPrefix": "meridian-prod-global-audit-123456789012/",
+        },
+        False,
+        note="separate-target",
+    ),
+    PolicyCase(
+        "s3-access-logging-target",
+        BUCKET_LOGGING,
+        {
+            "bucket": "meridian-prod-global-audit-123456789012",
+            "targetBucket": "meridian-prod-global-audit-123456789012",
+            "targetPrefix": "logs/",
+        },
+        True,
+        note="into-itself",
     ),
 ]

@@ -72,6 +72,21 @@ def _firehose(key: Any) -> dict[str, Any]:
     return {"name": "bronze", "destination": "extended_s3", "extendedS3Configuration": s3}
 
 
+LF_PERMISSIONS = "aws:lakeformation/permissions:Permissions"
+LF_GRANT: dict[str, Any] = {
+    "database": {"name": "meridian_prod_gold"},
+    "principal": "arn:aws:iam::123456789012:role/meridian-bi-reader",
+}
+
+
+LF_RESOURCE = "aws:lakeformation/resource:Resource"
+LF_LOCATION: dict[str, Any] = {
+    "arn": "arn:aws:s3:::meridian-prod-use1-lake-gold-123456789012",
+    "hybridAccessEnabled": False,
+    "roleArn": "arn:aws:iam::123456789012:role/meridian-prod-use1-lake-access",
+}
+
+
 CASES: list[PolicyCase] = [
     # --- s3-bucket-policy-tls-only -------------------------------------------------------------
     PolicyCase("s3-bucket-policy-tls-only", BUCKET_POLICY, _policy(TLS_ONLY, READ), False),
@@ -169,5 +184,49 @@ CASES: list[PolicyCase] = [
         },
         True,
         note="iam-allowed-principals",
+    ),
+    # ---- lakeformation-permissions-least-privilege ----
+    PolicyCase(
+        "lakeformation-permissions-least-privilege",
+        LF_PERMISSIONS,
+        {**LF_GRANT, "permissions": ["DESCRIBE"]},
+        False,
+        note="describe",
+    ),
+    PolicyCase(
+        "lakeformation-permissions-least-privilege",
+        LF_PERMISSIONS,
+        {**LF_GRANT, "permissions": ["ALL"]},
+        True,
+        note="all",
+    ),
+    PolicyCase(
+        "lakeformation-permissions-least-privilege",
+        LF_PERMISSIONS,
+        {**LF_GRANT, "permissions": ["SELECT"], "permissionsWithGrantOptions": ["SELECT"]},
+        True,
+        note="grant-option",
+    ),
+    # ---- lakeformation-location-scoped-role ----
+    PolicyCase(
+        "lakeformation-location-scoped-role",
+        LF_RESOURCE,
+        LF_LOCATION,
+        False,
+        note="own-role",
+    ),
+    PolicyCase(
+        "lakeformation-location-scoped-role",
+        LF_RESOURCE,
+        {"arn": LF_LOCATION["arn"], "useServiceLinkedRole": True},
+        True,
+        note="service-linked-role",
+    ),
+    PolicyCase(
+        "lakeformation-location-scoped-role",
+        LF_RESOURCE,
+        {**LF_LOCATION, "hybridAccessEnabled": True},
+        True,
+        note="hybrid-access",
     ),
 ]

@@ -10,8 +10,11 @@ from typing import Any
 
 from policies.type_tokens import (
     EC2_INSTANCE,
+    EKS_ACCESS_ENTRY,
+    EKS_ACCESS_POLICY_ASSOCIATION,
     EKS_CLUSTER,
     EKS_NODE_GROUP,
+    INSTANCE_METADATA_DEFAULTS,
     KARPENTER_NODE_CLASS,
     LAUNCH_TEMPLATE,
 )
@@ -300,6 +303,137 @@ CASES += [
         {"ami": "ami-1", "keyName": "ops"},
         True,
         note="instance-key",
+    ),
+    # ---- eks-admin-access-allowlisted ----
+    PolicyCase(
+        "eks-admin-access-allowlisted",
+        EKS_ACCESS_POLICY_ASSOCIATION,
+        {
+            "accessScope": {"type": "cluster"},
+            "clusterName": "meridian-prod-use1-eks",
+            "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            "principalArn": "arn:aws:iam::123456789012:role/MeridianDeployer",
+        },
+        False,
+        note="allowlisted-deployer",
+    ),
+    PolicyCase(
+        "eks-admin-access-allowlisted",
+        EKS_ACCESS_POLICY_ASSOCIATION,
+        {
+            "accessScope": {"type": "cluster"},
+            "clusterName": "meridian-prod-use1-eks",
+            "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            "principalArn": "arn:aws:iam::123456789012:role/meridian-prod-use1-order",
+        },
+        True,
+        note="workload-role-admin",
+    ),
+    PolicyCase(
+        "eks-admin-access-allowlisted",
+        EKS_ACCESS_POLICY_ASSOCIATION,
+        {
+            "accessScope": {"type": "cluster"},
+            "clusterName": "meridian-prod-use1-eks",
+            "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy",
+            "principalArn": "arn:aws:iam::123456789012:user/MeridianDeployer",
+        },
+        True,
+        note="user-with-allowlisted-name",
+    ),
+    PolicyCase(
+        "eks-admin-access-allowlisted",
+        EKS_ACCESS_POLICY_ASSOCIATION,
+        {
+            "accessScope": {"type": "namespace", "namespaces": ["order"]},
+            "clusterName": "meridian-prod-use1-eks",
+            "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+            "principalArn": "arn:aws:iam::123456789012:role/meridian-prod-use1-order",
+        },
+        False,
+        note="namespace-view",
+    ),
+    PolicyCase(
+        "eks-admin-access-allowlisted",
+        EKS_ACCESS_POLICY_ASSOCIATION,
+        {
+            "accessScope": {"type": "cluster"},
+            "clusterName": "meridian-prod-use1-eks",
+            "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            "principalArn": UNKNOWN,
+        },
+        False,
+        note="preview-principal-unknown",
+    ),
+    # ---- eks-access-entry-no-system-groups ----
+    PolicyCase(
+        "eks-access-entry-no-system-groups",
+        EKS_ACCESS_ENTRY,
+        {
+            "clusterName": "meridian-prod-use1-eks",
+            "principalArn": "arn:aws:iam::123456789012:role/MeridianDeployer",
+            "type": "STANDARD",
+        },
+        False,
+        note="no-groups",
+    ),
+    PolicyCase(
+        "eks-access-entry-no-system-groups",
+        EKS_ACCESS_ENTRY,
+        {
+            "clusterName": "meridian-prod-use1-eks",
+            "principalArn": "arn:aws:iam::123456789012:role/ops",
+            "kubernetesGroups": ["meridian-readers"],
+            "type": "STANDARD",
+        },
+        False,
+        note="platform-group",
+    ),
+    PolicyCase(
+        "eks-access-entry-no-system-groups",
+        EKS_ACCESS_ENTRY,
+        {
+            "clusterName": "meridian-prod-use1-eks",
+            "principalArn": "arn:aws:iam::123456789012:role/ops",
+            "kubernetesGroups": ["meridian-readers", "system:masters"],
+            "type": "STANDARD",
+        },
+        True,
+        note="system-masters",
+    ),
+    # ---- imds-account-defaults ----
+    PolicyCase(
+        "imds-account-defaults",
+        INSTANCE_METADATA_DEFAULTS,
+        {
+            "httpEndpoint": "enabled",
+            "httpPutResponseHopLimit": 2,
+            "httpTokens": "required",
+            "instanceMetadataTags": "disabled",
+        },
+        False,
+        note="required-hop-2",
+    ),
+    PolicyCase(
+        "imds-account-defaults",
+        INSTANCE_METADATA_DEFAULTS,
+        {"httpPutResponseHopLimit": 1, "httpTokens": "no-preference"},
+        True,
+        note="tokens-no-preference",
+    ),
+    PolicyCase(
+        "imds-account-defaults",
+        INSTANCE_METADATA_DEFAULTS,
+        {"httpPutResponseHopLimit": 3, "httpTokens": "required"},
+        True,
+        note="hop-limit-3",
+    ),
+    PolicyCase(
+        "imds-account-defaults",
+        INSTANCE_METADATA_DEFAULTS,
+        {"httpTokens": "required"},
+        True,
+        note="hop-limit-no-preference",
     ),
 ]
 

@@ -11,10 +11,15 @@ import json
 from typing import Any
 
 from policies.type_tokens import (
+    ELASTICACHE_USER,
+    ELASTICACHE_USER_GROUP,
+    GRAFANA_SERVICE_ACCOUNT,
+    GRAFANA_WORKSPACE,
     IAM_GROUP_POLICY_ATTACHMENT,
     IAM_ROLE,
     IAM_ROLE_POLICY_ATTACHMENT,
     IAM_USER_POLICY_ATTACHMENT,
+    OIDC_PROVIDER,
     SNS_TOPIC,
     SNS_TOPIC_POLICY,
 )
@@ -108,6 +113,70 @@ CMK_POLICY = doc(
         "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:*"}},
     },
 )
+
+
+OIDC_URL = "https://oidc.eks.us-east-1.amazonaws.com/id/D16DDF99EF77F37D7C18249B252C7CCA"
+GRAFANA_PROPS: dict[str, Any] = {
+    "accountAccessType": "CURRENT_ACCOUNT",
+    "authenticationProviders": ["AWS_SSO"],
+    "configuration": json.dumps(
+        {"plugins": {"pluginAdminEnabled": False}, "unifiedAlerting": {"enabled": True}}
+    ),
+    "dataSources": ["PROMETHEUS"],
+    "permissionType": "CUSTOMER_MANAGED",
+    "roleArn": "arn:aws:iam::123456789012:role/meridian-prod-global-grafana",
+}
+
+
+def cache_user(name: str, access: Any, mode: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "accessString": access,
+        "authenticationMode": mode,
+        "engine": "valkey",
+        "userId": f"c-{name}",
+        "userName": name,
+    }
+
+
+def cache_stack(default_access: Any, members: list[str]) -> list[dict[str, Any]]:
+    """A cache's users (its own 'default' with ``default_access``) and a group of ``members``."""
+    return [
+        {
+            "type": ELASTICACHE_USER,
+            "name": "cache-default-user",
+            "props": cache_user("default", default_access, {"type": "no-password-required"}),
+        },
+        {
+            "type": ELASTICACHE_USER,
+            "name": "cache-user-order",
+            "props": cache_user("order", "on ~order:* +@all -@dangerous", {"type": "iam"}),
+        },
+        {
+            "type": ELASTICACHE_USER_GROUP,
+            "name": "cache-users",
+            "props": {"engine": "valkey", "userGroupId": "c", "userIds": members},
+        },
+    ]
+
+
+MSK_CLUSTER_POLICY = "aws:msk/clusterPolicy:ClusterPolicy"
+MSK_ARN = "arn:aws:kafka:us-east-1:123456789012:cluster/meridian-prod-use1-kafka/abc-3"
+
+
+def msk_policy(principal: dict[str, Any]) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": principal,
+                    "Action": ["kafka:CreateVpcConnection", "kafka:GetBootstrapBrokers"],
+                    "Resource": MSK_ARN,
+                }
+            ],
+        }
+    )
 
 
 CASES: list[PolicyCase] = [
@@ -591,5 +660,152 @@ CASES += [
         {"name": "meridian-prod-use1-alerts-p1", "policy": doc(*ALERT_TOPIC_STATEMENTS)},
         False,
         note="topic-inline-own-account",
+    ),
+    # ---- elasticache-user-authenticated ----
+    PolicyCase(
+        "elasticache-user-authenticated",
+        ELASTICACHE_USER,
+        cache_user("default", "off -@all", {"type": "no-password-required"}),
+        False,
+        note="disabled-default",
+    ),
+    PolicyCase(
+        "elasticache-user-authenticated",
+        ELASTICACHE_USER,
+        cache_user("order", "on ~order:* &order:* +@all -@dangerous", {"type": "iam"}),
+        False,
+        note="iam",
+    ),
+    PolicyCase(
+        "elasticache-user-authenticated",
+        ELASTICACHE_USER,
+        cache_user("default", "on ~* +@all", {"type": "no-password-required"}),
+        True,
+        note="enabled-nopass",
+    ),
+    PolicyCase(
+        "elasticache-user-authenticated",
+        ELASTICACHE_USER,
+        {
+            **cache_user("legacy", "on ~* +@read", {}),
+            "authenticationMode": None,
+            "noPasswordRequired": True,
+        },
+        True,
+        note="enabled-nopass-legacy-flag",
+    ),
+    # ---- elasticache-default-user-disabled ----
+    PolicyCase(
+        "elasticache-default-user-disabled",
+        "",
+        {},
+        False,
+        stack=cache_stack("off -@all", ["c-default", "c-order"]),
+        note="own-default-off",
+    ),
+    PolicyCase(
+        "elasticache-default-user-disabled",
+        "",
+        {},
+        True,
+        stack=cache_stack("on ~* +@all", ["c-default", "c-order"]),
+        note="own-default-on",
+    ),
+    PolicyCase(
+        "elasticache-default-user-disabled",
+        "",
+        {},
+        True,
+        stack=cache_stack("off -@all", ["default", "c-order"]),
+        note="builtin-default",
+    ),
+    PolicyCase(
+        "elasticache-default-user-disabled",
+        "",
+        {},
+        False,
+        stack=cache_stack(UNKNOWN, ["c-default", "c-order"]),
+        note="preview-access-unknown",
+    ),
+    # ---- oidc-provider-audience ----
+    PolicyCase(
+        "oidc-provider-audience",
+        OIDC_PROVIDER,
+        {"clientIdLists": ["sts.amazonaws.com"], "url": OIDC_URL},
+        False,
+        note="sts",
+    ),
+    PolicyCase(
+        "oidc-provider-audience",
+        OIDC_PROVIDER,
+        {"clientIdLists": ["sts.amazonaws.com", "my-app"], "url": OIDC_URL},
+        True,
+        note="extra-audience",
+    ),
+    PolicyCase(
+        "oidc-provider-audience",
+        OIDC_PROVIDER,
+        {"clientIdLists": ["sts.amazonaws.com"], "url": "http://issuer.example.com"},
+        True,
+        note="http-issuer",
+    ),
+    # ---- grafana-workspace-hardened ----
+    PolicyCase(
+        "grafana-workspace-hardened",
+        GRAFANA_WORKSPACE,
+        GRAFANA_PROPS,
+        False,
+        note="customer-managed-sso",
+    ),
+    PolicyCase(
+        "grafana-workspace-hardened",
+        GRAFANA_WORKSPACE,
+        {**GRAFANA_PROPS, "permissionType": "SERVICE_MANAGED"},
+        True,
+        note="service-managed",
+    ),
+    PolicyCase(
+        "grafana-workspace-hardened",
+        GRAFANA_WORKSPACE,
+        {**GRAFANA_PROPS, "configuration": json.dumps({"plugins": {"pluginAdminEnabled": True}})},
+        True,
+        note="plugin-admin",
+    ),
+    # ---- grafana-service-account-role ----
+    PolicyCase(
+        "grafana-service-account-role",
+        GRAFANA_SERVICE_ACCOUNT,
+        {"grafanaRole": "ADMIN", "name": "meridian-deployer", "workspaceId": "g-1"},
+        False,
+        note="allowlisted-admin",
+    ),
+    PolicyCase(
+        "grafana-service-account-role",
+        GRAFANA_SERVICE_ACCOUNT,
+        {"grafanaRole": "EDITOR", "name": "dashboards", "workspaceId": "g-1"},
+        False,
+        note="editor",
+    ),
+    PolicyCase(
+        "grafana-service-account-role",
+        GRAFANA_SERVICE_ACCOUNT,
+        {"grafanaRole": "ADMIN", "name": "dashboards", "workspaceId": "g-1"},
+        True,
+        note="other-admin",
+    ),
+    # ---- no-wildcard-principal: MSK cluster policies ----
+    PolicyCase(
+        "no-wildcard-principal",
+        MSK_CLUSTER_POLICY,
+        {"clusterArn": MSK_ARN, "policy": msk_policy({"Service": "firehose.amazonaws.com"})},
+        False,
+        note="msk-firehose",
+    ),
+    PolicyCase(
+        "no-wildcard-principal",
+        MSK_CLUSTER_POLICY,
+        {"clusterArn": MSK_ARN, "policy": msk_policy({"AWS": "*"})},
+        True,
+        note="msk-everyone",
     ),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from policies.type_tokens import (
+    DEFAULT_SECURITY_GROUP,
     MSK_CLUSTER,
     NETWORK_ACL,
     NETWORK_ACL_RULE,
@@ -91,6 +92,9 @@ ALL_BLOCKED = {
     "ignorePublicAcls": True,
     "restrictPublicBuckets": True,
 }
+
+
+BUCKET_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 
 
 CASES: list[PolicyCase] = [
@@ -748,5 +752,56 @@ CASES += [
         {"vpcId": "vpc-1", "cidrBlock": "10.0.64.0/21", "mapPublicIpOnLaunch": True},
         True,
         note="untagged",
+    ),
+    # ---- default-sg-no-rules ----
+    PolicyCase(
+        "default-sg-no-rules",
+        DEFAULT_SECURITY_GROUP,
+        {"egress": [], "ingress": [], "vpcId": "vpc-0abc"},
+        False,
+        note="empty",
+    ),
+    PolicyCase(
+        "default-sg-no-rules",
+        DEFAULT_SECURITY_GROUP,
+        {"vpcId": "vpc-0abc"},
+        False,
+        note="rules-unset",
+    ),
+    PolicyCase(
+        "default-sg-no-rules",
+        DEFAULT_SECURITY_GROUP,
+        {
+            "egress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}],
+            "ingress": [],
+            "vpcId": "vpc-0abc",
+        },
+        True,
+        note="aws-default-egress",
+    ),
+    PolicyCase(
+        "default-sg-no-rules",
+        DEFAULT_SECURITY_GROUP,
+        {
+            "ingress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}],
+            "vpcId": "vpc-0abc",
+        },
+        True,
+        note="aws-default-self-ingress",
+    ),
+    # ---- s3-bucket-owner-enforced ----
+    PolicyCase(
+        "s3-bucket-owner-enforced",
+        BUCKET_OWNERSHIP,
+        {"bucket": "meridian-prod-use1-logs", "rule": {"objectOwnership": "BucketOwnerEnforced"}},
+        False,
+        note="enforced",
+    ),
+    PolicyCase(
+        "s3-bucket-owner-enforced",
+        BUCKET_OWNERSHIP,
+        {"bucket": "meridian-prod-use1-logs", "rule": {"objectOwnership": "ObjectWriter"}},
+        True,
+        note="object-writer",
     ),
 ]

@@ -34,8 +34,11 @@ NO_SECURITY_PROPERTY: dict[str, str] = {
     "aws:cfg/conformancePack:ConformancePack": "a set of Config rules (evaluation, no access)",
     "aws:cloudwatch/eventRule:EventRule": "an event pattern or schedule",
     "aws:cloudwatch/eventTarget:EventTarget": "where a rule sends events (its role is IAM-linted)",
+    "aws:cognito/resourceServer:ResourceServer": (
+        "names OAuth scopes; which client may request them is the client's allowedOauthScopes"
+    ),
+    "aws:cognito/userPoolDomain:UserPoolDomain": "the hosted sign-in domain (TLS by Cognito)",
     "aws:cloudwatch/logStream:LogStream": "a stream inside a group (the group is checked)",
-    "aws:cloudwatch/metricAlarm:MetricAlarm": "a threshold and its actions",
     "aws:ec2/eip:Eip": "an address for a NAT gateway; exposure is decided by SGs and NACLs",
     "aws:ec2/internetGateway:InternetGateway": "routing; ingress is decided by SGs and NACLs",
     "aws:ec2/natGateway:NatGateway": "egress routing for private subnets",
@@ -55,6 +58,7 @@ NO_SECURITY_PROPERTY: dict[str, str] = {
     "aws:mskconnect/customPlugin:CustomPlugin": "a plugin archive (pinned with evidence)",
     "aws:mskconnect/workerConfiguration:WorkerConfiguration": "converter settings",
     "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": "connection pool sizing",
+    "aws:rds/proxyEndpoint:ProxyEndpoint": "a reader endpoint; reachability is its SGs'",
     "aws:rds/proxyTarget:ProxyTarget": "which cluster a proxy fronts",
     "aws:rds/subnetGroup:SubnetGroup": "placement; reachability is the SGs'",
     "aws:s3/bucketObjectv2:BucketObjectv2": "an object in a bucket whose encryption is checked",
@@ -66,28 +70,10 @@ NO_SECURITY_PROPERTY: dict[str, str] = {
 
 KNOWN_GAPS: dict[str, str] = {
     "aws:codebuild/webhook:Webhook": "filter groups restrict builds to trusted branches/actors",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "no ingress or egress rules",
-    "aws:ec2/flowLog:FlowLog": "trafficType ALL, delivered to the log archive",
-    "aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults": "httpTokens required, hop limit",
-    "aws:ec2/subnet:Subnet": "mapPublicIpOnLaunch false outside the public tier",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "private DNS, endpoint policy without Principal '*'",
-    "aws:eks/accessEntry:AccessEntry": "no cluster-admin for workload roles",
-    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "cluster-scoped admin is rare",
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": "one role per service account",
-    "aws:elasticache/user:User": "no nopass users; default user disabled",
-    "aws:elasticache/userGroup:UserGroup": "the default user is a disabled one",
-    "aws:grafana/workspace:Workspace": "SSO authentication, VPC/network access control",
-    "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount": "least role (not ADMIN)",
     "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken": "bounded TTL",
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "sts.amazonaws.com audience only",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "no AdministratorAccess-like policies",
     "aws:kms/grant:Grant": "grant operations scoped, encryption-context constraints",
-    "aws:lakeformation/permissions:Permissions": "no ALL / grant option to workload roles",
-    "aws:lakeformation/resource:Resource": "registered with a scoped role, not the SLR",
-    "aws:msk/clusterPolicy:ClusterPolicy": "no Principal '*'; scoped to the replicator",
-    "aws:s3/bucketLogging:BucketLogging": "every bucket logs to the access-log bucket",
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "BucketOwnerEnforced (no ACLs)",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "no 0.0.0.0/0 egress on data tiers",
 }
 
 

@@ -215,6 +215,7 @@ class Lakehouse(pulumi.ComponentResource):
             f"{name}-access-logs",
             SecureBucketSpec(
                 bucket_name=bucket_name(names, "access-logs", args.scope.account_id),
+                partition=args.scope.partition,
                 kms_key_arn=None,  # S3 server access logging refuses SSE-KMS targets
                 lifecycle=lifecycle_rules("access-logs", life, compliance_days),
                 extra_statements=lambda arn: [
@@ -238,6 +239,7 @@ class Lakehouse(pulumi.ComponentResource):
                 f"{name}-{zone}",
                 SecureBucketSpec(
                     bucket_name=bucket_name(names, zone, args.scope.account_id),
+                    partition=args.scope.partition,
                     kms_key_arn=args.storage_key_arn,
                     lifecycle=lifecycle_rules(zone, life, compliance_days),
                     access_log_bucket=access_logs.id,

@@ -127,6 +127,7 @@ class LakeReplica(pulumi.ComponentResource):
                 f"{name}-{zone}",
                 SecureBucketSpec(
                     bucket_name=bucket_name,
+                    partition=args.scope.partition,
                     kms_key_arn=self.key.arn,
                     lifecycle=args.lifecycle.get(zone) or (),
                     object_lock=lock is not None,
