@@ -143,8 +143,24 @@ def test_the_trail_key_is_least_privilege() -> None:
     assert encrypt["Condition"]["StringEquals"]["aws:SourceArn"] == (
         "arn:aws:cloudtrail:us-east-1:123456789012:trail/meridian-prod-global-audit"
     )
-    account = by_sid["AccountReadsThroughS3"]["Condition"]["StringEquals"]
-    assert account["kms:ViaService"] == "s3.us-east-1.amazonaws.com"
+    # the account reads the logs through S3 and the delivery notices through the trail's SNS
+    # topic (encrypted with this key); through no other service, from no other account
+    account = by_sid["AccountReadsThroughS3AndSns"]["Condition"]["StringEquals"]
+    assert account["kms:ViaService"] == [
+        "s3.us-east-1.amazonaws.com",
+        "sns.us-east-1.amazonaws.com",
+    ]
+    assert account["kms:CallerAccount"] == "123456789012"
+    # CloudWatch Logs may use it for the trail's own log group only
+    logs = by_sid["CloudWatchLogsEncryptsTheTrailGroup"]
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert logs["Condition"] == {
+        "ArnEquals": {
+            "kms:EncryptionContext:aws:logs:arn": (
+                "arn:aws:logs:us-east-1:123456789012:log-group:/aws/cloudtrail/meridian-prod-global-audit"
+            )
+        }
+    }
     selectors: list[dict[str, Any]] = json.loads(json.dumps(event_selectors(args)))
     lake = {f["field"]: f for f in selectors[1]["field_selectors"]}
     assert lake["resources.ARN"]["starts_withs"] == [

@@ -68,17 +68,27 @@ def test_firehose_waits_for_cluster_policy_topics_and_its_role_policy(preview: b
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
 def test_rds_proxy_waits_for_its_secret_and_role_policy(preview: bool) -> None:
-    found = 0
-    for plan in planned("dev", preview).values():
-        for proxy in named(plan, "aws:rds/proxy:Proxy"):
-            found += 1
-            # the master secret is the cluster's (RDS-managed) or a Secret of the stack
-            secrets = named(plan, "aws:secretsmanager/secret:Secret") or named(
-                plan, "aws:rds/cluster:Cluster"
-            )
-            needed = [*named(plan, ROLE_POLICY, "proxy-secret"), *secrets]
-            assert len(needed) >= 2 and not _missing(plan, proxy, needed), proxy
-    assert found
+    """A proxy in front of a writer reads the master secret with its role when it is created:
+    it waits for that secret (the stack's `aurora-master`, or the cluster whose RDS-managed secret
+    it names) and for the role's read policy. A global-database secondary's proxy authenticates
+    end to end with IAM and names no secret (components/data/aurora.py `_iam_proxy`)."""
+    secret_proxies = iam_proxies = 0
+    for environment in ("dev", "staging"):
+        for plan in planned(environment, preview).values():
+            for proxy in states(plan, "aws:rds/proxy:Proxy"):
+                if proxy["inputs"].get("defaultAuthScheme") == "IAM_AUTH":
+                    iam_proxies += 1
+                    assert not proxy["inputs"].get("auths"), proxy["urn"]
+                    assert not named(plan, ROLE_POLICY, "proxy-secret"), proxy["urn"]
+                    continue
+                secret_proxies += 1
+                (auth,) = proxy["inputs"]["auths"]
+                assert auth["authScheme"] == "SECRETS", proxy["urn"]
+                master = named(plan, "aws:secretsmanager/secret:Secret", "aurora-master")
+                secrets = master or named(plan, "aws:rds/cluster:Cluster")
+                needed = [*named(plan, ROLE_POLICY, "proxy-secret"), *secrets]
+                assert len(needed) == 2 and not _missing(plan, proxy["urn"], needed), proxy["urn"]
+    assert secret_proxies and iam_proxies
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])

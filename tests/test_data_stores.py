@@ -221,67 +221,89 @@ ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 SAR_STACK = "aws:serverlessrepository/cloudFormationStack:CloudFormationStack"
 
 
+CREDENTIALS = {"aurora-master": "aurora-rotation", "cdc-credentials": "cdc-rotation"}
+"""The database logins the primary keeps in Secrets Manager, each with the prefix of its
+rotation: the global database's master user and the CDC connector's login
+(components/streaming/cdc.py, which runs in the primary only)."""
+
+
 def test_the_master_secret_rotates_inside_the_vpc(prod: dict[str, dict[str, Any]]) -> None:
     for region, plan in regional(prod).items():
         if region != PRIMARY:  # secondaries own no secret; standalone clusters let RDS rotate
             assert not states(plan, SECRET) and not states(plan, ROTATION), region
             continue
+        assert sorted(name_of(s) for s in states(plan, SECRET)) == sorted(CREDENTIALS)
+        assert sorted(name_of(r) for r in states(plan, ROTATION)) == sorted(
+            f"{prefix}-schedule" for prefix in CREDENTIALS.values()
+        )
         urns = by_urn(plan)
-        (secret,) = states(plan, SECRET)
+        secret = one(plan, SECRET, "aurora-master")
         assert secret["protect"] is True and secret["inputs"]["recoveryWindowInDays"] == 30
-        (version,) = states(plan, SECRET_VERSION)
+        version = one(plan, SECRET_VERSION, "aurora-master-value")
         assert version["inputs"]["versionStages"] == ["AWSCURRENT", TRACKED_STAGE]
         assert sorted(version["ignoreChanges"]) == sorted(SECRET_VERSION_IGNORED)
-
-        (rotation,) = states(plan, ROTATION)
-        assert secret["urn"] in rotation["propertyDependencies"]["secretId"]
-        assert rotation["inputs"]["rotationRules"] == {"automaticallyAfterDays": 30}
-        assert rotation["inputs"]["rotateImmediately"] is False
-        (function,) = states(plan, SAR_STACK)
-        assert function["urn"] in rotation["propertyDependencies"]["rotationLambdaArn"]
-        # the first rotation test reaches the writer: the schedule waits for the instances
+        # the first rotation test reaches the writer: the master's schedule waits for the
+        # instances (the CDC login's first rotation fails until operations create its role,
+        # README "Known limits")
+        rotation = one(plan, ROTATION, "aurora-rotation-schedule")
         waits_for = {urns[d]["type"] for d in rotation["dependencies"]}
         assert {SECRET_VERSION, INSTANCE} <= waits_for
+        for name, prefix in CREDENTIALS.items():
+            _rotates_inside_the_vpc(plan, region, name, prefix)
 
-        i = function["inputs"]
-        assert i["applicationId"] == (
-            "arn:aws:serverlessrepo:us-east-1:297356227824:applications/"
-            + AURORA_ROTATION_APPLICATION
-        )
-        assert i["semanticVersion"] == AURORA_ROTATION_VERSIONS["aws"]
-        assert sorted(i["capabilities"]) == ["CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"]
-        params = i["parameters"]
-        assert params["endpoint"] == f"https://secretsmanager.{region}.amazonaws.com"
-        assert ":kms:" in params["kmsKeyArn"] or not known(params["kmsKeyArn"])
-        deps = function["propertyDependencies"]["parameters"]
-        (group,) = [urns[d] for d in deps if urns[d]["type"] == SG]
-        assert name_of(group) == "aurora-rotation-sg"
-        subnets = {name_of(urns[d]) for d in deps if urns[d]["type"] == SUBNET}
-        assert subnets and all(n.startswith("network-data-") for n in subnets), subnets
 
-        # out only to the database's port and the endpoints; the database admits it
-        egress = [
-            r["inputs"] for r in states(plan, EGRESS) if name_of(r).startswith("aurora-rotation-")
-        ]
-        assert sorted((e["fromPort"], e["toPort"]) for e in egress) == [(443, 443), (5432, 5432)]
-        assert all("cidrIpv4" not in e for e in egress)
-        (ingress,) = [r for r in states(plan, INGRESS) if name_of(r).endswith("db-from-rotation")]
-        assert ingress["inputs"]["fromPort"] == 5432
+def _rotates_inside_the_vpc(plan: dict[str, Any], region: str, name: str, prefix: str) -> None:
+    """One credential of the primary: protected, rotated every 30 days by AWS's template in the
+    data subnets, out only to the database and the endpoints, failures to the P3 topic."""
+    urns = by_urn(plan)
+    secret = one(plan, SECRET, name)
+    assert secret["protect"] is True and secret["inputs"]["recoveryWindowInDays"] == 30
+    version = one(plan, SECRET_VERSION, f"{name}-value")
+    assert secret["urn"] in version["dependencies"]
+    rotation = one(plan, ROTATION, f"{prefix}-schedule")
+    assert secret["urn"] in rotation["propertyDependencies"]["secretId"]
+    assert version["urn"] in rotation["dependencies"]
+    assert rotation["inputs"]["rotationRules"] == {"automaticallyAfterDays": 30}
+    assert rotation["inputs"]["rotateImmediately"] is False
+    function = one(plan, SAR_STACK, f"{prefix}-function")
+    assert function["urn"] in rotation["propertyDependencies"]["rotationLambdaArn"]
 
-        # the function's log group exists first, encrypted and retained (else Lambda makes one)
-        log_group = one(plan, LOG_GROUP, "aurora-rotation-logs")
-        assert log_group["inputs"]["name"] == f"/aws/lambda/{params['functionName']}"
-        assert log_group["inputs"]["kmsKeyId"] and log_group["inputs"]["retentionInDays"]
-        assert log_group["urn"] in function["dependencies"]
+    i = function["inputs"]
+    assert i["applicationId"] == (
+        "arn:aws:serverlessrepo:us-east-1:297356227824:applications/" + AURORA_ROTATION_APPLICATION
+    )
+    assert i["semanticVersion"] == AURORA_ROTATION_VERSIONS["aws"]
+    assert sorted(i["capabilities"]) == ["CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"]
+    params = i["parameters"]
+    assert params["endpoint"] == f"https://secretsmanager.{region}.amazonaws.com"
+    assert ":kms:" in params["kmsKeyArn"] or not known(params["kmsKeyArn"])
+    deps = function["propertyDependencies"]["parameters"]
+    (group,) = [urns[d] for d in deps if urns[d]["type"] == SG]
+    assert name_of(group) == f"{prefix}-sg"
+    subnets = {name_of(urns[d]) for d in deps if urns[d]["type"] == SUBNET}
+    assert subnets and all(n.startswith("network-data-") for n in subnets), subnets
 
-        rule = one(plan, EVENT_RULE, "aurora-rotation-failures")["inputs"]
-        assert json.loads(rule["eventPattern"])["detail"]["eventName"] == [
-            "RotationFailed",
-            "RotationAbandoned",
-        ]
-        target = one(plan, EVENT_TARGET, "aurora-rotation-failures-target")
-        p3 = one(plan, TOPIC, "alerts-p3")
-        assert p3["urn"] in target["propertyDependencies"]["arn"]
+    # out only to the database's port and the endpoints; the database admits it
+    egress = [r["inputs"] for r in states(plan, EGRESS) if name_of(r).startswith(f"{prefix}-")]
+    assert sorted((e["fromPort"], e["toPort"]) for e in egress) == [(443, 443), (5432, 5432)]
+    assert all("cidrIpv4" not in e for e in egress)
+    ingress = one(plan, INGRESS, f"{prefix}-db-from-rotation")
+    assert ingress["inputs"]["fromPort"] == 5432
+
+    # the function's log group exists first, encrypted and retained (else Lambda makes one)
+    log_group = one(plan, LOG_GROUP, f"{prefix}-logs")
+    assert log_group["inputs"]["name"] == f"/aws/lambda/{params['functionName']}"
+    assert log_group["inputs"]["kmsKeyId"] and log_group["inputs"]["retentionInDays"]
+    assert log_group["urn"] in function["dependencies"]
+
+    rule = one(plan, EVENT_RULE, f"{prefix}-failures")["inputs"]
+    assert json.loads(rule["eventPattern"])["detail"]["eventName"] == [
+        "RotationFailed",
+        "RotationAbandoned",
+    ]
+    target = one(plan, EVENT_TARGET, f"{prefix}-failures-target")
+    p3 = one(plan, TOPIC, "alerts-p3")
+    assert p3["urn"] in target["propertyDependencies"]["arn"]
 
 
 def test_instances_are_private_monitored_and_insightful(prod: dict[str, dict[str, Any]]) -> None:
@@ -338,15 +360,34 @@ def test_one_multi_region_keyspace_with_the_architecture_tables(
 # --- caches --------------------------------------------------------------------------------------
 
 
+REGIONAL_CACHE = ("meridian:data:Cache", "cache-group")
+"""The region's shared cache (components/data/cache.py), the one the global datastore joins."""
+RATE_LIMIT_STORE = ("meridian:mesh:GlobalRateLimit", "rate-limit-store")
+"""The rate-limit service's counters (components/mesh/rate_limit.py): a small replication group
+of its own per region, cluster mode off, never in the global datastore (counters are per region
+and a datastore secondary is read-only)."""
+PROD_RATE_LIMIT_STORE_NODES = 3
+"""prod's `meridian:rateLimit.storeReplicas` 2 (stacks/rate_limit_settings.py) plus the primary."""
+
+
+def _owned_by(cache: dict[str, Any]) -> tuple[str, str]:
+    """The component type and logical name of a replication group, from its URN."""
+    parent_type = cache["urn"].split("::")[-2].split("$")[-2]
+    return parent_type, name_of(cache)
+
+
 def test_a_cache_per_region_and_one_global_datastore(prod: dict[str, dict[str, Any]]) -> None:
-    assert len(every(prod, CACHE)) == len(PROD_REGIONS)
+    for region, plan in regional(prod).items():
+        owners = sorted(_owned_by(c) for c in states(plan, CACHE))
+        assert owners == sorted([REGIONAL_CACHE, RATE_LIMIT_STORE]), region
+    assert len(every(prod, CACHE)) == 2 * len(PROD_REGIONS)
     (datastore,) = every(prod, DATASTORE)
     assert datastore["urn"].startswith(f"urn:pulumi:prod-{PRIMARY}::")
     assert datastore["protect"] is True
     members = [
         r
         for r, plan in regional(prod).items()
-        if "globalReplicationGroupId" in states(plan, CACHE)[0]["inputs"]
+        if "globalReplicationGroupId" in one(plan, CACHE, REGIONAL_CACHE[1])["inputs"]
     ]
     assert sorted(members) == ["eu-west-1", "us-west-2"]
 
@@ -362,6 +403,14 @@ def test_caches_are_encrypted_authenticated_and_highly_available(
         assert i["userGroupIds"] and i["snapshotRetentionLimit"] >= 1
         assert i["finalSnapshotIdentifier"]
         assert cache["protect"] is True
+        if _owned_by(cache) == RATE_LIMIT_STORE:
+            assert "globalReplicationGroupId" not in i
+            assert i["transitEncryptionMode"] == "required"
+            assert i.get("clusterMode", "disabled") == "disabled"
+            assert "numNodeGroups" not in i and "replicasPerNodeGroup" not in i
+            assert i["numCacheClusters"] == PROD_RATE_LIMIT_STORE_NODES
+            continue
+        assert _owned_by(cache) == REGIONAL_CACHE
         if "globalReplicationGroupId" not in i:
             assert i["transitEncryptionMode"] == "required"
             assert i["clusterMode"] == "enabled" and i["numNodeGroups"] == 3

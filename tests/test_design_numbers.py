@@ -22,7 +22,7 @@ import pytest
 
 from stacks.config.errors import ConfigError
 from stacks.config.source import PROJECT_DIR, read_stack_file
-from tests.plans import PROD_REGIONS, planned, states
+from tests.plans import PROD_REGIONS, name_of, planned, states
 from tests.test_config_errors import MANIFEST, NO_REPLICATION, settings
 
 SLOW_QUERY_MS = "100"
@@ -33,6 +33,9 @@ GPUS_PER_TRAINING_NODE = 8
 SPOT_FRACTION = 0.60
 INFERENCE_FLOOR = 8
 INFERENCE_CEILING = 40
+GLOBAL_DATABASE_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1")
+"""The prod regions that may exchange confidential data both ways (stacks/data/residency.json),
+the members of the Aurora global database; the others run stand-alone clusters."""
 
 ELASTICACHE_NODE_MEMORY_GIB = {
     # ElastiCache pricing, "On-Demand Nodes", memory per node type (GiB)
@@ -85,26 +88,36 @@ def test_every_aurora_cluster_logs_queries_slower_than_100_ms(
 
 
 def test_secondaries_with_readers_forward_writes(prod: dict[str, dict[str, Any]]) -> None:
+    """Only a secondary of the global database forwards writes (to the primary's writer); the
+    regions outside the residency group run stand-alone clusters that are their own writers."""
     primary = PROD_REGIONS[0]
     for region, plan in regional(prod).items():
-        for cluster in states(plan, CLUSTER):
-            forwarding = cluster["inputs"].get("enableGlobalWriteForwarding", False)
-            readers = len(states(plan, INSTANCE))
-            assert forwarding is (region != primary and readers > 0), region
+        (cluster,) = states(plan, CLUSTER)
+        secondary = region in GLOBAL_DATABASE_REGIONS and region != primary
+        assert ("globalClusterIdentifier" in cluster["inputs"]) is (
+            region in GLOBAL_DATABASE_REGIONS
+        ), region
+        forwarding = cluster["inputs"].get("enableGlobalWriteForwarding", False)
+        readers = len(states(plan, INSTANCE))
+        assert forwarding is (secondary and readers > 0), region
 
 
 # --- cache ---------------------------------------------------------------------------------------
 
 
 def test_cache_nodes_hold_100_gb(prod: dict[str, dict[str, Any]]) -> None:
+    """The design's number is the shared cache's; the rate-limit service's counters run in a
+    small replication group of their own (components/mesh/rate_limit.py), not counted here."""
     for region, plan in regional(prod).items():
-        for cache in states(plan, CACHE):
-            node_type = cache["inputs"].get("nodeType")
-            if node_type is None:  # a global datastore secondary runs the primary's node type
-                assert cache["inputs"]["globalReplicationGroupId"], region
-                continue
-            gib = ELASTICACHE_NODE_MEMORY_GIB[node_type]
-            assert gib * 2**30 >= CACHE_NODE_GB * 10**9, (region, node_type)
+        groups = {name_of(c): c for c in states(plan, CACHE)}
+        assert sorted(groups) == ["cache-group", "rate-limit-store"], region
+        cache = groups["cache-group"]["inputs"]
+        node_type = cache.get("nodeType")
+        if node_type is None:  # a global datastore secondary runs the primary's node type
+            assert cache["globalReplicationGroupId"], region
+            continue
+        gib = ELASTICACHE_NODE_MEMORY_GIB[node_type]
+        assert gib * 2**30 >= CACHE_NODE_GB * 10**9, (region, node_type)
 
 
 def test_cache_persistence_is_snapshots_and_multi_az(prod: dict[str, dict[str, Any]]) -> None:

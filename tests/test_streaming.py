@@ -117,10 +117,18 @@ def test_a_client_security_group_change_cannot_replace_the_cluster() -> None:
         for s in states(plan, "aws:ec2/securityGroup:SecurityGroup")
         if urns[s["parent"]]["type"] == "meridian:kubernetes:EksCluster" or "node" in name_of(s)
     ]
+    # the primary's CDC connector workers (components/streaming/cdc.py) produce to the brokers
+    cdc_sgs = [
+        s["id"]
+        for s in states(plan, "aws:ec2/securityGroup:SecurityGroup")
+        if urns[s["parent"]]["type"] == "meridian:streaming:DebeziumPostgresSource"
+    ]
+    assert len(cdc_sgs) == 1
     referenced = {r["inputs"]["referencedSecurityGroupId"] for r in rules}
     assert groups[0] in referenced  # brokers / replicator
-    assert referenced - {groups[0]}, "the EKS nodes must be admitted"
-    assert referenced - {groups[0]} <= set(node_sgs)
+    assert referenced & set(node_sgs), "the EKS nodes must be admitted"
+    assert referenced - {groups[0]} <= set(node_sgs) | set(cdc_sgs)
+    assert set(cdc_sgs) <= referenced, "the CDC workers must be admitted"
 
 
 def test_broker_settings_follow_the_seed() -> None:
@@ -213,8 +221,15 @@ def test_schema_registry_defaults_to_backward_and_dead_letters_are_encrypted() -
         t["inputs"] for t in states(plan, "aws:sns/topic:Topic") if name_of(t).startswith("kafka-")
     ]
     assert topic["kmsMasterKeyId"]
-    subs = states(plan, "aws:sns/topicSubscription:TopicSubscription")
+    # the fan-out topic's subscriptions (the alert topics' receivers are the baseline's)
+    fanout = one(plan, "aws:sns/topic:Topic", "kafka-notification-fanout")
+    subs = [
+        s
+        for s in states(plan, "aws:sns/topicSubscription:TopicSubscription")
+        if fanout["urn"] in s["propertyDependencies"]["topic"]
+    ]
     assert len(subs) == len(work) and all(s["inputs"]["redrivePolicy"] for s in subs)
+    assert {s["inputs"]["protocol"] for s in subs} == {"sqs"}
 
 
 # --- replication ------------------------------------------------------------------------------
