@@ -51,10 +51,16 @@ def _missing(plan: dict[str, Any], consumer: str, needed: Iterable[str]) -> list
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
 def test_firehose_waits_for_cluster_policy_topics_and_its_role_policy(preview: bool) -> None:
+    """Each stream reading an MSK topic (the lake's bronze feed; the log shipping stream takes
+    Direct PUT from CloudWatch Logs) waits for the cluster policy, its topic and its role policy."""
+    fed = 0
     for stack, plan in planned("dev", preview).items():
-        streams = named(plan, FIREHOSE)
+        streams = [
+            s["urn"] for s in states(plan, FIREHOSE) if "mskSourceConfiguration" in s["inputs"]
+        ]
         if not streams:
             continue
+        fed += len(streams)
         policy = named(plan, "aws:msk/clusterPolicy:ClusterPolicy")
         topics = {s["inputs"]["name"]: s["urn"] for s in states(plan, "aws:msk/topic:Topic")}
         feed_policy = named(plan, ROLE_POLICY, "bronze-feed-policy")
@@ -64,6 +70,7 @@ def test_firehose_waits_for_cluster_policy_topics_and_its_role_policy(preview: b
             topic = state["inputs"]["mskSourceConfiguration"]["topicName"]
             needed = [*policy, topics[topic], *feed_policy]
             assert not _missing(plan, stream, needed), (stack, stream)
+    assert fed, "no Firehose stream reads an MSK topic: the lake's bronze feed is missing"
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
