@@ -439,12 +439,12 @@ POLICIES: list[Policy] = [
     # kms
     kms_key_rotation,
     kms_key_deletion_window,
+    kms_key_no_lockout_bypass,
+    kms_key_description,
     # amp
     amp_workspace_cmk,
     # ebs
     ebs_default_kms_key_cmk,
     # acmpca
     acmpca_certificate_authority,
-    kms_key_no_lockout_bypass,
-    kms_key_description,
 ]
