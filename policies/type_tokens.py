@@ -48,11 +48,14 @@ BACKUP_VAULT: Final = "aws:backup/vault:Vault"
 SQS_QUEUE: Final = "aws:sqs/queue:Queue"
 SNS_TOPIC: Final = "aws:sns/topic:Topic"
 SNS_TOPIC_POLICY: Final = "aws:sns/topicPolicy:TopicPolicy"
+RDS_PROXY: Final = "aws:rds/proxy:Proxy"
+RDS_PROXY_ENDPOINT: Final = "aws:rds/proxyEndpoint:ProxyEndpoint"
 
 # --- AWS: audit and edge -------------------------------------------------------------------
 GUARDDUTY_DETECTOR: Final = "aws:guardduty/detector:Detector"
 SECURITYHUB_ACCOUNT: Final = "aws:securityhub/account:Account"
 ROUTE53_RECORD: Final = "aws:route53/record:Record"
+COGNITO_USER_POOL_DOMAIN: Final = "aws:cognito/userPoolDomain:UserPoolDomain"
 
 # --- Cloudflare ----------------------------------------------------------------------------
 CLOUDFLARE_ZONE_SETTING: Final = "cloudflare:index/zoneSetting:ZoneSetting"

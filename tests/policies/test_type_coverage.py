@@ -33,9 +33,11 @@ NO_SECURITY_PROPERTY: dict[str, str] = {
     "aws:backup/selection:Selection": "which resources a backup plan covers (role is IAM-linted)",
     "aws:cfg/conformancePack:ConformancePack": "a set of Config rules (evaluation, no access)",
     "aws:cloudwatch/eventRule:EventRule": "an event pattern or schedule",
+    "aws:cognito/resourceServer:ResourceServer": (
+        "the API's scope names; a token gets a scope only through a client's allowedOauthScopes"
+    ),
     "aws:cloudwatch/eventTarget:EventTarget": "where a rule sends events (its role is IAM-linted)",
     "aws:cloudwatch/logStream:LogStream": "a stream inside a group (the group is checked)",
-    "aws:cloudwatch/metricAlarm:MetricAlarm": "a threshold and its actions",
     "aws:ec2/eip:Eip": "an address for a NAT gateway; exposure is decided by SGs and NACLs",
     "aws:ec2/internetGateway:InternetGateway": "routing; ingress is decided by SGs and NACLs",
     "aws:ec2/natGateway:NatGateway": "egress routing for private subnets",
@@ -69,7 +71,6 @@ KNOWN_GAPS: dict[str, str] = {
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "no ingress or egress rules",
     "aws:ec2/flowLog:FlowLog": "trafficType ALL, delivered to the log archive",
     "aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults": "httpTokens required, hop limit",
-    "aws:ec2/subnet:Subnet": "mapPublicIpOnLaunch false outside the public tier",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "private DNS, endpoint policy without Principal '*'",
     "aws:eks/accessEntry:AccessEntry": "no cluster-admin for workload roles",
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "cluster-scoped admin is rare",
@@ -80,14 +81,12 @@ KNOWN_GAPS: dict[str, str] = {
     "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount": "least role (not ADMIN)",
     "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken": "bounded TTL",
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "sts.amazonaws.com audience only",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "no AdministratorAccess-like policies",
     "aws:kms/grant:Grant": "grant operations scoped, encryption-context constraints",
     "aws:lakeformation/permissions:Permissions": "no ALL / grant option to workload roles",
     "aws:lakeformation/resource:Resource": "registered with a scoped role, not the SLR",
     "aws:msk/clusterPolicy:ClusterPolicy": "no Principal '*'; scoped to the replicator",
     "aws:s3/bucketLogging:BucketLogging": "every bucket logs to the access-log bucket",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "BucketOwnerEnforced (no ACLs)",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "no 0.0.0.0/0 egress on data tiers",
 }
 
 
