@@ -1,7 +1,8 @@
 """Encryption policies, data in transit: modern TLS end to end at the edge and the load balancers.
 
 CloudFront distributions, Cloudflare zone TLS settings and ALB/NLB listeners (TCP pass-through
-to the Istio gateway, which terminates TLS, is allowed).
+to the Istio gateway, which terminates TLS, is allowed), Redshift, and the certificate of a
+Cognito user pool's custom sign-in domain.
 
 
 Unknown values (preview): resource policies read properties through pulumi_policy's proxy, which
@@ -24,6 +25,7 @@ from pulumi_policy import (
     Severity,
 )
 
+from . import type_tokens
 from .compliance import (
     ENCRYPTION_IN_TRANSIT,
 )
@@ -346,6 +348,52 @@ redshift_require_ssl = resource_policy(
 )
 
 
+# --------------------------------------------------------------------------------------------
+# Cognito
+# --------------------------------------------------------------------------------------------
+
+COGNITO_CERTIFICATE_REGION: Final = "us-east-1"
+"""Cognito serves a custom domain through CloudFront, so its ACM certificate must be in US East
+(N. Virginia) (Cognito API reference, CreateUserPoolDomain)."""
+
+
+def _cognito_domain(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    domain = dig(args.props, "domain")
+    if not isinstance(domain, str) or "." not in domain:
+        return  # a prefix domain: <prefix>.auth.<region>.amazoncognito.com, Cognito's certificate
+    where = f"cognito.UserPoolDomain '{args.name}' ({domain})"
+    arn = dig(args.props, "certificateArn")
+    if not arn:
+        report(
+            f"{where} is a custom domain without certificateArn, so its sign-in pages have no "
+            "certificate of ours. Fix: issue an ACM certificate for the name in "
+            f"{COGNITO_CERTIFICATE_REGION} and set certificateArn.",
+            None,
+        )
+        return
+    parts = str(arn).split(":")
+    if len(parts) < 6 or parts[2] != "acm" or parts[3] != COGNITO_CERTIFICATE_REGION:
+        report(
+            f"{where}: certificateArn {arn!r} is not an ACM certificate in "
+            f"{COGNITO_CERTIFICATE_REGION}, where Cognito's custom domains take theirs. Fix: "
+            f"issue (or import) the certificate in ACM in {COGNITO_CERTIFICATE_REGION}.",
+            None,
+        )
+
+
+cognito_domain_tls = resource_policy(
+    "cognito-domain-tls",
+    "A Cognito user pool's custom sign-in domain (a name with a dot) is served with an ACM "
+    "certificate of ours in us-east-1 (certificateArn); a Cognito prefix domain uses Cognito's "
+    "own certificate and needs none.",
+    concern=CONCERN,
+    service="cognito",
+    severity=Severity.HIGH,
+    controls=ENCRYPTION_IN_TRANSIT,
+    validators={type_tokens.COGNITO_USER_POOL_DOMAIN: _cognito_domain},
+)
+
+
 POLICIES: list[Policy] = [
     # cloudfront
     cloudfront_tls,
@@ -355,4 +403,6 @@ POLICIES: list[Policy] = [
     lb_listener_tls,
     # redshift
     redshift_require_ssl,
+    # cognito
+    cognito_domain_tls,
 ]

@@ -58,11 +58,14 @@ ELASTICACHE_USER: Final = "aws:elasticache/user:User"
 ELASTICACHE_USER_GROUP: Final = "aws:elasticache/userGroup:UserGroup"
 GRAFANA_WORKSPACE: Final = "aws:grafana/workspace:Workspace"
 GRAFANA_SERVICE_ACCOUNT: Final = "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount"
+RDS_PROXY: Final = "aws:rds/proxy:Proxy"
+RDS_PROXY_ENDPOINT: Final = "aws:rds/proxyEndpoint:ProxyEndpoint"
 
 # --- AWS: audit and edge -------------------------------------------------------------------
 GUARDDUTY_DETECTOR: Final = "aws:guardduty/detector:Detector"
 SECURITYHUB_ACCOUNT: Final = "aws:securityhub/account:Account"
 ROUTE53_RECORD: Final = "aws:route53/record:Record"
+COGNITO_USER_POOL_DOMAIN: Final = "aws:cognito/userPoolDomain:UserPoolDomain"
 
 # --- Cloudflare ----------------------------------------------------------------------------
 CLOUDFLARE_ZONE_SETTING: Final = "cloudflare:index/zoneSetting:ZoneSetting"

@@ -315,6 +315,8 @@ def _pod_hardened(args: ResourceValidationArgs, report: ReportViolation) -> None
                 "container's securityContext (writable paths as emptyDir volumes).",
                 None,
             )
+
+
 # EKS access policies that make their principal an administrator of every namespace
 # (docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html).
 _EKS_ADMIN_POLICIES = frozenset({"AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy"})

@@ -13,7 +13,7 @@ control plane, nodes, IMDS) and ``zero_trust_mesh`` (Istio, namespaces, network 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
@@ -382,6 +382,40 @@ def _no_public_database(args: ResourceValidationArgs, report: ReportViolation) -
             "publiclyAccessible=false and reach it from private subnets.",
             None,
         )
+
+
+def _proxy_private_placement(args: StackValidationArgs, report: ReportViolation) -> None:
+    key = str(config(args, "tierTagKey", "meridian:tier"))
+    public = [str(v) for v in config(args, "publicTierValues", ["public"])]
+    unknowns = UnknownCollector()
+    for resource in args.resources:
+        if resource.resource_type not in (type_tokens.RDS_PROXY, type_tokens.RDS_PROXY_ENDPOINT):
+            continue
+        where = label(resource.resource_type, resource.name)
+        with unknowns.guard():
+            # len(), not the elements: groups created in the same update are unknown ids
+            groups = get(resource.props, "vpcSecurityGroupIds")
+            if groups is None or (isinstance(groups, Sequence) and len(groups) == 0):
+                report(
+                    f"{where} names no vpcSecurityGroupIds, so RDS gives it the VPC's default "
+                    "security group. Fix: set vpcSecurityGroupIds to a group of its own that "
+                    "admits only the application tier on the database port.",
+                    resource.urn,
+                )
+        for subnet in resource.property_dependencies.get("vpcSubnetIds", []):
+            if subnet.resource_type != type_tokens.SUBNET:
+                continue
+            with unknowns.guard():
+                tags = get(subnet.props, "tags")
+                tier = tags[key] if isinstance(tags, Mapping) and key in list(tags) else None
+                if tier in public:
+                    report(
+                        f"{where} is placed in subnet '{subnet.name}' of the public tier "
+                        f"({key} = {tier!r}), where its address is routed to the internet "
+                        "gateway. Fix: set vpcSubnetIds to the VPC's private (data) subnets.",
+                        resource.urn,
+                    )
+    unknowns.finish()
 
 
 def _no_public_kafka(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -804,6 +838,25 @@ POLICIES: list[Policy] = [
         severity=Severity.CRITICAL,
         controls=NO_PUBLIC_DATA,
         validate=_no_public_database,
+    ),
+    stack_policy(
+        "rds-proxy-private-placement",
+        "RDS Proxies and proxy endpoints sit in the VPC's private subnets with security groups "
+        "of their own: vpcSecurityGroupIds is set (without it RDS attaches the VPC's default "
+        "group) and no subnet in vpcSubnetIds is of the public tier (tag meridian:tier = public; "
+        "tag key and values are config; subnets of another stack are not seen).",
+        concern=CONCERN,
+        service="rds",
+        severity=Severity.HIGH,
+        controls=NO_PUBLIC_DATA | SEGMENTATION,
+        types=(type_tokens.RDS_PROXY, type_tokens.RDS_PROXY_ENDPOINT),
+        validate=_proxy_private_placement,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "tierTagKey": {"type": "string", "default": "meridian:tier"},
+                "publicTierValues": {**_STRING_LIST, "default": ["public"]},
+            }
+        ),
     ),
     # msk
     resource_policy(

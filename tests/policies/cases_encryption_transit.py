@@ -3,6 +3,7 @@ pulumi-cloudflare 6)."""
 
 from __future__ import annotations
 
+from policies.type_tokens import COGNITO_USER_POOL_DOMAIN
 from tests.policies.cases_common import PolicyCase
 from tests.policies.cases_encryption_data import (
     CERT_ARN,
@@ -252,5 +253,42 @@ CASES += [
         {"clusterIdentifier": "meridian-warehouse", "nodeType": "ra3.xlplus"},
         True,
         note="cluster-default-group",
+    ),
+    # --- cognito-domain-tls --------------------------------------------------------------------
+    PolicyCase(
+        "cognito-domain-tls",
+        COGNITO_USER_POOL_DOMAIN,
+        {"domain": "meridian-prod", "managedLoginVersion": 2, "userPoolId": "us-east-1_pool"},
+        False,
+        note="prefix-domain",
+    ),
+    PolicyCase(
+        "cognito-domain-tls",
+        COGNITO_USER_POOL_DOMAIN,
+        {
+            "domain": "auth.example.com",
+            "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234",
+            "userPoolId": "us-east-1_pool",
+        },
+        False,
+        note="custom-domain-us-east-1-certificate",
+    ),
+    PolicyCase(
+        "cognito-domain-tls",
+        COGNITO_USER_POOL_DOMAIN,
+        {"domain": "auth.example.com", "userPoolId": "us-east-1_pool"},
+        True,
+        note="custom-domain-without-certificate",
+    ),
+    PolicyCase(
+        "cognito-domain-tls",
+        COGNITO_USER_POOL_DOMAIN,
+        {
+            "domain": "auth.example.com",
+            "certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234",
+            "userPoolId": "us-east-1_pool",
+        },
+        True,
+        note="custom-domain-certificate-outside-us-east-1",
     ),
 ]

@@ -14,6 +14,8 @@ from policies.type_tokens import (
     MSK_CLUSTER,
     NETWORK_ACL,
     NETWORK_ACL_RULE,
+    RDS_PROXY,
+    RDS_PROXY_ENDPOINT,
     S3_BUCKET,
     S3_BUCKET_V2,
     S3_PUBLIC_ACCESS_BLOCK,
@@ -95,6 +97,44 @@ ALL_BLOCKED = {
 
 
 BUCKET_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+
+
+def proxy_stack(
+    tier: str, groups: list[str] | None, kind: str = RDS_PROXY_ENDPOINT
+) -> list[dict[str, Any]]:
+    """A proxy (endpoint) in two subnets of one tier, as the planned secondary region has it."""
+    subnets = [
+        {
+            "type": SUBNET,
+            "name": f"network-{tier}-{i}",
+            "props": {
+                "vpcId": "vpc-1",
+                "cidrBlock": f"10.0.{i * 16}.0/20",
+                "tags": {"meridian:tier": tier},
+            },
+        }
+        for i in range(2)
+    ]
+    props: dict[str, Any] = (
+        {
+            "dbProxyName": "meridian-prod-usw2-aurora-proxy",
+            "dbProxyEndpointName": "meridian-prod-usw2-aurora-proxy-ro",
+            "targetRole": "READ_ONLY",
+        }
+        if kind == RDS_PROXY_ENDPOINT
+        else {"name": "meridian-prod-usw2-aurora-proxy", "engineFamily": "POSTGRESQL"}
+    )
+    props["vpcSubnetIds"] = [UNKNOWN, UNKNOWN]
+    if groups is not None:
+        props["vpcSecurityGroupIds"] = groups
+    proxy = {
+        "type": kind,
+        "name": "aurora-proxy-reader",
+        "props": props,
+        "propertyDependencies": {"vpcSubnetIds": [s["name"] for s in subnets]},
+        "dependencies": [s["name"] for s in subnets],
+    }
+    return [*subnets, proxy]
 
 
 CASES: list[PolicyCase] = [
@@ -803,5 +843,54 @@ CASES += [
         {"bucket": "meridian-prod-use1-logs", "rule": {"objectOwnership": "ObjectWriter"}},
         True,
         note="object-writer",
+    ),
+    # --- rds-proxy-private-placement -------------------------------------------------------
+    PolicyCase(
+        "rds-proxy-private-placement",
+        "",
+        {},
+        False,
+        stack=proxy_stack("data", ["sg-0a1b2c3d"]),
+        note="endpoint-data-subnets-own-group",
+    ),
+    PolicyCase(
+        "rds-proxy-private-placement",
+        "",
+        {},
+        False,
+        stack=proxy_stack("data", [UNKNOWN]),
+        note="endpoint-group-created-in-the-same-update",
+    ),
+    PolicyCase(
+        "rds-proxy-private-placement",
+        "",
+        {},
+        True,
+        stack=proxy_stack("data", None),
+        note="endpoint-default-security-group",
+    ),
+    PolicyCase(
+        "rds-proxy-private-placement",
+        "",
+        {},
+        True,
+        stack=proxy_stack("public", ["sg-0a1b2c3d"]),
+        note="endpoint-public-subnets",
+    ),
+    PolicyCase(
+        "rds-proxy-private-placement",
+        "",
+        {},
+        False,
+        stack=proxy_stack("data", ["sg-0a1b2c3d"], kind=RDS_PROXY),
+        note="proxy-data-subnets-own-group",
+    ),
+    PolicyCase(
+        "rds-proxy-private-placement",
+        "",
+        {},
+        True,
+        stack=proxy_stack("public", ["sg-0a1b2c3d"], kind=RDS_PROXY),
+        note="proxy-public-subnets",
     ),
 ]

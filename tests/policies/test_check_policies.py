@@ -136,7 +136,12 @@ def compliant_plan() -> dict[str, Any]:
             "aurora-params",
             {
                 "family": "aurora-postgresql16",
-                "parameters": [{"name": "rds.force_ssl", "value": "1"}],
+                "parameters": [
+                    {"name": "rds.force_ssl", "value": "1"},
+                    # architecture: "slow query log >100ms"; schema changes audited
+                    {"name": "log_min_duration_statement", "value": "100"},
+                    {"name": "log_statement", "value": "ddl"},
+                ],
                 "tags": dict(TAGS),
             },
         ),

@@ -37,7 +37,6 @@ NO_SECURITY_PROPERTY: dict[str, str] = {
     "aws:cognito/resourceServer:ResourceServer": (
         "names OAuth scopes; which client may request them is the client's allowedOauthScopes"
     ),
-    "aws:cognito/userPoolDomain:UserPoolDomain": "the hosted sign-in domain (TLS by Cognito)",
     "aws:cloudwatch/logStream:LogStream": "a stream inside a group (the group is checked)",
     "aws:ec2/eip:Eip": "an address for a NAT gateway; exposure is decided by SGs and NACLs",
     "aws:ec2/internetGateway:InternetGateway": "routing; ingress is decided by SGs and NACLs",
