@@ -534,6 +534,12 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
             # RDS Proxy reads the secret with its role when it is created
             opts=pulumi.ResourceOptions(parent=self, depends_on=[proxy_secret]),
         )
+        self._proxy_pool(name, proxy)
+        return proxy
+
+    def _proxy_pool(self, name: str, proxy: aws.rds.Proxy) -> None:
+        """The proxy's pool (90 % of the cluster's connections at most, half of them kept idle)
+        and the cluster registered as its target once the instances exist."""
         target_group = aws.rds.ProxyDefaultTargetGroup(
             f"{name}-proxy-pool",
             db_proxy_name=proxy.name,
@@ -542,7 +548,7 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
                 "max_idle_connections_percent": 50,
                 "connection_borrow_timeout": 120,
             },
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         aws.rds.ProxyTarget(
             f"{name}-proxy-target",
@@ -551,7 +557,6 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
             db_cluster_identifier=self.cluster.cluster_identifier,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.instances)),
         )
-        return proxy
 
     def _iam_proxy(
         self, name: str, role: aws.iam.Role, group_id: pulumi.Input[str]
@@ -574,23 +579,7 @@ class AuroraGlobalPostgres(pulumi.ComponentResource):
             default_auth_scheme="IAM_AUTH",
             opts=child,
         )
-        target_group = aws.rds.ProxyDefaultTargetGroup(
-            f"{name}-proxy-pool",
-            db_proxy_name=proxy.name,
-            connection_pool_config={
-                "max_connections_percent": 90,
-                "max_idle_connections_percent": 50,
-                "connection_borrow_timeout": 120,
-            },
-            opts=child,
-        )
-        aws.rds.ProxyTarget(
-            f"{name}-proxy-target",
-            db_proxy_name=proxy.name,
-            target_group_name=target_group.name,
-            db_cluster_identifier=self.cluster.cluster_identifier,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.instances)),
-        )
+        self._proxy_pool(name, proxy)
         self.proxy_reader = aws.rds.ProxyEndpoint(
             f"{name}-proxy-reader",
             db_proxy_name=proxy.name,
