@@ -33,7 +33,7 @@ def load_slos(path: Path = SLO_TABLE) -> tuple[Slo, ...]:
             window_days=int(r["windowDays"]),
             bad=r["bad"],
             total=r["total"],
-            edge_provider=r.get("edgeProvider"),
+            edge_provider=r.get("edge"),
             primary_only=r.get("regions", "every") == "primary",
         )
         for r in rows

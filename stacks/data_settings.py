@@ -383,19 +383,27 @@ def validate_placement(
 ) -> list[ConfigProblem]:
     """The environment-wide checks: Aurora's and the global datastore's limits, Keyspaces where
     AWS offers it, regions of the environment."""
-    problems: list[ConfigProblem] = []
     if not regions:
-        return problems
+        return []
+    return [
+        *_listed_secondary_problems(regions, placement, manifest_file),
+        *_residency_problems(regions, placement, manifest_file, data_class),
+        *_global_store_limit_problems(regions, placement, manifest_file, data_class),
+        *_cassandra_engine_problems(regions, placement, manifest_file),
+        *_backup_copy_problems(regions, placement, manifest_file, data_class),
+    ]
+
+
+def _listed_secondary_problems(
+    regions: Sequence[str], placement: DataPlacement, manifest_file: str
+) -> list[ConfigProblem]:
+    """Listed secondaries of the global database and the global datastore that are not
+    secondary regions of the environment."""
+    problems: list[ConfigProblem] = []
     key = f"{NAMESPACE}:dataPlacement"
     primary = regions[0]
     known = set(regions)
     others = [r for r in regions if r != primary]
-    group = store_groups(regions, data_class, placement.global_by_design)["aurora"]
-    secondaries = (
-        [r for r in group if r != primary]
-        if placement.aurora_secondaries is None
-        else placement.aurora_secondaries
-    )
     for name, listed in (
         ("auroraSecondaries", placement.aurora_secondaries or []),
         ("cacheSecondaries", placement.cache_secondaries or []),
@@ -412,7 +420,23 @@ def validate_placement(
                         + manifest_file,
                     )
                 )
-    problems.extend(_residency_problems(regions, placement, manifest_file, data_class))
+    return problems
+
+
+def _global_store_limit_problems(
+    regions: Sequence[str], placement: DataPlacement, manifest_file: str, data_class: str
+) -> list[ConfigProblem]:
+    """AWS's limits on the global stores: Aurora's secondary count and the rotation function its
+    primary needs, and the global datastore's secondary count."""
+    problems: list[ConfigProblem] = []
+    key = f"{NAMESPACE}:dataPlacement"
+    primary = regions[0]
+    group = store_groups(regions, data_class, placement.global_by_design)["aurora"]
+    secondaries = (
+        [r for r in group if r != primary]
+        if placement.aurora_secondaries is None
+        else placement.aurora_secondaries
+    )
     if len(secondaries) > AURORA_MAX_SECONDARY_REGIONS:
         shown = "auroraSecondaries" if placement.aurora_secondaries is not None else "(default)"
         problems.append(
@@ -455,6 +479,17 @@ def validate_placement(
                 "regions run regional caches",
             )
         )
+    return problems
+
+
+def _cassandra_engine_problems(
+    regions: Sequence[str], placement: DataPlacement, manifest_file: str
+) -> list[ConfigProblem]:
+    """Cassandra engines named for regions outside the environment, or Keyspaces where AWS does
+    not offer it."""
+    problems: list[ConfigProblem] = []
+    key = f"{NAMESPACE}:dataPlacement"
+    known = set(regions)
     for region, engine in placement.cassandra_engines.items():
         if region not in known:
             problems.append(
@@ -476,6 +511,17 @@ def validate_placement(
                     + manifest_file,
                 )
             )
+    return problems
+
+
+def _backup_copy_problems(
+    regions: Sequence[str], placement: DataPlacement, manifest_file: str, data_class: str
+) -> list[ConfigProblem]:
+    """Backup copies named for regions outside the environment, or to a target the residency
+    table does not allow."""
+    problems: list[ConfigProblem] = []
+    key = f"{NAMESPACE}:dataPlacement"
+    known = set(regions)
     for region, target in placement.backup_copies.items():
         if region not in known:
             problems.append(

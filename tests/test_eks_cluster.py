@@ -499,15 +499,25 @@ def test_collector_namespace_is_a_guarded_mesh_tenant(plan: dict[str, Any]) -> N
         if s["type"].startswith("kubernetes:")
         and s["inputs"].get("metadata", {}).get("namespace") == "observability"
     ]
-    kinds = sorted(s["type"].rsplit(":", 1)[-1] for s in in_namespace)
-    assert kinds == [
-        "AuthorizationPolicy",
-        "AuthorizationPolicy",
-        "LimitRange",
-        "NetworkPolicy",
-        "NetworkPolicy",
-        "ResourceQuota",
-        "ServiceEntry",
+    objects = sorted(
+        (s["type"].rsplit(":", 1)[-1], s["inputs"]["metadata"]["name"]) for s in in_namespace
+    )
+    # the tenant's guard, the collectors' OTLP allowances and AWS endpoints, and the cluster
+    # scrape's egress to the two exporters (components/observability/cluster_metrics.py)
+    expected = [
+        ("AuthorizationPolicy", "allow-otlp"),
+        ("AuthorizationPolicy", "deny-all"),
+        ("LimitRange", "telemetry-limits"),
+        ("NetworkPolicy", "allow-otlp"),
+        ("NetworkPolicy", "default-deny"),
+        ("NetworkPolicy", "scrape-cluster-metrics"),
+        ("ResourceQuota", "telemetry-quota"),
+        ("ServiceEntry", "aws-telemetry-endpoints"),
     ]
+    if plan["region"] == PROD_REGIONS[0]:
+        # prod's edge is Cloudflare: its analytics exporter runs once, in the primary region,
+        # with its API token and the one external host it calls
+        expected += [("Secret", "cloudflare-exporter-token"), ("ServiceEntry", "cloudflare-api")]
+    assert objects == sorted(expected)
     [deny] = [s for s in in_namespace if s["inputs"]["metadata"]["name"] == "deny-all"]
     assert deny["inputs"]["spec"] == {}

@@ -177,13 +177,24 @@ def test_ingress_hostname_is_the_nlb(region: str) -> None:
     hostname = _plan(region, False)["outputs"][RegionalKey.INGRESS_HOSTNAME]
     assert hostname.startswith("k8s-istioing-istioing-")
     assert hostname.endswith(f".elb.{region}.amazonaws.com")
-    (read,) = [
+    services = [
         s
         for s in _plan(region, False)["steps"]
         if s["newState"]["type"] == "kubernetes:core/v1:Service"
     ]
-    assert read["op"] == "read"
+    # the hostname is read from the gateway's Service, the one load balancer the program asks
+    # for; every Service the program creates (the rate-limit service) stays inside the cluster
+    (read,) = [s for s in services if s["op"] == "read"]
     assert read["newState"]["id"] == f"{INGRESS_NAMESPACE}/{GATEWAY_NAME}"
+    created = [s["newState"]["inputs"] for s in services if s["op"] != "read"]
+    assert [c["metadata"]["name"] for c in created] == ["ratelimit"]
+    assert all(c["spec"].get("type", "ClusterIP") == "ClusterIP" for c in created)
+    balanced = [
+        release["inputs"]["name"]
+        for release in states(_plan(region, False), RELEASE)
+        if (release["inputs"].get("values", {}).get("service") or {}).get("type") == "LoadBalancer"
+    ]
+    assert balanced == [GATEWAY_NAME]
 
 
 def test_ingress_hostname_is_unknown_in_preview() -> None:

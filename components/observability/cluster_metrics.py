@@ -1,10 +1,10 @@
 """ClusterMetrics: the cluster's own metrics, beside the mesh's.
 
 - metrics-server (kubernetes-sigs chart): the `metrics.k8s.io` resource metrics API that the
-  HorizontalPodAutoscalers of the ingress gateway and istiod read CPU from (without it their
-  targets stay `<unknown>` and they never scale). Two replicas, a disruption budget, on the
-  system pool. The API server reaches it on 10250, a control-plane-to-node port the cluster
-  already admits (components/kubernetes/cluster.py CONTROL_PLANE_TO_NODE_PORTS).
+  HorizontalPodAutoscalers of the ingress gateway, istiod and the GraphQL router read CPU from
+  (without it their targets stay `<unknown>` and they never scale). Two replicas, a disruption
+  budget, on the system pool. The API server reaches it on 10250, a control-plane-to-node port
+  the cluster already admits (components/kubernetes/cluster.py CONTROL_PLANE_TO_NODE_PORTS).
 - kube-state-metrics (prometheus-community chart), one replica: `kube_*` series of the API
   objects (pod restarts, OOMKills, HPA replicas), served on `KUBE_STATE_METRICS_PORT`.
 - node-exporter (prometheus-community chart), a DaemonSet on every node (GPU and system pools

@@ -1,7 +1,7 @@
 """The cluster-metrics flows in every regional stack of dev, staging and prod (up and preview):
-each HPA's resource metrics have a provider, and kube-state-metrics and node-exporter are scraped
-into AMP through NetworkPolicies that admit the scraper. Removing one link from a copy of the
-planned graph fails the flow, naming the link."""
+each HPA's (ingress gateway, istiod, GraphQL router) resource metrics have a provider, and
+kube-state-metrics and node-exporter are scraped into AMP through NetworkPolicies that admit the
+scraper. Removing one link from a copy of the planned graph fails the flow, naming the link."""
 
 from __future__ import annotations
 
@@ -34,8 +34,12 @@ def test_cluster_metrics_flow(env: str, preview: bool) -> None:
     assert stacks
     failures: list[str] = []
     for stack, plan in stacks.items():
-        # the ingress gateway's and istiod's charts both create an HPA
-        assert set(autoscaled_releases(plan)) == {"istio-ingressgateway", "istiod"}, stack
+        # the ingress gateway's, istiod's and the GraphQL router's charts each create an HPA
+        assert set(autoscaled_releases(plan)) == {
+            "istio-ingressgateway",
+            "istiod",
+            "graphql-router",
+        }, stack
         failures += [f"{stack}: {f}" for f in check_resource_metrics(plan) + check_exporters(plan)]
     assert not failures, "\n".join(failures)
 
@@ -62,6 +66,7 @@ def test_removing_a_link_fails_the_flow(preview: bool) -> None:
 
     no_server = _without(plan, lambda s: name_of(s).endswith("-metrics-server"))
     assert sorted(check_resource_metrics(no_server)) == [
+        "graphql-router: HPA: no metrics-server release serves metrics.k8s.io",
         "istio-ingressgateway: HPA: no metrics-server release serves metrics.k8s.io",
         "istiod: HPA: no metrics-server release serves metrics.k8s.io",
     ]

@@ -5,6 +5,7 @@ its layer failing; docs/architecture.md marks a layer "built" only where its flo
 from __future__ import annotations
 
 import copy
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,10 @@ from meridian_ops.plan.report import Report, flow_line
 from stacks.ingress_routes import routes_document
 from tests.plans import planned
 
-ARCHITECTURE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
+ROOT = Path(__file__).resolve().parents[2]
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+SLO_ROWS = json.loads((ROOT / "stacks/data/slos.json").read_text())["slos"]
+RATE_LIMITS = json.loads((ROOT / "stacks/data/rate_limits.json").read_text())
 
 
 def _regions(plans: dict[str, Any]) -> int:
@@ -30,19 +34,42 @@ def test_the_dev_status_line_counts_every_flow(preview: bool) -> None:
     regions = _regions(plans)
     counts = {c.flow: c for c in flow_status("dev", plans)}
     assert set(counts) == {f.name for f in FLOWS}
+    assert {f.name for f in FLOWS} >= {"identity", "rate limit", "partner"}
     assert all(c.passes for c in counts.values()), [c.failures for c in counts.values()]
-    public = [r for r in routes_document()["routes"] if not r.get("internal")]
+    routes = routes_document()["routes"]
+    public = [r for r in routes if not r.get("internal")]
     request = counts["request"]
-    # /graphql has no backend service yet: pending, not served
-    assert (request.total, request.pending) == (len(public) * regions, 1 * regions)
+    # every public route has its backend (/graphql: the Apollo Router): one unit per route,
+    # its subgraph links included, none pending
+    served = len(public) * regions
+    assert (request.ok, request.total, request.pending) == (served, served, 0)
     # the search service's OpenSearch domain and the file service's scan queue are pending rows
     assert counts["dependency"].pending == 2 * regions
-    # the CDN SLO waits for a Cloudflare exporter
-    assert counts["alert"].pending == 1 * regions
+    # dev's only region is the primary and its edge is Cloudflare: every SLO row is judged there,
+    # the CDN row's series collected by the Cloudflare exporter
+    alert = counts["alert"]
+    judged = len(SLO_ROWS) * regions
+    assert (alert.ok, alert.total, alert.pending) == (judged, judged, 0)
     assert (counts["logs"].ok, counts["logs"].total) == (regions, regions)
+    # identity: every route of the table, each protected one with its scope, the public ones
+    # listed; the issuer is known only once the pool exists, so preview leaves them pending
+    identity = counts["identity"]
+    guarded = len(routes) * regions
+    assert (identity.total, identity.pending) == (guarded, guarded if preview else 0)
+    # rate limits: each rate-limited public route, each extra row of the rate-limit table, each
+    # partner tier
+    limited = {r["id"] for r in public if r.get("rateLimitPerMinute") is not None}
+    limited |= {r["route"] for r in RATE_LIMITS["routes"]}
+    rate = counts["rate limit"]
+    units = (len(limited) + len(RATE_LIMITS["tiers"])) * regions
+    assert (rate.ok, rate.total) == (units, units)
+    # the partner hostname is built but a partner's own connection cannot reach the gateway yet
+    partner = counts["partner"]
+    assert (partner.ok, partner.total, partner.pending) == (0, regions, regions)
     line = status_line(list(counts.values()))
-    assert line.startswith(f"{request.ok}/{request.total} routes served ({regions} pending), ")
+    assert line.startswith(f"{request.ok}/{request.total} routes served, ")
     assert "dependencies reachable" in line and "SLOs collected and routed" in line
+    assert line.endswith(f"0/{regions} partner hostnames served ({regions} pending)")
 
 
 def test_removing_the_subscription_filter_fails_the_logs_flow_and_its_layer() -> None:
@@ -57,6 +84,23 @@ def test_removing_the_subscription_filter_fails_the_logs_flow_and_its_layer() ->
     assert not layers_passing(counts)["09"]
     report = Report("dev", False, [], [], [], {}, None, flows=counts)
     assert "FAILING: logs" in flow_line(report)
+
+
+def test_removing_the_gateway_token_check_fails_the_identity_flow_and_its_layer() -> None:
+    plans = copy.deepcopy(planned("dev", False))
+    assert layers_passing(flow_status("dev", plans))["04"]
+    for stack, plan in plans.items():
+        if not stack.endswith(("-global", "-edge")):
+            plan["steps"] = [
+                s
+                for s in plan["steps"]
+                if (s["newState"].get("inputs") or {}).get("kind") != "RequestAuthentication"
+            ]
+    counts = flow_status("dev", plans)
+    identity = next(c for c in counts if c.flow == "identity")
+    assert not identity.passes and identity.ok == 0
+    assert any("RequestAuthentication on the gateway pods: fail" in f for f in identity.failures)
+    assert not layers_passing(counts)["04"]
 
 
 def built_problems(document: str, passing: dict[str, bool]) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from meridian_ops.plan.flows.harness import Graph, State
-from tests.flows.identity import ISSUER_KEY, identity_flow
+from meridian_ops.plan.flows.identity import ISSUER_KEY, identity_flow
 from tests.plans import planned
 
 DATA = Path(__file__).resolve().parents[2] / "stacks" / "data"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from meridian_ops.plan.flows.harness import Graph, State
+from meridian_ops.plan.flows.partner import CA, CA_CERT, partner_flow
 from stacks.edge_settings import EDGE_DEFAULTS
 from stacks.outputs import GlobalKey
-from tests.flows.partner import CA, CA_CERT, partner_flow
 from tests.plans import planned
 
 DATA = Path(__file__).resolve().parents[2] / "stacks" / "data"
@@ -136,7 +136,7 @@ def test_without_the_gateway_request_authentication_tokens_are_not_validated() -
 
 
 def test_hmac_without_a_recorded_deviation_fails(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    import tests.flows.partner as partner
+    import meridian_ops.plan.flows.partner as partner
 
     doc = tmp_path / "architecture.md"
     text = partner.ARCHITECTURE_DOC.read_text(encoding="utf-8")

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from meridian_ops.plan.flows.rate_limit import partner_tier_flow, rate_limit_flow
 from stacks.rate_limit_settings import rate_limit_table_problems
-from tests.flows.rate_limit import partner_tier_flow, rate_limit_flow
 from tests.plans import planned
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,8 +1,8 @@
 """The cluster-metrics flows of one regional plan.
 
-- Resource metrics: every HorizontalPodAutoscaler a release enables (the ingress gateway's
-  `autoscaling.enabled`, istiod's `pilot.autoscaleEnabled`) reads `metrics.k8s.io`, so the same
-  cluster must install metrics-server with its APIService.
+- Resource metrics: every HorizontalPodAutoscaler a release enables (the ingress gateway's and
+  the GraphQL router's `autoscaling.enabled`, istiod's `pilot.autoscaleEnabled`) reads
+  `metrics.k8s.io`, so the same cluster must install metrics-server with its APIService.
 - Exporters: kube-state-metrics and node-exporter are installed, and the telemetry scraper (the
   collector release remote-writing to the AMP workspace) has a scrape job that keeps each one's
   Service, the RBAC its EndpointSlice discovery needs, the exporter's port outside its sidecar,

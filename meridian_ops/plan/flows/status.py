@@ -24,11 +24,19 @@ from meridian_ops.plan.flows.cdc import cdc_failures, writes_cdc
 from meridian_ops.plan.flows.cluster_metrics import check_exporters, check_resource_metrics
 from meridian_ops.plan.flows.dependencies import trace_row
 from meridian_ops.plan.flows.harness import Flow, Graph
+from meridian_ops.plan.flows.identity import identity_flow
 from meridian_ops.plan.flows.logs import Tiers, log_flow
+from meridian_ops.plan.flows.partner import partner_flow
+from meridian_ops.plan.flows.rate_limit import partner_tier_flow, rate_limit_flow
 from meridian_ops.plan.flows.request import request_flow
 from stacks.component_data import load_slos
 from stacks.dependencies import dependency_rows
+from stacks.identity_settings import clients_document
 from stacks.ingress_routes import routes_document
+from stacks.outputs import GlobalKey
+from stacks.partner_api import M2M_CLIENT
+from stacks.partner_settings import PARTNER_DEFAULTS
+from stacks.rate_limit_settings import table_document
 from stacks.settings import ENVIRONMENT_DEFAULTS
 
 Plans = Mapping[str, Mapping[str, Any]]
@@ -86,8 +94,20 @@ def regional_plans(plans: Plans) -> dict[str, Mapping[str, Any]]:
     return {k: v for k, v in plans.items() if not k.endswith(("-global", "-edge"))}
 
 
+def primary_stack(plans: Plans) -> str | None:
+    """The primary region's stack: the first regional stack in deployment order (global, the
+    regions in manifest order, edge), as on the architecture page."""
+    return next(iter(regional_plans(plans)), None)
+
+
 def edge_provider(edge: Graph) -> str:
     return "cloudflare" if any(s["type"].startswith("cloudflare:") for s in edge.states) else "aws"
+
+
+def _environment_edge(env: str, plans: Plans) -> str | None:
+    """The edge provider the environment's edge stack plans, None without an edge stack."""
+    edge_plan = plans.get(f"{env}-edge")
+    return None if edge_plan is None else edge_provider(Graph(f"{env}-edge", dict(edge_plan)))
 
 
 def _groups(flow: Flow) -> dict[str, list[Any]]:
@@ -109,9 +129,13 @@ def _requests(env: str, plans: Plans) -> FlowCount:
         edge = Graph(f"{env}-edge", dict(edge_plan))
         flow = request_flow(Graph(stack, dict(plan)), edge, edge_provider(edge))
         shared = [str(x) for x in flow.failing() if x.flow.split(" ", 1)[0] not in routes]
-        for name, links in _groups(flow).items():
-            if name.split(" ", 1)[0] not in routes:
-                continue
+        # a route's links may span several groups (/graphql: the route, then each subgraph)
+        by_route: dict[str, list[Any]] = {}
+        for link in flow:
+            route = link.flow.split(" ", 1)[0]
+            if route in routes:
+                by_route.setdefault(route, []).append(link)
+        for links in by_route.values():
             failing = [f"{stack}: {x}" for x in links if x.status == "fail"]
             tally.add(
                 failing + [f"{stack}: {s}" for s in shared],
@@ -132,9 +156,15 @@ def _dependencies(env: str, plans: Plans) -> FlowCount:
 
 
 def _slos(env: str, plans: Plans) -> FlowCount:
+    """Per region, each SLO the region evaluates: an edge-wide row only with its edge and only in
+    the primary region where its series are collected (stacks/data/slos.json)."""
     tally = _Tally()
+    primary = primary_stack(plans)
+    edge = _environment_edge(env, plans) or ""
     for stack, plan in regional_plans(plans).items():
         for slo in load_slos():
+            if not slo.applies(stack == primary, edge):
+                continue
             # every shipped environment names its receivers (a missing subscription fails)
             result = check_slo(plan, slo, receivers=True)
             tally.add([f"{stack}: {f}" for f in result.failures], bool(result.pending))
@@ -170,6 +200,88 @@ def _cdc(env: str, plans: Plans) -> FlowCount:
     return tally.count("cdc", "CDC connectors traced")
 
 
+def _flow_units(tally: _Tally, stack: str, flow: Flow, shared: str) -> None:
+    """One unit per group of `flow` other than `shared`, whose failing or pending links count
+    against every unit of the stack."""
+    groups = _groups(flow)
+    common = groups.get(shared, [])
+    if not set(groups) - {shared}:
+        groups = {f"{shared} (no units)": []}
+    for name, links in groups.items():
+        if name == shared:
+            continue
+        every = [*links, *common]
+        tally.add(
+            [f"{stack}: {x}" for x in every if x.status == "fail"],
+            any(x.status == "pending" for x in every),
+        )
+
+
+def _identity(env: str, plans: Plans) -> FlowCount:
+    """Per region and route of the API table: the gateway asks for a token of the environment's
+    issuer with one of the route's scopes, or lists the path as public."""
+    tally = _Tally()
+    outputs = dict((plans.get(f"{env}-global") or {}).get("outputs") or {})
+    routes = routes_document()["routes"]
+    server = clients_document()["resourceServer"]
+    for stack, plan in regional_plans(plans).items():
+        flow = identity_flow(Graph(stack, dict(plan)), outputs, routes, server)
+        _flow_units(tally, stack, flow, f"{stack} gateway tokens")
+    return tally.count("identity", "routes guarded by tokens")
+
+
+def _rate_limits(env: str, plans: Plans) -> FlowCount:
+    """Per region, each rate-limited public route and each row of the rate-limit table (edge
+    rule, mesh descriptor, numbers), and each partner tier."""
+    tally = _Tally()
+    edge_plan = plans.get(f"{env}-edge")
+    routes = routes_document()["routes"]
+    table = table_document()
+    units = sorted(
+        {
+            r["id"]
+            for r in routes
+            if r.get("rateLimitPerMinute") is not None and not r.get("internal")
+        }
+        | {r["route"] for r in table.get("routes", [])}
+    )
+    tiers = [f"partner tier {row['tier']}" for row in table.get("tiers", [])]
+    for stack, plan in regional_plans(plans).items():
+        if edge_plan is None:
+            tally.add([f"{stack}: no edge stack planned"])
+            continue
+        lines = rate_limit_flow(routes, table, dict(edge_plan), dict(plan))
+        lines += partner_tier_flow(table, dict(plan))
+        for unit in [*units, *tiers]:
+            mine = [x for x in lines if x.startswith(f"{unit}: ")]
+            lines = [x for x in lines if x not in mine]
+            tally.add([f"{stack}: {x}" for x in mine])
+        if lines:
+            tally.add([f"{stack}: {x}" for x in lines])
+    return tally.count("rate limit", "rate limits enforced")
+
+
+def _partners(env: str, plans: Plans) -> FlowCount:
+    """Per region, the partner hostname: client CA, mutual TLS, GraphQL on the partner Gateway,
+    client-credentials tokens with the partner routes' scopes."""
+    tally = _Tally()
+    outputs = (plans.get(f"{env}-global") or {}).get("outputs") or {}
+    clients = clients_document()
+    m2m = next(c for c in clients["clients"] if c["id"] == M2M_CLIENT)
+    tokens = {
+        "issuer": outputs.get(GlobalKey.ISSUER_URL),
+        "jwks": outputs.get(GlobalKey.JWKS_URI),
+        "server": clients["resourceServer"],
+        "m2m": m2m["scopes"],
+        "routes": [r for r in routes_document()["routes"] if r.get("backend") == "graphql-router"],
+    }
+    hostname = PARTNER_DEFAULTS.get(env, PARTNER_DEFAULTS["prod"])["hostname"]
+    for stack, plan in regional_plans(plans).items():
+        flow = partner_flow(Graph(stack, dict(plan)), hostname, tokens)
+        tally.add([f"{stack}: {x}" for x in flow.failing()], bool(flow.pending_links()))
+    return tally.count("partner", "partner hostnames served")
+
+
 FLOWS: list[RegisteredFlow] = [
     RegisteredFlow("request", "04", "routes served", _requests),
     RegisteredFlow("dependency", "05", "dependencies reachable", _dependencies),
@@ -177,6 +289,9 @@ FLOWS: list[RegisteredFlow] = [
     RegisteredFlow("logs", "09", "log groups archived", _logs),
     RegisteredFlow("cluster metrics", "09", "regions' cluster metrics scraped", _cluster_metrics),
     RegisteredFlow("cdc", "06", "CDC connectors traced", _cdc),
+    RegisteredFlow("identity", "04", "routes guarded by tokens", _identity),
+    RegisteredFlow("rate limit", "04", "rate limits enforced", _rate_limits),
+    RegisteredFlow("partner", "04", "partner hostnames served", _partners),
 ]
 """Every flow the report and the architecture page show, in the order of the status line. A new
 flow adds one entry here."""

@@ -7,10 +7,10 @@ client-credentials access token with the partner route's scope."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from meridian_ops.plan.flows.harness import Flow, Graph, known
+from stacks.config.source import PROJECT_DIR
 
 CA = "aws:acmpca/certificateAuthority:CertificateAuthority"
 CA_CERT = "aws:acmpca/certificate:Certificate"
@@ -20,7 +20,7 @@ ROUTER_HOST = "graphql-router.graphql.svc.cluster.local"
 
 
 GATEWAY_LABELS = {"istio": "ingressgateway"}
-ARCHITECTURE_DOC = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
+ARCHITECTURE_DOC = PROJECT_DIR / "docs" / "architecture.md"
 
 
 def _deny_policies(regional: Graph, hostname: str) -> list[dict[str, Any]]:
