@@ -30,14 +30,16 @@ def regional(env: str, region: str, preview: bool) -> dict[str, Any]:
 def without_lake(plan: dict[str, Any]) -> dict[str, Any]:
     """The plan without the lakehouse's buckets and keys (tests/test_lakehouse.py checks those),
     the services' own buckets (tests/flows/test_dependency_flow.py) and the baseline's
-    access-log bucket, replicas and alert key (tests/test_baseline_graph.py checks those), so
-    the foundation tests below see the log archive's and the KeyRing's."""
+    access-log bucket, replicas and alert key (tests/test_baseline_graph.py checks those) and the
+    CDC connector's plugin bucket (tests/flows/test_cdc_flow.py and the pack), so the foundation
+    tests below see the log archive's and the KeyRing's."""
     urns = {s["urn"]: s["newState"] for s in plan["steps"]}
     lake = (
         "meridian:data:Lakehouse",
         "meridian:data:LakeReplica",
         "meridian:data:ServiceBuckets",
         "meridian:security:AlertTopics",
+        "meridian:streaming:DebeziumPostgresSource",
     )
     steps = [
         s
