@@ -295,8 +295,11 @@ def _webhook_filtered(args: ResourceValidationArgs, report: ReportViolation) -> 
         )
         return
     for i, group in enumerate(as_list(groups)):
-        filters = [f for f in as_list(pget(group, "filters")) if isinstance(f, dict)]
-        if any(is_unknown(f.get("type")) or is_unknown(f.get("pattern")) for f in filters):
+        filters = as_list(pget(group, "filters"))
+        if any(
+            not isinstance(f, dict) or is_unknown(f.get("type")) or is_unknown(f.get("pattern"))
+            for f in filters
+        ):
             continue
         including = {
             str(f.get("type")): str(f.get("pattern") or "")
