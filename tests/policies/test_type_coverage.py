@@ -57,7 +57,6 @@ NO_SECURITY_PROPERTY: dict[str, str] = {
     "aws:mskconnect/customPlugin:CustomPlugin": "a plugin archive (pinned with evidence)",
     "aws:mskconnect/workerConfiguration:WorkerConfiguration": "converter settings",
     "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": "connection pool sizing",
-    "aws:rds/proxyEndpoint:ProxyEndpoint": "a reader endpoint; reachability is its SGs'",
     "aws:rds/proxyTarget:ProxyTarget": "which cluster a proxy fronts",
     "aws:rds/subnetGroup:SubnetGroup": "placement; reachability is the SGs'",
     "aws:s3/bucketObjectv2:BucketObjectv2": "an object in a bucket whose encryption is checked",
