@@ -14,6 +14,7 @@ an unknown key ARN ends the check.
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from typing import Final
 
 from pulumi_policy import (
@@ -25,6 +26,7 @@ from pulumi_policy import (
     Severity,
 )
 
+from . import type_tokens
 from .compliance import (
     ASSET_INVENTORY,
     CREDENTIAL_PROTECTION,
@@ -37,9 +39,14 @@ from .support import (
     as_bool,
     as_list,
     cfg_number,
+    cfg_strings,
     dig,
+    is_unknown,
     kms_key_problem,
+    label,
     number,
+    pget,
+    plain,
     requires_cmk,
 )
 
@@ -423,6 +430,73 @@ acmpca_certificate_authority = resource_policy(
 )
 
 
+# --------------------------------------------------------------------------------------------
+# KMS grants
+# --------------------------------------------------------------------------------------------
+# Grant operations that let the grantee hand the key on (or end other grants).
+_DELEGATING_OPERATIONS: Final = ("CreateGrant", "RetireGrant")
+# EC2 Auto Scaling's service-linked role must create a grant for EC2 on every encrypted volume
+# it launches ("Required AWS KMS key policy for use with encrypted volumes", EC2 Auto Scaling
+# user guide).
+DELEGATING_GRANTEES: Final = (
+    "arn:aws*:iam::*:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*",
+)
+
+
+def _kms_grant(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    props = plain(args.props)
+    operations = props.get("operations")
+    grantee = props.get("granteePrincipal")
+    if not is_unknown(operations) and not is_unknown(grantee):
+        delegating = [o for o in as_list(operations) if o in _DELEGATING_OPERATIONS]
+        allowed = cfg_strings(args.get_config(), "delegatingGrantees", DELEGATING_GRANTEES)
+        if delegating and not any(fnmatchcase(str(grantee), p) for p in allowed):
+            report(
+                f"{where} lets {grantee} {' and '.join(delegating)}, so it can pass the key on "
+                "to principals the key policy never named (or end other grants). Fix: drop "
+                "those operations, or list the grantee in delegatingGrantees.",
+                None,
+            )
+    constraints = props.get("constraints")
+    if is_unknown(constraints):
+        return
+    for i, constraint in enumerate(as_list(constraints)):
+        context = [
+            pget(constraint, k) for k in ("encryptionContextEquals", "encryptionContextSubset")
+        ]
+        if not any(is_unknown(c) or c for c in context):
+            report(
+                f"{where} constraints[{i}] names no encryption context, so it constrains "
+                "nothing. Fix: set encryption_context_equals or encryption_context_subset.",
+                None,
+            )
+
+
+kms_grant_scoped = resource_policy(
+    "kms-grant-scoped",
+    "KMS grants do not re-delegate: CreateGrant and RetireGrant only for the grantees in "
+    "delegatingGrantees (default: EC2 Auto Scaling's service-linked role, which grants EC2 use "
+    "of encrypted volumes); a grant constraint names an encryption context.",
+    concern=CONCERN,
+    service="kms",
+    severity=Severity.HIGH,
+    controls=KEY_MANAGEMENT,
+    validators={type_tokens.KMS_GRANT: _kms_grant},
+    config_schema=PolicyConfigSchema(
+        properties={
+            "delegatingGrantees": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": list(DELEGATING_GRANTEES),
+                "description": "Grantee ARN patterns (fnmatch) that may hold CreateGrant or "
+                "RetireGrant.",
+            }
+        }
+    ),
+)
+
+
 POLICIES: list[Policy] = [
     # eks
     eks_secrets_envelope_encryption,
@@ -441,6 +515,7 @@ POLICIES: list[Policy] = [
     kms_key_deletion_window,
     kms_key_no_lockout_bypass,
     kms_key_description,
+    kms_grant_scoped,
     # amp
     amp_workspace_cmk,
     # ebs

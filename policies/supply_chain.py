@@ -22,6 +22,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from . import type_tokens
 from .compliance import (
     CHANGE_MANAGEMENT,
     ENCRYPTION_AT_REST,
@@ -273,6 +274,60 @@ ecr_repository_scanned_immutable = stack_policy(
 )
 
 
+# Webhook events whose builds run code a contributor (possibly from a fork) controls, and the
+# filter type that must pin them to trusted actors; and events that must name their branches.
+_PULL_REQUEST_EVENTS: Final = frozenset(
+    {"PULL_REQUEST_CREATED", "PULL_REQUEST_UPDATED", "PULL_REQUEST_REOPENED", "PULL_REQUEST_MERGED"}
+)
+
+
+def _webhook_filtered(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    groups = plain(args.props).get("filterGroups")
+    if is_unknown(groups):
+        return
+    if not as_list(groups):
+        report(
+            f"{where} has no filterGroups, so every repository event starts a build. Fix: give "
+            "filter_groups with an EVENT filter (and HEAD_REF / ACTOR_ACCOUNT_ID filters for "
+            "pushes and pull requests).",
+            None,
+        )
+        return
+    for i, group in enumerate(as_list(groups)):
+        filters = as_list(pget(group, "filters"))
+        if any(
+            not isinstance(f, dict) or is_unknown(f.get("type")) or is_unknown(f.get("pattern"))
+            for f in filters
+        ):
+            continue
+        including = {
+            str(f.get("type")): str(f.get("pattern") or "")
+            for f in filters
+            if not as_bool(f.get("excludeMatchedPattern"))
+        }
+        events = {e.strip() for e in including.get("EVENT", "").split(",") if e.strip()}
+        if not events:
+            report(
+                f"{where} filterGroups[{i}] has no EVENT filter. Fix: name the events that may "
+                "start a build.",
+                None,
+            )
+            continue
+        if events & _PULL_REQUEST_EVENTS and "ACTOR_ACCOUNT_ID" not in including:
+            report(
+                f"{where} filterGroups[{i}] builds pull requests from any author. Fix: add an "
+                "ACTOR_ACCOUNT_ID filter naming the trusted accounts.",
+                None,
+            )
+        if "PUSH" in events and "HEAD_REF" not in including:
+            report(
+                f"{where} filterGroups[{i}] builds pushes to any branch. Fix: add a HEAD_REF "
+                "filter naming the trusted branches (e.g. '^refs/heads/main$').",
+                None,
+            )
+
+
 POLICIES: list[Policy] = [
     # eks
     resource_policy(
@@ -334,6 +389,17 @@ POLICIES: list[Policy] = [
         severity=Severity.HIGH,
         controls=HARDENED_CONFIG | ENCRYPTION_AT_REST | LOGGING,
         validators={CODEBUILD_PROJECT: _codebuild_hardened},
+    ),
+    resource_policy(
+        "codebuild-webhook-filtered",
+        "CodeBuild webhooks start builds only for named events: every filter group has an EVENT "
+        "filter, pull-request events are limited to trusted authors (ACTOR_ACCOUNT_ID) and "
+        "pushes to named branches (HEAD_REF).",
+        concern=CONCERN,
+        service="codebuild",
+        severity=Severity.HIGH,
+        controls=TRUSTED_SOFTWARE | CHANGE_MANAGEMENT,
+        validators={type_tokens.CODEBUILD_WEBHOOK: _webhook_filtered},
     ),
     # ecr
     ecr_repository_scanned_immutable,

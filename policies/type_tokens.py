@@ -18,6 +18,7 @@ SUBNET: Final = "aws:ec2/subnet:Subnet"
 NETWORK_ACL: Final = "aws:ec2/networkAcl:NetworkAcl"
 NETWORK_ACL_RULE: Final = "aws:ec2/networkAclRule:NetworkAclRule"
 VPC: Final = "aws:ec2/vpc:Vpc"
+VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
 DEFAULT_SECURITY_GROUP: Final = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 FLOW_LOG: Final = "aws:ec2/flowLog:FlowLog"
 
@@ -29,6 +30,7 @@ EKS_NODE_GROUP: Final = "aws:eks/nodeGroup:NodeGroup"
 EKS_ADDON: Final = "aws:eks/addon:Addon"
 EKS_ACCESS_ENTRY: Final = "aws:eks/accessEntry:AccessEntry"
 EKS_ACCESS_POLICY_ASSOCIATION: Final = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+EKS_POD_IDENTITY_ASSOCIATION: Final = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 INSTANCE_METADATA_DEFAULTS: Final = "aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults"
 OIDC_PROVIDER: Final = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 IAM_ROLE: Final = "aws:iam/role:Role"
@@ -58,6 +60,9 @@ ELASTICACHE_USER: Final = "aws:elasticache/user:User"
 ELASTICACHE_USER_GROUP: Final = "aws:elasticache/userGroup:UserGroup"
 GRAFANA_WORKSPACE: Final = "aws:grafana/workspace:Workspace"
 GRAFANA_SERVICE_ACCOUNT: Final = "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount"
+GRAFANA_SERVICE_ACCOUNT_TOKEN: Final = (
+    "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken"
+)
 RDS_PROXY: Final = "aws:rds/proxy:Proxy"
 RDS_PROXY_ENDPOINT: Final = "aws:rds/proxyEndpoint:ProxyEndpoint"
 
@@ -84,3 +89,7 @@ K8S_SECRET: Final = "kubernetes:core/v1:Secret"
 CLOUDFLARE_ORIGIN_CA_CERTIFICATE: Final = "cloudflare:index/originCaCertificate:OriginCaCertificate"
 KARPENTER_NODE_CLASS: Final = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 K8S_PROVIDER: Final = "pulumi:providers:kubernetes"
+
+# --- AWS: delivery and keys ---------------------------------------------------------------
+CODEBUILD_WEBHOOK: Final = "aws:codebuild/webhook:Webhook"
+KMS_GRANT: Final = "aws:kms/grant:Grant"

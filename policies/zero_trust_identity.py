@@ -631,6 +631,73 @@ def _grafana_service_account(args: ResourceValidationArgs, report: ReportViolati
         )
 
 
+# --------------------------------------------------------------------------------------------
+# EKS Pod Identity associations
+# --------------------------------------------------------------------------------------------
+# The platform controllers that run in kube-system and need an AWS role of their own.
+KUBE_SYSTEM_SERVICE_ACCOUNTS = ("aws-load-balancer-controller", "fluent-bit")
+
+
+def _pod_identity_scoped(args: StackValidationArgs, report: ReportViolation) -> None:
+    allowed = {
+        str(n) for n in config(args, "kubeSystemServiceAccounts", KUBE_SYSTEM_SERVICE_ACCOUNTS)
+    }
+    seen: dict[tuple[str, str, str], str] = {}
+    for resource in args.resources:
+        if resource.resource_type != type_tokens.EKS_POD_IDENTITY_ASSOCIATION:
+            continue
+        props = plain(resource.props)
+        key_values = [props.get(k) for k in ("clusterName", "namespace", "serviceAccount")]
+        if any(is_unknown(v) for v in key_values):
+            continue
+        cluster, namespace, account = (str(v) for v in key_values)
+        where = label(resource.resource_type, resource.name)
+        if account == "default":
+            report(
+                f"{where} gives a role to the 'default' service account of {namespace!r}, which "
+                "every pod of the namespace runs as unless it names another. Fix: create a "
+                "service account for the workload and associate the role with it.",
+                resource.urn,
+            )
+        if namespace == "kube-system" and account not in allowed:
+            report(
+                f"{where} gives a role to kube-system/{account}, which is not a platform "
+                "controller listed in kubeSystemServiceAccounts. Fix: run the workload in its "
+                "own namespace, or list the service account in kubeSystemServiceAccounts.",
+                resource.urn,
+            )
+        other = seen.setdefault((cluster, namespace, account), resource.name)
+        if other != resource.name:
+            report(
+                f"{where} associates a second role with {namespace}/{account} on {cluster} "
+                f"(also {other}); EKS accepts one association per service account, and which "
+                "role the pods get is ambiguous. Fix: keep one association.",
+                resource.urn,
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Grafana service account tokens
+# --------------------------------------------------------------------------------------------
+# AWS's own ceiling for a Managed Grafana service account token (30 days).
+GRAFANA_TOKEN_MAX_SECONDS = 30 * 24 * 3600
+
+
+def _grafana_token_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    ttl = plain(args.props).get("secondsToLive")
+    if is_unknown(ttl):
+        return
+    limit = int(config(args, "maxSecondsToLive", GRAFANA_TOKEN_MAX_SECONDS))
+    if not isinstance(ttl, (int, float)) or ttl <= 0 or ttl > limit:
+        report(
+            f"{where} lives {ttl!r} seconds; tokens live at most {limit} seconds "
+            "(maxSecondsToLive), so a leaked token stops working soon. Fix: set "
+            f"seconds_to_live to at most {limit} and rotate it by replacing the token.",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
     # iam
     resource_policy(
@@ -733,6 +800,26 @@ POLICIES: list[Policy] = [
             }
         ),
     ),
+    stack_policy(
+        "eks-pod-identity-scoped",
+        "EKS Pod Identity associations give one role per (cluster, namespace, service account), "
+        "never to a namespace's 'default' service account, and in kube-system only to the "
+        "platform controllers listed in kubeSystemServiceAccounts.",
+        concern=CONCERN,
+        service="eks",
+        severity=Severity.HIGH,
+        controls=WORKLOAD_IDENTITY | LEAST_PRIVILEGE,
+        types=(type_tokens.EKS_POD_IDENTITY_ASSOCIATION,),
+        validate=_pod_identity_scoped,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "kubeSystemServiceAccounts": {
+                    **_STRING_LIST_SCHEMA,
+                    "default": list(KUBE_SYSTEM_SERVICE_ACCOUNTS),
+                }
+            }
+        ),
+    ),
     # secretsmanager
     stack_policy(
         "secretsmanager-secret-rotated",
@@ -818,6 +905,26 @@ POLICIES: list[Policy] = [
         validators={type_tokens.GRAFANA_SERVICE_ACCOUNT: _grafana_service_account},
         config_schema=PolicyConfigSchema(
             properties={"adminServiceAccounts": {**_STRING_LIST_SCHEMA, "default": []}}
+        ),
+    ),
+    resource_policy(
+        "grafana-token-ttl",
+        "Managed Grafana service account tokens expire: secondsToLive is at most "
+        "maxSecondsToLive (default 30 days, AWS's own ceiling).",
+        concern=CONCERN,
+        service="grafana",
+        severity=Severity.MEDIUM,
+        controls=CREDENTIAL_PROTECTION,
+        validators={type_tokens.GRAFANA_SERVICE_ACCOUNT_TOKEN: _grafana_token_ttl},
+        config_schema=PolicyConfigSchema(
+            properties={
+                "maxSecondsToLive": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": GRAFANA_TOKEN_MAX_SECONDS,
+                    "default": GRAFANA_TOKEN_MAX_SECONDS,
+                }
+            }
         ),
     ),
 ]

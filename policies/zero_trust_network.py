@@ -46,10 +46,14 @@ from .support import (
     config,
     get,
     is_public_cidr,
+    is_unknown,
     is_world_cidr,
     label,
     linked_urns,
+    plain,
+    policy_statements,
 )
+from .zero_trust_identity import RESTRICTING_CONDITION_KEYS
 
 CONCERN = "zero-trust"
 
@@ -725,8 +729,77 @@ def _bucket_owner_enforced(args: ResourceValidationArgs, report: ReportViolation
         )
 
 
+# --------------------------------------------------------------------------------------------
+# VPC endpoints
+# --------------------------------------------------------------------------------------------
+def _statement_strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [str(v) for item in value.values() for v in as_list(item)]
+    return [str(v) for v in as_list(value)]
+
+
+def _vpc_endpoint_private(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    where = label(args.resource_type, args.name)
+    props = plain(args.props)
+    kind = props.get("vpcEndpointType") or "Gateway"
+    if kind == "Interface":
+        dns = props.get("privateDnsEnabled")
+        if not is_unknown(dns) and dns is not True:
+            report(
+                f"{where} is an Interface endpoint without privateDnsEnabled, so the service's "
+                "public name still resolves to its public endpoint and clients leave the VPC. "
+                "Fix: set private_dns_enabled=True.",
+                None,
+            )
+        groups = props.get("securityGroupIds")
+        if not is_unknown(groups) and not as_list(groups):
+            report(
+                f"{where} is an Interface endpoint without securityGroupIds, so it gets the VPC's "
+                "default group. Fix: give it a group that admits only the service's port from "
+                "inside the VPC.",
+                None,
+            )
+    document = props.get("policy")
+    if is_unknown(document):
+        return
+    for statement in policy_statements(document):
+        if statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("NotPrincipal") or statement.get("Principal")
+        if "NotPrincipal" not in statement and "*" not in _statement_strings(principal):
+            continue
+        condition = statement.get("Condition")
+        keys = {
+            str(key).lower()
+            for block in (condition.values() if isinstance(condition, dict) else ())
+            if isinstance(block, dict)
+            for key in block
+        }
+        if "NotPrincipal" in statement or not keys & RESTRICTING_CONDITION_KEYS:
+            report(
+                f"{where} policy lets any principal use the endpoint (Principal '*' or "
+                "NotPrincipal) without a restricting condition, so credentials of any account can "
+                "reach the service through it. Fix: name the principals or add a condition on "
+                "aws:PrincipalAccount, aws:PrincipalOrgID or aws:SourceVpc.",
+                None,
+            )
+
+
 POLICIES: list[Policy] = [
     # ec2
+    resource_policy(
+        "vpc-endpoint-private",
+        "Interface VPC endpoints enable private DNS and name their security groups; an endpoint "
+        "policy does not allow Principal '*' (or NotPrincipal) without a condition pinning the "
+        "caller (aws:PrincipalAccount, aws:PrincipalOrgID, aws:SourceVpc, ...). Endpoints "
+        "without a policy get AWS's full-access default, which only callers inside the VPC "
+        "reach.",
+        concern=CONCERN,
+        service="ec2",
+        severity=Severity.HIGH,
+        controls=NETWORK_BOUNDARY | LEAST_PRIVILEGE,
+        validators={type_tokens.VPC_ENDPOINT: _vpc_endpoint_private},
+    ),
     resource_policy(
         "sg-no-public-ingress",
         "Security groups accept no inline ingress from 0.0.0.0/0, ::/0 or internet ranges "

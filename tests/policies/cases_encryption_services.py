@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.policies.cases_common import PolicyCase
+from typing import Any
+
+from policies.type_tokens import KMS_GRANT
+from tests.policies.cases_common import UNKNOWN, PolicyCase
 from tests.policies.cases_encryption_data import (
     KEY_ARN,
     MRK_ARN,
@@ -322,5 +325,72 @@ CASES += [
         },
         True,
         note="certificate-sha1",
+    ),
+]
+
+# ---- kms-grant-scoped ----
+_ASG_ROLE = (
+    "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/"
+    "AWSServiceRoleForAutoScaling"
+)
+_NODE_GRANT: dict[str, Any] = {
+    "keyId": "47070ddf-2556-3e26-95e3-901640353c96",
+    "granteePrincipal": _ASG_ROLE,
+    "operations": [
+        "Encrypt",
+        "Decrypt",
+        "ReEncryptFrom",
+        "ReEncryptTo",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "DescribeKey",
+        "CreateGrant",
+    ],
+}
+_APP_ROLE = "arn:aws:iam::123456789012:role/meridian-prod-euw1-pod-tenants-order"
+
+CASES += [
+    PolicyCase("kms-grant-scoped", KMS_GRANT, _NODE_GRANT, False, note="autoscaling-role"),
+    PolicyCase(
+        "kms-grant-scoped",
+        KMS_GRANT,
+        {**_NODE_GRANT, "granteePrincipal": _APP_ROLE},
+        True,
+        note="app-role-may-create-grants",
+    ),
+    PolicyCase(
+        "kms-grant-scoped",
+        KMS_GRANT,
+        {**_NODE_GRANT, "granteePrincipal": _APP_ROLE, "operations": ["Decrypt", "RetireGrant"]},
+        True,
+        note="app-role-may-retire-grants",
+    ),
+    PolicyCase(
+        "kms-grant-scoped",
+        KMS_GRANT,
+        {**_NODE_GRANT, "granteePrincipal": _APP_ROLE, "operations": ["Encrypt", "Decrypt"]},
+        False,
+        note="app-role-use-only",
+    ),
+    PolicyCase(
+        "kms-grant-scoped",
+        KMS_GRANT,
+        {**_NODE_GRANT, "granteePrincipal": UNKNOWN},
+        False,
+        note="preview-unknown-grantee",
+    ),
+    PolicyCase(
+        "kms-grant-scoped",
+        KMS_GRANT,
+        {**_NODE_GRANT, "constraints": [{}]},
+        True,
+        note="empty-constraint",
+    ),
+    PolicyCase(
+        "kms-grant-scoped",
+        KMS_GRANT,
+        {**_NODE_GRANT, "constraints": [{"encryptionContextSubset": {"service": "order"}}]},
+        False,
+        note="context-constraint",
     ),
 ]

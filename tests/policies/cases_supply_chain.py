@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from policies.type_tokens import CODEBUILD_WEBHOOK
 from tests.policies.cases_common import UNKNOWN, PolicyCase
 
 EKS = "aws:eks/cluster:Cluster"
@@ -299,4 +300,79 @@ CASES += [
     _ecr_case(_ecr(_repository(imageTagMutability=None)), True, "mutable-default"),
     _ecr_case(_ecr(_repository(imageTagMutability="MUTABLE")), True, "mutable"),
     _ecr_case(_ecr(_repository(imageTagMutability=UNKNOWN)), False, "mutability-unknown"),
+]
+
+# ---- codebuild-webhook-filtered ----
+WEBHOOK = CODEBUILD_WEBHOOK
+_RUNNER_HOOK: dict[str, Any] = {
+    "projectName": "meridian-prod-euw1-deploy-runner",
+    "buildType": "BUILD",
+    "filterGroups": [{"filters": [{"type": "EVENT", "pattern": "WORKFLOW_JOB_QUEUED"}]}],
+}
+
+
+def _hook(*filters: dict[str, Any]) -> dict[str, Any]:
+    return {**_RUNNER_HOOK, "filterGroups": [{"filters": list(filters)}]}
+
+
+CASES += [
+    PolicyCase("codebuild-webhook-filtered", WEBHOOK, _RUNNER_HOOK, False, note="deploy-runner"),
+    PolicyCase(
+        "codebuild-webhook-filtered",
+        WEBHOOK,
+        {**_RUNNER_HOOK, "filterGroups": UNKNOWN},
+        False,
+        note="preview-unknown",
+    ),
+    PolicyCase(
+        "codebuild-webhook-filtered",
+        WEBHOOK,
+        {k: v for k, v in _RUNNER_HOOK.items() if k != "filterGroups"},
+        True,
+        note="no-filter-groups",
+    ),
+    PolicyCase(
+        "codebuild-webhook-filtered",
+        WEBHOOK,
+        _hook({"type": "HEAD_REF", "pattern": "^refs/heads/main$"}),
+        True,
+        note="no-event-filter",
+    ),
+    PolicyCase(
+        "codebuild-webhook-filtered",
+        WEBHOOK,
+        _hook({"type": "EVENT", "pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"}),
+        True,
+        note="pull-requests-from-anyone",
+    ),
+    PolicyCase(
+        "codebuild-webhook-filtered",
+        WEBHOOK,
+        _hook(
+            {"type": "EVENT", "pattern": "PULL_REQUEST_CREATED"},
+            {"type": "ACTOR_ACCOUNT_ID", "pattern": "^(1234|5678)$"},
+        ),
+        False,
+        note="pull-requests-from-trusted-actors",
+    ),
+    PolicyCase(
+        "codebuild-webhook-filtered",
+        WEBHOOK,
+        _hook(
+            {"type": "EVENT", "pattern": "PUSH"},
+            {"type": "HEAD_REF", "pattern": "^refs/heads/main$", "excludeMatchedPattern": True},
+        ),
+        True,
+        note="push-any-branch-but-main",
+    ),
+    PolicyCase(
+        "codebuild-webhook-filtered",
+        WEBHOOK,
+        _hook(
+            {"type": "EVENT", "pattern": "PUSH"},
+            {"type": "HEAD_REF", "pattern": "^refs/heads/main$"},
+        ),
+        False,
+        note="push-main",
+    ),
 ]

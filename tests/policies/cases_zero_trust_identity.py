@@ -11,9 +11,11 @@ import json
 from typing import Any
 
 from policies.type_tokens import (
+    EKS_POD_IDENTITY_ASSOCIATION,
     ELASTICACHE_USER,
     ELASTICACHE_USER_GROUP,
     GRAFANA_SERVICE_ACCOUNT,
+    GRAFANA_SERVICE_ACCOUNT_TOKEN,
     GRAFANA_WORKSPACE,
     IAM_GROUP_POLICY_ATTACHMENT,
     IAM_ROLE,
@@ -807,5 +809,112 @@ CASES += [
         {"clusterArn": MSK_ARN, "policy": msk_policy({"AWS": "*"})},
         True,
         note="msk-everyone",
+    ),
+]
+
+# ---- eks-pod-identity-scoped ----
+_CLUSTER = "meridian-prod-euw1-eks"
+
+
+def _association(name: str, namespace: str, account: str, **props: Any) -> dict[str, Any]:
+    return {
+        "type": EKS_POD_IDENTITY_ASSOCIATION,
+        "name": name,
+        "props": {
+            "clusterName": _CLUSTER,
+            "namespace": namespace,
+            "serviceAccount": account,
+            "roleArn": f"arn:aws:iam::123456789012:role/meridian-prod-euw1-pod-{name}",
+            **props,
+        },
+    }
+
+
+_SHIPPED_ASSOCIATIONS = [
+    _association("mesh-lbc", "kube-system", "aws-load-balancer-controller"),
+    _association("telemetry-fluent-bit", "kube-system", "fluent-bit"),
+    _association("nodes-karpenter-controller", "karpenter", "karpenter"),
+    _association("tenants-order", "order", "order"),
+]
+
+CASES += [
+    PolicyCase(
+        "eks-pod-identity-scoped", "", {}, False, stack=_SHIPPED_ASSOCIATIONS, note="shipped"
+    ),
+    PolicyCase(
+        "eks-pod-identity-scoped",
+        "",
+        {},
+        True,
+        stack=[*_SHIPPED_ASSOCIATIONS, _association("tenants-order-2", "order", "order")],
+        note="second-role-same-account",
+    ),
+    PolicyCase(
+        "eks-pod-identity-scoped",
+        "",
+        {},
+        False,
+        stack=[
+            *_SHIPPED_ASSOCIATIONS,
+            _association("tenants-order-other", "order", "order", clusterName="other-eks"),
+        ],
+        note="same-account-other-cluster",
+    ),
+    PolicyCase(
+        "eks-pod-identity-scoped",
+        "",
+        {},
+        True,
+        stack=[_association("tenants-order-default", "order", "default")],
+        note="default-service-account",
+    ),
+    PolicyCase(
+        "eks-pod-identity-scoped",
+        "",
+        {},
+        True,
+        stack=[_association("debug", "kube-system", "debug-tools")],
+        note="kube-system-not-allowlisted",
+    ),
+    PolicyCase(
+        "eks-pod-identity-scoped",
+        "",
+        {},
+        False,
+        stack=[_association("debug", "kube-system", UNKNOWN)],
+        note="preview-unknown-account",
+    ),
+]
+
+# ---- grafana-token-ttl ----
+_TOKEN: dict[str, Any] = {
+    "name": "meridian-deployer",
+    "serviceAccountId": "sa-1",
+    "workspaceId": "g-1",
+    "secondsToLive": 30 * 24 * 3600,
+}
+
+CASES += [
+    PolicyCase("grafana-token-ttl", GRAFANA_SERVICE_ACCOUNT_TOKEN, _TOKEN, False, note="30-days"),
+    PolicyCase(
+        "grafana-token-ttl",
+        GRAFANA_SERVICE_ACCOUNT_TOKEN,
+        {**_TOKEN, "secondsToLive": 30 * 24 * 3600 + 1},
+        True,
+        note="over-30-days",
+    ),
+    PolicyCase(
+        "grafana-token-ttl",
+        GRAFANA_SERVICE_ACCOUNT_TOKEN,
+        {k: v for k, v in _TOKEN.items() if k != "secondsToLive"},
+        True,
+        note="no-ttl",
+    ),
+    PolicyCase(
+        "grafana-token-ttl",
+        GRAFANA_SERVICE_ACCOUNT_TOKEN,
+        {**_TOKEN, "secondsToLive": UNKNOWN},
+        False,
+        note="preview-unknown",
     ),
 ]

@@ -7,6 +7,7 @@ apiVersion/kind/metadata/spec), evaluated with policies/config/prod.json.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from policies.type_tokens import (
@@ -23,6 +24,7 @@ from policies.type_tokens import (
     SECURITY_GROUP_RULE,
     SUBNET,
     VPC_EGRESS_RULE,
+    VPC_ENDPOINT,
     VPC_INGRESS_RULE,
 )
 from tests.policies.cases_common import UNKNOWN, PolicyCase
@@ -892,5 +894,84 @@ CASES += [
         True,
         stack=proxy_stack("public", ["sg-0a1b2c3d"], kind=RDS_PROXY),
         note="proxy-public-subnets",
+    ),
+]
+
+# ---- vpc-endpoint-private ----
+_STS_ENDPOINT: dict[str, Any] = {
+    "vpcId": "vpc-1",
+    "serviceName": "com.amazonaws.eu-west-1.sts",
+    "vpcEndpointType": "Interface",
+    "privateDnsEnabled": True,
+    "subnetIds": ["subnet-1", "subnet-2"],
+    "securityGroupIds": ["sg-1"],
+}
+_S3_GATEWAY: dict[str, Any] = {
+    "vpcId": "vpc-1",
+    "serviceName": "com.amazonaws.eu-west-1.s3",
+    "vpcEndpointType": "Gateway",
+    "routeTableIds": ["rtb-1"],
+}
+
+
+def _endpoint_policy(condition: dict[str, Any] | None = None) -> str:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": "*",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+CASES += [
+    PolicyCase("vpc-endpoint-private", VPC_ENDPOINT, _STS_ENDPOINT, False, note="interface"),
+    PolicyCase("vpc-endpoint-private", VPC_ENDPOINT, _S3_GATEWAY, False, note="gateway"),
+    PolicyCase(
+        "vpc-endpoint-private",
+        VPC_ENDPOINT,
+        {**_STS_ENDPOINT, "securityGroupIds": [UNKNOWN]},
+        False,
+        note="preview-unknown-group",
+    ),
+    PolicyCase(
+        "vpc-endpoint-private",
+        VPC_ENDPOINT,
+        {k: v for k, v in _STS_ENDPOINT.items() if k != "privateDnsEnabled"},
+        True,
+        note="no-private-dns",
+    ),
+    PolicyCase(
+        "vpc-endpoint-private",
+        VPC_ENDPOINT,
+        {k: v for k, v in _STS_ENDPOINT.items() if k != "securityGroupIds"},
+        True,
+        note="default-group",
+    ),
+    PolicyCase(
+        "vpc-endpoint-private",
+        VPC_ENDPOINT,
+        {**_S3_GATEWAY, "policy": _endpoint_policy()},
+        True,
+        note="policy-any-principal",
+    ),
+    PolicyCase(
+        "vpc-endpoint-private",
+        VPC_ENDPOINT,
+        {
+            **_S3_GATEWAY,
+            "policy": _endpoint_policy({"StringEquals": {"aws:PrincipalAccount": "123456789012"}}),
+        },
+        False,
+        note="policy-own-account",
+    ),
+    PolicyCase(
+        "vpc-endpoint-private",
+        VPC_ENDPOINT,
+        {**_S3_GATEWAY, "policy": _endpoint_policy({"Bool": {"aws:SecureTransport": "true"}})},
+        True,
+        note="policy-condition-not-restricting",
     ),
 ]

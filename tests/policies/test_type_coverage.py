@@ -66,13 +66,7 @@ NO_SECURITY_PROPERTY: dict[str, str] = {
     ),
 }
 
-KNOWN_GAPS: dict[str, str] = {
-    "aws:codebuild/webhook:Webhook": "filter groups restrict builds to trusted branches/actors",
-    "aws:ec2/vpcEndpoint:VpcEndpoint": "private DNS, endpoint policy without Principal '*'",
-    "aws:eks/podIdentityAssociation:PodIdentityAssociation": "one role per service account",
-    "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken": "bounded TTL",
-    "aws:kms/grant:Grant": "grant operations scoped, encryption-context constraints",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _named_types() -> set[str]:
