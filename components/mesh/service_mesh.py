@@ -341,16 +341,15 @@ class ServiceMesh(pulumi.ComponentResource):
                 }
             )
         for cidr in args.partner_cidrs:
-            family = (
-                "ipv6_cidr_blocks" if ipaddress.ip_network(cidr).version == 6 else "cidr_blocks"
-            )
+            v6 = ipaddress.ip_network(cidr).version == 6
             ingress.append(
                 {
                     "description": f"HTTPS from partner network {cidr} (mutual TLS, passthrough)",
                     "protocol": "tcp",
                     "from_port": GATEWAY_HTTPS_PORT,
                     "to_port": GATEWAY_HTTPS_PORT,
-                    family: [cidr],
+                    "cidr_blocks": [] if v6 else [cidr],
+                    "ipv6_cidr_blocks": [cidr] if v6 else [],
                 }
             )
         egress: list[aws.ec2.SecurityGroupEgressArgsDict] = [

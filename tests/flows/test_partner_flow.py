@@ -61,6 +61,9 @@ def test_partner_flow_served_and_closed_by_setting(env: str, preview: bool) -> N
     for graph in graphs:
         flow = partner_flow(graph, _hostname(env), _tokens(env, preview), _edge(env, preview))
         assert not flow.failing(), "\n".join(map(str, flow.failing()))
+        if env == "staging":  # the AWS edge (Pulumi.staging-edge.yaml): no passthrough path yet
+            assert [link.step for link in flow.pending_links()] == [STEP]
+            continue
         assert not flow.pending_links()
         closed = [link for link in flow if link.status == "closed"]
         assert [link.step for link in closed] == [f"{STEP}: partner networks admitted on 443"]

@@ -26,6 +26,7 @@ PARTNER_GATEWAY_REF = "istio-ingress/partner"
 ROUTER_HOST = "graphql-router.graphql.svc.cluster.local"
 LOAD_BALANCER = "cloudflare:index/loadBalancer:LoadBalancer"
 POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 NLB_TLS_CERT = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
@@ -218,6 +219,15 @@ def _reach(
     """DNS-only name at the edge -> this region's NLB (TCP passthrough on 443) -> its security
     group admitting the partner networks -> the MUTUAL partner Gateway (checked above)."""
     step = "partner connection reaches the gateway with its own certificate"
+    if edge is not None and edge.of_type(DISTRIBUTION) and not edge.of_type(LOAD_BALANCER):
+        flow.pending(
+            name,
+            step,
+            "the AWS edge: the NLB's TLS listener on 443 ends every client's TLS, so partner "
+            "mutual TLS needs a passthrough listener of its own and a Route 53 record for it, "
+            "not built yet",
+        )
+        return
     balancers = [
         s
         for s in (edge.of_type(LOAD_BALANCER) if edge else [])
