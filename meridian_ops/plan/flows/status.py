@@ -284,7 +284,9 @@ def _partners(env: str, plans: Plans) -> FlowCount:
         flow = partner_flow(
             Graph(stack, dict(plan)), defaults["hostname"], tokens, edge, defaults["allowedCidrs"]
         )
-        tally.add([f"{stack}: {x}" for x in flow.failing()], bool(flow.pending_links()))
+        # closed by setting (no partner network admitted) is not served: counted with pending
+        held = bool(flow.pending_links()) or any(x.status == "closed" for x in flow)
+        tally.add([f"{stack}: {x}" for x in flow.failing()], held)
     return tally.count("partner", "partner hostnames served")
 
 
