@@ -16,13 +16,18 @@ meridian:graphql:
 meridian:partnerApi:
   hostname: partners.meridian.example.com  # where partners connect (mutual TLS)
   clientCaKeyAlgorithm: EC_secp384r1       # the partner client CA's key (AWS Private CA)
+  allowedCidrs: [203.0.113.0/24]           # partner networks the ingress NLB admits on 443
 ```
+
+`allowedCidrs` is empty in every environment: the partner route exists (DNS-only name,
+Gateway, client CA) but no partner network is admitted until the operator adds its ranges.
 
 This module must not import `stacks/settings.py` (which imports it).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Literal
 
 from pydantic import Field
@@ -106,12 +111,16 @@ class PartnerApiSettings(MeridianModel):
     client_ca_key_algorithm: Literal["RSA_2048", "RSA_4096", "EC_prime256v1", "EC_secp384r1"] = (
         Field(alias="clientCaKeyAlgorithm")
     )
+    allowed_cidrs: list[str] = Field(alias="allowedCidrs", default_factory=list)
+    """Partner networks (IPv4 or IPv6 CIDRs) the ingress NLB admits on 443; checked by
+    `validate_partner`."""
 
 
 PARTNER_DEFAULTS: dict[str, dict[str, Any]] = {
     env: {
         "hostname": f"partners.{EDGE_DEFAULTS[env]['zone']}",
         "clientCaKeyAlgorithm": "EC_secp384r1",
+        "allowedCidrs": [],
     }
     for env in ("dev", "staging", "prod")
 }
@@ -119,18 +128,54 @@ PARTNER_DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 def validate_partner(settings: PartnerApiSettings, env: str, where: str) -> list[ConfigProblem]:
-    """The hostname lies in the environment's zone (the origin certificate and DNS live there)."""
+    """The hostname lies in the environment's zone (the origin certificate and DNS live there);
+    each allowed CIDR is a network address, none repeated, and prod admits no whole internet."""
+    key = f"{NAMESPACE}:{PARTNER_KEY}"
     zone = EDGE_DEFAULTS[env]["zone"]
-    if settings.hostname.endswith(f".{zone}"):
-        return []
-    return [
-        ConfigProblem(
-            f"{NAMESPACE}:{PARTNER_KEY}.hostname",
-            settings.hostname,
-            f"is not a name in the environment's zone {zone}",
-            f"use a name under {zone} (e.g. partners.{zone}) in {where}",
+    problems: list[ConfigProblem] = []
+    if not settings.hostname.endswith(f".{zone}"):
+        problems.append(
+            ConfigProblem(
+                f"{key}.hostname",
+                settings.hostname,
+                f"is not a name in the environment's zone {zone}",
+                f"use a name under {zone} (e.g. partners.{zone}) in {where}",
+            )
         )
-    ]
+    seen: set[str] = set()
+    for cidr in settings.allowed_cidrs:
+        try:
+            network = ipaddress.ip_network(cidr, strict=True)
+        except ValueError as error:
+            problems.append(
+                ConfigProblem(
+                    f"{key}.allowedCidrs",
+                    cidr,
+                    f"is not a network in CIDR notation ({error})",
+                    f"write the partner network as address/prefix (e.g. 203.0.113.0/24) in {where}",
+                )
+            )
+            continue
+        if str(network) in seen:
+            problems.append(
+                ConfigProblem(
+                    f"{key}.allowedCidrs",
+                    cidr,
+                    "is listed twice",
+                    f"list each partner network once in {where}",
+                )
+            )
+        seen.add(str(network))
+        if env == "prod" and network.prefixlen == 0:
+            problems.append(
+                ConfigProblem(
+                    f"{key}.allowedCidrs",
+                    cidr,
+                    "admits the whole internet to the partner ingress in prod",
+                    f"list the partners' own networks instead in {where}",
+                )
+            )
+    return problems
 
 
 GRAPHQL_SPEC = SettingSpec(

@@ -213,3 +213,12 @@ def test_a_failure_outside_the_checks_is_named_too(
     with pytest.raises(ConfigError) as info:
         check_environment("dev", copy_project(tmp_path / "dev", "dev"))
     assert "<check load_settings> = 'RuntimeError: boom'" in str(info.value)
+
+
+def test_a_bad_partner_network_is_one_clean_problem(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "prod", "prod")
+    add_config(project, "prod-global", "meridian:partnerApi:\n  allowedCidrs:\n    - 0.0.0.0/0")
+    lines = problem_lines(gate_text(project, "prod"))
+    assert len(lines) == 1, lines
+    assert "meridian:partnerApi.allowedCidrs = '0.0.0.0/0'" in lines[0]
+    assert "admits the whole internet" in lines[0] and "partners' own networks" in lines[0]

@@ -37,7 +37,10 @@ class _Cluster:
     node_security_group_id: pulumi.Output[str]
 
 
-def _program() -> None:
+PARTNERS = ("203.0.113.0/24", "2001:db8:100::/48")
+
+
+def _program(partner_cidrs: tuple[str, ...] = ()) -> None:
     region = aws.Provider("aws-eu-west-1", region="eu-west-1")
     kube = k8s.Provider("kube", kubeconfig="{}", enable_server_side_apply=True)
     cluster = _Cluster(
@@ -73,6 +76,7 @@ def _program() -> None:
             load_balancer_controller_policy=load_balancer_controller_policy(),
             edge_certificate=certificate.credential,
             access_log_bucket=ACCESS_LOG_BUCKET,
+            partner_cidrs=partner_cidrs,
         ),
         opts=pulumi.ResourceOptions(provider=region),
     )
@@ -123,3 +127,43 @@ def test_hostname_is_empty_until_the_controller_made_the_nlb() -> None:
         load_balancer=k8s.core.v1.outputs.LoadBalancerStatus(ingress=[])
     )
     assert load_balancer_hostname(status) == ""
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_partner_networks_get_their_own_443_rules(preview: bool) -> None:
+    MotoValidator.reset()
+    run = run_stack("dev-eu-west-1", CONFIG, lambda: _program(PARTNERS), preview=preview)
+    group = next(
+        s
+        for s in run.steps
+        if s.type == "aws:ec2/securityGroup:SecurityGroup" and s.urn.endswith("-ingress-nlb")
+    )
+    partner = [r for r in group.inputs["ingress"] if "partner network" in r["description"]]
+    assert [(r["fromPort"], r["toPort"], r["protocol"]) for r in partner] == [(443, 443, "tcp")] * 2
+    assert partner[0]["cidrBlocks"] == ["203.0.113.0/24"] and not partner[0].get("ipv6CidrBlocks")
+    assert partner[1]["ipv6CidrBlocks"] == ["2001:db8:100::/48"] and not partner[1].get(
+        "cidrBlocks"
+    )
+    assert all(c in r["description"] for c, r in zip(PARTNERS, partner, strict=True))
+
+
+def test_partner_networks_with_a_tls_listener_are_refused() -> None:
+    base = dict(
+        names=Names("dev", "eu-west-1"),
+        region="eu-west-1",
+        cluster=None,
+        vpc_id="vpc-0123",
+        public_subnet_ids=["subnet-a"],
+        backend_cidrs=["10.1.0.0/16"],
+        edge_ipv4=(),
+        edge_ipv6=(),
+        edge_prefix_list_ids=("pl-0123",),
+        aws_services=["sts"],
+        charts=HELM_CHARTS,
+        load_balancer_controller_policy=load_balancer_controller_policy(),
+        edge_certificate=None,
+        access_log_bucket=ACCESS_LOG_BUCKET,
+        partner_cidrs=PARTNERS,
+    )
+    with pytest.raises(ValueError, match="partner networks need TCP passthrough"):
+        ServiceMeshArgs(**base, origin_certificate_arn="arn:aws:acm:eu-west-1:1:certificate/x")  # pyright: ignore[reportArgumentType]

@@ -90,3 +90,29 @@ def test_router_configuration_as_planned(env: str, preview: bool) -> None:
             "search",
             "messaging",
         }  # payment is in PCI-DSS scope: reached on its own route, never through the router
+
+
+@pytest.mark.parametrize(
+    ("env", "cidrs", "said"),
+    [
+        ("dev", ["203.0.113.0/33"], "is not a network in CIDR notation"),
+        ("dev", ["203.0.113.1/24"], "is not a network in CIDR notation"),
+        ("dev", ["203.0.113.0/24", "203.0.113.0/24"], "is listed twice"),
+        ("prod", ["0.0.0.0/0"], "admits the whole internet"),
+        ("prod", ["::/0"], "admits the whole internet"),
+    ],
+)
+def test_bad_partner_networks_are_refused(env: str, cidrs: list[str], said: str) -> None:
+    value = PartnerApiSettings.model_validate({**PARTNER_DEFAULTS[env], "allowedCidrs": cidrs})
+    problems = validate_partner(value, env, "Pulumi.x.yaml")
+    assert [p.key for p in problems] == ["meridian:partnerApi.allowedCidrs"]
+    assert said in problems[0].problem and "Pulumi.x.yaml" in problems[0].fix
+
+
+def test_partner_networks_ship_empty_and_good_ones_pass() -> None:
+    for env in ("dev", "staging", "prod"):
+        assert PARTNER_DEFAULTS[env]["allowedCidrs"] == []
+    value = PartnerApiSettings.model_validate(
+        {**PARTNER_DEFAULTS["prod"], "allowedCidrs": ["203.0.113.0/24", "2001:db8::/32"]}
+    )
+    assert validate_partner(value, "prod", "f") == []

@@ -18,7 +18,8 @@ What it builds in one existing Cloudflare zone (pulumi-cloudflare v6 resource na
 - load balancing: one HTTPS `LoadBalancerMonitor`, one `LoadBalancerPool` per region whose origin
   is the region's ingress hostname, a `LoadBalancer` on the first public hostname with geo
   steering (pools ordered by distance per Cloudflare region), a fallback pool, and session
-  affinity for the sticky (WebSocket) routes; `DnsRecord`s for the other hostnames.
+  affinity for the sticky (WebSocket) routes; `DnsRecord`s for the other hostnames; a DNS-only
+  `LoadBalancer` over the same pools for each passthrough hostname (mutual TLS at the gateway).
 
 A drained region keeps its pool, disabled, and leaves every steering list: draining and
 undraining are config changes, nothing is deleted.
@@ -148,6 +149,11 @@ class CloudflareEdgeArgs:
     """Enterprise Bot Management and its bot-score rule; False: (Super) Bot Fight Mode."""
     monitor_interval: int | None = None
     """Seconds between health probes; None: the plan's shortest interval."""
+    passthrough_hostnames: Sequence[str] = ()
+    """Hostnames the regions' ingress serves with mutual TLS to clients of its own (the partner
+    API): each gets a DNS-only (`proxied=False`) load balancer over the same pools, so clients
+    resolve to the regions' NLBs and their TLS, client certificate included, ends at the
+    gateway. The edge's WAF, rate limits and origin lock do not apply to them."""
 
     def __post_init__(self) -> None:
         limits = PLAN_LIMITS[self.plan]
@@ -200,6 +206,9 @@ class CloudflareEdge(pulumi.ComponentResource):
         origin_pulls = self._zone_features(name)
         pools = self._pools(name)
         load_balancer = self._load_balancer(name, pools, [origin_pulls, *settings])
+        self.passthrough = {
+            host: self._passthrough(name, host, pools) for host in args.passthrough_hostnames
+        }
         rotation = args.in_rotation
         self.regions_in_rotation = rotation
         self.hostnames = list(args.hostnames)
@@ -395,6 +404,35 @@ class CloudflareEdge(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[load_balancer]),
             )
         return load_balancer
+
+    def _passthrough(
+        self, name: str, hostname: str, pools: Mapping[str, cloudflare.LoadBalancerPool]
+    ) -> cloudflare.LoadBalancer:
+        """A DNS-only load balancer on `hostname` over the regions' pools: Cloudflare answers
+        with a healthy region's NLB addresses (the pool origin's hostname, flattened) and never
+        sees the connection. Steering is by the resolver's location, as the proxied one's."""
+        args = self._args
+        rotation = args.in_rotation
+        fallback = args.primary_region if args.primary_region in rotation else rotation[0]
+        return cloudflare.LoadBalancer(
+            f"{name}-passthrough-{hostname}",
+            zone_id=args.zone_id,
+            name=hostname,
+            description=f"{args.names.prefix}: DNS-only, TLS ends at the regions' gateways",
+            proxied=False,
+            ttl=60,  # DNS-only answers are cached by resolvers: a short TTL for failover
+            enabled=True,
+            steering_policy=args.steering,
+            default_pools=[pools[r].id for r in self._by_preference(rotation, args.primary_region)],
+            fallback_pool=pools[fallback].id,
+            region_pools={
+                code: [pools[r].id for r in pools_by_distance(code, rotation)]
+                for code in sorted(CLOUDFLARE_REGIONS)
+            },
+            location_strategy={"mode": "resolver_ip", "prefer_ecs": "proximity"},
+            session_affinity="none",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     @staticmethod
     def _by_preference(regions: Sequence[str], primary: str) -> list[str]:

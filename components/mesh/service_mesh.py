@@ -46,6 +46,7 @@ What it builds, and why:
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -191,6 +192,11 @@ class ServiceMeshArgs:
     the NLB terminates TLS on 443 with it and re-encrypts to the gateway, which keeps serving
     `edge_certificate`. None: the NLB passes TCP and the gateway's certificate is what the edge
     sees (Cloudflare)."""
+    partner_cidrs: Sequence[str] = ()
+    """Partner networks admitted on 443 beside the edge: they reach the gateway directly through
+    a DNS-only name, and the NLB passes TCP, so the gateway's MUTUAL partner server sees their
+    client certificates. Refused with `origin_certificate_arn` (a TLS listener on the NLB would
+    end their TLS and drop the client certificate)."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.aws_services) - set(AWS_ENDPOINTS))
@@ -206,6 +212,11 @@ class ServiceMeshArgs:
             raise ValueError("istiod needs at least 2 replicas for high availability")
         if not self.edge_ipv4 and not self.edge_ipv6 and not self.edge_prefix_list_ids:
             raise ValueError("the ingress needs the edge's address ranges or prefix lists")
+        if self.partner_cidrs and self.origin_certificate_arn is not None:
+            raise ValueError(
+                "partner networks need TCP passthrough on 443; the NLB's TLS listener "
+                "(origin_certificate_arn) would end their TLS before the gateway"
+            )
 
 
 class ServiceMesh(pulumi.ComponentResource):
@@ -327,6 +338,18 @@ class ServiceMesh(pulumi.ComponentResource):
                     "from_port": GATEWAY_HTTPS_PORT,
                     "to_port": GATEWAY_HTTPS_PORT,
                     "prefix_list_ids": list(args.edge_prefix_list_ids),
+                }
+            )
+        for cidr in args.partner_cidrs:
+            v6 = ipaddress.ip_network(cidr).version == 6
+            ingress.append(
+                {
+                    "description": f"HTTPS from partner network {cidr} (mutual TLS, passthrough)",
+                    "protocol": "tcp",
+                    "from_port": GATEWAY_HTTPS_PORT,
+                    "to_port": GATEWAY_HTTPS_PORT,
+                    "cidr_blocks": [] if v6 else [cidr],
+                    "ipv6_cidr_blocks": [cidr] if v6 else [],
                 }
             )
         egress: list[aws.ec2.SecurityGroupEgressArgsDict] = [

@@ -86,6 +86,8 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
                 plan=edge.cloudflare.plan,
                 bot_management=edge.cloudflare.bot_management_on,
                 monitor_interval=edge.cloudflare.monitor_interval_seconds,
+                # the partner API: mutual TLS at the regions' gateways, never at the edge
+                passthrough_hostnames=(settings.manifest.partner_api.hostname,),
             ),
             opts=pulumi.ResourceOptions(provider=cloudflare_provider()),
         )

@@ -253,7 +253,8 @@ def _mesh(
 ) -> ServiceMesh:
     """Istio and the ingress NLB, then the tenant namespaces and traffic policies. The NLB admits
     only the environment's edge: Cloudflare's published ranges, or, with the AWS-native edge,
-    CloudFront's origin-facing managed prefix list."""
+    CloudFront's origin-facing managed prefix list; beside it, the partner networks of
+    `meridian:partnerApi.allowedCidrs` on 443 (TCP passed through to the partner Gateway)."""
     cloudfront_origin = ctx.settings.edge_provider == "aws"
     edge_prefix_lists = (
         [
@@ -279,6 +280,7 @@ def _mesh(
             edge_ipv6=[] if cloudfront_origin else EDGE_RANGES.ipv6,
             edge_prefix_list_ids=edge_prefix_lists,
             origin_certificate_arn=origin_listener.certificate_arn(ctx),
+            partner_cidrs=ctx.plan.settings.partner_api.allowed_cidrs,
             aws_services=aws_services_reached(),
             charts=HELM_CHARTS,
             load_balancer_controller_policy=load_balancer_controller_policy(),

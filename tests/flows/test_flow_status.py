@@ -63,7 +63,7 @@ def test_the_dev_status_line_counts_every_flow(preview: bool) -> None:
     rate = counts["rate limit"]
     units = (len(limited) + len(RATE_LIMITS["tiers"])) * regions
     assert (rate.ok, rate.total) == (units, units)
-    # the partner hostname is built but a partner's own connection cannot reach the gateway yet
+    # the partner path is built but admits no partner network as shipped (closed by setting)
     partner = counts["partner"]
     assert (partner.ok, partner.total, partner.pending) == (0, regions, regions)
     line = status_line(list(counts.values()))

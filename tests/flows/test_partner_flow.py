@@ -1,5 +1,6 @@
-"""The partner flow in every region of dev and prod, up and preview; each link removed from a
-copy of the planned graph is reported by name."""
+"""The partner flow in every region of dev, staging and prod, up and preview; each link removed
+from a copy of the planned graph is reported by name. The shipped environments admit no partner
+network (`allowedCidrs` empty): the route is built and closed by that setting."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from typing import Any
 import pytest
 
 from meridian_ops.plan.flows.harness import Graph, State
-from meridian_ops.plan.flows.partner import CA, CA_CERT, partner_flow
+from meridian_ops.plan.flows.partner import (
+    CA,
+    CA_CERT,
+    LOAD_BALANCER,
+    NLB_TLS_CERT,
+    partner_flow,
+)
 from stacks.edge_settings import EDGE_DEFAULTS
 from stacks.outputs import GlobalKey
 from tests.plans import planned
@@ -24,6 +31,10 @@ PARTNER_ROUTES = [r for r in ROUTES if r.get("backend") == "graphql-router"]
 
 def _hostname(env: str) -> str:
     return f"partners.{EDGE_DEFAULTS[env]['zone']}"  # the design: a name in the edge's zone
+
+
+def _edge(env: str, preview: bool) -> Graph:
+    return Graph(f"{env}-edge", planned(env, preview)[f"{env}-edge"])
 
 
 def _regional(env: str, preview: bool) -> list[Graph]:
@@ -44,20 +55,101 @@ def _tokens(env: str, preview: bool) -> dict[str, Any]:
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_partner_flow_served_or_pending(env: str, preview: bool) -> None:
+def test_partner_flow_served_and_closed_by_setting(env: str, preview: bool) -> None:
     graphs = _regional(env, preview)
     assert graphs
     for graph in graphs:
-        flow = partner_flow(graph, _hostname(env), _tokens(env, preview))
+        flow = partner_flow(graph, _hostname(env), _tokens(env, preview), _edge(env, preview))
         assert not flow.failing(), "\n".join(map(str, flow.failing()))
-        pending = {link.step for link in flow.pending_links()}
-        assert pending == {"partner connection reaches the gateway with its own certificate"}
+        if env == "staging":  # the AWS edge (Pulumi.staging-edge.yaml): no passthrough path yet
+            assert [link.step for link in flow.pending_links()] == [STEP]
+            continue
+        assert not flow.pending_links()
+        closed = [link for link in flow if link.status == "closed"]
+        assert [link.step for link in closed] == [f"{STEP}: partner networks admitted on 443"]
+        assert "closed by setting" in closed[0].detail
 
 
-def _failing(graph: Graph) -> list[str]:
-    return [
-        str(link) for link in partner_flow(graph, _hostname("dev"), _tokens("dev", False)).failing()
-    ]
+STEP = "partner connection reaches the gateway with its own certificate"
+PARTNERS = ["203.0.113.0/24", "2001:db8:100::/48"]
+
+
+def _failing(graph: Graph, edge: Graph | None = None, cidrs: list[str] | None = None) -> list[str]:
+    flow = partner_flow(
+        graph, _hostname("dev"), _tokens("dev", False), edge or _edge("dev", False), cidrs or []
+    )
+    return [str(link) for link in flow.failing()]
+
+
+def _with_partner_rules(graph: Graph) -> Graph:
+    """The ingress security group as ServiceMesh writes it with PARTNERS configured (the rules'
+    shape: tests/test_mesh_component.py)."""
+
+    def add(state: State) -> None:
+        for cidr in PARTNERS:
+            family = "ipv6CidrBlocks" if ":" in cidr else "cidrBlocks"
+            state["inputs"]["ingress"].append(
+                {
+                    "description": f"HTTPS from partner network {cidr} (mutual TLS, passthrough)",
+                    "protocol": "tcp",
+                    "fromPort": 443,
+                    "toPort": 443,
+                    family: [cidr],
+                }
+            )
+
+    return graph.edited(lambda s: s["urn"].endswith("-ingress-nlb"), add)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_configured_partner_networks_make_the_reach_ok(preview: bool) -> None:
+    for graph in _regional("dev", preview):
+        flow = partner_flow(
+            _with_partner_rules(graph),
+            _hostname("dev"),
+            _tokens("dev", preview),
+            _edge("dev", preview),
+            PARTNERS,
+        )
+        assert not flow.failing(), "\n".join(map(str, flow.failing()))
+        assert [link.status for link in flow if link.step.startswith(STEP)] == ["ok"] * 4
+
+
+def test_without_the_dns_only_name_the_reach_fails() -> None:
+    edge = _edge("dev", False).without(
+        lambda s: s["type"] == LOAD_BALANCER and s["inputs"].get("name") == _hostname("dev")
+    )
+    assert any("DNS-only name at the edge: fail" in line for line in _failing(_dev(), edge))
+
+
+def test_a_proxied_partner_name_fails() -> None:
+    def proxy(state: State) -> None:
+        state["inputs"]["proxied"] = True
+
+    edge = _edge("dev", False).edited(
+        lambda s: s["type"] == LOAD_BALANCER and s["inputs"].get("name") == _hostname("dev"), proxy
+    )
+    assert any("DNS-only name at the edge: fail" in line for line in _failing(_dev(), edge))
+
+
+def test_a_tls_listener_on_the_nlb_fails() -> None:
+    def listener(state: State) -> None:
+        annotations = state["inputs"]["values"]["service"]["annotations"]
+        annotations[NLB_TLS_CERT] = "arn:aws:acm:us-east-1:111122223333:certificate/x"
+
+    graph = _dev().edited(
+        lambda s: (
+            s["type"] == "kubernetes:helm.sh/v3:Release"
+            and s["inputs"].get("namespace") == "istio-ingress"
+        ),
+        listener,
+    )
+    assert any("passes TCP 443 to the gateway: fail" in line for line in _failing(graph))
+
+
+def test_partner_networks_missing_from_the_security_group_fail() -> None:
+    broken = _failing(_dev(), cidrs=PARTNERS)
+    assert any("partner networks admitted on 443: fail" in line for line in broken), broken
 
 
 def _dev() -> Graph:

@@ -117,7 +117,7 @@ class Link:
     flow: str
     step: str
     status: str
-    """ok, fail or pending."""
+    """ok, fail, pending or closed (built, and shut by a setting the operator controls)."""
     detail: str = ""
 
     def __str__(self) -> str:
@@ -138,6 +138,9 @@ class Flow:
 
     def pending(self, flow: str, step: str, why: str) -> None:
         self.links.append(Link(flow, step, "pending", why))
+
+    def closed(self, flow: str, step: str, why: str) -> None:
+        self.links.append(Link(flow, step, "closed", why))
 
     def failing(self) -> list[Link]:
         return [link for link in self.links if link.status == "fail"]

@@ -3,10 +3,17 @@ client certificates from the program's private CA) -> the partner's routes; the 
 authentication methods of the design (architecture section 01, '3rd-Party / Partner API':
 OAuth 2.0 client credentials, API key + HMAC, mTLS certificates), each served, pending or a
 recorded deviation. The partner hostname needs both a client certificate and a
-client-credentials access token with the partner route's scope."""
+client-credentials access token with the partner route's scope.
+
+How a partner's connection reaches the gateway: the edge's DNS-only load balancer on the partner
+hostname (Cloudflare answers with a region's NLB addresses, so TLS is not ended at the edge) ->
+the region's NLB, passing TCP 443 (no TLS listener) -> its security group admitting each
+partner network of `meridian:partnerApi.allowedCidrs` on 443 -> the partner Gateway (MUTUAL).
+With no partner network configured the route is "closed by setting"."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from meridian_ops.plan.flows.harness import Flow, Graph, known
@@ -17,6 +24,15 @@ CA_CERT = "aws:acmpca/certificate:Certificate"
 CA_INSTALL = "aws:acmpca/certificateAuthorityCertificate:CertificateAuthorityCertificate"
 PARTNER_GATEWAY_REF = "istio-ingress/partner"
 ROUTER_HOST = "graphql-router.graphql.svc.cluster.local"
+LOAD_BALANCER = "cloudflare:index/loadBalancer:LoadBalancer"
+POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+NLB_TLS_CERT = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
+"""The AWS Load Balancer Controller's annotation that puts a TLS listener on the NLB."""
+INGRESS_SG = "-ingress-nlb"
+HTTPS = 443
 
 
 GATEWAY_LABELS = {"istio": "ingressgateway"}
@@ -103,9 +119,16 @@ def _client_credentials(
         )
 
 
-def partner_flow(regional: Graph, hostname: str, tokens: dict[str, Any]) -> Flow:
+def partner_flow(
+    regional: Graph,
+    hostname: str,
+    tokens: dict[str, Any],
+    edge: Graph | None = None,
+    allowed_cidrs: Sequence[str] = (),
+) -> Flow:
     """`tokens`: the global stack's `issuer` and `jwks` exports, the resource `server`, the M2M
-    client's scopes (`m2m`) and the partner `routes` (id, paths, scopes), from stacks/data."""
+    client's scopes (`m2m`) and the partner `routes` (id, paths, scopes), from stacks/data.
+    `edge`: the environment's edge stack; `allowed_cidrs`: `meridian:partnerApi.allowedCidrs`."""
     flow = Flow()
     region = regional.stack.split("-", 1)[1]
     name = f"partner {hostname} in {region}"
@@ -166,10 +189,100 @@ def partner_flow(regional: Graph, hostname: str, tokens: dict[str, Any]) -> Flow
         "Envoy has no HMAC filter and no verifier is built, yet docs/architecture.md's "
         "deviations table does not say so",
     )
-    flow.pending(
-        name,
-        "partner connection reaches the gateway with its own certificate",
-        "the NLB admits only the edge, which terminates TLS: partner mTLS needs a TLS-passthrough "
-        "path (a DNS-only partner record and a partner-facing listener) not built yet",
-    )
+    _reach(flow, regional, edge, name, hostname, region, allowed_cidrs)
     return flow
+
+
+def _partner_rules(regional: Graph) -> set[str]:
+    """The CIDRs the ingress NLB's security group admits on 443 besides the edge's ranges."""
+    groups = [s for s in regional.of_type(SECURITY_GROUP) if s["urn"].endswith(INGRESS_SG)]
+    admitted: set[str] = set()
+    for group in groups:
+        for rule in (group.get("inputs") or {}).get("ingress") or []:
+            if rule.get("fromPort") != HTTPS or rule.get("toPort") != HTTPS:
+                continue
+            if "partner network" not in (rule.get("description") or ""):
+                continue
+            admitted |= set(rule.get("cidrBlocks") or []) | set(rule.get("ipv6CidrBlocks") or [])
+    return admitted
+
+
+def _reach(
+    flow: Flow,
+    regional: Graph,
+    edge: Graph | None,
+    name: str,
+    hostname: str,
+    region: str,
+    cidrs: Sequence[str],
+) -> None:
+    """DNS-only name at the edge -> this region's NLB (TCP passthrough on 443) -> its security
+    group admitting the partner networks -> the MUTUAL partner Gateway (checked above)."""
+    step = "partner connection reaches the gateway with its own certificate"
+    if edge is not None and edge.of_type(DISTRIBUTION) and not edge.of_type(LOAD_BALANCER):
+        flow.pending(
+            name,
+            step,
+            "the AWS edge: the NLB's TLS listener on 443 ends every client's TLS, so partner "
+            "mutual TLS needs a passthrough listener of its own and a Route 53 record for it, "
+            "not built yet",
+        )
+        return
+    balancers = [
+        s
+        for s in (edge.of_type(LOAD_BALANCER) if edge else [])
+        if (s.get("inputs") or {}).get("name") == hostname
+    ]
+    inputs = (balancers[0].get("inputs") or {}) if balancers else {}
+    flow.check(
+        name,
+        f"{step}: DNS-only name at the edge",
+        bool(balancers) and inputs.get("proxied") is False,
+        f"no DNS-only (proxied false) load balancer on {hostname}: the edge would end the "
+        "partner's TLS and its client certificate with it",
+    )
+    pools = [
+        p
+        for p in (edge.of_type(POOL) if edge else [])
+        if any(o.get("name") == region for o in (p.get("inputs") or {}).get("origins") or [])
+    ]
+    nlb = (regional.plan.get("outputs") or {}).get("ingressHostname")
+    addresses = [o.get("address") for p in pools for o in p["inputs"].get("origins") or []]
+    flow.check(
+        name,
+        f"{step}: the name resolves to this region's NLB",
+        edge is not None
+        and bool(balancers)
+        and any(edge.reaches(balancers[0], p) for p in pools)
+        and (not known(nlb) or nlb in addresses or not all(map(known, addresses))),
+        f"the load balancer on {hostname} has no pool whose origin is {region}'s ingress NLB",
+    )
+    releases = [
+        r
+        for r in regional.of_type(RELEASE)
+        if ((r.get("inputs") or {}).get("namespace")) == "istio-ingress"
+    ]
+    annotations = [
+        ((r["inputs"].get("values") or {}).get("service") or {}).get("annotations") or {}
+        for r in releases
+    ]
+    flow.check(
+        name,
+        f"{step}: the NLB passes TCP 443 to the gateway",
+        bool(annotations) and not any(NLB_TLS_CERT in a for a in annotations),
+        "the ingress NLB has a TLS listener on 443: it ends the partner's TLS before the gateway",
+    )
+    if not cidrs:
+        flow.closed(
+            name,
+            f"{step}: partner networks admitted on 443",
+            "closed by setting: meridian:partnerApi.allowedCidrs lists no partner network",
+        )
+        return
+    missing = sorted(set(cidrs) - _partner_rules(regional))
+    flow.check(
+        name,
+        f"{step}: partner networks admitted on 443",
+        not missing,
+        f"the ingress NLB's security group does not admit {missing} on {HTTPS}",
+    )

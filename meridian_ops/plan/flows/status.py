@@ -263,7 +263,9 @@ def _rate_limits(env: str, plans: Plans) -> FlowCount:
 
 def _partners(env: str, plans: Plans) -> FlowCount:
     """Per region, the partner hostname: client CA, mutual TLS, GraphQL on the partner Gateway,
-    client-credentials tokens with the partner routes' scopes."""
+    client-credentials tokens with the partner routes' scopes, and the path a partner's
+    connection takes to it (DNS-only name, NLB passthrough, security group; closed by setting
+    while no partner network is configured)."""
     tally = _Tally()
     outputs = (plans.get(f"{env}-global") or {}).get("outputs") or {}
     clients = clients_document()
@@ -275,10 +277,16 @@ def _partners(env: str, plans: Plans) -> FlowCount:
         "m2m": m2m["scopes"],
         "routes": [r for r in routes_document()["routes"] if r.get("backend") == "graphql-router"],
     }
-    hostname = PARTNER_DEFAULTS.get(env, PARTNER_DEFAULTS["prod"])["hostname"]
+    defaults = PARTNER_DEFAULTS.get(env, PARTNER_DEFAULTS["prod"])
+    edge_plan = plans.get(f"{env}-edge")
+    edge = Graph(f"{env}-edge", dict(edge_plan)) if edge_plan else None
     for stack, plan in regional_plans(plans).items():
-        flow = partner_flow(Graph(stack, dict(plan)), hostname, tokens)
-        tally.add([f"{stack}: {x}" for x in flow.failing()], bool(flow.pending_links()))
+        flow = partner_flow(
+            Graph(stack, dict(plan)), defaults["hostname"], tokens, edge, defaults["allowedCidrs"]
+        )
+        # closed by setting (no partner network admitted) is not served: counted with pending
+        held = bool(flow.pending_links()) or any(x.status == "closed" for x in flow)
+        tally.add([f"{stack}: {x}" for x in flow.failing()], held)
     return tally.count("partner", "partner hostnames served")
 
 
