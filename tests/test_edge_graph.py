@@ -139,7 +139,7 @@ def test_load_balancer_steers_by_geography_with_a_fallback_pool() -> None:
         p["inputs"]["origins"][0]["name"]: p["id"]
         for p in states(plan, "cloudflare:index/loadBalancerPool:LoadBalancerPool")
     }
-    lb = one(plan, "cloudflare:index/loadBalancer:LoadBalancer")["inputs"]
+    lb = one(plan, "cloudflare:index/loadBalancer:LoadBalancer", "edge-lb")["inputs"]
     assert lb["name"] == "api.meridian.example.com" and lb["proxied"] is True
     assert lb["steeringPolicy"] == "geo"
     assert lb["fallbackPool"] == pool_of["us-east-1"]

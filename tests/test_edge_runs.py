@@ -109,9 +109,14 @@ def test_draining_a_region_is_config_alone() -> None:
     assert len(pools) == 10  # kept, so undraining is one config change
     assert pools["eu-west-1"].inputs["enabled"] is False
     assert all(p.inputs["enabled"] for r, p in pools.items() if r != "eu-west-1")
-    (lb,) = [s for s in run.steps if s.type == "cloudflare:index/loadBalancer:LoadBalancer"]
+    balancers = [s for s in run.steps if s.type == "cloudflare:index/loadBalancer:LoadBalancer"]
+    assert {b.inputs["name"] for b in balancers} == {  # the API and the partners' DNS-only name
+        "api.meridian.example.com",
+        "partners.meridian.example.com",
+    }
     drained = pools["eu-west-1"].id
-    assert drained not in lb.inputs["defaultPools"] and len(lb.inputs["defaultPools"]) == 9
+    for lb in balancers:
+        assert drained not in lb.inputs["defaultPools"] and len(lb.inputs["defaultPools"]) == 9
     assert all(drained not in p for p in lb.inputs["regionPools"].values())
     assert run.outputs[EdgeKey.REGIONS_IN_ROTATION] == [
         r

@@ -18,6 +18,7 @@ from typing import Any
 
 from meridian_ops.plan.flows.harness import Flow, Graph, known
 from stacks.config.source import PROJECT_DIR
+from stacks.outputs import RegionalKey
 
 CA = "aws:acmpca/certificateAuthority:CertificateAuthority"
 CA_CERT = "aws:acmpca/certificate:Certificate"
@@ -246,7 +247,7 @@ def _reach(
         for p in (edge.of_type(POOL) if edge else [])
         if any(o.get("name") == region for o in (p.get("inputs") or {}).get("origins") or [])
     ]
-    nlb = (regional.plan.get("outputs") or {}).get("ingressHostname")
+    nlb = (regional.plan.get("outputs") or {}).get(RegionalKey.INGRESS_HOSTNAME)
     addresses = [o.get("address") for p in pools for o in p["inputs"].get("origins") or []]
     flow.check(
         name,
