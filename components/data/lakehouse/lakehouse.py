@@ -178,6 +178,8 @@ class Lakehouse(pulumi.ComponentResource):
     buckets: dict[str, SecureBucket]
     bucket_arns: dict[str, pulumi.Output[str]]
     databases: dict[str, aws.glue.CatalogDatabase]
+    bronze_feed_log_group: aws.cloudwatch.LogGroup | None
+    """The bronze feed's delivery-error group (None without bronze topics)."""
 
     def __init__(
         self, name: str, args: LakehouseArgs, opts: pulumi.ResourceOptions | None = None
@@ -425,11 +427,12 @@ class Lakehouse(pulumi.ComponentResource):
 
     def _bronze_feed(self, name: str, args: LakehouseArgs) -> None:
         """Firehose from MSK (IAM, private connectivity) into the bronze bucket, per topic."""
+        self.bronze_feed_log_group = None
         if not args.bronze_topics:
             return
         child = pulumi.ResourceOptions(parent=self)
         names = args.names
-        log_group = aws.cloudwatch.LogGroup(
+        self.bronze_feed_log_group = log_group = aws.cloudwatch.LogGroup(
             f"{name}-bronze-feed-logs",
             name=f"/meridian/{names.environment}/{args.scope.region}/firehose/bronze",
             retention_in_days=args.log_retention_days,
