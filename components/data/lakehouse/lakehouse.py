@@ -192,6 +192,7 @@ class Lakehouse(pulumi.ComponentResource):
         self.databases = self._catalog(name, args)
         self.workgroup = self._workgroup(name, args)
         self._lake_formation(name, args)
+        self.bronze_feed_log_group = None
         self._bronze_feed(name, args)
         self.replica = self._replica(name, args)
         self.register_outputs(
@@ -427,7 +428,6 @@ class Lakehouse(pulumi.ComponentResource):
 
     def _bronze_feed(self, name: str, args: LakehouseArgs) -> None:
         """Firehose from MSK (IAM, private connectivity) into the bronze bucket, per topic."""
-        self.bronze_feed_log_group = None
         if not args.bronze_topics:
             return
         child = pulumi.ResourceOptions(parent=self)
