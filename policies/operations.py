@@ -126,18 +126,24 @@ def _log_group_retention(args: ResourceValidationArgs, report: ReportViolation) 
         )
 
 
-def _archive_buckets(args: StackValidationArgs, tag: Mapping[str, Any]) -> set[str]:
-    names = set()
+def _archive_buckets(args: StackValidationArgs, tag: Mapping[str, Any]) -> tuple[set[str], bool]:
+    """Names of the buckets tagged as the log archive; whether a bucket's tag or the archive's
+    name is unknown (preview)."""
+    names, unknown = set(), False
     for resource in args.resources:
         if resource.resource_type not in type_tokens.S3_BUCKET_TYPES:
             continue
         props = plain(resource.props)
         tags = props.get("tags")
-        if isinstance(tags, dict) and tags.get(tag.get("key")) == tag.get("value"):
+        if is_unknown(tags) or (isinstance(tags, dict) and is_unknown(tags.get(tag.get("key")))):
+            unknown = True
+        elif isinstance(tags, dict) and tags.get(tag.get("key")) == tag.get("value"):
             bucket = props.get("bucket")
             if isinstance(bucket, str) and not is_unknown(bucket):
                 names.add(bucket)
-    return names
+            else:
+                unknown = True
+    return names, unknown
 
 
 def _archive_streams(args: StackValidationArgs, buckets: set[str]) -> tuple[set[str], bool]:
@@ -178,7 +184,8 @@ def _log_groups_archived(args: StackValidationArgs, report: ReportViolation) -> 
     classes = set(cfg_strings(cfg, "archiveClasses", list(ARCHIVE_CLASSES)))
     warm = int(cfg_number(cfg, "warmDays", WARM_DAYS))
     tag = cfg_value(cfg, "archiveBucketTag", ARCHIVE_TAG)
-    streams, unknown_stream = _archive_streams(args, _archive_buckets(args, tag))
+    buckets, unknown_bucket = _archive_buckets(args, tag)
+    streams, unknown_stream = _archive_streams(args, buckets)
     archived, unknown_filter = _archived_groups(args, streams)
     for resource in args.resources:
         if resource.resource_type != LOG_GROUP:
@@ -194,7 +201,9 @@ def _log_groups_archived(args: StackValidationArgs, report: ReportViolation) -> 
             continue
         if isinstance(days, int | float) and (days == 0 or days >= warm):
             continue  # CloudWatch itself keeps them the year (0 = never expire)
-        if is_unknown(name) or name in archived or unknown_stream or unknown_filter:
+        if is_unknown(name) or name in archived:
+            continue
+        if unknown_bucket or unknown_stream or unknown_filter:  # preview cannot tell
             continue
         report(
             f"{label(resource.resource_type, resource.name)} ({merged.get('data-classification')}"

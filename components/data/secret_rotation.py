@@ -109,6 +109,8 @@ class DatabaseSecretRotation(pulumi.ComponentResource):
     function_arn: pulumi.Output[str]
     rotation: aws.secretsmanager.SecretRotation
     security_group: aws.ec2.SecurityGroup
+    log_group: aws.cloudwatch.LogGroup
+    """The function's log group (`/aws/lambda/<function>`)."""
 
     def __init__(
         self,
@@ -139,7 +141,7 @@ class DatabaseSecretRotation(pulumi.ComponentResource):
             purpose=f"{args.what}: changes the password in the database",
             opts=child,
         )
-        log_group = aws.cloudwatch.LogGroup(
+        self.log_group = log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/aws/lambda/{function_name}",
             kms_key_id=args.logs_key_arn,

@@ -185,6 +185,8 @@ class EksCluster(pulumi.ComponentResource):
     provider: kubernetes.Provider
     pre_node_ready: list[pulumi.Resource]
     addons: dict[str, aws.eks.Addon]
+    log_group: aws.cloudwatch.LogGroup
+    """The control-plane log group (`/aws/eks/<cluster>/cluster`)."""
 
     def __init__(
         self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None
@@ -194,8 +196,8 @@ class EksCluster(pulumi.ComponentResource):
         self._args = args
         self.version = args.version
         role, cluster_policy = self._control_plane_role()
-        log_group = self._control_plane_logs()
-        self.cluster = self._cluster(role, [log_group, cluster_policy])
+        self.log_group = self._control_plane_logs()
+        self.cluster = self._cluster(role, [self.log_group, cluster_policy])
         node_sg = self._security_groups()
         admitted = self._access_entries()
         self.provider = kubernetes_provider(

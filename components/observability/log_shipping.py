@@ -1,31 +1,40 @@
-"""LogShipping: CloudWatch Logs groups -> subscription filter -> Firehose -> the log archive.
+"""LogShipping: CloudWatch Logs groups -> subscription filters -> Firehose -> the log archive.
 
-The agents write container logs to CloudWatch Logs, which keeps them for the hot tier only. This
-ships every event of the given groups to the region's log archive bucket (LogArchive: CMK, Object
-Lock, hot -> warm -> cold lifecycle), so application logs are kept as long as audit logs:
+CloudWatch Logs keeps a region's logs (the agents' container logs, control-plane, broker,
+function and build logs) for the hot tier only. This ships every event of the given groups to the
+region's log archive bucket (LogArchive: CMK, Object Lock, hot -> warm -> cold lifecycle), so
+every log gets the tiers audit logs get:
 
-- one Firehose stream (DirectPut, extended S3) writing under `<prefix>/` of the archive, objects
-  encrypted with the archive's customer-managed key (the stream's buffer with an AWS-owned key);
-  delivery errors go to a KMS-encrypted log group of their own (never subscribed: no loop).
-  CloudWatch Logs already gzips what it sends, so the stream adds no compression of its own (the
-  objects are gzip members);
+- one Firehose stream (DirectPut, extended S3) for all the groups. It decompresses what
+  CloudWatch Logs sends (gzip), partitions each record by the name of the subscription filter
+  that sent it (`archive-<source>`, read from the record's `subscriptionFilters` with the
+  built-in jq 1.6 parser) and writes newline-delimited JSON, gzip-compressed, under
+  `<prefix>/<source>/<yyyy-MM-dd>/` of the archive, encrypted with the archive's customer-managed
+  key (the stream's buffer with an AWS-owned key). CloudWatch Logs' reachability check
+  (a control message naming no filter) lands under `<prefix>/control/`. Delivery errors go to
+  a KMS-encrypted log group of the stream's own, which is never subscribed: its events would
+  feed the stream that failed (a loop), so CloudWatch keeps them for `error_retention_days`
+  (the warm tier);
 - a role CloudWatch Logs assumes (`logs.amazonaws.com`, pinned to this account's log groups of
   this region by aws:SourceArn and aws:SourceAccount; CloudWatch Logs user guide, "Subscription
   filters with Amazon Data Firehose") that may `firehose:PutRecord` on this stream only;
 - a role Firehose assumes (sts:ExternalId = the account) that may write objects under the prefix,
   use the key through S3 only, and log its delivery errors;
-- a subscription filter on each group, matching every event (pattern "").
+- one subscription filter on each group (every event, pattern ""), named `archive-<source>`.
+  A group takes at most two subscription filters (CloudWatch Logs quota); this uses one.
 
 Example::
 
-    LogShipping("workload-logs", LogShippingArgs(
-        names=names, scope=scope, log_groups={"workloads": group.name},
+    LogShipping("log-shipping", LogShippingArgs(
+        names=names, scope=scope,
+        log_groups={"workloads": group.name, "eks-control-plane": cluster.log_group.name},
         archive_bucket_arn=archive.bucket_arn, archive_key_arn=keys.arn(KeyClass.LOGS),
-        error_retention_days=30))
+        error_retention_days=365))
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -38,6 +47,17 @@ from components.common.scope import AwsScope
 
 ERROR_STREAM = "delivery"
 """The log stream Firehose writes its delivery errors to."""
+FILTER_PREFIX = "archive-"
+"""Each subscription filter is named `archive-<source>`; the stream partitions by that name."""
+CONTROL_SOURCE = "control"
+"""Where CloudWatch Logs' control messages (no filter named in the record) land."""
+PARTITION_QUERY = (
+    f'{{source: (.subscriptionFilters[0] // "{FILTER_PREFIX}{CONTROL_SOURCE}"'
+    f' | ltrimstr("{FILTER_PREFIX}"))}}'
+)
+"""The jq 1.6 query (Firehose inline parsing) giving a decompressed CloudWatch Logs record's
+source: the name of the filter that sent it without `archive-`."""
+_SOURCE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 @dataclass(frozen=True)
@@ -45,13 +65,16 @@ class LogShippingArgs:
     names: Names
     scope: AwsScope
     log_groups: Mapping[str, pulumi.Input[str]]
-    """Log group names by a short key (the key names the subscription filter)."""
+    """Log group names by source: the source names the group's subscription filter and its
+    folder in the archive (lower case, digits and hyphens)."""
     archive_bucket_arn: pulumi.Input[str]
     archive_key_arn: pulumi.Input[str]
     """The archive's customer-managed key: the objects' SSE-KMS key and the error group's key."""
     error_retention_days: int
-    prefix: str = "workloads"
-    """Where in the archive the shipped logs land (`<prefix>/<yyyy-MM-dd>/`)."""
+    """CloudWatch retention of the stream's delivery-error group, which cannot be shipped through
+    the stream it reports on: the warm tier's days."""
+    prefix: str = "logs"
+    """Where in the archive the shipped logs land (`<prefix>/<source>/<yyyy-MM-dd>/`)."""
     buffering_seconds: int = 300
     buffering_mib: int = 64
 
@@ -60,6 +83,14 @@ class LogShippingArgs:
             raise ValueError("LogShipping needs at least one log group")
         if not self.prefix or "/" in self.prefix:
             raise ValueError(f"prefix {self.prefix!r} must be one non-empty path segment")
+        for source in self.log_groups:
+            if not _SOURCE.match(source) or source in (CONTROL_SOURCE, "errors"):
+                raise ValueError(
+                    f"log source {source!r} must be lower case, digits and hyphens (at most 63), "
+                    f"not {CONTROL_SOURCE!r} or 'errors'"
+                )
+        if self.buffering_mib < 64:
+            raise ValueError("a dynamically partitioned stream buffers at least 64 MiB")
 
 
 class LogShipping(pulumi.ComponentResource):
@@ -130,13 +161,41 @@ class LogShipping(pulumi.ComponentResource):
             extended_s3_configuration={
                 "role_arn": firehose_role.arn,
                 "bucket_arn": bucket,
-                "prefix": f"{args.prefix}/!{{timestamp:yyyy-MM-dd}}/",
+                "prefix": (
+                    f"{args.prefix}/!{{partitionKeyFromQuery:source}}/!{{timestamp:yyyy-MM-dd}}/"
+                ),
                 "error_output_prefix": (
                     f"{args.prefix}/errors/!{{firehose:error-output-type}}/!{{timestamp:yyyy-MM-dd}}/"
                 ),
                 "buffering_size": args.buffering_mib,
                 "buffering_interval": args.buffering_seconds,
-                "compression_format": "UNCOMPRESSED",  # CloudWatch Logs sends gzip already
+                "compression_format": "GZIP",  # the records are decompressed to partition them
+                "dynamic_partitioning_configuration": {"enabled": True},
+                "processing_configuration": {
+                    "enabled": True,
+                    "processors": [
+                        {
+                            "type": "Decompression",
+                            "parameters": [
+                                {"parameter_name": "CompressionFormat", "parameter_value": "GZIP"}
+                            ],
+                        },
+                        {
+                            "type": "MetadataExtraction",
+                            "parameters": [
+                                {
+                                    "parameter_name": "MetadataExtractionQuery",
+                                    "parameter_value": PARTITION_QUERY,
+                                },
+                                {
+                                    "parameter_name": "JsonParsingEngine",
+                                    "parameter_value": "JQ-1.6",
+                                },
+                            ],
+                        },
+                        {"type": "AppendDelimiterToRecord"},
+                    ],
+                },
                 "kms_key_arn": args.archive_key_arn,
                 "cloudwatch_logging_options": {
                     "enabled": True,
@@ -161,7 +220,7 @@ class LogShipping(pulumi.ComponentResource):
         scope = args.scope
         role = aws.iam.Role(
             f"{name}-subscription",
-            name=args.names.physical(f"{args.prefix}-logs-to-archive", max_length=64),
+            name=args.names.physical(f"{args.prefix}-subscription", max_length=64),
             description=f"CloudWatch Logs: {args.prefix} log groups -> Firehose",
             assume_role_policy=service_trust_policy(
                 "logs.amazonaws.com",
@@ -183,7 +242,7 @@ class LogShipping(pulumi.ComponentResource):
         self.filters = {
             key: aws.cloudwatch.LogSubscriptionFilter(
                 f"{name}-{key}",
-                name=f"{args.prefix}-archive",
+                name=f"{FILTER_PREFIX}{key}",
                 log_group=group,
                 filter_pattern="",
                 destination_arn=self.stream.arn,

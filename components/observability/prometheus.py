@@ -69,6 +69,8 @@ class ManagedPrometheus(pulumi.ComponentResource):
     workspace: aws.amp.Workspace
     rules: aws.amp.RuleGroupNamespace
     alertmanager: aws.amp.AlertManagerDefinition
+    log_group: aws.cloudwatch.LogGroup
+    """The workspace's own log group (rule and Alertmanager errors)."""
 
     def __init__(
         self, name: str, args: ManagedPrometheusArgs, opts: pulumi.ResourceOptions | None = None
@@ -80,7 +82,7 @@ class ManagedPrometheus(pulumi.ComponentResource):
         if missing:
             raise ValueError(f"ManagedPrometheus needs a topic for {missing}")
         self._name = name
-        logs = aws.cloudwatch.LogGroup(
+        self.log_group = logs = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/aws/vendedlogs/prometheus/{names.physical('metrics')}",
             kms_key_id=args.logs_key_arn,

@@ -231,6 +231,7 @@ class DebeziumPostgresSource(pulumi.ComponentResource):
     security_group: aws.ec2.SecurityGroup
     secret: aws.secretsmanager.Secret
     log_group: aws.cloudwatch.LogGroup
+    rotation: DatabaseSecretRotation
 
     def __init__(
         self,
@@ -402,7 +403,7 @@ class DebeziumPostgresSource(pulumi.ComponentResource):
             ),
         )
         rotation = args.rotation
-        DatabaseSecretRotation(
+        self.rotation = DatabaseSecretRotation(
             f"{name}-rotation",
             DatabaseSecretRotationArgs(
                 names=args.names,

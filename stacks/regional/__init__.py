@@ -8,7 +8,7 @@ region) -> rate_limit (the ingress's global rate limiting) -> ingress API
 (GraphQL router, partner mTLS entry) -> streaming (Kafka, lakehouse, replication to the primary)
 -> data (Aurora, Cassandra, cache, DynamoDB, backup, grants) -> cdc (Debezium on MSK Connect,
 primary region) -> services (the dependency table's buckets, grants and event alarms) -> alarms
--> outputs (stacks/outputs.py).
+-> logs (every log group shipped to the region's log archive) -> outputs (stacks/outputs.py).
 `RegionContext` (context.py) is what they all share.
 """
 
@@ -23,6 +23,7 @@ from stacks.regional import (
     foundation,
     ingress_api,
     kubernetes,
+    logs,
     outputs,
     rate_limit,
     services,
@@ -44,7 +45,8 @@ def run(settings: MeridianSettings) -> None:
     ingress_api.build(ctx, kube)
     streams = streaming.build(ctx, base, kube)
     stores = data.build(ctx, base, watch, kube)
-    cdc.build(ctx, base, watch, streams, stores)
+    connector = cdc.build(ctx, base, watch, streams, stores)
     services.build(ctx, base, watch, kube, streams)
     alarms.build(ctx, base, watch, streams, stores)
+    logs.build(ctx, base, watch, kube, streams, stores, connector)
     outputs.build(ctx, base, watch, kube, streams, stores).export()

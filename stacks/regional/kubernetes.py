@@ -24,7 +24,6 @@ from components.observability.cluster_metrics import (
     ClusterMetricsArgs,
     cluster_scrape_jobs,
 )
-from components.observability.log_shipping import LogShipping, LogShippingArgs
 from components.tenancy import Tenancy, TenancyArgs
 from components.tenancy.services import aws_services_reached
 from stacks import ingress_auth
@@ -125,27 +124,7 @@ def build(ctx: RegionContext, foundation: Foundation, baseline: Baseline) -> Kub
         opts=ctx.opts,
     )
     _cluster_metrics(ctx, cluster, addons, telemetry)
-    _workload_log_archive(ctx, foundation, telemetry)
     return Kubernetes(cluster, runner, nodes, addons, mesh, tenants, telemetry)
-
-
-def _workload_log_archive(
-    ctx: RegionContext, foundation: Foundation, telemetry: TelemetryAgents
-) -> LogShipping:
-    """Container logs kept past CloudWatch's hot tier: the workloads group shipped to the
-    region's log archive, whose lifecycle holds the logs' warm and cold tiers."""
-    return LogShipping(
-        "workload-logs",
-        LogShippingArgs(
-            names=ctx.names,
-            scope=ctx.scope,
-            log_groups={"workloads": telemetry.log_group_names["workloads"]},
-            archive_bucket_arn=foundation.archive.bucket_arn,
-            archive_key_arn=foundation.keys.arn(KeyClass.LOGS),
-            error_retention_days=foundation.log_retention_days,
-        ),
-        opts=ctx.opts,
-    )
 
 
 def _cluster_metrics(

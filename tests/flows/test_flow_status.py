@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from meridian_ops.plan.flows.logs import FILTER
+from meridian_ops.plan.flows.logs import FILTER, LOG_GROUP
 from meridian_ops.plan.flows.status import FLOWS, flow_status, layers_passing, status_line
 from meridian_ops.plan.report import Report, flow_line
 from stacks.ingress_routes import routes_document
@@ -50,7 +50,16 @@ def test_the_dev_status_line_counts_every_flow(preview: bool) -> None:
     alert = counts["alert"]
     judged = len(SLO_ROWS) * regions
     assert (alert.ok, alert.total, alert.pending) == (judged, judged, 0)
-    assert (counts["logs"].ok, counts["logs"].total) == (regions, regions)
+    # logs: every log group of every region, not only the agents' ones
+    groups = sum(
+        1
+        for stack, plan in plans.items()
+        if not stack.endswith(("-global", "-edge"))
+        for step in plan["steps"]
+        if step["newState"]["type"] == LOG_GROUP
+    )
+    assert groups > 3 * regions
+    assert (counts["logs"].ok, counts["logs"].total) == (groups, groups)
     # identity: every route of the table, each protected one with its scope, the public ones
     # listed; the issuer is known only once the pool exists, so preview leaves them pending
     identity = counts["identity"]

@@ -343,6 +343,36 @@ def _archived(stack: list[dict[str, Any]], violates: bool, note: str) -> PolicyC
 
 
 EVIDENCE = {"meridian:evidence": "audit", "data-classification": "confidential"}
+RUNNER_GROUP = "/aws/codebuild/meridian-prod-use1-deploy-runner"
+
+
+def _platform_groups(subscribed: bool) -> list[dict[str, Any]]:
+    """The workloads group and a platform group (the deploy runner's) beside it, both kept 30
+    days; the stream's delivery-error group kept the warm tier (365 days) in CloudWatch; the
+    runner's group has a filter into the same stream only if `subscribed`."""
+    runner = {**_group(30), "name": RUNNER_GROUP}
+    errors = {**_group(365), "name": "/meridian/prod/us-east-1/firehose/logs-archive"}
+    stack = [
+        {"type": LOG_GROUP, "name": "workloads", "props": _group(30)},
+        {"type": LOG_GROUP, "name": "deploy-runner-logs", "props": runner},
+        {"type": LOG_GROUP, "name": "log-shipping-errors", "props": errors},
+        *_archive_path(EVIDENCE),
+    ]
+    if subscribed:
+        stack.append(
+            {
+                "type": FILTER,
+                "name": "log-shipping-deploy-runner",
+                "props": {
+                    "logGroup": RUNNER_GROUP,
+                    "filterPattern": "",
+                    "destinationArn": STREAM_ARN,
+                },
+            }
+        )
+    return stack
+
+
 CASES += [
     PolicyCase("cloudwatch-log-group-retention", LOG_GROUP, _group(30), False, note="hot-tier"),
     PolicyCase(
@@ -391,4 +421,6 @@ CASES += [
         False,
         "internal-class",
     ),
+    _archived(_platform_groups(subscribed=True), False, "every-platform-group-subscribed"),
+    _archived(_platform_groups(subscribed=False), True, "platform-group-left-out"),
 ]

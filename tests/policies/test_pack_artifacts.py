@@ -30,9 +30,6 @@ PROD_ADVICE = {
     "namespace-pod-security-restricted",
     # advice: a secret's description helps reviews but protects nothing by itself
     "secretsmanager-secret-description",
-    # advisory until workload logs reach the archive through a subscription filter and Firehose
-    # (README "Known limits"); then mandatory
-    "cloudwatch-log-group-archived",
 }
 PACK = REPO / "policies"
 

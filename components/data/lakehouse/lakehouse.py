@@ -178,6 +178,8 @@ class Lakehouse(pulumi.ComponentResource):
     buckets: dict[str, SecureBucket]
     bucket_arns: dict[str, pulumi.Output[str]]
     databases: dict[str, aws.glue.CatalogDatabase]
+    bronze_feed_log_group: aws.cloudwatch.LogGroup | None
+    """The bronze feed's delivery-error group (None without bronze topics)."""
 
     def __init__(
         self, name: str, args: LakehouseArgs, opts: pulumi.ResourceOptions | None = None
@@ -190,6 +192,7 @@ class Lakehouse(pulumi.ComponentResource):
         self.databases = self._catalog(name, args)
         self.workgroup = self._workgroup(name, args)
         self._lake_formation(name, args)
+        self.bronze_feed_log_group = None
         self._bronze_feed(name, args)
         self.replica = self._replica(name, args)
         self.register_outputs(
@@ -429,7 +432,7 @@ class Lakehouse(pulumi.ComponentResource):
             return
         child = pulumi.ResourceOptions(parent=self)
         names = args.names
-        log_group = aws.cloudwatch.LogGroup(
+        self.bronze_feed_log_group = log_group = aws.cloudwatch.LogGroup(
             f"{name}-bronze-feed-logs",
             name=f"/meridian/{names.environment}/{args.scope.region}/firehose/bronze",
             retention_in_days=args.log_retention_days,

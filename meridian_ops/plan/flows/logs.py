@@ -1,12 +1,17 @@
-"""The log flow of one regional plan: every log group a log agent writes workload logs to ->
-subscription filter (every event) -> role CloudWatch Logs assumes (trust pinned to this account's
-log groups, PutRecord on the stream) -> Firehose stream -> the log archive bucket (CMK, Object
-Lock) whose lifecycle holds the tiers: hot in CloudWatch and S3 Standard, warm in an
-infrequent-access class, cold in Glacier, deleted at the end of the cold tier.
+"""The log flow of one regional plan: every log group of the region -> subscription filter (every
+event, within CloudWatch Logs' two filters a group) -> role CloudWatch Logs assumes (trust pinned
+to this account's log groups, PutRecord on the stream) -> Firehose stream (one folder per source)
+-> the log archive bucket (CMK, Object Lock) whose lifecycle holds the tiers: hot in CloudWatch
+and S3 Standard, warm in an infrequent-access class, cold in Glacier, deleted at the end of the
+cold tier.
+
+The one group that cannot take that path is an archive stream's own delivery-error group (its
+events would feed the stream that failed): its link is that CloudWatch keeps it through the warm
+tier.
 
 `log_flow(graph, tiers)` returns a `Flow` with one link per step and log group; a failing link
-names what is missing. The agents' groups are read from the graph (Fluent Bit's
-`cloudWatchLogs.logGroupName`), never from the module that builds them.
+names what is missing. The groups are read from the graph (every CloudWatch log group planned),
+never from the module that builds them.
 """
 
 from __future__ import annotations
@@ -174,20 +179,143 @@ def _tier_links(flow: Flow, name: str, graph: Graph, bucket: State, tiers: Tiers
     )
 
 
+def archive_error_groups(graph: Graph) -> set[str]:
+    """The delivery-error groups of the Firehose streams that write into the log archive."""
+    names: set[str] = set()
+    for stream in graph.of_type(STREAM):
+        if _archive_bucket(graph, stream) is None:
+            continue
+        s3 = (stream.get("inputs") or {}).get("extendedS3Configuration") or {}
+        group = (s3.get("cloudwatchLoggingOptions") or {}).get("logGroupName")
+        if known(group) and group:
+            names.add(str(group))
+    return names
+
+
+def log_groups(graph: Graph) -> list[str]:
+    """Every log group planned in the stack, by name."""
+    return sorted(
+        str(name)
+        for g in graph.of_type(LOG_GROUP)
+        if known(name := (g.get("inputs") or {}).get("name")) and name
+    )
+
+
+def _per_source(stream: State, subscription: State) -> bool:
+    """The stream writes each source under its own folder, keyed by the filter's name."""
+    s3 = (stream.get("inputs") or {}).get("extendedS3Configuration") or {}
+    processors = (s3.get("processingConfiguration") or {}).get("processors") or []
+    query = next(
+        (
+            p.get("parameterValue")
+            for proc in processors
+            if proc.get("type") == "MetadataExtraction"
+            for p in proc.get("parameters") or []
+            if p.get("parameterName") == "MetadataExtractionQuery"
+        ),
+        None,
+    )
+    return (
+        "!{partitionKeyFromQuery:source}" in str(s3.get("prefix") or "")
+        and bool((s3.get("dynamicPartitioningConfiguration") or {}).get("enabled"))
+        and any(p.get("type") == "Decompression" for p in processors)
+        and ".subscriptionFilters" in str(query or "")
+        and str((subscription.get("inputs") or {}).get("name") or "").startswith("archive-")
+    )
+
+
+def _error_group(flow: Flow, name: str, state: State, filters: list[State], tiers: Tiers) -> None:
+    days = (state.get("inputs") or {}).get("retentionInDays")
+    flow.check(
+        name,
+        "archive stream's delivery errors kept through the warm tier",
+        isinstance(days, int) and days >= tiers.warm,
+        f"retention {days} days < {tiers.warm}",
+    )
+    group = (state.get("inputs") or {}).get("name")
+    flow.check(
+        name,
+        "not subscribed to the stream it reports on",
+        not any((f.get("inputs") or {}).get("logGroup") == group for f in filters),
+        f"{group} is subscribed: its errors would loop through the failing stream",
+    )
+
+
+def _shipped(flow: Flow, name: str, graph: Graph, group: str, account: str | None) -> State | None:
+    """The links from the group's subscription filter to the stream; the stream if it exists."""
+    on_group = [
+        f for f in graph.of_type(FILTER) if (f.get("inputs") or {}).get("logGroup") == group
+    ]
+    flow.check(
+        name,
+        "at most two subscription filters (CloudWatch Logs quota)",
+        len(on_group) <= 2,
+        f"{len(on_group)} subscription filters on {group}",
+    )
+    subscription = next(
+        (f for f in on_group if (f.get("inputs") or {}).get("filterPattern") == ""), None
+    )
+    flow.check(
+        name,
+        "subscription filter (every event)",
+        subscription is not None,
+        f"no subscription filter on {group}",
+    )
+    if subscription is None:
+        return None
+    stream = _one_dep(graph, subscription, "destinationArn", STREAM)
+    flow.check(
+        name,
+        "Firehose stream",
+        stream is not None,
+        f"subscription {name_of(subscription)} delivers to no Firehose stream",
+    )
+    if stream is None:
+        return None
+    role = _one_dep(graph, subscription, "roleArn", ROLE)
+    flow.check(
+        name,
+        "CloudWatch Logs role, scoped by source",
+        role is not None and _trusts_logs(role, account),
+        "no role logs.amazonaws.com assumes with aws:SourceArn/aws:SourceAccount",
+    )
+    flow.check(
+        name,
+        "role puts records on the stream",
+        role is not None and _puts_to(graph, role, stream),
+        f"no firehose:PutRecord on {name_of(stream)}",
+    )
+    flow.check(
+        name,
+        "stream writes the source under its own folder",
+        _per_source(stream, subscription),
+        f"{name_of(stream)} does not partition by the subscription filter's name",
+    )
+    return stream
+
+
 def log_flow(graph: Graph, tiers: Tiers, account: str | None = None) -> Flow:
-    """Every link from each agent log group to the archive's tiers (see the module docstring)."""
+    """Every link from each log group to the archive's tiers (see the module docstring)."""
     flow = Flow()
-    groups = agent_log_groups(graph)
-    flow.check("logs", "log agent writes to a log group", bool(groups), "no Fluent Bit release")
+    groups = log_groups(graph)
+    flow.check(
+        "logs",
+        "log agent writes to a log group",
+        bool(agent_log_groups(graph)),
+        "no Fluent Bit release",
+    )
+    errors = archive_error_groups(graph)
     filters = graph.of_type(FILTER)
+    by_name = {(g.get("inputs") or {}).get("name"): g for g in graph.of_type(LOG_GROUP)}
+    for state in graph.of_type(LOG_GROUP):
+        if not known((state.get("inputs") or {}).get("name")):
+            flow.pending(f"logs {name_of(state)}", "log group named", "name unknown until up")
+    for group in agent_log_groups(graph):
+        flow.check(f"logs {group}", "log group planned", group in by_name, f"no log group {group}")
     for group in groups:
-        name = f"logs {group}"
-        state = next(
-            (g for g in graph.of_type(LOG_GROUP) if (g.get("inputs") or {}).get("name") == group),
-            None,
-        )
-        flow.check(name, "log group planned", state is not None, f"no log group {group}")
-        if state is None:
+        name, state = f"logs {group}", by_name[group]
+        if group in errors:
+            _error_group(flow, name, state, filters, tiers)
             continue
         days = (state.get("inputs") or {}).get("retentionInDays")
         flow.check(
@@ -196,45 +324,9 @@ def log_flow(graph: Graph, tiers: Tiers, account: str | None = None) -> Flow:
             isinstance(days, int) and days >= tiers.hot,
             f"retention {days} days < {tiers.hot}",
         )
-        subscription = next(
-            (
-                f
-                for f in filters
-                if (f.get("inputs") or {}).get("logGroup") == group
-                and (f.get("inputs") or {}).get("filterPattern") == ""
-            ),
-            None,
-        )
-        flow.check(
-            name,
-            "subscription filter (every event)",
-            subscription is not None,
-            f"no subscription filter on {group}",
-        )
-        if subscription is None:
-            continue
-        stream = _one_dep(graph, subscription, "destinationArn", STREAM)
-        flow.check(
-            name,
-            "Firehose stream",
-            stream is not None,
-            f"subscription {name_of(subscription)} delivers to no Firehose stream",
-        )
+        stream = _shipped(flow, name, graph, group, account)
         if stream is None:
             continue
-        role = _one_dep(graph, subscription, "roleArn", ROLE)
-        flow.check(
-            name,
-            "CloudWatch Logs role, scoped by source",
-            role is not None and _trusts_logs(role, account),
-            "no role logs.amazonaws.com assumes with aws:SourceArn/aws:SourceAccount",
-        )
-        flow.check(
-            name,
-            "role puts records on the stream",
-            role is not None and _puts_to(graph, role, stream),
-            f"no firehose:PutRecord on {name_of(stream)}",
-        )
         s3 = ((stream.get("inputs") or {}).get("extendedS3Configuration")) or {}
         flow.check(
             name,
