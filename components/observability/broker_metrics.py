@@ -7,21 +7,23 @@ https://docs.aws.amazon.com/msk/latest/developerguide/set-up-prometheus-host.htm
 here, split in time the way the stack is built:
 
 - The telemetry scraper (agents.py, built with the cluster, before Kafka exists) has the two jobs
-  of `broker_scrape_jobs()`, each reading one file of `BROKER_TARGETS_DIR`, where the ConfigMap
+  of `broker_scrape_jobs()`, both reading the brokers' file of `BROKER_TARGETS_DIR` and each
+  setting its exporter's port on the targets' addresses (relabelling), where the ConfigMap
   `BROKER_TARGETS_CONFIGMAP` is mounted read-only and optional (`broker_target_files()`): the
   scraper starts before the ConfigMap exists, and the kubelet projects it once it does
   (Kubernetes "Configure a Pod to Use a ConfigMap", optional references; mounted ConfigMaps are
   updated, so a changed broker list reaches the running scraper without a restart, and
   Prometheus' file discovery re-reads a changed file).
 - This component, built by the streaming layer once the brokers are known: the ConfigMap of
-  targets (`<broker>:11001`, `<broker>:11002`, each labelled with the cluster's name), and a
+  targets (every broker's DNS name, labelled with the cluster's name), and a
   NetworkPolicy letting the scraper's pods out to the brokers' subnets on those two ports only.
   The brokers' security group admits the scraper's group on the same ports (KafkaCluster's
   `monitoring_security_group_ids`). The scraper bypasses its sidecar on both ports
   (TelemetryAgentsArgs.scrape_ports): the brokers are outside the mesh registry.
 
-Prometheus file discovery (`files`, `refresh_interval`) and its file format (a list of
-`{"targets": [...], "labels": {...}}`): https://prometheus.io/docs/prometheus/latest/configuration/configuration/#file_sd_config
+Prometheus file discovery (`files`, `refresh_interval`), its file format (a list of
+`{"targets": [...], "labels": {...}}`) and the relabelling of `__address__` before the scrape:
+https://prometheus.io/docs/prometheus/latest/configuration/configuration/#file_sd_config
 
 Example::
 
@@ -51,27 +53,42 @@ BROKER_TARGETS_VOLUME = "kafka-broker-targets"
 BROKER_TARGETS_DIR = "/etc/meridian/kafka-brokers"
 TARGETS_REFRESH = "1m"
 """How often file discovery re-reads the files besides its change notifications."""
-BROKER_EXPORTERS: tuple[tuple[str, str, int], ...] = (
-    ("kafka-jmx", "jmx.json", JMX_EXPORTER_PORT),
-    ("kafka-node", "node.json", NODE_EXPORTER_PORT),
+BROKER_TARGETS_FILE = "brokers.json"
+BROKER_EXPORTERS: tuple[tuple[str, int], ...] = (
+    ("kafka-jmx", JMX_EXPORTER_PORT),
+    ("kafka-node", NODE_EXPORTER_PORT),
 )
-"""Scrape job, its targets file in the ConfigMap, the exporter's port on every broker."""
-BROKER_SCRAPED_PORTS: tuple[int, ...] = tuple(port for _, _, port in BROKER_EXPORTERS)
+"""Scrape job, the exporter's port on every broker."""
+BROKER_SCRAPED_PORTS: tuple[int, ...] = tuple(port for _, port in BROKER_EXPORTERS)
 CLUSTER_LABEL = "kafka_cluster"
 """The label every broker target carries: the MSK cluster's name."""
 
 
 def broker_scrape_jobs() -> list[dict[str, Any]]:
-    """The scrape jobs of the brokers' two exporters, each reading its targets file."""
+    """The scrape jobs of the brokers' two exporters. Both read the one targets file (the
+    brokers' names, no port) and set the exporter's port on each target's address; `$$` is the
+    collector's escape of `$` (no environment expansion)."""
     return [
         {
             "job_name": job,
             "scrape_interval": SCRAPE_INTERVAL,
             "file_sd_configs": [
-                {"files": [f"{BROKER_TARGETS_DIR}/{file}"], "refresh_interval": TARGETS_REFRESH}
+                {
+                    "files": [f"{BROKER_TARGETS_DIR}/{BROKER_TARGETS_FILE}"],
+                    "refresh_interval": TARGETS_REFRESH,
+                }
+            ],
+            "relabel_configs": [
+                {
+                    "source_labels": ["__address__"],
+                    "action": "replace",
+                    "regex": r"([^:]+)(?::\d+)?",
+                    "replacement": f"$$1:{port}",
+                    "target_label": "__address__",
+                }
             ],
         }
-        for job, file, _ in BROKER_EXPORTERS
+        for job, port in BROKER_EXPORTERS
     ]
 
 
@@ -86,12 +103,10 @@ def broker_target_files() -> tuple[dict[str, Any], dict[str, Any]]:
     return volume, mount
 
 
-def targets_document(cluster_name: str, hosts: Sequence[str], port: int) -> str:
-    """One file discovery file: every broker at `port`, labelled with the cluster's name."""
-    return json.dumps(
-        [{"targets": [f"{h}:{port}" for h in hosts], "labels": {CLUSTER_LABEL: cluster_name}}],
-        indent=2,
-    )
+def targets_document(cluster_name: str, hosts: Sequence[str]) -> str:
+    """The file discovery file: every broker's name, labelled with the cluster's name (each job
+    adds its exporter's port)."""
+    return json.dumps([{"targets": list(hosts), "labels": {CLUSTER_LABEL: cluster_name}}], indent=2)
 
 
 @dataclass(frozen=True)
@@ -128,10 +143,7 @@ class BrokerMetrics(pulumi.ComponentResource):
             f"{name}-targets",
             metadata=object_meta(BROKER_TARGETS_CONFIGMAP, OBSERVABILITY_NAMESPACE),
             data=pulumi.Output.all(args.cluster_name, args.broker_endpoints).apply(
-                lambda v: {
-                    file: targets_document(v[0], list(v[1]), port)
-                    for _, file, port in BROKER_EXPORTERS
-                }
+                lambda v: {BROKER_TARGETS_FILE: targets_document(v[0], list(v[1]))}
             ),
             opts=in_namespace,
         )
@@ -153,6 +165,6 @@ class BrokerMetrics(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "targets": self.targets.metadata.apply(lambda m: m.name if m else None),
-                "scrapeJobs": [job for job, _, _ in BROKER_EXPORTERS],
+                "scrapeJobs": [job for job, _ in BROKER_EXPORTERS],
             }
         )

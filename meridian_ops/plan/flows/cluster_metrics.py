@@ -8,11 +8,12 @@
   Service, the RBAC its EndpointSlice discovery needs, the exporter's port outside its sidecar,
   and NetworkPolicies that let the scraper out to the exporter and (kube-state-metrics) in.
 - Kafka brokers: every MSK cluster has open monitoring's JMX and node exporters on, and for each
-  the scraper has a job whose file discovery reads a file of a ConfigMap mounted into it that
-  lists exactly the cluster's brokers at the exporter's port (in preview, where the names are
-  unknown, a ConfigMap whose data is computed from the cluster), bypasses its sidecar on the
-  port, the brokers' security group admits the nodes' group (which the scraper's pods share) on
-  the port, and a NetworkPolicy lets the scraper out to every broker subnet on it.
+  the scraper has a job that sets the exporter's port on targets its file discovery reads from
+  a ConfigMap mounted into it, which lists exactly the cluster's brokers (in preview, where the
+  names are unknown, a ConfigMap whose data is computed from the cluster), the scraper bypasses
+  its sidecar on the port, the brokers' security group admits the nodes' group (which the
+  scraper's pods share) on it, and a NetworkPolicy lets the scraper out to every broker subnet
+  on it.
 
 Pure functions over plan documents (`steps[*].newState`); each returns the broken links.
 """
@@ -221,12 +222,21 @@ def _targets_files(
     return found
 
 
-def _lists_brokers(
-    config_map: Mapping[str, Any], key: str, cluster: Mapping[str, Any], port: int
-) -> bool:
-    """The file lists exactly the cluster's brokers at `port`: every broker of the bootstrap
-    string, as many as the cluster has. In preview (names unknown), the file's data is computed
-    from the cluster."""
+def _sets_port(job: Mapping[str, Any], port: int) -> bool:
+    """The job rewrites every target's address to the same host at `port`."""
+    return any(
+        r.get("action", "replace") == "replace"
+        and r.get("source_labels") == ["__address__"]
+        and r.get("target_label") == "__address__"
+        and str(r.get("replacement", "")).endswith(f":{port}")
+        for r in job.get("relabel_configs", []) or []
+    )
+
+
+def _lists_brokers(config_map: Mapping[str, Any], key: str, cluster: Mapping[str, Any]) -> bool:
+    """The file lists exactly the cluster's brokers: every broker of the bootstrap string, as
+    many as the cluster has. In preview (names unknown), the file's data is computed from the
+    cluster."""
     data = config_map["inputs"].get("data")
     if not known(data):
         return depends_on(config_map, "data", cluster["urn"])
@@ -234,9 +244,7 @@ def _lists_brokers(
     if not isinstance(text, str):
         return False
     targets = [t for group in json.loads(text) for t in group.get("targets", [])]
-    if any(not t.endswith(f":{port}") for t in targets):
-        return False
-    hosts = {t.rsplit(":", 1)[0] for t in targets}
+    hosts = {t.rsplit(":", 1)[0] if ":" in t else t for t in targets}
     bootstrap = str(cluster.get("outputs", {}).get("bootstrapBrokersSaslIam", ""))
     listed = {b.rsplit(":", 1)[0] for b in bootstrap.split(",") if b}
     brokers = cluster["inputs"].get("numberOfBrokerNodes")
@@ -258,7 +266,7 @@ def _sg_admits(plan: Mapping[str, Any], cluster: Mapping[str, Any], port: int) -
             inputs = rule["inputs"]
             if (
                 inputs.get("ipProtocol") == "tcp"
-                and inputs.get("fromPort", -1) <= port <= inputs.get("toPort", -1)
+                and (inputs.get("fromPort") or -1) <= port <= (inputs.get("toPort") or -1)
                 and depends_on(rule, "securityGroupId", group["urn"])
                 and any(depends_on(rule, "referencedSecurityGroupId", n) for n in nodes)
             ):
@@ -313,7 +321,7 @@ def check_brokers(plan: Mapping[str, Any]) -> list[str]:
             if not monitoring.get(field, {}).get("enabledInBroker"):
                 failures.append(f"{unit}: producer: open monitoring's {field} is off")
             if not any(
-                _lists_brokers(config_map, key, cluster, port)
+                _sets_port(job, port) and _lists_brokers(config_map, key, cluster)
                 for job in jobs
                 for config_map, key in _targets_files(plan, values, job)
             ):
