@@ -71,6 +71,11 @@ class Kubernetes:
         return [*self.addons.ready, *self.mesh.ready]
 
     @property
+    def observability_namespace(self) -> pulumi.Resource:
+        """The telemetry agents' namespace: what later layers' inputs to the scraper wait for."""
+        return self.telemetry.namespace
+
+    @property
     def client_security_group_id(self) -> pulumi.Output[str]:
         """The security group of the nodes, which pods share (custom networking ENIConfig): what
         the data stores and Kafka admit."""

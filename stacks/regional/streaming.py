@@ -1,5 +1,6 @@
-"""The streaming layer of a region: the MSK cluster and its topics, the lakehouse fed from the
-bronze topics, and the Kafka link to the primary region.
+"""The streaming layer of a region: the MSK cluster and its topics, the brokers' exporters as
+the cluster's telemetry scraper reads them, the lakehouse fed from the bronze topics, and the
+Kafka link to the primary region.
 
 The link is owned by the non-primary region's stack (every pair includes the primary,
 stacks/streaming_settings.py): regional stacks deploy after the primary's, so this stack reads
@@ -144,7 +145,7 @@ def _broker_metrics(ctx: RegionContext, kubernetes: Kubernetes, kafka: KafkaClus
             cluster_name=kafka.cluster.cluster_name,
             broker_endpoints=kafka.broker_endpoints,
             broker_cidrs=data[:MAX_CLIENT_SUBNETS],
-            scraper_namespace=kubernetes.telemetry.namespace,
+            scraper_namespace=kubernetes.observability_namespace,
         ),
         opts=ctx.opts,
     )
