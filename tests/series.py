@@ -23,6 +23,7 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 NAMESPACE = "kubernetes:core/v1:Namespace"
 RULES = "aws:amp/ruleGroupNamespace:RuleGroupNamespace"
 SCRAPER_RELEASE = "otel-scraper"
+MSK_CLUSTER = "aws:msk/cluster:Cluster"
 
 
 def _states(plan: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -51,6 +52,23 @@ def scrape_jobs(plan: Mapping[str, Any]) -> set[str]:
 
 def _has(release: str, job: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda plan: _release(plan, release) is not None and job in scrape_jobs(plan)
+
+
+def _msk_open_monitoring(field: str, job: str) -> Callable[[Mapping[str, Any]], bool]:
+    """An MSK cluster of the plan runs open monitoring's exporter `field` and the scraper has the
+    job that reads its brokers."""
+
+    def present(plan: Mapping[str, Any]) -> bool:
+        return job in scrape_jobs(plan) and any(
+            state["inputs"]
+            .get("openMonitoring", {})
+            .get("prometheus", {})
+            .get(field, {})
+            .get("enabledInBroker")
+            for state in _states(plan, MSK_CLUSTER)
+        )
+
+    return present
 
 
 def _meshed_namespace(namespace: str) -> Callable[[Mapping[str, Any]], bool]:
@@ -163,6 +181,27 @@ SOURCES: tuple[Source, ...] = (
             }
         ),
         _has("cloudflare-exporter", "kubernetes-pods"),
+    ),
+    Source(
+        "msk-jmx-exporter",
+        # MSK open monitoring's JMX exporter on every broker (11001): the names AWS's own sample
+        # dashboard for it reads (aws-samples/msk-open-monitoring, msk_grafana_dashboard.json at
+        # 2bb3fb12033157ce440d66e19afaea3e52a1a410), without its ZooKeeper series (the clusters
+        # run in KRaft mode) and its controller series (AWS does not say which KRaft brokers
+        # publish them)
+        "https://github.com/aws-samples/msk-open-monitoring/blob/2bb3fb12033157ce440d66e19afaea3e52a1a410/msk_grafana_dashboard.json",
+        frozenset(
+            {
+                "kafka_server_BrokerTopicMetrics_OneMinuteRate",
+                "kafka_server_BrokerTopicMetrics_Count",
+                "kafka_cluster_Partition_Value",
+                "kafka_network_RequestMetrics_OneMinuteRate",
+                "kafka_network_Processor_Value",
+                "kafka_log_LogFlushStats_Count",
+                "kafka_server_Fetch_queue_size",
+            }
+        ),
+        _msk_open_monitoring("jmxExporter", "kafka-jmx"),
     ),
     Source(
         "messaging-service",

@@ -21,6 +21,7 @@ from tests.series import (
     RELEASE,
     RULES,
     SOURCES,
+    collected,
     metric_names,
     rule_groups,
     scrape_jobs,
@@ -135,3 +136,39 @@ def test_an_uncollected_metric_fails(preview: bool) -> None:
     assert "kubernetes-pods" not in scrape_jobs(no_pods)
     missing = rule_problems(no_pods)[1]
     assert {"istio_requests_total", "meridian_message_delivery_seconds_count"} <= missing
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ENVS)
+def test_every_region_collects_its_brokers_jmx_series(env: str, preview: bool) -> None:
+    """The MSK brokers' JMX exporter is a source in every regional stack: a rule or panel may read
+    its series (under-replicated partitions, throughput) wherever Kafka runs."""
+    for stack, plan in regional(env, preview).items():
+        have = collected(plan)
+        assert have.get("kafka_cluster_Partition_Value") == "msk-jmx-exporter", stack
+        assert have.get("kafka_server_BrokerTopicMetrics_OneMinuteRate") == "msk-jmx-exporter"
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_without_the_broker_job_or_open_monitoring_nothing_collects_them(preview: bool) -> None:
+    plan = regional("dev", preview)["dev-us-east-1"]
+    assert "kafka_cluster_Partition_Value" in collected(plan)
+
+    def drop_job(state: dict[str, Any]) -> None:
+        config = state["inputs"]["values"]["config"]["receivers"]["prometheus"]["config"]
+        config["scrape_configs"] = [
+            j for j in config["scrape_configs"] if j["job_name"] != "kafka-jmx"
+        ]
+
+    no_job = _edited(
+        plan,
+        lambda s: s["type"] == RELEASE and s["inputs"].get("name") == "otel-scraper",
+        drop_job,
+    )
+    assert "kafka_cluster_Partition_Value" not in collected(no_job)
+
+    def monitoring_off(state: dict[str, Any]) -> None:
+        state["inputs"]["openMonitoring"]["prometheus"]["jmxExporter"]["enabledInBroker"] = False
+
+    off = _edited(plan, lambda s: s["type"] == "aws:msk/cluster:Cluster", monitoring_off)
+    assert "kafka_cluster_Partition_Value" not in collected(off)

@@ -204,3 +204,41 @@ def test_unanswered_invoke_fails_loudly() -> None:
 
     with pytest.raises(Exception, match="no answer for invoke"):
         run(program)
+
+
+def test_broker_nodes_list_every_broker_of_a_planned_cluster() -> None:
+    """getBrokerNodes (MSK ListNodes) answers one node per broker of the cluster the plan made,
+    the bootstrap string's brokers among them; a cluster the plan did not make is not found."""
+
+    def program() -> None:
+        p = provider()
+        cluster = aws.msk.Cluster(
+            "kafka",
+            cluster_name="meridian-dev-use1-kafka",
+            kafka_version="3.9.x",
+            number_of_broker_nodes=6,
+            broker_node_group_info=aws.msk.ClusterBrokerNodeGroupInfoArgs(
+                instance_type="kafka.m7g.large",
+                client_subnets=["subnet-1", "subnet-2", "subnet-3"],
+                security_groups=["sg-1"],
+            ),
+            opts=pulumi.ResourceOptions(provider=p),
+        )
+        nodes = aws.msk.get_broker_nodes_output(
+            cluster_arn=cluster.arn, opts=pulumi.InvokeOutputOptions(provider=p)
+        )
+        pulumi.export("endpoints", nodes.node_info_lists.apply(lambda n: [e.endpoints for e in n]))
+        pulumi.export("bootstrap", cluster.bootstrap_brokers_sasl_iam)
+
+    out = run(program).outputs
+    endpoints = [e for node in out["endpoints"] for e in node]
+    assert len(endpoints) == 6 == len(set(endpoints))
+    assert all(e.endswith(".kafka.us-east-1.amazonaws.com") for e in endpoints)
+    assert {b.removesuffix(":9098") for b in out["bootstrap"].split(",")} <= set(endpoints)
+
+    def unknown_cluster() -> None:
+        arn = "arn:aws:kafka:us-east-1:123456789012:cluster/none/00000000-0000-0000-0000-0-3"
+        aws.msk.get_broker_nodes(cluster_arn=arn, opts=pulumi.InvokeOptions(provider=provider()))
+
+    with pytest.raises(Exception, match="NotFoundException"):
+        run(unknown_cluster)

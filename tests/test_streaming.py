@@ -111,7 +111,12 @@ def test_a_client_security_group_change_cannot_replace_the_cluster() -> None:
         for r in states(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
         if r["inputs"]["securityGroupId"] == groups[0]
     ]
-    assert {(r["inputs"]["fromPort"], r["inputs"]["toPort"]) for r in rules} == {(9098, 9098)}
+    # IAM over TLS; open monitoring's JMX (11001) and node (11002) exporters for the scraper
+    assert {(r["inputs"]["fromPort"], r["inputs"]["toPort"]) for r in rules} == {
+        (9098, 9098),
+        (11001, 11001),
+        (11002, 11002),
+    }
     node_sgs = [
         s["id"]
         for s in states(plan, "aws:ec2/securityGroup:SecurityGroup")
@@ -128,6 +133,12 @@ def test_a_client_security_group_change_cannot_replace_the_cluster() -> None:
     assert groups[0] in referenced  # brokers / replicator
     assert referenced & set(node_sgs), "the EKS nodes must be admitted"
     assert referenced - {groups[0]} <= set(node_sgs) | set(cdc_sgs)
+    scrapers = {
+        r["inputs"]["referencedSecurityGroupId"]
+        for r in rules
+        if r["inputs"]["fromPort"] in (11001, 11002)
+    }
+    assert scrapers and scrapers <= set(node_sgs)  # only the nodes' group, whose pods scrape
     assert set(cdc_sgs) <= referenced, "the CDC workers must be admitted"
 
 

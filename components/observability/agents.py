@@ -173,6 +173,9 @@ class TelemetryAgentsArgs:
     """The ClusterRole rules those jobs' service discovery reads with."""
     scrape_ports: Sequence[int] = ()
     """The plain-text ports those jobs scrape (they bypass the scraper's sidecar)."""
+    scrape_files: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]] = ()
+    """(pod volume, container mount) of each directory of files those jobs' file discovery
+    reads (broker_metrics.broker_target_files: the Kafka brokers' targets)."""
 
     def __post_init__(self) -> None:
         if self.retention_days not in LOG_RETENTION_DAYS:
@@ -347,6 +350,10 @@ class TelemetryAgents(pulumi.ComponentResource):
                         *(dict(r) for r in self._args.scrape_rbac),
                     ],
                 },
+                # the chart's extraVolumes / extraVolumeMounts: pod volumes and the collector
+                # container's mounts, as written
+                "extraVolumes": [dict(v) for v, _ in self._args.scrape_files],
+                "extraVolumeMounts": [dict(m) for _, m in self._args.scrape_files],
                 # pod IPs are outside the mesh registry (REGISTRY_ONLY): the scrape to the
                 # agents' plain-text 15020 bypasses this pod's sidecar (istio/api annotation
                 # traffic.sidecar.istio.io/excludeOutboundPorts)

@@ -5,7 +5,9 @@ its topics, the Glue Schema Registry and the dead-letter / fan-out queues.
   multiple of them; TLS only in transit (client-broker and in-cluster); at rest with the region's
   streaming key; IAM client authentication, unauthenticated access off; multi-VPC private
   connectivity with IAM (the Firehose feed to the lake connects through it); broker logs to a
-  KMS-encrypted log group; enhanced monitoring and the Prometheus exporters.
+  KMS-encrypted log group; enhanced monitoring and the Prometheus exporters (open monitoring: JMX
+  on 11001, node on 11002, admitted from the listed monitoring groups only; `broker_endpoints`
+  names every broker they are scraped at).
 - The cluster's security group is the component's own and never changes: who may connect is a set
   of separate ingress rules (port 9098, IAM over TLS), so granting a new client never replaces the
   cluster (`broker_node_group_info.security_groups` forces replacement in the provider).
@@ -47,6 +49,13 @@ from components.kubernetes.workload_identity import WorkloadIdentity
 
 IAM_TLS_PORT = 9098
 """Brokers' port for IAM-authenticated clients over TLS (inside the VPC)."""
+JMX_EXPORTER_PORT = 11001
+NODE_EXPORTER_PORT = 11002
+"""Open monitoring's Prometheus exporters on every broker, plain HTTP: "Amazon MSK uses port
+11001 for the JMX Exporter and port 11002 for the Node Exporter" (MSK developer guide, "Set up
+a Prometheus host on an Amazon EC2 instance",
+https://docs.aws.amazon.com/msk/latest/developerguide/set-up-prometheus-host.html)."""
+OPEN_MONITORING_PORTS: dict[str, int] = {"jmx": JMX_EXPORTER_PORT, "node": NODE_EXPORTER_PORT}
 
 MAX_CLIENT_SUBNETS = 3
 
@@ -167,6 +176,9 @@ class KafkaClusterArgs:
     topics: Sequence[TopicSpec]
     client_security_group_ids: Sequence[pulumi.Input[str]] = ()
     """Security groups whose members may connect on 9098 (e.g. the EKS node SG)."""
+    monitoring_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    """Security groups whose members may scrape the brokers' exporters (11001 and 11002): the
+    group the metrics scraper's pods run in."""
     tiered_storage: bool = True
     hot_retention_hours: int = 168
     total_retention_days: int = 30
@@ -251,6 +263,8 @@ class KafkaCluster(pulumi.ComponentResource):
     cluster_policy: aws.msk.ClusterPolicy
     """What lets Firehose create its private VPC connection (AWS checks it at stream creation)."""
     subnet_ids: pulumi.Output[list[str]]
+    broker_endpoints: pulumi.Output[list[str]]
+    """Every broker's DNS name (no port), sorted: what open monitoring is scraped at."""
 
     def __init__(
         self, name: str, args: KafkaClusterArgs, opts: pulumi.ResourceOptions | None = None
@@ -264,6 +278,7 @@ class KafkaCluster(pulumi.ComponentResource):
         self.cluster = self._cluster(name, args)
         self.arn = self.cluster.arn
         self.bootstrap_brokers_iam = self.cluster.bootstrap_brokers_sasl_iam
+        self.broker_endpoints = self._broker_endpoints()
         self.cluster_policy = self._cluster_policy(name, args)
         self._storage_scaling(name, args)
         self.topics = self._topics(name, args)
@@ -324,6 +339,18 @@ class KafkaCluster(pulumi.ComponentResource):
                 description="Kafka clients: IAM over TLS",
                 opts=child,
             )
+        for i, scraper in enumerate(args.monitoring_security_group_ids):
+            for exporter, port in OPEN_MONITORING_PORTS.items():
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-ingress-scrape-{exporter}-{i}",
+                    security_group_id=sg_id,
+                    referenced_security_group_id=scraper,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    description=f"Prometheus scraper: open monitoring's {exporter} exporter",
+                    opts=child,
+                )
         return security_group
 
     def _cluster(self, name: str, args: KafkaClusterArgs) -> aws.msk.Cluster:
@@ -391,6 +418,17 @@ class KafkaCluster(pulumi.ComponentResource):
                 # storage autoscaling grows the volumes; the program must not shrink them back
                 ignore_changes=["brokerNodeGroupInfo.storageInfo.ebsStorageInfo.volumeSize"],
             ),
+        )
+
+    def _broker_endpoints(self) -> pulumi.Output[list[str]]:
+        """Every broker's DNS name, from MSK's ListNodes (the provider's `getBrokerNodes`), which
+        is where the developer guide takes a Prometheus host's targets from: each broker answers
+        for itself only. Read at every update; unknown in a preview of a new cluster."""
+        nodes = aws.msk.get_broker_nodes_output(
+            cluster_arn=self.cluster.arn, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        return nodes.node_info_lists.apply(
+            lambda infos: sorted(host for info in infos for host in info.endpoints)
         )
 
     def _cluster_policy(self, name: str, args: KafkaClusterArgs) -> aws.msk.ClusterPolicy:

@@ -361,16 +361,24 @@ def _kafka_uuid(ctx: _Ctx) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}-3"
 
 
+_MSK_BROKERS: dict[str, list[str]] = {}
+"""Cluster ARN -> every broker's DNS name, for getBrokerNodes (deterministic per resource)."""
+
+
 def _outputs_msk_cluster(ctx: _Ctx, rid: str) -> dict[str, Any]:
-    """ARN cluster/<name>/<uuid>, IAM bootstrap brokers on 9098 (and 14001 for multi-VPC)."""
+    """ARN cluster/<name>/<uuid>, IAM bootstrap brokers on 9098 (and 14001 for multi-VPC); every
+    broker's name is kept for getBrokerNodes (MSK's ListNodes)."""
     name = str(ctx.inputs.get("clusterName", rid))
     brokers = int(ctx.inputs.get("numberOfBrokerNodes", 3) or 3)
-    hosts = [
+    every = [
         f"b-{i}.{name[:40]}.{ctx.hex(6)}.c{1 + i % 3}.kafka.{ctx.region}.amazonaws.com"
-        for i in range(1, min(brokers, 3) + 1)
+        for i in range(1, brokers + 1)
     ]
+    hosts = every[:3]
+    arn = ctx.arn("kafka", f"cluster/{name}/{_kafka_uuid(ctx)}")
+    _MSK_BROKERS[arn] = every
     return {
-        "arn": ctx.arn("kafka", f"cluster/{name}/{_kafka_uuid(ctx)}"),
+        "arn": arn,
         "bootstrapBrokersSaslIam": ",".join(f"{h}:9098" for h in hosts),
         "bootstrapBrokersVpcConnectivitySaslIam": ",".join(f"{h}:14001" for h in hosts),
         "clusterUuid": _kafka_uuid(ctx),
@@ -955,6 +963,16 @@ class AwsMocks(Mocks):
                 "issuerName": role,
                 "sessionName": session,
             }, []
+        if token == "aws:msk/getBrokerNodes:getBrokerNodes":
+            # ListNodes of a cluster this plan created: one node per broker, its one endpoint
+            arn = str(args.args.get("clusterArn", ""))
+            if arn not in _MSK_BROKERS:
+                raise AwsRejectedError(f"NotFoundException: no MSK cluster {arn}")
+            nodes = [
+                {"brokerId": float(i), "endpoints": [host]}
+                for i, host in enumerate(_MSK_BROKERS[arn], start=1)
+            ]
+            return {"clusterArn": arn, "id": arn, "nodeInfoLists": nodes}, []
         if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
             return secret_version(region, self.account_id, str(args.args.get("secretId", ""))), []
         if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":  # DATA

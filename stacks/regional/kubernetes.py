@@ -17,6 +17,11 @@ from components.kubernetes.node_pools import NodePools, NodePoolsArgs
 from components.mesh import ServiceMesh, ServiceMeshArgs
 from components.mesh.service_mesh import EDGE_GATEWAY_REF
 from components.observability.agents import TelemetryAgents, TelemetryAgentsArgs
+from components.observability.broker_metrics import (
+    BROKER_SCRAPED_PORTS,
+    broker_scrape_jobs,
+    broker_target_files,
+)
 from components.observability.cluster_metrics import (
     CLUSTER_SCRAPE_RBAC,
     SCRAPED_PORTS,
@@ -63,6 +68,11 @@ class Kubernetes:
     @property
     def ready(self) -> list[pulumi.Resource]:
         return [*self.addons.ready, *self.mesh.ready]
+
+    @property
+    def observability_namespace(self) -> pulumi.Resource:
+        """The telemetry agents' namespace: what later layers' inputs to the scraper wait for."""
+        return self.telemetry.namespace
 
     @property
     def client_security_group_id(self) -> pulumi.Output[str]:
@@ -117,9 +127,12 @@ def build(ctx: RegionContext, foundation: Foundation, baseline: Baseline) -> Kub
             collector=HELM_CHARTS["opentelemetry-collector"],
             after=[*addons.ready, *mesh.ready],  # DNS and storage; Istio's CRDs and webhooks
             prometheus=baseline.prometheus,  # SigV4 remote write to the region's workspace
-            scrape_jobs=cluster_scrape_jobs(),  # kube-state-metrics, node-exporter
+            # kube-state-metrics, node-exporter; the MSK brokers' exporters, whose targets the
+            # streaming layer writes (streaming.py, BrokerMetrics)
+            scrape_jobs=[*cluster_scrape_jobs(), *broker_scrape_jobs()],
             scrape_rbac=CLUSTER_SCRAPE_RBAC,
-            scrape_ports=SCRAPED_PORTS,
+            scrape_ports=[*SCRAPED_PORTS, *BROKER_SCRAPED_PORTS],
+            scrape_files=[broker_target_files()],
         ),
         opts=ctx.opts,
     )

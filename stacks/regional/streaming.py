@@ -1,5 +1,6 @@
-"""The streaming layer of a region: the MSK cluster and its topics, the lakehouse fed from the
-bronze topics, and the Kafka link to the primary region.
+"""The streaming layer of a region: the MSK cluster and its topics, the brokers' exporters as
+the cluster's telemetry scraper reads them, the lakehouse fed from the bronze topics, and the
+Kafka link to the primary region.
 
 The link is owned by the non-primary region's stack (every pair includes the primary,
 stacks/streaming_settings.py): regional stacks deploy after the primary's, so this stack reads
@@ -18,6 +19,8 @@ import pulumi
 
 from components.data.lakehouse import Lakehouse, LakehouseArgs, LakeLifecycleArgs
 from components.foundation.keyring import KeyClass
+from components.foundation.network import Tier, plan_subnets
+from components.observability.broker_metrics import BrokerMetrics, BrokerMetricsArgs
 from components.streaming import (
     ClusterEndpoint,
     KafkaCluster,
@@ -26,6 +29,7 @@ from components.streaming import (
     KafkaReplicationArgs,
     TopicSpec,
 )
+from components.streaming.kafka import MAX_CLIENT_SUBNETS
 from stacks.identity import Role
 from stacks.outputs import RegionalOutputs
 from stacks.references import UpstreamStack
@@ -71,6 +75,7 @@ class Streaming:
 def build(ctx: RegionContext, foundation: Foundation, kubernetes: Kubernetes) -> Streaming:
     topics = topic_table()
     kafka = _kafka(ctx, foundation, kubernetes, topics)
+    _broker_metrics(ctx, kubernetes, kafka)
     lake = _lakehouse(ctx, foundation, kafka, topics)
     manifest = ctx.settings.manifest
     pair = replication_pairs(
@@ -102,6 +107,8 @@ def _kafka(
             subnet_ids=pulumi.Output.all(*network.data_subnet_ids),
             availability_zone_count=len(ctx.azs),
             client_security_group_ids=[kubernetes.client_security_group_id],
+            # the telemetry scraper's pods share the nodes' group (custom networking)
+            monitoring_security_group_ids=[kubernetes.client_security_group_id],
             kms_key_arn=keys.arn(KeyClass.STREAMING),
             logs_kms_key_arn=keys.arn(KeyClass.LOGS),
             scope=ctx.scope,
@@ -120,6 +127,25 @@ def _kafka(
             replicator_source=kafka_replicator_source(
                 manifest.regions, manifest.replication, ctx.region, manifest.data_classification
             ),
+        ),
+        opts=ctx.opts,
+    )
+
+
+def _broker_metrics(ctx: RegionContext, kubernetes: Kubernetes, kafka: KafkaCluster) -> None:
+    """The brokers' exporters as the cluster's telemetry scraper reads them: the targets file of
+    every broker and the scraper's egress to the brokers' subnets (the first data subnets, one
+    per AZ the brokers use)."""
+    layout = plan_subnets(ctx.plan.vpc_cidr, len(ctx.azs))  # the Network's own layout
+    data = [str(p.cidr) for p in sorted(layout, key=lambda p: p.az_index) if p.tier == Tier.DATA]
+    BrokerMetrics(
+        "kafka-metrics",
+        BrokerMetricsArgs(
+            cluster=kubernetes.cluster,
+            cluster_name=kafka.cluster.cluster_name,
+            broker_endpoints=kafka.broker_endpoints,
+            broker_cidrs=data[:MAX_CLIENT_SUBNETS],
+            scraper_namespace=kubernetes.observability_namespace,
         ),
         opts=ctx.opts,
     )

@@ -112,6 +112,32 @@ def test_removing_the_gateway_token_check_fails_the_identity_flow_and_its_layer(
     assert not layers_passing(counts)["04"]
 
 
+def test_the_brokers_unscraped_fail_the_cluster_metrics_flow_and_its_layer() -> None:
+    """The brokers' security group no longer admitting the scraper on 11001 (open monitoring's
+    JMX exporter) fails the region's cluster metrics and the observability layer."""
+    plans = copy.deepcopy(planned("dev", False))
+    counts = {c.flow: c for c in flow_status("dev", plans)}
+    regions = _regions(plans)
+    metrics = counts["cluster metrics"]
+    assert (metrics.ok, metrics.total) == (regions, regions)
+    for stack, plan in plans.items():
+        if not stack.endswith(("-global", "-edge")):
+            plan["steps"] = [
+                s
+                for s in plan["steps"]
+                if not (
+                    s["newState"]["type"]
+                    == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+                    and s["newState"]["inputs"].get("fromPort") == 11001
+                )
+            ]
+    failed = flow_status("dev", plans)
+    metrics = next(c for c in failed if c.flow == "cluster metrics")
+    assert not metrics.passes and metrics.ok == 0
+    assert any("does not admit the nodes' on 11001" in f for f in metrics.failures)
+    assert not layers_passing(failed)["09"]
+
+
 def built_problems(document: str, passing: dict[str, bool]) -> list[str]:
     """Rows of the layer table marked built whose layer has a flow that does not pass."""
     problems: list[str] = []

@@ -21,7 +21,11 @@ from typing import Any
 
 from meridian_ops.plan.flows.alert import check_slo
 from meridian_ops.plan.flows.cdc import cdc_failures, writes_cdc
-from meridian_ops.plan.flows.cluster_metrics import check_exporters, check_resource_metrics
+from meridian_ops.plan.flows.cluster_metrics import (
+    check_brokers,
+    check_exporters,
+    check_resource_metrics,
+)
 from meridian_ops.plan.flows.dependencies import trace_row
 from meridian_ops.plan.flows.harness import Flow, Graph
 from meridian_ops.plan.flows.identity import identity_flow
@@ -188,7 +192,8 @@ def _logs(env: str, plans: Plans) -> FlowCount:
 def _cluster_metrics(env: str, plans: Plans) -> FlowCount:
     tally = _Tally()
     for stack, plan in regional_plans(plans).items():
-        tally.add([f"{stack}: {f}" for f in check_resource_metrics(plan) + check_exporters(plan)])
+        failures = check_resource_metrics(plan) + check_exporters(plan) + check_brokers(plan)
+        tally.add([f"{stack}: {f}" for f in failures])
     return tally.count("cluster metrics", "regions' cluster metrics scraped")
 
 
