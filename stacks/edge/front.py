@@ -54,7 +54,12 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
     import pulumi_aws as aws
 
     from components.common.scope import AwsScope
-    from components.edge.aws_edge import AwsEdge, AwsEdgeArgs
+    from components.edge.aws_edge import (
+        HEALTH_ALARM_SEVERITY,
+        HEALTH_METRICS_REGION,
+        AwsEdge,
+        AwsEdgeArgs,
+    )
     from components.edge.cloudflare_edge import CloudflareEdge, CloudflareEdgeArgs
 
     settings, edge = ctx.settings, ctx.edge
@@ -119,6 +124,11 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
                 partition=caller.arn.split(":")[1],
             ),
             shield_advanced=edge.shield_advanced,
+            # the region beside Route 53's metrics: its topic pages (stacks/edge_settings.py
+            # refuses an AWS edge without that region)
+            health_alarm_topic_arn=ctx.regions[HEALTH_METRICS_REGION].alert_topic_arn(
+                HEALTH_ALARM_SEVERITY
+            ),
         ),
         opts=pulumi.ResourceOptions(provider=provider),
     )
