@@ -296,7 +296,7 @@ def _cloudflare_region(
         f"no Cloudflare exporter in {primary.stack} publishing {POOL_HEALTH_METRIC}",
     )
     workspaces = primary.of_type(WORKSPACE)
-    pool_name = (pool.get("inputs") or {}).get("name")
+    pool_name = str((pool.get("inputs") or {}).get("name"))
     flow.check(
         name,
         f"{SEVERITY} rule on the pool's health",
