@@ -278,3 +278,18 @@ def test_cloudflare_rule_alerts_per_pool_at_p2() -> None:
             f'min(cloudflare_zone_pool_health_status{{pool_name="{pools[region]}"}}) < 1'
         )
         assert (rule["labels"]["severity"], rule["for"]) == ("P2", "2m")
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_the_edge_rules_read_what_the_primary_collects(preview: bool) -> None:
+    """The edge stack's rules live in the primary's workspace: each series they read is one a
+    source present in the primary's plan collects (tests/series.py, names from the publisher)."""
+    from tests.series import metric_names, rule_groups, uncollected
+
+    plans = planned("dev", preview)
+    exprs = [str(r["expr"]) for g in rule_groups(plans["dev-edge"]) for r in g["rules"]]
+    assert {n for e in exprs for n in metric_names(e)} == {"cloudflare_zone_pool_health_status"}
+    assert uncollected(exprs, plans["dev-us-east-1"], set()) == set()
+    assert uncollected(exprs, plans["dev-us-east-1"] | {"steps": []}, set()) == {
+        "cloudflare_zone_pool_health_status"
+    }
