@@ -239,5 +239,7 @@ def test_managed_prefix_lists_over_the_rules_quota_are_rejected() -> None:
 
 
 def test_an_unpublished_managed_prefix_list_is_refused() -> None:
-    with pytest.raises(Exception, match="no managed prefix list named 'com.amazonaws.us-east-1."):
+    with pytest.raises(
+        Exception, match=r"no managed prefix list named 'com\.amazonaws\.us-east-1\."
+    ):
         run(lambda: _edge_group(["com.amazonaws.us-east-1.route53-healthcheck"]))

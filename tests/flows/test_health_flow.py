@@ -293,3 +293,26 @@ def test_the_edge_rules_read_what_the_primary_collects(preview: bool) -> None:
     assert uncollected(exprs, plans["dev-us-east-1"] | {"steps": []}, set()) == {
         "cloudflare_zone_pool_health_status"
     }
+
+
+def test_aws_health_group_not_on_the_nlb_fails() -> None:
+    """The group exists but the gateway's Service does not list it: the NLB never carries it."""
+    edge, regionals = _graphs("staging", False)
+    graph = regionals["us-east-1"]
+    (health,) = [s for s in graph.states if _is_health_group(s)]
+
+    def unlist(state: State) -> None:
+        annotations = state["inputs"]["values"]["service"]["annotations"]
+        key = "service.beta.kubernetes.io/aws-load-balancer-security-groups"
+        annotations[key] = annotations[key].split(",")[0]
+        deps = state["propertyDependencies"]["values"]
+        state["propertyDependencies"]["values"] = [u for u in deps if u != health["urn"]]
+
+    def gateway(state: State) -> bool:
+        values = (state.get("inputs") or {}).get("values") or {}
+        return state["type"] == RELEASE and values.get("name") == "istio-ingressgateway"
+
+    broken = _edit(regionals, "us-east-1", lambda g: g.edited(gateway, unlist))
+    assert [f.split(": fail")[0] for f in _failing("staging", edge, broken)] == [
+        "health us-east-1: NLB admits Route 53's health checkers on 443"
+    ]
