@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
+from components.edge.aws_edge import HEALTH_METRICS_REGION
 from components.edge.cloudflare_plans import PLAN_LIMITS, CloudflarePlan, rate_limit_shortfalls
 from components.edge.geography import AWS_REGIONS
 from components.edge.routes import ApiRoute, rate_limited
@@ -299,6 +300,16 @@ def _check(
                 f"is not one of the environment's regions ({', '.join(regions)})",
                 "remove it or correct the spelling" + did_you_mean(region, set(regions), ""),
             )
+    if settings.provider == "aws" and regions and HEALTH_METRICS_REGION not in regions:
+        problem(
+            "provider",
+            settings.provider,
+            f"pages a region failing its health check through the P2 topic of "
+            f"{HEALTH_METRICS_REGION} (Route 53 publishes its health metrics there only, and an "
+            f"alarm notifies a topic of its own region), which is not one of the environment's "
+            f"regions ({', '.join(regions)})",
+            f"add {HEALTH_METRICS_REGION} to meridian:regions, or use the cloudflare edge",
+        )
     if regions and set(regions) <= set(settings.drained_regions):
         problem(
             "drainedRegions",

@@ -286,6 +286,10 @@ class RegionalReader:
     def prometheus_workspace_arn(self) -> pulumi.Output[str]:
         return self.upstream.require(RegionalKey.PROMETHEUS_WORKSPACE_ARN)
 
+    def alert_topic_arn(self, severity: str) -> pulumi.Output[str]:
+        """The region's alert topic of `severity` (P1..P4), whose subscriptions page or ticket."""
+        return self.upstream.require_item(RegionalKey.ALERT_TOPIC_ARNS, severity)
+
     def prometheus_endpoint(self) -> pulumi.Output[str]:
         return self.upstream.require(RegionalKey.PROMETHEUS_ENDPOINT)
 

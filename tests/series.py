@@ -178,6 +178,7 @@ SOURCES: tuple[Source, ...] = (
                 "cloudflare_zone_pageviews_total",
                 "cloudflare_zone_uniques_total",
                 "cloudflare_zone_firewall_events_count",
+                "cloudflare_zone_pool_health_status",
             }
         ),
         _has("cloudflare-exporter", "kubernetes-pods"),

@@ -102,3 +102,40 @@ def test_cloudfront_behaviors_cover_whole_first_segments() -> None:
     assert _api_pattern("/api/v2/orders") == "/api/*"
     assert _api_pattern("/graphql") == "/graphql*"
     assert _api_pattern("/ws/v2/chat") == "/ws/*"
+
+
+def test_health_alarms_outside_us_east_1_are_refused() -> None:
+    """Route 53 publishes HealthCheckStatus in us-east-1 only: an alarm elsewhere sees nothing."""
+    with pytest.raises(ValueError, match="health alarms live where Route 53 publishes"):
+        AwsEdgeArgs(
+            names=Names("staging"),
+            zone="example.com",
+            zone_id="Z0123456789ABCDEFGHIJ",
+            hostnames=("api.example.com",),
+            origins=ORIGINS,
+            primary_region="us-east-1",
+            routes=api_routes(),
+            scope=AwsScope(account_id="123456789012", region="eu-west-1"),
+            health_alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alerts-p2",
+        )
+
+
+def test_origin_health_rules_alert_per_region() -> None:
+    from components.observability.origin_health import OriginHealthRulesArgs, origin_health_rules
+
+    args = OriginHealthRulesArgs(
+        workspace_id="ws-1", pools={"us-east-1": "pool-a", "eu-west-1": "b"}
+    )
+    (group,) = origin_health_rules(args)["groups"]
+    assert [(r["labels"]["region"], r["labels"]["severity"]) for r in group["rules"]] == [
+        ("us-east-1", "P2"),
+        ("eu-west-1", "P2"),
+    ]
+    assert (
+        group["rules"][0]["expr"]
+        == 'min(cloudflare_zone_pool_health_status{pool_name="pool-a"}) < 1'
+    )
+    with pytest.raises(ValueError, match="severity 'P5'"):
+        OriginHealthRulesArgs(workspace_id="ws-1", pools={"us-east-1": "a"}, severity="P5")
+    with pytest.raises(ValueError, match="at least one region's pool"):
+        OriginHealthRulesArgs(workspace_id="ws-1", pools={})

@@ -199,3 +199,27 @@ def test_edge_keys_stay_refused_elsewhere() -> None:
     with pytest.raises(ConfigError) as info:
         settings_for("staging-global", StaticConfigSource(manifest, {"staging": manifest}))
     assert "meridian:edge" in str(info.value)
+
+
+def test_aws_edge_without_us_east_1_is_refused() -> None:
+    """Route 53 publishes health check metrics in us-east-1 only, and an alarm notifies a topic of
+    its own region: the AWS edge pages through us-east-1's P2 topic, so the environment needs it."""
+    manifest = copy.deepcopy(MANIFEST)
+    manifest["meridian:regions"] = ["eu-west-1", "eu-central-1"]
+    manifest["meridian:replication"] = {
+        "kafkaDrOptOuts": {"eu-west-1": "no active-active pair; the lake keeps a bronze copy"}
+    }
+    own = {
+        "pulumi:disable-default-providers": ["*"],
+        "meridian:edge": {"zone": "meridian.example.com", "provider": "aws"},
+    }
+    with pytest.raises(ConfigError) as info:
+        settings_for("staging-edge", StaticConfigSource(own, {"staging": manifest}))
+    text = str(info.value)
+    assert "meridian:edge.provider = 'aws': pages a region failing its health check" in text
+    assert "add us-east-1 to meridian:regions, or use the cloudflare edge" in text
+
+
+def test_aws_edge_with_us_east_1_is_accepted() -> None:
+    settings = edge_settings({"zone": "meridian.example.com", "provider": "aws"})
+    assert settings.edge.provider == "aws"

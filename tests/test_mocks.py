@@ -242,3 +242,42 @@ def test_broker_nodes_list_every_broker_of_a_planned_cluster() -> None:
 
     with pytest.raises(Exception, match="NotFoundException"):
         run(unknown_cluster)
+
+
+def _edge_group(lists: list[str]) -> None:
+    """A security group admitting the AWS-managed prefix lists `lists` on 443."""
+    p = provider()
+    invoke = pulumi.InvokeOptions(provider=p)
+    vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=p))
+    ids = [aws.ec2.get_managed_prefix_list_output(name=n, opts=invoke).id for n in lists]
+    aws.ec2.SecurityGroup(
+        "sg",
+        vpc_id=vpc.id,
+        description="x",
+        ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_ids": ids}],
+        opts=pulumi.ResourceOptions(provider=p),
+    )
+
+
+CLOUDFRONT = "com.amazonaws.global.cloudfront.origin-facing"
+ROUTE53 = "com.amazonaws.us-east-1.route53-healthchecks"
+
+
+def test_managed_prefix_lists_fit_a_group_alone() -> None:
+    """CloudFront's origin-facing list (weight 55) and Route 53's health checkers' (25) each fit
+    a group's 60 inbound rules."""
+    run(lambda: _edge_group([CLOUDFRONT]))
+    run(lambda: _edge_group([ROUTE53]))
+
+
+def test_managed_prefix_lists_over_the_rules_quota_are_rejected() -> None:
+    """Together they weigh 80: AWS refuses the group (the NLB carries two groups instead)."""
+    with pytest.raises(Exception, match="RulesPerSecurityGroupLimitExceeded: 80 inbound rules"):
+        run(lambda: _edge_group([CLOUDFRONT, ROUTE53]))
+
+
+def test_an_unpublished_managed_prefix_list_is_refused() -> None:
+    with pytest.raises(
+        Exception, match=r"no managed prefix list named 'com\.amazonaws\.us-east-1\."
+    ):
+        run(lambda: _edge_group(["com.amazonaws.us-east-1.route53-healthcheck"]))

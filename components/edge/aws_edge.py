@@ -11,6 +11,10 @@ Route 53), so the component takes the us-east-1 provider.
   region leaves the answer) and a direct record `<region>.origin.<zone>`; A/AAAA aliases for the
   public hostnames to the distribution. Drained regions keep their health check and lose their
   latency record.
+- Paging: per region in rotation a CloudWatch alarm on its health check's `HealthCheckStatus`
+  (namespace `AWS/Route53`, which Route 53 publishes in us-east-1 only) notifying
+  `health_alarm_topic_arn` (the environment's P2 topic in us-east-1: one region down is a partial
+  outage) when it fails and when it recovers.
 - ACM: one certificate for the public hostnames in us-east-1, DNS validation records, and a
   `CertificateValidation` the distribution waits for.
 - WAFv2 (scope CLOUDFRONT): AWS managed groups (IP reputation, common, known bad inputs, SQLi,
@@ -72,6 +76,14 @@ ONE_YEAR = 31_536_000
 HTML_EDGE_SECONDS = 300
 FAILOVER_STATUS_CODES = [500, 502, 503, 504]
 HEALTH_CHECK_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-1"]
+HEALTH_METRICS_REGION = "us-east-1"
+"""Where Route 53 publishes its health checks' metrics (namespace AWS/Route53), so where an alarm
+on them must live."""
+HEALTH_ALARM_SEVERITY = "P2"
+"""Partial outage: one region fails its health check and leaves the answer; the others serve
+(architecture, "Alert Severity Levels": P2 high, partial outage, on-call paged)."""
+HEALTH_ALARM_PERIOD_SECONDS = 60
+"""Route 53 publishes HealthCheckStatus once a minute (1 healthy, 0 unhealthy)."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +103,16 @@ class AwsEdgeArgs:
     health_path: str = "/health"
     access_log_retention_days: int = 365
     """How long the distribution's access logs stay in their log group."""
+    health_alarm_topic_arn: pulumi.Input[str] | None = None
+    """The SNS topic in us-east-1 each region's health alarm notifies (the environment's P2 topic,
+    whose subscriptions page). None: the health checks steer DNS and page no one."""
 
     def __post_init__(self) -> None:
+        if self.health_alarm_topic_arn is not None and self.scope.region != HEALTH_METRICS_REGION:
+            raise ValueError(
+                f"health alarms live where Route 53 publishes its metrics, "
+                f"{HEALTH_METRICS_REGION}; the scope is {self.scope.region}"
+            )
         check_origins(
             self.origins,
             self.hostnames,
@@ -124,6 +144,7 @@ class AwsEdge(pulumi.ComponentResource):
         rotation = args.in_rotation
         zone = self._zone(name)
         checks = self._origins(name, zone)
+        self.health_alarms = self._health_alarms(name, checks)
         validation = self._certificate(name, zone)
         web_acl = self._web_acl(name)
         distribution = self._distribution(name, validation, web_acl, self._policies(name))
@@ -205,6 +226,41 @@ class AwsEdge(pulumi.ComponentResource):
                     opts=child,
                 )
         return checks
+
+    def _health_alarms(
+        self, name: str, checks: dict[str, aws.route53.HealthCheck]
+    ) -> dict[str, aws.cloudwatch.MetricAlarm]:
+        """Per region in rotation, an alarm on its health check's status: a minute whose worst
+        status is unhealthy (or with no status at all) notifies the topic; recovery does too.
+        A drained region is out of the answer on purpose and pages no one."""
+        args = self._args
+        topic = args.health_alarm_topic_arn
+        if topic is None:
+            return {}
+        return {
+            region: aws.cloudwatch.MetricAlarm(
+                f"{name}-health-alarm-{region}",
+                name=args.names.physical("edge", "health", region, max_length=255),
+                alarm_description=(
+                    f"[{HEALTH_ALARM_SEVERITY}] {region}: the ingress fails Route 53's HTTPS "
+                    f"{args.health_path} check and has left the origin answer"
+                ),
+                namespace="AWS/Route53",
+                metric_name="HealthCheckStatus",
+                dimensions={"HealthCheckId": checks[region].id},
+                statistic="Minimum",
+                period=HEALTH_ALARM_PERIOD_SECONDS,
+                evaluation_periods=1,
+                threshold=1,
+                comparison_operator="LessThanThreshold",
+                treat_missing_data="breaching",
+                alarm_actions=[topic],
+                ok_actions=[topic],
+                tags={"meridian:severity": HEALTH_ALARM_SEVERITY},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for region in args.in_rotation
+        }
 
     def _certificate(self, name: str, zone: aws.route53.Zone) -> aws.acm.CertificateValidation:
         """The hostnames' ACM certificate, validated through DNS records in the zone."""

@@ -194,6 +194,9 @@ class CloudflareEdge(pulumi.ComponentResource):
     hostnames: list[str]
     rate_limits: dict[str, int]
     pool_ids: dict[str, pulumi.Output[str]]
+    pool_names: dict[str, str]
+    """Region -> its pool's name, which Cloudflare's analytics (and the exporter) report."""
+    health_path: str
     load_balancer_id: pulumi.Output[str]
 
     def __init__(
@@ -218,6 +221,8 @@ class CloudflareEdge(pulumi.ComponentResource):
             if r.rate_limit_per_minute is not None
         }
         self.pool_ids = {region: pool.id for region, pool in pools.items()}
+        self.pool_names = {o.region: self._pool_name(o.region) for o in args.origins}
+        self.health_path = args.health_path
         self.load_balancer_id = load_balancer.id
         self.register_outputs(
             {
@@ -304,6 +309,10 @@ class CloudflareEdge(pulumi.ComponentResource):
             f"{name}-origin-pulls", zone_id=zone_id, enabled=True, opts=child
         )
 
+    def _pool_name(self, region: str) -> str:
+        """A region's pool name: what the analytics (and their exporter's `pool_name`) call it."""
+        return self._args.names.physical("edge", region)
+
     def _pools(self, name: str) -> dict[str, cloudflare.LoadBalancerPool]:
         """The health monitor and one pool per region's ingress (a drained one disabled)."""
         args = self._args
@@ -334,7 +343,7 @@ class CloudflareEdge(pulumi.ComponentResource):
             pools[origin.region] = cloudflare.LoadBalancerPool(
                 f"{name}-pool-{origin.region}",
                 account_id=args.account_id,
-                name=args.names.physical("edge", origin.region),
+                name=self._pool_name(origin.region),
                 description=f"{origin.region} ingress" + (" (drained)" if drained else ""),
                 enabled=not drained,
                 minimum_origins=1,

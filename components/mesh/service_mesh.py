@@ -20,7 +20,9 @@ What it builds, and why:
 - The ingress path: an NLB security group admitting TCP 443 from the edge's ranges only (tagged
   `exposure=edge`, the one SG the policy pack lets face the internet); the AWS Load Balancer
   Controller (its own Pod Identity role with the controller's published IAM policy) turns the
-  gateway's Service into an internet-facing NLB with IP targets using that SG. TLS terminates at
+  gateway's Service into an internet-facing NLB with IP targets using that SG, and, given the
+  edge's health checkers' prefix lists, a second SG admitting them on 443 (their weight would
+  overflow the first group's rule quota). TLS terminates at
   the gateway (Gateway `edge`, TLS 1.2+, MUTUAL when the edge presents a client certificate: see
   components/mesh/origin_tls.py); the NLB passes TCP, or, given `origin_certificate_arn` (the
   AWS edge), terminates TLS with that publicly trusted certificate and re-encrypts to the
@@ -187,6 +189,12 @@ class ServiceMeshArgs:
     edge_prefix_list_ids: Sequence[pulumi.Input[str]] = ()
     """Managed prefix lists the ingress admits instead of ranges (the AWS-native edge:
     CloudFront's origin-facing list, `com.amazonaws.global.cloudfront.origin-facing`)."""
+    health_checker_prefix_list_ids: Sequence[pulumi.Input[str]] = ()
+    """Managed prefix lists of the edge's health checkers (the AWS-native edge: Route 53's
+    `com.amazonaws.<region>.route53-healthchecks`), admitted on 443 through a second security
+    group on the NLB: a prefix list counts its weight against a group's rules (CloudFront's
+    origin-facing list weighs 55, Route 53's 25, beyond the 60 inbound rules a group holds by
+    default), so the two never share one group."""
     origin_certificate_arn: pulumi.Input[str] | None = None
     """A publicly trusted ACM certificate (the AWS-native edge: components/edge/origin_listener.py):
     the NLB terminates TLS on 443 with it and re-encrypts to the gateway, which keeps serving
@@ -224,6 +232,7 @@ class ServiceMesh(pulumi.ComponentResource):
 
     ingress_hostname: pulumi.Output[str]
     ingress_security_group: aws.ec2.SecurityGroup
+    health_checker_security_group: aws.ec2.SecurityGroup | None
     releases: dict[str, k8s.helm.v3.Release]
     ready: list[pulumi.Resource]
     """What tenant objects must wait for (istiod's webhooks serve once it is released)."""
@@ -240,6 +249,7 @@ class ServiceMesh(pulumi.ComponentResource):
 
         self._webhook_rules(name, args)
         self.ingress_security_group = self._ingress_security_group(name, args)
+        self.health_checker_security_group = self._health_checker_security_group(name, args)
 
         namespaces = {
             ISTIO_NAMESPACE: {
@@ -374,6 +384,40 @@ class ServiceMesh(pulumi.ComponentResource):
             opts=self._in_aws,
         )
 
+    def _health_checker_security_group(
+        self, name: str, args: ServiceMeshArgs
+    ) -> aws.ec2.SecurityGroup | None:
+        """The NLB's second group: HTTPS from the edge's health checkers only (None without
+        them). No egress of its own: the NLB reaches its targets through the first group."""
+        if not args.health_checker_prefix_list_ids:
+            return None
+        return aws.ec2.SecurityGroup(
+            f"{name}-ingress-nlb-health",
+            name=args.names.physical("ingress-nlb-health"),
+            description="Ingress NLB: HTTPS from the edge's health checkers only",
+            vpc_id=args.vpc_id,
+            ingress=[
+                {
+                    "description": "HTTPS /health from the edge's health checkers' prefix list",
+                    "protocol": "tcp",
+                    "from_port": GATEWAY_HTTPS_PORT,
+                    "to_port": GATEWAY_HTTPS_PORT,
+                    "prefix_list_ids": list(args.health_checker_prefix_list_ids),
+                }
+            ],
+            egress=[],
+            revoke_rules_on_delete=True,
+            tags={"Name": args.names.display("ingress-nlb-health"), "exposure": "edge"},
+            opts=self._in_aws,
+        )
+
+    def _nlb_security_groups(self) -> pulumi.Input[str]:
+        """The `security-groups` annotation: the edge's group, then the health checkers'."""
+        health = self.health_checker_security_group
+        if health is None:
+            return self.ingress_security_group.id
+        return pulumi.Output.all(self.ingress_security_group.id, health.id).apply(_comma_joined)
+
     def _load_balancer_controller(self, name: str, args: ServiceMeshArgs) -> k8s.helm.v3.Release:
         identity = WorkloadIdentity(
             f"{name}-lbc",
@@ -485,7 +529,7 @@ class ServiceMesh(pulumi.ComponentResource):
             f"{NLB}-type": "external",
             f"{NLB}-nlb-target-type": "ip",
             f"{NLB}-scheme": "internet-facing",
-            f"{NLB}-security-groups": self.ingress_security_group.id,
+            f"{NLB}-security-groups": self._nlb_security_groups(),
             f"{NLB}-manage-backend-security-group-rules": "true",
             f"{NLB}-subnets": pulumi.Output.from_input(args.public_subnet_ids).apply(_comma_joined),
             f"{NLB}-healthcheck-port": str(GATEWAY_STATUS_PORT),
@@ -827,7 +871,7 @@ def _nlb_attributes(bucket: str) -> str:
 
 def _comma_joined(values: Sequence[str]) -> str:
     if not all(isinstance(v, str) and v for v in values):
-        raise ValueError(f"the ingress NLB needs its public subnet ids; got {list(values)!r}")
+        raise ValueError(f"the ingress NLB needs its subnet and group ids; got {list(values)!r}")
     return ",".join(values)
 
 

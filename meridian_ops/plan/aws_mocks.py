@@ -75,6 +75,34 @@ def _hex(seed: str, length: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:length]
 
 
+AWS_MANAGED_PREFIX_LISTS: dict[str, int] = {
+    "com.amazonaws.global.cloudfront.origin-facing": 55,
+    "com.amazonaws.global.ipv6.cloudfront.origin-facing": 55,
+    "com.amazonaws.{region}.route53-healthchecks": 25,
+    "com.amazonaws.{region}.ipv6.route53-healthchecks": 25,
+    "com.amazonaws.{region}.s3": 1,
+    "com.amazonaws.{region}.dynamodb": 1,
+}
+"""AWS-managed prefix lists by name and weight (the rules each counts against a security group's
+quota), as the AWS VPC user guide lists them ("Available AWS-managed prefix lists")."""
+
+SECURITY_GROUP_RULES_QUOTA = 60
+"""Inbound (and outbound) rules per security group by default (Amazon VPC quotas)."""
+
+
+def managed_prefix_list_weight(name: str, region: str) -> int | None:
+    """The weight of the AWS-managed prefix list `name` in `region`, None if AWS has none."""
+    for pattern, weight in AWS_MANAGED_PREFIX_LISTS.items():
+        if pattern.format(region=region) == name:
+            return weight
+    return None
+
+
+def managed_prefix_list_id(region: str, name: str) -> str:
+    """The id the mocks give the AWS-managed prefix list `name` in `region`."""
+    return f"pl-{_hex(region + name, 8)}"
+
+
 def _public_ip(seed: str) -> str:
     digest = hashlib.sha256(seed.encode()).digest()
     return str(ipaddress.IPv4Address(bytes([3, digest[0] | 1, digest[1], max(digest[2], 1)])))
@@ -605,6 +633,28 @@ def _resource_id(ctx: _Ctx) -> str:
     return f"{ctx.name}-{ctx.hex(8)}"
 
 
+def _check_rules_quota(ctx: _Ctx) -> None:
+    """A group's inbound rules, each CIDR one and each AWS-managed prefix list its weight, must
+    fit the default quota (moto counts no prefix-list weights)."""
+    weights = {
+        managed_prefix_list_id(ctx.region, n): w
+        for n, w in (
+            (pattern.format(region=ctx.region), weight)
+            for pattern, weight in AWS_MANAGED_PREFIX_LISTS.items()
+        )
+    }
+    count = 0
+    for rule in ctx.inputs.get("ingress") or []:
+        count += len(rule.get("cidrBlocks") or []) + len(rule.get("ipv6CidrBlocks") or [])
+        count += sum(weights.get(str(p), 1) for p in rule.get("prefixListIds") or [])
+    if count > SECURITY_GROUP_RULES_QUOTA:
+        raise AwsRejectedError(
+            f"AWS rejects {ctx.type} '{ctx.name}': RulesPerSecurityGroupLimitExceeded: "
+            f"{count} inbound rules (prefix lists count their weight), the quota is "
+            f"{SECURITY_GROUP_RULES_QUOTA}"
+        )
+
+
 # --- AWS-side validation (moto) ------------------------------------------------------------
 
 
@@ -664,6 +714,7 @@ class MotoValidator:
         backend = self._ec2(ctx.region)
         vpc = self._moto_ids.get(str(ctx.inputs.get("vpcId")))
         description = str(ctx.inputs.get("description") or "Managed by Pulumi")
+        _check_rules_quota(ctx)
         group = backend.create_security_group(
             name=str(ctx.inputs.get("name") or rid), description=description, vpc_id=vpc
         )
@@ -921,14 +972,20 @@ class AwsMocks(Mocks):
             }, []
         if token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
             # AWS-managed prefix lists (e.g. CloudFront's origin-facing one) have a region-specific
-            # id; answer one in AWS's format for the name asked.
+            # id; answer one in AWS's format for a name AWS publishes, refuse any other.
             name = str(args.args.get("name", ""))
-            list_id = f"pl-{_hex(region + name, 8)}"
+            weight = managed_prefix_list_weight(name, region)
+            if weight is None:
+                raise AwsRejectedError(
+                    f"AWS has no managed prefix list named {name!r} in {region} "
+                    "(ec2:DescribeManagedPrefixLists returns none)"
+                )
+            list_id = managed_prefix_list_id(region, name)
             return {
                 "id": list_id,
                 "name": name,
-                "addressFamily": "IPv4",
-                "maxEntries": 55,
+                "addressFamily": "IPv6" if ".ipv6." in name else "IPv4",
+                "maxEntries": weight,
                 "ownerId": "AWS",
                 "arn": f"arn:{PARTITION}:ec2:{region}:aws:prefix-list/{list_id}",
                 "entries": [],

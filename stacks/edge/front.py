@@ -54,7 +54,12 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
     import pulumi_aws as aws
 
     from components.common.scope import AwsScope
-    from components.edge.aws_edge import AwsEdge, AwsEdgeArgs
+    from components.edge.aws_edge import (
+        HEALTH_ALARM_SEVERITY,
+        HEALTH_METRICS_REGION,
+        AwsEdge,
+        AwsEdgeArgs,
+    )
     from components.edge.cloudflare_edge import CloudflareEdge, CloudflareEdgeArgs
 
     settings, edge = ctx.settings, ctx.edge
@@ -91,6 +96,7 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
             ),
             opts=pulumi.ResourceOptions(provider=cloudflare_provider()),
         )
+        _pool_health_alerts(ctx, cloudflare)
         return Front(
             component=cloudflare,
             drained=drained,
@@ -119,6 +125,11 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
                 partition=caller.arn.split(":")[1],
             ),
             shield_advanced=edge.shield_advanced,
+            # the region beside Route 53's metrics: its topic pages (stacks/edge_settings.py
+            # refuses an AWS edge without that region)
+            health_alarm_topic_arn=ctx.regions[HEALTH_METRICS_REGION].alert_topic_arn(
+                HEALTH_ALARM_SEVERITY
+            ),
         ),
         opts=pulumi.ResourceOptions(provider=provider),
     )
@@ -130,4 +141,25 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
         name_servers=native.name_servers,
         distribution_domain=native.distribution_domain,
         health_checks=native.health_check_ids,
+    )
+
+
+def _pool_health_alerts(ctx: EdgeContext, edge: CloudflareEdge) -> None:
+    """Per region in rotation, an alert on its pool's health as the monitor finds it, in the
+    primary region's Prometheus workspace: the Cloudflare analytics exporter runs there
+    (stacks/regional/edge_metrics.py), and its Alertmanager routes the P2 alert to the P2 topic,
+    whose subscriptions page. A drained region's pool is disabled on purpose and pages no one."""
+    from components.observability.origin_health import OriginHealthRules, OriginHealthRulesArgs
+
+    primary = ctx.settings.primary_region
+    workspace_arn = ctx.regions[primary].prometheus_workspace_arn()
+    OriginHealthRules(
+        "edge-health",
+        OriginHealthRulesArgs(
+            # arn:<partition>:aps:<region>:<account>:workspace/<id>
+            workspace_id=workspace_arn.apply(lambda arn: arn.rsplit("/", 1)[-1]),
+            pools={r: edge.pool_names[r] for r in edge.regions_in_rotation},
+            health_path=edge.health_path,
+        ),
+        opts=pulumi.ResourceOptions(provider=region_provider(primary, ctx.settings)),
     )

@@ -52,6 +52,13 @@ CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-f
 """The AWS-managed prefix list of CloudFront's origin-facing addresses (the AWS-native edge)."""
 
 
+def route53_health_checker_prefix_list(region: str) -> str:
+    """The AWS-managed prefix list of Route 53's health checkers (IPv4) in `region`: the AWS
+    edge's health checks probe each ingress by name, over IPv4 (AWS VPC user guide, "Available
+    AWS-managed prefix lists": `com.amazonaws.<region>.route53-healthchecks`, in every region)."""
+    return f"com.amazonaws.{region}.route53-healthchecks"
+
+
 @dataclass(frozen=True)
 class Kubernetes:
     """The Kubernetes layer's result. `ready`: what in-cluster workloads of later layers wait
@@ -245,17 +252,17 @@ def _mesh(
 ) -> ServiceMesh:
     """Istio and the ingress NLB, then the tenant namespaces and traffic policies. The NLB admits
     only the environment's edge: Cloudflare's published ranges, or, with the AWS-native edge,
-    CloudFront's origin-facing managed prefix list; beside it, the partner networks of
+    CloudFront's origin-facing managed prefix list and, on a group of their own, Route 53's
+    health checkers (which probe each region's `/health`); beside it, the partner networks of
     `meridian:partnerApi.allowedCidrs` on 443 (TCP passed through to the partner Gateway)."""
     cloudfront_origin = ctx.settings.edge_provider == "aws"
-    edge_prefix_lists = (
-        [
-            aws.ec2.get_managed_prefix_list_output(
-                name=CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, opts=ctx.invoke
-            ).id
-        ]
-        if cloudfront_origin
-        else []
+
+    def managed(names: list[str]) -> list[pulumi.Output[str]]:
+        return [aws.ec2.get_managed_prefix_list_output(name=n, opts=ctx.invoke).id for n in names]
+
+    edge_prefix_lists = managed([CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST] if cloudfront_origin else [])
+    health_checkers = managed(
+        [route53_health_checker_prefix_list(ctx.region)] if cloudfront_origin else []
     )
     mesh = ctx.plan.settings.mesh
     network = foundation.network
@@ -271,6 +278,7 @@ def _mesh(
             edge_ipv4=[] if cloudfront_origin else EDGE_RANGES.ipv4,
             edge_ipv6=[] if cloudfront_origin else EDGE_RANGES.ipv6,
             edge_prefix_list_ids=edge_prefix_lists,
+            health_checker_prefix_list_ids=health_checkers,
             origin_certificate_arn=origin_listener.certificate_arn(ctx),
             partner_cidrs=ctx.plan.settings.partner_api.allowed_cidrs,
             aws_services=aws_services_reached(),

@@ -78,7 +78,11 @@ def test_the_dev_status_line_counts_every_flow(preview: bool) -> None:
     line = status_line(list(counts.values()))
     assert line.startswith(f"{request.ok}/{request.total} routes served, ")
     assert "dependencies reachable" in line and "SLOs collected and routed" in line
-    assert line.endswith(f"0/{regions} partner hostnames served ({regions} pending)")
+    assert f"0/{regions} partner hostnames served ({regions} pending)" in line
+    # every region's /health probed by the edge, a failing probe paging the P2 receiver
+    health = counts["health"]
+    assert (health.ok, health.total, health.pending) == (regions, regions, 0)
+    assert line.endswith(f"{regions}/{regions} regions' health checked and paged")
 
 
 def test_removing_the_subscription_filter_fails_the_logs_flow_and_its_layer() -> None:

@@ -28,6 +28,7 @@ from meridian_ops.plan.flows.cluster_metrics import (
 )
 from meridian_ops.plan.flows.dependencies import trace_row
 from meridian_ops.plan.flows.harness import Flow, Graph
+from meridian_ops.plan.flows.health import edge_drained, health_flow
 from meridian_ops.plan.flows.identity import identity_flow
 from meridian_ops.plan.flows.logs import Tiers, log_flow
 from meridian_ops.plan.flows.partner import partner_flow
@@ -295,6 +296,24 @@ def _partners(env: str, plans: Plans) -> FlowCount:
     return tally.count("partner", "partner hostnames served")
 
 
+def _health(env: str, plans: Plans) -> FlowCount:
+    """Per region in rotation: the edge's synthetic `/health` probe reaches the region's NLB, and
+    a failing probe pages (AWS edge: Route 53 check -> alarm -> P2 topic; Cloudflare: monitor ->
+    exported pool health -> rule -> Alertmanager -> P2 topic), with a receiver."""
+    tally = _Tally()
+    edge_plan = plans.get(f"{env}-edge")
+    regionals = {s.split("-", 1)[1]: Graph(s, dict(p)) for s, p in regional_plans(plans).items()}
+    if edge_plan is None:
+        for region in regionals:
+            tally.add([f"{env}-{region}: no edge stack planned"])
+        return tally.count("health", "regions' health checked and paged")
+    edge = Graph(f"{env}-edge", dict(edge_plan))
+    flow = health_flow(edge, regionals, edge_provider(edge), edge_drained(edge))
+    for links in _groups(flow).values():
+        tally.add([str(x) for x in links if x.status == "fail"])
+    return tally.count("health", "regions' health checked and paged")
+
+
 FLOWS: list[RegisteredFlow] = [
     RegisteredFlow("request", "04", "routes served", _requests),
     RegisteredFlow("dependency", "05", "dependencies reachable", _dependencies),
@@ -305,6 +324,7 @@ FLOWS: list[RegisteredFlow] = [
     RegisteredFlow("identity", "04", "routes guarded by tokens", _identity),
     RegisteredFlow("rate limit", "04", "rate limits enforced", _rate_limits),
     RegisteredFlow("partner", "04", "partner hostnames served", _partners),
+    RegisteredFlow("health", "09", "regions' health checked and paged", _health),
 ]
 """Every flow the report and the architecture page show, in the order of the status line. A new
 flow adds one entry here."""
