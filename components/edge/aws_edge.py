@@ -10,7 +10,10 @@ Route 53), so the component takes the us-east-1 provider.
   `origin.<zone>` (CNAME to the ingress NLB, TTL 30 s, the health check attached: an unhealthy
   region leaves the answer) and a direct record `<region>.origin.<zone>`; A/AAAA aliases for the
   public hostnames to the distribution. Drained regions keep their health check and lose their
-  latency record.
+  latency record. Each passthrough hostname (the partner API, mutual TLS at the regions' gateways)
+  gets latency records of its own, CNAMEs to the same NLBs with the same health checks, never an
+  alias to the distribution: clients connect to the NLB's TCP partner listener, so their TLS,
+  client certificate included, ends at the gateway.
 - ACM: one certificate for the public hostnames in us-east-1, DNS validation records, and a
   `CertificateValidation` the distribution waits for.
 - WAFv2 (scope CLOUDFRONT): AWS managed groups (IP reputation, common, known bad inputs, SQLi,
@@ -72,6 +75,9 @@ ONE_YEAR = 31_536_000
 HTML_EDGE_SECONDS = 300
 FAILOVER_STATUS_CODES = [500, 502, 503, 504]
 HEALTH_CHECK_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-1"]
+PASSTHROUGH_TTL = 60
+"""TTL of the passthrough (partner) records: resolvers cache them, so a short one for failover,
+as the Cloudflare edge's DNS-only load balancer."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,17 @@ class AwsEdgeArgs:
     health_path: str = "/health"
     access_log_retention_days: int = 365
     """How long the distribution's access logs stay in their log group."""
+    passthrough_hostnames: Sequence[str] = ()
+    """Hostnames the regions' ingress serves with mutual TLS to clients of its own (the partner
+    API): DNS only (latency CNAMEs to the regions' NLBs), never behind CloudFront, whose WAF and
+    rate limits therefore do not apply to them."""
 
     def __post_init__(self) -> None:
+        both = sorted(set(self.passthrough_hostnames) & set(self.hostnames))
+        if both:
+            raise ValueError(
+                f"{both} cannot be both behind CloudFront and passed through to the regions"
+            )
         check_origins(
             self.origins,
             self.hostnames,
@@ -204,6 +219,19 @@ class AwsEdge(pulumi.ComponentResource):
                     health_check_id=checks[origin.region].id,
                     opts=child,
                 )
+                for hostname in args.passthrough_hostnames:
+                    aws.route53.Record(
+                        f"{name}-passthrough-{hostname}-{origin.region}",
+                        zone_id=zone.zone_id,
+                        name=hostname,
+                        type="CNAME",
+                        ttl=PASSTHROUGH_TTL,
+                        records=[origin.hostname],
+                        set_identifier=origin.region,
+                        latency_routing_policies=[{"region": origin.region}],
+                        health_check_id=checks[origin.region].id,
+                        opts=child,
+                    )
         return checks
 
     def _certificate(self, name: str, zone: aws.route53.Zone) -> aws.acm.CertificateValidation:

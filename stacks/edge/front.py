@@ -119,6 +119,9 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
                 partition=caller.arn.split(":")[1],
             ),
             shield_advanced=edge.shield_advanced,
+            # the partner API: DNS only, to the NLBs' TCP partner listener, mutual TLS at the
+            # regions' gateways
+            passthrough_hostnames=(settings.manifest.partner_api.hostname,),
         ),
         opts=pulumi.ResourceOptions(provider=provider),
     )

@@ -254,7 +254,9 @@ def _mesh(
     """Istio and the ingress NLB, then the tenant namespaces and traffic policies. The NLB admits
     only the environment's edge: Cloudflare's published ranges, or, with the AWS-native edge,
     CloudFront's origin-facing managed prefix list; beside it, the partner networks of
-    `meridian:partnerApi.allowedCidrs` on 443 (TCP passed through to the partner Gateway)."""
+    `meridian:partnerApi.allowedCidrs` on the partner port (TCP passed through to the partner
+    Gateway): 443 with Cloudflare, the NLB's own partner listener with the AWS edge, whose 443 is
+    a TLS listener."""
     cloudfront_origin = ctx.settings.edge_provider == "aws"
     edge_prefix_lists = (
         [
