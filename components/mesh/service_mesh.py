@@ -109,7 +109,8 @@ PARTNER_PASSTHROUGH_PORT = 8443
 the gateway pod's HTTPS port, so the partner's TLS, client certificate included, ends at the
 partner Gateway. 8443 is the customary alternate HTTPS port and the gateway pod's own HTTPS
 port, so the listener's target group forwards port to port onto the same Envoy listener, where
-SNI selects the partner server."""
+SNI selects the partner server (istiod listens for a Gateway server on the targetPort of the
+Service port it names: Istio's resolvePorts in pilot)."""
 PARTNER_PORT_NAME = "tls-partner"
 GATEWAY_STATUS_PORT = 15021
 HEALTH_STATUS = 200
