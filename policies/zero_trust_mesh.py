@@ -4,7 +4,10 @@ Istio: PeerAuthentication never downgrades mTLS, every mesh (EKS cluster or isti
 a mesh-wide STRICT PeerAuthentication and a mesh-wide default-deny AuthorizationPolicy, no
 AuthorizationPolicy allows everything, istiod keeps egress to registered hosts
 (REGISTRY_ONLY); internet-facing load balancers that Kubernetes creates (the gateway's) carry an
-explicit security group. Per-namespace rules are in ``zero_trust_namespaces``.
+explicit security group; a Gateway server whose client CA is an AWS Private CA (the partner API)
+demands client certificates (MUTUAL); the GraphQL router behind the gateways keeps introspection
+off where the environment's pack config does not allow it. Per-namespace rules are in
+``zero_trust_namespaces``.
 
 Stack policies tie a mesh-wide policy to its cluster through the Kubernetes provider it was
 created with (the provider depends on the cluster's outputs).
@@ -28,8 +31,10 @@ from pulumi_policy import (
 
 from . import type_tokens
 from .compliance import (
+    AUTHENTICATION,
     CAPACITY,
     EGRESS_CONTROL,
+    HARDENED_CONFIG,
     LEAST_PRIVILEGE,
     MUTUAL_TLS,
     NETWORK_BOUNDARY,
@@ -54,8 +59,11 @@ from .support import (
     config,
     get,
     is_empty,
+    is_unknown,
     is_world_cidr,
     label,
+    pget,
+    plain,
 )
 
 CONCERN = "zero-trust"
@@ -408,7 +416,136 @@ def _rate_limit_fails_open_alone(args: StackValidationArgs, report: ReportViolat
             )
 
 
+# --------------------------------------------------------------------------------------------
+# The GraphQL router behind the gateways does not describe its schema
+# --------------------------------------------------------------------------------------------
+APOLLO_ROUTER_CHART = "router"
+APOLLO_PUBLISHER = "apollographql"
+
+
+def _router_introspection(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Apollo Router's `supergraph.introspection` (Router v2 YAML configuration; off when absent),
+    given to its chart as `router.configuration`."""
+    if args.resource_type != type_tokens.HELM_RELEASE or not installs(
+        args.props, APOLLO_ROUTER_CHART
+    ):
+        return
+    if APOLLO_PUBLISHER not in str(get(args.props, "chart")) + str(
+        get(args.props, "repositoryOpts", "repo")
+    ):
+        return
+    if config(args, "allowIntrospection", False):
+        return
+    enabled = get(args.props, "values", "router", "configuration", "supergraph", "introspection")
+    if enabled is True:
+        report(
+            f"{label(args.resource_type, args.name)} runs the Apollo Router with "
+            "supergraph.introspection true: anyone who reaches /graphql can read the whole "
+            "schema (architecture section 04: introspection off in prod). Fix: set "
+            "router.configuration.supergraph.introspection to false.",
+            None,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Gateways whose client CA is a private CA demand client certificates
+# --------------------------------------------------------------------------------------------
+_CLIENT_CA_SUFFIX = "-cacert"
+"""Istio also reads a credential's client CA from the Secret `<credentialName>-cacert`
+(istio/istio pilot/pkg/credentials/kube/secrets.go)."""
+
+
+def _private_ca_secrets(args: StackValidationArgs) -> tuple[set[tuple[str, str]], bool]:
+    """The (namespace, name) of each Secret built from an AWS Private CA (it depends on a
+    CertificateAuthority or an issued Certificate of one), and whether some Secret's name is
+    unknown (preview)."""
+    found: set[tuple[str, str]] = set()
+    unsure = False
+    for resource in args.resources:
+        if resource.resource_type != type_tokens.K8S_SECRET:
+            continue
+        deps = list(resource.dependencies)
+        for values in resource.property_dependencies.values():
+            deps.extend(values)
+        if not any(d.resource_type in type_tokens.ACMPCA_TYPES for d in deps):
+            continue
+        props = plain(resource.props)
+        name, namespace = pget(props, "metadata", "name"), pget(props, "metadata", "namespace")
+        if is_unknown(name) or is_unknown(namespace):
+            unsure = True
+            continue
+        found.add((namespace if isinstance(namespace, str) and namespace else "default", name))
+    return found, unsure
+
+
+def _private_ca_gateways_mutual(args: StackValidationArgs, report: ReportViolation) -> None:
+    secrets, _ = _private_ca_secrets(args)
+    if not secrets:
+        return
+    for resource in args.resources:
+        if resource.resource_type != type_tokens.ISTIO_GATEWAY:
+            continue
+        props = plain(resource.props)
+        namespace = pget(props, "metadata", "namespace")
+        if is_unknown(namespace):
+            continue
+        namespace = namespace if isinstance(namespace, str) and namespace else "default"
+        for server in as_list(pget(props, "spec", "servers")):
+            credential = pget(server, "tls", "credentialName")
+            mode = pget(server, "tls", "mode")
+            if not isinstance(credential, str) or is_unknown(mode):
+                continue
+            named = {(namespace, credential), (namespace, credential + _CLIENT_CA_SUFFIX)}
+            if not named & secrets or mode == "MUTUAL":
+                continue
+            report(
+                f"Istio Gateway {resource.name} ({namespace}/{pget(props, 'metadata', 'name')}) "
+                f"serves hosts {pget(server, 'hosts')} with tls.mode {mode or 'unset'} and the "
+                f"credential {credential}, whose client CA is an AWS Private CA: clients are "
+                "meant to prove themselves with its certificates, yet none is demanded. Fix: set "
+                "tls.mode MUTUAL on that server.",
+                resource.urn,
+            )
+
+
 POLICIES: list[Policy] = [
+    # helm
+    resource_policy(
+        "graphql-router-introspection-off",
+        "The Apollo Router's Helm release keeps GraphQL introspection off "
+        "(router.configuration.supergraph.introspection not true), unless the environment's "
+        "pack config allows it (allowIntrospection: dev and staging; never prod).",
+        concern=CONCERN,
+        service="helm",
+        severity=Severity.MEDIUM,
+        controls=HARDENED_CONFIG,
+        validate=_router_introspection,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "allowIntrospection": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Environments whose router may answer introspection.",
+                }
+            }
+        ),
+        remediation="Set router.configuration.supergraph.introspection to false (the "
+        "meridian:graphql.introspection setting).",
+    ),
+    stack_policy(
+        "istio-gateway-private-ca-mutual-tls",
+        "Every Istio Gateway server whose credential Secret is built from an AWS Private CA "
+        "(the partner API's client CA) is tls.mode MUTUAL, whatever the edge, so a client "
+        "without a certificate of that CA is refused in the TLS handshake.",
+        concern=CONCERN,
+        service=("istio", "acmpca"),
+        severity=Severity.HIGH,
+        controls=MUTUAL_TLS | AUTHENTICATION,
+        types=(type_tokens.ISTIO_GATEWAY, type_tokens.K8S_SECRET),
+        validate=_private_ca_gateways_mutual,
+        remediation="Set servers[].tls.mode to MUTUAL on the Gateway server that names the "
+        "private CA's credential.",
+    ),
     stack_policy(
         "envoy-global-rate-limit-fails-open-with-local",
         "A global Envoy rate limit that fails open is accompanied by a local rate limit on the "

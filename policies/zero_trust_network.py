@@ -106,6 +106,12 @@ EDGE_CONFIG = PolicyConfigSchema(
         # false: the edge group sits behind a CDN (Cloudflare) and may admit only the
         # allowedCidrs even on its edge ports; anything else would bypass the CDN's WAF.
         "edgeAllowsInternet": {"type": "boolean", "default": True},
+        # partner networks that reach the edge group directly (the partner API's DNS-only name,
+        # mutual TLS at the gateway), on the partner ports only: the same list as the stacks'
+        # meridian:partnerApi.allowedCidrs, repeated here so that a partner range is admitted
+        # by two deliberate entries
+        "partnerCidrs": {**_STRING_LIST, "default": []},
+        "partnerPorts": {"type": "array", "items": {"type": "integer"}, "default": [443, 8443]},
     }
 )
 
@@ -165,6 +171,8 @@ def _edge_config(args: ResourceValidationArgs | StackValidationArgs) -> dict[str
         "edgePorts": [as_int(p, -1) for p in config(args, "edgePorts", [443])],
         "allowedCidrs": [str(c) for c in config(args, "allowedCidrs", [])],
         "edgeAllowsInternet": bool(config(args, "edgeAllowsInternet", True)),
+        "partnerCidrs": [str(c) for c in config(args, "partnerCidrs", [])],
+        "partnerPorts": [as_int(p, -1) for p in config(args, "partnerPorts", [443, 8443])],
     }
 
 
@@ -173,12 +181,17 @@ def _ingress_problems(rule: _Ingress, edge: bool, cfg: Mapping[str, Any]) -> lis
 
     Behind a CDN (``edgeAllowsInternet`` false) the only public sources are the allowedCidrs,
     and only on the edge group's edge ports; otherwise the edge group may accept the internet
-    on its edge ports and the allowedCidrs may reach any port."""
+    on its edge ports and the allowedCidrs may reach any port. Either way the edge group may
+    accept the partnerCidrs (never the whole internet) on its partner ports."""
     edge_ok = edge and rule.within(cfg["edgePorts"])
+    partner_ok = edge and rule.within(cfg["partnerPorts"])
     behind_cdn = not cfg["edgeAllowsInternet"]
     problems: list[str] = []
     for cidr in rule.cidrs:
         if not isinstance(cidr, str) or not is_public_cidr(cidr):
+            continue
+        partner = cidr_in_allowlist(cidr, cfg["partnerCidrs"]) and not is_world_cidr(cidr)
+        if partner_ok and partner:
             continue
         allowlisted = cidr_in_allowlist(cidr, cfg["allowedCidrs"])
         if behind_cdn:
@@ -805,7 +818,8 @@ POLICIES: list[Policy] = [
         "Security groups accept no inline ingress from 0.0.0.0/0, ::/0 or internet ranges "
         "outside the allowlist; only the edge load balancer's group (tag exposure=edge) may, "
         "on its edge ports, and behind a CDN (edgeAllowsInternet = false) only from the CDN's "
-        "ranges (allowedCidrs).",
+        "ranges (allowedCidrs); the partner networks (partnerCidrs) reach it on its partner "
+        "ports.",
         concern=CONCERN,
         service="ec2",
         severity=Severity.CRITICAL,
@@ -817,7 +831,8 @@ POLICIES: list[Policy] = [
         "sg-rule-no-public-ingress",
         "Security group ingress rules (SecurityGroupRule, SecurityGroupIngressRule) accept no "
         "traffic from 0.0.0.0/0, ::/0 or non-allowlisted internet ranges, except on the edge "
-        "load balancer's group on its edge ports (behind a CDN: only the CDN's ranges).",
+        "load balancer's group on its edge ports (behind a CDN: only the CDN's ranges) and the "
+        "partner networks (partnerCidrs) on its partner ports.",
         concern=CONCERN,
         service=("ec2", "vpc"),
         severity=Severity.CRITICAL,

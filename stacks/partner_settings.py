@@ -16,11 +16,13 @@ meridian:graphql:
 meridian:partnerApi:
   hostname: partners.meridian.example.com  # where partners connect (mutual TLS)
   clientCaKeyAlgorithm: EC_secp384r1       # the partner client CA's key (AWS Private CA)
-  allowedCidrs: [203.0.113.0/24]           # partner networks the ingress NLB admits on 443
+  allowedCidrs: [203.0.113.0/24]           # partner networks the ingress NLB admits on the
+                                           # partner port (443; 8443 with the AWS edge)
 ```
 
-`allowedCidrs` is empty in every environment: the partner route exists (DNS-only name,
-Gateway, client CA) but no partner network is admitted until the operator adds its ranges.
+`allowedCidrs` is empty in every environment: the partner path exists (DNS-only name, NLB
+passthrough listener, Gateway, client CA) but no partner network is admitted until the operator
+adds its ranges.
 
 This module must not import `stacks/settings.py` (which imports it).
 """
@@ -112,7 +114,8 @@ class PartnerApiSettings(MeridianModel):
         Field(alias="clientCaKeyAlgorithm")
     )
     allowed_cidrs: list[str] = Field(alias="allowedCidrs", default_factory=list)
-    """Partner networks (IPv4 or IPv6 CIDRs) the ingress NLB admits on 443; checked by
+    """Partner networks (IPv4 or IPv6 CIDRs) the ingress NLB admits on the partner port (443
+    with the Cloudflare edge, the TCP partner listener 8443 with the AWS edge); checked by
     `validate_partner`."""
 
 

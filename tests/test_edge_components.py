@@ -54,6 +54,22 @@ def test_every_region_drained_is_refused() -> None:
         )
 
 
+def test_a_passthrough_name_behind_cloudfront_is_refused() -> None:
+    """CloudFront would end a passthrough (partner) name's TLS: the two sets must not meet."""
+    with pytest.raises(ValueError, match="both behind CloudFront and passed through"):
+        AwsEdgeArgs(
+            names=Names("staging"),
+            zone="example.com",
+            zone_id="Z0123456789ABCDEFGHIJ",
+            hostnames=("api.example.com",),
+            origins=ORIGINS,
+            primary_region="us-east-1",
+            routes=api_routes(),
+            scope=AwsScope(account_id="123456789012", region="us-east-1"),
+            passthrough_hostnames=("api.example.com",),
+        )
+
+
 def test_draining_the_primary_keeps_the_others_in_rotation() -> None:
     args = cloudflare_args(drained=frozenset({"us-east-1"}))
     assert args.in_rotation == ["eu-west-1"]

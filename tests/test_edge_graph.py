@@ -335,16 +335,23 @@ def test_staging_latency_records_with_health_checks_per_region(preview: bool) ->
         for s in states(plan, "aws:route53/record:Record")
         if s["inputs"].get("latencyRoutingPolicies")
     ]
-    assert sorted(r["setIdentifier"] for r in latency) == sorted(STAGING_REGIONS)
-    for record in latency:
-        region = record["setIdentifier"]
-        hostname = ingress_of("staging", region)
-        assert record["name"] == "origin.staging.meridian.example.com"
-        assert record["latencyRoutingPolicies"] == [{"region": region}]
-        assert record["records"] == [hostname] and record["ttl"] == 30
-        check = checks[hostname]
-        assert check["inputs"]["type"] == "HTTPS" and check["inputs"]["resourcePath"] == "/health"
-        assert record["healthCheckId"] == (UNKNOWN if preview else check["id"])
+    # the origin name CloudFront connects to, and the partner name (DNS only: partners connect
+    # to the NLBs' TCP partner listener), each with a record per region and its health check
+    ttls = {"origin.staging.meridian.example.com": 30, "partners.staging.meridian.example.com": 60}
+    for name, ttl in ttls.items():
+        mine = [r for r in latency if r["name"] == name]
+        assert sorted(r["setIdentifier"] for r in mine) == sorted(STAGING_REGIONS), name
+        for record in mine:
+            region = record["setIdentifier"]
+            hostname = ingress_of("staging", region)
+            assert record["latencyRoutingPolicies"] == [{"region": region}]
+            assert record["type"] == "CNAME" and not record.get("aliases")
+            assert record["records"] == [hostname] and record["ttl"] == ttl
+            check = checks[hostname]
+            assert check["inputs"]["type"] == "HTTPS"
+            assert check["inputs"]["resourcePath"] == "/health"
+            assert record["healthCheckId"] == (UNKNOWN if preview else check["id"])
+    assert {r["name"] for r in latency} == set(ttls)
 
 
 @pytest.mark.parametrize("preview", MODES)

@@ -132,11 +132,15 @@ def test_draining_a_region_is_config_alone() -> None:
 def test_draining_a_region_of_the_aws_edge_removes_its_latency_record() -> None:
     run = run_edge("staging", {"drainedRegions": ["eu-west-1"]})
     latency = [
-        s.inputs["setIdentifier"]
+        (s.inputs["name"], s.inputs["setIdentifier"])
         for s in run.steps
         if s.type == "aws:route53/record:Record" and s.inputs.get("latencyRoutingPolicies")
     ]
-    assert latency == ["us-east-1"]
+    # the origin name and the partners' DNS-only name both leave the drained region out
+    assert sorted(latency) == [
+        ("origin.staging.meridian.example.com", "us-east-1"),
+        ("partners.staging.meridian.example.com", "us-east-1"),
+    ]
     checks = [s for s in run.steps if s.type == "aws:route53/healthCheck:HealthCheck"]
     assert len(checks) == 2  # the drained region stays monitored
     assert run.outputs[EdgeKey.REGIONS_IN_ROTATION] == ["us-east-1"]

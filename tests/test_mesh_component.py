@@ -16,7 +16,14 @@ import pytest
 from components.common.naming import Names
 from components.edge.origin_pull import CLOUDFLARE_ORIGIN_PULL_CA
 from components.mesh.origin_tls import OriginCertificate, OriginCertificateArgs, OriginIssuer
-from components.mesh.service_mesh import ServiceMesh, ServiceMeshArgs, load_balancer_hostname
+from components.mesh.service_mesh import (
+    NLB,
+    ServiceMesh,
+    ServiceMeshArgs,
+    _service_ports,  # pyright: ignore[reportPrivateUsage]
+    _tls_listener,  # pyright: ignore[reportPrivateUsage]
+    load_balancer_hostname,
+)
 from meridian_ops.plan.aws_mocks import MotoValidator
 from meridian_ops.plan.engine import run_stack
 from stacks.component_data import load_balancer_controller_policy
@@ -40,7 +47,9 @@ class _Cluster:
 PARTNERS = ("203.0.113.0/24", "2001:db8:100::/48")
 
 
-def _program(partner_cidrs: tuple[str, ...] = ()) -> None:
+def _program(
+    partner_cidrs: tuple[str, ...] = (), origin_certificate_arn: str | None = None
+) -> None:
     region = aws.Provider("aws-eu-west-1", region="eu-west-1")
     kube = k8s.Provider("kube", kubeconfig="{}", enable_server_side_apply=True)
     cluster = _Cluster(
@@ -77,6 +86,7 @@ def _program(partner_cidrs: tuple[str, ...] = ()) -> None:
             edge_certificate=certificate.credential,
             access_log_bucket=ACCESS_LOG_BUCKET,
             partner_cidrs=partner_cidrs,
+            origin_certificate_arn=origin_certificate_arn,
         ),
         opts=pulumi.ResourceOptions(provider=region),
     )
@@ -147,8 +157,34 @@ def test_partner_networks_get_their_own_443_rules(preview: bool) -> None:
     assert all(c in r["description"] for c, r in zip(PARTNERS, partner, strict=True))
 
 
-def test_partner_networks_with_a_tls_listener_are_refused() -> None:
-    base = dict(
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_behind_a_tls_listener_partner_networks_are_admitted_on_the_partner_port(
+    preview: bool,
+) -> None:
+    MotoValidator.reset()
+    certificate = "arn:aws:acm:eu-west-1:111122223333:certificate/origin"
+    run = run_stack(
+        "dev-eu-west-1", CONFIG, lambda: _program(PARTNERS, certificate), preview=preview
+    )
+    group = next(
+        s
+        for s in run.steps
+        if s.type == "aws:ec2/securityGroup:SecurityGroup" and s.urn.endswith("-ingress-nlb")
+    )
+    partner = [r for r in group.inputs["ingress"] if "partner network" in r["description"]]
+    assert [(r["fromPort"], r["toPort"]) for r in partner] == [(8443, 8443)] * 2
+    gateway = next(
+        s
+        for s in run.steps
+        if s.type == "kubernetes:helm.sh/v3:Release" and s.inputs["chart"] == "gateway"
+    )
+    service = gateway.inputs["values"]["service"]
+    assert service["annotations"][f"{NLB}-ssl-ports"] == "443"
+    assert {(p["port"], p["targetPort"]) for p in service["ports"]} == {(443, 8443), (8443, 8443)}
+
+
+def _args(**overrides: object) -> ServiceMeshArgs:
+    base: dict[str, object] = dict(
         names=Names("dev", "eu-west-1"),
         region="eu-west-1",
         cluster=None,
@@ -165,5 +201,27 @@ def test_partner_networks_with_a_tls_listener_are_refused() -> None:
         access_log_bucket=ACCESS_LOG_BUCKET,
         partner_cidrs=PARTNERS,
     )
-    with pytest.raises(ValueError, match="partner networks need TCP passthrough"):
-        ServiceMeshArgs(**base, origin_certificate_arn="arn:aws:acm:eu-west-1:1:certificate/x")  # pyright: ignore[reportArgumentType]
+    return ServiceMeshArgs(**{**base, **overrides})  # pyright: ignore[reportArgumentType]
+
+
+def test_partners_use_443_while_the_nlb_passes_tcp_there() -> None:
+    assert _args().partner_port == 443
+
+
+def test_with_a_tls_listener_partners_get_a_tcp_listener_of_their_own() -> None:
+    """The AWS edge's TLS listener on 443 would end the partner's TLS: the partner port is 8443,
+    a Service port outside `ssl-ports`, so its listener and target group are TCP."""
+    args = _args(origin_certificate_arn="arn:aws:acm:eu-west-1:1:certificate/x")
+    assert args.partner_port == 8443
+    ports = _service_ports(args.partner_port)
+    assert [(p["port"], p["targetPort"], p["protocol"]) for p in ports] == [
+        (443, 8443, "TCP"),
+        (8443, 8443, "TCP"),
+    ]
+    assert _tls_listener("arn:x")[f"{NLB}-ssl-ports"] == "443"
+    assert [p["port"] for p in _service_ports(443)] == [443]
+
+
+def test_a_partner_network_that_is_not_a_network_is_refused() -> None:
+    with pytest.raises(ValueError):
+        _args(partner_cidrs=("203.0.113.7/24",))

@@ -10,7 +10,10 @@ Route 53), so the component takes the us-east-1 provider.
   `origin.<zone>` (CNAME to the ingress NLB, TTL 30 s, the health check attached: an unhealthy
   region leaves the answer) and a direct record `<region>.origin.<zone>`; A/AAAA aliases for the
   public hostnames to the distribution. Drained regions keep their health check and lose their
-  latency record.
+  latency record. Each passthrough hostname (the partner API, mutual TLS at the regions' gateways)
+  gets latency records of its own, CNAMEs to the same NLBs with the same health checks, never an
+  alias to the distribution: clients connect to the NLB's TCP partner listener, so their TLS,
+  client certificate included, ends at the gateway.
 - Paging: per region in rotation a CloudWatch alarm on its health check's `HealthCheckStatus`
   (namespace `AWS/Route53`, which Route 53 publishes in us-east-1 only) notifying
   `health_alarm_topic_arn` (the environment's P2 topic in us-east-1: one region down is a partial
@@ -84,6 +87,9 @@ HEALTH_ALARM_SEVERITY = "P2"
 (architecture, "Alert Severity Levels": P2 high, partial outage, on-call paged)."""
 HEALTH_ALARM_PERIOD_SECONDS = 60
 """Route 53 publishes HealthCheckStatus once a minute (1 healthy, 0 unhealthy)."""
+PASSTHROUGH_TTL = 60
+"""TTL of the passthrough (partner) records: resolvers cache them, so a short one for failover,
+as the Cloudflare edge's DNS-only load balancer."""
 
 
 @dataclass(frozen=True)
@@ -106,12 +112,21 @@ class AwsEdgeArgs:
     health_alarm_topic_arn: pulumi.Input[str] | None = None
     """The SNS topic in us-east-1 each region's health alarm notifies (the environment's P2 topic,
     whose subscriptions page). None: the health checks steer DNS and page no one."""
+    passthrough_hostnames: Sequence[str] = ()
+    """Hostnames the regions' ingress serves with mutual TLS to clients of its own (the partner
+    API): DNS only (latency CNAMEs to the regions' NLBs), never behind CloudFront, whose WAF and
+    rate limits therefore do not apply to them."""
 
     def __post_init__(self) -> None:
         if self.health_alarm_topic_arn is not None and self.scope.region != HEALTH_METRICS_REGION:
             raise ValueError(
                 f"health alarms live where Route 53 publishes its metrics, "
                 f"{HEALTH_METRICS_REGION}; the scope is {self.scope.region}"
+            )
+        both = sorted(set(self.passthrough_hostnames) & set(self.hostnames))
+        if both:
+            raise ValueError(
+                f"{both} cannot be both behind CloudFront and passed through to the regions"
             )
         check_origins(
             self.origins,
@@ -225,6 +240,19 @@ class AwsEdge(pulumi.ComponentResource):
                     health_check_id=checks[origin.region].id,
                     opts=child,
                 )
+                for hostname in args.passthrough_hostnames:
+                    aws.route53.Record(
+                        f"{name}-passthrough-{hostname}-{origin.region}",
+                        zone_id=zone.zone_id,
+                        name=hostname,
+                        type="CNAME",
+                        ttl=PASSTHROUGH_TTL,
+                        records=[origin.hostname],
+                        set_identifier=origin.region,
+                        latency_routing_policies=[{"region": origin.region}],
+                        health_check_id=checks[origin.region].id,
+                        opts=child,
+                    )
         return checks
 
     def _health_alarms(

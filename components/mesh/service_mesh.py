@@ -26,7 +26,9 @@ What it builds, and why:
   the gateway (Gateway `edge`, TLS 1.2+, MUTUAL when the edge presents a client certificate: see
   components/mesh/origin_tls.py); the NLB passes TCP, or, given `origin_certificate_arn` (the
   AWS edge), terminates TLS with that publicly trusted certificate and re-encrypts to the
-  gateway; the gateway answers the edge monitor's
+  gateway, and passes TCP on a partner listener of its own (`PARTNER_PASSTHROUGH_PORT`); partner
+  networks (`partner_cidrs`) are admitted on the port partners use; the gateway answers the edge
+  monitor's
   `/health` itself (a directResponse route). Controller-created load
   balancers and security groups carry the cluster's tags (`defaultTags`) so operations can find
   and drain them before a destroy.
@@ -104,6 +106,14 @@ GATEWAY_PRINCIPAL = f"cluster.local/ns/{INGRESS_NAMESPACE}/sa/{GATEWAY_SERVICE_A
 GATEWAY_HTTPS_PORT = 443
 GATEWAY_TARGET_PORT = 8443
 """The gateway pod's HTTPS port (unprivileged); the Service maps 443 -> 8443."""
+PARTNER_PASSTHROUGH_PORT = 8443
+"""The NLB's partner listener when 443 is a TLS listener (the AWS edge): TCP passed through to
+the gateway pod's HTTPS port, so the partner's TLS, client certificate included, ends at the
+partner Gateway. 8443 is the customary alternate HTTPS port and the gateway pod's own HTTPS
+port, so the listener's target group forwards port to port onto the same Envoy listener, where
+SNI selects the partner server (istiod listens for a Gateway server on the targetPort of the
+Service port it names: Istio's resolvePorts in pilot)."""
+PARTNER_PORT_NAME = "tls-partner"
 GATEWAY_STATUS_PORT = 15021
 HEALTH_STATUS = 200
 """What the gateway answers the edge monitor's `/health` with; the monitors expect exactly this."""
@@ -201,10 +211,9 @@ class ServiceMeshArgs:
     `edge_certificate`. None: the NLB passes TCP and the gateway's certificate is what the edge
     sees (Cloudflare)."""
     partner_cidrs: Sequence[str] = ()
-    """Partner networks admitted on 443 beside the edge: they reach the gateway directly through
-    a DNS-only name, and the NLB passes TCP, so the gateway's MUTUAL partner server sees their
-    client certificates. Refused with `origin_certificate_arn` (a TLS listener on the NLB would
-    end their TLS and drop the client certificate)."""
+    """Partner networks admitted on the partner port (`partner_port`) beside the edge: they reach
+    the gateway directly through a DNS-only name, and the NLB passes TCP there, so the gateway's
+    MUTUAL partner server sees their client certificates."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.aws_services) - set(AWS_ENDPOINTS))
@@ -220,17 +229,25 @@ class ServiceMeshArgs:
             raise ValueError("istiod needs at least 2 replicas for high availability")
         if not self.edge_ipv4 and not self.edge_ipv6 and not self.edge_prefix_list_ids:
             raise ValueError("the ingress needs the edge's address ranges or prefix lists")
-        if self.partner_cidrs and self.origin_certificate_arn is not None:
-            raise ValueError(
-                "partner networks need TCP passthrough on 443; the NLB's TLS listener "
-                "(origin_certificate_arn) would end their TLS before the gateway"
-            )
+        for cidr in self.partner_cidrs:
+            ipaddress.ip_network(cidr, strict=True)  # a network address, or ValueError
+
+    @property
+    def partner_port(self) -> int:
+        """The NLB port partners connect to: 443 while it passes TCP (the Cloudflare edge), else
+        a TCP listener of its own (`PARTNER_PASSTHROUGH_PORT`), since the TLS listener on 443
+        (`origin_certificate_arn`) would end the partner's TLS and drop its client certificate."""
+        if self.origin_certificate_arn is None:
+            return GATEWAY_HTTPS_PORT
+        return PARTNER_PASSTHROUGH_PORT
 
 
 class ServiceMesh(pulumi.ComponentResource):
     """Istio and the ingress NLB on one cluster; see the module docstring."""
 
     ingress_hostname: pulumi.Output[str]
+    partner_port: int
+    """The NLB port partners connect to (`ServiceMeshArgs.partner_port`)."""
     ingress_security_group: aws.ec2.SecurityGroup
     health_checker_security_group: aws.ec2.SecurityGroup | None
     releases: dict[str, k8s.helm.v3.Release]
@@ -305,9 +322,11 @@ class ServiceMesh(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=kube),
         )
         self.ingress_hostname = service.status.apply(load_balancer_hostname)
+        self.partner_port = args.partner_port
         self.register_outputs(
             {
                 "ingressHostname": self.ingress_hostname,
+                "partnerPort": args.partner_port,
                 "ingressSecurityGroupId": self.ingress_security_group.id,
             }
         )
@@ -356,8 +375,8 @@ class ServiceMesh(pulumi.ComponentResource):
                 {
                     "description": f"HTTPS from partner network {cidr} (mutual TLS, passthrough)",
                     "protocol": "tcp",
-                    "from_port": GATEWAY_HTTPS_PORT,
-                    "to_port": GATEWAY_HTTPS_PORT,
+                    "from_port": args.partner_port,
+                    "to_port": args.partner_port,
                     "cidr_blocks": [] if v6 else [cidr],
                     "ipv6_cidr_blocks": [cidr] if v6 else [],
                 }
@@ -553,14 +572,7 @@ class ServiceMesh(pulumi.ComponentResource):
             "service": {
                 "type": "LoadBalancer",
                 "annotations": annotations,
-                "ports": [
-                    {
-                        "name": "https",
-                        "port": GATEWAY_HTTPS_PORT,
-                        "targetPort": GATEWAY_TARGET_PORT,
-                        "protocol": "TCP",
-                    }
-                ],
+                "ports": _service_ports(args.partner_port),
             },
             "autoscaling": {
                 "enabled": True,
@@ -853,6 +865,31 @@ def _tls_listener(certificate_arn: pulumi.Input[str] | None) -> dict[str, Any]:
         f"{NLB}-ssl-negotiation-policy": ORIGIN_TLS_POLICY,
         f"{NLB}-backend-protocol": "ssl",
     }
+
+
+def _service_ports(partner_port: int) -> list[dict[str, Any]]:
+    """The gateway Service's ports, one NLB listener and target group each (the controller builds
+    them per Service port, pkg/service/model_build_listener.go): HTTPS 443, and the partner port
+    when it is not 443. The partner port is not in the `ssl-ports` annotation, so its listener and
+    target group are TCP: the partner's TLS reaches the gateway untouched."""
+    ports = [
+        {
+            "name": "https",
+            "port": GATEWAY_HTTPS_PORT,
+            "targetPort": GATEWAY_TARGET_PORT,
+            "protocol": "TCP",
+        }
+    ]
+    if partner_port != GATEWAY_HTTPS_PORT:
+        ports.append(
+            {
+                "name": PARTNER_PORT_NAME,
+                "port": partner_port,
+                "targetPort": GATEWAY_TARGET_PORT,
+                "protocol": "TCP",
+            }
+        )
+    return ports
 
 
 def _nlb_attributes(bucket: str) -> str:

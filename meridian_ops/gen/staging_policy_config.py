@@ -6,7 +6,9 @@
 Staging runs every policy at prod's level with prod's allowlists and exemptions, except:
 - `tag-environment-matches-config` expects `staging`;
 - the policies whose description says they are meant for prod (cross-region replication of
-  sensitive buckets, locked backup vaults) advise instead of block: staging keeps one copy.
+  sensitive buckets, locked backup vaults) advise instead of block: staging keeps one copy;
+- the GraphQL router may answer introspection (`meridian:graphql.introspection` is on outside
+  prod, for the teams building clients against staging).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from typing import Any
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "policies" / "config"
 PROD_ONLY_ADVISORY: tuple[str, ...] = ("s3-sensitive-bucket-replication", "backup-vault-locked")
+STAGING_SETTINGS: dict[str, dict[str, Any]] = {
+    "graphql-router-introspection-off": {"allowIntrospection": True},
+}
+"""Policy config properties that differ in staging (the policy stays at prod's level)."""
 
 
 def render(prod: dict[str, Any]) -> str:
@@ -27,6 +33,10 @@ def render(prod: dict[str, Any]) -> str:
     entry = staging.get("tag-environment-matches-config")
     if isinstance(entry, dict):
         entry["expectedEnvironment"] = "staging"
+    for name, settings in STAGING_SETTINGS.items():
+        value = staging.get(name)
+        level = value.get("enforcementLevel") if isinstance(value, dict) else value
+        staging[name] = {"enforcementLevel": level or "mandatory", **settings}
     for name in PROD_ONLY_ADVISORY:
         value = staging.get(name)
         if isinstance(value, dict):

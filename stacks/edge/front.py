@@ -130,6 +130,9 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
             health_alarm_topic_arn=ctx.regions[HEALTH_METRICS_REGION].alert_topic_arn(
                 HEALTH_ALARM_SEVERITY
             ),
+            # the partner API: DNS only, to the NLBs' TCP partner listener, mutual TLS at the
+            # regions' gateways
+            passthrough_hostnames=(settings.manifest.partner_api.hostname,),
         ),
         opts=pulumi.ResourceOptions(provider=provider),
     )

@@ -254,7 +254,9 @@ def _mesh(
     only the environment's edge: Cloudflare's published ranges, or, with the AWS-native edge,
     CloudFront's origin-facing managed prefix list and, on a group of their own, Route 53's
     health checkers (which probe each region's `/health`); beside it, the partner networks of
-    `meridian:partnerApi.allowedCidrs` on 443 (TCP passed through to the partner Gateway)."""
+    `meridian:partnerApi.allowedCidrs` on the partner port (TCP passed through to the partner
+    Gateway): 443 with Cloudflare, the NLB's own partner listener with the AWS edge, whose 443 is
+    a TLS listener."""
     cloudfront_origin = ctx.settings.edge_provider == "aws"
 
     def managed(names: list[str]) -> list[pulumi.Output[str]]:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from meridian_ops.plan.flows.logs import FILTER, LOG_GROUP
+from meridian_ops.plan.flows.partner import NLB_TLS_CERT as TLS_CERT
 from meridian_ops.plan.flows.status import FLOWS, flow_status, layers_passing, status_line
 from meridian_ops.plan.report import Report, flow_line
 from stacks.ingress_routes import routes_document
@@ -72,17 +73,62 @@ def test_the_dev_status_line_counts_every_flow(preview: bool) -> None:
     rate = counts["rate limit"]
     units = (len(limited) + len(RATE_LIMITS["tiers"])) * regions
     assert (rate.ok, rate.total) == (units, units)
-    # the partner path is built but admits no partner network as shipped (closed by setting)
+    # the partner path is built in every region and admits no partner network as shipped
+    # (closed by setting): built, and the note says so
     partner = counts["partner"]
-    assert (partner.ok, partner.total, partner.pending) == (0, regions, regions)
+    assert (partner.ok, partner.total, partner.pending) == (regions, regions, 0)
+    assert partner.note == "0 partner networks admitted"
     line = status_line(list(counts.values()))
     assert line.startswith(f"{request.ok}/{request.total} routes served, ")
     assert "dependencies reachable" in line and "SLOs collected and routed" in line
-    assert f"0/{regions} partner hostnames served ({regions} pending)" in line
+    assert f"{regions}/{regions} partner paths built (0 partner networks admitted)" in line
     # every region's /health probed by the edge, a failing probe paging the P2 receiver
     health = counts["health"]
     assert (health.ok, health.total, health.pending) == (regions, regions, 0)
     assert line.endswith(f"{regions}/{regions} regions' health checked and paged")
+
+
+@pytest.mark.parametrize("env", ["dev", "staging"])
+def test_a_partner_path_missing_a_link_is_not_built(env: str) -> None:
+    """With either edge: the partner listener removed from the gateway's Service (staging: the
+    8443 TCP listener; dev: 443 made a TLS listener too) fails the path in every region."""
+    plans = copy.deepcopy(planned(env, False))
+    regions = _regions(plans)
+    for stack, plan in plans.items():
+        if stack.endswith(("-global", "-edge")):
+            continue
+        for step in plan["steps"]:
+            state = step["newState"]
+            if state["type"] != "kubernetes:helm.sh/v3:Release":
+                continue
+            service = (state["inputs"].get("values") or {}).get("service") or {}
+            if service.get("ports"):
+                service["ports"] = [p for p in service["ports"] if p["port"] == 443]
+                service.setdefault("annotations", {})[TLS_CERT] = "arn:aws:acm:x"
+    partner = next(c for c in flow_status(env, plans) if c.flow == "partner")
+    assert (partner.ok, partner.total) == (0, regions) and not partner.passes
+    assert partner.text().startswith(f"0/{regions} partner paths built")
+
+
+def test_partner_networks_in_the_graph_are_counted() -> None:
+    plans = copy.deepcopy(planned("dev", False))
+    for stack, plan in plans.items():
+        if stack.endswith(("-global", "-edge")):
+            continue
+        for step in plan["steps"]:
+            state = step["newState"]
+            if state["urn"].endswith("-ingress-nlb"):
+                state["inputs"]["ingress"].append(
+                    {
+                        "description": "HTTPS from partner network 203.0.113.0/24 (mutual TLS)",
+                        "protocol": "tcp",
+                        "fromPort": 443,
+                        "toPort": 443,
+                        "cidrBlocks": ["203.0.113.0/24"],
+                    }
+                )
+    partner = next(c for c in flow_status("dev", plans) if c.flow == "partner")
+    assert partner.note == "1 partner network admitted"
 
 
 def test_removing_the_subscription_filter_fails_the_logs_flow_and_its_layer() -> None:

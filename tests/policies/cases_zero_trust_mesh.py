@@ -9,13 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from policies.type_tokens import (
+    ACMPCA_CERTIFICATE,
+    ACMPCA_CERTIFICATE_AUTHORITY,
     EKS_CLUSTER,
     HELM_RELEASE,
     ISTIO_AUTHORIZATION_POLICY,
+    ISTIO_GATEWAY,
     ISTIO_PEER_AUTHENTICATION,
     K8S_NAMESPACE,
     K8S_NETWORK_POLICY,
     K8S_PROVIDER,
+    K8S_SECRET,
 )
 from tests.policies.cases_common import UNKNOWN, PolicyCase
 
@@ -628,5 +632,135 @@ CASES += [
             _envoy_filter("local", LOCAL_BUCKET, {"istio": "egressgateway"}),
         ],
         note="local-on-other-workloads",
+    ),
+]
+
+# graphql-router-introspection-off: the Apollo Router release as components/graphql/router.py
+# plans it (chart oci://ghcr.io/apollographql/helm-charts/router, router.configuration)
+INTROSPECTION_POLICY = "graphql-router-introspection-off"
+
+
+def router_release(
+    introspection: Any, chart: str = "oci://ghcr.io/apollographql/helm-charts/router"
+):
+    supergraph: dict[str, Any] = {"listen": "0.0.0.0:4000", "path": "/graphql"}
+    if introspection is not None:
+        supergraph["introspection"] = introspection
+    return {
+        "chart": chart,
+        "version": "2.13.1",
+        "name": "graphql-router",
+        "namespace": "graphql",
+        "values": {"router": {"configuration": {"supergraph": supergraph}}},
+    }
+
+
+CASES += [
+    PolicyCase(INTROSPECTION_POLICY, HELM_RELEASE, router_release(False), False, note="off"),
+    PolicyCase(
+        INTROSPECTION_POLICY, HELM_RELEASE, router_release(None), False, note="router-default"
+    ),
+    PolicyCase(INTROSPECTION_POLICY, HELM_RELEASE, router_release(True), True, note="on-in-prod"),
+    # a chart named router from another publisher is not the Apollo Router
+    PolicyCase(
+        INTROSPECTION_POLICY,
+        HELM_RELEASE,
+        router_release(True, "oci://registry.example.com/charts/router"),
+        False,
+        note="other-router-chart",
+    ),
+]
+
+# istio-gateway-private-ca-mutual-tls: the partner Gateway and its client CA Secret as
+# components/partner/partner_access.py plans them (the Secret's ca.crt is the private CA's
+# certificate, so the Secret depends on it)
+PRIVATE_CA_POLICY = "istio-gateway-private-ca-mutual-tls"
+PARTNER_HOST = "partners.example.com"
+
+
+def _partner_gateway(mode: str, credential: str = "partner-tls") -> dict[str, Any]:
+    return {
+        "type": ISTIO_GATEWAY,
+        "name": "partner-gateway",
+        "props": {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "partner", "namespace": "istio-ingress"},
+            "spec": {
+                "selector": {"istio": "ingressgateway"},
+                "servers": [
+                    {
+                        "port": {"number": 443, "name": "https-partner", "protocol": "HTTPS"},
+                        "hosts": [f"*/{PARTNER_HOST}"],
+                        "tls": {
+                            "mode": mode,
+                            "credentialName": credential,
+                            "minProtocolVersion": "TLSV1_2",
+                        },
+                    }
+                ],
+            },
+        },
+    }
+
+
+def _partner_ca_stack(mode: str, from_ca: bool = True, name: Any = "partner-tls"):
+    secret: dict[str, Any] = {
+        "type": K8S_SECRET,
+        "name": "partner-tls-secret",
+        "props": {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name, "namespace": "istio-ingress"},
+            "type": "kubernetes.io/tls",
+            "stringData": {"tls.crt": "PEM", "tls.key": "PEM", "ca.crt": "PEM"},
+        },
+    }
+    entries: list[dict[str, Any]] = [
+        {
+            "type": ACMPCA_CERTIFICATE_AUTHORITY,
+            "name": "partner-ca",
+            "props": {"type": "ROOT", "usageMode": "GENERAL_PURPOSE"},
+        },
+        {
+            "type": ACMPCA_CERTIFICATE,
+            "name": "partner-ca-certificate",
+            "props": {"signingAlgorithm": "SHA384WITHECDSA"},
+            "dependencies": ["partner-ca"],
+        },
+    ]
+    if from_ca:
+        secret["propertyDependencies"] = {"stringData": ["partner-ca-certificate"]}
+        secret["dependencies"] = ["partner-ca-certificate"]
+    return [*entries, secret, _partner_gateway(mode)]
+
+
+CASES += [
+    PolicyCase(PRIVATE_CA_POLICY, "", {}, False, stack=_partner_ca_stack("MUTUAL"), note="mutual"),
+    PolicyCase(PRIVATE_CA_POLICY, "", {}, True, stack=_partner_ca_stack("SIMPLE"), note="simple"),
+    PolicyCase(
+        PRIVATE_CA_POLICY,
+        "",
+        {},
+        True,
+        stack=_partner_ca_stack("OPTIONAL_MUTUAL"),
+        note="client-certificate-optional",
+    ),
+    # a credential that no private CA fills is another policy's matter (the edge's Gateway)
+    PolicyCase(
+        PRIVATE_CA_POLICY,
+        "",
+        {},
+        False,
+        stack=_partner_ca_stack("SIMPLE", from_ca=False),
+        note="credential-not-from-a-private-ca",
+    ),
+    PolicyCase(
+        PRIVATE_CA_POLICY,
+        "",
+        {},
+        False,
+        stack=_partner_ca_stack("SIMPLE", name=UNKNOWN),
+        note="secret-name-unknown-in-preview",
     ),
 ]

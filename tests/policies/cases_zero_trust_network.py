@@ -975,3 +975,25 @@ CASES += [
         note="policy-condition-not-restricting",
     ),
 ]
+
+# partner networks on the edge group (the partner API's passthrough listener): admitted only when
+# the pack config lists them in partnerCidrs, which prod ships empty (a configured pack:
+# tests/policies/test_partner_networks_policy.py)
+PARTNER = "81.2.69.0/24"
+CASES += [
+    PolicyCase(
+        "sg-no-public-ingress",
+        SECURITY_GROUP,
+        sg(ingress([PARTNER], 8443), tags=EDGE_TAGS),
+        True,
+        note="partner-network-not-in-pack-config",
+    ),
+    PolicyCase(
+        "sg-rule-no-public-ingress",
+        "",
+        {},
+        True,
+        stack=rule_stack(VPC_INGRESS_RULE, vpc_rule(PARTNER, 8443), group_tags=EDGE_TAGS),
+        note="partner-network-not-in-pack-config",
+    ),
+]

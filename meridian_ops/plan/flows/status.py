@@ -31,7 +31,7 @@ from meridian_ops.plan.flows.harness import Flow, Graph
 from meridian_ops.plan.flows.health import edge_drained, health_flow
 from meridian_ops.plan.flows.identity import identity_flow
 from meridian_ops.plan.flows.logs import Tiers, log_flow
-from meridian_ops.plan.flows.partner import partner_flow
+from meridian_ops.plan.flows.partner import partner_flow, partner_networks
 from meridian_ops.plan.flows.rate_limit import partner_tier_flow, rate_limit_flow
 from meridian_ops.plan.flows.request import request_flow
 from stacks.component_data import load_slos
@@ -56,14 +56,17 @@ class FlowCount:
     total: int
     pending: int = 0
     failures: tuple[str, ...] = ()
+    note: str = ""
+    """What the count alone does not say (`0 partner networks admitted`), shown beside it."""
 
     @property
     def passes(self) -> bool:
         return not self.failures and self.ok + self.pending == self.total
 
     def text(self) -> str:
-        pending = f" ({self.pending} pending)" if self.pending else ""
-        return f"{self.ok}/{self.total} {self.unit}{pending}"
+        extra = [f"{self.pending} pending"] if self.pending else []
+        extra += [self.note] if self.note else []
+        return f"{self.ok}/{self.total} {self.unit}" + (f" ({'; '.join(extra)})" if extra else "")
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,8 @@ class _Tally:
         else:
             self.ok += 1
 
-    def count(self, flow: str, unit: str) -> FlowCount:
-        return FlowCount(flow, unit, self.ok, self.total, self.pending, tuple(self.failures))
+    def count(self, flow: str, unit: str, note: str = "") -> FlowCount:
+        return FlowCount(flow, unit, self.ok, self.total, self.pending, tuple(self.failures), note)
 
 
 def regional_plans(plans: Plans) -> dict[str, Mapping[str, Any]]:
@@ -268,10 +271,12 @@ def _rate_limits(env: str, plans: Plans) -> FlowCount:
 
 
 def _partners(env: str, plans: Plans) -> FlowCount:
-    """Per region, the partner hostname: client CA, mutual TLS, GraphQL on the partner Gateway,
+    """Per region, the partner path: client CA, mutual TLS, GraphQL on the partner Gateway,
     client-credentials tokens with the partner routes' scopes, and the path a partner's
-    connection takes to it (DNS-only name, NLB passthrough, security group; closed by setting
-    while no partner network is configured)."""
+    connection takes to it (DNS-only name, NLB passthrough listener and target group, security
+    group). A path is built when no link fails or is pending; one that admits no partner network
+    (`allowedCidrs` empty: closed by setting) is built, and the note says how many partner
+    networks the regions' security groups admit."""
     tally = _Tally()
     outputs = (plans.get(f"{env}-global") or {}).get("outputs") or {}
     clients = clients_document()
@@ -286,14 +291,17 @@ def _partners(env: str, plans: Plans) -> FlowCount:
     defaults = PARTNER_DEFAULTS.get(env, PARTNER_DEFAULTS["prod"])
     edge_plan = plans.get(f"{env}-edge")
     edge = Graph(f"{env}-edge", dict(edge_plan)) if edge_plan else None
+    admitted: set[str] = set()
     for stack, plan in regional_plans(plans).items():
-        flow = partner_flow(
-            Graph(stack, dict(plan)), defaults["hostname"], tokens, edge, defaults["allowedCidrs"]
-        )
-        # closed by setting (no partner network admitted) is not served: counted with pending
-        held = bool(flow.pending_links()) or any(x.status == "closed" for x in flow)
-        tally.add([f"{stack}: {x}" for x in flow.failing()], held)
-    return tally.count("partner", "partner hostnames served")
+        graph = Graph(stack, dict(plan))
+        flow = partner_flow(graph, defaults["hostname"], tokens, edge, defaults["allowedCidrs"])
+        tally.add([f"{stack}: {x}" for x in flow.failing()], bool(flow.pending_links()))
+        admitted |= partner_networks(graph)
+    networks = "network" if len(admitted) == 1 else "networks"
+    return tally.count("partner", PARTNER_UNIT, f"{len(admitted)} partner {networks} admitted")
+
+
+PARTNER_UNIT = "partner paths built"
 
 
 def _health(env: str, plans: Plans) -> FlowCount:
@@ -323,7 +331,7 @@ FLOWS: list[RegisteredFlow] = [
     RegisteredFlow("cdc", "06", "CDC connectors traced", _cdc),
     RegisteredFlow("identity", "04", "routes guarded by tokens", _identity),
     RegisteredFlow("rate limit", "04", "rate limits enforced", _rate_limits),
-    RegisteredFlow("partner", "04", "partner hostnames served", _partners),
+    RegisteredFlow("partner", "04", PARTNER_UNIT, _partners),
     RegisteredFlow("health", "09", "regions' health checked and paged", _health),
 ]
 """Every flow the report and the architecture page show, in the order of the status line. A new
