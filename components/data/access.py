@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common.iam import service_trust_policy, statement
+from components.common.iam import key_use_through, service_trust_policy, statement
 from components.common.naming import Names
 from components.common.security_groups import peer_group_rules
 from components.kubernetes.workload_identity import WorkloadIdentity
@@ -113,13 +113,11 @@ def secret_read_statements(
             secret_arn,
             sid="ReadTheSecret",
         ),
-        statement(
+        key_use_through(
             ["kms:Decrypt"],
             key_arn,
+            f"secretsmanager.{region}.amazonaws.com",
             sid="DecryptTheSecret",
-            condition={
-                "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
-            },
         ),
     ]
 

@@ -36,7 +36,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
-from components.common.iam import policy_document, service_trust_policy, statement
+from components.common.iam import key_use_through, policy_document, service_trust_policy, statement
 from components.common.naming import Names
 from components.common.scope import AwsScope
 from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
@@ -386,13 +386,11 @@ class Lakehouse(pulumi.ComponentResource):
                         sid="GoldObjects",
                     ),
                     statement(["s3:ListBucket"], gold, sid="GoldListing"),
-                    statement(
+                    key_use_through(
                         ["kms:Decrypt", "kms:GenerateDataKey"],
                         args.storage_key_arn,
+                        args.scope.service_endpoint("s3"),
                         sid="StorageKeyThroughS3",
-                        condition={
-                            "StringEquals": {"kms:ViaService": args.scope.service_endpoint("s3")}
-                        },
                     ),
                 ]
             ),
@@ -488,13 +486,11 @@ class Lakehouse(pulumi.ComponentResource):
                         [bronze, bronze.apply(lambda a: f"{a}/*")],
                         sid="BronzeWrites",
                     ),
-                    statement(
+                    key_use_through(
                         ["kms:GenerateDataKey", "kms:Decrypt"],
                         args.storage_key_arn,
+                        args.scope.service_endpoint("s3"),
                         sid="StorageKeyThroughS3",
-                        condition={
-                            "StringEquals": {"kms:ViaService": args.scope.service_endpoint("s3")}
-                        },
                     ),
                     statement(
                         ["logs:PutLogEvents"],
