@@ -35,7 +35,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
+from components.common.buckets import (
+    SecureBucket,
+    SecureBucketSpec,
+    access_log_delivery_statement,
+    secure_bucket,
+)
 from components.common.iam import key_use_through, policy_document, service_trust_policy, statement
 from components.common.naming import Names
 from components.common.scope import AwsScope
@@ -219,14 +224,7 @@ class Lakehouse(pulumi.ComponentResource):
                 kms_key_arn=None,  # S3 server access logging refuses SSE-KMS targets
                 lifecycle=lifecycle_rules("access-logs", life, compliance_days),
                 extra_statements=lambda arn: [
-                    {
-                        "Sid": "S3ServerAccessLogs",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "logging.s3.amazonaws.com"},
-                        "Action": "s3:PutObject",
-                        "Resource": f"{arn}/*",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": args.scope.account_id}},
-                    }
+                    access_log_delivery_statement(arn, args.scope.account_id)
                 ],
                 protect=args.protect,
                 tags={"meridian:zone": "access-logs", "data-classification": "internal"},
