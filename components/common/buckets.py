@@ -1,7 +1,8 @@
 """The secure-bucket pieces every Meridian data bucket carries, as one helper: owner-enforced,
 public access blocked, default encryption (SSE-KMS with a bucket key, or SSE-S3 where AWS allows
-nothing else), versioning, a TLS-only bucket policy (plus the caller's statements), server access
-logging and lifecycle rules. The same pieces `LogArchive` (components/foundation/log_archive.py)
+nothing else), versioning, a TLS-only bucket policy (plus the caller's statements, such as a
+server-access-log target's `access_log_delivery_statement`), server access logging and lifecycle
+rules. The same pieces `LogArchive` (components/foundation/log_archive.py)
 declares for the log bucket; LogArchive keeps its own resources so its URNs do not move.
 
 Example::
@@ -52,6 +53,25 @@ def tls_only_statement(bucket_arn: str) -> dict[str, Any]:
 def bucket_arn(partition: str, bucket_name: str) -> str:
     """A general-purpose bucket's ARN (S3 bucket ARNs carry no region and no account)."""
     return f"arn:{partition}:s3:::{bucket_name}"
+
+
+def access_log_delivery_statement(
+    bucket_arn: str, account_id: str, source_bucket_arn: str | None = None
+) -> dict[str, Any]:
+    """The statement of a server-access-log target's policy that lets S3's logging service
+    (`logging.s3.amazonaws.com`) write log objects into it for buckets of `account_id` only and,
+    given `source_bucket_arn`, for that bucket only."""
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_id}}
+    if source_bucket_arn is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_bucket_arn}
+    return {
+        "Sid": "S3ServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"{bucket_arn}/*",
+        "Condition": condition,
+    }
 
 
 def bucket_policy(bucket_arn: str, spec: SecureBucketSpec) -> str:

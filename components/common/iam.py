@@ -1,5 +1,6 @@
-"""IAM document helpers shared by every component: Allow statements, policy documents, and the
-trust policy of a role that one AWS service assumes.
+"""IAM document helpers shared by every component: Allow statements (one for a KMS key used only
+through one AWS service), policy documents, and the trust policy of a role that one AWS service
+assumes.
 
 Example::
 
@@ -7,6 +8,7 @@ Example::
         "kafka.amazonaws.com", condition={"StringEquals": {"aws:SourceAccount": account_id}}))
     aws.iam.RolePolicy("replicator-access", role=role.id,
                        policy=policy_document([statement(["kafka-cluster:Connect"], cluster_arn)]))
+    key_use_through(["kms:Decrypt"], key_arn, scope.service_endpoint("s3"), sid="KeyThroughS3")
 """
 
 from __future__ import annotations
@@ -41,6 +43,21 @@ def statement(
     if condition:
         body["Condition"] = condition
     return body
+
+
+def key_use_through(
+    actions: Sequence[str], key_arn: pulumi.Input[str], service_endpoint: str, *, sid: str
+) -> dict[str, Any]:
+    """Allow `actions` on one KMS key only when one AWS service calls KMS on the caller's behalf
+    (`kms:ViaService`, the service's regional endpoint `<service>.<region>.amazonaws.com`, as
+    `AwsScope.service_endpoint` gives it): the key decrypts what that service stores and nothing
+    the caller hands KMS directly."""
+    return statement(
+        actions,
+        key_arn,
+        sid=sid,
+        condition={"StringEquals": {"kms:ViaService": service_endpoint}},
+    )
 
 
 def deny_insecure_transport(

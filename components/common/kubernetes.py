@@ -1,6 +1,6 @@
 """Kubernetes object helpers shared by the components: object metadata, custom objects, the
-egress rules every default-deny namespace re-opens (cluster DNS, istiod), and `pinned_release`,
-a Helm release of a chart pinned in stacks/versions.py.
+`default-deny` NetworkPolicy a namespace starts from and the rules it re-opens (cluster DNS,
+istiod), and `pinned_release`, a Helm release of a chart pinned in stacks/versions.py.
 
 Every Meridian release installs the same way: the pinned version from its repository (an OCI
 registry names the chart inside the reference), into a namespace the component created and
@@ -12,6 +12,8 @@ Example::
     custom_object("mesh-default-peer-auth", "security.istio.io/v1", "PeerAuthentication",
                   object_meta("default", "istio-system"), {"mtls": {"mode": "STRICT"}},
                   opts=pulumi.ResourceOptions(parent=self, provider=kube))
+    default_deny_network_policy("router-default-deny", "graphql",
+                                opts=pulumi.ResourceOptions(parent=self, provider=kube))
 
     pinned_release("mesh-istiod", release="istiod", chart=HELM_CHARTS["istiod"],
                    namespace="istio-system", values={...}, timeout=900,
@@ -157,6 +159,19 @@ OBSERVABILITY_NAMESPACE = "observability"
 MERGED_METRICS_PORT = 15020
 """Istio's merged metrics port (pilot-agent serves Envoy's istio_* stats and the application's on
 /stats/prometheus; istio/istio 1.29.2 pkg/kube/inject annotates meshed pods with it)."""
+
+
+def default_deny_network_policy(
+    resource_name: str, namespace: str, opts: pulumi.ResourceOptions
+) -> k8s.networking.v1.NetworkPolicy:
+    """The NetworkPolicy `default-deny` of `namespace`: every pod in it selected, no ingress and no
+    egress allowed, so that each flow the namespace needs is one allowing policy beside it."""
+    return k8s.networking.v1.NetworkPolicy(
+        resource_name,
+        metadata=object_meta("default-deny", namespace),
+        spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
+        opts=opts,
+    )
 
 
 def metrics_scrape_ingress() -> k8s.networking.v1.NetworkPolicyIngressRuleArgsDict:

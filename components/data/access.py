@@ -17,8 +17,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common.iam import service_trust_policy, statement
+from components.common.iam import key_use_through, service_trust_policy, statement
 from components.common.naming import Names
+from components.common.security_groups import peer_group_rules
 from components.kubernetes.workload_identity import WorkloadIdentity
 
 
@@ -72,38 +73,27 @@ def database_client_rules(
     rotation function): out only to the database's port and to the interface endpoints (Secrets
     Manager, KMS), and the database's group admitting it. Rule names: `<prefix>-to-db`,
     `<prefix>-to-endpoints`, `admitted_as`."""
-    return [
-        aws.vpc.SecurityGroupEgressRule(
-            f"{prefix}-to-db",
-            security_group_id=client_group_id,
-            referenced_security_group_id=database_group_id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            description=f"{purpose} (TLS)",
-            opts=opts,
-        ),
-        aws.vpc.SecurityGroupEgressRule(
-            f"{prefix}-to-endpoints",
-            security_group_id=client_group_id,
-            referenced_security_group_id=endpoint_group_id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            description="Secrets Manager and KMS through the VPC's interface endpoints",
-            opts=opts,
-        ),
-        aws.vpc.SecurityGroupIngressRule(
-            admitted_as,
-            security_group_id=database_group_id,
-            referenced_security_group_id=client_group_id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            description=purpose,
-            opts=opts,
-        ),
-    ]
+    database = peer_group_rules(
+        client_group_id=client_group_id,
+        server_group_id=database_group_id,
+        port=port,
+        egress_name=f"{prefix}-to-db",
+        ingress_name=admitted_as,
+        egress_description=f"{purpose} (TLS)",
+        ingress_description=purpose,
+        opts=opts,
+    )
+    endpoints = aws.vpc.SecurityGroupEgressRule(
+        f"{prefix}-to-endpoints",
+        security_group_id=client_group_id,
+        referenced_security_group_id=endpoint_group_id,
+        ip_protocol="tcp",
+        from_port=443,
+        to_port=443,
+        description="Secrets Manager and KMS through the VPC's interface endpoints",
+        opts=opts,
+    )
+    return [database.egress, endpoints, database.ingress]
 
 
 def grant(
@@ -123,13 +113,11 @@ def secret_read_statements(
             secret_arn,
             sid="ReadTheSecret",
         ),
-        statement(
+        key_use_through(
             ["kms:Decrypt"],
             key_arn,
+            f"secretsmanager.{region}.amazonaws.com",
             sid="DecryptTheSecret",
-            condition={
-                "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
-            },
         ),
     ]
 

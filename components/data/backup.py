@@ -122,24 +122,7 @@ class BackupVault(pulumi.ComponentResource):
         super().__init__("meridian:data:BackupVault", name, None, opts)
         names = args.names
         child = pulumi.ResourceOptions(parent=self)
-        self.vault = aws.backup.Vault(
-            f"{name}-vault",
-            name=vault_name(names),
-            kms_key_arn=args.kms_key_arn,
-            force_destroy=False,
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
-        )
-        if args.vault_lock:
-            aws.backup.VaultLockConfiguration(
-                f"{name}-lock",
-                backup_vault_name=self.vault.name,
-                # the lock admits every tier: nothing deleted before the hot days, nothing kept
-                # past the cold ones
-                min_retention_days=args.tiers.hot_days,
-                max_retention_days=args.tiers.cold_days,
-                changeable_for_days=VAULT_LOCK_GRACE_DAYS,
-                opts=pulumi.ResourceOptions(parent=self, protect=True),
-            )
+        self.vault = self._locked_vault(name, "", vault_name(names), args.kms_key_arn, args)
         role = service_role(f"{name}-role", names, "backup.amazonaws.com", "backup", child)
         grants = [
             aws.iam.RolePolicyAttachment(
@@ -236,22 +219,41 @@ class BackupVault(pulumi.ComponentResource):
             parent=self,
             region=there,
         )
-        self.copy_vault = aws.backup.Vault(
-            f"{name}-copy-vault",
-            name=args.names.physical("backup", "copy", dst),
-            kms_key_arn=key.arn,
+        self.copy_vault = self._locked_vault(
+            name, "-copy", args.names.physical("backup", "copy", dst), key.arn, args, region=there
+        )
+        return self.copy_vault.arn
+
+    def _locked_vault(
+        self,
+        name: str,
+        role: str,
+        physical_name: str,
+        key_arn: pulumi.Input[str],
+        args: BackupVaultArgs,
+        region: str | None = None,
+    ) -> aws.backup.Vault:
+        """A protected vault under `key_arn` (`<name><role>-vault`) and, with `vault_lock`, its
+        lock (`<name><role>-lock`); `region` None is the provider's region."""
+        stateful = pulumi.ResourceOptions(parent=self, protect=True)
+        vault = aws.backup.Vault(
+            f"{name}{role}-vault",
+            name=physical_name,
+            kms_key_arn=key_arn,
             force_destroy=False,
-            region=there,
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
+            region=region,
+            opts=stateful,
         )
         if args.vault_lock:
             aws.backup.VaultLockConfiguration(
-                f"{name}-copy-lock",
-                backup_vault_name=self.copy_vault.name,
+                f"{name}{role}-lock",
+                backup_vault_name=vault.name,
+                # the lock admits every tier: nothing deleted before the hot days, nothing kept
+                # past the cold ones
                 min_retention_days=args.tiers.hot_days,
                 max_retention_days=args.tiers.cold_days,
                 changeable_for_days=VAULT_LOCK_GRACE_DAYS,
-                region=there,
-                opts=pulumi.ResourceOptions(parent=self, protect=True),
+                region=region,
+                opts=stateful,
             )
-        return self.copy_vault.arn
+        return vault

@@ -35,8 +35,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.common.buckets import SecureBucketSpec, secure_bucket
-from components.common.iam import statement
-from components.common.kubernetes import PinnedChart, dns_egress, istiod_egress, pinned_release
+from components.common.iam import key_use_through, statement
+from components.common.kubernetes import (
+    PinnedChart,
+    default_deny_network_policy,
+    dns_egress,
+    istiod_egress,
+    pinned_release,
+)
 from components.common.naming import Names, region_code
 from components.data.backup import BACKUP_TAG
 from components.data.tables import CassandraTable
@@ -172,13 +178,11 @@ class K8ssandra(pulumi.ComponentResource):
                     bucket.arn.apply(lambda arn: f"{arn}/*"),
                     sid="ItsObjects",
                 ),
-                statement(
+                key_use_through(
                     ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
                     args.backup_key_arn,
+                    f"s3.{args.region}.amazonaws.com",
                     sid="TheBackupsKeyThroughS3",
-                    condition={
-                        "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}
-                    },
                 ),
             ],
         )
@@ -254,12 +258,7 @@ class K8ssandra(pulumi.ComponentResource):
         own: k8s.networking.v1.NetworkPolicyPeerArgsDict = {
             "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": NAMESPACE}}
         }
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-default-deny",
-            metadata={"name": "default-deny", "namespace": NAMESPACE},
-            spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
-            opts=opts,
-        )
+        default_deny_network_policy(f"{name}-default-deny", NAMESPACE, opts)
         internode: list[k8s.networking.v1.NetworkPolicyPortArgsDict] = [
             {"protocol": "TCP", "port": p} for p in INTERNODE_PORTS
         ]

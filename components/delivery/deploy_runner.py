@@ -56,6 +56,7 @@ import pulumi_aws as aws
 from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.naming import Names
 from components.common.scope import AwsScope
+from components.common.security_groups import peer_group_rules
 
 DEPLOY_SESSION_SECONDS = 4 * 3600
 """How long one deploy job may hold its credentials and run: longer than a regional `up` (MSK,
@@ -178,24 +179,14 @@ class DeployRunner(pulumi.ComponentResource):
             opts=child,
         )
         sg = security_group.id
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-to-cluster-api",
-            security_group_id=sg,
-            referenced_security_group_id=args.cluster_security_group_id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            description="The EKS API endpoint (private)",
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-cluster-from-runner",
-            security_group_id=args.cluster_security_group_id,
-            referenced_security_group_id=sg,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            description=f"Deploy runner {project_name} to the Kubernetes API",
+        peer_group_rules(
+            client_group_id=sg,
+            server_group_id=args.cluster_security_group_id,
+            port=HTTPS,
+            egress_name=f"{name}-to-cluster-api",
+            ingress_name=f"{name}-cluster-from-runner",
+            egress_description="The EKS API endpoint (private)",
+            ingress_description=f"Deploy runner {project_name} to the Kubernetes API",
             opts=child,
         )
         aws.vpc.SecurityGroupEgressRule(

@@ -40,6 +40,7 @@ import pulumi_aws as aws
 
 from components.common.buckets import (
     SecureBucketSpec,
+    access_log_delivery_statement,
     bucket_arn,
     secure_bucket,
     tls_only_statement,
@@ -280,20 +281,11 @@ class LogArchive(pulumi.ComponentResource):
                     kms_key_arn=None,  # S3 server access logging refuses SSE-KMS targets
                     lifecycle=tiers,
                     extra_statements=lambda arn: [
-                        {
-                            "Sid": "S3ServerAccessLogs",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "logging.s3.amazonaws.com"},
-                            "Action": "s3:PutObject",
-                            "Resource": f"{arn}/*",
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": args.scope.account_id},
-                                "ArnLike": {
-                                    "aws:SourceArn": f"arn:{args.scope.partition}:s3:::"
-                                    f"{args.bucket_name}"
-                                },
-                            },
-                        }
+                        access_log_delivery_statement(
+                            arn,
+                            args.scope.account_id,
+                            bucket_arn(args.scope.partition, args.bucket_name),
+                        )
                     ],
                     protect=args.protect,
                     tags={"data-classification": args.classification},

@@ -54,6 +54,7 @@ from components.common.kubernetes import (
     SMALL_CONTAINER_REQUESTS,
     PinnedChart,
     custom_object,
+    default_deny_network_policy,
     dns_egress,
     istiod_egress,
     metrics_scrape_ingress,
@@ -300,12 +301,7 @@ class GraphqlRouter(pulumi.ComponentResource):
     def _network_policies(
         self, name: str, args: GraphqlRouterArgs, opts: pulumi.ResourceOptions
     ) -> None:
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-default-deny",
-            metadata=object_meta("default-deny", NAMESPACE),
-            spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
-            opts=opts,
-        )
+        default_deny_network_policy(f"{name}-default-deny", NAMESPACE, opts)
         gateway_peer: k8s.networking.v1.NetworkPolicyPeerArgsDict = {
             "namespace_selector": {
                 "match_labels": {"kubernetes.io/metadata.name": "istio-ingress"}

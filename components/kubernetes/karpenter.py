@@ -43,7 +43,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.common.iam import deny_insecure_transport
-from components.common.kubernetes import PinnedChart, pinned_release
+from components.common.kubernetes import PinnedChart, default_deny_network_policy, pinned_release
 from components.common.naming import Names
 from components.common.scope import AwsScope
 from components.kubernetes.addons import volume_key_statements
@@ -719,15 +719,7 @@ class Karpenter(pulumi.ComponentResource):
         after_namespace = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(depends_on=[namespace])
         )
-        deny = k8s.networking.v1.NetworkPolicy(
-            f"{name}-default-deny",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny", namespace=NAMESPACE),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(),
-                policy_types=["Ingress", "Egress"],
-            ),
-            opts=after_namespace,
-        )
+        deny = default_deny_network_policy(f"{name}-default-deny", NAMESPACE, after_namespace)
         allow = k8s.networking.v1.NetworkPolicy(
             f"{name}-allow-controller",
             metadata=k8s.meta.v1.ObjectMetaArgs(name="karpenter-controller", namespace=NAMESPACE),

@@ -61,6 +61,7 @@ from components.common.kubernetes import (
     SMALL_CONTAINER_LIMITS,
     SMALL_CONTAINER_REQUESTS,
     custom_object,
+    default_deny_network_policy,
     dns_egress,
     istiod_egress,
     metrics_scrape_ingress,
@@ -424,12 +425,7 @@ class GlobalRateLimit(pulumi.ComponentResource):
 
     def _network_policies(self, name: str, args: GlobalRateLimitArgs) -> None:
         opts = self._kube()
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-default-deny",
-            metadata=object_meta("default-deny", NAMESPACE),
-            spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
-            opts=opts,
-        )
+        default_deny_network_policy(f"{name}-default-deny", NAMESPACE, opts)
         gateway_pods: k8s.networking.v1.NetworkPolicyPeerArgsDict = {
             "namespace_selector": {
                 "match_labels": {"kubernetes.io/metadata.name": GATEWAY_NAMESPACE}

@@ -64,6 +64,7 @@ from components.common.kubernetes import (
     ISTIO_NAMESPACE,
     PinnedChart,
     custom_object,
+    default_deny_network_policy,
     dns_egress,
     istiod_egress,
     metrics_scrape_ingress,
@@ -740,12 +741,7 @@ class ServiceMesh(pulumi.ComponentResource):
             [istiod],
         )
         after = pulumi.ResourceOptions(depends_on=[self.namespaces[ns]])
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-ingress-default-deny",
-            metadata=object_meta("default-deny", ns),
-            spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
-            opts=self._in_kube.merge(after),
-        )
+        default_deny_network_policy(f"{name}-ingress-default-deny", ns, self._in_kube.merge(after))
         k8s.networking.v1.NetworkPolicy(
             f"{name}-ingress-allow",
             metadata=object_meta("allow-gateway", ns),

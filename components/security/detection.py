@@ -33,7 +33,7 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from components.common.iam import policy_document, service_trust_policy, statement
+from components.common.iam import key_use_through, policy_document, service_trust_policy, statement
 from components.common.naming import Names
 from components.common.scope import AwsScope
 
@@ -253,13 +253,11 @@ class ThreatDetection(pulumi.ComponentResource):
                         ),
                         sid="Deliver",
                     ),
-                    statement(
+                    key_use_through(
                         ["kms:GenerateDataKey", "kms:Decrypt"],
                         args.archive_key_arn,
+                        args.scope.service_endpoint("s3"),
                         sid="ArchiveKeyThroughS3",
-                        condition={
-                            "StringEquals": {"kms:ViaService": args.scope.service_endpoint("s3")}
-                        },
                     ),
                 ]
             ),

@@ -58,6 +58,7 @@ from components.common.buckets import SecureBucketSpec, secure_bucket
 from components.common.iam import policy_document, service_trust_policy, statement
 from components.common.naming import Names
 from components.common.scope import AwsScope
+from components.common.security_groups import peer_group_rules
 from components.data.access import database_client_rules, secret_read_statements
 from components.data.secret_rotation import DatabaseSecretRotation, DatabaseSecretRotationArgs
 from components.streaming.kafka import IAM_TLS_PORT, kafka_resource_arn
@@ -452,24 +453,14 @@ class DebeziumPostgresSource(pulumi.ComponentResource):
             purpose="CDC connector reads the writer's WAL",
             opts=child,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-sg-to-kafka",
-            security_group_id=group.id,
-            referenced_security_group_id=args.kafka_security_group_id,
-            ip_protocol="tcp",
-            from_port=IAM_TLS_PORT,
-            to_port=IAM_TLS_PORT,
-            description="MSK brokers, IAM over TLS",
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-admitted-by-kafka",
-            security_group_id=args.kafka_security_group_id,
-            referenced_security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=IAM_TLS_PORT,
-            to_port=IAM_TLS_PORT,
-            description="CDC connector (IAM over TLS)",
+        peer_group_rules(
+            client_group_id=group.id,
+            server_group_id=args.kafka_security_group_id,
+            port=IAM_TLS_PORT,
+            egress_name=f"{name}-sg-to-kafka",
+            ingress_name=f"{name}-admitted-by-kafka",
+            egress_description="MSK brokers, IAM over TLS",
+            ingress_description="CDC connector (IAM over TLS)",
             opts=child,
         )
         return group

@@ -40,6 +40,7 @@ import pulumi_kubernetes as k8s
 
 from components.common.kubernetes import (
     custom_object,
+    default_deny_network_policy,
     dns_egress,
     istiod_egress,
     metrics_scrape_ingress,
@@ -271,12 +272,7 @@ class Tenancy(pulumi.ComponentResource):
     ) -> None:
         """Default deny, then the mesh's ingress and the egress the service needs."""
         ns = service.namespace
-        k8s.networking.v1.NetworkPolicy(
-            f"{prefix}-default-deny",
-            metadata=object_meta("default-deny", ns),
-            spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
-            opts=self._in(namespace),
-        )
+        default_deny_network_policy(f"{prefix}-default-deny", ns, self._in(namespace))
         port: k8s.networking.v1.NetworkPolicyPortArgsDict = {
             "protocol": "TCP",
             "port": service.port,

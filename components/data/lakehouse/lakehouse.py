@@ -35,8 +35,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common.buckets import SecureBucket, SecureBucketSpec, secure_bucket
-from components.common.iam import policy_document, service_trust_policy, statement
+from components.common.buckets import (
+    SecureBucket,
+    SecureBucketSpec,
+    access_log_delivery_statement,
+    secure_bucket,
+)
+from components.common.iam import key_use_through, policy_document, service_trust_policy, statement
 from components.common.naming import Names
 from components.common.scope import AwsScope
 from components.data.lakehouse.replication import LakeReplica, LakeReplicaArgs
@@ -222,14 +227,7 @@ class Lakehouse(pulumi.ComponentResource):
                 kms_key_arn=None,  # S3 server access logging refuses SSE-KMS targets
                 lifecycle=lifecycle_rules("access-logs", life, compliance_days),
                 extra_statements=lambda arn: [
-                    {
-                        "Sid": "S3ServerAccessLogs",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "logging.s3.amazonaws.com"},
-                        "Action": "s3:PutObject",
-                        "Resource": f"{arn}/*",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": args.scope.account_id}},
-                    }
+                    access_log_delivery_statement(arn, args.scope.account_id)
                 ],
                 protect=args.protect,
                 tags={"meridian:zone": "access-logs", "data-classification": "internal"},
@@ -389,13 +387,11 @@ class Lakehouse(pulumi.ComponentResource):
                         sid="GoldObjects",
                     ),
                     statement(["s3:ListBucket"], gold, sid="GoldListing"),
-                    statement(
+                    key_use_through(
                         ["kms:Decrypt", "kms:GenerateDataKey"],
                         args.storage_key_arn,
+                        args.scope.service_endpoint("s3"),
                         sid="StorageKeyThroughS3",
-                        condition={
-                            "StringEquals": {"kms:ViaService": args.scope.service_endpoint("s3")}
-                        },
                     ),
                 ]
             ),
@@ -491,13 +487,11 @@ class Lakehouse(pulumi.ComponentResource):
                         [bronze, bronze.apply(lambda a: f"{a}/*")],
                         sid="BronzeWrites",
                     ),
-                    statement(
+                    key_use_through(
                         ["kms:GenerateDataKey", "kms:Decrypt"],
                         args.storage_key_arn,
+                        args.scope.service_endpoint("s3"),
                         sid="StorageKeyThroughS3",
-                        condition={
-                            "StringEquals": {"kms:ViaService": args.scope.service_endpoint("s3")}
-                        },
                     ),
                     statement(
                         ["logs:PutLogEvents"],

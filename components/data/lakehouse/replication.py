@@ -34,7 +34,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.buckets import SecureBucketSpec, secure_bucket
-from components.common.iam import policy_document, service_trust_policy, statement
+from components.common.iam import key_use_through, policy_document, service_trust_policy, statement
 from components.common.naming import Names, region_code
 from components.common.scope import AwsScope
 from components.foundation.keyring import KeyClass, KeyRingArgs, customer_key, key_policy
@@ -195,17 +195,17 @@ class LakeReplica(pulumi.ComponentResource):
                         [b.apply(lambda a: f"{a}/*") for b in both],
                         sid="PairedObjectsWrite",
                     ),
-                    statement(
+                    key_use_through(
                         ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
                         args.source_key_arn,
+                        here.service_endpoint("s3"),
                         sid="SourceKeyThroughS3",
-                        condition={"StringEquals": {"kms:ViaService": here.service_endpoint("s3")}},
                     ),
-                    statement(
+                    key_use_through(
                         ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
                         self.key.arn,
+                        peer.service_endpoint("s3"),
                         sid="ReplicaKeyThroughS3",
-                        condition={"StringEquals": {"kms:ViaService": peer.service_endpoint("s3")}},
                     ),
                 ]
             ),
