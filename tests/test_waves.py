@@ -135,9 +135,6 @@ class _UnpicklableError(Exception):
 def fake_environment(monkeypatch: pytest.MonkeyPatch) -> list[PlannedStack]:
     stacks = _stacks("e", ["r1", "r2", "r3", "r4"])
     monkeypatch.setattr(plan_module, "stacks_of", lambda env, project_dir: stacks)
-    # the stand-in plans no AWS object, so there is no emulated account to forget (resetting
-    # moto's backends of every region this process has touched costs seconds a run)
-    monkeypatch.setattr(MotoValidator, "reset", staticmethod(lambda: None))
     monkeypatch.setattr(plan_module, "_plan_stack", _fake_plan)  # forked workers inherit it
     return stacks
 
