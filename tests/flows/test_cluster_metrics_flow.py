@@ -5,7 +5,6 @@ scraper. Removing one link from a copy of the planned graph fails the flow, nami
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,7 @@ from meridian_ops.plan.flows.cluster_metrics import (
     check_exporters,
     check_resource_metrics,
 )
-from tests.plans import planned
+from tests.plans import editable, planned
 
 ENVS = ("dev", "staging", "prod")
 
@@ -45,13 +44,13 @@ def test_cluster_metrics_flow(env: str, preview: bool) -> None:
 
 
 def _without(plan: dict[str, Any], drop: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    copied = copy.deepcopy(plan)
+    copied = editable(plan)
     copied["steps"] = [s for s in copied["steps"] if not drop(s["newState"])]
     return copied
 
 
 def _edit_scraper(plan: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    copied = copy.deepcopy(plan)
+    copied = editable(plan)
     for step in copied["steps"]:
         state = step["newState"]
         if state["type"] == RELEASE and state["inputs"].get("name") == "otel-scraper":

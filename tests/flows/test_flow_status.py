@@ -4,7 +4,6 @@ its layer failing; docs/architecture.md marks a layer "built" only where its flo
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from pathlib import Path
@@ -16,7 +15,7 @@ from meridian_ops.plan.flows.logs import FILTER
 from meridian_ops.plan.flows.status import FLOWS, flow_status, layers_passing, status_line
 from meridian_ops.plan.report import Report, flow_line
 from stacks.ingress_routes import routes_document
-from tests.plans import planned
+from tests.plans import editable, planned
 
 ROOT = Path(__file__).resolve().parents[2]
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
@@ -73,7 +72,7 @@ def test_the_dev_status_line_counts_every_flow(preview: bool) -> None:
 
 
 def test_removing_the_subscription_filter_fails_the_logs_flow_and_its_layer() -> None:
-    plans = copy.deepcopy(planned("dev", False))
+    plans = editable(planned("dev", False))
     assert layers_passing(flow_status("dev", plans))["09"]
     for stack, plan in plans.items():
         if not stack.endswith(("-global", "-edge")):
@@ -87,7 +86,7 @@ def test_removing_the_subscription_filter_fails_the_logs_flow_and_its_layer() ->
 
 
 def test_removing_the_gateway_token_check_fails_the_identity_flow_and_its_layer() -> None:
-    plans = copy.deepcopy(planned("dev", False))
+    plans = editable(planned("dev", False))
     assert layers_passing(flow_status("dev", plans))["04"]
     for stack, plan in plans.items():
         if not stack.endswith(("-global", "-edge")):
