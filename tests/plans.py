@@ -77,6 +77,12 @@ def planned(environment: str, preview: bool = False) -> dict[str, dict[str, Any]
     return {name: json.loads((directory / f"{name}.json").read_text()) for name in order}
 
 
+def editable(document: Any) -> Any:
+    """A copy of plan data that a test may edit: plan documents are JSON values (read from the
+    plan files), so a JSON round trip gives what `copy.deepcopy` gives, several times cheaper."""
+    return json.loads(json.dumps(document))
+
+
 def states(plan: dict[str, Any], resource_type: str | None = None) -> list[dict[str, Any]]:
     result = [s["newState"] for s in plan["steps"]]
     if resource_type is not None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
+from meridian_ops.plan.flows.alert import parsed_yaml
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -250,7 +250,7 @@ def rule_groups(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
     for state in _states(plan, RULES):
         data = state["inputs"].get("data")
         if isinstance(data, str):
-            groups += (yaml.safe_load(data) or {}).get("groups", [])
+            groups += (parsed_yaml(data) or {}).get("groups", [])
     return groups
 
 

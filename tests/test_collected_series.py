@@ -7,7 +7,6 @@ and prod, up and preview; the SLO table is checked against the sources too."""
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.plans import planned
+from tests.plans import editable, planned
 from tests.series import (
     RELEASE,
     RULES,
@@ -84,7 +83,7 @@ def test_rules_read_only_collected_series(env: str, preview: bool) -> None:
 
 
 def _edited(plan: dict[str, Any], pick: Callable[[dict[str, Any]], bool], edit: Any) -> Any:
-    copied = copy.deepcopy(plan)
+    copied = editable(plan)
     for step in copied["steps"]:
         if pick(step["newState"]):
             edit(step["newState"])
@@ -107,7 +106,7 @@ def test_an_uncollected_metric_fails(preview: bool) -> None:
     assert rule_problems(typo)[1] == {"istio_request_totl"}
 
     # the CDN SLO reads the Cloudflare exporter's series: without its release, nothing collects them
-    no_exporter = copy.deepcopy(plan)
+    no_exporter = editable(plan)
     no_exporter["steps"] = [
         s
         for s in no_exporter["steps"]

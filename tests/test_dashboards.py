@@ -6,14 +6,13 @@ preview; removing a collector or a rule from a copy of the plans fails the check
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from typing import Any
 
 import pytest
 
-from tests.plans import planned
+from tests.plans import editable, planned
 from tests.series import RELEASE, RULES, collected, metric_names, rule_groups
 
 ENVS = ("dev", "staging", "prod")
@@ -111,7 +110,7 @@ def test_removing_a_collector_or_a_rule_fails(preview: bool) -> None:
     assert unread(plans) == {}
 
     def without(kind: str, name: str | None) -> dict[str, dict[str, Any]]:
-        copied = copy.deepcopy(plans)
+        copied = editable(plans)
         for plan in _regional(copied):
             plan["steps"] = [
                 s
@@ -134,7 +133,7 @@ def test_removing_a_collector_or_a_rule_fails(preview: bool) -> None:
     }
     assert unread(without(RULES, None)) == {"meridian-system-overview": {"slo:error_ratio:rate1h"}}
 
-    typo = copy.deepcopy(plans)
+    typo = editable(plans)
     for board in _states(_edge(typo), DASHBOARD):
         model = json.loads(board["inputs"]["configJson"])
         model["panels"][0]["targets"][0]["expr"] = "sum(rate(kube_pod_restarts_total[5m]))"

@@ -5,6 +5,7 @@ Advanced are config alone, the provider's major version is pinned, and the pack 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import subprocess
@@ -43,6 +44,13 @@ def run_edge(env: str, edge: dict[str, Any] | None = None, preview: bool = False
         upstream=upstream(env),
         validate=False,
     )
+
+
+@functools.cache
+def shipped_edge(env: str) -> StackRun:
+    """The edge of `env` as its stack file has it, planned once per test process (the baseline
+    the config-alone tests compare with; nothing mutates a StackRun)."""
+    return run_edge(env)
 
 
 def graph(run: StackRun) -> list[dict[str, Any]]:
@@ -84,8 +92,8 @@ print(json.dumps(graph(run)))
 def test_same_inputs_give_the_same_graph() -> None:
     """Planned twice, once in another process with another hash seed (set and dict iteration
     order): identical rulesets, pools, load balancer, everything."""
-    first = graph(run_edge("prod"))
-    assert graph(run_edge("prod")) == first
+    first = graph(shipped_edge("prod"))
+    assert graph(run_edge("prod")) == first  # planned again in this process
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     other = subprocess.run(
         [sys.executable, "-c", f"ROOT = {str(ROOT)!r}\n" + _SUBPROCESS],
@@ -125,7 +133,7 @@ def test_draining_a_region_is_config_alone() -> None:
         if r != "eu-west-1"
     ]
     assert run.outputs[EdgeKey.DRAINED_REGIONS] == ["eu-west-1"]
-    baseline = {s.urn for s in run_edge("prod").steps}
+    baseline = {s.urn for s in shipped_edge("prod").steps}
     assert {s.urn for s in run.steps} == baseline  # nothing created or deleted
 
 

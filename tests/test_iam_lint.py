@@ -19,6 +19,7 @@ In preview, documents whose value is not known yet are counted as not checked (n
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -150,34 +151,34 @@ def _uncovered(parsed: dict[str, Any], action: str, required_format: str) -> boo
 
 def lint(document: Document) -> list[Finding]:
     text = _with_role_as_resource(document.text) if document.key == TRUST_KEY else document.text
+    return [
+        Finding(document.stack, document.resource_type, document.name, document.key, issue, detail)
+        for issue, detail in _issues(text)
+    ]
+
+
+@functools.cache
+def _issues(text: str) -> tuple[tuple[str, str], ...]:
+    """(issue, detail) of every finding in one document's text. The findings depend on the text
+    alone, and the same text recurs (across regions, environments, up and preview), so each
+    distinct text is analyzed once."""
     parsed = json.loads(text)
-    result: list[Finding] = []
-
-    def add(issue: str, detail: str) -> None:
-        result.append(
-            Finding(
-                document.stack,
-                document.resource_type,
-                document.name,
-                document.key,
-                issue,
-                detail,
-            )
-        )
-
+    result: list[tuple[str, str]] = []
     for finding in analyze_policy_string(text).findings:
         if finding.issue in OUT_OF_SCOPE:
             continue
         if finding.issue == "RESOURCE_MISMATCH":
             for item in finding.detail:
                 if _uncovered(parsed, item["action"], item["required_format"]):
-                    add(finding.issue, f"{item['action']} needs {item['required_format']}")
+                    result.append(
+                        (finding.issue, f"{item['action']} needs {item['required_format']}")
+                    )
             continue
         detail = finding.detail
         if isinstance(finding.location, dict) and finding.location.get("string"):
             detail = f"{detail} ({finding.location['string']})"
-        add(finding.issue, str(detail))
-    return result
+        result.append((finding.issue, str(detail)))
+    return tuple(result)
 
 
 def load_suppressions() -> list[dict[str, str]]:
@@ -223,10 +224,19 @@ def lint_plans(
 # --- the shipped plans --------------------------------------------------------------------------
 
 
+@functools.cache
+def shipped_lint(
+    environment: str, preview: bool
+) -> tuple[list[Finding], set[int], int, Counter[str]]:
+    """`lint_plans` of a shipped environment's plans (read by the per-plan test and the
+    suppression test alike)."""
+    return lint_plans(planned(environment, preview))
+
+
 @pytest.mark.parametrize("preview", MODES, ids=MODE_IDS)
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_every_policy_document_passes_the_lint(environment: str, preview: bool) -> None:
-    left, _, linted, not_checked = lint_plans(planned(environment, preview))
+    left, _, linted, not_checked = shipped_lint(environment, preview)
     print(
         f"{environment} {MODE_IDS[preview]}: {linted} documents linted; not checked "
         f"(unknown in preview): {dict(not_checked) or 0}"
@@ -257,7 +267,7 @@ def test_every_suppression_is_still_needed() -> None:
     used: set[int] = set()
     for environment in ENVIRONMENTS:
         for preview in MODES:
-            used |= lint_plans(planned(environment, preview))[1]
+            used |= shipped_lint(environment, preview)[1]
     stale = [entries[i] for i in range(len(entries)) if i not in used]
     assert not stale, f"suppressions no finding needs any more: {stale}"
 

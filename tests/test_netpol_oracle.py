@@ -19,13 +19,12 @@ on every port.
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 from typing import Any
 
 import pytest
 
-from tests.plans import PROD_REGIONS, planned, states
+from tests.plans import PROD_REGIONS, editable, planned, states
 
 NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 DNS = ({"kubernetes.io/metadata.name": "kube-system"}, {"k8s-app": "kube-dns"}, 53)
@@ -151,7 +150,7 @@ def test_the_same_in_preview() -> None:
 
 
 def _mutate(port_from: int, port_to: int, address: str | None = None) -> list[str]:
-    plan = copy.deepcopy(planned("prod")[f"prod-{PROD_REGIONS[0]}"])
+    plan = editable(planned("prod")[f"prod-{PROD_REGIONS[0]}"])
     for policy in states(plan, NETPOL):
         for rule in policy["inputs"]["spec"].get("egress") or ():
             targets = [p.get("ipBlock", {}).get("cidr") for p in rule.get("to") or ()]

@@ -186,12 +186,15 @@ def _tamper(plans: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_a_mandatory_violation_fails_the_plan(
     tampered: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any
 ) -> None:
-    real = plan_module.run_environment
+    """The command's verdict on a dev plan with and without a violation. The plan is the shared
+    dev plan (tests/plans.py: the same command's run, as its cache holds it), not a third
+    planning of dev; the policy pack evaluates it here, tampered or not."""
 
     def run_environment(*args: Any, **kwargs: Any) -> plan_module.EnvironmentRun:
         from meridian_ops.plan.policy_eval import evaluate_plan
 
-        run = real(*args, **{**kwargs, "policies": False})
+        assert args == ("dev",) and kwargs["jobs"] == 1 and kwargs["policies"]
+        run = plan_module._load_run(plan_directory("dev"))  # pyright: ignore[reportPrivateUsage]
         if tampered:
             run.plans = _tamper(run.plans)
         run.violations = {name: evaluate_plan(plan) for name, plan in run.plans.items()}

@@ -8,10 +8,12 @@ moved component and its children read as moves; one runs the command end to end 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -293,21 +295,43 @@ def _git(*args: str) -> str:
     ).stdout.strip()
 
 
-def test_plan_diff_against_head_has_no_changes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """BASE planned in a temporary worktree, the working tree from the cache (same content):
-    no changes, exit 0, no worktree left behind. With uncommitted edits in the tree, BASE is a
-    commit of the tree's content instead of HEAD, so the comparison still has to be empty."""
+@dataclass(frozen=True)
+class _HeadDiff:
+    base: str
+    tree: str
+    cache: Path
+    code: int
+    out: str
+    worktrees: str
+
+
+@pytest.fixture(scope="module")
+def head_diff(tmp_path_factory: pytest.TempPathFactory) -> _HeadDiff:
+    """`plan-diff --base <the working tree's content> --env dev`, run once for the module: BASE
+    is planned by its own plan command in a temporary worktree, in another process, under a
+    fixed hash seed other than this process's (the command passes its environment on)."""
     tree = plan_diff.working_tree_key(ROOT)
     base = "HEAD"
     if _git("rev-parse", "HEAD^{tree}") != tree:
         base = _git("commit-tree", tree, "-p", "HEAD", "-m", "the working tree, for a test")
-    assert main(["--base", base, "--env", "dev", "--cache", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith(f"plan diff of dev: {base}") and "no changes" in out
-    assert "plan-diff-base-" not in _git("worktree", "list")  # the temporary worktree is gone
-    assert [p.name for p in tmp_path.iterdir()] == [f"{tree}-dev"]  # planned once
+    cache = tmp_path_factory.mktemp("plan-diff")
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out):
+        patch.setenv("PYTHONHASHSEED", "12345")
+        code = main(["--base", base, "--env", "dev", "--cache", str(cache)])
+    return _HeadDiff(base, tree, cache, code, out.getvalue(), _git("worktree", "list"))
+
+
+@pytest.mark.xdist_group("plan-diff-head")
+def test_plan_diff_against_head_has_no_changes(head_diff: _HeadDiff) -> None:
+    """BASE planned in a temporary worktree, the working tree from the cache (same content):
+    no changes, exit 0, no worktree left behind. With uncommitted edits in the tree, BASE is a
+    commit of the tree's content instead of HEAD, so the comparison still has to be empty."""
+    assert head_diff.code == 0
+    out = head_diff.out
+    assert out.startswith(f"plan diff of dev: {head_diff.base}") and "no changes" in out
+    assert "plan-diff-base-" not in head_diff.worktrees  # the temporary worktree is gone
+    assert [p.name for p in head_diff.cache.iterdir()] == [f"{head_diff.tree}-dev"]  # once
 
 
 def test_a_base_that_is_not_a_commit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -341,16 +365,15 @@ def test_an_environment_a_side_lacks(tmp_path: Path, capsys: pytest.CaptureFixtu
 # --- deterministic plan files ------------------------------------------------------------
 
 
-def test_two_plans_of_one_tree_are_byte_identical(tmp_path: Path) -> None:
-    """The shared dev plan (the plan command with the default worker count and the policy
-    pack) and a plan in one process with another hash seed write the same stack files, byte
-    for byte: no timing, no run-dependent ids, a canonical step order."""
+@pytest.mark.xdist_group("plan-diff-head")
+def test_two_plans_of_one_tree_are_byte_identical(head_diff: _HeadDiff) -> None:
+    """The shared dev plan (the plan command in this checkout, with the policy pack) and BASE's
+    plan of the same content in plan-diff's temporary worktree (another checkout, another
+    process, hash seed 12345, no policy pack) are the same stack files, byte for byte: no
+    timing, no run-dependent ids or paths, a canonical step order."""
     shared = plan_directory("dev")
-    command = [sys.executable, "-m", "meridian_ops.plan", "--env", "dev", "--jobs", "1"]
-    command += ["--out", str(tmp_path), "--quiet", "--no-policies"]
-    env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    other = head_diff.cache / f"{head_diff.tree}-dev"
     names = list(planned("dev"))
     assert names
     for name in names:
-        assert (tmp_path / f"{name}.json").read_bytes() == (shared / f"{name}.json").read_bytes()
+        assert (other / f"{name}.json").read_bytes() == (shared / f"{name}.json").read_bytes()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from typing import Any
@@ -23,7 +22,7 @@ from meridian_ops.plan.report import (
     summary,
 )
 from stacks.outputs import RegionalKey
-from tests.plans import PROD_REGIONS, planned, states
+from tests.plans import PROD_REGIONS, editable, planned, states
 from tests.plans import summary as shipped_summary
 
 
@@ -83,7 +82,7 @@ def test_regions_that_differ_are_called_out_with_the_reason() -> None:
 def test_facts_are_optional() -> None:
     """Layers export podIpCapacity, nodePools, ... as they come; without them the report
     still works, and a region whose facts differ is called out."""
-    plans = copy.deepcopy(planned("dev"))
+    plans = editable(planned("dev"))
     for plan in plans.values():
         for key in (
             RegionalKey.POD_IP_CAPACITY,
@@ -155,7 +154,7 @@ def test_the_picture_groups_alike_regions_and_labels_reads() -> None:
 
 
 def test_cross_region_links_are_drawn_when_a_stack_declares_them() -> None:
-    plans = copy.deepcopy(planned("prod"))
+    plans = editable(planned("prod"))
     secondary = f"prod-{PROD_REGIONS[1]}"
     plans[secondary]["outputs"][RegionalKey.CROSS_REGION_LINKS] = [
         {"kind": "aurora-global", "to": PROD_REGIONS[0], "label": "secondary cluster"}

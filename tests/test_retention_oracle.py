@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.plans import by_urn, planned, states
+from tests.plans import by_urn, editable, planned, states
 
 YEAR_DAYS = 365
 SEVEN_YEARS = (7 * YEAR_DAYS, 7 * YEAR_DAYS + 2)
@@ -115,9 +115,8 @@ def test_every_bucket_keeps_its_data_as_long_as_the_design_says(preview: bool) -
 
 def test_a_compliance_archive_cut_to_two_years_fails() -> None:
     """The compliance bucket's expiry cut from 7 years to 730 days is caught."""
-    import copy
 
-    plan = copy.deepcopy(planned("prod")["prod-us-east-1"])
+    plan = editable(planned("prod")["prod-us-east-1"])
     for config in states(plan, LIFECYCLE):
         if config["urn"].endswith("::lakehouse-compliance-lifecycle"):
             config["inputs"]["rules"][0]["expiration"] = {"days": 730}
@@ -126,9 +125,8 @@ def test_a_compliance_archive_cut_to_two_years_fails() -> None:
 
 
 def test_log_tiers_are_the_designs() -> None:
-    import copy
 
-    plan = copy.deepcopy(planned("prod")["prod-us-east-1"])
+    plan = editable(planned("prod")["prod-us-east-1"])
     for config in states(plan, LIFECYCLE):
         if config["urn"].endswith("::log-archive-lifecycle"):
             config["inputs"]["rules"][0]["transitions"][1]["days"] = 90

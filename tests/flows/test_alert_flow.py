@@ -4,7 +4,6 @@ link from a copy of the planned graph fails the flow, naming the link."""
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -19,11 +18,12 @@ from meridian_ops.plan.flows.alert import (
     check_slo,
     name_of,
     of_type,
+    parsed_yaml,
 )
 from meridian_ops.plan.plan_diff import SECRET_SIG
 from stacks.alerting_settings import AlertingSettings, validate_alerting
 from stacks.component_data import load_slos
-from tests.plans import planned
+from tests.plans import editable, planned
 
 SLOS = load_slos()
 ENVS = ("dev", "staging", "prod")
@@ -61,7 +61,7 @@ def _rule_groups(plan: dict[str, Any]) -> set[str]:
     for rules in of_type(plan, "aws:amp/ruleGroupNamespace:RuleGroupNamespace"):
         data = rules["inputs"].get("data")
         if isinstance(data, str):
-            groups |= {g["name"] for g in yaml.safe_load(data).get("groups", [])}
+            groups |= {g["name"] for g in parsed_yaml(data).get("groups", [])}
     return groups
 
 
@@ -106,9 +106,8 @@ def test_every_severity_topic_has_its_receiver(env: str, preview: bool) -> None:
 
 
 def _without(plan: dict[str, Any], keep: Any) -> dict[str, Any]:
-    copied = copy.deepcopy(plan)
-    copied["steps"] = [s for s in copied["steps"] if keep(s["newState"])]
-    return copied
+    """The plan without the steps `keep` rejects (a new steps list; the steps are shared)."""
+    return {**plan, "steps": [s for s in plan["steps"] if keep(s["newState"])]}
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
@@ -124,7 +123,7 @@ def test_removing_a_link_fails_the_flow(preview: bool) -> None:
     )
 
     # the scraper keeps its other jobs but loses the one that discovers the meshed pods
-    no_pod_job = copy.deepcopy(plan)
+    no_pod_job = editable(plan)
     for step in no_pod_job["steps"]:
         state = step["newState"]
         if state["type"] == RELEASE and state["inputs"].get("name") == "otel-scraper":
@@ -147,7 +146,7 @@ def test_removing_a_link_fails_the_flow(preview: bool) -> None:
     )
 
     # the gateway without its 200 ms bucket: the p99 SLO's le="200" counts nothing
-    default_buckets = copy.deepcopy(plan)
+    default_buckets = editable(plan)
     for step in default_buckets["steps"]:
         state = step["newState"]
         if state["type"] == RELEASE and state["inputs"].get("values", {}).get("podAnnotations"):
@@ -159,7 +158,7 @@ def test_removing_a_link_fails_the_flow(preview: bool) -> None:
         for f in check_slo(default_buckets, by_name["api-gateway-latency-p99"]).failures
     )
 
-    unrouted = copy.deepcopy(plan)
+    unrouted = editable(plan)
     for step in unrouted["steps"]:
         state = step["newState"]
         if state["type"] == "aws:amp/alertManagerDefinition:AlertManagerDefinition":
@@ -193,7 +192,7 @@ def test_removing_an_edge_metrics_link_fails_the_cdn_flow(preview: bool) -> None
     )
 
     # the exporter's scrape job: its pod annotations (the sidecar merges them into 15020)
-    unscraped = copy.deepcopy(plan)
+    unscraped = editable(plan)
     for step in unscraped["steps"]:
         state = step["newState"]
         if state["type"] == RELEASE and state["inputs"].get("chart") == "cloudflare-exporter":
@@ -203,7 +202,7 @@ def test_removing_an_edge_metrics_link_fails_the_cdn_flow(preview: bool) -> None
     no_token = _without(plan, lambda s: s["type"] != "cloudflare:index/apiToken:ApiToken")
     assert any("holds no API token" in f for f in check_slo(no_token, cdn).failures)
 
-    no_rule = copy.deepcopy(plan)
+    no_rule = editable(plan)
     for step in no_rule["steps"]:
         state = step["newState"]
         if state["type"] == "aws:amp/ruleGroupNamespace:RuleGroupNamespace":

@@ -7,14 +7,13 @@ security group rule from a copy of the plan makes the flow fail naming the link.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
 from meridian_ops.plan.flows.cdc import CONNECTOR, TOPICS, cdc_failures, writes_cdc
 from tests.flows.test_dependency_flow import ENVIRONMENTS, MODES, regional
-from tests.plans import name_of
+from tests.plans import editable, name_of
 
 PRIMARY = {"dev": "dev-us-east-1", "staging": "staging-us-east-1", "prod": "prod-us-east-1"}
 """The primary region's stack of each environment (the Aurora writer; Pulumi.<env>-*.yaml)."""
@@ -39,7 +38,7 @@ def test_the_topics_come_from_the_table() -> None:
 
 
 def _without(plan: dict[str, Any], *names: str) -> dict[str, Any]:
-    broken = copy.deepcopy(plan)
+    broken = editable(plan)
     broken["steps"] = [
         s for s in broken["steps"] if name_of(s.get("newState") or {"urn": ""}) not in names
     ]
@@ -66,7 +65,7 @@ def test_removing_a_link_fails_naming_it(preview: bool) -> None:
 
 @pytest.mark.parametrize("preview", MODES, ids=["up", "preview"])
 def test_without_logical_replication_the_flow_fails(preview: bool) -> None:
-    plan = copy.deepcopy(_primary("dev", preview))
+    plan = editable(_primary("dev", preview))
     for step in plan["steps"]:
         state = step.get("newState") or {}
         if name_of(state) == "aurora-parameters":
@@ -78,7 +77,7 @@ def test_without_logical_replication_the_flow_fails(preview: bool) -> None:
 
 
 def test_a_grant_on_the_wrong_topic_fails() -> None:
-    plan = copy.deepcopy(_primary("dev", False))
+    plan = editable(_primary("dev", False))
     for step in plan["steps"]:
         state = step.get("newState") or {}
         if name_of(state) == "cdc-role-policy":

@@ -22,7 +22,7 @@ from meridian_ops.plan.flows.cluster_metrics import (
     check_exporters,
     check_resource_metrics,
 )
-from tests.plans import planned
+from tests.plans import editable, planned
 
 ENVS = ("dev", "staging", "prod")
 
@@ -50,13 +50,13 @@ def test_cluster_metrics_flow(env: str, preview: bool) -> None:
 
 
 def _without(plan: dict[str, Any], drop: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    copied = copy.deepcopy(plan)
+    copied = editable(plan)
     copied["steps"] = [s for s in copied["steps"] if not drop(s["newState"])]
     return copied
 
 
 def _edit_scraper(plan: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    copied = copy.deepcopy(plan)
+    copied = editable(plan)
     for step in copied["steps"]:
         state = step["newState"]
         if state["type"] == RELEASE and state["inputs"].get("name") == "otel-scraper":

@@ -8,7 +8,6 @@ data class, and which the stack's `drSummary` must state. A store without a copy
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -20,7 +19,7 @@ from stacks.outputs import RegionalKey
 from stacks.residency import may_copy
 from stacks.settings import load_settings
 from stacks.topology import replica_region
-from tests.plans import by_urn, name_of, planned, states
+from tests.plans import by_urn, editable, name_of, planned, states
 
 ENVS = ["dev", "staging", "prod"]
 MODES = [False, True]
@@ -226,7 +225,7 @@ def test_every_dr_copy_exists_and_stays_where_residency_allows(env: str, preview
 
 
 def _without(plan: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    clone = copy.deepcopy(plan)
+    clone = editable(plan)
     clone["steps"] = [
         s for s in clone["steps"] if (s.get("newState") or {}).get("type") != resource_type
     ]
@@ -240,7 +239,7 @@ def test_removing_a_link_fails_the_flow(preview: bool) -> None:
     assert not dr_flow_problems(stack, plans[stack], plans)
     cut = _without(plans[stack], "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
     assert any("no S3 replication" in p for p in dr_flow_problems(stack, cut, plans))
-    cut = copy.deepcopy(plans[stack])
+    cut = editable(plans[stack])
     for step in cut["steps"]:
         state = step.get("newState") or {}
         if state.get("type") == "aws:backup/plan:Plan":
@@ -254,7 +253,7 @@ def test_removing_a_link_fails_the_flow(preview: bool) -> None:
 def test_a_copy_the_residency_table_forbids_fails_the_flow() -> None:
     plans = planned("prod", False)
     stack = "prod-eu-west-1"
-    plan = copy.deepcopy(plans[stack])
+    plan = editable(plans[stack])
     plan["outputs"][RegionalKey.DR_SUMMARY]["dataClassification"] = "restricted"
     plan["outputs"][RegionalKey.DR_SUMMARY]["kafka"] = {"replicatedTo": "us-east-1"}
     assert any("may not leave" in p for p in dr_flow_problems(stack, plan, plans))

@@ -8,7 +8,6 @@ tests/flows/test_cdc_flow.py). Removing a link from a copy of the plan fails.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -25,6 +24,7 @@ from stacks.dependencies import (
     topic_names,
 )
 from tests.flows.test_dependency_flow import ENVIRONMENTS, MODES, regional
+from tests.plans import editable
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
@@ -84,7 +84,7 @@ def test_event_flow_is_complete(environment: str, preview: bool) -> None:
 
 @pytest.mark.parametrize("preview", MODES, ids=["up", "preview"])
 def test_removing_a_lag_alarm_or_subscription_fails(preview: bool) -> None:
-    plan = copy.deepcopy(regional("dev", preview)["dev-us-east-1"])
+    plan = editable(regional("dev", preview)["dev-us-east-1"])
     plan["steps"] = [
         s
         for s in plan["steps"]

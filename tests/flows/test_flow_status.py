@@ -4,7 +4,6 @@ its layer failing; docs/architecture.md marks a layer "built" only where its flo
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from pathlib import Path
@@ -17,7 +16,7 @@ from meridian_ops.plan.flows.partner import NLB_TLS_CERT as TLS_CERT
 from meridian_ops.plan.flows.status import FLOWS, flow_status, layers_passing, status_line
 from meridian_ops.plan.report import Report, flow_line
 from stacks.ingress_routes import routes_document
-from tests.plans import planned
+from tests.plans import editable, planned
 
 ROOT = Path(__file__).resolve().parents[2]
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
@@ -132,7 +131,7 @@ def test_partner_networks_in_the_graph_are_counted() -> None:
 
 
 def test_removing_the_subscription_filter_fails_the_logs_flow_and_its_layer() -> None:
-    plans = copy.deepcopy(planned("dev", False))
+    plans = editable(planned("dev", False))
     assert layers_passing(flow_status("dev", plans))["09"]
     for stack, plan in plans.items():
         if not stack.endswith(("-global", "-edge")):
@@ -146,7 +145,7 @@ def test_removing_the_subscription_filter_fails_the_logs_flow_and_its_layer() ->
 
 
 def test_removing_the_gateway_token_check_fails_the_identity_flow_and_its_layer() -> None:
-    plans = copy.deepcopy(planned("dev", False))
+    plans = editable(planned("dev", False))
     assert layers_passing(flow_status("dev", plans))["04"]
     for stack, plan in plans.items():
         if not stack.endswith(("-global", "-edge")):

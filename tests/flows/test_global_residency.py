@@ -11,7 +11,6 @@ regions the graph has. Moving one replica out of its jurisdiction makes the flow
 
 from __future__ import annotations
 
-import copy
 import itertools
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 
 from stacks.outputs import RegionalKey
 from stacks.residency import may_copy
-from tests.plans import planned, states
+from tests.plans import editable, planned, states
 
 ENVS = ["dev", "staging", "prod"]
 MODES = [False, True]
@@ -154,7 +153,7 @@ def test_prod_keeps_confidential_data_of_regions_without_a_transfer_basis_at_hom
 
 
 def _mutated(env: str) -> dict[str, dict[str, Any]]:
-    return copy.deepcopy(planned(env))
+    return editable(planned(env))
 
 
 def test_an_aurora_secondary_out_of_jurisdiction_fails_the_flow() -> None:
@@ -175,9 +174,7 @@ def test_a_keyspace_region_out_of_jurisdiction_fails_the_flow() -> None:
 
 def test_a_global_table_replica_out_of_jurisdiction_fails_the_flow() -> None:
     plans = _mutated("prod")
-    replica = copy.deepcopy(
-        states(plans["prod-eu-west-1"], "aws:dynamodb/tableReplica:TableReplica")[0]
-    )
+    replica = editable(states(plans["prod-eu-west-1"], "aws:dynamodb/tableReplica:TableReplica")[0])
     target = plans["prod-ap-northeast-1"]
     target["steps"].append({"op": "create", "urn": replica["urn"] + "-moved", "newState": replica})
     problems = residency_problems(plans)

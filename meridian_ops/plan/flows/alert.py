@@ -15,6 +15,7 @@ Pure functions over plan documents (`steps[*].newState`).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -31,6 +32,17 @@ from components.mesh.service_mesh import (
     ISTIO_DEFAULT_DURATION_BUCKETS,
 )
 from components.observability.slo_alerts import SEVERITIES, Slo
+
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (the same documents, parsed in C)."""
+
+
+@functools.lru_cache(maxsize=512)
+def parsed_yaml(text: str) -> Any:
+    """A YAML document, parsed once per distinct text: every SLO of every stack reads the same
+    rule namespace and Alertmanager definition. Callers only read what it returns."""
+    return yaml.load(text, Loader=_SAFE_LOADER)
+
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -244,7 +256,7 @@ def check_slo(plan: Mapping[str, Any], slo: Slo, receivers: bool = False) -> Flo
         g
         for r in rules
         if isinstance(r["inputs"].get("data"), str)
-        for g in yaml.safe_load(r["inputs"]["data"]).get("groups", [])
+        for g in parsed_yaml(r["inputs"]["data"]).get("groups", [])
         if g["name"] == group
     ]
     if not found:
@@ -264,7 +276,7 @@ def check_slo(plan: Mapping[str, Any], slo: Slo, receivers: bool = False) -> Flo
     definition = manager["inputs"].get("definition")
     routed: dict[str, str | None] = {}
     if isinstance(definition, str) and definition.startswith("alertmanager_config"):
-        inner = yaml.safe_load(yaml.safe_load(definition)["alertmanager_config"])
+        inner = parsed_yaml(parsed_yaml(definition)["alertmanager_config"])
         by_receiver = {r["name"]: r for r in inner["receivers"]}
         for route in inner["route"]["routes"]:
             (severity,) = re.findall(r'severity="(P\d)"', route["matchers"][0])
