@@ -15,6 +15,7 @@ Pure functions over plan documents (`steps[*].newState`).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -218,6 +219,16 @@ def _scrapes_pods(release: Mapping[str, Any]) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=256)
+def parsed_yaml(text: str) -> Any:
+    """A YAML document of a plan (a rule group's `data`, an Alertmanager definition), parsed once.
+
+    `check_slo` runs once per SLO (61 in prod) over the same regional plan and reads the same
+    few documents each time; the pure-Python parser made that most of the flow report's time.
+    The result is shared between callers, who only read it."""
+    return yaml.safe_load(text)
+
+
 def check_slo(plan: Mapping[str, Any], slo: Slo, receivers: bool = False) -> FlowResult:
     """`receivers`: the stack configures `meridian:alerting` (a missing subscription fails)."""
     out = FlowResult()
@@ -244,7 +255,7 @@ def check_slo(plan: Mapping[str, Any], slo: Slo, receivers: bool = False) -> Flo
         g
         for r in rules
         if isinstance(r["inputs"].get("data"), str)
-        for g in yaml.safe_load(r["inputs"]["data"]).get("groups", [])
+        for g in parsed_yaml(r["inputs"]["data"]).get("groups", [])
         if g["name"] == group
     ]
     if not found:
@@ -264,7 +275,7 @@ def check_slo(plan: Mapping[str, Any], slo: Slo, receivers: bool = False) -> Flo
     definition = manager["inputs"].get("definition")
     routed: dict[str, str | None] = {}
     if isinstance(definition, str) and definition.startswith("alertmanager_config"):
-        inner = yaml.safe_load(yaml.safe_load(definition)["alertmanager_config"])
+        inner = parsed_yaml(parsed_yaml(definition)["alertmanager_config"])
         by_receiver = {r["name"]: r for r in inner["receivers"]}
         for route in inner["route"]["routes"]:
             (severity,) = re.findall(r'severity="(P\d)"', route["matchers"][0])
