@@ -702,6 +702,11 @@ def _converted_once() -> Iterator[None]:
         sdk.json_format = original_module
         sdk.deserialize_properties = original_deserialize
         sdk.unknown_checking_proxy = original_proxy
+        # The memo class is cyclic garbage (every class is), freed only by the cyclic collector,
+        # which the plan command keeps off: emptied here, the stack's converted properties are
+        # freed now, not when a worker next collects.
+        for memo in (proxies, deserialized, dicts, memoized, values):
+            memo.clear()
 
 
 def configure_stack_request(plan: Mapping[str, Any]) -> Any:
