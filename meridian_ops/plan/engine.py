@@ -367,7 +367,8 @@ def source_positions_memoized() -> Iterator[None]:
     `Path.as_uri`): a tenth of a stack's planning time, for the same few hundred (file, line)
     pairs again and again. The result is a pure function of the file name and line number, so
     the memoized function returns the same SourcePosition message (the SDK copies it into each
-    StackFrame; nothing mutates it)."""
+    StackFrame; nothing mutates it). The stack summary those frames come from is taken without
+    reading source lines (`_TracebackWithoutLineLookup`)."""
     from pulumi.runtime import resource as sdk
 
     original = sdk._get_source_position_for_frame  # pyright: ignore[reportPrivateUsage]
