@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -281,3 +282,95 @@ def test_an_unpublished_managed_prefix_list_is_refused() -> None:
         Exception, match=r"no managed prefix list named 'com\.amazonaws\.us-east-1\."
     ):
         run(lambda: _edge_group(["com.amazonaws.us-east-1.route53-healthcheck"]))
+
+
+def test_registration_stack_trace_is_the_sdks_without_reading_source(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """During a run the SDK's per-registration stack trace (the frames above the concrete
+    resource's constructor, as source positions) is the one it takes outside a run, and taking
+    it consults no source file (no line cache check, no line read)."""
+    import contextlib
+    import linecache
+
+    from pulumi.runtime import resource as sdk
+    from pulumi.runtime.proto import source_pb2
+
+    from meridian_ops.plan.engine import source_positions_memoized
+
+    class Resource:
+        def __init__(self) -> None:
+            self.trace = sdk._get_stack_trace()  # pyright: ignore[reportPrivateUsage]
+
+    class CustomResource(Resource):
+        def __init__(self) -> None:
+            super().__init__()
+
+    class Bucket(CustomResource):
+        def __init__(self) -> None:
+            super().__init__()
+
+    consulted: list[str] = []
+    for name in ("checkcache", "lazycache", "getline"):
+        original = getattr(linecache, name)
+
+        def noted(*args: Any, _name: str = name, _original: Any = original, **kw: Any) -> Any:
+            consulted.append(_name)
+            return _original(*args, **kw)
+
+        monkeypatch.setattr(linecache, name, noted)
+    traces: list[bytes] = []
+    for during_run in (False, True):
+        consulted.clear()
+        with source_positions_memoized() if during_run else contextlib.nullcontext():
+            traces.append(Bucket().trace.SerializeToString())  # the same line both times
+    assert consulted == [], "the stack trace read source files during a run"
+    assert traces[0] == traces[1]
+    assert len(source_pb2.StackTrace.FromString(traces[1]).frames) > 2
+
+
+def test_the_plan_command_loads_moto_without_instance_type_offerings() -> None:
+    """The plan command's moto (meridian_ops/plan/__main__.py) holds no instance type offerings
+    (about 95 MiB a process it never reads), yet validates as before: instance types stay,
+    overlapping subnets are rejected, distinct ones and a security group accepted. In a fresh
+    process: this one's moto keeps its offerings for the tests that read them."""
+    import subprocess
+    import sys
+
+    script = """
+import json, pulumi, pulumi_aws as aws
+from meridian_ops.plan.aws_mocks import load_moto_ec2_without_offerings
+load_moto_ec2_without_offerings()
+from moto.ec2.models.instance_types import INSTANCE_TYPE_OFFERINGS, INSTANCE_TYPES
+from tests.test_mocks import provider, run, subnets_program
+def group():
+    aws.ec2.SecurityGroup("g", description="d", opts=pulumi.ResourceOptions(provider=provider()))
+run(subnets_program(("10.0.0.0/24", "us-east-1a"), ("10.0.1.0/24", "us-east-1b")))
+run(group)
+try:
+    run(subnets_program(("10.0.0.0/24", "us-east-1a"), ("10.0.0.0/24", "us-east-1b")))
+    rejected = ""
+except Exception as exc:
+    rejected = str(exc)
+print(json.dumps({
+    "offerings": sum(len(v) for by in INSTANCE_TYPE_OFFERINGS.values() for v in by.values()),
+    "regions": len(INSTANCE_TYPE_OFFERINGS["region"]),
+    "types": len(INSTANCE_TYPES),
+    "rejected": rejected,
+}))
+"""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["offerings"] == 0 and found["regions"] > 20
+    assert found["types"] > 500
+    assert "InvalidSubnet.Conflict" in found["rejected"]
+    main = (root / "meridian_ops/plan/__main__.py").read_text()
+    assert main.index("load_moto_ec2_without_offerings()") < main.index("sys.exit(main())")

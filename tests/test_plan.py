@@ -273,3 +273,40 @@ def test_a_preview_against_deployed_outputs_equals_the_full_preview(tmp_path: Pa
         quick = json.loads((tmp_path / f"{name}.json").read_text())
         assert quick == full
     assert plan_module.main(["--env", "dev", "--deployed", str(tmp_path)]) == 2
+
+
+_EVENTS: list[str] = []
+"""What the stubbed plan saw, in the process that records it."""
+
+
+def _planned_stub(task: Any) -> Any:
+    """A stack's plan without the program (module level: the pool pickles it by name)."""
+    _EVENTS.append("plan " + task.item.name)
+    return plan_module._Result(task.item.name, {"steps": [], "stackReads": {}}, {})  # pyright: ignore[reportPrivateUsage]
+
+
+def test_the_parent_collects_before_the_workers_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers start at the size of the process that forks them: each wave planned in that
+    process before the fork is followed by a collection of its garbage. The waves, the gate and
+    the pool are real; a stack's plan is stubbed."""
+    _EVENTS.clear()
+    fork = plan_module._fork_pool  # pyright: ignore[reportPrivateUsage]
+
+    def forking(processes: int) -> Any:
+        _EVENTS.append("fork")
+        return fork(processes)
+
+    collect = plan_module.gc.collect
+    monkeypatch.setattr(plan_module, "_plan_stack", _planned_stub)
+    monkeypatch.setattr(plan_module, "_fork_pool", forking)
+    monkeypatch.setattr(
+        plan_module.gc, "collect", lambda *a: _EVENTS.append("collect") or collect()
+    )
+    run = plan_module.run_environment("prod", out_dir=tmp_path, jobs=2)
+    assert len(run.plans) == 12
+    before = _EVENTS[: _EVENTS.index("fork")]
+    assert len(before) >= 4
+    assert before == [e for name in before[::2] for e in (name, "collect")], before
+    assert all(e.startswith("plan ") for e in before[::2])

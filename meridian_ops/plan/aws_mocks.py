@@ -779,6 +779,42 @@ class MotoValidator:
         s3_backends.reset()
 
 
+OFFERINGS_RESOURCE = "/instance_type_offerings/"
+"""Where moto keeps its EC2 instance type offerings (moto/ec2/resources/instance_type_offerings/,
+one file per location type and region)."""
+
+
+def load_moto_ec2_without_offerings() -> None:
+    """Import moto's EC2 models without their instance type offerings.
+
+    moto's `ec2.models.instance_types` decodes every region's instance type offerings when it is
+    imported: about 95 MiB of objects and 1.3 CPU-seconds, in the plan command and in each of
+    its workers. `MotoValidator` never reads them: it creates VPCs, CIDR associations, subnets
+    and security groups and authorizes ingress (none of which consult offerings; only moto's
+    RunInstances, spot requests and DescribeInstanceTypeOfferings do), creates S3 buckets and
+    validates IAM documents. So the plan command (meridian_ops/plan/__main__.py) imports them
+    with the offering files read as empty lists, before anything else imports moto's EC2. A
+    process that needs the offerings (the capability table's generation,
+    meridian_ops/gen/capabilities.py, the tests) never calls this; once moto's EC2 is imported
+    this does nothing."""
+    import sys
+
+    if "moto.ec2.models.instance_types" in sys.modules:
+        return
+    from moto.utilities import utils
+
+    original = utils.load_resource
+
+    def load_resource(resource: str) -> Any:
+        return [] if OFFERINGS_RESOURCE in resource else original(resource)
+
+    utils.load_resource = load_resource
+    try:
+        import moto.ec2.models.instance_types  # noqa: F401  # pyright: ignore[reportUnusedImport]
+    finally:
+        utils.load_resource = original
+
+
 _BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 

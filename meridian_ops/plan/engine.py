@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sys
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from inspect import isawaitable
@@ -365,7 +367,8 @@ def source_positions_memoized() -> Iterator[None]:
     `Path.as_uri`): a tenth of a stack's planning time, for the same few hundred (file, line)
     pairs again and again. The result is a pure function of the file name and line number, so
     the memoized function returns the same SourcePosition message (the SDK copies it into each
-    StackFrame; nothing mutates it)."""
+    StackFrame; nothing mutates it). The stack summary those frames come from is taken without
+    reading source lines (`_TracebackWithoutLineLookup`)."""
     from pulumi.runtime import resource as sdk
 
     original = sdk._get_source_position_for_frame  # pyright: ignore[reportPrivateUsage]
@@ -378,10 +381,47 @@ def source_positions_memoized() -> Iterator[None]:
         return known[key]
 
     sdk._get_source_position_for_frame = memoized  # pyright: ignore[reportPrivateUsage]
+    setattr(sdk, "traceback", _TracebackWithoutLineLookup())  # noqa: B010
     try:
         yield
     finally:
         sdk._get_source_position_for_frame = original  # pyright: ignore[reportPrivateUsage]
+        setattr(sdk, "traceback", traceback)  # noqa: B010
+
+
+class _TracebackWithoutLineLookup:
+    """The `traceback` module as the SDK's resource registration sees it during a run: the same
+    module, except that `extract_stack` leaves each frame's source line to be read when asked.
+
+    The SDK takes a stack summary for every registration (pulumi.runtime.resource
+    ._get_stack_trace) and reads only each frame's function name, file name and line number.
+    The standard `extract_stack` also checks every file of the stack against the line cache (an
+    `os.stat` each) and reads every frame's source line: a twentieth of a stack's planning time,
+    for nothing the SDK reads. This builds the same FrameSummary list (oldest frame first, the
+    caller's frame last, `sys.tracebacklimit` honoured) with the line looked up lazily, as
+    FrameSummary does when a caller reads `.line`."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(traceback, name)
+
+    @staticmethod
+    def extract_stack(f: Any = None, limit: int | None = None) -> traceback.StackSummary:
+        frame = sys._getframe().f_back if f is None else f  # pyright: ignore[reportPrivateUsage]
+        if limit is None:
+            limit = getattr(sys, "tracebacklimit", None)
+            if limit is not None and limit < 0:
+                limit = 0
+        frames: list[traceback.FrameSummary] = []
+        while frame is not None and (limit is None or len(frames) < limit):
+            code = frame.f_code
+            frames.append(
+                traceback.FrameSummary(
+                    code.co_filename, frame.f_lineno, code.co_name, lookup_line=False
+                )
+            )
+            frame = frame.f_back
+        frames.reverse()
+        return traceback.StackSummary.from_list(frames)
 
 
 @contextlib.contextmanager

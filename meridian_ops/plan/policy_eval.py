@@ -42,6 +42,7 @@ is described from its URN with empty properties.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import json
@@ -49,8 +50,9 @@ import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from inspect import isawaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import proto
@@ -525,22 +527,128 @@ class Analyzer:
 
     def analyze_stack(self, request: Any) -> Any:
         with _converted_once():
-            return self.full.AnalyzeStack(request, None)
+            return analyze_stack_built_once(self.full, request)
+
+
+def stack_resources(servicer: _PolicyAnalyzerServicer, request: Any) -> list[Any]:
+    """The ``PolicyResource`` list the SDK's ``AnalyzeStack`` builds from a request, built the
+    way it builds it (pulumi_policy 1.21.0, ``_PolicyAnalyzerServicer.AnalyzeStack``): properties
+    through ``MessageToDict``, ``deserialize_properties`` and ``unknown_checking_proxy``; options
+    and provider by the servicer's own helpers; then parent, dependencies and property
+    dependencies linked to the resource objects of the same list."""
+    sdk: Any = importlib.import_module("pulumi_policy.policy")
+    made: list[tuple[Any, str, list[str], dict[str, list[str]]]] = []
+    for r in request.resources:
+        props = sdk.unknown_checking_proxy(
+            sdk.deserialize_properties(sdk.json_format.MessageToDict(r.properties))
+        )
+        resource = sdk.PolicyResource(
+            r.type,
+            props,
+            r.urn,
+            r.name,
+            servicer._get_resource_options(r),  # pyright: ignore[reportPrivateUsage]
+            servicer._get_provider_resource(r),  # pyright: ignore[reportPrivateUsage]
+            None,
+            [],
+            {},
+        )
+        depends = {k: list(v.urns) for k, v in r.propertyDependencies.items()}
+        made.append((resource, r.parent, list(r.dependencies), depends))
+    by_urn = {resource.urn: resource for resource, _, _, _ in made}
+    for resource, parent, dependencies, depends in made:
+        if parent is not None and parent in by_urn:
+            resource.parent = by_urn[parent]
+        resource.dependencies.extend(by_urn[d] for d in dependencies if d in by_urn)
+        for key, urns in depends.items():
+            resource.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
+    return [resource for resource, _, _, _ in made]
+
+
+def analyze_stack_built_once(servicer: _PolicyAnalyzerServicer, request: Any) -> Any:
+    """``servicer.AnalyzeStack(request)``, with the stack's resources built once for every stack
+    policy instead of once per stack policy.
+
+    The SDK's loop rebuilds the whole resource list (options, provider, properties, links) for
+    each of the pack's ~40 stack policies: with thousands of resources that was most of the
+    pack's time. Here the list is built once (``stack_resources``, the SDK's own steps) and each
+    policy gets its own copy of the list (a policy may reorder or filter it) over the same
+    resource objects, whose properties are the SDK's read-only proxies. Levels, the remediate
+    to mandatory downgrade, the violation reports, the preview note for an unknown value and
+    not-applicable answers are the SDK's, in its policy order. The served-pack test compares the
+    SDK's ``AnalyzeStack`` with the real plugin's; the analyzer's test compares this with the
+    SDK's on every stack case and on planned stacks, up and preview."""
+    sdk: Any = importlib.import_module("pulumi_policy.policy")
+    private = "_PolicyAnalyzerServicer__"
+    pack = getattr(servicer, private + "policy_pack_name")
+    version = getattr(servicer, private + "policy_pack_version")
+    stack_tags = getattr(servicer, private + "stack_tags")
+    servicer._configure_runtime_settings()  # pyright: ignore[reportPrivateUsage]
+    response = proto.AnalyzeResponse()
+    resources: list[Any] | None = None
+    for policy in getattr(servicer, private + "policies"):
+        level = servicer._get_enforcement_level(policy)  # pyright: ignore[reportPrivateUsage]
+        if level == sdk.EnforcementLevel.DISABLED or not isinstance(
+            policy, sdk.StackValidationPolicy
+        ):
+            continue
+        if level == sdk.EnforcementLevel.REMEDIATE:  # stack policies cannot remediate
+            level = sdk.EnforcementLevel.MANDATORY
+        report = servicer._create_report_violation(  # pyright: ignore[reportPrivateUsage]
+            response, policy.name, policy.description, level, policy.severity
+        )
+        if resources is None:
+            resources = stack_resources(servicer, request)
+        config = servicer._get_policy_config(policy.name)  # pyright: ignore[reportPrivateUsage]
+        args = sdk.StackValidationArgs(list(resources), config, stack_tags)
+        try:
+            result = policy.validate(args, report)
+            if isawaitable(result):
+                loop = asyncio.new_event_loop()
+                loop.run_until_complete(asyncio.Task(cast(Any, result), loop=loop))
+                loop.close()
+        except sdk.UnknownValueError as e:
+            response.diagnostics.append(
+                proto.AnalyzeDiagnostic(
+                    policyName=policy.name,
+                    policyPackName=pack,
+                    policyPackVersion=version,
+                    message=f"can't run policy '{policy.name}' from policy pack "
+                    f"'{pack}@v{version}' during preview: {e.message}",
+                    urn="",
+                    description=policy.description,
+                    enforcementLevel=servicer._map_enforcement_level(  # pyright: ignore[reportPrivateUsage]
+                        sdk.EnforcementLevel.ADVISORY
+                    ),
+                )
+            )
+        except sdk._NotApplicableError as e:
+            response.not_applicable.append(
+                proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or "")
+            )
+    return response
+
+
+_converting: list[bool] = []  # not empty while _converted_once is active
 
 
 @contextlib.contextmanager
 def _converted_once() -> Iterator[None]:
-    """Convert each resource of an AnalyzeStack request once, not once per stack policy.
+    """Convert each resource's properties once, not once per policy that reads them.
 
-    The SDK's servicer turns every resource's protobuf properties into a dict again for each of
-    the ~30 stack policies (`json_format.MessageToDict`, then `deserialize_properties`): with
-    thousands of resources that is most of the pack's time. Both are pure functions of their
-    input, so for the duration of one call their results are memoized: the dict by the message's
-    serialized bytes (protobuf wrappers are not stable objects, so never by identity); the
-    deserialized value, and its read-only unknown-checking proxy, by the identity of the memoized
-    object it comes from (kept alive here). Verdicts do not
-    change; the served-pack test compares them with the real plugin's, which runs the SDK as is.
+    The SDK's servicer turns a resource's protobuf properties (and its provider's) into a dict
+    again for each policy it runs (`json_format.MessageToDict`, then `deserialize_properties`):
+    in `Analyze` once per resource policy of the request, for the provider once per resource.
+    Both are pure functions of their input, so while this is active (one stack's evaluation,
+    `evaluate_states`; nested uses share the outer memo) their results are memoized: the dict by
+    the message's serialized bytes (protobuf wrappers are not stable objects, so never by
+    identity); the deserialized value, and its read-only unknown-checking proxy, by the identity
+    of the memoized object it comes from (kept alive here). Verdicts do not change; the
+    served-pack test compares them with the real plugin's, which runs the SDK as is.
     """
+    if _converting:  # already inside: the outer memo serves
+        yield
+        return
     sdk: Any = importlib.import_module("pulumi_policy.policy")
     original_module, original_deserialize = sdk.json_format, sdk.deserialize_properties
     original_proxy = sdk.unknown_checking_proxy
@@ -586,12 +694,32 @@ def _converted_once() -> Iterator[None]:
     sdk.json_format = _MemoJsonFormat()
     sdk.deserialize_properties = deserialize
     sdk.unknown_checking_proxy = proxy
+    _converting.append(True)
     try:
         yield
     finally:
+        _converting.pop()
         sdk.json_format = original_module
         sdk.deserialize_properties = original_deserialize
         sdk.unknown_checking_proxy = original_proxy
+        # The memo class is cyclic garbage (every class is), freed only by the cyclic collector,
+        # which the plan command keeps off: emptied here, the stack's converted properties are
+        # freed now, not when a worker next collects.
+        for memo in (proxies, deserialized, dicts, memoized, values):
+            memo.clear()
+
+
+def configure_stack_request(plan: Mapping[str, Any]) -> Any:
+    """The ``ConfigureStack`` request the engine sends for a plan's stack."""
+    return proto.AnalyzerStackConfigureRequest(
+        stack=str(plan.get("stack", "")),
+        project=str(plan.get("project", "")),
+        dry_run=bool(plan.get("preview", True)),
+        config={
+            str(k): v if isinstance(v, str) else json.dumps(v)
+            for k, v in (plan.get("config") or {}).items()
+        },
+    )
 
 
 def evaluate_states(plan: Mapping[str, Any], analyzer: Analyzer) -> list[Violation]:
@@ -599,34 +727,25 @@ def evaluate_states(plan: Mapping[str, Any], analyzer: Analyzer) -> list[Violati
     states = _states(plan)
     stack = str(plan.get("stack", ""))
     project = str(plan.get("project", ""))
-    analyzer.configure_stack(
-        proto.AnalyzerStackConfigureRequest(
-            stack=stack,
-            project=project,
-            dry_run=bool(plan.get("preview", True)),
-            config={
-                str(k): v if isinstance(v, str) else json.dumps(v)
-                for k, v in (plan.get("config") or {}).items()
-            },
-        )
-    )
+    analyzer.configure_stack(configure_stack_request(plan))
     providers = ProviderIndex(state for _, state in states)
     root_urn = next(
         (str(s["urn"]) for _, s in states if s["type"] == ROOT_STACK_TYPE),
         f"urn:pulumi:{stack}::{project}::{ROOT_STACK_TYPE}::{project}-{stack}",
     )
     violations: list[Violation] = []
-    for op, state in states:
-        if op in READ_OPS or state["type"] == STACK_REFERENCE_TYPE:
-            continue
-        response = analyzer.analyze(analyze_request(state, providers))
-        violations.extend(violations_from_response(response, str(state["urn"])))
-    stack_request = proto.AnalyzeStackRequest(
-        resources=[stack_resource(state, providers) for _, state in states]
-    )
-    known = {str(s["urn"]) for _, s in states}
-    response = analyzer.analyze_stack(stack_request)
-    violations.extend(violations_from_response(response, root_urn, known))
+    with _converted_once():
+        for op, state in states:
+            if op in READ_OPS or state["type"] == STACK_REFERENCE_TYPE:
+                continue
+            response = analyzer.analyze(analyze_request(state, providers))
+            violations.extend(violations_from_response(response, str(state["urn"])))
+        stack_request = proto.AnalyzeStackRequest(
+            resources=[stack_resource(state, providers) for _, state in states]
+        )
+        known = {str(s["urn"]) for _, s in states}
+        response = analyzer.analyze_stack(stack_request)
+        violations.extend(violations_from_response(response, root_urn, known))
     return violations
 
 

@@ -250,3 +250,26 @@ def test_alert_topic_policies_admit_no_other_account(env: str) -> None:
                     assert pinned == account, stack
     # findings + P1..P4 in every region of the environment
     assert count == 5 * len(regional(env, False))
+
+
+def test_each_yaml_document_of_a_plan_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flow report runs `check_slo` once per SLO over the same regional plan; the rule groups
+    and the Alertmanager definition it reads are parsed once, not once per SLO."""
+    import meridian_ops.plan.flows.alert as alert
+
+    parsed: list[str] = []
+    original = yaml.load
+
+    def counting(text: str, Loader: Any) -> Any:  # noqa: N803 (PyYAML's keyword)
+        parsed.append(text)
+        return original(text, Loader=Loader)
+
+    alert.parsed_yaml.cache_clear()
+    monkeypatch.setattr(alert.yaml, "load", counting)
+    plan = planned("dev", False)[PRIMARY["dev"]]
+    judged = [slo for slo in SLOS if slo.applies(True, EDGE["dev"])]
+    assert len(judged) > 1
+    for slo in judged:
+        assert not check_slo(plan, slo, receivers=True).failures
+    assert parsed, "the flow read no YAML document"
+    assert len(parsed) == len(set(parsed)), "a document was parsed more than once"

@@ -5,8 +5,11 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from google.protobuf import json_format
+from pulumi.runtime import proto
 
 from meridian_ops.gen import gen_policy_docs, gen_taggable_types
 from meridian_ops.plan.policy_eval import (
@@ -14,12 +17,15 @@ from meridian_ops.plan.policy_eval import (
     PolicyEvalError,
     ProviderIndex,
     analyze_request,
+    configure_stack_request,
     load_policy_config,
     make_servicer,
     reconcile_config,
+    stack_resource,
     violations_from_response,
 )
 from policies.catalog import all_policies
+from tests.plans import planned
 from tests.policies.conftest import all_cases
 from tests.policies.harness import case_plan, evaluate
 
@@ -111,6 +117,66 @@ def test_prefilter_gives_the_same_verdicts_as_the_full_pack() -> None:
             full = violations_from_response(analyzer.full.Analyze(request, None), state["urn"])
             assert filtered == full, (case.case_id(), state["urn"])
     assert len(seen) > 300
+
+
+def _stack_request(plan: dict[str, Any]) -> Any:
+    states = [step["newState"] for step in plan["steps"]]
+    providers = ProviderIndex(states)
+    return proto.AnalyzeStackRequest(resources=[stack_resource(s, providers) for s in states])
+
+
+def _answer(response: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return (
+        [json_format.MessageToDict(d) for d in response.diagnostics],
+        [json_format.MessageToDict(n) for n in response.not_applicable],
+    )
+
+
+def test_stack_analysis_built_once_answers_as_the_sdk() -> None:
+    """The analyzer's AnalyzeStack (the stack's resources built once for every stack policy)
+    answers every stack case, and the planned stacks of dev up and preview, exactly as the SDK's
+    servicer does (which rebuilds them per policy): the same diagnostics in the same order, the
+    same preview notes, the same not-applicable answers."""
+    analyzer = Analyzer(load_policy_config("prod"))
+    cases = violations = 0
+    for case in all_cases():
+        if case.stack is None:
+            continue
+        request = _stack_request(case_plan(case))
+        mine, sdk = analyzer.analyze_stack(request), analyzer.full.AnalyzeStack(request, None)
+        assert _answer(mine) == _answer(sdk), case.case_id()
+        cases += 1
+        violations += len(sdk.diagnostics)
+    assert cases > 30 and violations > 10
+    notes = 0
+    for preview in (False, True):
+        plans = planned("dev", preview)
+        for name in ("dev-global", "dev-us-east-1"):
+            analyzer = Analyzer(load_policy_config("dev"))
+            analyzer.configure_stack(configure_stack_request(plans[name]))
+            request = _stack_request(plans[name])
+            mine, sdk = analyzer.analyze_stack(request), analyzer.full.AnalyzeStack(request, None)
+            assert _answer(mine) == _answer(sdk), (name, preview)
+            notes += sum(d.message.startswith("can't run policy") for d in sdk.diagnostics)
+    assert notes, "no preview note compared"
+
+
+def test_stack_analysis_builds_each_resource_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AnalyzeStack builds a stack's resources once, not once per stack policy (~40)."""
+    plan = planned("dev", False)["dev-us-east-1"]
+    analyzer = Analyzer(load_policy_config("dev"))
+    analyzer.configure_stack(configure_stack_request(plan))
+    built: list[str] = []
+    original = analyzer.full._get_resource_options  # pyright: ignore[reportPrivateUsage]
+
+    def counting(request: Any) -> Any:
+        built.append(request.urn)
+        return original(request)
+
+    monkeypatch.setattr(analyzer.full, "_get_resource_options", counting)
+    request = _stack_request(plan)
+    assert analyzer.analyze_stack(request).diagnostics is not None
+    assert sorted(built) == sorted(r.urn for r in request.resources)
 
 
 def test_pack_imports_nothing_from_meridian_or_pulumi_aws() -> None:
