@@ -42,6 +42,10 @@ def _regional(env: str, preview: bool) -> list[Graph]:
     return [Graph(n, p) for n, p in plans.items() if n not in (f"{env}-edge", f"{env}-global")]
 
 
+def _global(env: str, preview: bool) -> Graph:
+    return Graph(f"{env}-global", planned(env, preview)[f"{env}-global"])
+
+
 def _tokens(env: str, preview: bool) -> dict[str, Any]:
     outputs = planned(env, preview)[f"{env}-global"]["outputs"]
     return {
@@ -59,7 +63,13 @@ def test_partner_flow_served_and_closed_by_setting(env: str, preview: bool) -> N
     graphs = _regional(env, preview)
     assert graphs
     for graph in graphs:
-        flow = partner_flow(graph, _hostname(env), _tokens(env, preview), _edge(env, preview))
+        flow = partner_flow(
+            graph,
+            _hostname(env),
+            _tokens(env, preview),
+            _edge(env, preview),
+            environment=_global(env, preview),
+        )
         assert not flow.failing(), "\n".join(map(str, flow.failing()))
         if env == "staging":  # the AWS edge (Pulumi.staging-edge.yaml): no passthrough path yet
             assert [link.step for link in flow.pending_links()] == [STEP]
@@ -74,9 +84,19 @@ STEP = "partner connection reaches the gateway with its own certificate"
 PARTNERS = ["203.0.113.0/24", "2001:db8:100::/48"]
 
 
-def _failing(graph: Graph, edge: Graph | None = None, cidrs: list[str] | None = None) -> list[str]:
+def _failing(
+    graph: Graph,
+    edge: Graph | None = None,
+    cidrs: list[str] | None = None,
+    environment: Graph | None = None,
+) -> list[str]:
     flow = partner_flow(
-        graph, _hostname("dev"), _tokens("dev", False), edge or _edge("dev", False), cidrs or []
+        graph,
+        _hostname("dev"),
+        _tokens("dev", False),
+        edge or _edge("dev", False),
+        cidrs or [],
+        environment=environment or _global("dev", False),
     )
     return [str(link) for link in flow.failing()]
 
@@ -110,6 +130,7 @@ def test_configured_partner_networks_make_the_reach_ok(preview: bool) -> None:
             _tokens("dev", preview),
             _edge("dev", preview),
             PARTNERS,
+            environment=_global("dev", preview),
         )
         assert not flow.failing(), "\n".join(map(str, flow.failing()))
         assert [link.status for link in flow if link.step.startswith(STEP)] == ["ok"] * 4
@@ -157,12 +178,14 @@ def _dev() -> Graph:
 
 
 def test_without_the_ca_the_flow_fails() -> None:
-    broken = _failing(_dev().without(lambda s: s["type"] == CA))
+    broken = _failing(_dev(), environment=_global("dev", False).without(lambda s: s["type"] == CA))
     assert any("private client CA: fail" in line for line in broken), broken
 
 
 def test_without_the_ca_certificate_the_bundle_fails() -> None:
-    broken = _failing(_dev().without(lambda s: s["type"] == CA_CERT))
+    broken = _failing(
+        _dev(), environment=_global("dev", False).without(lambda s: s["type"] == CA_CERT)
+    )
     assert any("client CA bundle is the private CA's certificate: fail" in line for line in broken)
 
 
@@ -185,8 +208,10 @@ def test_without_ocsp_the_revocation_link_fails() -> None:
     def no_ocsp(state: State) -> None:
         state["inputs"].pop("revocationConfiguration", None)
 
-    graph = _dev().edited(lambda s: s["type"] == CA, no_ocsp)
-    assert any("OCSP" in line and "fail" in line for line in _failing(graph))
+    environment = _global("dev", False).edited(lambda s: s["type"] == CA, no_ocsp)
+    assert any(
+        "OCSP" in line and "fail" in line for line in _failing(_dev(), environment=environment)
+    )
 
 
 def _policy(name: str):

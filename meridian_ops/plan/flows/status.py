@@ -288,7 +288,12 @@ def _partners(env: str, plans: Plans) -> FlowCount:
     edge = Graph(f"{env}-edge", dict(edge_plan)) if edge_plan else None
     for stack, plan in regional_plans(plans).items():
         flow = partner_flow(
-            Graph(stack, dict(plan)), defaults["hostname"], tokens, edge, defaults["allowedCidrs"]
+            Graph(stack, dict(plan)),
+            defaults["hostname"],
+            tokens,
+            edge,
+            defaults["allowedCidrs"],
+            environment=Graph(f"{env}-global", dict(plans.get(f"{env}-global") or {"steps": []})),
         )
         # closed by setting (no partner network admitted) is not served: counted with pending
         held = bool(flow.pending_links()) or any(x.status == "closed" for x in flow)
