@@ -26,6 +26,7 @@ from . import (
     encryption_transit,
     lakehouse,
     operations,
+    private_ca,
     streaming,
     supply_chain,
     tagging,
@@ -79,6 +80,7 @@ MODULES: tuple[tuple[str, ModuleType], ...] = (
     ("encryption", encryption_data),
     ("encryption", encryption_services),
     ("encryption", encryption_transit),
+    ("encryption", private_ca),  # lifetimes of the certificates AWS Private CA issues
     ("data-safety", data_safety_databases),
     ("data-safety", data_safety_storage),
     ("supply-chain", supply_chain),

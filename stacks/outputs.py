@@ -46,6 +46,9 @@ class GlobalKey(StrEnum):
     JWKS_URI = "issuerJwksUri"
     EDGE_ZONE_ID = "edgeZoneId"
     EDGE_NAME_SERVERS = "edgeNameServers"
+    PARTNER_CA_ARN = "partnerCaArn"
+    PARTNER_CA_REGION = "partnerCaRegion"
+    PARTNER_CA_CERTIFICATE = "partnerCaCertificate"
 
 
 class RegionalKey(StrEnum):
@@ -169,6 +172,14 @@ class GlobalOutputs(_Exported):
     """The environment's token issuer (the Cognito user pool's `iss`)."""
     jwks_uri: Any
     """Where the issuer's signing keys are published."""
+    partner_ca_arn: Any
+    """The environment's one partner CA (AWS Private CA): issues partner client certificates
+    and every region's partner server certificate."""
+    partner_ca_region: str
+    """The region it lives in (the primary): where certificates are issued from it."""
+    partner_ca_certificate: Any
+    """Its CA certificate (PEM): what every region's partner Gateway trusts and what partners
+    configure as the partner hostname's trust anchor."""
     edge_zone_id: Any = None
     """The AWS edge's public Route 53 zone (None with Cloudflare)."""
     edge_name_servers: Any = None
@@ -209,6 +220,14 @@ class GlobalReader:
     def edge_zone_id(self) -> pulumi.Output[str]:
         """The AWS edge's public Route 53 zone (only with `meridian:edge.provider: aws`)."""
         return self.upstream.require(GlobalKey.EDGE_ZONE_ID)
+
+    def partner_ca_arn(self) -> pulumi.Output[str]:
+        """The partner CA that issues this region's partner server certificate."""
+        return self.upstream.require(GlobalKey.PARTNER_CA_ARN)
+
+    def partner_ca_certificate(self) -> pulumi.Output[str]:
+        """The partner CA's certificate: the partner Gateway's client trust anchor."""
+        return self.upstream.require(GlobalKey.PARTNER_CA_CERTIFICATE)
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,33 @@
-"""PartnerAccess: the partner hostname's mutual-TLS entry. Partners present a client
-certificate issued by the program's private CA (AWS Private CA, ROOT, OCSP on); the ingress
-gateway's `partner` Gateway demands it (`tls.mode: MUTUAL`, the CA's certificate as `ca.crt`).
+"""PartnerAccess: the partner hostname's mutual-TLS entry in one region. Partners present a
+client certificate issued by the environment's one partner CA (components/partner/partner_ca.py,
+built by the global stack); the ingress gateway's `partner` Gateway demands it
+(`tls.mode: MUTUAL`, that CA's certificate as `ca.crt`), and presents a server certificate the
+same CA issued, so a partner configures one trust anchor for every region the edge steers it to.
 
 Example::
 
     access = PartnerAccess(
         "partner",
         PartnerAccessArgs(
-            names=names, hostname="partners.meridian.example.com",
-            key_algorithm="EC_secp384r1", cluster_provider=cluster.provider,
-            tls_provider=tls.Provider("tls-partner"), after=mesh.ready,
+            names=names, scope=scope, hostname="partners.meridian.example.com",
+            ca_arn=environment.partner_ca_arn(),
+            ca_certificate_pem=environment.partner_ca_certificate(),
+            ca_provider=primary_provider, key_algorithm="EC_secp384r1",
+            cluster_provider=cluster.provider, tls_provider=tls.Provider("tls-partner"),
+            after=mesh.ready,
         ),
         opts=pulumi.ResourceOptions(provider=aws_provider),
     )
     partner_gateway = access.gateway_ref  # "istio-ingress/partner"
 
 What it builds, and why:
-- `aws.acmpca.CertificateAuthority` (ROOT, GENERAL_PURPOSE, key in FIPS 140-2 level 3 HSMs, OCSP
-  on so relying parties can check a partner certificate's status), its self-signed CA
-  certificate (template RootCACertificate/V1) and its installation; the CA is protected.
-  Partner certificates are issued from it per partner (`aws acm-pca issue-certificate` on the
-  partner's CSR), outside this program.
-- The server certificate the gateway presents on the partner hostname (self-signed: see README
-  Known limits) and the `partner-tls` Secret (`tls.crt`, `tls.key`, `ca.crt` = the CA).
+- The server certificate the gateway presents on the partner hostname: a private key made here
+  (pulumi_tls; it never leaves the region's stack state and its Secret), a CSR naming the
+  hostname as its DNS SAN, and an `aws.acmpca.Certificate` the partner CA issues from that CSR
+  (template EndEntityServerAuthCertificate/V1: server-auth key usage, SAN from the CSR), made
+  with a provider in the CA's region. No key material crosses stacks.
+- The `partner-tls` Secret (`tls.crt` the issued certificate, `tls.key`, `ca.crt` = the partner
+  CA's certificate).
 - Gateway `partner` in istio-ingress: HTTPS 443 for the partner hostname only, MUTUAL, TLS 1.2+.
 - EnvoyFilter `partner-identity`, first in every HTTP filter chain of the ingress gateway pods: a
   header-mutation filter removes any client-supplied `identity_header` and then sets it from the
@@ -47,6 +52,8 @@ import pulumi_tls as tls
 
 from components.common.kubernetes import custom_object, object_meta
 from components.common.naming import Names
+from components.common.scope import AwsScope
+from components.partner.partner_ca import SIGNING, template_arn
 
 INGRESS_NAMESPACE = "istio-ingress"
 GATEWAY = "partner"
@@ -59,23 +66,25 @@ HEADER_MUTATION_TYPE = (
 )
 PEER_URI_SAN = "%DOWNSTREAM_PEER_URI_SAN%"
 """Envoy's substitution for the peer certificate's URI SANs (comma-separated)."""
-SIGNING: dict[str, str] = {
-    "RSA_2048": "SHA256WITHRSA",
-    "RSA_4096": "SHA512WITHRSA",
-    "EC_prime256v1": "SHA256WITHECDSA",
-    "EC_secp384r1": "SHA384WITHECDSA",
-}
-"""The CA's signing algorithm for each key algorithm (AWS Private CA API,
-CertificateAuthorityConfiguration: KeyAlgorithm and SigningAlgorithm values)."""
-CA_VALIDITY_YEARS = 10
-SERVER_CERT_HOURS = 24 * 365
+SERVER_CERT_DAYS = 365
+SERVER_TEMPLATE = "EndEntityServerAuthCertificate/V1"
+"""AWS Private CA's end-entity server template: key usage digital signature and key
+encipherment, extended key usage server auth, subject alternative names from the CSR."""
 
 
 @dataclass(frozen=True)
 class PartnerAccessArgs:
     names: Names
+    scope: AwsScope
     hostname: str
+    ca_arn: pulumi.Input[str]
+    """The environment's partner CA (the global stack's export)."""
+    ca_certificate_pem: pulumi.Input[str]
+    """Its CA certificate: the gateway's trust anchor for client certificates."""
+    ca_provider: aws.Provider
+    """An AWS provider in the CA's region (certificates are issued where the CA lives)."""
     key_algorithm: str
+    """The CA's key algorithm: it fixes the signing algorithm of the certificates it issues."""
     cluster_provider: k8s.Provider
     tls_provider: tls.Provider
     identity_header: str = "x-meridian-partner"
@@ -148,70 +157,33 @@ def identity_filter_spec(labels: Mapping[str, str], header: str) -> dict[str, An
 
 
 class PartnerAccess(pulumi.ComponentResource):
-    """The partner client CA and mutual-TLS Gateway; see the module docstring."""
+    """The partner server certificate and mutual-TLS Gateway; see the module docstring."""
 
     gateway_ref: str = GATEWAY_REF
-    ca_certificate_pem: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: PartnerAccessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("meridian:partner:PartnerAccess", name, None, opts)
-        in_aws = pulumi.ResourceOptions(parent=self)
-        signing = SIGNING[args.key_algorithm]
-        self.ca = aws.acmpca.CertificateAuthority(
-            f"{name}-client-ca",
-            type="ROOT",
-            usage_mode="GENERAL_PURPOSE",
-            key_storage_security_standard="FIPS_140_2_LEVEL_3_OR_HIGHER",
-            certificate_authority_configuration={
-                "key_algorithm": args.key_algorithm,
-                "signing_algorithm": signing,
-                "subject": {
-                    "common_name": f"{args.names.prefix} partner client CA",
-                    "organization": "Meridian",
-                },
-            },
-            revocation_configuration={"ocsp_configuration": {"enabled": True}},
-            permanent_deletion_time_in_days=30,
-            opts=in_aws.merge(pulumi.ResourceOptions(protect=True)),
-        )
-        partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
-        ca_cert = aws.acmpca.Certificate(
-            f"{name}-client-ca-cert",
-            certificate_authority_arn=self.ca.arn,
-            certificate_signing_request=self.ca.certificate_signing_request,
-            signing_algorithm=signing,
-            template_arn=partition.apply(
-                lambda p: f"arn:{p}:acm-pca:::template/RootCACertificate/V1"
-            ),
-            validity={"type": "YEARS", "value": str(CA_VALIDITY_YEARS)},
-            opts=in_aws,
-        )
-        installed = aws.acmpca.CertificateAuthorityCertificate(
-            f"{name}-client-ca-install",
-            certificate_authority_arn=self.ca.arn,
-            certificate=ca_cert.certificate,
-            certificate_chain=ca_cert.certificate_chain,
-            opts=in_aws,
-        )
-        self.ca_certificate_pem = ca_cert.certificate
-
         in_tls = pulumi.ResourceOptions(parent=self, provider=args.tls_provider)
         key = tls.PrivateKey(
             f"{name}-server-key", algorithm="ECDSA", ecdsa_curve="P256", opts=in_tls
         )
-        server = tls.SelfSignedCert(
-            f"{name}-server-cert",
+        request = tls.CertRequest(
+            f"{name}-server-csr",
             private_key_pem=key.private_key_pem,
-            subject=tls.SelfSignedCertSubjectArgs(
-                common_name=args.hostname, organization="Meridian"
-            ),
+            subject=tls.CertRequestSubjectArgs(common_name=args.hostname, organization="Meridian"),
             dns_names=[args.hostname],
-            validity_period_hours=SERVER_CERT_HOURS,
-            early_renewal_hours=24 * 30,
-            allowed_uses=["digital_signature", "key_encipherment", "server_auth"],
             opts=in_tls,
+        )
+        self.server_certificate = aws.acmpca.Certificate(
+            f"{name}-server-cert",
+            certificate_authority_arn=args.ca_arn,
+            certificate_signing_request=request.cert_request_pem,
+            signing_algorithm=SIGNING[args.key_algorithm],
+            template_arn=template_arn(args.scope.partition, SERVER_TEMPLATE),
+            validity={"type": "DAYS", "value": str(SERVER_CERT_DAYS)},
+            opts=pulumi.ResourceOptions(parent=self, provider=args.ca_provider),
         )
         kube = pulumi.ResourceOptions(parent=self, provider=args.cluster_provider)
         self.secret = k8s.core.v1.Secret(
@@ -219,13 +191,13 @@ class PartnerAccess(pulumi.ComponentResource):
             metadata=object_meta(SECRET, INGRESS_NAMESPACE),
             type="kubernetes.io/tls",
             string_data={
-                "tls.crt": server.cert_pem,
+                "tls.crt": self.server_certificate.certificate,
                 "tls.key": key.private_key_pem,
-                "ca.crt": ca_cert.certificate,
+                "ca.crt": args.ca_certificate_pem,
             },
             opts=kube.merge(
                 pulumi.ResourceOptions(
-                    depends_on=[*args.after, installed],
+                    depends_on=list(args.after),
                     additional_secret_outputs=["stringData", "data"],
                 )
             ),
@@ -246,6 +218,4 @@ class PartnerAccess(pulumi.ComponentResource):
             identity_filter_spec(args.gateway_labels, args.identity_header),
             kube.merge(pulumi.ResourceOptions(depends_on=list(args.after))),
         )
-        self.register_outputs(
-            {"clientCaArn": self.ca.arn, "clientCaCertificate": self.ca_certificate_pem}
-        )
+        self.register_outputs({"serverCertificateArn": self.server_certificate.arn})

@@ -494,6 +494,10 @@ def _outputs_tls_certificate(ctx: _Ctx, rid: str) -> dict[str, Any]:
     return {"certPem": _pem("CERTIFICATE", ctx)}
 
 
+def _outputs_tls_cert_request(ctx: _Ctx, rid: str) -> dict[str, Any]:
+    return {"certRequestPem": _pem("CERTIFICATE REQUEST", ctx)}
+
+
 def _outputs_cloudtrail(ctx: _Ctx, rid: str) -> dict[str, Any]:
     name = str(ctx.inputs.get("name", rid))
     return {"arn": ctx.arn("cloudtrail", f"trail/{name}"), "homeRegion": ctx.region}
@@ -592,6 +596,7 @@ _OUTPUTS: dict[str, Callable[[_Ctx, str], dict[str, Any]]] = {
     "aws:acmpca/certificate:Certificate": _outputs_pca_certificate,
     "tls:index/privateKey:PrivateKey": _outputs_tls_private_key,
     "tls:index/selfSignedCert:SelfSignedCert": _outputs_tls_certificate,
+    "tls:index/certRequest:CertRequest": _outputs_tls_cert_request,
     **EDGE_OUTPUTS,  # EDGE: CloudFront, WAFv2, Route 53, ACM (meridian_ops/plan/edge_mocks.py)
     **IDENTITY_OUTPUTS,  # IDENTITY: Cognito (meridian_ops/plan/identity_mocks.py)
     **STREAMING_OUTPUTS,  # STREAMING: MSK, SQS, SNS, Glue registry, Firehose

@@ -1,6 +1,6 @@
 """The ingress API layer of a region: the GraphQL federation router behind `/graphql` and the
-partner API's mutual-TLS entry (its private client CA and Gateway) and the client-credentials
-tokens its routes need."""
+partner API's mutual-TLS entry (its Gateway, trusting the environment's one partner CA, and a
+server certificate that CA issued) and the client-credentials tokens its routes need."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from stacks.identity_settings import clients_document
 from stacks.ingress_auth import GATEWAY_LABELS
 from stacks.ingress_routes import graphql_route
 from stacks.partner_api import partner_routes, subgraphs
+from stacks.providers import aws_provider
 from stacks.rate_limit_settings import rate_limit_table
 from stacks.regional.context import RegionContext
 from stacks.regional.kubernetes import Kubernetes
@@ -30,12 +31,20 @@ class IngressApi:
 
 def build(ctx: RegionContext, kubernetes: Kubernetes) -> IngressApi:
     settings = ctx.plan.settings
+    # the partner CA lives in the primary region (the global stack's); issue from it there
+    primary = ctx.settings.primary_region
+    ca_provider = ctx.provider if ctx.region == primary else aws_provider(primary, ctx.settings)
     partner = PartnerAccess(
         "partner",
         PartnerAccessArgs(
             names=ctx.names,
+            scope=ctx.scope,
             hostname=settings.partner_api.hostname,
-            key_algorithm=settings.partner_api.client_ca_key_algorithm,
+            ca_arn=ctx.environment.partner_ca_arn(),
+            ca_certificate_pem=ctx.environment.partner_ca_certificate(),
+            ca_provider=ca_provider,
+            # the CA's key algorithm is the environment's (the global stack file's)
+            key_algorithm=ctx.settings.manifest.partner_api.client_ca_key_algorithm,
             cluster_provider=kubernetes.cluster.provider,
             tls_provider=tls.Provider(f"tls-partner-{ctx.region}"),
             identity_header=rate_limit_table().partner_header,

@@ -47,6 +47,10 @@ def _regional(env: str, preview: bool) -> list[Graph]:
     return [Graph(n, p) for n, p in plans.items() if n not in (f"{env}-edge", f"{env}-global")]
 
 
+def _global(env: str, preview: bool) -> Graph:
+    return Graph(f"{env}-global", planned(env, preview)[f"{env}-global"])
+
+
 def _tokens(env: str, preview: bool) -> dict[str, Any]:
     outputs = planned(env, preview)[f"{env}-global"]["outputs"]
     return {
@@ -64,7 +68,13 @@ def test_partner_flow_built_and_closed_by_setting(env: str, preview: bool) -> No
     graphs = _regional(env, preview)
     assert graphs
     for graph in graphs:
-        flow = partner_flow(graph, _hostname(env), _tokens(env, preview), _edge(env, preview))
+        flow = partner_flow(
+            graph,
+            _hostname(env),
+            _tokens(env, preview),
+            _edge(env, preview),
+            environment=_global(env, preview),
+        )
         assert not flow.failing(), "\n".join(map(str, flow.failing()))
         assert not flow.pending_links(), "\n".join(map(str, flow.pending_links()))
         closed = [link for link in flow if link.status == "closed"]
@@ -84,10 +94,19 @@ GATEWAY_RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
 def _failing(
-    graph: Graph, edge: Graph | None = None, cidrs: list[str] | None = None, env: str = "dev"
+    graph: Graph,
+    edge: Graph | None = None,
+    cidrs: list[str] | None = None,
+    env: str = "dev",
+    environment: Graph | None = None,
 ) -> list[str]:
     flow = partner_flow(
-        graph, _hostname(env), _tokens(env, False), edge or _edge(env, False), cidrs or []
+        graph,
+        _hostname(env),
+        _tokens(env, False),
+        edge or _edge(env, False),
+        cidrs or [],
+        environment=environment or _global(env, False),
     )
     return [str(link) for link in flow.failing()]
 
@@ -118,7 +137,12 @@ def test_configured_partner_networks_make_the_whole_path_ok(env: str, preview: b
     for graph in _regional(env, preview):
         configured = _with_partner_rules(graph, PARTNER_PORT[env])
         flow = partner_flow(
-            configured, _hostname(env), _tokens(env, preview), _edge(env, preview), PARTNERS
+            configured,
+            _hostname(env),
+            _tokens(env, preview),
+            _edge(env, preview),
+            PARTNERS,
+            environment=_global(env, preview),
         )
         assert not flow.failing(), "\n".join(map(str, flow.failing()))
         reach = [link for link in flow if link.step.startswith(STEP)]
@@ -262,12 +286,14 @@ def _dev() -> Graph:
 
 
 def test_without_the_ca_the_flow_fails() -> None:
-    broken = _failing(_dev().without(lambda s: s["type"] == CA))
+    broken = _failing(_dev(), environment=_global("dev", False).without(lambda s: s["type"] == CA))
     assert any("private client CA: fail" in line for line in broken), broken
 
 
 def test_without_the_ca_certificate_the_bundle_fails() -> None:
-    broken = _failing(_dev().without(lambda s: s["type"] == CA_CERT))
+    broken = _failing(
+        _dev(), environment=_global("dev", False).without(lambda s: s["type"] == CA_CERT)
+    )
     assert any("client CA bundle is the private CA's certificate: fail" in line for line in broken)
 
 
@@ -290,8 +316,10 @@ def test_without_ocsp_the_revocation_link_fails() -> None:
     def no_ocsp(state: State) -> None:
         state["inputs"].pop("revocationConfiguration", None)
 
-    graph = _dev().edited(lambda s: s["type"] == CA, no_ocsp)
-    assert any("OCSP" in line and "fail" in line for line in _failing(graph))
+    environment = _global("dev", False).edited(lambda s: s["type"] == CA, no_ocsp)
+    assert any(
+        "OCSP" in line and "fail" in line for line in _failing(_dev(), environment=environment)
+    )
 
 
 def _policy(name: str):

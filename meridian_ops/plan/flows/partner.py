@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meridian_ops.plan.flows.harness import Flow, Graph, known
+from meridian_ops.plan.flows.partner_ca import trusts_partner_ca
 from stacks.config.source import PROJECT_DIR
 from stacks.outputs import RegionalKey
 
@@ -134,14 +135,18 @@ def partner_flow(
     tokens: dict[str, Any],
     edge: Graph | None = None,
     allowed_cidrs: Sequence[str] = (),
+    environment: Graph | None = None,
 ) -> Flow:
     """`tokens`: the global stack's `issuer` and `jwks` exports, the resource `server`, the M2M
     client's scopes (`m2m`) and the partner `routes` (id, paths, scopes), from stacks/data.
-    `edge`: the environment's edge stack; `allowed_cidrs`: `meridian:partnerApi.allowedCidrs`."""
+    `edge`: the environment's edge stack; `allowed_cidrs`: `meridian:partnerApi.allowedCidrs`;
+    `environment`: the global stack, which holds the environment's one partner CA (the
+    region's own graph when not given)."""
     flow = Flow()
     region = regional.stack.split("-", 1)[1]
     name = f"partner {hostname} in {region}"
-    cas = regional.of_type(CA)
+    holder = environment or regional
+    cas = holder.of_type(CA)
     ca = cas[0] if cas else None
     flow.check(name, "private client CA", ca is not None, "no AWS Private CA for partners")
     ocsp = ((ca or {}).get("inputs") or {}).get("revocationConfiguration") or {}
@@ -151,7 +156,7 @@ def partner_flow(
         bool((ocsp.get("ocspConfiguration") or {}).get("enabled")),
         "the partner CA has no revocation (OCSP) configured",
     )
-    installs = regional.of_type(CA_INSTALL)
+    installs = holder.of_type(CA_INSTALL)
     flow.check(name, "CA certificate installed", bool(installs), "the root CA is never activated")
     gateways = regional.kube("Gateway", "partner", "istio-ingress")
     servers = regional.spec(gateways[0])["servers"] if gateways else []
@@ -169,7 +174,9 @@ def partner_flow(
     flow.check(
         name,
         "client CA bundle is the private CA's certificate",
-        bool(secrets and certs and any(regional.reaches(secrets[0], c) for c in certs)),
+        trusts_partner_ca(environment, regional)
+        if environment is not None
+        else bool(secrets and certs and any(regional.reaches(secrets[0], c) for c in certs)),
         f"the Gateway's credential {tls.get('credentialName')!r} is not filled from the CA",
     )
     routes = [

@@ -294,7 +294,14 @@ def _partners(env: str, plans: Plans) -> FlowCount:
     admitted: set[str] = set()
     for stack, plan in regional_plans(plans).items():
         graph = Graph(stack, dict(plan))
-        flow = partner_flow(graph, defaults["hostname"], tokens, edge, defaults["allowedCidrs"])
+        flow = partner_flow(
+            graph,
+            defaults["hostname"],
+            tokens,
+            edge,
+            defaults["allowedCidrs"],
+            environment=Graph(f"{env}-global", dict(plans.get(f"{env}-global") or {"steps": []})),
+        )
         tally.add([f"{stack}: {x}" for x in flow.failing()], bool(flow.pending_links()))
         admitted |= partner_networks(graph)
     networks = "network" if len(admitted) == 1 else "networks"
