@@ -35,6 +35,8 @@ def load_slos(path: Path = SLO_TABLE) -> tuple[Slo, ...]:
             total=r["total"],
             edge_provider=r.get("edge"),
             primary_only=r.get("regions", "every") == "primary",
+            floor=float(r["floor"]) if "floor" in r else None,
+            cloudfront_metric=r.get("cloudfrontMetric"),
         )
         for r in rows
     )

@@ -170,6 +170,7 @@ SOURCES: tuple[Source, ...] = (
             {
                 "cloudflare_zone_requests_total",
                 "cloudflare_zone_requests_cached",
+                "cloudflare_zone_requests_content_type",
                 "cloudflare_zone_requests_status",
                 "cloudflare_zone_requests_country",
                 "cloudflare_zone_bandwidth_total",

@@ -117,6 +117,7 @@ def test_an_uncollected_metric_fails(preview: bool) -> None:
     ]
     assert rule_problems(no_exporter)[1] == {
         "cloudflare_zone_requests_cached",
+        "cloudflare_zone_requests_content_type",
         "cloudflare_zone_requests_total",
     }
 

@@ -172,6 +172,7 @@ class AwsEdge(pulumi.ComponentResource):
         self.zone_id = zone.zone_id
         self.name_servers = zone.name_servers
         self.distribution_domain = distribution.domain_name
+        self.distribution_id = distribution.id
         self.web_acl_arn = web_acl.arn
         self.health_check_ids = {region: check.id for region, check in checks.items()}
         self.register_outputs(

@@ -64,6 +64,11 @@ class Slo:
     primary_only: bool = False
     """The series are collected in the primary region only (edge-wide, not per region): the
     rule is evaluated there, once."""
+    floor: float | None = None
+    """A time-sliced SLI's per-minute ratio (e.g. 0.9): a minute below it is a bad event."""
+    cloudfront_metric: str | None = None
+    """With the AWS edge, the CloudFront metric (percent, `AWS/CloudFront`) that judges this row
+    in CloudWatch instead of a Prometheus rule (components/observability/cdn_hit_rate.py)."""
 
     def applies(self, primary: bool, edge_provider: str) -> bool:
         """Whether a region (the primary or not, with the environment's edge) evaluates it."""
@@ -76,6 +81,10 @@ class Slo:
             raise ValueError(f"SLO {self.name}: objective {self.objective} must be in (0, 100)")
         if "$window" not in self.bad or "$window" not in self.total:
             raise ValueError(f"SLO {self.name}: bad and total must use [$window]")
+        if self.floor is not None and not 0 < self.floor < 1:
+            raise ValueError(f"SLO {self.name}: floor {self.floor} must be in (0, 1)")
+        if self.cloudfront_metric is not None and self.floor is None:
+            raise ValueError(f"SLO {self.name}: a CloudFront metric needs the row's floor")
 
     @property
     def budget(self) -> float:

@@ -136,6 +136,7 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
         ),
         opts=pulumi.ResourceOptions(provider=provider),
     )
+    _cdn_alarms(ctx, native, provider)
     return Front(
         component=native,
         drained=drained,
@@ -145,6 +146,35 @@ def build(ctx: EdgeContext, origins: list[RegionOrigin]) -> Front:
         distribution_domain=native.distribution_domain,
         health_checks=native.health_check_ids,
     )
+
+
+def _cdn_alarms(ctx: EdgeContext, edge: AwsEdge, provider: pulumi.ProviderResource) -> None:
+    """The SLO rows CloudFront judges (`cloudfrontMetric`, the CDN hit ratio): the
+    distribution's additional metrics and an alarm per burn-rate tier in us-east-1, where
+    CloudFront publishes them, each notifying that region's topic of its severity (the same
+    topics the Prometheus rules' Alertmanager routes to)."""
+    from components.observability.cdn_hit_rate import (
+        METRICS_REGION,
+        CdnHitRateAlarms,
+        CdnHitRateAlarmsArgs,
+    )
+    from components.observability.slo_alerts import SEVERITIES
+    from stacks.component_data import load_slos
+
+    topics = {s: ctx.regions[METRICS_REGION].alert_topic_arn(s) for s in SEVERITIES}
+    for slo in load_slos():
+        if slo.cloudfront_metric is None:
+            continue
+        CdnHitRateAlarms(
+            f"slo-{slo.name}",
+            CdnHitRateAlarmsArgs(
+                names=ctx.names,
+                slo=slo,
+                distribution_id=edge.distribution_id,
+                topic_arns=topics,
+            ),
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
 
 
 def _pool_health_alerts(ctx: EdgeContext, edge: CloudflareEdge) -> None:

@@ -11,15 +11,19 @@ import pytest
 import yaml
 
 from meridian_ops.plan.flows.alert import (
+    ALARM,
+    MONITORING_SUBSCRIPTION,
     NETWORK_POLICY,
     RELEASE,
     SUBSCRIPTION,
     TOPIC,
+    check_cloudfront_slo,
     check_slo,
     name_of,
     of_type,
     parsed_yaml,
 )
+from meridian_ops.plan.flows.status import flow_status
 from meridian_ops.plan.plan_diff import SECRET_SIG
 from stacks.alerting_settings import AlertingSettings, validate_alerting
 from stacks.component_data import load_slos
@@ -212,6 +216,139 @@ def test_removing_an_edge_metrics_link_fails_the_cdn_flow(preview: bool) -> None
     assert any(f"no group slo-{CDN_SLO}" in f for f in check_slo(no_rule, cdn).failures)
 
 
+def _cdn_flow(env: str, preview: bool) -> tuple[list[str], list[str]]:
+    """The CDN SLO's flow in `env` with its edge: the primary's Prometheus rule with Cloudflare,
+    the edge stack's CloudWatch alarms with AWS (failures, pending)."""
+    plans = planned(env, preview)
+    cdn = {s.name: s for s in SLOS}[CDN_SLO]
+    if EDGE[env] == "cloudflare":
+        result = check_slo(plans[PRIMARY[env]], cdn, receivers=True)
+    else:
+        result = check_cloudfront_slo(
+            plans[f"{env}-edge"], plans[f"{env}-us-east-1"], cdn, receivers=True
+        )
+    return result.failures, result.pending
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ENVS)
+def test_the_cdn_slo_is_judged_with_either_edge(env: str, preview: bool) -> None:
+    """Every environment judges the CDN hit ratio, whichever edge it runs."""
+    assert _cdn_flow(env, preview) == ([], [])
+
+
+def _aws_cdn(preview: bool, edit: Any = None, keep: Any = None) -> list[str]:
+    plans = planned("staging", preview)
+    edge = copy.deepcopy(plans["staging-edge"])
+    if keep is not None:
+        edge["steps"] = [s for s in edge["steps"] if keep(s["newState"])]
+    for step in edge["steps"]:
+        state = step["newState"]
+        if edit is not None and state["type"] == ALARM and "cdn-cache-hit-rate" in name_of(state):
+            edit(state)
+    cdn = {s.name: s for s in SLOS}[CDN_SLO]
+    return check_cloudfront_slo(edge, plans["staging-us-east-1"], cdn, receivers=True).failures
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_aws_cdn_without_the_monitoring_subscription_fails(preview: bool) -> None:
+    """Without the distribution's additional metrics CloudFront publishes no CacheHitRate: the
+    alarms would see no data and never fire."""
+    failures = _aws_cdn(preview, keep=lambda s: s["type"] != MONITORING_SUBSCRIPTION)
+    assert len(failures) == 1 and "additional metrics are off" in failures[0], failures
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_aws_cdn_alarm_without_its_action_fails(preview: bool) -> None:
+    def silence(state: dict[str, Any]) -> None:
+        if state["inputs"]["tags"]["meridian:severity"] == "P1":
+            state["inputs"]["alarmActions"] = []
+
+    failures = _aws_cdn(preview, edit=silence)
+    assert len(failures) == 1 and "notifies [], not the P1 topic" in failures[0], failures
+
+
+def test_aws_cdn_alarm_on_another_severity_topic_fails() -> None:
+    """A ticket-tier burn (P3) must not page, nor a page-tier one open a ticket."""
+
+    def swap(state: dict[str, Any]) -> None:
+        if state["inputs"]["tags"]["meridian:severity"] == "P3":
+            state["inputs"]["alarmActions"] = [
+                a.replace("alerts-p3", "alerts-p1") for a in state["inputs"]["alarmActions"]
+            ]
+
+    failures = _aws_cdn(False, edit=swap)
+    assert len(failures) == 1 and "not the P3 topic" in failures[0], failures
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_aws_cdn_alarm_outside_us_east_1_or_off_the_floor_fails(preview: bool) -> None:
+    def move(state: dict[str, Any]) -> None:
+        if state["inputs"]["tags"]["meridian:severity"] == "P2":
+            state["provider"] = state["provider"].replace("aws-us-east-1", "aws-eu-west-1")
+        if state["inputs"]["tags"]["meridian:severity"] == "P4":
+            state["inputs"]["threshold"] = 50
+
+    failures = _aws_cdn(preview, edit=move)
+    assert len(failures) == 2, failures
+    assert "is not in us-east-1" in failures[0] and "below 90 %" in failures[1], failures
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_aws_cdn_without_the_alarm_fails(preview: bool) -> None:
+    failures = _aws_cdn(
+        preview,
+        keep=lambda s: not (s["type"] == ALARM and name_of(s).endswith("cdn-cache-hit-rate-p4")),
+    )
+    assert failures == [f"{CDN_SLO}: alarm: no P4 alarm on the distribution's CacheHitRate"]
+
+
+def _edited_rules(plan: dict[str, Any], edit: Any) -> dict[str, Any]:
+    copied = copy.deepcopy(plan)
+    for step in copied["steps"]:
+        state = step["newState"]
+        if state["type"] == "aws:amp/ruleGroupNamespace:RuleGroupNamespace":
+            data = yaml.safe_load(state["inputs"]["data"])
+            for group in data["groups"]:
+                if group["name"] == f"slo-{CDN_SLO}":
+                    for rule in group["rules"]:
+                        if "record" in rule:
+                            rule["expr"] = edit(rule["expr"])
+            state["inputs"]["data"] = yaml.safe_dump(data)
+    return copied
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_a_cdn_ratio_over_all_requests_fails(preview: bool) -> None:
+    """The API, GraphQL and WebSocket routes are never cached: a ratio whose denominator keeps
+    their responses can never reach 90 % on a mostly-API zone, and would page for ever."""
+    plan = regional("dev", preview)[PRIMARY["dev"]]
+    cdn = {s.name: s for s in SLOS}[CDN_SLO]
+    assert not check_slo(plan, cdn).failures
+    api = (
+        "sum(rate(cloudflare_zone_requests_content_type"
+        '{content_type=~"json|xml|grpc|grpcweb"}[5m]))'
+    )
+    all_requests = _edited_rules(plan, lambda e: e.replace(f" - ({api} or vector(0))", ""))
+    failures = check_slo(all_requests, cdn).failures
+    assert len(failures) == 1 and "counts the never-cached content types" in failures[0], failures
+
+    no_grpc = _edited_rules(plan, lambda e: e.replace("json|xml|grpc|grpcweb", "json|xml"))
+    failures = check_slo(no_grpc, cdn).failures
+    assert len(failures) == 1 and "['grpc', 'grpcweb']" in failures[0], failures
+
+    # the exporter stops publishing the content-type series: the subtraction would read nothing
+    denied = copy.deepcopy(plan)
+    for step in denied["steps"]:
+        state = step["newState"]
+        if state["type"] == RELEASE and state["inputs"].get("chart") == "cloudflare-exporter":
+            for env in state["inputs"]["values"]["env"]:
+                if env["name"] == "METRICS_DENYLIST":
+                    env["value"] += ",cloudflare_zone_requests_content_type"
+    failures = check_slo(denied, cdn).failures
+    assert len(failures) == 1 and "denies ['cloudflare_zone_requests_content_type']" in failures[0]
+
+
 def test_a_plain_text_alert_endpoint_is_refused() -> None:
     settings = AlertingSettings.model_validate({"pager": "https://events.pagerduty.com/x?k=1"})
     (problem,) = validate_alerting(settings, "Pulumi.prod-global.yaml")
@@ -273,3 +410,20 @@ def test_each_yaml_document_of_a_plan_is_parsed_once(monkeypatch: pytest.MonkeyP
         assert not check_slo(plan, slo, receivers=True).failures
     assert parsed, "the flow read no YAML document"
     assert len(parsed) == len(set(parsed)), "a document was parsed more than once"
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_the_aws_edge_status_counts_the_cdn_slo_once(preview: bool) -> None:
+    """staging (AWS edge): every region's Prometheus rows, plus the CDN row judged once by the
+    edge stack's alarms; without the monitoring subscription that unit fails."""
+    plans = planned("staging", preview)
+    regions = len(regional("staging", preview))
+    alert = {c.flow: c for c in flow_status("staging", plans)}["alert"]
+    judged = (len(SLOS) - 1) * regions + 1
+    assert (alert.ok, alert.total, alert.pending) == (judged, judged, 0), alert.failures
+    broken = copy.deepcopy(plans)
+    edge = broken["staging-edge"]
+    edge["steps"] = [s for s in edge["steps"] if s["newState"]["type"] != MONITORING_SUBSCRIPTION]
+    alert = {c.flow: c for c in flow_status("staging", broken)}["alert"]
+    assert (alert.ok, alert.total) == (judged - 1, judged)
+    assert any("staging-edge: cdn-cache-hit-rate" in f for f in alert.failures)

@@ -10,6 +10,12 @@ topic -> subscription (someone receives it).
 the plan cannot hold yet (no receiver configured in `meridian:alerting`). The CDN SLO's producer
 is the Cloudflare analytics exporter of the primary region (its series merged into the sidecar's
 15020 and read by the same pod job).
+
+With the AWS edge a row with a CloudFront metric (`cloudfrontMetric`, the CDN hit ratio) is judged
+in the edge stack instead, and `check_cloudfront_slo` follows that flow: the distribution's
+monitoring subscription (additional metrics on) -> an alarm per severity in us-east-1 on the
+metric of that distribution below the row's floor -> the severity's topic of the us-east-1
+regional stack -> subscription.
 Pure functions over plan documents (`steps[*].newState`).
 """
 
@@ -32,6 +38,7 @@ from components.mesh.service_mesh import (
     ISTIO_DEFAULT_DURATION_BUCKETS,
 )
 from components.observability.slo_alerts import SEVERITIES, Slo
+from meridian_ops.plan.flows.harness import known
 
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it (the same documents, parsed in C)."""
@@ -54,9 +61,20 @@ TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 SECRET = "kubernetes:core/v1:Secret"
 API_TOKEN = "cloudflare:index/apiToken:ApiToken"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+MONITORING_SUBSCRIPTION = "aws:cloudfront/monitoringSubscription:MonitoringSubscription"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+CLOUDFRONT_METRICS_REGION = "us-east-1"
+"""CloudFront publishes its metrics in us-east-1 only (namespace AWS/CloudFront)."""
 CLOUDFLARE_EXPORTER_CHART = "cloudflare-exporter"
 CLOUDFLARE_EXPORTER_PORT = 8080
 """lablabs/cloudflare-exporter 0.0.16: LISTEN defaults to :8080 (main.go)."""
+CONTENT_TYPE_SERIES = "cloudflare_zone_requests_content_type"
+"""lablabs/cloudflare-exporter 0.0.16 prometheus.go: requests per zone per `content_type` (the
+analytics' edgeResponseContentTypeName), the one request series that tells API responses apart."""
+NEVER_CACHED_CONTENT_TYPES = frozenset({"json", "xml", "grpc", "grpcweb"})
+"""The content types of API responses (Cloudflare's analytics names), which the edge never
+caches: a hit-ratio SLI over cacheable requests leaves them out of its denominator."""
 
 
 def states(plan: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -194,7 +212,16 @@ def _cloudflare_exporter(plan: Mapping[str, Any], slo: Slo, out: FlowResult) -> 
             f"{slo.name}: scrape: {OBSERVABILITY_NAMESPACE} has no sidecar injection (the "
             "exporter's series are not merged into 15020)"
         )
-    if not any(e.get("name") == "CF_ZONES" and e.get("value") for e in values.get("env", [])):
+    env = {e.get("name"): e.get("value") for e in values.get("env", [])}
+    denied = set(str(env.get("METRICS_DENYLIST") or "").split(",")) & set(
+        re.findall(r"cloudflare_[a-z_]+", slo.bad + slo.total)
+    )
+    if denied:
+        out.failures.append(
+            f"{slo.name}: producer: the Cloudflare exporter denies {sorted(denied)}, which the "
+            "SLI reads"
+        )
+    if not env.get("CF_ZONES"):
         out.failures.append(f"{slo.name}: producer: the Cloudflare exporter names no zone")
     tokens = {t["urn"] for t in of_type(plan, API_TOKEN)}
     secrets = [
@@ -207,6 +234,26 @@ def _cloudflare_exporter(plan: Mapping[str, Any], slo: Slo, out: FlowResult) -> 
         out.failures.append(
             f"{slo.name}: producer: the Cloudflare exporter's Secret holds no API token of the plan"
         )
+
+
+def _cacheable_only(group: Mapping[str, Any], slo: Slo, out: FlowResult) -> None:
+    """Every recording rule of a Cloudflare hit-ratio SLI takes the never-cached API content
+    types out of its denominator (else a mostly-API zone can never reach the floor)."""
+    for rule in group["rules"]:
+        if "record" not in rule:
+            continue
+        expr = str(rule["expr"])
+        # `total - (sum(rate(<content-type series>{content_type=~"a|b"}[..])) or vector(0))`
+        subtracted = re.findall(
+            rf'- \(sum\(rate\({CONTENT_TYPE_SERIES}\{{content_type=~"([^"]+)"\}}', expr
+        )
+        excluded = {t for m in subtracted for t in m.split("|")}
+        if missing := NEVER_CACHED_CONTENT_TYPES - excluded:
+            out.failures.append(
+                f"{slo.name}: rule: {rule['record']} counts the never-cached content types "
+                f"{sorted(missing)} in its denominator (API requests can never be hits)"
+            )
+            return
 
 
 def _scrapes_pods(release: Mapping[str, Any]) -> bool:
@@ -267,6 +314,8 @@ def check_slo(plan: Mapping[str, Any], slo: Slo, receivers: bool = False) -> Flo
         }
         if missing := set(SEVERITIES) - severities:
             out.failures.append(f"{slo.name}: rule: no alert of severity {sorted(missing)}")
+        if slo.floor is not None and "cloudflare_" in slo.bad:
+            _cacheable_only(found[0], slo, out)
     topics = {t["inputs"].get("tags", {}).get("meridian:severity"): t for t in of_type(plan, TOPIC)}
     managers = [m for m in of_type(plan, ALERTMANAGER) if depends_on(m, "workspaceId", workspace)]
     if not managers:
@@ -298,6 +347,94 @@ def check_slo(plan: Mapping[str, Any], slo: Slo, receivers: bool = False) -> Flo
             s for s in of_type(plan, SUBSCRIPTION) if depends_on(s, "topic", topic["urn"])
         ]
         if not subscriptions:
+            (out.failures if receivers else out.pending).append(
+                f"{slo.name}: subscription: no receiver of {severity} (meridian:alerting unset)"
+            )
+    return out
+
+
+def _sns_in_metrics_region(action: Any) -> bool:
+    """An alarm action a preview cannot resolve yet: an SNS topic ARN of us-east-1, or unknown."""
+    return not known(action) or f":sns:{CLOUDFRONT_METRICS_REGION}:" in str(action)
+
+
+def check_cloudfront_slo(
+    edge: Mapping[str, Any], metrics: Mapping[str, Any], slo: Slo, receivers: bool = False
+) -> FlowResult:
+    """The AWS edge's flow of `slo` (a row with `cloudfront_metric`): `edge` the edge stack's
+    plan, `metrics` the plan of the us-east-1 regional stack (the topics the alarms notify)."""
+    out = FlowResult()
+    metric, floor = slo.cloudfront_metric, slo.floor
+    if metric is None or floor is None:
+        out.failures.append(f"{slo.name}: the row names no CloudFront metric and floor")
+        return out
+    distributions = [d["urn"] for d in of_type(edge, DISTRIBUTION)]
+    if len(distributions) != 1:
+        out.failures.append(f"{slo.name}: producer: {len(distributions)} distributions, not 1")
+        return out
+    distribution = distributions[0]
+    subscribed = [
+        m
+        for m in of_type(edge, MONITORING_SUBSCRIPTION)
+        if depends_on(m, "distributionId", distribution)
+        and (m["inputs"].get("monitoringSubscription") or {})
+        .get("realtimeMetricsSubscriptionConfig", {})
+        .get("realtimeMetricsSubscriptionStatus")
+        == "Enabled"
+    ]
+    if not subscribed:
+        out.failures.append(
+            f"{slo.name}: producer: the distribution's additional metrics are off (no "
+            f"monitoring subscription): CloudFront publishes no {metric}"
+        )
+    topics = {
+        t["inputs"].get("tags", {}).get("meridian:severity"): t for t in of_type(metrics, TOPIC)
+    }
+    for severity in SEVERITIES:
+        alarms = [
+            a
+            for a in of_type(edge, ALARM)
+            if a["inputs"].get("namespace") == "AWS/CloudFront"
+            and a["inputs"].get("metricName") == metric
+            and depends_on(a, "dimensions", distribution)
+            and (a["inputs"].get("tags") or {}).get("meridian:severity") == severity
+        ]
+        if not alarms:
+            out.failures.append(
+                f"{slo.name}: alarm: no {severity} alarm on the distribution's {metric}"
+            )
+            continue
+        alarm = alarms[0]
+        inputs = alarm["inputs"]
+        if f"::aws-{CLOUDFRONT_METRICS_REGION}::" not in str(alarm.get("provider", "")):
+            out.failures.append(
+                f"{slo.name}: alarm: {name_of(alarm)} is not in {CLOUDFRONT_METRICS_REGION}, "
+                "where CloudFront publishes its metrics"
+            )
+        if not (
+            inputs.get("comparisonOperator") == "LessThanThreshold"
+            and inputs.get("threshold") == round(floor * 100, 6)
+            and inputs.get("statistic") == "Average"
+            and (inputs.get("dimensions") or {}).get("Region") == "Global"
+        ):
+            out.failures.append(
+                f"{slo.name}: alarm: {name_of(alarm)} does not count minutes below "
+                f"{floor * 100:g} % (Average, Region=Global)"
+            )
+        topic = topics.get(severity)
+        if topic is None:
+            out.failures.append(f"{slo.name}: topic: no {severity} topic in us-east-1")
+            continue
+        arn = topic.get("outputs", {}).get("arn")
+        actions = inputs.get("alarmActions") or []
+        routed = bool(actions) and (
+            arn in actions if known(arn) else all(map(_sns_in_metrics_region, actions))
+        )
+        if not routed:
+            out.failures.append(
+                f"{slo.name}: alarm: {name_of(alarm)} notifies {actions}, not the {severity} topic"
+            )
+        if not [s for s in of_type(metrics, SUBSCRIPTION) if depends_on(s, "topic", topic["urn"])]:
             (out.failures if receivers else out.pending).append(
                 f"{slo.name}: subscription: no receiver of {severity} (meridian:alerting unset)"
             )

@@ -19,7 +19,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from meridian_ops.plan.flows.alert import check_slo
+from meridian_ops.plan.flows.alert import (
+    CLOUDFRONT_METRICS_REGION,
+    check_cloudfront_slo,
+    check_slo,
+)
 from meridian_ops.plan.flows.cdc import cdc_failures, writes_cdc
 from meridian_ops.plan.flows.cluster_metrics import (
     check_brokers,
@@ -165,7 +169,8 @@ def _dependencies(env: str, plans: Plans) -> FlowCount:
 
 def _slos(env: str, plans: Plans) -> FlowCount:
     """Per region, each SLO the region evaluates: an edge-wide row only with its edge and only in
-    the primary region where its series are collected (stacks/data/slos.json)."""
+    the primary region where its series are collected (stacks/data/slos.json); with the AWS
+    edge, a row CloudFront judges once, in the edge stack."""
     tally = _Tally()
     primary = primary_stack(plans)
     edge = _environment_edge(env, plans) or ""
@@ -176,6 +181,12 @@ def _slos(env: str, plans: Plans) -> FlowCount:
             # every shipped environment names its receivers (a missing subscription fails)
             result = check_slo(plan, slo, receivers=True)
             tally.add([f"{stack}: {f}" for f in result.failures], bool(result.pending))
+    # with the AWS edge, the rows CloudFront judges: alarms of the edge stack in us-east-1
+    metrics = plans.get(f"{env}-{CLOUDFRONT_METRICS_REGION}")
+    if edge == "aws" and metrics is not None:
+        for slo in (s for s in load_slos() if s.cloudfront_metric is not None):
+            result = check_cloudfront_slo(plans[f"{env}-edge"], metrics, slo, receivers=True)
+            tally.add([f"{env}-edge: {f}" for f in result.failures], bool(result.pending))
     return tally.count("alert", "SLOs collected and routed")
 
 
