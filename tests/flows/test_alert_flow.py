@@ -239,7 +239,7 @@ def test_the_cdn_slo_is_judged_with_either_edge(env: str, preview: bool) -> None
 
 def _aws_cdn(preview: bool, edit: Any = None, keep: Any = None) -> list[str]:
     plans = planned("staging", preview)
-    edge = copy.deepcopy(plans["staging-edge"])
+    edge = editable(plans["staging-edge"])
     if keep is not None:
         edge["steps"] = [s for s in edge["steps"] if keep(s["newState"])]
     for step in edge["steps"]:
@@ -304,7 +304,7 @@ def test_aws_cdn_without_the_alarm_fails(preview: bool) -> None:
 
 
 def _edited_rules(plan: dict[str, Any], edit: Any) -> dict[str, Any]:
-    copied = copy.deepcopy(plan)
+    copied = editable(plan)
     for step in copied["steps"]:
         state = step["newState"]
         if state["type"] == "aws:amp/ruleGroupNamespace:RuleGroupNamespace":
@@ -338,7 +338,7 @@ def test_a_cdn_ratio_over_all_requests_fails(preview: bool) -> None:
     assert len(failures) == 1 and "['grpc', 'grpcweb']" in failures[0], failures
 
     # the exporter stops publishing the content-type series: the subtraction would read nothing
-    denied = copy.deepcopy(plan)
+    denied = editable(plan)
     for step in denied["steps"]:
         state = step["newState"]
         if state["type"] == RELEASE and state["inputs"].get("chart") == "cloudflare-exporter":
@@ -421,7 +421,7 @@ def test_the_aws_edge_status_counts_the_cdn_slo_once(preview: bool) -> None:
     alert = {c.flow: c for c in flow_status("staging", plans)}["alert"]
     judged = (len(SLOS) - 1) * regions + 1
     assert (alert.ok, alert.total, alert.pending) == (judged, judged, 0), alert.failures
-    broken = copy.deepcopy(plans)
+    broken = editable(plans)
     edge = broken["staging-edge"]
     edge["steps"] = [s for s in edge["steps"] if s["newState"]["type"] != MONITORING_SUBSCRIPTION]
     alert = {c.flow: c for c in flow_status("staging", broken)}["alert"]
