@@ -64,7 +64,7 @@ def allows(policy: Mapping[str, Any], action: str, resource: str) -> bool:
     for s in statements(policy) or []:
         resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
         named = resource in resources or (
-            resource.startswith(":") and any(str(r).endswith(resource) for r in resources)
+            resource.startswith("*") and any(str(r).endswith(resource[1:]) for r in resources)
         )
         if s["Effect"] == "Allow" and action in s["Action"] and named:
             return True
@@ -163,21 +163,30 @@ def _store_grant(
         return f"tenants-{svc}-cache-connect", needs, group["urn"]
     if row.kind == "cassandra":
         table_ = one_named(plan, "aws:keyspaces/table:Table", f"cassandra-{row.target}")
-        assert table_ is not None, f"no Keyspaces table {row.target}"
-        arn = _arn(table_)
-        if arn == UNKNOWN:  # preview: the grant is written from the keyspace and table names
+        # a region served by a multi-region keyspace it does not own: the table by its name
+        arn = _arn(table_) if table_ is not None else f"*/table/{row.target}"
+        if table_ is not None and arn == UNKNOWN:  # preview: written from the names
             inputs = table_["inputs"]
-            arn = f":/keyspace/{inputs.get('keyspaceName')}/table/{inputs.get('tableName')}"
+            arn = f"*:/keyspace/{inputs.get('keyspaceName')}/table/{inputs.get('tableName')}"
         return (
             f"tenants-{svc}-cassandra-read-write",
             [("cassandra:Select", arn)],
-            table_["urn"],
+            table_["urn"] if table_ is not None else "",
         )
     table_ = one_named(plan, "aws:dynamodb/table:Table", f"dynamodb-{row.target}")
-    assert table_ is not None, f"no DynamoDB table {row.target}"
-    arn = _arn(table_)
-    if arn == UNKNOWN:  # preview: the grant is written from the table's name
-        arn = f":table/{table_['inputs'].get('name')}"
+    if table_ is not None:
+        arn = _arn(table_)
+        if arn == UNKNOWN:  # preview: the grant is written from the table's name
+            arn = f"*:table/{table_['inputs'].get('name')}"
+    else:  # a replica region: the grant names the local replica, the owner's ARN in this region
+        replica = one_named(
+            plan, "aws:dynamodb/tableReplica:TableReplica", f"dynamodb-{row.target}-replica"
+        )
+        if replica is None:
+            return f"tenants-{svc}-dynamodb-{row.target}", [("dynamodb:GetItem", UNKNOWN)], ""
+        owner = str(replica["inputs"].get("globalTableArn", UNKNOWN)).split(":")
+        region = str(replica["urn"]).split("::", 1)[0].removeprefix("urn:pulumi:").split("-", 1)[1]
+        arn = ":".join([*owner[:3], region, *owner[4:]]) if len(owner) == 6 else UNKNOWN
     return f"tenants-{svc}-dynamodb-{row.target}", [("dynamodb:GetItem", arn)], ""
 
 
