@@ -33,10 +33,10 @@ import pytest
 from meridian_ops.plan.flows.netpath import (
     SG,
     NetGraph,
-    property_deps,
     missing_links,
     node_source,
     pod_source,
+    property_deps,
 )
 from tests.plans import PROD_REGIONS, name_of, planned
 
