@@ -188,3 +188,122 @@ def test_docs_are_generated_from_the_table() -> None:
     from meridian_ops.gen.gen_dependency_docs import DOC, render
 
     assert DOC.read_text() == render(), "run: python -m meridian_ops.gen.gen_dependency_docs"
+
+
+# --- the network path and the exact resource: links removed from a copy of the planned graph -----
+
+
+def _dropped(preview: bool, name: str) -> dict[str, Any]:
+    plan = regional("dev", preview)["dev-us-east-1"]
+    assert any(name_of(s["newState"]) == name for s in plan["steps"] if s.get("newState"))
+    return _without(plan, lambda s: not s or name_of(s) != name)
+
+
+@pytest.mark.parametrize("preview", MODES, ids=["up", "preview"])
+def test_removing_the_keyspaces_endpoint_fails_naming_the_link(preview: bool) -> None:
+    """Without the cassandra interface endpoint, CQL on 9142 has no way out: the pods' group
+    lets 9142 out only inside the VPC, so the NAT route is no fallback."""
+    failures = trace(_dropped(preview, "network-cassandra-endpoint"))
+    assert any(
+        f.startswith("messaging -> cassandra messages: no security-group egress to cassandra.")
+        for f in failures
+    ), failures
+
+
+@pytest.mark.parametrize("preview", MODES, ids=["up", "preview"])
+def test_removing_the_pod_group_egress_fails_naming_the_link(preview: bool) -> None:
+    failures = trace(_dropped(preview, "eks-node-to-vpc-0"))
+    for row in ("payment -> aurora aurora", "payment -> produce payment-events"):
+        assert any(f.startswith(f"{row}: no security-group egress") for f in failures), failures
+    failures = trace(_dropped(preview, "eks-node-to-https"))
+    assert any(
+        f.startswith("payment -> external api.stripe.com: no security-group egress")
+        for f in failures
+    ), failures
+
+
+@pytest.mark.parametrize("preview", MODES, ids=["up", "preview"])
+def test_removing_the_nat_route_fails_for_an_external_api(preview: bool) -> None:
+    failures = trace(_dropped(preview, "network-private-0-default"))
+    assert any(
+        f.startswith("payment -> external api.stripe.com: no route for api.stripe.com from ")
+        for f in failures
+    ), failures
+    # AWS APIs with an endpoint do not need it
+    assert not any(f.startswith("notification -> publish") for f in failures), failures
+
+
+@pytest.mark.parametrize("preview", MODES, ids=["up", "preview"])
+def test_a_store_group_that_does_not_admit_the_pods_fails(preview: bool) -> None:
+    plan = regional("dev", preview)["dev-us-east-1"]
+    groups = [
+        s["urn"]
+        for s in (st["newState"] for st in plan["steps"] if st.get("newState"))
+        if name_of(s) == "cache-sg"
+    ]
+    assert groups
+    broken = _without(
+        plan,
+        lambda s: (
+            not (
+                s.get("type") == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+                and set(groups) & set(s.get("propertyDependencies", {}).get("securityGroupId", []))
+            )
+            and not (s.get("urn") in groups and s.get("inputs", {}).get("ingress"))
+        ),
+    )
+    failures = trace(broken)
+    assert any(f.startswith("user -> cache cache: cache-sg does not admit") for f in failures), (
+        failures
+    )
+
+
+def _edit_policy(plan: dict[str, Any], name: str, old: str, new: str) -> dict[str, Any]:
+    plan = copy.deepcopy(plan)
+    for step in plan["steps"]:
+        state = step.get("newState") or {}
+        if state.get("type") == ROLE_POLICY and name_of(state) == name:
+            assert old in state["inputs"]["policy"], state["inputs"]["policy"]
+            state["inputs"]["policy"] = state["inputs"]["policy"].replace(old, new)
+    return plan
+
+
+@pytest.mark.parametrize("preview", MODES, ids=["up", "preview"])
+def test_a_grant_on_another_table_fails(preview: bool) -> None:
+    """The DynamoDB and Keyspaces grants are written from the tables' names, known in preview."""
+    plan = regional("dev", preview)["dev-us-east-1"]
+    broken = _edit_policy(
+        plan, "tenants-payment-dynamodb-idempotency-keys", "idempotency-keys", "sessions"
+    )
+    assert any(
+        f.startswith(
+            "payment -> dynamodb idempotency-keys: grant tenants-payment-dynamodb-idempotency-keys "
+            "does not allow dynamodb:GetItem on "
+        )
+        for f in trace(broken)
+    )
+    broken = _edit_policy(
+        plan, "tenants-messaging-cassandra-read-write", "table/messages", "table/audit_log"
+    )
+    assert any(
+        f.startswith(
+            "messaging -> cassandra messages: grant tenants-messaging-cassandra-read-write"
+        )
+        for f in trace(broken)
+    )
+
+
+def test_a_grant_on_another_database_or_cache_user_fails() -> None:
+    plan = regional("dev", False)["dev-us-east-1"]
+    broken = _edit_policy(plan, "tenants-payment-aurora-connect", "/payment", "/order")
+    assert any(
+        f.startswith(
+            "payment -> aurora aurora: grant tenants-payment-aurora-connect does not allow"
+        )
+        for f in trace(broken)
+    )
+    broken = _edit_policy(plan, "tenants-user-cache-connect", "cache-user", "cache-order")
+    assert any(
+        f.startswith("user -> cache cache: grant tenants-user-cache-connect does not allow")
+        for f in trace(broken)
+    )

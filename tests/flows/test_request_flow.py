@@ -237,3 +237,70 @@ def test_without_a_listener_annotation_the_link_fails(annotation: str, step: str
 
     broken = _aws_failing(graph.edited(gateway, drop), edge)
     assert any(f"{step}: fail" in line for line in broken), broken
+
+
+# --- the NLB admits exactly the edge; each pool sends to its own region ---------------------------
+
+
+def _nlb(state: State) -> bool:
+    return state["type"] == "aws:ec2/securityGroup:SecurityGroup" and str(state["urn"]).endswith(
+        "ingress-nlb"
+    )
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_an_edge_rule_replaced_by_a_private_range_fails(preview: bool) -> None:
+    regional, edge, _ = _graphs("dev", preview)
+    graph = regional[0]
+
+    def private(state: State) -> None:
+        for rule in state["inputs"]["ingress"]:
+            if rule.get("cidrBlocks"):
+                rule["cidrBlocks"], rule["ipv6CidrBlocks"] = ["10.0.0.0/8"], []
+
+    assert _failing(graph, edge) == []
+    broken = _failing(graph.edited(_nlb, private), edge)
+    assert any(
+        "NLB security group admits exactly the edge on 443: fail" in line
+        and "Cloudflare's published ranges" in line
+        for line in broken
+    ), broken
+
+
+def test_one_edge_range_missing_fails() -> None:
+    """The rule must carry Cloudflare's published list (stacks/data/edge_ranges.json), all of
+    it: one range fewer and that part of Cloudflare's edge is refused."""
+    graph, edge = _dev()
+
+    def fewer(state: State) -> None:
+        for rule in state["inputs"]["ingress"]:
+            rule["cidrBlocks"] = [c for c in rule.get("cidrBlocks") or [] if c != "173.245.48.0/20"]
+
+    broken = _failing(graph.edited(_nlb, fewer), edge)
+    assert any("admits exactly the edge on 443: fail" in line for line in broken), broken
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_a_pool_pointing_to_another_regions_hostname_fails(preview: bool) -> None:
+    regional, edge, provider = _graphs("prod", preview)
+    assert provider == "cloudflare" and len(regional) > 1
+    first, second = regional[0], regional[1]
+    region = first.stack.split("-", 1)[1]
+    other = second.stack.split("-", 1)[1]
+    (theirs,) = [
+        o["address"]
+        for p in edge.of_type("cloudflare:index/loadBalancerPool:LoadBalancerPool")
+        if str(p["urn"]).endswith(f"edge-pool-{other}")
+        for o in p["inputs"]["origins"]
+    ]
+
+    def elsewhere(state: State) -> None:
+        for origin in state["inputs"]["origins"]:
+            origin["address"] = theirs
+
+    pool = edge.edited(lambda s: str(s["urn"]).endswith(f"edge-pool-{region}"), elsewhere)
+    failing = [str(link) for link in request_flow(first, pool, provider).failing()]
+    assert any(
+        f"edge -> {region}" in line and "pool origin is the region's ingress hostname: fail" in line
+        for line in failing
+    ), failing

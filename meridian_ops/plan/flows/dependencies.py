@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from meridian_ops.plan.flows.harness import name_of
+from meridian_ops.plan.flows.netpath import NetGraph, missing_links, pod_source
 from stacks.dependencies import Dependency
 
 
@@ -62,7 +63,10 @@ def statements(policy: Mapping[str, Any]) -> list[dict[str, Any]] | None:
 def allows(policy: Mapping[str, Any], action: str, resource: str) -> bool:
     for s in statements(policy) or []:
         resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
-        if s["Effect"] == "Allow" and action in s["Action"] and resource in resources:
+        named = resource in resources or (
+            resource.startswith("*") and any(str(r).endswith(resource[1:]) for r in resources)
+        )
+        if s["Effect"] == "Allow" and action in s["Action"] and named:
             return True
     return False
 
@@ -122,17 +126,68 @@ def expected_grant(
             [(a, f"{arn}/{row.prefix}*") for a in actions],
             bucket["urn"],
         )
+    if row.kind in ("aurora", "cache", "cassandra", "dynamodb"):
+        return _store_grant(plan, row)
+    return None
+
+
+def _arn(state: Mapping[str, Any] | None) -> str:
+    return str((state or {}).get("outputs", {}).get("arn", UNKNOWN))
+
+
+def _store_grant(
+    plan: Mapping[str, Any], row: Dependency
+) -> tuple[str, list[tuple[str, str]], str] | None:
+    """The grant of a store row on the exact resource: the Aurora proxy's and cluster's
+    `dbuser:<resource id>/<service>` (IAM database authentication, "Creating and using an IAM
+    policy for IAM database access"), the replication group and the service's cache user
+    (ElastiCache IAM authentication), the Keyspaces table, the DynamoDB table."""
+    svc = row.service
     if row.kind == "aurora":
         cluster = one_named(plan, "aws:rds/cluster:Cluster", "aurora-cluster")
-        return f"tenants-{svc}-aurora-connect", [], cluster["urn"] if cluster else ""
+        proxy = one_named(plan, "aws:rds/proxy:Proxy", "aurora-proxy")
+        assert cluster is not None
+        arn = _arn(cluster)
+        ids = [str(cluster["outputs"].get("clusterResourceId", UNKNOWN))]
+        if proxy is not None:
+            ids.append(_arn(proxy).rsplit(":", 1)[-1])
+        prefix = arn.split(":rds:", 1)[0] + ":rds-db:" + ":".join(arn.split(":")[3:5])
+        needs = [("rds-db:connect", f"{prefix}:dbuser:{i}/{svc}") for i in ids]
+        return f"tenants-{svc}-aurora-connect", needs, (proxy or cluster)["urn"]
     if row.kind == "cache":
         group = one_named(plan, "aws:elasticache/replicationGroup:ReplicationGroup", "cache-group")
-        return f"tenants-{svc}-cache-connect", [], group["urn"] if group else ""
+        user = one_named(plan, "aws:elasticache/user:User", f"cache-user-{svc}")
+        assert group is not None, "no cache group"
+        needs = [("elasticache:Connect", _arn(group))]
+        needs.append(("elasticache:Connect", _arn(user) if user else f"cache user of {svc}"))
+        return f"tenants-{svc}-cache-connect", needs, group["urn"]
     if row.kind == "cassandra":
-        return f"tenants-{svc}-cassandra-read-write", [], ""
-    if row.kind == "dynamodb":
-        return f"tenants-{svc}-dynamodb-{row.target}", [], ""
-    return None
+        table_ = one_named(plan, "aws:keyspaces/table:Table", f"cassandra-{row.target}")
+        # a region served by a multi-region keyspace it does not own: the table by its name
+        arn = _arn(table_) if table_ is not None else f"*/table/{row.target}"
+        if table_ is not None and arn == UNKNOWN:  # preview: written from the names
+            inputs = table_["inputs"]
+            arn = f"*:/keyspace/{inputs.get('keyspaceName')}/table/{inputs.get('tableName')}"
+        return (
+            f"tenants-{svc}-cassandra-read-write",
+            [("cassandra:Select", arn)],
+            table_["urn"] if table_ is not None else "",
+        )
+    table_ = one_named(plan, "aws:dynamodb/table:Table", f"dynamodb-{row.target}")
+    if table_ is not None:
+        arn = _arn(table_)
+        if arn == UNKNOWN:  # preview: the grant is written from the table's name
+            arn = f"*:table/{table_['inputs'].get('name')}"
+    else:  # a replica region: the grant names the local replica, the owner's ARN in this region
+        replica = one_named(
+            plan, "aws:dynamodb/tableReplica:TableReplica", f"dynamodb-{row.target}-replica"
+        )
+        if replica is None:
+            return f"tenants-{svc}-dynamodb-{row.target}", [("dynamodb:GetItem", UNKNOWN)], ""
+        owner = str(replica["inputs"].get("globalTableArn", UNKNOWN)).split(":")
+        region = str(replica["urn"]).split("::", 1)[0].removeprefix("urn:pulumi:").split("-", 1)[1]
+        arn = ":".join([*owner[:3], region, *owner[4:]]) if len(owner) == 6 else UNKNOWN
+    return f"tenants-{svc}-dynamodb-{row.target}", [("dynamodb:GetItem", arn)], ""
 
 
 def _egress_ports(plan: Mapping[str, Any], namespace: str) -> set[int]:
@@ -164,6 +219,61 @@ def store_present(plan: Mapping[str, Any], row: Dependency) -> bool:
     return True
 
 
+DESTINATIONS: dict[str, dict[str, Any]] = {
+    "aurora": {
+        "kind": "vpc-store",
+        "host": "meridian.proxy-abc123.{region}.rds.amazonaws.com",
+        "targets": ["aurora-proxy-sg", "aurora-sg"],
+    },
+    "cache": {
+        "kind": "vpc-store",
+        "host": "clustercfg.meridian.abc123.cache.amazonaws.com",
+        "targets": ["cache-sg"],
+    },
+    "produce": {
+        "kind": "vpc-store",
+        "host": "b-1.meridian.abc123.c2.kafka.{region}.amazonaws.com",
+        "targets": ["kafka-brokers"],
+    },
+    "cassandra": {
+        "kind": "aws-api",
+        "host": "cassandra.{region}.amazonaws.com",
+        "endpoint": "cassandra",
+    },
+    "dynamodb": {
+        "kind": "aws-api",
+        "host": "dynamodb.{region}.amazonaws.com",
+        "gateway": "dynamodb",
+    },
+    "bucket": {"kind": "aws-api", "host": "s3.{region}.amazonaws.com", "gateway": "s3"},
+    "queue-consume": {"kind": "aws-api", "host": "sqs.{region}.amazonaws.com", "endpoint": "sqs"},
+    "publish": {"kind": "aws-api", "host": "sns.{region}.amazonaws.com", "endpoint": "sns"},
+    "external": {"kind": "internet"},
+}
+"""Where each kind of row connects: an in-VPC store behind its security groups (Aurora through
+RDS Proxy, ElastiCache, MSK brokers; hosts in the forms the services document), an AWS API by
+its regional endpoint (interface endpoint service, or S3/DynamoDB gateway endpoint; else NAT),
+or a third-party host on the internet (the row's target, through NAT)."""
+DESTINATIONS["consume"] = DESTINATIONS["produce"]
+
+
+def network_links(plan: Mapping[str, Any], row: Dependency) -> list[str]:
+    """The missing links of the row's network path from the service's pods: security-group
+    egress and the target's ingress, the route (endpoint, gateway or NAT), NetworkPolicy egress
+    and the ServiceEntry (netpath.missing_links)."""
+    stack = str(states(plan)[0]["urn"]).split("::", 1)[0].removeprefix("urn:pulumi:")
+    graph = NetGraph(plan, stack.split("-", 1)[1])
+    spec = {**DESTINATIONS[row.kind], "port": PORTS[row.kind]}
+    if row.kind == "external":
+        spec["host"] = row.target
+    source = pod_source(graph, {"namespace": row.service})
+    name = f"{row.service} -> {row.kind} {row.target}"
+    return [
+        f"{name}: {m.split(': ', 1)[1]}"
+        for m in missing_links(graph, row.service, source, name, spec)
+    ]
+
+
 def trace_row(plan: Mapping[str, Any], row: Dependency) -> list[str]:
     """The missing links of one row in one regional stack (empty: the row is traced)."""
     what = f"{row.service} -> {row.kind} {row.target}"
@@ -171,6 +281,7 @@ def trace_row(plan: Mapping[str, Any], row: Dependency) -> list[str]:
     if not store_present(plan, row):
         return missing
     port = PORTS[row.kind]
+    missing += network_links(plan, row)
     if port not in _egress_ports(plan, row.service):
         missing.append(f"{what}: no NetworkPolicy egress on {port} from namespace {row.service}")
     if row.kind == "external" and row.target not in _external_hosts(plan, row.service):
@@ -188,10 +299,10 @@ def trace_row(plan: Mapping[str, Any], row: Dependency) -> list[str]:
             missing.append(f"{what}: grant {name} does not reference {urn.split('::')[-1]}")
         return missing
     for action, resource in needs:
+        if UNKNOWN in resource:  # preview: the grant must still reference the resource
+            if urn and not depends_on(policy, urn):
+                missing.append(f"{what}: grant {name} does not reference {urn.split('::')[-1]}")
+            continue
         if not allows(policy, action, resource):
             missing.append(f"{what}: grant {name} does not allow {action} on {resource}")
-    if row.kind == "cassandra" and not any(
-        f"/table/{row.target}" in str(s["Resource"]) for s in statements(policy) or []
-    ):
-        missing.append(f"{what}: grant {name} does not name table {row.target}")
     return missing

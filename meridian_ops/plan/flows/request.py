@@ -18,6 +18,7 @@ from components.mesh.service_mesh import (
 )
 from components.tenancy.services import BY_NAME
 from meridian_ops.plan.flows.harness import Flow, Graph, known, name_of, unwrap
+from stacks.edge_ranges import EDGE_RANGES
 from stacks.ingress_routes import INGRESS_BACKEND, ROUTER_BACKEND, routes_document
 
 POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
@@ -32,6 +33,59 @@ RECORD = "aws:route53/record:Record"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 LB_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+OPEN = ("0.0.0.0/0", "::/0")
+
+
+def _admits_exactly_the_edge(rules: list[dict[str, Any]], provider: str) -> tuple[bool, str]:
+    """Whether the NLB group's rules admit the edge on 443 with exactly its addresses
+    (Cloudflare: the published ranges of stacks/data/edge_ranges.json; AWS: a managed prefix
+    list, CloudFront's origin-facing one) and open 443 to no one-size range (0.0.0.0/0, ::/0)."""
+    on_443 = [
+        r
+        for r in rules
+        if r.get("protocol") in ("tcp", "6")
+        and r.get("fromPort") == GATEWAY_HTTPS_PORT == r.get("toPort")
+    ]
+    opened = [
+        c for r in on_443 for c in [*(r.get("cidrBlocks") or []), *(r.get("ipv6CidrBlocks") or [])]
+    ]
+    if any(c in OPEN for c in opened):
+        return False, "a rule opens 443 to the whole internet"
+    if provider == "cloudflare":
+        edge = any(
+            set(r.get("cidrBlocks") or []) == set(EDGE_RANGES.ipv4)
+            and set(r.get("ipv6CidrBlocks") or []) == set(EDGE_RANGES.ipv6)
+            for r in on_443
+        )
+        return (
+            edge,
+            f"no rule admits exactly Cloudflare's published ranges on 443 (rules: {opened})",
+        )
+    edge = any(r.get("prefixListIds") and not r.get("cidrBlocks") for r in on_443)
+    return edge, "no rule admits CloudFront's origin-facing prefix list on 443"
+
+
+def _pool_origin_links(flow: Flow, regional: Graph, edge: Graph, region: str) -> None:
+    """The region's Cloudflare pool sends to that region's ingress hostname: its origin's
+    address is the hostname the region's stack exports, read through that stack's reference."""
+    pool = edge.named(POOL, f"edge-pool-{region}")
+    if pool is None:
+        return
+    project = f"/{regional.stack}"
+    references = [r for r in edge.of_type(STACK_REFERENCE) if name_of(r).endswith(project)]
+    hostname = None
+    if references:
+        outputs = ((references[0].get("outputs") or {}).get("outputs")) or {}
+        hostname = outputs.get("ingressHostname")
+    addresses = [o.get("address") for o in (pool.get("inputs") or {}).get("origins") or []]
+    flow.check(
+        f"edge -> {region}",
+        "pool origin is the region's ingress hostname",
+        bool(addresses) and hostname is not None and all(a == hostname for a in addresses),
+        f"edge-pool-{region} sends to {addresses}, not {regional.stack}'s ingressHostname "
+        f"{hostname}",
+    )
 
 
 def _duration_ms(value: str) -> int | None:
@@ -178,13 +232,11 @@ def request_flow(regional: Graph, edge: Graph, provider: str) -> Flow:
 
     base = f"edge -> {region} ingress"
     groups = [s for s in regional.of_type(SECURITY_GROUP) if name_of(s).endswith("ingress-nlb")]
-    admits = any(
-        rule.get("fromPort") == GATEWAY_HTTPS_PORT
-        and (rule.get("cidrBlocks") or rule.get("ipv6CidrBlocks") or rule.get("prefixListIds"))
-        for g in groups
-        for rule in (g.get("inputs") or {}).get("ingress") or []
-    )
-    flow.check(base, "NLB security group admits the edge on 443", admits, "no rule from the edge")
+    rules = [r for g in groups for r in (g.get("inputs") or {}).get("ingress") or []]
+    admits, why = _admits_exactly_the_edge(rules, provider)
+    flow.check(base, "NLB security group admits exactly the edge on 443", admits, why)
+    if provider == "cloudflare":
+        _pool_origin_links(flow, regional, edge, region)
 
     secrets = regional.kube("Secret", "edge-tls", INGRESS_NAMESPACE)
     gateways = regional.kube("Gateway", EDGE_GATEWAY, INGRESS_NAMESPACE)
