@@ -5,6 +5,7 @@ check that raises anyway is reported by name, and the tests here fail on it."""
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from stacks import settings as settings_module
 from stacks.config.errors import ConfigError
 from stacks.config.gate import check_environment
+from stacks.config.source import PROJECT_DIR
 from tests.config_projects import add_config, copy_project, replace_in
 
 STACKS_DIR = Path(settings_module.__file__).parent
@@ -222,3 +224,61 @@ def test_a_bad_partner_network_is_one_clean_problem(tmp_path: Path) -> None:
     assert len(lines) == 1, lines
     assert "meridian:partnerApi.allowedCidrs = '0.0.0.0/0'" in lines[0]
     assert "admits the whole internet" in lines[0] and "partners' own networks" in lines[0]
+
+
+def _table_with(tmp_path: Path, service: str, row: dict[str, Any] | None) -> Path:
+    """A copy of the shipped service dependency table with one row added (or, with no row, a
+    service that is no domain service)."""
+    table = json.loads((PROJECT_DIR / "stacks/data/service_dependencies.json").read_text())
+    rows = table["services"].setdefault(service, [])
+    if row is not None:
+        rows.append(row)
+    path = tmp_path / "service_dependencies.json"
+    path.write_text(json.dumps(table))
+    return path
+
+
+# A dependency row naming what does not exist: the service, a topic, a Cassandra table, a queue.
+BAD_ROWS: tuple[tuple[str, dict[str, Any] | None, str, str], ...] = (
+    ("billing", None, "services.billing = 'billing'", "Fix: use one of user, auth"),
+    (
+        "order",
+        {"kind": "produce", "target": "orders-v2"},
+        "target = 'orders-v2': is not a produce target that exists",
+        "Fix: use one of ",
+    ),
+    (
+        "messaging",
+        {"kind": "cassandra", "target": "inbox"},
+        "target = 'inbox': is not a cassandra target that exists",
+        "Fix: use one of activity_feed, messages, audit_log",
+    ),
+    (
+        "notification",
+        {"kind": "queue-consume", "target": "sms"},
+        "target = 'sms': is not a queue-consume target that exists",
+        "Fix: use one of push, email",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("service", "row", "said", "fix"), BAD_ROWS, ids=["service", "topic", "store", "queue"]
+)
+def test_a_dependency_row_naming_nothing_is_refused_by_the_environment_gate(
+    tmp_path: Path, service: str, row: dict[str, Any] | None, said: str, fix: str
+) -> None:
+    """The environment's gate judges the dependency table too: the bad row is one clean problem
+    naming the table's key, the value and the fix, before any stack is planned."""
+    project = copy_project(tmp_path / "dev", "dev")
+    check_environment("dev", project)  # the shipped table passes
+    table = _table_with(tmp_path, service, row)
+    with pytest.raises(ConfigError) as info:
+        check_environment("dev", project, dependency_table=table)
+    text = str(info.value)
+    assert "Traceback" not in text and settings_module.INTERNAL_ERROR not in text, text
+    lines = problem_lines(text)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"- stacks/data/service_dependencies.json: services.{service}")
+    assert said in lines[0] and fix in lines[0], lines[0]
+    assert "nothing was planned or deployed" in text

@@ -21,6 +21,7 @@ from meridian_ops.plan.report import (
     policy_line,
     summary,
 )
+from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.outputs import RegionalKey
 from tests.plans import PROD_REGIONS, editable, planned, states
 from tests.plans import summary as shipped_summary
@@ -77,6 +78,26 @@ def test_regions_that_differ_are_called_out_with_the_reason() -> None:
     )
     text = format_table(report)
     assert "regions that differ from the others" in text and "because:" in text
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_the_report_prints_each_kafka_dr_opt_out_with_its_reason(env: str) -> None:
+    """Every region of the manifest's kafkaDrOptOuts is called out with its reason and the key;
+    a region whose topics are replicated is not."""
+    manifest = read_stack_file(PROJECT_DIR / f"Pulumi.{env}-global.yaml")
+    opted = manifest["meridian:replication"]["kafkaDrOptOuts"]
+    assert opted
+    plans = planned(env)
+    names = list(plans)
+    text = format_table(build_report(env, plans, waves=[names]))
+    for region, reason in opted.items():
+        line = (
+            f"    because: kafka topics opt out of DR: {reason} "
+            f"(meridian:replication.kafkaDrOptOuts.{region} in the manifest)"
+        )
+        assert line in text.splitlines(), region
+    regions = [s for s in plans if not s.endswith(("-global", "-edge"))]
+    assert text.count("kafka topics opt out of DR") == len(opted) < len(regions)
 
 
 def test_facts_are_optional() -> None:

@@ -292,6 +292,21 @@ def residency_reasons(plan: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def kafka_opt_out(plan: Mapping[str, Any], configured: Mapping[str, Any], region: str) -> list[str]:
+    """From the stack's drSummary: the region's topics not copied for DR and why, naming the
+    manifest key (`meridian:replication.kafkaDrOptOuts`) when the opt-out is configured there."""
+    summary = (plan.get("outputs") or {}).get(RegionalKey.DR_SUMMARY) or {}
+    kafka = summary.get("kafka") or {}
+    if "optOut" not in kafka:
+        return []
+    where = (
+        f" (meridian:replication.kafkaDrOptOuts.{region} in the manifest)"
+        if region in configured
+        else ""
+    )
+    return [f"kafka topics opt out of DR: {kafka['optOut']}{where}"]
+
+
 def differing_regions(
     plans: Mapping[str, Mapping[str, Any]], rows: Mapping[str, StackRow]
 ) -> list[RegionDifference]:
@@ -301,6 +316,8 @@ def differing_regions(
         return []
     manifest = next((p for p in plans.values() if p["role"] == "global"), None)
     opt_outs = ((manifest or {}).get("config") or {}).get("meridian:serviceOptOuts") or {}
+    replication = ((manifest or {}).get("config") or {}).get("meridian:replication") or {}
+    kafka_opted = replication.get("kafkaDrOptOuts") if isinstance(replication, dict) else None
     primary = regional[0].region
     layer_names = list(dict.fromkeys(n for r in regional for n in r.layers))
     typical_layer = {
@@ -345,6 +362,9 @@ def differing_regions(
         for override in overrides_of(plans[row.name]):
             diff.reasons.append(f"overrides {override} (Pulumi.{row.name}.yaml)")
         diff.reasons += residency_reasons(plans[row.name])
+        diff.reasons += kafka_opt_out(
+            plans[row.name], kafka_opted if isinstance(kafka_opted, dict) else {}, row.region
+        )
         if diff.differences and row.region == primary:
             diff.reasons.append("primary region")
         if diff.differences and not diff.reasons:

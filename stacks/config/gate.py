@@ -8,7 +8,9 @@ stack runs), checks that the files and the manifest agree (a file per listed reg
 an unlisted one, an edge file), and raises ONE `ConfigError` listing every problem of every stack,
 grouped by file: the manifest first (its problems are the root of the others), then the regions
 in manifest order, then edge. A problem several stacks see (a bad manifest value) is listed once.
-`make plan` calls it before the first stack is planned, so bad input writes no plan file.
+It also judges the service dependency table (stacks/data/service_dependencies.json), which every
+regional stack wires. `make plan` calls it before the first stack is planned, so bad input writes
+no plan file.
 
 Bad input never ends in a traceback: the layers' checks see only the regions the manifest check
 accepted (`stacks.settings.usable_regions`), and a check that raises anyway is reported as one
@@ -31,6 +33,7 @@ from stacks.config.checks import other_partition
 from stacks.config.errors import ConfigError, ConfigProblem, unique
 from stacks.config.source import PROJECT_DIR, read_stack_file
 from stacks.config.types import NAMESPACE, OPTIONAL_CAPABILITIES, deep_merge
+from stacks.dependencies import TABLE_FILE, TABLE_KEY, dependency_problems
 from stacks.identity import Role, StackIdentity, parse_stack_name
 from stacks.settings import (
     ENVIRONMENT_DEFAULTS,
@@ -62,11 +65,11 @@ class CheckedEnvironment:
 
 
 def check_environment(
-    environment: str, project_dir: Path = PROJECT_DIR
+    environment: str, project_dir: Path = PROJECT_DIR, dependency_table: Path = TABLE_FILE
 ) -> dict[str, MeridianSettings]:
     """The validated settings of every stack of `environment`, in deployment order; raises one
-    `ConfigError` with every problem of every stack file."""
-    return gate_environment(environment, project_dir).settings
+    `ConfigError` with every problem of every stack file and of the dependency table."""
+    return gate_environment(environment, project_dir, dependency_table).settings
 
 
 def _problems_of(error: ConfigError, file: str) -> list[ConfigProblem]:
@@ -91,9 +94,14 @@ def _stack_name_problem(name: str, file: str, error: ConfigError) -> list[Config
     ]
 
 
-def gate_environment(environment: str, project_dir: Path = PROJECT_DIR) -> CheckedEnvironment:
+def gate_environment(
+    environment: str, project_dir: Path = PROJECT_DIR, dependency_table: Path = TABLE_FILE
+) -> CheckedEnvironment:
     """`check_environment`, with the stack files' identities and config for the plan."""
     gate = _Gate(environment)
+    # the service dependency table is every regional stack's: a row naming a service, store,
+    # topic or queue that does not exist is refused here, once, before any stack is planned
+    gate.problems += [p.in_file(TABLE_KEY) for p in dependency_problems(dependency_table)]
     gate.read(project_dir)
     gate.judge_manifest()
     for stack in gate.files.values():

@@ -13,7 +13,13 @@ import pytest
 
 from meridian_ops.plan.flows.logs import FILTER, LOG_GROUP
 from meridian_ops.plan.flows.partner import NLB_TLS_CERT as TLS_CERT
-from meridian_ops.plan.flows.status import FLOWS, flow_status, layers_passing, status_line
+from meridian_ops.plan.flows.status import (
+    FLOWS,
+    flow_status,
+    layers_passing,
+    layers_pending,
+    status_line,
+)
 from meridian_ops.plan.report import Report, flow_line
 from stacks.ingress_routes import routes_document
 from tests.plans import editable, planned
@@ -22,6 +28,21 @@ ROOT = Path(__file__).resolve().parents[2]
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 SLO_ROWS = json.loads((ROOT / "stacks/data/slos.json").read_text())["slos"]
 RATE_LIMITS = json.loads((ROOT / "stacks/data/rate_limits.json").read_text())
+TOPICS = json.loads((ROOT / "stacks/data/kafka_topics.json").read_text())["topics"]
+DEPENDENCIES = json.loads((ROOT / "stacks/data/service_dependencies.json").read_text())
+
+
+def _topics(bronze_only: bool = False) -> list[str]:
+    """The topics of kafka_topics.json (patterns expanded), or only the lake's bronze feed."""
+    names: list[str] = []
+    for entry in TOPICS:
+        if bronze_only and not entry["bronze"]:
+            continue
+        if "{}" in entry["name"]:
+            names += [entry["name"].format(i) for i in entry["instances"]]
+        else:
+            names.append(entry["name"])
+    return names
 
 
 def _regions(plans: dict[str, Any]) -> int:
@@ -85,6 +106,73 @@ def test_the_dev_status_line_counts_every_flow(preview: bool) -> None:
     health = counts["health"]
     assert (health.ok, health.total, health.pending) == (regions, regions, 0)
     assert line.endswith(f"{regions}/{regions} regions' health checked and paged")
+    # events: each topic and each fan-out queue; the lake: each bronze topic's Firehose feed
+    events = (len(_topics()) + len(DEPENDENCIES["fanout"]["queues"])) * regions
+    assert (counts["event"].ok, counts["event"].total) == (events, events)
+    assert f"{events}/{events} topics and queues produced and consumed" in line
+    fed = len(_topics(bronze_only=True)) * regions
+    assert (counts["lake feed"].ok, counts["lake feed"].total) == (fed, fed) != (0, 0)
+    # DR: backups, Kafka topics, cache and log archive per region (dev: one region, each store
+    # saying why it has no copy); the lake's replication per region
+    assert (counts["dr"].ok, counts["dr"].total) == (4 * regions, 4 * regions)
+    assert f"{4 * regions}/{4 * regions} stores copied within their jurisdiction" in line
+    assert (counts["lake dr"].ok, counts["lake dr"].total) == (regions, regions)
+    # store rows of the dependency table; the search service's OpenSearch domain is pending
+    stores = counts["store dependency"]
+    assert stores.pending == regions and stores.passes and stores.ok > 0
+
+
+def _cut(plans: dict[str, Any], resource_type: str, input_key: str = "") -> dict[str, Any]:
+    """A copy of `plans` without any resource of `resource_type` (having `input_key`, if given)
+    in its regional stacks."""
+    plans = copy.deepcopy(plans)
+    for stack, plan in plans.items():
+        if not stack.endswith(("-global", "-edge")):
+            plan["steps"] = [
+                s
+                for s in plan["steps"]
+                if s["newState"]["type"] != resource_type
+                or (input_key and input_key not in s["newState"]["inputs"])
+            ]
+    return plans
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_removing_the_lake_feed_or_a_replication_fails_its_flow_and_layer(preview: bool) -> None:
+    """staging (two regions, each with a DR peer): without the Firehose streams the lake feed and
+    layer 08 fail; without the buckets' replication the lake's and the log archive's DR fail, and
+    layers 07 and 08; without the fan-out subscriptions the event flow and layer 06 fail."""
+    plans = planned("staging", preview)
+    passing = layers_passing(flow_status("staging", plans))
+    assert passing["06"] and passing["07"] and passing["08"]
+
+    # the streams reading Kafka (the log archive's own streams stay)
+    firehose = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+    counts = flow_status("staging", _cut(plans, firehose, "mskSourceConfiguration"))
+    feed = next(c for c in counts if c.flow == "lake feed")
+    assert not feed.passes and feed.ok == 0
+    assert any("-> lake: no Firehose stream reads it" in f for f in feed.failures)
+    assert not layers_passing(counts)["08"]
+    report = Report("staging", preview, [], [], [], {}, None, flows=counts)
+    assert flow_line(report).endswith("; FAILING: lake feed")
+
+    counts = flow_status(
+        "staging", _cut(plans, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    )
+    by_flow = {c.flow: c for c in counts}
+    assert by_flow["lake dr"].ok == 0 and not by_flow["lake dr"].passes
+    assert any("logs -> " in f and "no S3 replication" in f for f in by_flow["dr"].failures)
+    failing = layers_passing(counts)
+    assert not failing["07"] and not failing["08"]
+    assert "FAILING: dr, lake dr" in flow_line(
+        Report("staging", preview, [], [], [], {}, None, flows=counts)
+    )
+
+    counts = flow_status("staging", _cut(plans, "aws:sns/topicSubscription:TopicSubscription"))
+    event = next(c for c in counts if c.flow == "event")
+    assert not event.passes
+    assert any("notification-fanout -> push: no SNS subscription" in f for f in event.failures)
+    assert not layers_passing(counts)["06"]
 
 
 @pytest.mark.parametrize("env", ["dev", "staging"])
@@ -187,8 +275,11 @@ def test_the_brokers_unscraped_fail_the_cluster_metrics_flow_and_its_layer() -> 
     assert not layers_passing(failed)["09"]
 
 
-def built_problems(document: str, passing: dict[str, bool]) -> list[str]:
-    """Rows of the layer table marked built whose layer has a flow that does not pass."""
+def built_problems(
+    document: str, passing: dict[str, bool], pending: dict[str, int] | None = None
+) -> list[str]:
+    """Rows of the layer table marked built whose layer has a flow that does not pass, or whose
+    flows have pending units while the row does not say so."""
     problems: list[str] = []
     for line in document.splitlines():
         match = re.match(r"\| (\d\d) [^|]*\|(?:[^|]*\|){3} ([^|]*)\|$", line)
@@ -197,15 +288,24 @@ def built_problems(document: str, passing: dict[str, bool]) -> list[str]:
         layer, status = match.group(1), match.group(2).strip()
         if status.startswith("built") and not passing.get(layer, True):
             problems.append(f"layer {layer} is marked built but its flows do not pass")
+        elif status.startswith("built") and (pending or {}).get(layer) and "pending" not in status:
+            problems.append(f"layer {layer} is marked built but does not say what is pending")
     return problems
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_the_design_page_marks_built_only_where_flows_pass(env: str) -> None:
     document = ARCHITECTURE.read_text()
-    passing = layers_passing(flow_status(env, planned(env, False)))
-    assert set(passing) == {f.layer for f in FLOWS}
-    assert not built_problems(document, passing)
+    counts = flow_status(env, planned(env, False))
+    passing, pending = layers_passing(counts), layers_pending(counts)
+    assert set(passing) == {f.layer for f in FLOWS} >= {"04", "05", "06", "07", "08", "09"}
+    assert not built_problems(document, passing, pending)
+    # a layer with pending units must say so: the dependency table's OpenSearch row
+    assert pending["07"] > 0
+    unmarked = document.replace("built (pending:", "built (")
+    assert "layer 07 is marked built but does not say what is pending" in built_problems(
+        unmarked, passing, pending
+    )
     # the check reads the table: a failing layer marked built is reported
     assert built_problems(document, {**passing, "09": False}) == [
         "layer 09 is marked built but its flows do not pass"

@@ -31,6 +31,8 @@ from meridian_ops.plan.flows.cluster_metrics import (
     check_resource_metrics,
 )
 from meridian_ops.plan.flows.dependencies import trace_row
+from meridian_ops.plan.flows.dr import BackupDesign, dr_flow
+from meridian_ops.plan.flows.events import event_flow
 from meridian_ops.plan.flows.harness import Flow, Graph
 from meridian_ops.plan.flows.health import edge_drained, health_flow
 from meridian_ops.plan.flows.identity import identity_flow
@@ -39,7 +41,7 @@ from meridian_ops.plan.flows.partner import partner_flow, partner_networks
 from meridian_ops.plan.flows.rate_limit import partner_tier_flow, rate_limit_flow
 from meridian_ops.plan.flows.request import request_flow
 from stacks.component_data import load_slos
-from stacks.dependencies import dependency_rows
+from stacks.dependencies import STORE_KINDS, dependency_rows
 from stacks.identity_settings import clients_document
 from stacks.ingress_routes import routes_document
 from stacks.outputs import GlobalKey
@@ -340,6 +342,74 @@ def _health(env: str, plans: Plans) -> FlowCount:
     return tally.count("health", "regions' health checked and paged")
 
 
+STORE_ROWS = (*STORE_KINDS, "bucket", "opensearch")
+"""The dependency rows whose target is a data store (layer 07): databases, caches, key-value
+tables, buckets, the search domain."""
+
+
+def _store_dependencies(env: str, plans: Plans) -> FlowCount:
+    """The dependency flow's rows that reach a data store, per region (pending rows apart)."""
+    tally = _Tally()
+    for stack, plan in regional_plans(plans).items():
+        for row in dependency_rows():
+            if row.kind not in STORE_ROWS:
+                continue
+            if row.pending:
+                tally.add([], pending=True)
+            elif row.built:
+                tally.add([f"{stack}: {m}" for m in trace_row(plan, row)])
+    return tally.count("store dependency", "store dependencies reachable")
+
+
+def _backup_design(env: str) -> BackupDesign:
+    backups = ENVIRONMENT_DEFAULTS.get(env, ENVIRONMENT_DEFAULTS["prod"])["retention"]["backups"]
+    return BackupDesign(backups["hotDays"], backups["warmDays"], backups["coldDays"])
+
+
+def _dr_units(env: str, plans: Plans, units: Sequence[str], flow: str, unit: str) -> FlowCount:
+    """Per region, each of `units` of the DR flow: the copy exists where drSummary says, inside
+    the jurisdiction the residency table allows, or the store says why it has none."""
+    tally = _Tally()
+    design = _backup_design(env)
+    for stack, plan in regional_plans(plans).items():
+        found = dr_flow(stack, plan, plans, design)
+        for name in units:
+            tally.add(found[name])
+    return tally.count(flow, unit)
+
+
+def _dr(env: str, plans: Plans) -> FlowCount:
+    """Backups, the Kafka topics, the cache and the log archive of every region."""
+    units = ("backups", "kafka", "cache", "logs")
+    return _dr_units(env, plans, units, "dr", "stores copied within their jurisdiction")
+
+
+def _lake_dr(env: str, plans: Plans) -> FlowCount:
+    return _dr_units(env, plans, ("lake",), "lake dr", "lakes replicated within their jurisdiction")
+
+
+def _event_units(plans: Plans, prefixes: tuple[str, ...], flow: str, unit: str) -> FlowCount:
+    tally = _Tally()
+    for stack, plan in regional_plans(plans).items():
+        for name, failures in event_flow(plan).items():
+            if name.startswith(prefixes):
+                tally.add([f"{stack}: {f}" for f in failures])
+    return tally.count(flow, unit)
+
+
+def _events(env: str, plans: Plans) -> FlowCount:
+    """Per region, each topic (producer, consumer, lag alarms) and fan-out queue (subscription,
+    dead-letter alarm)."""
+    return _event_units(
+        plans, ("topic ", "queue "), "event", "topics and queues produced and consumed"
+    )
+
+
+def _lake_feed(env: str, plans: Plans) -> FlowCount:
+    """Per region, each bronze topic read by a Firehose stream into the lake."""
+    return _event_units(plans, ("lake ",), "lake feed", "bronze topics fed to the lake")
+
+
 FLOWS: list[RegisteredFlow] = [
     RegisteredFlow("request", "04", "routes served", _requests),
     RegisteredFlow("dependency", "05", "dependencies reachable", _dependencies),
@@ -347,6 +417,11 @@ FLOWS: list[RegisteredFlow] = [
     RegisteredFlow("logs", "09", "log groups archived", _logs),
     RegisteredFlow("cluster metrics", "09", "regions' cluster metrics scraped", _cluster_metrics),
     RegisteredFlow("cdc", "06", "CDC connectors traced", _cdc),
+    RegisteredFlow("event", "06", "topics and queues produced and consumed", _events),
+    RegisteredFlow("store dependency", "07", "store dependencies reachable", _store_dependencies),
+    RegisteredFlow("dr", "07", "stores copied within their jurisdiction", _dr),
+    RegisteredFlow("lake feed", "08", "bronze topics fed to the lake", _lake_feed),
+    RegisteredFlow("lake dr", "08", "lakes replicated within their jurisdiction", _lake_dr),
     RegisteredFlow("identity", "04", "routes guarded by tokens", _identity),
     RegisteredFlow("rate limit", "04", "rate limits enforced", _rate_limits),
     RegisteredFlow("partner", "04", PARTNER_UNIT, _partners),
@@ -363,6 +438,17 @@ def flow_status(env: str, plans: Plans) -> list[FlowCount]:
 
 def status_line(counts: Sequence[FlowCount]) -> str:
     return ", ".join(c.text() for c in counts)
+
+
+def layers_pending(counts: Sequence[FlowCount]) -> dict[str, int]:
+    """Per architecture layer number with registered flows: its flows' pending units (a layer
+    with pending units is built only in part: the architecture page says so)."""
+    by_name = {c.flow: c for c in counts}
+    result: dict[str, int] = {}
+    for flow in FLOWS:
+        count = by_name.get(flow.name)
+        result[flow.layer] = result.get(flow.layer, 0) + (count.pending if count else 0)
+    return result
 
 
 def layers_passing(counts: Sequence[FlowCount]) -> dict[str, bool]:
