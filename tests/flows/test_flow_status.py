@@ -125,7 +125,7 @@ def test_the_dev_status_line_counts_every_flow(preview: bool) -> None:
 def _cut(plans: dict[str, Any], resource_type: str, input_key: str = "") -> dict[str, Any]:
     """A copy of `plans` without any resource of `resource_type` (having `input_key`, if given)
     in its regional stacks."""
-    plans = copy.deepcopy(plans)
+    plans = editable(plans)
     for stack, plan in plans.items():
         if not stack.endswith(("-global", "-edge")):
             plan["steps"] = [
@@ -179,7 +179,7 @@ def test_removing_the_lake_feed_or_a_replication_fails_its_flow_and_layer(previe
 def test_a_partner_path_missing_a_link_is_not_built(env: str) -> None:
     """With either edge: the partner listener removed from the gateway's Service (staging: the
     8443 TCP listener; dev: 443 made a TLS listener too) fails the path in every region."""
-    plans = copy.deepcopy(planned(env, False))
+    plans = editable(planned(env, False))
     regions = _regions(plans)
     for stack, plan in plans.items():
         if stack.endswith(("-global", "-edge")):
@@ -198,7 +198,7 @@ def test_a_partner_path_missing_a_link_is_not_built(env: str) -> None:
 
 
 def test_partner_networks_in_the_graph_are_counted() -> None:
-    plans = copy.deepcopy(planned("dev", False))
+    plans = editable(planned("dev", False))
     for stack, plan in plans.items():
         if stack.endswith(("-global", "-edge")):
             continue
@@ -252,7 +252,7 @@ def test_removing_the_gateway_token_check_fails_the_identity_flow_and_its_layer(
 def test_the_brokers_unscraped_fail_the_cluster_metrics_flow_and_its_layer() -> None:
     """The brokers' security group no longer admitting the scraper on 11001 (open monitoring's
     JMX exporter) fails the region's cluster metrics and the observability layer."""
-    plans = copy.deepcopy(planned("dev", False))
+    plans = editable(planned("dev", False))
     counts = {c.flow: c for c in flow_status("dev", plans)}
     regions = _regions(plans)
     metrics = counts["cluster metrics"]
