@@ -224,11 +224,15 @@ def _per_source(stream: State, subscription: State) -> bool:
     )
 
 
+ERROR_GROUP_STEP = "archive stream's delivery errors kept through the warm tier"
+"""The step that marks an archive stream's own error group (kept in CloudWatch, not shipped)."""
+
+
 def _error_group(flow: Flow, name: str, state: State, filters: list[State], tiers: Tiers) -> None:
     days = (state.get("inputs") or {}).get("retentionInDays")
     flow.check(
         name,
-        "archive stream's delivery errors kept through the warm tier",
+        ERROR_GROUP_STEP,
         isinstance(days, int) and days >= tiers.warm,
         f"retention {days} days < {tiers.warm}",
     )

@@ -36,7 +36,7 @@ from meridian_ops.plan.flows.events import event_flow
 from meridian_ops.plan.flows.harness import Flow, Graph
 from meridian_ops.plan.flows.health import edge_drained, health_flow
 from meridian_ops.plan.flows.identity import identity_flow
-from meridian_ops.plan.flows.logs import Tiers, log_flow
+from meridian_ops.plan.flows.logs import ERROR_GROUP_STEP, Tiers, log_flow
 from meridian_ops.plan.flows.partner import partner_flow, partner_networks
 from meridian_ops.plan.flows.rate_limit import partner_tier_flow, rate_limit_flow
 from meridian_ops.plan.flows.request import request_flow
@@ -196,14 +196,24 @@ def _logs(env: str, plans: Plans) -> FlowCount:
     logs = ENVIRONMENT_DEFAULTS.get(env, ENVIRONMENT_DEFAULTS["prod"])["retention"]["logs"]
     tiers = Tiers(logs["hotDays"], logs["warmDays"], logs["coldDays"])
     tally = _Tally()
+    kept = 0
     for stack, plan in regional_plans(plans).items():
         flow = log_flow(Graph(stack, dict(plan)), tiers)
         for name, links in _groups(flow).items():
-            if name.startswith("logs "):
-                tally.add([f"{stack}: {x}" for x in links if x.status == "fail"])
+            if not name.startswith("logs "):
+                continue
+            failures = [f"{stack}: {x}" for x in links if x.status == "fail"]
+            if any(x.step == ERROR_GROUP_STEP for x in links):
+                # an archive stream's own error group stays in CloudWatch: not counted archived
+                kept += 1
+                tally.failures += failures
+            else:
+                tally.add(failures)
         if not any(name.startswith("logs ") for name in _groups(flow)):
             tally.add([f"{stack}: {x}" for x in flow.failing()])
-    return tally.count("logs", "log groups archived")
+    plural = "s" if kept != 1 else ""
+    note = f"{kept} archive-stream error group{plural} kept in CloudWatch" if kept else ""
+    return tally.count("logs", "log groups archived", note)
 
 
 def _cluster_metrics(env: str, plans: Plans) -> FlowCount:
