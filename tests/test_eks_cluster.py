@@ -277,6 +277,11 @@ def test_every_child_uses_the_regions_aws_or_kubernetes_provider(plan: dict[str,
         provider = urns[ref.rpartition("::")[0]]
         if state["type"].startswith("kubernetes:"):
             assert provider["urn"] == k8s["urn"], name_of(state)
+        elif state["type"] == "aws:acmpca/certificate:Certificate":
+            # the partner server certificate, issued by the one partner CA in the primary region
+            assert provider in aws and provider["inputs"]["region"] == PROD_REGIONS[0], name_of(
+                state
+            )
         elif state["type"].startswith("aws:"):
             assert provider in aws and provider["inputs"]["region"] == plan["region"], name_of(
                 state
@@ -503,10 +508,13 @@ def test_collector_namespace_is_a_guarded_mesh_tenant(plan: dict[str, Any]) -> N
         (s["type"].rsplit(":", 1)[-1], s["inputs"]["metadata"]["name"]) for s in in_namespace
     )
     # the tenant's guard, the collectors' OTLP allowances and AWS endpoints, and the cluster
-    # scrape's egress to the two exporters (components/observability/cluster_metrics.py)
+    # scrape's egress to the two exporters (components/observability/cluster_metrics.py), the
+    # MSK brokers' targets file and the scrape's egress to them (broker_metrics.py)
     expected = [
         ("AuthorizationPolicy", "allow-otlp"),
         ("AuthorizationPolicy", "deny-all"),
+        ("ConfigMap", "kafka-broker-targets"),
+        ("NetworkPolicy", "scrape-kafka-brokers"),
         ("LimitRange", "telemetry-limits"),
         ("NetworkPolicy", "allow-otlp"),
         ("NetworkPolicy", "default-deny"),

@@ -13,7 +13,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from components.common.tagging import REQUIRED_TAG_KEYS, is_taggable
 from components.foundation.network import INTERFACE_ENDPOINT_PORTS
 from meridian_ops.plan.aws_mocks import zone_ids
-from stacks.outputs import RegionalKey
+from stacks.outputs import GlobalKey, RegionalKey
 from tests.plans import PROD_REGIONS, by_urn, name_of, one, planned, states
 
 MODES = [False, True]
@@ -21,6 +21,10 @@ CROSS_REGION_LINKS = ("meridian:streaming:KafkaReplication", "meridian:data:Lake
 """Components whose children may sit in the primary region (replication pairs)."""
 BACKUP_VAULT = "meridian:data:BackupVault"
 """Its children may sit in the region's backup copy region (drSummary backups.copyTo)."""
+
+
+PARTNER_SERVER_CERT = "aws:acmpca/certificate:Certificate"
+"""The partner server certificate: issued in the partner CA's region, whatever the stack's."""
 
 
 def regional(env: str, region: str, preview: bool) -> dict[str, Any]:
@@ -63,6 +67,14 @@ def test_every_regional_resource_uses_its_regions_explicit_provider(region: str)
         assert custom
         for state in custom:
             assert state["provider"], f"{name_of(state)} has no explicit provider"
+            if state["type"] == PARTNER_SERVER_CERT:
+                # issued by the environment's one partner CA, through a provider in its region
+                ca_region = planned("prod", False)["prod-global"]["outputs"][
+                    GlobalKey.PARTNER_CA_REGION
+                ]
+                assert ca_region == PROD_REGIONS[0]
+                assert provider_region(plan, state["provider"]) == ca_region, name_of(state)
+                continue
             assert provider_region(plan, state["provider"]) == region, name_of(state)
             where = state["inputs"].get("region", region)
             # the MSK replicator into the primary (stacks/regional/streaming.py), the lake's

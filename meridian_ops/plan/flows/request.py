@@ -20,6 +20,7 @@ from components.tenancy.services import BY_NAME
 from meridian_ops.plan.flows.harness import Flow, Graph, known, name_of, unwrap
 from stacks.edge_ranges import EDGE_RANGES
 from stacks.ingress_routes import INGRESS_BACKEND, ROUTER_BACKEND, routes_document
+from stacks.outputs import RegionalKey
 
 POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
 MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"
@@ -77,13 +78,13 @@ def _pool_origin_links(flow: Flow, regional: Graph, edge: Graph, region: str) ->
     hostname = None
     if references:
         outputs = ((references[0].get("outputs") or {}).get("outputs")) or {}
-        hostname = outputs.get("ingressHostname")
+        hostname = outputs.get(RegionalKey.INGRESS_HOSTNAME)
     addresses = [o.get("address") for o in (pool.get("inputs") or {}).get("origins") or []]
     flow.check(
         f"edge -> {region}",
         "pool origin is the region's ingress hostname",
         bool(addresses) and hostname is not None and all(a == hostname for a in addresses),
-        f"edge-pool-{region} sends to {addresses}, not {regional.stack}'s ingressHostname "
+        f"edge-pool-{region} sends to {addresses}, not {regional.stack}'s ingress hostname "
         f"{hostname}",
     )
 
