@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from meridian_ops.plan.flows.alert import NETWORK_POLICY, RELEASE, WORKSPACE, depends_on, of_type
@@ -120,7 +120,11 @@ def _keeps(job: Mapping[str, Any], app: str) -> bool:
     )
 
 
-def _egress_admits(plan: Mapping[str, Any], scraper: str, app: str, port: int) -> bool:
+def _scraper_egress(
+    plan: Mapping[str, Any], scraper: str, port: int
+) -> Iterator[Mapping[str, Any]]:
+    """The egress rules on `port` of the NetworkPolicies of the scraper's namespace that select
+    the scraper's pods (or every pod of the namespace)."""
     for policy in of_type(plan, NETWORK_POLICY):
         inputs = policy["inputs"]
         spec = inputs.get("spec", {})
@@ -130,12 +134,16 @@ def _egress_admits(plan: Mapping[str, Any], scraper: str, app: str, port: int) -
         if selected and selected.get("app.kubernetes.io/instance") != scraper:
             continue
         for rule in spec.get("egress", []) or []:
-            if port not in {p.get("port") for p in rule.get("ports", [])}:
-                continue
-            for peer in rule.get("to", []):
-                labels = peer.get("podSelector", {}).get("matchLabels", {})
-                if "ipBlock" in peer or labels.get("app.kubernetes.io/name") == app:
-                    return True
+            if port in {p.get("port") for p in rule.get("ports", [])}:
+                yield rule
+
+
+def _egress_admits(plan: Mapping[str, Any], scraper: str, app: str, port: int) -> bool:
+    for rule in _scraper_egress(plan, scraper, port):
+        for peer in rule.get("to", []):
+            labels = peer.get("podSelector", {}).get("matchLabels", {})
+            if "ipBlock" in peer or labels.get("app.kubernetes.io/name") == app:
+                return True
     return False
 
 
@@ -278,25 +286,13 @@ def _egress_to_subnets(plan: Mapping[str, Any], scraper: str, cidrs: list[str], 
     """A NetworkPolicy of the scraper's namespace selecting its pods lets them out on `port` to
     every one of `cidrs`."""
     covered: set[str] = set()
-    for policy in of_type(plan, NETWORK_POLICY):
-        inputs = policy["inputs"]
-        spec = inputs.get("spec", {})
-        if inputs.get("metadata", {}).get("namespace") != SCRAPER_NAMESPACE:
-            continue
-        selected = spec.get("podSelector", {}).get("matchLabels", {})
-        if selected and selected.get("app.kubernetes.io/instance") != scraper:
-            continue
-        for rule in spec.get("egress", []) or []:
-            if port not in {p.get("port") for p in rule.get("ports", [])}:
-                continue
-            blocks = [
-                ipaddress.IPv4Network(peer["ipBlock"]["cidr"])
-                for peer in rule.get("to", [])
-                if "ipBlock" in peer and ":" not in peer["ipBlock"]["cidr"]
-            ]
-            covered |= {
-                c for c in cidrs if any(ipaddress.IPv4Network(c).subnet_of(b) for b in blocks)
-            }
+    for rule in _scraper_egress(plan, scraper, port):
+        blocks = [
+            ipaddress.IPv4Network(peer["ipBlock"]["cidr"])
+            for peer in rule.get("to", [])
+            if "ipBlock" in peer and ":" not in peer["ipBlock"]["cidr"]
+        ]
+        covered |= {c for c in cidrs if any(ipaddress.IPv4Network(c).subnet_of(b) for b in blocks)}
     return bool(cidrs) and covered == set(cidrs)
 
 
