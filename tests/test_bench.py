@@ -15,6 +15,11 @@ def test_a_fresh_copy_runs_make_test_without_rebuilding_the_environments(tmp_pat
     assert (tree / "Makefile").read_bytes() == (ROOT / "Makefile").read_bytes()
     assert (tree / "tests" / "test_bench.py").exists()
     assert not (tree / "build").exists()  # no cached plans, no stamps
+    # a repository with the project's history, as CI's clean clone (the plan-diff tests read it)
+    head = ["git", "rev-parse", "HEAD"]
+    assert subprocess.run(head, cwd=tree, capture_output=True, text=True, check=True).stdout == (
+        subprocess.run(head, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    )
     for name in LINKED:
         assert (tree / name).is_symlink() and (tree / name).resolve() == (ROOT / name).resolve()
     # The copy's requirement files are newer than the linked .installed markers: without

@@ -125,10 +125,16 @@ LINKED = (".venv", "policies/venv", "tests/crd/node_modules")
 
 
 def fresh_copy(destination: Path) -> Path:
-    """The working tree's files (meridian_ops/plan/checks.py's list: no build output, no caches, no
-    environments) copied with their modification times, the built environments linked."""
+    """A clone of the repository (the plan-diff tests read its history, as in CI's clean clone)
+    with the working tree's files over it (meridian_ops/plan/checks.py's list: no build output,
+    no caches, no environments) copied with their modification times, the built environments
+    linked."""
     from meridian_ops.plan.checks import repository_files
 
+    subprocess.run(
+        ["git", "clone", "--quiet", "--no-hardlinks", str(PROJECT_DIR), str(destination)],
+        check=True,
+    )
     for name in repository_files(PROJECT_DIR):
         source = PROJECT_DIR / name
         if not source.is_symlink():
