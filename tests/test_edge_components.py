@@ -3,6 +3,8 @@ built, the route matchers say what the table says, steering orders pools by dist
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from components.common.naming import Names
@@ -23,6 +25,21 @@ from stacks.edge_settings import api_routes
 ORIGINS = (RegionOrigin("us-east-1", "a.elb.amazonaws.com"), RegionOrigin("eu-west-1", "b"))
 
 
+def _aws_edge_args(**overrides: Any) -> AwsEdgeArgs:
+    """Staging's AWS edge over ORIGINS, with `overrides` on top."""
+    values: dict[str, Any] = {
+        "names": Names("staging"),
+        "zone": "example.com",
+        "zone_id": "Z0123456789ABCDEFGHIJ",
+        "hostnames": ("api.example.com",),
+        "origins": ORIGINS,
+        "primary_region": "us-east-1",
+        "routes": api_routes(),
+        "scope": AwsScope(account_id="123456789012", region="us-east-1"),
+    }
+    return AwsEdgeArgs(**{**values, **overrides})
+
+
 def cloudflare_args(**changes: object) -> CloudflareEdgeArgs:
     values: dict[str, object] = {
         "names": Names("prod"),
@@ -41,33 +58,13 @@ def test_every_region_drained_is_refused() -> None:
     with pytest.raises(ValueError, match="every region is drained"):
         cloudflare_args(drained=frozenset({"us-east-1", "eu-west-1"}))
     with pytest.raises(ValueError, match="every region is drained"):
-        AwsEdgeArgs(
-            names=Names("staging"),
-            zone="example.com",
-            zone_id="Z0123456789ABCDEFGHIJ",
-            hostnames=("api.example.com",),
-            origins=ORIGINS,
-            primary_region="us-east-1",
-            routes=api_routes(),
-            scope=AwsScope(account_id="123456789012", region="us-east-1"),
-            drained=frozenset({"us-east-1", "eu-west-1"}),
-        )
+        _aws_edge_args(drained=frozenset({"us-east-1", "eu-west-1"}))
 
 
 def test_a_passthrough_name_behind_cloudfront_is_refused() -> None:
     """CloudFront would end a passthrough (partner) name's TLS: the two sets must not meet."""
     with pytest.raises(ValueError, match="both behind CloudFront and passed through"):
-        AwsEdgeArgs(
-            names=Names("staging"),
-            zone="example.com",
-            zone_id="Z0123456789ABCDEFGHIJ",
-            hostnames=("api.example.com",),
-            origins=ORIGINS,
-            primary_region="us-east-1",
-            routes=api_routes(),
-            scope=AwsScope(account_id="123456789012", region="us-east-1"),
-            passthrough_hostnames=("api.example.com",),
-        )
+        _aws_edge_args(passthrough_hostnames=("api.example.com",))
 
 
 def test_draining_the_primary_keeps_the_others_in_rotation() -> None:
@@ -123,14 +120,7 @@ def test_cloudfront_behaviors_cover_whole_first_segments() -> None:
 def test_health_alarms_outside_us_east_1_are_refused() -> None:
     """Route 53 publishes HealthCheckStatus in us-east-1 only: an alarm elsewhere sees nothing."""
     with pytest.raises(ValueError, match="health alarms live where Route 53 publishes"):
-        AwsEdgeArgs(
-            names=Names("staging"),
-            zone="example.com",
-            zone_id="Z0123456789ABCDEFGHIJ",
-            hostnames=("api.example.com",),
-            origins=ORIGINS,
-            primary_region="us-east-1",
-            routes=api_routes(),
+        _aws_edge_args(
             scope=AwsScope(account_id="123456789012", region="eu-west-1"),
             health_alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alerts-p2",
         )
