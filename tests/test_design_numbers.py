@@ -277,9 +277,9 @@ def test_cognito_fixes_the_code_lifetime_and_cannot_require_pkce() -> None:
     code grant, without a secret). Cognito's fixed five minutes meet the design's ten."""
     import inspect
 
-    import pulumi_aws as aws
+    from pulumi_aws.cognito.user_pool_client import UserPoolClientArgs
 
-    arguments = set(inspect.signature(aws.cognito.UserPoolClientArgs.__init__).parameters)
+    arguments = set(inspect.signature(UserPoolClientArgs.__init__).parameters)
     assert {"allowed_oauth_flows", "generate_secret", "auth_session_validity"} <= arguments
     assert not {a for a in arguments if "pkce" in a or "code_challenge" in a}, arguments
     assert not {a for a in arguments if "authorization_code" in a or "code_valid" in a}
