@@ -8,9 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from google.protobuf import json_format
+from pulumi.runtime import proto
 
 from meridian_ops.plan.aws_mocks import MotoValidator
 from meridian_ops.plan.engine import run_stack
+from meridian_ops.plan.policy_eval import (
+    Analyzer,
+    ProviderIndex,
+    load_policy_config,
+    stack_resource,
+)
 from stacks.config.source import PulumiConfigSource, read_stack_file
 from stacks.program import main
 from tests.config_projects import add_config, copy_project
@@ -309,3 +317,37 @@ def test_bad_federation_input_is_one_clean_problem(
     lines = problem_lines(gate_text(project, "dev"))
     assert len(lines) == 1, lines
     assert key in lines[0] and said in lines[0] and "Fix: " in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_the_claim_header_policy_holds_on_the_plan_and_fails_without_the_strip_filter(
+    preview: bool,
+) -> None:
+    """`istio-claim-headers-stripped` over dev's planned regional stack: silent as planned, and a
+    violation once the strip-claim-headers EnvoyFilter is taken out of the graph."""
+    plans = planned("dev", preview)
+    (regional,) = [p for n, p in plans.items() if not n.endswith(("-global", "-edge"))]
+    analyzer = Analyzer(load_policy_config("dev"))
+
+    def violations(states: list[dict[str, Any]]) -> list[str]:
+        providers = ProviderIndex(states)
+        request = proto.AnalyzeStackRequest(
+            resources=[stack_resource(s, providers) for s in states]
+        )
+        answer = analyzer.analyze_stack(request)
+        return [
+            d.get("message", "")
+            for d in (json_format.MessageToDict(x) for x in answer.diagnostics)
+            if d.get("policyName") == "istio-claim-headers-stripped"
+        ]
+
+    states = [s["newState"] for s in regional["steps"] if "newState" in s]
+    assert violations(states) == []
+    without = [
+        s
+        for s in states
+        if ((s.get("inputs") or {}).get("metadata") or {}).get("name") != "strip-claim-headers"
+    ]
+    assert len(without) == len(states) - 1
+    (found,) = violations(without)
+    assert "x-meridian-sub" in found
