@@ -247,12 +247,20 @@ def validate_identity(settings: IdentitySettings, where: str) -> list[ConfigProb
             "is not longer than the access token's lifetime: silent refresh could not work",
             f"make it longer than accessTokenMinutes in {where}",
         )
-    if (settings.domain_prefix is None) == (settings.custom_domain is None):
+    if settings.domain_prefix is None and settings.custom_domain is None:
+        problem(
+            "domainPrefix",
+            None,
+            "and customDomain are both unset: nothing names the hosted sign-in domain",
+            f"set domainPrefix, or customDomain with customDomainCertificateArn, in {where}",
+        )
+    elif settings.domain_prefix is not None and settings.custom_domain is not None:
         problem(
             "domainPrefix",
             settings.domain_prefix,
-            "and customDomain: exactly one names the hosted sign-in domain",
-            f"set domainPrefix, or customDomain with customDomainCertificateArn, in {where}",
+            f"and customDomain ({settings.custom_domain}) both name the hosted sign-in domain "
+            "(a pool has one; the environment's default prefix is meridian-<env>)",
+            f"set domainPrefix: null next to customDomain in {where}, or remove customDomain",
         )
     if settings.custom_domain and not settings.custom_domain_certificate_arn:
         problem(

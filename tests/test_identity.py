@@ -351,3 +351,50 @@ def test_the_claim_header_policy_holds_on_the_plan_and_fails_without_the_strip_f
     assert len(without) == len(states) - 1
     (found,) = violations(without)
     assert "x-meridian-sub" in found
+
+
+CUSTOM_DOMAIN = "auth.dev.meridian.example.com"
+CUSTOM_CERTIFICATE = (
+    "arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_a_custom_sign_in_domain_has_its_certificate_and_the_passkeys(
+    tmp_path: Path, preview: bool
+) -> None:
+    project = copy_project(tmp_path / "dev", "dev")
+    add_config(
+        project,
+        "dev-global",
+        f"meridian:identity:\n  domainPrefix: null\n  customDomain: {CUSTOM_DOMAIN}\n"
+        f"  customDomainCertificateArn: {CUSTOM_CERTIFICATE}",
+    )
+    config = read_stack_file(project / "Pulumi.dev-global.yaml")
+    MotoValidator.reset()
+    run = run_stack(
+        "dev-global", config, lambda: main(PulumiConfigSource(project)), preview=preview
+    )
+    states = [step.to_preview_json()["newState"] for step in run.steps]
+    (domain,) = [s["inputs"] for s in states if s["type"] == DOMAIN]
+    assert domain["domain"] == CUSTOM_DOMAIN
+    assert domain["certificateArn"] == CUSTOM_CERTIFICATE
+    assert domain["managedLoginVersion"] == 2
+    (pool,) = [s["inputs"] for s in states if s["type"] == POOL]
+    assert pool["webAuthnConfiguration"]["relyingPartyId"] == CUSTOM_DOMAIN
+
+
+def test_a_custom_domain_next_to_the_default_prefix_says_how_to_drop_the_prefix(
+    tmp_path: Path,
+) -> None:
+    project = copy_project(tmp_path / "dev", "dev")
+    add_config(
+        project,
+        "dev-global",
+        f"meridian:identity:\n  customDomain: {CUSTOM_DOMAIN}\n"
+        f"  customDomainCertificateArn: {CUSTOM_CERTIFICATE}",
+    )
+    lines = problem_lines(gate_text(project, "dev"))
+    assert len(lines) == 1, lines
+    assert "meridian:identity.domainPrefix = 'meridian-dev'" in lines[0], lines[0]
+    assert "Fix: set domainPrefix: null next to customDomain" in lines[0], lines[0]
