@@ -1,16 +1,20 @@
 """Zero-trust policies, end users: the user directory and the token check in front of the API.
 
-Cognito user pools require MFA and are protected against deletion; app clients that sign users
-in with the authorization code grant (public clients: browsers, mobile and desktop apps) hold no
-secret, and every client's tokens live within Cognito's bounds and the pack's ceiling. At the
-mesh's edge, every Istio Gateway's pods validate end-user tokens (a RequestAuthentication with an
-issuer and its keys) and refuse requests without one (a DENY AuthorizationPolicy with
-`notRequestPrincipals: ["*"]`) on every path but the configured public ones.
+Cognito user pools require MFA, are protected against deletion, ask for long passwords of every
+character class, and block risky sign-ins (threat protection ENFORCED) where their tier has it;
+app clients that sign users in with the authorization code grant (public clients: browsers,
+mobile and desktop apps) hold no secret, and every client's tokens live within Cognito's bounds
+and the pack's ceiling. At the mesh's edge, every Istio Gateway's pods validate end-user tokens (a
+RequestAuthentication with an issuer and its keys) and refuse requests without one (a DENY
+AuthorizationPolicy with `notRequestPrincipals: ["*"]`) on every path but the configured public
+ones; claims the gateway copies into request headers cannot be forged by a client, because an
+EnvoyFilter removes those headers from the client's request before the JWT filter writes them.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -30,6 +34,7 @@ CONCERN = "zero-trust"
 USER_POOL = "aws:cognito/userPool:UserPool"
 USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
 GATEWAY = "kubernetes:networking.istio.io/v1:Gateway"
+ENVOY_FILTER = "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter"
 REQUEST_AUTHENTICATION = "kubernetes:security.istio.io/v1:RequestAuthentication"
 AUTHORIZATION_POLICY = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
 
@@ -39,6 +44,21 @@ _DEFAULT_UNIT = {"accessToken": "hours", "idToken": "hours", "refreshToken": "da
 _BOUNDS = {"accessToken": (5, 24 * 60), "idToken": (5, 24 * 60), "refreshToken": (60, 5256000)}
 """Cognito's bounds in minutes: access/ID five minutes to one day, refresh 60 min to 10 years."""
 _DEFAULT_PUBLIC_PATHS = ["/health", "/metrics"]
+_DEFAULT_MIN_PASSWORD = 14
+"""The floor Meridian plans (components/identity/user_directory.py)."""
+_COGNITO_DEFAULT_PASSWORD = {
+    "minimumLength": 8,
+    "requireLowercase": True,
+    "requireUppercase": True,
+    "requireNumbers": True,
+    "requireSymbols": True,
+}
+"""Cognito's password policy when none is given (Cognito API reference, PasswordPolicyType)."""
+_CHARACTER_CLASSES = ("requireLowercase", "requireUppercase", "requireNumbers", "requireSymbols")
+HEADER_MUTATION_TYPE = (
+    "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation"
+)
+JWT_FILTER = "envoy.filters.http.jwt_authn"
 
 
 def _mfa_required(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -61,6 +81,48 @@ def _deletion_protection(args: ResourceValidationArgs, report: ReportViolation) 
         f"{label(args.resource_type, args.name)}: deletionProtection is {value or 'INACTIVE'}: "
         "one delete call removes every user and their credentials. Fix: "
         "deletion_protection='ACTIVE'.",
+        None,
+    )
+
+
+def _password_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    floor = int(config(args, "minimumPasswordLength", _DEFAULT_MIN_PASSWORD))
+    policy = get(args.props, "passwordPolicy")
+    if is_unknown(policy):
+        return
+    given = policy if isinstance(policy, Mapping) else {}
+    effective = {**_COGNITO_DEFAULT_PASSWORD, **{k: v for k, v in given.items() if v is not None}}
+    length = effective["minimumLength"]
+    weak: list[str] = []
+    if not is_unknown(length) and int(length) < floor:
+        weak.append(f"minimumLength is {length}, below {floor}")
+    off = [
+        c for c in _CHARACTER_CLASSES if not is_unknown(effective[c]) and effective[c] is not True
+    ]
+    if off:
+        weak.append(f"{', '.join(off)} off")
+    if weak:
+        report(
+            f"{label(args.resource_type, args.name)}: a weak password policy ({'; '.join(weak)}): "
+            "short or single-class passwords fall to guessing and credential stuffing. Fix: "
+            f"password_policy with minimum_length >= {floor} and require_lowercase, "
+            "require_uppercase, require_numbers and require_symbols all True.",
+            None,
+        )
+
+
+def _threat_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    tier = get(args.props, "userPoolTier")
+    if is_unknown(tier) or tier != "PLUS":
+        return  # ESSENTIALS and LITE have no threat protection to turn on
+    mode = get(args.props, "userPoolAddOns", "advancedSecurityMode")
+    if is_unknown(mode) or mode == "ENFORCED":
+        return
+    report(
+        f"{label(args.resource_type, args.name)}: a PLUS pool with threat protection "
+        f"{mode or 'OFF'}: compromised credentials and risky sign-ins are "
+        f"{'only logged' if mode == 'AUDIT' else 'not detected'}, not blocked. Fix: "
+        "user_pool_add_ons={'advanced_security_mode': 'ENFORCED'}.",
         None,
     )
 
@@ -202,6 +264,88 @@ def _gateway_requires_token(args: StackValidationArgs, report: ReportViolation) 
         )
 
 
+def _claim_headers(props: dict[str, Any]) -> set[str]:
+    rules = (props.get("spec") or {}).get("jwtRules") or []
+    return {
+        str(h.get("header")).lower()
+        for rule in rules
+        if isinstance(rule, dict)
+        for h in rule.get("outputClaimToHeaders") or []
+        if isinstance(h, dict) and h.get("header")
+    }
+
+
+def _strips_first(props: dict[str, Any]) -> set[str]:
+    """The request headers an EnvoyFilter removes with a header-mutation filter placed before
+    the JWT filter in a gateway's HTTP chain (first, or right before jwt_authn)."""
+    removed: set[str] = set()
+    for patch in as_list(get(props, "spec", "configPatches")):
+        if get(patch, "applyTo") != "HTTP_FILTER":
+            continue
+        if get(patch, "match", "context") not in ("GATEWAY", "ANY", None):
+            continue
+        operation = get(patch, "patch", "operation")
+        before_jwt = (
+            operation == "INSERT_BEFORE"
+            and get(patch, "match", "listener", "filterChain", "filter", "subFilter", "name")
+            == JWT_FILTER
+        )
+        if operation != "INSERT_FIRST" and not before_jwt:
+            continue
+        typed = get(patch, "patch", "value", "typed_config", default={})
+        if get(typed, "@type") != HEADER_MUTATION_TYPE:
+            continue
+        for mutation in as_list(get(typed, "mutations", "request_mutations")):
+            if isinstance(mutation, dict) and isinstance(mutation.get("remove"), str):
+                removed.add(mutation["remove"].lower())
+    return removed
+
+
+def _claim_headers_stripped(args: StackValidationArgs, report: ReportViolation) -> None:
+    kinds = (REQUEST_AUTHENTICATION, ENVOY_FILTER)
+    objects = [(r, plain(r.props)) for r in args.resources if r.resource_type in kinds]
+    structure = copy.deepcopy([{k: p.get(k) for k in ("metadata", "spec")} for _, p in objects])
+    for shape in structure:  # the issuer and keys may be unknown in preview; nothing else
+        for rule in get(shape, "spec", "jwtRules", default=[]) or []:
+            if isinstance(rule, dict):
+                for key in ("issuer", "jwksUri"):
+                    rule.pop(key, None)
+    if _has_unknown(structure):
+        return
+
+    def namespace(props: dict[str, Any]) -> Any:
+        return (props.get("metadata") or {}).get("namespace")
+
+    for authn, props in objects:
+        if authn.resource_type != REQUEST_AUTHENTICATION:
+            continue
+        headers = _claim_headers(props)
+        if not headers:
+            continue
+        labels = _selector(props)
+        removed: set[str] = set()
+        for r, p in objects:
+            selector = (get(p, "spec", "workloadSelector", "labels") or {}) if p else {}
+            if (
+                r.resource_type == ENVOY_FILTER
+                and namespace(p) == namespace(props)
+                and _covers(selector, labels)
+            ):
+                removed |= _strips_first(p)
+        forgeable = sorted(headers - removed)
+        if forgeable:
+            report(
+                f"{label(REQUEST_AUTHENTICATION, authn.name)} copies token claims into "
+                f"{forgeable}, and no EnvoyFilter of its pods removes those headers from the "
+                "client's request first: a request without a token on a public path, or one "
+                "whose claim is absent, reaches the services with an identity the client wrote. "
+                "Fix: an EnvoyFilter (context GATEWAY, INSERT_FIRST) with a header_mutation "
+                "filter removing them (Meridian: components/identity/gateway_auth.py, "
+                "strip-claim-headers).",
+                authn.urn,
+            )
+
+
 POLICIES: list[Policy] = [
     resource_policy(
         "cognito-mfa-required",
@@ -220,6 +364,31 @@ POLICIES: list[Policy] = [
         severity=Severity.HIGH,
         controls=DELETION_PROTECTION,
         validators={USER_POOL: _deletion_protection},
+    ),
+    resource_policy(
+        "cognito-password-policy",
+        "Cognito user pools require passwords of at least `minimumPasswordLength` (default 14) "
+        "characters with lower and upper case letters, digits and symbols.",
+        concern=CONCERN,
+        service="cognito",
+        severity=Severity.HIGH,
+        controls=AUTHENTICATION,
+        validators={USER_POOL: _password_policy},
+        config_schema=PolicyConfigSchema(
+            properties={
+                "minimumPasswordLength": {"type": "number", "default": _DEFAULT_MIN_PASSWORD}
+            }
+        ),
+    ),
+    resource_policy(
+        "cognito-threat-protection",
+        "Cognito user pools of the PLUS tier have threat protection ENFORCED "
+        "(userPoolAddOns.advancedSecurityMode), blocking risky sign-ins rather than logging them.",
+        concern=CONCERN,
+        service="cognito",
+        severity=Severity.MEDIUM,
+        controls=AUTHENTICATION,
+        validators={USER_POOL: _threat_protection},
     ),
     resource_policy(
         "cognito-public-client-no-secret",
@@ -264,5 +433,17 @@ POLICIES: list[Policy] = [
                 }
             }
         ),
+    ),
+    stack_policy(
+        "istio-claim-headers-stripped",
+        "Every RequestAuthentication that copies token claims into request headers "
+        "(outputClaimToHeaders) has an EnvoyFilter on the same pods that removes those headers "
+        "from the client's request before the JWT filter runs.",
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.HIGH,
+        controls=AUTHENTICATION,
+        types=(REQUEST_AUTHENTICATION, ENVOY_FILTER),
+        validate=_claim_headers_stripped,
     ),
 ]

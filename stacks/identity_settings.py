@@ -17,9 +17,17 @@ meridian:identity:
     web: {callbackUrls: [https://www.meridian.example.com/auth/callback]}
   federation:                  # enterprise SSO (optional)
     - {name: Corp, kind: SAML, metadataUrl: https://idp.example.com/metadata}
-    - {name: Okta, kind: OIDC, issuer: https://x.okta.com, clientId: abc,
-       clientSecretKey: oktaClientSecret}   # a secret of the global stack: meridian:<key>
+    - name: Okta
+      kind: OIDC
+      issuer: https://x.okta.com
+      clientId: abc
+      clientSecret:            # a Pulumi secret, never plain text:
+        secure: v1:...         #   pulumi config set --secret --path \
+                               #   'meridian:identity.federation[1].clientSecret' <secret>
 ```
+
+Federation: a SAML provider needs `metadataUrl`, an OIDC provider `issuer`, `clientId` and
+`clientSecret` (a secret); URLs are HTTPS. Public clients list every provider next to COGNITO.
 
 This module must not import `stacks/settings.py` (which imports it).
 """
@@ -34,6 +42,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from stacks.config.errors import ConfigProblem
+from stacks.config.source import is_secure
 from stacks.config.spec import SettingSpec
 from stacks.config.types import NAMESPACE, MeridianModel
 
@@ -65,7 +74,11 @@ class FederationSettings(MeridianModel):
     metadata_url: str | None = Field(alias="metadataUrl", default=None)
     issuer: str | None = None
     client_id: str | None = Field(alias="clientId", default=None)
-    client_secret_key: str | None = Field(alias="clientSecretKey", default=None)
+    client_secret: dict[str, str] | str | None = Field(
+        alias="clientSecret",
+        default=None,
+        description="OIDC: the client secret the IdP issued Cognito, as a Pulumi secret.",
+    )
 
 
 class IdentitySettings(MeridianModel):
@@ -234,12 +247,20 @@ def validate_identity(settings: IdentitySettings, where: str) -> list[ConfigProb
             "is not longer than the access token's lifetime: silent refresh could not work",
             f"make it longer than accessTokenMinutes in {where}",
         )
-    if (settings.domain_prefix is None) == (settings.custom_domain is None):
+    if settings.domain_prefix is None and settings.custom_domain is None:
+        problem(
+            "domainPrefix",
+            None,
+            "and customDomain are both unset: nothing names the hosted sign-in domain",
+            f"set domainPrefix, or customDomain with customDomainCertificateArn, in {where}",
+        )
+    elif settings.domain_prefix is not None and settings.custom_domain is not None:
         problem(
             "domainPrefix",
             settings.domain_prefix,
-            "and customDomain: exactly one names the hosted sign-in domain",
-            f"set domainPrefix, or customDomain with customDomainCertificateArn, in {where}",
+            f"and customDomain ({settings.custom_domain}) both name the hosted sign-in domain "
+            "(a pool has one; the environment's default prefix is meridian-<env>)",
+            f"set domainPrefix: null next to customDomain in {where}, or remove customDomain",
         )
     if settings.custom_domain and not settings.custom_domain_certificate_arn:
         problem(
@@ -282,20 +303,89 @@ def validate_identity(settings: IdentitySettings, where: str) -> list[ConfigProb
                 "is empty: the public client could not receive its authorization code",
                 f"list the app's redirect URIs in {where}",
             )
-    for index, idp in enumerate(settings.federation):
-        needs = (
-            ["metadata_url"] if idp.kind == "SAML" else ["issuer", "client_id", "client_secret_key"]
-        )
-        missing = [n for n in needs if getattr(idp, n) is None]
-        if missing:
-            problem(
-                f"federation[{index}]",
-                idp.name,
-                f"is a {idp.kind} provider without {', '.join(missing)}",
-                f"add them in {where} (an OIDC client secret as a secret: pulumi config set "
-                "--secret meridian:<clientSecretKey>)",
-            )
+    problems += [
+        ConfigProblem(f"{NAMESPACE}:{KEY}.{p.key}", p.value, p.problem, f"{p.fix} in {where}")
+        for p in federation_problems(settings.federation)
+    ]
     return problems
+
+
+FEDERATION_NEEDS = {"SAML": ("metadataUrl",), "OIDC": ("issuer", "clientId", "clientSecret")}
+"""What Cognito needs of each kind of provider (CreateIdentityProvider, ProviderDetails: SAML
+MetadataURL; OIDC oidc_issuer, client_id, client_secret)."""
+
+
+def federation_problems(federation: list[FederationSettings]) -> list[ConfigProblem]:
+    """Each provider's details per kind, HTTPS URLs, the OIDC client secret stored encrypted, and
+    names unique and not Cognito's own. Keys are relative to `meridian:identity`; the caller
+    adds the namespace and the file to the fix."""
+    problems: list[ConfigProblem] = []
+    seen: set[str] = set()
+    for index, idp in enumerate(federation):
+        at = f"federation[{index}]"
+        values = {
+            "metadataUrl": idp.metadata_url,
+            "issuer": idp.issuer,
+            "clientId": idp.client_id,
+            "clientSecret": idp.client_secret,
+        }
+        for field in FEDERATION_NEEDS[idp.kind]:
+            if values[field] is None:
+                fix = (
+                    f"pulumi config set --secret --path 'meridian:identity.{at}.clientSecret' "
+                    "<the secret the IdP issued>"
+                    if field == "clientSecret"
+                    else f"add {at}.{field} (the IdP's {_FIELD_TEXT[field]})"
+                )
+                problems.append(
+                    ConfigProblem(
+                        f"{at}.{field}", None, f"is missing for {idp.kind} provider {idp.name}", fix
+                    )
+                )
+        for field in ("metadataUrl", "issuer"):
+            url = values[field]
+            if isinstance(url, str) and not url.startswith("https://"):
+                problems.append(
+                    ConfigProblem(
+                        f"{at}.{field}",
+                        url,
+                        "is not an HTTPS URL: Cognito would fetch the IdP's metadata or keys "
+                        "over a channel an attacker can change",
+                        f"give the IdP's https:// {_FIELD_TEXT[field]}",
+                    )
+                )
+        if (
+            idp.kind == "OIDC"
+            and idp.client_secret is not None
+            and not is_secure(idp.client_secret)
+        ):
+            problems.append(
+                ConfigProblem(
+                    f"{at}.clientSecret",
+                    "<plain text>",
+                    "is stored in plain text in the stack file",
+                    f"pulumi config set --secret --path 'meridian:identity.{at}.clientSecret' "
+                    "<the secret>",
+                )
+            )
+        if idp.name in seen or idp.name.upper() == "COGNITO":
+            problems.append(
+                ConfigProblem(
+                    f"{at}.name",
+                    idp.name,
+                    "names another provider of the pool (or Cognito's own, COGNITO)",
+                    "give each provider its own name",
+                )
+            )
+        seen.add(idp.name)
+    return problems
+
+
+_FIELD_TEXT = {
+    "metadataUrl": "SAML metadata document URL",
+    "issuer": "OIDC issuer URL",
+    "clientId": "client id for Cognito",
+}
 
 
 SPEC = SettingSpec(

@@ -260,3 +260,27 @@ def test_route53_checks_probe_health_every_10_seconds(preview: bool) -> None:
         inputs = check["inputs"]
         assert inputs["requestInterval"] == ROUTE53_HEALTH_INTERVAL_S, name_of(check)
         assert inputs["resourcePath"] == HEALTH_PATH, name_of(check)
+
+
+# --- Identity -------------------------------------------------------------------------------
+
+DESIGN_CODE_MINUTES = 10
+"""04 Ingress, OAuth 2.0 + PKCE flow: "Short-lived code (10min) sent to redirect_uri callback"."""
+COGNITO_CODE_MINUTES = 5
+"""Cognito developer guide, "Authorize endpoint": an authorization code is valid five minutes."""
+
+
+def test_cognito_fixes_the_code_lifetime_and_cannot_require_pkce() -> None:
+    """The deviations table's two identity rows hold for the pinned provider: an app client has
+    no argument for the authorization code's lifetime nor for requiring PKCE, so Meridian sets
+    neither (tests/test_identity.py checks what it does instead: public clients get only the
+    code grant, without a secret). Cognito's fixed five minutes meet the design's ten."""
+    import inspect
+
+    from pulumi_aws.cognito.user_pool_client import UserPoolClientArgs
+
+    arguments = set(inspect.signature(UserPoolClientArgs.__init__).parameters)
+    assert {"allowed_oauth_flows", "generate_secret", "auth_session_validity"} <= arguments
+    assert not {a for a in arguments if "pkce" in a or "code_challenge" in a}, arguments
+    assert not {a for a in arguments if "authorization_code" in a or "code_valid" in a}
+    assert COGNITO_CODE_MINUTES <= DESIGN_CODE_MINUTES

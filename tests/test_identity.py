@@ -8,7 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from google.protobuf import json_format
+from pulumi.runtime import proto
 
+from meridian_ops.plan.aws_mocks import MotoValidator
+from meridian_ops.plan.engine import run_stack
+from meridian_ops.plan.policy_eval import (
+    Analyzer,
+    ProviderIndex,
+    load_policy_config,
+    stack_resource,
+)
+from stacks.config.source import PulumiConfigSource, read_stack_file
+from stacks.program import main
 from tests.config_projects import add_config, copy_project
 from tests.plans import planned
 from tests.test_config_bad_input import gate_text, problem_lines
@@ -19,6 +31,21 @@ ROUTES = json.loads((DATA / "api_routes.json").read_text())["routes"]
 POOL = "aws:cognito/userPool:UserPool"
 CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
 SERVER = "aws:cognito/resourceServer:ResourceServer"
+DOMAIN = "aws:cognito/userPoolDomain:UserPoolDomain"
+IDP = "aws:cognito/identityProvider:IdentityProvider"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+"""The engine's marker of a secret value (pulumi.runtime.rpc._special_sig_key)."""
+
+PASSWORD_FLOOR = 14
+"""The platform's minimum password length (NIST SP 800-63B allows 8; CIS and Meridian ask for 14),
+with upper and lower case, digits and symbols, and temporary passwords valid 3 days (Cognito's
+default is 7)."""
+TEMPORARY_PASSWORD_DAYS = 3
+PLUS_ENVIRONMENTS = ("staging", "prod")
+"""Environments on Cognito's PLUS tier, which has threat protection; dev runs ESSENTIALS, which
+has none (Cognito developer guide, "User pool feature plans")."""
+SIGN_IN_REGION = "us-east-1"
+"""The primary region, where the pool and its hosted domain live."""
 
 
 def _states(env: str, preview: bool, kind: str) -> list[dict[str, Any]]:
@@ -38,7 +65,63 @@ def test_the_pool_requires_mfa_and_resists_deletion(env: str, preview: bool) -> 
     assert pool.get("protect") is True
     assert inputs["signInPolicy"]["allowedFirstAuthFactors"] == ["PASSWORD", "WEB_AUTHN"]
     assert inputs["userPoolTier"] == ("ESSENTIALS" if env == "dev" else "PLUS")
-    assert ("userPoolAddOns" in inputs) == (env == "prod")
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_the_password_policy_is_strong(env: str, preview: bool) -> None:
+    (pool,) = _states(env, preview, POOL)
+    policy = pool["inputs"]["passwordPolicy"]
+    assert policy["minimumLength"] >= PASSWORD_FLOOR
+    for character_class in ("requireLowercase", "requireUppercase", "requireNumbers"):
+        assert policy[character_class] is True, character_class
+    assert policy["requireSymbols"] is True
+    assert policy["temporaryPasswordValidityDays"] == TEMPORARY_PASSWORD_DAYS
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_threat_protection_is_enforced_where_the_tier_has_it(env: str, preview: bool) -> None:
+    """PLUS pools (staging, prod) block risky sign-ins (`user_pool_add_ons.advanced_security_mode`
+    ENFORCED, not AUDIT); an ESSENTIALS pool (dev) cannot have threat protection, so the input is
+    absent there rather than refused by Cognito."""
+    (pool,) = _states(env, preview, POOL)
+    inputs = pool["inputs"]
+    if env in PLUS_ENVIRONMENTS:
+        assert inputs["userPoolTier"] == "PLUS"
+        assert inputs["userPoolAddOns"] == {"advancedSecurityMode": "ENFORCED"}
+    else:
+        assert inputs["userPoolTier"] == "ESSENTIALS"
+        assert "userPoolAddOns" not in inputs
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_one_hosted_domain_per_environment_serves_the_pool_and_its_clients(
+    env: str, preview: bool
+) -> None:
+    """The hosted sign-in domain `meridian-<env>` (managed login, version 2) exists once, on the
+    environment's pool, the pool every client belongs to; passkeys are bound to that host."""
+    plans = planned(env, preview)
+    domains = [
+        s["newState"]
+        for plan in plans.values()
+        for s in plan["steps"]
+        if s.get("newState", {}).get("type") == DOMAIN
+    ]
+    assert len(domains) == 1, [d["urn"] for d in domains]
+    (domain,) = domains
+    assert domain["inputs"]["domain"] == f"meridian-{env}"
+    assert "certificateArn" not in domain["inputs"]  # a Cognito prefix domain, no certificate
+    assert domain["inputs"]["managedLoginVersion"] == 2
+    (pool,) = _states(env, preview, POOL)
+    host = f"meridian-{env}.auth.{SIGN_IN_REGION}.amazoncognito.com"
+    assert pool["inputs"]["webAuthnConfiguration"]["relyingPartyId"] == host
+    clients = _states(env, preview, CLIENT)
+    assert {c["inputs"]["name"] for c in clients} == {row["id"] for row in CLIENTS["clients"]}
+    if not preview:  # the pool's id is known once created
+        ids = {domain["inputs"]["userPoolId"], *(c["inputs"]["userPoolId"] for c in clients)}
+        assert ids == {pool["id"]}
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
@@ -104,3 +187,214 @@ def test_bad_identity_input_is_one_clean_problem(
     lines = problem_lines(gate_text(project, "dev"))
     assert len(lines) == 1, lines
     assert key in lines[0] and said in lines[0] and "Fix: " in lines[0], lines[0]
+
+
+FEDERATION = """meridian:identity:
+  federation:
+    - {name: Corp, kind: SAML, metadataUrl: https://idp.corp.example/saml/metadata}
+    - name: Okta
+      kind: OIDC
+      issuer: https://corp.okta.example
+      clientId: cognito-dev
+      clientSecret: {secure: v1:c2VjcmV0}"""
+"""Two enterprise providers as an operator adds them to dev's manifest (the client secret stored
+encrypted, as `pulumi config set --secret --path` writes it)."""
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["up", "preview"])
+def federated(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, list[dict[str, Any]]]:
+    """dev's global stack planned with FEDERATION added: the states by type."""
+    project = copy_project(tmp_path_factory.mktemp("federated") / "dev", "dev")
+    add_config(project, "dev-global", FEDERATION)
+    config = read_stack_file(project / "Pulumi.dev-global.yaml")
+    MotoValidator.reset()  # a fresh account: other tests in this process created dev's objects
+    run = run_stack(
+        "dev-global", config, lambda: main(PulumiConfigSource(project)), preview=request.param
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for step in run.steps:
+        state = step.to_preview_json()["newState"]
+        out.setdefault(state["type"], []).append(state)
+    return out
+
+
+def test_federation_plans_each_provider_with_its_details(
+    federated: dict[str, list[dict[str, Any]]],
+) -> None:
+    providers = {p["inputs"]["providerName"]: p["inputs"] for p in federated[IDP]}
+    assert set(providers) == {"Corp", "Okta"}
+    saml, oidc = providers["Corp"], providers["Okta"]
+    assert saml["providerType"] == "SAML"
+    assert saml["providerDetails"] == {"MetadataURL": "https://idp.corp.example/saml/metadata"}
+    assert oidc["providerType"] == "OIDC"
+    details = oidc["providerDetails"]
+    assert details[SECRET_SIG]  # the whole details map is a secret: it holds the client secret
+    clear = details["value"]
+    assert clear["oidc_issuer"] == "https://corp.okta.example"
+    assert clear["client_id"] == "cognito-dev"
+    assert clear["client_secret"]
+    assert set(clear["authorize_scopes"].split()) >= {"openid", "email"}
+    assert saml["attributeMapping"]["email"] and oidc["attributeMapping"]["email"]
+
+
+def test_public_clients_offer_the_providers_and_machines_do_not(
+    federated: dict[str, list[dict[str, Any]]],
+) -> None:
+    clients = {c["inputs"]["name"]: c["inputs"] for c in federated[CLIENT]}
+    for row in CLIENTS["clients"]:
+        offered = clients[row["id"]]["supportedIdentityProviders"]
+        if row["kind"] == "public":
+            assert sorted(offered) == ["COGNITO", "Corp", "Okta"], row["id"]
+        else:
+            assert offered == ["COGNITO"], row["id"]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_without_federation_settings_there_is_no_provider(env: str, preview: bool) -> None:
+    assert _states(env, preview, IDP) == []
+    for client in _states(env, preview, CLIENT):
+        assert client["inputs"]["supportedIdentityProviders"] == ["COGNITO"]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_public_clients_get_only_the_code_grant_and_no_secret(preview: bool) -> None:
+    """What stands for the design's "OAuth 2.0 + PKCE — public clients" and "Short-lived code
+    (10min)": Cognito has no switch that requires PKCE of a client and fixes the code's lifetime
+    (docs/architecture.md, deviations). Public clients get the authorization code grant only, no
+    secret, no implicit grant and no plain-password sign-in, so a code is the only way to their
+    tokens and PKCE is what the apps send with it."""
+    clients = {c["inputs"]["name"]: c["inputs"] for c in _states("prod", preview, CLIENT)}
+    for row in CLIENTS["clients"]:
+        if row["kind"] != "public":
+            continue
+        got = clients[row["id"]]
+        assert got["allowedOauthFlows"] == ["code"]
+        assert got["allowedOauthFlowsUserPoolClient"] is True
+        assert got["generateSecret"] is False
+        assert "ALLOW_USER_PASSWORD_AUTH" not in got["explicitAuthFlows"]
+        assert "ALLOW_ADMIN_USER_PASSWORD_AUTH" not in got["explicitAuthFlows"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "key", "said"),
+    [
+        (
+            "{name: Okta, kind: OIDC, clientId: c, clientSecret: {secure: v1:eA==}}",
+            "meridian:identity.federation[0].issuer",
+            "is missing for OIDC provider Okta",
+        ),
+        (
+            "{name: Corp, kind: SAML}",
+            "meridian:identity.federation[0].metadataUrl",
+            "is missing for SAML provider Corp",
+        ),
+        (
+            "{name: Okta, kind: OIDC, issuer: https://o.example, clientId: c, clientSecret: s}",
+            "meridian:identity.federation[0].clientSecret",
+            "is stored in plain text",
+        ),
+        (
+            "{name: Okta, kind: OIDC, issuer: https://o.example, clientId: c}",
+            "meridian:identity.federation[0].clientSecret",
+            "is missing for OIDC provider Okta",
+        ),
+        (
+            "{name: Corp, kind: SAML, metadataUrl: http://idp.example/metadata}",
+            "meridian:identity.federation[0].metadataUrl",
+            "is not an HTTPS URL",
+        ),
+    ],
+    ids=["oidc-no-issuer", "saml-no-metadata", "oidc-plain-secret", "oidc-no-secret", "saml-http"],
+)
+def test_bad_federation_input_is_one_clean_problem(
+    tmp_path: Path, entry: str, key: str, said: str
+) -> None:
+    project = copy_project(tmp_path / "dev", "dev")
+    add_config(project, "dev-global", f"meridian:identity:\n  federation:\n    - {entry}")
+    lines = problem_lines(gate_text(project, "dev"))
+    assert len(lines) == 1, lines
+    assert key in lines[0] and said in lines[0] and "Fix: " in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_the_claim_header_policy_holds_on_the_plan_and_fails_without_the_strip_filter(
+    preview: bool,
+) -> None:
+    """`istio-claim-headers-stripped` over dev's planned regional stack: silent as planned, and a
+    violation once the strip-claim-headers EnvoyFilter is taken out of the graph."""
+    plans = planned("dev", preview)
+    (regional,) = [p for n, p in plans.items() if not n.endswith(("-global", "-edge"))]
+    analyzer = Analyzer(load_policy_config("dev"))
+
+    def violations(states: list[dict[str, Any]]) -> list[str]:
+        providers = ProviderIndex(states)
+        request = proto.AnalyzeStackRequest(
+            resources=[stack_resource(s, providers) for s in states]
+        )
+        answer = analyzer.analyze_stack(request)
+        return [
+            d.get("message", "")
+            for d in (json_format.MessageToDict(x) for x in answer.diagnostics)
+            if d.get("policyName") == "istio-claim-headers-stripped"
+        ]
+
+    states = [s["newState"] for s in regional["steps"] if "newState" in s]
+    assert violations(states) == []
+    without = [
+        s
+        for s in states
+        if ((s.get("inputs") or {}).get("metadata") or {}).get("name") != "strip-claim-headers"
+    ]
+    assert len(without) == len(states) - 1
+    (found,) = violations(without)
+    assert "x-meridian-sub" in found
+
+
+CUSTOM_DOMAIN = "auth.dev.meridian.example.com"
+CUSTOM_CERTIFICATE = (
+    "arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_a_custom_sign_in_domain_has_its_certificate_and_the_passkeys(
+    tmp_path: Path, preview: bool
+) -> None:
+    project = copy_project(tmp_path / "dev", "dev")
+    add_config(
+        project,
+        "dev-global",
+        f"meridian:identity:\n  domainPrefix: null\n  customDomain: {CUSTOM_DOMAIN}\n"
+        f"  customDomainCertificateArn: {CUSTOM_CERTIFICATE}",
+    )
+    config = read_stack_file(project / "Pulumi.dev-global.yaml")
+    MotoValidator.reset()
+    run = run_stack(
+        "dev-global", config, lambda: main(PulumiConfigSource(project)), preview=preview
+    )
+    states = [step.to_preview_json()["newState"] for step in run.steps]
+    (domain,) = [s["inputs"] for s in states if s["type"] == DOMAIN]
+    assert domain["domain"] == CUSTOM_DOMAIN
+    assert domain["certificateArn"] == CUSTOM_CERTIFICATE
+    assert domain["managedLoginVersion"] == 2
+    (pool,) = [s["inputs"] for s in states if s["type"] == POOL]
+    assert pool["webAuthnConfiguration"]["relyingPartyId"] == CUSTOM_DOMAIN
+
+
+def test_a_custom_domain_next_to_the_default_prefix_says_how_to_drop_the_prefix(
+    tmp_path: Path,
+) -> None:
+    project = copy_project(tmp_path / "dev", "dev")
+    add_config(
+        project,
+        "dev-global",
+        f"meridian:identity:\n  customDomain: {CUSTOM_DOMAIN}\n"
+        f"  customDomainCertificateArn: {CUSTOM_CERTIFICATE}",
+    )
+    lines = problem_lines(gate_text(project, "dev"))
+    assert len(lines) == 1, lines
+    assert "meridian:identity.domainPrefix = 'meridian-dev'" in lines[0], lines[0]
+    assert "Fix: set domainPrefix: null next to customDomain" in lines[0], lines[0]

@@ -17,6 +17,7 @@ from components.identity import (
 from stacks.config.types import NAMESPACE
 from stacks.global_.context import GlobalContext
 from stacks.identity_settings import (
+    KEY,
     ClientSettings,
     FederationSettings,
     api_scopes,
@@ -24,10 +25,16 @@ from stacks.identity_settings import (
 )
 
 
-def _federated(idp: FederationSettings) -> FederatedProvider:
+def _federated(index: int, idp: FederationSettings) -> FederatedProvider:
+    """A provider of the settings; an OIDC client secret is read from the stack's config as a
+    secret Output (the settings check saw it stored encrypted), never from the settings model."""
     if idp.kind == "SAML":
         return FederatedProvider(idp.name, "SAML", {"MetadataURL": idp.metadata_url or ""})
-    secret = pulumi.Config(NAMESPACE).require_secret(idp.client_secret_key or "")
+    secret = (
+        pulumi.Config(NAMESPACE)
+        .require_secret_object(KEY)
+        .apply(lambda value: str(value["federation"][index]["clientSecret"]))
+    )
     return FederatedProvider(
         idp.name,
         "OIDC",
@@ -78,7 +85,7 @@ def build(ctx: GlobalContext) -> UserDirectory:
             custom_domain=settings.custom_domain,
             custom_domain_certificate_arn=settings.custom_domain_certificate_arn,
             sms_mfa=settings.sms_mfa,
-            federated=tuple(_federated(i) for i in settings.federation),
+            federated=tuple(_federated(n, i) for n, i in enumerate(settings.federation)),
             tags=ctx.settings.tags(),
         ),
         opts=ctx.opts,

@@ -17,6 +17,7 @@ CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
 GATEWAY = "kubernetes:networking.istio.io/v1:Gateway"
 REQUEST_AUTHENTICATION = "kubernetes:security.istio.io/v1:RequestAuthentication"
 AUTHORIZATION_POLICY = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
+ENVOY_FILTER = "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter"
 LABELS = {"istio": "ingressgateway"}
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEfGhI"
 
@@ -102,6 +103,75 @@ def gateway_stack(
             }
         )
     return stack
+
+
+STRONG_PASSWORDS = {
+    "minimumLength": 14,
+    "requireLowercase": True,
+    "requireUppercase": True,
+    "requireNumbers": True,
+    "requireSymbols": True,
+    "temporaryPasswordValidityDays": 3,
+}
+CLAIM_HEADERS = ["x-meridian-sub", "x-meridian-scope", "x-meridian-client-id"]
+HEADER_MUTATION = (
+    "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation"
+)
+
+
+def _strip_filter(
+    removed: list[str], *, operation: str = "INSERT_FIRST", labels: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "type": ENVOY_FILTER,
+        "name": "strip-claim-headers",
+        "props": _object(
+            "EnvoyFilter",
+            "networking.istio.io/v1alpha3",
+            "strip-claim-headers",
+            {
+                "workloadSelector": {"labels": dict(LABELS if labels is None else labels)},
+                "configPatches": [
+                    {
+                        "applyTo": "HTTP_FILTER",
+                        "match": {
+                            "context": "GATEWAY",
+                            "listener": {
+                                "filterChain": {
+                                    "filter": {
+                                        "name": "envoy.filters.network.http_connection_manager"
+                                    }
+                                }
+                            },
+                        },
+                        "patch": {
+                            "operation": operation,
+                            "value": {
+                                "name": "envoy.filters.http.header_mutation",
+                                "typed_config": {
+                                    "@type": HEADER_MUTATION,
+                                    "mutations": {
+                                        "request_mutations": [{"remove": h} for h in removed]
+                                    },
+                                },
+                            },
+                        },
+                    }
+                ],
+            },
+        ),
+    }
+
+
+def claims_stack(strip: dict[str, Any] | None, *, issuer: Any = ISSUER) -> list[dict[str, Any]]:
+    """A gateway's RequestAuthentication copying three claims into headers, and `strip`."""
+    stack = gateway_stack(deny=False, issuer=issuer)
+    rule = stack[1]["props"]["spec"]["jwtRules"][0]
+    rule["outputClaimToHeaders"] = [
+        {"header": h, "claim": c}
+        for h, c in zip(CLAIM_HEADERS, ["sub", "scope", "client_id"], strict=True)
+    ]
+    return stack + ([strip] if strip is not None else [])
 
 
 def _preview(stack: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -204,5 +274,116 @@ CASES: list[PolicyCase] = [
         True,
         stack=gateway_stack(not_paths=["/health", "/api/v2/users/*"]),
         note="api-path-exempted",
+    ),
+    PolicyCase("cognito-password-policy", POOL, {"passwordPolicy": STRONG_PASSWORDS}, False),
+    PolicyCase(
+        "cognito-password-policy",
+        POOL,
+        {"passwordPolicy": {**STRONG_PASSWORDS, "minimumLength": 10}},
+        True,
+        note="short",
+    ),
+    PolicyCase(
+        "cognito-password-policy",
+        POOL,
+        {"passwordPolicy": {**STRONG_PASSWORDS, "requireSymbols": False}},
+        True,
+        note="no-symbols",
+    ),
+    PolicyCase("cognito-password-policy", POOL, {}, True, note="cognito-default-8"),
+    PolicyCase(
+        "cognito-password-policy",
+        POOL,
+        {"passwordPolicy": {**STRONG_PASSWORDS, "minimumLength": UNKNOWN}},
+        False,
+        note="preview-unknown",
+    ),
+    PolicyCase("cognito-password-policy", POOL, {"passwordPolicy": UNKNOWN}, False, note="unk"),
+    PolicyCase(
+        "cognito-threat-protection",
+        POOL,
+        {"userPoolTier": "PLUS", "userPoolAddOns": {"advancedSecurityMode": "ENFORCED"}},
+        False,
+        note="plus-enforced",
+    ),
+    PolicyCase(
+        "cognito-threat-protection",
+        POOL,
+        {"userPoolTier": "PLUS", "userPoolAddOns": {"advancedSecurityMode": "AUDIT"}},
+        True,
+        note="plus-audit",
+    ),
+    PolicyCase(
+        "cognito-threat-protection", POOL, {"userPoolTier": "PLUS"}, True, note="plus-unset"
+    ),
+    PolicyCase(
+        "cognito-threat-protection",
+        POOL,
+        {"userPoolTier": "ESSENTIALS"},
+        False,
+        note="essentials-has-none",
+    ),
+    PolicyCase(
+        "cognito-threat-protection",
+        POOL,
+        {"userPoolTier": UNKNOWN},
+        False,
+        note="preview-unknown-tier",
+    ),
+    PolicyCase(
+        "istio-claim-headers-stripped",
+        "",
+        {},
+        False,
+        stack=claims_stack(_strip_filter(CLAIM_HEADERS)),
+        note="stripped",
+    ),
+    PolicyCase(
+        "istio-claim-headers-stripped",
+        "",
+        {},
+        False,
+        stack=_preview(claims_stack(_strip_filter(CLAIM_HEADERS))),
+        note="preview-issuer-unknown",
+    ),
+    PolicyCase(
+        "istio-claim-headers-stripped",
+        "",
+        {},
+        False,
+        stack=gateway_stack(),
+        note="no-claim-headers",
+    ),
+    PolicyCase(
+        "istio-claim-headers-stripped",
+        "",
+        {},
+        True,
+        stack=claims_stack(None),
+        note="no-envoy-filter",
+    ),
+    PolicyCase(
+        "istio-claim-headers-stripped",
+        "",
+        {},
+        True,
+        stack=claims_stack(_strip_filter(CLAIM_HEADERS[:2])),
+        note="one-header-left",
+    ),
+    PolicyCase(
+        "istio-claim-headers-stripped",
+        "",
+        {},
+        True,
+        stack=claims_stack(_strip_filter(CLAIM_HEADERS, operation="INSERT_LAST")),
+        note="after-the-jwt-filter",
+    ),
+    PolicyCase(
+        "istio-claim-headers-stripped",
+        "",
+        {},
+        True,
+        stack=claims_stack(_strip_filter(CLAIM_HEADERS, labels={"app": "other"})),
+        note="other-pods",
     ),
 ]
