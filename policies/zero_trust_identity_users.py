@@ -120,7 +120,8 @@ _USER_SIGN_IN_FLOWS = frozenset(
     }
 )
 """ExplicitAuthFlows values that sign a user in (Cognito API reference, ExplicitAuthFlowsType):
-all but ALLOW_REFRESH_TOKEN_AUTH, which only renews tokens this client issued."""
+all but ALLOW_REFRESH_TOKEN_AUTH, which only renews tokens this client issued, and
+ALLOW_CLIENT_TOKEN_AUTH, which issues a machine's token (GetClientToken)."""
 _DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
 """What Cognito gives a client created without ExplicitAuthFlows (CreateUserPoolClient)."""
 

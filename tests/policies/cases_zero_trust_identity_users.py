@@ -233,6 +233,13 @@ CASES += [
     PolicyCase(
         "cognito-machine-client-no-user-sign-in",
         CLIENT,
+        _machine(explicitAuthFlows=["ALLOW_CLIENT_TOKEN_AUTH"]),
+        False,
+        note="client-token-only",
+    ),
+    PolicyCase(
+        "cognito-machine-client-no-user-sign-in",
+        CLIENT,
         _machine(explicitAuthFlows=[]),
         True,
         note="empty-is-cognito-defaults",
