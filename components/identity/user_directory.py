@@ -2,7 +2,9 @@
 
 - The pool: deletion protection on, `protect`ed; a strong password policy; MFA required with TOTP
   (SMS only when `sms_mfa` is set: Cognito then sends codes through SNS with a role it assumes,
-  pinned by an external id); passkeys (WebAuthn) as a first sign-in factor next to the password;
+  pinned by an external id); passkeys (WebAuthn) as a first sign-in factor next to the password,
+  a single factor (the provider cannot set WebAuthn `FactorConfiguration`), so Cognito offers
+  passkey sign-in only once MFA is not required or a passkey counts as MFA;
   threat protection (`user_pool_add_ons`) ENFORCED on the PLUS tier, unavailable on ESSENTIALS;
   users are created by sign-up with a verified e-mail, accounts recover by e-mail only.
 - App clients, one per row: public clients (browser, mobile, desktop) use the authorization code
