@@ -3,12 +3,15 @@
 Cognito user pools require MFA, are protected against deletion, ask for long passwords of every
 character class, and block risky sign-ins (threat protection ENFORCED) where their tier has it;
 app clients that sign users in with the authorization code grant (public clients: browsers,
-mobile and desktop apps) hold no secret, and every client's tokens live within Cognito's bounds
-and the pack's ceiling. At the mesh's edge, every Istio Gateway's pods validate end-user tokens (a
-RequestAuthentication with an issuer and its keys) and refuse requests without one (a DENY
-AuthorizationPolicy with `notRequestPrincipals: ["*"]`) on every path but the configured public
-ones; claims the gateway copies into request headers cannot be forged by a client, because an
-EnvoyFilter removes those headers from the client's request before the JWT filter writes them.
+mobile and desktop apps) hold no secret, revoke their tokens on sign-out and rotate refresh
+tokens; clients of the client credentials grant (machines) have no flow that signs a user in; and
+every client's tokens live within Cognito's bounds and the pack's ceiling. At the mesh's edge,
+every Istio Gateway's pods validate end-user tokens (a RequestAuthentication with an issuer and
+its keys) and refuse requests without one (a DENY AuthorizationPolicy with
+`notRequestPrincipals: ["*"]`) on every path but the configured public ones; claims the gateway
+copies into request headers cannot be forged by a client, because an EnvoyFilter removes those
+headers from the client's request before the JWT filter writes them.
+
 """
 
 from __future__ import annotations
@@ -165,6 +168,79 @@ def _token_lifetimes(args: ResourceValidationArgs, report: ReportViolation) -> N
                 "5 min-1 day (access/ID) and 60 min-10 years (refresh).",
                 None,
             )
+
+
+_USER_SIGN_IN_FLOWS = frozenset(
+    {
+        "ALLOW_USER_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        "ALLOW_CUSTOM_AUTH",
+        "ADMIN_NO_SRP_AUTH",
+        "CUSTOM_AUTH_FLOW_ONLY",
+        "USER_PASSWORD_AUTH",
+    }
+)
+"""ExplicitAuthFlows values that sign a user in (Cognito API reference, ExplicitAuthFlowsType):
+all but ALLOW_REFRESH_TOKEN_AUTH, which only renews tokens this client issued, and
+ALLOW_CLIENT_TOKEN_AUTH, which issues a machine's token (GetClientToken)."""
+_DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+"""What Cognito gives a client created without ExplicitAuthFlows (CreateUserPoolClient)."""
+
+
+def _machine_client_no_user_sign_in(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    oauth = as_list(get(args.props, "allowedOauthFlows"))
+    if any(is_unknown(f) for f in oauth) or "client_credentials" not in oauth:
+        return
+    declared = get(args.props, "explicitAuthFlows")
+    if is_unknown(declared):
+        return
+    flows = as_list(declared)
+    if any(is_unknown(f) for f in flows):
+        return
+    signing_in = sorted(_USER_SIGN_IN_FLOWS & {str(f) for f in flows})
+    if flows and not signing_in:
+        return
+    said = (
+        f"explicitAuthFlows allows {signing_in}"
+        if flows
+        else "explicitAuthFlows is empty or unset, which Cognito reads as "
+        f"{list(_DEFAULT_FLOWS)} (an empty list may reach it as no value)"
+    )
+    report(
+        f"{label(args.resource_type, args.name)}: a client-credentials (machine) client whose "
+        f"{said}: its id and secret can also sign a user in with a password, outside the "
+        "public clients' PKCE and MFA path. Fix: explicit_auth_flows=['ALLOW_REFRESH_TOKEN_AUTH'] "
+        "(no user sign-in flow), and sign users in through a public client.",
+        None,
+    )
+
+
+def _public_client_revocation_rotation(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    oauth = as_list(get(args.props, "allowedOauthFlows"))
+    if any(is_unknown(f) for f in oauth) or "code" not in oauth:
+        return
+    problems: list[str] = []
+    revocation = get(args.props, "enableTokenRevocation")
+    if not is_unknown(revocation) and revocation is not True:
+        problems.append(f"enableTokenRevocation is {revocation} (a signed-out token keeps working)")
+    feature = get(args.props, "refreshTokenRotation", "feature", blocks=True)
+    if not is_unknown(feature) and feature != "ENABLED":
+        problems.append(
+            f"refreshTokenRotation.feature is {feature or 'unset'} (a stolen refresh token "
+            "renews for its whole lifetime)"
+        )
+    if problems:
+        report(
+            f"{label(args.resource_type, args.name)}: a client signing users in with the "
+            f"authorization code grant: {'; '.join(problems)}. Fix: enable_token_revocation=True "
+            "and refresh_token_rotation={'feature': 'ENABLED', 'retry_grace_period_seconds': "
+            "10}.",
+            None,
+        )
 
 
 def _selector(props: dict[str, Any]) -> dict[str, Any]:
@@ -412,6 +488,26 @@ POLICIES: list[Policy] = [
         config_schema=PolicyConfigSchema(
             properties={"maxAccessTokenMinutes": {"type": "number", "default": 60}}
         ),
+    ),
+    resource_policy(
+        "cognito-machine-client-no-user-sign-in",
+        "Cognito app clients with the client_credentials grant (machine clients) name their "
+        "explicit auth flows, none of which signs a user in.",
+        concern=CONCERN,
+        service="cognito",
+        severity=Severity.HIGH,
+        controls=AUTHENTICATION,
+        validators={USER_POOL_CLIENT: _machine_client_no_user_sign_in},
+    ),
+    resource_policy(
+        "cognito-public-client-revocation-rotation",
+        "Cognito app clients with the authorization code grant (public clients) have token "
+        "revocation on and refresh-token rotation ENABLED.",
+        concern=CONCERN,
+        service="cognito",
+        severity=Severity.MEDIUM,
+        controls=CREDENTIAL_PROTECTION,
+        validators={USER_POOL_CLIENT: _public_client_revocation_rotation},
     ),
     stack_policy(
         "istio-gateway-requires-token",

@@ -251,6 +251,27 @@ def test_public_clients_offer_the_providers_and_machines_do_not(
             assert offered == ["COGNITO"], row["id"]
 
 
+BRANDING = "aws:cognito/managedLoginBranding:ManagedLoginBranding"
+DOMAIN = "aws:cognito/userPoolDomain:UserPoolDomain"
+USER_SIGN_IN_FLOWS = {
+    "ALLOW_USER_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+    "ADMIN_NO_SRP_AUTH",
+    "CUSTOM_AUTH_FLOW_ONLY",
+    "USER_PASSWORD_AUTH",
+}
+"""ExplicitAuthFlows values that sign a user in (Cognito API reference, ExplicitAuthFlowsType);
+only ALLOW_REFRESH_TOKEN_AUTH does not."""
+
+
+def _steps(env: str, preview: bool, kind: str) -> list[dict[str, Any]]:
+    plan = planned(env, preview)[f"{env}-global"]
+    return [s for s in plan["steps"] if s.get("newState", {}).get("type") == kind]
+
+
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
 @pytest.mark.parametrize("env", ["dev", "prod"])
 def test_without_federation_settings_there_is_no_provider(env: str, preview: bool) -> None:
@@ -398,3 +419,43 @@ def test_a_custom_domain_next_to_the_default_prefix_says_how_to_drop_the_prefix(
     assert len(lines) == 1, lines
     assert "meridian:identity.domainPrefix = 'meridian-dev'" in lines[0], lines[0]
     assert "Fix: set domainPrefix: null next to customDomain" in lines[0], lines[0]
+
+
+def test_every_public_client_has_one_managed_login_style_on_the_pool(
+    env: str, preview: bool
+) -> None:
+    """Managed login (domain version 2) serves sign-in pages only to clients with a style."""
+    (domain,) = _states(env, preview, DOMAIN)
+    assert domain["inputs"]["managedLoginVersion"] == 2
+    (pool,) = _steps(env, preview, POOL)
+    clients = {s["newState"]["inputs"]["name"]: s for s in _steps(env, preview, CLIENT)}
+    brandings = [s["newState"] for s in _steps(env, preview, BRANDING)]
+    public = {row["id"] for row in CLIENTS["clients"] if row["kind"] == "public"}
+    assert public and len(brandings) == len(public)
+    styled: list[str] = []
+    for branding in brandings:
+        deps = branding["propertyDependencies"]
+        (client_urn,) = deps["clientId"]
+        (name,) = [n for n, s in clients.items() if s["urn"] == client_urn]
+        styled.append(name)
+        assert deps["userPoolId"] == [pool["urn"]]
+        assert clients[name]["newState"]["inputs"]["userPoolId"] == branding["inputs"].get(
+            "userPoolId"
+        )
+        assert branding["inputs"]["useCognitoProvidedValues"] is True
+        assert branding["parent"] == pool["newState"]["parent"]
+    assert sorted(styled) == sorted(public)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_machine_clients_can_sign_no_user_in(preview: bool) -> None:
+    """An empty ExplicitAuthFlows may reach Cognito as no value, which it reads as SRP, custom
+    and refresh: the client-credentials clients name a flow list with no user sign-in in it."""
+    clients = {c["inputs"]["name"]: c["inputs"] for c in _states("prod", preview, CLIENT)}
+    machines = [row["id"] for row in CLIENTS["clients"] if row["kind"] == "confidential"]
+    assert machines
+    for client_id in machines:
+        flows = clients[client_id]["explicitAuthFlows"]
+        assert flows == ["ALLOW_REFRESH_TOKEN_AUTH"], flows
+        assert not USER_SIGN_IN_FLOWS & set(flows)
+        assert clients[client_id]["allowedOauthFlows"] == ["client_credentials"]

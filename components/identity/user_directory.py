@@ -2,17 +2,20 @@
 
 - The pool: deletion protection on, `protect`ed; a strong password policy; MFA required with TOTP
   (SMS only when `sms_mfa` is set: Cognito then sends codes through SNS with a role it assumes,
-  pinned by an external id); passkeys (WebAuthn) as a first sign-in factor next to the password;
+  pinned by an external id); passkeys (WebAuthn) as a first sign-in factor next to the password,
+  a single factor (the provider cannot set WebAuthn `FactorConfiguration`), so Cognito offers
+  passkey sign-in only once MFA is not required or a passkey counts as MFA;
   threat protection (`user_pool_add_ons`) ENFORCED on the PLUS tier, unavailable on ESSENTIALS;
   users are created by sign-up with a verified e-mail, accounts recover by e-mail only.
 - App clients, one per row: public clients (browser, mobile, desktop) use the authorization code
-  grant with PKCE and have no secret; confidential clients use client credentials and get only
-  their scopes. Every client: access and ID token lifetimes and the refresh token's, token
-  revocation on, refresh-token rotation on for clients that get refresh tokens, no user-existence
-  errors.
+  grant with PKCE and have no secret; confidential clients use client credentials, get only
+  their scopes and have no flow that signs a user in. Every client: access and ID token
+  lifetimes and the refresh token's, token revocation on, refresh-token rotation on for clients
+  that get refresh tokens, no user-existence errors.
 - A resource server whose scopes are the API's (the tokens' `scope` claim is
   `<identifier>/<scope>`), the hosted sign-in domain (a Cognito prefix domain, or a custom domain
-  with an ACM certificate in us-east-1), and optional SAML or OIDC providers for enterprise SSO.
+  with an ACM certificate in us-east-1) serving managed login with Cognito's default style for
+  each public client, and optional SAML or OIDC providers for enterprise SSO.
 
 Cognito signs tokens with RS256 only; the issuer is `https://cognito-idp.<region>.amazonaws.com/
 <pool id>` and the signing keys are at `<issuer>/.well-known/jwks.json` (Cognito developer guide,
@@ -53,6 +56,12 @@ TIERS = ("ESSENTIALS", "PLUS")
 PUBLIC_FLOWS = ("ALLOW_USER_AUTH", "ALLOW_USER_SRP_AUTH")
 """Sign-in flows of public clients: choice-based sign-in (passkeys, password) and SRP; no
 plain-password flow. Refresh goes through rotation, so ALLOW_REFRESH_TOKEN_AUTH is absent."""
+MACHINE_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH",)
+"""The only flow of confidential (client-credentials) clients: it signs nobody in (it needs a
+refresh token this client was issued, and client credentials issue none). Never an empty list:
+Cognito gives a client with no ExplicitAuthFlows ALLOW_USER_SRP_AUTH, ALLOW_CUSTOM_AUTH and
+ALLOW_REFRESH_TOKEN_AUTH (API reference, CreateUserPoolClient), and an empty list may reach it as
+no value at all (the provider bridge may send an empty set as null)."""
 ROTATION_GRACE_SECONDS = 10
 """How long the previous refresh token still works after rotation (a retried request)."""
 
@@ -197,6 +206,7 @@ class UserDirectory(pulumi.ComponentResource):
             )
             for c in args.clients
         }
+        self.brandings = self._brandings(name, args, child)
         self.register_outputs(
             {
                 "issuer_url": self.issuer_url,
@@ -205,6 +215,25 @@ class UserDirectory(pulumi.ComponentResource):
                 "client_ids": {k: c.id for k, c in self.clients.items()},
             }
         )
+
+    def _brandings(
+        self, name: str, args: UserDirectoryArgs, child: pulumi.ResourceOptions
+    ) -> dict[str, aws.cognito.ManagedLoginBranding]:
+        """A managed-login style (Cognito's defaults) for each public client: with managed login
+        (the domain's version 2) Cognito serves the sign-in pages only to an app client that has
+        a style; without one the client's users get "Login pages unavailable"
+        (CreateManagedLoginBranding; each style belongs to one client)."""
+        return {
+            c.id: aws.cognito.ManagedLoginBranding(
+                f"{name}-branding-{c.id}",
+                user_pool_id=self.pool.id,
+                client_id=self.clients[c.id].id,
+                use_cognito_provided_values=True,
+                opts=child,
+            )
+            for c in args.clients
+            if c.public
+        }
 
     def _pool(
         self, name: str, args: UserDirectoryArgs, child: pulumi.ResourceOptions
@@ -329,7 +358,7 @@ class UserDirectory(pulumi.ComponentResource):
             allowed_oauth_flows=["client_credentials"],
             allowed_oauth_scopes=scopes,
             supported_identity_providers=["COGNITO"],
-            explicit_auth_flows=[],
+            explicit_auth_flows=list(MACHINE_FLOWS),
             opts=opts.merge(pulumi.ResourceOptions(additional_secret_outputs=["clientSecret"])),
             **common,
         )

@@ -387,3 +387,109 @@ CASES: list[PolicyCase] = [
         note="other-pods",
     ),
 ]
+
+
+def _machine(**props: Any) -> dict[str, Any]:
+    return _client(allowedOauthFlows=["client_credentials"], generateSecret=True, **props)
+
+
+def _public(**props: Any) -> dict[str, Any]:
+    base = {
+        "enableTokenRevocation": True,
+        "refreshTokenRotation": {"feature": "ENABLED", "retryGracePeriodSeconds": 10},
+        "explicitAuthFlows": ["ALLOW_USER_AUTH", "ALLOW_USER_SRP_AUTH"],
+    }
+    return _client(**{**base, **props})
+
+
+CASES += [
+    # --- cognito-machine-client-no-user-sign-in ---------------------------------------------
+    PolicyCase(
+        "cognito-machine-client-no-user-sign-in",
+        CLIENT,
+        _machine(explicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"]),
+        False,
+        note="refresh-only",
+    ),
+    PolicyCase(
+        "cognito-machine-client-no-user-sign-in",
+        CLIENT,
+        _machine(explicitAuthFlows=["ALLOW_CLIENT_TOKEN_AUTH"]),
+        False,
+        note="client-token-only",
+    ),
+    PolicyCase(
+        "cognito-machine-client-no-user-sign-in",
+        CLIENT,
+        _machine(explicitAuthFlows=[]),
+        True,
+        note="empty-is-cognito-defaults",
+    ),
+    PolicyCase(
+        "cognito-machine-client-no-user-sign-in",
+        CLIENT,
+        _machine(),
+        True,
+        note="unset-is-cognito-defaults",
+    ),
+    PolicyCase(
+        "cognito-machine-client-no-user-sign-in",
+        CLIENT,
+        _machine(explicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]),
+        True,
+        note="password-flow",
+    ),
+    PolicyCase(
+        "cognito-machine-client-no-user-sign-in",
+        CLIENT,
+        _machine(explicitAuthFlows=UNKNOWN),
+        False,
+        note="preview-unknown",
+    ),
+    PolicyCase(
+        "cognito-machine-client-no-user-sign-in",
+        CLIENT,
+        _public(),
+        False,
+        note="public-client-not-concerned",
+    ),
+    # --- cognito-public-client-revocation-rotation ------------------------------------------
+    PolicyCase(
+        "cognito-public-client-revocation-rotation", CLIENT, _public(), False, note="both-on"
+    ),
+    PolicyCase(
+        "cognito-public-client-revocation-rotation",
+        CLIENT,
+        _public(enableTokenRevocation=False),
+        True,
+        note="revocation-off",
+    ),
+    PolicyCase(
+        "cognito-public-client-revocation-rotation",
+        CLIENT,
+        _public(refreshTokenRotation={"feature": "DISABLED"}),
+        True,
+        note="rotation-disabled",
+    ),
+    PolicyCase(
+        "cognito-public-client-revocation-rotation",
+        CLIENT,
+        _client(),
+        True,
+        note="both-unset",
+    ),
+    PolicyCase(
+        "cognito-public-client-revocation-rotation",
+        CLIENT,
+        _public(refreshTokenRotation=UNKNOWN, enableTokenRevocation=UNKNOWN),
+        False,
+        note="preview-unknown",
+    ),
+    PolicyCase(
+        "cognito-public-client-revocation-rotation",
+        CLIENT,
+        _machine(explicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"]),
+        False,
+        note="machine-client-not-concerned",
+    ),
+]

@@ -34,6 +34,9 @@ NO_SECURITY_PROPERTY: dict[str, str] = {
     "aws:cfg/conformancePack:ConformancePack": "a set of Config rules (evaluation, no access)",
     "aws:cloudwatch/eventRule:EventRule": "an event pattern or schedule",
     "aws:cloudwatch/eventTarget:EventTarget": "where a rule sends events (its role is IAM-linted)",
+    "aws:cognito/managedLoginBranding:ManagedLoginBranding": (
+        "the sign-in pages' look (Cognito's defaults); which flows they offer is the client's"
+    ),
     "aws:cognito/resourceServer:ResourceServer": (
         "names OAuth scopes; which client may request them is the client's allowedOauthScopes"
     ),
