@@ -421,6 +421,8 @@ def test_a_custom_domain_next_to_the_default_prefix_says_how_to_drop_the_prefix(
     assert "Fix: set domainPrefix: null next to customDomain" in lines[0], lines[0]
 
 
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ["dev", "prod"])
 def test_every_public_client_has_one_managed_login_style_on_the_pool(
     env: str, preview: bool
 ) -> None:
