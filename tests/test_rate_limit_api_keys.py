@@ -2,7 +2,8 @@
 configuration lists one limit per confidential client id, read from the global stack's export
 through the output contract, and no value-less api_key limit; a preview in which those ids are
 unknown still plans (the configuration is then unknown, the gateway's routes are not). Also the
-table's bad input for a dimension limited per client."""
+table's bad input for a dimension limited per client, and the pack refusing the planned routes
+once keyed on a client-supplied header."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ from stacks.identity_settings import routes_document
 from stacks.outputs import GlobalKey, GlobalOutputs
 from stacks.rate_limit_settings import rate_limit_table_problems, table_document
 from stacks.references import UpstreamStack
+from tests.plans import planned
 from tests.policies.cases_common import UNKNOWN
+from tests.policies.harness import evaluate
 
 CONFIG: dict[str, Any] = {"pulumi:disable-default-providers": ["*"]}
 CLIENT = "partner-m2m"
@@ -179,3 +182,33 @@ def test_table_refuses_a_per_client_dimension_of_public_clients_or_without_a_hea
     assert "use one of ['confidential']" in line
     (line,) = _problems(lambda d: d.update(header=None))
     assert "dimensions[1] (api_key).header" in line and "client_id claim" in line
+
+
+KEYS_POLICY = "envoy-rate-limit-keys-gateway-set"
+
+
+def _keyed_on(header: str) -> Any:
+    def edit(inputs: dict[str, Any]) -> None:
+        for patch in inputs["spec"]["configPatches"]:
+            for limit in patch["patch"]["value"]["route"]["rate_limits"]:
+                for action in limit["actions"]:
+                    headers = action.get("request_headers", {})
+                    if headers.get("descriptor_key") == "api_key":
+                        headers["header_name"] = header
+
+    return edit
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_the_pack_refuses_the_planned_routes_keyed_on_a_client_header(preview: bool) -> None:
+    plan = copy.deepcopy(planned("dev", preview)["dev-us-east-1"])
+    assert [v for v in evaluate(plan, "dev") if v.policy == KEYS_POLICY] == []
+    for step in plan["steps"]:
+        state = step["newState"]
+        if state["inputs"].get("metadata", {}).get("name") == "rate-limit-routes":
+            for props in (state["inputs"], state["outputs"]):  # the pack reads both, merged
+                if "spec" in props:
+                    _keyed_on("x-api-key")(props)
+    found = [v for v in evaluate(plan, "dev") if v.policy == KEYS_POLICY]
+    assert len(found) == 1 and not found[0].unknown, found
+    assert "request header x-api-key" in found[0].message
