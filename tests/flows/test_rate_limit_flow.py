@@ -19,6 +19,7 @@ from meridian_ops.plan.flows.rate_limit import partner_tier_flow, rate_limit_flo
 from stacks.outputs import GlobalKey
 from stacks.rate_limit_settings import rate_limit_table_problems
 from tests.plans import planned
+from tests.policies.cases_common import UNKNOWN
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTES = json.loads((ROOT / "stacks/data/api_routes.json").read_text())
@@ -259,9 +260,7 @@ def test_a_confidential_client_without_its_limit_is_reported() -> None:
         "search: the mesh allows None/min per api_key for client batch-m2m, the table 500" in lines
     )
     # the ids unknown (the global stack's preview): a missing limit still shows in the count
-    unknown = {
-        GlobalKey.API_KEY_CLIENT_IDS: {c: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" for c in ids}
-    }
+    unknown: dict[str, Any] = {GlobalKey.API_KEY_CLIENT_IDS: dict.fromkeys(ids, UNKNOWN)}
     lines = _flow(edge, regional[0], clients=clients, outputs=unknown)
     assert "search: 1 api_key limits in the mesh, 2 clients" in lines
 
