@@ -3,11 +3,12 @@
 Istio: PeerAuthentication never downgrades mTLS, every mesh (EKS cluster or istiod release) has
 a mesh-wide STRICT PeerAuthentication and a mesh-wide default-deny AuthorizationPolicy, no
 AuthorizationPolicy allows everything, istiod keeps egress to registered hosts
-(REGISTRY_ONLY); internet-facing load balancers that Kubernetes creates (the gateway's) carry an
-explicit security group; a Gateway server whose client CA is an AWS Private CA (the partner API)
-demands client certificates (MUTUAL); the GraphQL router behind the gateways keeps introspection
-off where the environment's pack config does not allow it. Per-namespace rules are in
-``zero_trust_namespaces``.
+(REGISTRY_ONLY); Envoy rate limits are keyed only on what the gateway sets (not a
+client-chosen header); internet-facing load balancers that Kubernetes creates (the gateway's)
+carry an explicit security group; a Gateway server whose client CA is an AWS Private CA (the
+partner API) demands client certificates (MUTUAL); the GraphQL router behind the gateways keeps
+introspection off where the environment's pack config does not allow it. Per-namespace rules are
+in ``zero_trust_namespaces``.
 
 Stack policies tie a mesh-wide policy to its cluster through the Kubernetes provider it was
 created with (the provider depends on the cluster's outputs).
@@ -417,6 +418,103 @@ def _rate_limit_fails_open_alone(args: StackValidationArgs, report: ReportViolat
 
 
 # --------------------------------------------------------------------------------------------
+# Rate limits keyed on what only the gateway sets
+# --------------------------------------------------------------------------------------------
+
+
+def _workloads(resource: PolicyResource) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """An EnvoyFilter's namespace and workload selector: a filter applies to those pods only."""
+    labels = _selector(resource.props) or {}
+    namespace = str(get(resource.props, "metadata", "namespace", default=""))
+    return namespace, tuple(sorted((str(k), str(v)) for k, v in labels.items()))
+
+
+def _removed_first(props: Any) -> set[str]:
+    """The request headers a header mutation inserted first in the HTTP filters removes: any
+    value they hold further on was set by the gateway (a JWT claim, the peer certificate)."""
+    removed: set[str] = set()
+    for patch in as_list(get(props, "spec", "configPatches")):
+        if get(patch, "applyTo") != "HTTP_FILTER" or get(patch, "patch", "operation") != (
+            "INSERT_FIRST"
+        ):
+            continue
+        mutations = get(patch, "patch", "value", "typed_config", "mutations", "request_mutations")
+        for mutation in as_list(mutations):
+            header = get(mutation, "remove")
+            if isinstance(header, str):
+                removed.add(header.lower())
+    return removed
+
+
+def _rate_limit_actions(props: Any) -> list[Any]:
+    """Every rate-limit action an EnvoyFilter merges into a route or a virtual host."""
+    actions: list[Any] = []
+    for patch in as_list(get(props, "spec", "configPatches")):
+        value = get(patch, "patch", "value", default={})
+        for limit in as_list(get(value, "route", "rate_limits")) + as_list(
+            get(value, "rate_limits")
+        ):
+            actions += as_list(get(limit, "actions"))
+    return actions
+
+
+def _client_inputs(action: Any, trusted: set[str]) -> list[str]:
+    """What a rate-limit action (config.route.v3.RateLimit.Action) reads that the client sets:
+    a request header the gateway does not remove first (pseudo-headers such as `:method`
+    describe the request the route matched and are left alone), or a query parameter."""
+    headers = [get(action, "request_headers", "header_name")]
+    headers += [get(m, "name") for m in as_list(get(action, "header_value_match", "headers"))]
+    found = [
+        f"request header {h}"
+        for h in headers
+        if isinstance(h, str) and not h.startswith(":") and h.lower() not in trusted
+    ]
+    parameter = get(action, "query_parameters", "query_parameter_name")
+    if isinstance(parameter, str):
+        found.append(f"query parameter {parameter}")
+    if get(action, "query_parameter_value_match") is not None:
+        found.append("a query parameter (query_parameter_value_match)")
+    return found
+
+
+def _rate_limit_keys_client_set(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A rate limit keyed on a value the client chooses holds no one to it: a fresh value per
+    request escapes a per-key limit, someone else's exhausts theirs. Keys must be what the
+    gateway sets (headers it removes from the client's request first, then writes from a
+    validated token or certificate) or the client address."""
+    filters = [r for r in args.resources if r.resource_type == type_tokens.ISTIO_ENVOY_FILTER]
+    unknowns = UnknownCollector()
+    trusted: dict[tuple[str, tuple[tuple[str, str], ...]], set[str]] = {}
+    for resource in filters:
+        with unknowns.guard():
+            trusted.setdefault(_workloads(resource), set()).update(_removed_first(resource.props))
+    if unknowns.error is not None:
+        unknowns.finish()  # which headers the gateway strips is not known yet
+    for resource in filters:
+        with unknowns.guard():
+            gateway_set = trusted.get(_workloads(resource), set())
+            read = sorted(
+                {
+                    x
+                    for a in _rate_limit_actions(resource.props)
+                    for x in _client_inputs(a, gateway_set)
+                }
+            )
+            if read:
+                report(
+                    f"EnvoyFilter {label(resource.resource_type, resource.name)} keys a rate "
+                    f"limit on {', '.join(read)}, which the client sets: a client sending a new "
+                    "value per request escapes a per-key limit, and one sending another's value "
+                    "exhausts theirs. Fix: key rate limits on a header the gateway removes from "
+                    "the client's request first (a header mutation inserted first for the same "
+                    "workloads) and then sets from the validated token or certificate, or on "
+                    "remote_address.",
+                    resource.urn,
+                )
+    unknowns.finish()
+
+
+# --------------------------------------------------------------------------------------------
 # The GraphQL router behind the gateways does not describe its schema
 # --------------------------------------------------------------------------------------------
 APOLLO_ROUTER_CHART = "router"
@@ -556,6 +654,22 @@ POLICIES: list[Policy] = [
         controls=CAPACITY,
         types=(type_tokens.ISTIO_ENVOY_FILTER,),
         validate=_rate_limit_fails_open_alone,
+    ),
+    stack_policy(
+        "envoy-rate-limit-keys-gateway-set",
+        "Envoy rate-limit actions of an EnvoyFilter read only what the client cannot choose: "
+        "request headers a header mutation inserted first for the same workloads removes from "
+        "the client's request (then set by the gateway from the validated token or "
+        "certificate), pseudo-headers, or the client address; never another request header or "
+        "a query parameter.",
+        concern=CONCERN,
+        service="istio",
+        severity=Severity.MEDIUM,
+        controls=CAPACITY | AUTHENTICATION,
+        types=(type_tokens.ISTIO_ENVOY_FILTER,),
+        validate=_rate_limit_keys_client_set,
+        remediation="Key the limit on the gateway-set header (x-meridian-client-id for the API "
+        "key, x-meridian-sub for the user) or on remote_address.",
     ),
     # istio
     resource_policy(

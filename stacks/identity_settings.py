@@ -132,6 +132,13 @@ def clients_document() -> dict[str, Any]:
     return json.loads(CLIENTS_FILE.read_text(encoding="utf-8"))
 
 
+def confidential_clients(document: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """The row ids of the confidential (machine-to-machine) clients: the platform's API keys
+    (Cognito issues each one's id and secret; the caller trades them for an access token)."""
+    rows = (document or clients_document())["clients"]
+    return tuple(r["id"] for r in rows if r["kind"] == "confidential")
+
+
 @cache
 def routes_document() -> dict[str, Any]:
     return json.loads(ROUTES_FILE.read_text(encoding="utf-8"))

@@ -44,6 +44,7 @@ class GlobalKey(StrEnum):
     AUDIT_BUCKET_ARN = "auditBucketArn"
     ISSUER_URL = "issuerUrl"
     JWKS_URI = "issuerJwksUri"
+    API_KEY_CLIENT_IDS = "apiKeyClientIds"
     EDGE_ZONE_ID = "edgeZoneId"
     EDGE_NAME_SERVERS = "edgeNameServers"
     PARTNER_CA_ARN = "partnerCaArn"
@@ -172,6 +173,10 @@ class GlobalOutputs(_Exported):
     """The environment's token issuer (the Cognito user pool's `iss`)."""
     jwks_uri: Any
     """Where the issuer's signing keys are published."""
+    api_key_client_ids: Any
+    """The API keys: each confidential (machine-to-machine) app client's Cognito client id, by
+    its row id in stacks/data/identity_clients.json. A validated access token carries it as
+    `client_id`; the mesh's per-API-key rate limit lists one limit per id."""
     partner_ca_arn: Any
     """The environment's one partner CA (AWS Private CA): issues partner client certificates
     and every region's partner server certificate."""
@@ -216,6 +221,11 @@ class GlobalReader:
     def jwks_uri(self) -> pulumi.Output[str]:
         """The issuer's signing keys (RequestAuthentication jwksUri)."""
         return self.upstream.require(GlobalKey.JWKS_URI)
+
+    def api_key_client_id(self, client: str) -> pulumi.Output[str]:
+        """The Cognito client id of the confidential app client `client` (its row id in
+        stacks/data/identity_clients.json): the value of a validated token's `client_id`."""
+        return self.upstream.require_item(GlobalKey.API_KEY_CLIENT_IDS, client)
 
     def edge_zone_id(self) -> pulumi.Output[str]:
         """The AWS edge's public Route 53 zone (only with `meridian:edge.provider: aws`)."""

@@ -14,13 +14,17 @@ meridian:rateLimit:
 ```
 
 The table: every rate-limited route of the routing table (api_routes.json `rateLimitPerMinute`)
-is limited in the mesh per user, per API key and per client address at that number; rows of
+is limited in the mesh per user, per API key and per client address at that number; a dimension
+with `clients` (the API key: the validated token's client id) is limited only for the clients of
+that kind in identity_clients.json, one limit per client (public clients share one id among all
+their users, so a limit on it would throttle them together); rows of
 `rate_limits.json` add limits the routing table has no column for (WebSocket upgrades per user)
 and the partner tiers (per partner on the partner Gateway's routes; the partner and its tier are
 the verified client certificate's URI SAN `<partnerUriPrefix><tier>:<partner id>`).
 `rate_limit_table_problems` refuses a row for a route the routing table lacks, a tier without a
-rate or with a repeated name or one unfit for a URI, and a dimension that is not one of the
-table's, naming the file, the row and the fix.
+rate or with a repeated name or one unfit for a URI, a dimension that is not one of the
+table's, and a dimension whose `clients` kind has no client or no header to read the id from,
+naming the file, the row and the fix.
 
 This module must not import `stacks/settings.py` (which imports it).
 """
@@ -40,11 +44,16 @@ from stacks.config.errors import ConfigProblem
 from stacks.config.spec import SettingSpec
 from stacks.config.types import NAMESPACE, MeridianModel
 from stacks.edge_settings import ROUTES_FILE
+from stacks.identity_settings import clients_document
 
 KEY = "rateLimit"
 TABLE_FILE = Path(__file__).parent / "data" / "rate_limits.json"
 TABLE_KEY = "stacks/data/rate_limits.json"
 ROUTES_KEY = "stacks/data/api_routes.json"
+CLIENTS_KEY = "stacks/data/identity_clients.json"
+CLIENT_KINDS = ("confidential",)
+"""The kinds a dimension may be limited for: the global stack exports the confidential clients'
+ids (the API keys); a public client's id is shared by all its users."""
 TIER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 UNIT = "minute"
 """Every limit of the design is per minute."""
@@ -144,6 +153,9 @@ class RateLimitTable:
     domain: str
     dimensions: dict[str, str | None]
     """Descriptor key -> the request header it is read from (None: the client address)."""
+    dimension_clients: dict[str, tuple[str, ...]]
+    """Descriptor key -> the app clients (identity_clients.json row ids) it is limited for, one
+    limit per client; a key not here is limited per any value."""
     route_limits: tuple[Limit, ...]
     partner_header: str
     """The header the gateway fills with the verified client certificate's URI SAN."""
@@ -162,10 +174,10 @@ def table_document() -> dict[str, Any]:
 
 
 def rate_limit_table_problems(
-    document: dict[str, Any], routes: dict[str, Any]
+    document: dict[str, Any], routes: dict[str, Any], clients: dict[str, Any] | None = None
 ) -> list[ConfigProblem]:
     """Rows the rate-limit service could not enforce (see the module docstring)."""
-    problems: list[ConfigProblem] = []
+    problems = _dimension_problems(document, clients or clients_document())
     route_ids = sorted(str(r.get("id")) for r in routes.get("routes", []))
     dimensions = sorted(str(d.get("key")) for d in document.get("dimensions", []))
     for index, row in enumerate(document.get("routes", [])):
@@ -224,6 +236,41 @@ def rate_limit_table_problems(
     return problems
 
 
+def _dimension_problems(document: dict[str, Any], clients: dict[str, Any]) -> list[ConfigProblem]:
+    """A dimension limited per client needs a header to read the id from and at least one client
+    of its kind (else it would limit nothing, silently)."""
+    problems: list[ConfigProblem] = []
+    for index, row in enumerate(document.get("dimensions", [])):
+        if "clients" not in row:
+            continue
+        where = f"{TABLE_KEY} dimensions[{index}] ({row.get('key')})"
+        kind = row["clients"]
+        ids = [c.get("id") for c in clients.get("clients", []) if c.get("kind") == kind]
+        if kind not in CLIENT_KINDS or not ids:
+            problems.append(
+                ConfigProblem(
+                    f"{where}.clients",
+                    kind,
+                    f"names no API-key client of {CLIENTS_KEY} (a kind with no client limits "
+                    "nothing, and a public client's id is shared by all its users)",
+                    f"use one of {list(CLIENT_KINDS)} with at least one client, or remove "
+                    "`clients` to limit per any value",
+                    file=TABLE_KEY,
+                )
+            )
+        if not row.get("header"):
+            problems.append(
+                ConfigProblem(
+                    f"{where}.header",
+                    row.get("header"),
+                    "is missing: a limit per client reads the client id from a request header",
+                    "set the header the gateway writes the token's client_id claim into",
+                    file=TABLE_KEY,
+                )
+            )
+    return problems
+
+
 def _rate_problems(row: dict[str, Any], where: str) -> list[ConfigProblem]:
     rate = row.get("requestsPerMinute")
     if isinstance(rate, int) and not isinstance(rate, bool) and rate >= 1:
@@ -240,7 +287,9 @@ def _rate_problems(row: dict[str, Any], where: str) -> list[ConfigProblem]:
 
 
 def rate_limit_table(
-    document: dict[str, Any] | None = None, routes: dict[str, Any] | None = None
+    document: dict[str, Any] | None = None,
+    routes: dict[str, Any] | None = None,
+    clients: dict[str, Any] | None = None,
 ) -> RateLimitTable:
     """The typed table: the routing table's per-route numbers in every request dimension, the
     table's own route rows and the tiers. Call only on a table without problems (the config
@@ -250,6 +299,12 @@ def rate_limit_table(
         routes if routes is not None else json.loads(ROUTES_FILE.read_text(encoding="utf-8"))
     )
     dimensions = {str(d["key"]): d.get("header") for d in doc["dimensions"]}
+    client_rows = (clients or clients_document())["clients"]
+    dimension_clients = {
+        str(d["key"]): tuple(c["id"] for c in client_rows if c["kind"] == d["clients"])
+        for d in doc["dimensions"]
+        if "clients" in d
+    }
     limits: list[Limit] = []
     for row in table_routes["routes"]:
         rate = row.get("rateLimitPerMinute")
@@ -261,11 +316,12 @@ def rate_limit_table(
         for row in doc.get("routes", [])
     ]
     tiers = tuple(
-        Limit("api_key", row["requestsPerMinute"], tier=row["tier"]) for row in doc.get("tiers", [])
+        Limit("partner", row["requestsPerMinute"], tier=row["tier"]) for row in doc.get("tiers", [])
     )
     return RateLimitTable(
         domain=doc["domain"],
         dimensions=dimensions,
+        dimension_clients=dimension_clients,
         route_limits=tuple(limits),
         partner_header=doc["partnerHeader"],
         partner_uri_prefix=doc["partnerUriPrefix"],

@@ -11,7 +11,11 @@ Example::
             vpc_cidr="10.0.0.0/16", subnet_ids=data_subnets, clients=[node_sg],
             store_kms_key_arn=db_key, image="docker.io/envoyproxy/ratelimit:aba2384d",
             domain="meridian-edge",
-            limits=(Descriptor("users", "user", "x-meridian-sub", 1000),),
+            limits=(
+                Descriptor("users", "user", "x-meridian-sub", 1000),
+                Descriptor("users", "api_key", "x-meridian-client-id", 1000,
+                           values=(m2m_client.id,)),
+            ),
             routes=("users",), replicas=3, rpc_timeout_ms=20, local_requests_per_second=5000,
             local_burst=10000, store_node_type="cache.r7g.large", store_replicas=2,
             store_engine_version="8.2",
@@ -41,12 +45,16 @@ What it builds, and why:
   while the service is unreachable; rate-limited responses carry `X-RateLimit-*`
   (DRAFT_VERSION_03) and `Retry-After`. Each rate-limited route of the edge Gateway gets its
   descriptors as route `rate_limits` (the VirtualService http route's name is the Envoy route's);
+  a descriptor with `values` (the API key: the validated token's client id, one value per
+  machine client) is configured once per value and never value-less, so another value (a public
+  client's id, shared by all its users) matches no limit of that key;
   each route of the partner Gateway gets the partner tiers' (tier and partner, from the header
   the gateway sets from the verified client certificate: components/partner/partner_access.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -117,12 +125,18 @@ class Descriptor:
     key: str
     header: str | None
     requests_per_minute: int
+    values: Sequence[pulumi.Input[str]] | None = None
+    """None: the limit holds per any value. Otherwise the only values limited, each on its own
+    (the rate-limit service's value-specific entries); a request with another value, or without
+    the header, is not limited by this key."""
 
     def __post_init__(self) -> None:
         if self.requests_per_minute < 1:
             raise ValueError(f"{self.route}/{self.key}: a limit needs a positive rate")
         if self.header is None and self.key != "remote_address":
             raise ValueError(f"{self.route}/{self.key}: without a header the key is remote_address")
+        if self.values is not None and (self.header is None or not self.values):
+            raise ValueError(f"{self.route}/{self.key}: values need a header and at least one")
 
 
 @dataclass(frozen=True)
@@ -325,7 +339,7 @@ class GlobalRateLimit(pulumi.ComponentResource):
         config = k8s.core.v1.ConfigMap(
             f"{name}-config",
             metadata=object_meta("ratelimit-config", NAMESPACE),
-            data={"config.yaml": json.dumps(service_config(args), indent=2, sort_keys=True)},
+            data={"config.yaml": service_config_text(args)},
             opts=opts,
         )
         secret = k8s.core.v1.Secret(
@@ -496,13 +510,49 @@ class GlobalRateLimit(pulumi.ComponentResource):
         )
 
 
+def service_config_text(args: GlobalRateLimitArgs) -> pulumi.Output[str]:
+    """The service's configuration file once every descriptor's values are known (the API keys'
+    client ids are another stack's outputs): unknown in a preview where one of them is."""
+    values = [
+        pulumi.Output.all(*d.values) if d.values is not None else pulumi.Output.from_input(None)
+        for d in args.limits
+    ]
+
+    def render(resolved: list[Any]) -> str:
+        limits = tuple(
+            d if v is None else dataclasses.replace(d, values=tuple(str(x) for x in v))
+            for d, v in zip(args.limits, resolved, strict=True)
+        )
+        config = service_config(dataclasses.replace(args, limits=limits))
+        return json.dumps(config, indent=2, sort_keys=True)
+
+    return pulumi.Output.all(*values).apply(render)
+
+
 # --- pure builders (tests and the docs read them) -------------------------------------------------
+
+
+def _service_entries(limit: Descriptor) -> list[dict[str, Any]]:
+    """One limit's entries: value-less (per any value), or one per listed value and no value-less
+    one. envoyproxy/ratelimit looks up `<key>_<value>` first, then `<key>` alone, and a request
+    whose descriptor matches neither gets no limit from it (src/config/config_impl.go GetLimit;
+    src/service/ratelimit.go: "descriptor does not match any limit, no limits applied"; README
+    "Example 3" on the most specific match), verified at envoyproxy/ratelimit aba2384d, the
+    pinned image's commit."""
+    rate = {"unit": "minute", "requests_per_unit": limit.requests_per_minute}
+    if limit.values is None:
+        return [{"key": limit.key, "rate_limit": rate}]
+    values = [str(v) for v in limit.values]
+    if len(set(values)) != len(values):  # the service refuses a repeated key_value
+        raise ValueError(f"{limit.route}/{limit.key}: repeated values {sorted(values)}")
+    return [{"key": limit.key, "value": v, "rate_limit": rate} for v in values]
 
 
 def service_config(args: GlobalRateLimitArgs) -> dict[str, Any]:
     """envoyproxy/ratelimit's configuration (config_impl.go YamlRoot: domain, descriptors with
     key, value, rate_limit {unit, requests_per_unit}, descriptors): one `route` descriptor per
-    rate-limited route with one nested descriptor per dimension, and the partner tiers."""
+    rate-limited route with the dimensions' entries nested, and the partner tiers. Every
+    descriptor's `values` must be plain strings here (service_config_text resolves them)."""
     by_route: dict[str, list[Descriptor]] = {}
     for limit in args.limits:
         by_route.setdefault(limit.route, []).append(limit)
@@ -510,13 +560,7 @@ def service_config(args: GlobalRateLimitArgs) -> dict[str, Any]:
         {
             "key": ROUTE_KEY,
             "value": route,
-            "descriptors": [
-                {
-                    "key": d.key,
-                    "rate_limit": {"unit": "minute", "requests_per_unit": d.requests_per_minute},
-                }
-                for d in limits
-            ],
+            "descriptors": [entry for d in limits for entry in _service_entries(d)],
         }
         for route, limits in by_route.items()
     ]
@@ -796,4 +840,5 @@ __all__ = [
     "route_rate_limits",
     "routes_envoy_filter_spec",
     "service_config",
+    "service_config_text",
 ]

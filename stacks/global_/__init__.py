@@ -6,13 +6,14 @@ partner API's one private CA (partner_ca.py) and, with the AWS edge, the edge's 
 zone (edge_zone.py).
 It exports the environment contract (stacks/outputs.py `GlobalOutputs`) the regional and edge
 stacks read: regions, primary region, VPC CIDRs, IPAM pools, and the token issuer and its JWKS
-URI, and the partner CA's ARN, region and certificate.
+URI, the API keys' client ids, and the partner CA's ARN, region and certificate.
 """
 
 from __future__ import annotations
 
 from stacks.global_ import addresses, audit, edge_zone, identity, partner_ca
 from stacks.global_.context import global_context
+from stacks.identity_settings import confidential_clients
 from stacks.outputs import GlobalOutputs
 from stacks.settings import MeridianSettings
 
@@ -38,6 +39,7 @@ def run(settings: MeridianSettings) -> None:
         audit_bucket_arn=trail.archive.bucket_arn,
         issuer_url=directory.issuer_url,
         jwks_uri=directory.jwks_uri,
+        api_key_client_ids={c: directory.clients[c].id for c in confidential_clients()},
         partner_ca_arn=partners.arn,
         partner_ca_region=ctx.primary,
         partner_ca_certificate=partners.certificate_pem,

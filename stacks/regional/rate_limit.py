@@ -1,12 +1,15 @@
 """The ingress's global rate limiting in a region: envoyproxy/ratelimit with its own Valkey
 counters, attached to the edge Gateway and, for the partner tiers, the partner Gateway
 (components/mesh/rate_limit.py), with every limit taken from the rate-limit table and the routing
-table (stacks/rate_limit_settings.py)."""
+table (stacks/rate_limit_settings.py). The per-API-key limits hold for the confidential app
+clients, whose Cognito client ids the global stack exports (stacks/outputs.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pulumi
 import pulumi_random as random
 
 from components.foundation.keyring import KeyClass
@@ -27,19 +30,27 @@ class RateLimiting:
     service: GlobalRateLimit
 
 
-def descriptors(table: RateLimitTable, served: set[str]) -> tuple[Descriptor, ...]:
+def descriptors(
+    table: RateLimitTable, served: set[str], client_ids: Mapping[str, pulumi.Input[str]]
+) -> tuple[Descriptor, ...]:
     """The table's limits on routes the edge Gateway serves (a route whose backend is pending
-    has no Envoy route to attach to)."""
-    return tuple(
-        Descriptor(
-            limit.route,
-            limit.dimension,
-            table.dimensions[limit.dimension],
-            limit.requests_per_minute,
+    has no Envoy route to attach to); a dimension limited per client lists the clients' ids
+    (`client_ids`: row id of identity_clients.json -> its Cognito client id)."""
+    found: list[Descriptor] = []
+    for limit in table.route_limits:
+        if limit.route not in served:
+            continue
+        clients = table.dimension_clients.get(limit.dimension)
+        found.append(
+            Descriptor(
+                limit.route,
+                limit.dimension,
+                table.dimensions[limit.dimension],
+                limit.requests_per_minute,
+                values=None if clients is None else tuple(client_ids[c] for c in clients),
+            )
         )
-        for limit in table.route_limits
-        if limit.route in served
-    )
+    return tuple(found)
 
 
 def partner_route_names() -> tuple[str, ...]:
@@ -55,6 +66,8 @@ def build(ctx: RegionContext, foundation: Foundation, kubernetes: Kubernetes) ->
     if graphql is not None:
         served.add(graphql["id"])  # the router's VirtualService route has the row's id
     network = foundation.network
+    clients = {c for ids in table.dimension_clients.values() for c in ids}
+    client_ids = {c: ctx.environment.api_key_client_id(c) for c in sorted(clients)}
     service = GlobalRateLimit(
         "rate-limit",
         GlobalRateLimitArgs(
@@ -69,7 +82,7 @@ def build(ctx: RegionContext, foundation: Foundation, kubernetes: Kubernetes) ->
             store_kms_key_arn=foundation.keys.arn(KeyClass.DATABASES),
             image=RATE_LIMIT_IMAGE,
             domain=table.domain,
-            limits=descriptors(table, served),
+            limits=descriptors(table, served, client_ids),
             routes=sorted(served),
             replicas=settings.service_replicas,
             rpc_timeout_ms=settings.rpc_timeout_ms,

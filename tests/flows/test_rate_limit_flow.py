@@ -1,6 +1,8 @@
 """The rate-limit flow in every region of dev, staging (the AWS edge) and prod, up and preview:
 every rate-limited route has a limit at the edge and in the mesh and the numbers agree with the
-tables; each link removed from a copy of the planned graph is reported. Also the gateway's
+tables; the per-API-key limit is keyed on the validated token's client id, once per confidential
+client and never for every value; each link removed from a copy of the planned graph is
+reported. Also the gateway's
 filters (global check failing open only beside the local bucket), the rate-limit store's TLS and
 authentication, the service's pod hardening, and the table's bad input."""
 
@@ -14,19 +16,52 @@ from typing import Any
 import pytest
 
 from meridian_ops.plan.flows.rate_limit import partner_tier_flow, rate_limit_flow
+from stacks.outputs import GlobalKey
 from stacks.rate_limit_settings import rate_limit_table_problems
 from tests.plans import planned
+from tests.policies.cases_common import UNKNOWN
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTES = json.loads((ROOT / "stacks/data/api_routes.json").read_text())
 TABLE = json.loads((ROOT / "stacks/data/rate_limits.json").read_text())
+CLIENTS = json.loads((ROOT / "stacks/data/identity_clients.json").read_text())
 ENVIRONMENTS = ("dev", "staging", "prod")
+CONFIDENTIAL = [c["id"] for c in CLIENTS["clients"] if c["kind"] == "confidential"]
+PUBLIC = [c["id"] for c in CLIENTS["clients"] if c["kind"] == "public"]
+API_KEY_HEADER = "x-meridian-client-id"
+"""Where the gateway's JWT validation writes the access token's client_id claim
+(components/identity/gateway_auth.py), as a literal."""
 
 
 def _stacks(env: str, preview: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     plans = planned(env, preview)
     regional = [p for n, p in plans.items() if n not in (f"{env}-edge", f"{env}-global")]
     return plans[f"{env}-edge"], regional
+
+
+def _deployed_global(env: str) -> dict[str, Any]:
+    """The global stack's outputs as the regional stacks read them: a preview reads the deployed
+    (up-mode) global stack."""
+    return planned(env, False)[f"{env}-global"]["outputs"]
+
+
+def _flow(
+    edge: dict[str, Any],
+    plan: dict[str, Any],
+    env: str = "dev",
+    routes: list[dict[str, Any]] | None = None,
+    table: dict[str, Any] | None = None,
+    clients: dict[str, Any] | None = None,
+    outputs: dict[str, Any] | None = None,
+) -> list[str]:
+    return rate_limit_flow(
+        routes or ROUTES["routes"],
+        table or TABLE,
+        edge,
+        plan,
+        outputs if outputs is not None else _deployed_global(env),
+        clients or CLIENTS,
+    )
 
 
 def _named(plan: dict[str, Any], suffix: str, name: str) -> dict[str, Any]:
@@ -46,7 +81,10 @@ def test_edge_and_mesh_limits_agree_with_the_tables(env: str, preview: bool) -> 
     edge, regional = _stacks(env, preview)
     assert regional
     for plan in regional:
-        assert rate_limit_flow(ROUTES["routes"], TABLE, edge, plan) == []
+        assert _flow(edge, plan, env) == []
+        # the global stack's own preview, its client ids unknown: the count of limits is checked
+        unknown = planned(env, preview)[f"{env}-global"]["outputs"]
+        assert _flow(edge, plan, env, outputs=unknown) == []
 
 
 def _without(plan: dict[str, Any], predicate: Any) -> dict[str, Any]:
@@ -61,27 +99,170 @@ def test_removed_links_are_reported() -> None:
     no_config = _without(
         plan, lambda s: s["inputs"].get("metadata", {}).get("name") == "ratelimit-config"
     )
-    lines = rate_limit_flow(ROUTES["routes"], TABLE, edge, no_config)
+    lines = _flow(edge, no_config)
     assert "users: no user descriptor in the mesh" in lines
     assert any(line.startswith("chat: the mesh allows None/min per user") for line in lines)
 
     no_routes = _without(
         plan, lambda s: s["inputs"].get("metadata", {}).get("name") == "rate-limit-routes"
     )
-    assert "payments: no remote_address descriptor in the mesh" in rate_limit_flow(
-        ROUTES["routes"], TABLE, edge, no_routes
-    )
+    assert "payments: no remote_address descriptor in the mesh" in _flow(edge, no_routes)
 
     no_edge = _without(edge, lambda s: s["type"] == "cloudflare:index/ruleset:Ruleset")
-    assert "orders: no rate limit at the edge" in rate_limit_flow(
-        ROUTES["routes"], TABLE, no_edge, plan
-    )
+    assert "orders: no rate limit at the edge" in _flow(no_edge, plan)
 
     changed = copy.deepcopy(ROUTES["routes"])
     next(r for r in changed if r["id"] == "search")["rateLimitPerMinute"] = 499
-    lines = rate_limit_flow(changed, TABLE, edge, plan)
+    lines = _flow(edge, plan, routes=changed)
     assert "search: the edge allows 500/min, the table 499/min" in lines
-    assert "search: the mesh allows 500/min per api_key, the table 499" in lines
+    assert (
+        f"search: the mesh allows 500/min per api_key for client {CONFIDENTIAL[0]}, the table 499"
+        in lines
+    )
+    assert "search: the mesh allows 500/min per user, the table 499" in lines
+
+
+def _edited(plan: dict[str, Any], name: str, edit: Any) -> dict[str, Any]:
+    copied = copy.deepcopy(plan)
+    for step in copied["steps"]:
+        inputs = step["newState"]["inputs"]
+        if inputs.get("metadata", {}).get("name") == name:
+            edit(inputs)
+    return copied
+
+
+def _rate_limited_routes() -> list[str]:
+    return [
+        r["id"]
+        for r in ROUTES["routes"]
+        if r.get("rateLimitPerMinute") is not None
+        and not r.get("internal")
+        and r.get("backend") is not None
+    ]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_api_key_limits_are_one_per_confidential_client_on_the_validated_claim(
+    env: str, preview: bool
+) -> None:
+    """Read from the planned graph, not through the flow: every rate-limited route limits
+    exactly the confidential clients' ids (the global stack's export), each at the route's
+    number, with no value-less api_key entry, from the header the JWT validation writes."""
+    ids = _deployed_global(env)[GlobalKey.API_KEY_CLIENT_IDS]
+    assert sorted(ids) == sorted(CONFIDENTIAL) and set(ids).isdisjoint(PUBLIC)
+    rates = {r["id"]: r["rateLimitPerMinute"] for r in ROUTES["routes"]}
+    for plan in _stacks(env, preview)[1]:
+        config = json.loads(
+            _named(plan, "core/v1:ConfigMap", "ratelimit-config")["data"]["config.yaml"]
+        )
+        by_route = {
+            d["value"]: d["descriptors"] for d in config["descriptors"] if d["key"] == "route"
+        }
+        for route in _rate_limited_routes():
+            api_keys = [d for d in by_route[route] if d["key"] == "api_key"]
+            assert {d.get("value") for d in api_keys} == set(ids.values()), route
+            assert {d["rate_limit"]["requests_per_unit"] for d in api_keys} == {rates[route]}
+        spec = _named(plan, ":EnvoyFilter", "rate-limit-routes")["spec"]
+        read = {
+            action["request_headers"]["header_name"]
+            for patch in spec["configPatches"]
+            for limit in patch["patch"]["value"]["route"]["rate_limits"]
+            for action in limit["actions"]
+            if action.get("request_headers", {}).get("descriptor_key") == "api_key"
+        }
+        assert read == {API_KEY_HEADER}
+
+
+def _read_api_key_from(header: str) -> Any:
+    def edit(inputs: dict[str, Any]) -> None:
+        for patch in inputs["spec"]["configPatches"]:
+            for limit in patch["patch"]["value"]["route"]["rate_limits"]:
+                for action in limit["actions"]:
+                    headers = action.get("request_headers", {})
+                    if headers.get("descriptor_key") == "api_key":
+                        headers["header_name"] = header
+
+    return edit
+
+
+def test_an_api_key_read_from_a_client_supplied_header_is_reported() -> None:
+    edge, regional = _stacks("dev", False)
+    forged = _edited(regional[0], "rate-limit-routes", _read_api_key_from("x-api-key"))
+    lines = _flow(edge, forged)
+    assert (
+        "users: the mesh reads api_key from x-api-key, the table from x-meridian-client-id" in lines
+    )
+    # the table itself naming a header nothing validates: the header is not the gateway's
+    table = copy.deepcopy(TABLE)
+    next(d for d in table["dimensions"] if d["key"] == "api_key")["header"] = "x-api-key"
+    lines = _flow(edge, forged, table=table)
+    assert (
+        "users: the api_key header x-api-key is not set by the gateway from a validated token "
+        "(a client can send any value)"
+    ) in lines
+    # the claim headers' strip filter gone: a client could send its own client id
+    unstripped = _without(
+        regional[0], lambda s: s["inputs"].get("metadata", {}).get("name") == "strip-claim-headers"
+    )
+    lines = _flow(edge, unstripped)
+    assert len([x for x in lines if "x-meridian-client-id is not set by the gateway" in x]) == len(
+        _rate_limited_routes()
+    )
+
+
+def _config_edit(change: Any) -> Any:
+    def edit(inputs: dict[str, Any]) -> None:
+        config = json.loads(inputs["data"]["config.yaml"])
+        for entry in config["descriptors"]:
+            if entry["key"] == "route":
+                change(entry)
+        inputs["data"]["config.yaml"] = json.dumps(config)
+
+    return edit
+
+
+def test_a_value_less_api_key_limit_is_reported() -> None:
+    edge, regional = _stacks("dev", False)
+
+    def add(entry: dict[str, Any]) -> None:
+        rate = entry["descriptors"][0]["rate_limit"]
+        entry["descriptors"].append({"key": "api_key", "rate_limit": rate})
+
+    lines = _flow(edge, _edited(regional[0], "ratelimit-config", _config_edit(add)))
+    assert (
+        "orders: a api_key limit without a value in the mesh (it limits every value, the users "
+        "of a public client together)"
+    ) in lines
+
+
+def test_a_confidential_client_without_its_limit_is_reported() -> None:
+    edge, regional = _stacks("dev", False)
+    outputs = copy.deepcopy(_deployed_global("dev"))
+    ids = outputs[GlobalKey.API_KEY_CLIENT_IDS]
+
+    def drop(entry: dict[str, Any]) -> None:
+        entry["descriptors"] = [
+            d for d in entry["descriptors"] if d.get("value") not in ids.values()
+        ]
+
+    lines = _flow(edge, _edited(regional[0], "ratelimit-config", _config_edit(drop)))
+    assert (
+        f"search: the mesh allows None/min per api_key for client {CONFIDENTIAL[0]}, the table 500"
+        in lines
+    )
+    # a second machine client in the table and the export, but not in the mesh
+    clients = copy.deepcopy(CLIENTS)
+    clients["clients"].append({**clients["clients"][-1], "id": "batch-m2m"})
+    ids["batch-m2m"] = "5ok0batchclientid0000000000"
+    lines = _flow(edge, regional[0], clients=clients, outputs=outputs)
+    assert (
+        "search: the mesh allows None/min per api_key for client batch-m2m, the table 500" in lines
+    )
+    # the ids unknown (the global stack's preview): a missing limit still shows in the count
+    unknown: dict[str, Any] = {GlobalKey.API_KEY_CLIENT_IDS: dict.fromkeys(ids, UNKNOWN)}
+    lines = _flow(edge, regional[0], clients=clients, outputs=unknown)
+    assert "search: 1 api_key limits in the mesh, 2 clients" in lines
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])

@@ -635,6 +635,161 @@ CASES += [
     ),
 ]
 
+# envoy-rate-limit-keys-gateway-set: the route filter as components/mesh/rate_limit.py plans it,
+# the claim-header strip as components/identity/gateway_auth.py does
+KEYS_POLICY = "envoy-rate-limit-keys-gateway-set"
+HEADER_MUTATION = (
+    "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation"
+)
+
+
+def _strip_filter(headers: list[str], operation: str = "INSERT_FIRST") -> dict[str, Any]:
+    entry = _envoy_filter(
+        "strip-claim-headers",
+        {
+            "@type": HEADER_MUTATION,
+            "mutations": {"request_mutations": [{"remove": h} for h in headers]},
+        },
+        GATEWAY_PODS,
+    )
+    entry["props"]["spec"]["configPatches"][0]["patch"]["operation"] = operation
+    return entry
+
+
+def _route_filter(*actions: dict[str, Any], namespace: str = "istio-ingress") -> dict[str, Any]:
+    route = {"generic_key": {"descriptor_key": "route", "descriptor_value": "users"}}
+    return {
+        "type": "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter",
+        "name": "rate-limit-routes",
+        "props": {
+            "apiVersion": "networking.istio.io/v1alpha3",
+            "kind": "EnvoyFilter",
+            "metadata": {"name": "rate-limit-routes", "namespace": namespace},
+            "spec": {
+                "workloadSelector": {"labels": GATEWAY_PODS},
+                "configPatches": [
+                    {
+                        "applyTo": "HTTP_ROUTE",
+                        "match": {
+                            "context": "GATEWAY",
+                            "routeConfiguration": {
+                                "gateway": "istio-ingress/edge",
+                                "vhost": {"route": {"name": "users"}},
+                            },
+                        },
+                        "patch": {
+                            "operation": "MERGE",
+                            "value": {
+                                "route": {"rate_limits": [{"actions": [route, a]} for a in actions]}
+                            },
+                        },
+                    }
+                ],
+            },
+        },
+    }
+
+
+def _header_key(header: str, key: str = "api_key") -> dict[str, Any]:
+    return {"request_headers": {"header_name": header, "descriptor_key": key}}
+
+
+CLAIMS = ["x-meridian-sub", "x-meridian-scope", "x-meridian-client-id"]
+CASES += [
+    PolicyCase(
+        KEYS_POLICY,
+        "",
+        {},
+        False,
+        stack=[
+            _strip_filter(CLAIMS),
+            _route_filter(
+                _header_key("x-meridian-sub", "user"),
+                _header_key("x-meridian-client-id"),
+                {"remote_address": {}},
+                {
+                    "header_value_match": {
+                        "descriptor_key": "method",
+                        "descriptor_value": "write",
+                        "headers": [{"name": ":method", "string_match": {"exact": "POST"}}],
+                    }
+                },
+            ),
+        ],
+        note="claims-and-address",
+    ),
+    PolicyCase(
+        KEYS_POLICY,
+        "",
+        {},
+        True,
+        stack=[_strip_filter(CLAIMS), _route_filter(_header_key("x-api-key"))],
+        note="client-api-key-header",
+    ),
+    PolicyCase(
+        KEYS_POLICY,
+        "",
+        {},
+        True,
+        stack=[_route_filter(_header_key("x-meridian-client-id"))],
+        note="claim-header-not-stripped",
+    ),
+    PolicyCase(
+        KEYS_POLICY,
+        "",
+        {},
+        True,
+        stack=[
+            _strip_filter(CLAIMS, operation="INSERT_BEFORE"),
+            _route_filter(_header_key("x-meridian-client-id")),
+        ],
+        note="stripped-after-the-jwt-filter",
+    ),
+    PolicyCase(
+        KEYS_POLICY,
+        "",
+        {},
+        True,
+        stack=[
+            _strip_filter(CLAIMS),
+            _route_filter(_header_key("x-meridian-client-id"), namespace="other"),
+        ],
+        note="stripped-for-other-workloads",
+    ),
+    PolicyCase(
+        KEYS_POLICY,
+        "",
+        {},
+        True,
+        stack=[
+            _strip_filter(CLAIMS),
+            _route_filter(
+                {
+                    "header_value_match": {
+                        "descriptor_key": "tier",
+                        "descriptor_value": "enterprise",
+                        "headers": [{"name": "x-tier", "string_match": {"exact": "enterprise"}}],
+                    }
+                }
+            ),
+        ],
+        note="tier-from-client-header",
+    ),
+    PolicyCase(
+        KEYS_POLICY,
+        "",
+        {},
+        True,
+        stack=[
+            _strip_filter(CLAIMS),
+            _route_filter(
+                {"query_parameters": {"query_parameter_name": "key", "descriptor_key": "api_key"}}
+            ),
+        ],
+        note="query-parameter",
+    ),
+]
+
 # graphql-router-introspection-off: the Apollo Router release as components/graphql/router.py
 # plans it (chart oci://ghcr.io/apollographql/helm-charts/router, router.configuration)
 INTROSPECTION_POLICY = "graphql-router-introspection-off"

@@ -264,7 +264,8 @@ def _identity(env: str, plans: Plans) -> FlowCount:
 
 def _rate_limits(env: str, plans: Plans) -> FlowCount:
     """Per region, each rate-limited public route and each row of the rate-limit table (edge
-    rule, mesh descriptor, numbers), and each partner tier."""
+    rule, mesh descriptors read from gateway-set headers, numbers, one per-API-key limit per
+    confidential client), and each partner tier."""
     tally = _Tally()
     edge_plan = plans.get(f"{env}-edge")
     routes = routes_document()["routes"]
@@ -278,11 +279,13 @@ def _rate_limits(env: str, plans: Plans) -> FlowCount:
         | {r["route"] for r in table.get("routes", [])}
     )
     tiers = [f"partner tier {row['tier']}" for row in table.get("tiers", [])]
+    outputs = dict((plans.get(f"{env}-global") or {}).get("outputs") or {})
+    clients = clients_document()
     for stack, plan in regional_plans(plans).items():
         if edge_plan is None:
             tally.add([f"{stack}: no edge stack planned"])
             continue
-        lines = rate_limit_flow(routes, table, dict(edge_plan), dict(plan))
+        lines = rate_limit_flow(routes, table, dict(edge_plan), dict(plan), outputs, clients)
         lines += partner_tier_flow(table, dict(plan))
         for unit in [*units, *tiers]:
             mine = [x for x in lines if x.startswith(f"{unit}: ")]
