@@ -63,8 +63,10 @@ def access_log_delivery_statement(
     ARNs (`aws:SourceArn`) and their account (`aws:SourceAccount`), the two conditions of the S3
     User Guide's bucket policy for server access log delivery. Without the source ARNs, any
     bucket of the account could log into the target (or fill it)."""
-    if not source_bucket_arns:
-        raise ValueError("an access-log target names the buckets it logs (source_bucket_arns)")
+    if isinstance(source_bucket_arns, str) or not source_bucket_arns:
+        raise ValueError(
+            "an access-log target names the buckets it logs: a list of ARNs (source_bucket_arns)"
+        )
     sources = list(source_bucket_arns)
     return {
         "Sid": "S3ServerAccessLogs",

@@ -89,6 +89,9 @@ class LakehouseArgs:
     replication_time_control: bool = True
     key_deletion_window_days: int = 30
     protect: bool = True
+    other_log_sources: Sequence[str] = ()
+    """ARNs of the buckets outside the lake (same account and region) that log into the lake's
+    access-log bucket; its policy admits S3's log delivery for these and the lake's own only."""
     kafka_ready: Sequence[pulumi.Resource] = ()
     """What AWS checks when a bronze Firehose stream is created: the MSK cluster policy (its
     private VPC connection) and the bronze topics. The streams wait for them (and for their
@@ -224,7 +227,7 @@ class Lakehouse(pulumi.ComponentResource):
         sources = [
             bucket_arn(args.scope.partition, bucket_name(names, zone, args.scope.account_id))
             for zone in logged
-        ]
+        ] + list(args.other_log_sources)
         access_logs = secure_bucket(
             self,
             f"{name}-access-logs",
