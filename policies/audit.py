@@ -10,6 +10,8 @@ standards, configuration recording, and immutable audit evidence.
 - ``vpc-flow-log-all-traffic``, ``vpc-flow-logs-every-vpc``: every VPC has a flow log that
   records all traffic to a named destination.
 - ``config-recorder-all-supported``: AWS Config recorders record every supported resource type.
+- ``s3-access-log-delivery-scoped``: a bucket policy letting S3 server access logging write names
+  the source buckets (``aws:SourceArn``) and their account (``aws:SourceAccount``).
 - ``s3-audit-bucket-object-lock``: buckets tagged as audit evidence (``meridian:evidence`` =
   ``audit``) have Object Lock in COMPLIANCE mode with a default retention of at least
   ``minimumDays``.
@@ -48,6 +50,7 @@ from .support import (
     Finding,
     Verdict,
     as_int,
+    as_list,
     config,
     is_unknown,
     kms_key_problem,
@@ -55,6 +58,7 @@ from .support import (
     linked_urns,
     pget,
     plain,
+    policy_statements,
 )
 
 CONCERN = "audit"
@@ -345,6 +349,49 @@ def _bucket_logging(args: ResourceValidationArgs, report: ReportViolation) -> No
         )
 
 
+LOG_DELIVERY_SERVICE: Final = "logging.s3.amazonaws.com"
+BUCKET_POLICY_PROPS: Final = {
+    "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    type_tokens.S3_BUCKET: "policy",
+    type_tokens.S3_BUCKET_V2: "policy",
+}
+LOG_DELIVERY_SOURCE_KEYS: Final = ("aws:SourceArn", "aws:SourceAccount")
+"""The conditions of the S3 User Guide's bucket policy for server access log delivery: the
+source buckets' ARNs and their account."""
+
+
+def _condition_keys(condition: Any) -> set[str]:
+    keys: set[str] = set()
+    if isinstance(condition, dict):
+        for block in condition.values():
+            if isinstance(block, dict):
+                keys |= {str(k).lower() for k in block}
+    return keys
+
+
+def _log_delivery_scoped(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    prop = BUCKET_POLICY_PROPS[args.resource_type]
+    where = label(args.resource_type, args.name)
+    for statement in policy_statements(args.props.get(prop)):
+        principal = statement.get("Principal")
+        services = principal.get("Service") if isinstance(principal, dict) else None
+        if statement.get("Effect") != "Allow" or LOG_DELIVERY_SERVICE not in as_list(services):
+            continue
+        present = _condition_keys(statement.get("Condition"))
+        missing = [k for k in LOG_DELIVERY_SOURCE_KEYS if k.lower() not in present]
+        if missing:
+            sid = f" (Sid {statement['Sid']})" if statement.get("Sid") else ""
+            report(
+                f"{where} {prop} lets S3 server access logging ({LOG_DELIVERY_SERVICE}) write"
+                f"{sid} without {' and '.join(missing)}, so buckets it does not log (of any "
+                "account, without aws:SourceAccount) can deliver logs into it. Fix: add "
+                "ArnLike aws:SourceArn with the ARNs of the buckets that log here and "
+                "StringEquals aws:SourceAccount with their account "
+                "(components/common/buckets.py access_log_delivery_statement).",
+                None,
+            )
+
+
 def _features_schema() -> PolicyConfigSchema:
     return PolicyConfigSchema(
         properties={
@@ -465,6 +512,16 @@ POLICIES: list[Policy] = [
         severity=Severity.LOW,
         controls=LOGGING,
         validators={"aws:s3/bucketLogging:BucketLogging": _bucket_logging},
+    ),
+    resource_policy(
+        "s3-access-log-delivery-scoped",
+        "A bucket policy that lets S3 server access logging (logging.s3.amazonaws.com) write "
+        "names the buckets it logs (aws:SourceArn) and their account (aws:SourceAccount).",
+        concern=CONCERN,
+        service="s3",
+        severity=Severity.MEDIUM,
+        controls=LOGGING,
+        validators=dict.fromkeys(BUCKET_POLICY_PROPS, _log_delivery_scoped),
     ),
     stack_policy(
         "s3-audit-bucket-object-lock",

@@ -1,7 +1,9 @@
 """Settings of the GraphQL router and the partner API, with per-environment defaults and the
 checks beyond their types.
 
-Keys (regional: the manifest sets them for every region, a regional stack file may override):
+Keys (regional: the manifest sets them for every region, a regional stack file may override,
+except `partnerApi.clientCaKeyAlgorithm`, environment-wide: the partner client CA is one per
+environment, built by the global stack, so the gate refuses it in a regional stack file):
 
 ```yaml
 meridian:graphql:
@@ -200,5 +202,9 @@ PARTNER_SPEC = SettingSpec(
     scope="regional",
     validate=lambda c: validate_partner(c.value, c.env, c.file),
     check="validate_partner",
+    environment_wide={
+        "clientCaKeyAlgorithm": "the partner client CA is one per environment, built by the "
+        "global stack"
+    },
 )
 """`meridian:partnerApi`, regional (stacks/config/registry.py)."""

@@ -381,8 +381,9 @@ def _strip_namespace(
 def _regional_file_problems(
     identity: StackIdentity, own: dict[str, Any], own_file: str, manifest_file: str
 ) -> tuple[list[ConfigProblem], dict[str, Any]]:
-    """A regional stack file's own keys: environment-wide keys, unknown keys and the address
-    plan's prefix length are refused there; returns the problems and the regional keys kept."""
+    """A regional stack file's own keys: environment-wide keys, unknown keys, the address plan's
+    prefix length and the environment-wide fields of regional keys (`SettingSpec.
+    environment_wide`) are refused there; returns the problems and the regional values kept."""
     env = identity.environment
     problems: list[ConfigProblem] = []
     for key in sorted(own):
@@ -420,7 +421,27 @@ def _regional_file_problems(
                 file=own_file,
             )
         )
-    return problems, {k: v for k, v in own.items() if k in REGIONAL_KEYS}
+    kept = {k: v for k, v in own.items() if k in REGIONAL_KEYS}
+    for spec in of_scope("regional"):
+        override = kept.get(spec.key)
+        if not isinstance(override, dict):
+            continue
+        for name in sorted(spec.environment_wide.keys() & override.keys()):
+            problems.append(
+                ConfigProblem(
+                    key=f"{NAMESPACE}:{spec.key}.{name}",
+                    value=override[name],
+                    problem=f"is environment-wide ({spec.environment_wide[name]}) and cannot be "
+                    f"set in {own_file}",
+                    fix=f"remove it from {own_file} and set it for the environment in "
+                    f"{manifest_file} (pulumi config set --path '{NAMESPACE}:{spec.key}.{name}' "
+                    f"<value> --stack {env}-global)",
+                    file=own_file,
+                )
+            )
+            # judged once, here: the merge and the layer's check see the manifest's value
+            kept[spec.key] = {k: v for k, v in kept[spec.key].items() if k != name}
+    return problems, kept
 
 
 def _edge_file_problems(

@@ -282,3 +282,31 @@ def test_a_dependency_row_naming_nothing_is_refused_by_the_environment_gate(
     assert lines[0].startswith(f"- stacks/data/service_dependencies.json: services.{service}")
     assert said in lines[0] and fix in lines[0], lines[0]
     assert "nothing was planned or deployed" in text
+
+
+@pytest.mark.parametrize("algorithm", ["RSA_2048", "RSA_1024"], ids=["valid", "invalid"])
+def test_a_regional_partner_ca_key_algorithm_is_one_clean_problem(
+    tmp_path: Path, algorithm: str
+) -> None:
+    """The partner client CA is one per environment (the global stack builds it from the
+    manifest); a regional stack file's value would be silently ignored, so the gate refuses it
+    (valid or not: one problem, the environment-wide one)."""
+    project = copy_project(tmp_path / "prod", "prod")
+    add_config(
+        project,
+        "prod-eu-west-1",
+        f"meridian:partnerApi:\n  clientCaKeyAlgorithm: {algorithm}",
+    )
+    lines = problem_lines(gate_text(project, "prod"))
+    assert len(lines) == 1, lines
+    assert f"meridian:partnerApi.clientCaKeyAlgorithm = '{algorithm}'" in lines[0]
+    assert "environment-wide" in lines[0] and "Pulumi.prod-eu-west-1.yaml" in lines[0]
+    assert "Fix: " in lines[0] and "Pulumi.prod-global.yaml" in lines[0]
+
+
+def test_a_regional_partner_hostname_override_is_still_accepted(tmp_path: Path) -> None:
+    """Only the environment-wide field is refused: the rest of `meridian:partnerApi` stays
+    regional."""
+    project = copy_project(tmp_path / "dev", "dev")
+    add_config(project, "dev-us-east-1", "meridian:partnerApi:\n  allowedCidrs: [203.0.113.0/24]")
+    check_environment("dev", project)

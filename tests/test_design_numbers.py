@@ -13,11 +13,15 @@ Design lines read here:
 - GPU inference nodes 8-40 in prod (docs/architecture.md "Requirements that are numbers")
 - 03 Edge, health checks: "Active — HTTP /health every 5s, timeout 2s" (deviation: Route 53 checks
   run every 10 or 30 s only; the AWS edge uses the fast 10 s)
+- 04 Ingress, WebSocket Gateway: "Sticky sessions — consistent hashing by user ID", "Heartbeat
+  ping/pong — 30s interval" (deviation: no connection-count limit per user; Envoy and the
+  rate-limit service count requests, not open connections)
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -284,3 +288,117 @@ def test_cognito_fixes_the_code_lifetime_and_cannot_require_pkce() -> None:
     assert not {a for a in arguments if "pkce" in a or "code_challenge" in a}, arguments
     assert not {a for a in arguments if "authorization_code" in a or "code_valid" in a}
     assert COGNITO_CODE_MINUTES <= DESIGN_CODE_MINUTES
+
+
+# --- WebSocket connections per user ---------------------------------------------------------
+
+RATE_TABLE = json.loads((PROJECT_DIR / "stacks/data/rate_limits.json").read_text())
+ROUTE_TABLE = json.loads((PROJECT_DIR / "stacks/data/api_routes.json").read_text())
+WS_ROUTE = "chat"
+WS_PATH = "/ws/v2/chat"
+HEARTBEAT_S = 30
+"""architecture.txt section 04, WebSocket Gateway: 'Heartbeat ping/pong — 30s interval'."""
+GATEWAY_DRAIN_S = {"dev": 30, "staging": 120, "prod": 300}
+"""The gateway's drain per environment (stacks/mesh_settings.py defaults, as literals)."""
+DEVIATIONS = PROJECT_DIR / "docs/architecture.md"
+
+
+def _named(plan: dict[str, Any], suffix: str, name: str) -> dict[str, Any]:
+    (found,) = [
+        s["inputs"]
+        for s in states(plan)
+        if s["type"].endswith(suffix) and s["inputs"].get("metadata", {}).get("name") == name
+    ]
+    return found
+
+
+def _deviation_row(asked: str) -> str:
+    text = DEVIATIONS.read_text()
+    table = text.split("## Where Meridian departs from the design's numbers", 1)[1]
+    rows = [line for line in table.splitlines() if line.startswith(f"| {asked}")]
+    assert len(rows) == 1, asked
+    return rows[0]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_websocket_users_are_limited_by_upgrade_rate_not_open_connections(
+    env: str, preview: bool
+) -> None:
+    """No published Envoy filter or rate-limit service counts one user's open connections (the
+    deviation row says which were checked); what the gateway does instead, in every region:
+    the user's upgrades per minute from the rate-limit table, keyed on the JWT subject header the
+    gateway writes (a client's own value stripped first), the WebSocket route without a route
+    timeout and with consistent hashing on that header (one user's sockets on one messaging pod),
+    and the gateway's drain before its pod is killed."""
+    (user,) = [d for d in RATE_TABLE["dimensions"] if d["key"] == "user"]
+    header = user["header"]
+    (limit,) = [r for r in RATE_TABLE["routes"] if r["route"] == WS_ROUTE]
+    assert limit["dimension"] == "user"
+    (row,) = [r for r in ROUTE_TABLE["routes"] if r["id"] == WS_ROUTE]
+    assert row["sticky"] is True and WS_PATH in row["paths"]
+    plans = planned(env, preview)
+    regions = [p for n, p in plans.items() if not n.endswith(("-global", "-edge"))]
+    assert regions
+    for plan in regions:
+        config = json.loads(_named(plan, ":ConfigMap", "ratelimit-config")["data"]["config.yaml"])
+        (entry,) = [
+            e for e in config["descriptors"] if e["key"] == "route" and e["value"] == WS_ROUTE
+        ]
+        assert entry["descriptors"] == [
+            {
+                "key": "user",
+                "rate_limit": {"requests_per_unit": limit["requestsPerMinute"], "unit": "minute"},
+            }
+        ]
+        routes = _named(plan, ":EnvoyFilter", "rate-limit-routes")["spec"]["configPatches"]
+        (patch,) = [
+            p
+            for p in routes
+            if p["match"]["routeConfiguration"]
+            == {"gateway": "istio-ingress/edge", "vhost": {"route": {"name": WS_ROUTE}}}
+        ]
+        assert patch["patch"]["value"]["route"]["rate_limits"] == [
+            {
+                "actions": [
+                    {"generic_key": {"descriptor_key": "route", "descriptor_value": WS_ROUTE}},
+                    {"request_headers": {"descriptor_key": "user", "header_name": header}},
+                ]
+            }
+        ]
+        # the gateway writes the header from the verified token's subject, after removing any
+        # value the client sent
+        jwt = _named(plan, ":RequestAuthentication", "edge-jwt")["spec"]["jwtRules"]
+        assert {"claim": "sub", "header": header} in jwt[0]["outputClaimToHeaders"]
+        strip = _named(plan, ":EnvoyFilter", "strip-claim-headers")["spec"]["configPatches"][0]
+        assert strip["patch"]["operation"] == "INSERT_FIRST"
+        removed = strip["patch"]["value"]["typed_config"]["mutations"]["request_mutations"]
+        assert {"remove": header} in removed
+        # the WebSocket route: no route timeout (it would cut the socket), sticky by user
+        (http,) = _named(plan, ":VirtualService", f"edge-{WS_ROUTE}")["spec"]["http"]
+        assert http["match"] == [{"uri": {"prefix": WS_PATH}}]
+        assert http["timeout"] == "0s"
+        (host,) = {r["destination"]["host"] for r in http["route"]}
+        (rule,) = [
+            s["inputs"]["spec"]
+            for s in states(plan)
+            if s["type"].endswith(":DestinationRule") and s["inputs"]["spec"]["host"] == host
+        ]
+        policy = rule["trafficPolicy"]
+        assert policy["loadBalancer"] == {"consistentHash": {"httpHeaderName": header}}
+        assert policy["connectionPool"]["http"]["idleTimeout"] == f"{3 * HEARTBEAT_S}s"
+        # no lifetime cap on a socket: nothing bounds a user's open sockets but the rate
+        assert "maxConnectionDuration" not in policy["connectionPool"]["tcp"]
+        # a gateway pod being replaced drains open sockets before it is killed
+        (gateway,) = [
+            s["inputs"]["values"]
+            for s in states(plan, "kubernetes:helm.sh/v3:Release")
+            if s["inputs"].get("name") == "istio-ingressgateway"
+        ]
+        proxy = json.loads(gateway["podAnnotations"]["proxy.istio.io/config"])
+        assert proxy["terminationDrainDuration"] == f"{GATEWAY_DRAIN_S[env]}s"
+        assert gateway["terminationGracePeriodSeconds"] > GATEWAY_DRAIN_S[env]
+    row_text = _deviation_row("a connection-count limit per user on the WebSocket route")
+    assert "test_websocket_users_are_limited_by_upgrade_rate_not_open_connections" in row_text
+    for checked in ("connection_limit", "hits_addend", "apply_on_stream_done"):
+        assert checked in row_text, checked

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from components.common.buckets import access_log_delivery_statement
 from components.data.lakehouse.lakehouse import REPLICATED
 from components.data.lakehouse.tables import GOLD_TABLES
 from stacks.config.errors import ConfigError
@@ -53,6 +54,12 @@ def _per_bucket(plan: dict[str, Any], resource_type: str) -> dict[str, dict[str,
         if zone:
             out[zone] = s["inputs"]
     return out
+
+
+@pytest.mark.parametrize("sources", [[], "arn:aws:s3:::one-bucket"], ids=["none", "a-string"])
+def test_an_access_log_target_names_its_sources_as_a_list(sources: Any) -> None:
+    with pytest.raises(ValueError, match="source_bucket_arns"):
+        access_log_delivery_statement("arn:aws:s3:::logs", "123456789012", sources)
 
 
 @pytest.mark.parametrize("region", PROD_REGIONS)

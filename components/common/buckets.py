@@ -56,21 +56,28 @@ def bucket_arn(partition: str, bucket_name: str) -> str:
 
 
 def access_log_delivery_statement(
-    bucket_arn: str, account_id: str, source_bucket_arn: str | None = None
+    bucket_arn: str, account_id: str, source_bucket_arns: Sequence[str]
 ) -> dict[str, Any]:
     """The statement of a server-access-log target's policy that lets S3's logging service
-    (`logging.s3.amazonaws.com`) write log objects into it for buckets of `account_id` only and,
-    given `source_bucket_arn`, for that bucket only."""
-    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_id}}
-    if source_bucket_arn is not None:
-        condition["ArnLike"] = {"aws:SourceArn": source_bucket_arn}
+    (`logging.s3.amazonaws.com`) write log objects into it for the buckets it logs only: their
+    ARNs (`aws:SourceArn`) and their account (`aws:SourceAccount`), the two conditions of the S3
+    User Guide's bucket policy for server access log delivery. Without the source ARNs, any
+    bucket of the account could log into the target (or fill it)."""
+    if isinstance(source_bucket_arns, str) or not source_bucket_arns:
+        raise ValueError(
+            "an access-log target names the buckets it logs: a list of ARNs (source_bucket_arns)"
+        )
+    sources = list(source_bucket_arns)
     return {
         "Sid": "S3ServerAccessLogs",
         "Effect": "Allow",
         "Principal": {"Service": "logging.s3.amazonaws.com"},
         "Action": "s3:PutObject",
         "Resource": f"{bucket_arn}/*",
-        "Condition": condition,
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": sources[0] if len(sources) == 1 else sources},
+        },
     }
 
 

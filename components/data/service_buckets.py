@@ -64,6 +64,11 @@ class ServiceBucketsArgs:
             raise ValueError(f"replica region {self.replica_region} is the buckets' own region")
 
 
+def service_bucket_name(names: Names, bucket: str, account_id: str) -> str:
+    """A service bucket's physical name (deterministic: the access-log target names it)."""
+    return names.physical(bucket, account_id)
+
+
 class ServiceBuckets(pulumi.ComponentResource):
     buckets: dict[str, SecureBucket]
 
@@ -77,7 +82,7 @@ class ServiceBuckets(pulumi.ComponentResource):
                 self,
                 f"{name}-{bucket}",
                 SecureBucketSpec(
-                    bucket_name=args.names.physical(bucket, args.scope.account_id),
+                    bucket_name=service_bucket_name(args.names, bucket, args.scope.account_id),
                     partition=args.scope.partition,
                     kms_key_arn=args.kms_key_arn,
                     access_log_bucket=args.access_log_bucket,

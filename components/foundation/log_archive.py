@@ -284,7 +284,7 @@ class LogArchive(pulumi.ComponentResource):
                         access_log_delivery_statement(
                             arn,
                             args.scope.account_id,
-                            bucket_arn(args.scope.partition, args.bucket_name),
+                            [bucket_arn(args.scope.partition, args.bucket_name)],
                         )
                     ],
                     protect=args.protect,

@@ -221,6 +221,11 @@ def worker_properties(region: str) -> str:
     )
 
 
+def plugin_bucket_name(names: Names, account_id: str) -> str:
+    """The plugin bucket's physical name (deterministic: the access-log target names it)."""
+    return names.physical("cdc-plugins", account_id)
+
+
 class DebeziumPostgresSource(pulumi.ComponentResource):
     """The CDC connector of one region; see the module docstring."""
 
@@ -321,7 +326,7 @@ class DebeziumPostgresSource(pulumi.ComponentResource):
             self,
             f"{name}-plugins",
             SecureBucketSpec(
-                bucket_name=args.names.physical("cdc-plugins", args.scope.account_id),
+                bucket_name=plugin_bucket_name(args.names, args.scope.account_id),
                 partition=args.scope.partition,
                 kms_key_arn=args.storage_key_arn,
                 access_log_bucket=args.access_log_bucket,

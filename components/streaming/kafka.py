@@ -45,6 +45,7 @@ import pulumi_aws as aws
 from components.common.iam import deny_insecure_transport, policy_document, statement
 from components.common.naming import Names
 from components.common.scope import AwsScope
+from components.common.security_groups import peer_group_rules
 from components.kubernetes.workload_identity import WorkloadIdentity
 
 IAM_TLS_PORT = 9098
@@ -308,24 +309,14 @@ class KafkaCluster(pulumi.ComponentResource):
         sg_id = security_group.id
         # Brokers, MSK Replicator and the Firehose VPC connection reach the brokers through this
         # same group; everything else through the client groups' rules below.
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-ingress-self",
-            security_group_id=sg_id,
-            referenced_security_group_id=sg_id,
-            ip_protocol="tcp",
-            from_port=IAM_TLS_PORT,
-            to_port=IAM_TLS_PORT,
-            description="IAM/TLS between members of the broker group (replicator, brokers)",
-            opts=child,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-egress-self",
-            security_group_id=sg_id,
-            referenced_security_group_id=sg_id,
-            ip_protocol="tcp",
-            from_port=IAM_TLS_PORT,
-            to_port=IAM_TLS_PORT,
-            description="IAM/TLS to the brokers (MSK Replicator ENIs use this group)",
+        peer_group_rules(
+            client_group_id=sg_id,
+            server_group_id=sg_id,
+            port=IAM_TLS_PORT,
+            egress_name=f"{name}-egress-self",
+            ingress_name=f"{name}-ingress-self",
+            egress_description="IAM/TLS to the brokers (MSK Replicator ENIs use this group)",
+            ingress_description="IAM/TLS between members of the broker group (replicator, brokers)",
             opts=child,
         )
         for i, client in enumerate(args.client_security_group_ids):

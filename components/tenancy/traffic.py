@@ -37,8 +37,11 @@ STICKY_HEADER = "x-meridian-sub"
 """The JWT subject the gateway forwards after validating the token: the architecture's WebSocket
 gateway keeps sessions sticky by "consistent hashing by user ID"."""
 WEBSOCKET_IDLE_TIMEOUT = "90s"
-"""A WebSocket sends a heartbeat every 30 s (architecture, WebSocket Gateway): an upstream
-connection idle for three heartbeats is dead and is closed."""
+"""A WebSocket sends a heartbeat every 30 s (architecture, WebSocket Gateway): a pooled upstream
+connection with no stream on it for three heartbeats is closed. Envoy counts this idle time only
+while no request or stream is active on the connection, so it never cuts an open WebSocket: a
+silent one is ended by the edge's idle timeout or the gateway's stream idle timeout (Envoy's HTTP
+connection manager; Meridian does not set it)."""
 
 OUTLIER_INTERVAL = "10s"
 OUTLIER_BASE_EJECTION = "30s"
@@ -279,8 +282,8 @@ def edge_virtual_service_spec(route: EdgeRoute, gateway: str) -> dict[str, Any]:
             if key in mesh_route:
                 http[key] = mesh_route[key]
     if route.websocket:
-        # Envoy's route timeout would cut the upgraded stream; idle connections end at the
-        # DestinationRule's and the edge's idle timeouts instead.
+        # Envoy's route timeout would cut the upgraded stream; a silent one is ended by the
+        # edge's idle timeout or the gateway's stream idle timeout instead.
         http["timeout"] = "0s"
     else:
         http["timeout"] = _duration(route.timeout_ms)

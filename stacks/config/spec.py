@@ -11,6 +11,7 @@ This module imports no layer and not `stacks.settings` (the layers import it).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -105,6 +106,10 @@ class SettingSpec(Generic[M]):
     check: str = ""
     """The name of the layer's check function (`validate_mesh`): how the check is named when it
     raises instead of reporting (`stacks.settings.guarded`)."""
+    environment_wide: Mapping[str, str] = dataclasses.field(default_factory=dict[str, str])
+    """Fields of a regional key that only the environment manifest may set (field alias -> why,
+    e.g. "one partner CA per environment, built by the global stack"): a regional stack file
+    setting one is refused, since the stacks reading it read the manifest's value."""
 
     def of(self, context: SettingsContext[Any], value: Any) -> SettingsContext[M]:
         """`context` retargeted at this setting: its value and the file it came from."""

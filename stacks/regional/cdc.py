@@ -24,7 +24,7 @@ from stacks.regional.baseline import Baseline
 from stacks.regional.context import RegionContext
 from stacks.regional.data import Data
 from stacks.regional.foundation import Foundation
-from stacks.regional.streaming import Streaming
+from stacks.regional.streaming import CDC_TOPIC_PREFIX, Streaming, cdc_runs_here
 from stacks.versions import (
     AURORA_ROTATION_APPLICATION,
     AURORA_ROTATION_VERSIONS,
@@ -33,8 +33,7 @@ from stacks.versions import (
     MSK_CONNECT_VERSION,
 )
 
-TOPIC_PREFIX = "cdc.postgres"
-"""Debezium's `topic.prefix`: the CDC rows of the topic table are `cdc.postgres.{}`."""
+TOPIC_PREFIX = CDC_TOPIC_PREFIX
 SCHEMA = "public"
 """The PostgreSQL schema of the captured tables (each instance of the topic row is a table)."""
 
@@ -52,11 +51,9 @@ def cdc_tables(streaming: Streaming) -> list[CdcTable]:
 def build(
     ctx: RegionContext, foundation: Foundation, baseline: Baseline, streaming: Streaming, data: Data
 ) -> DebeziumPostgresSource | None:
-    if ctx.stores.aurora_role(ctx.region) != "primary" or data.aurora is None:
+    if not cdc_runs_here(ctx, streaming.topic_names) or data.aurora is None:
         return None
     tables = cdc_tables(streaming)
-    if not tables:
-        return None
     network, keys, kafka = foundation.network, foundation.keys, streaming.kafka
     return DebeziumPostgresSource(
         "cdc",

@@ -13,11 +13,14 @@ buckets into replica buckets it owns in the paired region
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 
+from components.common.buckets import bucket_arn
 from components.data.lakehouse import Lakehouse, LakehouseArgs, LakeLifecycleArgs
+from components.data.service_buckets import service_bucket_name
 from components.foundation.keyring import KeyClass
 from components.foundation.network import Tier, plan_subnets
 from components.observability.broker_metrics import BrokerMetrics, BrokerMetricsArgs
@@ -29,7 +32,9 @@ from components.streaming import (
     KafkaReplicationArgs,
     TopicSpec,
 )
+from components.streaming.cdc import plugin_bucket_name
 from components.streaming.kafka import MAX_CLIENT_SUBNETS
+from stacks.dependencies import service_buckets
 from stacks.identity import Role
 from stacks.outputs import RegionalOutputs
 from stacks.references import UpstreamStack
@@ -151,6 +156,28 @@ def _broker_metrics(ctx: RegionContext, kubernetes: Kubernetes, kafka: KafkaClus
     )
 
 
+CDC_TOPIC_PREFIX = "cdc.postgres"
+"""Debezium's `topic.prefix`: the CDC rows of the topic table are `cdc.postgres.{}`."""
+
+
+def cdc_runs_here(ctx: RegionContext, topic_names: Sequence[str]) -> bool:
+    """Whether the region runs the CDC connector (stacks/regional/cdc.py): the Aurora primary's
+    region, with CDC topics in the topic table."""
+    return ctx.stores.aurora_role(ctx.region) == "primary" and any(
+        t.startswith(f"{CDC_TOPIC_PREFIX}.") for t in topic_names
+    )
+
+
+def lake_log_sources(ctx: RegionContext, topic_names: Sequence[str]) -> list[str]:
+    """The buckets outside the lake that log into its access-log bucket: the service buckets
+    (stacks/regional/services.py) and, where CDC runs, the CDC plugin bucket."""
+    names, account = ctx.names, ctx.scope.account_id
+    buckets = [service_bucket_name(names, b, account) for b in service_buckets()]
+    if cdc_runs_here(ctx, topic_names):
+        buckets.append(plugin_bucket_name(names, account))
+    return [bucket_arn(ctx.scope.partition, b) for b in buckets]
+
+
 def _lakehouse(
     ctx: RegionContext, foundation: Foundation, kafka: KafkaCluster, topics: tuple[TopicRow, ...]
 ) -> Lakehouse:
@@ -180,6 +207,7 @@ def _lakehouse(
             replica_region=ctx.replica_region,
             replication_time_control=lake.replication_time_control,
             key_deletion_window_days=foundation.deletion_window_days,
+            other_log_sources=lake_log_sources(ctx, [t.name for t in topics]),
         ),
         opts=ctx.opts,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from policies.type_tokens import FLOW_LOG, VPC
@@ -34,6 +35,42 @@ FEATURES = (
 )
 FSBP = "arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0"
 CIS = "arn:aws:securityhub:us-east-1::standards/cis-aws-foundations-benchmark/v/3.0.0"
+
+
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+LOG_TARGET = "meridian-prod-use1-lake-access-logs-123456789012"
+ACCOUNT_ONLY = {"aws:SourceAccount": "123456789012"}
+SCOPED: dict[str, Any] = {
+    "StringEquals": ACCOUNT_ONLY,
+    "ArnLike": {
+        "aws:SourceArn": [
+            "arn:aws:s3:::meridian-prod-use1-lake-bronze-123456789012",
+            "arn:aws:s3:::meridian-prod-use1-lake-gold-123456789012",
+        ]
+    },
+}
+
+
+def _log_policy(condition: dict[str, Any] | None) -> str:
+    """A log target's policy: TLS only, and S3 server access logging may write (on `condition`)."""
+    delivery: dict[str, Any] = {
+        "Sid": "S3ServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{LOG_TARGET}/*",
+    }
+    if condition is not None:
+        delivery["Condition"] = condition
+    deny = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{LOG_TARGET}", f"arn:aws:s3:::{LOG_TARGET}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [deny, delivery]})
 
 
 def _stack(policy: str, stack: list[dict[str, Any]], violates: bool, note: str) -> PolicyCase:
@@ -286,6 +323,42 @@ CASES += [
             },
         ],
         note="second-vpc-unlogged",
+    ),
+    # ---- s3-access-log-delivery-scoped ----
+    PolicyCase(
+        "s3-access-log-delivery-scoped",
+        BUCKET_POLICY,
+        {"bucket": LOG_TARGET, "policy": _log_policy(SCOPED)},
+        False,
+        note="source-arn-and-account",
+    ),
+    PolicyCase(
+        "s3-access-log-delivery-scoped",
+        BUCKET_POLICY,
+        {"bucket": LOG_TARGET, "policy": _log_policy({"StringEquals": ACCOUNT_ONLY})},
+        True,
+        note="account-only",
+    ),
+    PolicyCase(
+        "s3-access-log-delivery-scoped",
+        BUCKET_POLICY,
+        {"bucket": LOG_TARGET, "policy": _log_policy(None)},
+        True,
+        note="no-condition",
+    ),
+    PolicyCase(
+        "s3-access-log-delivery-scoped",
+        BUCKET,
+        {"bucket": LOG_TARGET, "policy": _log_policy({"ArnLike": SCOPED["ArnLike"]})},
+        True,
+        note="inline-arn-only",
+    ),
+    PolicyCase(
+        "s3-access-log-delivery-scoped",
+        BUCKET_POLICY,
+        {"bucket": LOG_TARGET, "policy": UNKNOWN},
+        False,
+        note="preview-unknown",
     ),
     # ---- s3-access-logging-target ----
     PolicyCase(

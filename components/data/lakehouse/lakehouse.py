@@ -39,6 +39,7 @@ from components.common.buckets import (
     SecureBucket,
     SecureBucketSpec,
     access_log_delivery_statement,
+    bucket_arn,
     secure_bucket,
 )
 from components.common.iam import key_use_through, policy_document, service_trust_policy, statement
@@ -88,6 +89,9 @@ class LakehouseArgs:
     replication_time_control: bool = True
     key_deletion_window_days: int = 30
     protect: bool = True
+    other_log_sources: Sequence[str] = ()
+    """ARNs of the buckets outside the lake (same account and region) that log into the lake's
+    access-log bucket; its policy admits S3's log delivery for these and the lake's own only."""
     kafka_ready: Sequence[pulumi.Resource] = ()
     """What AWS checks when a bronze Firehose stream is created: the MSK cluster policy (its
     private VPC connection) and the bronze topics. The streams wait for them (and for their
@@ -213,11 +217,17 @@ class Lakehouse(pulumi.ComponentResource):
         return args.compliance_retention_years * 365 + 1
 
     def _buckets(self, name: str, args: LakehouseArgs) -> dict[str, SecureBucket]:
-        """The access-log bucket (SSE-S3), then every zone's bucket, logged to it."""
+        """The access-log bucket (SSE-S3), then every zone's bucket, logged to it; S3's logging
+        service may write into the access-log bucket for those buckets only."""
         names = args.names
         life = args.lifecycle
         compliance_days = self._compliance_days(args)
         buckets: dict[str, SecureBucket] = {}
+        logged = (*ZONES, "compliance", "athena-results")
+        sources = [
+            bucket_arn(args.scope.partition, bucket_name(names, zone, args.scope.account_id))
+            for zone in logged
+        ] + list(args.other_log_sources)
         access_logs = secure_bucket(
             self,
             f"{name}-access-logs",
@@ -227,14 +237,14 @@ class Lakehouse(pulumi.ComponentResource):
                 kms_key_arn=None,  # S3 server access logging refuses SSE-KMS targets
                 lifecycle=lifecycle_rules("access-logs", life, compliance_days),
                 extra_statements=lambda arn: [
-                    access_log_delivery_statement(arn, args.scope.account_id)
+                    access_log_delivery_statement(arn, args.scope.account_id, sources)
                 ],
                 protect=args.protect,
                 tags={"meridian:zone": "access-logs", "data-classification": "internal"},
             ),
         )
         buckets["access-logs"] = access_logs
-        for zone in (*ZONES, "compliance", "athena-results"):
+        for zone in logged:
             buckets[zone] = secure_bucket(
                 self,
                 f"{name}-{zone}",
