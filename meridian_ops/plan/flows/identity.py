@@ -140,24 +140,23 @@ def identity_flow(
         f"public paths {sorted(public)}, exempted {not_paths}",
     )
     routed = gateway_routes(regional)
-    ids = {r["id"] for r in routes}
-    for http_name in sorted(set(routed) - ids):
+    protected = {r["id"] for r in routes if not r.get("public")}
+    for http_name in sorted(set(routed) - protected):
+        loose = [
+            _describe(m)
+            for m in routed[http_name]
+            if (m.get("uri") or {}).get("exact") not in public or m.get("ignoreUriCase")
+        ]
         flow.check(
             base,
-            f"routes of the gateway name a route of the table ({http_name})",
-            all(m.get("uri", {}).get("exact") in public for m in routed[http_name]),
-            f"{[_describe(m) for m in routed[http_name]]} routed outside the routing table",
+            f"a route without scopes routes only public paths ({http_name})",
+            not loose,
+            f"{loose} routed without a scope rule",
         )
     for route in routes:
         name = f"{route['id']} token"
         if route.get("public"):
             flow.check(name, "public path listed", set(route["paths"]) <= public, "not exempt")
-            loose = [
-                _describe(m)
-                for m in routed.get(route["id"], [])
-                if (m.get("uri") or {}).get("exact") not in public
-            ]
-            flow.check(name, "routes only its public paths", not loose, f"also routes {loose}")
             continue
         wanted = {f"{server}/{s}" for s in route.get("scopes") or []}
         scope_paths = [
