@@ -104,3 +104,24 @@ def test_bad_identity_input_is_one_clean_problem(
     lines = problem_lines(gate_text(project, "dev"))
     assert len(lines) == 1, lines
     assert key in lines[0] and said in lines[0] and "Fix: " in lines[0], lines[0]
+
+
+COGNITO_DIRECTORY = (POOL, CLIENT, SERVER, "aws:cognito/userPoolDomain:UserPoolDomain")
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_the_pool_exists_once_in_the_global_stack_and_nowhere_else(preview: bool) -> None:
+    """Prod's one user directory: the pool and its domain once, its resource server once and
+    one client per row of the clients table, all in prod-global; no regional or edge stack has
+    any of them."""
+    plans = planned("prod", preview)
+    counts = {
+        name: [
+            sum(1 for s in plan["steps"] if s.get("newState", {}).get("type") == kind)
+            for kind in COGNITO_DIRECTORY
+        ]
+        for name, plan in plans.items()
+    }
+    assert counts.pop("prod-global") == [1, len(CLIENTS["clients"]), 1, 1]
+    assert len(counts) == 11  # ten regional stacks and the edge
+    assert {name: c for name, c in counts.items() if any(c)} == {}
