@@ -17,8 +17,9 @@ from typing import Any
 from components.graphql.router import Subgraph
 from components.partner import PartnerRoute
 from components.tenancy.services import BY_NAME
+from stacks.config.problems import ConfigProblem
 from stacks.identity_settings import clients_document
-from stacks.ingress_routes import ROUTER_BACKEND, graphql_route, routes_document
+from stacks.ingress_routes import ROUTER_BACKEND, ROUTES_KEY, graphql_route, routes_document
 
 M2M_CLIENT = "partner-m2m"
 """The identity table's machine-to-machine client partners use (client credentials)."""
@@ -85,6 +86,29 @@ def subgraphs(
         )
         for n in names
     )
+
+
+def graph_problems(
+    document: dict[str, Any] | None = None, clients: dict[str, Any] | None = None
+) -> list[ConfigProblem]:
+    """A `/graphql` route whose graph would compose no subgraph (every domain backend left out,
+    see `subgraphs()`): one problem naming the route, before anything is planned."""
+    routes = document or routes_document()
+    row = graphql_route(routes)
+    if row is None or subgraphs(routes, clients):
+        return []
+    index = routes["routes"].index(row)
+    return [
+        ConfigProblem(
+            f"{ROUTES_KEY} routes[{index}] ({row['id']}).backend",
+            row["backend"],
+            "would compose no subgraph: every domain backend's route needs MFA (auth JWT+MFA), "
+            "a scope some client holding the route's scopes lacks, or is in PCI-DSS scope",
+            "let one domain route need no MFA and only scopes every client holding "
+            f"{row['scopes']} holds (stacks/data/identity_clients.json), or remove the row",
+            file=ROUTES_KEY,
+        )
+    ]
 
 
 def partner_routes(

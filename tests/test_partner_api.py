@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
-from stacks.partner_api import partner_routes, subgraphs
+from stacks import settings as settings_module
+from stacks.config.errors import ConfigError
+from stacks.config.gate import check_environment
+from stacks.partner_api import graph_problems, partner_routes, subgraphs
 from stacks.partner_settings import (
     GRAPHQL_DEFAULTS,
     PARTNER_DEFAULTS,
@@ -198,3 +201,29 @@ def test_subgraphs_leave_out_what_a_graph_token_could_not_call(
 ) -> None:
     document = {"routes": [*rows, GRAPHQL_ROW]}
     assert [s.name for s in subgraphs(document, clients or CLIENTS)] == names
+
+
+def _no_graph_table() -> dict[str, Any]:
+    """The shipped routes table with user and search behind MFA: no backend left to compose."""
+    document = json.loads((DATA / "api_routes.json").read_text())
+    for row in document["routes"]:
+        if row["id"] in ("users", "search"):
+            row["auth"] = "JWT+MFA"
+    return document
+
+
+def test_a_table_leaving_the_graph_empty_is_one_clean_problem() -> None:
+    assert graph_problems() == []
+    (problem,) = graph_problems(_no_graph_table())
+    line = problem.render()
+    assert "stacks/data/api_routes.json routes[5] (graphql).backend = 'graphql-router'" in line
+    assert "would compose no subgraph" in line and "Fix: let one domain route" in line
+
+
+def test_the_gate_refuses_an_empty_graph_before_planning(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings_module, "routes_document", _no_graph_table)
+    with pytest.raises(ConfigError) as info:
+        check_environment("dev")
+    text = str(info.value)
+    assert "(graphql).backend = 'graphql-router': would compose no subgraph" in text
+    assert "Traceback" not in text
