@@ -172,3 +172,13 @@ def test_the_health_route_routes_only_its_public_paths() -> None:
         "dev-us-east-1 gateway tokens: a route without scopes routes only public paths "
         "(edge-health): fail (['prefix /health'] routed without a scope rule)"
     ]
+
+
+def test_a_scope_rule_narrowed_by_source_covers_nothing() -> None:
+    graph, outputs = _dev()
+
+    def narrow(state: State) -> None:
+        state["inputs"]["spec"]["rules"][0]["from"] = [{"source": {"namespaces": ["x"]}}]
+
+    failing = _failing(graph.edited(_kind("AuthorizationPolicy", "scope-orders"), narrow), outputs)
+    assert failing == ["orders token: scope required ['meridian-api/orders.write']: fail (no rule)"]

@@ -164,10 +164,13 @@ def identity_flow(
             for p in policies
             if p.get("action") == "DENY"
             for rule in p.get("rules") or []
-            if any(
+            # a rule narrowed by source or by a further condition does not apply to every token
+            if not rule.get("from")
+            and rule.get("when")
+            and all(
                 w.get("key") == "request.auth.claims[scope]"
                 and set(w.get("notValues") or []) == wanted
-                for w in rule.get("when") or []
+                for w in rule["when"]
             )
             for op in rule.get("to") or []
             if set(op.get("operation") or {}) == {"paths"}
