@@ -31,6 +31,7 @@ from . import (
     supply_chain,
     tagging,
     zero_trust_compute,
+    zero_trust_gateway_routes,
     zero_trust_identity,
     zero_trust_identity_users,
     zero_trust_mesh,
@@ -74,6 +75,7 @@ MODULES: tuple[tuple[str, ModuleType], ...] = (
     ("zero-trust", zero_trust_network),
     ("zero-trust", zero_trust_identity),
     ("zero-trust", zero_trust_identity_users),  # Cognito, tokens at the gateway
+    ("zero-trust", zero_trust_gateway_routes),  # what a protected gateway routes is scoped
     ("zero-trust", zero_trust_compute),
     ("zero-trust", zero_trust_mesh),
     ("zero-trust", zero_trust_namespaces),

@@ -55,6 +55,19 @@ def route_table_problems(document: dict[str, Any]) -> list[ConfigProblem]:
     for index, row in enumerate(document.get("routes", [])):
         key = f"{ROUTES_KEY} routes[{index}] ({row.get('id', '?')}).backend"
         backend = row.get("backend")
+        for path in row.get("paths") or []:
+            if not isinstance(path, str) or not path.startswith("/") or "*" in path:
+                problems.append(
+                    ConfigProblem(
+                        f"{ROUTES_KEY} routes[{index}] ({row.get('id', '?')}).paths",
+                        path,
+                        "is not a literal request path: the route's VirtualService and its "
+                        "scope rule both read it as the path itself and what is below it",
+                        'start it with "/" and use no "*" (a trailing "/" means only what is '
+                        "below it)",
+                        file=ROUTES_KEY,
+                    )
+                )
         if row.get("internal"):
             if backend != INGRESS_BACKEND:
                 problems.append(

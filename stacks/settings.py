@@ -91,6 +91,7 @@ from stacks.node_pool_settings import (
     TrainingPoolSizing,
     training_region,
 )
+from stacks.partner_api import graph_problems
 from stacks.partner_settings import GraphqlSettings, PartnerApiSettings
 from stacks.rate_limit_settings import RateLimitSettings, rate_limit_table_problems, table_document
 from stacks.streaming_settings import LakehouseSettings, ReplicationSettings, StreamingSettings
@@ -572,7 +573,8 @@ def load_settings(
         edge_hostnames = resolve_edge_hostnames(env, edge_config or {})
         edge_cloudflare = resolve_edge_cloudflare(env, edge_config or {})
     if identity.role in (Role.REGIONAL, Role.EDGE):
-        problems += route_table_problems(routes_document())
+        route_problems = route_table_problems(routes_document())
+        problems += route_problems or graph_problems(routes_document())
         problems += rate_limit_table_problems(table_document(), routes_document())
 
     known_keys = ENVIRONMENT_KEYS | REGIONAL_KEYS

@@ -461,3 +461,24 @@ def test_machine_clients_can_sign_no_user_in(preview: bool) -> None:
         assert flows == ["ALLOW_REFRESH_TOKEN_AUTH"], flows
         assert not USER_SIGN_IN_FLOWS & set(flows)
         assert clients[client_id]["allowedOauthFlows"] == ["client_credentials"]
+
+
+COGNITO_DIRECTORY = (POOL, CLIENT, SERVER, "aws:cognito/userPoolDomain:UserPoolDomain")
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_the_pool_exists_once_in_the_global_stack_and_nowhere_else(preview: bool) -> None:
+    """Prod's one user directory: the pool and its domain once, its resource server once and
+    one client per row of the clients table, all in prod-global; no regional or edge stack has
+    any of them."""
+    plans = planned("prod", preview)
+    counts = {
+        name: [
+            sum(1 for s in plan["steps"] if s.get("newState", {}).get("type") == kind)
+            for kind in COGNITO_DIRECTORY
+        ]
+        for name, plan in plans.items()
+    }
+    assert counts.pop("prod-global") == [1, len(CLIENTS["clients"]), 1, 1]
+    assert len(counts) == 11  # ten regional stacks and the edge
+    assert {name: c for name, c in counts.items() if any(c)} == {}

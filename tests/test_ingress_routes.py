@@ -48,3 +48,11 @@ def test_the_gate_refuses_a_bad_table_before_planning(monkeypatch: pytest.Monkey
     with pytest.raises(ConfigError) as info:
         check_environment("dev")
     assert "routes[1] (orders).backend = None: names no backend service" in str(info.value)
+
+
+@pytest.mark.parametrize("path", ["api/v2/users/", "/api/v2/users/*"])
+def test_a_path_that_is_not_literal_is_refused(path: str) -> None:
+    (problem,) = route_table_problems(_with(0, paths=[path]))
+    line = problem.render()
+    assert f"routes[0] (users).paths = {path!r}: is not a literal request path" in line
+    assert 'Fix: start it with "/" and use no "*"' in line

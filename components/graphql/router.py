@@ -12,6 +12,7 @@ Example::
             introspection=False, max_depth=10, max_cost=5000, list_size=10,
             timeout_ms=2000, edge_gateway="istio-ingress/edge",
             gateway_principal="cluster.local/ns/istio-ingress/sa/istio-ingressgateway",
+            identity_headers=("x-meridian-sub", "x-meridian-scope", "x-meridian-client-id"),
             after=mesh.ready,
         ),
         opts=pulumi.ResourceOptions(provider=aws_provider),
@@ -30,7 +31,10 @@ What it builds, and why:
   schema and this program decides where each subgraph is.
 - The router's configuration: depth limit, cost budget (demand control, static estimate,
   enforced), introspection as configured (off in prod), sandbox and homepage off, subgraph
-  errors not passed to clients.
+  errors not passed to clients, and the caller's identity headers (set by the edge Gateway from
+  the verified token) propagated to every subgraph (`headers.all.request[].propagate.named`,
+  apollo-router/src/plugins/headers/mod.rs at v2.13.1), so each subgraph authorizes the
+  operation with the same identity its REST route would see.
 - Zero trust: deny-all plus one ALLOW (the ingress gateway's principal, the router's port);
   in every subgraph's namespace an ALLOW for the router's principal on the subgraph's port and a
   NetworkPolicy admitting the router's namespace (Istio and NetworkPolicy allows are unions, so
@@ -63,6 +67,7 @@ from components.common.kubernetes import (
     pinned_release,
     small_workload_quota,
 )
+from components.common.paths import route_matches
 
 NAMESPACE = "graphql"
 RELEASE = "graphql-router"
@@ -132,6 +137,9 @@ class GraphqlRouterArgs:
     timeout_ms: int
     edge_gateway: str
     gateway_principal: str
+    identity_headers: Sequence[str]
+    """The request headers carrying the caller's verified identity (the edge Gateway's
+    `x-meridian-*` claim headers), propagated to every subgraph."""
     extra_gateways: Sequence[str] = ()
     """Further Gateways that serve `/graphql` (the partner Gateway)."""
     min_replicas: int = 2
@@ -147,6 +155,10 @@ class GraphqlRouterArgs:
             raise ValueError("max_depth must be 1-10 (the design's depth limit is 10)")
         if not 1 <= self.min_replicas <= self.max_replicas:
             raise ValueError("need 1 <= min_replicas <= max_replicas")
+        if not self.identity_headers:
+            raise ValueError(
+                "identity_headers: the subgraphs need the caller's identity to authorize"
+            )
 
 
 def router_configuration(args: GraphqlRouterArgs) -> dict[str, Any]:
@@ -170,6 +182,11 @@ def router_configuration(args: GraphqlRouterArgs) -> dict[str, Any]:
             },
         },
         "override_subgraph_url": {s.name: s.url for s in args.subgraphs},
+        # The identity the edge Gateway wrote from the verified token (it strips any client
+        # copy first), passed on to every subgraph so each can authorize the operation itself.
+        "headers": {
+            "all": {"request": [{"propagate": {"named": h}} for h in args.identity_headers]}
+        },
     }
 
 
@@ -220,7 +237,7 @@ def graphql_virtual_service_spec(gateways: Sequence[str], timeout_ms: int) -> di
         "http": [
             {
                 "name": "graphql",
-                "match": [{"uri": {"prefix": PATH}}],
+                "match": route_matches((PATH,)),
                 "route": [
                     {
                         "destination": {

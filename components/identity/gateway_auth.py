@@ -33,6 +33,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.common.kubernetes import custom_object, object_meta
+from components.common.paths import authorization_paths
 
 CLAIM_HEADERS: Mapping[str, str] = {
     "sub": "x-meridian-sub",
@@ -76,15 +77,10 @@ class GatewayAuthenticationArgs:
 
 
 def istio_paths(paths: Sequence[str]) -> list[str]:
-    """Istio path patterns covering a route's paths and everything under them (Istio matches
-    exact, `prefix*` or `*suffix`)."""
-    out: list[str] = []
-    for path in paths:
-        if path.endswith("/"):
-            out.append(f"{path}*")
-        else:
-            out.extend([path, f"{path}/*"])
-    return out
+    """Istio path patterns covering a route's paths and everything under them: exactly what the
+    route's VirtualService routes (components/common/paths.py), so no routed path escapes the
+    scope check."""
+    return authorization_paths(paths)
 
 
 def request_authentication_spec(

@@ -36,6 +36,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.common.kubernetes import custom_object, object_meta
+from components.common.paths import authorization_paths
 
 REQUIRE_TOKEN = "partner-require-token"
 CLIENT_CREDENTIALS = "partner-client-credentials"
@@ -77,13 +78,6 @@ def partner_hosts(hostname: str) -> list[str]:
     return [hostname, f"{hostname}:*"]
 
 
-def _paths(paths: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for path in paths:
-        out.extend([f"{path}*"] if path.endswith("/") else [path, f"{path}/*"])
-    return out
-
-
 def require_token_spec(labels: Mapping[str, str], hostname: str) -> dict[str, Any]:
     return {
         "selector": {"matchLabels": dict(labels)},
@@ -109,7 +103,7 @@ def client_credentials_spec(
     ]
     rules += [
         {
-            "to": [{"operation": {"hosts": hosts, "paths": _paths(route.paths)}}],
+            "to": [{"operation": {"hosts": hosts, "paths": authorization_paths(route.paths)}}],
             "when": [
                 {
                     "key": "request.auth.claims[scope]",

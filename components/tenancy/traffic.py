@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from components.common.paths import route_matches
 from components.tenancy.services import BY_NAME, GATEWAY, DomainService
 
 
@@ -258,10 +259,11 @@ class EdgeRoute:
 
 
 def edge_virtual_service_spec(route: EdgeRoute, gateway: str) -> dict[str, Any]:
-    """The route bound to the edge Gateway (`<namespace>/<name>`): path prefixes to the tenant's
-    stable subset on its port, with the route's deadline. Any Host: the edge is the only client
-    the Gateway admits, and it sends the public hostname (Cloudflare) or the origin name
-    (CloudFront); Istio merges the gateway's VirtualServices for the same host."""
+    """The route bound to the edge Gateway (`<namespace>/<name>`): the route's paths and what is
+    below them (never a longer name: components/common/paths.py) to the tenant's stable subset
+    on its port, with the route's deadline. Any Host: the edge is the only client the Gateway
+    admits, and it sends the public hostname (Cloudflare) or the origin name (CloudFront); Istio
+    merges the gateway's VirtualServices for the same host."""
     target = route.target
     destination = {
         "host": f"{target.name}.{target.namespace}.svc.cluster.local",
@@ -269,7 +271,7 @@ def edge_virtual_service_spec(route: EdgeRoute, gateway: str) -> dict[str, Any]:
     }
     http: dict[str, Any] = {
         "name": route.id,
-        "match": [{"uri": {"prefix": p}} for p in route.paths],
+        "match": route_matches(route.paths),
         "route": [{"destination": destination, "weight": 100}],
     }
     rule = next((r for r in TRAFFIC_RULES if r.service == route.service), None)

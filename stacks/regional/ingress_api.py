@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi_tls as tls
 
 from components.graphql import GraphqlRouter, GraphqlRouterArgs
+from components.identity import CLAIM_HEADERS
 from components.mesh.service_mesh import EDGE_GATEWAY_REF, GATEWAY_PRINCIPAL, INGRESS_NAMESPACE
 from components.partner import PartnerAccess, PartnerAccessArgs, PartnerTokens, PartnerTokensArgs
 from stacks.identity_settings import clients_document
@@ -72,6 +73,7 @@ def build(ctx: RegionContext, kubernetes: Kubernetes) -> IngressApi:
                 timeout_ms=row["timeoutMs"],
                 edge_gateway=EDGE_GATEWAY_REF,
                 gateway_principal=GATEWAY_PRINCIPAL,
+                identity_headers=tuple(CLAIM_HEADERS.values()),
                 extra_gateways=(partner.gateway_ref,),
                 min_replicas=graphql.min_replicas,
                 max_replicas=graphql.max_replicas,

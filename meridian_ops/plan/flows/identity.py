@@ -22,11 +22,59 @@ def _selected(graph: Graph, state: dict[str, Any]) -> bool:
     return (selector.get("matchLabels") or selector.get("labels") or {}) == GATEWAY_LABELS
 
 
-def _istio_paths(paths: list[str]) -> set[str]:
-    out: set[str] = set()
-    for path in paths:
-        out |= {f"{path}*"} if path.endswith("/") else {path, f"{path}/*"}
-    return out
+def istio_path_matches(pattern: str, path: str) -> bool:
+    """Istio's AuthorizationPolicy path match (Operation.paths): exact, `prefix*`, `*suffix`
+    or `*` (any path)."""
+    if pattern == "*":
+        return True
+    if pattern.endswith("*"):
+        return path.startswith(pattern[:-1])
+    if pattern.startswith("*"):
+        return path.endswith(pattern[1:])
+    return path == pattern
+
+
+def match_covered(match: dict[str, Any], patterns: list[str]) -> bool:
+    """Whether every path a VirtualService `http[].match` entry routes is matched by one of the
+    AuthorizationPolicy `patterns`. An exact URI is one path; a prefix is every path starting
+    with it (only `prefix*` with a shorter or equal prefix, or `*`, covers them all); a regex,
+    a case-insensitive match or no URI at all is decided only by `*`."""
+    uri = match.get("uri")
+    if not isinstance(uri, dict) or match.get("ignoreUriCase"):
+        return "*" in patterns
+    if "exact" in uri:
+        return any(istio_path_matches(p, str(uri["exact"])) for p in patterns)
+    if "prefix" in uri:
+        prefix = str(uri["prefix"])
+        return any(p == "*" or (p.endswith("*") and prefix.startswith(p[:-1])) for p in patterns)
+    return "*" in patterns
+
+
+def _describe(match: dict[str, Any]) -> str:
+    uri = match.get("uri")
+    if not isinstance(uri, dict):
+        return "any path"
+    return " ".join(f"{k} {v}" for k, v in uri.items())
+
+
+def gateway_routes(regional: Graph) -> dict[str, list[dict[str, Any]]]:
+    """The planned `http[].match` entries of every VirtualService bound to a Gateway of the
+    ingress gateway pods, by the `http[].name` (the routing table's route id)."""
+    gateways = {
+        f"{INGRESS_NAMESPACE}/{(g.get('inputs') or {}).get('metadata', {}).get('name')}"
+        for g in regional.kube("Gateway", namespace=INGRESS_NAMESPACE)
+        if (regional.spec(g).get("selector") or {}) == GATEWAY_LABELS
+    }
+    routed: dict[str, list[dict[str, Any]]] = {}
+    for vs in regional.kube("VirtualService"):
+        namespace = ((vs.get("inputs") or {}).get("metadata") or {}).get("namespace")
+        spec = regional.spec(vs)
+        bound = {g if "/" in g else f"{namespace}/{g}" for g in spec.get("gateways") or []}
+        if not bound & gateways:
+            continue
+        for http in spec.get("http") or []:
+            routed.setdefault(str(http.get("name")), []).extend(http.get("match") or [{}])
+    return routed
 
 
 def identity_flow(
@@ -91,28 +139,55 @@ def identity_flow(
         any(n == public for n in not_paths),
         f"public paths {sorted(public)}, exempted {not_paths}",
     )
+    routed = gateway_routes(regional)
+    protected = {r["id"] for r in routes if not r.get("public")}
+    for http_name in sorted(set(routed) - protected):
+        loose = [
+            _describe(m)
+            for m in routed[http_name]
+            if (m.get("uri") or {}).get("exact") not in public or m.get("ignoreUriCase")
+        ]
+        flow.check(
+            base,
+            f"a route without scopes routes only public paths ({http_name})",
+            not loose,
+            f"{loose} routed without a scope rule",
+        )
     for route in routes:
         name = f"{route['id']} token"
         if route.get("public"):
             flow.check(name, "public path listed", set(route["paths"]) <= public, "not exempt")
             continue
         wanted = {f"{server}/{s}" for s in route.get("scopes") or []}
-        paths = _istio_paths(route["paths"])
-        scoped = any(
-            p.get("action") == "DENY"
-            and any(
-                paths <= set(op.get("operation", {}).get("paths") or [])
-                and any(
-                    w.get("key") == "request.auth.claims[scope]"
-                    and set(w.get("notValues") or []) == wanted
-                    for w in rule.get("when") or []
-                )
-                for rule in p.get("rules") or []
-                for op in rule.get("to") or []
-            )
+        scope_paths = [
+            path
             for p in policies
+            if p.get("action") == "DENY"
+            for rule in p.get("rules") or []
+            # a rule narrowed by source or by a further condition does not apply to every token
+            if not rule.get("from")
+            and rule.get("when")
+            and all(
+                w.get("key") == "request.auth.claims[scope]"
+                and set(w.get("notValues") or []) == wanted
+                for w in rule["when"]
+            )
+            for op in rule.get("to") or []
+            if set(op.get("operation") or {}) == {"paths"}
+            for path in op["operation"]["paths"]
+        ]
+        matches = routed.get(route["id"], [])
+        uncovered = [_describe(m) for m in matches if not match_covered(m, scope_paths)]
+        flow.check(
+            name,
+            f"scope required {sorted(wanted)}",
+            bool(wanted) and bool(scope_paths) and bool(matches) and not uncovered,
+            "no rule"
+            if not scope_paths
+            else "not routed by a VirtualService on the gateway"
+            if not matches
+            else f"routed {uncovered} outside the scope rule's paths {scope_paths}",
         )
-        flow.check(name, f"scope required {sorted(wanted)}", bool(wanted) and scoped, "no rule")
     strips = [
         regional.spec(s)
         for s in regional.kube("EnvoyFilter", namespace=INGRESS_NAMESPACE)

@@ -38,6 +38,16 @@ STACK_REFERENCE = "pulumi:pulumi:StackReference"
 OPEN = ("0.0.0.0/0", "::/0")
 
 
+def _routes_path(http: dict[str, Any], path: str) -> bool:
+    """Whether a VirtualService `http` entry routes the request path `path` (a URI match
+    exactly on it, or a prefix of it)."""
+    for m in http.get("match", []):
+        uri = m.get("uri") or {}
+        if uri.get("exact") == path or path.startswith(uri.get("prefix") or "\0"):
+            return True
+    return False
+
+
 def _admits_exactly_the_edge(rules: list[dict[str, Any]], provider: str) -> tuple[bool, str]:
     """Whether the NLB group's rules admit the edge on 443 with exactly its addresses
     (Cloudflare: the published ranges of stacks/data/edge_ranges.json; AWS: a managed prefix
@@ -303,7 +313,7 @@ def request_flow(regional: Graph, edge: Graph, provider: str) -> Flow:
             v
             for v in on_gateway
             for http in regional.spec(v).get("http", [])
-            if any(m.get("uri", {}).get("prefix") == row["paths"][0] for m in http.get("match", []))
+            if _routes_path(http, row["paths"][0])
             and all(r["destination"]["host"] == host for r in http.get("route", []))
         ]
         if not flow.check(
@@ -314,9 +324,7 @@ def request_flow(regional: Graph, edge: Graph, provider: str) -> Flow:
         ):
             continue
         http = next(
-            h
-            for h in regional.spec(matching[0])["http"]
-            if any(m.get("uri", {}).get("prefix") == row["paths"][0] for m in h.get("match", []))
+            h for h in regional.spec(matching[0])["http"] if _routes_path(h, row["paths"][0])
         )
         want = 0 if row["method"] == "WS" else row["timeoutMs"]
         flow.check(
@@ -375,7 +383,7 @@ def graphql_links(
         http
         for v in on_gateway
         for http in regional.spec(v).get("http", [])
-        if any(m.get("uri", {}).get("prefix") == path for m in http.get("match", []))
+        if _routes_path(http, path)
         and all(r["destination"]["host"] == ROUTER_HOST for r in http.get("route", []))
     ]
     if not flow.check(
