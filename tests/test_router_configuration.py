@@ -237,12 +237,13 @@ def test_the_chart_source_runs_the_pinned_router() -> None:
     assert str(_chart_yaml(_chart_or_skip())["appVersion"]) == APOLLO_ROUTER_VERSION
 
 
-def test_the_rendered_configuration_file_passes() -> None:
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_rendered_configuration_file_passes(environment: str) -> None:
     """The file the router reads: the chart's ConfigMap `configuration.yaml` (the chart merges
     its own telemetry settings into `router.configuration` when telemetry exporters are set)."""
     source = _chart_or_skip()
     releases = [
-        r for plan in planned("dev").values() for r in planned_releases(plan) if r.pin == PIN
+        r for plan in planned(environment).values() for r in planned_releases(plan) if r.pin == PIN
     ]
     assert releases
     for release in releases:
