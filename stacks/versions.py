@@ -308,6 +308,39 @@ HELM_CHARTS["apollo-router"] = HelmChart(
     # The OCI manifest digest is not in any source repository.
 )
 
+APOLLO_ROUTER_VERSION = "v2.13.1"
+"""The Apollo Router the pinned chart runs (its appVersion, the image tag it defaults to): the
+version whose configuration schema the router's configuration is checked against."""
+EVIDENCE["APOLLO_ROUTER_VERSION"] = Evidence(
+    publisher="Apollo GraphQL (apollographql/router)",
+    source="apollographql/router@v2.13.1:helm/chart/router/Chart.yaml",
+    checked='the chart pinned above, version 2.13.1, says appVersion: "v2.13.1"',
+    published=("v2.13.1",),
+)
+
+APOLLO_ROUTER_CONFIG_SCHEMA_SHA256 = (
+    "70cb0803232c9f6f4b8c486f993453727b32a6789e89bd981f81c9d29a8669bc"
+)
+"""sha256 of the router's configuration JSON schema at APOLLO_ROUTER_VERSION, as the router's
+repository keeps it: the insta snapshot its `schema_generation` test compares the generated
+schema with (a `---` header, then the JSON schema). The router validates its YAML configuration
+against this schema (draft 7) at startup and refuses to start on any error; the snapshot is not
+committed here (tests/router_schema.py reads it from the shared folder when present)."""
+EVIDENCE["APOLLO_ROUTER_CONFIG_SCHEMA_SHA256"] = Evidence(
+    publisher="Apollo GraphQL (apollographql/router)",
+    source=(
+        "apollographql/router@v2.13.1:apollo-router/src/configuration/snapshots/"
+        "apollo_router__configuration__tests__schema_generation.snap"
+    ),
+    checked=(
+        'the snapshot at tag v2.13.1 (374002 bytes, last changed by 1f06b0f7be "feat: support '
+        'HTTP/2 keep-alive"), whose sha256 is the pin; apollo-router/src/configuration/'
+        "schema.rs at the tag validates the configuration with jsonschema::draft7 against "
+        "generate_config_schema(), which tests.rs schema_generation asserts equal to it"
+    ),
+    published=("70cb0803232c9f6f4b8c486f993453727b32a6789e89bd981f81c9d29a8669bc",),
+)
+
 
 # --- Managed engines: MSK ------------------------------------------------------------------------
 
