@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from stacks.outputs import RegionalKey
 from tests.plans import name_of, planned, states
 
 LOG_DELIVERY = "logging.s3.amazonaws.com"
@@ -55,7 +56,7 @@ def test_each_log_target_admits_exactly_the_buckets_logging_into_it(env: str) ->
             logged.setdefault(inputs["targetBucket"], set()).add(f"arn:aws:s3:::{inputs['bucket']}")
         found = targets(plan)
         assert set(found) == set(logged), stack
-        account = plan["outputs"].get("accountId")
+        account = plan["outputs"].get(RegionalKey.ACCOUNT_ID)
         for target, statement in found.items():
             assert admitted(statement) == logged[target], (stack, target)
             assert statement["Action"] == "s3:PutObject"

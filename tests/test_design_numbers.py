@@ -376,7 +376,7 @@ def test_websocket_users_are_limited_by_upgrade_rate_not_open_connections(
         assert {"remove": header} in removed
         # the WebSocket route: no route timeout (it would cut the socket), sticky by user
         (http,) = _named(plan, ":VirtualService", f"edge-{WS_ROUTE}")["spec"]["http"]
-        assert http["match"] == [{"uri": {"prefix": WS_PATH}}]
+        assert http["match"] == [{"uri": {"exact": WS_PATH}}, {"uri": {"prefix": f"{WS_PATH}/"}}]
         assert http["timeout"] == "0s"
         (host,) = {r["destination"]["host"] for r in http["route"]}
         (rule,) = [
