@@ -1,8 +1,10 @@
 """The rate-limit flow in every region of dev, staging (the AWS edge) and prod, up and preview:
 every rate-limited route has a limit at the edge and in the mesh and the numbers agree with the
 tables; the per-API-key limit is keyed on the validated token's client id, once per confidential
-client and never for every value; each link removed from a copy of the planned graph is
-reported. Also the gateway's
+client and never for every value; each route patch names a route a VirtualService serves on
+its Gateway and each rate-limited (and partner) route has its patch; the global filter sits
+before the router on the gateway's pods, asking the service's domain at this region's rate-limit
+Service; each link removed from a copy of the planned graph is reported. Also the gateway's
 filters (global check failing open only beside the local bucket), the rate-limit store's TLS and
 authentication, the service's pod hardening, and the table's bad input."""
 
@@ -470,7 +472,7 @@ PARTNER = "istio-ingress/partner"
 SERVICE_CLUSTER = "outbound|8081||ratelimit.rate-limit.svc.cluster.local"
 """The rate-limit Service's gRPC port as Istio names its cluster (envoyproxy/ratelimit's
 GRPC_PORT 8081 in namespace rate-limit), as a literal."""
-LINK_ENVS = ("dev", "prod")
+LINK_ENVS = ENVIRONMENTS
 TIERS = [t["tier"] for t in TABLE["tiers"]]
 
 
