@@ -756,14 +756,21 @@ def test_the_global_filter_calls_this_regions_rate_limit_service(env: str, previ
             f"{where} calls {wrong}, no gRPC port of the rate-limit Service in rate-limit of "
             f"this region ({SERVICE_CLUSTER})"
         ]
-    # the Service gone, its port not declared gRPC, its target no port of the service's pods,
-    # or its selector other pods: the cluster leads nowhere
+    # the Service gone, its target no port of the service's pods, its selector other pods, or
+    # its port not gRPC to Istio: the cluster leads nowhere
     service = _resource("kubernetes:core/v1:Service", namespace="rate-limit")
 
-    def undeclared(inputs: dict[str, Any]) -> None:
-        for port in inputs["spec"]["ports"]:
-            port.pop("appProtocol", None)
-            port["name"] = "tcp-ratelimit"
+    def declared(app_protocol: str | None, name: str) -> Any:
+        """The port's protocol as Istio reads it: appProtocol first, else the name's prefix."""
+
+        def edit(inputs: dict[str, Any]) -> None:
+            for port in inputs["spec"]["ports"]:
+                port.pop("appProtocol", None)
+                port["name"] = name
+                if app_protocol is not None:
+                    port["appProtocol"] = app_protocol
+
+        return edit
 
     def elsewhere(inputs: dict[str, Any]) -> None:
         inputs["spec"]["ports"][0]["targetPort"] = 9090  # no port of the service's pods
@@ -775,13 +782,29 @@ def test_the_global_filter_calls_this_regions_rate_limit_service(env: str, previ
         f"{where} calls {SERVICE_CLUSTER}, no gRPC port of the rate-limit Service in rate-limit "
         "of this region (none)"
     )
-    for edit in (elsewhere, other_pods):
+    for edit in (
+        elsewhere,
+        other_pods,
+        declared(None, "tcp-ratelimit"),
+        declared("http", "grpc"),
+        declared(None, "grpc-web"),
+    ):
         edge, plan = _region(env, preview)
         assert _each(plan, service, edit) == 1
         assert _link_flow(edge, plan, env) == [unreachable]
+    # the service's name form of the gRPC port is enough
     edge, plan = _region(env, preview)
-    assert _each(plan, service, undeclared) == 1
-    assert _link_flow(edge, plan, env) == [unreachable]
+    assert _each(plan, service, declared(None, "grpc-ratelimit")) == 1
+    assert _link_flow(edge, plan, env) == []
+    # the v2 (or AUTO) transport: Envoy refuses the filter
+    edge, plan = _region(env, preview)
+    auto = _global_patch(
+        lambda p: p["patch"]["value"]["typed_config"]["rate_limit_service"].pop(
+            "transport_api_version"
+        )
+    )
+    assert _each(plan, _envoy_filter("rate-limit-filters"), auto) == 1
+    assert _link_flow(edge, plan, env) == [f"{where} speaks None, not V3"]
     edge, plan = _region(env, preview)
     plan["steps"] = [
         s for s in plan["steps"] if not service(s["newState"]["type"], s["newState"]["inputs"])

@@ -421,10 +421,19 @@ def _service_configuration(regional: dict[str, Any]) -> tuple[str, Any] | None:
     return None
 
 
+def _port_protocol(port: dict[str, Any]) -> str:
+    """A Service port's protocol as Istio selects it: `appProtocol` when set, else the port
+    name's `<protocol>[-<suffix>]` prefix (`grpc-web` is a protocol of its own)."""
+    if port.get("appProtocol"):
+        return str(port["appProtocol"])
+    name = str(port.get("name") or "")
+    return "grpc-web" if name.startswith("grpc-web") else name.split("-")[0]
+
+
 def service_clusters(regional: dict[str, Any], namespace: str) -> set[str]:
     """The Envoy clusters of the region's rate-limit service: `outbound|<port>||<service>.
-    <namespace>.svc.cluster.local` for each Service port in `namespace` declared gRPC (appProtocol
-    `grpc`, or a port name `grpc` / `grpc-*`: Istio's protocol selection) whose target is a
+    <namespace>.svc.cluster.local` for each Service port in `namespace` Istio takes for gRPC
+    (`_port_protocol`: the gRPC client needs HTTP/2 to the upstream) whose target is a
     container port of a Deployment mounting the service's configuration ConfigMap, the Service's
     selector within the Deployment's pod labels."""
     pods: list[tuple[dict[str, str], set[Any]]] = []
@@ -458,9 +467,9 @@ def service_clusters(regional: dict[str, Any], namespace: str) -> set[str]:
             for x in ports
         }
         for port in (service.get("spec") or {}).get("ports") or []:
-            name = port.get("name") or ""
-            grpc = port.get("appProtocol") == "grpc" or name == "grpc" or name.startswith("grpc-")
-            if grpc and port.get("targetPort", port.get("port")) in targets:
+            if _port_protocol(port) == "grpc" and (
+                port.get("targetPort", port.get("port")) in targets
+            ):
                 host = f"{service['metadata']['name']}.{namespace}.svc.cluster.local"
                 clusters.add(f"outbound|{port['port']}||{host}")
     return clusters
@@ -488,7 +497,8 @@ def _placed_before_router(patch: dict[str, Any]) -> bool:
 def global_filter_links(regional: dict[str, Any], gateway: str) -> list[str]:
     """The global rate-limit HTTP filter on the Gateway's proxy pods: present, before the
     router, of the RateLimit v3 type, asking the domain of the service's configuration at one of
-    this region's rate-limit Service's gRPC clusters over the v3 API (empty: the links hold)."""
+    this region's rate-limit Service's gRPC clusters over the v3 API (Envoy's ratelimit filter
+    refuses another `transport_api_version`: checkTransportVersion) (empty: the links hold)."""
     configuration = _service_configuration(regional)
     if configuration is None:
         return [f"no rate-limit service configuration ({CONFIG_MAP}) for {gateway} to ask"]
