@@ -582,6 +582,27 @@ def test_a_renamed_virtual_service_route_leaves_its_patch_matching_nothing(
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
 @pytest.mark.parametrize("env", LINK_ENVS)
+def test_a_virtual_service_bound_by_a_bare_gateway_name_serves_no_patched_route(
+    env: str, preview: bool
+) -> None:
+    """A bare Gateway name in `gateways` names a Gateway of the VirtualService's own namespace
+    (`edge` in namespace search is search/edge), not the edge Gateway the patch names."""
+    edge, plan = _region(env, preview)
+
+    def bare(inputs: dict[str, Any]) -> None:
+        inputs["spec"]["gateways"] = ["edge"]
+
+    assert _each(plan, _virtual_service("edge-search"), bare) == 1
+    lines = _link_flow(edge, plan, env)
+    assert (
+        f"search: the rate-limit patch of route search on {EDGE} matches no VirtualService "
+        "route of that Gateway (the MERGE applies to nothing)"
+    ) in lines
+    assert f"search: no VirtualService route on {EDGE} serves ['/api/v2/search']" in lines
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", LINK_ENVS)
 def test_a_route_patch_that_does_not_apply_to_the_route_is_reported(
     env: str, preview: bool
 ) -> None:
