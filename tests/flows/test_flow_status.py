@@ -253,6 +253,57 @@ def test_removing_the_gateway_token_check_fails_the_identity_flow_and_its_layer(
     assert not layers_passing(counts)["04"]
 
 
+def _rate_limit_count(plans: dict[str, Any]) -> Any:
+    flow = next(f for f in FLOWS if f.name == "rate limit")
+    return flow.evaluate("dev", plans)
+
+
+def _rate_limit_units() -> int:
+    """Each rate-limited public route, each extra row of the rate-limit table, each partner tier
+    (read from the tables)."""
+    public = [r for r in routes_document()["routes"] if not r.get("internal")]
+    limited = {r["id"] for r in public if r.get("rateLimitPerMinute") is not None}
+    limited |= {r["route"] for r in RATE_LIMITS["routes"]}
+    return len(limited) + len(RATE_LIMITS["tiers"])
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_a_broken_rate_limit_link_fails_its_units(preview: bool) -> None:
+    """A renamed VirtualService route fails its route's unit only; the gateway's global filter
+    gone fails every unit of the region (every route and tier needs it), the counts unchanged."""
+    plans = editable(planned("dev", preview))
+    regions = _regions(plans)
+    units = _rate_limit_units() * regions
+    count = _rate_limit_count(plans)
+    assert (count.ok, count.total) == (units, units) and count.passes
+    regional = [p for s, p in plans.items() if not s.endswith(("-global", "-edge"))]
+    for plan in regional:
+        for step in plan["steps"]:
+            inputs = step["newState"].get("inputs") or {}
+            if (
+                inputs.get("kind") == "VirtualService"
+                and inputs["metadata"]["name"] == "edge-search"
+            ):
+                inputs["spec"]["http"][0]["name"] = "search-v3"
+    count = _rate_limit_count(plans)
+    assert (count.ok, count.total) == (units - regions, units) and not count.passes
+    assert all(": search: " in f for f in count.failures), count.failures
+    for plan in regional:
+        for step in plan["steps"]:
+            inputs = step["newState"].get("inputs") or {}
+            if inputs.get("kind") == "EnvoyFilter" and inputs["metadata"]["name"] == (
+                "rate-limit-filters"
+            ):
+                inputs["spec"]["configPatches"] = [
+                    p
+                    for p in inputs["spec"]["configPatches"]
+                    if p["patch"]["value"]["name"] != "envoy.filters.http.ratelimit"
+                ]
+    count = _rate_limit_count(plans)
+    assert (count.ok, count.total) == (0, units)
+    assert any("no global rate-limit filter" in f for f in count.failures)
+
+
 def test_the_brokers_unscraped_fail_the_cluster_metrics_flow_and_its_layer() -> None:
     """The brokers' security group no longer admitting the scraper on 11001 (open monitoring's
     JMX exporter) fails the region's cluster metrics and the observability layer."""

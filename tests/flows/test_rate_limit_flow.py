@@ -1,14 +1,17 @@
 """The rate-limit flow in every region of dev, staging (the AWS edge) and prod, up and preview:
 every rate-limited route has a limit at the edge and in the mesh and the numbers agree with the
 tables; the per-API-key limit is keyed on the validated token's client id, once per confidential
-client and never for every value; each link removed from a copy of the planned graph is
-reported. Also the gateway's
+client and never for every value; each route patch names a route a VirtualService serves on
+its Gateway and each rate-limited (and partner) route has its patch; the global filter sits
+before the router on the gateway's pods, asking the service's domain at this region's rate-limit
+Service; each link removed from a copy of the planned graph is reported. Also the gateway's
 filters (global check failing open only beside the local bucket), the rate-limit store's TLS and
 authentication, the service's pod hardening, and the table's bad input."""
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ import pytest
 from meridian_ops.plan.flows.rate_limit import partner_tier_flow, rate_limit_flow
 from stacks.outputs import GlobalKey
 from stacks.rate_limit_settings import rate_limit_table_problems
-from tests.plans import planned
+from tests.plans import editable, planned
 from tests.policies.cases_common import UNKNOWN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -459,3 +462,372 @@ def test_gateway_drains_websockets_and_trusts_the_edges_hop(env: str, preview: b
         assert proxy["gatewayTopology"] == {"numTrustedProxies": 1}
         # the pod is not killed before its proxy has drained
         assert gateway["terminationGracePeriodSeconds"] > DRAIN_SECONDS[env]
+
+
+# --- the route patches joined to the Gateways' VirtualServices; the gateway's global filter -------
+
+EDGE = "istio-ingress/edge"
+PARTNER = "istio-ingress/partner"
+"""The Gateways the route patches name (components/mesh/rate_limit.py defaults), as literals."""
+SERVICE_CLUSTER = "outbound|8081||ratelimit.rate-limit.svc.cluster.local"
+"""The rate-limit Service's gRPC port as Istio names its cluster (envoyproxy/ratelimit's
+GRPC_PORT 8081 in namespace rate-limit), as a literal."""
+LINK_ENVS = ENVIRONMENTS
+TIERS = [t["tier"] for t in TABLE["tiers"]]
+
+
+@functools.cache
+def _planned_region(env: str, preview: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The edge stack and the environment's last region, read once (never edited)."""
+    edge, regional = _stacks(env, preview)
+    return edge, regional[-1]
+
+
+@functools.cache
+def _global_outputs(env: str) -> dict[str, Any]:
+    return _deployed_global(env)
+
+
+def _link_flow(edge: dict[str, Any], plan: dict[str, Any], env: str) -> list[str]:
+    return _flow(edge, plan, env, outputs=_global_outputs(env))
+
+
+def _region(env: str, preview: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The edge stack and an editable copy of the environment's last region."""
+    edge, plan = _planned_region(env, preview)
+    return edge, editable(plan)
+
+
+def _each(plan: dict[str, Any], pick: Any, edit: Any) -> int:
+    """Apply `edit` to the inputs of the resources `pick` selects (by type and inputs); how many."""
+    count = 0
+    for step in plan["steps"]:
+        state = step["newState"]
+        if pick(state["type"], state.get("inputs") or {}):
+            edit(state["inputs"])
+            count += 1
+    return count
+
+
+def _resource(kind: str, name: str | None = None, namespace: str | None = None) -> Any:
+    def pick(state_kind: str, inputs: dict[str, Any]) -> bool:
+        meta = inputs.get("metadata", {})
+        return (
+            state_kind == kind
+            and name in (None, meta.get("name"))
+            and (namespace in (None, meta.get("namespace")))
+        )
+
+    return pick
+
+
+def _virtual_service(name: str) -> Any:
+    return lambda kind, inputs: (
+        kind.endswith(":VirtualService") and (inputs.get("metadata", {}).get("name") == name)
+    )
+
+
+def _envoy_filter(name: str) -> Any:
+    return lambda kind, inputs: (
+        kind.endswith(":EnvoyFilter") and (inputs.get("metadata", {}).get("name") == name)
+    )
+
+
+def _rename_http_route(old: str, new: str) -> Any:
+    def edit(inputs: dict[str, Any]) -> None:
+        for http in inputs["spec"]["http"]:
+            if http.get("name") == old:
+                http["name"] = new
+
+    return edit
+
+
+def _route_patches(edit: Any, gateway: str | None = None, route: str | None = None) -> Any:
+    """Apply `edit` to each route patch (of `gateway`, of `route`) of the routes EnvoyFilter."""
+
+    def each(inputs: dict[str, Any]) -> None:
+        for patch in inputs["spec"]["configPatches"]:
+            config = patch["match"]["routeConfiguration"]
+            if gateway in (None, config["gateway"]) and route in (
+                None,
+                config["vhost"]["route"]["name"],
+            ):
+                edit(patch)
+
+    return each
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", LINK_ENVS)
+@pytest.mark.parametrize(("route", "service"), [("chat", "edge-chat"), ("users", "edge-users")])
+def test_a_renamed_virtual_service_route_leaves_its_patch_matching_nothing(
+    env: str, preview: bool, route: str, service: str
+) -> None:
+    """The VirtualService's http route renamed, the patch still names the old route: Istio's
+    MERGE finds no route of that name and the limits silently vanish."""
+    edge, plan = _region(env, preview)
+    assert _link_flow(edge, plan, env) == []
+    path = next(r for r in ROUTES["routes"] if r["id"] == route)["paths"]
+    assert _each(plan, _virtual_service(service), _rename_http_route(route, f"{route}-v2")) == 1
+    lines = _link_flow(edge, plan, env)
+    assert (
+        f"{route}: the rate-limit patch of route {route} on {EDGE} matches no VirtualService "
+        "route of that Gateway (the MERGE applies to nothing)"
+    ) in lines
+    assert (
+        f"{route}: the VirtualService route {route}-v2 serving {path} on {EDGE} has no "
+        "rate-limit patch"
+    ) in lines
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", LINK_ENVS)
+def test_a_virtual_service_bound_by_a_bare_gateway_name_serves_no_patched_route(
+    env: str, preview: bool
+) -> None:
+    """A bare Gateway name in `gateways` names a Gateway of the VirtualService's own namespace
+    (`edge` in namespace search is search/edge), not the edge Gateway the patch names."""
+    edge, plan = _region(env, preview)
+
+    def bare(inputs: dict[str, Any]) -> None:
+        inputs["spec"]["gateways"] = ["edge"]
+
+    assert _each(plan, _virtual_service("edge-search"), bare) == 1
+    lines = _link_flow(edge, plan, env)
+    assert (
+        f"search: the rate-limit patch of route search on {EDGE} matches no VirtualService "
+        "route of that Gateway (the MERGE applies to nothing)"
+    ) in lines
+    assert f"search: no VirtualService route on {EDGE} serves ['/api/v2/search']" in lines
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", LINK_ENVS)
+def test_a_route_patch_that_does_not_apply_to_the_route_is_reported(
+    env: str, preview: bool
+) -> None:
+    """A patch that is no HTTP_ROUTE MERGE on the edge Gateway's routes, a routes EnvoyFilter
+    on other pods, or a patch gone: the route's VirtualService route has no patch."""
+    edge, _ = _region(env, preview)
+    missing = (
+        "the VirtualService route {0} serving {1} on istio-ingress/edge has no rate-limit patch"
+    )
+    paths = {r["id"]: r["paths"] for r in ROUTES["routes"]}
+
+    def applied_to(value: str) -> Any:
+        return lambda patch: patch.__setitem__("applyTo", value)
+
+    def dropped(inputs: dict[str, Any]) -> None:
+        inputs["spec"]["configPatches"] = [
+            p
+            for p in inputs["spec"]["configPatches"]
+            if p["match"]["routeConfiguration"]["vhost"]["route"]["name"] != "search"
+        ]
+
+    def other_pods(inputs: dict[str, Any]) -> None:
+        inputs["spec"]["workloadSelector"] = {"labels": {"istio": "egressgateway"}}
+
+    for route, edit in [
+        ("orders", _route_patches(applied_to("VIRTUAL_HOST"), EDGE, "orders")),
+        ("search", dropped),
+        ("payments", other_pods),
+    ]:
+        plan = _region(env, preview)[1]
+        assert _each(plan, _envoy_filter("rate-limit-routes"), edit) == 1
+        lines = _link_flow(edge, plan, env)
+        assert f"{route}: {missing.format(route, paths[route])}" in lines, lines
+
+
+def _partner_lines(line: str) -> list[str]:
+    return [f"partner tier {tier}: {line}" for tier in TIERS]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", LINK_ENVS)
+def test_partner_patches_and_partner_routes_are_joined(env: str, preview: bool) -> None:
+    _, plan = _region(env, preview)
+    assert partner_tier_flow(TABLE, plan) == []
+
+    def rename(patch: dict[str, Any]) -> None:
+        patch["match"]["routeConfiguration"]["vhost"]["route"]["name"] = "graphql-v1"
+
+    routes = _envoy_filter("rate-limit-routes")
+    assert _each(plan, routes, _route_patches(rename, PARTNER)) == 1
+    lines = partner_tier_flow(TABLE, plan)
+    for line in _partner_lines(
+        f"the rate-limit patch of route graphql-v1 on {PARTNER} matches no VirtualService "
+        "route of that Gateway (the MERGE applies to nothing)"
+    ) + _partner_lines(f"the route graphql of {PARTNER} has no rate-limit patch"):
+        assert line in lines
+    # a second route served on the partner Gateway, no patch for it: unlimited by tier
+    _, plan = _region(env, preview)
+    step = next(
+        s
+        for s in plan["steps"]
+        if _virtual_service("graphql")(s["newState"]["type"], s["newState"]["inputs"])
+    )
+    extra = editable(step)
+    extra["newState"]["inputs"]["metadata"]["name"] = "partner-reports"
+    extra["newState"]["inputs"]["spec"]["gateways"] = [PARTNER]
+    extra["newState"]["inputs"]["spec"]["http"][0]["name"] = "reports"
+    plan["steps"].append(extra)
+    lines = partner_tier_flow(TABLE, plan)
+    assert lines == _partner_lines(f"the route reports of {PARTNER} has no rate-limit patch")
+
+
+def _global_patch(edit: Any) -> Any:
+    def each(inputs: dict[str, Any]) -> None:
+        for patch in inputs["spec"]["configPatches"]:
+            if patch["patch"]["value"]["name"] == "envoy.filters.http.ratelimit":
+                edit(patch)
+
+    return each
+
+
+def _filter_lines(edge: dict[str, Any], plan: dict[str, Any], env: str) -> tuple[list[str], ...]:
+    return _link_flow(edge, plan, env), partner_tier_flow(TABLE, plan)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", LINK_ENVS)
+def test_the_global_filter_is_required_on_the_gateway_pods(env: str, preview: bool) -> None:
+    edge, plan = _region(env, preview)
+
+    def without_global(inputs: dict[str, Any]) -> None:
+        inputs["spec"]["configPatches"] = [
+            p
+            for p in inputs["spec"]["configPatches"]
+            if p["patch"]["value"]["name"] != "envoy.filters.http.ratelimit"
+        ]
+
+    assert _each(plan, _envoy_filter("rate-limit-filters"), without_global) == 1
+    at_edge, at_partner = _filter_lines(edge, plan, env)
+    assert at_edge == [
+        f"no global rate-limit filter (envoy.filters.http.ratelimit) on the pods of {EDGE}"
+    ]
+    assert at_partner == _partner_lines(
+        f"no global rate-limit filter (envoy.filters.http.ratelimit) on the pods of {PARTNER}"
+    )
+    # on other pods, or after the router: the gateway's requests are never checked
+    edge, plan = _region(env, preview)
+
+    def elsewhere(inputs: dict[str, Any]) -> None:
+        inputs["spec"]["workloadSelector"] = {"labels": {"app": "ratelimit"}}
+
+    assert _each(plan, _envoy_filter("rate-limit-filters"), elsewhere) == 1
+    assert _filter_lines(edge, plan, env)[0] == [
+        f"no global rate-limit filter (envoy.filters.http.ratelimit) on the pods of {EDGE}"
+    ]
+    edge, plan = _region(env, preview)
+    after = _global_patch(lambda p: p["patch"].__setitem__("operation", "INSERT_AFTER"))
+    assert _each(plan, _envoy_filter("rate-limit-filters"), after) == 1
+    assert _filter_lines(edge, plan, env)[0] == [
+        f"the global rate-limit filter on the pods of {EDGE} is not inserted before the router"
+    ]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", LINK_ENVS)
+def test_the_global_filter_asks_the_service_domain(env: str, preview: bool) -> None:
+    where = "the global rate-limit filter on the pods of"
+    edge, plan = _region(env, preview)
+    renamed = _global_patch(
+        lambda p: p["patch"]["value"]["typed_config"].__setitem__("domain", "edge")
+    )
+    assert _each(plan, _envoy_filter("rate-limit-filters"), renamed) == 1
+    at_edge, at_partner = _filter_lines(edge, plan, env)
+    domain = TABLE["domain"]
+    line = f"asks domain edge, the rate-limit service's configuration is for {domain}"
+    assert at_edge == [f"{where} {EDGE} {line}"]
+    assert at_partner == _partner_lines(f"{where} {PARTNER} {line}")
+    # the service's configuration renamed instead
+    edge, plan = _region(env, preview)
+
+    def config_domain(inputs: dict[str, Any]) -> None:
+        config = json.loads(inputs["data"]["config.yaml"])
+        inputs["data"]["config.yaml"] = json.dumps({**config, "domain": "meridian-api"})
+
+    config_map = _resource("kubernetes:core/v1:ConfigMap", name="ratelimit-config")
+    assert _each(plan, config_map, config_domain) == 1
+    assert _filter_lines(edge, plan, env)[0] == [
+        f"{where} {EDGE} asks domain {domain}, the rate-limit service's configuration is for "
+        "meridian-api"
+    ]
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+@pytest.mark.parametrize("env", LINK_ENVS)
+def test_the_global_filter_calls_this_regions_rate_limit_service(env: str, preview: bool) -> None:
+    where = f"the global rate-limit filter on the pods of {EDGE}"
+
+    def cluster(name: str) -> Any:
+        return _global_patch(
+            lambda p: p["patch"]["value"]["typed_config"]["rate_limit_service"]["grpc_service"][
+                "envoy_grpc"
+            ].__setitem__("cluster_name", name)
+        )
+
+    for wrong in (
+        "outbound|8080||ratelimit.rate-limit.svc.cluster.local",  # the HTTP (health) port
+        "outbound|8081||ratelimit.istio-system.svc.cluster.local",  # another namespace
+    ):
+        edge, plan = _region(env, preview)
+        assert _each(plan, _envoy_filter("rate-limit-filters"), cluster(wrong)) == 1
+        assert _link_flow(edge, plan, env) == [
+            f"{where} calls {wrong}, no gRPC port of the rate-limit Service in rate-limit of "
+            f"this region ({SERVICE_CLUSTER})"
+        ]
+    # the Service gone, its target no port of the service's pods, its selector other pods, or
+    # its port not gRPC to Istio: the cluster leads nowhere
+    service = _resource("kubernetes:core/v1:Service", namespace="rate-limit")
+
+    def declared(app_protocol: str | None, name: str) -> Any:
+        """The port's protocol as Istio reads it: appProtocol first, else the name's prefix."""
+
+        def edit(inputs: dict[str, Any]) -> None:
+            for port in inputs["spec"]["ports"]:
+                port.pop("appProtocol", None)
+                port["name"] = name
+                if app_protocol is not None:
+                    port["appProtocol"] = app_protocol
+
+        return edit
+
+    def elsewhere(inputs: dict[str, Any]) -> None:
+        inputs["spec"]["ports"][0]["targetPort"] = 9090  # no port of the service's pods
+
+    def other_pods(inputs: dict[str, Any]) -> None:
+        inputs["spec"]["selector"] = {"app": "ratelimit-canary"}
+
+    unreachable = (
+        f"{where} calls {SERVICE_CLUSTER}, no gRPC port of the rate-limit Service in rate-limit "
+        "of this region (none)"
+    )
+    for edit in (
+        elsewhere,
+        other_pods,
+        declared(None, "tcp-ratelimit"),
+        declared("http", "grpc"),
+        declared(None, "grpc-web"),
+    ):
+        edge, plan = _region(env, preview)
+        assert _each(plan, service, edit) == 1
+        assert _link_flow(edge, plan, env) == [unreachable]
+    # the service's name form of the gRPC port is enough
+    edge, plan = _region(env, preview)
+    assert _each(plan, service, declared(None, "grpc-ratelimit")) == 1
+    assert _link_flow(edge, plan, env) == []
+    # the v2 (or AUTO) transport: Envoy refuses the filter
+    edge, plan = _region(env, preview)
+    auto = _global_patch(
+        lambda p: p["patch"]["value"]["typed_config"]["rate_limit_service"].pop(
+            "transport_api_version"
+        )
+    )
+    assert _each(plan, _envoy_filter("rate-limit-filters"), auto) == 1
+    assert _link_flow(edge, plan, env) == [f"{where} speaks None, not V3"]
+    edge, plan = _region(env, preview)
+    plan["steps"] = [
+        s for s in plan["steps"] if not service(s["newState"]["type"], s["newState"]["inputs"])
+    ]
+    assert _link_flow(edge, plan, env) == [unreachable]

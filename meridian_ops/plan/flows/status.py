@@ -265,7 +265,9 @@ def _identity(env: str, plans: Plans) -> FlowCount:
 def _rate_limits(env: str, plans: Plans) -> FlowCount:
     """Per region, each rate-limited public route and each row of the rate-limit table (edge
     rule, mesh descriptors read from gateway-set headers, numbers, one per-API-key limit per
-    confidential client), and each partner tier."""
+    confidential client, the route's patch on its VirtualService route), and each partner tier.
+    A line naming no unit (the gateway's global filter, the service's configuration) is a link
+    every unit of the region needs: it fails each of them."""
     tally = _Tally()
     edge_plan = plans.get(f"{env}-edge")
     routes = routes_document()["routes"]
@@ -287,12 +289,11 @@ def _rate_limits(env: str, plans: Plans) -> FlowCount:
             continue
         lines = rate_limit_flow(routes, table, dict(edge_plan), dict(plan), outputs, clients)
         lines += partner_tier_flow(table, dict(plan))
-        for unit in [*units, *tiers]:
+        named = [*units, *tiers]
+        shared = [x for x in lines if not x.startswith(tuple(f"{u}: " for u in named))]
+        for unit in named:
             mine = [x for x in lines if x.startswith(f"{unit}: ")]
-            lines = [x for x in lines if x not in mine]
-            tally.add([f"{stack}: {x}" for x in mine])
-        if lines:
-            tally.add([f"{stack}: {x}" for x in lines])
+            tally.add([f"{stack}: {x}" for x in [*mine, *shared]])
     return tally.count("rate limit", "rate limits enforced")
 
 
