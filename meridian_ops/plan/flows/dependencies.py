@@ -257,12 +257,20 @@ or a third-party host on the internet (the row's target, through NAT)."""
 DESTINATIONS["consume"] = DESTINATIONS["produce"]
 
 
-def network_links(plan: Mapping[str, Any], row: Dependency) -> list[str]:
+def net_graph(plan: Mapping[str, Any]) -> NetGraph:
+    """The network graph of one regional stack's plan (its region read from the stack name)."""
+    stack = str(states(plan)[0]["urn"]).split("::", 1)[0].removeprefix("urn:pulumi:")
+    return NetGraph(plan, stack.split("-", 1)[1])
+
+
+def network_links(
+    plan: Mapping[str, Any], row: Dependency, graph: NetGraph | None = None
+) -> list[str]:
     """The missing links of the row's network path from the service's pods: security-group
     egress and the target's ingress, the route (endpoint, gateway or NAT), NetworkPolicy egress
-    and the ServiceEntry (netpath.missing_links)."""
-    stack = str(states(plan)[0]["urn"]).split("::", 1)[0].removeprefix("urn:pulumi:")
-    graph = NetGraph(plan, stack.split("-", 1)[1])
+    and the ServiceEntry (netpath.missing_links). `graph`: the plan's `net_graph`, when the
+    caller traces many rows of one plan."""
+    graph = graph or net_graph(plan)
     spec = {**DESTINATIONS[row.kind], "port": PORTS[row.kind]}
     if row.kind == "external":
         spec["host"] = row.target
@@ -274,14 +282,15 @@ def network_links(plan: Mapping[str, Any], row: Dependency) -> list[str]:
     ]
 
 
-def trace_row(plan: Mapping[str, Any], row: Dependency) -> list[str]:
-    """The missing links of one row in one regional stack (empty: the row is traced)."""
+def trace_row(plan: Mapping[str, Any], row: Dependency, graph: NetGraph | None = None) -> list[str]:
+    """The missing links of one row in one regional stack (empty: the row is traced); `graph`
+    as for `network_links`."""
     what = f"{row.service} -> {row.kind} {row.target}"
     missing: list[str] = []
     if not store_present(plan, row):
         return missing
     port = PORTS[row.kind]
-    missing += network_links(plan, row)
+    missing += network_links(plan, row, graph)
     if port not in _egress_ports(plan, row.service):
         missing.append(f"{what}: no NetworkPolicy egress on {port} from namespace {row.service}")
     if row.kind == "external" and row.target not in _external_hosts(plan, row.service):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from meridian_ops.plan.flows.harness import name_of
@@ -112,13 +113,27 @@ class NetGraph:
                     table.setdefault(owner, []).append(rule)
 
     def of_type(self, resource_type: str) -> list[dict[str, Any]]:
-        return [s for s in self.states.values() if s["type"] == resource_type]
+        return list(self._by_type.get(resource_type, ()))
 
     def has(self, resource_type: str) -> bool:
-        return bool(self.of_type(resource_type))
+        return resource_type in self._by_type
 
     def named(self, name: str) -> list[str]:
-        return [u for u in self.states if u.rsplit("::", 1)[-1] == name]
+        return list(self._by_name.get(name, ()))
+
+    @cached_property
+    def _by_type(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for state in self.states.values():
+            out.setdefault(state["type"], []).append(state)
+        return out
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for urn in self.states:
+            out.setdefault(urn.rsplit("::", 1)[-1], []).append(urn)
+        return out
 
     @property
     def vpc_cidr(self) -> ipaddress.IPv4Network:

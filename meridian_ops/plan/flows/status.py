@@ -30,7 +30,7 @@ from meridian_ops.plan.flows.cluster_metrics import (
     check_exporters,
     check_resource_metrics,
 )
-from meridian_ops.plan.flows.dependencies import trace_row
+from meridian_ops.plan.flows.dependencies import net_graph, trace_row
 from meridian_ops.plan.flows.dr import BackupDesign, dr_flow
 from meridian_ops.plan.flows.events import event_flow
 from meridian_ops.plan.flows.harness import Flow, Graph
@@ -161,11 +161,12 @@ def _requests(env: str, plans: Plans) -> FlowCount:
 def _dependencies(env: str, plans: Plans) -> FlowCount:
     tally = _Tally()
     for stack, plan in regional_plans(plans).items():
+        graph = net_graph(plan)
         for row in dependency_rows():
             if row.pending:
                 tally.add([], pending=True)
             elif row.built:
-                tally.add([f"{stack}: {m}" for m in trace_row(plan, row)])
+                tally.add([f"{stack}: {m}" for m in trace_row(plan, row, graph)])
     return tally.count("dependency", "dependencies reachable")
 
 
@@ -365,13 +366,14 @@ def _store_dependencies(env: str, plans: Plans) -> FlowCount:
     """The dependency flow's rows that reach a data store, per region (pending rows apart)."""
     tally = _Tally()
     for stack, plan in regional_plans(plans).items():
+        graph = net_graph(plan)
         for row in dependency_rows():
             if row.kind not in STORE_ROWS:
                 continue
             if row.pending:
                 tally.add([], pending=True)
             elif row.built:
-                tally.add([f"{stack}: {m}" for m in trace_row(plan, row)])
+                tally.add([f"{stack}: {m}" for m in trace_row(plan, row, graph)])
     return tally.count("store dependency", "store dependencies reachable")
 
 
