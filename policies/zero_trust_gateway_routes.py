@@ -18,12 +18,10 @@ URI only by `*`.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from pulumi_policy import (
     Policy,
-    PolicyConfigSchema,
     ReportViolation,
     Severity,
     StackValidationArgs,
@@ -31,26 +29,14 @@ from pulumi_policy import (
 
 from .compliance import LEAST_PRIVILEGE
 from .declare import stack_policy
-from .support import as_list, config, is_unknown, label, plain
+from .istio_objects import DEFAULT_PUBLIC_PATHS, PUBLIC_PATHS_SCHEMA, decided_objects, namespace_of
+from .support import as_list, config, label
 
 CONCERN = "zero-trust"
 GATEWAY = "kubernetes:networking.istio.io/v1:Gateway"
 VIRTUAL_SERVICE = "kubernetes:networking.istio.io/v1:VirtualService"
 AUTHORIZATION_POLICY = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
 SCOPE_CLAIM = "request.auth.claims[scope]"
-_DEFAULT_PUBLIC_PATHS = ["/health", "/metrics"]
-
-
-def _has_unknown(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return is_unknown(value)
-
-
-def _namespace(props: dict[str, Any]) -> Any:
-    return (props.get("metadata") or {}).get("namespace")
 
 
 def _applies(policy: dict[str, Any], labels: dict[str, Any]) -> bool:
@@ -102,7 +88,9 @@ def istio_path_matches(pattern: str, path: str) -> bool:
     return path == pattern
 
 
-def _covered(match: dict[str, Any], patterns: list[str]) -> bool:
+def match_covered(match: dict[str, Any], patterns: list[str]) -> bool:
+    """Whether every path a VirtualService `http[].match` entry routes is matched by one of the
+    AuthorizationPolicy `patterns` (the module docstring's rule; the identity flow uses it too)."""
     uri = match.get("uri")
     if not isinstance(uri, dict) or match.get("ignoreUriCase"):
         return "*" in patterns
@@ -114,25 +102,24 @@ def _covered(match: dict[str, Any], patterns: list[str]) -> bool:
     return "*" in patterns
 
 
-def _describe(match: dict[str, Any]) -> str:
+def describe_match(match: dict[str, Any]) -> str:
+    """A VirtualService match as the reports say it: `prefix /x`, `exact /y` or "any path"."""
     uri = match.get("uri")
     return " ".join(f"{k} {v}" for k, v in uri.items()) if isinstance(uri, dict) else "any path"
 
 
 def _gateway_routes_scoped(args: StackValidationArgs, report: ReportViolation) -> None:
-    public = {str(p) for p in as_list(config(args, "publicPaths", _DEFAULT_PUBLIC_PATHS))}
-    kinds = (GATEWAY, VIRTUAL_SERVICE, AUTHORIZATION_POLICY)
-    objects = [(r, plain(r.props)) for r in args.resources if r.resource_type in kinds]
-    structure = copy.deepcopy([{k: p.get(k) for k in ("metadata", "spec")} for _, p in objects])
-    if _has_unknown(structure):
+    public = {str(p) for p in as_list(config(args, "publicPaths", DEFAULT_PUBLIC_PATHS))}
+    objects = decided_objects(args, (GATEWAY, VIRTUAL_SERVICE, AUTHORIZATION_POLICY))
+    if objects is None:
         return  # undecided: an object's namespace, bindings or rules are not known yet
     policies = [p for r, p in objects if r.resource_type == AUTHORIZATION_POLICY]
     for gateway, props in objects:
         if gateway.resource_type != GATEWAY:
             continue
-        ns = _namespace(props)
+        ns = namespace_of(props)
         labels = (props.get("spec") or {}).get("selector") or {}
-        on_pods = [p for p in policies if _namespace(p) == ns and _applies(p, labels)]
+        on_pods = [p for p in policies if namespace_of(p) == ns and _applies(p, labels)]
         if not any(_requires_token(p.get("spec") or {}) for p in on_pods):
             continue  # not token-protected: istio-gateway-requires-token reports it
         patterns = [x for p in on_pods for x in _scope_patterns(p.get("spec") or {})]
@@ -141,16 +128,16 @@ def _gateway_routes_scoped(args: StackValidationArgs, report: ReportViolation) -
             if vs.resource_type != VIRTUAL_SERVICE:
                 continue
             spec = vs_props.get("spec") or {}
-            vs_ns = _namespace(vs_props)
+            vs_ns = namespace_of(vs_props)
             bound = {g if "/" in g else f"{vs_ns}/{g}" for g in spec.get("gateways") or []}
             if ref not in bound:
                 continue
             loose = [
-                _describe(m)
+                describe_match(m)
                 for http in spec.get("http") or []
                 for m in http.get("match") or [{}]
                 if not ((m.get("uri") or {}).get("exact") in public and not m.get("ignoreUriCase"))
-                and not _covered(m, patterns)
+                and not match_covered(m, patterns)
             ]
             if loose:
                 report(
@@ -176,14 +163,6 @@ POLICIES: list[Policy] = [
         controls=LEAST_PRIVILEGE,
         types=(GATEWAY, VIRTUAL_SERVICE, AUTHORIZATION_POLICY),
         validate=_gateway_routes_scoped,
-        config_schema=PolicyConfigSchema(
-            properties={
-                "publicPaths": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "default": _DEFAULT_PUBLIC_PATHS,
-                }
-            }
-        ),
+        config_schema=PUBLIC_PATHS_SCHEMA,
     ),
 ]

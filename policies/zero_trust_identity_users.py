@@ -16,7 +16,6 @@ headers from the client's request before the JWT filter writes them.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,7 +30,13 @@ from pulumi_policy import (
 
 from .compliance import AUTHENTICATION, CREDENTIAL_PROTECTION, DELETION_PROTECTION
 from .declare import resource_policy, stack_policy
-from .support import as_list, config, get, is_unknown, label, plain
+from .istio_objects import (
+    DEFAULT_PUBLIC_PATHS,
+    PUBLIC_PATHS_SCHEMA,
+    decided_objects,
+    namespace_of,
+)
+from .support import as_list, config, get, is_unknown, label
 
 CONCERN = "zero-trust"
 USER_POOL = "aws:cognito/userPool:UserPool"
@@ -46,7 +51,6 @@ _DEFAULT_UNIT = {"accessToken": "hours", "idToken": "hours", "refreshToken": "da
 """Cognito's default units when tokenValidityUnits is absent (TokenValidityUnitsType)."""
 _BOUNDS = {"accessToken": (5, 24 * 60), "idToken": (5, 24 * 60), "refreshToken": (60, 5256000)}
 """Cognito's bounds in minutes: access/ID five minutes to one day, refresh 60 min to 10 years."""
-_DEFAULT_PUBLIC_PATHS = ["/health", "/metrics"]
 _DEFAULT_MIN_PASSWORD = 14
 """The floor Meridian plans (components/identity/user_directory.py)."""
 _COGNITO_DEFAULT_PASSWORD = {
@@ -273,40 +277,22 @@ def _requires_token(props: dict[str, Any], public: set[str]) -> bool:
     return False
 
 
-def _has_unknown(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return is_unknown(value)
-
-
 def _gateway_requires_token(args: StackValidationArgs, report: ReportViolation) -> None:
-    public = {str(p) for p in as_list(config(args, "publicPaths", _DEFAULT_PUBLIC_PATHS))}
-    kinds = (GATEWAY, REQUEST_AUTHENTICATION, AUTHORIZATION_POLICY)
-    objects = [(r, plain(r.props)) for r in args.resources if r.resource_type in kinds]
-    structure = copy.deepcopy([{k: p.get(k) for k in ("metadata", "spec")} for _, p in objects])
-    for shape in structure:  # the issuer and keys may be unknown in preview; nothing else
-        for rule in get(shape, "spec", "jwtRules", default=[]) or []:
-            if isinstance(rule, dict):
-                for key in ("issuer", "jwksUri"):
-                    rule.pop(key, None)
-    if _has_unknown(structure):
+    public = {str(p) for p in as_list(config(args, "publicPaths", DEFAULT_PUBLIC_PATHS))}
+    objects = decided_objects(args, (GATEWAY, REQUEST_AUTHENTICATION, AUTHORIZATION_POLICY))
+    if objects is None:
         return  # undecided: an object's namespace, selector or rules are not known yet
-
-    def namespace(props: dict[str, Any]) -> Any:
-        return (props.get("metadata") or {}).get("namespace")
 
     for gateway, props in objects:
         if gateway.resource_type != GATEWAY:
             continue
         labels = (props.get("spec") or {}).get("selector") or {}
-        ns = namespace(props)
+        ns = namespace_of(props)
         authn = [
             p
             for r, p in objects
             if r.resource_type == REQUEST_AUTHENTICATION
-            and namespace(p) == ns
+            and namespace_of(p) == ns
             and _covers(_selector(p), labels)
             and any(
                 rule.get("issuer") and (rule.get("jwksUri") or rule.get("jwks"))
@@ -317,7 +303,7 @@ def _gateway_requires_token(args: StackValidationArgs, report: ReportViolation) 
             p
             for r, p in objects
             if r.resource_type == AUTHORIZATION_POLICY
-            and namespace(p) == ns
+            and namespace_of(p) == ns
             and _covers(_selector(p), labels)
             and _requires_token(p, public)
         ]
@@ -378,19 +364,9 @@ def _strips_first(props: dict[str, Any]) -> set[str]:
 
 
 def _claim_headers_stripped(args: StackValidationArgs, report: ReportViolation) -> None:
-    kinds = (REQUEST_AUTHENTICATION, ENVOY_FILTER)
-    objects = [(r, plain(r.props)) for r in args.resources if r.resource_type in kinds]
-    structure = copy.deepcopy([{k: p.get(k) for k in ("metadata", "spec")} for _, p in objects])
-    for shape in structure:  # the issuer and keys may be unknown in preview; nothing else
-        for rule in get(shape, "spec", "jwtRules", default=[]) or []:
-            if isinstance(rule, dict):
-                for key in ("issuer", "jwksUri"):
-                    rule.pop(key, None)
-    if _has_unknown(structure):
+    objects = decided_objects(args, (REQUEST_AUTHENTICATION, ENVOY_FILTER))
+    if objects is None:
         return
-
-    def namespace(props: dict[str, Any]) -> Any:
-        return (props.get("metadata") or {}).get("namespace")
 
     for authn, props in objects:
         if authn.resource_type != REQUEST_AUTHENTICATION:
@@ -404,7 +380,7 @@ def _claim_headers_stripped(args: StackValidationArgs, report: ReportViolation) 
             selector = (get(p, "spec", "workloadSelector", "labels") or {}) if p else {}
             if (
                 r.resource_type == ENVOY_FILTER
-                and namespace(p) == namespace(props)
+                and namespace_of(p) == namespace_of(props)
                 and _covers(selector, labels)
             ):
                 removed |= _strips_first(p)
@@ -520,15 +496,7 @@ POLICIES: list[Policy] = [
         controls=AUTHENTICATION,
         types=(GATEWAY, REQUEST_AUTHENTICATION, AUTHORIZATION_POLICY),
         validate=_gateway_requires_token,
-        config_schema=PolicyConfigSchema(
-            properties={
-                "publicPaths": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "default": _DEFAULT_PUBLIC_PATHS,
-                }
-            }
-        ),
+        config_schema=PUBLIC_PATHS_SCHEMA,
     ),
     stack_policy(
         "istio-claim-headers-stripped",

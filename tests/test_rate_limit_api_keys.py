@@ -32,6 +32,7 @@ from stacks.identity_settings import routes_document
 from stacks.outputs import GlobalKey, GlobalOutputs
 from stacks.rate_limit_settings import rate_limit_table_problems, table_document
 from stacks.references import UpstreamStack
+from tests.flows.test_rate_limit_flow import api_key_read_from
 from tests.plans import planned
 from tests.policies.cases_common import UNKNOWN
 from tests.policies.harness import evaluate
@@ -187,18 +188,6 @@ def test_table_refuses_a_per_client_dimension_of_public_clients_or_without_a_hea
 KEYS_POLICY = "envoy-rate-limit-keys-gateway-set"
 
 
-def _keyed_on(header: str) -> Any:
-    def edit(inputs: dict[str, Any]) -> None:
-        for patch in inputs["spec"]["configPatches"]:
-            for limit in patch["patch"]["value"]["route"]["rate_limits"]:
-                for action in limit["actions"]:
-                    headers = action.get("request_headers", {})
-                    if headers.get("descriptor_key") == "api_key":
-                        headers["header_name"] = header
-
-    return edit
-
-
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
 def test_the_pack_refuses_the_planned_routes_keyed_on_a_client_header(preview: bool) -> None:
     plan = copy.deepcopy(planned("dev", preview)["dev-us-east-1"])
@@ -208,7 +197,7 @@ def test_the_pack_refuses_the_planned_routes_keyed_on_a_client_header(preview: b
         if state["inputs"].get("metadata", {}).get("name") == "rate-limit-routes":
             for props in (state["inputs"], state["outputs"]):  # the pack reads both, merged
                 if "spec" in props:
-                    _keyed_on("x-api-key")(props)
+                    api_key_read_from("x-api-key")(props)
     found = [v for v in evaluate(plan, "dev") if v.policy == KEYS_POLICY]
     assert len(found) == 1 and not found[0].unknown, found
     assert "request header x-api-key" in found[0].message

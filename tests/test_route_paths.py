@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from components.common.paths import authorization_paths, route_matches
-from meridian_ops.plan.flows.identity import match_covered
+from policies.zero_trust_gateway_routes import match_covered
 
 
 def test_a_resource_path_routes_itself_and_below() -> None:

@@ -177,7 +177,9 @@ def test_api_key_limits_are_one_per_confidential_client_on_the_validated_claim(
         assert read == {API_KEY_HEADER}
 
 
-def _read_api_key_from(header: str) -> Any:
+def api_key_read_from(header: str) -> Any:
+    """An edit of the rate-limit route patches: the `api_key` actions read `header`."""
+
     def edit(inputs: dict[str, Any]) -> None:
         for patch in inputs["spec"]["configPatches"]:
             for limit in patch["patch"]["value"]["route"]["rate_limits"]:
@@ -191,7 +193,7 @@ def _read_api_key_from(header: str) -> Any:
 
 def test_an_api_key_read_from_a_client_supplied_header_is_reported() -> None:
     edge, regional = _stacks("dev", False)
-    forged = _edited(regional[0], "rate-limit-routes", _read_api_key_from("x-api-key"))
+    forged = _edited(regional[0], "rate-limit-routes", api_key_read_from("x-api-key"))
     lines = _flow(edge, forged)
     assert (
         "users: the mesh reads api_key from x-api-key, the table from x-meridian-client-id" in lines

@@ -9,6 +9,7 @@ from typing import Any
 
 from components.mesh.service_mesh import INGRESS_NAMESPACE
 from meridian_ops.plan.flows.harness import Flow, Graph, known
+from policies.zero_trust_gateway_routes import describe_match, match_covered
 from stacks.outputs import GlobalKey
 
 ISSUER_KEY = GlobalKey.ISSUER_URL
@@ -20,41 +21,6 @@ GATEWAY_LABELS = {"istio": "ingressgateway"}
 def _selected(graph: Graph, state: dict[str, Any]) -> bool:
     selector = graph.spec(state).get("selector") or {}
     return (selector.get("matchLabels") or selector.get("labels") or {}) == GATEWAY_LABELS
-
-
-def istio_path_matches(pattern: str, path: str) -> bool:
-    """Istio's AuthorizationPolicy path match (Operation.paths): exact, `prefix*`, `*suffix`
-    or `*` (any path)."""
-    if pattern == "*":
-        return True
-    if pattern.endswith("*"):
-        return path.startswith(pattern[:-1])
-    if pattern.startswith("*"):
-        return path.endswith(pattern[1:])
-    return path == pattern
-
-
-def match_covered(match: dict[str, Any], patterns: list[str]) -> bool:
-    """Whether every path a VirtualService `http[].match` entry routes is matched by one of the
-    AuthorizationPolicy `patterns`. An exact URI is one path; a prefix is every path starting
-    with it (only `prefix*` with a shorter or equal prefix, or `*`, covers them all); a regex,
-    a case-insensitive match or no URI at all is decided only by `*`."""
-    uri = match.get("uri")
-    if not isinstance(uri, dict) or match.get("ignoreUriCase"):
-        return "*" in patterns
-    if "exact" in uri:
-        return any(istio_path_matches(p, str(uri["exact"])) for p in patterns)
-    if "prefix" in uri:
-        prefix = str(uri["prefix"])
-        return any(p == "*" or (p.endswith("*") and prefix.startswith(p[:-1])) for p in patterns)
-    return "*" in patterns
-
-
-def _describe(match: dict[str, Any]) -> str:
-    uri = match.get("uri")
-    if not isinstance(uri, dict):
-        return "any path"
-    return " ".join(f"{k} {v}" for k, v in uri.items())
 
 
 def gateway_routes(regional: Graph) -> dict[str, list[dict[str, Any]]]:
@@ -143,7 +109,7 @@ def identity_flow(
     protected = {r["id"] for r in routes if not r.get("public")}
     for http_name in sorted(set(routed) - protected):
         loose = [
-            _describe(m)
+            describe_match(m)
             for m in routed[http_name]
             if (m.get("uri") or {}).get("exact") not in public or m.get("ignoreUriCase")
         ]
@@ -177,7 +143,7 @@ def identity_flow(
             for path in op["operation"]["paths"]
         ]
         matches = routed.get(route["id"], [])
-        uncovered = [_describe(m) for m in matches if not match_covered(m, scope_paths)]
+        uncovered = [describe_match(m) for m in matches if not match_covered(m, scope_paths)]
         flow.check(
             name,
             f"scope required {sorted(wanted)}",
