@@ -180,6 +180,12 @@ def rate_limit_table_problems(
     problems = _dimension_problems(document, clients or clients_document())
     route_ids = sorted(str(r.get("id")) for r in routes.get("routes", []))
     dimensions = sorted(str(d.get("key")) for d in document.get("dimensions", []))
+    limited: set[tuple[Any, Any]] = {
+        (r.get("id"), key)
+        for r in routes.get("routes", [])
+        if r.get("rateLimitPerMinute") is not None and not r.get("internal")
+        for key in dimensions
+    }
     for index, row in enumerate(document.get("routes", [])):
         where = f"{TABLE_KEY} routes[{index}]"
         if row.get("route") not in route_ids:
@@ -203,6 +209,21 @@ def rate_limit_table_problems(
                 )
             )
         problems += _rate_problems(row, f"{where} ({row.get('route')})")
+        pair = (row.get("route"), row.get("dimension"))
+        if pair in limited:
+            problems.append(
+                ConfigProblem(
+                    f"{where}.dimension",
+                    row.get("dimension"),
+                    f"limits route {row.get('route')} per {row.get('dimension')} a second time "
+                    "(the routing table's rateLimitPerMinute, or an earlier row, already does; "
+                    "the rate-limit service refuses a configuration with a key twice)",
+                    "keep one number per route and dimension: change the routing table's "
+                    f"rateLimitPerMinute ({ROUTES_KEY}) or drop this row",
+                    file=TABLE_KEY,
+                )
+            )
+        limited.add(pair)
     seen: set[str] = set()
     for index, row in enumerate(document.get("tiers", [])):
         where = f"{TABLE_KEY} tiers[{index}] ({row.get('tier')})"

@@ -359,6 +359,28 @@ def test_table_rows_for_unknown_routes_and_tiers_without_rates_are_refused() -> 
     assert "set requestsPerMinute" in lines[1]
 
 
+@pytest.mark.parametrize(
+    ("row", "said"),
+    [
+        ({"route": "users", "dimension": "user"}, "limits route users per user a second time"),
+        ({"route": "chat", "dimension": "user"}, "limits route chat per user a second time"),
+    ],
+    ids=["over-the-routing-table", "repeated-row"],
+)
+def test_a_second_limit_for_one_route_and_dimension_is_refused(
+    row: dict[str, Any], said: str
+) -> None:
+    """The rate-limit service refuses a configuration holding one descriptor key twice
+    (envoyproxy/ratelimit: duplicate descriptor composite key), so the table may give a route
+    one number per dimension: the routing table's, or one row of its own."""
+    bad = copy.deepcopy(TABLE)
+    bad["routes"].append({**row, "requestsPerMinute": 30, "what": "a second number"})
+    lines = [p.render() for p in rate_limit_table_problems(bad, ROUTES)]
+    assert len(lines) == 1, lines
+    assert f"routes[{len(bad['routes']) - 1}].dimension" in lines[0], lines[0]
+    assert said in lines[0] and "Fix: " in lines[0], lines[0]
+
+
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
 def test_websocket_route_is_sticky_by_user_and_long_lived(preview: bool) -> None:
     plan = _stacks("dev", preview)[1][0]
