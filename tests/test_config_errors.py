@@ -4,6 +4,7 @@ value and the fix. One test per kind of bad input."""
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 
 from meridian_ops.plan.engine import Step, run_stack
 from stacks.config.errors import ConfigError
-from stacks.config.source import StaticConfigSource
+from stacks.config.source import SECRET_PLACEHOLDER, StaticConfigSource, masked
 from stacks.program import main, settings_for
 from tests.conftest import ROOT
 
@@ -278,3 +279,21 @@ def test_plan_cli_reports_bad_config_without_traceback(tmp_path: Any) -> None:
     assert "meridian:network.azCount = 2" in result.stderr
     assert "Fix:" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_secrets_are_masked_at_any_depth() -> None:
+    """A setting may hold a secret inside it (an OIDC provider's client secret in
+    `meridian:identity`); the plan report and files show none of them."""
+    config = {
+        "meridian:alerting": {"secure": "v1:top"},
+        "meridian:identity": {
+            "federation": [{"name": "Okta", "clientSecret": {"secure": "v1:nested"}}]
+        },
+        "meridian:owner": "platform",
+    }
+    out = masked(config)
+    assert "v1:" not in json.dumps(out)
+    assert out["meridian:alerting"] == {"secure": SECRET_PLACEHOLDER}
+    (provider,) = out["meridian:identity"]["federation"]
+    assert provider == {"name": "Okta", "clientSecret": {"secure": SECRET_PLACEHOLDER}}
+    assert out["meridian:owner"] == "platform"

@@ -132,8 +132,20 @@ def is_secure(value: Any) -> bool:
 
 
 def masked(config: dict[str, Any]) -> dict[str, Any]:
-    """`config` with every secret's value replaced by `[secret]`, for plan files and messages."""
-    return {k: {"secure": SECRET_PLACEHOLDER} if is_secure(v) else v for k, v in config.items()}
+    """`config` with every secret's value replaced by `[secret]`, for plan files and messages,
+    at any depth (a setting may hold a secret inside it, e.g. an identity provider's client
+    secret in `meridian:identity`)."""
+    return {k: _masked_value(v) for k, v in config.items()}
+
+
+def _masked_value(value: Any) -> Any:
+    if is_secure(value):
+        return {"secure": SECRET_PLACEHOLDER}
+    if isinstance(value, dict):
+        return {k: _masked_value(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return [_masked_value(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
 
 
 def _stack_of(path: Path) -> str:
