@@ -358,15 +358,39 @@ BUCKET_POLICY_PROPS: Final = {
 LOG_DELIVERY_SOURCE_KEYS: Final = ("aws:SourceArn", "aws:SourceAccount")
 """The conditions of the S3 User Guide's bucket policy for server access log delivery: the
 source buckets' ARNs and their account."""
+_SOURCE_OPERATORS: Final = {
+    "aws:sourcearn": ("arnlike", "arnequals", "stringequals", "stringlike"),
+    "aws:sourceaccount": ("stringequals",),
+}
+"""The condition operators that pin each key to the given values (not a negation, not
+`...IfExists`, which passes a request without the key)."""
 
 
-def _condition_keys(condition: Any) -> set[str]:
-    keys: set[str] = set()
+def _names_a_source(key: str, value: Any) -> bool:
+    """Whether a condition value names particular sources: not empty, and for the ARN no
+    wildcard over every bucket (`*`, `arn:aws:s3:::*`)."""
+    values = [str(v) for v in as_list(value)]
+    if not values:
+        return False
+    if key == "aws:sourcearn":
+        return all(v.split(":::", 1)[-1] not in ("", "*") and v != "*" for v in values)
+    return all(v not in ("", "*") for v in values)
+
+
+def _unscoped_keys(condition: Any) -> list[str]:
+    """The source keys that `condition` leaves open: absent, under an operator that does not pin
+    them, or with a value that names no particular source."""
+    pinned: set[str] = set()
     if isinstance(condition, dict):
-        for block in condition.values():
-            if isinstance(block, dict):
-                keys |= {str(k).lower() for k in block}
-    return keys
+        for operator, block in condition.items():
+            if not isinstance(block, dict):
+                continue
+            for key, value in block.items():
+                key = str(key).lower()
+                allowed = _SOURCE_OPERATORS.get(key, ())
+                if str(operator).lower() in allowed and _names_a_source(key, value):
+                    pinned.add(key)
+    return [k for k in LOG_DELIVERY_SOURCE_KEYS if k.lower() not in pinned]
 
 
 def _log_delivery_scoped(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -377,16 +401,15 @@ def _log_delivery_scoped(args: ResourceValidationArgs, report: ReportViolation) 
         services = principal.get("Service") if isinstance(principal, dict) else None
         if statement.get("Effect") != "Allow" or LOG_DELIVERY_SERVICE not in as_list(services):
             continue
-        present = _condition_keys(statement.get("Condition"))
-        missing = [k for k in LOG_DELIVERY_SOURCE_KEYS if k.lower() not in present]
+        missing = _unscoped_keys(statement.get("Condition"))
         if missing:
             sid = f" (Sid {statement['Sid']})" if statement.get("Sid") else ""
             report(
                 f"{where} {prop} lets S3 server access logging ({LOG_DELIVERY_SERVICE}) write"
-                f"{sid} without {' and '.join(missing)}, so buckets it does not log (of any "
-                "account, without aws:SourceAccount) can deliver logs into it. Fix: add "
-                "ArnLike aws:SourceArn with the ARNs of the buckets that log here and "
-                "StringEquals aws:SourceAccount with their account "
+                f"{sid} without pinning {' and '.join(missing)} to the sources, so buckets it "
+                "does not log (of any account, without aws:SourceAccount) can deliver logs into "
+                "it. Fix: add ArnLike aws:SourceArn with the ARNs of the buckets that log here "
+                "and StringEquals aws:SourceAccount with their account "
                 "(components/common/buckets.py access_log_delivery_statement).",
                 None,
             )

@@ -348,6 +348,60 @@ CASES += [
     ),
     PolicyCase(
         "s3-access-log-delivery-scoped",
+        BUCKET_POLICY,
+        {
+            "bucket": LOG_TARGET,
+            "policy": _log_policy(
+                {"StringEquals": ACCOUNT_ONLY, "ArnLike": {"aws:SourceArn": "*"}}
+            ),
+        },
+        True,
+        note="any-source-arn",
+    ),
+    PolicyCase(
+        "s3-access-log-delivery-scoped",
+        BUCKET_POLICY,
+        {
+            "bucket": LOG_TARGET,
+            "policy": _log_policy(
+                {"StringEquals": ACCOUNT_ONLY, "ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}}
+            ),
+        },
+        True,
+        note="every-bucket-arn",
+    ),
+    PolicyCase(
+        "s3-access-log-delivery-scoped",
+        BUCKET_POLICY,
+        {
+            "bucket": LOG_TARGET,
+            "policy": _log_policy(
+                {
+                    "StringNotEquals": ACCOUNT_ONLY,
+                    "ArnLike": SCOPED["ArnLike"],
+                }
+            ),
+        },
+        True,
+        note="negated-account",
+    ),
+    PolicyCase(
+        "s3-access-log-delivery-scoped",
+        BUCKET_POLICY,
+        {
+            "bucket": LOG_TARGET,
+            "policy": _log_policy(
+                {
+                    "StringEqualsIfExists": ACCOUNT_ONLY,
+                    "ArnLike": SCOPED["ArnLike"],
+                }
+            ),
+        },
+        True,
+        note="account-if-exists",
+    ),
+    PolicyCase(
+        "s3-access-log-delivery-scoped",
         BUCKET,
         {"bucket": LOG_TARGET, "policy": _log_policy({"ArnLike": SCOPED["ArnLike"]})},
         True,
