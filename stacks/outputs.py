@@ -225,7 +225,11 @@ class GlobalReader:
     def api_key_client_id(self, client: str) -> pulumi.Output[str]:
         """The Cognito client id of the confidential app client `client` (its row id in
         stacks/data/identity_clients.json): the value of a validated token's `client_id`."""
-        return self.upstream.require_item(GlobalKey.API_KEY_CLIENT_IDS, client)
+        return self.upstream.require_item(
+            GlobalKey.API_KEY_CLIENT_IDS,
+            client,
+            source="stacks/data/identity_clients.json (a confidential client)",
+        )
 
     def edge_zone_id(self) -> pulumi.Output[str]:
         """The AWS edge's public Route 53 zone (only with `meridian:edge.provider: aws`)."""

@@ -47,15 +47,18 @@ class UpstreamStack:
 
         return self._ref.get_output(name).apply(check)
 
-    def require_item(self, key: OutputKey, item: str) -> pulumi.Output[Any]:
-        """One entry of a mapping output, e.g. the IPAM pool of one region."""
+    def require_item(
+        self, key: OutputKey, item: str, source: str = "the environment manifest"
+    ) -> pulumi.Output[Any]:
+        """One entry of a mapping output, e.g. the IPAM pool of one region; `source` is where
+        the upstream stack's entries come from, for the fix."""
         stack, name = self.name, key.value
 
         def pick(mapping: Any) -> Any:
             if not isinstance(mapping, dict) or item not in mapping:
                 raise pulumi.RunError(
-                    f"stack {stack} output '{name}' has no entry for '{item}'. Fix: add it to the "
-                    f"environment manifest and run `pulumi up --stack {stack}` first."
+                    f"stack {stack} output '{name}' has no entry for '{item}'. Fix: make sure "
+                    f"{source} has it and run `pulumi up --stack {stack}` first."
                 )
             return mapping[item]
 
