@@ -9,8 +9,12 @@ from typing import Any
 
 from pulumi_policy import PolicyConfigSchema, PolicyResource, StackValidationArgs
 
-from .support import get, is_unknown, plain
+from .support import as_list, get, is_unknown, plain
 
+HEADER_MUTATION_TYPE = (
+    "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation"
+)
+JWT_FILTER = "envoy.filters.http.jwt_authn"
 DEFAULT_PUBLIC_PATHS = ["/health", "/metrics"]
 PUBLIC_PATHS_SCHEMA = PolicyConfigSchema(
     properties={
@@ -50,3 +54,32 @@ def decided_objects(
                 for key in ("issuer", "jwksUri"):
                     rule.pop(key, None)
     return None if has_unknown(structure) else objects
+
+
+def headers_removed_early(props: Any, before: str | None = None) -> set[str]:
+    """The request headers an EnvoyFilter removes with a header-mutation filter at the head of a
+    gateway's HTTP chain (INSERT_FIRST, or INSERT_BEFORE the filter named `before`): any value
+    they hold further on was written by the gateway (a JWT claim, the peer certificate)."""
+    removed: set[str] = set()
+    for patch in as_list(get(props, "spec", "configPatches")):
+        if get(patch, "applyTo") != "HTTP_FILTER":
+            continue
+        if get(patch, "match", "context") not in ("GATEWAY", "ANY", None):
+            continue
+        operation = get(patch, "patch", "operation")
+        placed_before = (
+            before is not None
+            and operation == "INSERT_BEFORE"
+            and get(patch, "match", "listener", "filterChain", "filter", "subFilter", "name")
+            == before
+        )
+        if operation != "INSERT_FIRST" and not placed_before:
+            continue
+        typed = get(patch, "patch", "value", "typed_config", default={})
+        if get(typed, "@type") != HEADER_MUTATION_TYPE:
+            continue
+        for mutation in as_list(get(typed, "mutations", "request_mutations")):
+            header = get(mutation, "remove")
+            if isinstance(header, str):
+                removed.add(header.lower())
+    return removed

@@ -32,8 +32,10 @@ from .compliance import AUTHENTICATION, CREDENTIAL_PROTECTION, DELETION_PROTECTI
 from .declare import resource_policy, stack_policy
 from .istio_objects import (
     DEFAULT_PUBLIC_PATHS,
+    JWT_FILTER,
     PUBLIC_PATHS_SCHEMA,
     decided_objects,
+    headers_removed_early,
     namespace_of,
 )
 from .support import as_list, config, get, is_unknown, label
@@ -62,10 +64,6 @@ _COGNITO_DEFAULT_PASSWORD = {
 }
 """Cognito's password policy when none is given (Cognito API reference, PasswordPolicyType)."""
 _CHARACTER_CLASSES = ("requireLowercase", "requireUppercase", "requireNumbers", "requireSymbols")
-HEADER_MUTATION_TYPE = (
-    "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation"
-)
-JWT_FILTER = "envoy.filters.http.jwt_authn"
 
 
 def _mfa_required(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -337,32 +335,6 @@ def _claim_headers(props: dict[str, Any]) -> set[str]:
     }
 
 
-def _strips_first(props: dict[str, Any]) -> set[str]:
-    """The request headers an EnvoyFilter removes with a header-mutation filter placed before
-    the JWT filter in a gateway's HTTP chain (first, or right before jwt_authn)."""
-    removed: set[str] = set()
-    for patch in as_list(get(props, "spec", "configPatches")):
-        if get(patch, "applyTo") != "HTTP_FILTER":
-            continue
-        if get(patch, "match", "context") not in ("GATEWAY", "ANY", None):
-            continue
-        operation = get(patch, "patch", "operation")
-        before_jwt = (
-            operation == "INSERT_BEFORE"
-            and get(patch, "match", "listener", "filterChain", "filter", "subFilter", "name")
-            == JWT_FILTER
-        )
-        if operation != "INSERT_FIRST" and not before_jwt:
-            continue
-        typed = get(patch, "patch", "value", "typed_config", default={})
-        if get(typed, "@type") != HEADER_MUTATION_TYPE:
-            continue
-        for mutation in as_list(get(typed, "mutations", "request_mutations")):
-            if isinstance(mutation, dict) and isinstance(mutation.get("remove"), str):
-                removed.add(mutation["remove"].lower())
-    return removed
-
-
 def _claim_headers_stripped(args: StackValidationArgs, report: ReportViolation) -> None:
     objects = decided_objects(args, (REQUEST_AUTHENTICATION, ENVOY_FILTER))
     if objects is None:
@@ -383,7 +355,7 @@ def _claim_headers_stripped(args: StackValidationArgs, report: ReportViolation) 
                 and namespace_of(p) == namespace_of(props)
                 and _covers(selector, labels)
             ):
-                removed |= _strips_first(p)
+                removed |= headers_removed_early(p, before=JWT_FILTER)
         forgeable = sorted(headers - removed)
         if forgeable:
             report(

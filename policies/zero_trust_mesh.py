@@ -42,6 +42,7 @@ from .compliance import (
     SEGMENTATION,
 )
 from .declare import resource_policy, stack_policy
+from .istio_objects import headers_removed_early
 from .kubernetes_objects import (
     AUTHORIZATION_POLICY_TYPES,
     EKS_CLUSTER,
@@ -429,23 +430,6 @@ def _workloads(resource: PolicyResource) -> tuple[str, tuple[tuple[str, str], ..
     return namespace, tuple(sorted((str(k), str(v)) for k, v in labels.items()))
 
 
-def _removed_first(props: Any) -> set[str]:
-    """The request headers a header mutation inserted first in the HTTP filters removes: any
-    value they hold further on was set by the gateway (a JWT claim, the peer certificate)."""
-    removed: set[str] = set()
-    for patch in as_list(get(props, "spec", "configPatches")):
-        if get(patch, "applyTo") != "HTTP_FILTER" or get(patch, "patch", "operation") != (
-            "INSERT_FIRST"
-        ):
-            continue
-        mutations = get(patch, "patch", "value", "typed_config", "mutations", "request_mutations")
-        for mutation in as_list(mutations):
-            header = get(mutation, "remove")
-            if isinstance(header, str):
-                removed.add(header.lower())
-    return removed
-
-
 def _rate_limit_actions(props: Any) -> list[Any]:
     """Every rate-limit action an EnvoyFilter merges into a route or a virtual host."""
     actions: list[Any] = []
@@ -487,7 +471,9 @@ def _rate_limit_keys_client_set(args: StackValidationArgs, report: ReportViolati
     trusted: dict[tuple[str, tuple[tuple[str, str], ...]], set[str]] = {}
     for resource in filters:
         with unknowns.guard():
-            trusted.setdefault(_workloads(resource), set()).update(_removed_first(resource.props))
+            trusted.setdefault(_workloads(resource), set()).update(
+                headers_removed_early(resource.props)
+            )
     if unknowns.error is not None:
         unknowns.finish()  # which headers the gateway strips is not known yet
     for resource in filters:
