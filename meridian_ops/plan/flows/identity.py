@@ -9,6 +9,7 @@ from typing import Any
 
 from components.mesh.service_mesh import INGRESS_NAMESPACE
 from meridian_ops.plan.flows.harness import Flow, Graph, known
+from policies.istio_objects import headers_removed_early
 from policies.zero_trust_gateway_routes import describe_match, match_covered
 from stacks.outputs import GlobalKey
 
@@ -159,19 +160,11 @@ def identity_flow(
         for s in regional.kube("EnvoyFilter", namespace=INGRESS_NAMESPACE)
         if (regional.spec(s).get("workloadSelector") or {}).get("labels") == GATEWAY_LABELS
     ]
-    removed = {
-        m.get("remove")
-        for f in strips
-        for patch in f.get("configPatches") or []
-        if (patch.get("patch") or {}).get("operation") == "INSERT_FIRST"
-        for m in ((patch["patch"].get("value") or {}).get("typed_config") or {})
-        .get("mutations", {})
-        .get("request_mutations", [])
-    }
+    removed = {h for f in strips for h in headers_removed_early({"spec": f})}
     flow.check(
         base,
         "client-supplied claim headers removed before the JWT filter",
         set(CLAIM_HEADERS) <= removed,
-        f"removed {sorted(h for h in removed if h)}",
+        f"removed {sorted(removed)}",
     )
     return flow

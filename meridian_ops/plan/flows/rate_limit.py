@@ -19,6 +19,7 @@ import json
 from typing import Any
 
 from meridian_ops.plan.flows.harness import known
+from policies.istio_objects import headers_removed_early
 from stacks.outputs import GlobalKey
 
 API_KEYS = GlobalKey.API_KEY_CLIENT_IDS
@@ -138,15 +139,7 @@ def gateway_set_headers(regional: dict[str, Any]) -> set[str]:
             continue
         if (spec.get("workloadSelector") or {}).get("labels") != GATEWAY_LABELS:
             continue
-        for patch in spec.get("configPatches") or []:
-            if patch.get("applyTo") != "HTTP_FILTER" or patch["patch"]["operation"] != (
-                "INSERT_FIRST"
-            ):
-                continue
-            typed = patch["patch"]["value"].get("typed_config", {})
-            for mutation in typed.get("mutations", {}).get("request_mutations", []):
-                if "remove" in mutation:
-                    removed.add(mutation["remove"])
+        removed |= headers_removed_early(inputs)
     return from_claims & removed
 
 
